@@ -1,0 +1,29 @@
+"""The project's exceptions: one base class, specialised where a builtin fits too."""
+
+
+class TinygradError(Exception):
+    """Base class of every error raised by tinygrad_bn."""
+
+
+class ShapeError(TinygradError, ValueError):
+    """An operand's shape does not fit the op (broadcasting, matmul, reshape, layers)."""
+
+
+class AxisError(TinygradError, ValueError):
+    """An axis argument is out of range or repeated."""
+
+
+class DTypeError(TinygradError, TypeError):
+    """An operand has a dtype the op cannot use (e.g. grad on an integer tensor)."""
+
+
+class BackwardError(TinygradError, RuntimeError):
+    """Backward cannot run: non-scalar output without a gradient, freed graph, no grad."""
+
+
+class GradcheckError(TinygradError, AssertionError):
+    """Analytic and numerical gradients disagree (see tg.gradcheck)."""
+
+
+class DataError(TinygradError, ValueError):
+    """A dataset or checkpoint is missing, corrupt or malformed."""
