@@ -27,3 +27,7 @@ class GradcheckError(TinygradError, AssertionError):
 
 class DataError(TinygradError, ValueError):
     """A dataset or checkpoint is missing, corrupt or malformed."""
+
+
+class IndexOutOfRange(TinygradError, IndexError):
+    """An index is out of range for the indexed tensor."""

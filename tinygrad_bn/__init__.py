@@ -1,0 +1,35 @@
+"""tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
+
+from .errors import (
+    AxisError,
+    BackwardError,
+    DataError,
+    DTypeError,
+    GradcheckError,
+    IndexOutOfRange,
+    ShapeError,
+    TinygradError,
+)
+from .gradcheck import gradcheck, gradgradcheck
+from .tensor import (
+    Tensor,
+    concatenate,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    maximum,
+    minimum,
+    no_grad,
+    set_grad_enabled,
+    stack,
+    where,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AxisError", "BackwardError", "DTypeError", "DataError", "GradcheckError",
+    "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate", "enable_grad",
+    "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "maximum", "minimum", "no_grad",
+    "set_grad_enabled", "stack", "where",
+]

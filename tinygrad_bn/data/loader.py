@@ -1,0 +1,130 @@
+"""DataLoader: mini-batches of NumPy arrays from a dataset or a tuple of arrays."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_bn.errors import DataError
+
+__all__ = ["DataLoader"]
+
+
+class _ArrayDataset:
+    """A tuple of equal-length arrays seen as a dataset; ``ds[i]`` is one row of each."""
+
+    def __init__(self, arrays: Sequence[Any]) -> None:
+        if len(arrays) == 0:
+            raise DataError("DataLoader got an empty tuple of arrays")
+        self.arrays = tuple(np.asarray(a) for a in arrays)
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0:
+                raise DataError(f"DataLoader array {i} is a scalar; need one row per sample")
+        lengths = [len(a) for a in self.arrays]
+        if len(set(lengths)) != 1:
+            raise DataError(f"DataLoader arrays have different lengths {lengths}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+
+class DataLoader:
+    """Iterate over a dataset in batches of NumPy arrays (wrap them in Tensor yourself).
+
+    ``dataset`` is either an object with ``__len__`` and ``__getitem__``
+    returning a tuple such as ``(image, label)``, or a tuple of equal-length
+    arrays such as ``(x, y)``. Datasets with ``images`` and ``labels`` array
+    attributes (like :class:`MNIST`) are batched by fancy indexing, which is
+    much faster than stacking samples one by one.
+
+    With ``shuffle=True`` each epoch draws a fresh permutation from one
+    ``np.random.Generator`` seeded with ``seed``: epochs differ from each other,
+    and two loaders with the same seed give the same sequence of epochs.
+    ``len(loader)`` is the number of batches per epoch.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+            raise DataError(f"batch_size must be a positive int, got {batch_size!r}")
+        if batch_size <= 0:
+            raise DataError(f"batch_size must be a positive int, got {batch_size}")
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise DataError(f"{name} must be a bool, got {flag!r}")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+        ):
+            raise DataError(f"seed must be None or a non-negative int, got {seed!r}")
+        # Only a tuple means "arrays": a list may be a dataset of (x, y) samples.
+        if isinstance(dataset, tuple):
+            dataset = _ArrayDataset(dataset)
+        elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise DataError(
+                "dataset must define __len__ and __getitem__, or be a tuple of arrays (x, y); "
+                f"got {type(dataset).__name__}"
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _whole_arrays(self) -> tuple[np.ndarray, ...] | None:
+        """The dataset's arrays when batches can be cut by fancy indexing, else None."""
+        ds = self.dataset
+        if isinstance(ds, _ArrayDataset):
+            return ds.arrays
+        images, labels = getattr(ds, "images", None), getattr(ds, "labels", None)
+        if (
+            isinstance(images, np.ndarray)
+            and isinstance(labels, np.ndarray)
+            and len(images) == len(labels) == len(ds)
+        ):
+            return images, labels
+        return None
+
+    def _stack(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+        samples = [self.dataset[int(i)] for i in indices]
+        if not isinstance(samples[0], tuple):
+            raise DataError(
+                f"dataset[i] must return a tuple such as (x, y), got {type(samples[0]).__name__}"
+            )
+        return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
+        # The order is drawn now, not at the first next(), so iter() alone advances the RNG.
+        n = len(self.dataset)
+        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        return self._batches(order)
+
+    def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+        arrays = self._whole_arrays()
+        for b in range(len(self)):
+            indices = order[b * self.batch_size : (b + 1) * self.batch_size]
+            # Fancy indexing copies, so a caller mutating a batch never touches the dataset.
+            yield tuple(a[indices] for a in arrays) if arrays is not None else self._stack(indices)
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
+        )

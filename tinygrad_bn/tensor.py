@@ -1,0 +1,752 @@
+"""`Tensor` and the reverse-mode engine.
+
+A Tensor holds an ndarray (`data`), its gradient (`grad`) and, if an op made it
+while gradients were being recorded, that op (`_ctx`, a `Function`). The
+graph is the chain of `_ctx.parents`. `backward` orders it topologically
+(iteratively: deep graphs must not hit Python's recursion limit), walks it
+from the output and hands each op the gradient of its output. Every op's
+backward is written with Tensor ops, so with `create_graph=True` the
+gradients are graphs themselves and can be differentiated again.
+
+How it works, step by step: docs/autograd.md. The ops: tinygrad_bn/ops.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import AxisError, BackwardError, DTypeError, IndexOutOfRange, ShapeError
+
+DEFAULT_DTYPE = np.float32
+
+_grad_enabled = True
+
+
+@contextlib.contextmanager
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Record the graph (mode=True) or not (False) inside the block."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, bool(mode)
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Inside `with no_grad():` ops record nothing: outputs have no `_ctx`."""
+    return set_grad_enabled(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Turn recording back on inside a `no_grad` block."""
+    return set_grad_enabled(True)
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class Function:
+    """One op of the graph: `forward` on ndarrays, `backward` on Tensors.
+
+    `apply` is the template: unwrap the inputs, run `forward`, wrap the result,
+    and only when a gradient is wanted remember the inputs (`parents`) and
+    what the forward saved. The output is held by weak reference so that the
+    graph has no reference cycle.
+    """
+
+    __slots__ = ("parents", "saved", "_out", "__dict__")
+    uses_output = False  # backward reads the output (exp, tanh, ...): counted as saved
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    def save_for_backward(self, *items: Any) -> None:
+        self.saved = items
+
+    @property
+    def output(self) -> Tensor:
+        out = self._out() if self._out is not None else None
+        if out is None:
+            raise BackwardError(f"{self.name}: its output was freed before backward")
+        return out
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        ctx = cls()
+        ctx.parents = inputs
+        ctx.saved = ()
+        ctx._out = None
+        for key, value in params.items():
+            setattr(ctx, key, value)
+        if anomaly_mode.enabled:
+            return anomaly_mode.run(ctx, inputs)
+        try:
+            out_data = ctx.forward(*[t.data for t in inputs])
+        except (ValueError, IndexError) as error:
+            raise _op_error(ctx, inputs, error) from error
+        if _grad_enabled and any(t.requires_grad for t in inputs):
+            out = Tensor._from_op(out_data, ctx)
+            ctx._out = weakref.ref(out)
+            return out
+        return Tensor._from_op(out_data, None)
+
+    def release(self) -> None:
+        """Drop the inputs and saved arrays: the graph below can be freed."""
+        self.parents = None
+        self.saved = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def _op_error(ctx: Function, inputs: Sequence[Tensor], error: Exception) -> Exception:
+    """NumPy's error from inside a forward, restated with the op's name and shapes."""
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    kind = IndexOutOfRange if isinstance(error, IndexError) else ShapeError
+    return kind(f"{ctx.name}: cannot apply to inputs of shapes {shapes}: {error}")
+
+
+class _AnomalyMode:
+    """State of `detect_anomaly` (tinygrad_bn/anomaly.py); off by default, so apply stays lean."""
+
+    enabled = False
+
+    def run(self, ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
+        from .anomaly import run_checked
+
+        return run_checked(ctx, inputs)
+
+
+anomaly_mode = _AnomalyMode()
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        return data if dtype is None else data.astype(dtype, copy=False)
+    if isinstance(data, np.generic):
+        return np.asarray(data, dtype=dtype)
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind in "iuf":
+        array = array.astype(DEFAULT_DTYPE)  # Python data: float32, as in PyTorch
+    return array
+
+
+class Tensor:
+    """An n-d array with reverse-mode autograd.
+
+    `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);
+    Python numbers and lists become float32. Only floating tensors can
+    require a gradient.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
+                 "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._ctx: Function | None = None
+        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._retains_grad = False
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, ctx: Function | None) -> Tensor:
+        # The hot path for op outputs: no conversions, no checks.
+        t = cls.__new__(cls)
+        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t.grad = None
+        t._ctx = ctx
+        t._hooks = None
+        t._retains_grad = False
+        t.name = None
+        t.requires_grad = ctx is not None
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(
+                f"requires_grad: only floating tensors can require a gradient, got dtype "
+                f"{self.data.dtype} (convert with .astype(np.float32) first)")
+        if not requires_grad and self._ctx is not None:
+            raise BackwardError("requires_grad_(False) on a non-leaf tensor: use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    # ---- array-like properties ----
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        return self._ctx
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise ShapeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ShapeError(f"item: only a tensor with one element converts, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A leaf sharing the same data, cut from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def astype(self, dtype: Any) -> Tensor:
+        from .ops import Cast
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return Cast.apply(self, dtype=dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2,
+                               prefix="Tensor(")
+        extra = f", dtype={self.dtype}"
+        if self._ctx is not None:
+            extra += f", grad_fn=<{self._ctx.name}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ShapeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    # ---- gradients ----
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned
+        Tensor replaces the gradient. Returns a function that removes the hook."""
+        if not self.requires_grad:
+            raise BackwardError("register_hook: the tensor does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+
+    def backward(self, grad: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
+
+        `grad` is the gradient of some scalar with respect to self (needed
+        unless self has one element). The graph's saved arrays are released
+        afterwards unless `retain_graph` (default: `create_graph`).
+        """
+        run_backward([self], [grad], retain_graph, create_graph, inputs=None)
+
+    # ---- operators: each a primitive op from ops.py ----
+    def _coerce(self, other: Any) -> Tensor:
+        """Wrap a non-Tensor operand; Python scalars take this tensor's dtype (no upcast)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, int | float) and not isinstance(other, bool):
+            if self.data.dtype.kind == "f" or isinstance(other, int):
+                return Tensor._from_op(np.asarray(other, dtype=self.data.dtype), None)
+        return Tensor(other)
+
+    def __add__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self, self._coerce(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self._coerce(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(self, self._coerce(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(self._coerce(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, self._coerce(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self._coerce(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(self, self._coerce(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(self._coerce(other), self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return ops.Pow.apply(self, self._coerce(exponent))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return ops.Pow.apply(self._coerce(base), self)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._coerce(other).matmul(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return ops.GetItem.apply(self, index=index)
+
+    # comparisons: no gradient, a bool tensor
+    def _compare(self, other: Any, compare: Callable) -> Tensor:
+        return Tensor._from_op(compare(self.data, self._coerce(other).data), None)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # ---- elementwise ----
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.ReLU.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ShapeError("clip: give at least one of min and max")
+        return ops.Clip.apply(self, low=min, high=max)
+
+    # ---- reductions ----
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return ops.Sum.apply(self, axes=normalize_axes("sum", axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul."""
+        axes = normalize_axes("mean", axis, self.ndim)
+        count = int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdims) * (1.0 / max(count, 1))
+
+    def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
+            ddof: int = 0) -> Tensor:
+        """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite."""
+        axes = normalize_axes("var", axis, self.ndim)
+        count = int(np.prod([self.shape[a] for a in axes]))
+        if count - ddof <= 0:
+            raise ShapeError(f"var: {count} values over axis {axis} with ddof={ddof} leave no "
+                             f"degrees of freedom")
+        centered = self - self.mean(axes, keepdims=True)
+        return (centered * centered).sum(axes, keepdims) * (1.0 / (count - ddof))
+
+    def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
+        if any(self.shape[a] == 0 for a in axes) or self.size == 0:
+            raise ShapeError(f"{op}: zero-size reduction over axes {axes} of shape {self.shape}")
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        axes = normalize_axes("max", axis, self.ndim)
+        self._check_nonempty("max", axes)
+        return ops.Max.apply(self, axes=axes, keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """-max(-x): a composite."""
+        axes = normalize_axes("min", axis, self.ndim)
+        self._check_nonempty("min", axes)
+        return -ops.Max.apply(-self, axes=axes, keepdims=keepdims)
+
+    # ---- shape ----
+    def reshape(self, *shape: Any) -> Tensor:
+        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        target = tuple(int(n) for n in shape)
+        known = int(np.prod([n for n in target if n != -1]))
+        if target.count(-1) == 1 and known > 0 and self.size % known == 0:
+            target = tuple(self.size // known if n == -1 else n for n in target)
+        if int(np.prod(target)) != self.size or any(n < 0 for n in target):
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({self.size} elements) into {shape}")
+        if target == self.shape:
+            return self
+        return ops.Reshape.apply(self, shape=target)
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes (all reversed when none are given); `transpose(a, b)` swaps two axes
+        if the tensor has more than two dims."""
+        axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        elif len(axes) == 2 and self.ndim != 2:
+            return self.swapaxes(*axes)
+        if sorted(normalize_axes("transpose", axes, self.ndim)) != list(range(self.ndim)) \
+                or len(axes) != self.ndim:
+            raise AxisError(f"transpose: axes {axes} are not a permutation of {self.ndim} dims")
+        axes = tuple(a % self.ndim for a in axes)
+        return ops.Transpose.apply(self, axes=axes)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        return self.transpose()
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        a, b = (normalize_axes("swapaxes", axis, self.ndim)[0] for axis in (axis1, axis2))
+        order = list(range(self.ndim))
+        order[a], order[b] = order[b], order[a]
+        return ops.Transpose.apply(self, axes=tuple(order))
+
+    def expand(self, *shape: Any) -> Tensor:
+        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        shape = tuple(self.shape[i - len(shape) + self.ndim] if n == -1 else n
+                      for i, n in enumerate(shape))
+        if shape == self.shape:
+            return self
+        try:
+            np.broadcast_shapes(self.shape, shape)
+        except ValueError as error:
+            raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}") from error
+        if np.broadcast_shapes(self.shape, shape) != shape:
+            raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}")
+        return ops.Expand.apply(self, shape=shape)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return self.expand(*shape)
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        if axis is None:
+            axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
+        else:
+            axes = normalize_axes("squeeze", axis, self.ndim)
+            if any(self.shape[a] != 1 for a in axes):
+                raise ShapeError(f"squeeze: axis {axis} of shape {self.shape} is not of size 1")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        (axis,) = normalize_axes("unsqueeze", axis, self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (normalize_axes("flatten", a, self.ndim)[0] for a in (start_axis, end_axis))
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
+        """Constant padding, NumPy's `pad_width`: an int, a (before, after) pair, or one pair
+        per axis."""
+        try:
+            widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
+        except ValueError as error:
+            raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
+                             f"{self.shape}") from error
+        if (widths < 0).any():
+            raise ShapeError(f"pad: negative pad_width {pad_width!r}")
+        widths = tuple((int(lo), int(hi)) for lo, hi in widths)
+        return ops.Pad.apply(self, pad_width=widths, value=value)
+
+    def matmul(self, other: Any) -> Tensor:
+        other = self._coerce(other)
+        if self.ndim == 0 or other.ndim == 0:
+            raise ShapeError(f"matmul: 0-d operands are not allowed (shapes {self.shape} and "
+                             f"{other.shape}); use * for scalars")
+        if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+            raise ShapeError(f"matmul: inner dimensions differ: {self.shape} @ {other.shape} "
+                             f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})")
+        if self.ndim == 1:  # a vector is a row on the left, its extra axis removed after
+            return self.unsqueeze(0).matmul(other).squeeze(-2 if other.ndim > 1 else -1)
+        if other.ndim == 1:
+            return self.matmul(other.unsqueeze(1)).squeeze(-1)
+        return ops.MatMul.apply(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+
+def _seed_grad(output: Tensor, grad: Any) -> Tensor:
+    if grad is None:
+        if output.data.size != 1:
+            raise BackwardError(
+                f"backward: grad can be implicitly created only for a tensor with one element, "
+                f"got shape {output.shape}; pass grad= of that shape")
+        return Tensor._from_op(np.ones_like(output.data), None)
+    grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
+    if grad.shape != output.shape:
+        raise ShapeError(f"backward: grad has shape {grad.shape}, the output has {output.shape}")
+    return grad
+
+
+def topological_order(outputs: Sequence[Tensor]) -> list[Tensor]:
+    """Tensors that need a gradient, each after every tensor it was computed from.
+
+    Iterative depth-first search with an explicit stack (a recursive one fails
+    past ~1000 nodes deep).
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is None:
+            continue
+        if ctx.parents is None:
+            raise BackwardError(
+                f"backward: trying to backward through the graph a second time: the saved "
+                f"arrays of {ctx.name} were freed by the first backward; pass "
+                f"retain_graph=True to the first backward (or tg.grad) to keep them")
+        for parent in ctx.parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum `grad` back to `shape`: the adjoint of NumPy broadcasting.
+
+    Leading axes that broadcasting added are summed away; axes where `shape`
+    has 1 are summed with keepdims. The one place where every op's
+    broadcasting is undone.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
+
+
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
+                 retain_graph: bool | None, create_graph: bool,
+                 inputs: Sequence[Tensor] | None) -> list[Tensor | None] | None:
+    """The engine behind `Tensor.backward` and `tg.grad`.
+
+    With `inputs=None` gradients are accumulated into the leaves' `.grad`;
+    otherwise the gradients of `inputs` are returned and no `.grad` changes.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    for out in outputs:
+        if not out.requires_grad:
+            raise BackwardError(
+                f"backward: the tensor (shape {out.shape}) does not require grad and has no "
+                f"grad_fn; did you forget requires_grad=True, or compute it under no_grad?")
+    grads: dict[int, Tensor] = {}
+    for out, g in zip(outputs, grad_outputs):
+        g = _seed_grad(out, g)
+        grads[id(out)] = grads[id(out)] + g if id(out) in grads else g
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+    order = topological_order(outputs)
+    with set_grad_enabled(create_graph):
+        for tensor in reversed(order):
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            if tensor._hooks:
+                for hook in tuple(tensor._hooks):
+                    replaced = hook(grad)
+                    if replaced is not None:
+                        grad = replaced
+            ctx = tensor._ctx
+            if wanted is not None:
+                if id(tensor) in wanted:
+                    results[wanted[id(tensor)]] = grad
+            elif ctx is None or tensor._retains_grad:
+                # create_graph keeps the accumulated gradient differentiable
+                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                if not create_graph:
+                    tensor.grad = tensor.grad.detach()
+            if ctx is None:
+                continue
+            parent_grads = ctx.backward(grad)
+            if not isinstance(parent_grads, tuple):
+                parent_grads = (parent_grads,)
+            for parent, pgrad in zip(ctx.parents, parent_grads):
+                if pgrad is None or not parent.requires_grad:
+                    continue
+                if pgrad.shape != parent.shape:
+                    pgrad = unbroadcast(pgrad, parent.shape)
+                if pgrad.dtype != parent.dtype:
+                    pgrad = pgrad.astype(parent.dtype)
+                key = id(parent)
+                grads[key] = grads[key] + pgrad if key in grads else pgrad
+            if not retain_graph:
+                ctx.release()
+    return results if inputs is not None else None
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = True) -> list[Tensor | None]:
+    """Gradients of `outputs` with respect to `inputs`, leaving every `.grad` untouched.
+
+    Like `torch.autograd.grad`: returns a list with one entry per input (None
+    where an input does not influence the outputs). With `create_graph=True`
+    the returned gradients are differentiable.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ShapeError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise BackwardError("grad: every input must be a Tensor that requires grad")
+    results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
+    if not allow_unused and any(r is None for r in results):
+        raise BackwardError("grad: one of the inputs was not used to compute the outputs")
+    return results
+
+
+def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    result = []
+    for a in axes:
+        if not isinstance(a, int | np.integer):
+            raise AxisError(f"{op}: axis must be int or tuple of ints, got {axis!r}")
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims "
+                            f"(valid: {-ndim}..{ndim - 1})")
+        result.append(int(a) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise AxisError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ShapeError("concatenate: needs at least one tensor")
+    (axis,) = normalize_axes("concatenate", axis, tensors[0].ndim)
+    shapes = [t.shape for t in tensors]
+    if any(len(s) != len(shapes[0]) or s[:axis] + s[axis + 1:] != shapes[0][:axis] +
+           shapes[0][axis + 1:] for s in shapes):
+        raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}")
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ShapeError("stack: needs at least one tensor")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise ShapeError(f"stack: all shapes must be equal, got {[t.shape for t in tensors]}")
+    (axis,) = normalize_axes("stack", axis, tensors[0].ndim + 1)
+    return concatenate([t.unsqueeze(axis) for t in tensors], axis)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition else y (broadcasting); the condition gets no gradient."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    x = x if isinstance(x, Tensor) else (y._coerce(x) if isinstance(y, Tensor) else Tensor(x))
+    y = y if isinstance(y, Tensor) else x._coerce(y)
+    return ops.Where.apply(x, y, cond=cond)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise max; the gradient goes to the larger input (split on ties)."""
+    x = x if isinstance(x, Tensor) else y._coerce(x)
+    return ops.Maximum.apply(x, x._coerce(y))
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min, as -maximum(-x, -y)."""
+    x = x if isinstance(x, Tensor) else y._coerce(x)
+    return -maximum(-x, -x._coerce(y))
+
+
+from . import ops  # noqa: E402  (ops needs Tensor defined first)
