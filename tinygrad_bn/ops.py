@@ -91,7 +91,7 @@ class Maximum(Function):
 
 
 class Where(Function):
-    """z = x where cond else y;  dx = g where cond, dy = g elsewhere. `cond` is not differentiable."""
+    """z = x where cond else y;  dx = g where cond, dy = g elsewhere (cond: no gradient)."""
 
     def forward(self, x, y):
         return np.where(self.cond, x, y)

@@ -229,7 +229,7 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
-            raise ShapeError(f"item: only a tensor with one element converts, got shape {self.shape}")
+            raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
