@@ -89,7 +89,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         )
     data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
     # astype to native order also copies, so the result is writable and owns its memory.
-    return data.astype(dtype.newbyteorder("<"))
+    return data.astype(dtype.newbyteorder("="))
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
