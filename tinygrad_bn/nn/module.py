@@ -1,0 +1,351 @@
+"""`Module`, `Parameter` and `Sequential`: the containers every layer is built from.
+
+A Module keeps three ordered registries, filled by plain attribute
+assignment: parameters (`Parameter`, trained by optimizers), buffers
+(ndarrays such as batch-norm running statistics: saved in the state dict,
+never trained) and submodules. Walking them gives dotted names like
+`"0.weight"` or `"block.bn.running_mean"`, the keys of `state_dict()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import DataError, DTypeError, IndexOutOfRange
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable: `requires_grad=True`.
+
+    Built from an ndarray (its dtype is kept and its memory shared) or from a
+    Tensor (sharing that tensor's data); Python data becomes float32.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` did not match."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses call `super().__init__()` first, assign parameters, buffers
+    (via `register_buffer`) and submodules as attributes, and define
+    `forward`; calling the module calls `forward`.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ---- registration ----
+    def _registries(self) -> tuple[dict, dict, dict]:
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() in __init__ "
+                                 f"before assigning parameters, buffers or submodules")
+        return d["_parameters"], d["_buffers"], d["_modules"]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Parameter | Module) or ("_parameters" in self.__dict__ and any(
+                name in registry for registry in self._registries())):
+            self._register(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def _register(self, name: str, value: Any) -> None:
+        """Put `value` in the registry its type (or the name's current registry) asks for."""
+        params, buffers, modules = self._registries()
+        if isinstance(value, Parameter):
+            kind, registry = "parameter", params
+        elif isinstance(value, Module):
+            kind, registry = "submodule", modules
+        elif name in params:
+            kind, registry = "parameter", params
+        elif name in buffers:
+            kind, registry = "buffer", buffers
+        else:
+            kind, registry = "submodule", modules
+        expected = {"parameter": Parameter, "buffer": np.ndarray, "submodule": Module}[kind]
+        if value is not None and not isinstance(value, expected):
+            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to "
+                            f"{kind} '{name}' ({expected.__name__} or None expected)")
+        for other in (params, buffers, modules):
+            if other is not registry:
+                other.pop(name, None)
+        self.__dict__.pop(name, None)
+        registry[name] = value
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` under `name`; None reserves the name (e.g. `bias=False`)."""
+        self._check_name(name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
+                            f"Parameter or None, got {type(param).__name__}")
+        params, buffers, modules = self._registries()
+        buffers.pop(name, None)
+        modules.pop(name, None)
+        self.__dict__.pop(name, None)
+        params[name] = param
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """Register an ndarray (or None) that is saved in the state dict but not trained."""
+        self._check_name(name)
+        if array is not None and not isinstance(array, np.ndarray):
+            raise TypeError(f"{type(self).__name__}: register_buffer('{name}') needs an "
+                            f"ndarray or None, got {type(array).__name__}")
+        params, buffers, modules = self._registries()
+        params.pop(name, None)
+        modules.pop(name, None)
+        self.__dict__.pop(name, None)
+        buffers[name] = array
+
+    def _check_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: invalid attribute name {name!r} "
+                           f"(a non-empty string without '.')")
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: the registries hold the attribute.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in self._registries():
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    # ---- traversal ----
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, module in self._registries()[2].items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, once each, with dotted names ('' for self)."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, sub)
+                        for child, sub in module.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def _named_members(self, registry: int, recurse: bool) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()  # a shared parameter is listed once
+        modules = self.named_modules() if recurse else iter([("", self)])
+        for prefix, module in modules:
+            for name, value in module._registries()[registry].items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{prefix}.{name}" if prefix else name), value
+
+    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, depth first in registration order."""
+        return self._named_members(0, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse):
+            yield param
+
+    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        return self._named_members(1, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, buffer in self.named_buffers(recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call `fn` on every submodule and then on self (e.g. custom initialisation)."""
+        for module in reversed(list(self.modules())):
+            fn(module)
+        return self
+
+    # ---- modes and gradients ----
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (Dropout active, BatchNorm uses batch statistics) recursively."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to None."""
+        for param in self.parameters():
+            param.grad = None
+
+    # ---- state ----
+    def _state_slots(self) -> dict[str, Tensor | np.ndarray]:
+        """name -> the live parameter or buffer, in state-dict order: each module's own
+        parameters, then its buffers, then its children's."""
+        slots: dict[str, Tensor | np.ndarray] = {}
+        for prefix, module in self.named_modules():
+            params, buffers, _ = module._registries()
+            for registry in (params, buffers):
+                for name, value in registry.items():
+                    if value is not None:
+                        slots[f"{prefix}.{name}" if prefix else name] = value
+        return slots
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """An ordered dict of dotted name -> copy of every parameter's and buffer's array."""
+        return {name: (value.data if isinstance(value, Tensor) else value).copy()
+                for name, value in self._state_slots().items()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy `state`'s arrays into the parameters and buffers in place (so optimizers
+        keep their references), casting to each target's dtype.
+
+        Nothing is copied unless everything fits: shape mismatches and values that are
+        not arrays always raise a `DataError` naming every offending key; missing and
+        unexpected keys raise too when `strict`, and are returned otherwise.
+        """
+        slots = self._state_slots()
+        missing = [name for name in slots if name not in state]
+        unexpected = [name for name in state if name not in slots]
+        problems = []
+        arrays: dict[str, np.ndarray] = {}
+        for name, target in slots.items():
+            if name not in state:
+                continue
+            value = state[name]
+            value = value.data if isinstance(value, Tensor) else value
+            target = target.data if isinstance(target, Tensor) else target
+            if not isinstance(value, np.ndarray | np.generic):
+                problems.append(f"'{name}': expected an ndarray, got {type(value).__name__}")
+            elif value.shape != target.shape:
+                problems.append(f"'{name}': shape {value.shape} in the checkpoint, "
+                                f"{target.shape} in the model")
+            elif not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
+                problems.append(f"'{name}': dtype {value.dtype} cannot be stored in "
+                                f"{target.dtype}")
+            else:
+                arrays[name] = value
+        if strict:
+            if missing:
+                problems.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                problems.append("unexpected keys: " + ", ".join(unexpected))
+        if problems:
+            raise DataError(f"load_state_dict into {type(self).__name__}: "
+                            + "; ".join(problems))
+        for name, value in arrays.items():
+            target = slots[name]
+            np.copyto(target.data if isinstance(target, Tensor) else target, value,
+                      casting="same_kind")
+        return IncompatibleKeys(missing, unexpected)
+
+    def to(self, dtype: Any) -> Module:
+        """Convert floating parameters (and their grads) and buffers to `dtype`, in place.
+
+        Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
+        objects stay the same, so optimizers built before still hold them.
+        """
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise DTypeError(f"{type(self).__name__}.to: needs a floating dtype, got {dtype}")
+        for module in self.modules():
+            params, buffers, _ = module._registries()
+            for param in params.values():
+                if param is not None and param.dtype.kind == "f":
+                    param.data = param.data.astype(dtype, copy=False)
+                    if param.grad is not None:
+                        param.grad = param.grad.detach().astype(dtype)
+            for name, buffer in buffers.items():
+                if buffer is not None and buffer.dtype.kind == "f":
+                    buffers[name] = buffer.astype(dtype, copy=False)
+        return self
+
+    # ---- printing ----
+    def extra_repr(self) -> str:
+        """The constructor arguments shown between the parentheses of the repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, module in self.named_children():
+            child = repr(module).replace("\n", "\n  ")
+            lines.append(f"({name}): {child}")
+        head = type(self).__name__
+        if not lines:
+            return f"{head}()"
+        if len(lines) == 1 and not list(self.named_children()):
+            return f"{head}({lines[0]})"
+        return head + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class Sequential(Module):
+    """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, "
+                                f"not a Module")
+            self._register(str(index), module)
+
+    def __len__(self) -> int:
+        return len(self._registries()[2])
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._registries()[2].values())
+
+    def __getitem__(self, index: int | slice) -> Module:
+        layers = list(self._registries()[2].values())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        if not -len(layers) <= index < len(layers):
+            raise IndexOutOfRange(f"Sequential: index {index} is out of range for "
+                                  f"{len(layers)} modules")
+        return layers[index]
+
+    def forward(self, x: Any) -> Any:
+        for module in self._registries()[2].values():
+            x = module(x)
+        return x
