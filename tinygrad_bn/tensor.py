@@ -640,10 +640,13 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 if id(tensor) in wanted:
                     results[wanted[id(tensor)]] = grad
             elif ctx is None or tensor._retains_grad:
-                # create_graph keeps the accumulated gradient differentiable
-                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-                if not create_graph:
-                    tensor.grad = tensor.grad.detach()
+                if create_graph:  # keep the accumulated gradient differentiable
+                    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                else:  # a fresh writable array: `grad` may be a read-only broadcast view,
+                    # or shared with another tensor's grad (Add passes g to both inputs)
+                    total = np.array(grad.data) if tensor.grad is None \
+                        else tensor.grad.data + grad.data
+                    tensor.grad = Tensor._from_op(total, None)
             if ctx is None:
                 continue
             parent_grads = ctx.backward(grad)
@@ -696,10 +699,11 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     for a in axes:
         if not isinstance(a, int | np.integer):
             raise AxisError(f"{op}: axis must be int or tuple of ints, got {axis!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not -ndim <= a < ndim:  # as NumPy: a 0-d tensor has no axis at all
+            valid = f"valid: {-ndim}..{ndim - 1}" if ndim else "a 0-d tensor has no axes"
             raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims "
-                            f"(valid: {-ndim}..{ndim - 1})")
-        result.append(int(a) % max(ndim, 1))
+                            f"({valid})")
+        result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise AxisError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(result))
