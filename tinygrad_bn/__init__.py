@@ -1,6 +1,7 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
 from .errors import (
+    ArgumentError,
     AxisError,
     BackwardError,
     DataError,
@@ -28,7 +29,7 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "AxisError", "BackwardError", "DTypeError", "DataError", "GradcheckError",
+    "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError", "GradcheckError",
     "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate", "enable_grad",
     "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "maximum", "minimum", "no_grad",
     "set_grad_enabled", "stack", "where",

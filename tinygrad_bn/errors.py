@@ -25,6 +25,11 @@ class GradcheckError(TinygradError, AssertionError):
     """Analytic and numerical gradients disagree (see tg.gradcheck)."""
 
 
+class ArgumentError(TinygradError, ValueError):
+    """An argument's value is outside what the function accepts (a probability, a rate,
+    a mode name such as `reduction`)."""
+
+
 class DataError(TinygradError, ValueError):
     """A dataset or checkpoint is missing, corrupt or malformed."""
 
