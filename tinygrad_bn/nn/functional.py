@@ -1,0 +1,139 @@
+"""Composite functions on Tensors: activations, linear, softmax, losses, dropout, and
+(re-exported from their own files) convolution, pooling and normalization.
+
+Each function is built from primitive ops, so its gradient (and second
+derivative) follows from theirs; the docstrings state the math.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
+from ..tensor import Tensor
+from .convolution import avg_pool2d, conv2d, max_pool2d
+from .init import generator
+
+__all__ = [
+    "avg_pool2d", "conv2d", "cross_entropy", "dropout", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "relu", "sigmoid", "softmax", "tanh",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x)."""
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh x."""
+    return x.tanh()
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b for x of shape (..., in), W (out, in), b (out,)."""
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(f"linear: input of shape {x.shape} needs last dim equal to the "
+                         f"weight's in_features; weight has shape {weight.shape} (out, in)")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({weight.shape[0]},)")
+    y = x @ weight.T
+    return y + bias if bias is not None else y
+
+
+def _shifted(x: Tensor, axis: int, op: str) -> Tensor:
+    """x - max(x) along `axis`. The max is a constant (no graph): log_softmax and softmax
+    do not depend on it mathematically, and it keeps exp() from overflowing."""
+    if x.ndim == 0:
+        raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
+    peak = np.max(x.data, axis=axis, keepdims=True)
+    return x - Tensor(peak)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
+    logits of any magnitude: every exponent is <= 0 and the sum is >= 1)."""
+    z = _shifted(x, axis, "log_softmax")
+    return z - z.exp().sum(axis=axis, keepdims=True).log()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j."""
+    e = _shifted(x, axis, "softmax").exp()
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _class_indices(target: Any, n: int, classes: int) -> np.ndarray:
+    """Validate cross_entropy's target: n integer class indices in [0, classes)."""
+    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if array.dtype.kind not in "iu":
+        raise DTypeError(f"cross_entropy: target must hold integer class indices, got dtype "
+                         f"{array.dtype} (convert labels with .astype(np.int64))")
+    if array.shape != (n,):
+        raise ShapeError(f"cross_entropy: target of shape {array.shape} does not fit logits "
+                         f"with batch size {n}; expected shape ({n},)")
+    if n and (array.min() < 0 or array.max() >= classes):
+        bad = array[(array < 0) | (array >= classes)][0]
+        raise IndexOutOfRange(f"cross_entropy: target class {bad} is out of range for "
+                              f"{classes} classes (valid: 0..{classes - 1})")
+    return array
+
+
+def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """loss_n = -log softmax(logits_n)[target_n] for logits (N, C) and integer class
+    indices target (N,) (an ndarray or an int Tensor); reduced by mean, sum or none.
+    The gradient per row is softmax(logits_n) - onehot(target_n)."""
+    if logits.ndim != 2:
+        raise ShapeError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
+    n, classes = logits.shape
+    rows = _class_indices(target, n, classes)
+    picked = log_softmax(logits, axis=1)[np.arange(n), rows]
+    return _reduce(-picked, reduction, "cross_entropy")
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """(input - target)^2 elementwise, reduced by mean, sum or none. Shapes must match
+    (no silent broadcasting); the target gets a gradient too if it requires one."""
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.dtype))
+    if target.shape != input.shape:
+        raise ShapeError(f"mse_loss: input of shape {input.shape} and target of shape "
+                         f"{target.shape} differ")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True,
+            rng: np.random.Generator | None = None) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by
+    1 / (1 - p), so the expectation is unchanged and eval needs no rescaling.
+    Identity when not training or p = 0. The mask comes from `rng`, or the
+    generator that `tg.manual_seed` seeds (see tinygrad_bn.nn.init)."""
+    if not 0.0 <= p <= 1.0:
+        raise ArgumentError(f"dropout: p must be a probability in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    draws = generator(rng).random(x.shape)
+    mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor(mask)
