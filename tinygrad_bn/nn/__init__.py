@@ -2,6 +2,20 @@
 initialisers in `nn.init`."""
 
 from . import functional, init
+from .layers import (
+    AvgPool2d,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
 from .module import Module, Parameter, Sequential
 
-__all__ = ["Module", "Parameter", "Sequential", "functional", "init"]
+__all__ = [
+    "AvgPool2d", "Conv2d", "Dropout", "Flatten", "Linear", "MaxPool2d", "Module", "Parameter",
+    "ReLU", "Sequential", "Sigmoid", "Tanh", "functional", "init",
+]

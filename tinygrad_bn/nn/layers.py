@@ -1,0 +1,215 @@
+"""Layers: Linear, Conv2d, pooling, Flatten, Dropout and activations, as Modules.
+
+Each layer checks its input's shape and names itself (with its repr) in the
+error, so a mistake deep inside a Sequential points at the right layer. The
+default initialisation is PyTorch's: weights from kaiming_uniform_ with
+a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases from the same
+interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ArgumentError, ShapeError
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+IntPair = int | tuple[int, int]
+
+
+def _pair(layer: str, name: str, value: IntPair, minimum: int) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int | np.integer) and v >= minimum for v in pair):
+        raise ArgumentError(f"{layer}: {name} must be an int >= {minimum} or a pair of them, "
+                            f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _positive(layer: str, **sizes: int) -> None:
+    for name, value in sizes.items():
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ArgumentError(f"{layer}: {name} must be a positive int, got {value!r}")
+
+
+def _reset_uniform(weight: Parameter, bias: Parameter | None) -> None:
+    """PyTorch's default: weight and bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1.0 / math.sqrt(init.fans(weight.shape)[0])
+        init.uniform_(bias, -bound, bound)
+
+
+class Linear(Module):
+    """y = x W^T + b, W of shape (out_features, in_features), b (out_features,)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        _positive("Linear", in_features=in_features, out_features=out_features)
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
+        self.register_parameter(
+            "bias", Parameter(np.empty(out_features, dtype=np.float32)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_uniform(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(f"{self!r}: expected input of shape (..., {self.in_features}), "
+                             f"got {x.shape}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Conv2d(Module):
+    """2-D cross-correlation of NCHW input with OIHW weights of shape
+    (out_channels, in_channels / groups, kh, kw); see `F.conv2d`."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
+                 stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
+                 groups: int = 1, bias: bool = True) -> None:
+        super().__init__()
+        _positive("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if in_channels % groups or out_channels % groups:
+            raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
+                                f"{in_channels} and out_channels={out_channels}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair("Conv2d", "stride", stride, 1)
+        self.padding = _pair("Conv2d", "padding", padding, 0)
+        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=np.float32))
+        self.register_parameter(
+            "bias", Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_uniform(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), "
+                             f"got {x.shape}")
+        for axis, side in enumerate(("height", "width")):
+            padded = x.shape[2 + axis] + 2 * self.padding[axis]
+            reach = self.dilation[axis] * (self.kernel_size[axis] - 1) + 1
+            if reach > padded:
+                raise ShapeError(f"{self!r}: input {side} {x.shape[2 + axis]} (padded: {padded}) "
+                                 f"is smaller than the dilated kernel ({reach}); input shape "
+                                 f"{x.shape}")
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class _Pool2d(Module):
+    """Shared arguments of the pooling layers: kernel_size, stride (default: the kernel),
+    padding."""
+
+    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
+                 padding: IntPair = 0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        _pair(name, "kernel_size", kernel_size, 1)
+        _pair(name, "padding", padding, 0)
+        if stride is not None:
+            _pair(name, "stride", stride, 1)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def _check(self, x: Tensor) -> None:
+        if x.ndim != 4:
+            raise ShapeError(f"{self!r}: expected input of shape (N, C, H, W), got {x.shape}")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """Maximum over each window (padding with -inf); see `F.max_pool2d`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over each window (zero padding counted); see `F.avg_pool2d`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class Flatten(Module):
+    """Merge axes start_axis..end_axis into one (by default all but the batch axis)."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+        super().__init__()
+        self.start_axis, self.end_axis = start_axis, end_axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_axis, self.end_axis)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+class Dropout(Module):
+    """Inverted dropout with probability p in training mode; the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ArgumentError(f"Dropout: p must be a probability in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class ReLU(Module):
+    """max(x, 0)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh x."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.tanh(x)
