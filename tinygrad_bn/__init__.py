@@ -1,6 +1,9 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
+from . import viz
+from .anomaly import detect_anomaly
 from .errors import (
+    AnomalyError,
     ArgumentError,
     AxisError,
     BackwardError,
@@ -29,8 +32,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError", "GradcheckError",
-    "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate", "enable_grad",
-    "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "maximum", "minimum", "no_grad",
-    "set_grad_enabled", "stack", "where",
+    "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError",
+    "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate",
+    "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
+    "maximum", "minimum", "no_grad", "set_grad_enabled", "stack", "viz", "where",
 ]

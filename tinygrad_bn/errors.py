@@ -36,3 +36,7 @@ class DataError(TinygradError, ValueError):
 
 class IndexOutOfRange(TinygradError, IndexError):
     """An index is out of range for the indexed tensor."""
+
+
+class AnomalyError(TinygradError, FloatingPointError):
+    """Inside `tg.detect_anomaly()`, an op's forward or backward produced a NaN or an inf."""

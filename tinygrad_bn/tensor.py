@@ -130,6 +130,11 @@ class _AnomalyMode:
 
         return run_checked(ctx, inputs)
 
+    def backward(self, ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        from .anomaly import backward_checked
+
+        return backward_checked(ctx, grad)
+
 
 anomaly_mode = _AnomalyMode()
 
@@ -649,7 +654,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                     tensor.grad = Tensor._from_op(total, None)
             if ctx is None:
                 continue
-            parent_grads = ctx.backward(grad)
+            if anomaly_mode.enabled:
+                parent_grads = anomaly_mode.backward(ctx, grad)
+            else:
+                parent_grads = ctx.backward(grad)
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
             for parent, pgrad in zip(ctx.parents, parent_grads):

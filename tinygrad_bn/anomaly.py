@@ -1,0 +1,154 @@
+"""Anomaly detection: find the op that first produced a NaN or an infinity.
+
+Inside `with tg.detect_anomaly():` every op checks its output: a forward
+result, or a gradient computed by an op's backward, that holds a NaN or an
+inf raises `AnomalyError` naming the op, the shapes of its inputs and the line
+of *your* code that created it. The creation site costs a stack walk per op,
+so it is recorded only in this mode; outside it the engine pays a single
+attribute check per op (`tensor.anomaly_mode.enabled`).
+
+A backward anomaly is blamed on the op whose backward produced it, even when
+the non-finite value appears inside that backward's own Tensor ops: e.g. the
+norm sqrt(sum x^2) at x = 0 has the finite value 0, but its backward divides
+by 2 sqrt(0) = 0, and the error names Sqrt and the line that took the root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+import weakref
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from . import tensor as _tensor
+from .errors import AnomalyError
+from .tensor import Function, Tensor, anomaly_mode
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_SHOWN_FRAMES = 4  # innermost user frames quoted in an error: the site plus a little context
+
+# the op whose backward is running (innermost last): ops created inside a backward are its parts
+_backward_stack: list[Function] = []
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within the block, raise `AnomalyError` as soon as an op's forward or backward produces
+    a NaN or an inf, naming the op, its input shapes and where your code created it.
+
+    Slow (a stack walk per op): use it to find a NaN, not to train.
+    """
+    previous, anomaly_mode.enabled = anomaly_mode.enabled, True
+    try:
+        yield
+    finally:
+        anomaly_mode.enabled = previous
+
+
+def _user_frames() -> list[traceback.FrameSummary]:
+    """The current stack without tinygrad_bn's own frames, plus the innermost tinygrad_bn
+    frame called from user code (the library function the user called, e.g. batch_norm)."""
+    frames: list[traceback.FrameSummary] = []
+    for frame in traceback.extract_stack():
+        inside = os.path.abspath(frame.filename).startswith(_PACKAGE_DIR)
+        if not inside:
+            frames.append(frame)
+        elif frames and not _is_package_frame(frames[-1]):
+            frames.append(frame)  # the entry point into the library
+    return frames
+
+
+def _is_package_frame(frame: traceback.FrameSummary) -> bool:
+    return os.path.abspath(frame.filename).startswith(_PACKAGE_DIR)
+
+
+def creation_site(ctx: Function) -> str:
+    """Where the op was created, innermost call last; empty outside anomaly mode."""
+    frames = getattr(ctx, "creation_frames", None)
+    if not frames:
+        return "  (creation site not recorded: the op was created outside detect_anomaly)"
+    shown = frames[-_SHOWN_FRAMES:]
+    lines = []
+    for frame in shown:
+        if _is_package_frame(frame):
+            lines.append(f"    -> tinygrad_bn {frame.name}() ({os.path.basename(frame.filename)}"
+                         f":{frame.lineno})")
+            continue
+        lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line}")
+    return "\n".join(lines)
+
+
+def _non_finite(array: np.ndarray) -> str | None:
+    """'NaN', 'inf' or None: what is wrong with a float array."""
+    if array.dtype.kind not in "fc":
+        return None
+    if np.isnan(array).any():
+        return "NaN"
+    if np.isinf(array).any():
+        return "inf"
+    return None
+
+
+def _describe_inputs(inputs: Sequence[Tensor]) -> str:
+    return ", ".join(f"{t.shape} {t.dtype}" for t in inputs) or "none"
+
+
+def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
+    """`Function.apply` in anomaly mode: record where the op was created, run its forward,
+    and raise `AnomalyError` if the output holds a NaN or an inf."""
+    ctx.creation_frames = _user_frames()
+    try:
+        with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
+            out_data = ctx.forward(*[t.data for t in inputs])
+    except (ValueError, IndexError) as error:
+        raise _tensor._op_error(ctx, inputs, error) from error
+    bad = _non_finite(np.asarray(out_data))
+    if bad is not None:
+        raise _forward_anomaly(ctx, inputs, bad)
+    if _tensor.is_grad_enabled() and any(t.requires_grad for t in inputs):
+        out = Tensor._from_op(out_data, ctx)
+        ctx._out = weakref.ref(out)
+        return out
+    return Tensor._from_op(out_data, None)
+
+
+def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> AnomalyError:
+    if _backward_stack:
+        # an op inside some op's backward: the error is that backward's
+        outer = _backward_stack[-1]
+        return AnomalyError(
+            f"{outer.name} backward produced {bad} (in its internal {ctx.name} op, inputs "
+            f"{_describe_inputs(inputs)}); the {outer.name} (inputs "
+            f"{_describe_inputs(outer.parents or ())}) was created at:\n{creation_site(outer)}")
+    bad_inputs = [i for i, t in enumerate(inputs) if _non_finite(t.data)]
+    cause = (f"its input {bad_inputs[0]} already holds non-finite values" if bad_inputs
+             else "from finite inputs")
+    return AnomalyError(
+        f"{ctx.name} produced {bad} in forward ({cause}); inputs: {_describe_inputs(inputs)}; "
+        f"created at:\n{creation_site(ctx)}")
+
+
+def backward_checked(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+    """`ctx.backward(grad)` in anomaly mode: raise `AnomalyError` naming the op if a gradient
+    it returns holds a NaN or an inf."""
+    _backward_stack.append(ctx)
+    try:
+        grads = ctx.backward(grad)
+    finally:
+        _backward_stack.pop()
+    for i, g in enumerate(grads if isinstance(grads, tuple) else (grads,)):
+        bad = _non_finite(g.data) if g is not None else None
+        if bad is not None:
+            upstream = _non_finite(grad.data)
+            cause = (f"the incoming gradient already held {upstream}" if upstream
+                     else "from a finite incoming gradient")
+            raise AnomalyError(
+                f"{ctx.name} backward produced {bad} in the gradient of its input {i} ({cause}); "
+                f"inputs: {_describe_inputs(ctx.parents or ())}; the {ctx.name} was created "
+                f"at:\n{creation_site(ctx)}")
+    return grads

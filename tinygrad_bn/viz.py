@@ -1,0 +1,1 @@
+"""Computation graphs as pictures (Graphviz DOT)."""
