@@ -1,6 +1,6 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import viz
+from . import nn, optim, viz
 from .anomaly import detect_anomaly
 from .errors import (
     AnomalyError,
@@ -15,6 +15,8 @@ from .errors import (
     TinygradError,
 )
 from .gradcheck import gradcheck, gradgradcheck
+from .nn.init import manual_seed
+from .serialization import load, save
 from .tensor import (
     Tensor,
     concatenate,
@@ -35,5 +37,6 @@ __all__ = [
     "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError",
     "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
-    "maximum", "minimum", "no_grad", "set_grad_enabled", "stack", "viz", "where",
+    "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
+    "set_grad_enabled", "stack", "viz", "where",
 ]
