@@ -42,6 +42,8 @@ class Sub(Function):
 class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x."""
 
+    saves_inputs = (0, 1)
+
     def forward(self, x, y):
         return x * y
 
@@ -52,6 +54,8 @@ class Mul(Function):
 
 class Div(Function):
     """z = x / y;  dx = g / y, dy = -g * x / y**2."""
+
+    saves_inputs = (0, 1)
 
     def forward(self, x, y):
         return x / y
@@ -67,6 +71,7 @@ class Pow(Function):
     """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x)."""
 
     uses_output = True
+    saves_inputs = (0, 1)
 
     def forward(self, x, y):
         return x**y
@@ -80,6 +85,8 @@ class Pow(Function):
 
 class Maximum(Function):
     """z = max(x, y) elementwise; the gradient goes to the larger input, split evenly on ties."""
+
+    saves_inputs = (0, 1)
 
     def forward(self, x, y):
         return np.maximum(x, y)
@@ -103,6 +110,8 @@ class Where(Function):
 class MatMul(Function):
     """z = x @ y over the last two axes (leading axes broadcast);
     dx = g @ y^T, dy = x^T @ g."""
+
+    saves_inputs = (0, 1)
 
     def forward(self, x, y):
         return np.matmul(x, y)
@@ -142,6 +151,8 @@ class Exp(Function):
 class Log(Function):
     """z = ln x;  dx = g / x."""
 
+    saves_inputs = (0,)
+
     def forward(self, x):
         return np.log(x)
 
@@ -163,6 +174,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """z = |x|;  dx = g * sign(x) (0 at x = 0)."""
+
+    saves_inputs = (0,)
 
     def forward(self, x):
         return np.abs(x)
@@ -202,6 +215,8 @@ class Sigmoid(Function):
 class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
 
+    saves_inputs = (0,)
+
     def forward(self, x):
         return np.maximum(x, 0)
 
@@ -211,6 +226,8 @@ class ReLU(Function):
 
 class Clip(Function):
     """z = min(max(x, low), high);  dx = g where low <= x <= high."""
+
+    saves_inputs = (0,)
 
     def forward(self, x):
         return np.clip(x, self.low, self.high)
@@ -255,6 +272,7 @@ class Max(Function):
     """z = max of x over `axes`;  dx = g at the maxima, split evenly between ties."""
 
     uses_output = True
+    saves_inputs = (0,)
 
     def forward(self, x):
         return x.max(axis=self.axes, keepdims=self.keepdims)

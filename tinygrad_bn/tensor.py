@@ -63,6 +63,7 @@ class Function:
 
     __slots__ = ("parents", "saved", "_out", "__dict__")
     uses_output = False  # backward reads the output (exp, tanh, ...): counted as saved
+    saves_inputs: tuple[int, ...] = ()  # parents whose values backward may read: counted as saved
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
