@@ -15,10 +15,12 @@ from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .init import generator
+from .normalization import batch_norm, group_norm, layer_norm
 
 __all__ = [
-    "avg_pool2d", "conv2d", "cross_entropy", "dropout", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "relu", "sigmoid", "softmax", "tanh",
+    "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "group_norm",
+    "layer_norm", "linear", "log_softmax", "max_pool2d", "mse_loss", "relu", "sigmoid",
+    "softmax", "tanh",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
