@@ -1,25 +1,389 @@
-"""2-D convolution and pooling on NCHW tensors (work in progress: signatures first)."""
+"""2-D convolution and pooling on NCHW tensors: strided views, one matrix product, adjoint pairs.
+
+Convolution. With the input zero-padded, y = conv(x, w) is the cross-correlation
+
+    y[n, o, r, c] = sum_{ci, i, j} w[o, ci, i, j] * x[n, g*Cg + ci, r*sh + i*dh, c*sw + j*dw]
+
+where g = o // (O / groups) is the group of output channel o and Cg = C / groups. The
+forward gathers every window of x into a matrix with one strided view and one copy
+("im2col": (N, groups, Cg*kh*kw, OH*OW)) and multiplies it by the weights reshaped to
+(groups, O/groups, Cg*kh*kw): one batched `np.matmul` whose result is already NCHW.
+
+The three maps below are the partial derivatives of one trilinear form
+T(x, w, g) = <g, conv(x, w)>, so their backward rules close on themselves:
+
+    conv(x, w)          = dT/dg   (Conv2d)
+    input_grad(g, w)    = dT/dx   (ConvInputGrad, the transposed convolution)
+    weight_grad(x, g)   = dT/dw   (ConvWeightGrad, the correlation of x with g)
+
+d<u, dT/da>/db = dT/db evaluated with a replaced by u, hence e.g. the backward of
+input_grad(g, w) with upstream u is (conv(u, w), weight_grad(u, g)). Gradients of every
+order are these three Functions again, so gradgradcheck holds.
+
+Pooling. avg_pool2d is a window sum times 1/(kh*kw) (WindowSum) whose adjoint spreads
+each output gradient over its window (WindowScatter); max_pool2d picks one element per
+window, and its backward (ArgmaxScatter) and that backward's backward (ArgmaxGather) are
+again an adjoint pair. All scatters are kh*kw slice-adds into a padded buffer, one per
+kernel offset, never an element-wise `np.add.at`.
+"""
 
 from __future__ import annotations
 
-from ..tensor import Tensor
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..tensor import Function, Tensor, is_grad_enabled
 
 IntPair = int | tuple[int, int]
+Pair = tuple[int, int]
+
+
+# ---------------------------------------------------------------- geometry
+
+
+class _Window:
+    """Where the kh x kw windows of a padded H x W plane lie: output size and, per kernel
+    offset (i, j), the slices of the padded plane that the offset sees at every output."""
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
+                 in_size: Pair) -> None:
+        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
+        self.in_size = in_size
+        self.padded_size = (in_size[0] + 2 * padding[0], in_size[1] + 2 * padding[1])
+        self.out_size = tuple((p - d * (k - 1) - 1) // s + 1 for p, d, k, s in
+                              zip(self.padded_size, dilation, kernel, stride))
+        (oh, ow), (sh, sw), (dh, dw) = self.out_size, stride, dilation
+        self.offsets = [(slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
+                         slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+                        for i in range(kernel[0]) for j in range(kernel[1])]
+
+    def pad(self, x: np.ndarray, value: float = 0.0) -> np.ndarray:
+        """x (N, C, H, W) inside a border of `value`; x itself when there is no padding."""
+        (ph, pw), (h, w) = self.padding, self.in_size
+        if ph == pw == 0:
+            return x
+        out = np.full(x.shape[:2] + self.padded_size, value, dtype=x.dtype)
+        out[:, :, ph:ph + h, pw:pw + w] = x
+        return out
+
+    def crop(self, xp: np.ndarray) -> np.ndarray:
+        """The inverse of `pad`: the interior H x W of a padded plane."""
+        (ph, pw), (h, w) = self.padding, self.in_size
+        return xp[:, :, ph:ph + h, pw:pw + w] if ph or pw else xp
+
+    def patches(self, x: np.ndarray, groups: int) -> np.ndarray:
+        """im2col: the windows of padded x as a contiguous (N, groups, C/groups*kh*kw, OH*OW)
+        matrix, built by one strided view and one copy."""
+        xp = self.pad(x)
+        n, c = x.shape[:2]
+        sn, sc, sh, sw = xp.strides
+        view = np.lib.stride_tricks.as_strided(
+            xp, shape=(n, c) + self.kernel + self.out_size,
+            strides=(sn, sc, sh * self.dilation[0], sw * self.dilation[1],
+                     sh * self.stride[0], sw * self.stride[1]), writeable=False)
+        return view.reshape(n, groups, -1, self.out_size[0] * self.out_size[1])
+
+    def scatter(self, parts: Any, shape: tuple[int, int], dtype: Any) -> np.ndarray:
+        """The adjoint of reading the windows: out-sized `parts` (one per kernel offset) are
+        added into a zero (N, C, padded H, padded W) buffer at their offset's slices, and the
+        padding is cropped off. kh*kw slice-adds; overlapping windows accumulate."""
+        out = np.zeros(shape + self.padded_size, dtype=dtype)
+        for (rows, cols), part in zip(self.offsets, parts):
+            out[:, :, rows, cols] += part
+        return self.crop(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, in_size: Pair) -> _Window:
+    """Windows are recomputed for every call with the same geometry; cache them."""
+    return _Window(kernel, stride, padding, dilation, in_size)
+
+
+# ---------------------------------------------------------------- convolution ops
+
+
+class Conv2d(Function):
+    """y = conv(x, w) (+ b);  dx = input_grad(g, w), dw = weight_grad(x, g),
+    db = g summed over N, H, W."""
+
+    def forward(self, x, w, b=None):
+        n, o = x.shape[0], w.shape[0]
+        cols = self.win.patches(x, self.groups)
+        out = np.matmul(w.reshape(self.groups, o // self.groups, -1), cols)
+        out = out.reshape((n, o) + self.win.out_size)
+        if b is not None:
+            bias = b.reshape(o, 1, 1)
+            if np.result_type(out, bias) == out.dtype:
+                out += bias  # in place: the output is fresh
+            else:
+                out = out + bias
+        if self.parents[1].requires_grad:
+            self.save_for_backward(cols)  # the weight gradient reuses the im2col matrix
+        return out
+
+    def backward(self, g):
+        x, w = self.parents[:2]
+        gx = ConvInputGrad.apply(g, w, win=self.win, groups=self.groups) \
+            if x.requires_grad else None
+        gw = ConvWeightGrad.apply(x, g, win=self.win, groups=self.groups, cols=self.saved[0]) \
+            if w.requires_grad else None
+        if len(self.parents) == 2:
+            return gx, gw
+        gb = g.sum(axis=(0, 2, 3)) if self.parents[2].requires_grad else None
+        return gx, gw, gb
+
+
+class ConvInputGrad(Function):
+    """z = input_grad(g, w), the transposed convolution: each output cell's g, weighted by
+    w, spread back over its window;  dg = conv(u, w), dw = weight_grad(u, g)."""
+
+    def forward(self, g, w):
+        n, o = g.shape[:2]
+        kh, kw = self.win.kernel
+        w_t = w.reshape(self.groups, o // self.groups, -1).swapaxes(-1, -2)
+        cols = np.matmul(w_t, g.reshape(n, self.groups, o // self.groups, -1))
+        cols = cols.reshape((n, -1, kh * kw) + self.win.out_size)  # (N, C, kh*kw, OH, OW)
+        parts = (cols[:, :, k] for k in range(kh * kw))
+        return self.win.scatter(parts, cols.shape[:2], cols.dtype)
+
+    def backward(self, u):
+        g, w = self.parents
+        dg = Conv2d.apply(u, w, win=self.win, groups=self.groups) if g.requires_grad else None
+        dw = ConvWeightGrad.apply(u, g, win=self.win, groups=self.groups, cols=None) \
+            if w.requires_grad else None
+        return dg, dw
+
+
+class ConvWeightGrad(Function):
+    """z = weight_grad(x, g)[o, ci, i, j] = sum over n and output cells of g times the
+    input cell that w[o, ci, i, j] met;  dx = input_grad(g, u), dg = conv(x, u)."""
+
+    def forward(self, x, g):
+        cols = self.cols if self.cols is not None else self.win.patches(x, self.groups)
+        self.cols = None  # only the forward needs it: do not keep it alive in the graph
+        n, o = g.shape[:2]
+        gm = g.reshape(n, self.groups, o // self.groups, -1)
+        # N small products and a sum: cheaper than copying cols into a single (K, N*P) operand
+        out = np.matmul(gm, cols.swapaxes(-1, -2)).sum(axis=0)
+        return out.reshape((o, -1) + self.win.kernel)
+
+    def backward(self, u):
+        x, g = self.parents
+        dx = ConvInputGrad.apply(g, u, win=self.win, groups=self.groups) \
+            if x.requires_grad else None
+        dg = Conv2d.apply(x, u, win=self.win, groups=self.groups) if g.requires_grad else None
+        return dx, dg
+
+
+# ---------------------------------------------------------------- pooling ops
+
+
+class WindowSum(Function):
+    """z = scale * (sum of each window of the zero-padded x);  dx = WindowScatter(g)."""
+
+    def forward(self, x):
+        xp = self.win.pad(x)
+        views = [xp[:, :, rows, cols] for rows, cols in self.win.offsets]
+        out = views[0].copy()
+        for view in views[1:]:
+            out += view
+        out *= self.scale
+        return out
+
+    def backward(self, g):
+        return WindowScatter.apply(g, win=self.win, scale=self.scale)
+
+
+class WindowScatter(Function):
+    """z = scale * g spread over each window (overlaps add), padding cropped: the adjoint of
+    WindowSum;  dg = WindowSum(u)."""
+
+    def forward(self, g):
+        g = g * np.asarray(self.scale, dtype=g.dtype)
+        return self.win.scatter([g] * len(self.win.offsets), g.shape[:2], g.dtype)
+
+    def backward(self, u):
+        return WindowSum.apply(u, win=self.win, scale=self.scale)
+
+
+class MaxPool(Function):
+    """z = max of each window of the -inf padded x;  dx = g routed to the window's argmax
+    (ArgmaxScatter). On ties the first maximum in row-major window order wins, as in
+    PyTorch's CPU kernel; a window holding NaN gives NaN and routes its gradient to the
+    window's first cell."""
+
+    def forward(self, x):
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = self.win.pad(x, fill)
+        views = [xp[:, :, rows, cols] for rows, cols in self.win.offsets]
+        out = views[0].copy()
+        for view in views[1:]:
+            np.maximum(out, view, out=out)  # propagates NaN, as PyTorch
+        if is_grad_enabled() and self.parents[0].requires_grad:
+            self.save_for_backward(_first_match(views, out))
+        return out
+
+    def backward(self, g):
+        return ArgmaxScatter.apply(g, win=self.win, argmax=self.saved[0])
+
+
+def _first_match(views: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
+    """Per output cell, the first kernel offset whose value equals the maximum.
+
+    Built with arithmetic on boolean masks: `np.where` or masked copies branch on random
+    masks and run ~10x slower here."""
+    index = np.zeros(out.shape, dtype=np.min_scalar_type(len(views) - 1))
+    found = views[0] == out
+    for k, view in enumerate(views[1:], start=1):
+        hit = (view == out) & ~found
+        index += hit * index.dtype.type(k)
+        found |= hit
+    return index
+
+
+class ArgmaxScatter(Function):
+    """z = zeros of x's shape with each g added at its window's argmax (overlapping windows
+    accumulate);  dg = ArgmaxGather(u), the adjoint."""
+
+    def forward(self, g):
+        parts = (g * (self.argmax == k) for k in range(len(self.win.offsets)))
+        return self.win.scatter(parts, g.shape[:2], g.dtype)
+
+    def backward(self, u):
+        return ArgmaxGather.apply(u, win=self.win, argmax=self.argmax)
+
+
+class ArgmaxGather(Function):
+    """z = u read at each window's argmax (the max-pool of u with x's argmax positions);
+    dx = ArgmaxScatter(g)."""
+
+    def forward(self, u):
+        up = self.win.pad(u)
+        out = np.zeros(u.shape[:2] + self.win.out_size, dtype=u.dtype)
+        for k, (rows, cols) in enumerate(self.win.offsets):
+            out += up[:, :, rows, cols] * (self.argmax == k)
+        return out
+
+    def backward(self, g):
+        return ArgmaxScatter.apply(g, win=self.win, argmax=self.argmax)
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def _pair(op: str, name: str, value: Any, minimum: int) -> Pair:
+    """An int or a pair of ints as (height, width), each at least `minimum`."""
+    items = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    if len(items) != 2 or not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                                  for v in items):
+        raise ShapeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in items):
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ShapeError(f"{op}: {name} must be {kind}, got {value!r}")
+    return int(items[0]), int(items[1])
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _check_input(op: str, x: Tensor) -> None:
+    if x.ndim != 4:
+        raise ShapeError(f"{op}: input must be 4-D (N, C, H, W), got shape {x.shape}")
+
+
+def _check_fits(op: str, win: _Window) -> None:
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(win.dilation, win.kernel))
+    if any(e > p for e, p in zip(effective, win.padded_size)):
+        dilated = f", dilation {win.dilation}" if win.dilation != (1, 1) else ""
+        raise ShapeError(
+            f"{op}: kernel {win.kernel}{dilated} (effective {effective[0]}x{effective[1]}) is "
+            f"larger than the padded input {win.padded_size[0]}x{win.padded_size[1]} "
+            f"(input {win.in_size[0]}x{win.in_size[1]}, padding {win.padding})")
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
            padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D cross-correlation of an NCHW input with OIHW weights, as PyTorch's conv2d."""
-    raise NotImplementedError("conv2d: being implemented")
+    """2-D cross-correlation of an NCHW input with OIHW weights, as PyTorch's conv2d.
+
+    x: (N, C, H, W); weight: (O, C/groups, kh, kw); bias: (O,) or None. Output
+    (N, O, OH, OW) with OH = (H + 2*ph - dh*(kh - 1) - 1) // sh + 1 (OW likewise):
+
+        y[n, o, r, c] = b[o] + sum_{ci, i, j} w[o, ci, i, j] * xpad[n, g*C/groups + ci,
+                                                                    r*sh + i*dh, c*sw + j*dw]
+
+    with g = o // (O/groups). stride, padding and dilation are ints or (h, w) pairs.
+    Differentiable to any order in x, weight and bias.
+    """
+    x, weight = _as_tensor(x), _as_tensor(weight)
+    _check_input("conv2d", x)
+    if weight.ndim != 4:
+        raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, "
+                         f"kw), got shape {weight.shape}")
+    stride = _pair("conv2d", "stride", stride, 1)
+    padding = _pair("conv2d", "padding", padding, 0)
+    dilation = _pair("conv2d", "dilation", dilation, 1)
+    if not isinstance(groups, int | np.integer) or isinstance(groups, bool) or groups < 1:
+        raise ShapeError(f"conv2d: groups must be a positive int, got {groups!r}")
+    c, o = x.shape[1], weight.shape[0]
+    if c % groups or o % groups:
+        raise ShapeError(f"conv2d: groups={groups} must divide both the input channels ({c}) "
+                         f"and the output channels ({o}); input {x.shape}, weight {weight.shape}")
+    if c != weight.shape[1] * groups:
+        raise ShapeError(f"conv2d: input {x.shape} has {c} channels but weight {weight.shape} "
+                         f"with groups={groups} expects weight.shape[1] * groups = "
+                         f"{weight.shape[1] * groups}")
+    win = _window(tuple(weight.shape[2:]), stride, padding, dilation, tuple(x.shape[2:]))
+    _check_fits("conv2d", win)
+    if bias is None:
+        return Conv2d.apply(x, weight, win=win, groups=int(groups))
+    bias = _as_tensor(bias)
+    if bias.shape != (o,):
+        raise ShapeError(f"conv2d: bias must have shape ({o},) for weight {weight.shape}, got "
+                         f"{bias.shape}")
+    return Conv2d.apply(x, weight, bias, win=win, groups=int(groups))
+
+
+def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> _Window:
+    _check_input(op, x)
+    kernel = _pair(op, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else _pair(op, "stride", stride, 1)
+    padding = _pair(op, "padding", padding, 0)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ShapeError(f"{op}: padding {padding} must be at most half of kernel_size "
+                         f"{kernel}")
+    win = _window(kernel, stride, padding, (1, 1), tuple(x.shape[2:]))
+    _check_fits(op, win)
+    return win
 
 
 def max_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0) -> Tensor:
-    """Maximum over each window of the -inf padded NCHW input."""
-    raise NotImplementedError("max_pool2d: being implemented")
+    """Maximum over each kh x kw window of the -inf padded NCHW input, as PyTorch's max_pool2d.
+
+    y[n, c, r, s] = max_{i, j} xpad[n, c, r*sh + i, s*sw + j]; stride defaults to
+    kernel_size; padding must be at most half the kernel. The gradient goes to one
+    element per window: the first maximum in row-major window order (ties included).
+    """
+    x = _as_tensor(x)
+    win = _pool_window("max_pool2d", x, kernel_size, stride, padding)
+    return MaxPool.apply(x, win=win)
 
 
 def avg_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0) -> Tensor:
-    """Mean over each window of the zero-padded NCHW input (padded cells counted)."""
-    raise NotImplementedError("avg_pool2d: being implemented")
+    """Mean over each kh x kw window of the zero-padded NCHW input, as PyTorch's avg_pool2d
+    with count_include_pad=True.
+
+    y[n, c, r, s] = 1/(kh*kw) * sum_{i, j} xpad[n, c, r*sh + i, s*sw + j]; stride defaults
+    to kernel_size; padding must be at most half the kernel.
+    """
+    x = _as_tensor(x)
+    if x.dtype.kind != "f":
+        raise DTypeError(f"avg_pool2d: needs a floating input, got dtype {x.dtype}")
+    win = _pool_window("avg_pool2d", x, kernel_size, stride, padding)
+    return WindowSum.apply(x, win=win, scale=1.0 / (win.kernel[0] * win.kernel[1]))
