@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, is_grad_enabled
 
 IntPair = int | tuple[int, int]
@@ -110,6 +110,8 @@ class Conv2d(Function):
     """y = conv(x, w) (+ b);  dx = input_grad(g, w), dw = weight_grad(x, g),
     db = g summed over N, H, W."""
 
+    saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
+
     def forward(self, x, w, b=None):
         n, o = x.shape[0], w.shape[0]
         cols = self.win.patches(x, self.groups)
@@ -141,6 +143,8 @@ class ConvInputGrad(Function):
     """z = input_grad(g, w), the transposed convolution: each output cell's g, weighted by
     w, spread back over its window;  dg = conv(u, w), dw = weight_grad(u, g)."""
 
+    saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
+
     def forward(self, g, w):
         n, o = g.shape[:2]
         kh, kw = self.win.kernel
@@ -161,6 +165,8 @@ class ConvInputGrad(Function):
 class ConvWeightGrad(Function):
     """z = weight_grad(x, g)[o, ci, i, j] = sum over n and output cells of g times the
     input cell that w[o, ci, i, j] met;  dx = input_grad(g, u), dg = conv(x, u)."""
+
+    saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
 
     def forward(self, x, g):
         cols = self.cols if self.cols is not None else self.win.patches(x, self.groups)
@@ -275,15 +281,14 @@ class ArgmaxGather(Function):
 # ---------------------------------------------------------------- public functions
 
 
-def _pair(op: str, name: str, value: Any, minimum: int) -> Pair:
-    """An int or a pair of ints as (height, width), each at least `minimum`."""
+def int_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
+    """`value` (an int or a pair of ints, each >= `minimum`) as a (height, width) pair, or an
+    ArgumentError naming `op` and `name`. Shared with the layers in nn/layers.py."""
     items = tuple(value) if isinstance(value, tuple | list) else (value, value)
     if len(items) != 2 or not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
-                                  for v in items):
-        raise ShapeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in items):
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ShapeError(f"{op}: {name} must be {kind}, got {value!r}")
+                                  and v >= minimum for v in items):
+        raise ArgumentError(f"{op}: {name} must be an int >= {minimum} or a pair of them, "
+                            f"got {value!r}")
     return int(items[0]), int(items[1])
 
 
@@ -324,11 +329,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, "
                          f"kw), got shape {weight.shape}")
-    stride = _pair("conv2d", "stride", stride, 1)
-    padding = _pair("conv2d", "padding", padding, 0)
-    dilation = _pair("conv2d", "dilation", dilation, 1)
+    stride = int_pair("conv2d", "stride", stride, 1)
+    padding = int_pair("conv2d", "padding", padding, 0)
+    dilation = int_pair("conv2d", "dilation", dilation, 1)
     if not isinstance(groups, int | np.integer) or isinstance(groups, bool) or groups < 1:
-        raise ShapeError(f"conv2d: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"conv2d: groups must be a positive int, got {groups!r}")
     c, o = x.shape[1], weight.shape[0]
     if c % groups or o % groups:
         raise ShapeError(f"conv2d: groups={groups} must divide both the input channels ({c}) "
@@ -350,11 +355,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
 
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> _Window:
     _check_input(op, x)
-    kernel = _pair(op, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(op, "stride", stride, 1)
-    padding = _pair(op, "padding", padding, 0)
+    kernel = int_pair(op, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
+    padding = int_pair(op, "padding", padding, 0)
     if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ShapeError(f"{op}: padding {padding} must be at most half of kernel_size "
+        raise ArgumentError(f"{op}: padding {padding} must be at most half of kernel_size "
                          f"{kernel}")
     win = _window(kernel, stride, padding, (1, 1), tuple(x.shape[2:]))
     _check_fits(op, win)
