@@ -157,9 +157,13 @@ class FusedBatchNorm(Function):
     mean and invstd recomputed as functions of x, so second derivatives are exact.
     """
 
+    saves_inputs = (0, 1)  # backward reads x and gamma (parent 1 when has_weight)
+
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
         weight = params[0] if self.has_weight else None
         bias = params[-1] if self.has_bias else None
+        if not self.has_weight:
+            self.saves_inputs = (0,)
         x3 = _channels_view(x)
         dtype = x.dtype
         if self.training:

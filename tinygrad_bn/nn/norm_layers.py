@@ -1,0 +1,170 @@
+"""Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm as Modules.
+
+The math lives in `nn.normalization` (`F.batch_norm`, `F.layer_norm`,
+`F.group_norm`); a layer holds the parameters (gamma = `weight`, beta =
+`bias`), for batch norm the running statistics as buffers, checks its input's
+shape, and for batch norm turns `momentum=None` into the cumulative-average
+factor 1 / num_batches_tracked before calling the functional, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import ArgumentError, ShapeError
+from ..tensor import Tensor
+from . import functional as F
+from .layers import _positive
+from .module import Module, Parameter
+from .normalization import _check_eps
+
+
+class _BatchNorm(Module):
+    """Batch norm over every axis but 1; subclasses fix the accepted input ranks.
+
+    Buffers: `running_mean` (zeros), `running_var` (ones), `num_batches_tracked`
+    (int64, 0-d), all None when `track_running_stats=False`. Training normalizes
+    with the batch statistics and updates the buffers (running = (1 - momentum) *
+    running + momentum * batch, unbiased variance; momentum=None: the cumulative
+    average, factor 1 / num_batches_tracked); eval mode normalizes with the
+    running statistics, or with the batch's if there are none.
+    """
+
+    _ranks: tuple[int, ...] = ()
+    _layouts: str = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 impl: str = "fused") -> None:
+        super().__init__()
+        name = type(self).__name__
+        _positive(name, num_features=num_features)
+        _check_eps(name, eps)
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ArgumentError(f"{name}: momentum must be in [0, 1] or None (cumulative "
+                                f"average), got {momentum!r}")
+        if impl not in ("fused", "composite"):
+            raise ArgumentError(f"{name}: impl must be 'fused' or 'composite', got {impl!r}")
+        self.num_features = int(num_features)
+        self.eps, self.momentum, self.impl = eps, momentum, impl
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        c = self.num_features
+        self.register_parameter("weight", Parameter(np.ones(c, np.float32)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, np.float32)) if affine else None)
+        tracked = self.track_running_stats
+        self.register_buffer("running_mean", np.zeros(c, np.float32) if tracked else None)
+        self.register_buffer("running_var", np.ones(c, np.float32) if tracked else None)
+        self.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked (in place)."""
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self._ranks or x.shape[1] != self.num_features:
+            raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
+                             f"C = {self.num_features}, got {x.shape}")
+        updating = self.training and self.track_running_stats \
+            and self.num_batches_tracked is not None
+        factor = 0.0
+        if updating:
+            tracked = int(self.num_batches_tracked) + 1
+            factor = 1.0 / tracked if self.momentum is None else self.momentum
+        # without running statistics even eval mode can only use the batch's
+        use_batch = self.training or self.running_mean is None
+        keep = not self.training or self.track_running_stats
+        y = F.batch_norm(x, self.running_mean if keep else None,
+                         self.running_var if keep else None, self.weight, self.bias,
+                         training=use_batch, momentum=factor, eps=self.eps, impl=self.impl)
+        if updating:  # after the call: a rejected input leaves the count unchanged
+            self.num_batches_tracked += 1
+        return y
+
+    def extra_repr(self) -> str:
+        text = (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return text if self.impl == "fused" else f"{text}, impl={self.impl!r}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of (N, C) or (N, C, L) input: per feature C, statistics over N (and L).
+    See `F.batch_norm` for the math."""
+
+    _ranks = (2, 3)
+    _layouts = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of (N, C, H, W) input: per channel C, statistics over N, H and W
+    (M = N * H * W values per channel), gamma and beta per channel. See `F.batch_norm`."""
+
+    _ranks = (4,)
+    _layouts = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalize each sample over its trailing `normalized_shape` axes:
+    y = (x - mean) / sqrt(var + eps) * weight + bias, weight (ones) and bias (zeros)
+    of shape `normalized_shape` when `elementwise_affine`. Same in train and eval."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int | np.integer) \
+            else tuple(normalized_shape)
+        _positive("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+        if not shape:
+            raise ArgumentError("LayerNorm: normalized_shape must have at least one dim")
+        _check_eps("LayerNorm", eps)
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine = eps, bool(elementwise_affine)
+        affine = self.elementwise_affine
+        self.register_parameter(
+            "weight", Parameter(np.ones(self.normalized_shape, np.float32)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.normalized_shape, np.float32)) if affine else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
+            raise ShapeError(f"{self!r}: expected input of shape (*, "
+                             f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Normalize each sample's groups of num_channels / num_groups channels over those
+    channels and all spatial positions; weight (ones) and bias (zeros) per channel
+    when `affine`. Independent of the batch: same in train and eval."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True) -> None:
+        super().__init__()
+        _positive("GroupNorm", num_groups=num_groups, num_channels=num_channels)
+        if num_channels % num_groups:
+            raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible "
+                                f"by num_groups ({num_groups})")
+        _check_eps("GroupNorm", eps)
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps, self.affine = eps, bool(affine)
+        c = self.num_channels
+        self.register_parameter("weight", Parameter(np.ones(c, np.float32)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, np.float32)) if affine else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
+                             f"got {x.shape}")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
