@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, normalize_axes
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .init import generator
 from .normalization import batch_norm, group_norm, layer_norm
@@ -52,26 +52,28 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return y + bias if bias is not None else y
 
 
-def _shifted(x: Tensor, axis: int, op: str) -> Tensor:
-    """x - max(x) along `axis`. The max is a constant (no graph): log_softmax and softmax
-    do not depend on it mathematically, and it keeps exp() from overflowing."""
+def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
+    """x - max(x) along `axis`, and the axis normalized. The max is a constant (no graph):
+    log_softmax and softmax do not depend on it mathematically, and it keeps exp() from
+    overflowing."""
     if x.ndim == 0:
         raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
-    peak = np.max(x.data, axis=axis, keepdims=True)
-    return x - Tensor(peak)
+    axes = normalize_axes(op, axis, x.ndim)
+    return x - Tensor(np.max(x.data, axis=axes, keepdims=True)), axes
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
     logits of any magnitude: every exponent is <= 0 and the sum is >= 1)."""
-    z = _shifted(x, axis, "log_softmax")
-    return z - z.exp().sum(axis=axis, keepdims=True).log()
+    z, axes = _shifted(x, axis, "log_softmax")
+    return z - z.exp().sum(axis=axes, keepdims=True).log()
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j."""
-    e = _shifted(x, axis, "softmax").exp()
-    return e / e.sum(axis=axis, keepdims=True)
+    z, axes = _shifted(x, axis, "softmax")
+    e = z.exp()
+    return e / e.sum(axis=axes, keepdims=True)
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
