@@ -17,17 +17,8 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from .convolution import IntPair, int_pair
 from .module import Module, Parameter
-
-IntPair = int | tuple[int, int]
-
-
-def _pair(layer: str, name: str, value: IntPair, minimum: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int | np.integer) and v >= minimum for v in pair):
-        raise ArgumentError(f"{layer}: {name} must be an int >= {minimum} or a pair of them, "
-                            f"got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def _positive(layer: str, **sizes: int) -> None:
@@ -83,10 +74,10 @@ class Conv2d(Module):
             raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
                                 f"{in_channels} and out_channels={out_channels}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2d", "stride", stride, 1)
-        self.padding = _pair("Conv2d", "padding", padding, 0)
-        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = int_pair("Conv2d", "stride", stride, 1)
+        self.padding = int_pair("Conv2d", "padding", padding, 0)
+        self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=np.float32))
         self.register_parameter(
@@ -132,10 +123,10 @@ class _Pool2d(Module):
                  padding: IntPair = 0) -> None:
         super().__init__()
         name = type(self).__name__
-        _pair(name, "kernel_size", kernel_size, 1)
-        _pair(name, "padding", padding, 0)
+        int_pair(name, "kernel_size", kernel_size, 1)
+        int_pair(name, "padding", padding, 0)
         if stride is not None:
-            _pair(name, "stride", stride, 1)
+            int_pair(name, "stride", stride, 1)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
