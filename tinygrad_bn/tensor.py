@@ -144,12 +144,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray):
-        return data if dtype is None else data.astype(dtype, copy=False)
-    if isinstance(data, np.generic):
-        return np.asarray(data, dtype=dtype)
-    array = np.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype.kind in "iuf":
-        array = array.astype(DEFAULT_DTYPE)  # Python data: float32, as in PyTorch
+        array = data if dtype is None else data.astype(dtype, copy=False)
+    elif isinstance(data, np.generic):
+        array = np.asarray(data, dtype=dtype)
+    else:
+        try:
+            array = np.asarray(data, dtype=dtype)
+        except ValueError as error:  # e.g. ragged nesting: [[1, 2], [3]]
+            raise ShapeError(f"Tensor: cannot make an array of {type(data).__name__} data: "
+                             f"{error}") from error
+        if dtype is None and array.dtype.kind in "iuf":
+            array = array.astype(DEFAULT_DTYPE)  # Python data: float32, as in PyTorch
+    if array.dtype.kind not in "biuf":  # strings, objects, complex: no op here supports them
+        raise DTypeError(f"Tensor: unsupported dtype {array.dtype}; expected a boolean, "
+                         f"integer or floating dtype")
     return array
 
 
@@ -538,6 +546,11 @@ class Tensor:
         if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
             raise ShapeError(f"matmul: inner dimensions differ: {self.shape} @ {other.shape} "
                              f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})")
+        try:
+            np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
+        except ValueError as error:
+            raise ShapeError(f"matmul: batch dimensions of {self.shape} @ {other.shape} do not "
+                             f"broadcast: {self.shape[:-2]} vs {other.shape[:-2]}") from error
         if self.ndim == 1:  # a vector is a row on the left, its extra axis removed after
             return self.unsqueeze(0).matmul(other).squeeze(-2 if other.ndim > 1 else -1)
         if other.ndim == 1:
@@ -703,7 +716,11 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    except TypeError as error:
+        raise AxisError(f"{op}: axis must be None, an int or a tuple of ints, "
+                        f"got {axis!r}") from error
     result = []
     for a in axes:
         if not isinstance(a, int | np.integer):
