@@ -40,3 +40,7 @@ class IndexOutOfRange(TinygradError, IndexError):
 
 class AnomalyError(TinygradError, FloatingPointError):
     """Inside `tg.detect_anomaly()`, an op's forward or backward produced a NaN or an inf."""
+
+
+class DependencyError(TinygradError, RuntimeError):
+    """An optional dependency is missing: the graphviz package or the Graphviz `dot` program."""
