@@ -491,8 +491,11 @@ class Tensor:
 
     def expand(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        shape = tuple(self.shape[i - len(shape) + self.ndim] if n == -1 else n
-                      for i, n in enumerate(shape))
+        new_axes = len(shape) - self.ndim
+        if any(n == -1 for n in shape[:max(new_axes, 0)]):
+            raise ShapeError(f"expand: -1 (keep the size) in {shape} is only allowed for the "
+                             f"existing axes of shape {self.shape}, not for new leading axes")
+        shape = tuple(self.shape[i - new_axes] if n == -1 else n for i, n in enumerate(shape))
         if shape == self.shape:
             return self
         try:
