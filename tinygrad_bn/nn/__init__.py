@@ -14,8 +14,10 @@ from .layers import (
     Tanh,
 )
 from .module import Module, Parameter, Sequential
+from .norm_layers import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 
 __all__ = [
-    "AvgPool2d", "Conv2d", "Dropout", "Flatten", "Linear", "MaxPool2d", "Module", "Parameter",
-    "ReLU", "Sequential", "Sigmoid", "Tanh", "functional", "init",
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "GroupNorm",
+    "LayerNorm", "Linear", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "Tanh", "functional", "init",
 ]
