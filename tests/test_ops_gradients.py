@@ -384,6 +384,13 @@ def test_getitem_slice_then_integer_list(shape: tuple, data: st.DataObject) -> N
     check_op(lambda t: t[:, picks], [x], lambda a: a[:, picks])
 
 
+@given(shape=tst.shapes(min_dims=1, max_dims=3), data=st.data())
+def test_getitem_boolean_mask(shape: tuple, data: st.DataObject) -> None:
+    mask = data.draw(hnp.arrays(bool, shape))
+    x = Tensor(data.draw(tst.arrays(shape)), requires_grad=True)
+    check_op(lambda t: t[mask], [x], lambda a: a[mask], second_order=True)
+
+
 def test_getitem_repeated_index_accumulates() -> None:
     x = Tensor(np.arange(4.0), requires_grad=True)
     x[np.array([1, 1, 3, 1])].sum().backward()
