@@ -276,6 +276,13 @@ def test_tg_grad_returns_gradients_and_leaves_dot_grad_untouched() -> None:
     assert x.grad is None and h.grad is None and y.grad.data.tolist() == [7.0, 7.0]
 
 
+def test_tg_grad_results_are_fresh_writable_arrays() -> None:
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    gx, gy = tg.grad((x + y).sum(), [x, y])
+    gx.data *= 5.0
+    assert gy.data.tolist() == [1.0, 1.0]
+
+
 def test_tg_grad_create_graph_gives_differentiable_gradients() -> None:
     x = leaf([0.5, -1.5])
     (g,) = tg.grad((x**3).sum(), x, create_graph=True)

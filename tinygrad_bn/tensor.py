@@ -659,8 +659,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                         grad = replaced
             ctx = tensor._ctx
             if wanted is not None:
-                if id(tensor) in wanted:
-                    results[wanted[id(tensor)]] = grad
+                if id(tensor) in wanted:  # fresh arrays for the same reasons as .grad below
+                    results[wanted[id(tensor)]] = grad if create_graph \
+                        else Tensor._from_op(np.array(grad.data), None)
             elif ctx is None or tensor._retains_grad:
                 if create_graph:  # keep the accumulated gradient differentiable
                     tensor.grad = grad if tensor.grad is None else tensor.grad + grad
