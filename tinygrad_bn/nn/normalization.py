@@ -19,6 +19,7 @@ for its backward.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -109,35 +110,30 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
     (no graph). running_var takes the unbiased variance var * M / (M - 1)."""
     if running_mean is None or running_var is None:
         return
-    for running, batch in ((running_mean, mean), (running_var, var * (count / (count - 1)))):
-        running *= 1.0 - momentum
-        running += momentum * batch.astype(running.dtype, copy=False)
+    running_mean *= 1.0 - momentum
+    running_mean += momentum * mean
+    running_var *= 1.0 - momentum
+    running_var += (momentum * count / (count - 1)) * var
 
 
 # ---------------------------------------------------------------- batch norm: fused op
-# Arrays are viewed as (N, C, S), S the product of the spatial sizes. A per-channel
-# vector used against such an array is repeated along S first: NumPy's inner loop then
-# runs over two contiguous operands, ~2.5x faster than broadcasting a (1, C, 1) array.
-# Per-channel sums use einsum's summation loops, which need no temporaries and, unlike
-# a BLAS product with a ones vector, do not depend on BLAS threading (that collapses
-# when the machine's cores are shared).
+# Arrays are viewed as (N, C, S), S the product of the spatial sizes. Per-channel sums
+# use einsum's summation loops: no temporaries, and unlike a BLAS product with a ones
+# vector they do not depend on BLAS threading (which collapses when the machine's cores
+# are shared). The op is memory bound for large inputs and call-overhead bound for
+# small ones, so it makes as few passes and NumPy calls as it can.
 
 
 def _channels_view(a: np.ndarray) -> np.ndarray:
-    return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:])))
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
 
 
-def _per_channel(v: np.ndarray, shape3: tuple[int, int, int], dtype: np.dtype) -> np.ndarray:
-    v = v.astype(dtype, copy=False).reshape(1, shape3[1], 1)
-    return np.repeat(v, shape3[2], axis=2) if shape3[2] > 1 else v
-
-
-def _channel_sum(a3: np.ndarray) -> np.ndarray:
-    return np.einsum("ncs->c", a3)
-
-
-def _channel_dot(a3: np.ndarray, b3: np.ndarray) -> np.ndarray:
-    return np.einsum("ncs,ncs->c", a3, b3)
+def _per_channel(v: np.ndarray, s: int) -> np.ndarray:
+    """A (C,) vector as a (C, S) operand against (N, C, S) arrays, repeated along S: NumPy's
+    inner loop then runs over two contiguous operands, ~2.5x faster than broadcasting a
+    (C, 1) column (for S = 1 the column is all there is)."""
+    column = v[:, None]
+    return np.repeat(column, s, axis=1) if s > 1 else column
 
 
 class FusedBatchNorm(Function):
@@ -160,39 +156,41 @@ class FusedBatchNorm(Function):
     saves_inputs = (0, 1)  # backward reads x and gamma (parent 1 when has_weight)
 
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
-        weight = params[0] if self.has_weight else None
-        bias = params[-1] if self.has_bias else None
+        dtype = x.dtype
+        weight = params[0].astype(dtype, copy=False) if self.has_weight else None
+        bias = params[-1].astype(dtype, copy=False) if self.has_bias else None
         if not self.has_weight:
             self.saves_inputs = (0,)
         x3 = _channels_view(x)
-        dtype = x.dtype
+        s = x3.shape[2]
         if self.training:
-            count = x3.shape[0] * x3.shape[2]
+            inv_count = 1.0 / (x3.shape[0] * s)
             # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
             # rounding error of the first pass's mean0, and the variance is taken about
             # the corrected mean; float32 stays accurate when |mean| >> std.
-            mean0 = _channel_sum(x3) / count
-            y = x3 - _per_channel(mean0, x3.shape, dtype)
-            offset = _channel_sum(y) / count
-            var = np.maximum(_channel_dot(y, y) / count - offset * offset, 0)
+            mean0 = np.einsum("ncs->c", x3) * inv_count
+            y = x3 - _per_channel(mean0, s)
+            offset = np.einsum("ncs->c", y) * inv_count
+            var = np.maximum(np.einsum("ncs,ncs->c", y, y) * inv_count - offset * offset, 0)
             mean = mean0 + offset
-            _update_running_stats(self.running_mean, self.running_var, mean, var, count,
-                                  self.momentum)
+            _update_running_stats(self.running_mean, self.running_var, mean, var,
+                                  x3.shape[0] * s, self.momentum)
         else:
             # copies: a later in-place update of the running statistics must not reach
             # this op's backward
             mean = self.running_mean.astype(dtype)
             var = self.running_var.astype(dtype)
-            offset = np.zeros_like(mean)
-            y = x3 - _per_channel(mean, x3.shape, dtype)
-        invstd = 1.0 / np.sqrt(var + self.eps)
+            offset = None
+            y = x3 - _per_channel(mean, s)
+        invstd = (var + self.eps) ** -0.5
         scale = invstd if weight is None else invstd * weight
-        y *= _per_channel(scale, x3.shape, dtype)
-        # y = (x - mean0) * scale + bias - (mean - mean0) * scale
-        shift = -offset * scale
+        y *= _per_channel(scale, s)
+        # y = (x - mean0) * scale + beta - (mean - mean0) * scale
+        shift = None if offset is None else -offset * scale
         if bias is not None:
-            shift = shift + bias
-        y += _per_channel(shift, x3.shape, dtype)
+            shift = bias if shift is None else shift + bias
+        if shift is not None:
+            y += _per_channel(shift, s)
         self.save_for_backward(mean, invstd)
         return y.reshape(x.shape)
 
@@ -200,26 +198,26 @@ class FusedBatchNorm(Function):
         if is_grad_enabled():
             return self._backward_graph(g)
         x = self.parents[0]
-        weight = self.parents[1].data if self.has_weight else None
         mean, invstd = self.saved
         x3, g3 = _channels_view(x.data), _channels_view(g.data)
-        dtype, count = x.dtype, x3.shape[0] * x3.shape[2]
-        sum_g = _channel_sum(g3)
-        sum_g_xhat = centered = None
+        s = x3.shape[2]
+        sum_g = np.einsum("ncs->c", g3)
+        sum_g_xhat = None
         if self.training or (self.has_weight and self.parents[1].requires_grad):
-            centered = x3 - _per_channel(mean, x3.shape, dtype)
-            sum_g_xhat = _channel_dot(g3, centered) * invstd
+            centered = x3 - _per_channel(mean, s)
+            sum_g_xhat = np.einsum("ncs,ncs->c", g3, centered) * invstd
         gx = None
         if x.requires_grad:
-            k = invstd if weight is None else invstd * weight
+            k = invstd * self.parents[1].data if self.has_weight else invstd
             if self.training:
-                # gamma*invstd * (g - sum g / M - centered * invstd * sum(g xhat) / M)
-                gx = g3 - _per_channel(sum_g / count, x3.shape, dtype)
-                centered *= _per_channel(invstd * sum_g_xhat / count, x3.shape, dtype)
+                # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M)
+                inv_count = 1.0 / (x3.shape[0] * s)
+                gx = g3 - _per_channel(sum_g * inv_count, s)
+                centered *= _per_channel(invstd * sum_g_xhat * inv_count, s)
                 gx -= centered
-                gx *= _per_channel(k, x3.shape, dtype)
+                gx *= _per_channel(k, s)
             else:
-                gx = g3 * _per_channel(k, x3.shape, dtype)
+                gx = g3 * _per_channel(k, s)
             gx = Tensor(gx.reshape(x.shape))
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor(sum_g_xhat), Tensor(sum_g))
