@@ -1,0 +1,186 @@
+"""The `tinygrad-bn` command line: demo, experiments, graphs, gradient checks, benchmarks.
+
+    tinygrad-bn demo [--out DIR] [--quick] [--seed S]
+    tinygrad-bn experiment NAME [--out DIR] [--quick] [--seed S]
+    tinygrad-bn graph NAME [-o FILE] [--format svg|png|pdf]
+    tinygrad-bn gradcheck [--only TEXT]
+    tinygrad-bn bench [...]        (options: tinygrad-bn bench --help)
+
+Every failure the user can cause (a bad name, a bad argument, a missing
+optional dependency, an unwritable directory) ends with a one-line message
+and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import experiments, graph_examples
+from .errors import TinygradError
+
+FORMATS = ("svg", "png", "pdf")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help=f"directory for the figures and the JSON (default: {default_out})")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small version that runs in seconds (for CI and trying things)")
+    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-bn",
+        description="tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization "
+                    "derived twice. Start with `tinygrad-bn demo`.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser(
+        "demo", help="train an MNIST MLP with and without batch norm; plots, graphs, JSON",
+        description="Train the seed-B MLP (784-100-100-100-10, ReLU, batch 60, SGD lr 0.01) on "
+                    "the embedded MNIST subset with and without BatchNorm1d, print accuracy, "
+                    "speed and BN's cost per batch, and write a figure, the graph of one BN "
+                    "layer (composite and fused) and a JSON record. Offline; under a minute.")
+    _add_run_options(demo, "runs/demo")
+
+    names = "\n".join(f"  {name:<20} {summary}"
+                      for name, (_, summary) in experiments.EXPERIMENTS.items())
+    experiment = sub.add_parser(
+        "experiment", help="run one of the seed experiments (figures + JSON)",
+        description=f"Run a seed experiment; results and figures: docs/experiments.md.\n\n"
+                    f"experiments:\n{names}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    experiment.add_argument("name", metavar="NAME", choices=list(experiments.EXPERIMENTS),
+                            help="one of: " + ", ".join(experiments.EXPERIMENTS))
+    _add_run_options(experiment, "runs/NAME")
+
+    graph = sub.add_parser(
+        "graph", help="draw one of the example computation graphs",
+        description="Render a named example graph with Graphviz: "
+                    + "; ".join(f"{name}" for name in graph_examples.EXAMPLES) + ".")
+    graph.add_argument("name", metavar="NAME", choices=list(graph_examples.EXAMPLES),
+                       help="one of: " + ", ".join(graph_examples.EXAMPLES))
+    graph.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                       help="output file (default: graph-NAME.FORMAT); its suffix sets the "
+                            "format if --format is not given")
+    graph.add_argument("--format", choices=FORMATS, default=None, help="default: svg")
+
+    check = sub.add_parser(
+        "gradcheck", help="check every op's gradient against central differences",
+        description="Compare the analytic gradient of every op with central differences "
+                    "(float64, random upstream gradient) and print op, max abs error, max rel "
+                    "error and pass/fail. Exit status 1 if any op fails.")
+    check.add_argument("--only", metavar="TEXT", help="check only ops whose name contains TEXT")
+
+    sub.add_parser("bench", help="benchmarks (options: tinygrad-bn bench --help)", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tinygrad-bn` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # its options belong to the benchmarking module's own parser
+        return _bench(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "experiment":
+            return _experiment(args)
+        if args.command == "graph":
+            return _graph(parser, args)
+        return _gradcheck(args)
+    except (TinygradError, OSError) as error:
+        print(f"tinygrad-bn {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"tinygrad-bn {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _report(files: list[Path], started: float) -> None:
+    print(f"done in {time.perf_counter() - started:.1f}s; wrote:")
+    for path in files:
+        print(f"  {path}")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .experiments import demo
+
+    started = time.perf_counter()
+    with experiments.single_threaded_blas():
+        files = demo.run(args.out or Path("runs/demo"), quick=args.quick, seed=args.seed,
+                         progress=not args.no_progress)
+    _report(files, started)
+    return 0
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    out = args.out or Path("runs") / args.name
+    print(f"experiment {args.name}{' (quick)' if args.quick else ''}: "
+          f"{experiments.EXPERIMENTS[args.name][1]}")
+    files = experiments.run(args.name, out, quick=args.quick, seed=args.seed,
+                            progress=not args.no_progress and sys.stderr.isatty())
+    _report(files, started)
+    return 0
+
+
+def _graph(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    output: Path = args.output or Path(f"graph-{args.name}")
+    suffix = output.suffix.lstrip(".").lower()
+    fmt = args.format or (suffix if suffix in FORMATS else "svg")
+    if suffix in FORMATS and suffix != fmt:
+        parser.error(f"-o {output} has suffix .{suffix} but --format is {fmt}")
+    stem = output.with_suffix("") if suffix in FORMATS else output
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    path = graph_examples.build(args.name).render(str(stem), format=fmt)
+    print(f"wrote {path} (DOT source: {stem}.gv)")
+    return 0
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from .experiments import op_gradients
+
+    rows = op_gradients.check_all(args.only)
+    if not rows:
+        print(f"no op name contains {args.only!r}; ops: {', '.join(op_gradients.names())}",
+              file=sys.stderr)
+        return 1
+    print(op_gradients.format_table(rows))
+    failed = [row.name for row in rows if not row.passed]
+    print(f"{len(rows) - len(failed)}/{len(rows)} ops pass"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def _bench(argv: list[str]) -> int:
+    if importlib.util.find_spec("tinygrad_bn.benchmarking") is None:
+        print("tinygrad-bn bench: not available yet (the module tinygrad_bn.benchmarking is "
+              "missing from this installation)", file=sys.stderr)
+        return 1
+    from . import benchmarking
+
+    return benchmarking.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

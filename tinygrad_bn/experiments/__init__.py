@@ -1,0 +1,53 @@
+"""The seed experiments, runnable as `tinygrad-bn experiment NAME` or from Python.
+
+Each module has `NAME`, `config(quick)` and
+`run(out, quick=False, seed=0, progress=False) -> list[Path]`, which writes a
+JSON record (config, per-step metrics, timings, versions) and PNG figures
+into `out` and returns their paths. `quick=True` is a small version for
+tests (seconds). Results and figures: docs/experiments.md.
+
+    from pathlib import Path
+from types import ModuleType
+    from tinygrad_bn.experiments import run
+    run("mlp", Path("runs/mlp"), quick=True)
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from ..errors import ArgumentError
+from .common import single_threaded_blas
+
+# name -> (module, one-line summary); a module is imported only when its experiment runs
+EXPERIMENTS = {
+    "init-sweep": ("init_sweep", "seed A: training accuracy vs initial weight scale w, "
+                                 "BN vs no BN (4x4 grid)"),
+    "mlp": ("mlp", "seed B: MLP 3x100 on MNIST, BN vs no BN, ReLU and sigmoid: accuracy "
+                   "and batches/s"),
+    "cnn": ("cnn", "a small conv net on MNIST with and without BatchNorm2d"),
+    "batch-size": ("batch_size", "claim 4: BN vs GroupNorm vs LayerNorm at batch sizes "
+                                 "2..128"),
+    "shuffle": ("shuffle", "claim 5: BN with shuffled vs class-sorted batches"),
+    "eval-gap": ("eval_gap", "train- vs eval-mode accuracy and the running statistics"),
+    "composite-vs-fused": ("composite_vs_fused", "the same training with composite and "
+                                                 "fused BN: curves, time, memory"),
+}
+
+
+def module(name: str) -> ModuleType:
+    """The module of experiment `name`."""
+    if name not in EXPERIMENTS:
+        raise ArgumentError(f"unknown experiment {name!r}; choose one of "
+                            f"{', '.join(EXPERIMENTS)}")
+    return importlib.import_module(f"{__name__}.{EXPERIMENTS[name][0]}")
+
+
+def run(name: str, out: Path, quick: bool = False, seed: int = 0,
+        progress: bool = False) -> list[Path]:
+    """Run experiment `name` into directory `out` (one BLAS thread, see common.py);
+    returns the files written."""
+    with single_threaded_blas():
+        return module(name).run(Path(out), quick=quick, seed=seed, progress=progress)
