@@ -8,6 +8,7 @@ from .errors import (
     AxisError,
     BackwardError,
     DataError,
+    DependencyError,
     DTypeError,
     GradcheckError,
     IndexOutOfRange,
@@ -35,7 +36,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError",
-    "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor", "TinygradError", "concatenate",
+    "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
+    "TinygradError", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",

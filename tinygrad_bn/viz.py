@@ -55,6 +55,7 @@ COLORS = {
 # gradient norm, small to large on a log scale: blue (vanishing) .. yellow .. red (exploding)
 GRAD_PALETTE = ("#74add1", "#abd9e9", "#ffffbf", "#fdae61", "#f46d43")
 _NO_GRAD_FILL = "#ffffff"
+_NOT_PARAMS = ("creation_frames", "saves_inputs")  # op attributes that are bookkeeping
 _MAX_PARAM_CHARS = 28  # longer op parameters are cut: labels must stay one line wide
 _INSTALL_GRAPHVIZ = (
     "Install the Graphviz programs: Debian/Ubuntu `apt-get install graphviz`, macOS "
@@ -69,8 +70,9 @@ _INSTALL_GRAPHVIZ = (
 class GraphNode:
     """One node of a drawn graph: an op (standing for the tensor it produced) or a leaf.
 
-    `kind` is "op", "param" (a leaf that requires grad), "input" (any other
-    leaf) or "const" (a one-element leaf that does not require grad). `repr`
+    `kind` is "op", "param" (a leaf in `params`, or without `params` any leaf
+    that requires grad), "const" (a one-element leaf that does not require
+    grad) or "input" (any other leaf). `repr`
     reads like a line of a program: `n3 = Mul(x, fc.weight) -> (4, 3) float32`.
     """
 
@@ -95,7 +97,7 @@ class GraphNode:
         if self.op is None:
             return {}
         return {key: _short(value) for key, value in vars(self.op).items()
-                if not key.startswith("_") and key != "creation_frames" and _is_shown(value)}
+                if not key.startswith("_") and key not in _NOT_PARAMS and _is_shown(value)}
 
     def saved(self) -> list[tuple[str, np.ndarray]]:
         """(what, array) for every array this op keeps for its backward, by the module's rule."""
@@ -103,12 +105,12 @@ class GraphNode:
         if ctx is None:
             return []
         items = [(self.inputs[i].ref if self.inputs else f"input {i}", ctx.parents[i].data)
-                 for i in type(ctx).saves_inputs]
+                 for i in ctx.saves_inputs]
         for item in ctx.saved:
             array = item.data if isinstance(item, Tensor) else item
             if isinstance(array, np.ndarray):
                 items.append((f"array{array.shape}", array))
-        if type(ctx).uses_output:
+        if ctx.uses_output:
             items.append(("output", self.tensor.data))
         return items
 
@@ -229,8 +231,10 @@ def graph_nodes(*outputs: Tensor, params: Any = None) -> list[GraphNode]:
             inputs = tuple(nodes[id(p)] for p in ctx.parents)
         else:
             inputs = ()
-            kind = ("param" if tensor.requires_grad else
-                    "const" if tensor.size == 1 and id(tensor) not in names else "input")
+            # with `params` given, only those are parameters: x with requires_grad is an input
+            is_param = id(tensor) in names if names else tensor.requires_grad
+            kind = ("param" if is_param else
+                    "const" if tensor.size == 1 and not tensor.requires_grad else "input")
             name = names.get(id(tensor)) or tensor.name
             if kind == "const":
                 name = name or _short(tensor.data.item())
@@ -474,25 +478,23 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
                    "penwidth": "1", "color": "#555555", "margin": "0.08,0.04"},
         edge_attr={"color": "#666666", "arrowsize": "0.6"})
 
-    bodies: dict[ModuleCall | None, Any] = {}
-    with contextlib.ExitStack() as stack:
-        def body(call: ModuleCall | None) -> Any:
-            # clusters nest like the calls did; a parent's subgraph is entered first
-            if call not in bodies:
-                parent = dot if call is None else body(call.parent)
-                sub = stack.enter_context(parent.subgraph(name=f"cluster_{len(bodies)}"))
-                sub.attr(label=call.label, style="rounded,dashed", color=COLORS["module"],
-                         fontcolor="#333333", fontsize="10")
-                bodies[call] = sub
-            return bodies[call]
-
-        bodies[None] = dot
-        for box in drawn:
-            where = box.call.parent if box.call else cluster_of.get(box.members[0].id)
-            if collapse_modules and where is not None and where.is_leaf:
-                where = where.parent  # a collapsed call's parameter sits beside its node
-            body(where).node(box.id, **_node_attrs(box, show_saved, show_grad, norms,
-                                                   low, high))
+    # clusters nest like the calls did and appear in data-flow order
+    members: dict[ModuleCall | None, list[tuple[str, dict[str, str]]]] = {None: []}
+    children: dict[ModuleCall | None, list[ModuleCall]] = {None: []}
+    for box in drawn:
+        where = box.call.parent if box.call else cluster_of.get(box.members[0].id)
+        if collapse_modules and where is not None and where.is_leaf:
+            where = where.parent  # a collapsed call's parameter sits beside its node
+        new_calls, call = [], where
+        while call not in members:  # the call and its not yet seen ancestors
+            new_calls.append(call)
+            call = call.parent
+        for call in reversed(new_calls):
+            members[call], children[call] = [], []
+            children[call.parent].append(call)
+        members[where].append((box.id, _node_attrs(box, show_saved, show_grad, norms, low,
+                                                   high)))
+    _emit(dot, None, members, children, iter(range(len(members))))
     seen_edges: set[tuple[str, str]] = set()
     for node in nodes:
         for parent in node.inputs:
@@ -505,6 +507,19 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
     if show_grad and logs:
         dot.node("legend", _legend(low, high), shape="plaintext", style="")
     return dot
+
+
+def _emit(graph: Any, call: ModuleCall | None,
+          members: dict[ModuleCall | None, list[tuple[str, dict[str, str]]]],
+          children: dict[ModuleCall | None, list[ModuleCall]], numbers: Iterator[int]) -> None:
+    """Add `call`'s nodes to `graph`, then one nested cluster per child call."""
+    for node_id, attrs in members[call]:
+        graph.node(node_id, **attrs)
+    for child in children[call]:
+        with graph.subgraph(name=f"cluster_{next(numbers)}") as sub:
+            sub.attr(label=child.label, style="rounded,dashed", color=COLORS["module"],
+                     fontcolor="#333333", fontsize="10")
+            _emit(sub, child, members, children, numbers)
 
 
 def _clusters(nodes: list[GraphNode], trace: ModuleTrace) -> dict[str, ModuleCall]:
@@ -555,8 +570,8 @@ def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str,
     shape_text = html.escape(f"{node.tensor.shape} {node.tensor.dtype}")
     if box.call is not None:
         ops = sum(n.kind == "op" for n in box.members)
-        rows = [f"<b>{html.escape(box.call.path)}</b>",
-                _small(f"{box.call.type_name} · {ops} ops"), shape_text]
+        rows = [f"<b>{html.escape(box.call.label)}</b>",
+                _small(f"{ops} op" + ("s" if ops != 1 else "")), shape_text]
         if show_saved:
             saved = _buffer_bytes(a for n in box.members for _, a in n.saved())
             rows.append(_small(f"saves {_format_bytes(saved)}", "#7a3e00"))
@@ -566,9 +581,8 @@ def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str,
         rows = [f"<b>{html.escape(node.name)}</b>"]
         if node.kind == "op" and node.tensor.name:
             rows.append(_small(f"“{node.tensor.name}”"))
-        params = ", ".join(f"{k}={v}" for k, v in node.params().items())
-        if params:
-            rows.append(_small(params, "#555555"))
+        rows += [_small(line, "#555555") for line in _wrap(
+            [f"{k}={v}" for k, v in node.params().items()])]
         rows.append(shape_text)
         if show_saved and node.kind == "op":
             what = ", ".join(w for w, _ in node.saved())
@@ -589,6 +603,17 @@ def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str,
             attrs["style"] += ",dashed"
     attrs["label"] = "<" + "<br/>".join(rows) + ">"
     return attrs
+
+
+def _wrap(items: list[str], width: int = 40) -> list[str]:
+    """Join items with ", " into lines of about `width` characters."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def _legend(low: float, high: float) -> str:
