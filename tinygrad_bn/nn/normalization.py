@@ -210,11 +210,13 @@ class FusedBatchNorm(Function):
         if x.requires_grad:
             k = invstd * self.parents[1].data if self.has_weight else invstd
             if self.training:
-                # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M)
+                # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
+                # built in place in the buffer of x - mean: one full-size allocation
                 inv_count = 1.0 / (x3.shape[0] * s)
-                gx = g3 - _per_channel(sum_g * inv_count, s)
-                centered *= _per_channel(invstd * sum_g_xhat * inv_count, s)
-                gx -= centered
+                gx = centered
+                gx *= _per_channel(invstd * sum_g_xhat * -inv_count, s)
+                gx -= _per_channel(sum_g * inv_count, s)
+                gx += g3
                 gx *= _per_channel(k, s)
             else:
                 gx = g3 * _per_channel(k, s)

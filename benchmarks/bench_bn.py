@@ -1,0 +1,184 @@
+"""Composite vs fused batch norm: graph size, memory kept for backward, time, float32 error.
+
+One training-mode BatchNorm2d call (float32, default (64, 64, 16, 16)) per
+implementation:
+
+- op nodes: the ops recorded in the graph of y (leaves not counted);
+- saved bytes: the distinct buffers the graph keeps alive for backward, beyond
+  the caller's own arrays (input, gamma, beta, running statistics), as counted
+  by `tinygrad_bn.benchmarking.graph_saved_bytes` (the project suite's measure);
+- time: forward alone and forward + backward (upstream gradient given, leaf
+  gradients reset each call), median of interleaved repeats; PyTorch CPU eager
+  too when `torch` is importable;
+- float32 error: max |y - y64| and |dx - dx64| relative to their scale, on data
+  with mean 100 and std 10, against the same computation in float64.
+
+Usage: python benchmarks/bench_bn.py [--shape 64 64 16 16] [--repeats 30]
+The machine may be shared: medians of interleaved runs are the honest number,
+and they still move by tens of percent between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+
+import tinygrad_bn.nn.functional as F
+from tinygrad_bn import Tensor
+from tinygrad_bn.benchmarking import graph_saved_bytes
+from tinygrad_bn.tensor import topological_order
+
+IMPLS = ("fused", "composite")
+
+
+def make_data(shape: tuple[int, ...], dtype: type, mean: float = 0.0,
+              std: float = 1.0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    channels = shape[1]
+    return {"x": (rng.standard_normal(shape) * std + mean).astype(dtype),
+            "up": rng.standard_normal(shape).astype(dtype),
+            "weight": rng.uniform(0.5, 1.5, channels).astype(dtype),
+            "bias": rng.standard_normal(channels).astype(dtype)}
+
+
+def graph_report(data: dict[str, np.ndarray], impl: str) -> dict[str, object]:
+    channels = data["x"].shape[1]
+    x = Tensor(data["x"], requires_grad=True)
+    weight = Tensor(data["weight"], requires_grad=True)
+    bias = Tensor(data["bias"], requires_grad=True)
+    rm, rv = np.zeros(channels, data["x"].dtype), np.ones(channels, data["x"].dtype)
+    y = F.batch_norm(x, rm, rv, weight, bias, training=True, impl=impl)
+    ops = Counter(t._ctx.name for t in topological_order([y]) if t._ctx is not None)
+    saved = graph_saved_bytes(y, exclude=[data["x"], data["weight"], data["bias"], rm, rv])
+    return {"op nodes": sum(ops.values()), "ops": dict(ops), "saved bytes": saved}
+
+
+def tinygrad_step(data: dict[str, np.ndarray], impl: str,
+                  backward: bool) -> Callable[[], None]:
+    channels = data["x"].shape[1]
+    x = Tensor(data["x"], requires_grad=True)
+    weight = Tensor(data["weight"], requires_grad=True)
+    bias = Tensor(data["bias"], requires_grad=True)
+    up = Tensor(data["up"])
+    rm, rv = np.zeros(channels, data["x"].dtype), np.ones(channels, data["x"].dtype)
+
+    def step() -> None:
+        x.grad = weight.grad = bias.grad = None
+        y = F.batch_norm(x, rm, rv, weight, bias, training=True, impl=impl)
+        if backward:
+            y.backward(up)
+
+    return step
+
+
+def torch_step(data: dict[str, np.ndarray], backward: bool) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    x = torch.tensor(data["x"], requires_grad=True)
+    weight = torch.tensor(data["weight"], requires_grad=True)
+    bias = torch.tensor(data["bias"], requires_grad=True)
+    up = torch.tensor(data["up"])
+    channels = data["x"].shape[1]
+    rm, rv = torch.zeros(channels), torch.ones(channels)
+
+    def step() -> None:
+        x.grad = weight.grad = bias.grad = None
+        y = torch.nn.functional.batch_norm(x, rm, rv, weight, bias, training=True)
+        if backward:
+            y.backward(up)
+
+    return step
+
+
+def median_times(steps: dict[str, Callable[[], None]],
+                 repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds per call; one call of each step per round, rotating the
+    order. CPU time (of the whole process, so all of PyTorch's threads count) is
+    what the call cost; wall time also contains waiting for a core on a busy machine."""
+    for step in steps.values():  # warm up: allocator, caches, thread pools
+        step()
+        step()
+    names = list(steps)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            steps[name]()
+            samples[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for name, values in samples.items()}
+
+
+def format_bytes(n: int) -> str:
+    return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.2f} KiB" if n >= 2**10 \
+        else f"{n} B"
+
+
+def float32_errors(shape: tuple[int, ...]) -> dict[str, tuple[float, float]]:
+    """Relative max errors of y and dx in float32 against float64, mean 100 / std 10."""
+    data32 = make_data(shape, np.float32, mean=100.0, std=10.0)
+    data64 = {k: v.astype(np.float64) for k, v in data32.items()}
+
+    def run(data: dict[str, np.ndarray], impl: str) -> tuple[np.ndarray, np.ndarray]:
+        x = Tensor(data["x"], requires_grad=True)
+        y = F.batch_norm(x, None, None, Tensor(data["weight"]), Tensor(data["bias"]),
+                         training=True, impl=impl)
+        y.backward(data["up"])
+        return y.data, x.grad.data
+
+    y64, dx64 = run(data64, "fused")
+    errors = {}
+    for impl in IMPLS:
+        y, dx = run(data32, impl)
+        errors[impl] = (float(np.abs(y - y64).max() / np.abs(y64).max()),
+                        float(np.abs(dx - dx64).max() / np.abs(dx64).max()))
+    return errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shape", type=int, nargs="+", default=[64, 64, 16, 16])
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    shape = tuple(args.shape)
+    data = make_data(shape, np.float32)
+    print(f"BatchNorm, training mode, float32 input {shape} "
+          f"({format_bytes(data['x'].nbytes)})\n")
+
+    print("| impl | op nodes | saved for backward (beyond inputs) | ops |")
+    print("|---|---|---|---|")
+    for impl in IMPLS:
+        r = graph_report(data, impl)
+        ops = ", ".join(f"{name} {n}" for name, n in sorted(r["ops"].items()))
+        print(f"| {impl} | {r['op nodes']} | {format_bytes(r['saved bytes'])} | {ops} |")
+
+    for backward in (False, True):
+        steps = {impl: tinygrad_step(data, impl, backward) for impl in IMPLS}
+        torch = torch_step(data, backward)
+        if torch is not None:
+            steps["torch"] = torch
+        times = median_times(steps, args.repeats)
+        print(f"\n{'fwd+bwd' if backward else 'fwd'}, median of {args.repeats} (ms): "
+              "| impl | wall | CPU |")
+        for name, (wall, cpu) in times.items():
+            print(f"| {name} | {wall * 1e3:.2f} | {cpu * 1e3:.2f} |")
+        for kind, i in (("wall", 0), ("CPU", 1)):
+            line = f"  {kind}: composite / fused {times['composite'][i] / times['fused'][i]:.2f}x"
+            if "torch" in times:
+                line += f", fused / torch {times['fused'][i] / times['torch'][i]:.2f}x"
+            print(line)
+
+    print("\nfloat32 error vs float64, data mean 100 std 10 (max |err| / max |ref|):")
+    for impl, (ey, edx) in float32_errors(shape).items():
+        print(f"  {impl}: y {ey:.1e}, dx {edx:.1e}")
+
+
+if __name__ == "__main__":
+    main()
