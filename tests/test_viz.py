@@ -454,3 +454,11 @@ def test_importing_tinygrad_bn_does_not_import_graphviz():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ})
     assert result.stdout.strip() == "False"
+
+
+def test_tensor_repr_names_its_op_and_the_shape_when_values_are_elided():
+    big = f64(50, 3) * 2.0
+    assert repr(big).endswith(", shape=(50, 3), dtype=float64, grad_fn=<Mul>)")
+    assert "..." in repr(big)
+    small = Tensor([1.0, 2.0])
+    assert repr(small) == "Tensor([1. 2.], dtype=float32)"

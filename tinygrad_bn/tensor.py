@@ -14,6 +14,7 @@ How it works, step by step: docs/autograd.md. The ops: tinygrad_bn/ops.py.
 from __future__ import annotations
 
 import contextlib
+import math
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -91,18 +92,25 @@ class Function:
         ctx.parents = inputs
         ctx.saved = ()
         ctx._out = None
-        for key, value in params.items():
-            setattr(ctx, key, value)
+        if params:
+            ctx.__dict__.update(params)
         if anomaly_mode.enabled:
             return anomaly_mode.run(ctx, inputs)
-        try:
-            out_data = ctx.forward(*[t.data for t in inputs])
+        try:  # one- and two-input ops (nearly all) skip building an argument list
+            if len(inputs) == 2:
+                out_data = ctx.forward(inputs[0].data, inputs[1].data)
+            elif len(inputs) == 1:
+                out_data = ctx.forward(inputs[0].data)
+            else:
+                out_data = ctx.forward(*[t.data for t in inputs])
         except (ValueError, IndexError) as error:
             raise _op_error(ctx, inputs, error) from error
-        if _grad_enabled and any(t.requires_grad for t in inputs):
-            out = Tensor._from_op(out_data, ctx)
-            ctx._out = weakref.ref(out)
-            return out
+        if _grad_enabled:
+            for t in inputs:  # a loop, not any(<generator>): this runs once per op
+                if t.requires_grad:
+                    out = Tensor._from_op(out_data, ctx)
+                    ctx._out = weakref.ref(out)
+                    return out
         return Tensor._from_op(out_data, None)
 
     def release(self) -> None:
@@ -267,6 +275,8 @@ class Tensor:
         body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2,
                                prefix="Tensor(")
         extra = f", dtype={self.dtype}"
+        if self.data.size > 20:  # the summary elides values: say what the shape is
+            extra = f", shape={self.shape}{extra}"
         if self._ctx is not None:
             extra += f", grad_fn=<{self._ctx.name}>"
         elif self.requires_grad:
@@ -419,14 +429,14 @@ class Tensor:
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul."""
         axes = normalize_axes("mean", axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes]))
+        count = math.prod([self.shape[a] for a in axes])
         return self.sum(axes, keepdims) * (1.0 / max(count, 1))
 
     def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
             ddof: int = 0) -> Tensor:
         """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite."""
         axes = normalize_axes("var", axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes]))
+        count = math.prod([self.shape[a] for a in axes])
         if count - ddof <= 0:
             raise ShapeError(f"var: {count} values over axis {axis} with ddof={ddof} leave no "
                              f"degrees of freedom")
@@ -452,10 +462,12 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
         target = tuple(int(n) for n in shape)
-        known = int(np.prod([n for n in target if n != -1]))
-        if target.count(-1) == 1 and known > 0 and self.size % known == 0:
-            target = tuple(self.size // known if n == -1 else n for n in target)
-        if int(np.prod(target)) != self.size or any(n < 0 for n in target):
+        size = self.data.size
+        if target.count(-1) == 1:
+            known = math.prod([n for n in target if n != -1])
+            if known > 0 and size % known == 0:
+                target = tuple(size // known if n == -1 else n for n in target)
+        if math.prod(target) != size or any(n < 0 for n in target):
             raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"({self.size} elements) into {shape}")
         if target == self.shape:
@@ -470,8 +482,8 @@ class Tensor:
         if the tensor has more than two dims."""
         axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
         if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        elif len(axes) == 2 and self.ndim != 2:
+            return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+        if len(axes) == 2 and self.ndim != 2:
             return self.swapaxes(*axes)
         if sorted(normalize_axes("transpose", axes, self.ndim)) != list(range(self.ndim)) \
                 or len(axes) != self.ndim:
@@ -499,10 +511,10 @@ class Tensor:
         if shape == self.shape:
             return self
         try:
-            np.broadcast_shapes(self.shape, shape)
+            broadcast = np.broadcast_shapes(self.shape, shape)
         except ValueError as error:
             raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}") from error
-        if np.broadcast_shapes(self.shape, shape) != shape:
+        if broadcast != shape:
             raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}")
         return ops.Expand.apply(self, shape=shape)
 
@@ -720,6 +732,8 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return (axis % ndim,)
     try:
         axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
     except TypeError as error:
