@@ -184,6 +184,12 @@ def test_activation_layers_match_numpy(x) -> None:
     np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(x.data), rtol=1e-12)
 
 
+@given(tst.tensors(shape=tst.shapes(min_dims=1), away_from=(0.0,)))
+def test_functional_activations_gradcheck(x) -> None:
+    for activation in (F.relu, F.sigmoid, F.tanh):
+        assert tg.gradcheck(activation, [x])
+
+
 def test_dropout_is_the_identity_in_eval_mode() -> None:
     layer = nn.Dropout(0.9).eval()
     x = Tensor(np.ones((50, 50), dtype=np.float32))
