@@ -13,7 +13,7 @@ implementation:
 - float32 error: max |y - y64| and |dx - dx64| relative to their scale, on data
   with mean 100 and std 10, against the same computation in float64.
 
-Usage: python benchmarks/bench_bn.py [--shape 64 64 16 16] [--repeats 30]
+Usage: python benchmarks/bench_bn.py [--shape 64 64 16 16] [--repeats 30] [--torch-threads 1]
 The machine may be shared: medians of interleaved runs are the honest number,
 and they still move by tens of percent between runs.
 """
@@ -76,11 +76,14 @@ def tinygrad_step(data: dict[str, np.ndarray], impl: str,
     return step
 
 
-def torch_step(data: dict[str, np.ndarray], backward: bool) -> Callable[[], None] | None:
+def torch_step(data: dict[str, np.ndarray], backward: bool,
+               threads: int) -> Callable[[], None] | None:
     try:
         import torch
     except ImportError:
         return None
+    if threads:
+        torch.set_num_threads(threads)
     x = torch.tensor(data["x"], requires_grad=True)
     weight = torch.tensor(data["weight"], requires_grad=True)
     bias = torch.tensor(data["bias"], requires_grad=True)
@@ -142,10 +145,37 @@ def float32_errors(shape: tuple[int, ...]) -> dict[str, tuple[float, float]]:
     return errors
 
 
+def statistics_errors(shape: tuple[int, ...], mean: float,
+                      std: float) -> dict[str, tuple[float, float]]:
+    """(mean error / std, var relative error) of three float32 ways to get per-channel
+    statistics, against float64: one pass E[x^2] - E[x]^2, plain two-pass (mean, then
+    centred variance), and the fused op's corrected two-pass."""
+    x = make_data(shape, np.float32, mean=mean, std=std)["x"]
+    x3 = x.reshape(shape[0], shape[1], -1)
+    count = x3.shape[0] * x3.shape[2]
+    x64 = x3.astype(np.float64)
+    mean64, var64 = x64.mean(axis=(0, 2)), x64.var(axis=(0, 2))
+
+    def errors(m: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+        return (float(np.abs(m - mean64).max() / std),
+                float(np.abs(v - var64).max() / np.abs(var64).max()))
+
+    m0 = np.einsum("ncs->c", x3) / count
+    d = x3 - m0[:, None]
+    two_pass = np.einsum("ncs,ncs->c", d, d) / count
+    offset = np.einsum("ncs->c", d) / count
+    return {"one pass E[x^2]-E[x]^2": errors(m0, np.einsum("ncs,ncs->c", x3, x3) / count
+                                             - m0 * m0),
+            "two-pass": errors(m0, two_pass),
+            "corrected two-pass (fused)": errors(m0 + offset, two_pass - offset * offset)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", type=int, nargs="+", default=[64, 64, 16, 16])
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="PyTorch intra-op threads (0: its default); NumPy runs on one")
     args = parser.parse_args()
     shape = tuple(args.shape)
     data = make_data(shape, np.float32)
@@ -161,7 +191,7 @@ def main() -> None:
 
     for backward in (False, True):
         steps = {impl: tinygrad_step(data, impl, backward) for impl in IMPLS}
-        torch = torch_step(data, backward)
+        torch = torch_step(data, backward, args.torch_threads)
         if torch is not None:
             steps["torch"] = torch
         times = median_times(steps, args.repeats)
@@ -178,6 +208,17 @@ def main() -> None:
     print("\nfloat32 error vs float64, data mean 100 std 10 (max |err| / max |ref|):")
     for impl, (ey, edx) in float32_errors(shape).items():
         print(f"  {impl}: y {ey:.1e}, dx {edx:.1e}")
+    for mean, std in ((100.0, 10.0), (1e4, 1.0)):
+        print(f"float32 statistics, data mean {mean:g} std {std:g}: "
+              "(max |mean error| / std, max var relative error)")
+        for method, (em, ev) in statistics_errors(shape, mean, std).items():
+            print(f"  {method}: {em:.1e}, {ev:.1e}")
+    x = data["x"].reshape(shape[0], shape[1], -1)
+    reductions = {"float32 einsum": lambda: np.einsum("ncs->c", x),
+                  "float64 einsum of float32": lambda: np.einsum("ncs->c", x, dtype=np.float64)}
+    times = median_times(reductions, args.repeats)
+    print("one per-channel sum (ms, wall/CPU): " + ", ".join(
+        f"{name} {w * 1e3:.2f}/{c * 1e3:.2f}" for name, (w, c) in times.items()))
 
 
 if __name__ == "__main__":
