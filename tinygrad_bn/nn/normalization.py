@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, is_grad_enabled
+from .convolution import _as_tensor
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
 
@@ -50,10 +51,6 @@ def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> _Standardized:
     centered = x - mean
     var = (centered * centered).mean(axis=axes, keepdims=True)
     return _Standardized(centered / (var + eps).sqrt(), mean, var)
-
-
-def _as_tensor(value: Any, dtype: Any = None) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value), dtype=dtype)
 
 
 def _check_float(op: str, x: Tensor) -> None:
