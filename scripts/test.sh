@@ -13,5 +13,8 @@ fi
 python -m pip install -q --upgrade pip
 python -m pip install -q -e ".[dev]"
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
+# Tests measure correctness, not speed: one BLAS thread avoids OpenBLAS workers
+# spinning against each other on a small, busy machine (matmuls 10x slower).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 python -m ruff check .
 python -m pytest -q
