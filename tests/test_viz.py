@@ -285,6 +285,20 @@ def test_a_zero_gradient_is_drawn_white_not_as_the_smallest_norm():
     assert len(zero) == 1 and 'fillcolor="#ffffff"' in zero[0]["attrs"]
 
 
+def test_grad_range_fixes_the_colour_scale_and_clips_outside_it():
+    x = f64(4, name="x")
+    y = (x * 1e-3).sum()
+    y.backward(retain_graph=True)  # x.grad = 1e-3 * ones(4): norm 2e-3
+    attrs = {n["text"][0]: n["attrs"] for n in parse(viz.to_dot(
+        y, show_grad=True, grad_range=(2e-3, 1.0)))[0].values()}
+    assert f'fillcolor="{viz.GRAD_PALETTE[0]}"' in attrs["x"]
+    attrs = {n["text"][0]: n["attrs"] for n in parse(viz.to_dot(
+        y, show_grad=True, grad_range=(1e-9, 1e-6)))[0].values()}
+    assert f'fillcolor="{viz.GRAD_PALETTE[-1]}"' in attrs["x"]
+    with pytest.raises(tg.ArgumentError, match="grad_range"):
+        viz.to_dot(y, show_grad=True, grad_range=(1.0, 0.1))
+
+
 def test_show_grad_without_any_gradient_says_to_run_backward():
     with pytest.raises(tg.ArgumentError, match="retain_graph=True"):
         viz.to_dot((f64(3) * 2.0).sum(), show_grad=True)

@@ -16,8 +16,10 @@ well. `build(name)` looks one up; `EXAMPLES` lists them:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,3 +146,33 @@ def build(name: str) -> GraphExample:
         raise ArgumentError(f"graph example {name!r} does not exist; choose one of "
                             f"{', '.join(EXAMPLES)}")
     return EXAMPLES[name]()
+
+
+# docs/graphs.md's pictures: file stem -> (builder, to_dot overrides)
+DOC_IMAGES: dict[str, tuple[Callable[[], GraphExample], dict[str, Any]]] = {
+    "graph-bn-composite": (EXAMPLES["bn-composite"], {"rankdir": "TB"}),
+    "graph-bn-fused": (EXAMPLES["bn-fused"], {"rankdir": "TB"}),
+    # one colour scale for both MLPs, so that their colours compare
+    "graph-mlp-bn-grad": (lambda: mlp_example(weight_std=0.01),
+                          {"rankdir": "TB", "grad_range": (1e-6, 1.0)}),
+    "graph-mlp-nobn-grad": (lambda: mlp_example(batch_norm=False, weight_std=0.01),
+                            {"rankdir": "TB", "grad_range": (1e-6, 1.0)}),
+    "graph-second-order": (second_order_example, {}),
+    "graph-cnn": (cnn_example, {"rankdir": "TB"}),
+}
+
+
+def write_doc_images(directory: str, format: str = "png") -> list[str]:  # noqa: A002
+    """Render every picture of docs/graphs.md into `directory`; returns the files written
+    (their .gv sources are removed: the pictures are what the docs show)."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, (builder, overrides) in DOC_IMAGES.items():
+        path = Path(directory) / stem
+        written.append(builder().render(str(path), format=format, **overrides))
+        path.with_suffix(".gv").unlink()
+    return written
+
+
+if __name__ == "__main__":  # python -m tinygrad_bn.graph_examples docs/img
+    print("\n".join(write_doc_images(sys.argv[1] if len(sys.argv) > 1 else "docs/img")))

@@ -430,13 +430,16 @@ class _Drawn:
 
 def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
            show_saved: bool = False, rankdir: str = "LR", modules: ModuleTrace | None = None,
-           collapse_modules: bool = False, title: str | None = None) -> graphviz.Digraph:
+           collapse_modules: bool = False, title: str | None = None,
+           grad_range: tuple[float, float] | None = None) -> graphviz.Digraph:
     """The graph that computed `outputs`, as a `graphviz.Digraph` (its `.source` is DOT text).
 
     - `params`: dict name -> Tensor or a Module, to name the leaves.
     - `show_grad`: label and colour every node by ||grad||_2 (after a
       backward with retain_graph=True; call `retain_grads(out)` before it
-      for the ops' gradients, leaves keep theirs anyway).
+      for the ops' gradients, leaves keep theirs anyway). The colours span
+      the graph's smallest to largest norm on a log scale, or the fixed
+      `grad_range=(low, high)` (to compare pictures; norms outside clip).
     - `show_saved`: per op, what its backward keeps and the bytes; the
       graph's total (each buffer once) goes in the title.
     - `rankdir`: "LR" (left to right) or "TB" (top to bottom).
@@ -447,6 +450,9 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
         raise ArgumentError(f"to_dot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     if collapse_modules and modules is None:
         raise ArgumentError("to_dot: collapse_modules=True needs modules=<trace_modules trace>")
+    if grad_range is not None and not 0 < grad_range[0] < grad_range[1]:
+        raise ArgumentError(f"to_dot: grad_range must be (low, high) with 0 < low < high, got "
+                            f"{grad_range!r}")
     graphviz = _graphviz()
     nodes = graph_nodes(*outputs, params=params)
     norms = {node.id: node.grad_norm() for node in nodes} if show_grad else {}
@@ -456,7 +462,10 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
             "to_dot(show_grad=True): no tensor in the graph has a .grad; call "
             "backward(retain_graph=True) first (and tg.viz.retain_grads(out) before it to keep "
             "the ops' gradients)")
-    low, high = (min(logs), max(logs)) if logs else (0.0, 0.0)
+    if grad_range is not None:
+        low, high = math.log10(grad_range[0]), math.log10(grad_range[1])
+    else:
+        low, high = (min(logs), max(logs)) if logs else (0.0, 0.0)
 
     cluster_of = _clusters(nodes, modules) if modules is not None else {}
     drawn = _group(nodes, cluster_of, collapse_modules)
@@ -504,7 +513,7 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
                 continue  # inside a collapsed module, or a repeat into one
             seen_edges.add(edge)
             dot.edge(*edge)
-    if show_grad and logs:
+    if show_grad and (logs or grad_range):
         dot.node("legend", _legend(low, high), shape="plaintext", style="")
     return dot
 
