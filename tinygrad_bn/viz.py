@@ -343,13 +343,15 @@ def trace_modules(model: Any) -> Iterator[ModuleTrace]:
     for path, module in model.named_modules():
         if module is model:
             continue  # the whole model's cluster would be the whole graph
+        patched.append((module, module.__dict__.get("forward")))
         object.__setattr__(module, "forward", _traced(trace, active, path, module))
-        patched.append(module)
     try:
         yield trace
     finally:
-        for module in patched:
+        for module, own_forward in patched:
             del module.__dict__["forward"]  # the class's forward shows through again
+            if own_forward is not None:
+                object.__setattr__(module, "forward", own_forward)
 
 
 def _traced(trace: ModuleTrace, active: list[ModuleCall], path: str, module: Any) -> Any:
@@ -394,7 +396,7 @@ def _format_bytes(n: int) -> str:
 
 
 def _grad_color(norm: float | None, low: float, high: float) -> str:
-    """Fill for a gradient norm: its log10 placed between the graph's smallest and largest."""
+    """Fill for a gradient norm: its log10 placed on the palette between `low` and `high`."""
     if norm is None or norm == 0.0:
         return _NO_GRAD_FILL
     t = 0.5 if high <= low else (math.log10(norm) - low) / (high - low)
