@@ -197,14 +197,23 @@ class Run:
                 "total_train_s": float(np.sum(self.step_times))}
 
 
-def train_lockstep(runs: Sequence[Run], steps: int, eval_every: int,
-                   evaluate: Callable[[Run], dict[str, float]],
-                   progress: Progress | None = None) -> list[int]:
-    """Train every run for `steps` steps, one step of each in turn; evaluate each run at
-    step 0, every `eval_every` steps and at the end. Returns the evaluated steps."""
-    evaluated = [0]
-    for run in runs:
-        run.record(evaluate(run))
+def train_lockstep(runs: Sequence[Run], steps: int, progress: Progress | None = None,
+                   evaluate: Callable[[Run], dict[str, float]] | None = None,
+                   eval_every: int = 0) -> list[int]:
+    """Train every run for `steps` steps, one step of each in turn. With `evaluate`, each
+    run is also evaluated at step 0, every `eval_every` steps and at the end; returns the
+    evaluated steps."""
+    evaluated: list[int] = []
+
+    def evaluate_all(step: int) -> None:
+        evaluated.append(step)
+        for run in runs:
+            run.record(evaluate(run))
+        if progress is not None:  # the first metric of each run, after the bar
+            progress.show({run.name: next(iter(run.evals.values()))[-1] for run in runs})
+
+    if evaluate is not None:
+        evaluate_all(0)
     for step in range(1, steps + 1):
         for run in runs:
             x, y = next(run.batches)
@@ -212,12 +221,8 @@ def train_lockstep(runs: Sequence[Run], steps: int, eval_every: int,
             loss = train_step(run.model, run.optimizer, x, y)
             run.step_times.append(time.perf_counter() - start)
             run.losses.append(loss)
-        if step % eval_every == 0 or step == steps:
-            evaluated.append(step)
-            for run in runs:
-                run.record(evaluate(run))
-            if progress is not None:
-                progress.show({run.name: next(iter(run.evals.values()))[-1] for run in runs})
+        if evaluate is not None and (step % eval_every == 0 or step == steps):
+            evaluate_all(step)
         if progress is not None:
             progress.update(1)
     return evaluated

@@ -58,8 +58,9 @@ def bn_vs_plain(cfg: dict[str, Any], activation: str, seed: int, data: tuple,
     runs = [Run(name, model, SGD(model.parameters(), lr=cfg["lr"]),
                 epoch_batches(x_train, y_train, cfg["batch_size"], seed))
             for name, model in (("bn", bn), ("plain", plain))]
-    steps = train_lockstep(runs, cfg["steps"], cfg["eval_every"],
-                           lambda r: {"test_acc": accuracy(r.model, x_test, y_test)}, bar)
+    steps = train_lockstep(runs, cfg["steps"], bar,
+                           lambda r: {"test_acc": accuracy(r.model, x_test, y_test)},
+                           cfg["eval_every"])
     result: dict[str, Any] = {"step": steps}
     for r in runs:
         summary = r.summary()
