@@ -11,7 +11,7 @@ eps = 1e-6 is ~0.1, larger than any useful tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,18 +46,16 @@ def _weighted_total(outputs: tuple, weights: list[np.ndarray]) -> Tensor | float
     return total
 
 
-def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
-    """Check `fn`'s analytic gradients against central differences.
-
-    `inputs` is a Tensor or a sequence of arguments for `fn`; the Tensors with
-    `requires_grad=True` are checked and must be float64. An element passes
-    when |analytic - numerical| <= atol + rtol * |numerical|. Returns True, or
-    raises `GradcheckError` naming the input, element, both values and the
-    error (returns False instead when `raise_exception=False`).
-    """
+def gradient_pairs(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, seed: int = 0,
+                   op: str = "gradient_pairs"
+                   ) -> Iterator[tuple[int, tuple[int, ...], float, float]]:
+    """Yield (input index, element index, analytic, numerical) for every element x_j of
+    every input that requires grad: the analytic d<v, f(x)>/dx_j from one backward, and
+    the central difference (<v, f(x + eps e_j)> - <v, f(x - eps e_j)>) / (2 eps), with v
+    a random upstream gradient drawn from `seed`. The inputs are restored after each
+    element. `gradcheck` judges these pairs; callers may also report the errors."""
     inputs = list(_as_tuple(inputs))
-    checked = _differentiable_inputs(inputs, "gradcheck")
+    checked = _differentiable_inputs(inputs, op)
     rng = np.random.default_rng(seed)
     outputs = _as_tuple(fn(*inputs))
     weights = [rng.standard_normal(o.shape) if isinstance(o, Tensor) else None for o in outputs]
@@ -87,16 +85,30 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
             x.data[index] = original - eps
             minus = objective()
             x.data[index] = original
-            numerical = (plus - minus) / (2 * eps)
-            error = abs(found[index] - numerical)
-            if not error <= atol + rtol * abs(numerical):  # also catches NaN
-                if not raise_exception:
-                    return False
-                raise GradcheckError(
-                    f"gradcheck: gradient of input {i} (shape {x.shape}) at element {index}: "
-                    f"analytic {found[index]:.10g}, numerical {numerical:.10g}, "
-                    f"error {error:.3g} > atol + rtol*|numerical| = "
-                    f"{atol + rtol * abs(numerical):.3g}")
+            yield i, index, float(found[index]), (plus - minus) / (2 * eps)
+
+
+def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check `fn`'s analytic gradients against central differences (`gradient_pairs`).
+
+    `inputs` is a Tensor or a sequence of arguments for `fn`; the Tensors with
+    `requires_grad=True` are checked and must be float64. An element passes
+    when |analytic - numerical| <= atol + rtol * |numerical|. Returns True, or
+    raises `GradcheckError` naming the input, element, both values and the
+    error (returns False instead when `raise_exception=False`).
+    """
+    inputs = list(_as_tuple(inputs))
+    for i, index, found, numerical in gradient_pairs(fn, inputs, eps, seed, op="gradcheck"):
+        error = abs(found - numerical)
+        if not error <= atol + rtol * abs(numerical):  # also catches NaN
+            if not raise_exception:
+                return False
+            raise GradcheckError(
+                f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) at element "
+                f"{index}: analytic {found:.10g}, numerical {numerical:.10g}, "
+                f"error {error:.3g} > atol + rtol*|numerical| = "
+                f"{atol + rtol * abs(numerical):.3g}")
     return True
 
 
