@@ -589,8 +589,10 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
     return grad
 
 
-def topological_order(outputs: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors that need a gradient, each after every tensor it was computed from.
+def topological_order(outputs: Sequence[Tensor], constants: bool = False) -> list[Tensor]:
+    """Tensors that need a gradient, each after every tensor it was computed from
+    (with `constants=True`, every tensor the outputs depend on, as the graph
+    drawings want).
 
     Iterative depth-first search with an explicit stack (a recursive one fails
     past ~1000 nodes deep).
@@ -612,11 +614,11 @@ def topological_order(outputs: Sequence[Tensor]) -> list[Tensor]:
             continue
         if ctx.parents is None:
             raise BackwardError(
-                f"backward: trying to backward through the graph a second time: the saved "
-                f"arrays of {ctx.name} were freed by the first backward; pass "
-                f"retain_graph=True to the first backward (or tg.grad) to keep them")
-        for parent in ctx.parents:
-            if parent.requires_grad and id(parent) not in visited:
+                f"the graph below {ctx.name} (output shape {tensor.shape}) was freed by a "
+                f"backward: to backward through it a second time or draw it afterwards, pass "
+                f"retain_graph=True to the first backward (or tg.grad)")
+        for parent in reversed(ctx.parents):  # first input first: drawings read in order
+            if (constants or parent.requires_grad) and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 

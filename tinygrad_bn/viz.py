@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ArgumentError, BackwardError, DependencyError
-from .tensor import Function, Tensor
+from .errors import ArgumentError, DependencyError
+from .tensor import Function, Tensor, topological_order
 
 if TYPE_CHECKING:  # graphviz is optional: imported only when a graph is drawn
     import graphviz
@@ -171,31 +171,6 @@ def _buffer_bytes(arrays: Iterable[np.ndarray]) -> int:
     return sum(buffers.values())
 
 
-def _walk(outputs: tuple[Tensor, ...]) -> list[Tensor]:
-    """Every tensor the outputs were computed from, each after its inputs (iterative DFS)."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
-    while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is None:
-            continue
-        if ctx.parents is None:
-            raise BackwardError(
-                f"viz: the graph below {ctx.name} (output shape {tensor.shape}) was freed by "
-                f"backward(); draw the graph before backward, or call backward(retain_graph=True)")
-        stack.extend((p, False) for p in reversed(ctx.parents) if id(p) not in visited)
-    return order
-
-
 def _param_names(params: Any) -> dict[int, str]:
     if params is None:
         return {}
@@ -224,7 +199,7 @@ def graph_nodes(*outputs: Tensor, params: Any = None) -> list[GraphNode]:
     output_ids = {id(t) for t in outputs}
     nodes: dict[int, GraphNode] = {}
     counts = {"param": 0, "input": 0}
-    for index, tensor in enumerate(_walk(outputs)):
+    for index, tensor in enumerate(topological_order(outputs, constants=True)):
         ctx = tensor._ctx
         if ctx is not None:
             kind, name = "op", ctx.name
@@ -249,7 +224,7 @@ def graph_nodes(*outputs: Tensor, params: Any = None) -> list[GraphNode]:
 def retain_grads(*outputs: Tensor) -> None:
     """Mark every op output in the graph with `retain_grad()`, so that a following
     `backward(retain_graph=True)` leaves a `.grad` on each node for `show_grad=True`."""
-    for tensor in _walk(outputs):
+    for tensor in topological_order(outputs, constants=True):
         if tensor._ctx is not None:
             tensor.retain_grad()
 
