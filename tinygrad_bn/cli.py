@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import experiments, graph_examples
-from .errors import TinygradError
+from .errors import ArgumentError, TinygradError
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "experiment":
             return _experiment(args)
         if args.command == "graph":
-            return _graph(parser, args)
+            return _graph(args)
         return _gradcheck(args)
     except (TinygradError, OSError) as error:
         print(f"tinygrad-bn {args.command}: error: {error}", file=sys.stderr)
@@ -114,6 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tinygrad-bn {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _output_dir(out: Path) -> Path:
+    """Create the output directory now: an unwritable path fails before any training."""
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _report(files: list[Path], started: float) -> None:
@@ -126,16 +132,16 @@ def _demo(args: argparse.Namespace) -> int:
     from .experiments import demo
 
     started = time.perf_counter()
+    out = _output_dir(args.out or Path("runs/demo"))
     with experiments.single_threaded_blas():
-        files = demo.run(args.out or Path("runs/demo"), quick=args.quick, seed=args.seed,
-                         progress=not args.no_progress)
+        files = demo.run(out, quick=args.quick, seed=args.seed, progress=not args.no_progress)
     _report(files, started)
     return 0
 
 
 def _experiment(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    out = args.out or Path("runs") / args.name
+    out = _output_dir(args.out or Path("runs") / args.name)
     print(f"experiment {args.name}{' (quick)' if args.quick else ''}: "
           f"{experiments.EXPERIMENTS[args.name][1]}")
     files = experiments.run(args.name, out, quick=args.quick, seed=args.seed,
@@ -144,12 +150,12 @@ def _experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graph(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _graph(args: argparse.Namespace) -> int:
     output: Path = args.output or Path(f"graph-{args.name}")
     suffix = output.suffix.lstrip(".").lower()
     fmt = args.format or (suffix if suffix in FORMATS else "svg")
     if suffix in FORMATS and suffix != fmt:
-        parser.error(f"-o {output} has suffix .{suffix} but --format is {fmt}")
+        raise ArgumentError(f"-o {output} has suffix .{suffix} but --format is {fmt}")
     stem = output.with_suffix("") if suffix in FORMATS else output
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = graph_examples.build(args.name).render(str(stem), format=fmt)

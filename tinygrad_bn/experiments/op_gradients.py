@@ -1,0 +1,165 @@
+"""Gradient checks over every differentiable op, for `tinygrad-bn gradcheck`.
+
+`OPS` lists each op (primitive, composite or fused) with a function of
+float64 Tensors and the shapes and domains of its inputs. Inputs are drawn
+away from the points where a numerical derivative is ill-posed: magnitudes
+>= 0.2 (no kinks of relu, abs, clip, max at 0), positive for log, sqrt and
+pow's base. Each op is judged by `tg.gradcheck` (random upstream gradient,
+central differences, |analytic - numerical| <= 1e-5 + 1e-3 |numerical|), and
+the table reports the largest errors over all elements from
+`gradient_pairs`: absolute |a - n| and relative |a - n| / max(|n|, 1e-8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import tensor as T
+from ..gradcheck import gradcheck, gradient_pairs
+from ..nn import functional as F
+from ..tensor import Tensor
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """An op to check: `fn` of Tensors built from `shapes`; `domain` is "real" (|x| >= 0.2,
+    either sign) or "positive" ([0.5, 2]) per input."""
+
+    name: str
+    fn: Callable[..., Tensor]
+    shapes: tuple[Shape, ...]
+    domain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    max_abs_error: float
+    max_rel_error: float
+    elements: int
+    passed: bool
+
+
+def _target() -> np.ndarray:
+    return np.array([0, 2, 1, 2])
+
+
+def _running() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(3), np.ones(3)
+
+
+OPS: list[OpCase] = [
+    # elementwise, two inputs (with broadcasting)
+    OpCase("add", lambda x, y: x + y, ((3, 4), (4,))),
+    OpCase("sub", lambda x, y: x - y, ((3, 4), (3, 1))),
+    OpCase("mul", lambda x, y: x * y, ((3, 4), (1, 4))),
+    OpCase("div", lambda x, y: x / y, ((3, 4), (3, 4))),
+    OpCase("pow", lambda x, y: x ** y, ((3, 4), (3, 4)), ("positive", "real")),
+    OpCase("maximum", T.maximum, ((3, 4), (3, 4))),
+    OpCase("minimum", T.minimum, ((3, 4), (4,))),
+    OpCase("where", lambda x, y: T.where(x.data > 0, x, y), ((3, 4), (3, 4))),
+    OpCase("matmul", lambda x, y: x @ y, ((3, 4), (4, 2))),
+    OpCase("matmul (batched)", lambda x, y: x @ y, ((2, 3, 4), (4, 2))),
+    # elementwise, one input
+    OpCase("neg", lambda x: -x, ((3, 4),)),
+    OpCase("exp", Tensor.exp, ((3, 4),)),
+    OpCase("log", Tensor.log, ((3, 4),), ("positive",)),
+    OpCase("sqrt", Tensor.sqrt, ((3, 4),), ("positive",)),
+    OpCase("abs", Tensor.abs, ((3, 4),)),
+    OpCase("tanh", Tensor.tanh, ((3, 4),)),
+    OpCase("sigmoid", Tensor.sigmoid, ((3, 4),)),
+    OpCase("relu", Tensor.relu, ((3, 4),)),
+    OpCase("clip", lambda x: x.clip(-0.9, 1.1), ((3, 4),)),
+    # reductions
+    OpCase("sum", lambda x: x.sum(axis=1), ((3, 4),)),
+    OpCase("mean", lambda x: x.mean(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
+    OpCase("var", lambda x: x.var(axis=0), ((5, 3),)),
+    OpCase("max", lambda x: x.max(axis=1), ((3, 4),)),
+    OpCase("min", lambda x: x.min(), ((3, 4),)),
+    # movement
+    OpCase("reshape", lambda x: x.reshape(4, -1), ((2, 3, 2),)),
+    OpCase("transpose", lambda x: x.transpose(2, 0, 1), ((2, 3, 4),)),
+    OpCase("expand", lambda x: x.expand(3, 2, 4), ((2, 1),)),
+    OpCase("squeeze/unsqueeze", lambda x: x.squeeze(1).unsqueeze(0), ((3, 1, 2),)),
+    OpCase("flatten", lambda x: x.flatten(1), ((2, 3, 2),)),
+    OpCase("pad", lambda x: x.pad(((1, 0), (2, 1)), value=0.5), ((3, 2),)),
+    OpCase("getitem (slices)", lambda x: x[1:, ::2], ((3, 4),)),
+    OpCase("getitem (repeated indices)", lambda x: x[np.array([0, 2, 0])], ((3, 4),)),
+    OpCase("concatenate", lambda x, y: T.concatenate([x, y], axis=1), ((2, 3), (2, 2))),
+    OpCase("stack", lambda x, y: T.stack([x, y], axis=0), ((2, 3), (2, 3))),
+    # nn.functional
+    OpCase("linear", F.linear, ((4, 3), (2, 3), (2,))),
+    OpCase("softmax", lambda x: F.softmax(x, axis=1), ((3, 4),)),
+    OpCase("log_softmax", lambda x: F.log_softmax(x, axis=0), ((3, 4),)),
+    OpCase("cross_entropy", lambda x: F.cross_entropy(x, _target()), ((4, 3),)),
+    OpCase("mse_loss", F.mse_loss, ((3, 4), (3, 4))),
+    OpCase("dropout", lambda x: F.dropout(x, 0.5, rng=np.random.default_rng(0)), ((3, 4),)),
+    OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+           ((2, 2, 4, 4), (3, 2, 3, 3), (3,))),
+    OpCase("conv2d (stride, dilation, groups)",
+           lambda x, w: F.conv2d(x, w, stride=2, dilation=2, groups=2),
+           ((1, 4, 6, 6), (2, 2, 2, 2))),
+    OpCase("max_pool2d", lambda x: F.max_pool2d(x, 2), ((2, 2, 4, 4),)),
+    OpCase("avg_pool2d", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 5, 5),)),
+    OpCase("batch_norm composite (train)",
+           lambda x, g, b: F.batch_norm(x, *_running(), g, b, training=True, impl="composite"),
+           ((5, 3), (3,), (3,))),
+    OpCase("batch_norm fused (train)",
+           lambda x, g, b: F.batch_norm(x, *_running(), g, b, training=True, impl="fused"),
+           ((5, 3), (3,), (3,))),
+    OpCase("batch_norm fused (train, 2d)",
+           lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
+           ((2, 3, 2, 2), (3,), (3,))),
+    OpCase("batch_norm fused (eval)",
+           lambda x, g, b: F.batch_norm(x, *_running(), g, b, training=False),
+           ((5, 3), (3,), (3,))),
+    OpCase("layer_norm", lambda x, g, b: F.layer_norm(x, 4, g, b), ((3, 4), (4,), (4,))),
+    OpCase("group_norm", lambda x, g, b: F.group_norm(x, 2, g, b), ((2, 4, 3), (4,), (4,))),
+]
+
+
+def names() -> list[str]:
+    return [case.name for case in OPS]
+
+
+def _inputs(case: OpCase, rng: np.random.Generator) -> list[Tensor]:
+    tensors = []
+    for k, shape in enumerate(case.shapes):
+        if (case.domain[k] if k < len(case.domain) else "real") == "positive":
+            values = rng.uniform(0.5, 2.0, shape)
+        else:  # |x| in [0.2, 1.2): clear of the kinks at 0 of relu, abs, max, clip
+            values = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.2, 1.2, shape)
+        tensors.append(Tensor(values, requires_grad=True))
+    return tensors
+
+
+def check(case: OpCase, seed: int = 0) -> Row:
+    """Gradient-check one op: the verdict of `tg.gradcheck` and the largest errors."""
+    inputs = _inputs(case, np.random.default_rng(seed))
+    abs_errors, rel_errors = [], []
+    for _, _, analytic, numerical in gradient_pairs(case.fn, inputs, seed=seed):
+        abs_errors.append(abs(analytic - numerical))
+        rel_errors.append(abs_errors[-1] / max(abs(numerical), 1e-8))
+    passed = gradcheck(case.fn, inputs, raise_exception=False, seed=seed)
+    return Row(case.name, max(abs_errors), max(rel_errors), len(abs_errors), passed)
+
+
+def check_all(only: str | None = None) -> list[Row]:
+    """Check every op of `OPS` whose name contains `only` (all when None)."""
+    return [check(case) for case in OPS if only is None or only.lower() in case.name.lower()]
+
+
+def format_table(rows: list[Row]) -> str:
+    width = max(len(row.name) for row in rows)
+    lines = [f"{'op':<{width}}  {'max abs error':>13}  {'max rel error':>13}  "
+             f"{'elements':>8}  pass"]
+    for row in rows:
+        lines.append(f"{row.name:<{width}}  {row.max_abs_error:>13.2e}  "
+                     f"{row.max_rel_error:>13.2e}  {row.elements:>8}  "
+                     f"{'yes' if row.passed else 'NO'}")
+    return "\n".join(lines)
