@@ -6,8 +6,10 @@ Convolution. With the input zero-padded, y = conv(x, w) is the cross-correlation
 
 where g = o // (O / groups) is the group of output channel o and Cg = C / groups. The
 forward gathers every window of x into a matrix with one strided view and one copy
-("im2col": (N, groups, Cg*kh*kw, OH*OW)) and multiplies it by the weights reshaped to
-(groups, O/groups, Cg*kh*kw): one batched `np.matmul` whose result is already NCHW.
+("im2col": (groups, Cg*kh*kw, N*OH*OW)) and multiplies it by the weights reshaped to
+(groups, O/groups, Cg*kh*kw): one GEMM per group for the whole batch. One large product
+rather than N small ones: equal single-threaded, and multi-threaded BLAS synchronises its
+threads once per call instead of N times (costly when the cores are shared).
 
 The three maps below are the partial derivatives of one trilinear form
 T(x, w, g) = <g, conv(x, w)>, so their backward rules close on themselves:
@@ -76,16 +78,17 @@ class _Window:
         return xp[:, :, ph:ph + h, pw:pw + w] if ph or pw else xp
 
     def patches(self, x: np.ndarray, groups: int) -> np.ndarray:
-        """im2col: the windows of padded x as a contiguous (N, groups, C/groups*kh*kw, OH*OW)
-        matrix, built by one strided view and one copy."""
+        """im2col: the windows of padded x as a contiguous (groups, C/groups*kh*kw, N*OH*OW)
+        matrix (rows: channel and kernel offset; columns: sample and output cell), built by
+        one strided view and one copy."""
         xp = self.pad(x)
         n, c = x.shape[:2]
         sn, sc, sh, sw = xp.strides
         view = np.lib.stride_tricks.as_strided(
-            xp, shape=(n, c) + self.kernel + self.out_size,
-            strides=(sn, sc, sh * self.dilation[0], sw * self.dilation[1],
+            xp, shape=(c,) + self.kernel + (n,) + self.out_size,
+            strides=(sc, sh * self.dilation[0], sw * self.dilation[1], sn,
                      sh * self.stride[0], sw * self.stride[1]), writeable=False)
-        return view.reshape(n, groups, -1, self.out_size[0] * self.out_size[1])
+        return view.reshape(groups, -1, n * self.out_size[0] * self.out_size[1])
 
     def scatter(self, parts: Any, shape: tuple[int, int], dtype: Any) -> np.ndarray:
         """The adjoint of reading the windows: out-sized `parts` (one per kernel offset) are
@@ -106,6 +109,12 @@ def _window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, in_size: 
 # ---------------------------------------------------------------- convolution ops
 
 
+def _channel_major(g: np.ndarray, groups: int) -> np.ndarray:
+    """(N, O, OH, OW) -> contiguous (groups, O/groups, N*OH*OW): the layout of one GEMM."""
+    o = g.shape[1]
+    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+
+
 class Conv2d(Function):
     """y = conv(x, w) (+ b);  dx = input_grad(g, w), dw = weight_grad(x, g),
     db = g summed over N, H, W."""
@@ -115,17 +124,17 @@ class Conv2d(Function):
     def forward(self, x, w, b=None):
         n, o = x.shape[0], w.shape[0]
         cols = self.win.patches(x, self.groups)
-        out = np.matmul(w.reshape(self.groups, o // self.groups, -1), cols)
-        out = out.reshape((n, o) + self.win.out_size)
+        # one (O/groups, K) x (K, N*OH*OW) product per group: one BLAS call for the batch
+        out = np.matmul(w.reshape(self.groups, o // self.groups, -1), cols).reshape(o, -1)
         if b is not None:
-            bias = b.reshape(o, 1, 1)
-            if np.result_type(out, bias) == out.dtype:
-                out += bias  # in place: the output is fresh
+            if np.result_type(out, b) == out.dtype:
+                out += b.reshape(o, 1)  # in place: the product is fresh
             else:
-                out = out + bias
+                out = out + b.reshape(o, 1)
         if self.parents[1].requires_grad:
             self.save_for_backward(cols)  # the weight gradient reuses the im2col matrix
-        return out
+        out = out.reshape((o, n) + self.win.out_size).transpose(1, 0, 2, 3)
+        return np.ascontiguousarray(out)
 
     def backward(self, g):
         x, w = self.parents[:2]
@@ -147,12 +156,11 @@ class ConvInputGrad(Function):
 
     def forward(self, g, w):
         n, o = g.shape[:2]
-        kh, kw = self.win.kernel
         w_t = w.reshape(self.groups, o // self.groups, -1).swapaxes(-1, -2)
-        cols = np.matmul(w_t, g.reshape(n, self.groups, o // self.groups, -1))
-        cols = cols.reshape((n, -1, kh * kw) + self.win.out_size)  # (N, C, kh*kw, OH, OW)
-        parts = (cols[:, :, k] for k in range(kh * kw))
-        return self.win.scatter(parts, cols.shape[:2], cols.dtype)
+        cols = np.matmul(w_t, _channel_major(g, self.groups))  # (groups, K, N*OH*OW)
+        cols = cols.reshape((-1, len(self.win.offsets), n) + self.win.out_size)
+        parts = (cols[:, k].transpose(1, 0, 2, 3) for k in range(cols.shape[1]))
+        return self.win.scatter(parts, (n, cols.shape[0]), cols.dtype)
 
     def backward(self, u):
         g, w = self.parents
@@ -171,11 +179,8 @@ class ConvWeightGrad(Function):
     def forward(self, x, g):
         cols = self.cols if self.cols is not None else self.win.patches(x, self.groups)
         self.cols = None  # only the forward needs it: do not keep it alive in the graph
-        n, o = g.shape[:2]
-        gm = g.reshape(n, self.groups, o // self.groups, -1)
-        # N small products and a sum: cheaper than copying cols into a single (K, N*P) operand
-        out = np.matmul(gm, cols.swapaxes(-1, -2)).sum(axis=0)
-        return out.reshape((o, -1) + self.win.kernel)
+        out = np.matmul(_channel_major(g, self.groups), cols.swapaxes(-1, -2))
+        return out.reshape((g.shape[1], -1) + self.win.kernel)
 
     def backward(self, u):
         x, g = self.parents
