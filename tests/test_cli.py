@@ -1,0 +1,199 @@
+"""The `tinygrad-bn` command line: every subcommand, its files, and its failures.
+
+The demo runs once as a real subprocess of the console script (the way a user
+runs it); everything else runs in-process through `main(argv)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_bn import cli
+from tinygrad_bn.experiments import EXPERIMENTS, op_gradients
+from tinygrad_bn.graph_examples import EXAMPLES
+from tinygrad_bn.tensor import Function, Tensor
+
+SUBCOMMANDS = ["demo", "experiment", "graph", "gradcheck"]
+
+
+def _console_script() -> list[str]:
+    path = shutil.which("tinygrad-bn")
+    return [path] if path else [sys.executable, "-m", "tinygrad_bn.cli"]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess,
+                                                                 Path]:
+    out = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([*_console_script(), "demo", "--quick", "--out", str(out),
+                           "--no-progress"], capture_output=True, text=True, timeout=300,
+                          env=env)
+    return done, out
+
+
+def test_demo_console_script_prints_the_table_and_writes_its_files(demo_run) -> None:
+    done, out = demo_run
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "batch norm" in done.stdout and "BN cost per batch" in done.stdout
+    assert (out / "demo.json").is_file() and (out / "demo-accuracy.png").is_file()
+    assert (out / "demo-accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("bn-composite", "bn-fused"):  # rendered, or at least the DOT source
+        assert (out / f"graph-{name}.gv").is_file()
+        if shutil.which("dot"):
+            assert "<svg" in (out / f"graph-{name}.svg").read_text()
+
+
+def test_demo_json_records_a_bn_model_that_learns_faster(demo_run) -> None:
+    _, out = demo_run
+    record = json.loads((out / "demo.json").read_text())
+    result, steps = record["result"], record["config"]["steps"]
+    assert record["quick"] is True and record["seed"] == 0
+    assert result["step"][0] == 0 and result["step"][-1] == steps
+    for key in ("bn", "plain"):
+        assert len(result[key]["losses"]) == steps
+        assert len(result[key]["evals"]["test_acc"]) == len(result["step"])
+        assert result[key]["steps_per_s"] > 0
+    # with weights N(0, 0.05^2) the plain net is still near chance after 60 steps
+    assert result["bn"]["evals"]["test_acc"][-1] > result["plain"]["evals"]["test_acc"][-1] + 0.2
+    assert result["bn_cost_per_batch"] > 0
+    assert record["versions"]["numpy"] == np.__version__
+
+
+def test_composite_and_fused_graphs_differ_in_size(demo_run) -> None:
+    _, out = demo_run
+    composite = (out / "graph-bn-composite.gv").read_text()
+    fused = (out / "graph-bn-fused.gv").read_text()
+    assert "FusedBatchNorm" in fused and "FusedBatchNorm" not in composite
+    assert composite.count("->") > 3 * fused.count("->")  # many primitive ops vs one op
+
+
+@pytest.mark.parametrize("argv", [["--help"], *[[c, "--help"] for c in SUBCOMMANDS]])
+def test_help_exits_zero_and_describes_usage(argv: list[str],
+                                             capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 0
+    assert "usage: tinygrad-bn" in capsys.readouterr().out
+
+
+def test_experiment_help_lists_every_experiment(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["experiment", "--help"])
+    text = capsys.readouterr().out
+    assert all(name in text for name in EXPERIMENTS)
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "required: COMMAND"),
+    (["train"], "invalid choice: 'train'"),
+    (["experiment", "no-such-experiment"], "invalid choice: 'no-such-experiment'"),
+    (["experiment", "mlp", "--seed", "-3"], "non-negative integer"),
+    (["demo", "--seed", "abc"], "non-negative integer"),
+    (["demo", "--bogus"], "unrecognized arguments: --bogus"),
+    (["graph", "no-such-graph"], "invalid choice: 'no-such-graph'"),
+    (["graph", "mlp", "--format", "jpg"], "invalid choice: 'jpg'"),
+])
+def test_bad_arguments_exit_2_with_a_message(argv: list[str], message: str,
+                                             capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_unwritable_output_dir_fails_before_training(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert cli.main(["demo", "--quick", "--out", str(blocker / "sub")]) == 1
+    captured = capsys.readouterr()
+    assert "tinygrad-bn demo: error:" in captured.err
+    assert "test accuracy" not in captured.out  # nothing was trained
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_graph_renders_each_example(name: str, tmp_path: Path) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    assert cli.main(["graph", name, "-o", str(tmp_path / "g.svg")]) == 0
+    assert "<svg" in (tmp_path / "g.svg").read_text()
+    assert (tmp_path / "g.gv").read_text().startswith("digraph")
+
+
+def test_graph_format_from_suffix_and_mismatch(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    assert cli.main(["graph", "bn-fused", "-o", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert cli.main(["graph", "bn-fused", "-o", str(tmp_path / "h.png"), "--format", "pdf"]) == 1
+    assert "suffix .png but --format is pdf" in capsys.readouterr().err
+
+
+def test_gradcheck_passes_every_op(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.endswith((" yes", " NO"))]
+    assert len(rows) == len(op_gradients.OPS)
+    assert f"{len(rows)}/{len(rows)} ops pass" in out
+
+
+class _WrongSquare(Function):
+    """z = x^2 with the backward off by a factor 2: a bug gradcheck must catch."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g):
+        return g * self.parents[0]
+
+
+def test_gradcheck_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture) -> None:
+    wrong = op_gradients.OpCase("wrong square", _WrongSquare.apply, ((3, 2),))
+    monkeypatch.setattr(op_gradients, "OPS", [*op_gradients.OPS[:1], wrong])
+    assert cli.main(["gradcheck"]) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("wrong square"))
+    assert row.endswith("NO") and "FAILED: wrong square" in out
+    # the reported relative error of a gradient off by 2x is 1/2
+    assert float(row.split()[3]) == pytest.approx(0.5, rel=1e-4)
+
+
+def test_gradcheck_only_filters_and_rejects_unknown(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["gradcheck", "--only", "batch_norm"]) == 0
+    out = capsys.readouterr().out
+    assert "batch_norm fused (train)" in out and "matmul" not in out
+    assert cli.main(["gradcheck", "--only", "no-such-op"]) == 1
+    assert "no op name contains" in capsys.readouterr().err
+
+
+def test_bench_delegates_to_benchmarking(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--help"])
+    assert exc.value.code == 0
+    assert "tinygrad-bn bench" in capsys.readouterr().out
+
+
+def test_bench_without_benchmarking_module_says_so(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
+    assert cli.main(["bench"]) == 1
+    assert "not available yet" in capsys.readouterr().err
+
+
+def test_op_registry_inputs_avoid_kinks() -> None:
+    case = op_gradients.OpCase("relu", Tensor.relu, ((50, 50),))
+    (x,) = op_gradients._inputs(case, np.random.default_rng(0))
+    assert np.abs(x.data).min() >= 0.2 and x.dtype == np.float64 and x.requires_grad
