@@ -136,10 +136,41 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     The gradient per row is softmax(logits_n) - onehot(target_n)."""
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
+    if reduction not in _REDUCTIONS:
+        raise ArgumentError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got "
+                            f"{reduction!r}")
     n, classes = logits.shape
-    rows = _class_indices(target, n, classes)
-    picked = log_softmax(logits, axis=1)[np.arange(n), rows]
-    return _reduce(-picked, reduction, "cross_entropy")
+    return CrossEntropy.apply(logits, target=_class_indices(target, n, classes),
+                              reduction=reduction)
+
+
+class CrossEntropy(Function):
+    """loss_n = log sum_j e^(x_nj) - x_n,t_n (= -log softmax(x_n)[t_n], computed about the
+    row max m_n so that no exponent is positive), reduced by mean, sum or none, as one op:
+    d loss_n / dx_n = softmax(x_n) - onehot(t_n). The backward builds softmax from Tensor
+    ops (differentiable for create_graph): one forward node and a few backward ops instead
+    of the ~20 nodes of the composite log_softmax / pick / mean."""
+
+    def forward(self, x):
+        rows = np.arange(len(x))
+        shifted = x - x.max(axis=1, keepdims=True)
+        losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, self.target]
+        if self.reduction == "none":
+            return losses
+        total = losses.sum()
+        # as the composite's mean: sum / max(n, 1), so an empty batch gives 0
+        return total * total.dtype.type(1.0 / max(len(x), 1)) if self.reduction == "mean" \
+            else total
+
+    def backward(self, g):
+        logits = self.parents[0]
+        n = logits.shape[0]
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[np.arange(n), self.target] = 1
+        delta = softmax(logits, axis=1) - Tensor(onehot)
+        if self.reduction == "none":
+            return delta * g.reshape(n, 1)
+        return delta * (g * (1.0 / max(n, 1)) if self.reduction == "mean" else g)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
