@@ -138,3 +138,10 @@ def test_bad_input_raises_a_clear_error(pool, kind, shape, kwargs, match):
 def test_avg_pool_of_integers_is_refused():
     with pytest.raises(DTypeError, match="avg_pool2d: needs a floating input"):
         avg_pool2d(Tensor(np.zeros((1, 1, 2, 2), dtype=np.int64)), 2)
+
+
+def test_max_pool_propagates_nan():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 1, 2] = np.nan
+    y = max_pool2d(Tensor(x), 2)
+    np.testing.assert_array_equal(y.data, [[[[5.0, np.nan], [13.0, 15.0]]]])
