@@ -108,7 +108,7 @@ def accuracy_axes(ax: Any, result: dict[str, Any], title: str) -> None:
     ax.set(title=title, xlabel="training iteration (batch of 60)", ylabel="test accuracy",
            ylim=(0, 1))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="center right", fontsize=8)
 
 
 def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:

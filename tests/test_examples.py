@@ -1,0 +1,35 @@
+"""Every script in examples/ runs to the end (a few training steps only) and prints its result."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXPECTED = {  # a line each script prints once its checks have passed
+    "mlp_batchnorm.py": "reloaded: same accuracy",
+    "cnn_batchnorm2d.py": "test accuracy:",
+    "custom_op.py": "a wrong backward is reported",
+    "render_graph.py": "fused: 3 edges",
+    "second_derivatives.py": "gradgradcheck of fused batch norm passes",
+}
+
+
+def test_every_example_is_listed() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED))
+def test_example_runs(script: str, tmp_path: Path) -> None:
+    env = {**os.environ, "TINYGRAD_BN_EXAMPLE_STEPS": "20", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert EXPECTED[script] in done.stdout
+    if script == "render_graph.py" and shutil.which("dot"):
+        assert "<svg" in (tmp_path / "bn-fused.svg").read_text()
