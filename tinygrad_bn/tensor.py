@@ -755,9 +755,14 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     return tuple(sorted(result))
 
 
+def as_tensor(value: Any) -> Tensor:
+    """`value` itself if it is a Tensor, else a new Tensor of it (see Tensor's dtype rules)."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError("concatenate: needs at least one tensor")
     (axis,) = normalize_axes("concatenate", axis, tensors[0].ndim)
@@ -770,7 +775,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along a new axis."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError("stack: needs at least one tensor")
     if any(t.shape != tensors[0].shape for t in tensors):

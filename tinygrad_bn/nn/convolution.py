@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..tensor import Function, Tensor, is_grad_enabled
+from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from .arguments import Pair, int_pair
 
 IntPair = int | tuple[int, int]
-Pair = tuple[int, int]
 
 
 # ---------------------------------------------------------------- geometry
@@ -286,21 +286,6 @@ class ArgmaxGather(Function):
 # ---------------------------------------------------------------- public functions
 
 
-def int_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
-    """`value` (an int or a pair of ints, each >= `minimum`) as a (height, width) pair, or an
-    ArgumentError naming `op` and `name`. Shared with the layers in nn/layers.py."""
-    items = tuple(value) if isinstance(value, tuple | list) else (value, value)
-    if len(items) != 2 or not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
-                                  and v >= minimum for v in items):
-        raise ArgumentError(f"{op}: {name} must be an int >= {minimum} or a pair of them, "
-                            f"got {value!r}")
-    return int(items[0]), int(items[1])
-
-
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
 def _check_input(op: str, x: Tensor) -> None:
     if x.ndim != 4:
         raise ShapeError(f"{op}: input must be 4-D (N, C, H, W), got shape {x.shape}")
@@ -329,7 +314,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     with g = o // (O/groups). stride, padding and dilation are ints or (h, w) pairs.
     Differentiable to any order in x, weight and bias.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
+    x, weight = as_tensor(x), as_tensor(weight)
     _check_input("conv2d", x)
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, "
@@ -351,7 +336,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     _check_fits("conv2d", win)
     if bias is None:
         return Conv2d.apply(x, weight, win=win, groups=int(groups))
-    bias = _as_tensor(bias)
+    bias = as_tensor(bias)
     if bias.shape != (o,):
         raise ShapeError(f"conv2d: bias must have shape ({o},) for weight {weight.shape}, got "
                          f"{bias.shape}")
@@ -379,7 +364,7 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
     kernel_size; padding must be at most half the kernel. The gradient goes to one
     element per window: the first maximum in row-major window order (ties included).
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     win = _pool_window("max_pool2d", x, kernel_size, stride, padding)
     return MaxPool.apply(x, win=win)
 
@@ -392,7 +377,7 @@ def avg_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
     y[n, c, r, s] = 1/(kh*kw) * sum_{i, j} xpad[n, c, r*sh + i, s*sw + j]; stride defaults
     to kernel_size; padding must be at most half the kernel.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if x.dtype.kind != "f":
         raise DTypeError(f"avg_pool2d: needs a floating input, got dtype {x.dtype}")
     win = _pool_window("avg_pool2d", x, kernel_size, stride, padding)

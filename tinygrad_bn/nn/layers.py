@@ -17,14 +17,9 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .convolution import IntPair, int_pair
+from .arguments import int_pair, positive_ints
+from .convolution import IntPair
 from .module import Module, Parameter
-
-
-def _positive(layer: str, **sizes: int) -> None:
-    for name, value in sizes.items():
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ArgumentError(f"{layer}: {name} must be a positive int, got {value!r}")
 
 
 def _reset_uniform(weight: Parameter, bias: Parameter | None) -> None:
@@ -40,7 +35,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
-        _positive("Linear", in_features=in_features, out_features=out_features)
+        positive_ints("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         self.register_parameter(
@@ -69,7 +64,7 @@ class Conv2d(Module):
                  stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
                  groups: int = 1, bias: bool = True) -> None:
         super().__init__()
-        _positive("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        positive_ints("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
                                 f"{in_channels} and out_channels={out_channels}")

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
-from .layers import _positive
+from .arguments import positive_ints
 from .module import Module, Parameter
 from .normalization import _check_eps
 
@@ -40,7 +40,7 @@ class _BatchNorm(Module):
                  impl: str = "fused") -> None:
         super().__init__()
         name = type(self).__name__
-        _positive(name, num_features=num_features)
+        positive_ints(name, num_features=num_features)
         _check_eps(name, eps)
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ArgumentError(f"{name}: momentum must be in [0, 1] or None (cumulative "
@@ -117,7 +117,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int | np.integer) \
             else tuple(normalized_shape)
-        _positive("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+        positive_ints("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
         if not shape:
             raise ArgumentError("LayerNorm: normalized_shape must have at least one dim")
         _check_eps("LayerNorm", eps)
@@ -149,7 +149,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True) -> None:
         super().__init__()
-        _positive("GroupNorm", num_groups=num_groups, num_channels=num_channels)
+        positive_ints("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_channels % num_groups:
             raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible "
                                 f"by num_groups ({num_groups})")

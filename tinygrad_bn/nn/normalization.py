@@ -26,8 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..tensor import Function, Tensor, is_grad_enabled
-from .convolution import _as_tensor
+from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
 
@@ -68,7 +67,7 @@ def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
     """weight or bias: None, or a Tensor (an array is wrapped) of exactly `shape`."""
     if value is None:
         return None
-    value = _as_tensor(value)
+    value = as_tensor(value)
     if value.shape != shape:
         raise ShapeError(f"{op}: {name} has shape {value.shape}, expected {shape} ({what})")
     return value
@@ -268,7 +267,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     running statistics. `impl="composite"` builds the graph from primitive ops,
     `impl="fused"` uses the single op `FusedBatchNorm` (analytic backward).
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_float("batch_norm", x)
@@ -338,7 +337,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     """Normalize each sample over its last len(normalized_shape) axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     _check_float("layer_norm", x)
     _check_eps("layer_norm", eps)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) \
@@ -364,7 +363,7 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     normalize each sample's group over its channels and spatial positions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape (C,) (per channel). A composite: autograd derives the backward."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     _check_float("group_norm", x)
     _check_eps("group_norm", eps)
     if x.ndim < 2:
