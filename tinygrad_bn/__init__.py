@@ -20,6 +20,7 @@ from .nn.init import manual_seed
 from .serialization import load, save
 from .tensor import (
     Tensor,
+    as_tensor,
     concatenate,
     enable_grad,
     grad,
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError",
     "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
-    "TinygradError", "concatenate",
+    "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
