@@ -20,6 +20,7 @@ from .common import (
     Progress,
     Run,
     accuracy,
+    batch_stat_accuracy,
     copy_weights,
     epoch_batches,
     mnist,
@@ -38,7 +39,8 @@ def config(quick: bool) -> dict[str, Any]:
         "batch_size": 60, "optimizer": "SGD", "lrs": [0.1] if quick else [0.01, 0.1, 0.5],
         "init": "PyTorch default (kaiming uniform, a=sqrt(5))", "steps": 40 if quick else 500,
         "eval_every": 20 if quick else 50, "bn": {"impl": "fused", "eps": 1e-5, "momentum": 0.1},
-        "metric": "test accuracy (1000 images), eval mode",
+        "metric": "test accuracy (1000 images) in eval mode; test_acc_batch_stats: test "
+                  "batches of 60 normalized with their own statistics",
     }
 
 
@@ -56,6 +58,12 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     x_train, y_train, x_test, y_test = mnist()
     x_train, x_test = x_train.reshape(-1, 1, 28, 28), x_test.reshape(-1, 1, 28, 28)
     bar = Progress(cfg["steps"] * len(cfg["lrs"]), NAME, progress)
+
+    def evaluate(r: Run) -> dict[str, float]:
+        return {"test_acc": accuracy(r.model, x_test, y_test, 250),
+                "test_acc_batch_stats": batch_stat_accuracy(r.model, x_test, y_test,
+                                                            cfg["batch_size"])}
+
     results = []
     for lr in cfg["lrs"]:
         nn.init.manual_seed(seed)
@@ -64,9 +72,7 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
         runs = [Run(name, model, SGD(model.parameters(), lr=lr),
                     epoch_batches(x_train, y_train, cfg["batch_size"], seed))
                 for name, model in (("bn", bn), ("plain", plain))]
-        steps = train_lockstep(runs, cfg["steps"], bar,
-                               lambda r: {"test_acc": accuracy(r.model, x_test, y_test, 250)},
-                               cfg["eval_every"])
+        steps = train_lockstep(runs, cfg["steps"], bar, evaluate, cfg["eval_every"])
         result = {"lr": lr, "step": steps, **{r.name: r.summary() for r in runs}}
         result["bn_cost_per_batch"] = result["bn"]["median_step_s"] / \
             result["plain"]["median_step_s"]
@@ -74,6 +80,7 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     bar.close()
     summary = [{"lr": r["lr"], "bn_final_test_acc": r["bn"]["evals"]["test_acc"][-1],
                 "plain_final_test_acc": r["plain"]["evals"]["test_acc"][-1],
+                "bn_final_test_acc_batch_stats": r["bn"]["evals"]["test_acc_batch_stats"][-1],
                 "bn_steps_per_s": r["bn"]["steps_per_s"],
                 "plain_steps_per_s": r["plain"]["steps_per_s"],
                 "bn_cost_per_batch": r["bn_cost_per_batch"]} for r in results]
@@ -93,6 +100,8 @@ def plot(results: list[dict[str, Any]], out: Path) -> list[Path]:
             r = result[key]
             ax.plot(result["step"], r["evals"]["test_acc"], color=color,
                     label=f"{text} ({r['steps_per_s']:.0f} batches/s)")
+        ax.plot(result["step"], result["bn"]["evals"]["test_acc_batch_stats"], ":",
+                color=BN_COLOR, label="BatchNorm2d, batch statistics")
         ax.set(title=f"SGD lr {result['lr']}", xlabel="training iteration (batch of 60)",
                ylim=(0, 1))
         ax.grid(alpha=0.3)

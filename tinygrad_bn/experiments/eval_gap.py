@@ -129,6 +129,8 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
         ax.legend(fontsize=7, ncol=2)
     var_ax.set_yscale("log")
     for ax in (acc_ax, mean_ax, var_ax):
+        ax.set_xscale("symlog", linthresh=10)  # the running statistics move most early on
+        ax.set_xlabel("iteration (linear to 10, then log)")
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]
