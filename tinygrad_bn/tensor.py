@@ -322,6 +322,8 @@ class Tensor:
         """Wrap a non-Tensor operand; Python scalars take this tensor's dtype (no upcast)."""
         if isinstance(other, Tensor):
             return other
+        if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
+            return Tensor._from_op(other, None)  # what Tensor(other) makes, without its checks
         if isinstance(other, int | float) and not isinstance(other, bool):
             if self.data.dtype.kind == "f" or isinstance(other, int):
                 return Tensor._from_op(np.asarray(other, dtype=self.data.dtype), None)
@@ -561,8 +563,9 @@ class Tensor:
         if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
             raise ShapeError(f"matmul: inner dimensions differ: {self.shape} @ {other.shape} "
                              f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})")
-        try:
-            np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
+        try:  # batch dimensions (only operands above 2-d have any)
+            if self.ndim > 2 or other.ndim > 2:
+                np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
         except ValueError as error:
             raise ShapeError(f"matmul: batch dimensions of {self.shape} @ {other.shape} do not "
                              f"broadcast: {self.shape[:-2]} vs {other.shape[:-2]}") from error
