@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
-from ..tensor import Function, Tensor, normalize_axes
+from ..tensor import Function, Tensor, is_grad_enabled, normalize_axes
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .init import generator
 from .normalization import batch_norm, group_norm, layer_norm
@@ -56,9 +56,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 class Linear(Function):
     """y = x W^T + b as one op for x (N, in), W (out, in) and an optional bias b (out,):
     dx = g W, dW = g^T x, db = sum_n g (the rules autograd derives for the composite
-    x @ W.T + b, written with Tensor ops so they are differentiable). One graph node
-    instead of three, and four backward ops instead of seven: small models are
-    dominated by per-op overhead."""
+    x @ W.T + b). One graph node instead of three: small models are dominated by
+    per-op overhead. A plain backward evaluates the three products on ndarrays; under
+    create_graph (grad mode on inside backward) they are Tensor ops, differentiable."""
 
     saves_inputs = (0, 1)
 
@@ -73,11 +73,16 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.parents[0], self.parents[1]
-        gx = g @ w if x.requires_grad else None
-        gw = g.T @ x if w.requires_grad else None
-        if len(self.parents) == 2:
-            return gx, gw
-        return gx, gw, g.sum(axis=0) if self.parents[2].requires_grad else None
+        wants_b = len(self.parents) == 3 and self.parents[2].requires_grad
+        if is_grad_enabled():
+            gx = g @ w if x.requires_grad else None
+            gw = g.T @ x if w.requires_grad else None
+            gb = g.sum(axis=0) if wants_b else None
+        else:
+            gx = Tensor(g.data @ w.data) if x.requires_grad else None
+            gw = Tensor(g.data.T @ x.data) if w.requires_grad else None
+            gb = Tensor(g.data.sum(axis=0)) if wants_b else None
+        return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
 
 
 def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
@@ -149,12 +154,16 @@ class CrossEntropy(Function):
     row max m_n so that no exponent is positive), reduced by mean, sum or none, as one op:
     d loss_n / dx_n = softmax(x_n) - onehot(t_n). The backward builds softmax from Tensor
     ops (differentiable for create_graph): one forward node and a few backward ops instead
-    of the ~20 nodes of the composite log_softmax / pick / mean."""
+    of the ~20 nodes of the composite log_softmax / pick / mean. A plain backward (no
+    create_graph) reuses the softmax the forward computed."""
 
     def forward(self, x):
         rows = np.arange(len(x))
         shifted = x - x.max(axis=1, keepdims=True)
-        losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, self.target]
+        e = np.exp(shifted)
+        row_sums = e.sum(axis=1, keepdims=True)
+        losses = np.log(row_sums[:, 0]) - shifted[rows, self.target]
+        self.save_for_backward(np.divide(e, row_sums, out=e))  # softmax, for backward
         if self.reduction == "none":
             return losses
         total = losses.sum()
@@ -165,9 +174,15 @@ class CrossEntropy(Function):
     def backward(self, g):
         logits = self.parents[0]
         n = logits.shape[0]
-        onehot = np.zeros(logits.shape, dtype=logits.dtype)
-        onehot[np.arange(n), self.target] = 1
-        delta = softmax(logits, axis=1) - Tensor(onehot)
+        rows = np.arange(n)
+        if is_grad_enabled():
+            onehot = np.zeros(logits.shape, dtype=logits.dtype)
+            onehot[rows, self.target] = 1
+            delta = softmax(logits, axis=1) - Tensor(onehot)
+        else:
+            delta = self.saved[0].copy()  # a copy: backward may run again (retain_graph)
+            delta[rows, self.target] -= 1
+            delta = Tensor(delta)
         if self.reduction == "none":
             return delta * g.reshape(n, 1)
         return delta * (g * (1.0 / max(n, 1)) if self.reduction == "mean" else g)
