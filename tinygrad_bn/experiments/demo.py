@@ -24,7 +24,7 @@ NAME = "demo"
 
 def config(quick: bool) -> dict[str, Any]:
     cfg = mlp_config(quick)
-    cfg.update(activations=["relu"], steps=60 if quick else 1500,
+    cfg.update(activations=["relu"], steps=60 if quick else 2500,
                eval_every=20 if quick else 50)
     return cfg
 

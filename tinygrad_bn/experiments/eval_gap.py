@@ -114,8 +114,8 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
     # training never reads the running statistics: both models train identically
     acc_ax.plot(steps, next(iter(results.values()))["evals"]["train_mode_acc"], ":",
                 color="black", label="train mode (batch stats), either momentum")
-    acc_ax.set(title="test accuracy", xlabel="iteration", ylim=(0, 1))
-    acc_ax.legend(fontsize=7, loc="lower right")
+    acc_ax.set(title="test accuracy", ylim=(0, 1))
+    acc_ax.legend(fontsize=7, loc="upper left")
     r = results[max(results)]  # the statistics of the default momentum
     for ax, key, title in ((mean_ax, "mean", "first BN layer: mean"),
                            (var_ax, "var", "first BN layer: variance")):
@@ -125,11 +125,12 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
             line, = ax.plot(steps, running[:, j], label=f"running, feature {j}")
             ax.plot(steps, population[:, j], "--", color=line.get_color(),
                     label=f"population, feature {j}")
-        ax.set(title=f"{title} (momentum {max(results)})", xlabel="iteration")
-        ax.legend(fontsize=7, ncol=2)
+        ax.set_title(f"{title} (momentum {max(results)})")
     var_ax.set_yscale("log")
+    var_ax.legend(fontsize=7, ncol=2, loc="upper right")  # the mean panel: same lines
     for ax in (acc_ax, mean_ax, var_ax):
         ax.set_xscale("symlog", linthresh=10)  # the running statistics move most early on
+        ax.set_xlim(0, steps[-1])
         ax.set_xlabel("iteration (linear to 10, then log)")
         ax.grid(alpha=0.3)
     fig.tight_layout()
