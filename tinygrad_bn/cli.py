@@ -185,7 +185,11 @@ def _bench(argv: list[str]) -> int:
         return 1
     from . import benchmarking
 
-    return benchmarking.main(argv)
+    try:
+        return benchmarking.main(argv)
+    except (TinygradError, OSError) as error:
+        print(f"tinygrad-bn bench: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
