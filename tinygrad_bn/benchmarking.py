@@ -179,34 +179,47 @@ def measure(workload: Workload, settings: Settings, switcher: _Switcher) -> dict
 # forward and backward of every layer, float32, no graph, no wrappers.
 
 
+def _np_per_channel(v: np.ndarray, s: int) -> np.ndarray:
+    """A (C,) vector as a (C, S) operand against (N, C, S) arrays: NumPy's inner loop over
+    two contiguous operands is ~2x faster than one over a broadcast (C, 1) column."""
+    return np.repeat(v[:, None], s, axis=1) if s > 1 else v[:, None]
+
+
 def _np_bn_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
                    running_var: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Training-mode batch norm over every axis but 1: y = gamma * (x - mu) / sqrt(var + eps)
-    + beta, with biased batch variance; running stats get the unbiased one."""
-    axes = (0,) if x.ndim == 2 else (0, 2, 3)
-    shape = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
-    m = x.size // x.shape[1]
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(centered * centered, axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + DTYPE(EPS))
-    xhat = centered * inv_std
-    g = gamma.reshape(shape)
+    + beta, with biased batch variance; running stats get the unbiased one. Arrays are
+    viewed as (N, C, S); per-channel sums by einsum (~3x faster than .sum(axis=(0, 2)))."""
+    n, c = x.shape[:2]
+    x3 = x.reshape(n, c, -1)
+    s = x3.shape[2]
+    m = n * s
+    mean = np.einsum("ncs->c", x3) / m
+    xhat = x3 - _np_per_channel(mean, s)
+    var = np.einsum("ncs,ncs->c", xhat, xhat) / m
+    inv_std = 1 / np.sqrt(var + DTYPE(EPS))
+    xhat *= _np_per_channel(inv_std, s)
     running_mean *= 1 - MOMENTUM
-    running_mean += MOMENTUM * mean.ravel()
+    running_mean += MOMENTUM * mean
     running_var *= 1 - MOMENTUM
-    running_var += (MOMENTUM * m / (m - 1)) * var.ravel()
-    return xhat * g + beta.reshape(shape), (xhat, inv_std, g, axes, m)
+    running_var += (MOMENTUM * m / (m - 1)) * var
+    y = xhat * _np_per_channel(gamma, s)
+    y += _np_per_channel(beta, s)
+    return y.reshape(x.shape), (xhat, inv_std, gamma, m)
 
 
 def _np_bn_backward(grad: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dx = gamma * inv_std / m * (m g - sum g - xhat sum(g xhat)); dgamma = sum(g xhat);
+    """dx = gamma * inv_std * (g - sum g / m - xhat sum(g xhat) / m); dgamma = sum(g xhat);
     dbeta = sum g (sums over the normalized axes)."""
-    xhat, inv_std, g, axes, m = cache
-    dbeta = grad.sum(axis=axes, keepdims=True)
-    dgamma = np.sum(grad * xhat, axis=axes, keepdims=True)
-    dx = (g * inv_std / m) * (m * grad - dbeta - xhat * dgamma)
-    return dx, dgamma.ravel(), dbeta.ravel()
+    xhat, inv_std, gamma, m = cache
+    s = xhat.shape[2]
+    g3 = grad.reshape(xhat.shape)
+    dbeta = np.einsum("ncs->c", g3)
+    dgamma = np.einsum("ncs,ncs->c", g3, xhat)
+    dx = g3 - _np_per_channel(dbeta / m, s)
+    dx -= xhat * _np_per_channel(dgamma / m, s)
+    dx *= _np_per_channel(gamma * inv_std, s)
+    return dx.reshape(grad.shape), dgamma, dbeta
 
 
 def _np_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -232,47 +245,56 @@ def _np_activation_backward(grad: np.ndarray, a: np.ndarray, kind: str) -> np.nd
 
 
 def _np_conv3x3(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """3x3 convolution, stride 1, padding 1, as one GEMM on the (N*H*W, C*9) patch matrix."""
+    """3x3 convolution, stride 1, padding 1: the (N, C*9, H*W) patch matrix (one strided
+    view, one copy) times the (O, C*9) weights, one batched GEMM whose result is NCHW."""
     n, c, h, wd = x.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    padded = np.zeros((n, c, h + 2, wd + 2), dtype=x.dtype)
+    padded[:, :, 1:-1, 1:-1] = x
     cols = sliding_window_view(padded, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3), a view
-    cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, c * 9)
-    out = cols @ w.reshape(len(w), -1).T + b
-    return out.reshape(n, h, wd, -1).transpose(0, 3, 1, 2), cols
+    cols = cols.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * 9, h * wd)
+    out = np.matmul(w.reshape(len(w), -1), cols)
+    out += b[:, None]
+    return out.reshape(n, len(w), h, wd), cols
 
 
 def _np_conv3x3_backward(grad: np.ndarray, w: np.ndarray, cols: np.ndarray,
                          x_shape: tuple[int, ...], need_dx: bool
                          ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """dW = g^T cols, db = sum g, dx = the 9 shifted slices of g W added back (col2im)."""
+    """dW = sum_n g_n cols_n^T, db = sum g, dx = the 9 shifted slices of W^T g added back
+    (col2im)."""
     n, c, h, wd = x_shape
-    g2 = grad.transpose(0, 2, 3, 1).reshape(-1, len(w))
-    dw = (g2.T @ cols).reshape(w.shape)
-    db = g2.sum(axis=0)
+    g3 = grad.reshape(n, len(w), h * wd)
+    dw = np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    db = g3.sum(axis=(0, 2))
     if not need_dx:
         return None, dw, db
-    dcols = (g2 @ w.reshape(len(w), -1)).reshape(n, h, wd, c, 3, 3)
+    dcols = np.matmul(w.reshape(len(w), -1).T, g3).reshape(n, c, 3, 3, h, wd)
     dpad = np.zeros((n, c, h + 2, wd + 2), dtype=grad.dtype)
     for i in range(3):
         for j in range(3):
-            dpad[:, :, i:i + h, j:j + wd] += dcols[..., i, j].transpose(0, 3, 1, 2)
+            dpad[:, :, i:i + h, j:j + wd] += dcols[:, :, i, j]
     return dpad[:, :, 1:-1, 1:-1], dw, db
 
 
+_QUADRANTS = [(i, j) for i in (0, 1) for j in (0, 1)]
+
+
 def _np_maxpool2(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = windows.max(axis=(3, 5))
-    return out, (windows, out)
+    """2x2 max pooling, stride 2, as the elementwise max of the four strided quadrant views
+    (a reduction over the two size-2 window axes is ~30x slower)."""
+    views = [x[:, :, i::2, j::2] for i, j in _QUADRANTS]
+    out = np.maximum(np.maximum(views[0], views[1]), np.maximum(views[2], views[3]))
+    return out, (views, out, x.shape)
 
 
 def _np_maxpool2_backward(grad: np.ndarray, cache: tuple) -> np.ndarray:
     # routes g to every maximum of its window; ties only occur among ReLU zeros, whose
     # gradient the ReLU backward zeroes anyway
-    windows, out = cache
-    mask = windows == out[:, :, :, None, :, None]
-    return (mask * grad[:, :, :, None, :, None]).reshape(windows.shape[0], windows.shape[1],
-                                                          -1, windows.shape[4] * 2)
+    views, out, shape = cache
+    dx = np.empty(shape, dtype=grad.dtype)
+    for (i, j), view in zip(_QUADRANTS, views):
+        np.multiply(grad, view == out, out=dx[:, :, i::2, j::2])
+    return dx
 
 
 # ---------------------------------------------------------------- workloads: batch norm
