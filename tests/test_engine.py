@@ -101,6 +101,18 @@ def test_leaf_grad_is_a_fresh_writable_array() -> None:
     assert z.grad.data.flags.writeable and not z.grad.requires_grad
 
 
+def test_gradients_summed_in_place_never_alias_a_gradient_passed_on() -> None:
+    """x gets three gradients: the engine sums the first two into a new array and adds
+    the third in place, never into the g that Add also handed to y (or the seed)."""
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    seed = np.array([1.0, 1.0])
+    ((x + y) + x + x).backward(seed)
+    assert x.grad.data.tolist() == [3.0, 3.0] and y.grad.data.tolist() == [1.0, 1.0]
+    assert seed.tolist() == [1.0, 1.0]
+    x.grad.data *= 10  # the adopted sum is x's own array
+    assert y.grad.data.tolist() == [1.0, 1.0]
+
+
 def test_non_leaf_grad_kept_only_with_retain_grad() -> None:
     x = leaf([1.0, 2.0])
     h = x * 3.0

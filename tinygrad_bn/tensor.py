@@ -664,11 +664,16 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     order = topological_order(outputs)
+    # keys of `grads` whose array the engine itself made by summing two gradients: nobody
+    # else holds it, so later gradients are added in place (until it is popped)
+    owned: set[int] = set()
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
+            fresh = id(tensor) in owned
+            owned.discard(id(tensor))
             if tensor._hooks:
                 for hook in tuple(tensor._hooks):
                     replaced = hook(grad)
@@ -682,11 +687,13 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             elif ctx is None or tensor._retains_grad:
                 if create_graph:  # keep the accumulated gradient differentiable
                     tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-                else:  # a fresh writable array: `grad` may be a read-only broadcast view,
-                    # or shared with another tensor's grad (Add passes g to both inputs)
-                    total = np.array(grad.data) if tensor.grad is None \
-                        else tensor.grad.data + grad.data
-                    tensor.grad = Tensor._from_op(total, None)
+                elif tensor.grad is None:  # a fresh writable array: `grad` may be a read-only
+                    # broadcast view, or shared with another tensor's grad (Add passes g to
+                    # both inputs); an engine-made sum reaching a leaf without hooks is neither
+                    adopt = fresh and ctx is None and not tensor._hooks
+                    tensor.grad = Tensor._from_op(grad.data if adopt else np.array(grad.data), None)
+                else:
+                    tensor.grad = Tensor._from_op(tensor.grad.data + grad.data, None)
             if ctx is None:
                 continue
             if anomaly_mode.enabled:
@@ -698,12 +705,20 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             for parent, pgrad in zip(ctx.parents, parent_grads):
                 if pgrad is None or not parent.requires_grad:
                     continue
-                if pgrad.shape != parent.shape:
-                    pgrad = unbroadcast(pgrad, parent.shape)
-                if pgrad.dtype != parent.dtype:
-                    pgrad = pgrad.astype(parent.dtype)
+                if pgrad.data.shape != parent.data.shape:
+                    pgrad = unbroadcast(pgrad, parent.data.shape)
+                if pgrad.data.dtype != parent.data.dtype:
+                    pgrad = pgrad.astype(parent.data.dtype)
                 key = id(parent)
-                grads[key] = grads[key] + pgrad if key in grads else pgrad
+                if key not in grads:
+                    grads[key] = pgrad
+                elif create_graph:  # the sum must be differentiable
+                    grads[key] = grads[key] + pgrad
+                elif key in owned:
+                    np.add(grads[key].data, pgrad.data, out=grads[key].data)
+                else:
+                    grads[key] = Tensor._from_op(grads[key].data + pgrad.data, None)
+                    owned.add(key)
             if not retain_graph:
                 ctx.release()
     return results if inputs is not None else None
