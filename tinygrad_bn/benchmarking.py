@@ -793,7 +793,7 @@ def machine_info(torch: ModuleType | None) -> dict[str, Any]:
         blas = "unknown"
     info = {
         "cpus": os.cpu_count(), "cpu_model": cpu, "python": platform.python_version(),
-        "numpy": np.__version__, "blas": blas, "load_average": list(os.getloadavg()),
+        "numpy": np.__version__, "blas": blas,
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
     }
@@ -868,6 +868,7 @@ def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
         ) -> dict[str, Any]:
     """Run the suite; returns the JSON-able report (results, memory, targets, machine)."""
     torch = _import_torch(use_torch)
+    load_before = list(os.getloadavg())
     settings = settings or (QUICK if quick else Settings())
     switcher = _Switcher(settings.pause)
     results: dict[str, Any] = {}
@@ -884,10 +885,9 @@ def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
             log(f"{workload.name}: {summary}")
     memory = bn_memory((64, 64, 16, 16), torch)
     return {
-        "command": "tinygrad-bn bench" + (" --quick" if quick else ""),
         "settings": vars(settings), "machine": machine_info(torch),
         "results": results, "memory": memory, "targets": evaluate_targets(results, memory),
-        "load_average_after": list(os.getloadavg()),
+        "load_average": {"before": load_before, "after": list(os.getloadavg())},
     }
 
 
@@ -912,6 +912,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**{**vars(settings), "rounds": args.rounds})
     report = run(quick=args.quick, only=args.only, use_torch=not args.no_torch,
                  settings=settings, log=lambda s: print(s, file=sys.stderr, flush=True))
+    report["command"] = " ".join(["tinygrad-bn bench", *(argv if argv is not None
+                                                          else sys.argv[1:])])
     print(format_report(report))
     if args.out:
         with open(args.out, "w") as f:
