@@ -10,7 +10,7 @@ block whose framework differs from the previous block's (NumPy vs PyTorch)
 the suite sleeps `pause` seconds: on 2 cores the BLAS / OpenMP worker threads
 of the framework that just ran keep spinning for a while and slow the other
 one's block by 1.3-2x. Before the timings, each workload checks that its
-implementations compute the same numbers (one step from identical state).
+implementations compute the same numbers (two steps from identical state).
 
 Workloads: batch-norm fwd+bwd (fused and composite), MLP training steps
 (seed-B 784-100-100-100-10 and seed-A 784-100x5-10, with and without BN), a
@@ -81,6 +81,8 @@ class Impl:
 
 @dataclass
 class Workload:
+    """A named computation and its implementations; `group` is bn, mlp, cnn or engine."""
+
     group: str
     name: str
     impls: list[Impl]
@@ -90,6 +92,8 @@ class Workload:
 
 @dataclass
 class Settings:
+    """How long and how to measure; `QUICK` runs each implementation once, untimed pauses off."""
+
     rounds: int = 7
     block_seconds: float = 0.15  # timed time per block (calls per block are calibrated)
     max_calls: int = 200  # 1: no warm-up or calibration (the agreement check ran each once)
@@ -158,11 +162,13 @@ def measure(workload: Workload, settings: Settings, switcher: _Switcher) -> dict
             if settings.pause:
                 impl.call()  # wakes the BLAS threads the pause put to sleep; untimed
             gc.collect()
+            collecting = gc.isenabled()
             gc.disable()  # as timeit does: no collector pauses inside the samples
             try:
                 samples[impl.name].extend(impl.call(clock) for _ in range(calls[impl.name]))
             finally:
-                gc.enable()
+                if collecting:
+                    gc.enable()
     per_op = workload.ops_per_call
     return {
         name: {
@@ -363,7 +369,7 @@ def _init_arrays(rng: np.random.Generator, shapes: Sequence[tuple[int, ...]]) ->
 def _load(params: Sequence[Any], arrays: Sequence[np.ndarray], torch: ModuleType | None) -> None:
     params = list(params)
     if [tuple(p.shape) for p in params] != [a.shape for a in arrays]:
-        raise ValueError(f"bench: parameter shapes {[tuple(p.shape) for p in params]} differ "
+        raise tg.ShapeError(f"bench: parameter shapes {[tuple(p.shape) for p in params]} differ "
                          f"from the benchmark's {[a.shape for a in arrays]}")
     for p, a in zip(params, arrays):
         if torch is not None:
