@@ -113,6 +113,28 @@ def test_gradients_summed_in_place_never_alias_a_gradient_passed_on() -> None:
     assert y.grad.data.tolist() == [1.0, 1.0]
 
 
+class _Scale(tg.tensor.Function):
+    """z = x * y with fresh gradient arrays (declares fresh_grads), for the test below."""
+
+    fresh_grads = True
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g):
+        x, y = self.parents
+        return Tensor(g.data * y.data), Tensor(g.data * x.data)
+
+
+def test_fresh_gradients_are_summed_in_place_and_adopted_by_leaves_correctly() -> None:
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    z = _Scale.apply(x, y) + _Scale.apply(x, x)  # x: y + 2x; y: x
+    z.backward(np.array([1.0, 1.0]))
+    assert x.grad.data.tolist() == [5.0, 8.0] and y.grad.data.tolist() == [1.0, 2.0]
+    x.grad.data *= 0  # each leaf owns its array
+    assert y.grad.data.tolist() == [1.0, 2.0]
+
+
 def test_non_leaf_grad_kept_only_with_retain_grad() -> None:
     x = leaf([1.0, 2.0])
     h = x * 3.0

@@ -65,6 +65,9 @@ class Function:
     __slots__ = ("parents", "saved", "_out", "__dict__")
     uses_output = False  # backward reads the output (exp, tanh, ...): counted as saved
     saves_inputs: tuple[int, ...] = ()  # parents whose values backward may read: counted as saved
+    # backward (without create_graph) returns new arrays, distinct per input, that nothing
+    # else references: the engine may then accumulate into them and hand them to leaves
+    fresh_grads = False
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -664,8 +667,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     order = topological_order(outputs)
-    # keys of `grads` whose array the engine itself made by summing two gradients: nobody
-    # else holds it, so later gradients are added in place (until it is popped)
+    # keys of `grads` whose array nobody else holds (the engine's own sum of two gradients,
+    # or a Function's declared `fresh_grads`): later gradients are added in place into it,
+    # and a leaf takes it as .grad without a copy
     owned: set[int] = set()
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
@@ -702,6 +706,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 parent_grads = ctx.backward(grad)
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
+            exclusive = ctx.fresh_grads and not create_graph
             for parent, pgrad in zip(ctx.parents, parent_grads):
                 if pgrad is None or not parent.requires_grad:
                     continue
@@ -712,6 +717,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 key = id(parent)
                 if key not in grads:
                     grads[key] = pgrad
+                    if exclusive:
+                        owned.add(key)
                 elif create_graph:  # the sum must be differentiable
                     grads[key] = grads[key] + pgrad
                 elif key in owned:
