@@ -69,20 +69,21 @@ class _BatchNorm(Module):
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
                              f"C = {self.num_features}, got {x.shape}")
-        updating = self.training and self.track_running_stats \
-            and self.num_batches_tracked is not None
+        buffers, params = self._buffers, self._parameters  # one lookup each, not __getattr__
+        running_mean, tracked = buffers["running_mean"], buffers["num_batches_tracked"]
+        updating = self.training and self.track_running_stats and tracked is not None
         factor = 0.0
         if updating:
-            tracked = int(self.num_batches_tracked) + 1
-            factor = 1.0 / tracked if self.momentum is None else self.momentum
+            factor = 1.0 / (int(tracked) + 1) if self.momentum is None else self.momentum
         # without running statistics even eval mode can only use the batch's
-        use_batch = self.training or self.running_mean is None
+        use_batch = self.training or running_mean is None
         keep = not self.training or self.track_running_stats
-        y = F.batch_norm(x, self.running_mean if keep else None,
-                         self.running_var if keep else None, self.weight, self.bias,
-                         training=use_batch, momentum=factor, eps=self.eps, impl=self.impl)
+        y = F.batch_norm(x, running_mean if keep else None,
+                         buffers["running_var"] if keep else None, params["weight"],
+                         params["bias"], training=use_batch, momentum=factor, eps=self.eps,
+                         impl=self.impl)
         if updating:  # after the call: a rejected input leaves the count unchanged
-            self.num_batches_tracked += 1
+            tracked += 1  # in place on the 0-d buffer: no Module.__setattr__
         return y
 
     def extra_repr(self) -> str:

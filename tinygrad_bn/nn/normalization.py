@@ -113,23 +113,36 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
 
 
 # ---------------------------------------------------------------- batch norm: fused op
-# Arrays are viewed as (N, C, S), S the product of the spatial sizes. Per-channel sums
-# use einsum's summation loops: no temporaries, and unlike a BLAS product with a ones
-# vector they do not depend on BLAS threading (which collapses when the machine's cores
-# are shared). The op is memory bound for large inputs and call-overhead bound for
-# small ones, so it makes as few passes and NumPy calls as it can.
+# Arrays are viewed as (N, C, S), S the product of the spatial sizes, or as (N, C) when
+# S = 1 (BatchNorm1d's usual input), where a (C,) vector already is the contiguous
+# operand NumPy's inner loop wants. Per-channel sums of (N, C, S) use einsum's summation
+# loops: no temporaries, and unlike a BLAS product with a ones vector they do not depend
+# on BLAS threading (which collapses when the machine's cores are shared). The op is
+# memory bound for large inputs and call-overhead bound for small ones, so it makes as
+# few passes and NumPy calls as it can.
 
 
 def _channels_view(a: np.ndarray) -> np.ndarray:
-    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
+    s = math.prod(a.shape[2:])
+    return a.reshape(a.shape[0], a.shape[1], s) if s != 1 else a.reshape(a.shape[:2])
 
 
-def _per_channel(v: np.ndarray, s: int) -> np.ndarray:
-    """A (C,) vector as a (C, S) operand against (N, C, S) arrays, repeated along S: NumPy's
-    inner loop then runs over two contiguous operands, ~2.5x faster than broadcasting a
-    (C, 1) column (for S = 1 the column is all there is)."""
-    column = v[:, None]
-    return np.repeat(column, s, axis=1) if s > 1 else column
+def _per_channel(v: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """A (C,) vector as an operand against the view `a` of `_channels_view`: itself for
+    (N, C); for (N, C, S) repeated to (C, S), so that NumPy's inner loop runs over two
+    contiguous operands, ~2.5x faster than broadcasting a (C, 1) column."""
+    return v if a.ndim == 2 else np.repeat(v[:, None], a.shape[2], axis=1)
+
+
+def _channel_sum(a: np.ndarray) -> np.ndarray:
+    """sum over every axis but 1 of a `_channels_view`: a ufunc reduction for (N, C)
+    (the fewest Python layers), einsum's loop for (N, C, S)."""
+    return np.add.reduce(a, axis=0) if a.ndim == 2 else np.einsum("ncs->c", a)
+
+
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum of a * b over every axis but 1, without the full-size product."""
+    return np.einsum("nc,nc->c" if a.ndim == 2 else "ncs,ncs->c", a, b)
 
 
 class FusedBatchNorm(Function):
@@ -150,6 +163,7 @@ class FusedBatchNorm(Function):
     """
 
     saves_inputs = (0, 1)  # backward reads x and gamma (parent 1 when has_weight)
+    fresh_grads = True  # the ndarray backward returns new arrays (dx, two channel sums)
 
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
         dtype = x.dtype
@@ -157,36 +171,35 @@ class FusedBatchNorm(Function):
         bias = params[-1].astype(dtype, copy=False) if self.has_bias else None
         if not self.has_weight:
             self.saves_inputs = (0,)
-        x3 = _channels_view(x)
-        s = x3.shape[2]
+        xv = _channels_view(x)
         if self.training:
-            inv_count = 1.0 / (x3.shape[0] * s)
+            count = x.size // xv.shape[1]
             # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
             # rounding error of the first pass's mean0, and the variance is taken about
             # the corrected mean; float32 stays accurate when |mean| >> std.
-            mean0 = np.einsum("ncs->c", x3) * inv_count
-            y = x3 - _per_channel(mean0, s)
-            offset = np.einsum("ncs->c", y) * inv_count
-            var = np.maximum(np.einsum("ncs,ncs->c", y, y) * inv_count - offset * offset, 0)
+            mean0 = _channel_sum(xv) * (1.0 / count)
+            y = xv - _per_channel(mean0, xv)
+            offset = _channel_sum(y) * (1.0 / count)
+            var = np.maximum(_channel_dot(y, y) * (1.0 / count) - offset * offset, 0)
             mean = mean0 + offset
-            _update_running_stats(self.running_mean, self.running_var, mean, var,
-                                  x3.shape[0] * s, self.momentum)
+            _update_running_stats(self.running_mean, self.running_var, mean, var, count,
+                                  self.momentum)
         else:
             # copies: a later in-place update of the running statistics must not reach
             # this op's backward
             mean = self.running_mean.astype(dtype)
             var = self.running_var.astype(dtype)
             offset = None
-            y = x3 - _per_channel(mean, s)
+            y = xv - _per_channel(mean, xv)
         invstd = (var + self.eps) ** -0.5
         scale = invstd if weight is None else invstd * weight
-        y *= _per_channel(scale, s)
+        y *= _per_channel(scale, xv)
         # y = (x - mean0) * scale + beta - (mean - mean0) * scale
         shift = None if offset is None else -offset * scale
         if bias is not None:
             shift = bias if shift is None else shift + bias
         if shift is not None:
-            y += _per_channel(shift, s)
+            y += _per_channel(shift, xv)
         self.save_for_backward(mean, invstd)
         return y.reshape(x.shape)
 
@@ -195,27 +208,26 @@ class FusedBatchNorm(Function):
             return self._backward_graph(g)
         x = self.parents[0]
         mean, invstd = self.saved
-        x3, g3 = _channels_view(x.data), _channels_view(g.data)
-        s = x3.shape[2]
-        sum_g = np.einsum("ncs->c", g3)
+        xv, gv = _channels_view(x.data), _channels_view(g.data)
+        sum_g = _channel_sum(gv)
         sum_g_xhat = None
         if self.training or (self.has_weight and self.parents[1].requires_grad):
-            centered = x3 - _per_channel(mean, s)
-            sum_g_xhat = np.einsum("ncs,ncs->c", g3, centered) * invstd
+            centered = xv - _per_channel(mean, xv)
+            sum_g_xhat = _channel_dot(gv, centered) * invstd
         gx = None
         if x.requires_grad:
             k = invstd * self.parents[1].data if self.has_weight else invstd
             if self.training:
                 # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
                 # built in place in the buffer of x - mean: one full-size allocation
-                inv_count = 1.0 / (x3.shape[0] * s)
+                inv_count = xv.shape[1] / x.data.size
                 gx = centered
-                gx *= _per_channel(invstd * sum_g_xhat * -inv_count, s)
-                gx -= _per_channel(sum_g * inv_count, s)
-                gx += g3
-                gx *= _per_channel(k, s)
+                gx *= _per_channel(invstd * sum_g_xhat * -inv_count, xv)
+                gx -= _per_channel(sum_g * inv_count, xv)
+                gx += gv
+                gx *= _per_channel(k, xv)
             else:
-                gx = g3 * _per_channel(k, s)
+                gx = gv * _per_channel(k, xv)
             gx = Tensor(gx.reshape(x.shape))
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor(sum_g_xhat), Tensor(sum_g))
