@@ -72,7 +72,13 @@ def arrays(shape: ShapeArg = None, *, min_value: float = -3.0, max_value: float 
     The default distance 0.05 is far beyond a gradcheck step (1e-6) yet
     excludes little of the range, so filtering rarely rejects.
     """
-    elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False,
+    # Hypothesis wants bounds exactly representable in the dtype (0.1 is not in float32):
+    # round them inward, so every element still lies in [min_value, max_value]
+    kind = np.dtype(dtype).type
+    low, high = kind(min_value), kind(max_value)
+    low = low if float(low) >= min_value else np.nextafter(low, kind(np.inf))
+    high = high if float(high) <= max_value else np.nextafter(high, kind(-np.inf))
+    elements = st.floats(float(low), float(high), allow_nan=False, allow_infinity=False,
                          width=np.dtype(dtype).itemsize * 8)
     if away_from:
         elements = elements.filter(_far_from(tuple(away_from), min_distance))
