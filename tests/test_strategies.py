@@ -36,8 +36,8 @@ def _groups(array: np.ndarray, axis: Any) -> np.ndarray:
 
 
 def _draw_bounds(data: st.DataObject) -> tuple[float, float]:
-    low = data.draw(st.floats(-5.0, 4.0), label="min_value")
-    return low, data.draw(st.floats(low + 0.5, 5.0), label="max_value")
+    low = data.draw(st.floats(-5.0, 3.0), label="min_value")
+    return low, data.draw(st.floats(low + 2.0, 5.0), label="max_value")
 
 
 # ---------------------------------------------------------------- shapes
@@ -68,11 +68,7 @@ def test_arrays_stay_in_bounds_and_away_from_points(data: st.DataObject) -> None
     low, high = _draw_bounds(data)
     # a wide exclusion around points inside the range: a lost filter shows up at once
     points = data.draw(st.lists(st.floats(low, high), min_size=1, max_size=2), label="points")
-    distance = data.draw(st.floats(0.05, 0.3), label="min_distance")
-    free = [(a, b) for a, b in zip([low, *[p + distance for p in sorted(points)]],
-                                   [*[p - distance for p in sorted(points)], high])]
-    if not any(b - a > 0.05 for a, b in free):  # everything excluded: not a fair request
-        return
+    distance = data.draw(st.floats(0.05, 0.25), label="min_distance")  # <= half excluded
     dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
     a = data.draw(tst.arrays((6,), min_value=low, max_value=high, away_from=points,
                              min_distance=distance, dtype=dtype))
@@ -104,7 +100,7 @@ def test_arrays_come_close_to_but_not_within_the_excluded_distance() -> None:
 @given(st.data())
 def test_positive_arrays_are_positive_and_bounded(data: st.DataObject) -> None:
     low = data.draw(st.floats(1e-3, 1.0), label="min_value")
-    high = data.draw(st.floats(low, 4.0), label="max_value")
+    high = data.draw(st.floats(low + 1e-3, 4.0), label="max_value")  # holds a float32
     dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
     a = data.draw(tst.positive_arrays((3, 2), min_value=low, max_value=high, dtype=dtype))
     assert a.dtype == dtype and a.shape == (3, 2)
