@@ -379,6 +379,40 @@ def _load(params: Sequence[Any], arrays: Sequence[np.ndarray], torch: ModuleType
             p.data[...] = a
 
 
+
+def _sgd_step_impls(layers: Callable[[Any], list], init: Sequence[np.ndarray], x: np.ndarray,
+                    labels: np.ndarray, torch: ModuleType | None) -> list[Impl]:
+    """One SGD training step (cross-entropy loss) of `Sequential(*layers(lib))` for
+    tinygrad_bn's nn and, when installed, torch.nn, both starting from `init`."""
+    model = nn.Sequential(*layers(nn))
+    _load(model.parameters(), init, None)
+    opt = tg.optim.SGD(model.parameters(), lr=LR)
+    xt = tg.Tensor(x)
+
+    def tg_step(_: None) -> tg.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xt), labels)
+        loss.backward()
+        opt.step()
+        return loss
+
+    impls = [Impl(TG, NP, tg_step)]
+    if torch is not None:
+        tmodel = torch.nn.Sequential(*layers(torch.nn))
+        _load(tmodel.parameters(), init, torch)
+        topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
+        xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
+
+        def torch_step(_: None) -> Any:
+            topt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(tmodel(xq), yq)
+            loss.backward()
+            topt.step()
+            return loss
+
+        impls.append(Impl(TORCH, TORCH, torch_step))
+    return impls
+
 def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, bn: bool,
                   torch: ModuleType | None) -> Workload:
     """One SGD training step (forward, cross-entropy, backward, update) of
@@ -409,19 +443,6 @@ def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, 
                     mods.append(norm(fan_out))
                 mods.append(act())
         return mods
-
-    model = nn.Sequential(*layers(nn, nn.ReLU if activation == "relu" else nn.Sigmoid,
-                                  nn.BatchNorm1d if bn else None))
-    _load(model.parameters(), init, None)
-    opt = tg.optim.SGD(model.parameters(), lr=LR)
-    xt = tg.Tensor(x)
-
-    def tg_step(_: None) -> tg.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), labels)
-        loss.backward()
-        opt.step()
-        return loss
 
     params = [a.copy() for a in init]
     stats = [(np.zeros(n, DTYPE), np.ones(n, DTYPE)) for _, n in pairs[:-1]]
@@ -459,23 +480,12 @@ def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, 
             params[at + 1] -= LR * db
         return loss
 
-    impls = [Impl(TG, NP, tg_step), Impl(NP, NP, np_step)]
-    if torch is not None:
-        tnn = torch.nn
-        tmodel = tnn.Sequential(*layers(tnn, tnn.ReLU if activation == "relu" else tnn.Sigmoid,
-                                        tnn.BatchNorm1d if bn else None))
-        _load(tmodel.parameters(), init, torch)
-        topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
-        xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
+    def build(lib: Any) -> list:
+        return layers(lib, lib.ReLU if activation == "relu" else lib.Sigmoid,
+                      lib.BatchNorm1d if bn else None)
 
-        def torch_step(_: None) -> Any:
-            topt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(tmodel(xq), yq)
-            loss.backward()
-            topt.step()
-            return loss
-
-        impls.append(Impl(TORCH, TORCH, torch_step))
+    impls = _sgd_step_impls(build, init, x, labels, torch)
+    impls.insert(1, Impl(NP, NP, np_step))
     return Workload("mlp", name, impls, info={"sizes": list(sizes), "batch": batch,
                                               "activation": activation, "bn": bn})
 
@@ -499,18 +509,6 @@ def _cnn_workload(torch: ModuleType | None) -> Workload:
         return [lib.Conv2d(1, 16, 3, padding=1), lib.BatchNorm2d(16), lib.ReLU(), lib.MaxPool2d(2),
                 lib.Conv2d(16, 32, 3, padding=1), lib.BatchNorm2d(32), lib.ReLU(),
                 lib.MaxPool2d(2), lib.Flatten(), lib.Linear(32 * 7 * 7, 10)]
-
-    model = nn.Sequential(*layers(nn))
-    _load(model.parameters(), init, None)
-    opt = tg.optim.SGD(model.parameters(), lr=LR)
-    xt = tg.Tensor(x)
-
-    def tg_step(_: None) -> tg.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), labels)
-        loss.backward()
-        opt.step()
-        return loss
 
     p = [a.copy() for a in init]
     stats = [(np.zeros(16, DTYPE), np.ones(16, DTYPE)), (np.zeros(32, DTYPE), np.ones(32, DTYPE))]
@@ -540,21 +538,8 @@ def _cnn_workload(torch: ModuleType | None) -> Workload:
                 p[4 * block + k] -= LR * d
         return loss
 
-    impls = [Impl(TG, NP, tg_step), Impl(NP, NP, np_step)]
-    if torch is not None:
-        tmodel = torch.nn.Sequential(*layers(torch.nn))
-        _load(tmodel.parameters(), init, torch)
-        topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
-        xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
-
-        def torch_step(_: None) -> Any:
-            topt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(tmodel(xq), yq)
-            loss.backward()
-            topt.step()
-            return loss
-
-        impls.append(Impl(TORCH, TORCH, torch_step))
+    impls = _sgd_step_impls(layers, init, x, labels, torch)
+    impls.insert(1, Impl(NP, NP, np_step))
     return Workload("cnn", f"small CNN {CNN_INPUT} train step", impls,
                     info={"input": list(CNN_INPUT)})
 
