@@ -95,7 +95,11 @@ class Module:
         if value is not None and not isinstance(value, expected):
             raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to "
                             f"{kind} '{name}' ({expected.__name__} or None expected)")
-        for other in (params, buffers, modules):
+        self._store(name, value, registry)
+
+    def _store(self, name: str, value: Any, registry: dict[str, Any]) -> None:
+        """Put `value` under `name` in `registry`, and nowhere else: a name has one kind."""
+        for other in self._registries():
             if other is not registry:
                 other.pop(name, None)
         self.__dict__.pop(name, None)
@@ -107,11 +111,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
                             f"Parameter or None, got {type(param).__name__}")
-        params, buffers, modules = self._registries()
-        buffers.pop(name, None)
-        modules.pop(name, None)
-        self.__dict__.pop(name, None)
-        params[name] = param
+        self._store(name, param, self._registries()[0])
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
         """Register an ndarray (or None) that is saved in the state dict but not trained."""
@@ -119,11 +119,7 @@ class Module:
         if array is not None and not isinstance(array, np.ndarray):
             raise TypeError(f"{type(self).__name__}: register_buffer('{name}') needs an "
                             f"ndarray or None, got {type(array).__name__}")
-        params, buffers, modules = self._registries()
-        params.pop(name, None)
-        modules.pop(name, None)
-        self.__dict__.pop(name, None)
-        buffers[name] = array
+        self._store(name, array, self._registries()[1])
 
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not name or "." in name:
