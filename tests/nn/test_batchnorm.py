@@ -171,6 +171,29 @@ def test_gradcheck_and_gradgradcheck(impl, shape, training):
     assert tg.gradgradcheck(f, inputs)
 
 
+@pytest.mark.parametrize("shape", [(4, 3, 1), (3, 3, 1, 1)])
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_size_one_spatial_axes_match_composite(shape, training):
+    # one value per (sample, channel) at any rank: the fused op's (N, C) path
+    x, weight, bias = small_case(shape, seed=3)
+    up = np.random.default_rng(4).standard_normal(shape)
+    channels = shape[1]
+    results = {}
+    for impl in IMPLS:
+        rm, rv = np.linspace(-0.5, 0.5, channels), np.linspace(0.5, 2.0, channels)
+        args = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
+        y = batch_norm(args[0], rm, rv, args[1], args[2], training=training, impl=impl)
+        y.backward(Tensor(up))
+        results[impl] = [y.data, rm, rv] + [a.grad.data for a in args]
+    assert results["fused"][0].shape == shape
+    for fused, composite in zip(results["fused"], results["composite"]):
+        np.testing.assert_allclose(fused, composite, rtol=1e-10, atol=1e-12)
+    rm, rv = np.linspace(-0.5, 0.5, channels), np.linspace(0.5, 2.0, channels)
+    assert tg.gradcheck(lambda x, w, b: batch_norm(x, rm.copy(), rv.copy(), w, b,
+                                                  training=training, impl="fused"),
+                        [Tensor(a, requires_grad=True) for a in (x, weight, bias)])
+
+
 @pytest.mark.parametrize("impl", IMPLS)
 @settings(max_examples=10)
 @given(case=bn_cases(max_side=2, max_batch=3))
