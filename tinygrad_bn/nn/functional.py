@@ -80,9 +80,9 @@ class Linear(Function):
             gw = g.T @ x if w.requires_grad else None
             gb = g.sum(axis=0) if wants_b else None
         else:
-            gx = Tensor(g.data @ w.data) if x.requires_grad else None
-            gw = Tensor(g.data.T @ x.data) if w.requires_grad else None
-            gb = Tensor(g.data.sum(axis=0)) if wants_b else None
+            gx = Tensor._from_op(g.data @ w.data, None) if x.requires_grad else None
+            gw = Tensor._from_op(g.data.T @ x.data, None) if w.requires_grad else None
+            gb = Tensor._from_op(g.data.sum(axis=0), None) if wants_b else None
         return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
 
 
@@ -156,7 +156,9 @@ class CrossEntropy(Function):
     d loss_n / dx_n = softmax(x_n) - onehot(t_n). The backward builds softmax from Tensor
     ops (differentiable for create_graph): one forward node and a few backward ops instead
     of the ~20 nodes of the composite log_softmax / pick / mean. A plain backward (no
-    create_graph) reuses the softmax the forward computed."""
+    create_graph) reuses the softmax the forward computed and stays on ndarrays."""
+
+    fresh_grads = True  # the ndarray backward returns a new array (a scaled copy of softmax)
 
     def forward(self, x):
         rows = np.arange(len(x))
@@ -176,17 +178,22 @@ class CrossEntropy(Function):
         logits = self.parents[0]
         n = logits.shape[0]
         rows = np.arange(n)
-        if is_grad_enabled():
-            onehot = np.zeros(logits.shape, dtype=logits.dtype)
-            onehot[rows, self.target] = 1
-            delta = softmax(logits, axis=1) - Tensor(onehot)
-        else:
+        plain = not is_grad_enabled()
+        # d(reduced loss)/d loss_n: g per row (none), g / n (mean) or g (sum); the same
+        # expressions on an ndarray (plain) or a Tensor (create_graph)
+        upstream = g.data if plain else g
+        if self.reduction == "none":
+            upstream = upstream.reshape(n, 1)
+        elif self.reduction == "mean":
+            upstream = upstream * (1.0 / max(n, 1))
+        if plain:
             delta = self.saved[0].copy()  # a copy: backward may run again (retain_graph)
             delta[rows, self.target] -= 1
-            delta = Tensor(delta)
-        if self.reduction == "none":
-            return delta * g.reshape(n, 1)
-        return delta * (g * (1.0 / max(n, 1)) if self.reduction == "mean" else g)
+            delta *= upstream
+            return Tensor._from_op(delta, None)
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[rows, self.target] = 1
+        return (softmax(logits, axis=1) - Tensor(onehot)) * upstream
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
