@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Function, Tensor
+from .tensor import Function, Tensor, is_grad_enabled
 
 # ---------------------------------------------------------------- elementwise, two inputs
 
@@ -201,6 +201,7 @@ class Sigmoid(Function):
     """z = 1 / (1 + e^-x);  dx = g * z * (1 - z)."""
 
     uses_output = True
+    fresh_grads = True  # the plain backward returns a new array
 
     def forward(self, x):
         # e^-|x| never overflows: stable for large |x| of either sign
@@ -209,19 +210,26 @@ class Sigmoid(Function):
 
     def backward(self, g):
         z = self.output
-        return g * z * (1 - z)
+        if is_grad_enabled():  # create_graph: Tensor ops, differentiable
+            return g * z * (1 - z)
+        # plain backward: no graph to record, so skip the Tensor wrapping of each product
+        return Tensor._from_op(g.data * (z.data * (1 - z.data)), None)
 
 
 class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
 
     saves_inputs = (0,)
+    fresh_grads = True  # the plain backward returns a new array
 
     def forward(self, x):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        return g * (self.parents[0].data > 0)
+        positive = self.parents[0].data > 0
+        if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
+            return g * positive
+        return Tensor._from_op(g.data * positive, None)
 
 
 class Clip(Function):
