@@ -11,19 +11,21 @@ a larger learning rate becomes usable.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .. import nn
-from ..optim import SGD
 from .common import (
     Progress,
     Run,
     accuracy,
     batch_stat_accuracy,
+    bn_cost_per_batch,
     copy_weights,
     epoch_batches,
     mnist,
+    sgd_runs,
     train_lockstep,
     write_record,
 )
@@ -69,13 +71,11 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
         nn.init.manual_seed(seed)
         plain, bn = cnn(False), cnn(True)
         copy_weights(plain, bn)
-        runs = [Run(name, model, SGD(model.parameters(), lr=lr),
-                    epoch_batches(x_train, y_train, cfg["batch_size"], seed))
-                for name, model in (("bn", bn), ("plain", plain))]
+        runs = sgd_runs({"bn": bn, "plain": plain}, lr,
+                        partial(epoch_batches, x_train, y_train, cfg["batch_size"], seed))
         steps = train_lockstep(runs, cfg["steps"], bar, evaluate, cfg["eval_every"])
         result = {"lr": lr, "step": steps, **{r.name: r.summary() for r in runs}}
-        result["bn_cost_per_batch"] = result["bn"]["median_step_s"] / \
-            result["plain"]["median_step_s"]
+        result["bn_cost_per_batch"] = bn_cost_per_batch(result)
         results.append(result)
     bar.close()
     summary = [{"lr": r["lr"], "bn_final_test_acc": r["bn"]["evals"]["test_acc"][-1],

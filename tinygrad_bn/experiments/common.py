@@ -28,7 +28,7 @@ from ..data import DataLoader, load_mnist
 from ..errors import ArgumentError
 from ..nn import functional as F
 from ..nn import init
-from ..optim import Optimizer
+from ..optim import SGD, Optimizer
 from ..tensor import Tensor
 
 Batch = tuple[np.ndarray, np.ndarray]
@@ -45,8 +45,10 @@ def mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def random_batches(x: np.ndarray, y: np.ndarray, batch_size: int,
-                   rng: np.random.Generator) -> Iterator[Batch]:
-    """Endless batches of indices drawn uniformly with replacement (as `np.random.choice`)."""
+                   seed: int | Sequence[int]) -> Iterator[Batch]:
+    """Endless batches of indices drawn uniformly with replacement (as `np.random.choice`),
+    from `np.random.default_rng(seed)`."""
+    rng = np.random.default_rng(seed)
     while True:
         idx = rng.integers(0, len(x), batch_size)
         yield x[idx], y[idx]
@@ -72,10 +74,11 @@ def sorted_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> Iterator[Ba
 
 
 def norm_layer(norm: str, features: int, impl: str = "fused", eps: float = 1e-5,
-               groups: int = 4) -> nn.Module:
-    """A normalization layer over `features` channels: BatchNorm1d, LayerNorm or GroupNorm."""
+               groups: int = 4, momentum: float = 0.1) -> nn.Module:
+    """A normalization layer over `features` channels: BatchNorm1d (with `impl` and
+    `momentum`), LayerNorm or GroupNorm."""
     if norm == "batch":
-        return nn.BatchNorm1d(features, eps=eps, impl=impl)
+        return nn.BatchNorm1d(features, eps=eps, momentum=momentum, impl=impl)
     if norm == "layer":
         return nn.LayerNorm(features, eps=eps)
     if norm == "group":
@@ -84,7 +87,7 @@ def norm_layer(norm: str, features: int, impl: str = "fused", eps: float = 1e-5,
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", norm: str | None = None,
-        impl: str = "fused", eps: float = 1e-5) -> nn.Sequential:
+        impl: str = "fused", eps: float = 1e-5, momentum: float = 0.1) -> nn.Sequential:
     """Linear -> [norm] -> activation for every hidden layer, then a Linear output layer
     (the sources' placement: the normalization sits before the nonlinearity)."""
     if activation not in ACTIVATIONS:
@@ -94,7 +97,7 @@ def mlp(sizes: Sequence[int], activation: str = "relu", norm: str | None = None,
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(nn.Linear(fan_in, fan_out))
         if norm is not None:
-            layers.append(norm_layer(norm, fan_out, impl=impl, eps=eps))
+            layers.append(norm_layer(norm, fan_out, impl=impl, eps=eps, momentum=momentum))
         layers.append(ACTIVATIONS[activation]())
     layers.append(nn.Linear(sizes[-2], sizes[-1]))
     return nn.Sequential(*layers)
@@ -121,6 +124,14 @@ def copy_weights(source: nn.Module, target: nn.Module) -> None:
         dst.weight.data[...] = src.weight.data
         if src.bias is not None and dst.bias is not None:
             dst.bias.data[...] = src.bias.data
+
+
+def bn_copy(plain: nn.Module, sizes: Sequence[int], **kwargs: Any) -> nn.Sequential:
+    """`mlp(sizes, norm="batch", **kwargs)` starting from the weights of `plain`, an MLP of
+    the same sizes (see `copy_weights`)."""
+    model = mlp(sizes, norm="batch", **kwargs)
+    copy_weights(plain, model)
+    return model
 
 
 # ---------------------------------------------------------------- training
@@ -195,6 +206,24 @@ class Run:
                 "median_step_s": float(np.median(self.step_times)) if self.step_times
                 else None, "steps_per_s": self.steps_per_s(),
                 "total_train_s": float(np.sum(self.step_times))}
+
+
+def sgd_runs(models: dict[str, nn.Module], lr: float,
+             batches: Callable[[], Iterator[Batch]]) -> list[Run]:
+    """A Run per named model, in order, each with its own `SGD(lr)` and its own stream
+    `batches()`: streams made from one seed give every model the same batches."""
+    return [Run(name, model, SGD(model.parameters(), lr=lr), batches())
+            for name, model in models.items()]
+
+
+def bn_cost_per_batch(result: dict[str, Any]) -> float:
+    """Median step time of the "bn" summary in `result` over that of the "plain" one."""
+    return result["bn"]["median_step_s"] / result["plain"]["median_step_s"]
+
+
+def accuracy_on(x: np.ndarray, y: np.ndarray) -> Callable[[Run], dict[str, float]]:
+    """An `evaluate` for `train_lockstep`: {"test_acc": eval-mode accuracy on (x, y)}."""
+    return lambda run: {"test_acc": accuracy(run.model, x, y)}
 
 
 def train_lockstep(runs: Sequence[Run], steps: int, progress: Progress | None = None,

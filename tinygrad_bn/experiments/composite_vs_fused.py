@@ -14,6 +14,7 @@ and the parameters not counted) and the tracemalloc peak of one step.
 from __future__ import annotations
 
 import tracemalloc
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,17 @@ import numpy as np
 
 from ..benchmarking import graph_saved_bytes
 from ..nn import functional as F
-from ..optim import SGD
 from ..tensor import Tensor
 from .common import (
     Progress,
     Run,
-    accuracy,
-    copy_weights,
+    accuracy_on,
+    bn_copy,
     epoch_batches,
     init_normal,
     mlp,
     mnist,
+    sgd_runs,
     train_lockstep,
     train_step,
     write_record,
@@ -89,23 +90,18 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     x_train, y_train, x_test, y_test = mnist()
     bar = Progress(cfg["steps"], NAME, progress)
     first = init_normal(mlp(cfg["sizes"]), cfg["init_std"], np.random.default_rng(seed))
-    runs = {}
+    runs: dict[str, Run] = {}  # by name: "<impl> <dtype>"
     for dtype in cfg["dtypes"]:
-        x = x_train.astype(dtype)
-        for impl in cfg["impls"]:
-            model = mlp(cfg["sizes"], norm="batch", impl=impl)
-            copy_weights(first, model)
-            model.to(dtype)
-            runs[impl, dtype] = Run(f"{impl} {dtype}", model,
-                                    SGD(model.parameters(), lr=cfg["lr"]),
-                                    epoch_batches(x, y_train, cfg["batch_size"], seed))
-    steps = train_lockstep(list(runs.values()), cfg["steps"], bar,
-                           lambda r: {"test_acc": accuracy(r.model, x_test, y_test)},
+        models = {f"{impl} {dtype}": bn_copy(first, cfg["sizes"], impl=impl).to(dtype)
+                  for impl in cfg["impls"]}
+        batches = partial(epoch_batches, x_train.astype(dtype), y_train, cfg["batch_size"], seed)
+        runs |= {r.name: r for r in sgd_runs(models, cfg["lr"], batches)}
+    steps = train_lockstep(list(runs.values()), cfg["steps"], bar, accuracy_on(x_test, y_test),
                            cfg["eval_every"])
     bar.close()
-    agreement = {dtype: _agreement(runs["composite", dtype], runs["fused", dtype])
+    agreement = {dtype: _agreement(runs[f"composite {dtype}"], runs[f"fused {dtype}"])
                  for dtype in cfg["dtypes"]}
-    timed = {impl: runs[impl, "float32"] for impl in cfg["impls"]}  # the dtype people train in
+    timed = {impl: runs[f"{impl} float32"] for impl in cfg["impls"]}  # the dtype people train in
     x, y = next(epoch_batches(x_train, y_train, cfg["batch_size"], seed + 1))
     summary = {
         "agreement": {d: {k: v for k, v in a.items() if k != "loss_diff"}

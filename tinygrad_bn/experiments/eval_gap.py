@@ -16,23 +16,24 @@ differ only in eval mode.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import nn
-from ..optim import SGD
 from .common import (
     Progress,
     Run,
     accuracy,
     batch_stat_accuracy,
-    copy_weights,
+    bn_copy,
     epoch_batches,
     init_normal,
     mlp,
     mnist,
+    sgd_runs,
     train_lockstep,
     write_record,
 )
@@ -75,15 +76,9 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     x_train, y_train, x_test, y_test = mnist()
     bar = Progress(cfg["steps"], NAME, progress)
     first = init_normal(mlp(cfg["sizes"]), cfg["init_std"], np.random.default_rng(seed))
-    runs = []
-    for momentum in cfg["momenta"]:
-        model = mlp(cfg["sizes"], norm="batch")
-        for layer in model.modules():
-            if isinstance(layer, nn.BatchNorm1d):
-                layer.momentum = momentum
-        copy_weights(first, model)
-        runs.append(Run(f"momentum {momentum}", model, SGD(model.parameters(), lr=cfg["lr"]),
-                        epoch_batches(x_train, y_train, cfg["batch_size"], seed)))
+    runs = sgd_runs({f"momentum {m}": bn_copy(first, cfg["sizes"], momentum=m)
+                     for m in cfg["momenta"]},
+                    cfg["lr"], partial(epoch_batches, x_train, y_train, cfg["batch_size"], seed))
 
     def evaluate(r: Run) -> dict[str, Any]:
         return {"eval_mode_acc": accuracy(r.model, x_test, y_test),

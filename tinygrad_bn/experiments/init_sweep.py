@@ -22,22 +22,23 @@ at 1 and needs many steps to forget that start when the true variance is
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..optim import SGD
 from .common import (
     Progress,
     Run,
     accuracy,
     batch_stat_accuracy,
-    copy_weights,
+    bn_copy,
     init_normal,
     mlp,
     mnist,
     random_batches,
+    sgd_runs,
     train_lockstep,
     write_record,
 )
@@ -79,14 +80,10 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     panels = []
     for i, std in enumerate(cfg["stds"]):
         first = init_normal(mlp(cfg["sizes"]), std, np.random.default_rng([seed, i]))
-        runs = []
-        for label, (eps, *_) in VARIANTS.items():
-            model = first
-            if eps is not None:
-                model = mlp(cfg["sizes"], norm="batch", eps=eps)
-                copy_weights(first, model)
-            batches = random_batches(x, y, cfg["batch_size"], np.random.default_rng([seed, i, 1]))
-            runs.append(Run(label, model, SGD(model.parameters(), lr=cfg["lr"]), batches))
+        models = {label: first if eps is None else bn_copy(first, cfg["sizes"], eps=eps)
+                  for label, (eps, *_) in VARIANTS.items()}
+        runs = sgd_runs(models, cfg["lr"],
+                        partial(random_batches, x, y, cfg["batch_size"], [seed, i, 1]))
         with np.errstate(over="ignore", invalid="ignore"):  # w = 1 without BN diverges
             evaluated = train_lockstep(runs, steps, bar, evaluate, cfg["iters_per_epoch"])
         panels.append({"std": std, "epoch": [s // cfg["iters_per_epoch"] for s in evaluated],

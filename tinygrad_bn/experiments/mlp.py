@@ -12,21 +12,22 @@ converges in less total time.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..optim import SGD
 from .common import (
     Progress,
-    Run,
-    accuracy,
-    copy_weights,
+    accuracy_on,
+    bn_copy,
+    bn_cost_per_batch,
     epoch_batches,
     init_normal,
     mlp,
     mnist,
+    sgd_runs,
     train_lockstep,
     write_record,
 )
@@ -53,13 +54,11 @@ def bn_vs_plain(cfg: dict[str, Any], activation: str, seed: int, data: tuple,
     x_train, y_train, x_test, y_test = data
     plain = init_normal(mlp(cfg["sizes"], activation), cfg["init_std"],
                         np.random.default_rng(seed))
-    bn = mlp(cfg["sizes"], activation, norm="batch", impl=cfg["bn"]["impl"], eps=cfg["bn"]["eps"])
-    copy_weights(plain, bn)
-    runs = [Run(name, model, SGD(model.parameters(), lr=cfg["lr"]),
-                epoch_batches(x_train, y_train, cfg["batch_size"], seed))
-            for name, model in (("bn", bn), ("plain", plain))]
-    steps = train_lockstep(runs, cfg["steps"], bar,
-                           lambda r: {"test_acc": accuracy(r.model, x_test, y_test)},
+    bn = bn_copy(plain, cfg["sizes"], activation=activation, impl=cfg["bn"]["impl"],
+                 eps=cfg["bn"]["eps"])
+    runs = sgd_runs({"bn": bn, "plain": plain}, cfg["lr"],
+                    partial(epoch_batches, x_train, y_train, cfg["batch_size"], seed))
+    steps = train_lockstep(runs, cfg["steps"], bar, accuracy_on(x_test, y_test),
                            cfg["eval_every"])
     result: dict[str, Any] = {"step": steps}
     for r in runs:
@@ -67,7 +66,7 @@ def bn_vs_plain(cfg: dict[str, Any], activation: str, seed: int, data: tuple,
         summary["first_step_at_target"], summary["train_s_to_target"] = _time_to(
             TARGET_ACC, steps, summary["evals"]["test_acc"], r.step_times)
         result[r.name] = summary
-    result["bn_cost_per_batch"] = result["bn"]["median_step_s"] / result["plain"]["median_step_s"]
+    result["bn_cost_per_batch"] = bn_cost_per_batch(result)
     return result
 
 

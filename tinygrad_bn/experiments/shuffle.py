@@ -19,22 +19,22 @@ running statistics used at test time describe a different mix.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import nn
-from ..optim import SGD
 from .common import (
     Batch,
     Progress,
-    Run,
-    accuracy,
-    copy_weights,
+    accuracy_on,
+    bn_copy,
     epoch_batches,
     mlp,
     mnist,
+    sgd_runs,
     sorted_batches,
     train_lockstep,
     write_record,
@@ -82,13 +82,10 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     results = {}
     for order in cfg["orders"]:
         nn.init.manual_seed(seed)
-        plain, bn = mlp(cfg["sizes"]), mlp(cfg["sizes"], norm="batch")
-        copy_weights(plain, bn)
-        runs = [Run(name, model, SGD(model.parameters(), lr=cfg["lr"]),
-                    _batches(order, x_train, y_train, cfg["batch_size"], seed))
-                for name, model in (("bn", bn), ("plain", plain))]
-        steps = train_lockstep(runs, cfg["steps"], bar,
-                               lambda r: {"test_acc": accuracy(r.model, x_test, y_test)},
+        plain = mlp(cfg["sizes"])
+        runs = sgd_runs({"bn": bn_copy(plain, cfg["sizes"]), "plain": plain}, cfg["lr"],
+                        partial(_batches, order, x_train, y_train, cfg["batch_size"], seed))
+        steps = train_lockstep(runs, cfg["steps"], bar, accuracy_on(x_test, y_test),
                                cfg["eval_every"])
         results[order] = {"step": steps, **{r.name: r.summary() for r in runs}}
     bar.close()
