@@ -95,5 +95,4 @@ def plot(results: dict[str, list[dict[str, Any]]], out: Path) -> list[Path]:
            title="Normalization vs batch size (MLP 784-100-100-10, lr = 0.1·√(B/32))")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

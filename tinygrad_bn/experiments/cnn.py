@@ -108,5 +108,4 @@ def plot(results: list[dict[str, Any]], out: Path) -> list[Path]:
         ax.legend(loc="lower right", fontsize=8)
     axes[0, 0].set_ylabel("test accuracy")
     fig.suptitle("Conv net on MNIST with and without BatchNorm2d")
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

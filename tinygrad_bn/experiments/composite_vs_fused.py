@@ -155,5 +155,4 @@ def plot(record: dict[str, Any], out: Path) -> list[Path]:
     cost_ax.set_title("cost of one training step (float32)")
     for ax in (loss_ax, diff_ax):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

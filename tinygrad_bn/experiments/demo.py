@@ -65,7 +65,6 @@ def plot(result: dict[str, Any], out: Path) -> list[Path]:
         return []
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
     accuracy_axes(ax, result, "MLP 784-100-100-100-10 on MNIST, with and without batch norm")
-    fig.tight_layout()
     return [save(fig, out / "demo-accuracy.png")]
 
 

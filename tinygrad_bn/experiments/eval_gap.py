@@ -128,5 +128,4 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
         ax.set_xlim(0, steps[-1])
         ax.set_xlabel("iteration (linear to 10, then log)")
         ax.grid(alpha=0.3)
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

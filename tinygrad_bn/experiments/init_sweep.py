@@ -117,5 +117,4 @@ def plot(panels: list[dict[str, Any]], out: Path) -> list[Path]:
         ax.set_ylabel("train accuracy")
     axes.flat[len(panels) - 1].legend(loc="lower right", fontsize=7)
     fig.suptitle("Weight scale sweep: MLP 784-100x5-10, 1,000 MNIST images, weights ~ N(0, w²)")
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

@@ -119,5 +119,4 @@ def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:
         cost = result["bn_cost_per_batch"]
         accuracy_axes(ax, result, f"{act}: BN costs {cost:.2f}x per batch")
     fig.suptitle("MLP 784-100-100-100-10 on MNIST (4,000 train / 1,000 test), SGD lr 0.01")
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]

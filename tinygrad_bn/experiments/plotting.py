@@ -28,9 +28,10 @@ def pyplot() -> Any:
 
 
 def save(fig: Any, path: Path) -> Path:
-    """Write `fig` as a PNG and free it."""
+    """Lay `fig` out tight, write it as a PNG and free it."""
     import matplotlib.pyplot as plt
 
+    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

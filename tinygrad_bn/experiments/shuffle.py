@@ -116,5 +116,4 @@ def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:
         ax.legend(loc="upper left", fontsize=8)
     axes[0, 0].set_ylabel("test accuracy (eval mode)")
     fig.suptitle("Batch norm and unrepresentative batches (MLP 784-100x3-10, SGD lr 0.01)")
-    fig.tight_layout()
     return [save(fig, out / f"{NAME}.png")]
