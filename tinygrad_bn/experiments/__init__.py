@@ -7,7 +7,6 @@ into `out` and returns their paths. `quick=True` is a small version for
 tests (seconds). Results and figures: docs/experiments.md.
 
     from pathlib import Path
-from types import ModuleType
     from tinygrad_bn.experiments import run
     run("mlp", Path("runs/mlp"), quick=True)
 """
