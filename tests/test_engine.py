@@ -135,6 +135,29 @@ def test_fresh_gradients_are_summed_in_place_and_adopted_by_leaves_correctly() -
     assert y.grad.data.tolist() == [1.0, 2.0]
 
 
+def test_a_later_backward_never_writes_into_an_earlier_grad_array() -> None:
+    """Accumulation across calls makes a new array: a user (or optimizer) holding the old
+    .grad keeps its values, even when the leaf gets several gradients in the second pass."""
+    x = leaf([1.0, 2.0])
+    (x * 3.0).sum().backward()
+    first = x.grad.data
+    (x * x + x * 5.0).sum().backward()
+    assert first.tolist() == [3.0, 3.0]
+    assert x.grad.data.tolist() == [3.0 + 2.0 + 5.0, 3.0 + 4.0 + 5.0]
+
+
+def test_leaf_used_by_many_ops_gets_every_gradient_in_one_pass() -> None:
+    """Leaves without hooks take their gradients as they arrive (not at a turn of their own
+    in the order): all contributions, through broadcasting and a dtype cast, must add up."""
+    w = leaf([[1.0, 2.0, 3.0]])  # (1, 3), broadcast against (2, 3)
+    x = leaf([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    y = (w * x).sum() + (w.astype(np.float32) * 2.0).sum() + (w * w).sum()
+    y.backward()
+    expected = x.data.sum(axis=0, keepdims=True) + 2.0 + 2.0 * w.data
+    assert x.grad.data.tolist() == np.broadcast_to(w.data, (2, 3)).tolist()
+    assert w.grad.data.tolist() == expected.tolist() and w.grad.dtype == np.float64
+
+
 def test_non_leaf_grad_kept_only_with_retain_grad() -> None:
     x = leaf([1.0, 2.0])
     h = x * 3.0
@@ -176,6 +199,15 @@ def test_hook_on_leaf_changes_its_grad_and_removal_stops_it() -> None:
     assert x.grad.data.tolist() == [1.0, 1.0]
 
 
+def test_leaf_hook_runs_once_on_the_summed_gradient() -> None:
+    x = leaf([1.0, 2.0])
+    seen: list[list[float]] = []
+    x.register_hook(lambda g: seen.append(g.data.tolist()) or g * 2.0)
+    (x * 3.0 + x * x).sum().backward()
+    assert seen == [[3.0 + 2.0, 3.0 + 4.0]]
+    assert x.grad.data.tolist() == [10.0, 14.0]
+
+
 def test_hook_on_tensor_without_grad_is_refused() -> None:
     with pytest.raises(tg.BackwardError, match="register_hook"):
         Tensor(np.ones(2)).register_hook(lambda g: g)
@@ -200,6 +232,23 @@ def test_no_grad_records_nothing() -> None:
 def test_no_grad_restores_state_after_exception() -> None:
     with pytest.raises(ZeroDivisionError), tg.no_grad():
         raise ZeroDivisionError
+    assert tg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_decorator_and_nested_reuse() -> None:
+    off = tg.set_grad_enabled(False)
+
+    @tg.no_grad()
+    def recorded() -> bool:
+        return tg.is_grad_enabled()
+
+    assert recorded() is False and tg.is_grad_enabled()
+    with off:
+        with tg.enable_grad():
+            with off:  # the same object entered twice restores each level
+                assert not tg.is_grad_enabled()
+            assert tg.is_grad_enabled()
+        assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
 
 

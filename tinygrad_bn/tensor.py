@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import math
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,23 +28,31 @@ DEFAULT_DTYPE = np.float32
 _grad_enabled = True
 
 
-@contextlib.contextmanager
-def set_grad_enabled(mode: bool) -> Iterator[None]:
-    """Record the graph (mode=True) or not (False) inside the block."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, bool(mode)
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801 (PyTorch's name)
+    """Record the graph (mode=True) or not (False) inside the block (or the decorated
+    function). A class, not a generator-based context manager: the engine enters it
+    on every backward, and a class costs a third as much."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.previous: list[bool] = []  # a stack: one instance may be entered re-entrantly
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous.pop()
 
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
+def no_grad() -> set_grad_enabled:
     """Inside `with no_grad():` ops record nothing: outputs have no `_ctx`."""
     return set_grad_enabled(False)
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
+def enable_grad() -> set_grad_enabled:
     """Turn recording back on inside a `no_grad` block."""
     return set_grad_enabled(True)
 
@@ -588,17 +596,19 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
             raise BackwardError(
                 f"backward: grad can be implicitly created only for a tensor with one element, "
                 f"got shape {output.shape}; pass grad= of that shape")
-        return Tensor._from_op(np.ones_like(output.data), None)
+        return Tensor._from_op(np.array(1, output.data.dtype).reshape(output.data.shape), None)
     grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
     if grad.shape != output.shape:
         raise ShapeError(f"backward: grad has shape {grad.shape}, the output has {output.shape}")
     return grad
 
 
-def topological_order(outputs: Sequence[Tensor], constants: bool = False) -> list[Tensor]:
+def topological_order(outputs: Sequence[Tensor], constants: bool = False,
+                      leaves: bool = True) -> list[Tensor]:
     """Tensors that need a gradient, each after every tensor it was computed from
     (with `constants=True`, every tensor the outputs depend on, as the graph
-    drawings want).
+    drawings want; with `leaves=False`, without the leaves that have no hooks,
+    which the engine serves directly as their gradients arrive).
 
     Iterative depth-first search with an explicit stack (a recursive one fails
     past ~1000 nodes deep).
@@ -624,7 +634,10 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False) -> lis
                 f"backward: to backward through it a second time or draw it afterwards, pass "
                 f"retain_graph=True to the first backward (or tg.grad)")
         for parent in reversed(ctx.parents):  # first input first: drawings read in order
-            if (constants or parent.requires_grad) and id(parent) not in visited:
+            # every tensor an op made requires grad; a leaf is visited if it needs a gradient
+            # (and, with leaves=False, has hooks) or if constants are wanted
+            if (parent._ctx is not None or constants or parent.requires_grad and
+                    (leaves or parent._hooks)) and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
@@ -666,38 +679,37 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
         grads[id(out)] = grads[id(out)] + g if id(out) in grads else g
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
-    order = topological_order(outputs)
+    # Leaves without hooks are left out of the order: each gradient that reaches one is
+    # accumulated into its .grad at once (tg.grad, which must not touch .grad, visits them)
+    direct = inputs is None
+    order = topological_order(outputs, leaves=not direct)
     # keys of `grads` whose array nobody else holds (the engine's own sum of two gradients,
     # or a Function's declared `fresh_grads`): later gradients are added in place into it,
     # and a leaf takes it as .grad without a copy
     owned: set[int] = set()
+    owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
-            grad = grads.pop(id(tensor), None)
+            key = id(tensor)
+            grad = grads.pop(key, None)
             if grad is None:
                 continue
-            fresh = id(tensor) in owned
-            owned.discard(id(tensor))
+            fresh = key in owned
+            if fresh:
+                owned.discard(key)
             if tensor._hooks:
                 for hook in tuple(tensor._hooks):
                     replaced = hook(grad)
                     if replaced is not None:
                         grad = replaced
+                fresh = False  # a hook may have kept a reference to the array
             ctx = tensor._ctx
             if wanted is not None:
-                if id(tensor) in wanted:  # fresh arrays for the same reasons as .grad below
-                    results[wanted[id(tensor)]] = grad if create_graph \
+                if key in wanted:  # fresh arrays for the same reasons as .grad in _accumulate
+                    results[wanted[key]] = grad if create_graph \
                         else Tensor._from_op(np.array(grad.data), None)
             elif ctx is None or tensor._retains_grad:
-                if create_graph:  # keep the accumulated gradient differentiable
-                    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-                elif tensor.grad is None:  # a fresh writable array: `grad` may be a read-only
-                    # broadcast view, or shared with another tensor's grad (Add passes g to
-                    # both inputs); an engine-made sum reaching a leaf without hooks is neither
-                    adopt = fresh and ctx is None and not tensor._hooks
-                    tensor.grad = Tensor._from_op(grad.data if adopt else np.array(grad.data), None)
-                else:
-                    tensor.grad = Tensor._from_op(tensor.grad.data + grad.data, None)
+                _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
             if ctx is None:
                 continue
             if anomaly_mode.enabled:
@@ -710,10 +722,14 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             for parent, pgrad in zip(ctx.parents, parent_grads):
                 if pgrad is None or not parent.requires_grad:
                     continue
-                if pgrad.data.shape != parent.data.shape:
-                    pgrad = unbroadcast(pgrad, parent.data.shape)
-                if pgrad.data.dtype != parent.data.dtype:
-                    pgrad = pgrad.astype(parent.data.dtype)
+                data = parent.data
+                if pgrad.data.shape != data.shape:
+                    pgrad = unbroadcast(pgrad, data.shape)
+                if pgrad.data.dtype != data.dtype:
+                    pgrad = pgrad.astype(data.dtype)
+                if direct and parent._ctx is None and not parent._hooks:
+                    _accumulate(parent, pgrad, exclusive, create_graph, owned_grads)
+                    continue
                 key = id(parent)
                 if key not in grads:
                     grads[key] = pgrad
@@ -729,6 +745,26 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             if not retain_graph:
                 ctx.release()
     return results if inputs is not None else None
+
+
+def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
+                owned_grads: set[int]) -> None:
+    """Add `grad` into `tensor.grad`. `fresh`: nobody else holds grad's array, so it can
+    become .grad as it is; otherwise .grad gets a new writable array (`grad` may be a
+    read-only broadcast view, or shared with another tensor's grad: Add passes g to both
+    inputs). An array made in this pass (`owned_grads`) takes later gradients in place;
+    an earlier pass's .grad is never written to, since the user may hold it."""
+    if create_graph:  # keep the accumulated gradient differentiable
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif id(tensor) in owned_grads:
+        np.add(tensor.grad.data, grad.data, out=tensor.grad.data)
+    else:
+        if tensor.grad is None:
+            tensor.grad = grad if fresh and not grad.requires_grad \
+                else Tensor._from_op(np.array(grad.data), None)
+        else:
+            tensor.grad = Tensor._from_op(tensor.grad.data + grad.data, None)
+        owned_grads.add(id(tensor))
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
