@@ -7,6 +7,7 @@ BatchNorm2d normalizes each channel over the batch and every spatial position
 Set TINYGRAD_BN_EXAMPLE_STEPS to train for fewer (or more) steps.
 """
 
+import itertools
 import os
 
 import tinygrad_bn as tg
@@ -26,18 +27,16 @@ model = nn.Sequential(
 optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
 loader = DataLoader((x_train, y_train), batch_size=60, shuffle=True, drop_last=True, seed=0)
 
-step = 0
-while step < steps:  # epochs of 66 batches
-    for x, y in loader:
-        loss = F.cross_entropy(model(Tensor(x)), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        step += 1
-        if step % 50 == 0 or step == steps:
-            print(f"step {step:4d}  loss {loss.item():.3f}")
-        if step == steps:
-            break
+# endless: the loader reshuffles at the start of every epoch (66 batches)
+batches = (batch for epoch in itertools.count() for batch in loader)
+for step in range(1, steps + 1):
+    x, y = next(batches)
+    loss = F.cross_entropy(model(Tensor(x)), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % 50 == 0 or step == steps:
+        print(f"step {step:4d}  loss {loss.item():.3f}")
 
 bn = model[1]
 print(f"first BatchNorm2d: gamma {bn.weight.shape}, running_mean {bn.running_mean.shape}, "

@@ -5,6 +5,7 @@
 Set TINYGRAD_BN_EXAMPLE_STEPS to train for fewer (or more) steps.
 """
 
+import itertools
 import os
 
 import numpy as np
@@ -39,18 +40,16 @@ model = make_model()
 optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 loader = DataLoader((x_train, y_train), batch_size=60, shuffle=True, drop_last=True, seed=0)
 
-step = 0
-while step < steps:
-    for x, y in loader:
-        loss = F.cross_entropy(model(Tensor(x)), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        step += 1
-        if step % 200 == 0 or step == steps:
-            print(f"step {step:4d}  loss {loss.item():.3f}")
-        if step == steps:
-            break
+# endless: the loader reshuffles at the start of every epoch (66 batches)
+batches = (batch for epoch in itertools.count() for batch in loader)
+for step in range(1, steps + 1):
+    x, y = next(batches)
+    loss = F.cross_entropy(model(Tensor(x)), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % 200 == 0 or step == steps:
+        print(f"step {step:4d}  loss {loss.item():.3f}")
 
 accuracy = test_accuracy(model, x_test, y_test)
 print(f"test accuracy: {accuracy:.3f}")
