@@ -9,22 +9,13 @@ import pytest
 from hypothesis import given
 
 import tinygrad_bn as tg
+from tests.wrong_gradients import FrozenSquare, HalfSquare
 from tinygrad_bn import Tensor
 from tinygrad_bn.tensor import Function
 from tinygrad_bn.testing import strategies as tst
 
 REPORT = re.compile(r"input (\d+) \(shape (.*?)\) at element (\(.*?\)): analytic (\S+), "
                     r"numerical (\S+), error (\S+) >")
-
-
-class HalfSquare(Function):
-    """x**2 whose backward forgets the 2: analytic = numerical / 2 everywhere."""
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g):
-        return g * self.parents[0]
 
 
 class WrongAtOneElement(Function):
@@ -37,16 +28,6 @@ class WrongAtOneElement(Function):
         bump = np.zeros(self.parents[0].shape)
         bump[1, 2] = 1.0
         return g * 3.0 + g * Tensor(bump)
-
-
-class FrozenSquare(Function):
-    """x**2 with a right backward built from a constant array: its own derivative is lost."""
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g):
-        return g * Tensor(2 * self.parents[0].data)
 
 
 def _parse(message: str) -> tuple[int, str, str, float, float, float]:

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_bn as tg
+from tests.wrong_gradients import FrozenSquare, HalfSquare
 from tinygrad_bn import Tensor
-from tinygrad_bn.tensor import Function, normalize_axes
+from tinygrad_bn.tensor import normalize_axes
 from tinygrad_bn.testing import strategies as tst
 
 SMALL = tst.shapes(max_dims=2, max_side=3)  # for second-order checks: each element costs a backward
@@ -486,32 +487,11 @@ def test_subgradients_at_kinks_and_ties() -> None:
 
 # ------------------------------------------------------------------ gradcheck can fail
 
-class WrongSquare(Function):
-    """x**2 with the factor 2 forgotten in backward."""
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g):
-        return g * self.parents[0]
-
-
-class FrozenSquare(Function):
-    """x**2 whose backward is numerically right but built from a constant: not differentiable,
-    so its second derivative is wrong."""
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g):
-        return g * Tensor(2 * self.parents[0].data)
-
-
 @given(x=tst.tensors(away_from=(0.0,), min_distance=0.1))
 def test_gradcheck_fails_on_wrong_backward(x: Tensor) -> None:
     with pytest.raises(tg.GradcheckError):
-        tg.gradcheck(WrongSquare.apply, [x])
-    assert tg.gradcheck(WrongSquare.apply, [x], raise_exception=False) is False
+        tg.gradcheck(HalfSquare.apply, [x])
+    assert tg.gradcheck(HalfSquare.apply, [x], raise_exception=False) is False
 
 
 @settings(max_examples=10)
