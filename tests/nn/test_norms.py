@@ -59,21 +59,6 @@ def test_layer_norm_forward_closed_form(case, eps):
                                rtol=1e-10, atol=1e-12)
 
 
-@settings(max_examples=10)
-@given(layer_norm_cases())
-def test_layer_norm_gradcheck(case):
-    x, norm, weight, bias = case
-    inputs = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
-    assert tg.gradcheck(lambda x, w, b: layer_norm(x, norm, w, b), inputs)
-
-
-def test_layer_norm_gradgradcheck():
-    rng = np.random.default_rng(0)
-    inputs = [Tensor(a, requires_grad=True) for a in
-              (rng.standard_normal((2, 4)), rng.uniform(0.5, 2, 4), rng.standard_normal(4))]
-    assert tg.gradgradcheck(lambda x, w, b: layer_norm(x, 4, w, b), inputs)
-
-
 @st.composite
 def group_norm_cases(draw):
     groups = draw(st.integers(1, 3))
@@ -98,19 +83,26 @@ def test_group_norm_forward_against_loops(case, eps):
                                rtol=1e-10, atol=1e-12)
 
 
+# both cases strategies draw (x, normalized_shape or num_groups, weight, bias)
+@pytest.mark.parametrize("norm_fn, cases", [(layer_norm, layer_norm_cases()),
+                                            (group_norm, group_norm_cases())],
+                         ids=["layer_norm", "group_norm"])
 @settings(max_examples=10)
-@given(group_norm_cases())
-def test_group_norm_gradcheck(case):
-    x, groups, weight, bias = case
+@given(data=st.data())
+def test_gradcheck(norm_fn, cases, data):
+    x, arg, weight, bias = data.draw(cases)
     inputs = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
-    assert tg.gradcheck(lambda x, w, b: group_norm(x, groups, w, b), inputs)
+    assert tg.gradcheck(lambda x, w, b: norm_fn(x, arg, w, b), inputs)
 
 
-def test_group_norm_gradgradcheck():
-    rng = np.random.default_rng(1)
+@pytest.mark.parametrize("norm_fn, arg, shape, seed", [(layer_norm, 4, (2, 4), 0),
+                                                       (group_norm, 2, (2, 4, 3), 1)],
+                         ids=["layer_norm", "group_norm"])
+def test_gradgradcheck(norm_fn, arg, shape, seed):
+    rng = np.random.default_rng(seed)
     inputs = [Tensor(a, requires_grad=True) for a in
-              (rng.standard_normal((2, 4, 3)), rng.uniform(0.5, 2, 4), rng.standard_normal(4))]
-    assert tg.gradgradcheck(lambda x, w, b: group_norm(x, 2, w, b), inputs)
+              (rng.standard_normal(shape), rng.uniform(0.5, 2, 4), rng.standard_normal(4))]
+    assert tg.gradgradcheck(lambda x, w, b: norm_fn(x, arg, w, b), inputs)
 
 
 def test_group_norm_extremes_are_layer_and_instance_norm():
