@@ -1,5 +1,7 @@
 """detect_anomaly: a NaN/inf from a forward or a backward is reported with the op and the line."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -20,30 +22,33 @@ def test_log_of_a_negative_number_names_log_the_shapes_and_the_line():
     assert __file__ in message and "x.log()  # the creation site" in message
 
 
+def backward_anomaly(x: Tensor, build: Callable[[Tensor], Tensor]) -> str:
+    """The AnomalyError message of `build(x).backward()`, graph built and run in anomaly mode."""
+    with tg.detect_anomaly():
+        out = build(x)
+        with pytest.raises(tg.AnomalyError) as info:
+            out.backward()
+    return str(info.value)
+
+
 def test_zero_over_zero_in_backward_names_the_op_whose_backward_failed():
     # sqrt(0) * 0 is a finite 0, but d sqrt/dx = g / (2 sqrt x) = 0 / 0 at x = 0
-    x = Tensor(np.zeros((2, 2)), requires_grad=True)
-    with tg.detect_anomaly():
-        root = x.sqrt()
-        z = (root * 0.0).sum()
-        with pytest.raises(tg.AnomalyError) as info:
-            z.backward()
-    message = str(info.value)
+    def build(x):
+        root = x.sqrt()  # the creation site the error must quote
+        return (root * 0.0).sum()
+
+    message = backward_anomaly(Tensor(np.zeros((2, 2)), requires_grad=True), build)
     assert message.startswith("Sqrt backward produced NaN")
     assert "(2, 2) float64" in message
     assert "root = x.sqrt()" in message
 
 
 def test_norm_at_zero_inf_in_backward_is_blamed_on_sqrt_not_on_its_internal_div():
-    x = Tensor(np.zeros(3), requires_grad=True)
-    with tg.detect_anomaly():
-        norm = (x * x).sum().sqrt()
-        with pytest.raises(tg.AnomalyError) as info:
-            norm.backward()
-    message = str(info.value)
+    message = backward_anomaly(Tensor(np.zeros(3), requires_grad=True),
+                               lambda x: (x * x).sum().sqrt())
     assert message.startswith("Sqrt backward produced inf")
     assert "internal Div" in message
-    assert "norm = (x * x).sum().sqrt()" in message
+    assert "lambda x: (x * x).sum().sqrt()" in message
 
 
 def test_anomaly_error_is_a_project_error_and_a_floating_point_error():
