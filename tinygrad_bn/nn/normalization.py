@@ -52,14 +52,20 @@ def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> _Standardized:
     return _Standardized(centered / (var + eps).sqrt(), mean, var)
 
 
-def _check_float(op: str, x: Tensor) -> None:
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: input must be floating, got dtype {x.dtype}")
-
-
 def _check_eps(op: str, eps: float) -> None:
     if not eps >= 0:  # also rejects NaN
         raise ArgumentError(f"{op}: eps must be >= 0, got {eps}")
+
+
+def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True) -> None:
+    """What every norm function checks first: a floating x, eps >= 0 and, when
+    `channels_first`, the (N, C, *) layout (at least 2 dims)."""
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{op}: input must be floating, got dtype {x.dtype}")
+    _check_eps(op, eps)
+    if channels_first and x.ndim < 2:
+        raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
+                         f"shape {x.shape}")
 
 
 def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
@@ -232,9 +238,10 @@ class FusedBatchNorm(Function):
                 gx *= _per_channel(k, xv)
             else:
                 gx = gv * _per_channel(k, xv)
-            gx = Tensor(gx.reshape(x.shape))
+            gx = Tensor._from_op(gx.reshape(x.shape), None)
         return self._with_param_grads(
-            gx, None if sum_g_xhat is None else Tensor(sum_g_xhat), Tensor(sum_g))
+            gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
+            Tensor._from_op(sum_g, None))
 
     def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """The same formulas as Tensor ops: differentiable with respect to x, gamma and g."""
@@ -286,11 +293,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     x = as_tensor(x)
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
-    _check_float("batch_norm", x)
-    _check_eps("batch_norm", eps)
-    if x.ndim < 2:
-        raise ShapeError(f"batch_norm: expected input of shape (N, C, *) with at least 2 "
-                         f"dims, got shape {x.shape}")
+    _check_input("batch_norm", x, eps)
     channels = x.shape[1]
     weight = _affine_param("batch_norm", "weight", weight, (channels,), x.shape)
     bias = _affine_param("batch_norm", "bias", bias, (channels,), x.shape)
@@ -355,8 +358,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
     x = as_tensor(x)
-    _check_float("layer_norm", x)
-    _check_eps("layer_norm", eps)
+    _check_input("layer_norm", x, eps, channels_first=False)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) \
         else tuple(int(n) for n in normalized_shape)
     k = len(shape)
@@ -380,11 +382,7 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape (C,) (per channel). A composite: autograd derives the backward."""
     x = as_tensor(x)
-    _check_float("group_norm", x)
-    _check_eps("group_norm", eps)
-    if x.ndim < 2:
-        raise ShapeError(f"group_norm: expected input of shape (N, C, *) with at least 2 "
-                         f"dims, got shape {x.shape}")
+    _check_input("group_norm", x, eps)
     channels = x.shape[1]
     if isinstance(num_groups, bool) or not isinstance(num_groups, int | np.integer) \
             or num_groups < 1:
