@@ -43,14 +43,17 @@ def tanh(x: Tensor) -> Tensor:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for x of shape (..., in), W (out, in), b (out,)."""
-    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ShapeError(f"linear: input of shape {x.shape} needs last dim equal to the "
-                         f"weight's in_features; weight has shape {weight.shape} (out, in)")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({weight.shape[0]},)")
-    rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+    x_shape, w_shape = x.data.shape, weight.data.shape  # arrays' shapes: no property calls
+    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
+        raise ShapeError(f"linear: input of shape {x_shape} needs last dim equal to the "
+                         f"weight's in_features; weight has shape {w_shape} (out, in)")
+    if bias is not None and bias.data.shape != w_shape[:1]:
+        raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({w_shape[0]},)")
+    if len(x_shape) == 2:
+        return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+    rows = x.reshape(-1, x_shape[-1])
     y = Linear.apply(rows, weight) if bias is None else Linear.apply(rows, weight, bias)
-    return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (weight.shape[0],))
+    return y.reshape(x_shape[:-1] + w_shape[:1])
 
 
 class Linear(Function):

@@ -46,10 +46,12 @@ class Linear(Module):
         _reset_uniform(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ShapeError(f"{self!r}: expected input of shape (..., {self.in_features}), "
-                             f"got {x.shape}")
-        return F.linear(x, self.weight, self.bias)
+                             f"got {shape}")
+        params = self._parameters  # one dict lookup each, not Module.__getattr__
+        return F.linear(x, params["weight"], params["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
