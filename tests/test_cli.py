@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.wrong_gradients import HalfSquare
 from tinygrad_bn import cli
 from tinygrad_bn.experiments import EXPERIMENTS, op_gradients
 from tinygrad_bn.graph_examples import EXAMPLES
-from tinygrad_bn.tensor import Function, Tensor
+from tinygrad_bn.tensor import Tensor
 
 SUBCOMMANDS = ["demo", "experiment", "graph", "gradcheck"]
 
@@ -149,19 +150,9 @@ def test_gradcheck_passes_every_op(capsys: pytest.CaptureFixture) -> None:
     assert f"{len(rows)}/{len(rows)} ops pass" in out
 
 
-class _WrongSquare(Function):
-    """z = x^2 with the backward off by a factor 2: a bug gradcheck must catch."""
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g):
-        return g * self.parents[0]
-
-
 def test_gradcheck_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture) -> None:
-    wrong = op_gradients.OpCase("wrong square", _WrongSquare.apply, ((3, 2),))
+    wrong = op_gradients.OpCase("wrong square", HalfSquare.apply, ((3, 2),))
     monkeypatch.setattr(op_gradients, "OPS", [*op_gradients.OPS[:1], wrong])
     assert cli.main(["gradcheck"]) == 1
     out = capsys.readouterr().out
