@@ -158,6 +158,29 @@ def test_leaf_used_by_many_ops_gets_every_gradient_in_one_pass() -> None:
     assert w.grad.data.tolist() == expected.tolist() and w.grad.dtype == np.float64
 
 
+class _ReadsOutputUndeclared(tg.tensor.Function):
+    """exp whose backward reads self.output without declaring uses_output."""
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g):
+        return g * self.output
+
+
+class _ReadsOutput(_ReadsOutputUndeclared):
+    uses_output = True
+
+
+def test_reading_the_output_in_backward_needs_uses_output() -> None:
+    x = leaf([0.0, 1.0])
+    with pytest.raises(tg.BackwardError, match="_ReadsOutputUndeclared: set the class "
+                                               "attribute uses_output = True"):
+        _ReadsOutputUndeclared.apply(x).sum().backward()
+    _ReadsOutput.apply(x).sum().backward()
+    assert x.grad.data.tolist() == np.exp(x.data).tolist()
+
+
 def test_non_leaf_grad_kept_only_with_retain_grad() -> None:
     x = leaf([1.0, 2.0])
     h = x * 3.0
