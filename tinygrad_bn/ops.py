@@ -270,7 +270,8 @@ class Sum(Function):
     """z = sum of x over `axes`;  dx = g broadcast back over the summed axes."""
 
     def forward(self, x):
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        # the ufunc's reduce directly: ndarray.sum adds a Python-level wrapper per call
+        return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
         x = self.parents[0]
@@ -286,7 +287,7 @@ class Max(Function):
     saves_inputs = (0,)
 
     def forward(self, x):
-        return x.max(axis=self.axes, keepdims=self.keepdims)
+        return np.maximum.reduce(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
         x = self.parents[0]

@@ -85,7 +85,7 @@ class Linear(Function):
         else:
             gx = Tensor._from_op(g.data @ w.data, None) if x.requires_grad else None
             gw = Tensor._from_op(g.data.T @ x.data, None) if w.requires_grad else None
-            gb = Tensor._from_op(g.data.sum(axis=0), None) if wants_b else None
+            gb = Tensor._from_op(np.add.reduce(g.data, axis=0), None) if wants_b else None
         return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
 
 
@@ -132,7 +132,8 @@ def _class_indices(target: Any, n: int, classes: int) -> np.ndarray:
     if array.shape != (n,):
         raise ShapeError(f"cross_entropy: target of shape {array.shape} does not fit logits "
                          f"with batch size {n}; expected shape ({n},)")
-    if n and (array.min() < 0 or array.max() >= classes):
+    # ufunc reductions, not ndarray.min/max: those add a Python wrapper per call
+    if n and (np.minimum.reduce(array) < 0 or np.maximum.reduce(array) >= classes):
         bad = array[(array < 0) | (array >= classes)][0]
         raise IndexOutOfRange(f"cross_entropy: target class {bad} is out of range for "
                               f"{classes} classes (valid: 0..{classes - 1})")
@@ -165,14 +166,14 @@ class CrossEntropy(Function):
 
     def forward(self, x):
         rows = np.arange(len(x))
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
         e = np.exp(shifted)
-        row_sums = e.sum(axis=1, keepdims=True)
+        row_sums = np.add.reduce(e, axis=1, keepdims=True)
         losses = np.log(row_sums[:, 0]) - shifted[rows, self.target]
         self.save_for_backward(np.divide(e, row_sums, out=e))  # softmax, for backward
         if self.reduction == "none":
             return losses
-        total = losses.sum()
+        total = np.add.reduce(losses)
         # as the composite's mean: sum / max(n, 1), so an empty batch gives 0
         return total * total.dtype.type(1.0 / max(len(x), 1)) if self.reduction == "mean" \
             else total
