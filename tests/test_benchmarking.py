@@ -26,6 +26,7 @@ def test_quick_run_measures_every_workload_for_tinygrad_and_the_numpy_bound(quic
         assert "numpy" in impls, name
         assert any(impl.startswith("tinygrad_bn") for impl in impls), name
         assert all(t["median_s"] > 0 and t["samples"] >= 1 for t in entry["times"].values())
+        assert all(0 < t["min_s"] <= t["median_s"] for t in entry["times"].values())
 
 
 def test_every_implementation_of_a_workload_computes_the_same_result(quick_report):
@@ -48,6 +49,26 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
             expected = t["value"] <= t["threshold"] if t["op"] == "<=" else \
                 t["value"] >= t["threshold"]
             assert t["met"] == expected, t
+            assert t["fastest"] is not None and t["fastest"] > 0, t
+
+
+def test_fastest_ratios_come_from_the_fastest_calls():
+    """The same target from medians and from fastest calls: two hand-made result sets whose
+    medians and minima give different ratios."""
+    def times(median, fastest):
+        return {"median_s": median, "min_s": fastest, "q1_s": median, "q3_s": median,
+                "samples": 3}
+    cnn = f"small CNN {benchmarking.CNN_INPUT} train step"
+    results = {cnn: {"group": "cnn", "max_rel_diff": 0.0,
+                     "times": {"tinygrad_bn": times(3.0, 1.2), "numpy": times(2.0, 1.0),
+                               "torch": times(1.5, 0.6)}}}
+    targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
+    bound = targets[f"{cnn}: tinygrad_bn time / NumPy bound"]
+    assert bound["value"] == pytest.approx(1.5) and bound["fastest"] == pytest.approx(1.2)
+    assert bound["met"] is False  # decided by the medians
+    torch = targets["small CNN train step: time / PyTorch's"]
+    assert torch["value"] == pytest.approx(2.0) and torch["fastest"] == pytest.approx(2.0)
+    assert targets["seed-B MLP: tinygrad_bn steps/s / PyTorch's"]["fastest"] is None
 
 
 def test_graph_saved_bytes_counts_each_held_intermediate_once():

@@ -173,6 +173,7 @@ def measure(workload: Workload, settings: Settings, switcher: _Switcher) -> dict
     return {
         name: {
             "median_s": statistics.median(s) / per_op,
+            "min_s": min(s) / per_op,  # the fastest call: what a noisy neighbour cannot inflate
             "q1_s": float(np.percentile(s, 25)) / per_op,
             "q3_s": float(np.percentile(s, 75)) / per_op,
             "samples": len(s),
@@ -721,9 +722,9 @@ def bn_memory(shape: tuple[int, ...], torch: ModuleType | None) -> dict[str, Any
 # ---------------------------------------------------------------- targets and report
 
 
-def _median(results: dict[str, Any], name: str, impl: str) -> float | None:
+def _time(results: dict[str, Any], name: str, impl: str, statistic: str) -> float | None:
     entry = results.get(name, {}).get("times", {}).get(impl)
-    return entry["median_s"] if entry else None
+    return entry.get(statistic) if entry else None
 
 
 def _target(description: str, value: float | None, op: str, threshold: float,
@@ -738,8 +739,18 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def evaluate_targets(results: dict[str, Any], memory: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 7's targets, from the ratios of this run (None where a number is missing)."""
-    t = lambda name, impl: _median(results, name, impl)  # noqa: E731
+    """Issue 7's targets, from the ratios of this run's medians (None where a number is
+    missing); each also carries the same ratio of the fastest calls (`fastest`), which is
+    steadier on a shared machine. Whether a target is met is decided by the medians."""
+    targets = _targets(results, memory, "median_s")
+    for target, fastest in zip(targets, _targets(results, memory, "min_s")):
+        target["fastest"] = fastest["value"]
+    return targets
+
+
+def _targets(results: dict[str, Any], memory: dict[str, Any],
+             statistic: str) -> list[dict[str, Any]]:
+    t = lambda name, impl: _time(results, name, impl, statistic)  # noqa: E731
     mlp_b, mlp_b_bn = "seed-B MLP relu (batch 60)", "seed-B MLP relu +BN (batch 60)"
     bn = "BatchNorm2d (64, 64, 16, 16) fwd+bwd"
     targets = [
@@ -812,8 +823,8 @@ def _fmt_bytes(n: int | None) -> str:
 
 def format_report(report: dict[str, Any]) -> str:
     """The results as Markdown tables (workloads, memory, targets)."""
-    lines = ["| workload | impl | median | IQR | vs NumPy bound | vs PyTorch |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| workload | impl | median | IQR | fastest | vs NumPy bound | vs PyTorch |",
+             "|---|---|---|---|---|---|---|"]
     for name, entry in report["results"].items():
         times = entry["times"]
         unit = "us" if entry["group"] == "engine" else "ms"
@@ -824,7 +835,7 @@ def format_report(report: dict[str, Any]) -> str:
             vs_torch = f"{m['median_s'] / torch_t:.2f}x" if torch_t and impl != TORCH else ""
             iqr = f"{_fmt_time(m['q1_s'], unit)} – {_fmt_time(m['q3_s'], unit)}"
             lines.append(f"| {name} | {impl} | {_fmt_time(m['median_s'], unit)} | {iqr} | "
-                         f"{vs_np} | {vs_torch} |")
+                         f"{_fmt_time(m.get('min_s'), unit)} | {vs_np} | {vs_torch} |")
         if entry["max_rel_diff"] > 1e-3:
             lines.append(f"| {name} | **results disagree** (max rel diff "
                          f"{entry['max_rel_diff']:.2g}) | | | | |")
@@ -840,13 +851,14 @@ def format_report(report: dict[str, Any]) -> str:
                          f"{_fmt_bytes(m.get('saved_bytes_with_inputs'))} | "
                          f"{_fmt_bytes(m.get('peak_bytes'))} |")
     lines += ["", "Targets (time ratios are of medians: < 1 means tinygrad_bn is faster):", "",
-              "| target | measured | wanted | met | the same ratio for |",
-              "|---|---|---|---|---|"]
+              "| target | measured | wanted | met | of the fastest calls | the same ratio for |",
+              "|---|---|---|---|---|---|"]
     for t in report["targets"]:
-        value = "-" if t["value"] is None else f"{t['value']:.2f}"
+        value, fastest = ("-" if v is None else f"{v:.2f}"
+                          for v in (t["value"], t.get("fastest")))
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append(f"| {t['target']} | {value} | {t['op']} {t['threshold']:.2f} | {met} | "
-                     f"{t.get('note', '')} |")
+                     f"{fastest} | {t.get('note', '')} |")
     return "\n".join(lines)
 
 
