@@ -112,7 +112,8 @@ def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
         raise _forward_anomaly(ctx, inputs, bad)
     if _tensor.is_grad_enabled() and any(t.requires_grad for t in inputs):
         out = Tensor._from_op(out_data, ctx)
-        ctx._out = weakref.ref(out)
+        if ctx.uses_output:  # as Function.apply: only ops that read their output keep it
+            ctx._out = weakref.ref(out)
         return out
     return Tensor._from_op(out_data, None)
 

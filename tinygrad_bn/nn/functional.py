@@ -49,11 +49,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"weight's in_features; weight has shape {w_shape} (out, in)")
     if bias is not None and bias.data.shape != w_shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({w_shape[0]},)")
-    if len(x_shape) == 2:
-        return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
-    rows = x.reshape(-1, x_shape[-1])
+    rows = x if len(x_shape) == 2 else x.reshape(-1, x_shape[-1])
     y = Linear.apply(rows, weight) if bias is None else Linear.apply(rows, weight, bias)
-    return y.reshape(x_shape[:-1] + w_shape[:1])
+    return y if len(x_shape) == 2 else y.reshape(x_shape[:-1] + w_shape[:1])
 
 
 class Linear(Function):
