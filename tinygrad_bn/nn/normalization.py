@@ -13,8 +13,8 @@ analytic formula derived in docs/batchnorm.md:
     dbeta = sum dy,   dgamma = sum dy * xhat,
     dx = gamma * invstd / M * (M * dy - sum dy - xhat * sum(dy * xhat)).
 
-The fused op keeps only x (its input), the per-channel mean and 1/sqrt(var + eps)
-for its backward.
+The fused op keeps only x (its input) and three per-channel vectors for its
+backward: the mean, invstd = 1/sqrt(var + eps) and gamma * invstd.
 """
 
 from __future__ import annotations
@@ -115,10 +115,14 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
     (no graph). running_var takes the unbiased variance var * M / (M - 1)."""
     if running_mean is None or running_var is None:
         return
-    running_mean *= 1.0 - momentum
-    running_mean += momentum * mean
-    running_var *= 1.0 - momentum
-    running_var += (momentum * count / (count - 1)) * var
+    # the factors as 0-d arrays of the buffers' dtype: the same values a Python float
+    # would be cast to, without NumPy 2's promotion rules for it (~0.7 us per use)
+    dtype = running_mean.dtype
+    keep = np.array(1.0 - momentum, dtype)
+    running_mean *= keep
+    running_mean += np.array(momentum, dtype) * mean
+    running_var *= keep
+    running_var += np.array(momentum * count / (count - 1), dtype) * var
 
 
 # ---------------------------------------------------------------- batch norm: fused op
@@ -132,6 +136,8 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
 
 
 def _channels_view(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 2:
+        return a
     s = math.prod(a.shape[2:])
     return a.reshape(a.shape[0], a.shape[1], s) if s != 1 else a.reshape(a.shape[:2])
 
@@ -171,7 +177,7 @@ class FusedBatchNorm(Function):
     mean and invstd recomputed as functions of x, so second derivatives are exact.
     """
 
-    saves_inputs = (0, 1)  # backward reads x and gamma (parent 1 when has_weight)
+    saves_inputs = (0, 1)  # x; gamma (parent 1 when has_weight) under create_graph
     fresh_grads = True  # the ndarray backward returns new arrays (dx, two channel sums)
 
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
@@ -186,10 +192,15 @@ class FusedBatchNorm(Function):
             # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
             # rounding error of the first pass's mean0, and the variance is taken about
             # the corrected mean; float32 stays accurate when |mean| >> std.
-            mean0 = _channel_sum(xv) * (1.0 / count)
+            # (1/M as a 0-d array of x's dtype: an operand NumPy 2 takes without the
+            # promotion rules of a Python float, ~0.7 us less per use at C = 100)
+            inv_count = np.array(1.0 / count, dtype)
+            mean0 = _channel_sum(xv) * inv_count
             y = xv - _per_channel(mean0, xv)
-            offset = _channel_sum(y) * (1.0 / count)
-            var = np.maximum(_channel_dot(y, y) * (1.0 / count) - offset * offset, 0)
+            offset = _channel_sum(y) * inv_count
+            var = _channel_dot(y, y) * inv_count
+            var -= offset * offset
+            var = np.maximum(var, 0, out=var)
             mean = mean0 + offset
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
                                   self.momentum)
@@ -200,7 +211,7 @@ class FusedBatchNorm(Function):
             var = self.running_var.astype(dtype)
             offset = None
             y = xv - _per_channel(mean, xv)
-        invstd = (var + self.eps) ** -0.5
+        invstd = np.reciprocal(np.sqrt(var + self.eps))  # ~1.5 us less than ** -0.5
         scale = invstd if weight is None else invstd * weight
         y *= _per_channel(scale, xv)
         # y = (x - mean0) * scale + beta - (mean - mean0) * scale
@@ -210,14 +221,14 @@ class FusedBatchNorm(Function):
             shift = np.negative(shift, out=shift) if bias is None else bias - shift
         if shift is not None:
             y += _per_channel(shift, xv)
-        self.save_for_backward(mean, invstd)
+        self.save_for_backward(mean, invstd, scale)
         return y.reshape(x.shape)
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
         if is_grad_enabled():
             return self._backward_graph(g)
         x = self.parents[0]
-        mean, invstd = self.saved
+        mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
         xv, gv = _channels_view(x.data), _channels_view(g.data)
         sum_g = _channel_sum(gv)
         sum_g_xhat = None
@@ -226,18 +237,17 @@ class FusedBatchNorm(Function):
             sum_g_xhat = _channel_dot(gv, centered) * invstd
         gx = None
         if x.requires_grad:
-            k = invstd * self.parents[1].data if self.has_weight else invstd
             if self.training:
                 # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
                 # built in place in the buffer of x - mean: one full-size allocation
-                inv_count = xv.shape[1] / x.data.size
+                minus_inv_count = np.array(-xv.shape[1] / x.data.size, centered.dtype)  # 0-d
                 gx = centered
-                gx *= _per_channel(invstd * sum_g_xhat * -inv_count, xv)
-                gx -= _per_channel(sum_g * inv_count, xv)
+                gx *= _per_channel(invstd * sum_g_xhat * minus_inv_count, xv)
+                gx += _per_channel(sum_g * minus_inv_count, xv)
                 gx += gv
-                gx *= _per_channel(k, xv)
+                gx *= _per_channel(scale, xv)
             else:
-                gx = gv * _per_channel(k, xv)
+                gx = gv * _per_channel(scale, xv)
             gx = Tensor._from_op(gx.reshape(x.shape), None)
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
@@ -251,7 +261,7 @@ class FusedBatchNorm(Function):
             xhat, _, var = _standardize(x, axes, self.eps)
             invstd = 1.0 / (var + self.eps).sqrt()
         else:
-            mean, invstd_array = self.saved
+            mean, invstd_array, _ = self.saved
             invstd = Tensor(invstd_array.reshape(shape))
             xhat = (x - Tensor(mean.reshape(shape))) * invstd
         sum_g = g.sum(axis=axes, keepdims=True)
@@ -294,18 +304,19 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
-    channels = x.shape[1]
-    weight = _affine_param("batch_norm", "weight", weight, (channels,), x.shape)
-    bias = _affine_param("batch_norm", "bias", bias, (channels,), x.shape)
+    shape = x.data.shape
+    channels = shape[1]
+    weight = _affine_param("batch_norm", "weight", weight, (channels,), shape)
+    bias = _affine_param("batch_norm", "bias", bias, (channels,), shape)
     running_mean = _running_array("running_mean", running_mean, channels)
     running_var = _running_array("running_var", running_var, channels)
     if (running_mean is None) != (running_var is None):
         raise ArgumentError("batch_norm: give both running_mean and running_var, or neither")
-    count = x.size // channels if channels else 0
+    count = x.data.size // channels if channels else 0
     if training:
         if count <= 1:
             raise ShapeError(f"batch_norm: Expected more than 1 value per channel when "
-                             f"training, got input size {x.shape}")
+                             f"training, got input size {shape}")
         if running_mean is not None and (momentum is None or not 0.0 <= momentum <= 1.0):
             raise ArgumentError(
                 f"batch_norm: momentum must be a number in [0, 1], got {momentum!r} (for a "
