@@ -186,6 +186,16 @@ def measure(workload: Workload, settings: Settings, switcher: _Switcher) -> dict
 # forward and backward of every layer, float32, no graph, no wrappers.
 
 
+def _factor(value: float) -> np.ndarray:
+    """A float32 factor as a 0-d array: the value a Python float would be cast to, but an
+    operand NumPy 2 takes without its promotion rules for Python scalars (0.3-0.7 us less
+    per use on small arrays). The fused BN op does the same for its factors."""
+    return np.array(value, DTYPE)
+
+
+_LR, _KEEP, _TAKE, _EPS = _factor(LR), _factor(1 - MOMENTUM), _factor(MOMENTUM), _factor(EPS)
+
+
 def _np_per_channel(v: np.ndarray, s: int) -> np.ndarray:
     """A (C,) vector as a (C, S) operand against (N, C, S) arrays: NumPy's inner loop over
     two contiguous operands is ~2x faster than one over a broadcast (C, 1) column."""
@@ -201,30 +211,31 @@ def _np_bn_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running_m
     x3 = x.reshape(n, c, -1)
     s = x3.shape[2]
     m = n * s
-    mean = np.einsum("ncs->c", x3) / m
+    inv_m = _factor(1 / m)
+    mean = np.einsum("ncs->c", x3) * inv_m
     xhat = x3 - _np_per_channel(mean, s)
-    var = np.einsum("ncs,ncs->c", xhat, xhat) / m
-    inv_std = 1 / np.sqrt(var + DTYPE(EPS))
+    var = np.einsum("ncs,ncs->c", xhat, xhat) * inv_m
+    inv_std = np.reciprocal(np.sqrt(var + _EPS))
     xhat *= _np_per_channel(inv_std, s)
-    running_mean *= 1 - MOMENTUM
-    running_mean += MOMENTUM * mean
-    running_var *= 1 - MOMENTUM
-    running_var += (MOMENTUM * m / (m - 1)) * var
+    running_mean *= _KEEP
+    running_mean += _TAKE * mean
+    running_var *= _KEEP
+    running_var += _factor(MOMENTUM * m / (m - 1)) * var
     y = xhat * _np_per_channel(gamma, s)
     y += _np_per_channel(beta, s)
-    return y.reshape(x.shape), (xhat, inv_std, gamma, m)
+    return y.reshape(x.shape), (xhat, inv_std, gamma, inv_m)
 
 
 def _np_bn_backward(grad: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dx = gamma * inv_std * (g - sum g / m - xhat sum(g xhat) / m); dgamma = sum(g xhat);
     dbeta = sum g (sums over the normalized axes)."""
-    xhat, inv_std, gamma, m = cache
+    xhat, inv_std, gamma, inv_m = cache
     s = xhat.shape[2]
     g3 = grad.reshape(xhat.shape)
     dbeta = np.einsum("ncs->c", g3)
     dgamma = np.einsum("ncs,ncs->c", g3, xhat)
-    dx = g3 - _np_per_channel(dbeta / m, s)
-    dx -= xhat * _np_per_channel(dgamma / m, s)
+    dx = g3 - _np_per_channel(dbeta * inv_m, s)
+    dx -= xhat * _np_per_channel(dgamma * inv_m, s)
     dx *= _np_per_channel(gamma * inv_std, s)
     return dx.reshape(grad.shape), dgamma, dbeta
 
@@ -471,14 +482,14 @@ def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, 
                 grad = _np_activation_backward(grad, cache[-1], activation)
                 if bn:
                     grad, dgamma, dbeta = _np_bn_backward(grad, cache[2])
-                    params[cache[1] + 2] -= LR * dgamma
-                    params[cache[1] + 3] -= LR * dbeta
+                    params[cache[1] + 2] -= _LR * dgamma
+                    params[cache[1] + 3] -= _LR * dbeta
             h_in, at = cache[0], cache[1]
             dw, db = grad.T @ h_in, grad.sum(axis=0)
             if i:
                 grad = grad @ params[at]
-            params[at] -= LR * dw
-            params[at + 1] -= LR * db
+            params[at] -= _LR * dw
+            params[at + 1] -= _LR * db
         return loss
 
     def build(lib: Any) -> list:
@@ -528,15 +539,15 @@ def _cnn_workload(torch: ModuleType | None) -> Workload:
         loss, grad = _np_cross_entropy(flat @ p[8].T + p[9], labels)
         dw, db = grad.T @ flat, grad.sum(axis=0)
         grad = (grad @ p[8]).reshape(h.shape)
-        p[8] -= LR * dw
-        p[9] -= LR * db
+        p[8] -= _LR * dw
+        p[9] -= _LR * db
         for block in (1, 0):
             x_shape, cols, bn_cache, a, pool_cache = caches[block]
             grad = _np_maxpool2_backward(grad, pool_cache) * (a > 0)
             grad, dgamma, dbeta = _np_bn_backward(grad, bn_cache)
             grad, dw, db = _np_conv3x3_backward(grad, p[4 * block], cols, x_shape, block > 0)
             for k, d in enumerate((dw, db, dgamma, dbeta)):
-                p[4 * block + k] -= LR * d
+                p[4 * block + k] -= _LR * d
         return loss
 
     impls = _sgd_step_impls(layers, init, x, labels, torch)
