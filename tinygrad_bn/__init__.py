@@ -3,6 +3,7 @@
 from . import nn, optim, viz
 from .anomaly import detect_anomaly
 from .errors import (
+    AllocationError,
     AnomalyError,
     ArgumentError,
     AxisError,
@@ -36,7 +37,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError", "DataError",
+    "AllocationError", "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError",
+    "DataError",
     "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
     "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",

@@ -44,3 +44,8 @@ class AnomalyError(TinygradError, FloatingPointError):
 
 class DependencyError(TinygradError, RuntimeError):
     """An optional dependency is missing: the graphviz package or the Graphviz `dot` program."""
+
+
+class AllocationError(TinygradError, MemoryError):
+    """An op or layer would allocate more memory than the machine can give (the message names
+    the op, the shape and the bytes asked for)."""
