@@ -163,3 +163,68 @@ def test_bad_datasets(dataset, fragment):
 def test_samples_that_are_not_tuples_are_rejected():
     with pytest.raises(DataError, match="tuple"):
         list(DataLoader([np.zeros(2), np.zeros(2)], 2))
+
+
+class ListSampler:
+    """A fixed index order, re-iterable, with a length: the smallest sampler."""
+
+    def __init__(self, indices):
+        self.indices = list(indices)
+
+    def __iter__(self):
+        return iter(self.indices)
+
+    def __len__(self):
+        return len(self.indices)
+
+
+@pytest.mark.parametrize("via_samples", [False, True])
+def test_sampler_gives_the_order_and_the_length(via_samples):
+    dataset = SampleDataset(10) if via_samples else indexed_arrays(10)
+    loader = DataLoader(dataset, 3, sampler=ListSampler([7, 2, 9, 0, 4]))
+    assert len(loader) == 2
+    for _ in range(2):  # every epoch iterates the sampler again
+        assert [(y // 10).tolist() for _, y in loader] == [[7, 2, 9], [0, 4]]
+    dropped = DataLoader(dataset, 3, sampler=ListSampler([7, 2, 9, 0, 4]), drop_last=True)
+    assert len(dropped) == 1 and [(y // 10).tolist() for _, y in dropped] == [[7, 2, 9]]
+
+
+def test_sampler_is_iterated_once_per_epoch():
+    class EpochSampler(ListSampler):
+        def __init__(self):
+            super().__init__([0, 1])
+            self.epochs = 0
+
+        def __iter__(self):
+            self.epochs += 1
+            return iter([self.epochs % 3, 0])
+
+    sampler = EpochSampler()
+    loader = DataLoader(indexed_arrays(3), 2, sampler=sampler)
+    assert [y.tolist() for _, y in loader] == [[10, 0]]
+    assert [y.tolist() for _, y in loader] == [[20, 0]]
+    assert sampler.epochs == 2
+
+
+@pytest.mark.parametrize(
+    "sampler, kwargs, fragment",
+    [
+        (ListSampler([0]), {"shuffle": True}, "mutually exclusive"),
+        (iter([0, 1]), {}, "__len__"),
+    ],
+)
+def test_bad_sampler_arguments(sampler, kwargs, fragment):
+    with pytest.raises(DataError, match=fragment):
+        DataLoader(indexed_arrays(3), 2, sampler=sampler, **kwargs)
+
+
+def test_sampler_index_out_of_range_and_wrong_length():
+    with pytest.raises(DataError, match=r"index 3, out of range for a dataset of 3"):
+        list(DataLoader(indexed_arrays(3), 2, sampler=ListSampler([0, 3])))
+
+    class Liar(ListSampler):
+        def __len__(self):
+            return 5
+
+    with pytest.raises(DataError, match="gave 2 indices but its len"):
+        list(DataLoader(indexed_arrays(3), 2, sampler=Liar([0, 1])))

@@ -48,6 +48,11 @@ class DataLoader:
     ``np.random.Generator`` seeded with ``seed``: epochs differ from each other,
     and two loaders with the same seed give the same sequence of epochs.
     ``len(loader)`` is the number of batches per epoch.
+
+    ``sampler`` (PyTorch's argument) is an iterable of dataset indices with a
+    ``__len__``, such as :class:`tinygrad_bn.distributed.DistributedSampler`;
+    each epoch iterates it afresh and batches the indices in its order. It
+    replaces ``shuffle`` (passing both raises), as in PyTorch.
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         seed: int | None = None,
+        sampler: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise DataError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -69,6 +75,14 @@ class DataLoader:
             isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
         ):
             raise DataError(f"seed must be None or a non-negative int, got {seed!r}")
+        if sampler is not None:
+            if shuffle:
+                raise DataError("DataLoader: sampler and shuffle=True are mutually exclusive")
+            if not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+                raise DataError(
+                    "DataLoader: sampler must be an iterable of indices with __len__, "
+                    f"got {type(sampler).__name__}"
+                )
         # Only a tuple means "arrays": a list may be a dataset of (x, y) samples.
         if isinstance(dataset, tuple):
             dataset = _ArrayDataset(dataset)
@@ -82,10 +96,11 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
+        self.sampler = sampler
         self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _whole_arrays(self) -> tuple[np.ndarray, ...] | None:
@@ -113,8 +128,27 @@ class DataLoader:
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
         # The order is drawn now, not at the first next(), so iter() alone advances the RNG.
         n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = self._sampler_order(n)
+        else:
+            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._batches(order)
+
+    def _sampler_order(self, n: int) -> np.ndarray:
+        """One pass over the sampler as an index array, checked against its len() and ``n``."""
+        order = np.fromiter((int(i) for i in self.sampler), dtype=np.intp)
+        if order.size != len(self.sampler):
+            raise DataError(
+                f"DataLoader: sampler gave {order.size} indices but its len() is "
+                f"{len(self.sampler)}"
+            )
+        bad = order[(order < 0) | (order >= n)]
+        if bad.size:
+            raise DataError(
+                f"DataLoader: sampler gave index {int(bad[0])}, out of range for a dataset "
+                f"of {n} samples (expected 0 <= index < {n})"
+            )
+        return order
 
     def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         arrays = self._whole_arrays()
