@@ -184,7 +184,46 @@ def test_sgd_trains_a_linear_regression() -> None:
     (lambda ps: optim.Adam(ps, betas=(0.9, 1.0)), tg.ArgumentError, "beta2 must be >= 0"),
     (lambda ps: optim.AdaGrad(ps, eps=-1.0), tg.ArgumentError, "eps must be >= 0"),
     (lambda ps: optim.RMSprop(ps, weight_decay=-0.1), tg.ArgumentError, "weight_decay"),
+    (lambda ps: optim.SGD(ps, lr="0.1"), tg.ArgumentTypeError, "SGD: lr must be a real number"),
+    (lambda ps: optim.RMSprop(ps, alpha=None), tg.ArgumentTypeError, "alpha must be a real"),
+    (lambda ps: optim.Adam(ps, betas=(0.9,)), tg.ArgumentError, r"betas must be a pair.*0\.9"),
+    (lambda ps: optim.Adam(ps, betas=0.9), tg.ArgumentError, "betas must be a pair"),
 ])
 def test_bad_arguments_are_clear_errors(make, error, message) -> None:
     with pytest.raises(error, match=message):
         make([nn.Parameter(np.zeros(2))])
+
+
+OPTIMIZERS = [lambda ps: optim.SGD(ps, lr=0.1), optim.Adam, optim.AdaGrad, optim.RMSprop]
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_a_single_parameter_is_refused_not_iterated(make) -> None:
+    # iterating a (3, 2) Parameter would optimize its three rows as separate "parameters"
+    p = nn.Parameter(np.ones((3, 2)))
+    with pytest.raises(tg.ArgumentTypeError, match=r"single Tensor of shape \(3, 2\).*\[p\]"):
+        make(p)
+    with pytest.raises(TypeError):
+        make(p)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_an_uncalled_parameters_method_is_a_clear_error(make) -> None:
+    model = nn.Linear(2, 3)
+    with pytest.raises(tg.ArgumentTypeError, match=r"got method.*model\.parameters\(\)"):
+        make(model.parameters)
+    with pytest.raises(tg.ArgumentTypeError, match="got int"):
+        make(5)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_a_grad_of_the_wrong_shape_fails_step_and_leaves_the_parameter(make) -> None:
+    # (1, 2) would broadcast against the (3, 2) parameter and update it with the wrong gradient
+    p = nn.Parameter(np.ones((3, 2)))
+    opt = make([p])
+    for grad, error, message in [(Tensor(np.ones((1, 2))), tg.ShapeError, r"\(3, 2\).*\(1, 2\)"),
+                                 (np.ones((3, 2)), tg.ArgumentTypeError, "ndarray")]:
+        p.grad = grad
+        with pytest.raises(error, match=message):
+            opt.step()
+        assert np.all(p.data == 1)

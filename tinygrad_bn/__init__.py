@@ -6,6 +6,7 @@ from .errors import (
     AllocationError,
     AnomalyError,
     ArgumentError,
+    ArgumentTypeError,
     AxisError,
     BackwardError,
     DataError,
@@ -37,8 +38,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocationError", "AnomalyError", "ArgumentError", "AxisError", "BackwardError", "DTypeError",
-    "DataError",
+    "AllocationError", "AnomalyError", "ArgumentError", "ArgumentTypeError", "AxisError",
+    "BackwardError", "DTypeError", "DataError",
     "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
     "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",

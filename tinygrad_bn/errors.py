@@ -17,6 +17,11 @@ class DTypeError(TinygradError, TypeError):
     """An operand has a dtype the op cannot use (e.g. grad on an integer tensor)."""
 
 
+class ArgumentTypeError(TinygradError, TypeError):
+    """An argument has the wrong Python type (a class where an instance is expected, a string
+    where a number is, a method not called, a single tensor where an iterable is)."""
+
+
 class BackwardError(TinygradError, RuntimeError):
     """Backward cannot run: non-scalar output without a gradient, freed graph, no grad."""
 

@@ -10,12 +10,13 @@ as PyTorch's `weight_decay`), and t counts the steps this parameter took.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, DTypeError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .tensor import Tensor
 
 
@@ -24,8 +25,8 @@ class Optimizer:
     define `_update(param, grad, state)` for one parameter's arrays."""
 
     def __init__(self, params: Iterable[Tensor], weight_decay: float) -> None:
-        self.params = list(params)
         name = type(self).__name__
+        self.params = _param_list(name, params)
         if not self.params:
             raise ArgumentError(f"{name}: got an empty parameter list")
         seen: set[int] = set()
@@ -50,7 +51,7 @@ class Optimizer:
         for p, state in zip(self.params, self.state):
             if p.grad is None:
                 continue
-            grad = p.grad.data
+            grad = _grad_of(type(self).__name__, p)
             if self.weight_decay:
                 grad = grad + self.weight_decay * p.data
             self._update(p.data, grad, state)
@@ -59,9 +60,39 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _param_list(name: str, params: Any) -> list:
+    """The optimizer's parameters as a list; a single Tensor, an un-called method such as
+    `model.parameters` and other non-iterables are refused (iterating a Tensor would walk
+    its rows and optimize slices of it)."""
+    if isinstance(params, Tensor):
+        raise ArgumentTypeError(
+            f"{name}: params must be an iterable of Tensors, got a single Tensor of shape "
+            f"{params.shape}; pass [p] or model.parameters()")
+    if not isinstance(params, Iterable):
+        hint = " (a method: call it, e.g. model.parameters())" if callable(params) else ""
+        raise ArgumentTypeError(f"{name}: params must be an iterable of Tensors, got "
+                                f"{type(params).__name__}{hint}")
+    return list(params)
+
+
+def _grad_of(name: str, p: Tensor) -> np.ndarray:
+    """p.grad's array, checked to be a Tensor of p's shape (NumPy would broadcast a wrong one)."""
+    grad = p.grad
+    if not isinstance(grad, Tensor):
+        raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
+                                f"type {type(grad).__name__}; a Tensor or None expected")
+    if grad.shape != p.shape:
+        raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
+                         f"{grad.shape}; they must match")
+    return grad.data
+
+
 def _check_range(name: str, upper: float = math.inf, **values: float) -> None:
-    """Each value must lie in [0, upper)."""
+    """Each value must be a real number (not a bool) in [0, upper)."""
     for key, value in values.items():
+        if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+            raise ArgumentTypeError(f"{name}: {key} must be a real number, got "
+                                    f"{type(value).__name__} {value!r}")
         if not 0.0 <= value < upper:
             bound = "" if upper == math.inf else f" and < {upper}"
             raise ArgumentError(f"{name}: {key} must be >= 0{bound}, got {value}")
@@ -101,6 +132,8 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, weight_decay)
         _check_range("Adam", lr=lr, eps=eps)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise ArgumentError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         _check_range("Adam", upper=1.0, beta1=betas[0], beta2=betas[1])
         self.lr, self.betas, self.eps = lr, tuple(betas), eps
 
