@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Function, Tensor, is_grad_enabled
+from .tensor import Function, Tensor, is_grad_enabled, where
 
 # ---------------------------------------------------------------- elementwise, two inputs
 
@@ -68,7 +68,13 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x)."""
+    """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x).
+
+    At base 0 the formulas meet 0 * inf: as PyTorch, the y = 0 term of dx is exactly 0
+    (x**0 is constant), and dy is 0 where x = 0 and y >= 0 (z is 0 or 1 there; the
+    limit of z log x is 0). Both are made with `where` on a safe operand (exponent 1,
+    base 1), so the gradients stay differentiable and finite second derivatives elsewhere.
+    """
 
     uses_output = True
     saves_inputs = (0, 1)
@@ -78,8 +84,22 @@ class Pow(Function):
 
     def backward(self, g):
         x, y = self.parents
-        gx = g * y * x ** (y - 1) if x.requires_grad else None
-        gy = g * self.output * x.log() if y.requires_grad else None
+        base_zero = x.data == 0
+        gx = gy = None
+        if x.requires_grad:
+            exponent = y
+            if base_zero.any():
+                both_zero = base_zero & (y.data == 0)
+                if both_zero.any():  # y * x**(1 - 1) = 0 there, not 0 * 0**-1 = NaN
+                    exponent = where(both_zero, 1.0, y)
+            gx = g * y * x ** (exponent - 1)
+        if y.requires_grad:
+            base = x
+            if base_zero.any():
+                limit = base_zero & (y.data >= 0)
+                if limit.any():  # z * log(1) = 0 there
+                    base = where(limit, 1.0, x)
+            gy = g * self.output * base.log()
         return gx, gy
 
 
@@ -94,6 +114,22 @@ class Maximum(Function):
     def backward(self, g):
         x, y = self.parents
         share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
+        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise; the gradient goes to the smaller input, split evenly on ties.
+    Its own op, not -maximum(-x, -y): negation overflows integers (-(-2**31) in int32) and
+    is undefined for bools."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.minimum(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        share_x = (x.data < y.data) + 0.5 * (x.data == y.data)
         return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
 
 
@@ -295,6 +331,15 @@ class Max(Function):
         is_max = x.data == self.output.data.reshape(kept)
         share = is_max / is_max.sum(axis=self.axes, keepdims=True)
         return g.reshape(kept) * share.astype(g.dtype)
+
+
+class Min(Max):
+    """z = min of x over `axes`;  dx = g at the minima, split evenly between ties (Max's
+    backward: it finds the cells equal to the output). Exact for integers and bools,
+    where -max(-x) would overflow."""
+
+    def forward(self, x):
+        return np.minimum.reduce(x, axis=self.axes, keepdims=self.keepdims)
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:

@@ -471,10 +471,9 @@ class Tensor:
         return ops.Max.apply(self, axes=axes, keepdims=keepdims)
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """-max(-x): a composite."""
         axes = normalize_axes("min", axis, self.ndim)
         self._check_nonempty("min", axes)
-        return -ops.Max.apply(-self, axes=axes, keepdims=keepdims)
+        return ops.Min.apply(self, axes=axes, keepdims=keepdims)
 
     # ---- shape ----
     def reshape(self, *shape: Any) -> Tensor:
@@ -496,25 +495,37 @@ class Tensor:
         return self.reshape(*shape)
 
     def transpose(self, *axes: Any) -> Tensor:
-        """Permute axes (all reversed when none are given); `transpose(a, b)` swaps two axes
-        if the tensor has more than two dims."""
-        axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        """`transpose(a, b)`: swap axes a and b (at every rank, as PyTorch); one tuple or
+        list, or one int per axis: a NumPy permutation; no argument: all axes reversed."""
         if not axes:
             return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
-        if len(axes) == 2 and self.ndim != 2:
-            return self.swapaxes(*axes)
-        if sorted(normalize_axes("transpose", axes, self.ndim)) != list(range(self.ndim)) \
-                or len(axes) != self.ndim:
-            raise AxisError(f"transpose: axes {axes} are not a permutation of {self.ndim} dims")
-        axes = tuple(a % self.ndim for a in axes)
-        return ops.Transpose.apply(self, axes=axes)
+        if len(axes) == 2 and not isinstance(axes[0], tuple | list):
+            return self._swap("transpose", *axes)
+        return self.permute(*axes)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the axes: output axis i is input axis dims[i] (negatives count from the
+        end); `permute(2, 0, 1)` or `permute((2, 0, 1))`. The gradient is g permuted back."""
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        if len(dims) != self.ndim or any(not isinstance(d, int | np.integer) for d in dims):
+            raise AxisError(f"permute: dims {dims} are not a permutation of the {self.ndim} "
+                            f"axes of a tensor of shape {self.shape}")
+        order = tuple(int(d) % self.ndim if -self.ndim <= d < self.ndim else -1 for d in dims)
+        if sorted(order) != list(range(self.ndim)):
+            raise AxisError(f"permute: dims {dims} are not a permutation of the {self.ndim} "
+                            f"axes of a tensor of shape {self.shape}")
+        return ops.Transpose.apply(self, axes=order)
 
     @property
     def T(self) -> Tensor:  # noqa: N802
         return self.transpose()
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        a, b = (normalize_axes("swapaxes", axis, self.ndim)[0] for axis in (axis1, axis2))
+        return self._swap("swapaxes", axis1, axis2)
+
+    def _swap(self, op: str, axis1: int, axis2: int) -> Tensor:
+        a, b = (normalize_axes(op, axis, self.ndim)[0] for axis in (axis1, axis2))
         order = list(range(self.ndim))
         order[a], order[b] = order[b], order[a]
         return ops.Transpose.apply(self, axes=tuple(order))
@@ -865,9 +876,9 @@ def maximum(x: Any, y: Any) -> Tensor:
 
 
 def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise min, as -maximum(-x, -y)."""
+    """Elementwise min; the gradient goes to the smaller input (split on ties)."""
     x = x if isinstance(x, Tensor) else y._coerce(x)
-    return -maximum(-x, -x._coerce(y))
+    return ops.Minimum.apply(x, x._coerce(y))
 
 
 from . import ops  # noqa: E402  (ops needs Tensor defined first)
