@@ -7,7 +7,7 @@ Two layers of the suite's small CNN, float32, 3x3 kernels, stride 1, padding 1:
 
 Each is timed forward only and forward + backward (a fixed upstream gradient; leaf
 gradients reset before each call). The NumPy reference is the suite's hand-written
-im2col bound (tinygrad_bn/benchmarking.py: one (N*H*W, C*9) GEMM forward, col2im by
+im2col bound (tinygrad_bn/benchmarking/bound.py: one (N*H*W, C*9) GEMM forward, col2im by
 nine slice-adds backward); PyTorch CPU eager is timed when `torch` is importable.
 Measurement is the suite's: interleaved blocks, median per call, a pause between
 frameworks (their BLAS threads interfere on 2 cores). Before timing, the three
@@ -33,14 +33,13 @@ from tinygrad_bn.benchmarking import (
     TORCH,
     Impl,
     Settings,
+    Switcher,
     Workload,
-    _import_torch,
-    _np_conv3x3,
-    _np_conv3x3_backward,
-    _Switcher,
     check_agreement,
+    import_torch,
     measure,
 )
+from tinygrad_bn.benchmarking.bound import conv3x3, conv3x3_backward
 
 LAYERS = {"conv1": ((64, 1, 28, 28), 16), "conv2": ((64, 16, 14, 14), 32)}
 
@@ -66,10 +65,10 @@ def conv_workload(name: str, x_shape: tuple[int, ...], filters: int, backward: b
         return wt.grad
 
     def np_step(_: None) -> Any:
-        y, cols = _np_conv3x3(x, w, b)
+        y, cols = conv3x3(x, w, b)
         if not backward:
             return y
-        return _np_conv3x3_backward(up, w, cols, x.shape, need_dx)[1]
+        return conv3x3_backward(up, w, cols, x.shape, need_dx)[1]
 
     impls = [Impl(TG, NP, tg_step), Impl(NP, NP, np_step)]
     if torch is not None:
@@ -95,9 +94,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=Settings.rounds)
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
-    torch = _import_torch(not args.no_torch)
+    torch = import_torch(not args.no_torch)
     settings = Settings(rounds=args.rounds)
-    switcher = _Switcher(settings.pause)
+    switcher = Switcher(settings.pause)
     print("| workload | tinygrad_bn | NumPy im2col | PyTorch | tg / NumPy | tg / PyTorch |")
     print("|---|---|---|---|---|---|")
     for name, (x_shape, filters) in LAYERS.items():

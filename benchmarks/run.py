@@ -1,6 +1,6 @@
 """Run the benchmark suite as a plain script: `python benchmarks/run.py [--quick] [--out F.json]`.
 
-The suite lives in tinygrad_bn/benchmarking.py (also behind `tinygrad-bn bench`);
+The suite is the package tinygrad_bn/benchmarking/ (also behind `tinygrad-bn bench`);
 see docs/performance.md for the workloads, the latest table and the targets.
 """
 

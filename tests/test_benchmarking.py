@@ -1,5 +1,6 @@
 """The benchmark suite's smoke test (untimed): `--quick` runs every workload once, every
-implementation of a workload computes the same numbers, and the report is complete."""
+implementation of a workload computes the same numbers, and the report is complete; and
+the command line's behaviour (an unknown `--only`, smoke reports, noisy rows)."""
 
 import json
 
@@ -40,7 +41,11 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
     memory = quick_report["memory"]
     for impl in ("tinygrad_bn fused", "tinygrad_bn composite"):
         assert memory[impl]["saved_bytes"] > 0 and memory[impl]["peak_bytes"] > 0
-    targets = quick_report["targets"]
+    # the quick report's own targets decide nothing (a smoke run); the same results
+    # evaluated as a measurement decide each target from its value
+    assert quick_report["smoke"] is True
+    assert all(t["met"] is None for t in quick_report["targets"])
+    targets = benchmarking.evaluate_targets(quick_report["results"], memory)
     assert {t["op"] for t in targets} <= {"<=", ">="}
     mlp_and_cnn = [n for n, e in quick_report["results"].items() if e["group"] in ("mlp", "cnn")]
     assert sum("NumPy bound" in t["target"] for t in targets) == len(mlp_and_cnn)
@@ -81,7 +86,7 @@ def test_graph_saved_bytes_counts_each_held_intermediate_once():
 
 
 def test_format_report_marks_missed_targets_and_disagreement(quick_report):
-    report = dict(quick_report)
+    report = dict(quick_report, smoke=False)
     name = next(iter(report["results"]))
     report["results"] = {name: {**report["results"][name], "max_rel_diff": 0.5}}
     report["targets"] = [{"target": "t", "value": 2.0, "op": "<=", "threshold": 1.0, "met": False}]
@@ -100,3 +105,63 @@ def test_pytorch_computes_the_same_as_tinygrad_bn(tmp_path):
 def test_rounds_must_be_positive():
     with pytest.raises(SystemExit):
         benchmarking.main(["--rounds", "0"])
+
+
+def test_unknown_only_fails_with_the_list_of_workloads(capsys):
+    assert benchmarking.main(["--quick", "--no-torch", "--only", "zzz"]) == 1
+    err = capsys.readouterr().err
+    assert "no workload name contains 'zzz'" in err
+    for builder in benchmarking.workloads(None):
+        assert builder.name in err
+
+
+def test_only_selects_by_name_before_building_anything():
+    built = []
+
+    def builder(name):
+        return benchmarking.Builder(name, lambda: built.append(name))
+
+    chosen = benchmarking.select([builder("alpha step"), builder("beta step")], "ALPHA")
+    assert [b.name for b in chosen] == ["alpha step"] and built == []
+
+
+def test_quick_report_says_it_is_a_smoke_run_and_decides_no_target(quick_report):
+    text = benchmarking.format_report(quick_report)
+    assert text.startswith("**Smoke run (`--quick`)**") and "decide no target" in text
+    assert "| yes |" not in text and "| **no** |" not in text
+    assert "n/a (smoke run)" in text
+
+
+def _row(median, q1, q3):
+    return {"median_s": median, "min_s": q1, "q1_s": q1, "q3_s": q3, "samples": 9}
+
+
+def test_a_row_whose_iqr_is_wider_than_its_median_is_flagged_noisy(quick_report):
+    assert benchmarking.report.noisy(_row(1.0, 0.5, 1.6))
+    assert not benchmarking.report.noisy(_row(1.0, 0.5, 1.4))
+    name = next(iter(quick_report["results"]))
+    entry = quick_report["results"][name]
+    report = dict(quick_report, smoke=False, results={name: dict(entry, times={
+        "tinygrad_bn fused": _row(1e-3, 0.5e-3, 1.6e-3), "numpy": _row(1e-3, 0.9e-3, 1.1e-3)})})
+    lines = benchmarking.format_report(report).splitlines()
+    noisy = [line for line in lines if line.startswith(f"| {name} |") and "**noisy**" in line]
+    assert len(noisy) == 1 and "tinygrad_bn fused" in noisy[0]
+    assert any(line.startswith("**noisy**:") for line in lines)
+
+
+def test_measure_records_the_noisy_flag_from_its_samples():
+    class Scripted(benchmarking.Impl):
+        """An implementation whose calls take the given durations."""
+
+        def __init__(self, name, durations):
+            super().__init__(name, "numpy", lambda _: None)
+            self.durations = iter(durations)
+
+        def call(self, clock=None):
+            return next(self.durations)
+
+    spread, steady = Scripted("spread", [1, 1, 9, 9]), Scripted("steady", [1, 1, 1, 1.2])
+    times = benchmarking.measure(benchmarking.Workload("engine", "w", [spread, steady]),
+                                 benchmarking.Settings(rounds=4, max_calls=1, pause=0.0),
+                                 benchmarking.Switcher(0.0))
+    assert times["spread"]["noisy"] is True and times["steady"]["noisy"] is False

@@ -1,0 +1,179 @@
+"""Measurement: what a workload is, and how its implementations are timed side by side.
+
+Each of `rounds` rounds runs one timed block per implementation, in an order rotated
+from round to round; the reported time is the median of all per-call samples (with the
+interquartile range and the fastest call). Before a block whose framework differs from
+the previous block's (NumPy vs PyTorch) the suite sleeps `pause` seconds: on 2 cores the
+BLAS / OpenMP worker threads of the framework that just ran keep spinning for a while and
+slow the other one's block by 1.3-2x.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import tinygrad_bn as tg
+
+DTYPE = np.float32
+EPS = 1e-5
+MOMENTUM = 0.1
+LR = 0.01
+
+TG, NP, TORCH = "tinygrad_bn", "numpy", "torch"
+
+# ---------------------------------------------------------------- measurement
+
+
+@dataclass
+class Impl:
+    """One implementation of a workload.
+
+    `step(state)` is timed; `prepare()` (untimed, before every call) builds its
+    argument, e.g. a fresh graph whose backward alone is measured. `step`
+    returns what the agreement check compares (a loss or a gradient).
+    """
+
+    name: str
+    framework: str  # "numpy" or "torch": a change of framework triggers the pause
+    step: Callable[[Any], Any]
+    prepare: Callable[[], Any] | None = None
+
+    def call(self, clock: Callable[[], float] = time.perf_counter) -> float:
+        arg = self.prepare() if self.prepare is not None else None
+        start = clock()
+        self.step(arg)
+        return clock() - start
+
+    def result(self) -> np.ndarray:
+        arg = self.prepare() if self.prepare is not None else None
+        return _to_numpy(self.step(arg))
+
+
+@dataclass
+class Workload:
+    """A named computation and its implementations; `group` is bn, mlp, cnn or engine."""
+
+    group: str
+    name: str
+    impls: list[Impl]
+    ops_per_call: int = 1  # engine-overhead workloads report time per op
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Builder:
+    """A workload's name and how to build it: the suite filters by name (`--only`) before
+    building anything, and lists the names when nothing matches."""
+
+    name: str
+    build: Callable[[], Workload]
+
+    def __call__(self) -> Workload:
+        workload = self.build()
+        if workload.name != self.name:
+            raise tg.TinygradError(f"bench: the workload built as {self.name!r} calls itself "
+                                   f"{workload.name!r}")
+        return workload
+
+
+@dataclass
+class Settings:
+    """How long and how to measure; `QUICK` runs each implementation once, untimed pauses off."""
+
+    rounds: int = 7
+    block_seconds: float = 0.15  # timed time per block (calls per block are calibrated)
+    max_calls: int = 200  # 1: no warm-up or calibration (the agreement check ran each once)
+    pause: float = 0.2
+    # "wall" (perf_counter) or "cpu" (process_time: this process's CPU time, blind to other
+    # processes on a shared machine; meaningful with single-threaded BLAS, where it is the
+    # work of one core)
+    clock: str = "wall"
+
+
+QUICK = Settings(rounds=1, block_seconds=0.0, max_calls=1, pause=0.0)
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if isinstance(value, tg.Tensor):
+        return value.data
+    if hasattr(value, "detach"):  # a torch tensor
+        return value.detach().numpy()
+    return np.asarray(value)
+
+
+class Switcher:
+    """Sleeps `pause` seconds whenever the next block's framework differs from the last one's."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+        self.last: str | None = None
+
+    def enter(self, framework: str) -> None:
+        if self.pause and framework != self.last:
+            time.sleep(self.pause)
+        self.last = framework
+
+
+def check_agreement(workload: Workload) -> float:
+    """Largest difference between implementations' second-step results (so that a training
+    step's update is covered too), relative to the reference (the first implementation)."""
+    results = []
+    for impl in workload.impls:
+        impl.result()
+        results.append(impl.result())
+    ref = results[0].astype(np.float64)
+    scale = max(float(np.abs(ref).max()), 1e-12)
+    worst = 0.0
+    for other in results[1:]:
+        if other.shape != ref.shape:
+            return math.inf
+        worst = max(worst, float(np.abs(other.astype(np.float64) - ref).max()) / scale)
+    return worst
+
+
+def measure(workload: Workload, settings: Settings, switcher: Switcher) -> dict[str, Any]:
+    """Interleaved medians (seconds per call) of every implementation of `workload`."""
+    calls = {impl.name: 1 for impl in workload.impls}
+    for impl in workload.impls if settings.max_calls > 1 else ():
+        switcher.enter(impl.framework)  # warm up (allocations, BLAS threads) and calibrate
+        impl.call()
+        wanted = math.ceil(settings.block_seconds / max(impl.call(), 1e-9))
+        calls[impl.name] = max(1, min(settings.max_calls, wanted))
+    samples: dict[str, list[float]] = {impl.name: [] for impl in workload.impls}
+    clock = time.process_time if settings.clock == "cpu" else time.perf_counter
+    k = len(workload.impls)
+    for r in range(settings.rounds):
+        for impl in workload.impls[r % k:] + workload.impls[:r % k]:
+            switcher.enter(impl.framework)
+            if settings.pause:
+                impl.call()  # wakes the BLAS threads the pause put to sleep; untimed
+            gc.collect()
+            collecting = gc.isenabled()
+            gc.disable()  # as timeit does: no collector pauses inside the samples
+            try:
+                samples[impl.name].extend(impl.call(clock) for _ in range(calls[impl.name]))
+            finally:
+                if collecting:
+                    gc.enable()
+    per_op = workload.ops_per_call
+    return {
+        name: {
+            "median_s": statistics.median(s) / per_op,
+            "min_s": min(s) / per_op,  # the fastest call: what a noisy neighbour cannot inflate
+            "q1_s": float(np.percentile(s, 25)) / per_op,
+            "q3_s": float(np.percentile(s, 75)) / per_op,
+            "samples": len(s),
+            # the report flags a row whose interquartile range is wider than its median
+            "noisy": bool(np.percentile(s, 75) - np.percentile(s, 25) > statistics.median(s)),
+        }
+        for name, s in samples.items()
+    }
+

@@ -1,0 +1,181 @@
+"""The report: targets evaluated from one run's ratios, the machine, Markdown tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .measure import NP, TG, TORCH
+from .workloads import CNN_NAME
+
+
+def _time(results: dict[str, Any], name: str, impl: str, statistic: str) -> float | None:
+    entry = results.get(name, {}).get("times", {}).get(impl)
+    return entry.get(statistic) if entry else None
+
+
+def _target(description: str, value: float | None, op: str, threshold: float,
+            note: str = "") -> dict[str, Any]:
+    met = None if value is None else (value <= threshold if op == "<=" else value >= threshold)
+    return {"target": description, "value": value, "op": op, "threshold": threshold, "met": met,
+            "note": note}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a / b
+
+
+def evaluate_targets(results: dict[str, Any], memory: dict[str, Any],
+                     smoke: bool = False) -> list[dict[str, Any]]:
+    """The targets, from the ratios of this run's medians (None where a number is missing);
+    each also carries the same ratio of the fastest calls (`fastest`), which is steadier on
+    a shared machine. Whether a target is met is decided by the medians, and never by a
+    smoke run (`smoke`: every implementation ran once, untimed conditions): there `met` is
+    None for every target."""
+    targets = _targets(results, memory, "median_s")
+    for target, fastest in zip(targets, _targets(results, memory, "min_s")):
+        target["fastest"] = fastest["value"]
+        if smoke:
+            target["met"] = None
+    return targets
+
+
+def _targets(results: dict[str, Any], memory: dict[str, Any],
+             statistic: str) -> list[dict[str, Any]]:
+    t = lambda name, impl: _time(results, name, impl, statistic)  # noqa: E731
+    mlp_b, mlp_b_bn = "seed-B MLP relu (batch 60)", "seed-B MLP relu +BN (batch 60)"
+    bn = "BatchNorm2d (64, 64, 16, 16) fwd+bwd"
+    targets = [
+        _target("seed-B MLP: tinygrad_bn steps/s / PyTorch's",
+                _ratio(t(mlp_b, TORCH), t(mlp_b, TG)), ">=", 1.5),
+        _target("seed-B MLP +BN: tinygrad_bn steps/s / PyTorch's",
+                _ratio(t(mlp_b_bn, TORCH), t(mlp_b_bn, TG)), ">=", 1.5),
+        _target("seed-B MLP: BN's cost per batch (time with BN / without)",
+                _ratio(t(mlp_b_bn, TG), t(mlp_b, TG)), "<=", 1.3,
+                note=", ".join(f"{impl} {r:.2f}" for impl in (NP, TORCH)
+                               if (r := _ratio(t(mlp_b_bn, impl), t(mlp_b, impl))) is not None)),
+    ]
+    for name, entry in results.items():
+        if entry["group"] in ("mlp", "cnn"):
+            targets.append(_target(f"{name}: tinygrad_bn time / NumPy bound",
+                                   _ratio(t(name, TG), t(name, NP)), "<=", 1.3))
+    targets += [
+        _target("BN2d (64,64,16,16) fused fwd+bwd: time / PyTorch's",
+                _ratio(t(bn, f"{TG} fused"), t(bn, TORCH)), "<=", 1.2),
+        _target("BN2d (64,64,16,16): composite time / fused time",
+                _ratio(t(bn, f"{TG} composite"), t(bn, f"{TG} fused")), ">=", 2.5),
+    ]
+    fused, composite = memory.get(f"{TG} fused"), memory.get(f"{TG} composite")
+    targets.append(_target(  # counting x, which both keep: the stricter reading
+        "BN2d fwd+bwd bytes kept for backward (with the input): fused / composite",
+        _ratio(fused["saved_bytes_with_inputs"], composite["saved_bytes_with_inputs"])
+        if fused and composite else None, "<=", 1 / 3))
+    cnn = CNN_NAME
+    targets.append(_target("small CNN train step: time / PyTorch's",
+                           _ratio(t(cnn, TG), t(cnn, TORCH)), "<=", 2.5))
+    return targets
+
+
+def machine_info(torch: ModuleType | None) -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{blas.get('name')} {blas.get('version')}"
+    except (TypeError, KeyError):
+        blas = "unknown"
+    info = {
+        "cpus": os.cpu_count(), "cpu_model": cpu, "python": platform.python_version(),
+        "numpy": np.__version__, "blas": blas,
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+    }
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    return info
+
+
+def _fmt_time(seconds: float | None, unit: str) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1e6:.2f} µs" if unit == "us" else f"{seconds * 1e3:.3f} ms"
+
+
+def _fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
+
+
+def noisy(times: dict[str, Any]) -> bool:
+    """A row is noisy when its interquartile range is wider than its median: the middle half
+    of its calls spread over more than the typical call's own time."""
+    return times["q3_s"] - times["q1_s"] > times["median_s"]
+
+
+SMOKE_BANNER = ("**Smoke run (`--quick`)**: every implementation ran once, without warm-up or "
+                "repeats. These times are not measurements and decide no target.")
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The results as Markdown tables (workloads, memory, targets); a smoke run says so
+    first, and a noisy row (see `noisy`) is flagged in its IQR cell."""
+    smoke = bool(report.get("smoke"))
+    lines = [SMOKE_BANNER, ""] if smoke else []
+    flagged = False
+    lines += ["| workload | impl | median | IQR | fastest | vs NumPy bound | vs PyTorch |",
+             "|---|---|---|---|---|---|---|"]
+    for name, entry in report["results"].items():
+        times = entry["times"]
+        unit = "us" if entry["group"] == "engine" else "ms"
+        np_t = times.get(NP, {}).get("median_s")
+        torch_t = times.get(TORCH, {}).get("median_s")
+        for impl, m in times.items():
+            vs_np = f"{m['median_s'] / np_t:.2f}x" if np_t and impl != NP else ""
+            vs_torch = f"{m['median_s'] / torch_t:.2f}x" if torch_t and impl != TORCH else ""
+            iqr = f"{_fmt_time(m['q1_s'], unit)} – {_fmt_time(m['q3_s'], unit)}"
+            if not smoke and noisy(m):
+                iqr += " **noisy**"
+                flagged = True
+            lines.append(f"| {name} | {impl} | {_fmt_time(m['median_s'], unit)} | {iqr} | "
+                         f"{_fmt_time(m.get('min_s'), unit)} | {vs_np} | {vs_torch} |")
+        if entry["max_rel_diff"] > 1e-3:
+            lines.append(f"| {name} | **results disagree** (max rel diff "
+                         f"{entry['max_rel_diff']:.2g}) | | | | |")
+    if flagged:
+        lines += ["", "**noisy**: the row's interquartile range is wider than its median; "
+                  "its ratios are not to be trusted (see docs/performance.md, Noise)."]
+    memory = report["memory"]
+    lines += ["", f"BN2d {tuple(memory['shape'])} fwd+bwd memory (input "
+              f"{_fmt_bytes(memory['input_bytes'])}):", "",
+              "| impl | kept for backward, beyond the inputs | with the inputs | "
+              "tracemalloc peak of fwd+bwd |", "|---|---|---|---|"]
+    for impl in (f"{TG} fused", f"{TG} composite", TORCH):
+        if impl in memory:
+            m = memory[impl]
+            lines.append(f"| {impl} | {_fmt_bytes(m['saved_bytes'])} | "
+                         f"{_fmt_bytes(m.get('saved_bytes_with_inputs'))} | "
+                         f"{_fmt_bytes(m.get('peak_bytes'))} |")
+    lines += ["", "Targets (time ratios are of medians: < 1 means tinygrad_bn is faster):", "",
+              "| target | measured | wanted | met | of the fastest calls | the same ratio for |",
+              "|---|---|---|---|---|---|"]
+    for t in report["targets"]:
+        value, fastest = ("-" if v is None else f"{v:.2f}"
+                          for v in (t["value"], t.get("fastest")))
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        if smoke:
+            met = "n/a (smoke run)"
+        lines.append(f"| {t['target']} | {value} | {t['op']} {t['threshold']:.2f} | {met} | "
+                     f"{fastest} | {t.get('note', '')} |")
+    return "\n".join(lines)
+
