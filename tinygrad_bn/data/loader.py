@@ -14,13 +14,24 @@ from tinygrad_bn.errors import DataError
 __all__ = ["DataLoader"]
 
 
+def _as_array(value: Any, what: str) -> np.ndarray:
+    """np.asarray(value), or a DataError naming `what` (ragged nesting, mixed types)."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:
+        raise DataError(f"{what} is not a rectangular array ({error})") from error
+    if array.dtype == object:
+        raise DataError(f"{what} holds Python objects (dtype object), not numbers")
+    return array
+
+
 class _ArrayDataset:
     """A tuple of equal-length arrays seen as a dataset; ``ds[i]`` is one row of each."""
 
     def __init__(self, arrays: Sequence[Any]) -> None:
         if len(arrays) == 0:
             raise DataError("DataLoader got an empty tuple of arrays")
-        self.arrays = tuple(np.asarray(a) for a in arrays)
+        self.arrays = tuple(_as_array(a, f"DataLoader array {i}") for i, a in enumerate(arrays))
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise DataError(f"DataLoader array {i} is a scalar; need one row per sample")
@@ -118,12 +129,29 @@ class DataLoader:
         return None
 
     def _stack(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+        """One batch from per-sample tuples: field k of every sample stacked along a new axis 0.
+        Every sample must be a tuple of the first one's length, and field k must have one
+        shape across the batch (a DataError names the two samples that differ)."""
         samples = [self.dataset[int(i)] for i in indices]
-        if not isinstance(samples[0], tuple):
-            raise DataError(
-                f"dataset[i] must return a tuple such as (x, y), got {type(samples[0]).__name__}"
-            )
-        return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
+        for i, sample in zip(indices, samples):
+            if not isinstance(sample, tuple):
+                raise DataError(f"dataset[{int(i)}] must return a tuple such as (x, y), got "
+                                f"{type(sample).__name__}")
+            if len(sample) != len(samples[0]):
+                raise DataError(f"dataset[{int(i)}] has {len(sample)} fields but "
+                                f"dataset[{int(indices[0])}] has {len(samples[0])}")
+        fields = []
+        for k in range(len(samples[0])):
+            arrays = [_as_array(s[k], f"field {k} of dataset[{int(i)}]")
+                      for i, s in zip(indices, samples)]
+            for i, a in zip(indices, arrays):
+                if a.shape != arrays[0].shape:
+                    raise DataError(
+                        f"DataLoader: field {k} of dataset[{int(i)}] has shape {a.shape} but "
+                        f"dataset[{int(indices[0])}] has {arrays[0].shape}; samples of a batch "
+                        f"must have one shape (pad them, or use batch_size=1)")
+            fields.append(np.stack(arrays))
+        return tuple(fields)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
         # The order is drawn now, not at the first next(), so iter() alone advances the RNG.

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ArgumentTypeError
 
 Pair = tuple[int, int]
 
@@ -27,3 +27,14 @@ def positive_ints(op: str, **sizes: Any) -> None:
     for name, value in sizes.items():
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ArgumentError(f"{op}: {name} must be a positive int, got {value!r}")
+
+
+def probability(op: str, p: Any) -> float:
+    """`p` as a float in [0, 1]: an ArgumentTypeError for a non-number (a string, None, a
+    bool), an ArgumentError for a number outside [0, 1] (or NaN), both naming `op`."""
+    if not isinstance(p, int | float | np.integer | np.floating) or isinstance(p, bool):
+        raise ArgumentTypeError(f"{op}: p must be a number in [0, 1], got "
+                                f"{type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ArgumentError(f"{op}: p must be a probability in [0, 1], got {p}")
+    return float(p)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Function, Tensor, is_grad_enabled, normalize_axes
+from .arguments import probability
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .init import generator
 from .normalization import batch_norm, group_norm, layer_norm
@@ -216,12 +217,11 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True,
     1 / (1 - p), so the expectation is unchanged and eval needs no rescaling.
     Identity when not training or p = 0. The mask comes from `rng`, or the
     generator that `tg.manual_seed` seeds (see tinygrad_bn.nn.init)."""
-    if not 0.0 <= p <= 1.0:
-        raise ArgumentError(f"dropout: p must be a probability in [0, 1], got {p}")
+    p = probability("dropout", p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * 0.0
-    draws = generator(rng).random(x.shape)
+    draws = generator(rng, "dropout").random(x.shape)
     mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)

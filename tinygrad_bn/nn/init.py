@@ -17,26 +17,40 @@ import math
 
 import numpy as np
 
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor
 
 _generator = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Reseed the generator used by initialisation and dropout when no `rng` is given."""
+    """Reseed the generator used by initialisation and dropout when no `rng` is given;
+    `seed` is a non-negative int."""
     global _generator
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+        raise ArgumentTypeError(f"manual_seed: seed must be an int, got {type(seed).__name__} "
+                                f"{seed!r}")
+    if seed < 0:
+        raise ArgumentError(f"manual_seed: seed must be >= 0, got {seed}")
     _generator = np.random.default_rng(seed)
 
 
-def generator(rng: np.random.Generator | None = None) -> np.random.Generator:
-    """`rng` if given, else the module's generator (the one `manual_seed` seeds)."""
-    return rng if rng is not None else _generator
+def generator(rng: np.random.Generator | None = None, op: str = "init") -> np.random.Generator:
+    """`rng` if given (it must be a np.random.Generator), else the module's generator (the
+    one `manual_seed` seeds)."""
+    if rng is None:
+        return _generator
+    if not isinstance(rng, np.random.Generator):
+        raise ArgumentTypeError(f"{op}: rng must be a np.random.Generator or None, got "
+                                f"{type(rng).__name__} {rng!r} (for a seed, pass "
+                                f"np.random.default_rng(seed))")
+    return rng
 
 
 def _target(op: str, tensor: Tensor) -> np.ndarray:
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"{op}: expects a Tensor (e.g. a Parameter), got {type(tensor).__name__}")
+        raise ArgumentTypeError(f"{op}: expects a Tensor (e.g. a Parameter), got "
+                                f"{type(tensor).__name__}")
     if tensor.dtype.kind != "f":
         raise DTypeError(f"{op}: needs a floating tensor, got dtype {tensor.dtype}")
     return tensor.data
@@ -74,7 +88,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
     data = _target("uniform_", tensor)
     if not a <= b:
         raise ArgumentError(f"uniform_: needs a <= b, got a={a}, b={b}")
-    data[...] = generator(rng).uniform(a, b, size=data.shape)
+    data[...] = generator(rng, "uniform_").uniform(a, b, size=data.shape)
     return tensor
 
 
@@ -84,7 +98,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     data = _target("normal_", tensor)
     if not std >= 0:
         raise ArgumentError(f"normal_: std must be >= 0, got {std}")
-    data[...] = generator(rng).normal(mean, std, size=data.shape)
+    data[...] = generator(rng, "normal_").normal(mean, std, size=data.shape)
     return tensor
 
 

@@ -13,11 +13,12 @@ import math
 
 import numpy as np
 
+from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .arguments import int_pair, positive_ints
+from .arguments import int_pair, positive_ints, probability
 from .convolution import IntPair
 from .module import Module, Parameter
 
@@ -37,9 +38,10 @@ class Linear(Module):
         super().__init__()
         positive_ints("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
+        op = f"Linear({in_features}, {out_features})"
+        self.weight = Parameter(empty(f"{op} weight", (out_features, in_features), np.float32))
         self.register_parameter(
-            "bias", Parameter(np.empty(out_features, dtype=np.float32)) if bias else None)
+            "bias", Parameter(empty(f"{op} bias", (out_features,), np.float32)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -76,9 +78,9 @@ class Conv2d(Module):
         self.padding = int_pair("Conv2d", "padding", padding, 0)
         self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=np.float32))
+        self.weight = Parameter(empty("Conv2d weight", shape, np.float32))
         self.register_parameter(
-            "bias", Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None)
+            "bias", Parameter(empty("Conv2d bias", (out_channels,), np.float32)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -171,9 +173,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ArgumentError(f"Dropout: p must be a probability in [0, 1], got {p}")
-        self.p = p
+        self.p = probability("Dropout", p)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)

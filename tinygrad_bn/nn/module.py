@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import DataError, DTypeError, IndexOutOfRange
+from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, IndexOutOfRange
 from ..tensor import Tensor
 
 
@@ -93,8 +93,9 @@ class Module:
             kind, registry = "submodule", modules
         expected = {"parameter": Parameter, "buffer": np.ndarray, "submodule": Module}[kind]
         if value is not None and not isinstance(value, expected):
-            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to "
-                            f"{kind} '{name}' ({expected.__name__} or None expected)")
+            raise ArgumentTypeError(f"{type(self).__name__}: cannot assign a "
+                                    f"{type(value).__name__} to {kind} '{name}' "
+                                    f"({expected.__name__} or None expected)")
         self._store(name, value, registry)
 
     def _store(self, name: str, value: Any, registry: dict[str, Any]) -> None:
@@ -109,7 +110,7 @@ class Module:
         """Register `param` under `name`; None reserves the name (e.g. `bias=False`)."""
         self._check_name(name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
+            raise ArgumentTypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
                             f"Parameter or None, got {type(param).__name__}")
         self._store(name, param, self._registries()[0])
 
@@ -117,13 +118,16 @@ class Module:
         """Register an ndarray (or None) that is saved in the state dict but not trained."""
         self._check_name(name)
         if array is not None and not isinstance(array, np.ndarray):
-            raise TypeError(f"{type(self).__name__}: register_buffer('{name}') needs an "
+            raise ArgumentTypeError(f"{type(self).__name__}: register_buffer('{name}') needs an "
                             f"ndarray or None, got {type(array).__name__}")
         self._store(name, array, self._registries()[1])
 
     def _check_name(self, name: str) -> None:
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"{type(self).__name__}: invalid attribute name {name!r} "
+        if not isinstance(name, str):
+            raise ArgumentTypeError(f"{type(self).__name__}: attribute name must be a str, got "
+                                    f"{type(name).__name__} {name!r}")
+        if not name or "." in name:
+            raise ArgumentError(f"{type(self).__name__}: invalid attribute name {name!r} "
                            f"(a non-empty string without '.')")
 
     def __getattr__(self, name: str) -> Any:
@@ -241,6 +245,10 @@ class Module:
         not arrays always raise a `DataError` naming every offending key; missing and
         unexpected keys raise too when `strict`, and are returned otherwise.
         """
+        if not isinstance(state, Mapping):
+            raise ArgumentTypeError(f"load_state_dict into {type(self).__name__}: state must be a "
+                                    f"mapping of name -> array (e.g. from state_dict() or "
+                                    f"tg.load), got {type(state).__name__}")
         slots = self._state_slots()
         missing = [name for name in slots if name not in state]
         unexpected = [name for name in state if name not in slots]
@@ -282,7 +290,11 @@ class Module:
         Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
         objects stay the same, so optimizers built before still hold them.
         """
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError as error:
+            raise DTypeError(f"{type(self).__name__}.to: {dtype!r} is not a dtype (a floating "
+                             f"one such as np.float32 or 'float64' expected)") from error
         if dtype.kind != "f":
             raise DTypeError(f"{type(self).__name__}.to: needs a floating dtype, got {dtype}")
         for module in self.modules():
@@ -321,9 +333,13 @@ class Sequential(Module):
     def __init__(self, *modules: Module) -> None:
         super().__init__()
         for index, module in enumerate(modules):
+            if isinstance(module, type):
+                raise ArgumentTypeError(f"Sequential: argument {index} is the class "
+                                        f"{module.__name__}, not a Module instance (did you mean "
+                                        f"{module.__name__}(...)?)")
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, "
-                                f"not a Module")
+                raise ArgumentTypeError(f"Sequential: argument {index} is a "
+                                        f"{type(module).__name__}, not a Module")
             self._register(str(index), module)
 
     def __len__(self) -> int:
