@@ -11,7 +11,7 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 python -m pip install -q --upgrade pip
-python -m pip install -q -e ".[dev]"
+python -m pip install -q -e ".[dev,mpi]"
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 # Tests measure correctness, not speed: one BLAS thread avoids OpenBLAS workers
 # spinning against each other on a small, busy machine (matmuls 10x slower).

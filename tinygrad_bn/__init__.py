@@ -11,6 +11,7 @@ from .errors import (
     BackwardError,
     DataError,
     DependencyError,
+    DistributedError,
     DTypeError,
     GradcheckError,
     IndexOutOfRange,
@@ -39,7 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AllocationError", "AnomalyError", "ArgumentError", "ArgumentTypeError", "AxisError",
-    "BackwardError", "DTypeError", "DataError",
+    "BackwardError", "DTypeError", "DataError", "DistributedError",
     "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
     "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",

@@ -54,3 +54,8 @@ class DependencyError(TinygradError, RuntimeError):
 class AllocationError(TinygradError, MemoryError):
     """An op or layer would allocate more memory than the machine can give (the message names
     the op, the shape and the bytes asked for)."""
+
+
+class DistributedError(TinygradError, RuntimeError):
+    """The ranks of an MPI job disagree on a collective (which one, its op or its root), or
+    a distributed layer is used in a way the ranks cannot agree on."""

@@ -1,0 +1,33 @@
+"""Data-parallel training over MPI (the `mpi` extra: pip install "tinygrad_bn[mpi]").
+
+Launch with `mpiexec -n 4 python train.py`; without mpiexec a script is a world of
+size 1. Importing this package needs mpi4py (a DependencyError naming the extra
+otherwise); the core package never imports it. The process group and its
+collectives: `process_group` (its docstring documents the agreement check, the
+collective counters and the fault handling).
+"""
+
+from .process_group import (
+    AllGather,
+    AllReduce,
+    ProcessGroup,
+    all_gather,
+    all_reduce,
+    barrier,
+    broadcast,
+    collective_counts,
+    count_collectives,
+    get_group,
+    rank,
+    reset_collective_counts,
+    set_collective_checks,
+    world_size,
+)
+
+get_group()  # start the group now: installs the abort-on-exception hooks under mpiexec
+
+__all__ = [
+    "AllGather", "AllReduce", "ProcessGroup", "all_gather", "all_reduce", "barrier",
+    "broadcast", "collective_counts", "count_collectives", "get_group", "rank",
+    "reset_collective_counts", "set_collective_checks", "world_size",
+]
