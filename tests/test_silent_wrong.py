@@ -152,3 +152,186 @@ def test_float_min_and_minimum_keep_their_gradients() -> None:
     tie = Tensor(np.array([1.0, 1.0, 2.0]), requires_grad=True)
     tie.min().backward()
     np.testing.assert_array_equal(tie.grad.data, [0.5, 0.5, 0.0])
+
+
+# ------------------------------------------------------------ 4. reductions over an empty axis
+
+F = tg.nn.functional
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns on empty means too
+@pytest.mark.parametrize("shape, axis", [((0,), None), ((0, 3), 0), ((0, 3), None),
+                                         ((2, 0), 1), ((2, 0), 0)])
+def test_mean_over_an_empty_axis_is_nan_as_numpy(shape: tuple, axis: int | None) -> None:
+    a = np.zeros(shape)
+    out = Tensor(a).mean(axis=axis)
+    expected = np.mean(a, axis=axis)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_array_equal(out.data, expected)  # NaN == NaN for assert_array_equal
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("values, axis, ddof", [
+    ([1.0, 2.0], None, 2), ([1.0, 2.0], None, 3), ([1.0, 1.0], None, 2), ([5.0], None, 1),
+    (np.zeros((0, 3)), 0, 0), (np.zeros((2, 0)), 0, 1), ([[1.0, 2.0], [3.0, 3.0]], 1, 2)])
+def test_var_without_degrees_of_freedom_follows_numpy(values, axis, ddof: int) -> None:
+    a = np.asarray(values, dtype=np.float64)
+    out = Tensor(a).var(axis=axis, ddof=ddof)
+    expected = np.var(a, axis=axis, ddof=ddof)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_array_equal(out.data, expected)  # inf where NumPy divides by 0, NaN 0/0
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
+@pytest.mark.parametrize("shape, axis", [((3, 0), -1), ((0, 4), 0), ((0, 4), -1), ((2, 0, 3), 1)])
+def test_softmax_over_an_empty_tensor_is_the_empty_result(fn, shape: tuple, axis: int) -> None:
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    out = fn(x, axis=axis)
+    assert out.shape == shape
+    out.backward(np.zeros(shape))
+    assert x.grad.shape == shape
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_losses_of_an_empty_batch_are_nan_under_mean_and_zero_under_sum() -> None:
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    assert np.isnan(F.mse_loss(x, np.zeros((0, 3))).item())
+    assert F.mse_loss(x, np.zeros((0, 3)), reduction="sum").item() == 0.0
+    assert np.isnan(F.cross_entropy(x, np.zeros(0, dtype=np.int64)).item())
+    assert F.cross_entropy(x, np.zeros(0, dtype=np.int64), reduction="sum").item() == 0.0
+    loss = F.cross_entropy(x, np.zeros(0, dtype=np.int64))
+    loss.backward()
+    assert x.grad.shape == (0, 3)
+
+
+# ------------------------------------------------------------ 5. flatten
+
+
+@pytest.mark.parametrize("start, end", [(2, 1), (-1, 0), (1, -3)])
+def test_flatten_with_start_after_end_raises(start: int, end: int) -> None:
+    with pytest.raises(tg.AxisError, match="flatten"):
+        Tensor(np.zeros((2, 3, 4))).flatten(start, end)
+
+
+def test_flatten_of_a_zero_size_tensor_keeps_the_known_sizes() -> None:
+    x = Tensor(np.zeros((0, 3, 4, 5)))
+    assert x.flatten(1).shape == (0, 60)
+    assert x.flatten(0, 1).shape == (0, 4, 5)
+    assert x.flatten().shape == (0,)
+    assert Tensor(np.zeros((2, 0, 4))).flatten(1).shape == (2, 0)
+    assert tg.nn.Flatten()(x).shape == (0, 60)
+
+
+# ------------------------------------------------------------ 6. float sizes and odd dtypes
+
+
+@pytest.mark.parametrize("shape", [(2.5, 3), (2.0, 3), ((2.5, 3),), ("2", 3), (2, "a"),
+                                   (None, 3), (True, 6)])
+def test_reshape_refuses_sizes_that_are_not_ints(shape: tuple) -> None:
+    with pytest.raises(tg.TinygradError, match="reshape") as info:
+        Tensor(np.zeros(6)).reshape(*shape)
+    assert isinstance(info.value, TypeError)
+
+
+def test_reshape_accepts_numpy_integers() -> None:
+    assert Tensor(np.zeros(6)).reshape(np.int64(2), np.int32(3)).shape == (2, 3)
+    assert Tensor(np.zeros(6)).reshape(np.array([3, 2])).shape == (3, 2)
+
+
+@pytest.mark.parametrize("width", [1.5, (1.0, 2), [[0, 1], [0.5, 0]], "1"])
+def test_pad_refuses_widths_that_are_not_ints(width) -> None:
+    with pytest.raises(tg.TinygradError, match="pad") as info:
+        Tensor(np.zeros((2, 3))).pad(width)
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, object, str, "U3", "S2", "V8", "M8[s]"])
+def test_astype_refuses_the_dtypes_tensor_refuses(dtype) -> None:
+    with pytest.raises(tg.DTypeError, match="astype"):
+        Tensor(np.zeros(3)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["nonsense", 5.5, [1]])
+def test_astype_of_an_unknown_dtype_is_a_project_error(dtype) -> None:
+    with pytest.raises(tg.DTypeError, match="astype"):
+        Tensor(np.zeros(3)).astype(dtype)
+
+
+# ------------------------------------------------------------ 7. hooks that change the gradient
+
+
+def test_a_hook_returning_another_shape_raises() -> None:
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(tg.BackwardError, match="hook has changed the size"):
+        (x * 2).sum().backward()
+
+
+def test_a_hook_returning_an_ndarray_or_another_dtype_raises() -> None:
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    x.register_hook(lambda g: np.ones(3))
+    with pytest.raises(tg.BackwardError, match="hook.*Tensor.*ndarray"):
+        (x * 2).sum().backward()
+    y = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    y.register_hook(lambda g: g.astype(np.float64))
+    with pytest.raises(tg.BackwardError, match="hook has changed the dtype"):
+        (y * 2).sum().backward()
+    h = Tensor(np.ones(3, dtype=np.float32), requires_grad=True) * 1
+    h.register_hook(lambda g: g[:2])
+    with pytest.raises(tg.BackwardError, match="hook has changed the size"):
+        h.sum().backward()
+
+
+@pytest.mark.parametrize("hook", [5, "fn", None])
+def test_register_hook_refuses_what_cannot_be_called(hook) -> None:
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(tg.ArgumentTypeError, match="register_hook"):
+        x.register_hook(hook)
+
+
+# ------------------------------------------------------------ 8. tg.grad with repeated or no inputs
+
+
+def test_grad_with_an_input_given_twice_returns_its_gradient_twice() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = (x * x * w).sum()
+    gx, gw, gx2 = tg.grad(y, [x, w, x], retain_graph=True)
+    np.testing.assert_array_equal(gx.data, 2 * x.data * w.data)
+    np.testing.assert_array_equal(gx2.data, gx.data)
+    assert gx is not gx2  # two results, not one array twice
+    h = x * 3  # a non-leaf input
+    a, b = tg.grad((h * h).sum(), [h, h])
+    np.testing.assert_array_equal(a.data, 2 * h.data)
+    np.testing.assert_array_equal(b.data, 2 * h.data)
+
+
+def test_grad_with_no_inputs_or_a_non_tensor_output_raises() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(tg.TinygradError, match="grad.*no inputs"):
+        tg.grad((x * x).sum(), [])
+    with pytest.raises(tg.ArgumentTypeError, match="grad.*float"):
+        tg.grad(3.0, [x])
+    with pytest.raises(tg.ArgumentTypeError, match="grad.*list"):
+        tg.grad([(x * x).sum(), [1]], [x])
+
+
+# ------------------------------------------------------------ 10. gradcheck that checks nothing
+
+
+def test_gradcheck_fails_when_the_output_is_not_a_tensor() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match="not a Tensor"):
+        tg.gradcheck(lambda t: 3.0, [x])
+    assert tg.gradcheck(lambda t: 3.0, [x], raise_exception=False) is False
+
+
+def test_gradcheck_fails_when_the_output_does_not_depend_on_the_inputs() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = Tensor(np.array([5.0, 6.0]))
+    with pytest.raises(tg.GradcheckError, match="does not depend"):
+        tg.gradcheck(lambda t: c * 2, [x])
+    with pytest.raises(tg.GradcheckError, match="does not depend"):
+        tg.gradcheck(lambda t: t.detach() * 2, [x])
+    with pytest.raises(tg.GradcheckError, match="does not depend"):
+        tg.gradgradcheck(lambda t: c * 2, [x])

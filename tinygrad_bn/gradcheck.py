@@ -38,6 +38,20 @@ def _differentiable_inputs(inputs: Sequence[Any], op: str) -> list[int]:
     return wanted
 
 
+def _outputs_of(fn: Callable[..., Any], inputs: Sequence[Any], op: str) -> tuple:
+    """fn(*inputs) as a tuple of Tensors, at least one with a graph: a check of an output
+    that is not a Tensor, or that no input reaches, would pass having checked nothing."""
+    outputs = _as_tuple(fn(*inputs))
+    for k, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise GradcheckError(f"{op}: output {k} of fn is a {type(out).__name__}, not a "
+                                 f"Tensor; there is no gradient to check")
+    if not any(out.requires_grad for out in outputs):
+        raise GradcheckError(f"{op}: fn's output does not depend on any input that requires "
+                             f"grad (it has no graph); there is no gradient to check")
+    return outputs
+
+
 def _weighted_total(outputs: tuple, weights: list[np.ndarray]) -> Tensor | float:
     total: Any = 0.0
     for out, w in zip(outputs, weights):
@@ -57,7 +71,7 @@ def gradient_pairs(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, seed:
     inputs = list(_as_tuple(inputs))
     checked = _differentiable_inputs(inputs, op)
     rng = np.random.default_rng(seed)
-    outputs = _as_tuple(fn(*inputs))
+    outputs = _outputs_of(fn, inputs, op)
     weights = [rng.standard_normal(o.shape) if isinstance(o, Tensor) else None for o in outputs]
     weights = [w.astype(o.dtype) if w is not None else None for w, o in zip(weights, outputs)]
 
@@ -66,6 +80,10 @@ def gradient_pairs(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, seed:
         analytic = grad(total, [inputs[i] for i in checked])
     else:
         analytic = [None] * len(checked)
+    if all(a is None for a in analytic):
+        raise GradcheckError(f"{op}: fn's output does not depend on any checked input (its "
+                             f"graph reaches none of inputs {checked}); there is no gradient "
+                             f"to check")
 
     def objective() -> float:
         with no_grad():
@@ -99,16 +117,19 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     error (returns False instead when `raise_exception=False`).
     """
     inputs = list(_as_tuple(inputs))
-    for i, index, found, numerical in gradient_pairs(fn, inputs, eps, seed, op="gradcheck"):
-        error = abs(found - numerical)
-        if not error <= atol + rtol * abs(numerical):  # also catches NaN
-            if not raise_exception:
-                return False
-            raise GradcheckError(
-                f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) at element "
-                f"{index}: analytic {found:.10g}, numerical {numerical:.10g}, "
-                f"error {error:.3g} > atol + rtol*|numerical| = "
-                f"{atol + rtol * abs(numerical):.3g}")
+    try:
+        for i, index, found, numerical in gradient_pairs(fn, inputs, eps, seed, op="gradcheck"):
+            error = abs(found - numerical)
+            if not error <= atol + rtol * abs(numerical):  # also catches NaN
+                raise GradcheckError(
+                    f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) at element "
+                    f"{index}: analytic {found:.10g}, numerical {numerical:.10g}, "
+                    f"error {error:.3g} > atol + rtol*|numerical| = "
+                    f"{atol + rtol * abs(numerical):.3g}")
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
@@ -124,7 +145,12 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
     inputs = list(_as_tuple(inputs))
     checked = _differentiable_inputs(inputs, "gradgradcheck")
     rng = np.random.default_rng(seed + 1)
-    outputs = _as_tuple(fn(*inputs))
+    try:
+        outputs = _outputs_of(fn, inputs, "gradgradcheck")
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     upstream = [Tensor(rng.standard_normal(o.shape), requires_grad=True)
                 for o in outputs if isinstance(o, Tensor) and o.requires_grad]
     n_inputs = len(inputs)

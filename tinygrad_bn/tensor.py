@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import AxisError, BackwardError, DTypeError, IndexOutOfRange, ShapeError
+from .errors import (
+    ArgumentTypeError,
+    AxisError,
+    BackwardError,
+    DTypeError,
+    IndexOutOfRange,
+    ShapeError,
+)
 
 DEFAULT_DTYPE = np.float32
 
@@ -279,7 +286,13 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         from .ops import Cast
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError) as error:
+            raise DTypeError(f"astype: {dtype!r} is not a dtype") from error
+        if dtype.kind not in "biuf":
+            raise DTypeError(f"astype: unsupported dtype {dtype}; expected a boolean, integer "
+                             f"or floating dtype (as Tensor())")
         if dtype == self.dtype:
             return self
         return Cast.apply(self, dtype=dtype)
@@ -316,6 +329,9 @@ class Tensor:
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned
         Tensor replaces the gradient. Returns a function that removes the hook."""
+        if not callable(hook):
+            raise ArgumentTypeError(f"register_hook: the hook must be callable as hook(grad), "
+                                    f"got {type(hook).__name__} {hook!r}")
         if not self.requires_grad:
             raise BackwardError("register_hook: the tensor does not require grad")
         if self._hooks is None:
@@ -445,21 +461,25 @@ class Tensor:
         return ops.Sum.apply(self, axes=normalize_axes("sum", axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul."""
+        """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul.
+        Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch."""
         axes = normalize_axes("mean", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
-        return self.sum(axes, keepdims) * (1.0 / max(count, 1))
+        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)
 
     def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
             ddof: int = 0) -> Tensor:
-        """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite."""
+        """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite. With no
+        degrees of freedom (n <= ddof) it divides by 0 as NumPy does: NaN where the squared
+        deviations sum to 0, inf elsewhere."""
         axes = normalize_axes("var", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
-        if count - ddof <= 0:
-            raise ShapeError(f"var: {count} values over axis {axis} with ddof={ddof} leave no "
-                             f"degrees of freedom")
+        if not isinstance(ddof, int | np.integer) or isinstance(ddof, bool):
+            raise ArgumentTypeError(f"var: ddof must be an int, got {type(ddof).__name__} "
+                                    f"{ddof!r}")
         centered = self - self.mean(axes, keepdims=True)
-        return (centered * centered).sum(axes, keepdims) * (1.0 / (count - ddof))
+        factor = 1.0 / (count - ddof) if count > ddof else math.inf
+        return (centered * centered).sum(axes, keepdims) * factor
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes) or self.size == 0:
@@ -477,8 +497,9 @@ class Tensor:
 
     # ---- shape ----
     def reshape(self, *shape: Any) -> Tensor:
-        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        target = tuple(int(n) for n in shape)
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray) \
+            else shape
+        target = _int_sizes("reshape", shape)
         size = self.data.size
         if target.count(-1) == 1:
             known = math.prod([n for n in target if n != -1])
@@ -567,13 +588,23 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = (normalize_axes("flatten", a, self.ndim)[0] for a in (start_axis, end_axis))
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+        if start > end:
+            raise AxisError(f"flatten: start axis {start_axis} comes after end axis {end_axis} "
+                            f"for a tensor of shape {self.shape}")
+        merged = math.prod(self.shape[start:end + 1])  # explicit: -1 is ambiguous at size 0
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
         """Constant padding, NumPy's `pad_width`: an int, a (before, after) pair, or one pair
         per axis."""
+        if self.ndim == 0:
+            raise ShapeError(f"pad: a 0-d tensor has no axis to pad (pad_width {pad_width!r})")
+        widths = np.asarray(pad_width)
+        if widths.dtype.kind not in "iu" and widths.size:
+            raise ArgumentTypeError(f"pad: pad_width must hold ints, got {pad_width!r} "
+                                    f"(dtype {widths.dtype})")
         try:
-            widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
+            widths = np.broadcast_to(widths.astype(np.int64), (self.ndim, 2))
         except ValueError as error:
             raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
                              f"{self.shape}") from error
@@ -693,7 +724,11 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     for out, g in zip(outputs, grad_outputs):
         g = _seed_grad(out, g)
         grads[id(out)] = grads[id(out)] + g if id(out) in grads else g
-    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    wanted: dict[int, list[int]] | None = None
+    if inputs is not None:  # an input may be listed more than once: each slot gets the gradient
+        wanted = {}
+        for i, t in enumerate(inputs):
+            wanted.setdefault(id(t), []).append(i)
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     # Leaves without hooks are left out of the order: each gradient that reaches one is
     # accumulated into its .grad at once (tg.grad, which must not touch .grad, visits them)
@@ -714,15 +749,12 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             if fresh:
                 owned.discard(key)
             if tensor._hooks:
-                for hook in tuple(tensor._hooks):
-                    replaced = hook(grad)
-                    if replaced is not None:
-                        grad = replaced
+                grad = _run_hooks(tensor, grad)
                 fresh = False  # a hook may have kept a reference to the array
             ctx = tensor._ctx
             if wanted is not None:
-                if key in wanted:  # fresh arrays for the same reasons as .grad in _accumulate
-                    results[wanted[key]] = grad if create_graph \
+                for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
+                    results[slot] = grad if create_graph \
                         else Tensor._from_op(np.array(grad.data), None)
             elif ctx is None or tensor._retains_grad:
                 _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
@@ -763,6 +795,29 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     return results if inputs is not None else None
 
 
+def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
+    """Call the tensor's hooks in order; a returned Tensor replaces the gradient, and must
+    keep its shape and dtype (as PyTorch: a hook may not change the size)."""
+    for hook in tuple(tensor._hooks):
+        replaced = hook(grad)
+        if replaced is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not isinstance(replaced, Tensor):
+            raise BackwardError(f"backward: hook {name} returned {type(replaced).__name__}; a "
+                                f"hook must return a Tensor (of shape {grad.shape}, dtype "
+                                f"{grad.dtype}) or None, not an ndarray or another type")
+        if replaced.shape != grad.shape:
+            raise BackwardError(f"backward: hook has changed the size of the gradient: {name} "
+                                f"returned shape {replaced.shape} for a gradient of shape "
+                                f"{grad.shape}")
+        if replaced.dtype != grad.dtype:
+            raise BackwardError(f"backward: hook has changed the dtype of the gradient: {name} "
+                                f"returned {replaced.dtype} for a gradient of dtype {grad.dtype}")
+        grad = replaced
+    return grad
+
+
 def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
                 owned_grads: set[int]) -> None:
     """Add `grad` into `tensor.grad`. `fresh`: nobody else holds grad's array, so it can
@@ -792,8 +847,13 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     where an input does not influence the outputs). With `create_graph=True`
     the returned gradients are differentiable.
     """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outputs = [outputs] if isinstance(outputs, Tensor) else _tensor_list("outputs", outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else _tensor_list("inputs", inputs)
+    if not inputs:
+        raise BackwardError("grad: no inputs given; pass the tensors to differentiate with "
+                            "respect to")
+    if not outputs:
+        raise BackwardError("grad: no outputs given")
     if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
@@ -805,6 +865,18 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if not allow_unused and any(r is None for r in results):
         raise BackwardError("grad: one of the inputs was not used to compute the outputs")
     return results
+
+
+def _tensor_list(role: str, values: Any) -> list[Tensor]:
+    """tg.grad's outputs or inputs as a list of Tensors, or an error naming what was given."""
+    if isinstance(values, list | tuple):
+        bad = [type(v).__name__ for v in values if not isinstance(v, Tensor)]
+        if not bad:
+            return list(values)
+        what = f"a {type(values).__name__} holding {', '.join(bad)}"
+    else:
+        what = type(values).__name__
+    raise ArgumentTypeError(f"grad: {role} must be a Tensor or a list of Tensors, got {what}")
 
 
 def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
@@ -830,6 +902,15 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     if len(set(result)) != len(result):
         raise AxisError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(result))
+
+
+def _int_sizes(op: str, sizes: Sequence[Any]) -> tuple[int, ...]:
+    """`sizes` as Python ints; floats (even 2.0), strings and bools are refused, not cast."""
+    for n in sizes:
+        if not isinstance(n, int | np.integer) or isinstance(n, bool | np.bool_):
+            raise ArgumentTypeError(f"{op}: sizes must be ints, got {type(n).__name__} {n!r} "
+                                    f"in {tuple(sizes)}")
+    return tuple(int(n) for n in sizes)
 
 
 def as_tensor(value: Any) -> Tensor:

@@ -91,10 +91,12 @@ class Linear(Function):
 def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
     """x - max(x) along `axis`, and the axis normalized. The max is a constant (no graph):
     log_softmax and softmax do not depend on it mathematically, and it keeps exp() from
-    overflowing."""
+    overflowing. An empty x has no max: it is returned unshifted."""
     if x.ndim == 0:
         raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
     axes = normalize_axes(op, axis, x.ndim)
+    if x.size == 0:
+        return x, axes
     return x - Tensor(np.max(x.data, axis=axes, keepdims=True)), axes
 
 
@@ -102,6 +104,8 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
     logits of any magnitude: every exponent is <= 0 and the sum is >= 1)."""
     z, axes = _shifted(x, axis, "log_softmax")
+    if x.size == 0:  # the empty result (its sums over the axis would give log 0)
+        return z.exp()
     return z - z.exp().sum(axis=axes, keepdims=True).log()
 
 
@@ -109,6 +113,8 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j."""
     z, axes = _shifted(x, axis, "softmax")
     e = z.exp()
+    if x.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
+        return e
     return e / e.sum(axis=axes, keepdims=True)
 
 
@@ -173,9 +179,9 @@ class CrossEntropy(Function):
         if self.reduction == "none":
             return losses
         total = np.add.reduce(losses)
-        # as the composite's mean: sum / max(n, 1), so an empty batch gives 0
-        return total * total.dtype.type(1.0 / max(len(x), 1)) if self.reduction == "mean" \
-            else total
+        # as the composite's mean: sum / n, so an empty batch gives NaN (as PyTorch)
+        return total * total.dtype.type(1.0 / len(x) if len(x) else np.nan) \
+            if self.reduction == "mean" else total
 
     def backward(self, g):
         logits = self.parents[0]
