@@ -142,6 +142,78 @@ def test_graph_format_from_suffix_and_mismatch(tmp_path: Path,
     assert "suffix .png but --format is pdf" in capsys.readouterr().err
 
 
+def test_graph_unknown_suffix_is_an_error_not_a_second_suffix(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["graph", "mlp", "-o", str(tmp_path / "g.jpg")]) == 1
+    assert ".svg, .png, .pdf" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_without_output_writes_graph_name_svg(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "mlp", "--format", "pdf"]) == 0
+    assert (tmp_path / "graph-mlp.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_version_and_python_dash_m_run_the_same_command() -> None:
+    import tinygrad_bn
+
+    done = subprocess.run([sys.executable, "-m", "tinygrad_bn", "--version"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == f"tinygrad-bn {tinygrad_bn.__version__}"
+    done = subprocess.run([sys.executable, "-m", "tinygrad_bn", "experiment", "nonsense"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "invalid choice: 'nonsense'" in done.stderr
+
+
+def test_data_dir_needs_data_full(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    assert cli.main(["demo", "--quick", "--data-dir", str(tmp_path), "--out",
+                     str(tmp_path / "o")]) == 1
+    assert "--data full" in capsys.readouterr().err
+
+
+def test_data_full_reads_the_idx_files_of_data_dir(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinygrad_bn.data import write_idx
+    from tinygrad_bn.experiments import common
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 30), ("t10k", 10)):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte",
+                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte",
+                  rng.integers(0, 10, n, dtype=np.uint8))
+    seen = []
+    real = common.load_mnist
+
+    def spy(*args, **kwargs):
+        seen.append((args, kwargs))
+        raise SystemExit(0)  # the data source is what this test checks; stop before training
+
+    monkeypatch.setattr(common, "load_mnist", spy)
+    with pytest.raises(SystemExit):
+        cli.main(["experiment", "mlp", "--quick", "--data", "full", "--data-dir", str(tmp_path),
+                  "--out", str(tmp_path / "o")])
+    assert seen == [((tmp_path,), {"download": True})]
+    with common.data_source(tmp_path):
+        monkeypatch.setattr(common, "load_mnist", real)
+        x_train, y_train, x_test, y_test = common.mnist()
+    assert x_train.shape == (30, 784) and x_test.shape == (10, 784)
+    assert common.mnist()[0].shape == (4000, 784)  # outside the block: the embedded subset
+
+
+def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture) -> None:
+    from tinygrad_bn.experiments.common import Progress
+
+    bar = Progress(10, "x", enabled=True)  # stderr is captured here: not a terminal
+    bar.update(5)
+    bar.close()
+    assert "\r" not in capsys.readouterr().err and bar._bar is None
+
+
 def test_gradcheck_passes_every_op(capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["gradcheck"]) == 0
     out = capsys.readouterr().out

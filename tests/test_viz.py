@@ -452,6 +452,26 @@ def test_render_without_dot_saves_the_source_and_says_how_to_install(tmp_path, m
     assert not (tmp_path / "g.png").exists()
 
 
+def test_render_returns_a_path_that_a_notebook_displays(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed")
+    y = f64(3).exp()
+    svg = viz.render(y, path=str(tmp_path / "g"), format="svg")
+    assert svg == str(tmp_path / "g.svg") and isinstance(svg, str)
+    assert svg._repr_mimebundle_()["image/svg+xml"].lstrip().startswith(("<?xml", "<svg"))
+    png = viz.render(y, path=str(tmp_path / "g"), format="png")
+    assert png._repr_mimebundle_()["image/png"][:4] == b"\x89PNG"
+    pdf = viz.render(y, path=str(tmp_path / "g"), format="pdf")
+    assert pdf._repr_mimebundle_() == {"text/plain": str(tmp_path / "g.pdf")}
+
+
+def test_notebook_display_without_dot_shows_the_install_hint(tmp_path, monkeypatch):
+    dot = viz.to_dot(f64(3).exp())
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    bundle = dot._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "apt-get install graphviz" in bundle["text/plain"]
+
+
 def test_render_rejects_an_unknown_format(tmp_path):
     with pytest.raises(tg.ArgumentError, match="format"):
         viz.render(f64(3).exp(), path=str(tmp_path / "g"), format="docx")

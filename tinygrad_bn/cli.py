@@ -1,14 +1,16 @@
 """The `tinygrad-bn` command line: demo, experiments, graphs, gradient checks, benchmarks.
 
-    tinygrad-bn demo [--out DIR] [--quick] [--seed S]
-    tinygrad-bn experiment NAME [--out DIR] [--quick] [--seed S]
+    tinygrad-bn [--version]
+    tinygrad-bn demo [--out DIR] [--quick] [--seed S] [--data embedded|full --data-dir DIR]
+    tinygrad-bn experiment NAME [--out DIR] [--quick] [--seed S] [--data ... --data-dir DIR]
     tinygrad-bn graph NAME [-o FILE] [--format svg|png|pdf]
     tinygrad-bn gradcheck [--only TEXT]
     tinygrad-bn bench [...]        (options: tinygrad-bn bench --help)
 
-Every failure the user can cause (a bad name, a bad argument, a missing
-optional dependency, an unwritable directory) ends with a one-line message
-and a non-zero exit status, never a traceback.
+`python -m tinygrad_bn` is the same command. Every failure the user can cause
+(a bad name, a bad argument, a missing optional dependency, an unwritable
+directory) ends with a one-line message and a non-zero exit status, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import experiments, graph_examples
+from . import __version__, experiments, graph_examples
 from .errors import ArgumentError, TinygradError
 
 FORMATS = ("svg", "png", "pdf")
@@ -42,7 +44,14 @@ def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="a small version that runs in seconds (for CI and trying things)")
     parser.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar (shown only when stderr is a terminal)")
+    parser.add_argument("--data", choices=("embedded", "full"), default="embedded",
+                        help="MNIST: the embedded 5,000-digit subset (default) or the full "
+                             "60,000 + 10,000 digits, downloaded into --data-dir if missing")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help="directory of the full MNIST IDX files (default: "
+                             f"{experiments.DEFAULT_DATA_DIR})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinygrad-bn",
         description="tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization "
                     "derived twice. Start with `tinygrad-bn demo`.")
+    parser.add_argument("--version", action="version", version=f"tinygrad-bn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = sub.add_parser(
@@ -78,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("name", metavar="NAME", choices=list(graph_examples.EXAMPLES),
                        help="one of: " + ", ".join(graph_examples.EXAMPLES))
     graph.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
-                       help="output file (default: graph-NAME.FORMAT); its suffix sets the "
-                            "format if --format is not given")
+                       help="output file ending in .svg, .png or .pdf, which sets the format "
+                            "(default: graph-NAME.svg)")
     graph.add_argument("--format", choices=FORMATS, default=None, help="default: svg")
 
     check = sub.add_parser(
@@ -133,7 +143,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = _output_dir(args.out or Path("runs/demo"))
-    with experiments.single_threaded_blas():
+    with experiments.single_threaded_blas(), experiments.data_source(_data_dir(args)):
         files = demo.run(out, quick=args.quick, seed=args.seed, progress=not args.no_progress)
     _report(files, started)
     return 0
@@ -145,18 +155,30 @@ def _experiment(args: argparse.Namespace) -> int:
     print(f"experiment {args.name}{' (quick)' if args.quick else ''}: "
           f"{experiments.EXPERIMENTS[args.name][1]}")
     files = experiments.run(args.name, out, quick=args.quick, seed=args.seed,
-                            progress=not args.no_progress and sys.stderr.isatty())
+                            progress=not args.no_progress, data_dir=_data_dir(args))
     _report(files, started)
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> Path | None:
+    """Where the full MNIST lives (None: the embedded subset)."""
+    if args.data == "embedded":
+        if args.data_dir is not None:
+            raise ArgumentError("--data-dir is for --data full (the embedded subset ships inside)")
+        return None
+    return args.data_dir or experiments.DEFAULT_DATA_DIR
+
+
 def _graph(args: argparse.Namespace) -> int:
-    output: Path = args.output or Path(f"graph-{args.name}")
+    output: Path = args.output or Path(f"graph-{args.name}.{args.format or 'svg'}")
     suffix = output.suffix.lstrip(".").lower()
-    fmt = args.format or (suffix if suffix in FORMATS else "svg")
-    if suffix in FORMATS and suffix != fmt:
+    if suffix not in FORMATS:
+        raise ArgumentError(f"-o {output}: the file name must end in one of "
+                            f"{', '.join('.' + f for f in FORMATS)} (it sets the format)")
+    fmt = args.format or suffix
+    if suffix != fmt:
         raise ArgumentError(f"-o {output} has suffix .{suffix} but --format is {fmt}")
-    stem = output.with_suffix("") if suffix in FORMATS else output
+    stem = output.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = graph_examples.build(args.name).render(str(stem), format=fmt)
     print(f"wrote {path} (DOT source: {stem}.gv)")

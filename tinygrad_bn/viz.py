@@ -28,6 +28,7 @@ so draw before backward, or pass `retain_graph=True` (needed for show_grad).
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import math
 import os
@@ -362,6 +363,41 @@ def _graphviz() -> Any:
     return graphviz
 
 
+@functools.cache
+def _notebook_digraph() -> type:
+    """graphviz.Digraph whose notebook display, when `dot` is missing, says how to install
+    Graphviz instead of raising graphviz's ExecutableNotFound from inside Jupyter."""
+    graphviz = _graphviz()
+
+    class Digraph(graphviz.Digraph):
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                              **kwargs: Any) -> dict[str, Any]:
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except graphviz.ExecutableNotFound:
+                return {"text/plain": f"(graph not drawn: the Graphviz program `dot` is not on "
+                                      f"PATH. {_INSTALL_GRAPHVIZ}. The DOT text is in .source)"}
+
+    Digraph.__qualname__ = Digraph.__name__ = "Digraph"
+    return Digraph
+
+
+class RenderedGraph(str):
+    """The path of a rendered picture (a `str`), which Jupyter displays inline: SVG and PNG
+    files as images, any other format as its path."""
+
+    _MIME = {".svg": "image/svg+xml", ".png": "image/png"}
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        mime = self._MIME.get(os.path.splitext(self)[1].lower())
+        if mime is None or not os.path.isfile(self):
+            return {"text/plain": str(self)}
+        with open(self, "rb") as f:
+            data = f.read()
+        return {mime: data.decode() if mime == "image/svg+xml" else data,
+                "text/plain": str(self)}
+
+
 def _format_bytes(n: int) -> str:
     for unit in ("B", "KiB", "MiB"):
         if n < 1024 or unit == "MiB":
@@ -430,7 +466,8 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
     if grad_range is not None and not 0 < grad_range[0] < grad_range[1]:
         raise ArgumentError(f"to_dot: grad_range must be (low, high) with 0 < low < high, got "
                             f"{grad_range!r}")
-    graphviz = _graphviz()
+    _graphviz()  # fails first when the graphviz package is missing
+    digraph = _notebook_digraph()
     nodes = graph_nodes(*outputs, params=params)
     norms = {node.id: node.grad_norm() for node in nodes} if show_grad else {}
     logs = [math.log10(n) for n in norms.values() if n]
@@ -458,7 +495,7 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
                   "nodesep": "0.25", "ranksep": "0.35", "bgcolor": "white"}
     if graph_label:
         graph_attr.update(labelloc="t", label=f"<<b>{html.escape(graph_label)}</b>>")
-    dot = graphviz.Digraph(
+    dot = digraph(
         "tinygrad_bn", graph_attr=graph_attr,
         node_attr={"fontname": "Helvetica", "fontsize": "11", "style": "filled",
                    "penwidth": "1", "color": "#555555", "margin": "0.08,0.04"},
@@ -616,9 +653,10 @@ def _legend(low: float, high: float) -> str:
 
 
 def render(*outputs: Tensor, path: str = "graph", format: str = "svg",  # noqa: A002
-           **kwargs: Any) -> str:
+           **kwargs: Any) -> RenderedGraph:
     """Draw the graph of `outputs` (see `to_dot`; keyword arguments go to it) into
-    `path + "." + format` with the Graphviz `dot` program, and return that file's path.
+    `path + "." + format` with the Graphviz `dot` program, and return that file's path
+    (a `RenderedGraph`: a str that a notebook displays as the picture).
 
     The DOT source is always saved to `path + ".gv"` first; when `dot` is
     missing, a `DependencyError` says so, names the .gv file and how to install
@@ -631,7 +669,8 @@ def render(*outputs: Tensor, path: str = "graph", format: str = "svg",  # noqa: 
     source = dot.save(filename=os.fspath(path) + ".gv")
     target = os.fspath(path) + "." + format
     try:
-        return graphviz.render("dot", format=format, filepath=source, outfile=target)
+        return RenderedGraph(graphviz.render("dot", format=format, filepath=source,
+                                             outfile=target))
     except graphviz.ExecutableNotFound as error:
         raise DependencyError(
             f"render: the Graphviz program `dot` was not found on PATH, so {target} was not "

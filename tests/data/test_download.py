@@ -177,3 +177,12 @@ def test_published_hashes_are_the_real_files_digests():
         for k, d in (("images", 3), ("labels", 1)))
     for digest in download.MNIST_SHA256.values():
         assert len(digest) == 64 and int(digest, 16) >= 0
+
+
+def test_uncompressed_files_present_are_not_downloaded(server, local_hashes, tmp_path):
+    srv, _, arrays = server
+    images, labels = arrays["t10k"]
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", images)
+    write_idx(tmp_path / "t10k-labels.idx1-ubyte", labels)  # the dotted spelling of mirrors
+    test = MNIST(tmp_path, train=False, download=True, mirror=srv.url)
+    assert srv.requests == [] and np.array_equal(test.labels, labels)

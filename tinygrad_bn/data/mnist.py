@@ -97,6 +97,12 @@ def _find_idx_file(root: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
+def _has_split(root: Path, train: bool) -> bool:
+    """Are the images and labels of this split in `root` (plain or .gz, either spelling)?"""
+    return all(_find_idx_file(root, names) is not None
+               for names in _IDX_NAMES["train" if train else "t10k"])
+
+
 def _load_idx_dir(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     prefix = "train" if train else "t10k"
     image_names, label_names = _IDX_NAMES[prefix]
@@ -166,7 +172,8 @@ class MNIST:
         if download:
             if self.root is None:
                 raise DataError("MNIST(download=True) needs root=, the directory to download into")
-            fetch_files(self.root, mirror=mirror)
+            if not _has_split(self.root, self.train):  # present in any spelling: no download
+                fetch_files(self.root, mirror=mirror)
         if self.root is None:
             all_images, all_labels = _embedded_arrays()
             rows = _embedded_split_indices(all_labels, self.train)

@@ -18,7 +18,10 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import ArgumentError
-from .common import single_threaded_blas
+from .common import DEFAULT_DATA_DIR, data_source, single_threaded_blas
+
+__all__ = ["DEFAULT_DATA_DIR", "EXPERIMENTS", "data_source", "module", "run",
+           "single_threaded_blas"]
 
 # name -> (module, one-line summary); a module is imported only when its experiment runs
 EXPERIMENTS = {
@@ -45,8 +48,9 @@ def module(name: str) -> ModuleType:
 
 
 def run(name: str, out: Path, quick: bool = False, seed: int = 0,
-        progress: bool = False) -> list[Path]:
-    """Run experiment `name` into directory `out` (one BLAS thread, see common.py);
+        progress: bool = False, data_dir: Path | None = None) -> list[Path]:
+    """Run experiment `name` into directory `out` (one BLAS thread, see common.py) on the
+    embedded MNIST subset, or on the full MNIST in `data_dir` (downloaded if missing);
     returns the files written."""
-    with single_threaded_blas():
+    with single_threaded_blas(), data_source(data_dir):
         return module(name).run(Path(out), quick=quick, seed=seed, progress=progress)

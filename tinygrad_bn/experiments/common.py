@@ -10,6 +10,7 @@ median little, which makes ratios such as "BN cost per batch" meaningful.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import math
 import os
@@ -39,9 +40,26 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 # ---------------------------------------------------------------- data
 
 
+DEFAULT_DATA_DIR = Path("~/.cache/tinygrad_bn/mnist").expanduser()
+_data_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar("data_dir", default=None)
+
+
+@contextlib.contextmanager
+def data_source(data_dir: Path | None) -> Iterator[None]:
+    """Inside the block `mnist()` gives the full MNIST from `data_dir` (downloaded there
+    if missing); None keeps the embedded subset. A context variable: threads don't mix."""
+    token = _data_dir.set(data_dir)
+    try:
+        yield
+    finally:
+        _data_dir.reset(token)
+
+
 def mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The embedded MNIST subset: x_train (4000, 784) in [0, 1], y_train, x_test, y_test."""
-    return load_mnist()
+    """x_train, y_train, x_test, y_test (images flattened, in [0, 1]): the embedded subset
+    (4,000 + 1,000), or the full MNIST (60,000 + 10,000) inside `data_source(DIR)`."""
+    data_dir = _data_dir.get()
+    return load_mnist() if data_dir is None else load_mnist(data_dir, download=True)
 
 
 def random_batches(x: np.ndarray, y: np.ndarray, batch_size: int,
@@ -261,11 +279,12 @@ def train_lockstep(runs: Sequence[Run], steps: int, progress: Progress | None = 
 
 
 class Progress:
-    """A tqdm progress bar when tqdm is installed and `enabled`, otherwise silent."""
+    """A live tqdm bar when `enabled`, tqdm is installed and stderr is a terminal; otherwise
+    silent, so that piped output and logs hold no carriage-return fragments."""
 
     def __init__(self, total: int, desc: str, enabled: bool) -> None:
         self._bar = None
-        if enabled:
+        if enabled and sys.stderr.isatty():
             try:
                 from tqdm import tqdm
             except ImportError:
