@@ -31,6 +31,11 @@ from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
 
 _IMPLS = ("fused", "composite")
+# float16 input is normalized in float32 and the result cast back (PyTorch's accumulate
+# type for half): a float16 sum of 64 values near 2000 overflows, and one of 1024 squares
+# of std-10 values rounds away most of the variance. The casts are ops, so gradients
+# flow back to float16.
+HALF = np.dtype(np.float16)
 
 
 # ---------------------------------------------------------------- shared composite pieces
@@ -196,7 +201,9 @@ class FusedBatchNorm(Function):
             y = xv - _per_channel(mean0, xv)
             offset = _channel_sum(y) * inv_count
             var = _channel_dot(y, y) * inv_count
-            var -= offset * offset
+            # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep inf
+            # (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
+            np.subtract(var, offset * offset, out=var, where=var < np.inf)
             np.maximum(var, 0, out=var)
             mean = mean0 + offset
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
@@ -301,6 +308,9 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
+    if x.dtype == HALF:
+        return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias,
+                          training, momentum, eps, impl).astype(HALF)
     shape = x.data.shape
     channels = shape[1]
     weight = _affine_param("batch_norm", "weight", weight, (channels,), shape)
@@ -367,6 +377,8 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
     x = as_tensor(x)
     _check_input("layer_norm", x, eps, channels_first=False)
+    if x.dtype == HALF:
+        return layer_norm(x.astype(np.float32), normalized_shape, weight, bias, eps).astype(HALF)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) \
         else tuple(int(n) for n in normalized_shape)
     k = len(shape)
@@ -391,6 +403,8 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     shape (C,) (per channel). A composite: autograd derives the backward."""
     x = as_tensor(x)
     _check_input("group_norm", x, eps)
+    if x.dtype == HALF:
+        return group_norm(x.astype(np.float32), num_groups, weight, bias, eps).astype(HALF)
     channels = x.shape[1]
     if isinstance(num_groups, bool) or not isinstance(num_groups, int | np.integer) \
             or num_groups < 1:
