@@ -1,7 +1,7 @@
 """Neural-network building blocks: `Module`, `Parameter`, layers; functions in `nn.functional`,
 initialisers in `nn.init`."""
 
-from . import functional, init
+from . import functional, init, parallel
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -19,5 +19,5 @@ from .norm_layers import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 __all__ = [
     "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "GroupNorm",
     "LayerNorm", "Linear", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "Tanh", "functional", "init",
+    "Tanh", "functional", "init", "parallel",
 ]
