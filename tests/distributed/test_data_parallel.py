@@ -137,7 +137,9 @@ def test_forward_delegates_and_follows_train_and_eval():
     with dist.count_collectives() as counts:
         ddp.train()
         ddp(x)
-    assert counts["broadcast"] == 3  # running_mean, running_var, num_batches_tracked
+    # running_mean and running_var (float64) packed into one, num_batches_tracked (int64)
+    assert counts["broadcast"] == 2
+    assert counts["bytes"] == 2 * 4 * 8 + 8
 
 
 def test_an_unused_parameter_is_named_at_the_next_forward():

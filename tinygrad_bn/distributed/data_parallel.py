@@ -2,8 +2,8 @@
 
 Each rank runs the same model on its own part of the global batch. At
 construction the wrapper copies rank 0's parameters and buffers to every rank
-(one broadcast per array), so the replicas start equal; after each backward the
-gradients are averaged over the ranks,
+(one broadcast per dtype, the arrays packed together), so the replicas start
+equal; after each backward the gradients are averaged over the ranks,
 
     p.grad = (1 / N) * sum_r  dL_r / dp      (L_r: rank r's loss on its batch),
 
@@ -51,8 +51,9 @@ checkpoint that loads into the bare model.
 
 Buffers (BatchNorm running statistics): with ``broadcast_buffers=True`` (PyTorch's
 default) every forward in training mode first copies rank 0's buffers to all
-ranks, one broadcast per buffer, so plain BatchNorm's running statistics stay
-those of rank 0; SyncBatchNorm's are equal on all ranks anyway.
+ranks (one packed broadcast per dtype), so plain BatchNorm's running statistics stay
+those of rank 0; SyncBatchNorm's are equal on all ranks anyway (pass
+``broadcast_buffers=False`` to save the two broadcasts).
 """
 
 from __future__ import annotations
@@ -158,19 +159,16 @@ class DistributedDataParallel(Module):
             for i, param in enumerate(bucket.params):
                 param.register_hook(_hook(ref, bucket, i))
 
-    # ---- start: every rank gets rank 0's state ----
+    # ---- rank 0's state to every rank ----
     def _broadcast_state(self) -> None:
-        for _, param in self.module.named_parameters():
-            broadcast(param.data, root=0)
-        for _, buffer in self.module.named_buffers():
-            broadcast(buffer, root=0)
+        arrays = [p.data for p in self.module.parameters()] + list(self.module.buffers())
+        _broadcast_coalesced(arrays)
 
     # ---- forward ----
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         self._check_finished("forward")
         if self.broadcast_buffers and self.training:
-            for _, buffer in self.module.named_buffers():
-                broadcast(buffer, root=0)
+            _broadcast_coalesced(list(self.module.buffers()))
         return self.module(*args, **kwargs)
 
     @contextlib.contextmanager
@@ -260,6 +258,20 @@ class DistributedDataParallel(Module):
     def extra_repr(self) -> str:
         sizes = ", ".join(f"{b.nbytes} B" for b in self.buckets)
         return f"world_size={self.world_size}, buckets=[{sizes}]"
+
+
+def _broadcast_coalesced(arrays: list[np.ndarray]) -> None:
+    """Rank 0's values into `arrays` in place, with one broadcast per dtype: the arrays of
+    a dtype are packed end to end into one buffer and unpacked afterwards."""
+    by_dtype: dict[np.dtype, list[np.ndarray]] = {}
+    for array in arrays:
+        by_dtype.setdefault(array.dtype, []).append(array)
+    for group in by_dtype.values():
+        flat = broadcast(np.concatenate([a.ravel() for a in group]), root=0)
+        start = 0
+        for array in group:
+            array[...] = flat[start:start + array.size].reshape(array.shape)
+            start += array.size
 
 
 def _hook(ref: weakref.ref, bucket: _Bucket, i: int) -> Any:
