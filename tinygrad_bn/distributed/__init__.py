@@ -7,6 +7,7 @@ collectives: `process_group` (its docstring documents the agreement check, the
 collective counters and the fault handling).
 """
 
+from .data_parallel import DistributedDataParallel
 from .process_group import (
     AllGather,
     AllReduce,
@@ -23,6 +24,7 @@ from .process_group import (
     set_collective_checks,
     world_size,
 )
+from .sampler import DistributedSampler
 
 get_group()  # start the group now: installs the abort-on-exception hooks under mpiexec
 
@@ -30,4 +32,5 @@ __all__ = [
     "AllGather", "AllReduce", "ProcessGroup", "all_gather", "all_reduce", "barrier",
     "broadcast", "collective_counts", "count_collectives", "get_group", "rank",
     "reset_collective_counts", "set_collective_checks", "world_size",
+    "DistributedDataParallel", "DistributedSampler",
 ]
