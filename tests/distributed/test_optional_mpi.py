@@ -9,7 +9,8 @@ import textwrap
 
 def test_core_imports_without_mpi4py():
     """With mpi4py blocked the core package and nn import (and never load distributed);
-    importing tinygrad_bn.distributed raises a DependencyError naming the extra."""
+    importing tinygrad_bn.distributed (or using nn.SyncBatchNorm) raises a DependencyError
+    naming the extra."""
     code = textwrap.dedent("""
         import sys
         sys.modules["mpi4py"] = None
@@ -25,6 +26,12 @@ def test_core_imports_without_mpi4py():
             assert 'pip install "tinygrad_bn[mpi]"' in str(error), error
         else:
             raise AssertionError("no DependencyError")
+        try:
+            nn.SyncBatchNorm(3)
+        except tinygrad_bn.DependencyError as error:
+            assert "tinygrad_bn[mpi]" in str(error), error
+        else:
+            raise AssertionError("nn.SyncBatchNorm without mpi4py: no DependencyError")
         print("ok")
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -4,7 +4,8 @@ Launch with `mpiexec -n 4 python train.py`; without mpiexec a script is a world 
 size 1. Importing this package needs mpi4py (a DependencyError naming the extra
 otherwise); the core package never imports it. The process group and its
 collectives: `process_group` (its docstring documents the agreement check, the
-collective counters and the fault handling).
+collective counters and the fault handling). Synchronized batch norm:
+`sync_batchnorm` (also `tinygrad_bn.nn.SyncBatchNorm`).
 """
 
 from .data_parallel import DistributedDataParallel
@@ -25,6 +26,7 @@ from .process_group import (
     world_size,
 )
 from .sampler import DistributedSampler
+from .sync_batchnorm import SyncBatchNorm, SyncBatchNormFunction, sync_batch_norm
 
 get_group()  # start the group now: installs the abort-on-exception hooks under mpiexec
 
@@ -33,4 +35,5 @@ __all__ = [
     "broadcast", "collective_counts", "count_collectives", "get_group", "rank",
     "reset_collective_counts", "set_collective_checks", "world_size",
     "DistributedDataParallel", "DistributedSampler",
+    "SyncBatchNorm", "SyncBatchNormFunction", "sync_batch_norm",
 ]

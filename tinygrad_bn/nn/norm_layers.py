@@ -79,14 +79,20 @@ class _BatchNorm(Module):
         # without running statistics even eval mode can only use the batch's
         use_batch = self.training or running_mean is None
         keep = not self.training or self.track_running_stats
-        y = F.batch_norm(x, running_mean if keep else None,
-                         buffers["running_var"] if keep else None, params["weight"],
-                         params["bias"], training=use_batch, momentum=factor, eps=self.eps,
-                         impl=self.impl)
+        y = self._batch_norm(x, running_mean if keep else None,
+                             buffers["running_var"] if keep else None, params["weight"],
+                             params["bias"], use_batch, factor)
         if updating:  # after the call: a rejected input leaves the count unchanged
             # in place on the 0-d buffer (no Module.__setattr__); fill costs ~1/6 of += 1
             tracked.fill(int(tracked) + 1)
         return y
+
+    def _batch_norm(self, x: Tensor, running_mean: np.ndarray | None,
+                    running_var: np.ndarray | None, weight: Tensor | None, bias: Tensor | None,
+                    use_batch: bool, factor: float) -> Tensor:
+        """The normalization itself (SyncBatchNorm takes its statistics over all ranks)."""
+        return F.batch_norm(x, running_mean, running_var, weight, bias, training=use_batch,
+                            momentum=factor, eps=self.eps, impl=self.impl)
 
     def extra_repr(self) -> str:
         text = (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
