@@ -152,11 +152,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _experiment(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = _output_dir(args.out or Path("runs") / args.name)
-    print(f"experiment {args.name}{' (quick)' if args.quick else ''}: "
-          f"{experiments.EXPERIMENTS[args.name][1]}")
+    lead = experiments.is_lead_process(args.name)  # under mpiexec only rank 0 reports
+    if lead:
+        print(f"experiment {args.name}{' (quick)' if args.quick else ''}: "
+              f"{experiments.EXPERIMENTS[args.name][1]}")
     files = experiments.run(args.name, out, quick=args.quick, seed=args.seed,
                             progress=not args.no_progress, data_dir=_data_dir(args))
-    _report(files, started)
+    if lead:
+        _report(files, started)
     return 0
 
 

@@ -5,43 +5,19 @@ in the worker's docstring."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from tinygrad_bn import nn
 
 pytest.importorskip("mpi4py")
-MPIEXEC = shutil.which("mpiexec")
-WORKER = Path(__file__).parent / "workers" / "data_parallel.py"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_mpi(ranks: int, script: Path, *args: str, timeout: float = 120) -> str:
-    """stdout of `mpiexec -n ranks python script args`; fails the test with the job's
-    stderr on a non-zero exit, and kills it after `timeout` seconds."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
-    command = [MPIEXEC, "-n", str(ranks), sys.executable, str(script), *args]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                env=env, cwd=ROOT)
-    except subprocess.TimeoutExpired as error:
-        pytest.fail(f"{' '.join(command)} hung for {timeout} s:\n{error.stderr}")
-    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n" \
-                                   f"{result.stdout}\n{result.stderr}"
-    return result.stdout
-
+from mpirun import WORKERS, needs_mpiexec, run_mpi  # noqa: E402
 
 CASES = ["mlp", "sampler"] + (["cnn"] if hasattr(nn, "SyncBatchNorm") else [])
 
 
-@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not on PATH")
+@needs_mpiexec
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_data_parallel_training_equals_one_process(ranks):
-    out = run_mpi(ranks, WORKER, *CASES)
+    out = run_mpi(ranks, WORKERS / "data_parallel.py", *CASES)
     for case in CASES:
         assert f"ok {case} on {ranks} ranks" in out, out

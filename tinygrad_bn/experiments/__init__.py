@@ -20,8 +20,8 @@ from types import ModuleType
 from ..errors import ArgumentError
 from .common import DEFAULT_DATA_DIR, data_source, single_threaded_blas
 
-__all__ = ["DEFAULT_DATA_DIR", "EXPERIMENTS", "data_source", "module", "run",
-           "single_threaded_blas"]
+__all__ = ["DEFAULT_DATA_DIR", "EXPERIMENTS", "MPI_EXPERIMENTS", "data_source",
+           "is_lead_process", "module", "run", "single_threaded_blas"]
 
 # name -> (module, one-line summary); a module is imported only when its experiment runs
 EXPERIMENTS = {
@@ -36,7 +36,11 @@ EXPERIMENTS = {
     "eval-gap": ("eval_gap", "train- vs eval-mode accuracy and the running statistics"),
     "composite-vs-fused": ("composite_vs_fused", "the same training with composite and "
                                                  "fused BN: curves, time, memory"),
+    "sync-bn": ("sync_bn", "claim 6, under mpiexec -n 4: one process vs SyncBatchNorm vs "
+                           "ghost BN on 4 ranks: accuracy, compute and sync time, bytes"),
 }
+# experiments that run under mpiexec only (at world size 1 they say how to launch them)
+MPI_EXPERIMENTS = frozenset({"sync-bn"})
 
 
 def module(name: str) -> ModuleType:
@@ -45,6 +49,16 @@ def module(name: str) -> ModuleType:
         raise ArgumentError(f"unknown experiment {name!r}; choose one of "
                             f"{', '.join(EXPERIMENTS)}")
     return importlib.import_module(f"{__name__}.{EXPERIMENTS[name][0]}")
+
+
+def is_lead_process(name: str) -> bool:
+    """Whether this process reports experiment `name`: always, except on the ranks other
+    than 0 of an MPI experiment (importing tinygrad_bn.distributed for those)."""
+    if name not in MPI_EXPERIMENTS:
+        return True
+    from .. import distributed
+
+    return distributed.rank() == 0
 
 
 def run(name: str, out: Path, quick: bool = False, seed: int = 0,
