@@ -144,10 +144,14 @@ def test_cross_entropy_rejects_bad_targets(target, error, message) -> None:
 
 
 def test_cross_entropy_rejects_bad_logits_and_reduction() -> None:
-    with pytest.raises(tg.ShapeError, match=r"logits must have shape \(N, C\)"):
+    with pytest.raises(tg.ShapeError, match=r"input must have shape \(C,\), \(N, C\)"):
+        F.cross_entropy(Tensor(np.array(1.0)), np.array(0))
+    with pytest.raises(tg.ShapeError, match=r"unbatched input of shape \(3,\) needs a 0-d"):
         F.cross_entropy(Tensor(np.zeros(3)), np.array([0]))
     with pytest.raises(tg.ArgumentError, match="reduction must be one of"):
         F.cross_entropy(Tensor(np.zeros((1, 3))), np.array([0]), reduction="avg")
+    with pytest.raises(tg.ArgumentError, match="pass weight= by keyword"):
+        F.cross_entropy(Tensor(np.zeros((1, 3))), np.array([0]), np.ones(3))
 
 
 @given(st.data(), st.sampled_from(["mean", "sum", "none"]))

@@ -1,25 +1,42 @@
 """Neural-network building blocks: `Module`, `Parameter`, layers; functions in `nn.functional`,
-initialisers in `nn.init`."""
+initialisers in `nn.init`, gradient clipping in `nn.utils`."""
 
-from . import functional, init, parallel
-from .layers import (
-    AvgPool2d,
-    Conv2d,
-    Dropout,
-    Flatten,
-    Linear,
-    MaxPool2d,
+from . import functional, init, parallel, utils
+from .activations import (
+    ELU,
+    GELU,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
     ReLU,
     Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
     Tanh,
 )
+from .containers import ModuleDict, ModuleList
+from .embedding import Embedding
+from .layers import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
 from .module import Module, Parameter, Sequential
-from .norm_layers import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .pooling import AdaptiveAvgPool2d
 
 __all__ = [
-    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "GroupNorm",
-    "LayerNorm", "Linear", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "Tanh", "functional", "init", "parallel",
+    "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
+    "BatchNorm2d", "BatchNorm3d", "Conv2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding",
+    "Flatten", "GELU", "GroupNorm", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
+    "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
+    "functional", "init", "parallel", "utils",
 ]
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that

@@ -38,3 +38,13 @@ def probability(op: str, p: Any) -> float:
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"{op}: p must be a probability in [0, 1], got {p}")
     return float(p)
+
+
+def resolve_axis(op: str, axis: Any, dim: Any, default: Any) -> Any:
+    """The axis given as NumPy's `axis` or PyTorch's `dim`: `dim` when given (then `axis`
+    must be left at its default), else `axis`."""
+    if dim is None:
+        return axis
+    if axis is not None and axis != default:
+        raise ArgumentError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one")
+    return dim

@@ -1,4 +1,4 @@
-"""Layers: Linear, Conv2d, pooling, Flatten, Dropout and activations, as Modules.
+"""Layers: Linear, Conv2d, pooling, Flatten and Dropout, as Modules (activations: activations.py).
 
 Each layer checks its input's shape and names itself (with its repr) in the
 error, so a mistake deep inside a Sequential points at the right layer. The
@@ -10,12 +10,13 @@ interval.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .arguments import int_pair, positive_ints, probability
@@ -47,7 +48,9 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         _reset_uniform(self.weight, self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
+            x = Tensor(x)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ShapeError(f"{self!r}: expected input of shape (..., {self.in_features}), "
@@ -86,7 +89,8 @@ class Conv2d(Module):
     def reset_parameters(self) -> None:
         _reset_uniform(self.weight, self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), "
                              f"got {x.shape}")
@@ -130,9 +134,11 @@ class _Pool2d(Module):
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
 
-    def _check(self, x: Tensor) -> None:
+    def _check(self, x: Any) -> Tensor:
+        x = as_tensor(x)
         if x.ndim != 4:
             raise ShapeError(f"{self!r}: expected input of shape (N, C, H, W), got {x.shape}")
+        return x
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -141,16 +147,16 @@ class _Pool2d(Module):
 class MaxPool2d(_Pool2d):
     """Maximum over each window (padding with -inf); see `F.max_pool2d`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
+    def forward(self, x: Any) -> Tensor:
+        x = self._check(x)
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
     """Mean over each window (zero padding counted); see `F.avg_pool2d`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
+    def forward(self, x: Any) -> Tensor:
+        x = self._check(x)
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
@@ -161,8 +167,8 @@ class Flatten(Module):
         super().__init__()
         self.start_axis, self.end_axis = start_axis, end_axis
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_axis, self.end_axis)
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x).flatten(self.start_axis, self.end_axis)
 
     def extra_repr(self) -> str:
         return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
@@ -175,29 +181,8 @@ class Dropout(Module):
         super().__init__()
         self.p = probability("Dropout", p)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
-
-
-class ReLU(Module):
-    """max(x, 0)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^-x)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
-
-
-class Tanh(Module):
-    """tanh x."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)

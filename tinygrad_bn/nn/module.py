@@ -122,6 +122,16 @@ class Module:
                             f"ndarray or None, got {type(array).__name__}")
         self._store(name, array, self._registries()[1])
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register `module` (or None) as a submodule under `name`, as attribute assignment."""
+        self._check_name(name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: add_module('{name}') needs a Module or "
+                            f"None, got {type(module).__name__}")
+        self._store(name, module, self._registries()[2])
+
+    register_module = add_module
+
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str):
             raise ArgumentTypeError(f"{type(self).__name__}: attribute name must be a str, got "
@@ -214,10 +224,20 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as PyTorch), or to zeros in
+        place when set_to_none=False."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.data[...] = 0
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (freeze with False); returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     # ---- state ----
     def _state_slots(self) -> dict[str, Tensor | np.ndarray]:
@@ -285,11 +305,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def to(self, dtype: Any) -> Module:
-        """Convert floating parameters (and their grads) and buffers to `dtype`, in place.
+        """Convert floating parameters (and their grads) and buffers to `dtype`, in place
+        (a device, "cpu", changes nothing).
 
         Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
         objects stay the same, so optimizers built before still hold them.
         """
+        if isinstance(dtype, str) and dtype.startswith("cpu") or str(dtype) == "cpu":
+            return self  # a device: everything lives on the CPU already
         try:
             dtype = np.dtype(dtype)
         except TypeError as error:
@@ -308,6 +331,14 @@ class Module:
                 if buffer is not None and buffer.dtype.kind == "f":
                     buffers[name] = buffer.astype(dtype, copy=False)
         return self
+
+    def float(self) -> Module:
+        """`to(np.float32)`."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """`to(np.float64)`."""
+        return self.to(np.float64)
 
     # ---- printing ----
     def extra_repr(self) -> str:

@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm as Modules.
+"""Normalization layers: BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm and GroupNorm as Modules.
 
 The math lives in `nn.normalization` (`F.batch_norm`, `F.layer_norm`,
 `F.group_norm`); a layer holds the parameters (gamma = `weight`, beta =
@@ -10,11 +10,12 @@ factor 1 / num_batches_tracked before calling the functional, as PyTorch does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from . import functional as F
 from .arguments import positive_ints
 from .module import Module, Parameter
@@ -65,7 +66,8 @@ class _BatchNorm(Module):
             self.running_var[...] = 1
             self.num_batches_tracked[...] = 0
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)  # arrays are constants (the rule of every module)
         shape = x.shape
         if len(shape) not in self._ranks or shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
@@ -116,6 +118,14 @@ class BatchNorm2d(_BatchNorm):
     _layouts = "(N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) input: per channel C, statistics over N, D, H and W.
+    See `F.batch_norm`."""
+
+    _ranks = (5,)
+    _layouts = "(N, C, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalize each sample over its trailing `normalized_shape` axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, weight (ones) and bias (zeros)
@@ -138,7 +148,8 @@ class LayerNorm(Module):
         self.register_parameter(
             "bias", Parameter(np.zeros(self.normalized_shape, np.float32)) if affine else None)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
         k = len(self.normalized_shape)
         if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
             raise ShapeError(f"{self!r}: expected input of shape (*, "
@@ -169,7 +180,8 @@ class GroupNorm(Module):
         self.register_parameter("weight", Parameter(np.ones(c, np.float32)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(c, np.float32)) if affine else None)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
                              f"got {x.shape}")

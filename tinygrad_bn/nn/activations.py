@@ -1,0 +1,300 @@
+"""Activations, as functions and as Modules: relu, leaky_relu, elu, gelu (exact and tanh),
+silu, softplus, softmax and log_softmax, plus Identity.
+
+Every activation is a composite of primitive ops (its gradient and second
+derivative follow from theirs), except the error function, one op of its own
+(NumPy has no erf). Semantics and defaults are PyTorch's. `inplace=` is
+accepted where PyTorch has it and changes nothing here: the result is a new
+tensor either way (an in-place op would overwrite a value the graph needs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, ShapeError
+from ..tensor import Function, Tensor, as_tensor, normalize_axes, where
+from .arguments import resolve_axis
+from .module import Module
+
+__all__ = [
+    "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax",
+    "Softplus", "Tanh", "elu", "erf", "gelu", "leaky_relu", "log1p_exp", "log_softmax", "relu",
+    "sigmoid",
+    "silu", "softmax", "softplus", "tanh",
+]
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+class Erf(Function):
+    """erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt, elementwise (math.erf per element: exact to
+    float64's precision); d erf / dx = 2/sqrt(pi) e^(-x^2), written in Tensor ops so that it
+    is differentiable again."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return _erf(x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return g * self.derivative(self.parents[0])
+
+    @staticmethod
+    def derivative(x: Tensor) -> Tensor:
+        return (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+
+    def jvp(self, tangent):
+        return tangent * self.derivative(self.parents[0])
+
+
+def erf(x: Any) -> Tensor:
+    """The error function, elementwise."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    return Erf.apply(x)
+
+
+def relu(x: Any, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return as_tensor(x).relu()
+
+
+def sigmoid(x: Any) -> Tensor:
+    """1 / (1 + e^-x)."""
+    return as_tensor(x).sigmoid()
+
+
+def tanh(x: Any) -> Tensor:
+    """tanh x."""
+    return as_tensor(x).tanh()
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    x = as_tensor(x)
+    return where(x.data > 0, x, x * negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise. The exponent is clipped at 0 so that the
+    unused branch never overflows (an inf there would turn its zero gradient into nan)."""
+    x = as_tensor(x)
+    return where(x.data > 0, x, (x.clip(max=0.0).exp() - 1.0) * alpha)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x Phi(x) with Phi the standard normal CDF: x/2 (1 + erf(x / sqrt 2)) (approximate=
+    "none"), or PyTorch's tanh form x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = as_tensor(x)
+    if approximate == "none":
+        inner = erf(x * (1.0 / math.sqrt(2.0)))
+    elif approximate == "tanh":
+        inner = ((x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)).tanh()
+    else:
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return x * (inner + 1.0) * 0.5
+
+
+def silu(x: Any, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (also called swish)."""
+    x = as_tensor(x)
+    return x * x.sigmoid()
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch: there
+    the two agree to float precision)."""
+    x = as_tensor(x)
+    if beta == 0:
+        raise ArgumentError("softplus: beta must be nonzero")
+    z = x * beta
+    return where(z.data > threshold, x, log1p_exp(z) * (1.0 / beta))
+
+
+def log1p_exp(x: Any) -> Tensor:
+    """log(1 + e^x) = m + log(e^-m + e^(x - m)) with the constant m = max(x, 0): no exponent
+    is positive, so nothing overflows, and the gradient is sigmoid(x) whatever m is."""
+    x = as_tensor(x)
+    m = np.maximum(x.data, 0)
+    return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
+
+
+def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
+    """x - max(x) along `axis`, and the axis normalized. The max is a constant (no graph):
+    log_softmax and softmax do not depend on it mathematically, and it keeps exp() from
+    overflowing. An empty x has no max: it is returned unshifted."""
+    if x.ndim == 0:
+        raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
+    axes = normalize_axes(op, axis, x.ndim)
+    if x.size == 0:
+        return x, axes
+    return x - Tensor(np.max(x.data, axis=axes, keepdims=True)), axes
+
+
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
+    logits of any magnitude: every exponent is <= 0 and the sum is >= 1). The axis is
+    `axis` or PyTorch's `dim` (default: the last)."""
+    z, axes = _shifted(as_tensor(x), resolve_axis("log_softmax", axis, dim, -1), "log_softmax")
+    if z.size == 0:  # the empty result (its sums over the axis would give log 0)
+        return z.exp()
+    return z - z.exp().sum(axis=axes, keepdims=True).log()
+
+
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j, along `axis` or
+    PyTorch's `dim` (default: the last)."""
+    z, axes = _shifted(as_tensor(x), resolve_axis("softmax", axis, dim, -1), "softmax")
+    e = z.exp()
+    if z.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
+        return e
+    return e / e.sum(axis=axes, keepdims=True)
+
+
+# ------------------------------------------------------------------ modules
+
+class Identity(Module):
+    """Returns its input unchanged (constructor arguments are accepted and ignored)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Tensor:
+        return as_tensor(x)
+
+
+class _Activation(Module):
+    """An elementwise activation with PyTorch's (ignored) `inplace` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_Activation):
+    """max(x, 0)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return relu(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh x."""
+
+    def forward(self, x: Any) -> Tensor:
+        return tanh(x)
+
+
+class SiLU(_Activation):
+    """x sigmoid(x)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return silu(x)
+
+
+class LeakyReLU(_Activation):
+    """x for x > 0, negative_slope * x otherwise."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Tensor:
+        return leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_Activation):
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Tensor:
+        return elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x Phi(x), exact (approximate="none") or by PyTorch's tanh formula ("tanh")."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ArgumentError(f"GELU: approximate must be 'none' or 'tanh', got "
+                                f"{approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """log(1 + e^(beta x)) / beta, linear above the threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        if beta == 0:
+            raise ArgumentError("Softplus: beta must be nonzero")
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Any) -> Tensor:
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class _SoftmaxBase(Module):
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def _axis(self, x: Tensor) -> int:
+        """PyTorch's legacy rule when dim is None: axis 0 for 0-, 1- and 3-d input, else 1."""
+        if self.dim is not None:
+            return self.dim
+        return 0 if x.ndim in (0, 1, 3) else 1
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxBase):
+    """softmax along `dim`."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        return softmax(x, self._axis(x))
+
+
+class LogSoftmax(_SoftmaxBase):
+    """log_softmax along `dim`."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        return log_softmax(x, self._axis(x))

@@ -1,0 +1,71 @@
+"""Embedding: a lookup table of rows, trained by the scatter-add gradient of indexing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, IndexOutOfRange, ShapeError
+from ..tensor import Tensor, where
+from . import init
+from .arguments import positive_ints
+from .module import Module, Parameter
+
+
+def _padding_index(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise IndexOutOfRange(f"{op}: padding_idx {padding_idx} is out of range for "
+                              f"{num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """out[..., :] = weight[input[...], :] for integer indices of any shape; the gradient of
+    weight row r is the sum of the upstream rows at every position holding r (scatter-add),
+    and zero for r = padding_idx (its row is returned but never trained), as PyTorch."""
+    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+    if weight.ndim != 2:
+        raise ShapeError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
+                         f"got {weight.shape}")
+    n = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= n):
+        bad = indices[(indices < 0) | (indices >= n)].flat[0]
+        raise IndexOutOfRange(f"embedding: index {bad} is out of range for {n} embeddings "
+                              f"(valid: 0..{n - 1})")
+    rows = weight[indices]
+    padding_idx = _padding_index("embedding", padding_idx, n)
+    if padding_idx is None:
+        return rows
+    trained = (indices != padding_idx)[..., None]
+    return where(trained, rows, Tensor(rows.data))  # same values; no gradient at padding
+
+
+class Embedding(Module):
+    """A table of num_embeddings vectors of size embedding_dim, drawn from N(0, 1) (the row
+    padding_idx, if given, starts at zero), looked up by integer indices."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 padding_idx: int | None = None) -> None:
+        super().__init__()
+        positive_ints("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = _padding_index("Embedding", padding_idx, self.num_embeddings)
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"

@@ -1,0 +1,421 @@
+"""Losses, as functions and as Modules, with PyTorch's semantics and defaults:
+cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy,
+binary_cross_entropy_with_logits, each with reduction="mean" | "sum" | "none".
+
+cross_entropy's common case (logits (N, C), integer targets, no weight,
+ignore_index or smoothing) is one fused op, `CrossEntropy`; every other case
+is the composite nll_loss(log_softmax(x)) plus the smoothing term, whose
+gradients follow from the primitives. Shapes of input and target must match
+where PyTorch would broadcast with a warning (a deliberate difference: a
+silently broadcast loss is a bug). Every loss takes (input, target, reduction)
+positionally and its other options by keyword (PyTorch's third positional argument
+is `weight` for some of them; a non-string reduction is refused with a message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
+from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from .activations import log1p_exp, log_softmax, softmax
+from .module import Module
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropy", "CrossEntropyLoss", "L1Loss", "MSELoss",
+    "NLLLoss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+    "l1_loss", "mse_loss", "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op: str, reduction: Any) -> None:
+    if not isinstance(reduction, str):
+        raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got a "
+                            f"{type(reduction).__name__} (the third positional argument of "
+                            f"every loss is reduction; pass weight= by keyword)")
+    if reduction not in _REDUCTIONS:
+        raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    _check_reduction(op, reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _target_array(op: str, target: Any) -> np.ndarray:
+    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if array.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: target must hold integer class indices, got dtype "
+                         f"{array.dtype} (convert labels with .astype(np.int64))")
+    return array
+
+
+def _check_classes(op: str, array: np.ndarray, classes: int, ignore_index: int) -> np.ndarray:
+    """Every index in [0, classes) or equal to ignore_index; returns the mask of kept ones."""
+    kept = array != ignore_index
+    # ufunc reductions, not ndarray.min/max: those add a Python wrapper per call
+    bad = kept & ((array < 0) | (array >= classes))
+    if array.size and np.logical_or.reduce(bad, axis=None):
+        raise IndexOutOfRange(f"{op}: target class {array[bad][0]} is out of range for "
+                              f"{classes} classes (valid: 0..{classes - 1})")
+    return kept
+
+
+def _class_indices(target: Any, n: int, classes: int) -> np.ndarray:
+    """Validate the fused cross_entropy's target: n integer class indices in [0, classes)."""
+    array = _target_array("cross_entropy", target)
+    if array.shape != (n,):
+        raise ShapeError(f"cross_entropy: target of shape {array.shape} does not fit logits "
+                         f"with batch size {n}; expected shape ({n},)")
+    if n and (np.minimum.reduce(array) < 0 or np.maximum.reduce(array) >= classes):
+        bad = array[(array < 0) | (array >= classes)][0]
+        raise IndexOutOfRange(f"cross_entropy: target class {bad} is out of range for "
+                              f"{classes} classes (valid: 0..{classes - 1})")
+    return array
+
+
+def _rows(op: str, x: Tensor, target_shape: tuple[int, ...] | None
+          ) -> tuple[Tensor, tuple[int, ...]]:
+    """Scores of shape (C,), (N, C) or (N, C, d1, ...) as rows (M, C) with the class axis
+    last, and the shape of one score per row, (), (N,) or (N, d1, ...)."""
+    if x.ndim == 0:
+        raise ShapeError(f"{op}: input must have shape (C,), (N, C) or (N, C, d1, ...), "
+                         f"got a 0-d tensor")
+    if x.ndim == 1:
+        return x.reshape(1, -1), ()
+    per_row = (x.shape[0],) + x.shape[2:]
+    if target_shape is not None and target_shape != per_row:
+        raise ShapeError(f"{op}: target of shape {target_shape} does not fit input of shape "
+                         f"{x.shape}; expected shape {per_row}")
+    if x.ndim == 2:
+        return x, per_row
+    order = (0, *range(2, x.ndim), 1)
+    return x.transpose(order).reshape(-1, x.shape[1]), per_row
+
+
+def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tensor | None:
+    if weight is None:
+        return None
+    weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=dtype))
+    if weight.shape != (classes,):
+        raise ShapeError(f"{op}: weight of shape {weight.shape}, expected ({classes},), one "
+                         f"per class")
+    return weight
+
+
+def nll_loss(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
+             weight: Any = None, ignore_index: int = -100) -> Tensor:
+    """loss_n = -w[t_n] input[n, t_n] for log-probabilities input (N, C) (or (C,), or
+    (N, C, d1, ...) with one target per position), integer targets t; targets equal to
+    ignore_index contribute 0 and no weight. "mean" divides the sum by sum_n w[t_n] over
+    the kept targets (by their count without weight), as PyTorch."""
+    return _nll("nll_loss", as_tensor(input), target, weight, ignore_index, reduction)
+
+
+def _nll(op: str, x: Tensor, target: Any, weight: Any, ignore_index: int,
+         reduction: str) -> Tensor:
+    _check_reduction(op, reduction)
+    array = _target_array(op, target)
+    rows, per_row = _rows(op, x, array.shape if x.ndim > 1 else None)
+    if x.ndim == 1 and array.shape != ():
+        raise ShapeError(f"{op}: unbatched input of shape {x.shape} needs a 0-d target, "
+                         f"got shape {array.shape}")
+    classes = rows.shape[1]
+    flat = array.reshape(-1)
+    kept = _check_classes(op, flat, classes, ignore_index)
+    safe = np.where(kept, flat, 0)
+    factor = Tensor(kept.astype(x.dtype))  # w[t_n], 0 where ignored
+    w = _class_weights(op, weight, classes, x.dtype)
+    if w is not None:
+        factor = w[safe] * factor
+    losses = -rows[np.arange(len(flat)), safe] * factor
+    if reduction == "none":
+        return losses.reshape(per_row)
+    total = losses.sum()
+    return total / float(np.add.reduce(factor.data)) if reduction == "mean" else total
+
+
+def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
+                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits input (N, C), (C,) or (N, C, d1, ...) against target, which
+    holds either integer class indices (shape (N,), () or (N, d1, ...)) or class
+    probabilities (input's shape, floating). With logp = log_softmax over the class axis:
+
+    - indices: loss_n = (1 - e) nll_n + (e / C) sum_c -w_c logp_nc (targets equal to
+      ignore_index give 0); "mean" divides both terms' sums by sum_n w[t_n] over kept ones;
+    - probabilities: loss_n = -sum_c w_c q_nc logp_nc with q = (1 - e) p + e / C; "mean"
+      divides by the number of rows N d1 ...
+
+    where e = label_smoothing and w the class weights (1 without `weight`). The plain
+    case (2-d logits, indices, no weight, nothing ignored, e = 0) runs as the fused op
+    `CrossEntropy`, whose gradient per row is softmax(x_n) - onehot(t_n)."""
+    x = as_tensor(logits)
+    _check_reduction("cross_entropy", reduction)
+    if x.ndim == 0:
+        _rows("cross_entropy", x, None)  # raises the shape error
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                            f"{label_smoothing}")
+    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if array.dtype.kind == "f":
+        return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)
+    fused = (x.ndim == 2 and weight is None and label_smoothing == 0.0
+             and array.dtype.kind in "iu" and array.shape == (x.shape[0],)
+             and not np.logical_or.reduce(array == ignore_index, axis=None))
+    if fused:
+        n, classes = x.shape
+        return CrossEntropy.apply(x, target=_class_indices(array, n, classes),
+                                  reduction=reduction)
+    logp = log_softmax(x, axis=0 if x.ndim == 1 else 1)
+    nll = _nll("cross_entropy", logp, array, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    rows, per_row = _rows("cross_entropy", logp, None)
+    classes = rows.shape[1]
+    w = _class_weights("cross_entropy", weight, classes, x.dtype)
+    smooth = -(rows * w if w is not None else rows).sum(axis=1)
+    flat = array.reshape(-1)
+    kept = flat != ignore_index
+    smooth = smooth * Tensor(kept.astype(x.dtype))
+    if reduction == "none":
+        smooth = smooth.reshape(per_row)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        safe = np.where(kept, flat, 0)
+        count = np.add.reduce(w.data[safe] * kept) if w is not None else np.add.reduce(kept)
+        smooth = smooth.sum() / float(count)
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _soft_cross_entropy(x: Tensor, target: Tensor, weight: Any, reduction: str,
+                        label_smoothing: float) -> Tensor:
+    """cross_entropy with class-probability targets (see cross_entropy)."""
+    if target.shape != x.shape:
+        indices_shape = () if x.ndim == 1 else (x.shape[0],) + x.shape[2:]
+        if target.shape == indices_shape:  # meant as class indices
+            raise DTypeError(f"cross_entropy: target must hold integer class indices, got "
+                             f"dtype {target.dtype} (convert labels with .astype(np.int64)); "
+                             f"a floating target is read as class probabilities of the "
+                             f"input's shape {x.shape}")
+        raise ShapeError(f"cross_entropy: a floating target holds class probabilities and "
+                         f"must have the input's shape {x.shape}, got {target.shape}")
+    rows, per_row = _rows("cross_entropy", log_softmax(x, axis=0 if x.ndim == 1 else 1), None)
+    q, _ = _rows("cross_entropy", target, None)
+    classes = rows.shape[1]
+    if label_smoothing:
+        q = q * (1.0 - label_smoothing) + label_smoothing / classes
+    w = _class_weights("cross_entropy", weight, classes, x.dtype)
+    terms = rows * q if w is None else rows * q * w
+    losses = -terms.sum(axis=1)
+    return _reduce(losses.reshape(per_row), reduction, "cross_entropy")
+
+
+class CrossEntropy(Function):
+    """loss_n = log sum_j e^(x_nj) - x_n,t_n (= -log softmax(x_n)[t_n], computed about the
+    row max m_n so that no exponent is positive), reduced by mean, sum or none, as one op:
+    d loss_n / dx_n = softmax(x_n) - onehot(t_n). The backward builds softmax from Tensor
+    ops (differentiable for create_graph): one forward node and a few backward ops instead
+    of the ~20 nodes of the composite log_softmax / pick / mean. A plain backward (no
+    create_graph) reuses the softmax the forward computed and stays on ndarrays."""
+
+    fresh_grads = True  # the ndarray backward returns a new array (a scaled copy of softmax)
+
+    def forward(self, x):
+        rows = np.arange(len(x))
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
+        e = np.exp(shifted)
+        row_sums = np.add.reduce(e, axis=1, keepdims=True)
+        losses = np.log(row_sums[:, 0]) - shifted[rows, self.target]
+        self.save_for_backward(np.divide(e, row_sums, out=e))  # softmax, for backward
+        if self.reduction == "none":
+            return losses
+        total = np.add.reduce(losses)
+        # as the composite's mean: sum / n, so an empty batch gives NaN (as PyTorch)
+        return total * total.dtype.type(1.0 / len(x) if len(x) else np.nan) \
+            if self.reduction == "mean" else total
+
+    def backward(self, g):
+        logits = self.parents[0]
+        n = logits.shape[0]
+        rows = np.arange(n)
+        plain = not is_grad_enabled()
+        # d(reduced loss)/d loss_n: g per row (none), g / n (mean) or g (sum); the same
+        # expressions on an ndarray (plain) or a Tensor (create_graph)
+        upstream = g.data if plain else g
+        if self.reduction == "none":
+            upstream = upstream.reshape(n, 1)
+        elif self.reduction == "mean":
+            upstream = upstream * (1.0 / max(n, 1))
+        if plain:
+            delta = self.saved[0].copy()  # a copy: backward may run again (retain_graph)
+            delta[rows, self.target] -= 1
+            delta *= upstream
+            return Tensor._from_op(delta, None)
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[rows, self.target] = 1
+        return (softmax(logits, axis=1) - Tensor(onehot)) * upstream
+
+
+def _paired(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """input and target as Tensors of one shape (target in input's dtype if not a Tensor)."""
+    x = as_tensor(input)
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=x.dtype))
+    if target.shape != x.shape:
+        raise ShapeError(f"{op}: input of shape {x.shape} and target of shape "
+                         f"{target.shape} differ")
+    return x, target
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """(input - target)^2 elementwise, reduced by mean, sum or none. Shapes must match
+    (no silent broadcasting); the target gets a gradient too if it requires one."""
+    x, target = _paired("mse_loss", input, target)
+    _check_reduction("mse_loss", reduction)
+    diff = x - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """|input - target| elementwise, reduced by mean, sum or none."""
+    x, target = _paired("l1_loss", input, target)
+    _check_reduction("l1_loss", reduction)
+    return _reduce((x - target).abs(), reduction, "l1_loss")
+
+
+def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
+    if weight is None:
+        return None
+    weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=x.dtype))
+    if np.broadcast_shapes(weight.shape, x.shape) != x.shape:
+        raise ShapeError(f"{op}: weight of shape {weight.shape} does not broadcast to the "
+                         f"input's shape {x.shape}")
+    return weight
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
+                         weight: Any = None) -> Tensor:
+    """-w (y log x + (1 - y) log(1 - x)) elementwise for probabilities x in [0, 1]; each log
+    is clamped at -100 as PyTorch does, so x = 0 or 1 gives a finite loss."""
+    x, y = _paired("binary_cross_entropy", input, target)
+    _check_reduction("binary_cross_entropy", reduction)
+    if x.size and not (np.all(x.data >= 0) and np.all(x.data <= 1)):
+        raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1], "
+                            f"got values in [{x.data.min()}, {x.data.max()}] (use "
+                            f"binary_cross_entropy_with_logits for logits)")
+    w = _elementwise_weight("binary_cross_entropy", weight, x)
+    losses = -(y * x.log().clip(min=-100.0) + (1.0 - y) * (1.0 - x).log().clip(min=-100.0))
+    return _reduce(losses if w is None else losses * w, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
+                                     reduction: str = "mean", *, weight: Any = None,
+                                     pos_weight: Any = None) -> Tensor:
+    """w (p y log(1 + e^-x) + (1 - y) log(1 + e^x)) elementwise: binary cross-entropy of
+    sigmoid(x), written with -log sigmoid(x) = log(1 + e^-x) so that no logit overflows;
+    p = pos_weight (broadcast along the last axis, one per class) weighs the positives."""
+    x, y = _paired("binary_cross_entropy_with_logits", input, target)
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    w = _elementwise_weight("binary_cross_entropy_with_logits", weight, x)
+    positive = log1p_exp(-x)
+    if pos_weight is not None:
+        positive = positive * _elementwise_weight("binary_cross_entropy_with_logits (pos_weight)",
+                                                  pos_weight, x)
+    losses = y * positive + (1.0 - y) * log1p_exp(x)
+    return _reduce(losses if w is None else losses * w, reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+# ------------------------------------------------------------------ modules
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class _WeightedLoss(_Loss):
+    """A loss with an optional class-weight buffer (saved in the state dict, as PyTorch)."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        array = weight.data if isinstance(weight, Tensor) else weight
+        self.register_buffer("weight", None if array is None else np.asarray(array))
+
+
+class MSELoss(_Loss):
+    """mse_loss as a module."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """l1_loss as a module."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return l1_loss(input, target, self.reduction)
+
+
+class NLLLoss(_WeightedLoss):
+    """nll_loss as a module."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return nll_loss(input, target, self.reduction, weight=self.weight,
+                        ignore_index=self.ignore_index)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """cross_entropy as a module."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ArgumentError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
+                                f"{label_smoothing}")
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return cross_entropy(input, target, self.reduction, weight=self.weight,
+                             ignore_index=self.ignore_index,
+                             label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    """binary_cross_entropy as a module."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return binary_cross_entropy(input, target, self.reduction, weight=self.weight)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """binary_cross_entropy_with_logits as a module; pos_weight is a buffer too."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(weight, reduction)
+        array = pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight
+        self.register_buffer("pos_weight", None if array is None else np.asarray(array))
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                weight=self.weight, pos_weight=self.pos_weight)
