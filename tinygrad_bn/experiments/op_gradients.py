@@ -120,6 +120,35 @@ OPS: list[OpCase] = [
            ((5, 3), (3,), (3,))),
     OpCase("layer_norm", lambda x, g, b: F.layer_norm(x, 4, g, b), ((3, 4), (4,), (4,))),
     OpCase("group_norm", lambda x, g, b: F.group_norm(x, 2, g, b), ((2, 4, 3), (4,), (4,))),
+    # activations (nn/activations.py)
+    OpCase("leaky_relu", lambda x: F.leaky_relu(x, 0.1), ((3, 4),)),
+    OpCase("elu", F.elu, ((3, 4),)),
+    OpCase("erf", F.erf, ((3, 4),)),
+    OpCase("gelu", F.gelu, ((3, 4),)),
+    OpCase("gelu (tanh)", lambda x: F.gelu(x, approximate="tanh"), ((3, 4),)),
+    OpCase("silu", F.silu, ((3, 4),)),
+    OpCase("softplus", lambda x: F.softplus(x, beta=2.0, threshold=1.0), ((3, 4),)),
+    # losses (nn/losses.py)
+    OpCase("cross_entropy (weight, ignore_index, label_smoothing)",
+           lambda x: F.cross_entropy(x, np.array([0, 2, -100, 1]),
+                                     weight=np.array([1.0, 2.0, 0.5]), label_smoothing=0.1),
+           ((4, 3),)),
+    OpCase("cross_entropy (probabilities)",
+           lambda x, p: F.cross_entropy(x, p / p.sum(axis=1, keepdims=True)),
+           ((4, 3), (4, 3)), ("real", "positive")),
+    OpCase("cross_entropy (N, C, d)",
+           lambda x: F.cross_entropy(x, np.array([[0, 2], [1, 1]])), ((2, 3, 2),)),
+    OpCase("nll_loss", lambda x: F.nll_loss(x, _target(), weight=np.array([1.0, 2.0, 0.5])),
+           ((4, 3),)),
+    OpCase("l1_loss", F.l1_loss, ((3, 4), (3, 4))),
+    OpCase("binary_cross_entropy", lambda x, y: F.binary_cross_entropy(x * 0.4, y * 0.4),
+           ((3, 4), (3, 4)), ("positive", "positive")),
+    OpCase("binary_cross_entropy_with_logits",
+           lambda x, y, w: F.binary_cross_entropy_with_logits(x, y * 0.4, pos_weight=w),
+           ((3, 4), (3, 4), (4,)), ("real", "positive", "positive")),
+    # layers
+    OpCase("embedding", lambda w: F.embedding(np.array([[0, 2], [2, 1]]), w), ((3, 2),)),
+    OpCase("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), ((2, 2, 5, 4),)),
 ]
 
 

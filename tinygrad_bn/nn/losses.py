@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
-from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax
 from .module import Module
 
@@ -104,7 +104,9 @@ def _rows(op: str, x: Tensor, target_shape: tuple[int, ...] | None
 def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tensor | None:
     if weight is None:
         return None
-    weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=dtype))
+    # a constant, as in PyTorch (no gradient: "mean" divides by a sum of weights)
+    weight = Tensor(np.asarray(weight.data if isinstance(weight, Tensor) else weight,
+                               dtype=dtype))
     if weight.shape != (classes,):
         raise ShapeError(f"{op}: weight of shape {weight.shape}, expected ({classes},), one "
                          f"per class")
@@ -302,6 +304,13 @@ def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
     return weight
 
 
+def _clamped_log(x: Tensor) -> Tensor:
+    """max(log x, -100), and -100 with no gradient at x = 0 (no log of 0 is evaluated)."""
+    positive = x.data > 0
+    safe = x.clip(min=float(np.finfo(x.dtype).tiny))
+    return where(positive, safe.log().clip(min=-100.0), -100.0)
+
+
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
                          weight: Any = None) -> Tensor:
     """-w (y log x + (1 - y) log(1 - x)) elementwise for probabilities x in [0, 1]; each log
@@ -313,7 +322,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  #
                             f"got values in [{x.data.min()}, {x.data.max()}] (use "
                             f"binary_cross_entropy_with_logits for logits)")
     w = _elementwise_weight("binary_cross_entropy", weight, x)
-    losses = -(y * x.log().clip(min=-100.0) + (1.0 - y) * (1.0 - x).log().clip(min=-100.0))
+    losses = -(y * _clamped_log(x) + (1.0 - y) * _clamped_log(1.0 - x))
     return _reduce(losses if w is None else losses * w, reduction, "binary_cross_entropy")
 
 
