@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
     elu,
