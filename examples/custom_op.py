@@ -5,7 +5,9 @@
 An op is a `Function`: `forward` computes on NumPy arrays, `backward` gets the
 gradient of the output as a Tensor and returns the gradient of each input,
 written with Tensor ops, so that it can itself be differentiated (second
-derivatives, `tg.gradgradcheck`). The inputs are `self.parents`.
+derivatives, `tg.gradgradcheck`). The inputs are `self.parents`. Its third face,
+`jvp`, maps the input's tangent to the output's (forward mode, `tg.jvp`); gradcheck
+checks it too.
 """
 
 import numpy as np
@@ -26,6 +28,9 @@ class Softplus(Function):
 
     def backward(self, g):
         return g * self.parents[0].sigmoid()
+
+    def jvp(self, tx):
+        return tx * self.parents[0].sigmoid()
 
 
 def softplus(x: Tensor) -> Tensor:

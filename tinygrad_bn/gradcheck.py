@@ -7,6 +7,13 @@ upstream gradient: a plain `sum()` would hide ops whose gradient sums to zero
 (softmax, batch norm). The error of the difference is O(eps^2) plus rounding
 O(ulp / eps), so float32 inputs are refused: their rounding error at
 eps = 1e-6 is ~0.1, larger than any useful tolerance.
+
+Forward mode is checked too (`check_forward_ad=True`, the default): for each element
+x_j the jvp along the unit tangent e_j gives the directional derivative J e_j in one
+forward pass, and <v, J e_j> must equal the central difference of <v, f> along e_j
+(within atol, rtol) and the reverse-mode d<v, f>/dx_j (within `fwd_rev_tol`, 1e-12:
+the same number by two routes, so only rounding may differ). Since v is random, the
+forward and reverse Jacobians then agree with probability one, not just along v.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DTypeError, GradcheckError
+from .forward_ad import attach_tangent, dual_level, tangent_of
 from .tensor import Tensor, enable_grad, grad, no_grad
 
 
@@ -60,14 +68,33 @@ def _weighted_total(outputs: tuple, weights: list[np.ndarray]) -> Tensor | float
     return total
 
 
+def _directional(fn: Callable[..., Any], inputs: list, i: int, index: tuple[int, ...],
+                 weights: list[np.ndarray]) -> float:
+    """<v, J e_j> by forward mode: fn on inputs with a unit tangent at element `index` of
+    input i, the output tangents weighted by v."""
+    unit = np.zeros(inputs[i].shape, dtype=inputs[i].dtype)
+    unit[index] = 1.0
+    with dual_level(), no_grad():
+        attach_tangent(inputs[i], unit)
+        outputs = _as_tuple(fn(*inputs))
+        total = 0.0
+        for out, w in zip(outputs, weights):
+            if isinstance(out, Tensor) and out.dtype.kind == "f":
+                tangent = tangent_of(out)
+                if tangent is not None:
+                    total += float(np.vdot(w, tangent.data))
+    return total
+
+
 def gradient_pairs(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, seed: int = 0,
-                   op: str = "gradient_pairs"
-                   ) -> Iterator[tuple[int, tuple[int, ...], float, float]]:
+                   op: str = "gradient_pairs", forward: bool = False
+                   ) -> Iterator[tuple]:
     """Yield (input index, element index, analytic, numerical) for every element x_j of
     every input that requires grad: the analytic d<v, f(x)>/dx_j from one backward, and
     the central difference (<v, f(x + eps e_j)> - <v, f(x - eps e_j)>) / (2 eps), with v
     a random upstream gradient drawn from `seed`. The inputs are restored after each
-    element. `gradcheck` judges these pairs; callers may also report the errors."""
+    element. With `forward=True` each tuple has a fifth value, <v, J e_j> from a jvp
+    (forward mode). `gradcheck` judges these; callers may also report the errors."""
     inputs = list(_as_tuple(inputs))
     checked = _differentiable_inputs(inputs, op)
     rng = np.random.default_rng(seed)
@@ -103,29 +130,33 @@ def gradient_pairs(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, seed:
             x.data[index] = original - eps
             minus = objective()
             x.data[index] = original
-            yield i, index, float(found[index]), (plus - minus) / (2 * eps)
+            numerical = (plus - minus) / (2 * eps)
+            if forward:
+                yield i, index, float(found[index]), numerical, \
+                    _directional(fn, inputs, i, index, weights)
+            else:
+                yield i, index, float(found[index]), numerical
 
 
 def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0,
+              check_forward_ad: bool = True, fwd_rev_tol: float = 1e-12) -> bool:
     """Check `fn`'s analytic gradients against central differences (`gradient_pairs`).
 
     `inputs` is a Tensor or a sequence of arguments for `fn`; the Tensors with
     `requires_grad=True` are checked and must be float64. An element passes
-    when |analytic - numerical| <= atol + rtol * |numerical|. Returns True, or
-    raises `GradcheckError` naming the input, element, both values and the
-    error (returns False instead when `raise_exception=False`).
+    when |analytic - numerical| <= atol + rtol * |numerical|. With
+    `check_forward_ad` (every op has a jvp rule; pass False for a custom op
+    without one) the forward-mode derivative must pass the same test and be
+    within fwd_rev_tol * (1 + |analytic|) of the reverse-mode one. Returns
+    True, or raises `GradcheckError` naming the input, element, the values and
+    the error (returns False instead when `raise_exception=False`).
     """
     inputs = list(_as_tuple(inputs))
     try:
-        for i, index, found, numerical in gradient_pairs(fn, inputs, eps, seed, op="gradcheck"):
-            error = abs(found - numerical)
-            if not error <= atol + rtol * abs(numerical):  # also catches NaN
-                raise GradcheckError(
-                    f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) at element "
-                    f"{index}: analytic {found:.10g}, numerical {numerical:.10g}, "
-                    f"error {error:.3g} > atol + rtol*|numerical| = "
-                    f"{atol + rtol * abs(numerical):.3g}")
+        for i, index, found, numerical, *fwd in gradient_pairs(
+                fn, inputs, eps, seed, op="gradcheck", forward=check_forward_ad):
+            _judge(inputs, i, index, found, numerical, fwd, atol, rtol, fwd_rev_tol)
     except GradcheckError:
         if raise_exception:
             raise
@@ -133,14 +164,44 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     return True
 
 
+def _judge(inputs: list, i: int, index: tuple[int, ...], found: float, numerical: float,
+           fwd: list[float], atol: float, rtol: float, fwd_rev_tol: float) -> None:
+    """Raise GradcheckError if one element's derivatives disagree: reverse mode against the
+    central difference, then (if `fwd` holds the jvp value) forward mode against both."""
+    where = f"input {i} (shape {inputs[i].shape}) at element {index}"
+    error = abs(found - numerical)
+    if not error <= atol + rtol * abs(numerical):  # also catches NaN
+        raise GradcheckError(
+            f"gradcheck: gradient of {where}: analytic {found:.10g}, numerical "
+            f"{numerical:.10g}, error {error:.3g} > atol + rtol*|numerical| = "
+            f"{atol + rtol * abs(numerical):.3g}")
+    if not fwd:
+        return
+    forward = fwd[0]
+    error = abs(forward - numerical)
+    if not error <= atol + rtol * abs(numerical):
+        raise GradcheckError(
+            f"gradcheck (forward mode): directional derivative of {where}: jvp "
+            f"{forward:.10g}, numerical {numerical:.10g}, error {error:.3g} > atol + "
+            f"rtol*|numerical| = {atol + rtol * abs(numerical):.3g}")
+    error = abs(forward - found)
+    if not error <= fwd_rev_tol * (1 + abs(found)):
+        raise GradcheckError(
+            f"gradcheck (forward mode): derivative of {where}: jvp {forward:.17g} and "
+            f"reverse mode {found:.17g} differ by {error:.3g} > fwd_rev_tol * "
+            f"(1 + |reverse|) = {fwd_rev_tol * (1 + abs(found)):.3g}")
+
+
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+                  rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0,
+                  check_forward_ad: bool = True, fwd_rev_tol: float = 1e-12) -> bool:
     """Check second derivatives: gradcheck of the gradient function itself.
 
     The gradient function maps (inputs, v) to d<v, fn(inputs)>/d(inputs), built
     with `create_graph=True`; v is a random upstream gradient that is also
     checked, so both the Hessian-vector terms and the linearity in v are
-    verified.
+    verified. Its forward-mode check is forward-over-reverse: the jvp of the
+    gradient function, i.e. Hessian-vector products.
     """
     inputs = list(_as_tuple(inputs))
     checked = _differentiable_inputs(inputs, "gradgradcheck")
@@ -164,4 +225,5 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
             return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + upstream, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, seed=seed + 2)
+                     raise_exception=raise_exception, seed=seed + 2,
+                     check_forward_ad=check_forward_ad, fwd_rev_tol=fwd_rev_tol)

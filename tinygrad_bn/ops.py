@@ -1,10 +1,14 @@
-"""Primitive ops: each a `Function` with its forward (ndarrays) and backward (Tensors) side by side.
+"""Primitive ops: each a `Function` with its forward (ndarrays), backward (Tensors) and jvp
+(forward mode, Tensors) side by side.
 
 Backward rules are written with Tensor ops, so they are differentiable and
 `create_graph=True` gives higher derivatives. Broadcasting is undone in one
 place, `tensor.unbroadcast`, which the engine applies to every gradient whose
 shape differs from its input's: a binary op's backward may return the
-broadcast-shaped gradient. An index of the rules: docs/autograd.md.
+broadcast-shaped gradient. A jvp rule maps the inputs' tangents (None: zero) to the
+output's; tinygrad_bn/forward_ad.py broadcasts it to the output's shape and dtype, so
+`jvp` of Add may return a tangent of one input's shape. An index of the rules:
+docs/autograd.md.
 
 Composite ops (mean, var, min, softmax, ...) have no class here: they are
 built from these primitives, and their gradients follow.
@@ -28,6 +32,9 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    def jvp(self, tx, ty):
+        return sum_tangents(tx, ty)
+
 
 class Sub(Function):
     """z = x - y;  dx = g, dy = -g."""
@@ -37,6 +44,9 @@ class Sub(Function):
 
     def backward(self, g):
         return g, -g if self.parents[1].requires_grad else None
+
+    def jvp(self, tx, ty):
+        return sum_tangents(tx, None if ty is None else -ty)
 
 
 class Mul(Function):
@@ -50,6 +60,10 @@ class Mul(Function):
     def backward(self, g):
         x, y = self.parents
         return (g * y if x.requires_grad else None), (g * x if y.requires_grad else None)
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
 class Div(Function):
@@ -65,6 +79,11 @@ class Div(Function):
         gx = g / y if x.requires_grad else None
         gy = -g * x / (y * y) if y.requires_grad else None
         return gx, gy
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx / y,
+                            None if ty is None else -ty * x / (y * y))
 
 
 class Pow(Function):
@@ -102,6 +121,11 @@ class Pow(Function):
             gy = g * self.output * base.log()
         return gx, gy
 
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx * y * x ** (y - 1),
+                    None if ty is None else ty * self.output * x.log())
+
 
 class Maximum(Function):
     """z = max(x, y) elementwise; the gradient goes to the larger input, split evenly on ties."""
@@ -115,6 +139,12 @@ class Maximum(Function):
         x, y = self.parents
         share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
         return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        share_x = ((x.data > y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
+        return sum_tangents(None if tx is None else tx * share_x,
+                    None if ty is None else ty * (1 - share_x))
 
 
 class Minimum(Function):
@@ -142,6 +172,10 @@ class Where(Function):
     def backward(self, g):
         return g * self.cond, g * ~self.cond
 
+    def jvp(self, tx, ty):
+        tx, ty = _or_zeros(self.parents, (tx, ty))
+        return Where.apply(tx, ty, cond=self.cond)
+
 
 class MatMul(Function):
     """z = x @ y over the last two axes (leading axes broadcast);
@@ -158,6 +192,11 @@ class MatMul(Function):
         gy = x.swapaxes(-1, -2) @ g if y.requires_grad else None
         return gx, gy
 
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else MatMul.apply(tx, y),
+                    None if ty is None else MatMul.apply(x, ty))
+
 
 # ---------------------------------------------------------------- elementwise, one input
 
@@ -171,6 +210,9 @@ class Neg(Function):
     def backward(self, g):
         return -g
 
+    def jvp(self, tx):
+        return -tx
+
 
 class Exp(Function):
     """z = e^x;  dx = g * z."""
@@ -182,6 +224,9 @@ class Exp(Function):
 
     def backward(self, g):
         return g * self.output
+
+    def jvp(self, tx):
+        return tx * self.output
 
 
 class Log(Function):
@@ -195,6 +240,9 @@ class Log(Function):
     def backward(self, g):
         return g / self.parents[0]
 
+    def jvp(self, tx):
+        return tx / self.parents[0]
+
 
 class Sqrt(Function):
     """z = sqrt(x);  dx = g / (2 z)."""
@@ -206,6 +254,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return g / (self.output * 2)
+
+    def jvp(self, tx):
+        return tx / (self.output * 2)
 
 
 class Abs(Function):
@@ -219,6 +270,9 @@ class Abs(Function):
     def backward(self, g):
         return g * np.sign(self.parents[0].data)
 
+    def jvp(self, tx):
+        return tx * np.sign(self.parents[0].data)
+
 
 class Tanh(Function):
     """z = tanh x;  dx = g * (1 - z^2)."""
@@ -231,6 +285,10 @@ class Tanh(Function):
     def backward(self, g):
         z = self.output
         return g * (1 - z * z)
+
+    def jvp(self, tx):
+        z = self.output
+        return tx * (1 - z * z)
 
 
 class Sigmoid(Function):
@@ -254,6 +312,10 @@ class Sigmoid(Function):
         # plain backward: no graph to record, so skip the Tensor wrapping of each product
         return Tensor._from_op(g.data * (z.data * (1 - z.data)), None)
 
+    def jvp(self, tx):
+        z = self.output
+        return tx * z * (1 - z)
+
 
 class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
@@ -270,6 +332,9 @@ class ReLU(Function):
             return g * positive
         return Tensor._from_op(g.data * positive, None)
 
+    def jvp(self, tx):
+        return tx * (self.parents[0].data > 0)
+
 
 class Clip(Function):
     """z = min(max(x, low), high);  dx = g where low <= x <= high."""
@@ -280,13 +345,19 @@ class Clip(Function):
         return np.clip(x, self.low, self.high)
 
     def backward(self, g):
+        return g * self._inside()
+
+    def jvp(self, tx):
+        return tx * self._inside()
+
+    def _inside(self) -> np.ndarray:
         x = self.parents[0].data
         inside = np.ones(x.shape, dtype=bool)
         if self.low is not None:
             inside &= x >= self.low
         if self.high is not None:
             inside &= x <= self.high
-        return g * inside
+        return inside
 
 
 class Cast(Function):
@@ -297,6 +368,9 @@ class Cast(Function):
 
     def backward(self, g):
         return g.astype(self.parents[0].dtype)
+
+    def jvp(self, tx):
+        return tx.astype(self.dtype)
 
 
 # ---------------------------------------------------------------- reductions
@@ -315,6 +389,9 @@ class Sum(Function):
             g = g.reshape(_kept_shape(x.shape, self.axes))
         return g.expand(x.shape)
 
+    def jvp(self, tx):
+        return Sum.apply(tx, axes=self.axes, keepdims=self.keepdims)
+
 
 class Max(Function):
     """z = max of x over `axes`;  dx = g at the maxima, split evenly between ties."""
@@ -327,10 +404,16 @@ class Max(Function):
 
     def backward(self, g):
         x = self.parents[0]
-        kept = _kept_shape(x.shape, self.axes)
-        is_max = x.data == self.output.data.reshape(kept)
-        share = is_max / is_max.sum(axis=self.axes, keepdims=True)
-        return g.reshape(kept) * share.astype(g.dtype)
+        return g.reshape(_kept_shape(x.shape, self.axes)) * self._share(g.dtype)
+
+    def jvp(self, tx):
+        return Sum.apply(tx * self._share(tx.dtype), axes=self.axes, keepdims=self.keepdims)
+
+    def _share(self, dtype) -> np.ndarray:
+        """1 / (number of maxima) at each maximum of its slice, 0 elsewhere."""
+        x = self.parents[0]
+        is_max = x.data == self.output.data.reshape(_kept_shape(x.shape, self.axes))
+        return (is_max / is_max.sum(axis=self.axes, keepdims=True)).astype(dtype)
 
 
 class Min(Max):
@@ -358,6 +441,9 @@ class Reshape(Function):
     def backward(self, g):
         return g.reshape(self.parents[0].shape)
 
+    def jvp(self, tx):
+        return Reshape.apply(tx, shape=self.shape)
+
 
 class Transpose(Function):
     """z = x with axes permuted;  dx = g with the inverse permutation."""
@@ -368,6 +454,9 @@ class Transpose(Function):
     def backward(self, g):
         return g.transpose(tuple(np.argsort(self.axes)))
 
+    def jvp(self, tx):
+        return Transpose.apply(tx, axes=self.axes)
+
 
 class Expand(Function):
     """z = x broadcast to `shape`;  dx = g summed back (by the engine's unbroadcast)."""
@@ -377,6 +466,9 @@ class Expand(Function):
 
     def backward(self, g):
         return g
+
+    def jvp(self, tx):
+        return Expand.apply(tx, shape=self.shape)
 
 
 class Pad(Function):
@@ -389,6 +481,9 @@ class Pad(Function):
         inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
         return g[inner]
 
+    def jvp(self, tx):  # the padding is constant: its tangent is 0
+        return Pad.apply(tx, pad_width=self.pad_width, value=0.0)
+
 
 class GetItem(Function):
     """z = x[index];  dx = zeros with g added at index (repeated indices accumulate)."""
@@ -398,6 +493,9 @@ class GetItem(Function):
 
     def backward(self, g):
         return ScatterAdd.apply(g, index=self.index, shape=self.parents[0].shape)
+
+    def jvp(self, tx):
+        return GetItem.apply(tx, index=self.index)
 
 
 class ScatterAdd(Function):
@@ -413,6 +511,9 @@ class ScatterAdd(Function):
 
     def backward(self, g):
         return g[self.index]
+
+    def jvp(self, tx):
+        return ScatterAdd.apply(tx, index=self.index, shape=self.shape)
 
 
 def _is_basic_index(index) -> bool:
@@ -434,3 +535,25 @@ class Concatenate(Function):
             grads.append(g[index] if x.requires_grad else None)
             start = stop
         return tuple(grads)
+
+    def jvp(self, *tangents):
+        return Concatenate.apply(*_or_zeros(self.parents, tangents), axis=self.axis)
+
+
+# ---------------------------------------------------------------- helpers of the jvp rules
+
+
+def sum_tangents(*terms: Tensor | None) -> Tensor | None:
+    """The sum of the terms, None standing for a zero tangent (so a rule computes only the
+    terms it has); None if all are."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def _or_zeros(parents, tangents) -> list[Tensor]:
+    """Each tangent, or zeros of its parent's shape and dtype where it is None."""
+    return [Tensor._from_op(np.zeros(p.shape, dtype=p.dtype), None) if t is None else t
+            for p, t in zip(parents, tangents)]

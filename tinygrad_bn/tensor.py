@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -91,6 +92,14 @@ class Function:
     def backward(self, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
         raise NotImplementedError
 
+    def jvp(self, *tangents: Tensor | None) -> Tensor | None:
+        """Forward mode: the output's tangent from one tangent per input (None: zero), written
+        with Tensor ops after `forward` ran (self.parents, self.saved and, for ops that set
+        uses_output, self.output are available); None means a zero tangent. Every op
+        defines it (tinygrad_bn/forward_ad.py runs it; tests/test_forward_ad.py checks that
+        none is missing)."""
+        raise NotImplementedError(f"{self.name} has no forward-mode (jvp) rule")
+
     def save_for_backward(self, *items: Any) -> None:
         self.saved = items
 
@@ -117,7 +126,10 @@ class Function:
         if params:
             ctx.__dict__.update(params)
         if anomaly_mode.enabled:
-            return anomaly_mode.run(ctx, inputs)
+            out = anomaly_mode.run(ctx, inputs)
+            if op_observers.count:
+                op_observers.run(ctx, out)
+            return out
         try:  # one- and two-input ops (nearly all) skip building an argument list
             if len(inputs) == 2:
                 out_data = ctx.forward(inputs[0].data, inputs[1].data)
@@ -133,8 +145,13 @@ class Function:
                     out = Tensor._from_op(out_data, ctx)
                     if ctx.uses_output:  # only then: a weak reference costs ~0.25 us
                         ctx._out = weakref.ref(out)
+                    if op_observers.count:
+                        op_observers.run(ctx, out)
                     return out
-        return Tensor._from_op(out_data, None)
+        out = Tensor._from_op(out_data, None)
+        if op_observers.count:
+            op_observers.run(ctx, out)
+        return out
 
     def release(self) -> None:
         """Drop the inputs and saved arrays: the graph below can be freed."""
@@ -169,6 +186,46 @@ class _AnomalyMode:
 
 
 anomaly_mode = _AnomalyMode()
+
+
+class _OpObservers:
+    """Callbacks `fn(ctx, out)` run after every op's forward (forward-mode AD, saved-tensor
+    hooks), each thread with its own list, ordered by priority. `count` is the number of
+    callbacks installed in all threads: while it is 0, apply pays one attribute check."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def current(self) -> list[tuple[int, Callable[[Function, Tensor], None]]]:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    def push(self, priority: int, fn: Callable[[Function, Tensor], None]) -> None:
+        stack = self.current()
+        stack.append((priority, fn))
+        stack.sort(key=lambda entry: entry[0])
+        with self._lock:
+            self.count += 1
+
+    def remove(self, fn: Callable[[Function, Tensor], None]) -> None:
+        stack = self.current()
+        for i, (_, f) in enumerate(stack):
+            if f is fn:
+                del stack[i]
+                with self._lock:
+                    self.count -= 1
+                return
+
+    def run(self, ctx: Function, out: Tensor) -> None:
+        for _, fn in tuple(self.current()):
+            fn(ctx, out)
+
+
+op_observers = _OpObservers()
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:

@@ -101,6 +101,35 @@ def test_eval_mode_fused_matches_composite(case, data):
                                rtol=1e-10, atol=1e-12)
 
 
+def tangents_of(impl, x, weight, bias, eps, tangents, training):
+    """The jvp of y along drawn tangents of x, weight and bias (forward mode)."""
+    inputs = [Tensor(a) for a in (x, weight, bias) if a is not None]
+    running = (x.mean(axis=(0,) + tuple(range(2, x.ndim))) + 0.3,
+               x.var(axis=(0,) + tuple(range(2, x.ndim))) + 0.5)
+
+    def f(*ts):
+        w = ts[1] if weight is not None else None
+        b = ts[-1] if bias is not None else None
+        return batch_norm(ts[0], running[0].copy(), running[1].copy(), w, b, training=training,
+                          eps=eps, impl=impl)
+    return tg.jvp(f, inputs, tangents[:len(inputs)])[1].data
+
+
+@given(bn_cases(), st.booleans(), st.data())
+def test_fused_jvp_matches_composite_jvp(case, training, data):
+    """The analytic forward-mode rule (docs/batchnorm.md, section 8) against the tangent
+    autograd's forward mode derives through the composite's primitives."""
+    x, weight, bias, eps, _ = case
+    tangents = [data.draw(tst.arrays(a.shape)) for a in (x, weight, bias) if a is not None]
+    fused = tangents_of("fused", x, weight, bias, eps, tangents, training)
+    composite = tangents_of("composite", x, weight, bias, eps, tangents, training)
+    np.testing.assert_allclose(fused, composite, rtol=1e-10, atol=1e-10)
+    if training:  # the training map projects out the mean: tangents sum to 0 per channel
+        if weight is None and bias is None:
+            axes = (0,) + tuple(range(2, x.ndim))
+            np.testing.assert_allclose(fused.sum(axis=axes), 0.0, atol=1e-9)
+
+
 def second_derivatives(impl, x, weight, bias, upstream, probes, training=True):
     """d/d(x, gamma, beta, upstream) of <probes, (dx, dgamma, dbeta)>, the first
     derivatives taken with create_graph=True."""

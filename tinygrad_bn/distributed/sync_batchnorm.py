@@ -59,6 +59,7 @@ from ..nn.normalization import (
     _update_running_stats,
     batch_norm,
 )
+from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, concatenate, is_grad_enabled
 from .process_group import AllReduce, get_group
 
@@ -193,6 +194,32 @@ class SyncBatchNormFunction(Function):
             gx = k * (g - totals[:channels].reshape(shape) * inv_count
                       - xhat * (totals[channels:].reshape(shape) * inv_count))
         return self._with_param_grads(gx, sum_g_xhat, sum_g)
+
+    def jvp(self, tx: Tensor | None, *t_params: Tensor | None) -> Tensor | None:
+        """Forward mode, as FusedBatchNorm.jvp with the means taken over every rank's batch
+        (one all-reduce of [sum t_x, sum xhat t_x]; every rank must carry a tangent):
+        t_y = gamma invstd (t_x - mean(t_x) - xhat mean(xhat t_x)) + t_gamma xhat + t_beta."""
+        x = self.parents[0]
+        axes, shape, channels = _reduce_axes(x.ndim), _channel_shape(x), x.shape[1]
+        if is_grad_enabled() and any(p.requires_grad for p in self.parents):
+            xhat, _, var, _ = _sync_standardize(x, self.eps)
+            invstd = 1.0 / (var + self.eps).sqrt()
+        else:
+            mean, invstd_array, _ = self.saved
+            invstd = Tensor(invstd_array.reshape(shape))
+            xhat = (x - Tensor(mean.reshape(shape))) * invstd
+        t_weight = t_params[0] if self.has_weight else None
+        t_bias = t_params[-1] if self.has_bias else None
+        t_xhat = None
+        if tx is not None:
+            totals = AllReduce.apply(concatenate([tx.sum(axis=axes), (xhat * tx).sum(axis=axes)]),
+                                     scale=1.0 / self.count)
+            t_xhat = invstd * (tx - totals[:channels].reshape(shape)
+                               - xhat * totals[channels:].reshape(shape))
+            if self.has_weight:
+                t_xhat = t_xhat * self.parents[1].reshape(shape)
+        return sum_tangents(t_xhat, None if t_weight is None else t_weight.reshape(shape) * xhat,
+                            None if t_bias is None else t_bias.reshape(shape))
 
     def _with_param_grads(self, gx: Tensor | None, g_weight: Tensor,
                           g_bias: Tensor) -> tuple[Tensor | None, ...]:

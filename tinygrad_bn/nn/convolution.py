@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
+from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .arguments import Pair, int_pair
 
@@ -147,6 +148,15 @@ class Conv2d(Function):
         gb = g.sum(axis=(0, 2, 3)) if self.parents[2].requires_grad else None
         return gx, gw, gb
 
+    def jvp(self, tx, tw, tb=None):
+        """Bilinear in (x, w) plus b: t_y = conv(t_x, w) + conv(x, t_w) + t_b."""
+        x, w = self.parents[:2]
+        return sum_tangents(Conv2d.apply(tx, w, win=self.win, groups=self.groups)
+                          if tx is not None else None,
+                          Conv2d.apply(x, tw, win=self.win, groups=self.groups)
+                          if tw is not None else None,
+                          None if tb is None else tb.reshape(1, -1, 1, 1))
+
 
 class ConvInputGrad(Function):
     """z = input_grad(g, w), the transposed convolution: each output cell's g, weighted by
@@ -169,6 +179,14 @@ class ConvInputGrad(Function):
             if w.requires_grad else None
         return dg, dw
 
+    def jvp(self, tg, tw):
+        """Bilinear: input_grad(t_g, w) + input_grad(g, t_w)."""
+        g, w = self.parents
+        return sum_tangents(ConvInputGrad.apply(tg, w, win=self.win, groups=self.groups)
+                          if tg is not None else None,
+                          ConvInputGrad.apply(g, tw, win=self.win, groups=self.groups)
+                          if tw is not None else None)
+
 
 class ConvWeightGrad(Function):
     """z = weight_grad(x, g)[o, ci, i, j] = sum over n and output cells of g times the
@@ -189,6 +207,15 @@ class ConvWeightGrad(Function):
         dg = Conv2d.apply(x, u, win=self.win, groups=self.groups) if g.requires_grad else None
         return dx, dg
 
+    def jvp(self, tx, tg):
+        """Bilinear: weight_grad(t_x, g) + weight_grad(x, t_g)."""
+        x, g = self.parents
+        return sum_tangents(ConvWeightGrad.apply(tx, g, win=self.win, groups=self.groups, cols=None)
+                          if tx is not None else None,
+                          ConvWeightGrad.apply(x, tg, win=self.win, groups=self.groups, cols=None)
+                          if tg is not None else None)
+
+
 
 # ---------------------------------------------------------------- pooling ops
 
@@ -208,6 +235,9 @@ class WindowSum(Function):
     def backward(self, g):
         return WindowScatter.apply(g, win=self.win, scale=self.scale)
 
+    def jvp(self, tx):  # linear
+        return WindowSum.apply(tx, win=self.win, scale=self.scale)
+
 
 class WindowScatter(Function):
     """z = scale * g spread over each window (overlaps add), padding cropped: the adjoint of
@@ -220,6 +250,9 @@ class WindowScatter(Function):
     def backward(self, u):
         return WindowSum.apply(u, win=self.win, scale=self.scale)
 
+    def jvp(self, tg):  # linear
+        return WindowScatter.apply(tg, win=self.win, scale=self.scale)
+
 
 class MaxPool(Function):
     """z = max of each window of the -inf padded x;  dx = g routed to the window's argmax
@@ -228,18 +261,29 @@ class MaxPool(Function):
     window's first cell."""
 
     def forward(self, x):
+        views, out = self._windows(x)
+        if is_grad_enabled() and self.parents[0].requires_grad:
+            self.save_for_backward(_first_match(views, out))
+        return out
+
+    def _windows(self, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """The window views of the -inf padded x (one per kernel offset) and their maximum."""
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = self.win.pad(x, fill)
         views = [xp[:, :, rows, cols] for rows, cols in self.win.offsets]
         out = views[0].copy()
         for view in views[1:]:
             np.maximum(out, view, out=out)  # propagates NaN, as PyTorch
-        if is_grad_enabled() and self.parents[0].requires_grad:
-            self.save_for_backward(_first_match(views, out))
-        return out
+        return views, out
 
     def backward(self, g):
         return ArgmaxScatter.apply(g, win=self.win, argmax=self.saved[0])
+
+    def jvp(self, tx):
+        """The tangent at each window's argmax: ArgmaxGather(t_x)."""
+        # the forward keeps the argmax only when a backward may follow: else recompute it
+        argmax = self.saved[0] if self.saved else _first_match(*self._windows(self.parents[0].data))
+        return ArgmaxGather.apply(tx, win=self.win, argmax=argmax)
 
 
 def _first_match(views: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
@@ -267,6 +311,9 @@ class ArgmaxScatter(Function):
     def backward(self, u):
         return ArgmaxGather.apply(u, win=self.win, argmax=self.argmax)
 
+    def jvp(self, tg):  # linear
+        return ArgmaxScatter.apply(tg, win=self.win, argmax=self.argmax)
+
 
 class ArgmaxGather(Function):
     """z = u read at each window's argmax (the max-pool of u with x's argmax positions);
@@ -281,6 +328,9 @@ class ArgmaxGather(Function):
 
     def backward(self, g):
         return ArgmaxScatter.apply(g, win=self.win, argmax=self.argmax)
+
+    def jvp(self, tu):  # linear
+        return ArgmaxGather.apply(tu, win=self.win, argmax=self.argmax)
 
 
 # ---------------------------------------------------------------- public functions

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
+from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
     elu,
@@ -96,6 +97,12 @@ class Linear(Function):
             gw = Tensor._from_op(g.data.T @ x.data, None) if w.requires_grad else None
             gb = Tensor._from_op(np.add.reduce(g.data, axis=0), None) if wants_b else None
         return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
+
+    def jvp(self, tx, tw, tb=None):
+        """Bilinear in (x, W) plus b: t_y = t_x W^T + x t_W^T + t_b."""
+        x, w = self.parents[0], self.parents[1]
+        return sum_tangents(Linear.apply(tx, w) if tx is not None else None,
+                            Linear.apply(x, tw) if tw is not None else None, tb)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,

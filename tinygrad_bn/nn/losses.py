@@ -262,9 +262,24 @@ class CrossEntropy(Function):
             delta[rows, self.target] -= 1
             delta *= upstream
             return Tensor._from_op(delta, None)
+        return (softmax(logits, axis=1) - Tensor(self._onehot())) * upstream
+
+    def jvp(self, tx):
+        """t_loss_n = sum_j (softmax(x_n) - onehot(t_n))_j t_x,nj, then reduced."""
+        logits = self.parents[0]
+        probabilities = softmax(logits, axis=1) if is_grad_enabled() and logits.requires_grad \
+            else Tensor(self.saved[0])  # a constant unless a reverse graph needs it
+        per_row = ((probabilities - Tensor(self._onehot())) * tx).sum(axis=1)
+        if self.reduction == "none":
+            return per_row
+        total = per_row.sum()
+        return total * (1.0 / max(logits.shape[0], 1)) if self.reduction == "mean" else total
+
+    def _onehot(self) -> np.ndarray:
+        logits = self.parents[0]
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
-        onehot[rows, self.target] = 1
-        return (softmax(logits, axis=1) - Tensor(onehot)) * upstream
+        onehot[np.arange(logits.shape[0]), self.target] = 1
+        return onehot
 
 
 def _paired(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa: A002

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
+from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
@@ -261,13 +262,7 @@ class FusedBatchNorm(Function):
         """The same formulas as Tensor ops: differentiable with respect to x, gamma and g."""
         x = self.parents[0]
         axes, shape = _reduce_axes(x.ndim), _channel_shape(x)
-        if self.training:
-            xhat, _, var = _standardize(x, axes, self.eps)
-            invstd = 1.0 / (var + self.eps).sqrt()
-        else:
-            mean, invstd_array, _ = self.saved
-            invstd = Tensor(invstd_array.reshape(shape))
-            xhat = (x - Tensor(mean.reshape(shape))) * invstd
+        xhat, invstd = self._xhat_invstd(differentiable=True)
         sum_g = g.sum(axis=axes, keepdims=True)
         sum_g_xhat = (g * xhat).sum(axis=axes, keepdims=True)
         gx = None
@@ -280,6 +275,43 @@ class FusedBatchNorm(Function):
                 gx = k * g
         channels = (x.shape[1],)
         return self._with_param_grads(gx, sum_g_xhat.reshape(channels), sum_g.reshape(channels))
+
+    def jvp(self, tx: Tensor | None, *t_params: Tensor | None) -> Tensor | None:
+        """Forward mode (derivation: docs/batchnorm.md, section 8), per channel:
+            training: t_xhat = invstd * (t_x - mean(t_x) - xhat * mean(xhat * t_x)),
+            eval:     t_xhat = invstd * t_x,
+            t_y = gamma * t_xhat + t_gamma * xhat + t_beta.
+        The training map is the same symmetric projection as the backward's dx."""
+        x = self.parents[0]
+        axes, shape = _reduce_axes(x.ndim), _channel_shape(x)
+        xhat, invstd = self._xhat_invstd(differentiable=is_grad_enabled() and (
+            x.requires_grad or any(p.requires_grad for p in self.parents[1:])))
+        t_weight = t_params[0] if self.has_weight else None
+        t_bias = t_params[-1] if self.has_bias else None
+        t_xhat = None
+        if tx is not None:
+            if self.training:
+                t_xhat = invstd * (tx - tx.mean(axis=axes, keepdims=True)
+                                   - xhat * (xhat * tx).mean(axis=axes, keepdims=True))
+            else:
+                t_xhat = invstd * tx
+            if self.has_weight:
+                t_xhat = t_xhat * self.parents[1].reshape(shape)
+        return sum_tangents(t_xhat, None if t_weight is None else t_weight.reshape(shape) * xhat,
+                            None if t_bias is None else t_bias.reshape(shape))
+
+    def _xhat_invstd(self, differentiable: bool) -> tuple[Tensor, Tensor]:
+        """xhat and invstd as Tensors of x's rank. Training and `differentiable`: recomputed
+        from x by the composite's ops, so they depend on x; otherwise from the saved
+        statistics, as constants (eval mode's statistics are constants anyway)."""
+        x = self.parents[0]
+        shape = _channel_shape(x)
+        if self.training and differentiable:
+            xhat, _, var = _standardize(x, _reduce_axes(x.ndim), self.eps)
+            return xhat, 1.0 / (var + self.eps).sqrt()
+        mean, invstd_array, _ = self.saved
+        invstd = Tensor(invstd_array.reshape(shape))
+        return (x - Tensor(mean.reshape(shape))) * invstd, invstd
 
     def _with_param_grads(self, gx: Tensor | None, g_weight: Tensor | None,
                           g_bias: Tensor) -> tuple[Tensor | None, ...]:
