@@ -103,28 +103,27 @@ class Pow(Function):
 
     def backward(self, g):
         x, y = self.parents
-        base_zero = x.data == 0
-        gx = gy = None
-        if x.requires_grad:
-            exponent = y
-            if base_zero.any():
-                both_zero = base_zero & (y.data == 0)
-                if both_zero.any():  # y * x**(1 - 1) = 0 there, not 0 * 0**-1 = NaN
-                    exponent = where(both_zero, 1.0, y)
-            gx = g * y * x ** (exponent - 1)
-        if y.requires_grad:
-            base = x
-            if base_zero.any():
-                limit = base_zero & (y.data >= 0)
-                if limit.any():  # z * log(1) = 0 there
-                    base = where(limit, 1.0, x)
-            gy = g * self.output * base.log()
+        gx = g * y * x ** (self._safe_exponent() - 1) if x.requires_grad else None
+        gy = g * self.output * self._safe_base().log() if y.requires_grad else None
         return gx, gy
 
     def jvp(self, tx, ty):
         x, y = self.parents
-        return sum_tangents(None if tx is None else tx * y * x ** (y - 1),
-                    None if ty is None else ty * self.output * x.log())
+        return sum_tangents(None if tx is None else tx * y * x ** (self._safe_exponent() - 1),
+                            None if ty is None else ty * self.output * self._safe_base().log())
+
+    def _safe_exponent(self) -> Tensor:
+        """y, with 1 where x = y = 0: there y * x**(y - 1) is 0 (x**0 is constant), not
+        0 * 0**-1 = NaN."""
+        x, y = self.parents
+        both_zero = (x.data == 0) & (y.data == 0)
+        return where(both_zero, 1.0, y) if both_zero.any() else y
+
+    def _safe_base(self) -> Tensor:
+        """x, with 1 where x = 0 and y >= 0: there the limit of z log x is 0 = z log 1."""
+        x, y = self.parents
+        limit = (x.data == 0) & (y.data >= 0)
+        return where(limit, 1.0, x) if limit.any() else x
 
 
 class Maximum(Function):
@@ -144,7 +143,7 @@ class Maximum(Function):
         x, y = self.parents
         share_x = ((x.data > y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
         return sum_tangents(None if tx is None else tx * share_x,
-                    None if ty is None else ty * (1 - share_x))
+                            None if ty is None else ty * (1 - share_x))
 
 
 class Minimum(Function):
@@ -161,6 +160,12 @@ class Minimum(Function):
         x, y = self.parents
         share_x = (x.data < y.data) + 0.5 * (x.data == y.data)
         return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        share_x = ((x.data < y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
+        return sum_tangents(None if tx is None else tx * share_x,
+                            None if ty is None else ty * (1 - share_x))
 
 
 class Where(Function):

@@ -371,6 +371,11 @@ class AllReduce(Function):
             return AllReduce.apply(g, scale=self.scale)
         return Tensor._from_op(_scaled_sum(g.data.copy(), self.scale), None)
 
+    def jvp(self, tx: Tensor) -> Tensor:
+        """Linear: the same all-reduce of the tangents (a collective: under forward mode
+        every rank's input must carry a tangent, or the ranks wait for each other)."""
+        return AllReduce.apply(tx, scale=self.scale)
+
 
 def _scaled_sum(a: np.ndarray, scale: float) -> np.ndarray:
     get_group().all_reduce(a, "sum")
@@ -392,3 +397,7 @@ class AllGather(Function):
         if is_grad_enabled():
             return AllReduce.apply(g, scale=1.0)[r]
         return Tensor._from_op(get_group().all_reduce(g.data.copy())[r].copy(), None)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        """Linear: the gathered tangents (a collective, as AllReduce.jvp)."""
+        return AllGather.apply(tx)
