@@ -18,10 +18,10 @@ lower-case ones.
                               gives a Tensor (differentiable: dx_r = sum_r' g_r'[r]).
     barrier()
 
-Agreement check. Before each collective the ranks compare a small signature
-(the collective, its op or root, dtype, ndim, size and shape) with ONE extra
-Allreduce(MAX) of the signature and its negation (max and -min in one call). If
-any rank differs, every rank raises the same project error (ShapeError,
+Agreement check. Before each collective the ranks compare a hash h of their
+call's signature (the collective, its op or root, dtype and shape) with ONE extra
+Allreduce(MAX) of [h, -h] (max and -min in one call). If any rank differs, every
+rank gathers the full signatures and raises the same project error (ShapeError,
 DTypeError or DistributedError) naming each rank's shape and dtype, instead of
 deadlocking or reducing garbage. `barrier()` is that signature exchange alone, so
 a barrier that meets another rank's collective is reported too. The check costs
@@ -113,25 +113,20 @@ class ProcessGroup:
 
     # ---- the agreement check ----
     def _agree(self, kind: str, detail: int, array: np.ndarray | None) -> None:
-        """One Allreduce(MAX) of [signature, -signature]: equal max and min on every
-        rank, or the same error on every rank. Skipped when checks are off."""
+        """One Allreduce(MAX) of [h, -h], h a hash of this rank's signature: every rank
+        sees max h == min h, or every rank takes the error path. Skipped when checks
+        are off. (Python's hash of a tuple of ints is the same in every process.)"""
         if self.size == 1 or not self.checks:
             return
-        sig = np.full(_SIG_LEN, -1, np.int64)
-        sig[0], sig[1] = _KINDS[kind], detail
-        if array is not None:
-            shape = array.shape
-            sig[2:7] = (array.dtype.num, array.dtype.itemsize, array.ndim, array.size,
-                        zlib.crc32(repr(shape).encode()))
-            dims = shape[:_MAX_DIMS]
-            sig[7:7 + len(dims)] = dims
-        both = np.concatenate([sig, -sig])
+        key = (_KINDS[kind], detail) if array is None else \
+            (_KINDS[kind], detail, array.dtype.num, array.dtype.itemsize, array.shape)
+        h = hash(key)
+        both = np.array([h, -h], np.int64)
         self.comm.Allreduce(MPI.IN_PLACE, both, op=MPI.MAX)
         with self._lock:
             self._counts["checks"] += 1
-        if np.array_equal(both[:_SIG_LEN], -both[_SIG_LEN:]):
-            return
-        self._disagreement(kind, sig, array)
+        if both[0] != -both[1]:
+            self._disagreement(kind, _signature(kind, detail, array), array)
 
     def _disagreement(self, kind: str, sig: np.ndarray, array: np.ndarray | None) -> None:
         """All ranks are here together: gather every rank's signature (a fixed-size
@@ -143,7 +138,7 @@ class ProcessGroup:
             what = _KIND_NAMES.get(int(s[0]), "?")
             if s[4] >= 0:
                 shape = tuple(int(d) for d in s[7:7 + min(int(s[4]), _MAX_DIMS)])
-                dims = shape if s[4] <= _MAX_DIMS else f"{shape[:-1]}... ({s[4]} dims)"
+                dims = shape if s[4] <= _MAX_DIMS else f"{shape} + ... ({s[4]} dims)"
                 what += f" shape {dims} dtype {_dtype_name(int(s[2]), int(s[3]))}"
             if s[0] == _KINDS["broadcast"]:
                 what += f" root={s[1]}"
@@ -210,6 +205,20 @@ class ProcessGroup:
             self._agree("barrier", 0, None)
         elif self.size > 1:
             self.comm.Barrier()
+
+
+def _signature(kind: str, detail: int, array: np.ndarray | None) -> np.ndarray:
+    """A fixed-size int64 description of a collective call, gathered on the error path:
+    kind, op or root, dtype.num, itemsize, ndim, size, crc32(shape), the first dims."""
+    sig = np.full(_SIG_LEN, -1, np.int64)
+    sig[0], sig[1] = _KINDS[kind], detail
+    if array is not None:
+        shape = array.shape
+        sig[2:7] = (array.dtype.num, array.dtype.itemsize, array.ndim, array.size,
+                    zlib.crc32(repr(shape).encode()))
+        dims = shape[:_MAX_DIMS]
+        sig[7:7 + len(dims)] = dims
+    return sig
 
 
 def _reduce_op(op: str) -> Any:
