@@ -1,0 +1,328 @@
+"""From two recordings of the same signature to one replayable program.
+
+The first two calls of a signature both run eagerly and are both recorded. Comparing them
+decides everything a single trace cannot know:
+
+- an array from outside the trace that is the *same object* both times is live state
+  (read by reference on replay); a *new object with the same value* is a constant; a new
+  object with a different value means a value the tracer lost sight of, and the
+  signature is not replayed (`Unreplayable`, the function then runs eagerly);
+- a Python value (a shape, a scalar factor, a guard's outcome) that differs means the
+  function's NumPy calls depend on Python state: not replayed either;
+- scratch memory allocated outside the trace (`np.zeros` then written by the trace) is
+  allocated afresh on every replay from its recorded initial content.
+
+The program is generated Python source, one line per NumPy call, compiled once with
+`exec`: straight-line code, no graph, no topological sort. Every result that stays inside
+the program (not an output, not a .grad, not handed to a replayed call) is written into a
+buffer allocated once (`out=`); the rest are allocated fresh on each replay, as eager
+does, because Python code may keep them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .trace import CompileError, Instr, Recording, _root
+
+
+class Unreplayable(Exception):
+    """Two recordings of a signature differ in a way replay cannot honour (the reason)."""
+
+
+class GuardFailed(CompileError):
+    """On replay, a value the recording read in Python came out differently."""
+
+
+def _same_const(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float | np.floating) and math.isnan(a) and math.isnan(b):
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+def merge(a: Any, b: Any, where: str) -> Any:
+    """The program's encoding of an operand from its two recorded encodings."""
+    if a[0] != b[0]:
+        raise Unreplayable(f"{where}: an operand was {a[0]} once and {b[0]} the next time")
+    kind = a[0]
+    if kind == "slot" or kind == "view":
+        if a != b:
+            raise Unreplayable(f"{where}: the calls read different arrays ({a} vs {b})")
+        return a
+    if kind == "array":
+        x, y = a[1], b[1]
+        if x is y:
+            return ("ref", x)
+        if x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True):
+            return ("const", y.copy())
+        raise Unreplayable(
+            f"{where}: an array of shape {y.shape} from outside the traced arrays changed "
+            f"between the first two calls (a value the recorder cannot follow, e.g. a "
+            f"random draw from a generator other than tg.manual_seed's, or a copy made "
+            f"with np.array)")
+    if kind == "const":
+        x, y = a[1], b[1]
+        if isinstance(x, tuple | list) and type(x) is type(y):
+            if len(x) != len(y):
+                raise Unreplayable(f"{where}: {x!r} then {y!r}")
+            return ("const", type(x)(merge(p, q, where) for p, q in zip(x, y)))
+        if isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys():
+                raise Unreplayable(f"{where}: {x!r} then {y!r}")
+            return ("const", {k: merge(x[k], y[k], where) for k in x})
+        if not _same_const(x, y):
+            raise Unreplayable(f"{where}: a Python value changed between the first two calls "
+                               f"({x!r}, then {y!r}): the NumPy calls depend on Python state")
+        return ("pyconst", y)
+    if a[1] is not b[1]:
+        raise Unreplayable(f"{where}: a different object ({a[1]!r}, then {b[1]!r})")
+    return ("ref", a[1])
+
+
+class Program:
+    """The replayable program of one signature; `source` is its text."""
+
+    def __init__(self, first: Recording, second: Recording, tensor_keys: list[Any],
+                 result: Any, checks: list[tuple[int, tuple, np.dtype]],
+                 changed: type[Exception]) -> None:
+        if len(first.instrs) != len(second.instrs):
+            raise Unreplayable(f"the function made {len(first.instrs)} recorded calls the "
+                               f"first time and {len(second.instrs)} the second")
+        if len(first.values) != len(second.values) or first.sources != second.sources:
+            raise Unreplayable("the two calls produced different arrays")
+        self.values = second.values
+        self.names: dict[str, Any] = {"_T": _tensor, "GuardFailed": GuardFailed, "np": np,
+                                      "Changed": changed}
+        self.checks = checks
+        self.lines: list[str] = []
+        self.instrs: list[tuple[Instr, tuple, dict]] = []
+        for i, (x, y) in enumerate(zip(first.instrs, second.instrs)):
+            where = f"call {i} ({y.site or y.name})"
+            if (x.kind, x.name, x.outs) != (y.kind, y.name, y.outs) or x.target is not y.target:
+                raise Unreplayable(f"{where}: the first call ran {x.kind} {x.name}, the "
+                                   f"second {y.kind} {y.name}")
+            if x.kind == "guard" and not _same_const(x.expected, y.expected):
+                raise Unreplayable(f"{where}: a value read in Python changed between the "
+                                   f"first two calls ({x.expected!r}, then {y.expected!r})")
+            if x.grads != y.grads:
+                raise Unreplayable(f"{where}: the gradients it sees differ between calls")
+            args = tuple(merge(p, q, where) for p, q in zip(x.args, y.args))
+            if len(x.args) != len(y.args) or x.kwargs.keys() != y.kwargs.keys():
+                raise Unreplayable(f"{where}: called with different arguments")
+            kwargs = {k: merge(x.kwargs[k], y.kwargs[k], where) for k in x.kwargs}
+            self.instrs.append((y, args, kwargs))
+        if first.end_grads != second.end_grads:
+            raise Unreplayable("the gradients left after the call differ between calls")
+        self.scratch: dict[int, tuple[str, Any]] = {}
+        for k, (root_a, init_a) in first.scratch.items():
+            root_b, init_b = second.scratch[k]
+            if root_a is root_b:
+                raise Unreplayable(
+                    f"the function writes into an array of shape {root_b.shape} that it "
+                    f"keeps outside the modules, tensors and optimizers tg.compile can see "
+                    f"(a closure, a global, an argument): its other updates could not be "
+                    f"followed")
+            elif init_a.shape == init_b.shape and np.array_equal(init_a, init_b, equal_nan=True):
+                self.scratch[k] = ("fresh", init_b)
+            else:
+                raise Unreplayable("scratch memory allocated outside the trace started with "
+                                   "different contents in the two calls")
+        self.tensor_keys = tensor_keys
+        self.end_grads = second.end_grads
+        self.sources = second.sources
+        self.result = result
+        self.buffered = self._buffered()
+        self.source = self._generate()
+        namespace = dict(self.names)
+        exec(compile(self.source, "<tg.compile program>", "exec"), namespace)  # noqa: S102
+        self.run: Callable[..., Any] = namespace["_replay"]
+
+    # ---- which results reuse one buffer ----
+    def _escaping(self) -> set[int]:
+        slots: set[int] = set()
+
+        def collect(enc: Any) -> None:
+            if isinstance(enc, tuple) and enc:
+                if enc[0] == "slot":
+                    slots.add(enc[1])
+                elif enc[0] == "view" and enc[1][0] == "slot":
+                    slots.add(enc[1][1])
+                elif enc[0] in ("const", "tensor"):
+                    for e in (enc[1].values() if isinstance(enc[1], dict) else
+                              enc[1] if isinstance(enc[1], tuple | list) else (enc[1],)):
+                        collect(e)
+        for instr, args, kwargs in self.instrs:
+            if instr.kind == "call":
+                for e in (*args, *kwargs.values()):
+                    collect(e)
+                for g in instr.grads:
+                    collect(g)
+        for g in self.end_grads:
+            collect(g)
+        collect(self.result)
+        owners = {id(v): s for s, v in enumerate(self.values)
+                  if isinstance(v, np.ndarray) and v.base is None}
+        escaping = set(slots)
+        for s in slots:  # a view that escapes keeps the memory it views alive
+            v = self.values[s]
+            if isinstance(v, np.ndarray):
+                owner = owners.get(id(_root(v)))
+                if owner is not None:
+                    escaping.add(owner)
+        for s, v in enumerate(self.values):  # views of escaping memory made by the program
+            if isinstance(v, np.ndarray) and owners.get(id(_root(v))) in escaping:
+                escaping.add(s)
+        return escaping
+
+    def _buffered(self) -> set[int]:
+        escaping = self._escaping()
+        buffered = set()
+        for instr, _, kwargs in self.instrs:
+            if instr.kind != "ufunc" or instr.name != "__call__" or "out" in kwargs or \
+                    len(instr.outs) != 1 or instr.outs[0] is None:
+                continue
+            slot = instr.outs[0]
+            value = self.values[slot]
+            if slot in escaping or value.base is not None or value.ndim == 0:
+                continue
+            buffer = np.empty_like(value)
+            if buffer.strides == value.strides:
+                self.names[f"b{slot}"] = buffer
+                buffered.add(slot)
+        return buffered
+
+    # ---- source generation ----
+    def _name(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def _expr(self, enc: Any) -> str:
+        kind = enc[0]
+        if kind == "slot":
+            return f"v{enc[1]}"
+        if kind == "view":
+            root_kind, n = enc[1]
+            root = f"v{n}" if root_kind == "slot" else f"s{n}"
+            return (f"np.ndarray({enc[2]}, {self._name('dt', enc[5])}, buffer={root}, "
+                    f"offset={enc[4]}, strides={enc[3]})")
+        if kind == "ref":
+            return self._name("r", enc[1])
+        if kind == "const":
+            value = enc[1]
+            if isinstance(value, np.ndarray):
+                return self._name("c", value)
+            if isinstance(value, tuple):
+                inner = ", ".join(self._expr(e) for e in value)
+                return f"({inner},)" if len(value) == 1 else f"({inner})"
+            if isinstance(value, list):
+                return "[" + ", ".join(self._expr(e) for e in value) + "]"
+            if isinstance(value, dict):
+                return "{" + ", ".join(f"{k!r}: {self._expr(e)}" for k, e in value.items()) + "}"
+        if kind == "pyconst":
+            value = enc[1]
+            if value is None or isinstance(value, bool | int | str) or value is Ellipsis:
+                return repr(value)
+            if isinstance(value, float) and math.isfinite(value):
+                return repr(value)
+            return self._name("k", value)
+        raise AssertionError(enc)
+
+    def _call(self, instr: Instr, args: tuple, kwargs: dict) -> str:
+        parts = [self._expr(a) for a in args]
+        parts += [f"{k}={self._expr(v)}" for k, v in kwargs.items()]
+        if instr.kind == "ufunc":
+            ufunc = instr.target.__name__
+            self.names.setdefault(ufunc, instr.target)
+            target = ufunc if instr.name == "__call__" else f"{ufunc}.{instr.name}"
+            if instr.outs and instr.outs[0] in self.buffered:
+                parts.append(f"out=b{instr.outs[0]}")
+        elif instr.kind == "function":
+            target = self._name("f_" + instr.name + "_", instr.target)
+        elif instr.kind == "method":
+            head, *parts = parts
+            target = f"{head}.{instr.name}"
+        else:  # a replay_as_call function
+            target = self._name("call", instr.target)
+        return f"{target}({', '.join(parts)})"
+
+    def _set_grads(self, grads: tuple) -> list[str]:
+        lines = []
+        for key, g in zip(self.tensor_keys, grads):
+            if g == "keep":
+                continue
+            owner = self._tensor_expr(key)
+            lines.append(f"    {owner}.grad = None" if g is None else
+                         f"    {owner}.grad = _T({self._expr(g)})")
+        return lines
+
+    def _tensor_expr(self, key: Any) -> str:
+        if key[0] == "arg":
+            return f"args[{key[1]}]"
+        return self._name("t", key[1])
+
+    def _result_expr(self, enc: Any) -> str:
+        if enc[0] == "tensor":
+            return f"_T({self._expr(enc[1])})"
+        if enc[0] == "seq":
+            inner = ", ".join(self._result_expr(e) for e in enc[2])
+            return f"{enc[1]}(({inner},))" if enc[2] else f"{enc[1]}()"
+        return self._expr(enc)
+
+    def _generate(self) -> str:
+        lines = ["def _replay(args):"]
+        for slot, key in self.sources.items():
+            if key[0] == "arg":
+                expr = f"args[{key[1]}]" + (".data" if key[2] else "")
+            elif key[0] == "tensor":
+                expr = f"{self._name('t', key[1])}.data"
+            else:  # a module buffer
+                expr = f"{self._name('m', key[1])}._buffers[{key[2]!r}]"
+            lines.append(f"    v{slot} = {expr}  # source")
+        for slot, shape, dtype in self.checks:  # a replaced parameter or buffer: record again
+            lines.append(f"    if v{slot}.shape != {shape!r} or v{slot}.dtype != "
+                         f"{self._name('dt', dtype)}:")
+            lines.append("        raise Changed()")
+        for k, (how, value) in self.scratch.items():
+            lines.append(f"    s{k} = {self._name('z', value)}" + (".copy()" if how == "fresh"
+                                                                    else ""))
+        for i, (instr, args, kwargs) in enumerate(self.instrs):
+            comment = f"  # {instr.site}" if instr.site else ""
+            if instr.kind == "guard":
+                conv = {"__bool__": "bool", "__int__": "int", "__index__": "int",
+                        "__float__": "float", "__complex__": "complex"}.get(instr.name)
+                value = self._expr(args[0])
+                got = f"{conv}({value})" if conv else f"{value}.{instr.name}()"
+                expected = self._expr(("pyconst", instr.expected))
+                lines.append(f"    if {got} != {expected}:{comment}")
+                lines.append(f"        raise GuardFailed('tg.compile: call {i} ({instr.site}) "
+                             f"read {instr.expected!r} in Python when it was recorded; "
+                             f"this call got another value. The state is that of an eager "
+                             f"run stopped at that point')")
+                continue
+            if instr.kind == "call":
+                lines += self._set_grads(instr.grads)
+            call = self._call(instr, args, kwargs)
+            outs = [f"v{o}" if o is not None else "_" for o in instr.outs]
+            if len(outs) > 1:
+                call = f"({', '.join(outs)},) = {call}"
+            elif outs and outs[0] != "_":
+                call = f"{outs[0]} = {call}"
+            lines.append(f"    {call}{comment}")
+        lines += self._set_grads(self.end_grads)
+        lines.append(f"    return {self._result_expr(self.result)}")
+        return "\n".join(lines) + "\n"
+
+
+def _tensor(array: Any) -> Tensor:
+    return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array), None)
