@@ -70,9 +70,10 @@ def _files(*parts: str) -> list[Path]:
 ENGINE_ONLY = ("tinygrad_bn.nn", "tinygrad_bn.optim", "tinygrad_bn.data", "tinygrad_bn.viz",
                "tinygrad_bn.cli", "tinygrad_bn.gradcheck", "tinygrad_bn.testing",
                "tinygrad_bn.experiments", "tinygrad_bn.serialization",
-               "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples")
+               "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples", "tinygrad_bn.compiler")
 TOOLS = ("tinygrad_bn.viz", "tinygrad_bn.cli", "tinygrad_bn.gradcheck", "tinygrad_bn.testing",
-         "tinygrad_bn.experiments", "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples")
+         "tinygrad_bn.experiments", "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples",
+         "tinygrad_bn.compiler")
 LAYER_RULES = [
     # (files, module prefixes they must not import): each layer imports only the ones above
     (_files("tensor"), ENGINE_ONLY),

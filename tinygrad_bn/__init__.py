@@ -2,6 +2,7 @@
 
 from . import forward_ad, nn, optim, viz
 from .anomaly import detect_anomaly
+from .compiler import CompileError, compile
 from .errors import (
     AllocationError,
     AnomalyError,
@@ -48,4 +49,5 @@ __all__ = [
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
     "forward_ad", "jvp",
+    "CompileError", "compile",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from .recording import replay_as_call
 from .tensor import Tensor
 
 
@@ -41,11 +42,13 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
+    @replay_as_call  # tg.compile calls it again on replay (tinygrad_bn/recording.py)
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None."""
         for p in self.params:
             p.grad = None
 
+    @replay_as_call  # reads lr and step counts of the moment: replayed as a call
     def step(self) -> None:
         """Update each parameter that has a gradient, in place."""
         for p, state in zip(self.params, self.state):

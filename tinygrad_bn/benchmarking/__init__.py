@@ -8,11 +8,12 @@ workload checks that its implementations compute the same numbers (two steps
 from identical state).
 
 The package: `measure` (workloads, implementations, interleaved timing),
-`bound` (the hand-written NumPy versions), `workloads` (what is measured),
+`bound` (the hand-written NumPy versions), `cases` (the workloads: what is measured),
 `memory` (bytes a BN graph keeps for backward), `report` (targets and
 tables), `suite` (`run` and the command line `main`).
 """
 
+from .cases import CNN_INPUT, workloads
 from .measure import (
     NP,
     QUICK,
@@ -29,7 +30,6 @@ from .measure import (
 from .memory import bn_memory, graph_saved_bytes
 from .report import evaluate_targets, format_report, machine_info
 from .suite import NoSuchWorkload, import_torch, main, run, select
-from .workloads import CNN_INPUT, workloads
 
 __all__ = ["CNN_INPUT", "NP", "QUICK", "TG", "TORCH", "Builder", "Impl", "NoSuchWorkload",
            "Settings", "Switcher", "Workload", "bn_memory", "check_agreement", "evaluate_targets",

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .cases import CNN_NAME
 from .measure import NP, TG, TORCH
-from .workloads import CNN_NAME
 
 
 def _time(results: dict[str, Any], name: str, impl: str, statistic: str) -> float | None:

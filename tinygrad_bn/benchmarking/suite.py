@@ -12,10 +12,10 @@ from typing import Any
 
 from tinygrad_bn.errors import TinygradError
 
+from .cases import workloads
 from .measure import QUICK, Builder, Settings, Switcher, check_agreement, measure
 from .memory import bn_memory
 from .report import evaluate_targets, format_report, machine_info
-from .workloads import workloads
 
 
 def import_torch(enabled: bool) -> ModuleType | None:

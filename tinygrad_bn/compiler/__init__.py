@@ -231,7 +231,7 @@ class CompiledFunction:
             for t in rec.tensors:
                 if t.grad is not None and isinstance(t.grad.data, Traced):
                     t.grad.data = plain(t.grad.data)
-        for k, (root, _) in rec.rec.scratch.items():
+        for root, _ in rec.rec.scratch.values():
             if any(root is original for _, original, _ in swapped) or \
                     any(root is original for _, _, original, _ in buffers):
                 rec.failure = ("the function wrote into a tensor's array through a copy "
@@ -323,7 +323,8 @@ def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[
     modules: list[Module] = []
     tensors: list[Tensor] = []
     seen: set[int] = set()
-    stack = [*_roots(fn), *args]
+    # arguments change from call to call: only the modules and optimizers among them count
+    stack = [*_roots(fn), *(a for a in args if not isinstance(a, Tensor | np.ndarray))]
     while stack:
         obj = stack.pop()
         if id(obj) in seen or isinstance(obj, types.ModuleType | type):

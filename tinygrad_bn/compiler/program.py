@@ -50,6 +50,21 @@ def _same_const(a: Any, b: Any) -> bool:
         return a is b
 
 
+def _same_sources(a: dict[int, Any], b: dict[int, Any]) -> bool:
+    return a.keys() == b.keys() and all(
+        len(a[s]) == len(b[s]) and all(x is y or (type(x) in (str, int, bool) and x == y)
+                                       for x, y in zip(a[s], b[s])) for s in a)
+
+
+def _merge_grads(a: tuple, b: tuple, where: str) -> tuple:
+    """The .grad state a replayed call must see. None (no gradient yet) and "keep" (one
+    from before this call) may differ between the first call and the second: the second's
+    is what every later call sees."""
+    if len(a) != len(b) or any(x != y and not {x, y} <= {None, "keep"} for x, y in zip(a, b)):
+        raise Unreplayable(f"{where}: the gradients of the parameters differ between calls")
+    return b
+
+
 def merge(a: Any, b: Any, where: str) -> Any:
     """The program's encoding of an operand from its two recorded encodings."""
     if a[0] != b[0]:
@@ -98,8 +113,9 @@ class Program:
         if len(first.instrs) != len(second.instrs):
             raise Unreplayable(f"the function made {len(first.instrs)} recorded calls the "
                                f"first time and {len(second.instrs)} the second")
-        if len(first.values) != len(second.values) or first.sources != second.sources:
-            raise Unreplayable("the two calls produced different arrays")
+        if len(first.values) != len(second.values) or not _same_sources(first.sources,
+                                                                          second.sources):
+            raise Unreplayable("the two calls read different inputs, parameters or buffers")
         self.values = second.values
         self.names: dict[str, Any] = {"_T": _tensor, "GuardFailed": GuardFailed, "np": np,
                                       "Changed": changed}
@@ -114,15 +130,13 @@ class Program:
             if x.kind == "guard" and not _same_const(x.expected, y.expected):
                 raise Unreplayable(f"{where}: a value read in Python changed between the "
                                    f"first two calls ({x.expected!r}, then {y.expected!r})")
-            if x.grads != y.grads:
-                raise Unreplayable(f"{where}: the gradients it sees differ between calls")
+            y.grads = _merge_grads(x.grads, y.grads, where)
             args = tuple(merge(p, q, where) for p, q in zip(x.args, y.args))
             if len(x.args) != len(y.args) or x.kwargs.keys() != y.kwargs.keys():
                 raise Unreplayable(f"{where}: called with different arguments")
             kwargs = {k: merge(x.kwargs[k], y.kwargs[k], where) for k in x.kwargs}
             self.instrs.append((y, args, kwargs))
-        if first.end_grads != second.end_grads:
-            raise Unreplayable("the gradients left after the call differ between calls")
+        _merge_grads(first.end_grads, second.end_grads, "the end of the call")
         self.scratch: dict[int, tuple[str, Any]] = {}
         for k, (root_a, init_a) in first.scratch.items():
             root_b, init_b = second.scratch[k]

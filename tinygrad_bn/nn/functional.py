@@ -30,7 +30,7 @@ from .activations import (
 from .arguments import probability
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .embedding import embedding
-from .init import generator
+from .init import random
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -117,6 +117,6 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
         return x
     if p == 1.0:
         return x * 0.0
-    draws = generator(rng, "dropout").random(x.shape)
+    draws = random(x.shape, rng, "dropout")
     mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)

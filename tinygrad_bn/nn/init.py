@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..recording import replay_as_call
 from ..tensor import Tensor
 
 _generator = np.random.default_rng()
@@ -45,6 +46,14 @@ def generator(rng: np.random.Generator | None = None, op: str = "init") -> np.ra
                                 f"{type(rng).__name__} {rng!r} (for a seed, pass "
                                 f"np.random.default_rng(seed))")
     return rng
+
+
+@replay_as_call  # tg.compile draws afresh on every replay (tinygrad_bn/recording.py)
+def random(shape: tuple[int, ...], rng: np.random.Generator | None = None,
+           op: str = "random") -> np.ndarray:
+    """Uniform draws in [0, 1) of `shape` from `rng`, else from the generator
+    `manual_seed` seeds (read at the moment of the call)."""
+    return generator(rng, op).random(shape)
 
 
 def _target(op: str, tensor: Tensor) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, IndexOutOfRange
+from ..recording import replay_as_call
 from ..tensor import Tensor
 
 
@@ -224,6 +225,7 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
+    @replay_as_call  # tg.compile calls it again on replay (tinygrad_bn/recording.py)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default, as PyTorch), or to zeros in
         place when set_to_none=False."""

@@ -85,8 +85,10 @@ class _BatchNorm(Module):
                              buffers["running_var"] if keep else None, params["weight"],
                              params["bias"], use_batch, factor)
         if updating:  # after the call: a rejected input leaves the count unchanged
-            # in place on the 0-d buffer (no Module.__setattr__); fill costs ~1/6 of += 1
-            tracked.fill(int(tracked) + 1)
+            # in place on the 0-d buffer (no Module.__setattr__), by a ufunc rather than
+            # fill(int(tracked) + 1): no Python read of the count, which tg.compile could
+            # not replay (tinygrad_bn/compiler/trace.py)
+            np.add(tracked, 1, out=tracked)
         return y
 
     def _batch_norm(self, x: Tensor, running_mean: np.ndarray | None,
