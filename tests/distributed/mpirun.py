@@ -17,19 +17,29 @@ WORKERS = Path(__file__).parent / "workers"
 needs_mpiexec = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not on PATH")
 
 
-def run_mpi(ranks: int, *args: str | Path, timeout: float = 120) -> str:
-    """stdout of `mpiexec -n ranks python args...` (a script and its arguments, or -m
-    module ...); fails the test with the job's output on a non-zero exit or after
-    `timeout` seconds."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+def launch(ranks: int, *args: str | Path, timeout: float = 120, cwd: Path = ROOT,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`mpiexec -n ranks python args...` (a script and its arguments, or -m module ...)
+    run in `cwd` with `env` added to the environment, its output captured; raises
+    subprocess.TimeoutExpired after `timeout` seconds."""
+    env = dict(os.environ, **(env or {}), PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
         OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = [MPIEXEC, "-n", str(ranks), sys.executable, *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=cwd)
+
+
+def run_mpi(ranks: int, *args: str | Path, timeout: float = 120, cwd: Path = ROOT,
+            env: dict[str, str] | None = None) -> str:
+    """stdout of `launch(...)`; fails the test with the job's output on a non-zero exit
+    or after `timeout` seconds."""
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                env=env, cwd=ROOT)
+        result = launch(ranks, *args, timeout=timeout, cwd=cwd, env=env)
     except subprocess.TimeoutExpired as error:
-        pytest.fail(f"{' '.join(command)} hung for {timeout} s:\n{error.stderr}")
-    assert result.returncode == 0, (f"{' '.join(command)} exited {result.returncode}:\n"
-                                    f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+        pytest.fail(f"mpiexec -n {ranks} {' '.join(map(str, args))} hung for {timeout} s:\n"
+                    f"{error.stderr}")
+    assert result.returncode == 0, (f"mpiexec -n {ranks} {' '.join(map(str, args))} exited "
+                                    f"{result.returncode}:\n{result.stdout[-3000:]}\n"
+                                    f"{result.stderr[-6000:]}")
     return result.stdout

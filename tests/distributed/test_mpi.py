@@ -11,29 +11,18 @@ collectives' gradients across ranks; ranks that disagree) and workers/fault_work
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("mpi4py")
-MPIEXEC = shutil.which("mpiexec")
-pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not on PATH")
+import mpirun  # noqa: E402
 
-WORKERS = Path(__file__).parent / "workers"
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = mpirun.needs_mpiexec
 
 
-def launch(script: str, ranks: int, timeout: float) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-        OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    return subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, str(WORKERS / script)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+def launch(script: str, ranks: int, timeout: float):
+    return mpirun.launch(ranks, mpirun.WORKERS / script, timeout=timeout)
 
 
 @pytest.mark.parametrize("ranks", [1, 2, 3, 4])

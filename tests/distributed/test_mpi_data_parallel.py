@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tinygrad_bn import nn
-
 pytest.importorskip("mpi4py")
 from mpirun import WORKERS, needs_mpiexec, run_mpi  # noqa: E402
 
-CASES = ["mlp", "sampler"] + (["cnn"] if hasattr(nn, "SyncBatchNorm") else [])
+CASES = ["mlp", "cnn", "sampler"]
 
 
 @needs_mpiexec
@@ -21,3 +19,14 @@ def test_data_parallel_training_equals_one_process(ranks):
     out = run_mpi(ranks, WORKERS / "data_parallel.py", *CASES)
     for case in CASES:
         assert f"ok {case} on {ranks} ranks" in out, out
+
+
+@needs_mpiexec
+def test_the_example_gives_the_same_accuracy_on_two_ranks(tmp_path):
+    example = WORKERS.parents[2] / "examples" / "data_parallel.py"
+    env = {"TINYGRAD_BN_EXAMPLE_STEPS": "20"}
+    one = run_mpi(1, example, cwd=tmp_path, env=env)
+    two = run_mpi(2, example, cwd=tmp_path, env=env)
+    accuracy = one.split("test accuracy ")[1].split()[0]
+    assert "1 rank(s), 20 steps" in one and "2 rank(s), 20 steps" in two
+    assert f"test accuracy {accuracy}" in two, (one, two)

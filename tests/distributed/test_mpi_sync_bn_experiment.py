@@ -12,8 +12,6 @@ from tinygrad_bn import cli, nn
 pytest.importorskip("mpi4py")
 from mpirun import needs_mpiexec, run_mpi  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not hasattr(nn, "SyncBatchNorm"), reason="needs SyncBatchNorm")
-
 
 def test_at_world_size_one_it_says_how_to_launch(tmp_path, capsys):
     assert cli.main(["experiment", "sync-bn", "--quick", "--out", str(tmp_path)]) == 1
