@@ -1,12 +1,16 @@
 """Train an MLP with batch norm on the embedded MNIST subset (offline), save and reload it.
 
-    python examples/mlp_batchnorm.py
+    python examples/mlp_batchnorm.py [OUT_DIR]
 
-Set TINYGRAD_BN_EXAMPLE_STEPS to train for fewer (or more) steps.
+The checkpoint goes to OUT_DIR (default: a tinygrad_bn_examples folder in the system's
+temporary directory). Set TINYGRAD_BN_EXAMPLE_STEPS to train for fewer (or more) steps.
 """
 
 import itertools
 import os
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -55,8 +59,11 @@ accuracy = test_accuracy(model, x_test, y_test)
 print(f"test accuracy: {accuracy:.3f}")
 
 # checkpoints are .npz files (no pickle): parameters and BN running statistics
-tg.save(model.state_dict(), "mlp_batchnorm.npz")
+default_out = Path(tempfile.gettempdir()) / "tinygrad_bn_examples"
+out = Path(sys.argv[1]) if len(sys.argv) > 1 else default_out
+out.mkdir(parents=True, exist_ok=True)
+tg.save(model.state_dict(), out / "mlp_batchnorm.npz")
 restored = make_model()
-restored.load_state_dict(tg.load("mlp_batchnorm.npz"))
+restored.load_state_dict(tg.load(out / "mlp_batchnorm.npz"))
 assert test_accuracy(restored, x_test, y_test) == accuracy
-print("saved to mlp_batchnorm.npz and reloaded: same accuracy")
+print(f"saved to {out / 'mlp_batchnorm.npz'} and reloaded: same accuracy")

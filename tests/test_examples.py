@@ -30,9 +30,15 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
     if script == "data_parallel.py":
         pytest.importorskip("mpi4py")
     env = {**os.environ, "TINYGRAD_BN_EXAMPLE_STEPS": "20", "OPENBLAS_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env,
+    cwd, out = tmp_path / "cwd", tmp_path / "out"
+    cwd.mkdir()
+    done = subprocess.run([sys.executable, str(EXAMPLES / script), str(out)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert EXPECTED[script] in done.stdout
+    # outputs go to the directory given, never the cwd (Hypothesis keeps its own cache there)
+    assert [p.name for p in cwd.iterdir() if p.name != ".hypothesis"] == []
     if script == "render_graph.py" and shutil.which("dot"):
-        assert "<svg" in (tmp_path / "bn-fused.svg").read_text()
+        assert "<svg" in (out / "bn-fused.svg").read_text()
+    if script == "mlp_batchnorm.py":
+        assert (out / "mlp_batchnorm.npz").is_file()
