@@ -7,6 +7,8 @@ Every experiment runs once per module (a fixture) through the command line.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -24,13 +26,40 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("experiments")
 
 
+_printed: dict[str, str] = {}
+
+
 def record(name: str, out_dir: Path) -> dict:
     """Run `tinygrad-bn experiment NAME --quick` once and return its JSON record."""
     if name not in _records:
-        assert cli.main(["experiment", name, "--quick", "--seed", "0", "--out",
-                         str(out_dir / name), "--no-progress"]) == 0
+        with contextlib.redirect_stdout(io.StringIO()) as stdout:
+            assert cli.main(["experiment", name, "--quick", "--seed", "0", "--out",
+                             str(out_dir / name), "--no-progress"]) == 0
+        _printed[name] = stdout.getvalue()
         _records[name] = json.loads((out_dir / name / f"{name}.json").read_text())
     return _records[name]
+
+
+@pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n not in MPI_EXPERIMENTS])
+def test_experiment_prints_its_result_table_at_the_end(name: str, out_dir: Path) -> None:
+    rec = record(name, out_dir)
+    printed = _printed[name]
+    table = common.result_table(rec)
+    assert table in printed and printed.index(table) < printed.index("done in")
+    assert len(table.splitlines()) >= 2  # a header and at least one row
+
+
+def test_result_table_rows_and_columns_come_from_the_summary() -> None:
+    rec = {"summary": {"relu": {"bn": {"acc": 0.25, "steps": 3}, "plain": {"acc": 0.5,
+                                                                           "steps": None}},
+                       "cost": 1.5}}
+    lines = common.result_table(rec).splitlines()
+    assert lines[0].split() == ["cost"] and lines[1].split() == ["1.5"]
+    assert lines[2] == ""
+    assert lines[3].split() == ["acc", "steps"]
+    assert lines[4].split() == ["relu", "bn", "0.25", "3"]
+    assert lines[5].split() == ["relu", "plain", "0.5", "-"]
+    assert common.result_table({"config": {}}) == "(no summary in the record)"
 
 
 @pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n not in MPI_EXPERIMENTS])

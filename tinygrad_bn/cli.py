@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -159,6 +160,9 @@ def _experiment(args: argparse.Namespace) -> int:
     files = experiments.run(args.name, out, quick=args.quick, seed=args.seed,
                             progress=not args.no_progress, data_dir=_data_dir(args))
     if lead:
+        for path in files:
+            if path.suffix == ".json":
+                print(experiments.result_table(json.loads(path.read_text())))
         _report(files, started)
     return 0
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import ArgumentError
-from .common import DEFAULT_DATA_DIR, data_source, single_threaded_blas
+from .common import DEFAULT_DATA_DIR, data_source, result_table, single_threaded_blas
 
 __all__ = ["DEFAULT_DATA_DIR", "EXPERIMENTS", "MPI_EXPERIMENTS", "data_source",
-           "is_lead_process", "module", "run", "single_threaded_blas"]
+           "is_lead_process", "module", "result_table", "run", "single_threaded_blas"]
 
 # name -> (module, one-line summary); a module is imported only when its experiment runs
 EXPERIMENTS = {

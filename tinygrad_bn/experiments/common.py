@@ -372,3 +372,58 @@ def write_record(out: Path, name: str, record: dict[str, Any]) -> Path:
     payload = {"experiment": name, **record, "versions": versions()}
     path.write_text(json.dumps(_jsonable(payload), indent=1) + "\n")
     return path
+
+
+# ---------------------------------------------------------------- result tables
+
+SUMMARY_KEYS = ("summary", "final_train_acc", "results")  # where each record keeps its result
+
+
+def _table_rows(value: Any, label: str) -> list[tuple[str, dict[str, Any]]]:
+    """(row label, {column: scalar}) for every dict of scalars inside `value`, labelled by
+    the keys (or list positions) that lead to it."""
+    if isinstance(value, list):
+        return [row for i, item in enumerate(value)
+                for row in _table_rows(item, f"{label} {i}".strip())]
+    if not isinstance(value, dict):
+        return []
+    scalars = {k: v for k, v in value.items()
+               if v is None or isinstance(v, (bool, int, float, str))}
+    rows = [(label, scalars)] if scalars else []
+    for key, item in value.items():
+        if key not in scalars:
+            rows += _table_rows(item, f"{label} {key}".strip())
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
+def _text_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    columns = list(dict.fromkeys(c for _, row in rows for c in row))
+    table = [["", *columns]] + [[label, *(_cell(row.get(c)) for c in columns)]
+                                for label, row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(cell.rjust(w) if i else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(line, widths))).rstrip()
+                     for line in table)
+
+
+def result_table(record: dict[str, Any]) -> str:
+    """The record's result (its `summary`, or what stands for it) as text tables: one row
+    per group of numbers, one column per quantity; rows with other quantities start a new
+    table."""
+    key = next((k for k in SUMMARY_KEYS if k in record), None)
+    rows = _table_rows(record[key], "") if key is not None else []
+    if not rows:
+        return "(no summary in the record)"
+    blocks: list[list[tuple[str, dict[str, Any]]]] = []
+    for row in rows:
+        if blocks and list(blocks[-1][-1][1]) == list(row[1]):
+            blocks[-1].append(row)
+        else:
+            blocks.append([row])
+    return "\n\n".join(_text_table(block) for block in blocks)

@@ -144,12 +144,13 @@ def plot(record: dict[str, Any], out: Path) -> list[Path]:
     saved = [summary["memory_float32"][n]["saved_bytes"] / 2**20 for n in names]
     pos = np.arange(len(names))
     bars = cost_ax.bar(pos - 0.2, ms, 0.4, color=[IMPLS[n] for n in names])
-    cost_ax.bar_label(bars, fmt="%.2f ms", fontsize=8)
+    cost_ax.bar_label(bars, fmt="%.2f ms", fontsize=8, label_type="center", rotation=90)
     cost_ax.set_ylabel("median ms per training step")
     mem_ax = cost_ax.twinx()
     bars = mem_ax.bar(pos + 0.2, saved, 0.4, color=[IMPLS[n] for n in names], alpha=0.45,
                       hatch="//")
-    mem_ax.bar_label(bars, fmt="%.2f MiB", fontsize=8)
+    mem_ax.bar_label(bars, fmt="%.2f MiB", fontsize=8, label_type="center", rotation=90,
+                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
     mem_ax.set_ylabel("MiB saved for backward (hatched)")
     cost_ax.set_xticks(pos, names)
     cost_ax.set_title("cost of one training step (float32)")

@@ -102,7 +102,7 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
     plt = pyplot()
     if plt is None:
         return []
-    fig, (acc_ax, mean_ax, var_ax) = plt.subplots(1, 3, figsize=(14.0, 3.9))
+    fig, (acc_ax, mean_ax, var_ax) = plt.subplots(1, 3, figsize=(13.0, 5.0))
     for momentum, r in results.items():
         acc_ax.plot(steps, r["evals"]["eval_mode_acc"], color=MOMENTUM_COLORS.get(momentum),
                     label=f"eval mode (running stats), momentum {momentum}")
@@ -110,7 +110,9 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
     acc_ax.plot(steps, next(iter(results.values()))["evals"]["train_mode_acc"], ":",
                 color="black", label="train mode (batch stats), either momentum")
     acc_ax.set(title="test accuracy", ylim=(0, 1))
-    acc_ax.legend(fontsize=7, loc="upper left")
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "fontsize": 9,
+             "frameon": False}  # legends under the panels: the curves stay uncovered
+    acc_ax.legend(**below)
     r = results[max(results)]  # the statistics of the default momentum
     for ax, key, title in ((mean_ax, "mean", "first BN layer: mean"),
                            (var_ax, "var", "first BN layer: variance")):
@@ -122,7 +124,7 @@ def plot(steps: list[int], results: dict[float, dict[str, Any]], out: Path) -> l
                     label=f"population, feature {j}")
         ax.set_title(f"{title} (momentum {max(results)})")
     var_ax.set_yscale("log")
-    var_ax.legend(fontsize=7, ncol=2, loc="upper right")  # the mean panel: same lines
+    mean_ax.legend(ncol=2, **below)  # the variance panel: the same lines
     for ax in (acc_ax, mean_ax, var_ax):
         ax.set_xscale("symlog", linthresh=10)  # the running statistics move most early on
         ax.set_xlim(0, steps[-1])

@@ -115,6 +115,7 @@ def plot(panels: list[dict[str, Any]], out: Path) -> list[Path]:
         ax.set_xlabel("epoch")
     for ax in axes[:, 0]:
         ax.set_ylabel("train accuracy")
-    axes.flat[len(panels) - 1].legend(loc="lower right", fontsize=7)
     fig.suptitle("Weight scale sweep: MLP 784-100x5-10, 1,000 MNIST images, weights ~ N(0, w²)")
-    return [save(fig, out / f"{NAME}.png")]
+    handles, labels = axes.flat[0].get_legend_handles_labels()  # below the panels, not on one
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    return [save(fig, out / f"{NAME}.png", rect=(0, 0.05, 1, 1))]

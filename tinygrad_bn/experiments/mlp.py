@@ -104,6 +104,8 @@ def accuracy_axes(ax: Any, result: dict[str, Any], title: str) -> None:
         ax.plot(result["step"], r["evals"]["test_acc"], color=color,
                 label=f"{text} ({r['steps_per_s']:.0f} batches/s)")
     ax.axhline(TARGET_ACC, color="grey", linewidth=0.8, linestyle=":")
+    ax.annotate(f"{TARGET_ACC:.0%} test accuracy", (0.01, TARGET_ACC), xycoords=("axes fraction",
+                "data"), xytext=(0, 3), textcoords="offset points", fontsize=8, color="dimgrey")
     ax.set(title=title, xlabel="training iteration (batch of 60)", ylabel="test accuracy",
            ylim=(0, 1))
     ax.grid(alpha=0.3)
