@@ -1,15 +1,19 @@
 """Data-parallel training with synchronized batch norm: the MLP of mlp_batchnorm.py on
 N MPI ranks, each on its shard of every global batch.
 
-    mpiexec -n 4 python examples/data_parallel.py     # 4 ranks, 15 samples each
-    python examples/data_parallel.py                  # the same script, one process
+    mpiexec -n 4 python examples/data_parallel.py [OUT_DIR]   # 4 ranks, 15 samples each
+    python examples/data_parallel.py [OUT_DIR]                # the same script, one process
 
 Needs the mpi extra (pip install "tinygrad_bn[mpi]"). Every rank runs this whole
-script; only rank 0 prints and saves. Set TINYGRAD_BN_EXAMPLE_STEPS to train for
+script; only rank 0 prints and saves, into OUT_DIR (default: a tinygrad_bn_examples folder
+in the system's temporary directory). Set TINYGRAD_BN_EXAMPLE_STEPS to train for
 fewer (or more) steps. How it works: docs/distributed.md.
 """
 
 import os
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -64,5 +68,9 @@ assert all(np.array_equal(w, weights[0]) for w in weights)
 if rank == 0:
     print(f"{world} rank(s), {steps} steps of {GLOBAL_BATCH} samples: "
           f"test accuracy {accuracy:.3f}")
-    tg.save(ddp.module.state_dict(), "data_parallel.npz")  # keys without "module."
-    print("replicas identical on every rank; saved rank 0's model to data_parallel.npz")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / \
+        "tinygrad_bn_examples"
+    out.mkdir(parents=True, exist_ok=True)
+    tg.save(ddp.module.state_dict(), out / "data_parallel.npz")  # keys without "module."
+    print(f"replicas identical on every rank; saved rank 0's model to "
+          f"{out / 'data_parallel.npz'}")
