@@ -172,6 +172,13 @@ def _buffer_bytes(arrays: Iterable[np.ndarray]) -> int:
     return sum(buffers.values())
 
 
+def saved_total(nodes: Iterable[GraphNode]) -> tuple[int, int]:
+    """(buffers, bytes) that the ops among `nodes` keep for backward, each buffer once."""
+    buffers = {id(b): b.nbytes for node in nodes for _, a in node.saved()
+               for b in [_owner_buffer(a)]}
+    return len(buffers), sum(buffers.values())
+
+
 def _param_names(params: Any) -> dict[int, str]:
     if params is None:
         return {}
@@ -487,8 +494,7 @@ def to_dot(*outputs: Tensor, params: Any = None, show_grad: bool = False,
 
     graph_label = title or ""
     if show_saved:
-        total = _buffer_bytes(a for node in nodes for _, a in node.saved())
-        count = len({id(_owner_buffer(a)) for node in nodes for _, a in node.saved()})
+        count, total = saved_total(nodes)
         graph_label += (" · " if graph_label else "") + \
             f"saved for backward: {count} buffers, {_format_bytes(total)}"
     graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "12",

@@ -1,0 +1,249 @@
+"""Regenerate what the docs quote from the code, or check that it has not drifted.
+
+    python scripts/docs.py            # rewrite the generated blocks and docs/img's graphs
+    python scripts/docs.py --check    # exit 1 and name each block or DOT file that differs
+
+Two kinds of quoted material:
+
+- **Generated blocks**: text between ``<!-- generated: NAME -->`` and
+  ``<!-- end generated: NAME -->`` in a Markdown file is the output of the function
+  ``BLOCKS[NAME]`` below (numbers, tables, listings, error messages), computed on fixed
+  seeds; and every graph picture in docs/img has its DOT source beside it
+  (``graph-*.gv``). Both are deterministic, so tests/test_docs.py fails when the code
+  draws or prints something else than the docs say.
+- **Measured tables** (timings and full training runs: README's demo table, the tables
+  of docs/experiments.md) are not regenerated here: each carries a visible line
+  ``Measured on YYYY-MM-DD with `COMMAND` ...`` above it, which the test requires.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import tinygrad_bn as tg  # noqa: E402
+from tinygrad_bn import graph_examples  # noqa: E402
+
+IMG = ROOT / "docs" / "img"
+BEGIN = "<!-- generated: {} -->"
+END = "<!-- end generated: {} -->"
+
+
+def _fence(text: str, lang: str = "") -> str:
+    return f"```{lang}\n{text.rstrip()}\n```"
+
+
+def _run(code: str) -> str:
+    """Run `code` as a script and return what it printed (stdout)."""
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})  # noqa: S102
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- blocks
+
+GRAPH_NODES_CODE = """\
+import numpy as np
+import tinygrad_bn as tg
+
+rng = np.random.default_rng(0)
+w = tg.Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+x = tg.Tensor(rng.standard_normal((4, 3)), name="x")
+loss = ((x @ w).relu() * 0.5).sum()
+print(*tg.viz.graph_nodes(loss, params={"w": w}), sep="\\n")
+"""
+
+
+def graph_nodes() -> str:
+    return _fence(GRAPH_NODES_CODE, "python") + "\n\nprints\n\n" + _fence(_run(GRAPH_NODES_CODE))
+
+
+def _saved(example: graph_examples.GraphExample) -> tuple[int, int, int]:
+    """(ops, buffers, bytes) that the example's graph keeps for backward."""
+    nodes = tg.viz.graph_nodes(*example.outputs)
+    ops = sum(node.kind == "op" for node in nodes)
+    count, total = tg.viz.saved_total(nodes)
+    return ops, count, total
+
+
+def bn_pictures() -> str:
+    composite_ops = _saved(graph_examples.bn_example("composite"))[0]
+    return (f"| `impl=\"composite\"`: {composite_ops} primitive ops | `impl=\"fused\"`: one op |\n"
+            "| --- | --- |\n"
+            "| ![composite batch norm](img/graph-bn-composite.png) | "
+            "![fused batch norm](img/graph-bn-fused.png) |")
+
+
+def bn_saved() -> str:
+    rows = ["| input | composite saves | fused saves |", "| --- | --- | --- |"]
+    for batch, features in ((32, 4), (256, 64)):
+        x_bytes = batch * features * 4
+        cells = []
+        for impl in ("composite", "fused"):
+            _, count, total = _saved(graph_examples.bn_example(impl, batch, features))
+            cells.append(f"{count} buffers, {total:,} B ({total / x_bytes:.2f} × x)")
+        label = f"({batch}, {features})" + (", pictured" if batch == 32 else "")
+        rows.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    return "\n".join(rows)
+
+
+def grad_norms() -> str:
+    """The gradient norms of the two MLP pictures, read off their graphs."""
+    norms = {}
+    for bn in (False, True):
+        example = graph_examples.mlp_example(batch_norm=bn, weight_std=0.01)
+        first_weight = dict(example.options["params"].named_parameters())["0.weight"]
+        norms[bn] = float(np.linalg.norm(first_weight.grad.numpy()))
+    ratio = norms[True] / norms[False]
+    return (f"The first Linear layer's weight gradient has norm {norms[False]:.2g} without "
+            f"batch norm and {norms[True]:.2g} with it, {ratio:,.0f} times larger.")
+
+
+ANOMALY_CODE = """\
+import numpy as np
+import tinygrad_bn as tg
+
+x = tg.Tensor(np.zeros(3), requires_grad=True)
+with tg.detect_anomaly():
+    norm = (x * x).sum().sqrt()
+    norm.backward()
+"""
+
+
+def anomaly() -> str:
+    """The error detect_anomaly raises for the code above, run as norm.py."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "norm.py"
+        script.write_text(ANOMALY_CODE)
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+    lines = done.stderr.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("tinygrad_bn.errors."))
+    message = "\n".join(lines[start:]).replace(str(script), "norm.py")
+    return _fence(ANOMALY_CODE, "python") + "\n\nends with\n\n" + _fence(message)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "graph-nodes": graph_nodes,
+    "bn-pictures": bn_pictures,
+    "bn-saved": bn_saved,
+    "grad-norms": grad_norms,
+    "anomaly": anomaly,
+}
+
+# ---------------------------------------------------------------- files
+
+MARKDOWN = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+MEASURED_TABLES_IN = [ROOT / "README.md", ROOT / "docs" / "experiments.md"]
+MEASURED = re.compile(r"Measured on \d{4}-\d{2}-\d{2} with `[^`]+`")
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(BEGIN.format(name)) + r"\n(.*?)\n" + re.escape(END.format(name)),
+                      re.S)
+
+
+def blocks_in(text: str) -> list[str]:
+    return re.findall(r"<!-- generated: ([\w-]+) -->", text)
+
+
+def generated(name: str) -> str:
+    if name not in BLOCKS:
+        raise SystemExit(f"docs.py: unknown generated block {name!r}; known: {', '.join(BLOCKS)}")
+    return BLOCKS[name]()
+
+
+def dot_sources() -> dict[Path, str]:
+    """docs/img/<stem>.gv -> the DOT text the code draws for that picture now."""
+    return {IMG / f"{stem}.gv": builder().to_dot(**overrides).source
+            for stem, (builder, overrides) in graph_examples.DOC_IMAGES.items()}
+
+
+def drift() -> list[str]:
+    """What differs between the docs and the code now (empty: nothing drifted)."""
+    problems = []
+    cache: dict[str, str] = {}
+    for path in MARKDOWN:
+        text = path.read_text()
+        for name in blocks_in(text):
+            match = _pattern(name).search(text)
+            if match is None:
+                problems.append(f"{path.name}: block {name} has no end marker")
+                continue
+            cache.setdefault(name, generated(name))
+            if match.group(1) != cache[name]:
+                problems.append(f"{path.name}: block {name} differs from what the code gives")
+    for path, source in dot_sources().items():
+        if not path.exists() or path.read_text() != source:
+            problems.append(f"{path.relative_to(ROOT)} differs from the DOT the code draws")
+    for path in MEASURED_TABLES_IN:
+        problems += unmarked_tables(path)
+    return problems
+
+
+def unmarked_tables(path: Path) -> list[str]:
+    """Tables outside generated blocks without a 'Measured on DATE with `CMD`' line in the
+    six lines above them."""
+    lines = path.read_text().splitlines()
+    problems = []
+    inside = False
+    for i, line in enumerate(lines):
+        if line.startswith("<!-- generated:"):
+            inside = True
+        elif line.startswith("<!-- end generated:"):
+            inside = False
+        starts_table = line.startswith("|") and (i == 0 or not lines[i - 1].startswith("|"))
+        if starts_table and not inside and not any(
+                MEASURED.search(above) for above in lines[max(0, i - 6):i]):
+            problems.append(f"{path.name}:{i + 1}: a table without a 'Measured on DATE with "
+                            f"`COMMAND`' line above it")
+    return problems
+
+
+def regenerate() -> list[Path]:
+    """Rewrite every generated block and every docs/img graph (PNG and its DOT source)."""
+    written = []
+    for path in MARKDOWN:
+        text = path.read_text()
+        new = text
+        for name in blocks_in(text):
+            new = _pattern(name).sub(lambda _m, n=name: f"{BEGIN.format(n)}\n{generated(n)}\n"
+                                     f"{END.format(n)}", new)
+        if new != text:
+            path.write_text(new)
+            written.append(path)
+    for path, source in dot_sources().items():
+        path.write_text(source)
+        subprocess.run(["dot", "-Tpng", "-o", str(path.with_suffix(".png")), str(path)],
+                       check=True)
+        written += [path, path.with_suffix(".png")]
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = drift()
+        print("\n".join(problems) or "docs match the code")
+        return 1 if problems else 0
+    for path in regenerate():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

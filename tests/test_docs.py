@@ -1,0 +1,54 @@
+"""What the docs quote matches what the code produces now (scripts/docs.py --check), and the
+check itself notices each kind of drift."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("graphviz")
+
+ROOT = Path(__file__).resolve().parents[1]
+docs = runpy.run_path(str(ROOT / "scripts" / "docs.py"), run_name="docs_under_test")
+
+
+def test_docs_match_the_code() -> None:
+    problems = docs["drift"]()
+    assert problems == [], ("the docs quote something the code no longer produces; run "
+                            "`python scripts/docs.py` to regenerate, then review the diff:\n"
+                            + "\n".join(problems))
+
+
+def test_every_generated_block_in_the_docs_has_a_generator() -> None:
+    names = [name for path in docs["MARKDOWN"] for name in docs["blocks_in"](path.read_text())]
+    assert names and set(names) <= set(docs["BLOCKS"])
+    assert set(docs["BLOCKS"]) <= set(names)  # and no generator without a place in the docs
+
+
+def test_a_changed_generated_block_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = dict(docs["BLOCKS"])
+    blocks["bn-saved"] = lambda: "| a table with other numbers |"
+    monkeypatch.setitem(docs["drift"].__globals__, "BLOCKS", blocks)
+    assert docs["drift"]() == ["graphs.md: block bn-saved differs from what the code gives"]
+
+
+def test_a_changed_dot_source_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = docs["dot_sources"]()
+    for path, source in sources.items():
+        (tmp_path / path.name).write_text(source)
+    victim = next(iter(sources)).name
+    (tmp_path / victim).write_text("digraph { a -> b }\n")
+    monkeypatch.setitem(docs["drift"].__globals__, "IMG", tmp_path)
+    monkeypatch.setitem(docs["drift"].__globals__, "ROOT", tmp_path)
+    assert docs["drift"]() == [f"{victim} differs from the DOT the code draws"]
+
+
+def test_tables_without_a_measured_line_are_reported(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# t\n\n*Measured on 2026-01-02 with `tinygrad-bn demo`.*\n\n| a |\n| - |\n"
+                    "\ntext\n\n| b |\n| - |\n\n<!-- generated: x -->\n| c |\n"
+                    "<!-- end generated: x -->\n")
+    assert docs["unmarked_tables"](page) == [
+        "page.md:10: a table without a 'Measured on DATE with `COMMAND`' line above it"]
