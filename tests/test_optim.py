@@ -112,15 +112,17 @@ def test_rmsprop_matches_closed_form(lr, alpha, eps, momentum, weight_decay, see
 
 def test_defaults_are_pytorchs() -> None:
     p = [nn.Parameter(np.zeros(2))]
-    adam = optim.Adam(p)
-    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0.0)
-    adagrad = optim.AdaGrad(p)
-    assert (adagrad.lr, adagrad.eps, adagrad.weight_decay) == (1e-2, 1e-10, 0.0)
-    rms = optim.RMSprop(p)
-    assert (rms.lr, rms.alpha, rms.eps, rms.momentum, rms.weight_decay) == (1e-2, 0.99, 1e-8,
-                                                                            0.0, 0.0)
+    assert optim.Adam(p).defaults == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
+                                      "weight_decay": 0.0}
+    assert optim.AdamW(p).defaults == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
+                                       "weight_decay": 1e-2}
+    assert optim.AdaGrad(p).defaults == {"lr": 1e-2, "eps": 1e-10, "weight_decay": 0.0,
+                                         "lr_decay": 0.0, "initial_accumulator_value": 0.0}
+    assert optim.RMSprop(p).defaults == {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8,
+                                         "momentum": 0.0, "weight_decay": 0.0}
     sgd = optim.SGD(p, lr=0.1)
-    assert (sgd.momentum, sgd.nesterov, sgd.weight_decay) == (0.0, False, 0.0)
+    assert sgd.defaults == {"lr": 0.1, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}
+    assert sgd.param_groups == [{**sgd.defaults, "params": p}]
 
 
 @pytest.mark.parametrize("make", [
@@ -138,7 +140,7 @@ def test_updates_are_in_place_and_keep_float32(make) -> None:
         p.grad = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
         opt.step()
     assert p.data is array and p.dtype == np.float32
-    assert all(v.dtype == np.float32 for s in opt.state for v in s.values()
+    assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
                if isinstance(v, np.ndarray))
     assert not np.allclose(p.data, before)
 
@@ -148,7 +150,7 @@ def test_parameter_without_grad_is_untouched() -> None:
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = Tensor(np.ones(2))
     opt.step()
-    assert np.all(b.data == 1) and opt.state[1] == {}
+    assert np.all(b.data == 1) and b not in opt.state
     assert np.all(a.data < 1)
 
 

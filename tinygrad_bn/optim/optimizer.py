@@ -1,0 +1,225 @@
+"""The Optimizer base class: parameter groups, per-parameter state, state dicts, zero_grad,
+and the argument checks every optimizer shares.
+
+As in PyTorch, `param_groups` is a list of dicts, each with its "params" list and its own
+options (lr, momentum, ...; the constructor's values are the `defaults` a group falls back
+on), and `state` maps each parameter to its own dict (momentum buffers, Adam's moments,
+step counts). `step()` updates every parameter that has a gradient, in place on `p.data`
+with NumPy (no graph, the parameter's dtype kept); parameters whose `.grad` is None are
+skipped, and their state does not advance.
+
+No arrays are allocated per step after the first: the update rules (rules.py) write every
+intermediate into the state's buffers or into scratch arrays kept per parameter (not part
+of the state dict), through ufuncs with `out=`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, ShapeError
+from ..recording import replay_as_call
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class: subclasses pass their `defaults`, check a group's options in
+    `_check_group` and update one parameter in `_update(param, grad, state, group, scratch)`."""
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self._scratch: dict[int, list[np.ndarray]] = {}
+        groups = _param_list(name, params)
+        if not groups:
+            raise ArgumentError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    @property
+    def params(self) -> list[Tensor]:
+        """Every parameter of every group, in order."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group: a dict with "params" (an iterable of Tensors) and any options, the
+        missing ones taken from the defaults. A parameter may belong to one group only."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise ArgumentTypeError(f"{name}: a parameter group must be a dict with a "
+                                    f"'params' entry, got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else _param_list(name, params)
+        unknown = set(param_group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ArgumentError(f"{name}: unknown options {sorted(unknown)} in a parameter "
+                                f"group (known: {sorted(self.defaults)})")
+        seen = {id(p) for p in self.params}
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor) or not p.requires_grad:
+                raise DTypeError(f"{name}: parameter {i} is not a Tensor that requires grad "
+                                 f"(got {type(p).__name__})")
+            if id(p) in seen:
+                raise ArgumentError(f"{name}: parameter {i} appears more than once")
+            seen.add(id(p))
+        group = {**self.defaults, **param_group, "params": params}
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        _check_range(type(self).__name__, weight_decay=group["weight_decay"])
+
+    @replay_as_call  # tg.compile calls it again on replay (tinygrad_bn/recording.py)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as PyTorch), or to zeros in
+        place with set_to_none=False."""
+        for p in self.params:
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    @replay_as_call  # reads lr and step counts of the moment: replayed as a call
+    def step(self) -> None:
+        """Update each parameter that has a gradient, in place."""
+        name = type(self).__name__
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = _grad_of(name, p)
+                state = self.state.get(p)
+                fresh = state is None
+                if fresh:
+                    state = {}
+                scratch = self._scratch.get(id(p))
+                if scratch is None:
+                    scratch = self._scratch[id(p)] = []
+                self._update(p.data, grad, state, group, _Scratch(scratch, p.data))
+                if fresh and state:  # rules without state (plain SGD) keep none
+                    self.state[p] = state
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], scratch: _Scratch) -> None:
+        raise NotImplementedError
+
+    # ---- state dicts ----
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's layout: {"state": {index: {name: value}}, "param_groups": [{options...,
+        "params": [indices]}]}, parameters numbered in group order; arrays are copies."""
+        index = {id(p): i for i, p in enumerate(self.params)}
+        state = {index[id(p)]: {k: v.copy() if isinstance(v, np.ndarray) else v
+                                for k, v in s.items()}
+                 for p, s in self.state.items() if s}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore options and state saved by `state_dict` (of an optimizer over parameters
+        of the same shapes, grouped the same way); arrays are copied in, cast to each
+        parameter's dtype."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise DataError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                            f"'param_groups', got {type(state_dict).__name__}")
+        saved = state_dict["param_groups"]
+        sizes = [len(g["params"]) for g in self.param_groups]
+        if [len(g["params"]) for g in saved] != sizes:
+            raise DataError(f"{name}.load_state_dict: the saved groups hold "
+                            f"{[len(g['params']) for g in saved]} parameters, this optimizer's "
+                            f"{sizes}")
+        params = self.params
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for i, entries in state_dict["state"].items():
+            p = params[int(i)]
+            restored = {}
+            for key, value in entries.items():
+                if isinstance(value, np.ndarray) and value.ndim:
+                    if value.shape != p.shape:
+                        raise DataError(f"{name}.load_state_dict: state '{key}' of parameter "
+                                        f"{i} has shape {value.shape}, the parameter "
+                                        f"{p.shape}")
+                    value = value.astype(p.dtype, copy=True)
+                restored[key] = copy.deepcopy(value)
+            new_state[p] = restored
+        for group, saved_group in zip(self.param_groups, saved):
+            group.update({k: copy.deepcopy(v) for k, v in saved_group.items() if k != "params"})
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+class _Scratch:
+    """Scratch arrays of one parameter (its shape and dtype), made at the first step that
+    needs them and reused by every later one; `s[k]` is the k-th."""
+
+    __slots__ = ("arrays", "like")
+
+    def __init__(self, arrays: list[np.ndarray], like: np.ndarray) -> None:
+        self.arrays, self.like = arrays, like
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        arrays = self.arrays
+        while len(arrays) <= k:
+            arrays.append(np.empty_like(self.like))
+        return arrays[k]
+
+
+def _param_list(name: str, params: Any) -> list:
+    """The optimizer's parameters (or groups) as a list; a single Tensor, an un-called method
+    such as `model.parameters` and other non-iterables are refused (iterating a Tensor would
+    walk its rows and optimize slices of it)."""
+    if isinstance(params, Tensor):
+        raise ArgumentTypeError(
+            f"{name}: params must be an iterable of Tensors, got a single Tensor of shape "
+            f"{params.shape}; pass [p] or model.parameters()")
+    if not isinstance(params, Iterable):
+        hint = " (a method: call it, e.g. model.parameters())" if callable(params) else ""
+        raise ArgumentTypeError(f"{name}: params must be an iterable of Tensors, got "
+                                f"{type(params).__name__}{hint}")
+    return list(params)
+
+
+def _grad_of(name: str, p: Tensor) -> np.ndarray:
+    """p.grad's array, checked to be a Tensor of p's shape (NumPy would broadcast a wrong one)."""
+    grad = p.grad
+    if not isinstance(grad, Tensor):
+        raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
+                                f"type {type(grad).__name__}; a Tensor or None expected")
+    if grad.shape != p.shape:
+        raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
+                         f"{grad.shape}; they must match")
+    return grad.data
+
+
+def _check_range(name: str, upper: float = math.inf, **values: float) -> None:
+    """Each value must be a real number (not a bool) in [0, upper)."""
+    for key, value in values.items():
+        if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+            raise ArgumentTypeError(f"{name}: {key} must be a real number, got "
+                                    f"{type(value).__name__} {value!r}")
+        if not 0.0 <= value < upper:
+            bound = "" if upper == math.inf else f" and < {upper}"
+            raise ArgumentError(f"{name}: {key} must be >= 0{bound}, got {value}")
+
+
+def _check_betas(name: str, betas: Any) -> None:
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ArgumentError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    _check_range(name, upper=1.0, beta1=betas[0], beta2=betas[1])

@@ -1,0 +1,206 @@
+"""The update rules: SGD, Adam, AdamW, AdaGrad, RMSprop, with PyTorch's rules and defaults.
+
+In every rule g is the gradient, plus weight_decay * p for the L2 penalty of PyTorch's
+`weight_decay` (AdamW instead decays p itself: p <- p (1 - lr wd)), and t counts the
+steps this parameter took. Each rule runs as in-place ufuncs: intermediates go to the
+state's buffers or to the parameter's scratch arrays (`s[0]`, `s[1]`), so after the first
+step (which creates the state) a step allocates no arrays. The order of operations is
+PyTorch's, so results agree with it to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError
+from .optimizer import Optimizer, _check_betas, _check_range, _Scratch
+
+
+def _decayed(param: np.ndarray, grad: np.ndarray, wd: float, out: np.ndarray) -> np.ndarray:
+    """g + wd p into `out` (or g itself when wd = 0: the gradient is never written)."""
+    if not wd:
+        return grad
+    np.multiply(param, wd, out=out)
+    out += grad
+    return out
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum mu:
+    b_1 = g_1, b_t = mu b_(t-1) + g_t;  d = g + mu b (nesterov) or b (momentum) or g;
+    p <- p - lr d."""
+
+    def __init__(self, params: Any, lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov,
+                                  "weight_decay": weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("SGD", lr=group["lr"], momentum=group["momentum"])
+        if group["nesterov"] and group["momentum"] == 0:
+            raise ArgumentError("SGD: nesterov=True needs momentum > 0")
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        lr, mu = group["lr"], group["momentum"]
+        d = _decayed(param, grad, group["weight_decay"], s[0])
+        if mu:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = d.astype(param.dtype, copy=True)
+            else:
+                buf *= mu
+                buf += d
+            if group["nesterov"]:
+                out = s[1] if d is s[0] else s[0]
+                np.multiply(buf, mu, out=out)
+                out += d
+                d = out
+            else:
+                d = buf
+        out = s[0]
+        np.multiply(d, lr, out=out)
+        param -= out
+
+
+class Adam(Optimizer):
+    """Adam: m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2,
+    p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps)."""
+
+    _decoupled = False
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        super()._check_group(group)
+        _check_range(name, lr=group["lr"], eps=group["eps"])
+        _check_betas(name, group["betas"])
+        group["betas"] = tuple(group["betas"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], \
+            group["weight_decay"]
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+        state["step"] += 1
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        if self._decoupled:
+            param *= 1.0 - lr * wd
+            g = grad
+        else:
+            g = _decayed(param, grad, wd, s[1])
+        tmp = s[0]
+        # m <- m + (1 - b1)(g - m), PyTorch's lerp; v <- b2 v + (1 - b2) g^2
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - beta1
+        m += tmp
+        v *= beta2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1.0 - beta2**t)
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr / (1.0 - beta1**t)
+        param -= tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p <- p (1 - lr wd) before the
+    Adam step, whose g is the plain gradient. Default weight_decay 1e-2, as PyTorch."""
+
+    _decoupled = True
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: s_t = s + g^2 (s_0 = initial_accumulator_value),
+    p <- p - lr_t g / (sqrt(s_t) + eps) with lr_t = lr / (1 + (t - 1) lr_decay)."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, eps: float = 1e-10,
+                 weight_decay: float = 0.0, lr_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay,
+                                  "lr_decay": lr_decay,
+                                  "initial_accumulator_value": initial_accumulator_value})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range(type(self).__name__, lr=group["lr"], eps=group["eps"],
+                     lr_decay=group["lr_decay"],
+                     initial_accumulator_value=group["initial_accumulator_value"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        if not state:
+            state.update(step=0, sum=np.full_like(param, group["initial_accumulator_value"]))
+        state["step"] += 1
+        g = _decayed(param, grad, group["weight_decay"], s[1])
+        clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
+        total, tmp = state["sum"], s[0]
+        np.multiply(g, g, out=tmp)
+        total += tmp
+        np.sqrt(total, out=tmp)
+        tmp += group["eps"]
+        np.divide(g, tmp, out=tmp)
+        tmp *= clr
+        param -= tmp
+
+
+Adagrad = AdaGrad  # PyTorch's spelling
+
+
+class RMSprop(Optimizer):
+    """RMSprop: a_t = alpha a + (1 - alpha) g^2 (a_0 = 0), d = g / (sqrt(a_t) + eps);
+    with momentum mu: b_t = mu b + d (b_0 = 0), p <- p - lr b_t; else p <- p - lr d."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "momentum": momentum,
+                                  "weight_decay": weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("RMSprop", lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                     momentum=group["momentum"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        alpha, mu = group["alpha"], group["momentum"]
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(param))
+            if mu:
+                state["momentum_buffer"] = np.zeros_like(param)
+        state["step"] += 1
+        g = _decayed(param, grad, group["weight_decay"], s[1])
+        avg, tmp = state["square_avg"], s[0]
+        avg *= alpha
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - alpha
+        avg += tmp
+        np.sqrt(avg, out=tmp)
+        tmp += group["eps"]
+        np.divide(g, tmp, out=tmp)
+        if mu:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # momentum turned on after the first step (e.g. by a scheduler)
+                buf = state["momentum_buffer"] = np.zeros_like(param)
+            buf *= mu
+            buf += tmp
+            np.multiply(buf, group["lr"], out=tmp)
+        else:
+            tmp *= group["lr"]
+        param -= tmp
