@@ -76,7 +76,7 @@ def test_replay_is_bit_identical_to_eager_over_100_steps(bn, dtype, opt):
     _assert_identical(em, cm)  # parameters, running statistics, num_batches_tracked
     for p, q in zip(em.parameters(), cm.parameters()):  # the gradients left behind
         assert np.array_equal(p.grad.data, q.grad.data)
-    for s, t in zip(eo.state, co.state):  # momentum buffers, Adam moments, step counts
+    for s, t in zip(eo.state.values(), co.state.values()):  # momentum, moments, step counts
         assert s.keys() == t.keys()
         for k in s:
             assert np.array_equal(s[k], t[k]), k
@@ -86,7 +86,7 @@ def test_learning_rate_changes_and_outside_parameter_updates_act_as_in_eager():
     (em, eo, eager), (cm, co, compiled) = _twins(bn=True, opt="adam")
     for i, (x, y) in enumerate(_batches(30, np.float64)):
         if i == 10:
-            eo.lr = co.lr = 0.001
+            eo.param_groups[0]["lr"] = co.param_groups[0]["lr"] = 0.001
         if i == 15:  # in place, through .data
             em[0].weight.data[...] *= 0.5
             cm[0].weight.data[...] *= 0.5
@@ -153,8 +153,10 @@ def test_a_replaced_layer_or_new_parameter_is_recorded_again_not_replayed_stale(
         if i == 5:  # a new weight Parameter in both models (and optimizers)
             new = np.random.default_rng(7).standard_normal((HIDDEN, IN)) * 0.1
             em[0].weight, cm[0].weight = nn.Parameter(new.copy()), nn.Parameter(new.copy())
-            eo.params[0], co.params[0] = em[0].weight, cm[0].weight
-            eo.state[0], co.state[0] = {}, {}
+            for o, m in ((eo, em), (co, cm)):  # the new weight replaces the old in the group
+                old = o.param_groups[0]["params"][0]
+                o.param_groups[0]["params"][0] = m[0].weight
+                o.state.pop(old, None)
         a, b = eager(tg.Tensor(x), y), compiled(tg.Tensor(x), y)
         assert np.array_equal(a.data, b.data), i
     assert compiled.stats == {"recorded": 4, "replayed": 8, "eager": 0}
