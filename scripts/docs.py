@@ -229,6 +229,42 @@ def regenerate() -> list[Path]:
         subprocess.run(["dot", "-Tpng", "-o", str(path.with_suffix(".png")), str(path)],
                        check=True)
         written += [path, path.with_suffix(".png")]
+    return written + screenshots()
+
+
+SCREENSHOTS = {  # docs/img file -> the step each frame of the composite | fused page shows
+    "trace-bn-step1.png": (0, 0),
+    "trace-bn-step6.png": (5, 1),
+}
+
+
+def screenshots(out: Path = IMG) -> list[Path]:
+    """Composite vs fused batch norm traced side by side, photographed by headless Chromium at
+    the steps of SCREENSHOTS (needs selenium, chromium and chromedriver)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    from tinygrad_bn import backward_trace
+
+    traces = [backward_trace.of_example(name) for name in ("bn-composite", "bn-fused")]
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1500,820",
+                 "--disable-background-networking", "--no-first-run", "--hide-scrollbars"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(backward_trace.write(traces, Path(tmp) / "bn.html"))
+        browser.get(page.as_uri())
+        for name, steps in SCREENSHOTS.items():
+            for frame, step in zip(browser.find_elements(By.TAG_NAME, "iframe"), steps):
+                browser.switch_to.frame(frame)
+                browser.execute_script(f"show({step})")
+                browser.switch_to.default_content()
+            browser.save_screenshot(str(out / name))
+            written.append(out / name)
+    browser.quit()
     return written
 
 

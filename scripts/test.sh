@@ -2,12 +2,18 @@
 # Sets up a fresh machine and runs the test suite (the README's test command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v dot >/dev/null 2>&1; then
+# System tools: Graphviz (graph pictures) and Chromium + ChromeDriver (the trace page's
+# browser test); each installed with apt when run as root and missing, else skipped.
+missing=""
+command -v dot >/dev/null 2>&1 || missing="$missing graphviz"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) \
-      || echo "warning: could not install Graphviz; rendering tests will be skipped"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) \
+      || echo "warning: could not install$missing; the tests that need them will be skipped"
   else
-    echo "warning: Graphviz 'dot' missing and not root; rendering tests will be skipped"
+    echo "warning:$missing missing and not root; the tests that need them will be skipped"
   fi
 fi
 python -m pip install -q --upgrade pip

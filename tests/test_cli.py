@@ -22,7 +22,7 @@ from tinygrad_bn.experiments import EXPERIMENTS, op_gradients
 from tinygrad_bn.graph_examples import EXAMPLES
 from tinygrad_bn.tensor import Tensor
 
-SUBCOMMANDS = ["demo", "experiment", "graph", "gradcheck"]
+SUBCOMMANDS = ["demo", "experiment", "graph", "trace", "gradcheck"]
 
 
 def _console_script() -> list[str]:

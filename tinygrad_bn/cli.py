@@ -4,6 +4,7 @@
     tinygrad-bn demo [--out DIR] [--quick] [--seed S] [--data embedded|full --data-dir DIR]
     tinygrad-bn experiment NAME [--out DIR] [--quick] [--seed S] [--data ... --data-dir DIR]
     tinygrad-bn graph NAME [-o FILE] [--format svg|png|pdf]
+    tinygrad-bn trace NAME [NAME ...] [-o FILE] [--format html|text]
     tinygrad-bn gradcheck [--only TEXT]
     tinygrad-bn bench [...]        (options: tinygrad-bn bench --help)
 
@@ -93,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: graph-NAME.svg)")
     graph.add_argument("--format", choices=FORMATS, default=None, help="default: svg")
 
+    trace = sub.add_parser(
+        "trace", help="step through the backward pass of example graphs (HTML or text)",
+        description="Record the backward pass of one or more named example graphs node by "
+                    "node and write a self-contained HTML page that steps through it (several "
+                    "names: side by side, e.g. bn-composite bn-fused), or print one line per "
+                    "step with --format text.")
+    trace.add_argument("names", metavar="NAME", nargs="+", choices=list(graph_examples.EXAMPLES),
+                       help="one or more of: " + ", ".join(graph_examples.EXAMPLES))
+    trace.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                       help="output file (default: trace-NAME.html; with --format text, "
+                            "stdout)")
+    trace.add_argument("--format", choices=("html", "text"), default="html")
+
     check = sub.add_parser(
         "gradcheck", help="check every op's gradient against central differences",
         description="Compare the analytic gradient of every op with central differences "
@@ -118,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _experiment(args)
         if args.command == "graph":
             return _graph(args)
+        if args.command == "trace":
+            return _trace(args)
         return _gradcheck(args)
     except (TinygradError, OSError) as error:
         print(f"tinygrad-bn {args.command}: error: {error}", file=sys.stderr)
@@ -189,6 +205,22 @@ def _graph(args: argparse.Namespace) -> int:
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = graph_examples.build(args.name).render(str(stem), format=fmt)
     print(f"wrote {path} (DOT source: {stem}.gv)")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from . import backward_trace
+
+    traces = [backward_trace.of_example(name, draw=args.format == "html") for name in args.names]
+    if args.format == "text" and args.output is None:
+        for trace in traces:
+            print(f"{trace.title}\n{trace.as_text()}")
+        return 0
+    output = args.output or Path(f"trace-{'-vs-'.join(args.names)}.{args.format}"
+                                 .replace(".text", ".txt"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {backward_trace.write(traces, output, args.format)} "
+          f"({sum(len(t.steps) for t in traces)} steps)")
     return 0
 
 

@@ -590,6 +590,24 @@ def _group(nodes: list[GraphNode], cluster_of: dict[str, ModuleCall],
     return drawn
 
 
+def drawn_boxes(nodes: list[GraphNode], modules: ModuleTrace) -> dict[str, str]:
+    """node id -> the id of the box that draws it with `collapse_modules=True`."""
+    return {node.id: box.id for box in _group(nodes, _clusters(nodes, modules), True)
+            for node in box.members}
+
+
+def trace(*outputs: Tensor, path: str | os.PathLike = "trace.html", format: str = "html",  # noqa: A002
+          **kwargs: Any) -> str:
+    """Record the backward pass from `outputs` step by step and write it as a self-contained
+    HTML page that steps through it (`format="html"`) or as one line per step ("text");
+    returns the path. Keyword arguments (params, modules, title, grad_outputs) go to
+    `tinygrad_bn.backward_trace.record`, which explains what is recorded. No `.grad` changes
+    and the graph is kept."""
+    from . import backward_trace
+
+    return backward_trace.write(backward_trace.record(*outputs, **kwargs), path, format)
+
+
 def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str, float | None],
                 low: float, high: float) -> dict[str, str]:
     node = box.exit

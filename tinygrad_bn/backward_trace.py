@@ -1,0 +1,327 @@
+"""Watch a backward pass node by node: a recording of what the engine does, as text or as a
+self-contained HTML page that steps through it (`tg.viz.trace`, `tinygrad-bn trace`).
+
+`record(loss)` runs the real engine (`tg.grad` with `retain_graph=True`, so no `.grad`
+changes and the graph survives) while every op's `backward` is wrapped for the duration:
+each call is one step, in the order the engine makes them. A step holds the op, the
+gradient that arrived at its output, the rule it applies (its docstring, where each op
+states its derivative), what it had saved for backward, and the gradient each parent
+receives from it (summed back to the parent's shape, as the engine does). A last step
+lists what every leaf received in total.
+
+The page embeds the graph drawn once by Graphviz (SVG, one node per op; a second drawing
+with one box per module call when a module trace is given), the steps as JSON and a
+little JavaScript: a slider, previous/next buttons and the arrow keys move through the
+steps, the current node is highlighted and the parents it sends gradients to are marked.
+No server, no network: one file that opens from disk in any browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentError, DependencyError
+from .tensor import Tensor, grad, unbroadcast
+
+_VALUES_SHOWN = 4
+
+
+def _summary(array: np.ndarray) -> dict[str, Any]:
+    """Shape, dtype, L2 norm and the first few values of a gradient."""
+    flat = np.asarray(array, dtype=np.float64).ravel()
+    return {"shape": list(array.shape), "dtype": str(array.dtype),
+            "norm": float(np.linalg.norm(flat)) if flat.size else 0.0,
+            "values": [float(v) for v in flat[:_VALUES_SHOWN]], "size": int(flat.size)}
+
+
+def _rule(ctx: Any) -> str:
+    """The op's docstring up to its first blank line: where every op states its rule."""
+    doc = type(ctx).__doc__ or "(no docstring)"
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+@dataclass
+class Step:
+    """One call of an op's backward (or, last, the leaves' totals)."""
+
+    index: int
+    node: str  # the GraphNode id ("n3"), or "" for the leaves' step
+    op: str
+    label: str  # the node as one line of the graph's program
+    rule: str
+    grad_in: dict[str, Any] | None
+    saved: list[dict[str, Any]] = field(default_factory=list)
+    sends: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        """One line per step, for terminals."""
+        if self.grad_in is None:
+            leaves = ", ".join(f"{s['to']} {tuple(s['shape'])} |g|={s['norm']:.3g}"
+                               for s in self.sends)
+            return f"{self.index:3d}  leaves receive: {leaves}"
+        sends = ", ".join(f"{s['to']} |g|={s['norm']:.3g}" for s in self.sends) or "nothing"
+        return (f"{self.index:3d}  {self.op:<16} grad {tuple(self.grad_in['shape'])} "
+                f"|g|={self.grad_in['norm']:.3g} -> {sends}")
+
+
+@dataclass
+class Trace:
+    """The steps of one backward pass and the drawings of its graph."""
+
+    steps: list[Step]
+    title: str
+    svg: str | None = None  # one node per op
+    svg_modules: str | None = None  # one box per module call (when modules were traced)
+    boxes: dict[str, str] = field(default_factory=dict)  # node id -> its box in svg_modules
+
+    def as_text(self) -> str:
+        return "\n".join(step.as_text() for step in self.steps)
+
+
+def record(*outputs: Tensor, grad_outputs: Sequence[Any] | None = None, params: Any = None,
+           modules: Any = None, title: str = "backward pass", draw: bool = True) -> Trace:
+    """Run backward from `outputs` once and record every step the engine takes."""
+    from . import viz
+
+    nodes = viz.graph_nodes(*outputs, params=params)
+    by_ctx = {id(node.op): node for node in nodes if node.op is not None}
+    leaves = [node for node in nodes if node.op is None and node.tensor.requires_grad]
+    if not leaves:
+        raise ArgumentError("trace: nothing requires grad below the outputs; make an input "
+                            "or a parameter with requires_grad=True")
+    steps: list[Step] = []
+    wrapped = []
+
+    def recorder(ctx: Any, backward: Any) -> Any:
+        node = by_ctx[id(ctx)]
+
+        def observed(g: Tensor) -> Any:
+            result = backward(g)
+            parent_grads = result if isinstance(result, tuple) else (result,)
+            sends = []
+            for parent, pgrad in zip(node.inputs, parent_grads):
+                if pgrad is None or not parent.tensor.requires_grad:
+                    continue
+                shaped = pgrad if pgrad.shape == parent.tensor.shape \
+                    else unbroadcast(pgrad, parent.tensor.shape)
+                sends.append({"to": parent.ref, "node": parent.id, **_summary(shaped.data)})
+            steps.append(Step(len(steps), node.id, ctx.name, repr(node), _rule(ctx),
+                              _summary(g.data),
+                              [{"what": what, "shape": list(a.shape), "dtype": str(a.dtype),
+                                "bytes": int(a.nbytes)} for what, a in node.saved()],
+                              sends))
+            return result
+
+        return observed
+
+    try:
+        for node in nodes:
+            if node.op is not None:
+                node.op.backward = recorder(node.op, node.op.backward)  # instance attribute
+                wrapped.append(node.op)
+        leaf_grads = grad(list(outputs), [leaf.tensor for leaf in leaves],
+                          grad_outputs=grad_outputs, retain_graph=True)
+    finally:
+        for ctx in wrapped:
+            del ctx.backward  # the class's method again
+    steps.append(Step(len(steps), "", "leaves", "what each leaf received in total",
+                      "the sum of every gradient sent to it", None, [],
+                      [{"to": leaf.ref, "node": leaf.id, **_summary(g.data)}
+                       for leaf, g in zip(leaves, leaf_grads) if g is not None]))
+    trace = Trace(steps, title)
+    if draw:
+        _draw(trace, outputs, params, modules, nodes)
+    return trace
+
+
+def _draw(trace: Trace, outputs: Sequence[Tensor], params: Any, modules: Any,
+          nodes: list[Any]) -> None:
+    """The SVG drawings, or none (with a note on the page) when Graphviz is missing."""
+    from . import viz
+
+    try:
+        graphviz = viz._graphviz()
+    except DependencyError:
+        return  # the page says the graph was not drawn
+    try:
+        trace.svg = viz.to_dot(*outputs, params=params, modules=modules,
+                               title=trace.title).pipe(format="svg").decode()
+        if modules is not None:
+            trace.svg_modules = viz.to_dot(*outputs, params=params, modules=modules,
+                                           collapse_modules=True,
+                                           title=trace.title).pipe(format="svg").decode()
+            trace.boxes = viz.drawn_boxes(nodes, modules)
+    except graphviz.ExecutableNotFound:  # the Python package without the `dot` program
+        trace.svg = trace.svg_modules = None
+
+
+def _svg_body(svg: str | None) -> str:
+    if svg is None:
+        return ('<p class="nodraw">(graph not drawn: the Graphviz program <code>dot</code> '
+                "was not found; the steps are below)</p>")
+    return svg[svg.index("<svg"):]  # drop the XML prologue: the SVG goes inline
+
+
+def to_html(trace: Trace) -> str:
+    """The self-contained page (see the module docstring)."""
+    data = {"title": trace.title, "boxes": trace.boxes,
+            "steps": [vars(step) for step in trace.steps]}
+    payload = json.dumps(data).replace("</", "<\\/")  # safe inside <script>
+    modules_toggle = ('<label><input type="checkbox" id="collapse"> one box per module</label>'
+                      if trace.svg_modules else "")
+    return _PAGE.format(title=html.escape(trace.title), payload=payload,
+                        svg=_svg_body(trace.svg),
+                        svg_modules=_svg_body(trace.svg_modules) if trace.svg_modules else "",
+                        toggle=modules_toggle, last=len(trace.steps) - 1)
+
+
+def side_by_side(traces: Sequence[Trace]) -> str:
+    """One page holding several traces next to each other (each its own page, embedded with
+    `srcdoc`: still one self-contained file)."""
+    frames = "".join(f'<iframe title="{html.escape(t.title)}" srcdoc="{html.escape(to_html(t))}">'
+                     "</iframe>" for t in traces)
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+            + html.escape(" vs ".join(t.title for t in traces)) + "</title><style>"
+            "body{margin:0;display:flex;height:100vh}iframe{flex:1;border:0;"
+            "border-right:2px solid #888}</style></head><body>" + frames + "</body></html>")
+
+
+def write(traces: Trace | Sequence[Trace], path: str | os.PathLike,
+          format: str = "html") -> str:  # noqa: A002
+    """Write one trace (or several, side by side) as an HTML page (`format="html"`) or as
+    text, one line per step; returns the path."""
+    if format not in ("html", "text"):
+        raise ArgumentError(f"trace: format must be 'html' or 'text', got {format!r}")
+    traces = [traces] if isinstance(traces, Trace) else list(traces)
+    if format == "text":
+        content = "\n\n".join(f"{t.title}\n{t.as_text()}" for t in traces) + "\n"
+    else:
+        content = to_html(traces[0]) if len(traces) == 1 else side_by_side(traces)
+    path = os.fspath(path)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(content)
+    return path
+
+
+def of_example(name: str, draw: bool = True) -> Trace:
+    """The trace of a named example graph (tinygrad_bn/graph_examples.py); outputs that are
+    not scalars get a fixed random upstream gradient (a sum would give batch norm's input
+    a zero gradient; so would one equal to x, drawn from the examples' own seed)."""
+    from . import graph_examples
+
+    example = graph_examples.build(name)
+    rng = np.random.default_rng(1)  # not the examples' seed 0, which drew x itself
+    grad_outputs = [None if out.ndim == 0 else rng.standard_normal(out.shape).astype(out.dtype)
+                    for out in example.outputs]
+    options = {k: example.options[k] for k in ("params", "modules") if k in example.options}
+    return record(*example.outputs, grad_outputs=grad_outputs, title=example.description,
+                  draw=draw, **options)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font: 14px/1.4 Helvetica, Arial, sans-serif; margin: 0; display: flex; height: 100vh; }}
+#graph {{ flex: 3; overflow: auto; border-right: 1px solid #ccc; padding: 8px; }}
+#side {{ flex: 2; overflow: auto; padding: 8px 14px; min-width: 320px; }}
+#controls {{ position: sticky; top: 0; background: white; padding-bottom: 6px; }}
+#slider {{ width: 100%; }}
+svg g.node.current > path, svg g.node.current > polygon, svg g.node.current > ellipse
+  {{ stroke: #d62728; stroke-width: 4px; }}
+svg g.node.receives > path, svg g.node.receives > polygon, svg g.node.receives > ellipse
+  {{ stroke: #2ca02c; stroke-width: 3px; stroke-dasharray: 5 3; }}
+svg g.node.done {{ opacity: 0.55; }}
+table {{ border-collapse: collapse; margin: 4px 0 10px; }}
+td, th {{ border: 1px solid #ddd; padding: 2px 6px; text-align: left; font-size: 12px; }}
+code, .mono {{ font-family: Menlo, Consolas, monospace; font-size: 12px; }}
+h2 {{ font-size: 16px; margin: 10px 0 4px; }} .nodraw {{ color: #a00; }}
+#graph-modules {{ display: none; }}
+#graph svg {{ max-width: 100%; height: auto; }}
+@media (max-width: 1000px) {{
+  body {{ flex-direction: column; }}
+  #graph {{ flex: none; max-height: 48vh; border-right: 0; border-bottom: 1px solid #ccc; }}
+  #side {{ flex: 1; min-width: 0; }}
+}}
+</style></head>
+<body>
+<div id="graph"><div id="graph-ops">{svg}</div><div id="graph-modules">{svg_modules}</div></div>
+<div id="side">
+ <div id="controls">
+  <h1 style="font-size:18px;margin:4px 0">{title}</h1>
+  <button id="prev">&larr; previous</button> <button id="next">next &rarr;</button>
+  <span id="step-label"></span> {toggle}<br>
+  <input type="range" id="slider" min="0" max="{last}" value="0">
+ </div>
+ <h2>op</h2><div id="op-name" class="mono"></div><div id="op-label" class="mono"></div>
+ <h2>gradient arriving</h2><div id="grad-in" class="mono"></div>
+ <h2>rule applied</h2><div id="rule"></div>
+ <h2>saved for backward</h2><table id="saved"></table>
+ <h2>sends to its inputs</h2><table id="sends"></table>
+</div>
+<script type="application/json" id="trace-data">{payload}</script>
+<script>
+const data = JSON.parse(document.getElementById("trace-data").textContent);
+const steps = data.steps;
+let current = 0;
+const fmt = (x) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4) || x === 0
+  ? x.toPrecision(4) : x.toExponential(2);
+const grad = (g) => `shape (${{g.shape.join(", ")}}) ${{g.dtype}}, |g| = ${{fmt(g.norm)}}, ` +
+  `[${{g.values.map(fmt).join(", ")}}${{g.size > g.values.length ? ", ..." : ""}}]`;
+function svgNodes() {{
+  const out = {{}};
+  for (const g of document.querySelectorAll("svg g.node")) {{
+    const t = g.querySelector("title"); if (t) (out[t.textContent] ||= []).push(g);
+  }}
+  return out;
+}}
+const nodes = svgNodes();
+function mark(id, cls) {{
+  for (const key of [id, data.boxes[id]]) for (const g of nodes[key] || []) g.classList.add(cls);
+}}
+function rows(table, header, items) {{
+  table.innerHTML = "<tr>" + header.map((h) => `<th>${{h}}</th>`).join("") + "</tr>" +
+    items.map((r) => "<tr>" + r.map((c) => `<td>${{c}}</td>`).join("") + "</tr>").join("");
+}}
+function show(i) {{
+  current = Math.max(0, Math.min(steps.length - 1, i));
+  const s = steps[current];
+  document.getElementById("slider").value = current;
+  document.getElementById("step-label").textContent = `step ${{current + 1}} of ${{steps.length}}`;
+  for (const g of document.querySelectorAll("svg g.node"))
+    g.classList.remove("current", "receives", "done");
+  for (const done of steps.slice(0, current)) if (done.node) mark(done.node, "done");
+  if (s.node) mark(s.node, "current");
+  for (const send of s.sends) mark(send.node, "receives");
+  document.getElementById("op-name").textContent = s.op;
+  document.getElementById("op-label").textContent = s.label;
+  document.getElementById("grad-in").textContent = s.grad_in ? grad(s.grad_in) : "(the end)";
+  document.getElementById("rule").textContent = s.rule;
+  rows(document.getElementById("saved"), ["what", "shape", "dtype", "bytes"],
+       s.saved.map((a) => [a.what, `(${{a.shape.join(", ")}})`, a.dtype, a.bytes]));
+  rows(document.getElementById("sends"), ["to", "gradient"],
+       s.sends.map((x) => [x.to, grad(x)]));
+  document.querySelectorAll("#sends tr").forEach((tr, k) => {{ if (k) tr.className = "send"; }});
+}}
+document.getElementById("prev").onclick = () => show(current - 1);
+document.getElementById("next").onclick = () => show(current + 1);
+document.getElementById("slider").oninput = (e) => show(Number(e.target.value));
+document.addEventListener("keydown", (e) => {{
+  if (e.key === "ArrowRight") show(current + 1);
+  if (e.key === "ArrowLeft") show(current - 1);
+}});
+const collapse = document.getElementById("collapse");
+if (collapse) collapse.onchange = () => {{
+  document.getElementById("graph-ops").style.display = collapse.checked ? "none" : "block";
+  document.getElementById("graph-modules").style.display = collapse.checked ? "block" : "none";
+}};
+show(Number((location.hash.match(/step=(\\d+)/) || [0, 0])[1]));
+</script>
+</body></html>
+"""
