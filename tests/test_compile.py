@@ -264,3 +264,24 @@ def test_no_warning_for_a_plain_training_step():
         warnings.simplefilter("error")
         for x, y in _batches(4, np.float64):
             compiled(tg.Tensor(x), y)
+
+
+def test_a_small_cnn_step_with_batchnorm2d_and_pooling_replays_bit_identically():
+    def cnn():
+        tg.manual_seed(3)
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(),
+                             nn.AvgPool2d(2), nn.Flatten(), nn.Linear(6 * 2 * 2, 3)).to(np.float64)
+    em, cm = cnn(), cnn()
+    eo = tg.optim.SGD(em.parameters(), lr=0.1, momentum=0.9)
+    co = tg.optim.SGD(cm.parameters(), lr=0.1, momentum=0.9)
+    eager, compiled = _step_fn(em, eo), tg.compile(_step_fn(cm, co))
+    rng = np.random.default_rng(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager
+        for _ in range(8):
+            x, y = rng.standard_normal((5, 1, 8, 8)), rng.integers(0, 3, 5)
+            a, b = eager(tg.Tensor(x), y), compiled(tg.Tensor(x), y)
+            assert np.array_equal(a.data, b.data)
+    assert compiled.stats["replayed"] == 6
+    _assert_identical(em, cm)

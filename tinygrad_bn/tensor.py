@@ -812,7 +812,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             if wanted is not None:
                 for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
                     results[slot] = grad if create_graph \
-                        else Tensor._from_op(np.array(grad.data), None)
+                        else Tensor._from_op(grad.data.copy(order="K"), None)
             elif ctx is None or tensor._retains_grad:
                 _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
             if ctx is None:
@@ -889,7 +889,7 @@ def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
     else:
         if tensor.grad is None:
             tensor.grad = grad if fresh and not grad.requires_grad \
-                else Tensor._from_op(np.array(grad.data), None)
+                else Tensor._from_op(grad.data.copy(order="K"), None)
         else:
             tensor.grad = Tensor._from_op(tensor.grad.data + grad.data, None)
         owned_grads.add(id(tensor))

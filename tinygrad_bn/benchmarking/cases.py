@@ -17,7 +17,7 @@ import tinygrad_bn.nn.functional as F
 from tinygrad_bn import nn
 
 from . import bound
-from .measure import DTYPE, EPS, LR, MOMENTUM, NP, TG, TORCH, Builder, Impl, Workload
+from .measure import DTYPE, EPS, LR, MOMENTUM, NP, TG, TG_COMPILED, TORCH, Builder, Impl, Workload
 
 
 def _bn_workload(shape: tuple[int, ...], torch: ModuleType | None) -> Workload:
@@ -96,20 +96,27 @@ def _load(params: Sequence[Any], arrays: Sequence[np.ndarray], torch: ModuleType
 def _sgd_step_impls(layers: Callable[[Any], list], init: Sequence[np.ndarray], x: np.ndarray,
                     labels: np.ndarray, torch: ModuleType | None) -> list[Impl]:
     """One SGD training step (cross-entropy loss) of `Sequential(*layers(lib))` for
-    tinygrad_bn's nn and, when installed, torch.nn, both starting from `init`."""
-    model = nn.Sequential(*layers(nn))
-    _load(model.parameters(), init, None)
-    opt = tg.optim.SGD(model.parameters(), lr=LR)
-    xt = tg.Tensor(x)
+    tinygrad_bn's nn (eager, and the same step under tg.compile) and, when installed,
+    torch.nn, all starting from `init`."""
+    def tg_impl(compiled: bool) -> Impl:
+        model = nn.Sequential(*layers(nn))
+        _load(model.parameters(), init, None)
+        opt = tg.optim.SGD(model.parameters(), lr=LR)
+        xt = tg.Tensor(x)
 
-    def tg_step(_: None) -> tg.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), labels)
-        loss.backward()
-        opt.step()
-        return loss
+        def train_step(x: tg.Tensor, y: np.ndarray) -> tg.Tensor:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
 
-    impls = [Impl(TG, NP, tg_step)]
+        run = tg.compile(train_step) if compiled else train_step
+        impl = Impl(TG_COMPILED if compiled else TG, NP, lambda _: run(xt, labels))
+        impl.compiled = run if compiled else None
+        return impl
+
+    impls = [tg_impl(False), tg_impl(True)]
     if torch is not None:
         tmodel = torch.nn.Sequential(*layers(torch.nn))
         _load(tmodel.parameters(), init, torch)
@@ -344,6 +351,17 @@ SEED_A = (784, 100, 100, 100, 100, 100, 10)
 BN_SHAPES = [(32, 16, 28, 28), (64, 64, 16, 16), (128, 32, 32, 32), (60, 100), (256, 1024)]
 
 
+# (batch, hidden width) of the scaling table; (60, 100) is the seed-B workload itself
+SCALING = [(16, 100), (256, 100), (1024, 100), (60, 400), (60, 1600)]
+
+
+def scaling_name(batch: int, width: int) -> str:
+    """The seed-B ReLU step's name at a batch size and hidden width."""
+    if (batch, width) == (60, 100):
+        return "seed-B MLP relu (batch 60)"
+    return f"seed-B MLP relu width {width} (batch {batch})"
+
+
 def _bn_name(shape: tuple[int, ...]) -> str:
     return f"{'BatchNorm1d' if len(shape) == 2 else 'BatchNorm2d'} {shape} fwd+bwd"
 
@@ -360,6 +378,11 @@ def workloads(torch: ModuleType | None) -> list[Builder]:
         name = f"seed-A MLP 784-100x5-10 relu{' +BN' if bn else ''} (batch 100)"
         built.append(Builder(name, lambda n=name, b=bn:
                              _mlp_workload(n, SEED_A, 100, "relu", b, torch)))
+    for batch, width in SCALING:  # the scaling table: ReLU, no BN
+        name = scaling_name(batch, width)
+        sizes = (784, width, width, width, 10)
+        built.append(Builder(name, lambda n=name, s=sizes, b=batch:
+                             _mlp_workload(n, s, b, "relu", False, torch)))
     built += [Builder(CNN_NAME, lambda: _cnn_workload(torch)),
               Builder(OPS_NAME, lambda: _ops_workload(torch)),
               Builder(BACKWARD_NAME, lambda: _backward_workload(torch))]

@@ -28,6 +28,7 @@ MOMENTUM = 0.1
 LR = 0.01
 
 TG, NP, TORCH = "tinygrad_bn", "numpy", "torch"
+TG_COMPILED = "tinygrad_bn compiled"  # the same step under tg.compile
 
 # ---------------------------------------------------------------- measurement
 
@@ -45,6 +46,7 @@ class Impl:
     framework: str  # "numpy" or "torch": a change of framework triggers the pause
     step: Callable[[Any], Any]
     prepare: Callable[[], Any] | None = None
+    compiled: Any = None  # the tg.compile'd function behind `step`, if any (its stats)
 
     def call(self, clock: Callable[[], float] = time.perf_counter) -> float:
         arg = self.prepare() if self.prepare is not None else None
@@ -122,12 +124,17 @@ class Switcher:
         self.last = framework
 
 
+AGREEMENT_STEP = 3  # compare the third calls: a compiled step replays from its third call
+
+
 def check_agreement(workload: Workload) -> float:
-    """Largest difference between implementations' second-step results (so that a training
-    step's update is covered too), relative to the reference (the first implementation)."""
+    """Largest difference between implementations' third-call results (so that training
+    steps' updates are covered too, and a compiled step's replay, which starts at its
+    third call), relative to the reference (the first implementation)."""
     results = []
     for impl in workload.impls:
-        impl.result()
+        for _ in range(AGREEMENT_STEP - 1):
+            impl.result()
         results.append(impl.result())
     ref = results[0].astype(np.float64)
     scale = max(float(np.abs(ref).max()), 1e-12)

@@ -60,6 +60,10 @@ def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
         times = measure(workload, settings, switcher)
         results[workload.name] = {"group": workload.group, "times": times,
                                   "max_rel_diff": diff, **workload.info}
+        compiled = {impl.name: dict(impl.compiled.stats) for impl in workload.impls
+                    if impl.compiled is not None}
+        if compiled:  # how many calls replayed (a signature that fell back would say eager)
+            results[workload.name]["compiled"] = compiled
         if log is not None:
             summary = ", ".join(f"{k} {v['median_s'] * 1e3:.4g} ms" for k, v in times.items())
             log(f"{workload.name}: {summary}")

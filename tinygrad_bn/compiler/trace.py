@@ -67,9 +67,14 @@ def _unwrap(value: Any) -> Any:
 
 
 def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+    """The array owning a's memory (through as_strided's wrapper object too)."""
+    while True:
+        base = a.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # np.lib.stride_tricks' DummyArray
+            if not isinstance(base, np.ndarray):
+                return a
+        a = base
 
 
 def _offset(a: np.ndarray, root: np.ndarray) -> int:
@@ -193,8 +198,9 @@ class Recorder:
 
     def _record(self, kind: str, target: Any, name: str, args: tuple, kwargs: dict,
                 result: Any, out_given: Any = None) -> Any:
-        enc_args = tuple(self.encode(a) for a in args)
+        # out first: scratch memory it writes into is registered before an input reads it
         enc_kwargs = {k: self.encode(v, writing=(k == "out")) for k, v in kwargs.items()}
+        enc_args = tuple(self.encode(a) for a in args)
         instr = Instr(kind, target, name, enc_args, enc_kwargs, site=self._site())
         self.rec.instrs.append(instr)
         if out_given is not None:  # results are the given out arrays: no new slots

@@ -69,8 +69,10 @@ class _Window:
         (ph, pw), (h, w) = self.padding, self.in_size
         if ph == pw == 0:
             return x
-        out = np.full(x.shape[:2] + self.padded_size, value, dtype=x.dtype)
-        out[:, :, ph:ph + h, pw:pw + w] = x
+        # full_like and copyto rather than np.full and a slice assignment: the same array,
+        # made by array functions, which tg.compile's recorder follows
+        out = np.full_like(x, value, shape=x.shape[:2] + self.padded_size)
+        np.copyto(out[:, :, ph:ph + h, pw:pw + w], x)
         return out
 
     def crop(self, xp: np.ndarray) -> np.ndarray:
@@ -88,15 +90,20 @@ class _Window:
         view = np.lib.stride_tricks.as_strided(
             xp, shape=(c,) + self.kernel + (n,) + self.out_size,
             strides=(sc, sh * self.dilation[0], sw * self.dilation[1], sn,
-                     sh * self.stride[0], sw * self.stride[1]), writeable=False)
+                     sh * self.stride[0], sw * self.stride[1]), writeable=False,
+            subok=True)  # a traced x (tg.compile) stays traced; plain arrays: no change
         return view.reshape(groups, -1, n * self.out_size[0] * self.out_size[1])
 
     def scatter(self, parts: Any, shape: tuple[int, int], dtype: Any) -> np.ndarray:
         """The adjoint of reading the windows: out-sized `parts` (one per kernel offset) are
         added into a zero (N, C, padded H, padded W) buffer at their offset's slices, and the
         padding is cropped off. kh*kw slice-adds; overlapping windows accumulate."""
-        out = np.zeros(shape + self.padded_size, dtype=dtype)
-        for (rows, cols), part in zip(self.offsets, parts):
+        # zeros_like of the first part rather than np.zeros: the same buffer, made by an array
+        # function of the op's data, which tg.compile's recorder follows
+        parts = iter(parts)
+        first = next(parts)
+        out = np.zeros_like(first, dtype=dtype, shape=shape + self.padded_size, order="C")
+        for (rows, cols), part in zip(self.offsets, (first, *parts)):
             out[:, :, rows, cols] += part
         return self.crop(out)
 
@@ -113,7 +120,9 @@ def _window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, in_size: 
 def _channel_major(g: np.ndarray, groups: int) -> np.ndarray:
     """(N, O, OH, OW) -> contiguous (groups, O/groups, N*OH*OW): the layout of one GEMM."""
     o = g.shape[1]
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+    # .copy() rather than np.ascontiguousarray: the same copy (a transpose is never
+    # contiguous here), but a method tg.compile's recorder follows
+    return g.transpose(1, 0, 2, 3).copy().reshape(groups, o // groups, -1)
 
 
 class Conv2d(Function):
@@ -135,7 +144,7 @@ class Conv2d(Function):
         if self.parents[1].requires_grad:
             self.save_for_backward(cols)  # the weight gradient reuses the im2col matrix
         out = out.reshape((o, n) + self.win.out_size).transpose(1, 0, 2, 3)
-        return np.ascontiguousarray(out)
+        return out.copy()  # C order, as np.ascontiguousarray (see _channel_major)
 
     def backward(self, g):
         x, w = self.parents[:2]
@@ -291,7 +300,7 @@ def _first_match(views: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
 
     Built with arithmetic on boolean masks: `np.where` or masked copies branch on random
     masks and run ~10x slower here."""
-    index = np.zeros(out.shape, dtype=np.min_scalar_type(len(views) - 1))
+    index = np.zeros_like(out, dtype=np.min_scalar_type(len(views) - 1), order="C")
     found = views[0] == out
     for k, view in enumerate(views[1:], start=1):
         hit = (view == out) & ~found
@@ -321,7 +330,7 @@ class ArgmaxGather(Function):
 
     def forward(self, u):
         up = self.win.pad(u)
-        out = np.zeros(u.shape[:2] + self.win.out_size, dtype=u.dtype)
+        out = np.zeros_like(u, shape=u.shape[:2] + self.win.out_size, order="C")
         for k, (rows, cols) in enumerate(self.win.offsets):
             out += up[:, :, rows, cols] * (self.argmax == k)
         return out
