@@ -5,7 +5,7 @@ result, or a gradient computed by an op's backward, that holds a NaN or an
 inf raises `AnomalyError` naming the op, the shapes of its inputs and the line
 of *your* code that created it. The creation site costs a stack walk per op,
 so it is recorded only in this mode; outside it the engine pays a single
-attribute check per op (`tensor.anomaly_mode.enabled`).
+attribute check per op (`modes.state.op_mode`). The mode is per thread.
 
 A backward anomaly is blamed on the op whose backward produced it, even when
 the non-finite value appears inside that backward's own Tensor ops: e.g. the
@@ -15,37 +15,30 @@ by 2 sqrt(0) = 0, and the error names Sqrt and the line that took the root.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import traceback
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from . import tensor as _tensor
 from .errors import AnomalyError
-from .tensor import Function, Tensor, anomaly_mode
+from .modes import AnomalyMode, state
+from .tensor import Function, Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SHOWN_FRAMES = 4  # innermost user frames quoted in an error: the site plus a little context
 
-# the op whose backward is running (innermost last): ops created inside a backward are its parts
-_backward_stack: list[Function] = []
 
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Within the block, raise `AnomalyError` as soon as an op's forward or backward produces
-    a NaN or an inf, naming the op, its input shapes and where your code created it.
+def detect_anomaly() -> AnomalyMode:
+    """Within the block (in this thread; also a decorator), raise `AnomalyError` as soon as
+    an op's forward or backward produces a NaN or an inf, naming the op, its input shapes
+    and where your code created it.
 
     Slow (a stack walk per op): use it to find a NaN, not to train.
     """
-    previous, anomaly_mode.enabled = anomaly_mode.enabled, True
-    try:
-        yield
-    finally:
-        anomaly_mode.enabled = previous
+    return AnomalyMode(True)
 
 
 def _user_frames() -> list[traceback.FrameSummary]:
@@ -105,7 +98,7 @@ def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
     try:
         with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
             out_data = ctx.forward(*[t.data for t in inputs])
-    except (ValueError, IndexError) as error:
+    except (ValueError, IndexError, TypeError, MemoryError) as error:
         raise _tensor._op_error(ctx, inputs, error) from error
     bad = _non_finite(np.asarray(out_data))
     if bad is not None:
@@ -119,9 +112,9 @@ def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
 
 
 def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> AnomalyError:
-    if _backward_stack:
-        # an op inside some op's backward: the error is that backward's
-        outer = _backward_stack[-1]
+    if state.backward_ops:
+        # an op inside some op's backward (innermost last): the error is that backward's
+        outer = state.backward_ops[-1]
         return AnomalyError(
             f"{outer.name} backward produced {bad} (in its internal {ctx.name} op, inputs "
             f"{_describe_inputs(inputs)}); the {outer.name} (inputs "
@@ -137,11 +130,12 @@ def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> Anoma
 def backward_checked(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
     """`ctx.backward(grad)` in anomaly mode: raise `AnomalyError` naming the op if a gradient
     it returns holds a NaN or an inf."""
-    _backward_stack.append(ctx)
+    running = state.backward_ops  # this thread's
+    running.append(ctx)
     try:
         grads = ctx.backward(grad)
     finally:
-        _backward_stack.pop()
+        running.pop()
     for i, g in enumerate(grads if isinstance(grads, tuple) else (grads,)):
         bad = _non_finite(g.data) if g is not None else None
         if bad is not None:

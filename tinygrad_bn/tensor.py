@@ -13,7 +13,6 @@ How it works, step by step: docs/autograd.md. The ops: tinygrad_bn/ops.py.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import weakref
@@ -22,51 +21,33 @@ from typing import Any
 
 import numpy as np
 
+from . import modes as _modes
 from .errors import (
+    AllocationError,
+    ArgumentError,
     ArgumentTypeError,
     AxisError,
     BackwardError,
     DTypeError,
     IndexOutOfRange,
     ShapeError,
+    TinygradError,
 )
+from .modes import is_grad_enabled as is_grad_enabled  # re-exported: ops and nn import it here
+from .modes import set_grad_enabled
 
 DEFAULT_DTYPE = np.float32
 
-_grad_enabled = True
-
-
-class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801 (PyTorch's name)
-    """Record the graph (mode=True) or not (False) inside the block (or the decorated
-    function). A class, not a generator-based context manager: the engine enters it
-    on every backward, and a class costs a third as much."""
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.previous: list[bool] = []  # a stack: one instance may be entered re-entrantly
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.previous.append(_grad_enabled)
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.previous.pop()
 
 
 def no_grad() -> set_grad_enabled:
-    """Inside `with no_grad():` ops record nothing: outputs have no `_ctx`."""
+    """Inside `with no_grad():` ops record nothing: outputs have no `_ctx` (this thread)."""
     return set_grad_enabled(False)
 
 
 def enable_grad() -> set_grad_enabled:
-    """Turn recording back on inside a `no_grad` block."""
+    """Turn recording back on inside a `no_grad` block (this thread)."""
     return set_grad_enabled(True)
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
 
 
 class Function:
@@ -125,7 +106,8 @@ class Function:
         ctx._out = None
         if params:
             ctx.__dict__.update(params)
-        if anomaly_mode.enabled:
+        mode = _modes.state.op_mode  # this thread's: record, do not, or check for anomalies
+        if mode == _modes.ANOMALY:
             out = anomaly_mode.run(ctx, inputs)
             if op_observers.count:
                 op_observers.run(ctx, out)
@@ -137,9 +119,9 @@ class Function:
                 out_data = ctx.forward(inputs[0].data)
             else:
                 out_data = ctx.forward(*[t.data for t in inputs])
-        except (ValueError, IndexError) as error:
+        except (ValueError, IndexError, TypeError, MemoryError) as error:
             raise _op_error(ctx, inputs, error) from error
-        if _grad_enabled:
+        if mode:
             for t in inputs:  # a loop, not any(<generator>): this runs once per op
                 if t.requires_grad:
                     out = Tensor._from_op(out_data, ctx)
@@ -165,14 +147,33 @@ class Function:
 def _op_error(ctx: Function, inputs: Sequence[Tensor], error: Exception) -> Exception:
     """NumPy's error from inside a forward, restated with the op's name and shapes."""
     shapes = ", ".join(str(t.shape) for t in inputs)
-    kind = IndexOutOfRange if isinstance(error, IndexError) else ShapeError
+    if isinstance(error, MemoryError):  # NumPy's says which array it could not allocate
+        shape, dtype = getattr(error, "shape", None), getattr(error, "dtype", None)
+        asked = (f"{math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize:,} bytes "
+                 f"for an array of shape {tuple(shape)} and dtype {dtype}"
+                 if shape is not None and dtype is not None else "more memory than is free")
+        return AllocationError(f"{ctx.name}: cannot allocate {asked} (inputs of shapes "
+                               f"{shapes})")
+    if isinstance(error, TypeError):  # NumPy has no such loop: bool - bool, -bool, ...
+        dtypes = ", ".join(str(t.dtype) for t in inputs)
+        return DTypeError(f"{ctx.name}: not defined for inputs of dtypes {dtypes} (shapes "
+                          f"{shapes}): {error}")
+    if isinstance(error, IndexError):
+        kind: type[TinygradError] = IndexOutOfRange
+    elif any(word in str(error) for word in ("shape", "broadcast", "dimension", "size")):
+        kind = ShapeError
+    else:  # a value NumPy refuses, e.g. an integer to a negative integer power
+        kind = ArgumentError
     return kind(f"{ctx.name}: cannot apply to inputs of shapes {shapes}: {error}")
 
 
 class _AnomalyMode:
-    """State of `detect_anomaly` (tinygrad_bn/anomaly.py); off by default, so apply stays lean."""
+    """The hooks of `detect_anomaly` (tinygrad_bn/anomaly.py) into the engine; whether it is on
+    is per thread (tinygrad_bn/modes.py)."""
 
-    enabled = False
+    @property
+    def enabled(self) -> bool:
+        return _modes.state.anomaly
 
     def run(self, ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
         from .anomaly import run_checked
@@ -228,9 +229,25 @@ class _OpObservers:
 op_observers = _OpObservers()
 
 
+_COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
+                "equal": "==", "not_equal": "!="}
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """repr(value), cut to `limit` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError) as error:
+            raise DTypeError(f"Tensor: {_short(dtype)} is not a dtype (expected e.g. "
+                             f"np.float32 or 'float64')") from error
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(dtype, copy=False)
     elif isinstance(data, np.generic):
@@ -243,9 +260,14 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                              f"{error}") from error
         if dtype is None and array.dtype.kind in "iuf":
             array = array.astype(DEFAULT_DTYPE)  # Python data: float32, as in PyTorch
-    if array.dtype.kind not in "biuf":  # strings, objects, complex: no op here supports them
-        raise DTypeError(f"Tensor: unsupported dtype {array.dtype}; expected a boolean, "
-                         f"integer or floating dtype")
+    if array.dtype.kind == "O":  # None, a dict, an arbitrary object
+        raise DTypeError(f"Tensor: cannot make a tensor of {type(data).__name__} "
+                         f"{_short(data)}; expected numbers, (nested) lists of numbers or an "
+                         f"ndarray")
+    if array.dtype.kind not in "biuf":  # strings, bytes, complex: no op here supports them
+        raise DTypeError(f"Tensor: unsupported dtype {array.dtype} (from "
+                         f"{type(data).__name__} data); expected a boolean, integer or "
+                         f"floating dtype")
     return array
 
 
@@ -407,46 +429,61 @@ class Tensor:
         run_backward([self], [grad], retain_graph, create_graph, inputs=None)
 
     # ---- operators: each a primitive op from ops.py ----
-    def _coerce(self, other: Any) -> Tensor:
-        """Wrap a non-Tensor operand; Python scalars take this tensor's dtype (no upcast)."""
+    def _coerce(self, other: Any, op: str = "op") -> Tensor:
+        """Wrap a non-Tensor operand of `op`; Python scalars take this tensor's dtype (no
+        upcast). What cannot be a tensor (None, a string, a dict) is refused naming `op`."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
             return Tensor._from_op(other, None)  # what Tensor(other) makes, without its checks
-        if isinstance(other, int | float) and not isinstance(other, bool):
-            if self.data.dtype.kind == "f" or isinstance(other, int):
-                return Tensor._from_op(np.asarray(other, dtype=self.data.dtype), None)
-        return Tensor(other)
+        if isinstance(other, int | float):  # bool is an int too
+            kind = self.data.dtype.kind
+            if kind == "f" and type(other) is not bool or kind in "iu" and type(other) is int:
+                dtype = self.data.dtype  # the common cases: NEP 50's answer, without asking
+            else:  # NumPy 2's weak-scalar promotion: bool + 2 -> int64, int16 * 2.5 -> float64
+                dtype = np.result_type(self.data.dtype, other)
+            try:
+                return Tensor._from_op(np.asarray(other, dtype=dtype), None)
+            except OverflowError as error:
+                raise ArgumentError(f"{op}: the Python int {other} is out of range for the "
+                                    f"tensor's dtype {dtype} (NumPy refuses it too); cast the "
+                                    f"tensor with .astype() first") from error
+        try:
+            return Tensor(other)
+        except TinygradError as error:
+            raise type(error)(f"{op}: cannot use {type(other).__name__} {_short(other)} as an "
+                              f"operand of a tensor of shape {self.shape} and dtype "
+                              f"{self.dtype} ({error})") from error
 
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, self._coerce(other))
+        return ops.Add.apply(self, self._coerce(other, "+"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self._coerce(other), self)
+        return ops.Add.apply(self._coerce(other, "+"), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, self._coerce(other))
+        return ops.Sub.apply(self, self._coerce(other, "-"))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self._coerce(other), self)
+        return ops.Sub.apply(self._coerce(other, "-"), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, self._coerce(other))
+        return ops.Mul.apply(self, self._coerce(other, "*"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self._coerce(other), self)
+        return ops.Mul.apply(self._coerce(other, "*"), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, self._coerce(other))
+        return ops.Div.apply(self, self._coerce(other, "/"))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self._coerce(other), self)
+        return ops.Div.apply(self._coerce(other, "/"), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return ops.Pow.apply(self, self._coerce(exponent))
+        return ops.Pow.apply(self, self._coerce(exponent, "**"))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return ops.Pow.apply(self._coerce(base), self)
+        return ops.Pow.apply(self._coerce(base, "**"), self)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -455,7 +492,7 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return self._coerce(other).matmul(self)
+        return self._coerce(other, "@").matmul(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, Tensor):
@@ -465,8 +502,14 @@ class Tensor:
         return ops.GetItem.apply(self, index=index)
 
     # comparisons: no gradient, a bool tensor
-    def _compare(self, other: Any, compare: Callable) -> Tensor:
-        return Tensor._from_op(compare(self.data, self._coerce(other).data), None)
+    def _compare(self, other: Any, compare: np.ufunc) -> Tensor:
+        symbol = _COMPARISONS[compare.__name__]
+        other = self._coerce(other, symbol)
+        try:
+            return Tensor._from_op(compare(self.data, other.data), None)
+        except ValueError as error:
+            raise ShapeError(f"{symbol}: cannot compare tensors of shapes {self.shape} and "
+                             f"{other.shape} (they do not broadcast)") from error
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -671,7 +714,7 @@ class Tensor:
         return ops.Pad.apply(self, pad_width=widths, value=value)
 
     def matmul(self, other: Any) -> Tensor:
-        other = self._coerce(other)
+        other = self._coerce(other, "@")
         if self.ndim == 0 or other.ndim == 0:
             raise ShapeError(f"matmul: 0-d operands are not allowed (shapes {self.shape} and "
                              f"{other.shape}); use * for scalars")
@@ -701,7 +744,13 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
                 f"backward: grad can be implicitly created only for a tensor with one element, "
                 f"got shape {output.shape}; pass grad= of that shape")
         return Tensor._from_op(np.array(1, output.data.dtype).reshape(output.data.shape), None)
-    grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
+    if not isinstance(grad, Tensor):
+        try:
+            grad = Tensor(np.asarray(grad, dtype=output.dtype))
+        except (TypeError, ValueError) as error:
+            raise ArgumentTypeError(f"backward: grad must be a Tensor, an ndarray or numbers of "
+                                    f"the output's shape {output.shape}, got "
+                                    f"{type(grad).__name__} {_short(grad)}") from error
     if grad.shape != output.shape:
         raise ShapeError(f"backward: grad has shape {grad.shape}, the output has {output.shape}")
     return grad
@@ -796,6 +845,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     # and a leaf takes it as .grad without a copy
     owned: set[int] = set()
     owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
+    anomaly = _modes.state.anomaly
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             key = id(tensor)
@@ -817,7 +867,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
             if ctx is None:
                 continue
-            if anomaly_mode.enabled:
+            if anomaly:
                 parent_grads = anomaly_mode.backward(ctx, grad)
             else:
                 parent_grads = ctx.backward(grad)
@@ -1002,21 +1052,22 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition else y (broadcasting); the condition gets no gradient."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    x = x if isinstance(x, Tensor) else (y._coerce(x) if isinstance(y, Tensor) else Tensor(x))
-    y = y if isinstance(y, Tensor) else x._coerce(y)
+    x = x if isinstance(x, Tensor) else \
+        (y._coerce(x, "where") if isinstance(y, Tensor) else Tensor(x))
+    y = y if isinstance(y, Tensor) else x._coerce(y, "where")
     return ops.Where.apply(x, y, cond=cond)
 
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise max; the gradient goes to the larger input (split on ties)."""
-    x = x if isinstance(x, Tensor) else y._coerce(x)
-    return ops.Maximum.apply(x, x._coerce(y))
+    x = x if isinstance(x, Tensor) else y._coerce(x, "maximum")
+    return ops.Maximum.apply(x, x._coerce(y, "maximum"))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise min; the gradient goes to the smaller input (split on ties)."""
-    x = x if isinstance(x, Tensor) else y._coerce(x)
-    return ops.Minimum.apply(x, x._coerce(y))
+    x = x if isinstance(x, Tensor) else y._coerce(x, "minimum")
+    return ops.Minimum.apply(x, x._coerce(y, "minimum"))
 
 
 from . import ops  # noqa: E402  (ops needs Tensor defined first)

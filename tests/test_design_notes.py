@@ -1,0 +1,67 @@
+"""The choices of docs/autograd.md section 7 ("Design notes"), where PyTorch and NumPy
+disagree: we give NumPy's answer (and PyTorch's default dtype for Python data)."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+
+DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.float16, np.float32,
+          np.float64]
+ARITHMETIC = {"+": operator.add, "*": operator.mul, "/": operator.truediv}
+
+
+@given(a=st.sampled_from(DTYPES), b=st.sampled_from(DTYPES), op=st.sampled_from(sorted(ARITHMETIC)),
+       zero_d=st.booleans())
+def test_two_tensors_promote_as_numpy_result_type(a, b, op: str, zero_d: bool) -> None:
+    x = np.ones(3, dtype=a)
+    y = np.array(2, dtype=b) if zero_d else np.full(3, 2, dtype=b)
+    expected = ARITHMETIC[op](x, y)
+    out = ARITHMETIC[op](Tensor(x), Tensor(y))
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out.data, expected)
+
+
+@given(a=st.sampled_from(DTYPES), scalar=st.sampled_from([True, 2, -3, 2.5, 0.5]),
+       op=st.sampled_from(sorted(ARITHMETIC)))
+def test_a_python_scalar_is_weak_as_in_numpy_2(a, scalar, op: str) -> None:
+    x = np.ones(3, dtype=a)
+    try:
+        expected = ARITHMETIC[op](x, scalar)
+    except OverflowError:  # -3 into uint8: NumPy refuses, so do we (a project error)
+        with pytest.raises(tg.ArgumentError, match="out of range"):
+            ARITHMETIC[op](Tensor(x), scalar)
+        return
+    out = ARITHMETIC[op](Tensor(x), scalar)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out.data, expected)
+
+
+def test_the_documented_examples() -> None:
+    assert (Tensor(np.ones(2, np.int64)) / Tensor(np.ones(2, np.int64))).dtype == np.float64
+    assert (Tensor(np.ones(2, np.int32)) + Tensor(np.ones(2, np.float16))).dtype == np.float64
+    assert (Tensor(np.ones(2, np.float32)) + Tensor(np.float64(1))).dtype == np.float64
+    assert (Tensor(np.ones(2, np.float32)) * 0.5).dtype == np.float32
+    assert (Tensor(np.ones(2, np.int32)) + 3).dtype == np.int32
+    assert (Tensor(np.ones(2, np.bool_)) + 2).dtype == np.int64
+    assert (Tensor(np.ones(2, np.int32)) * 2.5).dtype == np.float64
+    with pytest.raises(tg.ArgumentError, match="300.*uint8"):
+        Tensor(np.ones(2, np.uint8)) + 300
+    assert Tensor([1, 2]).dtype == np.float32
+
+
+def test_advanced_indexing_order_is_numpys() -> None:
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(a, requires_grad=True)
+    out = x[0, :, [0, 1]]
+    assert out.shape == (2, 3) == a[0, :, [0, 1]].shape  # PyTorch: (3, 2)
+    np.testing.assert_array_equal(out.data, a[0, :, [0, 1]])
+    assert tg.gradcheck(lambda t: t[0, :, [0, 1]], [x])
+    assert tg.gradcheck(lambda t: t[[1, 0, 1], :, [2, 2, 3]], [x])

@@ -1,0 +1,90 @@
+"""The engine's modes, per thread: gradient recording (`no_grad`) and anomaly detection.
+
+Each thread has its own modes, as in PyTorch: `no_grad` in one thread leaves every
+other thread recording, and a new thread starts with recording on and anomaly
+detection off. A mode is set by contexts (`ModeContext`): while some are open in a
+thread, the innermost open one decides; with none open, the default holds. So a
+context that exits restores exactly what the contexts still open say, in whatever
+order they exit: `a = no_grad(); b = no_grad()`, enter a, enter b, exit a, exit b
+leaves recording on (a stack of saved previous values would leave it off).
+
+`Function.apply` reads one attribute per op, `state.op_mode`: 0 = do not record,
+1 = record, 2 = anomaly detection (which then reads `grad_enabled` itself). One
+thread-local lookup instead of two keeps the hot path cheap (benchmarks/bench_modes.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+DEFAULTS = {"grad_enabled": True, "anomaly": False}
+NO_RECORD, RECORD, ANOMALY = 0, 1, 2
+
+
+class _ThreadState(threading.local):
+    """The modes of the current thread (each thread runs __init__ on first use)."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = DEFAULTS["grad_enabled"]
+        self.anomaly = DEFAULTS["anomaly"]
+        self.op_mode = RECORD
+        self.open: dict[str, list[ModeContext]] = {name: [] for name in DEFAULTS}
+        self.backward_ops: list[Any] = []  # ops whose backward is running (anomaly.py)
+
+
+state = _ThreadState()
+
+
+def _update_op_mode(s: _ThreadState) -> None:
+    s.op_mode = ANOMALY if s.anomaly else RECORD if s.grad_enabled else NO_RECORD
+
+
+class ModeContext(contextlib.ContextDecorator):
+    """Set the mode named `kind` to `value` in the current thread while the block (or the
+    decorated function) runs. One instance may be entered re-entrantly and from several
+    threads at once (a decorator is one instance): what is open is kept per thread, not
+    on the instance. A class, not a generator: the engine enters one on every backward."""
+
+    kind = ""
+
+    def __init__(self, value: bool) -> None:
+        self.mode = bool(value)
+
+    def __enter__(self) -> None:
+        s = state
+        s.open[self.kind].append(self)
+        setattr(s, self.kind, self.mode)
+        _update_op_mode(s)
+
+    def __exit__(self, *exc_info: object) -> None:
+        s = state
+        opened = s.open[self.kind]
+        for i in range(len(opened) - 1, -1, -1):  # the innermost entry of this instance
+            if opened[i] is self:
+                del opened[i]
+                break
+        setattr(s, self.kind, opened[-1].mode if opened else DEFAULTS[self.kind])
+        _update_op_mode(s)
+
+
+class set_grad_enabled(ModeContext):  # noqa: N801 (PyTorch's name)
+    """Record the graph (mode=True) or not (False) inside the block (or the decorated
+    function), in the current thread."""
+
+    kind = "grad_enabled"
+
+
+class AnomalyMode(ModeContext):
+    """Anomaly detection on inside the block, in the current thread (see anomaly.py)."""
+
+    kind = "anomaly"
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly
