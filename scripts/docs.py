@@ -146,7 +146,8 @@ BLOCKS: dict[str, Callable[[], str]] = {
 # ---------------------------------------------------------------- files
 
 MARKDOWN = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-MEASURED_TABLES_IN = [ROOT / "README.md", ROOT / "docs" / "experiments.md"]
+MEASURED_TABLES_IN = [ROOT / "README.md", ROOT / "docs" / "experiments.md",
+                      ROOT / "docs" / "distributed.md"]
 MEASURED = re.compile(r"Measured on \d{4}-\d{2}-\d{2} with `[^`]+`")
 
 

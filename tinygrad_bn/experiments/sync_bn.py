@@ -246,7 +246,8 @@ def plot(result: dict[str, Any], out: Path) -> list[Path]:
         left.plot(result["step"], result["runs"][name]["test_acc"], color=COLORS[name],
                   label=result["labels"][name], **style)
     left.set(xlabel="training step (global batch of 32)", ylabel="test accuracy (eval mode)",
-             ylim=(0, 1), title="Accuracy: SyncBN retraces one process, ghost BN does not")
+             ylim=(0, 1),
+             title="Accuracy: SyncBN retraces one process; ghost BN takes its own path")
     left.grid(alpha=0.3)
     left.legend(loc="lower right", fontsize=8)
     summary = result["summary"]
