@@ -120,6 +120,7 @@ class Program:
         self.names: dict[str, Any] = {"_T": _tensor, "GuardFailed": GuardFailed, "np": np,
                                       "Changed": changed}
         self.checks = checks
+        self._shared: dict[tuple[str, int], str] = {}
         self.lines: list[str] = []
         self.instrs: list[tuple[Instr, tuple, dict]] = []
         for i, (x, y) in enumerate(zip(first.instrs, second.instrs)):
@@ -131,6 +132,7 @@ class Program:
                 raise Unreplayable(f"{where}: a value read in Python changed between the "
                                    f"first two calls ({x.expected!r}, then {y.expected!r})")
             y.grads = _merge_grads(x.grads, y.grads, where)
+            y.post = _merge_grads(x.post, y.post, where)
             args = tuple(merge(p, q, where) for p, q in zip(x.args, y.args))
             if len(x.args) != len(y.args) or x.kwargs.keys() != y.kwargs.keys():
                 raise Unreplayable(f"{where}: called with different arguments")
@@ -217,8 +219,16 @@ class Program:
 
     # ---- source generation ----
     def _name(self, prefix: str, value: Any) -> str:
+        """A name for `value` in the program's namespace (one name per tensor, module,
+        function or live array, however often the program uses it)."""
+        shared = prefix in ("t", "m", "r", "call")
+        key = (prefix, id(value))
+        if shared and key in self._shared:
+            return self._shared[key]
         name = f"{prefix}{len(self.names)}"
         self.names[name] = value
+        if shared:
+            self._shared[key] = name
         return name
 
     def _expr(self, enc: Any) -> str:
@@ -271,10 +281,13 @@ class Program:
         return f"{target}({', '.join(parts)})"
 
     def _set_grads(self, grads: tuple) -> list[str]:
+        """Lines giving each tensor its recorded .grad, except where the last replayed call
+        already left exactly that (`self.current`, what that call was seen to leave)."""
         lines = []
-        for key, g in zip(self.tensor_keys, grads):
-            if g == "keep":
+        for i, (key, g) in enumerate(zip(self.tensor_keys, grads)):
+            if g == "keep" or g == self.current[i]:
                 continue
+            self.current[i] = g
             owner = self._tensor_expr(key)
             lines.append(f"    {owner}.grad = None" if g is None else
                          f"    {owner}.grad = _T({self._expr(g)})")
@@ -303,10 +316,12 @@ class Program:
             else:  # a module buffer
                 expr = f"{self._name('m', key[1])}._buffers[{key[2]!r}]"
             lines.append(f"    v{slot} = {expr}  # source")
-        for slot, shape, dtype in self.checks:  # a replaced parameter or buffer: record again
-            lines.append(f"    if v{slot}.shape != {shape!r} or v{slot}.dtype != "
-                         f"{self._name('dt', dtype)}:")
+        if self.checks:  # a parameter or buffer replaced by another shape: record again
+            got = ", ".join(f"v{slot}.shape, v{slot}.dtype" for slot, _, _ in self.checks)
+            expected = tuple(x for _, shape, dtype in self.checks for x in (shape, dtype))
+            lines.append(f"    if ({got}) != {self._name('shapes', expected)}:")
             lines.append("        raise Changed()")
+        self.current = ["unknown"] * len(self.tensor_keys)
         for k, (how, value) in self.scratch.items():
             lines.append(f"    s{k} = {self._name('z', value)}" + (".copy()" if how == "fresh"
                                                                     else ""))
@@ -326,6 +341,8 @@ class Program:
                 continue
             if instr.kind == "call":
                 lines += self._set_grads(instr.grads)
+                self.current = [None if g is None else g if g != "keep" else "unknown"
+                                for g in instr.post]
             call = self._call(instr, args, kwargs)
             outs = [f"v{o}" if o is not None else "_" for o in instr.outs]
             if len(outs) > 1:

@@ -97,6 +97,7 @@ class Instr:
     site: str = ""
     expected: Any = None
     grads: tuple = ()  # for "call": the .grad state the call must see
+    post: tuple = ()  # for "call": the .grad state it leaves
 
 
 @dataclass
@@ -272,6 +273,7 @@ class Recorder:
             result = fn(*_unwrap(args), **_unwrap(kwargs))
         finally:
             self.paused = False
+        instr.post = self.grad_state()  # what the call left: the replay skips setting it again
         if isinstance(result, np.ndarray):  # e.g. a random draw: a new source of the program
             result = self.new_slot(result)
             instr.outs = (len(self.rec.values) - 1,)
