@@ -30,3 +30,14 @@ def test_the_example_gives_the_same_accuracy_on_two_ranks(tmp_path):
     accuracy = one.split("test accuracy ")[1].split()[0]
     assert "1 rank(s), 20 steps" in one and "2 rank(s), 20 steps" in two
     assert f"test accuracy {accuracy}" in two, (one, two)
+
+
+@needs_mpiexec
+def test_the_training_script_in_the_docs_runs_on_two_ranks(tmp_path):
+    page = (WORKERS.parents[2] / "docs" / "distributed.md").read_text()
+    script = page.split("## A data-parallel training script")[1].split("```python\n")[1]
+    script = script.split("```")[0] + "print(f'rank {dist.rank()} finished')\n"
+    (tmp_path / "train.py").write_text(script)
+    out = run_mpi(2, tmp_path / "train.py", cwd=tmp_path, timeout=180)
+    assert "rank 0 finished" in out and "rank 1 finished" in out
+    assert (tmp_path / "model.npz").exists()  # rank 0 saved, into its working directory

@@ -32,6 +32,13 @@ def test_core_imports_without_mpi4py():
             assert "tinygrad_bn[mpi]" in str(error), error
         else:
             raise AssertionError("nn.SyncBatchNorm without mpi4py: no DependencyError")
+        try:
+            nn.parallel.DistributedDataParallel
+        except tinygrad_bn.DependencyError as error:
+            assert "tinygrad_bn[mpi]" in str(error), error
+        else:
+            raise AssertionError("nn.parallel.DistributedDataParallel without mpi4py: no "
+                                 "DependencyError")
         print("ok")
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
