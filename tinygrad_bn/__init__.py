@@ -1,6 +1,6 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import forward_ad, nn, optim, viz
+from . import forward_ad, func, nn, optim, viz
 from .anomaly import detect_anomaly
 from .compiler import CompileError, compile
 from .errors import (
@@ -20,6 +20,7 @@ from .errors import (
     TinygradError,
 )
 from .forward_ad import jvp
+from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .nn.init import manual_seed
 from .serialization import load, save
@@ -48,6 +49,6 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
-    "forward_ad", "jvp",
+    "forward_ad", "func", "jvp", "vjp",
     "CompileError", "compile",
 ]
