@@ -2,6 +2,7 @@
 
 from . import forward_ad, func, nn, optim, viz
 from .anomaly import detect_anomaly
+from .checkpoint import checkpoint
 from .compiler import CompileError, compile
 from .errors import (
     AllocationError,
@@ -49,6 +50,6 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
-    "forward_ad", "func", "jvp", "vjp",
+    "checkpoint", "forward_ad", "func", "jvp", "vjp",
     "CompileError", "compile",
 ]

@@ -151,6 +151,21 @@ def tangent_of(t: Tensor) -> Tensor | None:
     return None if level is None else level.get(t)
 
 
+@contextmanager
+def propagating() -> Iterator[None]:
+    """Resume propagation inside a jvp rule (propagation is paused there): for a rule that
+    re-runs a whole function on tangent-carrying inputs, as `Checkpoint.jvp` does."""
+    level = _level()
+    if level is None:
+        yield
+        return
+    paused, level.paused = level.paused, False
+    try:
+        yield
+    finally:
+        level.paused = paused
+
+
 def _propagate(ctx: Function, out: Tensor) -> None:
     """The op observer: if an input of the op that just ran carries a tangent, run the op's
     jvp rule and attach the result to its output."""

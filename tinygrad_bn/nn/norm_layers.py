@@ -19,7 +19,7 @@ from ..tensor import Tensor, as_tensor
 from . import functional as F
 from .arguments import positive_ints
 from .module import Module, Parameter
-from .normalization import _check_eps
+from .normalization import _check_eps, replaying
 
 
 class _BatchNorm(Module):
@@ -84,7 +84,8 @@ class _BatchNorm(Module):
         y = self._batch_norm(x, running_mean if keep else None,
                              buffers["running_var"] if keep else None, params["weight"],
                              params["bias"], use_batch, factor)
-        if updating:  # after the call: a rejected input leaves the count unchanged
+        if updating and not replaying.active:  # after the call: a rejected input leaves
+            # the count unchanged; a checkpoint's recompute (replaying) counted it already
             # in place on the 0-d buffer (no Module.__setattr__), by a ufunc rather than
             # fill(int(tracked) + 1): no Python read of the count, which tg.compile could
             # not replay (tinygrad_bn/compiler/trace.py)

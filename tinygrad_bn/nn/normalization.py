@@ -20,6 +20,7 @@ backward: the mean, invstd = 1/sqrt(var + eps) and gamma * invstd.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -114,12 +115,24 @@ def _running_array(name: str, value: Any, channels: int) -> np.ndarray | None:
     return array
 
 
+class _Replaying(threading.local):
+    """True in a thread while tg.checkpoint recomputes a segment for its backward: the
+    running statistics (and the modules' batch counts) were updated by the forward
+    already and must not be updated twice."""
+
+    active = False
+
+
+replaying = _Replaying()
+
+
 def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarray | None,
                           mean: np.ndarray, var: np.ndarray, count: int,
                           momentum: float) -> None:
     """running = (1 - momentum) * running + momentum * batch, in place on the arrays
-    (no graph). running_var takes the unbiased variance var * M / (M - 1)."""
-    if running_mean is None or running_var is None:
+    (no graph). running_var takes the unbiased variance var * M / (M - 1). Skipped while
+    a checkpointed segment is recomputed (`replaying`)."""
+    if running_mean is None or running_var is None or replaying.active:
         return
     # Factors as 0-d arrays of each buffer's dtype: the values a Python float would be
     # cast to, without NumPy 2's promotion rules for Python scalars (~0.7 us per use at
