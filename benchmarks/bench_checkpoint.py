@@ -9,7 +9,8 @@ list, the blocks are run as segments of k through `tg.checkpoint` ("none": plain
   `tinygrad_bn.benchmarking.graph_saved_bytes`;
 - peak: tracemalloc's peak over one forward + backward, above what was allocated
   before (includes the recompute of one segment during backward);
-- time: forward + backward, median of interleaved repeats (each repeat runs every
+- time: CPU time of forward + backward (process_time: steadier than wall time on a
+  shared machine; one BLAS thread), median of interleaved repeats (each repeat runs every
   variant once, in an order rotated per repeat).
 
 Usage: python benchmarks/bench_checkpoint.py [--depth 32] [--width 256] [--batch 128]
@@ -86,14 +87,14 @@ def main() -> None:
         for every in order:
             for m in blocks:
                 m.zero_grad()
-            start = time.perf_counter()
+            start = time.process_time()
             loss_of(blocks, x, target, every).backward()
-            times[every].append(time.perf_counter() - start)
+            times[every].append(time.process_time() - start)
     plain_time = statistics.median(times[None])
     print(f"deep MLP: {args.depth} x (Linear({args.width}, {args.width}) + BatchNorm1d + "
           f"ReLU), batch {args.batch}, float32; gradients equal bit for bit in every row")
     print(f"{'checkpoint every':>17} | {'kept for backward':>17} | {'fwd+bwd peak':>12} | "
-          f"{'fwd+bwd ms (median)':>19} | {'time / none':>11}")
+          f"{'fwd+bwd CPU ms':>19} | {'time / none':>11}")
     for every in variants:
         t = statistics.median(times[every])
         print(f"{'none' if every is None else every:>17} | {kept[every] / 2**20:>13.2f} MiB | "
