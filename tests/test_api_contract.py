@@ -123,7 +123,8 @@ def test_tensor_attributes_and_conversions() -> None:
     x = Tensor(a, requires_grad=True)
     assert x.data is a and x.grad is None and x.requires_grad is True
     assert x.shape == (4, 3) and x.dtype == np.float64 and x.ndim == 2
-    assert x.size == 12 and type(x.size) is int
+    assert x.size() == (4, 3) and x.size(1) == 3 and x.size(-2) == 4
+    assert x.numel() == 12 and type(x.numel()) is int and x.dim() == 2
     assert x.numpy() is a
     assert Tensor(np.array([[2.5]])).item() == 2.5
     d = (x * 2.0).detach()
@@ -306,8 +307,8 @@ def test_broadcasting_follows_numpy_and_backward_sums_to_input_shapes(shapes) ->
     out.sum().backward()
     assert a.grad.shape == sa and b.grad.shape == sb
     # each input element was used size(out) / size(input) times
-    assert np.all(a.grad.data == out.size / max(a.size, 1))
-    assert np.all(b.grad.data == out.size / max(b.size, 1))
+    assert np.all(a.grad.data == out.numel() / max(a.numel(), 1))
+    assert np.all(b.grad.data == out.numel() / max(b.numel(), 1))
 
 
 def test_backward_errors_are_clear() -> None:

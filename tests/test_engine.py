@@ -13,6 +13,7 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor
+from tinygrad_bn.tensor import Function
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def test_gradients_summed_in_place_never_alias_a_gradient_passed_on() -> None:
     assert y.grad.data.tolist() == [1.0, 1.0]
 
 
-class _Scale(tg.tensor.Function):
+class _Scale(Function):
     """z = x * y with fresh gradient arrays (declares fresh_grads), for the test below."""
 
     fresh_grads = True
@@ -158,7 +159,7 @@ def test_leaf_used_by_many_ops_gets_every_gradient_in_one_pass() -> None:
     assert w.grad.data.tolist() == expected.tolist() and w.grad.dtype == np.float64
 
 
-class _ReadsOutputUndeclared(tg.tensor.Function):
+class _ReadsOutputUndeclared(Function):
     """exp whose backward reads self.output without declaring uses_output."""
 
     def forward(self, x):

@@ -17,7 +17,7 @@ def test_properties_mirror_the_array() -> None:
     a = np.arange(6.0).reshape(2, 3)
     t = Tensor(a, requires_grad=True)
     assert t.data is a and t.shape == (2, 3) and t.ndim == 2 and t.dtype == np.float64
-    assert t.size == 6 and isinstance(t.size, int) and len(t) == 2
+    assert t.size() == (2, 3) and t.numel() == 6 and isinstance(t.numel(), int) and len(t) == 2
     assert t.grad is None and t.requires_grad and t.is_leaf and t.grad_fn is None
     assert t.numpy() is a and t.tolist() == a.tolist() and np.asarray(t) is a
 

@@ -1,9 +1,50 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import forward_ad, func, nn, optim, viz
+from . import cuda, forward_ad, func, nn, optim, viz
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
+from .composite import argmax, argmin, clamp, gather, logsumexp, masked_fill
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .device import device
+from .dtypes import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from .einsum import einsum
 from .errors import (
     AllocationError,
     AnomalyError,
@@ -40,6 +81,8 @@ from .tensor import (
     where,
 )
 
+cat = concatenate  # PyTorch's name
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -52,4 +95,10 @@ __all__ = [
     "set_grad_enabled", "stack", "viz", "where",
     "checkpoint", "forward_ad", "func", "jvp", "vjp",
     "CompileError", "compile",
+    # the PyTorch surface: creation functions, dtype names, devices, functions
+    "arange", "argmax", "argmin", "bool", "cat", "clamp", "cuda", "device", "double", "einsum",
+    "empty", "empty_like", "eye", "float", "float16", "float32", "float64", "from_numpy", "full",
+    "full_like", "gather", "half", "int", "int8", "int16", "int32", "int64", "linspace",
+    "logsumexp", "long", "masked_fill", "ones", "ones_like", "rand", "rand_like", "randint",
+    "randint_like", "randn", "randn_like", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]

@@ -22,10 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import tensor as _tensor
 from .errors import AnomalyError
 from .modes import AnomalyMode, state
-from .tensor import Function, Tensor
+from .tensor import Function, Tensor, _op_error, is_grad_enabled
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SHOWN_FRAMES = 4  # innermost user frames quoted in an error: the site plus a little context
@@ -99,11 +98,11 @@ def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
         with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
             out_data = ctx.forward(*[t.data for t in inputs])
     except (ValueError, IndexError, TypeError, MemoryError) as error:
-        raise _tensor._op_error(ctx, inputs, error) from error
+        raise _op_error(ctx, inputs, error) from error
     bad = _non_finite(np.asarray(out_data))
     if bad is not None:
         raise _forward_anomaly(ctx, inputs, bad)
-    if _tensor.is_grad_enabled() and any(t.requires_grad for t in inputs):
+    if is_grad_enabled() and any(t.requires_grad for t in inputs):
         out = Tensor._from_op(out_data, ctx)
         if ctx.uses_output:  # as Function.apply: only ops that read their output keep it
             ctx._out = weakref.ref(out)

@@ -33,6 +33,7 @@ from .errors import (
     ShapeError,
     TinygradError,
 )
+from .keywords import axis_keywords, one_of, variance_ddof
 from .modes import is_grad_enabled as is_grad_enabled  # re-exported: ops and nn import it here
 from .modes import set_grad_enabled
 
@@ -332,10 +333,6 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return int(self.data.size)
-
-    @property
     def is_leaf(self) -> bool:
         return self._ctx is None
 
@@ -557,21 +554,34 @@ class Tensor:
         return ops.Clip.apply(self, low=min, high=max)
 
     # ---- reductions ----
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+            dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axes=normalize_axes("sum", axis, self.ndim), keepdims=keepdims)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+             dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
         """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul.
         Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = axis_keywords("mean", axis, keepdims, dim, keepdim)
         axes = normalize_axes("mean", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
         return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)
 
     def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
-            ddof: int = 0) -> Tensor:
+            ddof: int = 0, *, dim: int | Sequence[int] | None = None,
+            keepdim: bool | None = None, correction: int | None = None,
+            unbiased: bool | None = None) -> Tensor:
         """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite. With no
         degrees of freedom (n <= ddof) it divides by 0 as NumPy does: NaN where the squared
-        deviations sum to 0, inf elsewhere."""
+        deviations sum to 0, inf elsewhere. PyTorch's `correction=` is `ddof`, `unbiased=True`
+        is ddof=1 (the default stays 0)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = axis_keywords("var", axis, keepdims, dim, keepdim)
+        if correction is not None or unbiased is not None:
+            ddof = variance_ddof("var", ddof, correction, unbiased)
         axes = normalize_axes("var", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
         if not isinstance(ddof, int | np.integer) or isinstance(ddof, bool):
@@ -582,15 +592,21 @@ class Tensor:
         return (centered * centered).sum(axes, keepdims) * factor
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
-        if any(self.shape[a] == 0 for a in axes) or self.size == 0:
+        if any(self.shape[a] == 0 for a in axes) or self.data.size == 0:
             raise ShapeError(f"{op}: zero-size reduction over axes {axes} of shape {self.shape}")
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+            dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = axis_keywords("max", axis, keepdims, dim, keepdim)
         axes = normalize_axes("max", axis, self.ndim)
         self._check_nonempty("max", axes)
         return ops.Max.apply(self, axes=axes, keepdims=keepdims)
 
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+            dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = axis_keywords("min", axis, keepdims, dim, keepdim)
         axes = normalize_axes("min", axis, self.ndim)
         self._check_nonempty("min", axes)
         return ops.Min.apply(self, axes=axes, keepdims=keepdims)
@@ -607,7 +623,7 @@ class Tensor:
                 target = tuple(size // known if n == -1 else n for n in target)
         if math.prod(target) != size or any(n < 0 for n in target):
             raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into {shape}")
+                             f"({self.data.size} elements) into {shape}")
         if target == self.shape:
             return self
         return ops.Reshape.apply(self, shape=target)
@@ -671,7 +687,9 @@ class Tensor:
     def broadcast_to(self, *shape: Any) -> Tensor:
         return self.expand(*shape)
 
-    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+    def squeeze(self, axis: int | Sequence[int] | None = None, *,
+                dim: int | Sequence[int] | None = None) -> Tensor:
+        axis = one_of("squeeze", "axis", axis, "dim", dim)
         if axis is None:
             axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
         else:
@@ -680,11 +698,19 @@ class Tensor:
                 raise ShapeError(f"squeeze: axis {axis} of shape {self.shape} is not of size 1")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
-    def unsqueeze(self, axis: int) -> Tensor:
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        axis = one_of("unsqueeze", "axis", axis, "dim", dim)
+        if axis is None:
+            raise AxisError("unsqueeze: missing the axis (axis= or dim=) of the new size-1 axis")
         (axis,) = normalize_axes("unsqueeze", axis, self.ndim + 1)
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
+                end_dim: int | None = None) -> Tensor:
+        start_axis = one_of("flatten", "start_axis", start_axis or None, "start_dim", start_dim,
+                            default=0)
+        end_axis = one_of("flatten", "end_axis", None if end_axis == -1 else end_axis, "end_dim",
+                          end_dim, default=-1)
         if self.ndim == 0:
             return self.reshape(1)
         start, end = (normalize_axes("flatten", a, self.ndim)[0] for a in (start_axis, end_axis))
@@ -735,6 +761,125 @@ class Tensor:
 
     def dot(self, other: Any) -> Tensor:
         return self.matmul(other)
+
+    # ---- PyTorch's Tensor methods: signatures, math and docs in tinygrad_bn/composite.py ----
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of axis `dim` (PyTorch's size; the count is numel())."""
+        return composite.size(self, dim)
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def sin(self) -> Tensor:
+        return extra_ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return extra_ops.Cos.apply(self)
+
+    def sign(self) -> Tensor:
+        return extra_ops.Sign.apply(self)
+
+    def clone(self) -> Tensor:
+        return extra_ops.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return composite.clamp(self, min, max)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.std(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.prod(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.cumsum(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.logsumexp(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.norm(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.argmin(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.any(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.all(self, *args, **kwargs)
+
+    def isnan(self) -> Tensor:
+        return composite.isnan(self)
+
+    def isfinite(self) -> Tensor:
+        return composite.isfinite(self)
+
+    def isinf(self) -> Tensor:
+        return composite.isinf(self)
+
+    def flip(self, *axes: Any, dims: Any = None) -> Tensor:
+        return composite.flip(self, *axes, dims=dims)
+
+    def t(self) -> Tensor:
+        return composite.t(self)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return composite.masked_fill(self, mask, value)
+
+    def gather(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.gather(self, *args, **kwargs)
+
+    def split(self, *args: Any, **kwargs: Any) -> tuple[Tensor, ...]:
+        return composite.split(self, *args, **kwargs)
+
+    def chunk(self, *args: Any, **kwargs: Any) -> tuple[Tensor, ...]:
+        return composite.chunk(self, *args, **kwargs)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return composite.repeat(self, *sizes)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        return composite.to(self, *args, **kwargs)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def float(self) -> Tensor:
+        return composite.to_dtype(self, np.float32)
+
+    def double(self) -> Tensor:
+        return composite.to_dtype(self, np.float64)
+
+    def half(self) -> Tensor:
+        return composite.to_dtype(self, np.float16)
+
+    def long(self) -> Tensor:
+        return composite.to_dtype(self, np.int64)
+
+    def int(self) -> Tensor:
+        return composite.to_dtype(self, np.int32)
+
+    def bool(self) -> Tensor:
+        return composite.to_dtype(self, np.bool_)
+
+    def zero_(self) -> Tensor:
+        return composite.zero_(self)
+
+    def fill_(self, value: Any) -> Tensor:
+        return composite.fill_(self, value)
+
+    def copy_(self, src: Any) -> Tensor:
+        return composite.copy_(self, src)
 
 
 def _seed_grad(output: Tensor, grad: Any) -> Tensor:
@@ -1025,8 +1170,10 @@ def as_tensor(value: Any) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,
+                dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (default 0; `tg.cat` is this function)."""
+    axis = one_of("concatenate", "axis", axis, "dim", dim, default=0)
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError("concatenate: needs at least one tensor")
@@ -1038,8 +1185,10 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return ops.Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
+          ) -> Tensor:
+    """Join tensors along a new axis (default 0)."""
+    axis = one_of("stack", "axis", axis, "dim", dim, default=0)
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError("stack: needs at least one tensor")
@@ -1070,4 +1219,4 @@ def minimum(x: Any, y: Any) -> Tensor:
     return ops.Minimum.apply(x, x._coerce(y, "minimum"))
 
 
-from . import ops  # noqa: E402  (ops needs Tensor defined first)
+from . import composite, extra_ops, ops  # noqa: E402  (they need Tensor defined first)

@@ -217,7 +217,7 @@ def graph_nodes(*outputs: Tensor, params: Any = None) -> list[GraphNode]:
             # with `params` given, only those are parameters: x with requires_grad is an input
             is_param = id(tensor) in names if names else tensor.requires_grad
             kind = ("param" if is_param else
-                    "const" if tensor.size == 1 and not tensor.requires_grad else "input")
+                    "const" if tensor.data.size == 1 and not tensor.requires_grad else "input")
             name = names.get(id(tensor)) or tensor.name
             if kind == "const":
                 name = name or _short(tensor.data.item())

@@ -26,7 +26,7 @@ def test_normal_has_the_requested_moments_in_place(std, dtype) -> None:
     assert p.data is array and p.dtype == dtype
     assert p.is_leaf and p.grad is None
     np.testing.assert_allclose(p.data.std(), std, rtol=0.02)
-    assert abs(p.data.mean() - 0.5) < 5 * std / math.sqrt(p.size)
+    assert abs(p.data.mean() - 0.5) < 5 * std / math.sqrt(p.numel())
 
 
 def test_uniform_zeros_ones() -> None:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import tensor as T
+from ..einsum import einsum
 from ..gradcheck import gradcheck, gradient_pairs
 from ..nn import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, concatenate, maximum, minimum, stack, where
 
 Shape = tuple[int, ...]
 
@@ -49,6 +49,10 @@ def _target() -> np.ndarray:
     return np.array([0, 2, 1, 2])
 
 
+def _zero_at_1() -> np.ndarray:
+    return np.array([1.0, 0.0, 1.0, 1.0])
+
+
 def _running() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(3), np.ones(3)
 
@@ -60,9 +64,9 @@ OPS: list[OpCase] = [
     OpCase("mul", lambda x, y: x * y, ((3, 4), (1, 4))),
     OpCase("div", lambda x, y: x / y, ((3, 4), (3, 4))),
     OpCase("pow", lambda x, y: x ** y, ((3, 4), (3, 4)), ("positive", "real")),
-    OpCase("maximum", T.maximum, ((3, 4), (3, 4))),
-    OpCase("minimum", T.minimum, ((3, 4), (4,))),
-    OpCase("where", lambda x, y: T.where(x.data > 0, x, y), ((3, 4), (3, 4))),
+    OpCase("maximum", maximum, ((3, 4), (3, 4))),
+    OpCase("minimum", minimum, ((3, 4), (4,))),
+    OpCase("where", lambda x, y: where(x.data > 0, x, y), ((3, 4), (3, 4))),
     OpCase("matmul", lambda x, y: x @ y, ((3, 4), (4, 2))),
     OpCase("matmul (batched)", lambda x, y: x @ y, ((2, 3, 4), (4, 2))),
     # elementwise, one input
@@ -90,8 +94,30 @@ OPS: list[OpCase] = [
     OpCase("pad", lambda x: x.pad(((1, 0), (2, 1)), value=0.5), ((3, 2),)),
     OpCase("getitem (slices)", lambda x: x[1:, ::2], ((3, 4),)),
     OpCase("getitem (repeated indices)", lambda x: x[np.array([0, 2, 0])], ((3, 4),)),
-    OpCase("concatenate", lambda x, y: T.concatenate([x, y], axis=1), ((2, 3), (2, 2))),
-    OpCase("stack", lambda x, y: T.stack([x, y], axis=0), ((2, 3), (2, 3))),
+    OpCase("concatenate", lambda x, y: concatenate([x, y], axis=1), ((2, 3), (2, 2))),
+    OpCase("stack", lambda x, y: stack([x, y], axis=0), ((2, 3), (2, 3))),
+    # the PyTorch surface (tinygrad_bn/composite.py, extra_ops.py, einsum.py)
+    OpCase("sin", Tensor.sin, ((3, 4),)),
+    OpCase("cos", Tensor.cos, ((3, 4),)),
+    OpCase("sign", Tensor.sign, ((3, 4),)),
+    OpCase("clone", Tensor.clone, ((3, 4),)),
+    OpCase("prod", lambda x: x.prod(dim=1), ((3, 4),)),
+    OpCase("prod (with a zero)", lambda x: (x * _zero_at_1()).prod(dim=1), ((3, 4),)),
+    OpCase("cumsum", lambda x: x.cumsum(dim=0), ((3, 4),)),
+    OpCase("flip", lambda x: x.flip(0, 2), ((2, 3, 2),)),
+    OpCase("std", lambda x: x.std(dim=0, correction=1), ((5, 3),)),
+    OpCase("logsumexp", lambda x: x.logsumexp(dim=1), ((3, 4),)),
+    OpCase("norm", lambda x: x.norm(dim=1), ((3, 4),)),
+    OpCase("norm (p=3)", lambda x: x.norm(3), ((3, 4),)),
+    OpCase("clamp (tensor bounds)", lambda x, lo, hi: x.clamp(lo - 0.1, hi + 0.1),
+           ((3, 4), (4,), (3, 1))),
+    OpCase("masked_fill", lambda x, v: x.masked_fill(x.data > 0, v.sum()), ((3, 4), (1,))),
+    OpCase("gather", lambda x: x.gather(1, np.array([[0, 0], [3, 1], [2, 2]])), ((3, 4),)),
+    OpCase("split/chunk", lambda x: x.split([1, 3], dim=1)[1] * x.chunk(2)[0].sum(),
+           ((4, 4),)),
+    OpCase("repeat", lambda x: x.repeat(2, 1, 3), ((2, 3),)),
+    OpCase("t", Tensor.t, ((3, 4),)),
+    OpCase("einsum", lambda x, y: einsum("bij,jk->bki", x, y), ((2, 3, 4), (4, 2))),
     # nn.functional
     OpCase("linear", F.linear, ((4, 3), (2, 3), (2,))),
     OpCase("softmax", lambda x: F.softmax(x, axis=1), ((3, 4),)),

@@ -132,7 +132,7 @@ def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
     if x.ndim == 0:
         raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
     axes = normalize_axes(op, axis, x.ndim)
-    if x.size == 0:
+    if x.data.size == 0:
         return x, axes
     return x - Tensor(np.max(x.data, axis=axes, keepdims=True)), axes
 
@@ -142,7 +142,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     logits of any magnitude: every exponent is <= 0 and the sum is >= 1). The axis is
     `axis` or PyTorch's `dim` (default: the last)."""
     z, axes = _shifted(as_tensor(x), resolve_axis("log_softmax", axis, dim, -1), "log_softmax")
-    if z.size == 0:  # the empty result (its sums over the axis would give log 0)
+    if z.data.size == 0:  # the empty result (its sums over the axis would give log 0)
         return z.exp()
     return z - z.exp().sum(axis=axes, keepdims=True).log()
 
@@ -152,7 +152,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     PyTorch's `dim` (default: the last)."""
     z, axes = _shifted(as_tensor(x), resolve_axis("softmax", axis, dim, -1), "softmax")
     e = z.exp()
-    if z.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
+    if z.data.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
         return e
     return e / e.sum(axis=axes, keepdims=True)
 

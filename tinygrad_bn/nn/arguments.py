@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError
+from ..keywords import one_of
 
 Pair = tuple[int, int]
 
@@ -42,9 +43,5 @@ def probability(op: str, p: Any) -> float:
 
 def resolve_axis(op: str, axis: Any, dim: Any, default: Any) -> Any:
     """The axis given as NumPy's `axis` or PyTorch's `dim`: `dim` when given (then `axis`
-    must be left at its default), else `axis`."""
-    if dim is None:
-        return axis
-    if axis is not None and axis != default:
-        raise ArgumentError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one")
-    return dim
+    must be left at its default), else `axis` (the wording of tinygrad_bn/keywords.py)."""
+    return one_of(op, "axis", None if axis == default else axis, "dim", dim, default=default)

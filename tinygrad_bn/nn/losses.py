@@ -332,7 +332,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  #
     is clamped at -100 as PyTorch does, so x = 0 or 1 gives a finite loss."""
     x, y = _paired("binary_cross_entropy", input, target)
     _check_reduction("binary_cross_entropy", reduction)
-    if x.size and not (np.all(x.data >= 0) and np.all(x.data <= 1)):
+    if x.data.size and not (np.all(x.data >= 0) and np.all(x.data <= 1)):
         raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1], "
                             f"got values in [{x.data.min()}, {x.data.max()}] (use "
                             f"binary_cross_entropy_with_logits for logits)")

@@ -282,7 +282,7 @@ class FusedBatchNorm(Function):
         if x.requires_grad:
             k = invstd * self.parents[1].reshape(shape) if self.has_weight else invstd
             if self.training:
-                count = x.size // x.shape[1]
+                count = x.data.size // x.shape[1]
                 gx = k * (g - sum_g * (1.0 / count) - xhat * (sum_g_xhat * (1.0 / count)))
             else:
                 gx = k * g
@@ -399,7 +399,7 @@ def _batch_norm_composite(x: Tensor, running_mean: np.ndarray | None,
     if training:
         y, mean, var = _standardize(x, _reduce_axes(x.ndim), eps)
         _update_running_stats(running_mean, running_var, mean.data.ravel(), var.data.ravel(),
-                              x.size // x.shape[1], momentum)
+                              x.data.size // x.shape[1], momentum)
     else:
         # running statistics enter as constants, copied: later updates must not leak in
         mean = Tensor(running_mean.astype(x.dtype).reshape(shape))

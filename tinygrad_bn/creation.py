@@ -1,0 +1,262 @@
+"""Creation functions with PyTorch's signatures: `tg.tensor`, `tg.zeros(2, 3)`, `tg.randn(...)`.
+
+Sizes are given as varargs (`zeros(2, 3)`) or one tuple (`zeros((2, 3))`).
+Every function takes `dtype=` (a NumPy dtype or a name of tinygrad_bn.dtypes),
+`device=` ("cpu" only) and `requires_grad=`. Default dtypes follow PyTorch:
+float32 for floating values, int64 for integers (`arange(5)`, `full(s, 7)`,
+`tensor([1, 2])`), bool for booleans. Random functions draw from the
+generator that `tg.manual_seed` seeds (tinygrad_bn/nn/init.py), or from the
+`generator=` given (a `np.random.Generator`).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .device import check_device
+from .dtypes import as_dtype
+from .errors import ArgumentError, ShapeError
+from .nn.init import generator as default_generator
+from .tensor import DEFAULT_DTYPE, Tensor
+
+__all__ = [
+    "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
+    "ones", "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "tensor", "zeros", "zeros_like",
+]
+
+
+def _size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
+    """Varargs `(2, 3)` or one sequence `((2, 3),)` as a shape of non-negative ints."""
+    if len(size) == 1 and isinstance(size[0], Sequence | np.ndarray):
+        size = tuple(size[0])
+    if not all(isinstance(n, int | np.integer) and not isinstance(n, builtins.bool)
+               and n >= 0 for n in size):
+        raise ShapeError(f"{op}: size must be non-negative ints (varargs or one tuple), "
+                         f"got {tuple(size)!r}")
+    return tuple(int(n) for n in size)
+
+
+def _made(op: str, array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+    check_device(op, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _dtype(op: str, dtype: Any, default: Any = DEFAULT_DTYPE) -> np.dtype:
+    return np.dtype(default) if dtype is None else as_dtype(op, dtype)
+
+
+def _value_dtype(value: Any) -> np.dtype:
+    """PyTorch's default dtype for a Python value: bool, int64 or float32."""
+    array = np.asarray(value)
+    if array.dtype.kind == "b":
+        return np.dtype(np.bool_)
+    if array.dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return np.dtype(DEFAULT_DTYPE)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+           ) -> Tensor:
+    """A new tensor holding a copy of `data` (PyTorch's `torch.tensor`): an ndarray or Tensor
+    keeps its dtype; Python floats become float32, ints int64, bools bool."""
+    source = data.data if isinstance(data, Tensor) else data
+    if dtype is not None:
+        array = np.array(source, dtype=as_dtype("tensor", dtype))
+    elif isinstance(source, np.ndarray | np.generic):
+        array = np.array(source)
+    else:
+        try:
+            array = np.array(source)
+        except ValueError as error:  # ragged nesting
+            raise ShapeError(f"tensor: cannot make an array of {data!r}: {error}") from error
+        array = array.astype(_value_dtype(array)) if array.dtype.kind in "biuf" else array
+    return _made("tensor", array, device, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory and dtype (writes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
+    """A tensor of zeros of the given size (default dtype float32)."""
+    return _made("zeros", np.zeros(_size("zeros", size), _dtype("zeros", dtype)), device,
+                 requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+         ) -> Tensor:
+    """A tensor of ones of the given size (default dtype float32)."""
+    return _made("ones", np.ones(_size("ones", size), _dtype("ones", dtype)), device,
+                 requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
+    """PyTorch's uninitialised tensor; here zero-filled, so no garbage can leak into results."""
+    return _made("empty", np.zeros(_size("empty", size), _dtype("empty", dtype)), device,
+                 requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value`; the dtype defaults to the value's
+    (int64 for an int, bool for a bool, float32 for a float)."""
+    shape = _size("full", (size,))
+    dtype = _value_dtype(fill_value) if dtype is None else as_dtype("full", dtype)
+    return _made("full", np.full(shape, fill_value, dtype), device, requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from `start` (0 when only one argument) up to `end` (excluded) by `step`;
+    int64 when all three are ints, else float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ArgumentError("arange: step must be nonzero")
+    integral = all(isinstance(v, int | np.integer) and not isinstance(v, builtins.bool)
+                   for v in (start, end, step))
+    default = np.int64 if integral else DEFAULT_DTYPE
+    array = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
+    return _made("arange", array.astype(_dtype("arange", dtype, default)), device,
+                 requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from `start` to `end`, both included (float32)."""
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    return _made("linspace", np.linspace(start, end, steps).astype(_dtype("linspace", dtype)),
+                 device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n x m (default n x n) matrix with ones on the diagonal."""
+    _size("eye", (n,) if m is None else (n, m))
+    return _made("eye", np.eye(n, m, dtype=_dtype("eye", dtype)), device, requires_grad)
+
+
+def _random(op: str, draw: str, size: tuple[Any, ...], dtype: Any, device: Any,
+            requires_grad: bool, generator: np.random.Generator | None) -> Tensor:
+    """Draw U[0, 1) ("random") or N(0, 1) ("standard_normal") in float64 (float32 when asked
+    for float32), then cast: one stream of numbers per generator state."""
+    shape, dtype = _size(op, size), _dtype(op, dtype)
+    if dtype.kind != "f":
+        raise ArgumentError(f"{op}: needs a floating dtype, got {dtype}")
+    rng = default_generator(generator)
+    native = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    array = getattr(rng, draw)(shape, dtype=native).astype(dtype, copy=False)
+    return _made(op, array, device, requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: np.random.Generator | None = None) -> Tensor:
+    """Uniform draws from [0, 1)."""
+    return _random("rand", "random", size, dtype, device, requires_grad, generator)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: np.random.Generator | None = None) -> Tensor:
+    """Standard normal draws."""
+    return _random("randn", "standard_normal", size, dtype, device, requires_grad, generator)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (`randint(high, size)`: from [0, high)),
+    int64 by default. `size` is a tuple, as in PyTorch."""
+    if size is None:  # randint(high, size)
+        if high is None:
+            raise ArgumentError("randint: needs high and size, e.g. randint(10, (3,))")
+        low, high, size = 0, low, high
+    if high is None:
+        raise ArgumentError("randint: needs high and size, e.g. randint(0, 10, (3,))")
+    if not low < high:
+        raise ArgumentError(f"randint: needs low < high, got low={low}, high={high}")
+    shape = _size("randint", (size,))
+    array = default_generator(generator).integers(low, high, shape, dtype=np.int64)
+    return _made("randint", array.astype(_dtype("randint", dtype, np.int64)), device,
+                 requires_grad)
+
+
+def _like_dtype(like: Tensor, dtype: Any) -> Any:
+    return like.dtype if dtype is None else dtype
+
+
+def _like(op: str, like: Any) -> Tensor:
+    if not isinstance(like, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(like).__name__}")
+    return like
+
+
+def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of `input`'s shape and (unless given) dtype."""
+    x = _like("zeros_like", input)
+    return zeros(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                 requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
+              requires_grad: bool = False) -> Tensor:
+    """Ones of `input`'s shape and (unless given) dtype."""
+    x = _like("ones_like", input)
+    return ones(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    """`empty` of `input`'s shape and (unless given) dtype."""
+    x = _like("empty_like", input)
+    return empty(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                 requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None,  # noqa: A002
+              device: Any = None, requires_grad: bool = False) -> Tensor:
+    """`fill_value` in `input`'s shape and (unless given) dtype."""
+    x = _like("full_like", input)
+    return full(x.shape, fill_value, dtype=_like_dtype(x, dtype), device=device,
+                requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
+              requires_grad: bool = False, generator: np.random.Generator | None = None
+              ) -> Tensor:
+    """`rand` of `input`'s shape and (unless given) dtype."""
+    x = _like("rand_like", input)
+    return rand(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False, generator: np.random.Generator | None = None
+               ) -> Tensor:
+    """`randn` of `input`'s shape and (unless given) dtype."""
+    x = _like("randn_like", input)
+    return randn(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input: Tensor, low: int, high: int | None = None,  # noqa: A002
+                 dtype: Any = None, device: Any = None, requires_grad: bool = False,
+                 generator: np.random.Generator | None = None) -> Tensor:
+    """`randint` of `input`'s shape and (unless given) dtype; `randint_like(x, high)` draws
+    from [0, high)."""
+    x = _like("randint_like", input)
+    low, high = (0, low) if high is None else (low, high)
+    return randint(low, high, x.shape, dtype=_like_dtype(x, dtype), device=device,
+                   requires_grad=requires_grad, generator=generator)
