@@ -79,7 +79,7 @@ def _sync_standardize(x: Tensor, eps: float) -> tuple[Tensor, Tensor, Tensor, in
     """(xhat, mean, var, M) over every rank's batch, from primitive ops and the
     differentiable all-reduce: two passes (the mean, then the centered squares)."""
     axes, shape, channels = _reduce_axes(x.ndim), _channel_shape(x), x.shape[1]
-    local_count = Tensor(np.array([x.size // channels if channels else 0], x.dtype))
+    local_count = Tensor(np.array([x.data.size // channels if channels else 0], x.dtype))
     total = AllReduce.apply(concatenate([x.sum(axis=axes), local_count]), scale=1.0)
     count = int(round(float(total.data[-1])))
     _check_count(count, x.shape)
