@@ -18,13 +18,15 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, ShapeError
+from .ops import sum_tangents
 from .tensor import Function, Tensor, as_tensor
 
 
 class Einsum(Function):
     """z = einsum(spec, *xs) for a normalised spec (explicit output, no ellipsis, no letter
     repeated within one operand); each dx_k = einsum(out, others -> in_k)(g, others),
-    broadcast along the letters only x_k has."""
+    broadcast along the letters only x_k has; the tangent is the sum over k of the spec
+    applied with t_k in place of x_k."""
 
     def forward(self, *xs):
         return np.einsum(self.spec, *xs, optimize=len(xs) > 1)
@@ -49,6 +51,12 @@ class Einsum(Function):
                     n if c in present else m for c, n, m in zip(subscripts[k], kept, x.shape)))
             grads.append(grad)
         return tuple(grads)
+
+    def jvp(self, *tangents):
+        """dz = sum_k einsum(spec)(x_1, ..., t_k, ..., x_n): linear in each operand."""
+        terms = [Einsum.apply(*self.parents[:k], t, *self.parents[k + 1:], spec=self.spec)
+                 for k, t in enumerate(tangents) if t is not None]
+        return sum_tangents(*terms)
 
 
 def einsum(spec: str, *operands: Any) -> Tensor:

@@ -1,8 +1,8 @@
 """Primitive ops added for the PyTorch surface: sin, cos, sign, prod, cumsum, flip, clone.
 
-Same contract as tinygrad_bn/ops.py: `forward` on ndarrays, `backward` in
-Tensor ops beside it (so second derivatives follow), broadcasting undone by
-the engine. The Tensor methods that reach them, and the composites built on
+Same contract as tinygrad_bn/ops.py: `forward` on ndarrays, `backward` and the
+forward-mode `jvp` in Tensor ops beside it (so second derivatives follow),
+broadcasting undone by the engine. The Tensor methods that reach them, and the composites built on
 them, are in tinygrad_bn/composite.py; einsum has its own module.
 """
 
@@ -24,6 +24,9 @@ class Sin(Function):
     def backward(self, g):
         return g * Cos.apply(self.parents[0])
 
+    def jvp(self, tx):
+        return tx * Cos.apply(self.parents[0])
+
 
 class Cos(Function):
     """z = cos x;  dx = -g sin x."""
@@ -36,6 +39,9 @@ class Cos(Function):
     def backward(self, g):
         return -g * Sin.apply(self.parents[0])
 
+    def jvp(self, tx):
+        return -tx * Sin.apply(self.parents[0])
+
 
 class Sign(Function):
     """z = sign x (-1, 0 or 1);  dx = 0 (piecewise constant, as PyTorch's)."""
@@ -45,6 +51,9 @@ class Sign(Function):
 
     def backward(self, g):
         return g * 0
+
+    def jvp(self, tx):
+        return None  # a zero tangent
 
 
 class Prod(Function):
@@ -61,10 +70,17 @@ class Prod(Function):
 
     def backward(self, g):
         x, axis = self.parents[0], self.axis
-        g = g.reshape(x.shape[:axis] + (1,) + x.shape[axis + 1:])
+        return g.reshape(x.shape[:axis] + (1,) + x.shape[axis + 1:]) * self._others()
+
+    def jvp(self, tx):
+        """dz = sum_i tx_i prod_{j != i} x_j."""
+        return (tx * self._others()).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def _others(self) -> Tensor:
+        x = self.parents[0]
         if is_grad_enabled():
-            return g * _products_of_others(x, axis)
-        return g * Tensor._from_op(_exclusive_products(x.data, axis), None)
+            return _products_of_others(x, self.axis)
+        return Tensor._from_op(_exclusive_products(x.data, self.axis), None)
 
 
 def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
@@ -82,6 +98,9 @@ def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
 
 def _products_of_others(x: Tensor, axis: int) -> Tensor:
     """out_i = prod_{j != i} x_j along `axis`, one Prod per i of x without its i-th slice."""
+    if x.shape[axis] == 0:  # no elements: nothing to differentiate
+        return Tensor._from_op(np.ones_like(x.data), None)
+
     def part(start: int, stop: int | None) -> Tensor:
         return x[(slice(None),) * axis + (slice(start, stop),)]
     others = [Prod.apply(concatenate([part(0, i), part(i + 1, None)], axis), axis=axis,
@@ -100,6 +119,9 @@ class Cumsum(Function):
         flipped = Flip.apply(g, axes=(self.axis,))
         return Flip.apply(Cumsum.apply(flipped, axis=self.axis), axes=(self.axis,))
 
+    def jvp(self, tx):
+        return Cumsum.apply(tx, axis=self.axis)
+
 
 class Flip(Function):
     """z = x reversed along `axes`;  dx = g reversed along the same axes."""
@@ -110,6 +132,9 @@ class Flip(Function):
     def backward(self, g):
         return Flip.apply(g, axes=self.axes)
 
+    def jvp(self, tx):
+        return Flip.apply(tx, axes=self.axes)
+
 
 class Clone(Function):
     """z = a copy of x (new memory);  dx = g."""
@@ -119,3 +144,6 @@ class Clone(Function):
 
     def backward(self, g):
         return g
+
+    def jvp(self, tx):
+        return tx
