@@ -1,4 +1,4 @@
-"""The choices of docs/autograd.md section 7 ("Design notes"), where PyTorch and NumPy
+"""The choices of docs/autograd.md section 8 ("Design notes"), where PyTorch and NumPy
 disagree: we give NumPy's answer (and PyTorch's default dtype for Python data)."""
 
 from __future__ import annotations
@@ -65,3 +65,34 @@ def test_advanced_indexing_order_is_numpys() -> None:
     np.testing.assert_array_equal(out.data, a[0, :, [0, 1]])
     assert tg.gradcheck(lambda t: t[0, :, [0, 1]], [x])
     assert tg.gradcheck(lambda t: t[[1, 0, 1], :, [2, 2, 3]], [x])
+
+
+def test_both_argument_words_and_both_at_once_is_an_error() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).data,
+                                  x.sum(axis=1, keepdims=True).data)
+    with pytest.raises(tg.ArgumentError, match="got both axis=1 and dim=1"):
+        x.mean(axis=1, dim=1)
+
+
+def test_var_and_std_default_to_ddof_0_and_take_pytorchs_words() -> None:
+    a = np.array([1.0, 2.0, 4.0, 7.0])
+    x = Tensor(a)
+    assert x.var().item() == np.var(a) and x.std().item() == pytest.approx(np.std(a))
+    assert x.std().item() ** 2 == pytest.approx(x.var().item())
+    assert x.std(correction=1).item() == pytest.approx(np.std(a, ddof=1))
+    assert x.var(unbiased=True).item() == pytest.approx(np.var(a, ddof=1))
+
+
+def test_max_with_dim_is_the_values_and_size_is_the_shape() -> None:
+    x = Tensor(np.array([[1.0, 3.0], [4.0, 2.0]]))
+    out = x.max(dim=1)
+    assert isinstance(out, Tensor) and out.tolist() == [3.0, 4.0]
+    assert x.argmax(dim=1).tolist() == [1, 0]
+    assert x.size() == (2, 2) and x.size(0) == 2 and x.numel() == 4 and x.data.size == 4
+
+
+def test_tg_tensor_follows_pytorchs_dtypes_and_tensor_keeps_float32() -> None:
+    assert tg.tensor([1, 2]).dtype == np.int64 and Tensor([1, 2]).dtype == np.float32
+    assert tg.tensor([0.5]).dtype == np.float32 and tg.tensor([True]).dtype == np.bool_
+    assert tg.arange(5).dtype == np.int64 and tg.full((2,), 7).dtype == np.int64

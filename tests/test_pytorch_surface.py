@@ -232,3 +232,42 @@ def test_op_argument_errors_name_the_op() -> None:
         x.norm(-1)
     with pytest.raises(tg.AxisError, match="flip: give the axes"):
         x.flip()
+
+
+# ---------------------------------------------------------------- module-level functions
+
+FUNCTION_CALLS = [  # (name, args after the input, kwargs): PyTorch's spelling of each call
+    ("abs", (), {}), ("all", (), {}), ("any", (), {"dim": 0}), ("argmax", (), {"dim": 1}),
+    ("argmin", (1,), {}), ("chunk", (2,), {"dim": 1}), ("clamp", (), {"min": 0.5}),
+    ("clip", (0.0, 1.0), {}), ("clone", (), {}), ("cos", (), {}), ("cumsum", (), {"dim": 1}),
+    ("exp", (), {}), ("flatten", (), {}), ("flip", ((0, 1),), {}), ("isfinite", (), {}),
+    ("isinf", (), {}), ("isnan", (), {}), ("log", (), {}), ("logsumexp", (1,), {}),
+    ("max", (), {}), ("mean", (), {"dim": 0}), ("min", (), {}), ("norm", (), {}),
+    ("numel", (), {}), ("permute", ((1, 0),), {}), ("prod", (1,), {}), ("relu", (), {}),
+    ("reshape", ((3, 2),), {}), ("sigmoid", (), {}), ("sign", (), {}), ("sin", (), {}),
+    ("split", (1,), {}), ("sqrt", (), {}), ("squeeze", (), {}), ("std", (), {"dim": 1}),
+    ("sum", (), {"dim": 1, "keepdim": True}), ("t", (), {}), ("tanh", (), {}),
+    ("transpose", (0, 1), {}), ("unsqueeze", (0,), {}), ("var", (), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", FUNCTION_CALLS, ids=[c[0] for c in FUNCTION_CALLS])
+def test_module_function_is_the_method_on_tensors_and_arrays(name: str, args: tuple,
+                                                             kwargs: dict) -> None:
+    a = np.arange(1.0, 7.0).reshape(2, 3)
+    expected = getattr(Tensor(a), name)(*args, **kwargs)
+    for value in (Tensor(a), a):
+        got = getattr(tg, name)(value, *args, **kwargs)
+        if isinstance(expected, tuple):
+            assert [g.tolist() for g in got] == [e.tolist() for e in expected]
+        elif isinstance(expected, Tensor):
+            np.testing.assert_array_equal(got.data, expected.data)
+        else:
+            assert got == expected
+    assert f"x.{name}(" in getattr(tg, name).__doc__
+
+
+def test_module_functions_stay_differentiable() -> None:
+    x = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.sum(tg.exp(t) * tg.matmul(t, tg.t(t)).sum(dim=1,
+                                                                               keepdim=True)), [x])

@@ -4,7 +4,6 @@ from . import cuda, forward_ad, func, nn, optim, viz
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
-from .composite import argmax, argmin, clamp, gather, logsumexp, masked_fill
 from .creation import (
     arange,
     empty,
@@ -63,6 +62,52 @@ from .errors import (
 )
 from .forward_ad import jvp
 from .func import vjp
+from .functions import (
+    abs,
+    all,
+    any,
+    argmax,
+    argmin,
+    chunk,
+    clamp,
+    clip,
+    clone,
+    cos,
+    cumsum,
+    exp,
+    flatten,
+    flip,
+    gather,
+    isfinite,
+    isinf,
+    isnan,
+    log,
+    logsumexp,
+    masked_fill,
+    matmul,
+    max,
+    mean,
+    min,
+    norm,
+    numel,
+    permute,
+    prod,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    split,
+    sqrt,
+    squeeze,
+    std,
+    sum,
+    t,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .nn.init import manual_seed
 from .serialization import load, save
@@ -96,9 +141,15 @@ __all__ = [
     "checkpoint", "forward_ad", "func", "jvp", "vjp",
     "CompileError", "compile",
     # the PyTorch surface: creation functions, dtype names, devices, functions
-    "arange", "argmax", "argmin", "bool", "cat", "clamp", "cuda", "device", "double", "einsum",
-    "empty", "empty_like", "eye", "float", "float16", "float32", "float64", "from_numpy", "full",
-    "full_like", "gather", "half", "int", "int8", "int16", "int32", "int64", "linspace",
-    "logsumexp", "long", "masked_fill", "ones", "ones_like", "rand", "rand_like", "randint",
-    "randint_like", "randn", "randn_like", "short", "tensor", "uint8", "zeros", "zeros_like",
+    "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
+    "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",
+    "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",
+    "rand_like", "randint", "randint_like", "randn", "randn_like", "short", "tensor", "uint8",
+    "zeros", "zeros_like",
+    # PyTorch's module-level functions (tinygrad_bn/functions.py)
+    "abs", "all", "any", "argmax", "argmin", "chunk", "clamp", "clip", "clone", "cos", "cumsum",
+    "exp", "flatten", "flip", "gather", "isfinite", "isinf", "isnan", "log", "logsumexp",
+    "masked_fill", "matmul", "max", "mean", "min", "norm", "numel", "permute", "prod", "relu",
+    "reshape", "sigmoid", "sign", "sin", "split", "sqrt", "squeeze", "std", "sum", "t", "tanh",
+    "transpose", "unsqueeze", "var",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import extra_ops
-from .device import check_device
+from .device import Device, check_device
 from .dtypes import as_dtype
 from .errors import ArgumentError, AxisError, BackwardError, DTypeError, IndexOutOfRange, ShapeError
 from .keywords import axis_keywords, one_of, variance_ddof
@@ -133,7 +133,7 @@ def to(x: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool 
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = one_of("to", "dtype", dtype, "other tensor's dtype", arg.dtype)
-        elif isinstance(arg, str) or type(arg).__name__ == "device":
+        elif isinstance(arg, str | Device):
             device = one_of("to", "device", device, "positional device", arg)
         else:
             dtype = one_of("to", "dtype", dtype, "positional dtype", arg)

@@ -44,6 +44,7 @@ class device:  # noqa: N801 (PyTorch's name)
 
 
 CPU = device("cpu")
+Device = device  # the class under a name that a `device` argument cannot shadow
 
 
 def check_device(op: str, where: Any) -> None:
