@@ -147,7 +147,7 @@ def _value_and_gradient(f: Callable[[Tensor], Tensor], x: Tensor, op: str
                         ) -> tuple[Tensor, Tensor]:
     """(f(x), df/dx) for scalar f, the gradient a differentiable graph (create_graph)."""
     out = f(x)
-    if not isinstance(out, Tensor) or out.size != 1:
+    if not isinstance(out, Tensor) or out.data.size != 1:
         shape = out.shape if isinstance(out, Tensor) else type(out).__name__
         raise ShapeError(f"{op}: f must return a Tensor with one element, got {shape}")
     g = grad(out, x, create_graph=True)[0] if out.requires_grad else None
