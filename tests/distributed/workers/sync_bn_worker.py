@@ -239,12 +239,32 @@ def check_global_count() -> None:
         raise AssertionError("a global batch of one value did not raise")
 
 
+def check_float32_far_from_zero() -> int:
+    """float32 batches with |mean| = 1000 std: the packed sums (float64, squares about
+    each rank's own mean) keep y and the running variance at float32 accuracy; raw
+    float32 sums of x^2 would lose the variance (error ~1e6 * 6e-8 per value)."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(1000.0, 1.0, (12, C))
+    reference = plain_bn((C,))
+    y_ref = reference(Tensor(x)).data
+    part = my_slice(SPLITS["unequal"])
+    for impl in ("fused", "composite"):
+        layer = nn.SyncBatchNorm(C, impl=impl)
+        y = layer(Tensor(x[part].astype(np.float32)))
+        assert y.dtype == np.float32
+        np.testing.assert_allclose(y.data, y_ref[part], atol=1e-3, err_msg=impl)
+        np.testing.assert_allclose(layer.running_var, reference.running_var, rtol=1e-3,
+                                   err_msg=impl)
+    return 1
+
+
 if __name__ == "__main__":
     done = check_against_whole_batch()
     done += check_double_backward()
     done += check_fused_communication()
     done += check_all_reduce_gradient()
     done += check_disagreement_is_an_error()
+    done += check_float32_far_from_zero()
     check_global_count()
     dist.barrier()
     if RANK == 0:
