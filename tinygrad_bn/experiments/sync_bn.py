@@ -195,9 +195,7 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
     result = {"config": cfg | {"world_size": world, "per_rank_batch": local}, "seed": seed,
               "quick": quick, "step": steps, "runs": record, "summary": summary,
               "labels": labels(world, cfg["global_batch"])}
-    files = [write_record(out, NAME, result), *plot(result, out)]
-    print(format_table(result))
-    return files
+    return [write_record(out, NAME, result), *plot(result, out)]
 
 
 def _summary(record: dict[str, Any], bare: dict[str, nn.Module]) -> dict[str, Any]:
@@ -219,20 +217,6 @@ def _summary(record: dict[str, Any], bare: dict[str, nn.Module]) -> dict[str, An
                                           for k in single),
         }
     return summary
-
-
-def format_table(result: dict[str, Any]) -> str:
-    head = (f"{'run':<44} {'test acc':>8} {'step ms':>8} {'compute':>8} {'sync':>8} "
-            f"{'colls':>6} {'bytes/step':>11} {'|w - single|':>12}")
-    lines = [f"sync-bn on {result['config']['world_size']} ranks, "
-             f"{result['config']['steps']} steps (medians per step):", head]
-    for name in RUNS:
-        s = result["summary"][name]
-        lines.append(f"{result['labels'][name]:<44} {s['final_test_acc']:>8.3f} "
-                     f"{s['median_step_ms']:>8.2f} {s['median_compute_ms']:>8.2f} "
-                     f"{s['median_sync_ms']:>8.2f} {s['collectives_per_step']:>6d} "
-                     f"{s['bytes_per_step']:>11,d} {s['max_abs_diff_to_single']:>12.1e}")
-    return "\n".join(lines)
 
 
 def plot(result: dict[str, Any], out: Path) -> list[Path]:
