@@ -203,3 +203,16 @@ def test_linspace_equals_pytorchs_within_its_rounding() -> None:
     ours = tg.linspace(-1, 1, 7)
     assert ours.dtype == np.float32 and ours.data[3] == 0.0
     np.testing.assert_allclose(ours.data, torch.linspace(-1, 1, 7).numpy(), rtol=0, atol=6e-8)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.new_zeros(2, 3), lambda m, x: x.new_ones((2,)), lambda m, x: x.new_full((2,), 7),
+    lambda m, x: x.new_tensor([1, 2]), lambda m, x: x.new_zeros(2, dtype=m.int64),
+    lambda m, x: m.arange(3).type_as(x), lambda m, x: x[:1].expand_as(x),
+    lambda m, x: x.reshape(-1).view_as(x), lambda m, x: x.t().reshape_as(x),
+], ids=lambda call: "")
+def test_new_and_as_methods_equal_pytorchs(call: Callable) -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    ours, theirs = call(tg, Tensor(a)), call(torch, torch.tensor(a))
+    assert ours.dtype == _dtype_of(theirs)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())

@@ -142,6 +142,26 @@ def to(x: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool 
     return extra_ops.Clone.apply(out) if copy and out is x else out
 
 
+def new_full(x: Tensor, size: tuple[Any, ...], fill_value: Any, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's `new_zeros` / `new_ones` / `new_full`: a tensor of `size` (varargs or a
+    tuple) filled with `fill_value`, with x's dtype unless `dtype` is given."""
+    from .creation import full  # lazily: creation imports nn.init, above the engine layers
+
+    return full(size[0] if len(size) == 1 else size, fill_value,
+                dtype=x.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def new_tensor(x: Tensor, data: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """PyTorch's `new_tensor`: a copy of `data` with x's dtype unless `dtype` is given."""
+    from .creation import tensor
+
+    return tensor(data, dtype=x.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
 # ---------------------------------------------------------------- in place, outside a graph
 
 def _writable(op: str, x: Tensor) -> np.ndarray:

@@ -881,6 +881,30 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         return composite.copy_(self, src)
 
+    def type_as(self, other: Tensor) -> Tensor:
+        return composite.to_dtype(self, other.dtype)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
+        return composite.new_full(self, size, 0, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
+        return composite.new_full(self, size, 1, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
+        return composite.new_full(self, (size,), fill_value, **kwargs)
+
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
+        return composite.new_tensor(self, data, **kwargs)
+
 
 def _seed_grad(output: Tensor, grad: Any) -> Tensor:
     if grad is None:
