@@ -246,7 +246,7 @@ def screenshots(out: Path = IMG) -> list[Path]:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    from tinygrad_bn import backward_trace
+    from tinygrad_bn.viz import backward_trace
 
     traces = [backward_trace.of_example(name) for name in ("bn-composite", "bn-fused")]
     options = webdriver.ChromeOptions()

@@ -11,7 +11,8 @@ import pytest
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
-from tinygrad_bn import backward_trace, cli, nn
+from tinygrad_bn import cli, nn
+from tinygrad_bn.viz import backward_trace
 
 
 def small_model():

@@ -209,7 +209,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from . import backward_trace
+    from .viz import backward_trace
 
     traces = [backward_trace.of_example(name, draw=args.format == "html") for name in args.names]
     if args.format == "text" and args.output is None:

@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, DependencyError
-from .tensor import Tensor, grad, unbroadcast
+from ..errors import ArgumentError, DependencyError
+from ..tensor import Tensor, grad, unbroadcast
+from .draw import _graphviz, drawn_boxes, to_dot
+from .graph import graph_nodes
 
 _VALUES_SHOWN = 4
 
@@ -88,9 +90,7 @@ class Trace:
 def record(*outputs: Tensor, grad_outputs: Sequence[Any] | None = None, params: Any = None,
            modules: Any = None, title: str = "backward pass", draw: bool = True) -> Trace:
     """Run backward from `outputs` once and record every step the engine takes."""
-    from . import viz
-
-    nodes = viz.graph_nodes(*outputs, params=params)
+    nodes = graph_nodes(*outputs, params=params)
     by_ctx = {id(node.op): node for node in nodes if node.op is not None}
     leaves = [node for node in nodes if node.op is None and node.tensor.requires_grad]
     if not leaves:
@@ -144,20 +144,18 @@ def record(*outputs: Tensor, grad_outputs: Sequence[Any] | None = None, params: 
 def _draw(trace: Trace, outputs: Sequence[Tensor], params: Any, modules: Any,
           nodes: list[Any]) -> None:
     """The SVG drawings, or none (with a note on the page) when Graphviz is missing."""
-    from . import viz
-
     try:
-        graphviz = viz._graphviz()
+        graphviz = _graphviz()
     except DependencyError:
         return  # the page says the graph was not drawn
     try:
-        trace.svg = viz.to_dot(*outputs, params=params, modules=modules,
+        trace.svg = to_dot(*outputs, params=params, modules=modules,
                                title=trace.title).pipe(format="svg").decode()
         if modules is not None:
-            trace.svg_modules = viz.to_dot(*outputs, params=params, modules=modules,
+            trace.svg_modules = to_dot(*outputs, params=params, modules=modules,
                                            collapse_modules=True,
                                            title=trace.title).pipe(format="svg").decode()
-            trace.boxes = viz.drawn_boxes(nodes, modules)
+            trace.boxes = drawn_boxes(nodes, modules)
     except graphviz.ExecutableNotFound:  # the Python package without the `dot` program
         trace.svg = trace.svg_modules = None
 
@@ -214,7 +212,7 @@ def of_example(name: str, draw: bool = True) -> Trace:
     """The trace of a named example graph (tinygrad_bn/graph_examples.py); outputs that are
     not scalars get a fixed random upstream gradient (a sum would give batch norm's input
     a zero gradient; so would one equal to x, drawn from the examples' own seed)."""
-    from . import graph_examples
+    from .. import graph_examples
 
     example = graph_examples.build(name)
     rng = np.random.default_rng(1)  # not the examples' seed 0, which drew x itself

@@ -1,46 +1,22 @@
-"""Computation graphs as pictures: Graphviz DOT built from a tensor's `_ctx` chain.
-
-`to_dot(loss)` walks the graph that produced `loss` and returns a
-`graphviz.Digraph`: one node per op (its name, parameters, output shape and
-dtype) and one per leaf tensor, with edges in data-flow order. Its `.source`
-is plain DOT text, built without the Graphviz `dot` program; `render` turns
-it into SVG/PNG/PDF with `dot`. In Jupyter a returned Digraph displays
-inline. Guide with pictures: docs/graphs.md.
-
-The colour scheme (`COLORS`): outputs amber, parameters (leaves that require
-grad) green, inputs (other leaves) blue, ops light grey boxes, scalar
-constants as plain grey text. With `show_grad=True` the fill shows the
-gradient norm on a log scale instead (blue small, red large; `GRAD_PALETTE`)
-and shapes keep the kinds apart (ops boxes, leaves ellipses, outputs bold).
-
-What an op saved for backward (`show_saved=True`) is counted by one rule:
-the inputs its backward reads (`Function.saves_inputs`), the items it stored
-with `save_for_backward`, and its output if the backward reads it
-(`Function.uses_output`). An array's bytes are those of the buffer that owns
-its memory (a reshape or broadcast view keeps its base alive), and the graph
-total counts each buffer once. Arrays held as op parameters (Where's mask,
-GetItem's index) are not counted.
-
-The graph must still exist: `backward()` frees it unless `retain_graph=True`,
-so draw before backward, or pass `retain_graph=True` (needed for show_grad).
-"""
+"""Drawing with Graphviz: `to_dot` builds DOT text from the graph (no Graphviz program
+needed), `render` runs `dot` to make a picture."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import math
 import os
-import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ArgumentError, DependencyError
-from .tensor import Function, Tensor, topological_order
+from ..errors import ArgumentError, DependencyError
+from ..tensor import Tensor
+from .graph import GraphNode, _buffer_bytes, graph_nodes, saved_total
+from .modules import ModuleCall, ModuleTrace
 
 if TYPE_CHECKING:  # graphviz is optional: imported only when a graph is drawn
     import graphviz
@@ -56,308 +32,11 @@ COLORS = {
 # gradient norm, small to large on a log scale: blue (vanishing) .. yellow .. red (exploding)
 GRAD_PALETTE = ("#74add1", "#abd9e9", "#ffffbf", "#fdae61", "#f46d43")
 _NO_GRAD_FILL = "#ffffff"
-_NOT_PARAMS = ("creation_frames", "saves_inputs")  # op attributes that are bookkeeping
-_MAX_PARAM_CHARS = 28  # longer op parameters are cut: labels must stay one line wide
 _INSTALL_GRAPHVIZ = (
     "Install the Graphviz programs: Debian/Ubuntu `apt-get install graphviz`, macOS "
     "`brew install graphviz`, conda `conda install -c conda-forge graphviz`, Windows "
     "`winget install graphviz` (then make sure `dot` is on PATH)")
 
-
-# ---------------------------------------------------------------- the graph as data
-
-
-@dataclass(eq=False, repr=False)
-class GraphNode:
-    """One node of a drawn graph: an op (standing for the tensor it produced) or a leaf.
-
-    `kind` is "op", "param" (a leaf in `params`, or without `params` any leaf
-    that requires grad), "const" (a one-element leaf that does not require
-    grad) or "input" (any other leaf). `repr`
-    reads like a line of a program: `n3 = Mul(x, fc.weight) -> (4, 3) float32`.
-    """
-
-    id: str
-    tensor: Tensor
-    kind: str
-    name: str
-    inputs: tuple[GraphNode, ...] = ()
-    is_output: bool = False
-
-    @property
-    def op(self) -> Function | None:
-        return self.tensor._ctx
-
-    @property
-    def ref(self) -> str:
-        """How other nodes' reprs refer to this one: its id for an op, else its name."""
-        return self.id if self.kind == "op" else self.name
-
-    def params(self) -> dict[str, str]:
-        """The op's parameters (axes, shape, ...) as short strings; empty for a leaf."""
-        if self.op is None:
-            return {}
-        return {key: _short(value) for key, value in vars(self.op).items()
-                if not key.startswith("_") and key not in _NOT_PARAMS and _is_shown(value)}
-
-    def saved(self) -> list[tuple[str, np.ndarray]]:
-        """(what, array) for every array this op keeps for its backward, by the module's rule."""
-        ctx = self.op
-        if ctx is None:
-            return []
-        items = [(self.inputs[i].ref if self.inputs else f"input {i}", ctx.parents[i].data)
-                 for i in ctx.saves_inputs]
-        for item in ctx.saved:
-            array = item.data if isinstance(item, Tensor) else item
-            if isinstance(array, np.ndarray):
-                items.append((f"array{array.shape}", array))
-        if ctx.uses_output:
-            items.append(("output", self.tensor.data))
-        return items
-
-    def saved_bytes(self) -> int:
-        """Bytes of the distinct buffers behind `saved()`."""
-        return _buffer_bytes(array for _, array in self.saved())
-
-    def grad_norm(self) -> float | None:
-        """||grad||_2 of this node's tensor, or None if it kept no gradient."""
-        grad = self.tensor.grad
-        return None if grad is None else float(np.linalg.norm(grad.data.astype(np.float64)))
-
-    def __repr__(self) -> str:
-        shape = f"{self.tensor.shape} {self.tensor.dtype}"
-        if self.kind == "op":
-            args = [node.ref for node in self.inputs]
-            args += [f"{key}={value}" for key, value in self.params().items()]
-            return f"{self.id} = {self.name}({', '.join(args)}) -> {shape}"
-        return f"{self.name}: {self.kind} {shape}"
-
-
-def _is_shown(value: Any) -> bool:
-    """Op parameters worth a label: scalars, names, dtypes, shapes; not arrays or tensors."""
-    if isinstance(value, tuple):
-        return all(_is_shown(v) for v in value)
-    return value is None or isinstance(value, bool | int | float | str | np.dtype | slice |
-                                       np.generic | type)
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, slice):
-        text = ":".join("" if v is None else str(v) for v in (value.start, value.stop, value.step))
-        text = text.rstrip(":") if value.step is None else text
-        text = text if ":" in text else text + ":"
-    elif isinstance(value, tuple) and any(isinstance(v, slice) for v in value):
-        text = "[" + ", ".join(_short(v) for v in value) + "]"
-    elif isinstance(value, np.dtype | type):
-        text = np.dtype(value).name
-    elif isinstance(value, float | np.floating):
-        text = f"{float(value):.4g}"
-    else:
-        text = str(value)
-    return text if len(text) <= _MAX_PARAM_CHARS else text[:_MAX_PARAM_CHARS - 1] + "…"
-
-
-def _owner_buffer(array: np.ndarray) -> np.ndarray:
-    """The ndarray that owns `array`'s memory (views keep their base alive)."""
-    owner, node = array, getattr(array, "base", None)
-    while node is not None:
-        if isinstance(node, np.ndarray):
-            owner = node
-        node = getattr(node, "base", None)
-    return owner
-
-
-def _buffer_bytes(arrays: Iterable[np.ndarray]) -> int:
-    buffers = {id(b): b.nbytes for b in map(_owner_buffer, arrays)}
-    return sum(buffers.values())
-
-
-def saved_total(nodes: Iterable[GraphNode]) -> tuple[int, int]:
-    """(buffers, bytes) that the ops among `nodes` keep for backward, each buffer once."""
-    buffers = {id(b): b.nbytes for node in nodes for _, a in node.saved()
-               for b in [_owner_buffer(a)]}
-    return len(buffers), sum(buffers.values())
-
-
-def _param_names(params: Any) -> dict[int, str]:
-    if params is None:
-        return {}
-    if hasattr(params, "named_parameters"):
-        params = dict(params.named_parameters())
-    if not isinstance(params, Mapping):
-        raise ArgumentError(f"viz: params must be a dict name -> Tensor or a Module, got "
-                            f"{type(params).__name__}")
-    return {id(t): str(name) for name, t in params.items() if isinstance(t, Tensor)}
-
-
-def graph_nodes(*outputs: Tensor, params: Any = None) -> list[GraphNode]:
-    """The graph behind `outputs` as a list of `GraphNode`, inputs before the ops using them.
-
-    Leaves are named from `params` (a dict name -> Tensor, e.g.
-    `dict(model.named_parameters())`, or a Module), else by `Tensor.name`,
-    else `leaf<k>`/`input<k>`; one-element constants by their value.
-    `print(*graph_nodes(loss), sep="\\n")` lists the graph as a program.
-    """
-    if not outputs:
-        raise ArgumentError("viz: give at least one output tensor")
-    for out in outputs:
-        if not isinstance(out, Tensor):
-            raise ArgumentError(f"viz: outputs must be Tensors, got {type(out).__name__}")
-    names = _param_names(params)
-    output_ids = {id(t) for t in outputs}
-    nodes: dict[int, GraphNode] = {}
-    counts = {"param": 0, "input": 0}
-    for index, tensor in enumerate(topological_order(outputs, constants=True)):
-        ctx = tensor._ctx
-        if ctx is not None:
-            kind, name = "op", ctx.name
-            inputs = tuple(nodes[id(p)] for p in ctx.parents)
-        else:
-            inputs = ()
-            # with `params` given, only those are parameters: x with requires_grad is an input
-            is_param = id(tensor) in names if names else tensor.requires_grad
-            kind = ("param" if is_param else
-                    "const" if tensor.data.size == 1 and not tensor.requires_grad else "input")
-            name = names.get(id(tensor)) or tensor.name
-            if kind == "const":
-                name = name or _short(tensor.data.item())
-            elif name is None:
-                name = f"{'leaf' if kind == 'param' else 'input'}{counts[kind]}"
-                counts[kind] += 1
-        nodes[id(tensor)] = GraphNode(f"n{index}", tensor, kind, name, inputs,
-                                      id(tensor) in output_ids)
-    return list(nodes.values())
-
-
-def retain_grads(*outputs: Tensor) -> None:
-    """Mark every op output in the graph with `retain_grad()`, so that a following
-    `backward(retain_graph=True)` leaves a `.grad` on each node for `show_grad=True`."""
-    for tensor in topological_order(outputs, constants=True):
-        if tensor._ctx is not None:
-            tensor.retain_grad()
-
-
-# ---------------------------------------------------------------- modules
-
-
-@dataclass(eq=False)
-class ModuleCall:
-    """One call of a submodule during `trace_modules`: its dotted path and type."""
-
-    path: str
-    type_name: str
-    parent: ModuleCall | None
-    is_leaf: bool  # a module without submodules: the unit `collapse_modules` draws as one node
-    number: int    # 1 for the module's first call, 2 for its second, ...
-
-    @property
-    def label(self) -> str:
-        again = f" (call {self.number})" if self.number > 1 else ""
-        return f"{self.path}: {self.type_name}{again}"
-
-    def within(self, other: ModuleCall) -> bool:
-        call: ModuleCall | None = self
-        while call is not None and call is not other:
-            call = call.parent
-        return call is other
-
-
-class ModuleTrace:
-    """Which module call produced each op (and owns each parameter), from `trace_modules`."""
-
-    def __init__(self) -> None:
-        self.calls: list[ModuleCall] = []
-        # by id, with a weak reference to tell a live tensor from a new one at a reused id
-        self._owners: dict[int, tuple[weakref.ref, ModuleCall]] = {}
-
-    def owner(self, tensor: Tensor) -> ModuleCall | None:
-        entry = self._owners.get(id(tensor))
-        return entry[1] if entry is not None and entry[0]() is tensor else None
-
-    def _claim(self, call: ModuleCall, outputs: list[Tensor], inputs: list[Tensor],
-               module: Any) -> None:
-        """Own the ops between the call's inputs and outputs that no inner call owns, and the
-        module's parameters they use. Inner calls finish first, so they claim first."""
-        stop = {id(t) for t in inputs}
-        own_params = {id(p) for p in module.parameters()}
-        seen: set[int] = set()
-        stack = list(outputs)
-        while stack:
-            tensor = stack.pop()
-            if id(tensor) in seen or id(tensor) in stop:
-                continue
-            seen.add(id(tensor))
-            owner = self.owner(tensor)
-            if owner is not None and not owner.within(call):
-                continue  # made before this call (by a sibling): upstream of its inputs
-            if owner is None and (tensor._ctx is not None or id(tensor) in own_params):
-                self._owners[id(tensor)] = (weakref.ref(tensor), call)
-            if tensor._ctx is not None:
-                stack.extend(tensor._ctx.parents or ())
-
-
-def _tensors_in(values: Iterable[Any]) -> list[Tensor]:
-    found = []
-    for value in values:
-        if isinstance(value, Tensor):
-            found.append(value)
-        elif isinstance(value, tuple | list):
-            found.extend(v for v in value if isinstance(v, Tensor))
-    return found
-
-
-@contextlib.contextmanager
-def trace_modules(model: Any) -> Iterator[ModuleTrace]:
-    """Record which submodule of `model` produced which ops during the block.
-
-    Pass the trace to `to_dot(..., modules=trace)` to draw one cluster per
-    module call, or add `collapse_modules=True` to draw each innermost
-    module call (Linear, BatchNorm1d, ...) as a single node::
-
-        with tg.viz.trace_modules(model) as trace:
-            loss = F.cross_entropy(model(x), y)
-        tg.viz.to_dot(loss, params=model, modules=trace, collapse_modules=True)
-    """
-    if not hasattr(model, "named_modules"):
-        raise ArgumentError(f"trace_modules: needs an nn.Module, got {type(model).__name__}")
-    trace = ModuleTrace()
-    active: list[ModuleCall] = []
-    patched = []
-    for path, module in model.named_modules():
-        if module is model:
-            continue  # the whole model's cluster would be the whole graph
-        patched.append((module, module.__dict__.get("forward")))
-        object.__setattr__(module, "forward", _traced(trace, active, path, module))
-    try:
-        yield trace
-    finally:
-        for module, own_forward in patched:
-            del module.__dict__["forward"]  # the class's forward shows through again
-            if own_forward is not None:
-                object.__setattr__(module, "forward", own_forward)
-
-
-def _traced(trace: ModuleTrace, active: list[ModuleCall], path: str, module: Any) -> Any:
-    forward = module.forward
-    is_leaf = next(iter(module.named_children()), None) is None
-
-    def traced_forward(*args: Any, **kwargs: Any) -> Any:
-        number = 1 + sum(call.path == path for call in trace.calls)
-        call = ModuleCall(path, type(module).__name__, active[-1] if active else None, is_leaf,
-                          number)
-        active.append(call)
-        try:
-            out = forward(*args, **kwargs)
-        finally:
-            active.pop()
-        trace._claim(call, _tensors_in([out]), _tensors_in([*args, *kwargs.values()]), module)
-        trace.calls.append(call)
-        return out
-
-    return traced_forward
-
-
-# ---------------------------------------------------------------- drawing
 
 
 def _graphviz() -> Any:
@@ -596,16 +275,6 @@ def drawn_boxes(nodes: list[GraphNode], modules: ModuleTrace) -> dict[str, str]:
             for node in box.members}
 
 
-def trace(*outputs: Tensor, path: str | os.PathLike = "trace.html", format: str = "html",  # noqa: A002
-          **kwargs: Any) -> str:
-    """Record the backward pass from `outputs` step by step and write it as a self-contained
-    HTML page that steps through it (`format="html"`) or as one line per step ("text");
-    returns the path. Keyword arguments (params, modules, title, grad_outputs) go to
-    `tinygrad_bn.backward_trace.record`, which explains what is recorded. No `.grad` changes
-    and the graph is kept."""
-    from . import backward_trace
-
-    return backward_trace.write(backward_trace.record(*outputs, **kwargs), path, format)
 
 
 def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str, float | None],
@@ -700,3 +369,4 @@ def render(*outputs: Tensor, path: str = "graph", format: str = "svg",  # noqa: 
             f"render: the Graphviz program `dot` was not found on PATH, so {target} was not "
             f"made; the DOT source is saved in {source} (any DOT viewer opens it). "
             f"{_INSTALL_GRAPHVIZ}.") from error
+
