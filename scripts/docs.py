@@ -248,7 +248,7 @@ def screenshots(out: Path = IMG) -> list[Path]:
 
     from tinygrad_bn.viz import backward_trace
 
-    traces = [backward_trace.of_example(name) for name in ("bn-composite", "bn-fused")]
+    traces = [graph_examples.trace(name) for name in ("bn-composite", "bn-fused")]
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1500,820",
                  "--disable-background-networking", "--no-first-run", "--hide-scrollbars"):

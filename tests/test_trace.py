@@ -11,7 +11,7 @@ import pytest
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
-from tinygrad_bn import cli, nn
+from tinygrad_bn import cli, graph_examples, nn
 from tinygrad_bn.viz import backward_trace
 
 
@@ -121,7 +121,7 @@ def browser():
 def test_stepping_through_the_page_in_chromium(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    trace = backward_trace.of_example("cnn")
+    trace = graph_examples.trace("cnn")
     path = Path(backward_trace.write(trace, tmp_path / "cnn.html"))
     browser.get(path.as_uri())
     text = lambda id_: browser.find_element(By.ID, id_).text  # noqa: E731

@@ -211,7 +211,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _trace(args: argparse.Namespace) -> int:
     from .viz import backward_trace
 
-    traces = [backward_trace.of_example(name, draw=args.format == "html") for name in args.names]
+    traces = [graph_examples.trace(name, draw=args.format == "html") for name in args.names]
     if args.format == "text" and args.output is None:
         for trace in traces:
             print(f"{trace.title}\n{trace.as_text()}")

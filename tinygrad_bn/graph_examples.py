@@ -29,6 +29,7 @@ from .errors import ArgumentError
 from .nn import functional as F
 from .nn.norm_layers import BatchNorm1d, BatchNorm2d
 from .tensor import Tensor, grad
+from .viz import backward_trace
 
 
 @dataclass
@@ -146,6 +147,19 @@ def build(name: str) -> GraphExample:
         raise ArgumentError(f"graph example {name!r} does not exist; choose one of "
                             f"{', '.join(EXAMPLES)}")
     return EXAMPLES[name]()
+
+
+def trace(name: str, draw: bool = True) -> backward_trace.Trace:
+    """The backward trace of example `name` (`tinygrad-bn trace NAME`); outputs that are
+    not scalars get a fixed random upstream gradient (a sum would give batch norm's input
+    a zero gradient; so would one equal to x, drawn from the examples' own seed)."""
+    example = build(name)
+    rng = np.random.default_rng(1)  # not the examples' seed 0, which drew x itself
+    grad_outputs = [None if out.ndim == 0 else rng.standard_normal(out.shape).astype(out.dtype)
+                    for out in example.outputs]
+    options = {k: example.options[k] for k in ("params", "modules") if k in example.options}
+    return backward_trace.record(*example.outputs, grad_outputs=grad_outputs,
+                                 title=example.description, draw=draw, **options)
 
 
 # docs/graphs.md's pictures: file stem -> (builder, to_dot overrides)

@@ -208,21 +208,6 @@ def write(traces: Trace | Sequence[Trace], path: str | os.PathLike,
     return path
 
 
-def of_example(name: str, draw: bool = True) -> Trace:
-    """The trace of a named example graph (tinygrad_bn/graph_examples.py); outputs that are
-    not scalars get a fixed random upstream gradient (a sum would give batch norm's input
-    a zero gradient; so would one equal to x, drawn from the examples' own seed)."""
-    from .. import graph_examples
-
-    example = graph_examples.build(name)
-    rng = np.random.default_rng(1)  # not the examples' seed 0, which drew x itself
-    grad_outputs = [None if out.ndim == 0 else rng.standard_normal(out.shape).astype(out.dtype)
-                    for out in example.outputs]
-    options = {k: example.options[k] for k in ("params", "modules") if k in example.options}
-    return record(*example.outputs, grad_outputs=grad_outputs, title=example.description,
-                  draw=draw, **options)
-
-
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
