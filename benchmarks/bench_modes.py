@@ -31,11 +31,13 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 WORKLOAD = r'''
+import gc
 import sys
 import numpy as np
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor, nn
 name, n = sys.argv[1], int(sys.argv[2])
+gc.disable()  # collections at count-dependent moments would not cancel out
 x = Tensor(np.ones(4, np.float32), requires_grad=True)
 y = Tensor(np.ones(4, np.float32))
 if name == "mul":
@@ -59,7 +61,8 @@ def instructions(source: pathlib.Path, name: str, n: int) -> int:
     """Instructions callgrind counts for one run of the workload with n repetitions."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
-        env = dict(os.environ, PYTHONPATH=str(source), OPENBLAS_NUM_THREADS="1")
+        env = dict(os.environ, PYTHONPATH=str(source), OPENBLAS_NUM_THREADS="1",
+                   PYTHONHASHSEED="0")  # the same dict and set layouts in every run
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
              sys.executable, "-c", WORKLOAD, name, str(n)],

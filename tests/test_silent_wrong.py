@@ -335,3 +335,26 @@ def test_gradcheck_fails_when_the_output_does_not_depend_on_the_inputs() -> None
         tg.gradcheck(lambda t: t.detach() * 2, [x])
     with pytest.raises(tg.GradcheckError, match="does not depend"):
         tg.gradgradcheck(lambda t: c * 2, [x])
+
+
+# ------------------------------------------------------------ 4b. mean accumulates as NumPy
+
+
+def test_mean_of_integers_is_computed_in_float64_as_numpy() -> None:
+    a = np.array([2**62, 2**62, 2**62], dtype=np.int64)  # the int64 sum wraps around
+    out = Tensor(a).mean()
+    assert out.dtype == np.float64
+    assert out.item() == np.mean(a) == 2.0**62
+    b = np.array([[100, 100], [50, 100]], dtype=np.int8)
+    np.testing.assert_array_equal(Tensor(b).mean(axis=1).data, np.mean(b, axis=1))
+
+
+def test_mean_of_float16_accumulates_in_float32_as_numpy() -> None:
+    a = np.full(8, 60000.0, dtype=np.float16)  # the float16 sum overflows to inf
+    out = Tensor(a).mean()
+    assert out.dtype == np.float16
+    assert out.item() == np.mean(a) == 60000.0
+    x = Tensor(np.full((4, 2), 30000.0, dtype=np.float16), requires_grad=True)
+    x.mean(axis=0).sum().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_array_equal(x.grad.data, np.full((4, 2), 0.25, dtype=np.float16))

@@ -232,6 +232,8 @@ op_observers = _OpObservers()
 
 _COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                 "equal": "==", "not_equal": "!="}
+# ops whose NumPy result is right for a Python int outside the tensor's integer range
+_OUT_OF_RANGE_OK = frozenset(_COMPARISONS.values()) | {"/"}
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -442,6 +444,8 @@ class Tensor:
             try:
                 return Tensor._from_op(np.asarray(other, dtype=dtype), None)
             except OverflowError as error:
+                if op in _OUT_OF_RANGE_OK:  # NumPy 2 compares / divides by any Python int
+                    return Tensor._from_op(np.asarray(other), None)
                 raise ArgumentError(f"{op}: the Python int {other} is out of range for the "
                                     f"tensor's dtype {dtype} (NumPy refuses it too); cast the "
                                     f"tensor with .astype() first") from error
@@ -558,17 +562,26 @@ class Tensor:
             dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
-        return ops.Sum.apply(self, axes=normalize_axes("sum", axis, self.ndim), keepdims=keepdims)
+        axes = normalize_axes("sum", axis, self.ndim, scalar_axis=True)
+        return ops.Sum.apply(self, axes=axes, keepdims=keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
              dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
         """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul.
-        Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch."""
+        Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch. As NumPy,
+        integers and bools are averaged in float64 (their sum could wrap around) and
+        float16 is summed in float32 (its sum overflows past 65504), the result cast back."""
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("mean", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("mean", axis, self.ndim)
+        axes = normalize_axes("mean", axis, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
-        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)
+        factor = 1.0 / count if count else math.nan
+        kind = self.data.dtype.kind
+        if kind == "f" and self.data.dtype.itemsize > 2:  # float32/64: the common case
+            return self.sum(axes, keepdims) * factor
+        if kind == "f":
+            return (self.astype(np.float32).sum(axes, keepdims) * factor).astype(self.dtype)
+        return self.astype(np.float64).sum(axes, keepdims) * factor
 
     def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
             ddof: int = 0, *, dim: int | Sequence[int] | None = None,
@@ -582,7 +595,7 @@ class Tensor:
             axis, keepdims = axis_keywords("var", axis, keepdims, dim, keepdim)
         if correction is not None or unbiased is not None:
             ddof = variance_ddof("var", ddof, correction, unbiased)
-        axes = normalize_axes("var", axis, self.ndim)
+        axes = normalize_axes("var", axis, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
         if not isinstance(ddof, int | np.integer) or isinstance(ddof, bool):
             raise ArgumentTypeError(f"var: ddof must be an int, got {type(ddof).__name__} "
@@ -592,14 +605,14 @@ class Tensor:
         return (centered * centered).sum(axes, keepdims) * factor
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
-        if any(self.shape[a] == 0 for a in axes) or self.data.size == 0:
+        if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
             raise ShapeError(f"{op}: zero-size reduction over axes {axes} of shape {self.shape}")
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
             dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("max", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("max", axis, self.ndim)
+        axes = normalize_axes("max", axis, self.ndim, scalar_axis=True)
         self._check_nonempty("max", axes)
         return ops.Max.apply(self, axes=axes, keepdims=keepdims)
 
@@ -607,7 +620,7 @@ class Tensor:
             dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("min", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("min", axis, self.ndim)
+        axes = normalize_axes("min", axis, self.ndim, scalar_axis=True)
         self._check_nonempty("min", axes)
         return ops.Min.apply(self, axes=axes, keepdims=keepdims)
 
@@ -693,7 +706,7 @@ class Tensor:
         if axis is None:
             axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
         else:
-            axes = normalize_axes("squeeze", axis, self.ndim)
+            axes = normalize_axes("squeeze", axis, self.ndim, scalar_axis=True)
             if any(self.shape[a] != 1 for a in axes):
                 raise ShapeError(f"squeeze: axis {axis} of shape {self.shape} is not of size 1")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
@@ -1155,8 +1168,11 @@ def _tensor_list(role: str, values: Any) -> list[Tensor]:
     raise ArgumentTypeError(f"grad: {role} must be a Tensor or a list of Tensors, got {what}")
 
 
-def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
-    """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes."""
+def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,
+                   scalar_axis: bool = False) -> tuple[int, ...]:
+    """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes.
+    `scalar_axis`: as NumPy's and PyTorch's reductions and squeeze, a 0-d tensor takes
+    axis 0 (or -1), which names no axis at all: the result is ()."""
     if axis is None:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
@@ -1170,6 +1186,9 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
     for a in axes:
         if not isinstance(a, int | np.integer):
             raise AxisError(f"{op}: axis must be int or tuple of ints, got {axis!r}")
+        if ndim == 0 and scalar_axis and a in (0, -1):
+            result.append(0)
+            continue
         if not -ndim <= a < ndim:  # as NumPy: a 0-d tensor has no axis at all
             valid = f"valid: {-ndim}..{ndim - 1}" if ndim else "a 0-d tensor has no axes"
             raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims "
@@ -1177,7 +1196,7 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tupl
         result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise AxisError(f"{op}: repeated axis in {axis!r}")
-    return tuple(sorted(result))
+    return tuple(sorted(result)) if ndim else ()
 
 
 def _int_sizes(op: str, sizes: Sequence[Any]) -> tuple[int, ...]:
