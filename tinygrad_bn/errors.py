@@ -39,6 +39,11 @@ class DataError(TinygradError, ValueError):
     """A dataset or checkpoint is missing, corrupt or malformed."""
 
 
+class WriteError(TinygradError, OSError):
+    """A file could not be written (its directory is missing or read-only, a directory is in
+    the way, the disk is full); the message names the path, the OS error is the cause."""
+
+
 class IndexOutOfRange(TinygradError, IndexError):
     """An index is out of range for the indexed tensor."""
 

@@ -9,6 +9,7 @@ we detect that from the content, not the name.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -80,7 +81,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         )
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = _CODE_TO_DTYPE[code]
-    expected = header_size + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python ints: np.prod in int64 wraps (four sides of 65536 give 2**64 -> 0)
+    expected = header_size + math.prod(shape) * dtype.itemsize
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "has trailing bytes"
         raise DataError(
