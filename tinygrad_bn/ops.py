@@ -306,6 +306,8 @@ class Sigmoid(Function):
         # e^min(x, 0) / (1 + e^-|x|): 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below,
         # so no exponent is positive (no overflow for any x) and small outputs keep their
         # relative precision. Two exps cost less than np.where on a mixed-sign mask.
+        if x.dtype.kind != "f":  # -|x| would wrap for unsigned ints: the float np.exp gives
+            x = x.astype(np.result_type(x.dtype, np.float16))
         denominator = np.exp(-np.abs(x))
         denominator += 1
         return np.exp(np.minimum(x, 0)) / denominator

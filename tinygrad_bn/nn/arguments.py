@@ -30,12 +30,19 @@ def positive_ints(op: str, **sizes: Any) -> None:
             raise ArgumentError(f"{op}: {name} must be a positive int, got {value!r}")
 
 
+def real_number(op: str, name: str, value: Any, expected: str = "a real number") -> Any:
+    """`value` itself if it is a real number (an int or float, NumPy's included, not a bool),
+    else an ArgumentTypeError naming `op`, `name` and what was `expected`."""
+    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+        raise ArgumentTypeError(f"{op}: {name} must be {expected}, got "
+                                f"{type(value).__name__} {value!r}")
+    return value
+
+
 def probability(op: str, p: Any) -> float:
     """`p` as a float in [0, 1]: an ArgumentTypeError for a non-number (a string, None, a
     bool), an ArgumentError for a number outside [0, 1] (or NaN), both naming `op`."""
-    if not isinstance(p, int | float | np.integer | np.floating) or isinstance(p, bool):
-        raise ArgumentTypeError(f"{op}: p must be a number in [0, 1], got "
-                                f"{type(p).__name__} {p!r}")
+    real_number(op, "p", p, "a number in [0, 1]")
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"{op}: p must be a probability in [0, 1], got {p}")
     return float(p)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..allocation import empty
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
@@ -165,7 +165,11 @@ class Flatten(Module):
 
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        for name, axis in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+                raise ArgumentTypeError(f"Flatten: {name} must be an int, got "
+                                        f"{type(axis).__name__} {axis!r}")
+        self.start_axis, self.end_axis = int(start_axis), int(end_axis)
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x).flatten(self.start_axis, self.end_axis)

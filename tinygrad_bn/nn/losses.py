@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax
 from .module import Module
@@ -286,7 +286,13 @@ def _paired(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa:
     """input and target as Tensors of one shape (target in input's dtype if not a Tensor)."""
     x = as_tensor(input)
     if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=x.dtype))
+        try:  # None would become NaN, a string of digits a number: refused with the rest
+            if target is None or isinstance(target, str | bytes):
+                raise TypeError
+            target = Tensor(np.asarray(target, dtype=x.dtype))
+        except (TypeError, ValueError) as error:
+            raise ArgumentTypeError(f"{op}: target must be an array or Tensor of numbers, "
+                                    f"got {type(target).__name__} {target!r}") from error
     if target.shape != x.shape:
         raise ShapeError(f"{op}: input of shape {x.shape} and target of shape "
                          f"{target.shape} differ")

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
-from .arguments import positive_ints
+from .arguments import positive_ints, real_number
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
 
@@ -43,7 +43,7 @@ class _BatchNorm(Module):
         name = type(self).__name__
         positive_ints(name, num_features=num_features)
         _check_eps(name, eps)
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
+        if momentum is not None and not 0.0 <= real_number(name, "momentum", momentum) <= 1.0:
             raise ArgumentError(f"{name}: momentum must be in [0, 1] or None (cumulative "
                                 f"average), got {momentum!r}")
         if impl not in ("fused", "composite"):
@@ -137,7 +137,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int | np.integer) \
+        shape = (normalized_shape,) if not isinstance(normalized_shape, tuple | list) \
             else tuple(normalized_shape)
         positive_ints("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
         if not shape:

@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from .arguments import real_number
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
 
@@ -60,6 +61,7 @@ def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> _Standardized:
 
 
 def _check_eps(op: str, eps: float) -> None:
+    real_number(op, "eps", eps, "a number >= 0")
     if not eps >= 0:  # also rejects NaN
         raise ArgumentError(f"{op}: eps must be >= 0, got {eps}")
 
@@ -369,7 +371,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
         if count <= 1:
             raise ShapeError(f"batch_norm: Expected more than 1 value per channel when "
                              f"training, got input size {shape}")
-        if running_mean is not None and (momentum is None or not 0.0 <= momentum <= 1.0):
+        if running_mean is not None and (momentum is None or not 0.0 <= real_number(
+                "batch_norm", "momentum", momentum, "a number in [0, 1]") <= 1.0):
             raise ArgumentError(
                 f"batch_norm: momentum must be a number in [0, 1], got {momentum!r} (for a "
                 f"cumulative average pass 1 / number of batches, as the BatchNorm modules "
