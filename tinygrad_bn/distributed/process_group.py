@@ -40,7 +40,11 @@ Faults. When the group starts (importing tinygrad_bn.distributed) in a world of
 more than one rank it installs a `sys.excepthook` (and `threading.excepthook`):
 an uncaught exception on any rank prints "rank R/N: <traceback>" to stderr and
 calls COMM_WORLD.Abort(1), so mpiexec ends every rank at once with a non-zero
-exit instead of leaving the others blocked in a collective.
+exit instead of leaving the others blocked in a collective. Not covered:
+`sys.exit(code)` on one rank (SystemExit bypasses the excepthook, and MPI_Finalize
+at exit then waits for the other ranks, which wait in their collective): raise an
+exception instead. A rank killed outright (a signal, os._exit) ends the job too,
+by mpiexec itself.
 
 Every rank must make the same collectives in the same order, including the ones
 inside backward: build the same graph on every rank.
