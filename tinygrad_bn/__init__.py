@@ -1,6 +1,6 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import cuda, forward_ad, func, nn, optim, viz
+from . import cuda, forward_ad, func, nn, optim, utils, viz
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
@@ -140,7 +140,7 @@ __all__ = [
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
     "checkpoint", "forward_ad", "func", "jvp", "vjp",
-    "CompileError", "compile",
+    "CompileError", "compile", "utils",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",

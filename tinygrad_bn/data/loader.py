@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_bn.errors import DataError
+from tinygrad_bn.seeding import default_generator
 
 __all__ = ["DataLoader"]
 
@@ -57,7 +58,8 @@ class DataLoader:
 
     With ``shuffle=True`` each epoch draws a fresh permutation from one
     ``np.random.Generator`` seeded with ``seed``: epochs differ from each other,
-    and two loaders with the same seed give the same sequence of epochs.
+    and two loaders with the same seed give the same sequence of epochs. Without a
+    ``seed`` the permutations come from the generator ``tg.manual_seed`` seeds.
     ``len(loader)`` is the number of batches per epoch.
 
     ``sampler`` (PyTorch's argument) is an iterable of dataset indices with a
@@ -108,7 +110,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.seed = seed
         self.sampler = sampler
-        self._rng = np.random.default_rng(seed)
+        # without a seed, shuffling draws from the generator tg.manual_seed seeds
+        self._rng = None if seed is None else np.random.default_rng(seed)
 
     def __len__(self) -> int:
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
@@ -159,7 +162,8 @@ class DataLoader:
         if self.sampler is not None:
             order = self._sampler_order(n)
         else:
-            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+            rng = self._rng if self._rng is not None else default_generator()
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
         return self._batches(order)
 
     def _sampler_order(self, n: int) -> np.ndarray:

@@ -2,8 +2,8 @@
 project's random generator.
 
 Randomness: every function that draws numbers (here, and `F.dropout`) takes an
-optional `rng` (a `np.random.Generator`); without one it uses a module-level
-generator, which `tg.manual_seed(seed)` replaces by a freshly seeded one. So a
+optional `rng` (a `np.random.Generator`); without one it uses the project's generator
+(tinygrad_bn/seeding.py), which `tg.manual_seed(seed)` replaces by a freshly seeded one. So a
 script that calls `tg.manual_seed(0)` first builds and trains reproducibly,
 and a test can pass its own `rng` without touching the global state.
 
@@ -19,28 +19,15 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..recording import replay_as_call
+from ..seeding import default_generator, manual_seed  # noqa: F401 (re-exported as tg.manual_seed)
 from ..tensor import Tensor
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> None:
-    """Reseed the generator used by initialisation and dropout when no `rng` is given;
-    `seed` is a non-negative int."""
-    global _generator
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
-        raise ArgumentTypeError(f"manual_seed: seed must be an int, got {type(seed).__name__} "
-                                f"{seed!r}")
-    if seed < 0:
-        raise ArgumentError(f"manual_seed: seed must be >= 0, got {seed}")
-    _generator = np.random.default_rng(seed)
 
 
 def generator(rng: np.random.Generator | None = None, op: str = "init") -> np.random.Generator:
     """`rng` if given (it must be a np.random.Generator), else the module's generator (the
     one `manual_seed` seeds)."""
     if rng is None:
-        return _generator
+        return default_generator()
     if not isinstance(rng, np.random.Generator):
         raise ArgumentTypeError(f"{op}: rng must be a np.random.Generator or None, got "
                                 f"{type(rng).__name__} {rng!r} (for a seed, pass "
