@@ -226,3 +226,17 @@ def test_script_matches_the_pytorch_original(name, tmp_path) -> None:
     assert ours["state_keys"] == theirs["state_keys"]
     assert abs(ours["test_accuracy"] - theirs["test_accuracy"]) <= 0.01, \
         (ours["test_accuracy"], theirs["test_accuracy"])
+
+
+if __name__ == "__main__":  # python tests/test_pytorch_scripts.py: both accuracies side by side
+    import tempfile
+
+    import torch
+
+    torch.set_num_threads(1)
+    for script_name, (script, epochs) in sorted(SCRIPTS.items()):
+        with tempfile.TemporaryDirectory() as directory:
+            ours = run(to_tinygrad_bn(script), epochs, Path(directory))
+            theirs = run(script, epochs, Path(directory))
+        print(f"{script_name}: tinygrad_bn {ours['test_accuracy']:.3f}, "
+              f"PyTorch {theirs['test_accuracy']:.3f}")

@@ -124,14 +124,14 @@ def test_conv2d_gradients_reach_weight_and_bias() -> None:
     assert tg.gradcheck(lambda x, *_: layer(x), [x, *layer.parameters()])
 
 
-@pytest.mark.parametrize("shape", [(2, 3, 5, 5), (3, 5, 5), (1, 2, 3, 5, 5)])
+@pytest.mark.parametrize("shape", [(2, 3, 5, 5), (3, 5, 5), (1, 2, 3, 5, 5), (5, 5)])
 def test_conv2d_rejects_wrong_rank_or_channels(shape) -> None:
     layer = nn.Conv2d(2, 4, 3)
     with pytest.raises(tg.ShapeError) as info:
         layer(Tensor(np.zeros(shape, dtype=np.float32)))
     message = str(info.value)
     assert message.startswith("Conv2d(2, 4, kernel_size=(3, 3)")
-    assert f"expected input of shape (N, 2, H, W), got {shape}" in message
+    assert f"expected input of shape (N, 2, H, W) or (2, H, W), got {shape}" in message
 
 
 def test_conv2d_rejects_kernel_larger_than_padded_input() -> None:
@@ -166,7 +166,8 @@ def test_pooling_layers_default_stride_to_kernel(layer_type, function) -> None:
     np.testing.assert_array_equal(y.data, function(x, 3, 3, 1).data)
     np.testing.assert_array_equal(layer_type(2, stride=1)(x).data, function(x, 2, 1).data)
     with pytest.raises(tg.ShapeError, match=layer_type.__name__):
-        layer(Tensor(np.zeros((3, 6, 6))))
+        layer(Tensor(np.zeros((6, 6))))
+    np.testing.assert_array_equal(layer(x.data[0]).data, y.data[0])  # unbatched (C, H, W)
 
 
 def test_flatten_merges_the_given_axes() -> None:

@@ -119,7 +119,7 @@ def test_float32_stays_float32(pool):
 
 @pytest.mark.parametrize("pool", [max_pool2d, avg_pool2d])
 @pytest.mark.parametrize("kind, shape, kwargs, match", [
-    (ShapeError, (3, 4, 4), {"kernel_size": 2}, r"input must be 4-D.*\(3, 4, 4\)"),
+    (ShapeError, (4, 4), {"kernel_size": 2}, r"input must be 4-D.*or 3-D.*\(4, 4\)"),
     (ShapeError, (1, 1, 3, 3), {"kernel_size": 6, "padding": 1},
      r"kernel \(6, 6\) .*larger than the padded input 5x5"),
     (ArgumentError, (1, 1, 4, 4), {"kernel_size": 2, "padding": 2},

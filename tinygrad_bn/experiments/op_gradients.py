@@ -175,6 +175,13 @@ OPS: list[OpCase] = [
     # layers
     OpCase("embedding", lambda w: F.embedding(np.array([[0, 2], [2, 1]]), w), ((3, 2),)),
     OpCase("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), ((2, 2, 5, 4),)),
+    OpCase("conv2d (padding='same', unbatched)",
+           lambda x, w: F.conv2d(x, w, padding="same"), ((2, 5, 4), (3, 2, 2, 3))),
+    OpCase("max_pool2d (dilation, ceil_mode)",
+           lambda x: F.max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True), ((1, 2, 6, 5),)),
+    OpCase("avg_pool2d (ceil_mode, count_include_pad=False)",
+           lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+           ((1, 2, 6, 5),)),
 ]
 
 

@@ -347,7 +347,8 @@ class ArgmaxGather(Function):
 
 def _check_input(op: str, x: Tensor) -> None:
     if x.ndim != 4:
-        raise ShapeError(f"{op}: input must be 4-D (N, C, H, W), got shape {x.shape}")
+        raise ShapeError(f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
+                         f"{x.shape}")
 
 
 def _check_fits(op: str, win: _Window) -> None:
@@ -371,9 +372,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
                                                                     r*sh + i*dh, c*sw + j*dw]
 
     with g = o // (O/groups). stride, padding and dilation are ints or (h, w) pairs.
-    Differentiable to any order in x, weight and bias.
+    Differentiable to any order in x, weight and bias. As PyTorch: an unbatched (C, H, W)
+    input gives a (O, OH, OW) output, and padding may be "valid" (none) or "same" (stride 1
+    only; output H x W; an odd total padding puts the extra row/column at the bottom/right).
     """
     x, weight = as_tensor(x), as_tensor(weight)
+    if x.ndim == 3:
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    if isinstance(padding, str):
+        x, padding = _string_padding(x, weight, padding, stride, dilation)
     _check_input("conv2d", x)
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, "
@@ -400,6 +407,27 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
         raise ShapeError(f"conv2d: bias must have shape ({o},) for weight {weight.shape}, got "
                          f"{bias.shape}")
     return Conv2d.apply(x, weight, bias, win=win, groups=int(groups))
+
+
+def _string_padding(x: Tensor, weight: Tensor, padding: str, stride: Any, dilation: Any
+                    ) -> tuple[Tensor, Pair]:
+    """PyTorch's padding="valid" (0) and "same" (total d (k - 1) per side pair, the odd one
+    extra at the end, added here with Tensor.pad), as the symmetric padding left for
+    conv2d."""
+    if padding == "valid":
+        return x, (0, 0)
+    if padding != "same":
+        raise ArgumentError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got "
+                            f"{padding!r}")
+    if int_pair("conv2d", "stride", stride, 1) != (1, 1):
+        raise ArgumentError(f"conv2d: padding='same' needs stride 1, got stride={stride!r}")
+    if weight.ndim != 4:
+        raise ShapeError(f"conv2d: weight must be 4-D, got shape {weight.shape}")
+    dilation = int_pair("conv2d", "dilation", dilation, 1)
+    totals = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
+    if any(t % 2 for t in totals) and x.ndim == 4:
+        x = x.pad(((0, 0), (0, 0), (0, totals[0] % 2), (0, totals[1] % 2)))
+    return x, (totals[0] // 2, totals[1] // 2)
 
 
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> _Window:

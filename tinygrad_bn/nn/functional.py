@@ -28,7 +28,7 @@ from .activations import (
     tanh,
 )
 from .arguments import probability
-from .convolution import avg_pool2d, conv2d, max_pool2d
+from .convolution import conv2d
 from .embedding import embedding
 from .init import random
 from .losses import (
@@ -40,7 +40,7 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm, group_norm, layer_norm
-from .pooling import adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",

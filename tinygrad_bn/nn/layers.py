@@ -78,7 +78,15 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = int_pair("Conv2d", "stride", stride, 1)
-        self.padding = int_pair("Conv2d", "padding", padding, 0)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ArgumentError(f"Conv2d: padding must be an int, a pair, 'valid' or "
+                                    f"'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ArgumentError(f"Conv2d: padding='same' needs stride 1, got {stride!r}")
+            self.padding: Any = padding
+        else:
+            self.padding = int_pair("Conv2d", "padding", padding, 0)
         self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(empty("Conv2d weight", shape, np.float32))
@@ -91,14 +99,17 @@ class Conv2d(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), "
-                             f"got {x.shape}")
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) "
+                             f"or ({self.in_channels}, H, W), got {x.shape}")
+        pads = (0, 0) if isinstance(self.padding, str) else self.padding
         for axis, side in enumerate(("height", "width")):
-            padded = x.shape[2 + axis] + 2 * self.padding[axis]
+            if self.padding == "same":
+                break
+            padded = x.shape[-2 + axis] + 2 * pads[axis]
             reach = self.dilation[axis] * (self.kernel_size[axis] - 1) + 1
             if reach > padded:
-                raise ShapeError(f"{self!r}: input {side} {x.shape[2 + axis]} (padded: {padded}) "
+                raise ShapeError(f"{self!r}: input {side} {x.shape[-2 + axis]} (padded: {padded}) "
                                  f"is smaller than the dilated kernel ({reach}); input shape "
                                  f"{x.shape}")
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
@@ -108,7 +119,7 @@ class Conv2d(Module):
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
         if self.padding != (0, 0):
-            text += f", padding={self.padding}"
+            text += f", padding={self.padding!r}"
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -120,10 +131,10 @@ class Conv2d(Module):
 
 class _Pool2d(Module):
     """Shared arguments of the pooling layers: kernel_size, stride (default: the kernel),
-    padding."""
+    padding, ceil_mode; the functions check the geometry against the input."""
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
-                 padding: IntPair = 0) -> None:
+                 padding: IntPair = 0, ceil_mode: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
         int_pair(name, "kernel_size", kernel_size, 1)
@@ -132,32 +143,50 @@ class _Pool2d(Module):
             int_pair(name, "stride", stride, 1)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        self.padding, self.ceil_mode = padding, bool(ceil_mode)
 
     def _check(self, x: Any) -> Tensor:
         x = as_tensor(x)
-        if x.ndim != 4:
-            raise ShapeError(f"{self!r}: expected input of shape (N, C, H, W), got {x.shape}")
+        if x.ndim not in (3, 4):
+            raise ShapeError(f"{self!r}: expected input of shape (N, C, H, W) or (C, H, W), "
+                             f"got {x.shape}")
         return x
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class MaxPool2d(_Pool2d):
     """Maximum over each window (padding with -inf); see `F.max_pool2d`."""
 
-    def forward(self, x: Any) -> Tensor:
+    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
+                 padding: IntPair = 0, dilation: IntPair = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        int_pair("MaxPool2d", "dilation", dilation, 1)
+        self.dilation, self.return_indices = dilation, bool(return_indices)
+
+    def forward(self, x: Any) -> Any:
         x = self._check(x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
 
 
 class AvgPool2d(_Pool2d):
-    """Mean over each window (zero padding counted); see `F.avg_pool2d`."""
+    """Mean over each window (zero padding counted unless count_include_pad=False); see
+    `F.avg_pool2d`."""
+
+    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
+                 padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad, self.divisor_override = bool(count_include_pad), divisor_override
 
     def forward(self, x: Any) -> Tensor:
         x = self._check(x)
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
 
 
 class Flatten(Module):

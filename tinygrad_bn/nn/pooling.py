@@ -1,4 +1,13 @@
-"""Adaptive average pooling: an output of a fixed size whatever the input's size."""
+"""Pooling with PyTorch's full argument set: max_pool2d (dilation, ceil_mode,
+return_indices), avg_pool2d (ceil_mode, count_include_pad, divisor_override), both on
+batched (N, C, H, W) or unbatched (C, H, W) input; and adaptive average pooling, an output
+of a fixed size whatever the input's size.
+
+The plain case runs the window ops of convolution.py as they are. The others pad the input
+explicitly (Tensor.pad: -inf for max, 0 for mean; ceil_mode adds the cells its last,
+partial windows need on the bottom/right) and run the window op without padding; a mean
+divides the window sums by the number of counted cells, a constant from the same windows
+over a 0/1 mask of the cells that count."""
 
 from __future__ import annotations
 
@@ -6,10 +15,118 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
-from .arguments import int_pair
+from . import convolution as conv
+from .arguments import Pair, int_pair
 from .module import Module
+
+
+def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
+    x = as_tensor(x)
+    if x.ndim == 3:
+        return x.unsqueeze(0), True
+    if x.ndim != 4:
+        raise ShapeError(f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
+                         f"{x.shape}")
+    return x, False
+
+
+def _geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: bool) -> tuple[Pair, Pair, Pair, Pair, Pair]:
+    """kernel, stride, padding, dilation and the extra bottom/right cells of ceil_mode:
+    out = ceil((H + 2p - d (k - 1) - 1) / s) + 1, less one if that last window would start
+    past the input and its left padding (PyTorch's rule)."""
+    kernel = int_pair(op, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
+    padding = int_pair(op, "padding", padding, 0)
+    dilation = int_pair(op, "dilation", dilation, 1)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ArgumentError(f"{op}: padding {padding} must be at most half of kernel_size "
+                            f"{kernel}")
+    extra = []
+    for size, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation):
+        span = size + 2 * p - d * (k - 1) - 1
+        if span < 0:
+            raise ShapeError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the "
+                             f"padded input {x.shape[2:]} (padding {padding})")
+        out = -(-span // s) + 1 if ceil_mode else span // s + 1
+        if ceil_mode and (out - 1) * s >= size + p:
+            out -= 1
+        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    return kernel, stride, padding, dilation, (extra[0], extra[1])
+
+
+def _padded(x: Tensor, padding: Pair, extra: Pair, value: float) -> Tensor:
+    (ph, pw), (eh, ew) = padding, extra
+    if not (ph or pw or eh or ew):
+        return x
+    return x.pad(((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), value=value)
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """y[n, c, r, s] = max_{i, j} xpad[n, c, r sh + i dh, s sw + j dw] (-inf padding), the
+    gradient to each window's first maximum; with return_indices also the int64 position
+    of that maximum in its (H, W) plane, row * W + column, as PyTorch."""
+    x, single = _batched("max_pool2d", x)
+    kernel, stride, padding, dilation, extra = _geometry("max_pool2d", x, kernel_size, stride,
+                                                         padding, dilation, ceil_mode)
+    if dilation == (1, 1) and extra == (0, 0) and not return_indices:
+        y = conv.max_pool2d(x, kernel, stride, padding)
+        return y.squeeze(0) if single else y
+    xp = _padded(x, padding, extra, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+    win = conv._window(kernel, stride, (0, 0), dilation, tuple(xp.shape[2:]))
+    y = conv.MaxPool.apply(xp, win=win)
+    if not return_indices:
+        return y.squeeze(0) if single else y
+    views = [xp.data[:, :, rows, cols] for rows, cols in win.offsets]
+    offset = conv._first_match(views, y.data)  # kernel offset of each window's maximum
+    i, j = np.divmod(offset, kernel[1])
+    oh, ow = win.out_size
+    rows = np.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0]
+    cols = np.arange(ow).reshape(1, -1) * stride[1] + j * dilation[1] - padding[1]
+    indices = Tensor((rows * x.shape[3] + cols).astype(np.int64))
+    if single:
+        return y.squeeze(0), indices.squeeze(0)
+    return y, indices
+
+
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over each window of the zero-padded input: the window sum divided by the number
+    of its cells inside the padded input (count_include_pad=True, PyTorch's default; the
+    cells ceil_mode adds are never counted), or inside the input itself (False), or by
+    divisor_override."""
+    x, single = _batched("avg_pool2d", x)
+    if x.dtype.kind != "f":
+        raise DTypeError(f"avg_pool2d: needs a floating input, got dtype {x.dtype}")
+    kernel, stride, padding, _, extra = _geometry("avg_pool2d", x, kernel_size, stride, padding,
+                                                  1, ceil_mode)
+    if extra == (0, 0) and count_include_pad and divisor_override is None:
+        y = conv.avg_pool2d(x, kernel, stride, padding)
+        return y.squeeze(0) if single else y
+    xp = _padded(x, padding, extra, 0.0)
+    win = conv._window(kernel, stride, (0, 0), (1, 1), tuple(xp.shape[2:]))
+    sums = conv.WindowSum.apply(xp, win=win, scale=1.0)
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) \
+                or divisor_override < 1:
+            raise ArgumentError(f"avg_pool2d: divisor_override must be a positive int, got "
+                                f"{divisor_override!r}")
+        y = sums * (1.0 / divisor_override)
+    else:
+        (h, w), (ph, pw) = x.shape[2:], padding
+        mask = np.zeros((1, 1) + tuple(xp.shape[2:]), dtype=x.dtype)
+        if count_include_pad:
+            mask[..., :h + 2 * ph, :w + 2 * pw] = 1
+        else:
+            mask[..., ph:ph + h, pw:pw + w] = 1
+        counts = conv.WindowSum.apply(Tensor(mask), win=win, scale=1.0).data
+        y = sums / Tensor(counts)
+    return y.squeeze(0) if single else y
 
 
 def _bin_means(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
