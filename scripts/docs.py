@@ -132,6 +132,8 @@ def anomaly() -> str:
     lines = done.stderr.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("tinygrad_bn.errors."))
     message = "\n".join(lines[start:]).replace(str(script), "norm.py")
+    # tinygrad_bn's own line numbers move with every engine edit; the docs show where, not which
+    message = re.sub(r"\(([\w/]+\.py):\d+\)", r"(\1:<line>)", message)
     return _fence(ANOMALY_CODE, "python") + "\n\nends with\n\n" + _fence(message)
 
 
