@@ -159,3 +159,13 @@ def test_nan_input_still_gives_nan_in_the_fused_op():
     y, dx, *_ = run_bn("fused", x, np.ones_like(x))
     assert np.isnan(y[:, 0]).all() and np.isnan(dx[:, 0]).all()
     assert np.isfinite(y[:, 1]).all()
+
+
+@pytest.mark.parametrize("impl", ["fused", "composite"])
+def test_batch_norm_takes_eps_zero_on_batch_statistics(impl):
+    # PyTorch refuses eps=0 in training; we take any eps >= 0 (docs/autograd.md section 8)
+    x = np.array([[1.0, 5.0], [3.0, 5.0]])
+    with np.errstate(invalid="ignore"):
+        y = F.batch_norm(Tensor(x), None, None, training=True, eps=0.0, impl=impl).data
+    np.testing.assert_allclose(y[:, 0], [-1.0, 1.0])
+    assert np.isnan(y[:, 1]).all()  # a constant channel: 0 / 0
