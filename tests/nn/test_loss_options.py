@@ -294,3 +294,12 @@ def test_ignored_targets_get_no_gradient() -> None:
     F.cross_entropy(x, np.array([1, -100, 3])).backward()
     np.testing.assert_array_equal(x.grad.data[1], 0.0)
     assert np.all(x.grad.data[[0, 2]] != 0)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "mse_loss"])
+@settings(max_examples=8)
+@given(case=binary_cases())
+def test_smooth_elementwise_losses_second_derivatives(name, case) -> None:
+    ours_fn, _, key, _ = BINARY[name]
+    assert tg.gradgradcheck(lambda t: ours_fn(t, case), [Tensor(case[key], requires_grad=True)])
