@@ -17,6 +17,8 @@ EXPECTED = {  # a line each script prints once its checks have passed
     "custom_op.py": "a wrong backward is reported",
     "render_graph.py": "fused: 3 edges",
     "second_derivatives.py": "gradgradcheck of fused batch norm passes",
+    "saved_bytes_per_op.py": "saved bytes per op: counted",
+    "float16_saved.py": "float16 saved tensors: measured",
     "data_parallel.py": "replicas identical on every rank",  # one process here; 2 ranks in
 }                                                           # tests/distributed
 
@@ -29,7 +31,8 @@ def test_every_example_is_listed() -> None:
 def test_example_runs(script: str, tmp_path: Path) -> None:
     if script == "data_parallel.py":
         pytest.importorskip("mpi4py")
-    env = {**os.environ, "TINYGRAD_BN_EXAMPLE_STEPS": "20", "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, "TINYGRAD_BN_EXAMPLE_STEPS": "20", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONPATH": str(EXAMPLES.parent)}  # this checkout's package, as the tests use
     cwd, out = tmp_path / "cwd", tmp_path / "out"
     cwd.mkdir()
     done = subprocess.run([sys.executable, str(EXAMPLES / script), str(out)], cwd=cwd, env=env,

@@ -111,6 +111,7 @@ from .functions import (
 )
 from .gradcheck import gradcheck, gradgradcheck
 from .nn.init import manual_seed
+from .saved_tensors import saved_tensors_hooks
 from .serialization import load, save
 from .tensor import (
     Tensor,
@@ -139,7 +140,7 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
-    "checkpoint", "forward_ad", "func", "jvp", "vjp",
+    "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
     "CompileError", "compile", "utils",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
