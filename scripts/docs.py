@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -127,8 +128,10 @@ def anomaly() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "norm.py"
         script.write_text(ANOMALY_CODE)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # this checkout's tinygrad_bn
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=120)
+                              cwd=ROOT, env=env, timeout=120)
     lines = done.stderr.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("tinygrad_bn.errors."))
     message = "\n".join(lines[start:]).replace(str(script), "norm.py")
