@@ -181,3 +181,15 @@ def test_measure_records_the_noisy_flag_from_its_samples():
                                  benchmarking.Settings(rounds=4, max_calls=1, pause=0.0),
                                  benchmarking.Switcher(0.0))
     assert times["spread"]["noisy"] is True and times["steady"]["noisy"] is False
+
+
+def test_scaling_table_gives_each_size_its_times_and_ratios():
+    def times(median):
+        return {"median_s": median, "min_s": median, "q1_s": median, "q3_s": median,
+                "samples": 1}
+    results = {"seed-B MLP relu width 1600 (batch 60)": {"group": "mlp", "times": {
+        "tinygrad_bn": times(2e-3), "tinygrad_bn compiled": times(1e-3), "numpy": times(4e-3),
+        "torch": times(3e-3)}}}
+    rows = [line for line in benchmarking.report.scaling_table(results) if line.startswith("| 60")]
+    assert rows == ["| 60 | 1600 | 2.000 | 1.000 | 4.000 | 3.000 | 0.50 | 0.25 | 3.00 |"]
+    assert benchmarking.report.scaling_table({}) == []

@@ -285,3 +285,31 @@ def test_a_small_cnn_step_with_batchnorm2d_and_pooling_replays_bit_identically()
             assert np.array_equal(a.data, b.data)
     assert compiled.stats["replayed"] == 6
     _assert_identical(em, cm)
+
+
+def test_a_step_recorded_in_one_thread_replays_in_another_identically_to_eager():
+    import threading
+
+    (em, _, eager), (cm, _, compiled) = _twins(bn=True)
+    batches = _batches(40, np.float64)
+    expected = [eager(tg.Tensor(x), y).data for x, y in batches]
+    got: dict[int, np.ndarray] = {}
+    lock = threading.Lock()
+    order = iter(range(len(batches)))
+
+    def worker():
+        while True:
+            with lock:  # one call at a time, in a fixed order, from either thread
+                i = next(order, None)
+                if i is None:
+                    return
+                x, y = batches[i]
+                got[i] = compiled(tg.Tensor(x), y).data
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(got[i], expected[i]) for i in range(len(batches)))
+    _assert_identical(em, cm)

@@ -139,6 +139,31 @@ SMOKE_BANNER = ("**Smoke run (`--quick`)**: every implementation ran once, witho
                 "repeats. These times are not measurements and decide no target.")
 
 
+SCALING_ROWS = [(16, 100), (60, 100), (256, 100), (1024, 100), (60, 400), (60, 1600)]
+
+
+def scaling_table(results: dict[str, Any]) -> list[str]:
+    """The seed-B ReLU step across batch sizes and hidden widths (medians): eager, compiled,
+    the NumPy bound and PyTorch, and their ratios. Empty if those workloads did not run."""
+    rows = []
+    for batch, width in SCALING_ROWS:
+        times = results.get(scaling_name(batch, width), {}).get("times")
+        if not times:
+            continue
+        m = {impl: times.get(impl, {}).get("median_s") for impl in (TG, TG_COMPILED, NP, TORCH)}
+        ratio = lambda a, b: "-" if a is None or b is None else f"{a / b:.2f}"  # noqa: E731
+        rows.append(f"| {batch} | {width} | " + " | ".join(
+            "-" if m[i] is None else f"{m[i] * 1e3:.3f}" for i in (TG, TG_COMPILED, NP, TORCH))
+            + f" | {ratio(m[TG], m[NP])} | {ratio(m[TG_COMPILED], m[NP])} | "
+            f"{ratio(m[TORCH], m[TG_COMPILED])} |")
+    if not rows:
+        return []
+    return ["", "Scaling: the seed-B ReLU step (784-w-w-w-10), medians in ms:", "",
+            "| batch | width | eager | compiled | NumPy bound | PyTorch | eager / bound | "
+            "compiled / bound | PyTorch / compiled |", "|---|---|---|---|---|---|---|---|---|",
+            *rows]
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The results as Markdown tables (workloads, memory, targets); a smoke run says so
     first, and a noisy row (see `noisy`) is flagged in its IQR cell."""
@@ -167,6 +192,7 @@ def format_report(report: dict[str, Any]) -> str:
     if flagged:
         lines += ["", "**noisy**: the row's interquartile range is wider than its median; "
                   "its ratios are not to be trusted (see docs/performance.md, Noise)."]
+    lines += scaling_table(report["results"])
     memory = report["memory"]
     lines += ["", f"BN2d {tuple(memory['shape'])} fwd+bwd memory (input "
               f"{_fmt_bytes(memory['input_bytes'])}):", "",

@@ -19,6 +19,7 @@ ndarray subclass), and the only hook is tinygrad_bn/recording.py, which the opti
 from __future__ import annotations
 
 import sys
+import threading
 import types
 import warnings
 from collections import OrderedDict
@@ -81,6 +82,8 @@ class CompiledFunction:
         self.entries: OrderedDict[Any, _Entry] = OrderedDict()
         self.stats = {"recorded": 0, "replayed": 0, "eager": 0}
         self._reached: tuple[list[Module], list[Tensor]] | None = None
+        # one call at a time: a program's buffers are shared by every replay of it
+        self._lock = threading.RLock()
         self._watch: list[tuple[dict, Any, Any]] = []
         self._lengths: list[tuple[dict, int]] = []
 
@@ -125,6 +128,10 @@ class CompiledFunction:
     def __call__(self, *args: Any) -> Any:
         if trace.current() is not None or recording.active() is not None:
             return self.fn(*args)  # called from inside another recording: part of it
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args: tuple) -> Any:
         if self._reached is not None and not self._unchanged():
             self.entries.clear()  # a module, parameter or buffer was replaced: start over
             self._reached = None
@@ -142,7 +149,7 @@ class CompiledFunction:
             except _Changed:
                 self.entries.clear()
                 self._reached = None
-                return self(*args)
+                return self._call(args)
             self.stats["replayed"] += 1
             return result
         if entry.reason is not None:
