@@ -12,6 +12,7 @@ import pytest
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
+from tests.error_cases import assert_project_error
 from tinygrad_bn import Tensor, nn
 from tinygrad_bn.data import DataLoader
 
@@ -99,13 +100,7 @@ CASES: dict[str, tuple[Callable[[], object], type, type, tuple[str, ...]]] = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_nn_input_raises_project_error_naming_op_and_value(name: str) -> None:
-    call, error_class, builtin, fragments = CASES[name]
-    with pytest.raises(error_class) as info:
-        call()
-    assert isinstance(info.value, tg.TinygradError) and isinstance(info.value, builtin)
-    message = str(info.value)
-    missing = [f for f in fragments if f not in message]
-    assert not missing, f"message {message!r} lacks {missing}"
+    assert_project_error(*CASES[name])
 
 
 def test_a_refused_load_state_dict_or_to_leaves_the_module_as_it_was() -> None:
