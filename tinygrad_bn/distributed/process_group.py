@@ -56,6 +56,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 import traceback
 import zlib
 from collections.abc import Iterator
@@ -269,6 +270,9 @@ def get_group() -> ProcessGroup:
     return _group
 
 
+_ABORT_GRACE_S = 0.3  # seconds between printing the error and aborting the job
+
+
 def _install_abort_hooks(group: ProcessGroup) -> None:
     """An uncaught exception on one rank aborts the whole job (see the module docstring)."""
     previous = sys.excepthook
@@ -280,7 +284,12 @@ def _install_abort_hooks(group: ProcessGroup) -> None:
         text = "".join(traceback.format_exception(kind, value, tb))
         sys.stderr.write(f"rank {group.rank}/{group.size}: uncaught exception, aborting the "
                          f"MPI job:\n{text}")
+        sys.stdout.flush()
         sys.stderr.flush()
+        # Abort tears the job down at once, and mpiexec can drop output its I/O forwarder has
+        # not yet passed on (seen once: a fresh-clone CI run showed an empty stderr); a short
+        # grace lets the message reach the user
+        time.sleep(_ABORT_GRACE_S)
         group.comm.Abort(1)
 
     def abort_thread(args: Any) -> None:
