@@ -1,4 +1,5 @@
-"""What the per-thread modes cost on the op hot path, in instructions (callgrind).
+"""What the engine costs per op, in instructions (callgrind): the per-thread modes on the
+op hot path, a recorded op, a backward node, a training step.
 
 `Function.apply` reads this thread's mode once per op (tinygrad_bn/modes.py); before,
 it read two module globals. Each workload runs under `valgrind --tool=callgrind` twice,
@@ -8,7 +9,11 @@ with N and 3N repetitions, and the instructions per repetition are
 - `mul`: `x * y` on (4,) float32 tensors, x requiring grad (one recorded op);
 - `mul_no_grad`: the same inside one `no_grad` block;
 - `step`: forward and backward of a tiny MLP (Linear-ReLU-Linear, 8 wide, batch 4,
-  about 10 ops), so the engine enters `set_grad_enabled` once per repetition too.
+  about 10 ops), so the engine enters `set_grad_enabled` once per repetition too;
+- `chain`: 20 recorded ops on a (4,) tensor (alternating * and +) and the backward through
+  them: divided by 20, the cost of one recorded op plus one backward node;
+- `seed_b`: one SGD step of the 784-100-100-100-10 ReLU MLP at batch 60 (with batch norm
+  after each hidden Linear), the training step of docs/performance.md.
 
 Usage: python benchmarks/bench_modes.py [REV ...] [-n 300]
 Each REV is measured as of that git revision (its tinygrad_bn/ extracted with
@@ -47,14 +52,35 @@ elif name == "mul_no_grad":
     with tg.no_grad():
         for _ in range(n):
             x * y
-else:
+elif name == "step":
     model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
     batch = Tensor(np.ones((4, 8), np.float32))
     for _ in range(n):
         model(batch).sum().backward()
+elif name == "chain":
+    for _ in range(n):
+        z = x
+        for _ in range(10):
+            z = z * y + y
+        z.sum().backward()
+else:
+    tg.manual_seed(0)
+    layers = []
+    for a, b in ((784, 100), (100, 100), (100, 100)):
+        layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(100, 10))
+    opt = tg.optim.SGD(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    images = Tensor(rng.random((60, 784), dtype=np.float32))
+    labels = rng.integers(0, 10, 60)
+    for _ in range(n):
+        loss = nn.functional.cross_entropy(model(images), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
 '''
 
-WORKLOADS = ("mul", "mul_no_grad", "step")
+WORKLOADS = ("mul", "mul_no_grad", "step", "chain", "seed_b")
 
 
 def instructions(source: pathlib.Path, name: str, n: int) -> int:
@@ -90,6 +116,10 @@ def main() -> None:
     parser.add_argument("revs", nargs="*", help="git revisions to measure (default: the "
                         "working tree)")
     parser.add_argument("-n", type=int, default=300, help="repetitions of the short run")
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=WORKLOADS,
+                        help="the workloads to run (default: all)")
+    parser.add_argument("--seed-b-n", type=int, default=5,
+                        help="repetitions of the short run of seed_b (a step is ~50 ms)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"working tree": ROOT}
@@ -99,11 +129,12 @@ def main() -> None:
         compare = len(trees) > 1
         print(f"{'workload':<12}" + "".join(f"{label[:14]:>16}" for label in trees) +
               ("      change" if compare else ""))
-        for name in WORKLOADS:
-            counts = [per_repetition(source, name, args.n) for source in trees.values()]
+        for name in args.only:
+            n = args.seed_b_n if name == "seed_b" else args.n
+            counts = [per_repetition(source, name, n) for source in trees.values()]
             row = f"{name:<12}" + "".join(f"{c:>16,.0f}" for c in counts)
             if compare:
-                row += f"  {counts[-1] - counts[0]:>+10,.0f}"
+                row += f"  {counts[-1] - counts[0]:>+10,.0f} ({counts[-1] / counts[0] - 1:+.2%})"
             print(row, flush=True)
     print("(instructions per repetition, (I(3n) - I(n)) / 2n with n =", args.n, ")")
 

@@ -19,7 +19,9 @@ Two kinds of quoted material:
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
+import inspect
 import io
 import os
 import re
@@ -140,7 +142,92 @@ def anomaly() -> str:
     return _fence(ANOMALY_CODE, "python") + "\n\nends with\n\n" + _fence(message)
 
 
+# ---------------------------------------------------------------- the core, read in order
+
+PACKAGE = ROOT / "tinygrad_bn"
+CORE_READING_ORDER = [
+    "modes.py", "keywords.py", "anomaly.py", "autograd/function.py", "autograd/engine.py",
+    "ops/__init__.py", "ops/binary.py", "ops/unary.py", "ops/reduce.py", "ops/movement.py",
+    "ops/linalg.py", "tensor_methods/__init__.py", "tensor_methods/elementwise.py",
+    "tensor_methods/reduce.py", "tensor_methods/movement.py", "tensor_methods/linalg.py",
+    "tensor_methods/conversion.py", "tensor.py",
+]
+
+
+def _summary(path: Path) -> str:
+    """The first sentence of a module's docstring."""
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return " ".join(doc.split("\n\n")[0].split()).split(". ")[0].rstrip(".")
+
+
+def reading_guide() -> str:
+    """The core's files in reading order, with their sizes and what each holds."""
+    rows = ["| # | file | lines | what it holds |", "| --- | --- | --- | --- |"]
+    total = 0
+    for i, name in enumerate(CORE_READING_ORDER, 1):
+        path = PACKAGE / name
+        lines = len(path.read_text().splitlines())
+        total += lines
+        rows.append(f"| {i} | `{name}` | {lines} | {_summary(path).replace('|', '/')} |")
+    rows.append(f"| | **the core** | **{total}** | |")
+    return "\n".join(rows)
+
+
+def _ops() -> list[type]:
+    """Every op class (`Function` subclass) of the package, the core's families first."""
+    import importlib
+    import pkgutil
+
+    from tinygrad_bn.autograd.function import Function
+
+    for info in pkgutil.walk_packages([str(PACKAGE)], "tinygrad_bn."):
+        if not info.name.startswith(("tinygrad_bn.cli", "tinygrad_bn.__main__")):
+            with contextlib.suppress(ImportError):  # distributed without mpi4py
+                importlib.import_module(info.name)
+    found, todo = [], list(Function.__subclasses__())
+    while todo:
+        cls = todo.pop(0)
+        if cls.__module__.startswith("tinygrad_bn.") and cls not in found:
+            found.append(cls)
+        todo.extend(cls.__subclasses__())
+    core = ["binary", "unary", "reduce", "movement", "linalg"]
+    return sorted(found, key=lambda c: (
+        core.index(c.__module__.split(".")[-1]) if c.__module__.startswith("tinygrad_bn.ops")
+        else len(core), c.__module__, inspect.getsourcelines(c)[1]))
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def op_rules(cls: type) -> tuple[str, str, str]:
+    """(forward, backward, jvp) read from an op's docstrings: the class docstring's first
+    paragraph is `z = FORWARD;  BACKWARD`; the jvp rule is a paragraph of the class
+    docstring that starts with `tz =`, else the first paragraph of its jvp's docstring."""
+    doc = inspect.getdoc(cls) or ""
+    paragraphs = doc.split("\n\n")
+    forward, _, backward = paragraphs[0].partition(";  ")
+    tangent = next((p for p in paragraphs[1:] if p.startswith("tz =")), None)
+    if tangent is None:
+        jvp_doc = inspect.getdoc(cls.__dict__["jvp"]) if "jvp" in cls.__dict__ else None
+        tangent = (jvp_doc or "").split("\n\n")[0]
+    return _cell(forward), _cell(backward), _cell(tangent)
+
+
+def op_index() -> str:
+    rows = ["| op | defined in | forward | backward | forward mode (jvp) |",
+            "| --- | --- | --- | --- | --- |"]
+    for cls in _ops():
+        file = Path(inspect.getsourcefile(cls)).relative_to(PACKAGE).as_posix()
+        forward, backward, tangent = op_rules(cls)
+        rows.append(f"| `{cls.__name__}` | `{file}:{cls.__name__}` | {forward} | {backward} | "
+                    f"{tangent} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "reading-guide": reading_guide,
+    "op-index": op_index,
     "graph-nodes": graph_nodes,
     "bn-pictures": bn_pictures,
     "bn-saved": bn_saved,
@@ -196,6 +283,43 @@ def drift() -> list[str]:
             problems.append(f"{path.relative_to(ROOT)} differs from the DOT the code draws")
     for path in MEASURED_TABLES_IN:
         problems += unmarked_tables(path)
+    for path in MARKDOWN:
+        problems += unresolved_references(path)
+    return problems
+
+
+REFERENCE = re.compile(r"`((?:[\w]+/)*[\w]+\.py):([A-Za-z_][\w.]*)`")
+
+
+def _defines(path: Path, dotted: str) -> bool:
+    """Whether the module at `path` defines `dotted` (a function, class or assignment at top
+    level; `Class.method` inside a class)."""
+    scope: list[ast.stmt] = ast.parse(path.read_text()).body
+    for part in dotted.split("."):
+        match = None
+        for node in scope:
+            names = ([node.name] if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef |
+                                                     ast.ClassDef) else
+                     [t.id for t in getattr(node, "targets", [getattr(node, "target", None)])
+                      if isinstance(t, ast.Name)])
+            if part in names:
+                match = node
+                break
+        if match is None:
+            return False
+        scope = getattr(match, "body", [])
+    return True
+
+
+def unresolved_references(path: Path) -> list[str]:
+    """`file.py:Name` references in a page whose file (under tinygrad_bn/) or name is gone."""
+    problems = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        for file, name in REFERENCE.findall(line):
+            target = PACKAGE / file
+            if not target.is_file() or not _defines(target, name):
+                problems.append(f"{path.name}:{number}: `{file}:{name}` names nothing in "
+                                f"tinygrad_bn/")
     return problems
 
 

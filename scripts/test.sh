@@ -23,4 +23,5 @@ export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 # spinning against each other on a small, busy machine (matmuls 10x slower).
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 python -m ruff check .
+lint-imports  # the layers (pyproject.toml [tool.importlinter])
 python -m pytest -q

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor
-from tinygrad_bn.tensor import anomaly_mode
+from tinygrad_bn.modes import is_anomaly_enabled
 
 
 def test_log_of_a_negative_number_names_log_the_shapes_and_the_line():
@@ -76,10 +76,10 @@ def test_without_detect_anomaly_nan_propagates_silently():
 
 
 def test_mode_is_restored_after_the_block_even_on_error():
-    assert not anomaly_mode.enabled
+    assert not is_anomaly_enabled()
     with pytest.raises(tg.AnomalyError), tg.detect_anomaly():
         Tensor(np.array([-1.0]), requires_grad=True).log()
-    assert not anomaly_mode.enabled
+    assert not is_anomaly_enabled()
 
 
 @given(st.lists(st.floats(0.5, 4.0), min_size=1, max_size=6))

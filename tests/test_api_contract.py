@@ -4,7 +4,6 @@ section of design.md; behaviour is checked through the public API only."""
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
 import weakref
@@ -36,74 +35,6 @@ def assert_signature(fn: Any, *expected: tuple[str, Any]) -> None:
     extra = [p.name for p in params[len(expected):]
              if p.default is REQUIRED and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     assert not extra, f"{fn.__qualname__}: required parameters outside the contract: {extra}"
-
-
-# ---------------------------------------------------------------- layers
-
-
-def _imported_modules(path: Path) -> set[str]:
-    """Absolute names of the tinygrad_bn modules that `path` imports (anywhere in the file)."""
-    relative = path.relative_to(PACKAGE.parent).with_suffix("")
-    package = list(relative.parts[:-1])
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = ".".join(package[:len(package) - node.level + 1])
-                module = f"{base}.{node.module}" if node.module else base
-                if node.module is None:  # `from . import ops`
-                    names.update(f"{module}.{a.name}" for a in node.names)
-                else:
-                    names.add(module)
-            else:
-                names.add(node.module or "")
-    return {n for n in names if n.split(".")[0] == "tinygrad_bn"}
-
-
-def _files(*parts: str) -> list[Path]:
-    target = PACKAGE.joinpath(*parts)
-    return sorted(target.rglob("*.py")) if target.is_dir() else [target.with_suffix(".py")]
-
-
-ENGINE_ONLY = ("tinygrad_bn.nn", "tinygrad_bn.optim", "tinygrad_bn.data", "tinygrad_bn.viz",
-               "tinygrad_bn.cli", "tinygrad_bn.gradcheck", "tinygrad_bn.testing",
-               "tinygrad_bn.experiments", "tinygrad_bn.serialization",
-               "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples", "tinygrad_bn.compiler")
-TOOLS = ("tinygrad_bn.viz", "tinygrad_bn.cli", "tinygrad_bn.gradcheck", "tinygrad_bn.testing",
-         "tinygrad_bn.experiments", "tinygrad_bn.benchmarking", "tinygrad_bn.graph_examples",
-         "tinygrad_bn.compiler")
-LAYER_RULES = [
-    # (files, module prefixes they must not import): each layer imports only the ones above
-    (_files("tensor"), ENGINE_ONLY),
-    (_files("ops"), ENGINE_ONLY),
-    (_files("nn"), TOOLS + ("tinygrad_bn.optim", "tinygrad_bn.data")),
-    (_files("optim"), TOOLS + ("tinygrad_bn.nn", "tinygrad_bn.data")),
-    (_files("data"), TOOLS + ("tinygrad_bn.nn", "tinygrad_bn.optim", "tinygrad_bn.tensor")),
-    (_files("gradcheck") + _files("testing") + _files("viz"),
-     ("tinygrad_bn.cli", "tinygrad_bn.experiments", "tinygrad_bn.benchmarking",
-      "tinygrad_bn.graph_examples")),
-]
-
-
-@pytest.mark.parametrize("files,forbidden", LAYER_RULES,
-                         ids=["tensor", "ops", "nn", "optim", "data", "tools"])
-def test_each_layer_imports_only_the_layers_above_it(files: list[Path],
-                                                     forbidden: tuple[str, ...]) -> None:
-    assert files and all(f.is_file() for f in files)
-    bad = {f.name: sorted(m for m in _imported_modules(f)
-                          if any(m == p or m.startswith(p + ".") for p in forbidden))
-           for f in files}
-    assert not {k: v for k, v in bad.items() if v}
-
-
-def test_the_import_checker_sees_relative_and_absolute_imports() -> None:
-    source = PACKAGE / "nn" / "layers.py"
-    found = _imported_modules(source)
-    assert {"tinygrad_bn.tensor", "tinygrad_bn.nn.functional", "tinygrad_bn.errors"} <= found
-    assert "tinygrad_bn.tensor.ops" not in _imported_modules(PACKAGE / "tensor.py")
-    assert "tinygrad_bn.ops" in _imported_modules(PACKAGE / "tensor.py")
 
 
 # ---------------------------------------------------------------- Tensor

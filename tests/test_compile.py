@@ -234,7 +234,7 @@ def test_explain_prints_the_recorded_program(capsys):
     text = compiled.explain()
     assert capsys.readouterr().out == text
     for piece in ("def _replay(args):", "matmul(", "# FusedBatchNorm.forward",
-                  "# Linear.backward", "# Optimizer.step", "# Optimizer.zero_grad"):
+                  "# Affine.backward", "# Optimizer.step", "# Optimizer.zero_grad"):
         assert piece in text, piece
     shown = tg.compile(lambda x: x * 2.0, explain=True)
     for _ in range(2):

@@ -43,7 +43,6 @@ from .dtypes import (
     short,
     uint8,
 )
-from .einsum import einsum
 from .errors import (
     AllocationError,
     AnomalyError,
@@ -63,7 +62,8 @@ from .errors import (
 )
 from .forward_ad import jvp
 from .func import vjp
-from .functions import (
+from .gradcheck import gradcheck, gradgradcheck
+from .method_functions import (
     abs,
     all,
     any,
@@ -109,7 +109,6 @@ from .functions import (
     unsqueeze,
     var,
 )
-from .gradcheck import gradcheck, gradgradcheck
 from .nn.init import manual_seed
 from .saved_tensors import saved_tensors_hooks
 from .serialization import load, save
@@ -127,6 +126,7 @@ from .tensor import (
     stack,
     where,
 )
+from .tensor_methods import einsum
 
 cat = concatenate  # PyTorch's name
 
@@ -148,7 +148,7 @@ __all__ = [
     "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "short", "tensor", "uint8",
     "zeros", "zeros_like",
-    # PyTorch's module-level functions (tinygrad_bn/functions.py)
+    # PyTorch's module-level functions (tinygrad_bn/method_functions.py)
     "abs", "all", "any", "argmax", "argmin", "chunk", "clamp", "clip", "clone", "cos", "cumsum",
     "exp", "flatten", "flip", "gather", "isfinite", "isinf", "isnan", "log", "logsumexp",
     "masked_fill", "matmul", "max", "mean", "min", "norm", "numel", "permute", "prod", "relu",

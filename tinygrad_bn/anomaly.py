@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import os
 import traceback
-import weakref
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import AnomalyError
 from .modes import AnomalyMode, state
-from .tensor import Function, Tensor, _op_error, is_grad_enabled
+
+if TYPE_CHECKING:
+    from .autograd.function import Function
+    from .tensor import Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SHOWN_FRAMES = 4  # innermost user frames quoted in an error: the site plus a little context
@@ -90,24 +93,17 @@ def _describe_inputs(inputs: Sequence[Tensor]) -> str:
     return ", ".join(f"{t.shape} {t.dtype}" for t in inputs) or "none"
 
 
-def run_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Tensor:
-    """`Function.apply` in anomaly mode: record where the op was created, run its forward,
-    and raise `AnomalyError` if the output holds a NaN or an inf."""
+def forward_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Any:
+    """`ctx.forward` in anomaly mode (`Function.apply` calls it and wraps the result): record
+    where the op was created, run the forward, and raise `AnomalyError` if the output holds
+    a NaN or an inf."""
     ctx.creation_frames = _user_frames()
-    try:
-        with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
-            out_data = ctx.forward(*[t.data for t in inputs])
-    except (ValueError, IndexError, TypeError, MemoryError) as error:
-        raise _op_error(ctx, inputs, error) from error
+    with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
+        out_data = ctx.forward(*[t.data for t in inputs])
     bad = _non_finite(np.asarray(out_data))
     if bad is not None:
         raise _forward_anomaly(ctx, inputs, bad)
-    if is_grad_enabled() and any(t.requires_grad for t in inputs):
-        out = Tensor._from_op(out_data, ctx)
-        if ctx.uses_output:  # as Function.apply: only ops that read their output keep it
-            ctx._out = weakref.ref(out)
-        return out
-    return Tensor._from_op(out_data, None)
+    return out_data
 
 
 def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> AnomalyError:

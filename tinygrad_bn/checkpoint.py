@@ -142,7 +142,10 @@ def _read_leaves(out: Tensor, inputs: list, created: set[int]) -> list[Tensor]:
 
 
 class SegmentInput(Function):
-    """z = x, where a segment recomputed under create_graph starts;  dx = g, t_z = t_x.
+    """z = x, where a segment recomputed under create_graph starts;  dx = g.
+
+    tz = tx.
+
     `Checkpoint.backward` detaches it from x while it backpropagates through the segment
     (the inner backward stops here) and reattaches it after, so the gradient it returns
     is a graph that reaches x (second derivatives through a checkpoint)."""
@@ -158,10 +161,13 @@ class SegmentInput(Function):
 
 
 class Checkpoint(Function):
-    """z = fn(*args), a whole segment as one node. Parents: fn's tensor arguments, then the
-    parameters it reads. backward: fn recomputed on the same inputs (generator replayed)
-    with recording on, and d<g, z>/d parents by a backward through that graph (itself
-    differentiable under create_graph). jvp: fn recomputed with the tangents attached."""
+    """z = fn(*args), a whole segment as one node;  d parents = d<g, z>/d parents by a
+    backward through fn recomputed on the same inputs (generator replayed) with recording on.
+
+    Parents: fn's tensor arguments, then the parameters it reads. The backward is itself
+    differentiable under create_graph.
+
+    tz = the tangent of fn recomputed with the tangents attached."""
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         self.saves_inputs = tuple(range(len(arrays)))  # the recompute reads every parent

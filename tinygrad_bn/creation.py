@@ -5,14 +5,13 @@ Every function takes `dtype=` (a NumPy dtype or a name of tinygrad_bn.dtypes),
 `device=` ("cpu" only) and `requires_grad=`. Default dtypes follow PyTorch:
 float32 for floating values, int64 for integers (`arange(5)`, `full(s, 7)`,
 `tensor([1, 2])`), bool for booleans. Random functions draw from the
-generator that `tg.manual_seed` seeds (tinygrad_bn/nn/init.py), or from the
+generator that `tg.manual_seed` seeds (tinygrad_bn/seeding.py), or from the
 `generator=` given (a `np.random.Generator`).
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,8 @@ import numpy as np
 from .device import check_device
 from .dtypes import as_dtype
 from .errors import ArgumentError, ShapeError
-from .nn.init import generator as default_generator
+from .keywords import parse_size
+from .seeding import generator as chosen_generator
 from .tensor import DEFAULT_DTYPE, Tensor
 
 __all__ = [
@@ -28,17 +28,6 @@ __all__ = [
     "ones", "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
     "tensor", "zeros", "zeros_like",
 ]
-
-
-def _size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
-    """Varargs `(2, 3)` or one sequence `((2, 3),)` as a shape of non-negative ints."""
-    if len(size) == 1 and isinstance(size[0], Sequence | np.ndarray):
-        size = tuple(size[0])
-    if not all(isinstance(n, int | np.integer) and not isinstance(n, builtins.bool)
-               and n >= 0 for n in size):
-        raise ShapeError(f"{op}: size must be non-negative ints (varargs or one tuple), "
-                         f"got {tuple(size)!r}")
-    return tuple(int(n) for n in size)
 
 
 def _made(op: str, array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
@@ -88,21 +77,21 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
           ) -> Tensor:
     """A tensor of zeros of the given size (default dtype float32)."""
-    return _made("zeros", np.zeros(_size("zeros", size), _dtype("zeros", dtype)), device,
+    return _made("zeros", np.zeros(parse_size("zeros", size), _dtype("zeros", dtype)), device,
                  requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
          ) -> Tensor:
     """A tensor of ones of the given size (default dtype float32)."""
-    return _made("ones", np.ones(_size("ones", size), _dtype("ones", dtype)), device,
+    return _made("ones", np.ones(parse_size("ones", size), _dtype("ones", dtype)), device,
                  requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
           ) -> Tensor:
     """PyTorch's uninitialised tensor; here zero-filled, so no garbage can leak into results."""
-    return _made("empty", np.zeros(_size("empty", size), _dtype("empty", dtype)), device,
+    return _made("empty", np.zeros(parse_size("empty", size), _dtype("empty", dtype)), device,
                  requires_grad)
 
 
@@ -110,7 +99,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of `size` filled with `fill_value`; the dtype defaults to the value's
     (int64 for an int, bool for a bool, float32 for a float)."""
-    shape = _size("full", (size,))
+    shape = parse_size("full", (size,))
     dtype = _value_dtype(fill_value) if dtype is None else as_dtype("full", dtype)
     return _made("full", np.full(shape, fill_value, dtype), device, requires_grad)
 
@@ -143,7 +132,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The n x m (default n x n) matrix with ones on the diagonal."""
-    _size("eye", (n,) if m is None else (n, m))
+    parse_size("eye", (n,) if m is None else (n, m))
     return _made("eye", np.eye(n, m, dtype=_dtype("eye", dtype)), device, requires_grad)
 
 
@@ -151,10 +140,10 @@ def _random(op: str, draw: str, size: tuple[Any, ...], dtype: Any, device: Any,
             requires_grad: bool, generator: np.random.Generator | None) -> Tensor:
     """Draw U[0, 1) ("random") or N(0, 1) ("standard_normal") in float64 (float32 when asked
     for float32), then cast: one stream of numbers per generator state."""
-    shape, dtype = _size(op, size), _dtype(op, dtype)
+    shape, dtype = parse_size(op, size), _dtype(op, dtype)
     if dtype.kind != "f":
         raise ArgumentError(f"{op}: needs a floating dtype, got {dtype}")
-    rng = default_generator(generator)
+    rng = chosen_generator(generator)
     native = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
     array = getattr(rng, draw)(shape, dtype=native).astype(dtype, copy=False)
     return _made(op, array, device, requires_grad)
@@ -185,8 +174,8 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = No
         raise ArgumentError("randint: needs high and size, e.g. randint(0, 10, (3,))")
     if not low < high:
         raise ArgumentError(f"randint: needs low < high, got low={low}, high={high}")
-    shape = _size("randint", (size,))
-    array = default_generator(generator).integers(low, high, shape, dtype=np.int64)
+    shape = parse_size("randint", (size,))
+    array = chosen_generator(generator).integers(low, high, shape, dtype=np.int64)
     return _made("randint", array.astype(_dtype("randint", dtype, np.int64)), device,
                  requires_grad)
 

@@ -64,3 +64,9 @@ class AllocationError(TinygradError, MemoryError):
 class DistributedError(TinygradError, RuntimeError):
     """The ranks of an MPI job disagree on a collective (which one, its op or its root), or
     a distributed layer is used in a way the ranks cannot agree on."""
+
+
+def short_repr(value: object, limit: int = 40) -> str:
+    """repr(value), cut to `limit` characters: how an error message quotes a bad argument."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

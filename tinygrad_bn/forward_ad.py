@@ -35,8 +35,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import ops
+from .autograd.function import Function, op_observers
 from .errors import ArgumentError, DTypeError, ShapeError
-from .tensor import Function, Tensor, op_observers
+from .tensor import Tensor
 
 __all__ = ["attach_tangent", "dual_level", "jvp", "make_dual", "tangent_of", "unpack_dual"]
 
@@ -113,9 +115,9 @@ def make_dual(primal: Tensor, tangent: Any) -> Tensor:
     if not isinstance(primal, Tensor):
         raise TypeError(f"make_dual: primal must be a Tensor, got {type(primal).__name__}")
     tangent = _check_tangent("make_dual", primal, tangent)
-    from .ops import Reshape  # the identity op: a view of the same array
 
-    dual = Reshape.apply(primal, shape=primal.shape) if primal.requires_grad \
+    # the identity op (a view of the same array) keeps the graph to primal
+    dual = ops.Reshape.apply(primal, shape=primal.shape) if primal.requires_grad \
         else Tensor._from_op(primal.data, None)
     level.set(dual, tangent)
     return dual

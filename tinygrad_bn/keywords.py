@@ -1,14 +1,20 @@
-"""PyTorch's argument words beside NumPy's: `dim=` for `axis=`, `keepdim=` for `keepdims=`.
+"""Arguments as ops take them: axes, sizes, and PyTorch's words beside NumPy's.
 
-Every op that takes an axis accepts both spellings; giving both at once is an
-ArgumentError (they name the same argument, so one of them would be ignored).
+Every op that takes an axis accepts both spellings (`dim=` for `axis=`, `keepdim=` for
+`keepdims=`); giving both at once is an ArgumentError (they name the same argument, so
+one of them would be ignored). Axes are checked and made positive in one place
+(`normalize_axes`), sizes in another (`int_sizes`, `parse_size`).
 """
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from typing import Any
 
-from .errors import ArgumentError
+import numpy as np
+
+from .errors import ArgumentError, ArgumentTypeError, AxisError, ShapeError
 
 
 def axis_keywords(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any
@@ -41,3 +47,67 @@ def variance_ddof(op: str, ddof: int, correction: int | None, unbiased: bool | N
     if unbiased is not None:
         return int(bool(unbiased))
     return int(correction) if correction is not None else ddof
+
+
+def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,
+                   scalar_axis: bool = False) -> tuple[int, ...]:
+    """Turn `axis` (None, int or tuple, negatives allowed) into sorted positive axes.
+    `scalar_axis`: as NumPy's and PyTorch's reductions and squeeze, a 0-d tensor takes
+    axis 0 (or -1), which names no axis at all: the result is ()."""
+    if axis is None:
+        return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return (axis % ndim,)
+    try:
+        axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    except TypeError as error:
+        raise AxisError(f"{op}: axis must be None, an int or a tuple of ints, "
+                        f"got {axis!r}") from error
+    result = []
+    for a in axes:
+        if not isinstance(a, int | np.integer):
+            raise AxisError(f"{op}: axis must be int or tuple of ints, got {axis!r}")
+        if ndim == 0 and scalar_axis and a in (0, -1):
+            result.append(0)
+            continue
+        if not -ndim <= a < ndim:  # as NumPy: a 0-d tensor has no axis at all
+            valid = f"valid: {-ndim}..{ndim - 1}" if ndim else "a 0-d tensor has no axes"
+            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims "
+                            f"({valid})")
+        result.append(int(a) % ndim)
+    if len(set(result)) != len(result):
+        raise AxisError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(result)) if ndim else ()
+
+
+def int_sizes(op: str, sizes: Sequence[Any]) -> tuple[int, ...]:
+    """`sizes` as Python ints; floats (even 2.0), strings and bools are refused, not cast."""
+    for n in sizes:
+        if not isinstance(n, int | np.integer) or isinstance(n, builtins.bool | np.bool_):
+            raise ArgumentTypeError(f"{op}: sizes must be ints, got {type(n).__name__} {n!r} "
+                                    f"in {tuple(sizes)}")
+    return tuple(int(n) for n in sizes)
+
+
+def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
+    """A shape given as varargs `(2, 3)` or one sequence `((2, 3),)`: non-negative ints."""
+    if len(size) == 1 and isinstance(size[0], Sequence | np.ndarray):
+        size = tuple(size[0])
+    if not all(isinstance(n, int | np.integer) and not isinstance(n, builtins.bool)
+               and n >= 0 for n in size):
+        raise ShapeError(f"{op}: size must be non-negative ints (varargs or one tuple), "
+                         f"got {tuple(size)!r}")
+    return tuple(int(n) for n in size)
+
+
+def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> int | None:
+    """The one axis (`axis=` or `dim=`) of an op that takes a single axis, made positive;
+    None when neither is given and the axis is optional."""
+    axis = one_of(op, "axis", axis, "dim", dim)
+    if axis is None:
+        if required:
+            raise AxisError(f"{op}: needs an axis (axis= or dim=)")
+        return None
+    if not isinstance(axis, int | np.integer):
+        raise AxisError(f"{op}: takes one axis (an int), got {axis!r}")
+    return normalize_axes(op, int(axis), ndim)[0]

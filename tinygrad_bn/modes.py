@@ -82,6 +82,16 @@ class AnomalyMode(ModeContext):
     kind = "anomaly"
 
 
+def no_grad() -> set_grad_enabled:
+    """Inside `with no_grad():` ops record nothing: outputs have no `_ctx` (this thread)."""
+    return set_grad_enabled(False)
+
+
+def enable_grad() -> set_grad_enabled:
+    """Turn recording back on inside a `no_grad` block (this thread)."""
+    return set_grad_enabled(True)
+
+
 def is_grad_enabled() -> bool:
     return state.grad_enabled
 

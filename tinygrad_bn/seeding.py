@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["default_generator", "manual_seed"]
+__all__ = ["default_generator", "generator", "manual_seed"]
 
 _lock = threading.Lock()
 _generator = np.random.default_rng()
@@ -38,3 +38,15 @@ def manual_seed(seed: int) -> None:
 def default_generator() -> np.random.Generator:
     """The generator `manual_seed` seeds (read at the moment of the call)."""
     return _generator
+
+
+def generator(rng: np.random.Generator | None = None, op: str = "init") -> np.random.Generator:
+    """`rng` if given (it must be a np.random.Generator), else the default generator (the
+    one `manual_seed` seeds)."""
+    if rng is None:
+        return default_generator()
+    if not isinstance(rng, np.random.Generator):
+        raise ArgumentTypeError(f"{op}: rng must be a np.random.Generator or None, got "
+                                f"{type(rng).__name__} {rng!r} (for a seed, pass "
+                                f"np.random.default_rng(seed))")
+    return rng

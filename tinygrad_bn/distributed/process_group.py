@@ -376,7 +376,10 @@ def all_gather(x: np.ndarray | Tensor) -> np.ndarray | Tensor:
 
 
 class AllReduce(Function):
-    """y = scale * sum_r x_r, the same on every rank (scale 1: sum, 1/N: mean).
+    """y = scale * sum_r x_r, the same on every rank (scale 1: sum, 1/N: mean);  dx = scale *
+    sum_r g_r, an all-reduce of g.
+
+    tz = scale * sum_r tx_r (linear).
 
     Every rank's y depends on every rank's x, so with each rank's loss L_r the
     gradient of the total sum_r L_r is dx_r = scale * sum_r' g_r': the backward is
@@ -407,9 +410,12 @@ def _scaled_sum(a: np.ndarray, scale: float) -> np.ndarray:
 
 
 class AllGather(Function):
-    """y[r] = x_r for every rank r, on every rank. Rank r's x_r reaches every rank's
-    y[r], so dx_r = sum_r' g_r'[r]: an all-reduce of g, of which each rank keeps its
-    row (a reduce-scatter built from the sum)."""
+    """y[r] = x_r for every rank r, on every rank;  dx_r = sum_r' g_r'[r].
+
+    Rank r's x_r reaches every rank's y[r], so its gradient is an all-reduce of g, of which
+    each rank keeps its row (a reduce-scatter built from the sum).
+
+    tz[r] = tx_r (linear)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return get_group().all_gather(x)

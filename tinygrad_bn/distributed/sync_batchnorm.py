@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, ShapeError
 from ..nn.module import Module
 from ..nn.norm_layers import _BatchNorm
@@ -59,7 +60,6 @@ from ..nn.normalization import (
     _update_running_stats,
     batch_norm,
 )
-from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, concatenate, is_grad_enabled
 from .process_group import AllReduce, get_group
 
@@ -108,7 +108,10 @@ def _composite(x: Tensor, running_mean: np.ndarray | None, running_var: np.ndarr
 
 
 class SyncBatchNormFunction(Function):
-    """Training-mode synchronized batch norm as one op (see the module docstring).
+    """y = gamma * xhat + beta with the mean and variance of every rank's batch;  dx = gamma
+    invstd (g - mean(g) - xhat mean(g xhat)), the means over every rank's batch.
+
+    Training-mode synchronized batch norm as one op (see the module docstring).
 
     Parents: x, then weight if `has_weight`, then bias if `has_bias`. Forward: one
     all-reduce of [m_r, sum x, sum x^2] per channel; backward: one of

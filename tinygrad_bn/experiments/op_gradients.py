@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..einsum import einsum
 from ..gradcheck import gradcheck, gradient_pairs
 from ..nn import functional as F
 from ..tensor import Tensor, concatenate, maximum, minimum, stack, where
+from ..tensor_methods import einsum
 
 Shape = tuple[int, ...]
 
@@ -96,7 +96,7 @@ OPS: list[OpCase] = [
     OpCase("getitem (repeated indices)", lambda x: x[np.array([0, 2, 0])], ((3, 4),)),
     OpCase("concatenate", lambda x, y: concatenate([x, y], axis=1), ((2, 3), (2, 2))),
     OpCase("stack", lambda x, y: stack([x, y], axis=0), ((2, 3), (2, 3))),
-    # the PyTorch surface (tinygrad_bn/composite.py, extra_ops.py, einsum.py)
+    # the PyTorch surface (tinygrad_bn/tensor_methods/)
     OpCase("sin", Tensor.sin, ((3, 4),)),
     OpCase("cos", Tensor.cos, ((3, 4),)),
     OpCase("sign", Tensor.sign, ((3, 4),)),

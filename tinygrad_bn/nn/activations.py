@@ -32,9 +32,12 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 class Erf(Function):
-    """erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt, elementwise (math.erf per element: exact to
-    float64's precision); d erf / dx = 2/sqrt(pi) e^(-x^2), written in Tensor ops so that it
-    is differentiable again."""
+    """z = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt;  dx = g 2/sqrt(pi) e^(-x^2).
+
+    Elementwise, math.erf per element (exact to float64's precision); the derivative is
+    written in Tensor ops so that it is differentiable again.
+
+    tz = tx 2/sqrt(pi) e^(-x^2)."""
 
     saves_inputs = (0,)
 

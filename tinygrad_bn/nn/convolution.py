@@ -14,7 +14,7 @@ threads once per call instead of N times (costly when the cores are shared).
 The three maps below are the partial derivatives of one trilinear form
 T(x, w, g) = <g, conv(x, w)>, so their backward rules close on themselves:
 
-    conv(x, w)          = dT/dg   (Conv2d)
+    conv(x, w)          = dT/dg   (Convolution)
     input_grad(g, w)    = dT/dx   (ConvInputGrad, the transposed convolution)
     weight_grad(x, g)   = dT/dw   (ConvWeightGrad, the correlation of x with g)
 
@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .arguments import Pair, int_pair
 
@@ -125,7 +125,7 @@ def _channel_major(g: np.ndarray, groups: int) -> np.ndarray:
     return g.transpose(1, 0, 2, 3).copy().reshape(groups, o // groups, -1)
 
 
-class Conv2d(Function):
+class Convolution(Function):
     """y = conv(x, w) (+ b);  dx = input_grad(g, w), dw = weight_grad(x, g),
     db = g summed over N, H, W."""
 
@@ -160,9 +160,9 @@ class Conv2d(Function):
     def jvp(self, tx, tw, tb=None):
         """Bilinear in (x, w) plus b: t_y = conv(t_x, w) + conv(x, t_w) + t_b."""
         x, w = self.parents[:2]
-        return sum_tangents(Conv2d.apply(tx, w, win=self.win, groups=self.groups)
+        return sum_tangents(Convolution.apply(tx, w, win=self.win, groups=self.groups)
                           if tx is not None else None,
-                          Conv2d.apply(x, tw, win=self.win, groups=self.groups)
+                          Convolution.apply(x, tw, win=self.win, groups=self.groups)
                           if tw is not None else None,
                           None if tb is None else tb.reshape(1, -1, 1, 1))
 
@@ -183,7 +183,7 @@ class ConvInputGrad(Function):
 
     def backward(self, u):
         g, w = self.parents
-        dg = Conv2d.apply(u, w, win=self.win, groups=self.groups) if g.requires_grad else None
+        dg = Convolution.apply(u, w, win=self.win, groups=self.groups) if g.requires_grad else None
         dw = ConvWeightGrad.apply(u, g, win=self.win, groups=self.groups, cols=None) \
             if w.requires_grad else None
         return dg, dw
@@ -213,7 +213,7 @@ class ConvWeightGrad(Function):
         x, g = self.parents
         dx = ConvInputGrad.apply(g, u, win=self.win, groups=self.groups) \
             if x.requires_grad else None
-        dg = Conv2d.apply(x, u, win=self.win, groups=self.groups) if g.requires_grad else None
+        dg = Convolution.apply(x, u, win=self.win, groups=self.groups) if g.requires_grad else None
         return dx, dg
 
     def jvp(self, tx, tg):
@@ -230,7 +230,9 @@ class ConvWeightGrad(Function):
 
 
 class WindowSum(Function):
-    """z = scale * (sum of each window of the zero-padded x);  dx = WindowScatter(g)."""
+    """z = scale * (sum of each window of the zero-padded x);  dx = WindowScatter(g).
+
+    tz = WindowSum(tx) (linear)."""
 
     def forward(self, x):
         xp = self.win.pad(x)
@@ -249,8 +251,10 @@ class WindowSum(Function):
 
 
 class WindowScatter(Function):
-    """z = scale * g spread over each window (overlaps add), padding cropped: the adjoint of
-    WindowSum;  dg = WindowSum(u)."""
+    """z = scale * g spread over each window (overlaps add, padding cropped; the adjoint of
+    WindowSum);  dg = WindowSum(u).
+
+    tz = WindowScatter(tg) (linear)."""
 
     def forward(self, g):
         g = g * np.asarray(self.scale, dtype=g.dtype)
@@ -265,7 +269,9 @@ class WindowScatter(Function):
 
 class MaxPool(Function):
     """z = max of each window of the -inf padded x;  dx = g routed to the window's argmax
-    (ArgmaxScatter). On ties the first maximum in row-major window order wins, as in
+    (ArgmaxScatter).
+
+    On ties the first maximum in row-major window order wins, as in
     PyTorch's CPU kernel; a window holding NaN gives NaN and routes its gradient to the
     window's first cell."""
 
@@ -311,7 +317,9 @@ def _first_match(views: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
 
 class ArgmaxScatter(Function):
     """z = zeros of x's shape with each g added at its window's argmax (overlapping windows
-    accumulate);  dg = ArgmaxGather(u), the adjoint."""
+    accumulate);  dg = ArgmaxGather(u), the adjoint.
+
+    tz = ArgmaxScatter(tg) (linear)."""
 
     def forward(self, g):
         parts = (g * (self.argmax == k) for k in range(len(self.win.offsets)))
@@ -325,8 +333,10 @@ class ArgmaxScatter(Function):
 
 
 class ArgmaxGather(Function):
-    """z = u read at each window's argmax (the max-pool of u with x's argmax positions);
-    dx = ArgmaxScatter(g)."""
+    """z = u read at each window's argmax (the max-pool of u with x's argmax positions);  dx =
+    ArgmaxScatter(g).
+
+    tz = ArgmaxGather(tu) (linear)."""
 
     def forward(self, u):
         up = self.win.pad(u)
@@ -401,12 +411,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     win = _window(tuple(weight.shape[2:]), stride, padding, dilation, tuple(x.shape[2:]))
     _check_fits("conv2d", win)
     if bias is None:
-        return Conv2d.apply(x, weight, win=win, groups=int(groups))
+        return Convolution.apply(x, weight, win=win, groups=int(groups))
     bias = as_tensor(bias)
     if bias.shape != (o,):
         raise ShapeError(f"conv2d: bias must have shape ({o},) for weight {weight.shape}, got "
                          f"{bias.shape}")
-    return Conv2d.apply(x, weight, bias, win=win, groups=int(groups))
+    return Convolution.apply(x, weight, bias, win=win, groups=int(groups))
 
 
 def _string_padding(x: Tensor, weight: Tensor, padding: str, stride: Any, dilation: Any

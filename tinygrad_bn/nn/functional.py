@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.function import sum_tangents
 from ..errors import ShapeError
-from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
     elu,
@@ -62,16 +62,17 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.data.shape != w_shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({w_shape[0]},)")
     rows = x if len(x_shape) == 2 else x.reshape(-1, x_shape[-1])
-    y = Linear.apply(rows, weight) if bias is None else Linear.apply(rows, weight, bias)
+    y = Affine.apply(rows, weight) if bias is None else Affine.apply(rows, weight, bias)
     return y if len(x_shape) == 2 else y.reshape(x_shape[:-1] + w_shape[:1])
 
 
-class Linear(Function):
-    """y = x W^T + b as one op for x (N, in), W (out, in) and an optional bias b (out,):
-    dx = g W, dW = g^T x, db = sum_n g (the rules autograd derives for the composite
-    x @ W.T + b). One graph node instead of three: small models are dominated by
-    per-op overhead. A plain backward evaluates the three products on ndarrays; under
-    create_graph (grad mode on inside backward) they are Tensor ops, differentiable."""
+class Affine(Function):
+    """y = x W^T + b for x (N, in), W (out, in), b (out,);  dx = g W, dW = g^T x, db = sum_n g.
+
+    The rules autograd derives for the composite x @ W.T + b. One graph node instead of
+    three: small models are dominated by per-op overhead. A plain backward evaluates the
+    three products on ndarrays; under create_graph (grad mode on inside backward) they are
+    Tensor ops, differentiable."""
 
     saves_inputs = (0, 1)
     fresh_grads = True  # the ndarray backward returns three new products
@@ -101,8 +102,8 @@ class Linear(Function):
     def jvp(self, tx, tw, tb=None):
         """Bilinear in (x, W) plus b: t_y = t_x W^T + x t_W^T + t_b."""
         x, w = self.parents[0], self.parents[1]
-        return sum_tangents(Linear.apply(tx, w) if tx is not None else None,
-                            Linear.apply(x, tw) if tw is not None else None, tb)
+        return sum_tangents(Affine.apply(tx, w) if tx is not None else None,
+                            Affine.apply(x, tw) if tw is not None else None, tb)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,

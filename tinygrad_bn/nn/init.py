@@ -19,20 +19,8 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..recording import replay_as_call
-from ..seeding import default_generator, manual_seed  # noqa: F401 (re-exported as tg.manual_seed)
+from ..seeding import generator, manual_seed  # noqa: F401 (public here too)
 from ..tensor import Tensor
-
-
-def generator(rng: np.random.Generator | None = None, op: str = "init") -> np.random.Generator:
-    """`rng` if given (it must be a np.random.Generator), else the module's generator (the
-    one `manual_seed` seeds)."""
-    if rng is None:
-        return default_generator()
-    if not isinstance(rng, np.random.Generator):
-        raise ArgumentTypeError(f"{op}: rng must be a np.random.Generator or None, got "
-                                f"{type(rng).__name__} {rng!r} (for a seed, pass "
-                                f"np.random.default_rng(seed))")
-    return rng
 
 
 @replay_as_call  # tg.compile draws afresh on every replay (tinygrad_bn/recording.py)

@@ -222,9 +222,11 @@ def _soft_cross_entropy(x: Tensor, target: Tensor, weight: Any, reduction: str,
 
 
 class CrossEntropy(Function):
-    """loss_n = log sum_j e^(x_nj) - x_n,t_n (= -log softmax(x_n)[t_n], computed about the
-    row max m_n so that no exponent is positive), reduced by mean, sum or none, as one op:
-    d loss_n / dx_n = softmax(x_n) - onehot(t_n). The backward builds softmax from Tensor
+    """loss_n = log sum_j e^(x_nj) - x_n,t_n = -log softmax(x_n)[t_n], reduced;  dx_n = g
+    (softmax(x_n) - onehot(t_n)).
+
+    Computed about the row max m_n so that no exponent is positive, reduced by mean, sum or
+    none, as one op. The backward builds softmax from Tensor
     ops (differentiable for create_graph): one forward node and a few backward ops instead
     of the ~20 nodes of the composite log_softmax / pick / mean. A plain backward (no
     create_graph) reuses the softmax the forward computed and stays on ndarrays."""

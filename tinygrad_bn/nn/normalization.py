@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..ops import sum_tangents
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .arguments import real_number
 
@@ -181,7 +181,9 @@ def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class FusedBatchNorm(Function):
-    """Batch norm as one op: y = gamma * (x - mean) * invstd + beta per channel.
+    """y = gamma * (x - mean) * invstd + beta per channel, as one op;  dx = gamma invstd (g -
+    mean(g) - xhat mean(g xhat)) in training, gamma invstd g in eval; dgamma = sum g xhat,
+    dbeta = sum g.
 
     Parents: x, then weight (gamma) if `has_weight`, then bias (beta) if `has_bias`.
     Training (`training=True`): mean and biased var of the batch over every axis

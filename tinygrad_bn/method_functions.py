@@ -2,8 +2,8 @@
 
 Each is the Tensor method of the same name applied to `as_tensor(input)`
 (so an ndarray or a number works too), with the method's arguments and
-semantics; the math of each is in the method's docstring (tensor.py,
-composite.py). `tg.max(x, dim=1)` is the values, as `x.max(dim=1)`
+semantics; the math of each is in the method's docstring (tensor.py and
+tensor_methods/). `tg.max(x, dim=1)` is the values, as `x.max(dim=1)`
 (docs/autograd.md, design notes).
 """
 

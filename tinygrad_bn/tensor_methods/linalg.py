@@ -1,62 +1,53 @@
-"""`tg.einsum`: Einstein summation as one op, with its backward as einsums too.
+"""Products as Tensor methods (matmul, dot) and `einsum`.
 
-For z = einsum("ij,jk->ik", a, b), the gradient of operand k contracts the
-upstream g with every other operand onto k's subscripts: da = einsum("ik,jk->ij",
-g, b), db = einsum("ij,ik->jk", a, g). A subscript that only operand k has (summed
-away in the forward, e.g. j in "ij->i") is absent from those operands, so its
-gradient is broadcast back along it. Every gradient is an Einsum, so second
-derivatives follow. The spec is normalised first: `...` becomes explicit letters,
-and an implicit output (no `->`) is the letters used once, in alphabetical order,
-as in NumPy and PyTorch.
+`matmul` follows NumPy's rules for 1-d operands (a vector is a row on the left, a column
+on the right, its axis removed after) and checks the shapes before the op runs, so a
+mismatch names both shapes. `einsum` normalises its spec (explicit output, `...` spelled
+out) and runs one Einsum op (tinygrad_bn/ops/linalg.py).
 """
 
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ArgumentError, ShapeError
-from .ops import sum_tangents
-from .tensor import Function, Tensor, as_tensor
+from .. import ops
+from ..autograd.function import as_tensor
+from ..errors import ArgumentError, ShapeError
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
-class Einsum(Function):
-    """z = einsum(spec, *xs) for a normalised spec (explicit output, no ellipsis, no letter
-    repeated within one operand); each dx_k = einsum(out, others -> in_k)(g, others),
-    broadcast along the letters only x_k has; the tangent is the sum over k of the spec
-    applied with t_k in place of x_k."""
+class LinalgMethods:
+    """The mixin of Tensor's products."""
 
-    def forward(self, *xs):
-        return np.einsum(self.spec, *xs, optimize=len(xs) > 1)
+    __slots__ = ()
 
-    def backward(self, g):
-        inputs, output = self.spec.split("->")
-        subscripts = inputs.split(",")
-        grads = []
-        for k, x in enumerate(self.parents):
-            if not x.requires_grad:
-                grads.append(None)
-                continue
-            others = [s for i, s in enumerate(subscripts) if i != k]
-            present = set(output).union(*others)
-            target = "".join(c for c in subscripts[k] if c in present)
-            operands = [g] + [t for i, t in enumerate(self.parents) if i != k]
-            grad = Einsum.apply(*operands, spec=f"{','.join([output] + others)}->{target}")
-            if target != subscripts[k]:  # letters only x_k had: broadcast back along them
-                kept = tuple(grad.shape[target.index(c)] if c in present else 1
-                             for c in subscripts[k])
-                grad = grad.reshape(kept).expand(tuple(
-                    n if c in present else m for c, n, m in zip(subscripts[k], kept, x.shape)))
-            grads.append(grad)
-        return tuple(grads)
+    def matmul(self, other: Any) -> Tensor:
+        other = self._coerce(other, "@")
+        if self.ndim == 0 or other.ndim == 0:
+            raise ShapeError(f"matmul: 0-d operands are not allowed (shapes {self.shape} and "
+                             f"{other.shape}); use * for scalars")
+        if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+            raise ShapeError(f"matmul: inner dimensions differ: {self.shape} @ {other.shape} "
+                             f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})")
+        try:  # batch dimensions (only operands above 2-d have any)
+            if self.ndim > 2 or other.ndim > 2:
+                np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
+        except ValueError as error:
+            raise ShapeError(f"matmul: batch dimensions of {self.shape} @ {other.shape} do not "
+                             f"broadcast: {self.shape[:-2]} vs {other.shape[:-2]}") from error
+        if self.ndim == 1:  # a vector is a row on the left, its extra axis removed after
+            return self.unsqueeze(0).matmul(other).squeeze(-2 if other.ndim > 1 else -1)
+        if other.ndim == 1:
+            return self.matmul(other.unsqueeze(1)).squeeze(-1)
+        return ops.MatMul.apply(self, other)
 
-    def jvp(self, *tangents):
-        """dz = sum_k einsum(spec)(x_1, ..., t_k, ..., x_n): linear in each operand."""
-        terms = [Einsum.apply(*self.parents[:k], t, *self.parents[k + 1:], spec=self.spec)
-                 for k, t in enumerate(tangents) if t is not None]
-        return sum_tangents(*terms)
+    def dot(self, other: Any) -> Tensor:
+        return self.matmul(other)
 
 
 def einsum(spec: str, *operands: Any) -> Tensor:
@@ -67,7 +58,7 @@ def einsum(spec: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]
     normalised = _normalise(spec, [t.shape for t in tensors])
-    return Einsum.apply(*tensors, spec=normalised)
+    return ops.Einsum.apply(*tensors, spec=normalised)
 
 
 def _normalise(spec: str, shapes: list[tuple[int, ...]]) -> str:

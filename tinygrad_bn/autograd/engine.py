@@ -1,0 +1,278 @@
+"""The backward engine: order the graph, run each op's backward, accumulate gradients.
+
+`run_backward` is the whole reverse pass. It orders the tensors the outputs were computed
+from topologically (iteratively: deep graphs must not hit Python's recursion limit),
+walks that order from the outputs, hands each op the gradient of its output and sums
+what comes back per input (`unbroadcast` undoes broadcasting, the one place that does).
+Leaves receive their gradient in `.grad` (`Tensor.backward`) or as a return value
+(`grad`, PyTorch's `torch.autograd.grad`). How it works, step by step: docs/autograd.md.
+
+The engine imports nothing above it: it works on the attributes every Tensor has (`data`,
+`grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
+`function.new_tensor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import anomaly
+from .. import modes as _modes
+from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
+from ..modes import set_grad_enabled
+from .function import as_tensor, is_tensor, new_tensor
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+def _seed_grad(output: Tensor, grad: Any) -> Tensor:
+    if grad is None:
+        if output.data.size != 1:
+            raise BackwardError(
+                f"backward: grad can be implicitly created only for a tensor with one element, "
+                f"got shape {output.shape}; pass grad= of that shape")
+        return new_tensor(np.array(1, output.data.dtype).reshape(output.data.shape))
+    if not is_tensor(grad):
+        try:
+            grad = as_tensor(np.asarray(grad, dtype=output.dtype))
+        except (TypeError, ValueError) as error:
+            raise ArgumentTypeError(f"backward: grad must be a Tensor, an ndarray or numbers of "
+                                    f"the output's shape {output.shape}, got "
+                                    f"{type(grad).__name__} {short_repr(grad)}") from error
+    if grad.shape != output.shape:
+        raise ShapeError(f"backward: grad has shape {grad.shape}, the output has {output.shape}")
+    return grad
+
+
+def topological_order(outputs: Sequence[Tensor], constants: bool = False,
+                      leaves: bool = True) -> list[Tensor]:
+    """Tensors that need a gradient, each after every tensor it was computed from
+    (with `constants=True`, every tensor the outputs depend on, as the graph
+    drawings want; with `leaves=False`, without the leaves that have no hooks,
+    which the engine serves directly as their gradients arrive).
+
+    Iterative depth-first search with an explicit stack (a recursive one fails
+    past ~1000 nodes deep).
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is None:
+            continue
+        if ctx.parents is None:
+            raise BackwardError(
+                f"the graph below {ctx.name} (output shape {tensor.shape}) was freed by a "
+                f"backward: to backward through it a second time or draw it afterwards, pass "
+                f"retain_graph=True to the first backward (or tg.grad)")
+        for parent in reversed(ctx.parents):  # first input first: drawings read in order
+            # every tensor an op made requires grad; a leaf is visited if it needs a gradient
+            # (and, with leaves=False, has hooks) or if constants are wanted
+            if (parent._ctx is not None or constants or parent.requires_grad and
+                    (leaves or parent._hooks)) and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum `grad` back to `shape`: the adjoint of NumPy broadcasting.
+
+    Leading axes that broadcasting added are summed away; axes where `shape`
+    has 1 are summed with keepdims. The one place where every op's
+    broadcasting is undone.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
+
+
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
+                 retain_graph: bool | None, create_graph: bool,
+                 inputs: Sequence[Tensor] | None) -> list[Tensor | None] | None:
+    """The engine behind `Tensor.backward` and `tg.grad`.
+
+    With `inputs=None` gradients are accumulated into the leaves' `.grad`;
+    otherwise the gradients of `inputs` are returned and no `.grad` changes.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    for out in outputs:
+        if not out.requires_grad:
+            raise BackwardError(
+                f"backward: the tensor (shape {out.shape}) does not require grad and has no "
+                f"grad_fn; did you forget requires_grad=True, or compute it under no_grad?")
+    grads: dict[int, Tensor] = {}
+    for out, g in zip(outputs, grad_outputs):
+        g = _seed_grad(out, g)
+        grads[id(out)] = grads[id(out)] + g if id(out) in grads else g
+    wanted: dict[int, list[int]] | None = None
+    if inputs is not None:  # an input may be listed more than once: each slot gets the gradient
+        wanted = {}
+        for i, t in enumerate(inputs):
+            wanted.setdefault(id(t), []).append(i)
+    results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+    # Leaves without hooks are left out of the order: each gradient that reaches one is
+    # accumulated into its .grad at once (tg.grad, which must not touch .grad, visits them)
+    direct = inputs is None
+    order = topological_order(outputs, leaves=not direct)
+    # keys of `grads` whose array nobody else holds (the engine's own sum of two gradients,
+    # or a Function's declared `fresh_grads`): later gradients are added in place into it,
+    # and a leaf takes it as .grad without a copy
+    owned: set[int] = set()
+    owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
+    checking = _modes.state.anomaly  # detect_anomaly: check what each backward returns
+    with set_grad_enabled(create_graph):
+        for tensor in reversed(order):
+            key = id(tensor)
+            grad = grads.pop(key)
+            if grad is None:
+                continue
+            fresh = key in owned
+            if fresh:
+                owned.discard(key)
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad)
+                fresh = False  # a hook may have kept a reference to the array
+            ctx = tensor._ctx
+            if wanted is not None:
+                for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
+                    results[slot] = grad if create_graph \
+                        else new_tensor(grad.data.copy(order="K"))
+            elif ctx is None or tensor._retains_grad:
+                _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
+            if ctx is None:
+                continue
+            if checking:
+                parent_grads = anomaly.backward_checked(ctx, grad)
+            else:
+                parent_grads = ctx.backward(grad)
+            if not isinstance(parent_grads, tuple):
+                parent_grads = (parent_grads,)
+            exclusive = ctx.fresh_grads and not create_graph
+            for parent, pgrad in zip(ctx.parents, parent_grads):
+                if pgrad is None or not parent.requires_grad:
+                    continue
+                data = parent.data
+                if pgrad.data.shape != data.shape:
+                    pgrad = unbroadcast(pgrad, data.shape)
+                if pgrad.data.dtype != data.dtype:
+                    pgrad = pgrad.astype(data.dtype)
+                if direct and parent._ctx is None and not parent._hooks:
+                    _accumulate(parent, pgrad, exclusive, create_graph, owned_grads)
+                    continue
+                key = id(parent)
+                if key not in grads:
+                    grads[key] = pgrad
+                    if exclusive:
+                        owned.add(key)
+                elif create_graph:  # the sum must be differentiable
+                    grads[key] = grads[key] + pgrad
+                elif key in owned:
+                    np.add(grads[key].data, pgrad.data, out=grads[key].data)
+                else:
+                    grads[key] = new_tensor(grads[key].data + pgrad.data)
+                    owned.add(key)
+            if not retain_graph:
+                ctx.release()
+    return results if inputs is not None else None
+
+
+def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
+    """Call the tensor's hooks in order; a returned Tensor replaces the gradient, and must
+    keep its shape and dtype (as PyTorch: a hook may not change the size)."""
+    for hook in tuple(tensor._hooks):
+        replaced = hook(grad)
+        if replaced is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not is_tensor(replaced):
+            raise BackwardError(f"backward: hook {name} returned {type(replaced).__name__}; a "
+                                f"hook must return a Tensor (of shape {grad.shape}, dtype "
+                                f"{grad.dtype}) or None, not an ndarray or another type")
+        if replaced.shape != grad.shape:
+            raise BackwardError(f"backward: hook has changed the size of the gradient: {name} "
+                                f"returned shape {replaced.shape} for a gradient of shape "
+                                f"{grad.shape}")
+        if replaced.dtype != grad.dtype:
+            raise BackwardError(f"backward: hook has changed the dtype of the gradient: {name} "
+                                f"returned {replaced.dtype} for a gradient of dtype {grad.dtype}")
+        grad = replaced
+    return grad
+
+
+def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
+                owned_grads: set[int]) -> None:
+    """Add `grad` into `tensor.grad`. `fresh`: nobody else holds grad's array, so it can
+    become .grad as it is; otherwise .grad gets a new writable array (`grad` may be a
+    read-only broadcast view, or shared with another tensor's grad: Add passes g to both
+    inputs). An array made in this pass (`owned_grads`) takes later gradients in place;
+    an earlier pass's .grad is never written to, since the user may hold it."""
+    if create_graph:  # keep the accumulated gradient differentiable
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif id(tensor) in owned_grads:
+        np.add(tensor.grad.data, grad.data, out=tensor.grad.data)
+    else:
+        if tensor.grad is None:
+            tensor.grad = grad if fresh and not grad.requires_grad \
+                else new_tensor(grad.data.copy(order="K"))
+        else:
+            tensor.grad = new_tensor(tensor.grad.data + grad.data)
+        owned_grads.add(id(tensor))
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = True) -> list[Tensor | None]:
+    """Gradients of `outputs` with respect to `inputs`, leaving every `.grad` untouched.
+
+    Like `torch.autograd.grad`: returns a list with one entry per input (None
+    where an input does not influence the outputs). With `create_graph=True`
+    the returned gradients are differentiable.
+    """
+    outputs = [outputs] if is_tensor(outputs) else _tensor_list("outputs", outputs)
+    inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
+    if not inputs:
+        raise BackwardError("grad: no inputs given; pass the tensors to differentiate with "
+                            "respect to")
+    if not outputs:
+        raise BackwardError("grad: no outputs given")
+    if grad_outputs is None or is_tensor(grad_outputs) or isinstance(grad_outputs, np.ndarray):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ShapeError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for t in inputs:
+        if not is_tensor(t) or not t.requires_grad:
+            raise BackwardError("grad: every input must be a Tensor that requires grad")
+    results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
+    if not allow_unused and any(r is None for r in results):
+        raise BackwardError("grad: one of the inputs was not used to compute the outputs")
+    return results
+
+
+def _tensor_list(role: str, values: Any) -> list[Tensor]:
+    """tg.grad's outputs or inputs as a list of Tensors, or an error naming what was given."""
+    if isinstance(values, list | tuple):
+        bad = [type(v).__name__ for v in values if not is_tensor(v)]
+        if not bad:
+            return list(values)
+        what = f"a {type(values).__name__} holding {', '.join(bad)}"
+    else:
+        what = type(values).__name__
+    raise ArgumentTypeError(f"grad: {role} must be a Tensor or a list of Tensors, got {what}")

@@ -1,0 +1,231 @@
+"""`Function`: one op of the graph, and `apply`, which runs it and records it.
+
+An op is a small class: `forward` on ndarrays, `backward` on Tensors (so gradients are
+graphs themselves and can be differentiated again) and `jvp` for forward mode, side by
+side. `apply` is the template every op call goes through: unwrap the inputs, run
+`forward`, wrap the result, and only when a gradient is wanted remember the inputs
+(`parents`) and what the forward saved. The ops themselves: tinygrad_bn/ops/.
+
+This module sits below tensor.py: the class Tensor is handed down to it once, when
+tensor.py defines it (`set_tensor_class`), and read at call time by `new_tensor` and
+`as_tensor`, so the core makes Tensors without importing the module that defines them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import anomaly
+from .. import modes as _modes
+from ..errors import (
+    AllocationError,
+    ArgumentError,
+    BackwardError,
+    DTypeError,
+    IndexOutOfRange,
+    ShapeError,
+    TinygradError,
+)
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+_tensor_class: Any = None  # tinygrad_bn.tensor.Tensor, once tensor.py has defined it
+
+
+def set_tensor_class(cls: type) -> None:
+    """Called once by tensor.py: the class that `apply` and `new_tensor` instantiate."""
+    global _tensor_class
+    _tensor_class = cls
+
+
+def new_tensor(data: Any, ctx: Function | None = None) -> Tensor:
+    """A Tensor around `data` (an ndarray, used as it is) made by op `ctx` (None: a leaf that
+    does not require grad). The hot path: no conversion, no check."""
+    return _tensor_class._from_op(data, ctx)
+
+
+def as_tensor(value: Any) -> Tensor:
+    """`value` itself if it is a Tensor, else a new Tensor of it (see Tensor's dtype rules)."""
+    return value if isinstance(value, _tensor_class) else _tensor_class(value)
+
+
+def is_tensor(value: Any) -> bool:
+    return isinstance(value, _tensor_class)
+
+
+class Function:
+    """One op of the graph: `forward` on ndarrays, `backward` on Tensors.
+
+    An op whose backward reads its output declares `uses_output`; the output is then held
+    by weak reference, so that the graph has no reference cycle.
+    """
+
+    __slots__ = ("parents", "saved", "_out", "__dict__")
+    uses_output = False  # backward reads the output (exp, tanh, ...): counted as saved
+    saves_inputs: tuple[int, ...] = ()  # parents whose values backward may read: counted as saved
+    # backward (without create_graph) returns new arrays, distinct per input, that nothing
+    # else references: the engine may then accumulate into them and hand them to leaves
+    fresh_grads = False
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    def jvp(self, *tangents: Tensor | None) -> Tensor | None:
+        """Forward mode: the output's tangent from one tangent per input (None: zero), written
+        with Tensor ops after `forward` ran (self.parents, self.saved and, for ops that set
+        uses_output, self.output are available); None means a zero tangent. Every op
+        defines it (tinygrad_bn/forward_ad.py runs it; tests/test_forward_ad.py checks that
+        none is missing)."""
+        raise NotImplementedError(f"{self.name} has no forward-mode (jvp) rule")
+
+    def save_for_backward(self, *items: Any) -> None:
+        self.saved = items
+
+    @property
+    def output(self) -> Tensor:
+        if not self.uses_output:
+            raise BackwardError(f"{self.name}: set the class attribute uses_output = True to "
+                                f"read self.output in backward")
+        out = self._out() if self._out is not None else None
+        if out is None:
+            raise BackwardError(f"{self.name}: its output was freed before backward")
+        return out
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        ctx = cls()
+        ctx.parents = inputs
+        ctx.saved = ()
+        ctx._out = None
+        if params:
+            ctx.__dict__.update(params)
+        mode = _modes.state.op_mode  # this thread's: record, do not, or check for anomalies
+        try:  # one- and two-input ops (nearly all) skip building an argument list
+            if mode == _modes.ANOMALY:
+                out_data = anomaly.forward_checked(ctx, inputs)
+                mode = _modes.state.grad_enabled
+            elif len(inputs) == 2:
+                out_data = ctx.forward(inputs[0].data, inputs[1].data)
+            elif len(inputs) == 1:
+                out_data = ctx.forward(inputs[0].data)
+            else:
+                out_data = ctx.forward(*[t.data for t in inputs])
+        except (ValueError, IndexError, TypeError, MemoryError) as error:
+            raise op_error(ctx, inputs, error) from error
+        if mode:
+            for t in inputs:  # a loop, not any(<generator>): this runs once per op
+                if t.requires_grad:
+                    out = _tensor_class._from_op(out_data, ctx)
+                    if ctx.uses_output:  # only then: a weak reference costs ~0.25 us
+                        ctx._out = weakref.ref(out)
+                    if op_observers.count:
+                        op_observers.run(ctx, out)
+                    return out
+        out = _tensor_class._from_op(out_data, None)
+        if op_observers.count:
+            op_observers.run(ctx, out)
+        return out
+
+    def release(self) -> None:
+        """Drop the inputs and saved arrays: the graph below can be freed."""
+        self.parents = None
+        self.saved = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def op_error(ctx: Function, inputs: Sequence[Tensor], error: Exception) -> Exception:
+    """NumPy's error from inside a forward, restated with the op's name and shapes."""
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    if isinstance(error, MemoryError):  # NumPy's says which array it could not allocate
+        shape, dtype = getattr(error, "shape", None), getattr(error, "dtype", None)
+        asked = (f"{math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize:,} bytes "
+                 f"for an array of shape {tuple(shape)} and dtype {dtype}"
+                 if shape is not None and dtype is not None else "more memory than is free")
+        return AllocationError(f"{ctx.name}: cannot allocate {asked} (inputs of shapes "
+                               f"{shapes})")
+    if isinstance(error, TypeError):  # NumPy has no such loop: bool - bool, -bool, ...
+        dtypes = ", ".join(str(t.dtype) for t in inputs)
+        return DTypeError(f"{ctx.name}: not defined for inputs of dtypes {dtypes} (shapes "
+                          f"{shapes}): {error}")
+    if isinstance(error, IndexError):
+        kind: type[TinygradError] = IndexOutOfRange
+    elif any(word in str(error) for word in ("shape", "broadcast", "dimension", "size")):
+        kind = ShapeError
+    else:  # a value NumPy refuses, e.g. an integer to a negative integer power
+        kind = ArgumentError
+    return kind(f"{ctx.name}: cannot apply to inputs of shapes {shapes}: {error}")
+
+
+class _OpObservers:
+    """Callbacks `fn(ctx, out)` run after every op's forward (forward-mode AD, saved-tensor
+    hooks), each thread with its own list, ordered by priority. `count` is the number of
+    callbacks installed in all threads: while it is 0, apply pays one attribute check."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def current(self) -> list[tuple[int, Callable[[Function, Tensor], None]]]:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    def push(self, priority: int, fn: Callable[[Function, Tensor], None]) -> None:
+        stack = self.current()
+        stack.append((priority, fn))
+        stack.sort(key=lambda entry: entry[0])
+        with self._lock:
+            self.count += 1
+
+    def remove(self, fn: Callable[[Function, Tensor], None]) -> None:
+        stack = self.current()
+        for i, (_, f) in enumerate(stack):
+            if f is fn:
+                del stack[i]
+                with self._lock:
+                    self.count -= 1
+                return
+
+    def run(self, ctx: Function, out: Tensor) -> None:
+        for _, fn in tuple(self.current()):
+            fn(ctx, out)
+
+
+op_observers = _OpObservers()
+
+
+# ---------------------------------------------------------------- helpers of the jvp rules
+
+
+def sum_tangents(*terms: Tensor | None) -> Tensor | None:
+    """The sum of the terms, None standing for a zero tangent (so a rule computes only the
+    terms it has); None if all are."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def or_zeros(parents: Sequence[Tensor], tangents: Sequence[Tensor | None]) -> list[Tensor]:
+    """Each tangent, or zeros of its parent's shape and dtype where it is None."""
+    return [new_tensor(np.zeros(p.shape, dtype=p.dtype)) if t is None else t
+            for p, t in zip(parents, tangents)]

@@ -1,0 +1,50 @@
+"""The primitive ops, by family: each a `Function` with its forward (ndarrays), backward
+(Tensors) and jvp (forward mode, Tensors) side by side under a one-line math docstring.
+
+- binary.py, two inputs elementwise: Add Sub Mul Div Pow Maximum Minimum Where
+- unary.py, one input elementwise: Neg Exp Log Sqrt Abs Sin Cos HyperbolicTangent Logistic
+  Rectify Sign Clip Cast Clone
+- reduce.py, reductions and scans: Sum Max Min Prod Cumsum
+- movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
+  Concatenate
+- linalg.py, products: MatMul Einsum
+
+Backward rules are written with Tensor ops, so they are differentiable and
+`create_graph=True` gives higher derivatives. Composites (mean, var, softmax, ...) have no
+class: they are built from these (tinygrad_bn/tensor_methods/), and their gradients follow.
+The ops of layers (affine, convolution, fused batch norm, cross-entropy) live beside their
+composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
+"""
+
+from ..autograd.function import sum_tangents
+from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
+from .linalg import Einsum, MatMul
+from .movement import Concatenate, Expand, Flip, GetItem, Pad, Reshape, ScatterAdd, Transpose
+from .reduce import Cumsum, Max, Min, Prod, Sum
+from .unary import (
+    Abs,
+    Cast,
+    Clip,
+    Clone,
+    Cos,
+    Exp,
+    HyperbolicTangent,
+    Log,
+    Logistic,
+    Neg,
+    Rectify,
+    Sign,
+    Sin,
+    Sqrt,
+)
+
+# the names these ops had before they were told apart from the nn modules ReLU, Sigmoid, Tanh
+ReLU, Sigmoid, Tanh = Rectify, Logistic, HyperbolicTangent
+
+__all__ = [
+    "Abs", "Add", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Cumsum", "Div", "Einsum",
+    "Exp", "Expand", "Flip", "GetItem", "HyperbolicTangent", "Log", "Logistic", "MatMul", "Max",
+    "Maximum", "Min", "Minimum", "Mul", "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify",
+    "Reshape", "ScatterAdd", "Sigmoid", "Sign", "Sin", "Sqrt", "Sub", "Sum", "Tanh",
+    "Transpose", "Where", "sum_tangents",
+]

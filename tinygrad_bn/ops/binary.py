@@ -1,0 +1,190 @@
+"""Elementwise ops of two inputs: add, subtract, multiply, divide, power, max, min, where.
+
+Inputs broadcast as in NumPy; a backward may return the broadcast-shaped gradient, which
+the engine sums back to each input's shape (`autograd.engine.unbroadcast`), and a jvp
+rule may return a tangent of one input's shape (forward_ad broadcasts it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..autograd.function import Function, new_tensor, or_zeros, sum_tangents
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class Add(Function):
+    """z = x + y;  dx = g, dy = g."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+    def jvp(self, tx, ty):
+        """tz = tx + ty."""
+        return sum_tangents(tx, ty)
+
+
+class Sub(Function):
+    """z = x - y;  dx = g, dy = -g."""
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g):
+        return g, -g if self.parents[1].requires_grad else None
+
+    def jvp(self, tx, ty):
+        """tz = tx - ty."""
+        return sum_tangents(tx, None if ty is None else -ty)
+
+
+class Mul(Function):
+    """z = x * y;  dx = g * y, dy = g * x."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g):
+        x, y = self.parents
+        return (g * y if x.requires_grad else None), (g * x if y.requires_grad else None)
+
+    def jvp(self, tx, ty):
+        """tz = tx y + x ty."""
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx * y, None if ty is None else x * ty)
+
+
+class Div(Function):
+    """z = x / y;  dx = g / y, dy = -g * x / y**2."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, g):
+        x, y = self.parents
+        gx = g / y if x.requires_grad else None
+        gy = -g * x / (y * y) if y.requires_grad else None
+        return gx, gy
+
+    def jvp(self, tx, ty):
+        """tz = tx / y - ty x / y**2."""
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx / y,
+                            None if ty is None else -ty * x / (y * y))
+
+
+class Pow(Function):
+    """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x).
+
+    At base 0 the formulas meet 0 * inf: as PyTorch, the y = 0 term of dx is exactly 0
+    (x**0 is constant), and dy is 0 where x = 0 and y >= 0 (z is 0 or 1 there; the
+    limit of z log x is 0). Both are made with `where` on a safe operand (exponent 1,
+    base 1), so the gradients stay differentiable and finite second derivatives elsewhere.
+    """
+
+    uses_output = True
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return x**y
+
+    def backward(self, g):
+        x, y = self.parents
+        gx = g * y * x ** (self._safe_exponent() - 1) if x.requires_grad else None
+        gy = g * self.output * self._safe_base().log() if y.requires_grad else None
+        return gx, gy
+
+    def jvp(self, tx, ty):
+        """tz = tx y x**(y-1) + ty z log(x) (the same guards at base 0)."""
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx * y * x ** (self._safe_exponent() - 1),
+                            None if ty is None else ty * self.output * self._safe_base().log())
+
+    def _safe_exponent(self) -> Tensor:
+        """y, with 1 where x = y = 0: there y * x**(y - 1) is 0 (x**0 is constant), not
+        0 * 0**-1 = NaN."""
+        x, y = self.parents
+        both_zero = (x.data == 0) & (y.data == 0)
+        return Where.apply(_one(y), y, cond=both_zero) if both_zero.any() else y
+
+    def _safe_base(self) -> Tensor:
+        """x, with 1 where x = 0 and y >= 0: there the limit of z log x is 0 = z log 1."""
+        x, y = self.parents
+        limit = (x.data == 0) & (y.data >= 0)
+        return Where.apply(_one(x), x, cond=limit) if limit.any() else x
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise;  g goes to the larger input, split evenly on ties."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.maximum(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
+        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+    def jvp(self, tx, ty):
+        """tz = tx or ty from the larger input; ties average the two."""
+        x, y = self.parents
+        share_x = ((x.data > y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
+        return sum_tangents(None if tx is None else tx * share_x,
+                            None if ty is None else ty * (1 - share_x))
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise;  g goes to the smaller input, split evenly on ties.
+
+    Its own op, not -maximum(-x, -y): negation overflows integers (-(-2**31) in int32) and
+    is undefined for bools."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.minimum(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        share_x = (x.data < y.data) + 0.5 * (x.data == y.data)
+        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+
+    def jvp(self, tx, ty):
+        """tz = tx or ty from the smaller input; ties average the two."""
+        x, y = self.parents
+        share_x = ((x.data < y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
+        return sum_tangents(None if tx is None else tx * share_x,
+                            None if ty is None else ty * (1 - share_x))
+
+
+class Where(Function):
+    """z = x where cond else y;  dx = g where cond, dy = g elsewhere (cond: no gradient)."""
+
+    def forward(self, x, y):
+        return np.where(self.cond, x, y)
+
+    def backward(self, g):
+        return g * self.cond, g * ~self.cond
+
+    def jvp(self, tx, ty):
+        """tz = where(cond, tx, ty)."""
+        tx, ty = or_zeros(self.parents, (tx, ty))
+        return Where.apply(tx, ty, cond=self.cond)
+
+
+def _one(like: Tensor) -> Tensor:
+    """The constant 1 in `like`'s dtype (a 0-d tensor, broadcast by the op that takes it)."""
+    return new_tensor(np.ones((), dtype=like.dtype))

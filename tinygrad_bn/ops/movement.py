@@ -1,0 +1,141 @@
+"""Ops that move elements without computing new values: reshape, transpose, expand, pad,
+flip, indexing and its adjoint, concatenation.
+
+Each gradient moves g back the way the forward moved x: the inverse permutation, the
+interior of a padding, a scatter-add for an index (repeated indices accumulate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function, is_tensor, or_zeros
+
+
+class Reshape(Function):
+    """z = x viewed with another shape;  dx = g reshaped back."""
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, g):
+        return g.reshape(self.parents[0].shape)
+
+    def jvp(self, tx):
+        """tz = tx reshaped."""
+        return Reshape.apply(tx, shape=self.shape)
+
+
+class Transpose(Function):
+    """z = x with axes permuted;  dx = g with the inverse permutation."""
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, g):
+        return g.transpose(tuple(np.argsort(self.axes)))
+
+    def jvp(self, tx):
+        """tz = tx permuted the same way."""
+        return Transpose.apply(tx, axes=self.axes)
+
+
+class Expand(Function):
+    """z = x broadcast to `shape`;  dx = g summed back (by the engine's unbroadcast)."""
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g):
+        return g
+
+    def jvp(self, tx):
+        """tz = tx expanded."""
+        return Expand.apply(tx, shape=self.shape)
+
+
+class Pad(Function):
+    """z = x padded with a constant;  dx = the interior of g."""
+
+    def forward(self, x):
+        return np.pad(x, self.pad_width, constant_values=self.value)
+
+    def backward(self, g):
+        inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
+        return g[inner]
+
+    def jvp(self, tx):  # the padding is constant: its tangent is 0
+        """tz = tx padded with 0 (the fill is constant)."""
+        return Pad.apply(tx, pad_width=self.pad_width, value=0.0)
+
+
+class Flip(Function):
+    """z = x reversed along `axes`;  dx = g reversed along the same axes."""
+
+    def forward(self, x):
+        return np.flip(x, self.axes)
+
+    def backward(self, g):
+        return Flip.apply(g, axes=self.axes)
+
+    def jvp(self, tx):
+        """tz = tx flipped."""
+        return Flip.apply(tx, axes=self.axes)
+
+
+class GetItem(Function):
+    """z = x[index];  dx = zeros with g added at index (repeated indices accumulate)."""
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, g):
+        return ScatterAdd.apply(g, index=self.index, shape=self.parents[0].shape)
+
+    def jvp(self, tx):
+        """tz = tx[index]."""
+        return GetItem.apply(tx, index=self.index)
+
+
+class ScatterAdd(Function):
+    """z = zeros(shape) with x added at index (the adjoint of GetItem);  dx = g[index]."""
+
+    def forward(self, x):
+        out = np.zeros(self.shape, dtype=x.dtype)
+        if _is_basic_index(self.index):
+            out[self.index] = x  # a basic index hits each cell once: no accumulation needed
+        else:
+            np.add.at(out, self.index, x)
+        return out
+
+    def backward(self, g):
+        return g[self.index]
+
+    def jvp(self, tx):
+        """tz = ScatterAdd(tx)."""
+        return ScatterAdd.apply(tx, index=self.index, shape=self.shape)
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return not any(isinstance(i, np.ndarray | list) or is_tensor(i) for i in items)
+
+
+class Concatenate(Function):
+    """z = inputs joined along `axis`;  dx_k = the slice of g that x_k filled."""
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g):
+        grads, start = [], 0
+        for x in self.parents:
+            stop = start + x.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            grads.append(g[index] if x.requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+    def jvp(self, *tangents):
+        """tz = the tangents joined (zeros for none)."""
+        return Concatenate.apply(*or_zeros(self.parents, tangents), axis=self.axis)

@@ -1,0 +1,145 @@
+"""Reductions and scans: sum, max, min, product over axes; running sums along one axis.
+
+A reduction's gradient broadcasts g back over the reduced axes (`_kept_shape` puts them
+back as size-1 axes first); max and min send it to the cells that were the extremum.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..autograd.function import Function, new_tensor
+from ..modes import is_grad_enabled
+from .movement import Concatenate, Flip
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class Sum(Function):
+    """z = sum of x over `axes`;  dx = g broadcast back over the summed axes."""
+
+    def forward(self, x):
+        # the ufunc's reduce directly: ndarray.sum adds a Python-level wrapper per call
+        return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        x = self.parents[0]
+        if not self.keepdims:
+            g = g.reshape(_kept_shape(x.shape, self.axes))
+        return g.expand(x.shape)
+
+    def jvp(self, tx):
+        """tz = sum of tx over the same axes."""
+        return Sum.apply(tx, axes=self.axes, keepdims=self.keepdims)
+
+
+class Max(Function):
+    """z = max of x over `axes`;  dx = g at the maxima, split evenly between ties."""
+
+    uses_output = True
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.maximum.reduce(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        x = self.parents[0]
+        return g.reshape(_kept_shape(x.shape, self.axes)) * self._share(g.dtype)
+
+    def jvp(self, tx):
+        """tz = sum of tx times each maximum's share (the maxima's average)."""
+        return Sum.apply(tx * self._share(tx.dtype), axes=self.axes, keepdims=self.keepdims)
+
+    def _share(self, dtype) -> np.ndarray:
+        """1 / (number of maxima) at each maximum of its slice, 0 elsewhere."""
+        x = self.parents[0]
+        is_max = x.data == self.output.data.reshape(_kept_shape(x.shape, self.axes))
+        return (is_max / is_max.sum(axis=self.axes, keepdims=True)).astype(dtype)
+
+
+class Min(Max):
+    """z = min of x over `axes`;  dx = g at the minima, split evenly between ties.
+
+    Max's backward: it finds the cells equal to the output. Exact for integers and bools,
+    where -max(-x) would overflow.
+
+    tz = sum of tx times each minimum's share (the minima's average)."""
+
+    def forward(self, x):
+        return np.minimum.reduce(x, axis=self.axes, keepdims=self.keepdims)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Prod(Function):
+    """z = product of x along `axis`;  dx_i = g * prod_{j != i} x_j.
+
+    Not g * z / x_i, which
+    divides by zero at zeros and loses all precision near them. The products of the others
+    are, in a plain backward, the exclusive running products from the left times those from
+    the right (ndarrays); under create_graph, one Prod per i of x without its i-th slice
+    (Tensor ops, so differentiable again; n Prods, only when higher derivatives are wanted)."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.multiply.reduce(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g):
+        x, axis = self.parents[0], self.axis
+        return g.reshape(x.shape[:axis] + (1,) + x.shape[axis + 1:]) * self._others()
+
+    def jvp(self, tx):
+        """tz = sum_i tx_i prod_{j != i} x_j."""
+        return (tx * self._others()).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def _others(self) -> Tensor:
+        x = self.parents[0]
+        if is_grad_enabled():
+            return _products_of_others(x, self.axis)
+        return new_tensor(_exclusive_products(x.data, self.axis))
+
+
+def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
+    """out_i = prod_{j != i} x_j along `axis`: prod_{j < i} x_j * prod_{j > i} x_j."""
+    if x.shape[axis] == 0:
+        return np.ones_like(x)
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, np.take(x, range(x.shape[axis] - 1), axis=axis)],
+                                     axis=axis), axis=axis)
+    flipped = np.flip(x, axis)
+    right = np.cumprod(np.concatenate([ones, np.take(flipped, range(x.shape[axis] - 1),
+                                                     axis=axis)], axis=axis), axis=axis)
+    return left * np.flip(right, axis)
+
+
+def _products_of_others(x: Tensor, axis: int) -> Tensor:
+    """out_i = prod_{j != i} x_j along `axis`, one Prod per i of x without its i-th slice."""
+    if x.shape[axis] == 0:  # no elements: nothing to differentiate
+        return new_tensor(np.ones_like(x.data))
+
+    def part(start: int, stop: int | None) -> Tensor:
+        return x[(slice(None),) * axis + (slice(start, stop),)]
+    others = [Prod.apply(Concatenate.apply(part(0, i), part(i + 1, None), axis=axis), axis=axis,
+                         keepdims=True) for i in range(x.shape[axis])]
+    return Concatenate.apply(*others, axis=axis)
+
+
+class Cumsum(Function):
+    """z_i = sum_{j <= i} x_j along `axis`;  dx_i = sum_{j >= i} g_j (a reversed cumsum)."""
+
+    def forward(self, x):
+        return np.cumsum(x, axis=self.axis, dtype=x.dtype if x.dtype.kind == "f" else None)
+
+    def backward(self, g):
+        flipped = Flip.apply(g, axes=(self.axis,))
+        return Flip.apply(Cumsum.apply(flipped, axis=self.axis), axes=(self.axis,))
+
+    def jvp(self, tx):
+        """tz = cumsum of tx along the same axis."""
+        return Cumsum.apply(tx, axis=self.axis)

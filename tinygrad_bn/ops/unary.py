@@ -1,0 +1,257 @@
+"""Elementwise ops of one input: the function of each element, and its derivative.
+
+Exp, sqrt, tanh and sigmoid read their output in backward (`uses_output`): the derivative
+is cheapest written in z. The piecewise ones (abs, relu, sign, clip) send the gradient
+through the pieces that are not constant; at a kink they follow PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function, new_tensor
+from ..modes import is_grad_enabled
+
+
+class Neg(Function):
+    """z = -x;  dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+    def jvp(self, tx):
+        """tz = -tx."""
+        return -tx
+
+
+class Exp(Function):
+    """z = e^x;  dx = g * z."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g):
+        return g * self.output
+
+    def jvp(self, tx):
+        """tz = tx z."""
+        return tx * self.output
+
+
+class Log(Function):
+    """z = ln x;  dx = g / x."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.parents[0]
+
+    def jvp(self, tx):
+        """tz = tx / x."""
+        return tx / self.parents[0]
+
+
+class Sqrt(Function):
+    """z = sqrt(x);  dx = g / (2 z)."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g):
+        return g / (self.output * 2)
+
+    def jvp(self, tx):
+        """tz = tx / (2 z)."""
+        return tx / (self.output * 2)
+
+
+class Abs(Function):
+    """z = |x|;  dx = g * sign(x) (0 at x = 0)."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.parents[0].data)
+
+    def jvp(self, tx):
+        """tz = tx sign(x)."""
+        return tx * np.sign(self.parents[0].data)
+
+
+class Sin(Function):
+    """z = sin x;  dx = g cos x."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * Cos.apply(self.parents[0])
+
+    def jvp(self, tx):
+        """tz = tx cos x."""
+        return tx * Cos.apply(self.parents[0])
+
+
+class Cos(Function):
+    """z = cos x;  dx = -g sin x."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g):
+        return -g * Sin.apply(self.parents[0])
+
+    def jvp(self, tx):
+        """tz = -tx sin x."""
+        return -tx * Sin.apply(self.parents[0])
+
+
+class HyperbolicTangent(Function):
+    """z = tanh x;  dx = g * (1 - z^2)."""
+
+    uses_output = True
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g):
+        z = self.output
+        return g * (1 - z * z)
+
+    def jvp(self, tx):
+        """tz = tx (1 - z^2)."""
+        z = self.output
+        return tx * (1 - z * z)
+
+
+class Logistic(Function):
+    """z = 1 / (1 + e^-x);  dx = g * z * (1 - z)."""
+
+    uses_output = True
+    fresh_grads = True  # the plain backward returns a new array
+
+    def forward(self, x):
+        # e^min(x, 0) / (1 + e^-|x|): 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below,
+        # so no exponent is positive (no overflow for any x) and small outputs keep their
+        # relative precision. Two exps cost less than np.where on a mixed-sign mask.
+        if x.dtype.kind != "f":  # -|x| would wrap for unsigned ints: the float np.exp gives
+            x = x.astype(np.result_type(x.dtype, np.float16))
+        denominator = np.exp(-np.abs(x))
+        denominator += 1
+        return np.exp(np.minimum(x, 0)) / denominator
+
+    def backward(self, g):
+        z = self.output
+        if is_grad_enabled():  # create_graph: Tensor ops, differentiable
+            return g * z * (1 - z)
+        # plain backward: no graph to record, so skip the Tensor wrapping of each product
+        return new_tensor(g.data * (z.data * (1 - z.data)))
+
+    def jvp(self, tx):
+        """tz = tx z (1 - z)."""
+        z = self.output
+        return tx * z * (1 - z)
+
+
+class Rectify(Function):
+    """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
+
+    saves_inputs = (0,)
+    fresh_grads = True  # the plain backward returns a new array
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g):
+        positive = self.parents[0].data > 0
+        if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
+            return g * positive
+        return new_tensor(g.data * positive)
+
+    def jvp(self, tx):
+        """tz = tx where x > 0."""
+        return tx * (self.parents[0].data > 0)
+
+
+class Sign(Function):
+    """z = sign x (-1, 0 or 1);  dx = 0 (piecewise constant, as PyTorch's)."""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, g):
+        return g * 0
+
+    def jvp(self, tx):
+        """tz = 0."""
+        return None  # a zero tangent
+
+
+class Clip(Function):
+    """z = min(max(x, low), high);  dx = g where low <= x <= high."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.clip(x, self.low, self.high)
+
+    def backward(self, g):
+        return g * self._inside()
+
+    def jvp(self, tx):
+        """tz = tx where low <= x <= high."""
+        return tx * self._inside()
+
+    def _inside(self) -> np.ndarray:
+        x = self.parents[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return inside
+
+
+class Cast(Function):
+    """z = x as another dtype;  dx = g cast back to x's dtype."""
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return g.astype(self.parents[0].dtype)
+
+    def jvp(self, tx):
+        """tz = tx cast to the new dtype."""
+        return tx.astype(self.dtype)
+
+
+class Clone(Function):
+    """z = a copy of x (new memory);  dx = g."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+    def jvp(self, tx):
+        """tz = tx."""
+        return tx

@@ -1,0 +1,132 @@
+"""Elementwise Tensor methods (exp, log, tanh, clamp, masked_fill, isnan, ...) and the
+elementwise functions of several tensors (`where`, `maximum`, `minimum`).
+
+Each differentiable method is one primitive op (tinygrad_bn/ops/unary.py, binary.py) or a
+composite of them, so its gradient follows; the queries (isnan, isfinite, isinf) return
+bool tensors without a graph, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import ops
+from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..errors import ArgumentError, DTypeError, ShapeError
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class ElementwiseMethods:
+    """The mixin of Tensor's elementwise methods."""
+
+    __slots__ = ()
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.HyperbolicTangent.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Logistic.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.Rectify.apply(self)
+
+    def sign(self) -> Tensor:
+        return ops.Sign.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """min(max(x, min), max) with number bounds; the gradient passes where min <= x <= max."""
+        if min is None and max is None:
+            raise ShapeError("clip: give at least one of min and max")
+        return ops.Clip.apply(self, low=min, high=max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """min(max(x, min), max) with number or tensor bounds (broadcasting); with min > max
+        every value is max, as PyTorch. The gradient goes to x where min <= x <= max, else to
+        the bound that was taken."""
+        if min is None and max is None:
+            raise ArgumentError("clamp: give at least one of min and max")
+        if not isinstance(min, np.ndarray) and not is_tensor(min) and \
+                not isinstance(max, np.ndarray) and not is_tensor(max):
+            return self.clip(min, max)
+        out = self
+        if min is not None:
+            low = self._coerce(min)
+            out = where(out.data < low.data, low, out)
+        if max is not None:
+            high = self._coerce(max)
+            out = where(out.data > high.data, high, out)
+        return out
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """x with `value` where the bool `mask` (broadcast to x's shape) is True; the gradient
+        of x is g where the mask is False, that of a tensor value the sum of g where it is
+        True."""
+        cond = mask.data if is_tensor(mask) else np.asarray(mask)
+        if cond.dtype != np.bool_:
+            raise DTypeError(f"masked_fill: the mask must be a bool tensor, got dtype "
+                             f"{cond.dtype}")
+        try:
+            if np.broadcast_shapes(cond.shape, self.shape) != self.shape:
+                raise ValueError("it would grow the tensor")
+        except ValueError as error:
+            raise ShapeError(f"masked_fill: mask of shape {cond.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}: {error}") from None
+        fill = self._coerce(value)
+        if fill.data.size != 1:
+            raise ShapeError(f"masked_fill: value must be one number or a one-element tensor, "
+                             f"got shape {fill.shape}")
+        return where(cond, fill.reshape(()), self)
+
+    def isnan(self) -> Tensor:
+        """A bool tensor: True at NaNs."""
+        return new_tensor(np.isnan(self.data))
+
+    def isfinite(self) -> Tensor:
+        """A bool tensor: True where the value is neither NaN nor infinite."""
+        return new_tensor(np.isfinite(self.data))
+
+    def isinf(self) -> Tensor:
+        """A bool tensor: True at +inf and -inf."""
+        return new_tensor(np.isinf(self.data))
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition else y (broadcasting); the condition gets no gradient."""
+    cond = np.asarray(condition.data if is_tensor(condition) else condition, dtype=bool)
+    x = x if is_tensor(x) else (y._coerce(x, "where") if is_tensor(y) else as_tensor(x))
+    y = y if is_tensor(y) else x._coerce(y, "where")
+    return ops.Where.apply(x, y, cond=cond)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise max; the gradient goes to the larger input (split on ties)."""
+    x = x if is_tensor(x) else y._coerce(x, "maximum")
+    return ops.Maximum.apply(x, x._coerce(y, "maximum"))
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min; the gradient goes to the smaller input (split on ties)."""
+    x = x if is_tensor(x) else y._coerce(x, "minimum")
+    return ops.Minimum.apply(x, x._coerce(y, "minimum"))
