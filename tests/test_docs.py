@@ -52,3 +52,24 @@ def test_tables_without_a_measured_line_are_reported(tmp_path: Path) -> None:
                     "<!-- end generated: x -->\n")
     assert docs["unmarked_tables"](page) == [
         "page.md:10: a table without a 'Measured on DATE with `COMMAND`' line above it"]
+
+
+def test_a_reference_to_a_name_that_is_gone_is_reported(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("See `autograd/engine.py:run_backward` and `tensor.py:Tensor.backward`,\n"
+                    "not `tensor.py:run_backward`, `ops.py:Add` or `tensor.py:Tensor.nothing`.\n")
+    assert docs["unresolved_references"](page) == [
+        f"page.md:2: `{ref}` names nothing in tinygrad_bn/"
+        for ref in ("tensor.py:run_backward", "ops.py:Add", "tensor.py:Tensor.nothing")]
+
+
+def test_the_op_index_lists_every_op_with_its_three_rules() -> None:
+    from tinygrad_bn import ops
+    from tinygrad_bn.autograd.function import Function
+
+    listed = docs["_ops"]()
+    primitives = [v for v in vars(ops).values() if isinstance(v, type) and
+                  issubclass(v, Function)]
+    assert set(primitives) <= set(listed)
+    for cls in listed:  # a docstring that breaks the `z = forward;  dx = backward` form shows
+        assert all(docs["op_rules"](cls)), cls.__name__

@@ -29,8 +29,8 @@ def small_model():
 def test_steps_follow_the_engine_and_leaves_receive_the_engines_gradients():
     model, x, loss, modules = small_model()
     trace = backward_trace.record(loss, params=model, modules=modules, draw=False)
-    assert [s.op for s in trace.steps] == ["CrossEntropy", "Linear", "ReLU", "FusedBatchNorm",
-                                           "Linear", "leaves"]
+    assert [s.op for s in trace.steps] == ["CrossEntropy", "Affine", "Rectify", "FusedBatchNorm",
+                                           "Affine", "leaves"]
     assert all(p.grad is None for p in model.parameters()) and x.grad is None  # untouched
     loss.backward()  # the graph was kept
     totals = {s["to"]: s for s in trace.steps[-1].sends}

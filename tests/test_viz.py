@@ -85,7 +85,7 @@ def test_a_chain_of_k_unary_ops_has_k_plus_one_nodes_and_k_edges(chain):
         y = UNARY[name](y)
     nodes, edges = parse(viz.to_dot(y))
     assert len(nodes) == len(chain) + 1 and len(edges) == len(chain)
-    expected = [{"exp": "Exp", "tanh": "Tanh", "sigmoid": "Sigmoid", "neg": "Neg"}[n]
+    expected = [{"exp": "Exp", "tanh": "HyperbolicTangent", "sigmoid": "Logistic", "neg": "Neg"}[n]
                 for n in chain]
     assert op_names(nodes) == expected
 
@@ -99,7 +99,7 @@ def test_labels_carry_shape_dtype_op_parameters_and_parameter_names():
     assert texts["weight"][1] == "(3, 4) float32"
     assert texts["bias"][1] == "(3,) float32"
     assert texts["batch"][1] == "(5, 4) float32"
-    assert texts["Linear"][1] == "(5, 3) float32"  # F.linear is one op (nn.functional.Linear)
+    assert texts["Affine"][1] == "(5, 3) float32"  # F.linear is one op (nn.functional.Affine)
     assert texts["Sum"][1:3] == ["axes=(1,), keepdims=False", "(5,) float32"]
 
 
@@ -348,7 +348,7 @@ def test_module_clusters_group_each_calls_ops_and_parameters():
     dot = viz.to_dot(y, params=model, modules=trace)
     bodies = cluster_bodies(dot.source)
     assert list(bodies) == ["0: Linear", "1: BatchNorm1d", "2: ReLU", "3: Linear"]
-    assert "<b>Linear</b>" in bodies["0: Linear"] and "0.weight" in bodies["0: Linear"]
+    assert "<b>Affine</b>" in bodies["0: Linear"] and "0.weight" in bodies["0: Linear"]
     assert "Sqrt" in bodies["1: BatchNorm1d"] and "1.bias" in bodies["1: BatchNorm1d"]
     assert "1e-05" in bodies["1: BatchNorm1d"]  # the constant goes with its consumer
     assert "Sqrt" not in bodies["0: Linear"] + bodies["3: Linear"]
