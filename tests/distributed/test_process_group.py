@@ -83,3 +83,22 @@ def test_bad_arguments_are_named():
         dist.all_reduce(np.zeros(2, np.int64), op="mean")
     maxed = dist.all_reduce(Tensor(np.array([1.0, -2.0])), op="max")
     np.testing.assert_array_equal(maxed.data, [1.0, -2.0])
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, "10", True, float("nan")])
+def test_set_collective_timeout_refuses_what_is_not_a_positive_number(bad):
+    with pytest.raises(tg.errors.ArgumentError, match="set_collective_timeout"):
+        dist.set_collective_timeout(bad)
+
+
+def test_the_timeout_from_the_environment(monkeypatch):
+    from tinygrad_bn.distributed.faults import timeout_from_env
+    monkeypatch.delenv("TINYGRAD_BN_COLLECTIVE_TIMEOUT", raising=False)
+    assert timeout_from_env() == 1800.0
+    for value, expected in (("2.5", 2.5), ("0", None), ("none", None)):
+        monkeypatch.setenv("TINYGRAD_BN_COLLECTIVE_TIMEOUT", value)
+        assert timeout_from_env() == expected
+    for value in ("-3", "soon", "nan"):
+        monkeypatch.setenv("TINYGRAD_BN_COLLECTIVE_TIMEOUT", value)
+        with pytest.raises(tg.errors.ArgumentError, match="TINYGRAD_BN_COLLECTIVE_TIMEOUT"):
+            timeout_from_env()

@@ -23,17 +23,18 @@ from .process_group import (
     rank,
     reset_collective_counts,
     set_collective_checks,
+    set_collective_timeout,
     world_size,
 )
 from .sampler import DistributedSampler
 from .sync_batchnorm import SyncBatchNorm, SyncBatchNormFunction, sync_batch_norm
 
-get_group()  # start the group now: installs the abort-on-exception hooks under mpiexec
+get_group()  # start the group now: installs the fault guard (faults.py) under mpiexec
 
 __all__ = [
     "AllGather", "AllReduce", "ProcessGroup", "all_gather", "all_reduce", "barrier",
     "broadcast", "collective_counts", "count_collectives", "get_group", "rank",
-    "reset_collective_counts", "set_collective_checks", "world_size",
-    "DistributedDataParallel", "DistributedSampler",
+    "reset_collective_counts", "set_collective_checks", "set_collective_timeout",
+    "world_size", "DistributedDataParallel", "DistributedSampler",
     "SyncBatchNorm", "SyncBatchNormFunction", "sync_batch_norm",
 ]

@@ -36,15 +36,13 @@ sent once; checks: the signature messages). `with count_collectives() as c:`
 fills the dict `c` with the counts of the block. Counts are kept even at world
 size 1, where no message is sent.
 
-Faults. When the group starts (importing tinygrad_bn.distributed) in a world of
-more than one rank it installs a `sys.excepthook` (and `threading.excepthook`):
-an uncaught exception on any rank prints "rank R/N: <traceback>" to stderr and
-calls COMM_WORLD.Abort(1), so mpiexec ends every rank at once with a non-zero
-exit instead of leaving the others blocked in a collective. Not covered:
-`sys.exit(code)` on one rank (SystemExit bypasses the excepthook, and MPI_Finalize
-at exit then waits for the other ranks, which wait in their collective): raise an
-exception instead. A rank killed outright (a signal, os._exit) ends the job too,
-by mpiexec itself.
+Faults (world size > 1; `faults.py` has the rules, docs/distributed.md the table):
+collectives are started non-blocking and polled by the group's JobGuard, so a rank
+that left the job (its script ended, sys.exit, os._exit) without joining the
+collective raises DistributedError naming it, and so does a collective that takes
+longer than the timeout (`set_collective_timeout`, default 1800 s); an uncaught
+exception, a non-zero exit, or a rank killed by a signal ends the whole job within
+seconds with a message naming the rank and a deterministic exit code.
 
 Every rank must make the same collectives in the same order, including the ones
 inside backward: build the same graph on every rank.
@@ -54,10 +52,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
-import time
-import traceback
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -66,6 +61,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DependencyError, DistributedError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, is_grad_enabled
+from .faults import JobGuard
 
 try:
     from mpi4py import MPI
@@ -77,7 +73,7 @@ except ImportError as error:  # also sys.modules["mpi4py"] = None
 __all__ = [
     "AllGather", "AllReduce", "ProcessGroup", "all_gather", "all_reduce", "barrier",
     "broadcast", "collective_counts", "count_collectives", "get_group", "rank",
-    "reset_collective_counts", "set_collective_checks", "world_size",
+    "reset_collective_counts", "set_collective_checks", "set_collective_timeout", "world_size",
 ]
 
 _REDUCE_OPS = {"sum": MPI.SUM, "mean": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}
@@ -101,6 +97,15 @@ class ProcessGroup:
         self.checks = os.environ.get("TINYGRAD_BN_COLLECTIVE_CHECKS", "1") != "0"
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(_COUNT_KEYS, 0)
+        self.guard: JobGuard | None = None  # the default group's, when size > 1
+
+    def _wait(self, request: Any, kind: str) -> None:
+        """Complete a started collective: through the guard (which notices a rank that
+        left, and the timeout) when there is one, else MPI's blocking Wait."""
+        if self.guard is None:
+            request.Wait()
+        else:
+            self.guard.wait(request, kind)
 
     # ---- counting ----
     def _count(self, kind: str, nbytes: int) -> None:
@@ -127,7 +132,7 @@ class ProcessGroup:
             (_KINDS[kind], detail, array.dtype.num, array.dtype.itemsize, array.shape)
         h = hash(key)
         both = np.array([h, -h], np.int64)
-        self.comm.Allreduce(MPI.IN_PLACE, both, op=MPI.MAX)
+        self._wait(self.comm.Iallreduce(MPI.IN_PLACE, both, op=MPI.MAX), kind)
         with self._lock:
             self._counts["checks"] += 1
         if both[0] != -both[1]:
@@ -137,7 +142,7 @@ class ProcessGroup:
         """All ranks are here together: gather every rank's signature (a fixed-size
         buffer) and raise one error that names each rank's view."""
         every = np.empty((self.size, _SIG_LEN), np.int64)
-        self.comm.Allgather(sig, every)
+        self._wait(self.comm.Iallgather(sig, every), kind)
         views = []
         for r, s in enumerate(every):
             what = _KIND_NAMES.get(int(s[0]), "?")
@@ -170,7 +175,7 @@ class ProcessGroup:
         self._count("all_reduce", x.nbytes)
         if self.size > 1 and x.size:
             buf = x if x.flags.c_contiguous else np.ascontiguousarray(x)
-            self.comm.Allreduce(MPI.IN_PLACE, buf, op=mpi_op)
+            self._wait(self.comm.Iallreduce(MPI.IN_PLACE, buf, op=mpi_op), "all_reduce")
             if buf is not x:
                 x[...] = buf
             if op == "mean":
@@ -187,7 +192,7 @@ class ProcessGroup:
         self._count("broadcast", x.nbytes)
         if self.size > 1 and x.size:
             buf = x if x.flags.c_contiguous else np.ascontiguousarray(x)
-            self.comm.Bcast(buf, root=int(root))
+            self._wait(self.comm.Ibcast(buf, root=int(root)), "broadcast")
             if buf is not x:
                 x[...] = buf
         return x
@@ -200,7 +205,8 @@ class ProcessGroup:
         if self.size == 1:
             out[0] = x
         elif x.size:
-            self.comm.Allgather(np.ascontiguousarray(x), out)
+            send = np.ascontiguousarray(x)
+            self._wait(self.comm.Iallgather(send, out), "all_gather")
         return out
 
     def barrier(self) -> None:
@@ -209,7 +215,7 @@ class ProcessGroup:
         if self.size > 1 and self.checks:
             self._agree("barrier", 0, None)
         elif self.size > 1:
-            self.comm.Barrier()
+            self._wait(self.comm.Ibarrier(), "barrier")
 
 
 def _signature(kind: str, detail: int, array: np.ndarray | None) -> np.ndarray:
@@ -264,39 +270,12 @@ def get_group() -> ProcessGroup:
     if _group is None:
         with _group_lock:
             if _group is None:
-                _group = ProcessGroup()
-                if _group.size > 1:
-                    _install_abort_hooks(_group)
+                group = ProcessGroup()
+                if group.size > 1:
+                    group.guard = JobGuard(group.comm, MPI)
+                    group.guard.install()
+                _group = group
     return _group
-
-
-_ABORT_GRACE_S = 0.3  # seconds between printing the error and aborting the job
-
-
-def _install_abort_hooks(group: ProcessGroup) -> None:
-    """An uncaught exception on one rank aborts the whole job (see the module docstring)."""
-    previous = sys.excepthook
-
-    def abort(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        if issubclass(kind, KeyboardInterrupt):
-            previous(kind, value, tb)
-            return
-        text = "".join(traceback.format_exception(kind, value, tb))
-        sys.stderr.write(f"rank {group.rank}/{group.size}: uncaught exception, aborting the "
-                         f"MPI job:\n{text}")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Abort tears the job down at once, and mpiexec can drop output its I/O forwarder has
-        # not yet passed on (seen once: a fresh-clone CI run showed an empty stderr); a short
-        # grace lets the message reach the user
-        time.sleep(_ABORT_GRACE_S)
-        group.comm.Abort(1)
-
-    def abort_thread(args: Any) -> None:
-        abort(args.exc_type, args.exc_value, args.exc_traceback)
-
-    sys.excepthook = abort
-    threading.excepthook = abort_thread
 
 
 def rank() -> int:
@@ -317,6 +296,18 @@ def barrier() -> None:
 def set_collective_checks(enabled: bool) -> None:
     """Turn the per-collective agreement check (one small extra Allreduce) on or off."""
     get_group().checks = bool(enabled)
+
+
+def set_collective_timeout(seconds: float | None) -> None:
+    """Raise DistributedError when a collective has not completed after `seconds` (None:
+    wait forever). Default 1800, or TINYGRAD_BN_COLLECTIVE_TIMEOUT; world size 1 ignores it."""
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(
+            seconds, int | float) or not seconds > 0):
+        raise ArgumentError(f"set_collective_timeout: expected a positive number of seconds "
+                            f"or None, got {seconds!r}")
+    guard = get_group().guard
+    if guard is not None:
+        guard.timeout = None if seconds is None else float(seconds)
 
 
 def collective_counts() -> dict[str, int]:
