@@ -218,7 +218,8 @@ class CompiledFunction:
         trace._local.recorder = rec
         self.stats["recorded"] += 1
         try:
-            result = self.fn(*call_args)
+            with trace.converting():
+                result = self.fn(*call_args)
             rec.rec.end_grads = rec.grad_state()
             rec.result = _encode_result(rec, result)
         finally:

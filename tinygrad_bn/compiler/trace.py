@@ -20,6 +20,16 @@ Each recorded operand is encoded (`Recorder.encode`) as one of:
 - `("const", v)`: a Python value (number, tuple, slice, dtype, None ...), recursively;
 - `("object", o)`: anything else (a bound method, a random generator), by identity.
 
+NumPy's conversion functions (`np.asarray`, `np.array`, `np.ascontiguousarray`,
+`np.asfortranarray`) do not dispatch to `__array_function__`: on a Traced array they
+return a plain ndarray, and whatever the library computed from that plain array would
+be invisible to the trace and frozen into the program as a constant (a ReLU-like mask
+in a backward, a label check). While a recording is active anywhere in the process
+(`converting()`), these four names in the numpy module are replaced by wrappers that
+record the conversion when a Traced array is among the arguments (its result is traced
+again) and otherwise call the original; the originals are restored when the last
+recording ends.
+
 Converting a traced value to Python (`bool`, `int`, `.item()` ...) is a *guard*: the
 value is written down and checked on replay. A floating value converted to Python (a
 loss's `.item()`) cannot be replayed at all: `CompileError` at recording.
@@ -43,6 +53,56 @@ class CompileError(TinygradError, RuntimeError):
 
 
 _local = threading.local()
+_CONVERSIONS = ("asarray", "array", "ascontiguousarray", "asfortranarray")
+_ORIGINALS = {name: getattr(np, name) for name in _CONVERSIONS}
+_patch_lock = threading.Lock()
+_patch_depth = 0
+
+
+def _holds_traced(value: Any) -> bool:
+    if isinstance(value, Traced):
+        return True
+    if type(value) in (list, tuple):
+        return any(_holds_traced(v) for v in value)
+    return False
+
+
+def _conversion(name: str) -> Callable[..., Any]:
+    original = _ORIGINALS[name]
+
+    def convert(*args: Any, **kwargs: Any) -> Any:
+        recorder = current()
+        if recorder is None or not (args and _holds_traced(args[0])):
+            return original(*args, **kwargs)
+        return recorder.function(original, args, kwargs)
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = original.__doc__
+    return convert
+
+
+_WRAPPERS = {name: _conversion(name) for name in _CONVERSIONS}
+
+
+class converting:  # noqa: N801 (used as a context manager, like a function)
+    """While any recording runs, np.asarray & co. record conversions of Traced arrays
+    (see the module docstring); nested and concurrent recordings share one patch."""
+
+    def __enter__(self) -> None:
+        global _patch_depth
+        with _patch_lock:
+            if _patch_depth == 0:
+                for name, wrapper in _WRAPPERS.items():
+                    setattr(np, name, wrapper)
+            _patch_depth += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        global _patch_depth
+        with _patch_lock:
+            _patch_depth -= 1
+            if _patch_depth == 0:
+                for name, original in _ORIGINALS.items():
+                    setattr(np, name, original)
 
 
 def current() -> Recorder | None:
@@ -219,11 +279,19 @@ class Recorder:
         return tuple(wrapped) if isinstance(result, tuple) else wrapped[0]
 
     # ---- what the Traced hooks call ----
+    def _written(self, *targets: Any) -> None:
+        """Register memory a call is about to write into BEFORE it runs: scratch memory
+        (allocated outside the trace) is replayed from its content before the write."""
+        for target in targets:
+            for t in (target if isinstance(target, tuple) else (target,)):
+                if isinstance(t, np.ndarray):
+                    self.encode(t, writing=True)
+
     def ufunc(self, ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-        result = getattr(ufunc, method)(*_unwrap(inputs), **_unwrap(kwargs))
         out = kwargs.get("out")
+        self._written(inputs[0] if method == "at" else None, out)
+        result = getattr(ufunc, method)(*_unwrap(inputs), **_unwrap(kwargs))
         if method == "at":  # in place on its first operand
-            self.encode(inputs[0], writing=True)
             self._record("ufunc", ufunc, method, inputs, kwargs, None, out_given=True)
             return None
         if out is not None:
@@ -232,15 +300,16 @@ class Recorder:
         return self._record("ufunc", ufunc, method, inputs, kwargs, result)
 
     def function(self, func: Callable, args: tuple, kwargs: dict) -> Any:
+        self._written(kwargs.get("out"), args[0] if func is np.copyto else None)
         result = func(*_unwrap(args), **_unwrap(kwargs))
         if kwargs.get("out") is not None:
             self._record("function", func, func.__name__, args, kwargs, result, out_given=True)
             return kwargs["out"]
-        if func is np.copyto:  # writes into its first argument
-            self.encode(args[0], writing=True)
         return self._record("function", func, func.__name__, args, kwargs, result)
 
     def method(self, obj: Traced, name: str, args: tuple, kwargs: dict) -> Any:
+        if name in ("__setitem__", "fill"):
+            self._written(obj)
         result = getattr(np.ndarray, name)(plain(obj), *_unwrap(args), **_unwrap(kwargs))
         if name in ("__setitem__", "fill"):
             self._record("method", None, name, (obj, *args), kwargs, None, out_given=True)
