@@ -164,6 +164,8 @@ def test_a_replaced_layer_or_new_parameter_is_recorded_again_not_replayed_stale(
 
 
 def test_python_branch_on_a_tensor_value_is_guarded_on_replay():
+    """The guard reads only the argument and a parameter as they are at the start: it is
+    checked before anything runs, and a new outcome runs the call eagerly."""
     w = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
 
     def f(x):
@@ -175,8 +177,30 @@ def test_python_branch_on_a_tensor_value_is_guarded_on_replay():
     step = tg.compile(f)
     for _ in range(3):
         assert np.array_equal(step(tg.Tensor(np.ones(2))).data, [2.0, 4.0])
-    with pytest.raises(GuardFailed, match="read True in Python"):
-        step(tg.Tensor(-np.ones(2)))
+    with pytest.warns(CompileWarning, match="read True when it was recorded.*runs eagerly"):
+        out = step(tg.Tensor(-np.ones(2)))
+    assert np.array_equal(out.data, [1.0, 2.0])
+    assert step.stats == {"recorded": 2, "replayed": 1, "eager": 1}
+
+
+def test_a_guard_after_the_step_changed_state_raises_guard_failed():
+    """A branch on a parameter after the optimizer step cannot be checked first (the step
+    writes what it reads): a new outcome is an error that says the step is half done."""
+    w = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = tg.optim.SGD([w], lr=1.0)
+
+    def f(x):
+        opt.zero_grad()
+        loss = (x * w).sum()
+        loss.backward()
+        opt.step()
+        return loss * (1.0 if bool((w.data > 0).all()) else 2.0)
+
+    step = tg.compile(f)
+    for _ in range(3):
+        step(tg.Tensor(np.full(2, 0.01)))
+    with pytest.raises(GuardFailed, match="read True when it was recorded.*stopped there"):
+        step(tg.Tensor(np.full(2, 5.0)))
 
 
 def test_a_branch_that_differs_between_the_first_two_calls_runs_eagerly():

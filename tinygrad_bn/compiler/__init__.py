@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import types
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,9 +29,10 @@ import numpy as np
 
 from .. import recording
 from ..nn.module import Module
-from ..optim import Optimizer
 from ..tensor import Tensor, is_grad_enabled
 from . import trace
+from .discovery import Watch, reach
+from .guards import Fallback
 from .program import GuardFailed, Program, Unreplayable, merge
 from .trace import CompileError, Recorder, Traced, plain
 
@@ -84,45 +84,29 @@ class CompiledFunction:
         self._reached: tuple[list[Module], list[Tensor]] | None = None
         # one call at a time: a program's buffers are shared by every replay of it
         self._lock = threading.RLock()
-        self._watch: list[tuple[dict, Any, Any]] = []
-        self._lengths: list[tuple[dict, int]] = []
+        self._watch: Watch | None = None
+        self._held: tuple = ()
 
     # ---- what fn reaches ----
     def _reach(self, args: tuple) -> tuple[list[Module], list[Tensor]]:
         if self._reached is None:
-            modules, tensors = reach(self.fn, args)
+            modules, tensors, self._watch = reach(self.fn, args)
             self._reached = modules, tensors
-            self._watch, self._lengths = [], []
-            for m in modules:
-                for registry in (m._parameters, m._buffers, m._modules):
-                    self._lengths.append((registry, len(registry)))
-                    self._watch += [(registry, k, v) for k, v in registry.items()]
         return self._reached
 
-    def _unchanged(self) -> bool:
-        for registry, n in self._lengths:
-            if len(registry) != n:
-                return False
-        for registry, k, v in self._watch:
-            if registry.get(k) is not v:
-                return False
-        return True
+    def _changed(self) -> str | None:
+        """What the programs assume and no longer holds (discovery.Watch), or None."""
+        return None if self._watch is None else self._watch.changed()
 
     def _key(self, args: tuple) -> Any:
+        parts = tuple(_arg_key(a, 0) for a in args)
+        # the objects inside non-array arguments are traced by identity: new ones (a list
+        # whose element was replaced) need the reach walked again
+        held = tuple(p for p in parts if p[0] not in ("T", "A", "V"))
+        if held != self._held:
+            self._held, self._reached = held, None
         modules, _ = self._reach(args)
-        parts: list[Any] = []
-        for a in args:
-            if isinstance(a, Tensor):
-                parts.append(("T", a.data.shape, a.data.dtype.str, a.requires_grad))
-            elif isinstance(a, np.ndarray):
-                parts.append(("A", a.shape, a.dtype.str))
-            else:
-                try:
-                    hash(a)
-                    parts.append(("V", type(a), a))
-                except TypeError:
-                    parts.append(("O", id(a)))
-        return tuple(parts), is_grad_enabled(), tuple(m.training for m in modules)
+        return parts, is_grad_enabled(), tuple(m.training for m in modules)
 
     # ---- calls ----
     def __call__(self, *args: Any) -> Any:
@@ -132,8 +116,12 @@ class CompiledFunction:
             return self._call(args)
 
     def _call(self, args: tuple) -> Any:
-        if self._reached is not None and not self._unchanged():
-            self.entries.clear()  # a module, parameter or buffer was replaced: start over
+        change = self._changed() if self._reached is not None else None
+        if change is not None:  # a parameter replaced, a setting changed ...: start over
+            if any(e.program is not None for e in self.entries.values()):
+                warnings.warn(f"tg.compile({_name(self.fn)}): {change} since the recording: "
+                              f"recording again", CompileWarning, stacklevel=3)
+            self.entries.clear()
             self._reached = None
         key = self._key(args)
         entry = self.entries.get(key)
@@ -150,6 +138,11 @@ class CompiledFunction:
                 self.entries.clear()
                 self._reached = None
                 return self._call(args)
+            except Fallback as reason:  # nothing ran yet: this call is eager's
+                warnings.warn(f"tg.compile({_name(self.fn)}): {reason}: this call runs "
+                              f"eagerly", CompileWarning, stacklevel=3)
+                self.stats["eager"] += 1
+                return self.fn(*args)
             self.stats["replayed"] += 1
             return result
         if entry.reason is not None:
@@ -163,6 +156,10 @@ class CompiledFunction:
             try:
                 if first.failure or second.failure:
                     raise Unreplayable(first.failure or second.failure)
+                if any(ctx.parents is None for ctx in first.live):
+                    raise Unreplayable(
+                        "the caller ran backward through the tensor it returned (a replay's "
+                        "results have no graph): call backward inside the compiled function")
                 entry.program = Program(first.rec, second.rec, second.tensor_keys,
                                         _merge_result(first.result, second.result),
                                         second.checks, _Changed)
@@ -179,7 +176,7 @@ class CompiledFunction:
     def _record(self, args: tuple) -> tuple[Any, Recorder]:
         _, tensors = self._reach(args)
         rec = Recorder()
-        rec.failure = None
+        rec.live = []
         call_args = list(args)
         swapped: list[tuple[Any, Any, Any]] = []  # (tensor, original array, traced)
         buffers: list[tuple[Module, str, Any, Any]] = []
@@ -222,6 +219,7 @@ class CompiledFunction:
                 result = self.fn(*call_args)
             rec.rec.end_grads = rec.grad_state()
             rec.result = _encode_result(rec, result)
+            rec.live = _live_graphs(result)  # checked when the program is built
         finally:
             trace._local.recorder = previous_trace
             recording.set_active(previous_hook)
@@ -263,26 +261,56 @@ class CompiledFunction:
         return text
 
 
+def _arg_key(a: Any, depth: int) -> tuple:
+    """An argument's part of the signature: shape, dtype and strides of arrays (the program
+    reads views into them at the recorded strides); the identity of tensors and other
+    objects inside containers (the program reads those tensors by identity); values of
+    hashable plain values."""
+    if isinstance(a, Tensor):
+        return ("T", a.data.shape, a.data.dtype.str, a.data.strides, a.requires_grad) \
+            if depth == 0 else ("t", id(a))
+    if isinstance(a, np.ndarray):
+        return ("A", a.shape, a.dtype.str, a.strides) if depth == 0 else ("a", id(a))
+    if type(a) in (list, tuple) and depth < 3:
+        return ("L", type(a).__name__, tuple(_arg_key(v, depth + 1) for v in a[:1000]))
+    if type(a) is dict and depth < 3:
+        return ("D", tuple((k, _arg_key(v, depth + 1)) for k, v in list(a.items())[:1000]))
+    if isinstance(a, bool | int | float | complex | str | bytes | type(None)):
+        return ("V", type(a), a)
+    return ("O", id(a))
+
+
 def _name(fn: Callable) -> str:
     return getattr(fn, "__qualname__", repr(fn))
 
 
 def _encode_result(rec: Recorder, value: Any) -> Any:
     if isinstance(value, Tensor):
-        return ("tensor", rec.encode(value.data))
+        # a result made by an op requires grad: its replayed twin too ("graph", see Replayed)
+        return ("tensor" if value._ctx is None else "graph", rec.encode(value.data))
     if isinstance(value, tuple | list):
         return ("seq", type(value).__name__, [_encode_result(rec, v) for v in value])
     return rec.encode(value)
 
 
 def _merge_result(a: Any, b: Any) -> Any:
-    if a[0] == "tensor" and b[0] == "tensor":
-        return ("tensor", merge(a[1], b[1], "the returned tensor"))
+    if a[0] == b[0] and a[0] in ("tensor", "graph"):
+        return (a[0], merge(a[1], b[1], "the returned tensor"))
     if a[0] == "seq" and b[0] == "seq" and a[1] == b[1] and len(a[2]) == len(b[2]):
         return ("seq", a[1], [_merge_result(x, y) for x, y in zip(a[2], b[2])])
-    if "seq" in (a[0], b[0]) or "tensor" in (a[0], b[0]):
+    if {a[0], b[0]} & {"seq", "tensor", "graph"}:
         raise Unreplayable("the function returned different kinds of values")
     return merge(a, b, "the returned value")
+
+
+def _live_graphs(value: Any) -> list[Any]:
+    """The ops that made the returned tensors whose graph no backward has freed yet."""
+    if isinstance(value, Tensor):
+        ctx = value._ctx
+        return [ctx] if ctx is not None and ctx.parents is not None else []
+    if isinstance(value, tuple | list):
+        return [ctx for v in value for ctx in _live_graphs(v)]
+    return []
 
 
 def _plain_result(value: Any) -> Any:
@@ -292,64 +320,3 @@ def _plain_result(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return type(value)(_plain_result(v) for v in value)
     return plain(value)
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def _roots(fn: Any) -> list[Any]:
-    """What a function can reach: closure cells, referenced globals, defaults."""
-    if isinstance(fn, types.MethodType):
-        return [fn.__self__, fn.__func__]
-    if not isinstance(fn, types.FunctionType):
-        return [fn] if isinstance(fn, Module) else list(vars(fn).values()) \
-            if hasattr(fn, "__dict__") else []
-    found: list[Any] = [c.cell_contents for c in fn.__closure__ or ()
-                        if _has_contents(c)]
-    codes = [fn.__code__]
-    while codes:
-        code = codes.pop()
-        found += [fn.__globals__[n] for n in code.co_names if n in fn.__globals__]
-        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-    found += list(fn.__defaults__ or ()) + list((fn.__kwdefaults__ or {}).values())
-    return found
-
-
-def _has_contents(cell: Any) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018
-    except ValueError:
-        return False
-    return True
-
-
-def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[Tensor]]:
-    """The modules (each once, submodules included) and tensors (parameters, tensors in
-    closures and globals, optimizers' parameters) that `fn` reaches through its closure,
-    the globals it names, its defaults, a bound method's object, and its arguments; nested
-    functions and containers are followed, other objects are not."""
-    modules: list[Module] = []
-    tensors: list[Tensor] = []
-    seen: set[int] = set()
-    # arguments change from call to call: only the modules and optimizers among them count
-    stack = [*_roots(fn), *(a for a in args if not isinstance(a, Tensor | np.ndarray))]
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, types.ModuleType | type):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, Module):
-            modules.append(obj)
-            stack += [p for p in obj._parameters.values() if p is not None]
-            stack += [m for m in obj._modules.values() if m is not None]
-        elif isinstance(obj, Tensor):
-            tensors.append(obj)
-        elif isinstance(obj, Optimizer):
-            stack += obj.params
-        elif isinstance(obj, list | tuple | set | frozenset):
-            stack += list(obj)[:100_000]
-        elif isinstance(obj, dict):
-            stack += list(obj.values())[:100_000]
-        elif isinstance(obj, types.FunctionType | types.MethodType):
-            stack += _roots(obj)
-    return modules, tensors

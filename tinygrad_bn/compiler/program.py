@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Function, Tensor
+from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
 
@@ -48,6 +49,15 @@ def _same_const(a: Any, b: Any) -> bool:
         return bool(a == b)
     except (TypeError, ValueError):
         return a is b
+
+
+def _equal(x: np.ndarray, y: np.ndarray) -> bool:
+    """Equal values (NaN equal to NaN where the dtype has NaN; object arrays, e.g. from
+    np.vectorize, compared as Python objects)."""
+    try:
+        return bool(np.array_equal(x, y, equal_nan=True))
+    except TypeError:  # equal_nan=True needs isnan, which object and string arrays lack
+        return bool(np.array_equal(x, y))
 
 
 def _same_sources(a: dict[int, Any], b: dict[int, Any]) -> bool:
@@ -78,7 +88,7 @@ def merge(a: Any, b: Any, where: str) -> Any:
         x, y = a[1], b[1]
         if x is y:
             return ("ref", x)
-        if x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True):
+        if x.shape == y.shape and x.dtype == y.dtype and _equal(x, y):
             return ("const", y.copy())
         raise Unreplayable(
             f"{where}: an array of shape {y.shape} from outside the traced arrays changed "
@@ -117,7 +127,8 @@ class Program:
                                                                           second.sources):
             raise Unreplayable("the two calls read different inputs, parameters or buffers")
         self.values = second.values
-        self.names: dict[str, Any] = {"_T": _tensor, "GuardFailed": GuardFailed, "np": np,
+        self.names: dict[str, Any] = {"_T": _tensor, "_G": _graph_tensor, "np": np,
+                                      "GuardFailed": GuardFailed, "Fallback": Fallback,
                                       "Changed": changed}
         self.checks = checks
         self._shared: dict[tuple[str, int], str] = {}
@@ -148,7 +159,7 @@ class Program:
                     f"keeps outside the modules, tensors and optimizers tg.compile can see "
                     f"(a closure, a global, an argument): its other updates could not be "
                     f"followed")
-            elif init_a.shape == init_b.shape and np.array_equal(init_a, init_b, equal_nan=True):
+            elif init_a.shape == init_b.shape and _equal(init_a, init_b):
                 self.scratch[k] = ("fresh", init_b)
             else:
                 raise Unreplayable("scratch memory allocated outside the trace started with "
@@ -173,7 +184,7 @@ class Program:
                     slots.add(enc[1])
                 elif enc[0] == "view" and enc[1][0] == "slot":
                     slots.add(enc[1][1])
-                elif enc[0] in ("const", "tensor"):
+                elif enc[0] in ("const", "tensor", "graph"):
                     for e in (enc[1].values() if isinstance(enc[1], dict) else
                               enc[1] if isinstance(enc[1], tuple | list) else (enc[1],)):
                         collect(e)
@@ -280,6 +291,28 @@ class Program:
             target = self._name("call", instr.target)
         return f"{target}({', '.join(parts)})"
 
+    def _guard(self, i: int, instr: Instr, args: tuple, early: bool) -> list[str]:
+        """The check of a guard: a Python conversion's value, a boolean mask's count or a
+        result's shape as recorded. Checked early (see guards.py), a failure makes the
+        call run eagerly; later, the step is half done and GuardFailed says so."""
+        value = self._expr(args[0])
+        got = {"__bool__": f"bool({value})", "__int__": f"int({value})",
+               "__index__": f"int({value})", "__float__": f"float({value})",
+               "__complex__": f"complex({value})", "count": f"int(np.count_nonzero({value}))",
+               "shape": f"{value}.shape"}.get(instr.name, f"{value}.{instr.name}()")
+        what = {"count": "a boolean mask selected", "shape": "a result had shape"}.get(
+            instr.name, "read")
+        message = (f"call {i} ({instr.site}) {what} {instr.expected!r} when it was "
+                   f"recorded; this call got another value")
+        comment = f"  # {instr.site}" if instr.site else ""
+        lines = [f"    if {got} != {self._expr(('pyconst', instr.expected))}:{comment}"]
+        if early:
+            lines.append(f"        raise Fallback({message!r})")
+        else:
+            message = f"tg.compile: {message}. The state is that of an eager run stopped there"
+            lines.append(f"        raise GuardFailed({message!r})")
+        return lines
+
     def _set_grads(self, grads: tuple) -> list[str]:
         """Lines giving each tensor its recorded .grad, except where the last replayed call
         already left exactly that (`self.current`, what that call was seen to leave)."""
@@ -301,6 +334,8 @@ class Program:
     def _result_expr(self, enc: Any) -> str:
         if enc[0] == "tensor":
             return f"_T({self._expr(enc[1])})"
+        if enc[0] == "graph":
+            return f"_G({self._expr(enc[1])})"
         if enc[0] == "seq":
             inner = ", ".join(self._result_expr(e) for e in enc[2])
             return f"{enc[1]}(({inner},))" if enc[2] else f"{enc[1]}()"
@@ -325,19 +360,14 @@ class Program:
         for k, (how, value) in self.scratch.items():
             lines.append(f"    s{k} = {self._name('z', value)}" + (".copy()" if how == "fresh"
                                                                     else ""))
-        for i, (instr, args, kwargs) in enumerate(self.instrs):
+        persistent = {slot for slot, key in self.sources.items() if key[0] != "arg"}
+        first = hoistable(self.instrs, self.values, persistent)
+        order = sorted(first) + [i for i in range(len(self.instrs)) if i not in first]
+        for i in order:
+            instr, args, kwargs = self.instrs[i]
             comment = f"  # {instr.site}" if instr.site else ""
             if instr.kind == "guard":
-                conv = {"__bool__": "bool", "__int__": "int", "__index__": "int",
-                        "__float__": "float", "__complex__": "complex"}.get(instr.name)
-                value = self._expr(args[0])
-                got = f"{conv}({value})" if conv else f"{value}.{instr.name}()"
-                expected = self._expr(("pyconst", instr.expected))
-                lines.append(f"    if {got} != {expected}:{comment}")
-                lines.append(f"        raise GuardFailed('tg.compile: call {i} ({instr.site}) "
-                             f"read {instr.expected!r} in Python when it was recorded; "
-                             f"this call got another value. The state is that of an eager "
-                             f"run stopped at that point')")
+                lines += self._guard(i, instr, args, early=i in first)
                 continue
             if instr.kind == "call":
                 lines += self._set_grads(instr.grads)
@@ -357,3 +387,19 @@ class Program:
 
 def _tensor(array: Any) -> Tensor:
     return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array), None)
+
+
+class Replayed(Function):
+    """The grad_fn of a replayed result whose eager twin had a graph: it requires grad as
+    that one did, but backward through it is refused (a replay has no graph)."""
+
+    def backward(self, grad: Tensor) -> None:
+        raise CompileError("tg.compile: this tensor was returned by a replayed call, which "
+                           "has no graph to backward through: call backward inside the "
+                           "compiled function")
+
+
+def _graph_tensor(array: Any) -> Tensor:
+    ctx = Replayed()
+    ctx.parents, ctx.saved, ctx._out = (), (), None
+    return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array), ctx)

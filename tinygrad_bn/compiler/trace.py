@@ -45,6 +45,11 @@ from typing import Any
 
 import numpy as np
 
+try:
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # NumPy < 2
+    byte_bounds = np.byte_bounds
+
 from ..errors import TinygradError
 
 
@@ -53,6 +58,9 @@ class CompileError(TinygradError, RuntimeError):
 
 
 _local = threading.local()
+# functions whose result's shape depends on the values, not only the shapes, of the input
+_DATA_SHAPED = (np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.compress, np.extract)
+_MASKING = (np.compress, np.extract)
 _CONVERSIONS = ("asarray", "array", "ascontiguousarray", "asfortranarray")
 _ORIGINALS = {name: getattr(np, name) for name in _CONVERSIONS}
 _patch_lock = threading.Lock()
@@ -185,6 +193,8 @@ class Recorder:
         self.root_objects: list[np.ndarray] = []
         self.tensors: list[Any] = []
         self.tensor_keys: list[Any] = []
+        self.failure: str | None = None  # why the recording cannot become a program
+        self.viewed_sources: list[tuple[int, np.ndarray]] = []  # sources that are views
 
     # ---- slots ----
     def new_slot(self, value: Any, source: Any = None) -> Any:
@@ -202,6 +212,8 @@ class Recorder:
         if value.base is None and id(value) not in self.roots:
             self.roots[id(value)] = ("slot", slot)
             self.root_objects.append(value)
+        elif source is not None and value.base is not None:  # e.g. Tensor(X[i:i + B])
+            self.viewed_sources.append((slot, value))
         traced = value.view(Traced)
         self.ids[id(traced)] = slot
         self.keep.append(traced)
@@ -228,6 +240,9 @@ class Recorder:
                     return ("slot", known[1])  # e.g. np.asarray(traced): the same array
                 return ("view", known, value.shape, value.strides, _offset(value, root),
                         value.dtype)
+            within = self._within_source(value)
+            if within is not None:
+                return within
             if isinstance(value, Traced):
                 raise CompileError("tg.compile: an ndarray method the recorder does not "
                                    "follow produced an array used later; see "
@@ -241,6 +256,25 @@ class Recorder:
                                        | np.generic | np.dtype | type) or value is Ellipsis:
             return ("const", value)
         return ("object", value)
+
+    def _within_source(self, value: np.ndarray) -> Any:
+        """A view into an argument, parameter or buffer that is itself a view of a larger
+        array (a batch sliced from a dataset): encoded relative to that source, whose
+        memory changes from call to call. Without this it would be read by reference
+        (the same slice on every replay)."""
+        low, high = byte_bounds(value)
+        for slot, source in self.viewed_sources:
+            s_low, s_high = byte_bounds(source)
+            if s_low <= low and high <= s_high and value.size:
+                if not source.flags.c_contiguous:
+                    self.failure = (f"a view into a non-contiguous argument, parameter or "
+                                    f"buffer of shape {source.shape}: pass a contiguous "
+                                    f"array (np.ascontiguousarray)")
+                    return None
+                start = value.__array_interface__["data"][0]
+                return ("view", ("slot", slot), value.shape, value.strides,
+                        start - source.__array_interface__["data"][0], value.dtype)
+        return None
 
     def _site(self) -> str:
         """The op (Function.forward/backward) or function the call came from."""
@@ -301,20 +335,46 @@ class Recorder:
 
     def function(self, func: Callable, args: tuple, kwargs: dict) -> Any:
         self._written(kwargs.get("out"), args[0] if func is np.copyto else None)
+        if func in _MASKING and len(args) > 1:  # compress(condition, a), extract(condition, a)
+            self._count_masks(args[0])
         result = func(*_unwrap(args), **_unwrap(kwargs))
         if kwargs.get("out") is not None:
             self._record("function", func, func.__name__, args, kwargs, result, out_given=True)
             return kwargs["out"]
-        return self._record("function", func, func.__name__, args, kwargs, result)
+        traced = self._record("function", func, func.__name__, args, kwargs, result)
+        if func in _DATA_SHAPED or (func is np.where and len(args) == 1):
+            self._shape_guard(traced)
+        return traced
 
     def method(self, obj: Traced, name: str, args: tuple, kwargs: dict) -> Any:
         if name in ("__setitem__", "fill"):
             self._written(obj)
+        if name in ("__getitem__", "__setitem__") and args:
+            self._count_masks(args[0])
         result = getattr(np.ndarray, name)(plain(obj), *_unwrap(args), **_unwrap(kwargs))
         if name in ("__setitem__", "fill"):
             self._record("method", None, name, (obj, *args), kwargs, None, out_given=True)
             return None
-        return self._record("method", None, name, (obj, *args), kwargs, result)
+        traced = self._record("method", None, name, (obj, *args), kwargs, result)
+        if name == "nonzero":
+            self._shape_guard(traced)
+        return traced
+
+    def _count_masks(self, index: Any) -> None:
+        """A boolean mask selects as many elements as it has True values: the count is
+        part of what the program assumes (the shapes after it), so it is a guard."""
+        for part in index if isinstance(index, tuple) else (index,):
+            if isinstance(part, np.ndarray) and part.dtype == bool and part.ndim > 0:
+                self.rec.instrs.append(Instr("guard", None, "count", (self.encode(part),), {},
+                                             site=self._site(),
+                                             expected=int(np.count_nonzero(plain(part)))))
+
+    def _shape_guard(self, result: Any) -> None:
+        """The shape of a result that depends on the data (nonzero, unique ...) is a guard."""
+        for r in result if isinstance(result, tuple) else (result,):
+            if isinstance(r, np.ndarray):
+                self.rec.instrs.append(Instr("guard", None, "shape", (self.encode(r),), {},
+                                             site=self._site(), expected=r.shape))
 
     def guard(self, obj: Traced, name: str) -> Any:
         value = getattr(plain(obj), name)() if name in ("item", "tolist") else \

@@ -1,0 +1,168 @@
+"""What a compiled function reaches, and the Python state its programs assume.
+
+`reach(fn, args)` walks what `fn` can reach: its closure cells, the globals its code
+names, its defaults, a bound method's object, and its non-array arguments; it follows
+modules (parameters, submodules), optimizers (their parameters), containers, nested
+functions and, two levels deep, the attributes of plain objects (`holder.w`). The
+tensors it finds are the ones a recording traces; everything else the function reads
+is baked into the program.
+
+`Watch` lists what the programs assume about that state and `changed()` says what no
+longer holds, before a replay: a parameter, buffer or submodule replaced or added, a
+tensor or module held by a plain object replaced, and the value of a Python scalar the
+function can read (a global it names, a closure cell, a module's attribute such as
+`momentum` or `negative_slope`, a plain object's attribute). The compiled function
+then records again. What it cannot see: Python side effects of the function (they run
+only while recording) and state reached another way (docs/autograd.md, section 7).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import Module
+from ..optim import Optimizer
+from ..tensor import Tensor
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+_PLAIN_DEPTH = 2  # how far attributes of plain objects are followed
+_MAX_ITEMS = 100_000
+
+
+def _scalar(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_scalar(v) for v in value)
+    return isinstance(value, _SCALARS) or isinstance(value, np.generic)
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:
+        return False
+    return True
+
+
+class Watch:
+    """Registries whose entries must stay the same objects, and Python scalars whose values
+    must stay equal (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.same: list[tuple[dict, Any, Any, str]] = []  # (dict, key, object, where)
+        self.lengths: list[tuple[dict, int, str]] = []
+        self.equal: list[tuple[Any, Any, Any, str]] = []  # (dict or cell, key, value, where)
+
+    def registry(self, registry: dict, where: str, only_objects: bool = False) -> None:
+        if not only_objects:
+            self.lengths.append((registry, len(registry), where))
+        for k, v in registry.items():
+            if isinstance(v, Tensor | Module | Optimizer | np.ndarray) or \
+                    (not only_objects and v is not None):
+                self.same.append((registry, k, v, f"{where}[{k!r}]"))
+
+    def scalars(self, namespace: Any, where: str, skip: tuple = ()) -> None:
+        for k, v in list(namespace.items()):
+            if k not in skip and _scalar(v):
+                self.equal.append((namespace, k, v, f"{where}.{k}"))
+
+    def changed(self) -> str | None:
+        """What no longer holds (a description), or None."""
+        for registry, n, where in self.lengths:
+            if len(registry) != n:
+                return f"{where} has {len(registry)} entries, not {n}"
+        for registry, k, v, where in self.same:
+            if registry.get(k) is not v:
+                return f"{where} was replaced"
+        for holder, k, v, where in self.equal:
+            now = holder.cell_contents if k is None else holder.get(k, _MISSING)
+            if type(now) is not type(v) or not _same(now, v):
+                return f"{where} changed from {v!r} to {now!r}"
+        return None
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) or (a != a and b != b)  # NaN equals NaN here
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _roots(fn: Any, watch: Watch) -> list[Any]:
+    """What a function can reach: closure cells, referenced globals, defaults (scalars
+    among the cells and globals are watched)."""
+    if isinstance(fn, types.MethodType):
+        return [fn.__self__, fn.__func__]
+    if not isinstance(fn, types.FunctionType):
+        return [fn] if isinstance(fn, Module) else list(vars(fn).values()) \
+            if hasattr(fn, "__dict__") else []
+    name = getattr(fn, "__qualname__", "fn")
+    found: list[Any] = []
+    for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        if _has_contents(cell):
+            found.append(cell.cell_contents)
+            if _scalar(cell.cell_contents):
+                watch.equal.append((cell, None, cell.cell_contents, f"{name}: closure {var}"))
+    codes = [fn.__code__]
+    while codes:
+        code = codes.pop()
+        for n in code.co_names:
+            if n in fn.__globals__:
+                value = fn.__globals__[n]
+                found.append(value)
+                if _scalar(value):
+                    watch.equal.append((fn.__globals__, n, value, f"global {n}"))
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    found += list(fn.__defaults__ or ()) + list((fn.__kwdefaults__ or {}).values())
+    return found
+
+
+def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[Tensor], Watch]:
+    """The modules (each once, submodules included) and tensors (parameters, tensors in
+    closures, globals and plain objects, optimizers' parameters) that `fn` reaches, and the
+    Watch of the state its programs assume."""
+    watch = Watch()
+    modules: list[Module] = []
+    tensors: list[Tensor] = []
+    seen: set[int] = set()
+    # arguments change from call to call: only the modules and optimizers among them count
+    stack = [(obj, 0) for obj in (*_roots(fn, watch), *(
+        a for a in args if not isinstance(a, Tensor | np.ndarray)))]
+    while stack:
+        obj, depth = stack.pop()
+        if id(obj) in seen or isinstance(obj, types.ModuleType | type):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Module):
+            modules.append(obj)
+            where = type(obj).__name__
+            for registry, kind in ((obj._parameters, "parameters"), (obj._buffers, "buffers"),
+                                   (obj._modules, "modules")):
+                watch.registry(registry, f"{where}.{kind}")
+            watch.scalars(vars(obj), where, skip=("training",))
+            stack += [(p, depth) for p in obj._parameters.values() if p is not None]
+            stack += [(m, depth) for m in obj._modules.values() if m is not None]
+        elif isinstance(obj, Tensor):
+            tensors.append(obj)
+        elif isinstance(obj, Optimizer):
+            stack += [(p, depth) for p in obj.params]
+        elif isinstance(obj, list | tuple | set | frozenset):
+            stack += [(v, depth) for v in list(obj)[:_MAX_ITEMS]]
+        elif isinstance(obj, dict):
+            stack += [(v, depth) for v in list(obj.values())[:_MAX_ITEMS]]
+        elif isinstance(obj, types.FunctionType | types.MethodType):
+            stack += [(r, depth) for r in _roots(obj, watch)]
+        elif depth < _PLAIN_DEPTH and isinstance(getattr(obj, "__dict__", None), dict) and \
+                not callable(obj) and len(vars(obj)) <= 1000:
+            # a plain object holding tensors or settings (holder.w, config.scale)
+            where = type(obj).__name__
+            watch.registry(vars(obj), where, only_objects=True)
+            watch.scalars(vars(obj), where)
+            stack += [(v, depth + 1) for v in vars(obj).values()]
+    return modules, tensors, watch
