@@ -210,6 +210,7 @@ class CompiledFunction:
                     buffers.append((m, name, array, traced))
                     m._buffers[name] = traced
         rec.checks = checks
+        rec.start()
         previous_hook = recording.set_active(rec)
         previous_trace = getattr(trace._local, "recorder", None)
         trace._local.recorder = rec

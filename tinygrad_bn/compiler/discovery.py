@@ -26,6 +26,7 @@ import numpy as np
 
 from ..nn.module import Module
 from ..optim import Optimizer
+from ..optim.lr_scheduler import LRScheduler
 from ..tensor import Tensor
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None))
@@ -152,6 +153,8 @@ def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[
             tensors.append(obj)
         elif isinstance(obj, Optimizer):
             stack += [(p, depth) for p in obj.params]
+        elif isinstance(obj, LRScheduler):  # its state changes in its replayed step()
+            stack.append((obj.optimizer, depth))
         elif isinstance(obj, list | tuple | set | frozenset):
             stack += [(v, depth) for v in list(obj)[:_MAX_ITEMS]]
         elif isinstance(obj, dict):

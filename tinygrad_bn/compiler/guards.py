@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .trace import Instr, _root
+from .trace import WRITES_FIRST, Instr, _root
 
 
 class Fallback(Exception):  # noqa: N818 (an outcome, not an error the user sees)
@@ -77,7 +77,7 @@ def _written(instr: Instr, args: tuple, kwargs: dict) -> list[Any]:
         targets.append(kwargs["out"])
     if (instr.kind == "ufunc" and instr.name == "at") or \
             (instr.kind == "method" and instr.name in ("__setitem__", "fill")) or \
-            (instr.kind == "function" and instr.target is np.copyto):
+            (instr.kind == "function" and instr.target in WRITES_FIRST):
         targets.append(args[0])
     return targets
 

@@ -61,6 +61,8 @@ _local = threading.local()
 # functions whose result's shape depends on the values, not only the shapes, of the input
 _DATA_SHAPED = (np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.compress, np.extract)
 _MASKING = (np.compress, np.extract)
+# functions that write into their first argument
+WRITES_FIRST = (np.copyto, np.put_along_axis, np.put, np.place, np.putmask, np.fill_diagonal)
 _CONVERSIONS = ("asarray", "array", "ascontiguousarray", "asfortranarray")
 _ORIGINALS = {name: getattr(np, name) for name in _CONVERSIONS}
 _patch_lock = threading.Lock()
@@ -194,6 +196,7 @@ class Recorder:
         self.tensors: list[Any] = []
         self.tensor_keys: list[Any] = []
         self.failure: str | None = None  # why the recording cannot become a program
+        self.start_grads: dict[int, Any] = {}
         self.viewed_sources: list[tuple[int, np.ndarray]] = []  # sources that are views
 
     # ---- slots ----
@@ -334,7 +337,7 @@ class Recorder:
         return self._record("ufunc", ufunc, method, inputs, kwargs, result)
 
     def function(self, func: Callable, args: tuple, kwargs: dict) -> Any:
-        self._written(kwargs.get("out"), args[0] if func is np.copyto else None)
+        self._written(kwargs.get("out"), args[0] if func in WRITES_FIRST else None)
         if func in _MASKING and len(args) > 1:  # compress(condition, a), extract(condition, a)
             self._count_masks(args[0])
         result = func(*_unwrap(args), **_unwrap(kwargs))
@@ -415,10 +418,20 @@ class Recorder:
             g = t.grad
             if g is None:
                 state.append(None)
-            else:
-                enc = self.encode(g.data)
-                state.append(enc if enc[0] == "slot" else "keep")
+                continue
+            enc = self.encode(g.data)
+            if enc[0] != "slot" and g.data is not self.start_grads.get(id(t)):
+                # a new gradient array the trace did not make: computed by NumPy calls
+                # that did not dispatch to it (np.add.at with traced indices only)
+                self.failure = (f"a gradient of shape {g.data.shape} was computed by NumPy "
+                                f"calls the recorder could not follow")
+            state.append(enc if enc[0] == "slot" else "keep")
         return tuple(state)
+
+    def start(self) -> None:
+        """Note each watched tensor's .grad array as the call starts ("keep" means it)."""
+        self.start_grads = {id(t): None if t.grad is None else t.grad.data
+                            for t in self.tensors}
 
 
 class Traced(np.ndarray):

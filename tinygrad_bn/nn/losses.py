@@ -142,7 +142,8 @@ def _nll(op: str, x: Tensor, target: Any, weight: Any, ignore_index: int,
     if reduction == "none":
         return losses.reshape(per_row)
     total = losses.sum()
-    return total / float(np.add.reduce(factor.data)) if reduction == "mean" else total
+    # the divisor stays an array (no float()): under tg.compile it follows the targets
+    return total / factor.sum() if reduction == "mean" else total
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: Any = None,

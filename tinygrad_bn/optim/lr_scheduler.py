@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ArgumentError, ArgumentTypeError, TinygradError
+from ..recording import replay_as_call
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR",
@@ -53,6 +54,7 @@ class LRScheduler:
         """The lr of every group at the current step."""
         return [self._lr_at(self.last_epoch, base, i) for i, base in enumerate(self.base_lrs)]
 
+    @replay_as_call  # inside tg.compile: called again on every replay (tinygrad_bn/recording.py)
     def step(self) -> None:
         """Advance one step and write each group's lr."""
         self.last_epoch += 1
