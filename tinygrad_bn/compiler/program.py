@@ -232,7 +232,7 @@ class Program:
     def _name(self, prefix: str, value: Any) -> str:
         """A name for `value` in the program's namespace (one name per tensor, module,
         function or live array, however often the program uses it)."""
-        shared = prefix in ("t", "m", "r", "call")
+        shared = prefix in ("t", "m", "r", "call", "u")
         key = (prefix, id(value))
         if shared and key in self._shared:
             return self._shared[key]
@@ -278,6 +278,8 @@ class Program:
         parts += [f"{k}={self._expr(v)}" for k, v in kwargs.items()]
         if instr.kind == "ufunc":
             ufunc = instr.target.__name__
+            if not ufunc.isidentifier() or getattr(np, ufunc, None) is not instr.target:
+                ufunc = self._name("u", instr.target)  # np.frompyfunc's "erf (vectorized)"
             self.names.setdefault(ufunc, instr.target)
             target = ufunc if instr.name == "__call__" else f"{ufunc}.{instr.name}"
             if instr.outs and instr.outs[0] in self.buffered:

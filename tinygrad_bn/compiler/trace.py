@@ -223,11 +223,12 @@ class Recorder:
         return traced
 
     def encode(self, value: Any, writing: bool = False) -> Any:
-        if isinstance(value, Traced):
+        lost = isinstance(value, Traced)
+        if lost:
             slot = self.ids.get(id(value))
             if slot is not None:
                 return ("slot", slot)
-            value = plain(value)  # made by an ndarray method the tracer does not follow
+            value = plain(value)  # made by a NumPy call that did not dispatch to the tracer
         if isinstance(value, np.ndarray):
             root = _root(value)
             known = self.roots.get(id(root))
@@ -246,10 +247,10 @@ class Recorder:
             within = self._within_source(value)
             if within is not None:
                 return within
-            if isinstance(value, Traced):
-                raise CompileError("tg.compile: an ndarray method the recorder does not "
-                                   "follow produced an array used later; see "
-                                   "docs/autograd.md, 'Recording and replay'")
+            if lost:  # e.g. np.asanyarray(traced, dtype=object) inside np.vectorize
+                self.failure = self.failure or (
+                    f"an array of shape {value.shape} was derived from the traced ones by a "
+                    f"NumPy call the recorder cannot follow (at {self._site() or 'top level'})")
             return ("array", value)
         if isinstance(value, tuple | list):
             return ("const", type(value)(self.encode(v, writing) for v in value))
@@ -412,12 +413,13 @@ class Recorder:
         return result
 
     def grad_state(self) -> tuple:
-        """For each watched tensor: its .grad as a slot, None, or "keep" (made before)."""
+        """For each watched tensor: its .grad as a slot, None (set to None during the call),
+        or "keep" (as at the start of the call)."""
         state = []
         for t in self.tensors:
             g = t.grad
-            if g is None:
-                state.append(None)
+            if g is None:  # "keep" when it was None at the start too: the call left it alone
+                state.append("keep" if self.start_grads.get(id(t), 0) is None else None)
                 continue
             enc = self.encode(g.data)
             if enc[0] != "slot" and g.data is not self.start_grads.get(id(t)):

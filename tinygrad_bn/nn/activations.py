@@ -27,7 +27,9 @@ __all__ = [
     "silu", "softmax", "softplus", "tanh",
 ]
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+# a ufunc (np.frompyfunc), not np.vectorize: called on a traced array it dispatches to
+# tg.compile's recorder (np.vectorize converts its input first and hides it)
+_erf = np.frompyfunc(math.erf, 1, 1)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -42,7 +44,9 @@ class Erf(Function):
     saves_inputs = (0,)
 
     def forward(self, x):
-        return _erf(x).astype(x.dtype, copy=False)
+        # flattened: on a 0-d array a ufunc of objects returns a Python float, not an array
+        values = _erf(x.reshape(-1)).astype(np.float64)
+        return values.astype(x.dtype, copy=False).reshape(x.shape)
 
     def backward(self, g):
         return g * self.derivative(self.parents[0])
