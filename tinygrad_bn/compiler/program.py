@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Function, Tensor
+from ..tensor import Tensor
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
@@ -391,17 +391,27 @@ def _tensor(array: Any) -> Tensor:
     return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array), None)
 
 
-class Replayed(Function):
-    """The grad_fn of a replayed result whose eager twin had a graph: it requires grad as
-    that one did, but backward through it is refused (a replay has no graph)."""
+class Replayed:
+    """The grad_fn of a replayed result whose eager twin had a graph: the tensor requires
+    grad as that one did, but backward through it is refused (a replay has no graph).
+    Not an op (no forward): the engine only calls backward, with no parents to reach."""
+
+    parents: tuple = ()
+    saved: tuple = ()
+    fresh_grads = False
+    uses_output = False
+    _out = None
+    name = "Replayed"
 
     def backward(self, grad: Tensor) -> None:
         raise CompileError("tg.compile: this tensor was returned by a replayed call, which "
                            "has no graph to backward through: call backward inside the "
                            "compiled function")
 
+    def __repr__(self) -> str:
+        return "<Replayed>"
+
 
 def _graph_tensor(array: Any) -> Tensor:
-    ctx = Replayed()
-    ctx.parents, ctx.saved, ctx._out = (), (), None
-    return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array), ctx)
+    return Tensor._from_op(array if isinstance(array, np.ndarray) else np.asarray(array),
+                           Replayed())  # type: ignore[arg-type]
