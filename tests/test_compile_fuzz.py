@@ -10,7 +10,7 @@ Two twins start equal; one runs eagerly, the other through tg.compile, under the
 seeds. After every call the loss, every parameter, gradient and buffer must be
 identical (NaN equal to NaN). A call the compiled function ran eagerly (a refusal) is
 allowed and counted; a difference is a failure. The counts and the refusals' reasons
-are printed at the end of the module (pytest -s). Three examples per activation in CI
+are printed at the end of the module (pytest -s). Six examples per activation in CI
 (TG_COMPILE_FUZZ_EXAMPLES=n for more).
 """
 
@@ -199,7 +199,7 @@ def _same(a, b):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda a: a[0] + "".join(
     f"-{v}" for v in a[1].values()))
-@settings(max_examples=int(os.environ.get("TG_COMPILE_FUZZ_EXAMPLES", "3")))
+@settings(max_examples=int(os.environ.get("TG_COMPILE_FUZZ_EXAMPLES", "6")))
 @given(cfg=_configs())
 def test_compiled_steps_equal_eager_bit_for_bit(activation, cfg):
     eager_model, eager_step, eager_eval = _setup(cfg, activation)

@@ -35,7 +35,8 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
             raise BackwardError(
                 f"backward: grad can be implicitly created only for a tensor with one element, "
                 f"got shape {output.shape}; pass grad= of that shape")
-        return new_tensor(np.array(1, output.data.dtype).reshape(output.data.shape))
+        # ones_like: under tg.compile the seed is traced, so is all the backward computes
+        return new_tensor(np.ones_like(output.data))
     if not is_tensor(grad):
         try:
             grad = as_tensor(np.asarray(grad, dtype=output.dtype))

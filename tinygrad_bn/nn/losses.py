@@ -280,7 +280,7 @@ class CrossEntropy(Function):
 
     def _onehot(self) -> np.ndarray:
         logits = self.parents[0]
-        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot = np.zeros_like(logits.data)  # traced under tg.compile, as the targets
         onehot[np.arange(logits.shape[0]), self.target] = 1
         return onehot
 

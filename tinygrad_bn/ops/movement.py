@@ -101,7 +101,8 @@ class ScatterAdd(Function):
     """z = zeros(shape) with x added at index (the adjoint of GetItem);  dx = g[index]."""
 
     def forward(self, x):
-        out = np.zeros(self.shape, dtype=x.dtype)
+        # zeros_like: under tg.compile the result stays traced (np.zeros' would not)
+        out = np.zeros_like(x, shape=self.shape)
         if _is_basic_index(self.index):
             out[self.index] = x  # a basic index hits each cell once: no accumulation needed
         else:
