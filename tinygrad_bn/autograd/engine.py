@@ -46,6 +46,8 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
                                     f"{type(grad).__name__} {short_repr(grad)}") from error
     if grad.shape != output.shape:
         raise ShapeError(f"backward: grad has shape {grad.shape}, the output has {output.shape}")
+    if grad.dtype != output.dtype and output.dtype.kind in "fc":
+        grad = grad.astype(output.dtype)  # as PyTorch: the gradient takes the output's dtype
     return grad
 
 

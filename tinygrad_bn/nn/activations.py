@@ -89,10 +89,12 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> T
 
 
 def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha (e^x - 1) otherwise. The exponent is clipped at 0 so that the
-    unused branch never overflows (an inf there would turn its zero gradient into nan)."""
+    """x unless x <= 0 (NaN included, as PyTorch), alpha (e^x - 1) where x <= 0. The
+    exponent is 0 outside x <= 0, so that the unused branch has no inf or NaN (which
+    would turn its zero gradient into NaN)."""
     x = as_tensor(x)
-    return where(x.data > 0, x, (x.clip(max=0.0).exp() - 1.0) * alpha)
+    low = x.data <= 0
+    return where(~low, x, (where(low, x, 0.0).exp() - 1.0) * alpha)
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
@@ -121,7 +123,10 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     if beta == 0:
         raise ArgumentError("softplus: beta must be nonzero")
     z = x * beta
-    return where(z.data > threshold, x, log1p_exp(z) * (1.0 / beta))
+    above = z.data > threshold
+    # the unused branch sees 0 above the threshold: log1p_exp(inf) is NaN, and a NaN there
+    # would turn its zero gradient into NaN (elu guards its unused branch the same way)
+    return where(above, x, log1p_exp(where(above, 0.0, z)) * (1.0 / beta))
 
 
 def log1p_exp(x: Any) -> Tensor:

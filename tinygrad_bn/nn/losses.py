@@ -142,8 +142,13 @@ def _nll(op: str, x: Tensor, target: Any, weight: Any, ignore_index: int,
     if reduction == "none":
         return losses.reshape(per_row)
     total = losses.sum()
-    # the divisor stays an array (no float()): under tg.compile it follows the targets
-    return total / factor.sum() if reduction == "mean" else total
+    if reduction != "mean":
+        return total
+    # the divisor stays an array (no float()): under tg.compile it follows the targets.
+    # Every target ignored: PyTorch's loss is NaN (0 / 0) and its gradient 0, not NaN
+    weight_sum = factor.sum()
+    empty = weight_sum.data == 0
+    return where(empty, np.nan, total / where(empty, 1.0, weight_sum))
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: Any = None,

@@ -64,7 +64,11 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = x / y;  dx = g / y, dy = -g * x / y**2."""
+    """z = x / y;  dx = g / y, dy = -g * (x / y) / y.
+
+    dy as -g z / y rather than -g x / y**2: differentiated again (1 / y's second
+    derivative, 2 / y**3) it stays inf at y = 0 and 0 at y = +-inf, as PyTorch's
+    reciprocal, where y * y meets a zero inner derivative and gives NaN."""
 
     saves_inputs = (0, 1)
 
@@ -74,14 +78,14 @@ class Div(Function):
     def backward(self, g):
         x, y = self.parents
         gx = g / y if x.requires_grad else None
-        gy = -g * x / (y * y) if y.requires_grad else None
+        gy = -g * (x / y) / y if y.requires_grad else None
         return gx, gy
 
     def jvp(self, tx, ty):
-        """tz = tx / y - ty x / y**2."""
+        """tz = tx / y - ty (x / y) / y."""
         x, y = self.parents
         return sum_tangents(None if tx is None else tx / y,
-                            None if ty is None else -ty * x / (y * y))
+                            None if ty is None else -ty * (x / y) / y)
 
 
 class Pow(Function):
@@ -126,7 +130,8 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    """z = max(x, y) elementwise;  g goes to the larger input, split evenly on ties."""
+    """z = max(x, y) elementwise;  g goes to the larger input, split evenly on ties; where
+    x or y is NaN (z is NaN) both get g, as PyTorch's (neither is smaller)."""
 
     saves_inputs = (0, 1)
 
@@ -134,20 +139,28 @@ class Maximum(Function):
         return np.maximum(x, y)
 
     def backward(self, g):
-        x, y = self.parents
-        share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
-        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+        share_x, share_y = _shares(self.parents, np.less)
+        return g * share_x.astype(g.dtype), g * share_y.astype(g.dtype)
 
     def jvp(self, tx, ty):
         """tz = tx or ty from the larger input; ties average the two."""
-        x, y = self.parents
-        share_x = ((x.data > y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
-        return sum_tangents(None if tx is None else tx * share_x,
-                            None if ty is None else ty * (1 - share_x))
+        share_x, share_y = _shares(self.parents, np.less)
+        return sum_tangents(None if tx is None else tx * share_x.astype(tx.dtype),
+                            None if ty is None else ty * share_y.astype(ty.dtype))
+
+
+def _shares(parents: tuple, loses: np.ufunc) -> tuple[np.ndarray, np.ndarray]:
+    """Each input's share of g in maximum (loses = less) or minimum (greater): 1/2 on
+    ties, 0 for the input that loses, 1 otherwise (both, where a NaN makes no input
+    lose: PyTorch's masked_fill of the loser)."""
+    x, y = (p.data for p in parents)
+    tie = (x == y) * 0.5
+    return np.where(loses(x, y), 0, 1) - tie, np.where(loses(y, x), 0, 1) - tie
 
 
 class Minimum(Function):
-    """z = min(x, y) elementwise;  g goes to the smaller input, split evenly on ties.
+    """z = min(x, y) elementwise;  g goes to the smaller input, split evenly on ties (both
+    get g where one is NaN, as PyTorch).
 
     Its own op, not -maximum(-x, -y): negation overflows integers (-(-2**31) in int32) and
     is undefined for bools."""
@@ -158,16 +171,14 @@ class Minimum(Function):
         return np.minimum(x, y)
 
     def backward(self, g):
-        x, y = self.parents
-        share_x = (x.data < y.data) + 0.5 * (x.data == y.data)
-        return g * share_x.astype(g.dtype), g * (1 - share_x).astype(g.dtype)
+        share_x, share_y = _shares(self.parents, np.greater)
+        return g * share_x.astype(g.dtype), g * share_y.astype(g.dtype)
 
     def jvp(self, tx, ty):
         """tz = tx or ty from the smaller input; ties average the two."""
-        x, y = self.parents
-        share_x = ((x.data < y.data) + 0.5 * (x.data == y.data)).astype(x.dtype)
-        return sum_tangents(None if tx is None else tx * share_x,
-                            None if ty is None else ty * (1 - share_x))
+        share_x, share_y = _shares(self.parents, np.greater)
+        return sum_tangents(None if tx is None else tx * share_x.astype(tx.dtype),
+                            None if ty is None else ty * share_y.astype(ty.dtype))
 
 
 class Where(Function):

@@ -37,7 +37,7 @@ class MatMul(Function):
 
 class Einsum(Function):
     """z = einsum(spec, *xs);  dx_k = einsum(out, others -> in_k)(g, others), broadcast along
-    the letters only x_k has.
+    the letters only x_k has and along letters of size 1 elsewhere.
 
     The spec is normalised (explicit output, no ellipsis, no letter repeated within one
     operand) by tensor_methods/linalg.py:einsum."""
@@ -63,6 +63,10 @@ class Einsum(Function):
                              for c in subscripts[k])
                 grad = grad.reshape(kept).expand(tuple(
                     n if c in present else m for c, n, m in zip(subscripts[k], kept, x.shape)))
+            if grad.shape != x.shape and all(n in (1, m) for n, m in zip(grad.shape, x.shape)):
+                # a letter of size 1 in the others, broadcast against x_k's n: every one of
+                # the n slices gets the same gradient (the engine sums the opposite case)
+                grad = grad.expand(x.shape)
             grads.append(grad)
         return tuple(grads)
 

@@ -76,7 +76,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """z = |x|;  dx = g * sign(x) (0 at x = 0)."""
+    """z = |x|;  dx = g * sign(x) (0 at x = 0 and at NaN, as PyTorch)."""
 
     saves_inputs = (0,)
 
@@ -84,11 +84,16 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g):
-        return g * np.sign(self.parents[0].data)
+        return g * _sign(self.parents[0].data)
 
     def jvp(self, tx):
         """tz = tx sign(x)."""
-        return tx * np.sign(self.parents[0].data)
+        return tx * _sign(self.parents[0].data)
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    """sign(x) with 0 at NaN: |x|'s slope, where PyTorch lets no NaN through."""
+    return np.where(np.isnan(x), 0, np.sign(x)) if x.dtype.kind in "fc" else np.sign(x)
 
 
 class Sin(Function):
@@ -171,7 +176,7 @@ class Logistic(Function):
 
 
 class Rectify(Function):
-    """z = max(x, 0);  dx = g where x > 0 (0 at the kink x = 0, as PyTorch)."""
+    """z = max(x, 0);  dx = g where not x <= 0 (0 at the kink x = 0; g at NaN, as PyTorch)."""
 
     saves_inputs = (0,)
     fresh_grads = True  # the plain backward returns a new array
@@ -180,14 +185,14 @@ class Rectify(Function):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        positive = self.parents[0].data > 0
+        positive = ~(self.parents[0].data <= 0)
         if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
             return g * positive
         return new_tensor(g.data * positive)
 
     def jvp(self, tx):
-        """tz = tx where x > 0."""
-        return tx * (self.parents[0].data > 0)
+        """tz = tx where not x <= 0."""
+        return tx * ~(self.parents[0].data <= 0)
 
 
 class Sign(Function):

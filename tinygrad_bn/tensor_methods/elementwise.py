@@ -63,21 +63,34 @@ class ElementwiseMethods:
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """min(max(x, min), max) with number or tensor bounds (broadcasting); with min > max
-        every value is max, as PyTorch. The gradient goes to x where min <= x <= max, else to
-        the bound that was taken."""
+        every value is max, and a NaN in x or a bound gives NaN, as PyTorch. PyTorch's
+        gradients: x gets g where min <= x <= max; min where x < min < max; max where
+        x > max or max < min; nobody at a NaN (nor where x < min == max)."""
         if min is None and max is None:
             raise ArgumentError("clamp: give at least one of min and max")
         if not isinstance(min, np.ndarray) and not is_tensor(min) and \
                 not isinstance(max, np.ndarray) and not is_tensor(max):
             return self.clip(min, max)
-        out = self
-        if min is not None:
-            low = self._coerce(min)
-            out = where(out.data < low.data, low, out)
-        if max is not None:
-            high = self._coerce(max)
-            out = where(out.data > high.data, high, out)
-        return out
+        x = self.data
+        low = None if min is None else self._coerce(min)
+        high = None if max is None else self._coerce(max)
+        value = x if low is None else np.maximum(x, low.data)
+        value = value if high is None else np.minimum(value, high.data)
+        inside = np.ones(np.shape(value), dtype=bool)
+        out = new_tensor(value.astype(x.dtype, copy=False))  # NaN, or min == max: no gradient
+        if high is not None:
+            inside = inside & (x <= high.data)
+            above = x > high.data
+            if low is not None:
+                above = above | (high.data < low.data)
+            out = where(above, high, out)
+        if low is not None:
+            inside = inside & (x >= low.data)
+            below = x < low.data
+            if high is not None:
+                below = below & (low.data < high.data)
+            out = where(below, low, out)
+        return where(inside, self, out)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """x with `value` where the bool `mask` (broadcast to x's shape) is True; the gradient

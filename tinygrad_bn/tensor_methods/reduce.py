@@ -19,6 +19,7 @@ from .. import ops
 from ..autograd.function import new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..keywords import axis_keywords, normalize_axes, one_axis, variance_ddof
+from .elementwise import where
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -82,7 +83,7 @@ class ReduceMethods:
         """sqrt(var) over the axes; ddof (PyTorch: `correction`, `unbiased`) as `var`: 0 unless
         given, so x.std()**2 == x.var()."""
         axis, keepdims = axis_keywords("std", axis, keepdims or None, dim, keepdim)
-        return self.var(axis, keepdims, variance_ddof("std", ddof, correction, unbiased)).sqrt()
+        return _root(self.var(axis, keepdims, variance_ddof("std", ddof, correction, unbiased)))
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
@@ -137,7 +138,7 @@ class ReduceMethods:
         are sqrt(sum x^2), 1 is sum |x|, inf max |x|, -inf min |x|."""
         axis, keepdims = axis_keywords("norm", axis, keepdims or None, dim, keepdim)
         if p in ("fro", 2, 2.0):
-            return (self * self).sum(axis, keepdims).sqrt()
+            return _root((self * self).sum(axis, keepdims))
         if p == 1:
             return self.abs().sum(axis, keepdims)
         if p == math.inf:
@@ -188,3 +189,11 @@ class ReduceMethods:
         axes = normalize_axes(op, axis, self.ndim)
         return new_tensor(np.asarray(reduce(self.data.astype(bool, copy=False), axis=axes,
                                             keepdims=bool(keepdims))))
+
+
+def _root(v: Tensor) -> Tensor:
+    """sqrt(v) for std and the 2-norm, with PyTorch's gradient 0 where v = 0 (a constant
+    vector, the zero vector): there d sqrt = inf meets an inner derivative 0, which would
+    give NaN. Elsewhere (NaN included) it is sqrt itself."""
+    nonzero = v.data != 0
+    return where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0)
