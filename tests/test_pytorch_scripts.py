@@ -1,7 +1,7 @@
 """Two PyTorch training scripts of the usual kind (a CNN and an MLP on MNIST: a custom
 Dataset, DataLoader, an nn.Module subclass, CrossEntropyLoss, Adam with weight decay, StepLR,
 train()/eval(), evaluation under no_grad with argmax(dim=1), a state_dict saved and loaded)
-run on tinygrad_bn with only their import lines changed: a text substitution, then exec.
+run on tinygrad_bn with only their import lines changed (tests/torch_swap.py), then exec.
 
 They must train (test accuracy far above chance), be reproducible under manual_seed, and,
 when torch is installed, reach the accuracy the unmodified scripts reach on PyTorch within 1
@@ -10,12 +10,12 @@ point, with identical state_dict keys. The data are the embedded MNIST subset (4
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.torch_swap import to_tinygrad_bn
 from tinygrad_bn.data import MNIST
 
 CNN = '''
@@ -161,23 +161,6 @@ state_keys = list(reloaded.state_dict().keys())
 '''
 
 SCRIPTS = {"cnn": (CNN, 2), "mlp": (MLP, 4)}  # script, epochs
-
-
-def to_tinygrad_bn(script: str) -> str:
-    """Swap the import lines only: `import torch` -> `import tinygrad_bn as torch`, and
-    `torch` -> `tinygrad_bn` in the module path of `import torch.x as y` / `from torch.x
-    import ...`. Every other line is left exactly as it was."""
-    lines, swapped = [], 0
-    for line in script.splitlines():
-        if line == "import torch":
-            line, swapped = "import tinygrad_bn as torch", swapped + 1
-        elif re.match(r"(import|from) torch\.", line):
-            line, swapped = re.sub(r"^(import|from) torch\.", r"\1 tinygrad_bn.", line), \
-                swapped + 1
-        lines.append(line)
-    assert swapped == sum(1 for line in script.splitlines()
-                          if line.startswith(("import torch", "from torch")))
-    return "\n".join(lines)
 
 
 def run(script: str, epochs: int, tmp_path: Path) -> dict[str, Any]:
