@@ -127,6 +127,7 @@ from .tensor import (
     where,
 )
 from .tensor_methods import einsum
+from .threads import get_num_threads, set_num_threads
 
 cat = concatenate  # PyTorch's name
 
@@ -141,7 +142,7 @@ __all__ = [
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
-    "CompileError", "compile", "utils",
+    "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",

@@ -29,6 +29,7 @@ import numpy as np
 from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from ..threads import parallel_for
 from .arguments import real_number
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
@@ -209,41 +210,57 @@ class FusedBatchNorm(Function):
         if not self.has_weight:
             self.saves_inputs = (0,)
         xv = _channels_view(x)
+        channels = xv.shape[1]
+        count = x.size // channels if channels else 0
+        y = np.empty_like(xv)
+        # per-channel results, made from x by array functions (tg.compile follows them)
+        mean, invstd, scale = (np.empty_like(xv, shape=(channels,)) for _ in range(3))
         if self.training:
-            count = x.size // xv.shape[1]
-            # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
-            # rounding error of the first pass's mean0, and the variance is taken about
-            # the corrected mean; float32 stays accurate when |mean| >> std.
+            var = np.empty_like(mean)
             inv_count = np.array(1.0 / count, dtype)  # 0-d: see _update_running_stats
-            mean0 = _channel_sum(xv) * inv_count
-            y = xv - _per_channel(mean0, xv)
-            offset = _channel_sum(y) * inv_count
-            var = _channel_dot(y, y) * inv_count
-            # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep inf
-            # (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
-            np.subtract(var, offset * offset, out=var, where=var < np.inf)
-            np.maximum(var, 0, out=var)
-            mean = mean0 + offset
-            _update_running_stats(self.running_mean, self.running_var, mean, var, count,
-                                  self.momentum)
         else:
             # copies: a later in-place update of the running statistics must not reach
             # this op's backward
-            mean = self.running_mean.astype(dtype)
+            np.copyto(mean, self.running_mean, casting="same_kind")
             var = self.running_var.astype(dtype)
-            offset = None
-            y = xv - _per_channel(mean, xv)
-        invstd = np.reciprocal(np.sqrt(var + self.eps))  # ~1.5 us less than ** -0.5
-        scale = invstd if weight is None else invstd * weight
-        y *= _per_channel(scale, xv)
-        # y = (x - mean0) * scale + beta - (mean - mean0) * scale
-        shift = bias
-        if offset is not None:
-            shift = offset * scale
-            shift = np.negative(shift, out=shift) if bias is None else bias - shift
-        if shift is not None:
-            y += _per_channel(shift, xv)
-        self.save_for_backward(mean, invstd, scale)
+
+        def block(lo: int, hi: int) -> None:
+            """Channels lo..hi-1, independent of every other channel."""
+            xs, ys = (xv, y) if hi - lo == channels else (xv[:, lo:hi], y[:, lo:hi])
+            if self.training:
+                # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
+                # rounding error of the first pass's mean0, and the variance is taken about
+                # the corrected mean; float32 stays accurate when |mean| >> std.
+                mean0 = _channel_sum(xs) * inv_count
+                np.subtract(xs, _per_channel(mean0, xs), out=ys)
+                offset = _channel_sum(ys) * inv_count
+                v = _channel_dot(ys, ys) * inv_count
+                # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
+                # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
+                np.subtract(v, offset * offset, out=v, where=v < np.inf)
+                np.maximum(v, 0, out=v)
+                np.add(mean0, offset, out=mean[lo:hi])
+                np.copyto(var[lo:hi], v)
+            else:
+                offset = None
+                v = var[lo:hi]
+                np.subtract(xs, _per_channel(mean[lo:hi], xs), out=ys)
+            inv = np.reciprocal(np.sqrt(v + self.eps), out=invstd[lo:hi])  # ~1.5 us < ** -0.5
+            sc = inv if weight is None else np.multiply(inv, weight[lo:hi], out=scale[lo:hi])
+            ys *= _per_channel(sc, xs)
+            # y = (x - mean0) * scale + beta - (mean - mean0) * scale
+            shift = None if bias is None else bias[lo:hi]
+            if offset is not None:
+                shift = offset * sc
+                shift = np.negative(shift, out=shift) if bias is None else bias[lo:hi] - shift
+            if shift is not None:
+                ys += _per_channel(shift, xs)
+
+        parallel_for(channels, block, per_item=count)
+        if self.training:
+            _update_running_stats(self.running_mean, self.running_var, mean, var, count,
+                                  self.momentum)
+        self.save_for_backward(mean, invstd, invstd if weight is None else scale)
         return y.reshape(x.shape)
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -252,25 +269,43 @@ class FusedBatchNorm(Function):
         x = self.parents[0]
         mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
         xv, gv = _channels_view(x.data), _channels_view(g.data)
-        sum_g = _channel_sum(gv)
-        sum_g_xhat = None
-        if self.training or (self.has_weight and self.parents[1].requires_grad):
-            centered = xv - _per_channel(mean, xv)
-            sum_g_xhat = _channel_dot(gv, centered) * invstd
-        gx = None
-        if x.requires_grad:
+        channels = xv.shape[1]
+        need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
+        sum_g = np.empty_like(mean)
+        sum_g_xhat = np.empty_like(mean) if need_dot else None
+        gx = np.empty_like(xv) if x.requires_grad or need_dot else None
+        minus_inv_count = np.array(-channels / x.data.size if self.training else 0, mean.dtype)
+
+        def block(lo: int, hi: int) -> None:
+            """Channels lo..hi-1: their sums and their part of dx."""
+            whole = hi - lo == channels
+            xs, gs = (xv, gv) if whole else (xv[:, lo:hi], gv[:, lo:hi])
+            sg = sum_g[lo:hi]
+            np.copyto(sg, _channel_sum(gs))
+            if need_dot:
+                # x - mean, in the buffer of dx: one full-size allocation in all
+                centered = gx if whole else gx[:, lo:hi]
+                np.subtract(xs, _per_channel(mean[lo:hi], xs), out=centered)
+                sgx = np.multiply(_channel_dot(gs, centered), invstd[lo:hi],
+                                  out=sum_g_xhat[lo:hi])
+            if not x.requires_grad:
+                return
+            sc = _per_channel(scale[lo:hi], xs)
             if self.training:
                 # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
-                # built in place in the buffer of x - mean: one full-size allocation
-                minus_inv_count = np.array(-xv.shape[1] / x.data.size, centered.dtype)
-                gx = centered
-                gx *= _per_channel(invstd * sum_g_xhat * minus_inv_count, xv)
-                gx += _per_channel(sum_g * minus_inv_count, xv)
-                gx += gv
-                gx *= _per_channel(scale, xv)
+                # built in place in the buffer of x - mean
+                centered *= _per_channel(invstd[lo:hi] * sgx * minus_inv_count, xs)
+                centered += _per_channel(sg * minus_inv_count, xs)
+                centered += gs
+                centered *= sc
             else:
-                gx = gv * _per_channel(scale, xv)
+                np.multiply(gs, sc, out=gx if whole else gx[:, lo:hi])
+
+        parallel_for(channels, block, per_item=x.data.size // max(channels, 1))
+        if x.requires_grad:
             gx = Tensor._from_op(gx.reshape(x.shape), None)
+        else:
+            gx = None
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
             Tensor._from_op(sum_g, None))

@@ -1,0 +1,190 @@
+"""The thread setting and the pool (tinygrad_bn/threads.py): set/get_num_threads, BLAS held at
+one thread, blocks covering the work once, errors reaching the caller, and results with
+several threads bit-identical to one thread where the work is order-independent (per-channel
+batch norm) and within float rounding where not (row blocks of a product)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as F
+from tinygrad_bn import threads
+
+
+@pytest.fixture
+def pool(monkeypatch):
+    """Three threads and a grain of one element, so that every call below is split."""
+    before = tg.get_num_threads()
+    monkeypatch.setattr(threads, "GRAIN", 1)
+    monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
+    tg.set_num_threads(3)
+    yield
+    tg.set_num_threads(before)
+
+
+def test_set_get_num_threads_round_trip():
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(2)
+        assert tg.get_num_threads() == 2
+        tg.set_num_threads(1)
+        assert tg.get_num_threads() == 1
+    finally:
+        tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True, None])
+def test_set_num_threads_rejects_non_positive_ints(bad):
+    with pytest.raises(tg.TinygradError, match="set_num_threads: n must be a positive int"):
+        tg.set_num_threads(bad)
+
+
+def test_blas_is_held_at_one_thread():
+    pytest.importorskip("threadpoolctl")
+    counts = threads.blas_threads()
+    assert counts and all(n == 1 for n in counts)
+    tg.set_num_threads(tg.get_num_threads())
+    assert all(n == 1 for n in threads.blas_threads())
+
+
+def test_blocks_cover_every_item_once(pool):
+    hits = np.zeros(1000, dtype=np.int64)
+    seen = []
+
+    def block(lo, hi):
+        seen.append((lo, hi))
+        hits[lo:hi] += 1
+
+    threads.parallel_for(1000, block)
+    assert (hits == 1).all()
+    assert len(seen) > 1  # it was split
+
+
+def test_small_work_is_not_split():
+    calls = []
+    threads.parallel_for(10, lambda lo, hi: calls.append((lo, hi)))
+    assert calls == [(0, 10)]
+
+
+def test_an_error_in_a_block_reaches_the_caller(pool):
+    def block(lo, hi):
+        if lo > 0:
+            raise ValueError("block failed")
+
+    with pytest.raises(ValueError, match="block failed"):
+        threads.parallel_for(100, block)
+
+
+def test_nested_and_concurrent_use_does_not_deadlock(pool):
+    out = np.zeros((4, 50))
+
+    def inner(row):
+        def block(lo, hi):
+            out[row, lo:hi] += 1
+        threads.parallel_for(50, block)
+
+    def outer(lo, hi):
+        for row in range(lo, hi):
+            inner(row)
+
+    callers = [threading.Thread(target=threads.parallel_for, args=(4, outer)) for _ in range(3)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in callers)
+    assert (out == 3).all()
+
+
+def _bn_run(x, gamma, beta, up, training):
+    xt = tg.Tensor(x, requires_grad=True)
+    wt, bt = tg.Tensor(gamma, requires_grad=True), tg.Tensor(beta, requires_grad=True)
+    rm, rv = np.linspace(-1, 1, x.shape[1]).astype(x.dtype), np.ones(x.shape[1], x.dtype)
+    y = F.batch_norm(xt, rm, rv, wt, bt, training=training)
+    y.backward(tg.Tensor(up))
+    return [y.data, xt.grad.data, wt.grad.data, bt.grad.data, rm, rv]
+
+
+@settings(max_examples=15, deadline=None)
+@given(shape=st.sampled_from([(4, 7), (3, 5, 6), (2, 9, 3, 4), (5, 3, 2, 2, 2)]),
+       dtype=st.sampled_from([np.float32, np.float64]), training=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_batch_norm_on_the_pool_is_bit_identical_to_one_thread(shape, dtype, training, seed):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    up = rng.standard_normal(shape).astype(dtype)
+    gamma = rng.uniform(0.5, 1.5, shape[1]).astype(dtype)
+    beta = rng.standard_normal(shape[1]).astype(dtype)
+    before, grain = tg.get_num_threads(), threads.GRAIN
+    try:
+        tg.set_num_threads(1)
+        one = _bn_run(x, gamma, beta, up, training)
+        tg.set_num_threads(3)
+        threads.GRAIN = 1  # every call split (test_batch_norm_is_actually_split)
+        split = _bn_run(x, gamma, beta, up, training)
+    finally:
+        threads.GRAIN = grain
+        tg.set_num_threads(before)
+    for a, b in zip(one, split):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_norm_is_actually_split(pool, monkeypatch):
+    parts = []
+    real = threads.split
+    monkeypatch.setattr(threads, "split", lambda total, n: parts.append(n) or real(total, n))
+    x = np.random.default_rng(0).standard_normal((4, 6, 5)).astype(np.float32)
+    _bn_run(x, np.ones(6, np.float32), np.zeros(6, np.float32), x, True)
+    assert parts and all(n > 1 for n in parts)  # forward and backward both split
+
+
+@settings(max_examples=15, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(1, 30), n=st.integers(1, 20),
+       stacked=st.booleans(), seed=st.integers(0, 2**16))
+def test_row_block_matmul_is_within_rounding(m, k, n, stacked, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((3, m, k) if stacked else (m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    before, grain = tg.get_num_threads(), threads.GEMM_GRAIN
+    try:
+        tg.set_num_threads(3)
+        threads.GEMM_GRAIN = 1
+        got = threads.matmul(a, b)
+    finally:
+        threads.GEMM_GRAIN = grain
+        tg.set_num_threads(before)
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    assert got.shape == want.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.sqrt(k))
+
+
+def test_recording_runs_in_the_calling_thread(pool):
+    """A compiled step on the pool records the calls of one thread, and its replays give
+    the same losses as the eager step on the pool."""
+    x = tg.Tensor(np.random.default_rng(1).standard_normal((4, 2, 6, 6)).astype(np.float32))
+
+    def make():
+        tg.manual_seed(0)
+        model = tg.nn.Sequential(tg.nn.Conv2d(2, 3, 3, padding=1), tg.nn.BatchNorm2d(3))
+        opt = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            y = model(x)
+            loss = (y * y).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+
+    compiled, eager = tg.compile(make()), make()
+    got = [float(compiled(x).data) for _ in range(5)]
+    want = [float(eager(x).data) for _ in range(5)]
+    assert compiled.stats["replayed"] >= 2
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -1,0 +1,255 @@
+"""One thread setting for tinygrad_bn: `set_num_threads(n)` / `get_num_threads()`, as PyTorch's.
+
+n is how many threads one large op may use: the calling thread plus n - 1 workers of a small
+persistent pool. NumPy releases the GIL inside ufuncs, reductions and BLAS calls, so an op
+that splits its work into independent blocks (channels, rows, samples) and hands them to
+the pool runs them on several cores at once.
+
+BLAS gets one thread per call (through threadpoolctl), always: its own threads busy-wait
+between calls, and on a shared machine that costs far more than it gains (measured on this
+2-core machine under load: the seed-B MLP step took 21x longer with 2 OpenBLAS threads than
+with 1, a 256x256 product 9x; docs/performance.md, "Threads"). The products that are large
+enough to pay for threads are split into row blocks by the pool instead (`matmul`), each
+block one single-threaded BLAS call. So n is the only knob, and no product ever spins up
+threads of its own.
+
+Defaults never lose to one thread:
+- the default n is the number of cores this process may run on (OMP_NUM_THREADS or
+  TINYGRAD_BN_NUM_THREADS, when set, win; as in PyTorch);
+- work is split only when each block has at least `grain` elements (small ops stay in the
+  calling thread: no hand-off at all);
+- blocks are claimed dynamically and the calling thread claims them too, so when the
+  workers do not get a core (a loaded machine) the caller simply does the work itself;
+- workers sleep on a queue between jobs: nothing spins.
+
+While tg.compile records a step the work runs in the calling thread (the recorder follows
+only its own thread), so a recording is the same sequence of NumPy calls as one thread.
+
+Results: a split never changes which values an element is computed from. Elementwise work
+and per-channel statistics computed block by block are bit-identical to one thread; a
+product split into row blocks may differ in the last bits where the BLAS kernel's blocking
+depends on the row count (tests/test_threads_pool.py checks both).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentError, TinygradError
+
+__all__ = ["get_num_threads", "matmul", "parallel_for", "set_num_threads", "split"]
+
+# Elements per block below which splitting costs more than it saves: handing a block to a
+# worker and waiting for it is ~20-60 us here, the time a float32 ufunc needs for ~64k
+# elements (docs/performance.md, "Threads").
+GRAIN = 1 << 16
+# A product is split when each row block still has this many multiply-adds.
+GEMM_GRAIN = 1 << 22
+
+
+class MissingDependency(TinygradError, ImportError):
+    """threadpoolctl is not installed (it is a dependency of tinygrad_bn)."""
+
+
+def _default_threads() -> int:
+    for name in ("TINYGRAD_BN_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.strip().isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _Job:
+    """Blocks [bounds[i], bounds[i + 1]) of one call, claimed by whoever comes first."""
+
+    def __init__(self, fn: Callable[[int, int], Any], bounds: Sequence[int]) -> None:
+        self.fn, self.bounds = fn, bounds
+        self.count = len(bounds) - 1
+        self.claims = itertools.count()  # next() is atomic under the GIL
+        self.lock = threading.Lock()
+        self.finished = 0
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def work(self) -> None:
+        while (i := next(self.claims)) < self.count:
+            try:
+                if self.error is None:
+                    self.fn(self.bounds[i], self.bounds[i + 1])
+            except BaseException as error:  # re-raised in the calling thread
+                self.error = error
+            with self.lock:
+                self.finished += 1
+                if self.finished == self.count:
+                    self.done.set()
+
+
+class _Pool:
+    """n - 1 daemon workers taking jobs from one queue; resized by set_num_threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads = _default_threads()
+        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.workers: list[threading.Thread] = []
+
+    def _worker(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            job.work()
+
+    def ensure_workers(self) -> int:
+        """Start the missing workers (lazily: a process that never splits has none)."""
+        wanted = self.threads - 1
+        if len(self.workers) < wanted:
+            with self.lock:
+                while len(self.workers) < wanted:
+                    worker = threading.Thread(target=self._worker, daemon=True,
+                                              name=f"tinygrad_bn-{len(self.workers)}")
+                    worker.start()
+                    self.workers.append(worker)
+        return wanted
+
+    def resize(self, n: int) -> None:
+        with self.lock:
+            self.threads = n
+            while len(self.workers) > max(n - 1, 0):
+                self.workers.pop()
+                self.jobs.put(None)  # one worker (any) ends
+
+    def after_fork(self) -> None:
+        """A forked child has no worker threads: forget them (they start again on use)."""
+        self.lock = threading.Lock()
+        self.jobs = queue.SimpleQueue()
+        self.workers = []
+
+
+_pool = _Pool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_pool.after_fork)
+
+
+# ---------------------------------------------------------------- BLAS
+
+
+class _Blas:
+    """The BLAS libraries NumPy loaded, through threadpoolctl, held at one thread."""
+
+    def __init__(self) -> None:
+        self.controller: Any = None
+        self.error: str | None = None
+
+    def pin(self) -> None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            self.error = ("threadpoolctl is not installed: tinygrad_bn cannot hold BLAS at "
+                          "one thread per call (pip install threadpoolctl, a dependency of "
+                          "tinygrad_bn)")
+            return
+        self.controller = ThreadpoolController().select(user_api="blas")
+        self.controller.limit(limits=1)
+
+    def threads(self) -> list[int]:
+        if self.controller is None:
+            return []
+        return [lib.get_num_threads() for lib in self.controller.lib_controllers]
+
+
+_blas = _Blas()
+_blas.pin()
+
+
+# ---------------------------------------------------------------- the public setting
+
+
+def set_num_threads(n: int) -> None:
+    """Use n threads for one large op (the caller and n - 1 pool workers); BLAS stays at one
+    thread per call. As torch.set_num_threads: process-wide."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ArgumentError(f"set_num_threads: n must be a positive int, got {n!r}")
+    if _blas.error is not None:
+        raise MissingDependency(f"set_num_threads: {_blas.error}")
+    _blas.controller.limit(limits=1)  # again: a library loaded since import is held too
+    _pool.resize(int(n))
+
+
+def get_num_threads() -> int:
+    """The number of threads one large op may use (see set_num_threads)."""
+    return _pool.threads
+
+
+def blas_threads() -> list[int]:
+    """Threads of each loaded BLAS library (for tests and the benchmark report)."""
+    return _blas.threads()
+
+
+# ---------------------------------------------------------------- splitting work
+
+
+def _tracing() -> bool:
+    """Whether tg.compile records in this thread (looked up, not imported: the compiler
+    sits above every layer that splits work, and without it nothing records)."""
+    trace = sys.modules.get("tinygrad_bn.compiler.trace")
+    return trace is not None and trace.current() is not None
+
+
+def split(total: int, parts: int) -> list[int]:
+    """Bounds of `parts` nearly equal blocks of range(total)."""
+    return [total * i // parts for i in range(parts + 1)]
+
+
+def blocks(total: int, per_item: int = 1, grain: int | None = None) -> int:
+    """How many blocks `total` items of `per_item` elements each should be cut into: 1
+    below two grains of work, else up to 2 blocks per thread (so a late worker's share is
+    small), never more than items."""
+    threads = _pool.threads
+    grain = GRAIN if grain is None else grain
+    if threads == 1 or total < 2 or total * per_item < 2 * grain:
+        return 1
+    return max(1, min(total, 2 * threads, (total * per_item) // grain))
+
+
+def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
+                 grain: int | None = None) -> None:
+    """fn(start, stop) over blocks covering range(total), on the pool. fn must only write
+    what its own block owns. Runs fn(0, total) in the caller when one block suffices, when
+    n = 1, or while tg.compile records."""
+    parts = blocks(total, per_item, grain)
+    if parts == 1 or _tracing():
+        fn(0, total)
+        return
+    job = _Job(fn, split(total, parts))
+    for _ in range(min(_pool.ensure_workers(), parts - 1)):
+        _pool.jobs.put(job)
+    job.work()
+    job.done.wait()
+    if job.error is not None:
+        raise job.error
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a 2-D or stacked (..., M, K) a and 2-D b, split into row blocks of a on
+    the pool when large (each block one single-threaded BLAS call)."""
+    m, k = a.shape[-2:]
+    rows = int(np.prod(a.shape[:-1]))
+    if blocks(rows, k * b.shape[-1], GEMM_GRAIN) == 1 or _tracing():
+        return np.matmul(a, b)
+    a2 = a.reshape(rows, k)
+    out = np.empty((rows, b.shape[-1]), dtype=np.result_type(a, b))
+
+    def block(start: int, stop: int) -> None:
+        np.matmul(a2[start:stop], b, out=out[start:stop])
+
+    parallel_for(rows, block, k * b.shape[-1], GEMM_GRAIN)
+    return out.reshape(a.shape[:-1] + (b.shape[-1],))
