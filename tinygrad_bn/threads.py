@@ -197,7 +197,7 @@ def blas_threads() -> list[int]:
 # ---------------------------------------------------------------- splitting work
 
 
-def _tracing() -> bool:
+def recording() -> bool:
     """Whether tg.compile records in this thread (looked up, not imported: the compiler
     sits above every layer that splits work, and without it nothing records)."""
     trace = sys.modules.get("tinygrad_bn.compiler.trace")
@@ -226,7 +226,7 @@ def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
     what its own block owns. Runs fn(0, total) in the caller when one block suffices, when
     n = 1, or while tg.compile records."""
     parts = blocks(total, per_item, grain)
-    if parts == 1 or _tracing():
+    if parts == 1 or recording():
         fn(0, total)
         return
     job = _Job(fn, split(total, parts))
@@ -243,7 +243,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     the pool when large (each block one single-threaded BLAS call)."""
     m, k = a.shape[-2:]
     rows = int(np.prod(a.shape[:-1]))
-    if blocks(rows, k * b.shape[-1], GEMM_GRAIN) == 1 or _tracing():
+    if blocks(rows, k * b.shape[-1], GEMM_GRAIN) == 1 or recording():
         return np.matmul(a, b)
     a2 = a.reshape(rows, k)
     out = np.empty((rows, b.shape[-1]), dtype=np.result_type(a, b))

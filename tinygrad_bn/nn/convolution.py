@@ -31,7 +31,6 @@ kernel offset, never an element-wise `np.add.at`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,89 +39,14 @@ import numpy as np
 from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from . import conv_algorithms as alg
 from .arguments import Pair, int_pair
 
 IntPair = int | tuple[int, int]
 
 
-# ---------------------------------------------------------------- geometry
-
-
-class _Window:
-    """Where the kh x kw windows of a padded H x W plane lie: output size and, per kernel
-    offset (i, j), the slices of the padded plane that the offset sees at every output."""
-
-    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
-                 in_size: Pair) -> None:
-        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
-        self.in_size = in_size
-        self.padded_size = (in_size[0] + 2 * padding[0], in_size[1] + 2 * padding[1])
-        self.out_size = tuple((p - d * (k - 1) - 1) // s + 1 for p, d, k, s in
-                              zip(self.padded_size, dilation, kernel, stride))
-        (oh, ow), (sh, sw), (dh, dw) = self.out_size, stride, dilation
-        self.offsets = [(slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-                         slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
-                        for i in range(kernel[0]) for j in range(kernel[1])]
-
-    def pad(self, x: np.ndarray, value: float = 0.0) -> np.ndarray:
-        """x (N, C, H, W) inside a border of `value`; x itself when there is no padding."""
-        (ph, pw), (h, w) = self.padding, self.in_size
-        if ph == pw == 0:
-            return x
-        # full_like and copyto rather than np.full and a slice assignment: the same array,
-        # made by array functions, which tg.compile's recorder follows
-        out = np.full_like(x, value, shape=x.shape[:2] + self.padded_size)
-        np.copyto(out[:, :, ph:ph + h, pw:pw + w], x)
-        return out
-
-    def crop(self, xp: np.ndarray) -> np.ndarray:
-        """The inverse of `pad`: the interior H x W of a padded plane."""
-        (ph, pw), (h, w) = self.padding, self.in_size
-        return xp[:, :, ph:ph + h, pw:pw + w] if ph or pw else xp
-
-    def patches(self, x: np.ndarray, groups: int) -> np.ndarray:
-        """im2col: the windows of padded x as a contiguous (groups, C/groups*kh*kw, N*OH*OW)
-        matrix (rows: channel and kernel offset; columns: sample and output cell), built by
-        one strided view and one copy."""
-        xp = self.pad(x)
-        n, c = x.shape[:2]
-        sn, sc, sh, sw = xp.strides
-        view = np.lib.stride_tricks.as_strided(
-            xp, shape=(c,) + self.kernel + (n,) + self.out_size,
-            strides=(sc, sh * self.dilation[0], sw * self.dilation[1], sn,
-                     sh * self.stride[0], sw * self.stride[1]), writeable=False,
-            subok=True)  # a traced x (tg.compile) stays traced; plain arrays: no change
-        return view.reshape(groups, -1, n * self.out_size[0] * self.out_size[1])
-
-    def scatter(self, parts: Any, shape: tuple[int, int], dtype: Any) -> np.ndarray:
-        """The adjoint of reading the windows: out-sized `parts` (one per kernel offset) are
-        added into a zero (N, C, padded H, padded W) buffer at their offset's slices, and the
-        padding is cropped off. kh*kw slice-adds; overlapping windows accumulate."""
-        # zeros_like of the first part rather than np.zeros: the same buffer, made by an array
-        # function of the op's data, which tg.compile's recorder follows
-        parts = iter(parts)
-        first = next(parts)
-        out = np.zeros_like(first, dtype=dtype, shape=shape + self.padded_size, order="C")
-        for (rows, cols), part in zip(self.offsets, (first, *parts)):
-            out[:, :, rows, cols] += part
-        return self.crop(out)
-
-
-@functools.lru_cache(maxsize=256)
-def _window(kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, in_size: Pair) -> _Window:
-    """Windows are recomputed for every call with the same geometry; cache them."""
-    return _Window(kernel, stride, padding, dilation, in_size)
-
-
-# ---------------------------------------------------------------- convolution ops
-
-
-def _channel_major(g: np.ndarray, groups: int) -> np.ndarray:
-    """(N, O, OH, OW) -> contiguous (groups, O/groups, N*OH*OW): the layout of one GEMM."""
-    o = g.shape[1]
-    # .copy() rather than np.ascontiguousarray: the same copy (a transpose is never
-    # contiguous here), but a method tg.compile's recorder follows
-    return g.transpose(1, 0, 2, 3).copy().reshape(groups, o // groups, -1)
+# the geometry and the algorithms: conv_algorithms.py
+_Window, _window = alg.Window, alg.window
 
 
 class Convolution(Function):
@@ -132,25 +56,21 @@ class Convolution(Function):
     saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
 
     def forward(self, x, w, b=None):
-        n, o = x.shape[0], w.shape[0]
-        cols = self.win.patches(x, self.groups)
-        # one (O/groups, K) x (K, N*OH*OW) product per group: one BLAS call for the batch
-        out = np.matmul(w.reshape(self.groups, o // self.groups, -1), cols).reshape(o, -1)
-        if b is not None:
-            if np.result_type(out, b) == out.dtype:
-                out += b.reshape(o, 1)  # in place: the product is fresh
-            else:
-                out = out + b.reshape(o, 1)
-        if self.parents[1].requires_grad:
+        # the bias is added while the result is written, unless it would promote the dtype
+        fold = b is not None and np.result_type(x, w, b) == np.result_type(x, w)
+        out, cols = alg.run_forward(x, w, self.win, self.groups, b if fold else None)
+        if b is not None and not fold:
+            out = out + b.reshape(1, -1, 1, 1)
+        if cols is not None and self.parents[1].requires_grad:
             self.save_for_backward(cols)  # the weight gradient reuses the im2col matrix
-        out = out.reshape((o, n) + self.win.out_size).transpose(1, 0, 2, 3)
-        return out.copy()  # C order, as np.ascontiguousarray (see _channel_major)
+        return out
 
     def backward(self, g):
         x, w = self.parents[:2]
         gx = ConvInputGrad.apply(g, w, win=self.win, groups=self.groups) \
             if x.requires_grad else None
-        gw = ConvWeightGrad.apply(x, g, win=self.win, groups=self.groups, cols=self.saved[0]) \
+        cols = self.saved[0] if self.saved else None
+        gw = ConvWeightGrad.apply(x, g, win=self.win, groups=self.groups, cols=cols) \
             if w.requires_grad else None
         if len(self.parents) == 2:
             return gx, gw
@@ -174,12 +94,7 @@ class ConvInputGrad(Function):
     saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
 
     def forward(self, g, w):
-        n, o = g.shape[:2]
-        w_t = w.reshape(self.groups, o // self.groups, -1).swapaxes(-1, -2)
-        cols = np.matmul(w_t, _channel_major(g, self.groups))  # (groups, K, N*OH*OW)
-        cols = cols.reshape((-1, len(self.win.offsets), n) + self.win.out_size)
-        parts = (cols[:, k].transpose(1, 0, 2, 3) for k in range(cols.shape[1]))
-        return self.win.scatter(parts, (n, cols.shape[0]), cols.dtype)
+        return alg.run_input_grad(g, w, self.win, self.groups)
 
     def backward(self, u):
         g, w = self.parents
@@ -204,10 +119,8 @@ class ConvWeightGrad(Function):
     saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
 
     def forward(self, x, g):
-        cols = self.cols if self.cols is not None else self.win.patches(x, self.groups)
-        self.cols = None  # only the forward needs it: do not keep it alive in the graph
-        out = np.matmul(_channel_major(g, self.groups), cols.swapaxes(-1, -2))
-        return out.reshape((g.shape[1], -1) + self.win.kernel)
+        cols, self.cols = self.cols, None  # only the forward needs it: do not keep it alive
+        return alg.run_weight_grad(x, g, self.win, self.groups, cols)
 
     def backward(self, u):
         x, g = self.parents

@@ -212,11 +212,11 @@ class FusedBatchNorm(Function):
         xv = _channels_view(x)
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
-        y = np.empty_like(xv)
+        y = np.empty_like(xv, order="C")
         # per-channel results, made from x by array functions (tg.compile follows them)
-        mean, invstd, scale = (np.empty_like(xv, shape=(channels,)) for _ in range(3))
+        mean, invstd, scale = (np.empty_like(xv, shape=(channels,), order="C") for _ in range(3))
         if self.training:
-            var = np.empty_like(mean)
+            var = np.empty_like(mean, order="C")
             inv_count = np.array(1.0 / count, dtype)  # 0-d: see _update_running_stats
         else:
             # copies: a later in-place update of the running statistics must not reach
@@ -271,9 +271,9 @@ class FusedBatchNorm(Function):
         xv, gv = _channels_view(x.data), _channels_view(g.data)
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
-        sum_g = np.empty_like(mean)
-        sum_g_xhat = np.empty_like(mean) if need_dot else None
-        gx = np.empty_like(xv) if x.requires_grad or need_dot else None
+        sum_g = np.empty_like(mean, order="C")
+        sum_g_xhat = np.empty_like(mean, order="C") if need_dot else None
+        gx = np.empty_like(xv, order="C") if x.requires_grad or need_dot else None
         minus_inv_count = np.array(-channels / x.data.size if self.training else 0, mean.dtype)
 
         def block(lo: int, hi: int) -> None:

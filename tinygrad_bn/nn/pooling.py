@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
+from . import conv_algorithms as alg
 from . import convolution as conv
 from .arguments import Pair, int_pair
 from .module import Module
@@ -77,7 +78,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         y = conv.max_pool2d(x, kernel, stride, padding)
         return y.squeeze(0) if single else y
     xp = _padded(x, padding, extra, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
-    win = conv._window(kernel, stride, (0, 0), dilation, tuple(xp.shape[2:]))
+    win = alg.window(kernel, stride, (0, 0), dilation, tuple(xp.shape[2:]))
     y = conv.MaxPool.apply(xp, win=win)
     if not return_indices:
         return y.squeeze(0) if single else y
@@ -109,7 +110,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         y = conv.avg_pool2d(x, kernel, stride, padding)
         return y.squeeze(0) if single else y
     xp = _padded(x, padding, extra, 0.0)
-    win = conv._window(kernel, stride, (0, 0), (1, 1), tuple(xp.shape[2:]))
+    win = alg.window(kernel, stride, (0, 0), (1, 1), tuple(xp.shape[2:]))
     sums = conv.WindowSum.apply(xp, win=win, scale=1.0)
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) \
