@@ -93,9 +93,9 @@ def test_the_maps_are_adjoint_for_every_algorithm(case):
 
 def test_stride_2_keeps_to_the_general_algorithms():
     win = alg.window((3, 3), (2, 2), (1, 1), (1, 1), (8, 8))
-    assert alg.applicable("forward", win, 1) == ["im2col", "tensordot"]
-    assert alg.applicable("input_grad", win, 1) == ["scatter"]
-    assert alg.applicable("weight_grad", win, 1) == ["im2col"]
+    assert alg.applicable("forward", win, 1) == ["im2col", "batched", "tensordot"]
+    assert alg.applicable("input_grad", win, 1) == ["scatter", "batched"]
+    assert alg.applicable("weight_grad", win, 1) == ["im2col", "batched"]
 
 
 @pytest.fixture(params=["forward", "input_grad", "weight_grad"])
@@ -186,3 +186,23 @@ def test_benchmark_policy_measures_once_per_signature():
 def test_bad_policy_is_a_clear_error():
     with pytest.raises(tg.TinygradError, match="policy must be one of"):
         alg.set_policy("fastest")
+
+
+@settings(max_examples=40, deadline=None)
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       stride=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       extra=st.tuples(st.integers(0, 4), st.integers(0, 4)), seed=st.integers(0, 2**16))
+def test_scatter_of_disjoint_windows_matches_accumulation(kernel, stride, extra, seed):
+    """The copy/multiply path of disjoint windows (max pooling's backward) against
+    slice-adds into zeros, for covering and non-covering geometries."""
+    side = tuple(k + e for k, e in zip(kernel, extra))
+    win = alg.window(kernel, stride, (0, 0), (1, 1), side)
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((2, 3) + win.out_size)
+    index = rng.integers(0, len(win.offsets), g.shape)
+    want = np.zeros((2, 3) + side)
+    for k, (rows, cols) in enumerate(win.offsets):
+        want[:, :, rows, cols] += g * (index == k)
+    np.testing.assert_array_equal(win.scatter_at(g, index), want)
+    parts = [g * (index == k) for k in range(len(win.offsets))]
+    np.testing.assert_array_equal(win.scatter(parts, (2, 3), g.dtype), want)

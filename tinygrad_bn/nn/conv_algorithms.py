@@ -119,15 +119,48 @@ class Window:
     def scatter(self, parts: Any, shape: tuple[int, int], dtype: Any) -> np.ndarray:
         """The adjoint of reading the windows: out-sized `parts` (one per kernel offset) are
         added into a zero (N, C, padded H, padded W) buffer at their offset's slices, and the
-        padding is cropped off. kh*kw slice-adds; overlapping windows accumulate."""
+        padding is cropped off. kh*kw slice-adds; overlapping windows accumulate. Disjoint
+        windows (stride >= extent) are copied instead, into a buffer zeroed only where no
+        window reaches."""
         # zeros_like of the first part rather than np.zeros: the same buffer, made by an array
         # function of the op's data, which tg.compile's recorder follows
         parts = iter(parts)
         first = next(parts)
-        out = np.zeros_like(first, dtype=dtype, shape=shape + self.padded_size, order="C")
+        out = self._buffer(first, shape, dtype)
         for (rows, cols), part in zip(self.offsets, (first, *parts)):
-            out[:, :, rows, cols] += part
+            if self.disjoint:
+                np.copyto(out[:, :, rows, cols], part)
+            else:
+                out[:, :, rows, cols] += part
         return self.crop(out)
+
+    def scatter_at(self, g: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """scatter with part k = g where index == k (max pooling's backward): for disjoint
+        windows each part is written in place by one multiply, without temporaries."""
+        if not self.disjoint:
+            return self.scatter((g * (index == k) for k in range(len(self.offsets))),
+                                g.shape[:2], g.dtype)
+        out = self._buffer(g, g.shape[:2], g.dtype)
+        for k, (rows, cols) in enumerate(self.offsets):
+            np.multiply(g, index == k, out=out[:, :, rows, cols])
+        return self.crop(out)
+
+    def _buffer(self, like: np.ndarray, shape: tuple[int, int], dtype: Any) -> np.ndarray:
+        make = np.empty_like if self.disjoint and self.covering else np.zeros_like
+        return make(like, dtype=dtype, shape=shape + self.padded_size, order="C")
+
+    @property
+    def disjoint(self) -> bool:
+        """No two windows share a cell: stride >= the dilated kernel's extent."""
+        return all(s >= d * (k - 1) + 1 for s, d, k in
+                   zip(self.stride, self.dilation, self.kernel))
+
+    @property
+    def covering(self) -> bool:
+        """Every padded cell lies in some window (then a disjoint scatter writes them all)."""
+        return all(d == 1 and s == k and o * s == p for s, d, k, o, p in
+                   zip(self.stride, self.dilation, self.kernel, self.out_size,
+                       self.padded_size))
 
     @property
     def unit_stride(self) -> bool:
@@ -177,6 +210,41 @@ def forward_im2col(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
         _emit(grouped[:, :, lo:hi], res, grouped_bias)
 
     parallel_for(n, block, per_item=cols.shape[1] * o * p // groups)
+    return out, cols
+
+
+def _sample_patches(x: np.ndarray, win: Window, groups: int) -> np.ndarray:
+    """The windows of padded x per sample: a contiguous (N, groups, C/groups kh kw, OH OW)
+    array (copied block of samples by block of samples on the pool)."""
+    xp = win.pad(x)
+    n, c = x.shape[:2]
+    kh, kw = win.kernel
+    cols = np.empty_like(x, shape=(n, c, kh, kw) + win.out_size, order="C")
+
+    def block(lo: int, hi: int) -> None:
+        np.copyto(cols[lo:hi], win.window_view(xp[lo:hi]).transpose(3, 0, 1, 2, 4, 5))
+
+    parallel_for(n, block, per_item=c * kh * kw * _cells(win))
+    return cols.reshape(n, groups, -1, _cells(win))
+
+
+def forward_batched(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
+                    bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """One (O/groups, K) x (K, OH OW) GEMM per sample and group, written straight into the
+    NCHW output (no transposing copy); returns (y, the per-sample window matrices)."""
+    n, o = x.shape[0], w.shape[0]
+    cols = _sample_patches(x, win, groups)
+    wm = w.reshape(groups, o // groups, -1)
+    out = np.empty_like(x, dtype=np.result_type(x, w), shape=(n, o) + win.out_size, order="C")
+    grouped = out.reshape(n, groups, o // groups, -1)
+    grouped_bias = None if bias is None else bias.reshape(groups, o // groups, 1)
+
+    def block(lo: int, hi: int) -> None:
+        np.matmul(wm, cols[lo:hi], out=grouped[lo:hi])
+        if grouped_bias is not None:
+            grouped[lo:hi] += grouped_bias
+
+    parallel_for(n, block, per_item=cols.shape[2] * o * cols.shape[3] // groups)
     return out, cols
 
 
@@ -299,6 +367,27 @@ def input_grad_scatter(g: np.ndarray, w: np.ndarray, win: Window, groups: int) -
     return win.scatter(parts, (n, cols.shape[0]), cols.dtype)
 
 
+def input_grad_batched(g: np.ndarray, w: np.ndarray, win: Window, groups: int) -> np.ndarray:
+    """Per sample: (K, O/groups) x (O/groups, OH OW) GEMMs, then kh kw slice-adds of that
+    sample's rows into its padded input; blocks of samples on the pool."""
+    n, o = g.shape[:2]
+    c = w.shape[1] * groups
+    g4 = g.reshape(n, groups, o // groups, -1)
+    w_t = w.reshape(groups, o // groups, -1).swapaxes(-1, -2)
+    kh, kw = win.kernel
+    dtype = np.result_type(g, w)
+    out = np.zeros_like(g, dtype=dtype, shape=(n, c) + win.padded_size, order="C")
+
+    def block(lo: int, hi: int) -> None:
+        cols = np.matmul(w_t, g4[lo:hi]).reshape((hi - lo, c, kh, kw) + win.out_size)
+        target = out[lo:hi]
+        for k, (rows, cols_) in enumerate(win.offsets):
+            target[:, :, rows, cols_] += cols[:, :, k // kw, k % kw]
+
+    parallel_for(n, block, per_item=c * kh * kw * _cells(win) * o // groups)
+    return win.crop(out)
+
+
 def transposed_weight(w: np.ndarray, groups: int) -> np.ndarray:
     """w (O, C/groups, kh, kw) -> (C, O/groups, kh, kw), flipped in both kernel axes: the
     weights of the transposed convolution."""
@@ -336,6 +425,16 @@ def weight_grad_im2col(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
     return out.reshape((g.shape[1], -1) + win.kernel)
 
 
+def weight_grad_batched(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
+                        cols: np.ndarray | None = None) -> np.ndarray:
+    """Per sample (O/groups, OH OW) x (OH OW, K) GEMMs on the per-sample window matrices,
+    summed over the samples."""
+    n, o = g.shape[:2]
+    cols = cols if cols is not None else _sample_patches(x, win, groups)
+    per_sample = np.matmul(g.reshape(n, groups, o // groups, -1), cols.swapaxes(-1, -2))
+    return per_sample.sum(axis=0).reshape((o, -1) + win.kernel)
+
+
 def weight_grad_offsets(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
                         cols: np.ndarray | None = None) -> np.ndarray:
     """Stride 1: per kernel offset, (g on the padded grid)^T times the shifted grid rows."""
@@ -371,19 +470,21 @@ def _applies_winograd(win: Window, groups: int) -> bool:
 
 
 FORWARD: dict[str, Callable[..., tuple[np.ndarray, np.ndarray | None]]] = {
-    "im2col": forward_im2col, "offsets": forward_offsets, "winograd": forward_winograd,
-    "tensordot": forward_tensordot}
+    "im2col": forward_im2col, "batched": forward_batched, "offsets": forward_offsets,
+    "winograd": forward_winograd, "tensordot": forward_tensordot}
 INPUT_GRAD: dict[str, Callable[..., np.ndarray]] = {
-    "scatter": input_grad_scatter, "transposed": input_grad_transposed}
+    "scatter": input_grad_scatter, "batched": input_grad_batched,
+    "transposed": input_grad_transposed}
 WEIGHT_GRAD: dict[str, Callable[..., np.ndarray]] = {
-    "im2col": weight_grad_im2col, "offsets": weight_grad_offsets}
+    "im2col": weight_grad_im2col, "batched": weight_grad_batched,
+    "offsets": weight_grad_offsets}
 REFERENCE = {"forward": "im2col", "input_grad": "scatter", "weight_grad": "im2col"}
 
 
 def applicable(kind: str, win: Window, groups: int) -> list[str]:
     """The algorithms of `kind` that handle this geometry, the reference first."""
     if kind == "forward":
-        names = ["im2col"]
+        names = ["im2col", "batched"]
         if win.unit_stride:
             names.append("offsets")
         if _applies_winograd(win, groups):
@@ -392,20 +493,27 @@ def applicable(kind: str, win: Window, groups: int) -> list[str]:
             names.append("tensordot")
         return names
     if kind == "input_grad":
-        return ["scatter"] + (["transposed"] if transposed_window(win, win.out_size) else [])
-    return ["im2col"] + (["offsets"] if win.unit_stride else [])
+        return ["scatter", "batched"] + (["transposed"] if transposed_window(win, win.out_size)
+                                         else [])
+    return ["im2col", "batched"] + (["offsets"] if win.unit_stride else [])
 
 
 def heuristic(kind: str, win: Window, groups: int, args: tuple) -> str:
-    """The fixed rule (measurements: docs/performance.md, "Convolution algorithms")."""
-    names = applicable(kind, win, groups)
-    if kind == "input_grad":
-        return "transposed" if "transposed" in names else "scatter"
+    """The fixed rule, from benchmarks/bench_conv_algorithms.py's table (docs/performance.md,
+    "Convolution algorithms"): the per-sample GEMMs never lose the forward (no transposing
+    copy); the gradient of x is best as a transposed forward convolution where it applies
+    (stride 1), except for 1x1 kernels and a single input channel; the weight gradient
+    takes the per-sample GEMMs where the window matrix is thin (1x1, fewer than 4 input
+    channels), else one large GEMM."""
     if kind == "forward":
-        c = args[0].shape[1]
-        # offsets wins when each GEMM has enough input channels to amortize its pass
-        return "offsets" if "offsets" in names and c >= 8 else "im2col"
-    return "im2col"
+        return "batched"
+    channels = args[0].shape[1] if kind == "weight_grad" else args[1].shape[1] * groups
+    thin = win.kernel == (1, 1) or channels < 4
+    if kind == "input_grad":
+        if not thin and transposed_window(win, win.out_size) is not None:
+            return "transposed"
+        return "batched" if thin else "scatter"
+    return "batched" if thin else "im2col"
 
 
 # One policy and one table of choices per process, as torch.backends.cudnn.benchmark;
@@ -480,7 +588,8 @@ def run_input_grad(g: np.ndarray, w: np.ndarray, win: Window, groups: int) -> np
 
 def run_weight_grad(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
                     cols: np.ndarray | None) -> np.ndarray:
-    if cols is not None:  # the forward's window matrix: the product alone is left
-        return weight_grad_im2col(x, g, win, groups, cols)
+    if cols is not None:  # the forward's window matrices: the product alone is left
+        reuse = weight_grad_im2col if cols.ndim == 3 else weight_grad_batched
+        return reuse(x, g, win, groups, cols)
     name, result = choose("weight_grad", WEIGHT_GRAD, win, groups, (x, g))
     return result if result is not None else WEIGHT_GRAD[name](x, g, win, groups)

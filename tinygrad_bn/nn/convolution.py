@@ -235,8 +235,7 @@ class ArgmaxScatter(Function):
     tz = ArgmaxScatter(tg) (linear)."""
 
     def forward(self, g):
-        parts = (g * (self.argmax == k) for k in range(len(self.win.offsets)))
-        return self.win.scatter(parts, g.shape[:2], g.dtype)
+        return self.win.scatter_at(g, self.argmax)
 
     def backward(self, u):
         return ArgmaxGather.apply(u, win=self.win, argmax=self.argmax)
