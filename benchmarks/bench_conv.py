@@ -29,6 +29,7 @@ import tinygrad_bn.nn.functional as F
 from tinygrad_bn import Tensor
 from tinygrad_bn.benchmarking import (
     NP,
+    ONE,
     TG,
     TORCH,
     Impl,
@@ -105,7 +106,8 @@ def main() -> None:
             diff = check_agreement(workload)
             if diff > 1e-4:
                 raise SystemExit(f"{workload.name}: implementations disagree (rel diff {diff:.2g})")
-            times = {k: v["median_s"] for k, v in measure(workload, settings, switcher).items()}
+            measured = measure(workload, settings, switcher)[ONE]
+            times = {k: v["median_s"] for k, v in measured.items()}
             ms = [f"{times[k] * 1e3:.3f} ms" if k in times else "-" for k in (TG, NP, TORCH)]
             ratios = [f"{times[TG] / times[k]:.2f}x" if k in times else "-" for k in (NP, TORCH)]
             print(f"| {workload.name} | " + " | ".join(ms + ratios) + " |", flush=True)

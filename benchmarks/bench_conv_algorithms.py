@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -73,8 +74,9 @@ def main() -> None:
     tg.set_num_threads(args.threads)
     clock = time.process_time if args.threads == 1 else time.perf_counter
     report = {}
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"threads {args.threads}, {'CPU' if args.threads == 1 else 'wall'} time, medians "
-          f"in ms; load average before: {' '.join(f'{v:.1f}' for v in __import__('os').getloadavg())}")
+          f"in ms; load average before: {load}")
     print("| shape | map | " + "algorithm: ms | " * 5 + "fastest | heuristic |")
     print("|---|---|---|---|---|---|---|---|---|")
     for label, x_shape, o, k, s, p in SHAPES:

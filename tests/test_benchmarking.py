@@ -51,10 +51,15 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
     targets = benchmarking.evaluate_targets(quick_report["results"], memory)
     assert {t["op"] for t in targets} <= {"<=", ">="}
     names = [t["target"] for t in targets]
-    for wanted in ("seed-B MLP compiled: steps/s / PyTorch eager's",
-                   "seed-B MLP +BN compiled: time / NumPy bound",
+    for wanted in ("seed-B MLP compiled, sliced batches: steps/s / PyTorch's (1 thread)",
+                   "seed-B MLP +BN compiled, sliced batches: time / NumPy bound (1 thread)",
                    "seed-B MLP compiled: BN's cost per batch (time with BN / without)",
-                   "seed-B MLP eager: steps/s / PyTorch's",
+                   "seed-B MLP eager: steps/s / PyTorch's (1 thread)",
+                   "seed-B MLP +BN eager: time / NumPy bound (1 thread)",
+                   "BN2d (64,64,16,16) fused fwd+bwd: time / PyTorch's (default threads)",
+                   "small CNN train step, eager: time / PyTorch's (default threads)",
+                   "every tinygrad_bn workload: time at default threads / at one thread, "
+                   "worst (one busy background process)",
                    "seed-B MLP relu width 1600 (batch 60) eager: time / NumPy bound",
                    "seed-B MLP relu width 100 (batch 1024) eager: time / NumPy bound"):
         assert wanted in names, wanted
@@ -77,19 +82,42 @@ def test_fastest_ratios_come_from_the_fastest_calls():
     results = {
         cnn: {"group": "cnn", "max_rel_diff": 0.0,
               "times": {"tinygrad_bn": times(3.0, 1.2), "tinygrad_bn compiled": times(4.0, 1.0),
-                        "numpy": times(2.0, 1.0), "torch": times(1.5, 0.6)}},
+                        "numpy": times(2.0, 1.0), "torch": times(1.5, 0.6)},
+              "times_default": {"tinygrad_bn": times(2.0, 1.5), "torch": times(1.0, 1.0)}},
         mlp: {"group": "mlp", "max_rel_diff": 0.0,
               "times": {"tinygrad_bn compiled": times(1.5, 0.9), "numpy": times(1.0, 1.0)}}}
     targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
-    bound = targets["seed-B MLP compiled: time / NumPy bound"]
+    bound = targets["seed-B MLP compiled: time / NumPy bound (1 thread)"]
     assert bound["value"] == pytest.approx(1.5) and bound["fastest"] == pytest.approx(0.9)
     assert bound["met"] is False  # decided by the medians
-    torch = targets["small CNN train step (the faster of eager and compiled): time / "
-                    "PyTorch's"]
-    # the faster of eager (3.0) and compiled (4.0) medians; of the fastest calls: 1.0
-    assert torch["value"] == pytest.approx(2.0) and torch["fastest"] == pytest.approx(1 / 0.6)
-    assert torch["met"] is False
-    assert targets["seed-B MLP eager: steps/s / PyTorch's"]["fastest"] is None
+    torch = targets["small CNN train step, eager: time / PyTorch's (1 thread)"]
+    assert torch["value"] == pytest.approx(2.0) and torch["fastest"] == pytest.approx(2.0)
+    assert torch["met"] is False and torch["note"] == "compiled 2.67"
+    default = targets["small CNN train step, eager: time / PyTorch's (default threads)"]
+    assert default["value"] == pytest.approx(2.0) and default["fastest"] == pytest.approx(1.5)
+    worst = targets["every tinygrad_bn workload: time at default threads / at one thread, "
+                    "worst (no background load)"]
+    # eager CNN: 2.0 / 3.0 in medians (met), 1.5 / 1.2 in fastest calls
+    assert worst["value"] == pytest.approx(2 / 3) and worst["met"] is True
+    assert worst["fastest"] == pytest.approx(1.25) and "small CNN" in worst["note"]
+    assert targets["seed-B MLP eager: steps/s / PyTorch's (1 thread)"]["fastest"] is None
+
+
+def test_threads_table_puts_both_settings_side_by_side():
+    def times(median):
+        return {"median_s": median, "min_s": median, "q1_s": median, "q3_s": median,
+                "samples": 3}
+    results = {"w": {"group": "bn", "times": {"tinygrad_bn fused": times(2e-3)},
+                     "times_default": {"tinygrad_bn fused": times(3e-3)}}}
+    text = "\n".join(benchmarking.report.threads_table(results, "title"))
+    assert "| w | tinygrad_bn fused | 2.000 ms | 3.000 ms | 1.50 **slower** |" in text
+
+
+def test_progress_line_counts_and_estimates(capsys):
+    lines = []
+    progress = benchmarking.suite.Progress(4, lines.append)
+    progress.step("first")
+    assert lines[0].startswith("[1/4] first (elapsed ") and "s left)" in lines[0]
 
 
 def test_graph_saved_bytes_counts_each_held_intermediate_once():
@@ -179,7 +207,7 @@ def test_measure_records_the_noisy_flag_from_its_samples():
     spread, steady = Scripted("spread", [1, 1, 9, 9]), Scripted("steady", [1, 1, 1, 1.2])
     times = benchmarking.measure(benchmarking.Workload("engine", "w", [spread, steady]),
                                  benchmarking.Settings(rounds=4, max_calls=1, pause=0.0),
-                                 benchmarking.Switcher(0.0))
+                                 benchmarking.Switcher(0.0))[benchmarking.ONE]
     assert times["spread"]["noisy"] is True and times["steady"]["noisy"] is False
 
 

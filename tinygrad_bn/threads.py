@@ -59,7 +59,8 @@ class MissingDependency(TinygradError, ImportError):
     """threadpoolctl is not installed (it is a dependency of tinygrad_bn)."""
 
 
-def _default_threads() -> int:
+def default_threads() -> int:
+    """The thread count a process starts with (see the module doc)."""
     for name in ("TINYGRAD_BN_NUM_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(name, "")
         if value.strip().isdigit() and int(value) > 0:
@@ -100,7 +101,7 @@ class _Pool:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.threads = _default_threads()
+        self.threads = default_threads()
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.workers: list[threading.Thread] = []
 

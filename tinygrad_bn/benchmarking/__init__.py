@@ -15,7 +15,9 @@ tables), `suite` (`run` and the command line `main`).
 
 from .cases import CNN_INPUT, workloads
 from .measure import (
+    DEFAULT,
     NP,
+    ONE,
     QUICK,
     TG,
     TORCH,
@@ -31,7 +33,8 @@ from .memory import bn_memory, graph_saved_bytes
 from .report import evaluate_targets, format_report, machine_info
 from .suite import NoSuchWorkload, import_torch, main, run, select
 
-__all__ = ["CNN_INPUT", "NP", "QUICK", "TG", "TORCH", "Builder", "Impl", "NoSuchWorkload",
+__all__ = ["CNN_INPUT", "DEFAULT", "NP", "ONE", "QUICK", "TG", "TORCH", "Builder", "Impl",
+           "NoSuchWorkload",
            "Settings", "Switcher", "Workload", "bn_memory", "check_agreement", "evaluate_targets",
            "format_report", "graph_saved_bytes", "import_torch", "machine_info", "main", "measure",
            "run", "select", "workloads"]

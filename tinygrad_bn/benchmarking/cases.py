@@ -17,7 +17,20 @@ import tinygrad_bn.nn.functional as F
 from tinygrad_bn import nn
 
 from . import bound
-from .measure import DTYPE, EPS, LR, MOMENTUM, NP, TG, TG_COMPILED, TORCH, Builder, Impl, Workload
+from .measure import (
+    DTYPE,
+    EPS,
+    LR,
+    MOMENTUM,
+    NP,
+    TG,
+    TG_COMPILED,
+    TG_SLICED,
+    TORCH,
+    Builder,
+    Impl,
+    Workload,
+)
 
 
 def _bn_workload(shape: tuple[int, ...], torch: ModuleType | None) -> Workload:
@@ -93,11 +106,42 @@ def _load(params: Sequence[Any], arrays: Sequence[np.ndarray], torch: ModuleType
 
 
 
+SLICES = 4  # batches in the array the sliced-batch implementation slices from
+
+
 def _sgd_step_impls(layers: Callable[[Any], list], init: Sequence[np.ndarray], x: np.ndarray,
-                    labels: np.ndarray, torch: ModuleType | None) -> list[Impl]:
+                    labels: np.ndarray, torch: ModuleType | None,
+                    sliced: bool = False) -> list[Impl]:
     """One SGD training step (cross-entropy loss) of `Sequential(*layers(lib))` for
     tinygrad_bn's nn (eager, and the same step under tg.compile) and, when installed,
-    torch.nn, all starting from `init`."""
+    torch.nn, all starting from `init`. With `sliced`, also the compiled step called as a
+    training loop calls it: `step(Tensor(X[i:i + B]), Y[i:i + B])`, batches sliced from
+    one array (each slice holds the same batch, so that all implementations agree)."""
+    def tg_sliced() -> Impl:
+        model = nn.Sequential(*layers(nn))
+        _load(model.parameters(), init, None)
+        opt = tg.optim.SGD(model.parameters(), lr=LR)
+        data, targets = np.concatenate([x] * SLICES), np.concatenate([labels] * SLICES)
+        b, calls = len(x), [0]
+
+        def train_step(x: tg.Tensor, y: np.ndarray) -> tg.Tensor:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = tg.compile(train_step)
+
+        def step(_: None) -> tg.Tensor:
+            i = calls[0] % SLICES
+            calls[0] += 1
+            return run(tg.Tensor(data[i * b:(i + 1) * b]), targets[i * b:(i + 1) * b])
+
+        impl = Impl(TG_SLICED, NP, step)
+        impl.compiled = run
+        return impl
+
     def tg_impl(compiled: bool) -> Impl:
         model = nn.Sequential(*layers(nn))
         _load(model.parameters(), init, None)
@@ -116,7 +160,7 @@ def _sgd_step_impls(layers: Callable[[Any], list], init: Sequence[np.ndarray], x
         impl.compiled = run if compiled else None
         return impl
 
-    impls = [tg_impl(False), tg_impl(True)]
+    impls = [tg_impl(False), tg_impl(True)] + ([tg_sliced()] if sliced else [])
     if torch is not None:
         tmodel = torch.nn.Sequential(*layers(torch.nn))
         _load(tmodel.parameters(), init, torch)
@@ -204,7 +248,9 @@ def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, 
         return layers(lib, lib.ReLU if activation == "relu" else lib.Sigmoid,
                       lib.BatchNorm1d if bn else None)
 
-    impls = _sgd_step_impls(build, init, x, labels, torch)
+    # the targets' seed-B steps also run compiled on sliced batches
+    sliced = sizes == SEED_B and batch == 60 and activation == "relu"
+    impls = _sgd_step_impls(build, init, x, labels, torch, sliced)
     impls.insert(1, Impl(NP, NP, np_step))
     return Workload("mlp", name, impls, info={"sizes": list(sizes), "batch": batch,
                                               "activation": activation, "bn": bn})

@@ -29,6 +29,9 @@ LR = 0.01
 
 TG, NP, TORCH = "tinygrad_bn", "numpy", "torch"
 TG_COMPILED = "tinygrad_bn compiled"  # the same step under tg.compile
+TG_SLICED = "tinygrad_bn compiled, sliced batches"  # ... called with views of one array
+
+ONE, DEFAULT = "one thread", "default threads"  # the thread settings of a run
 
 # ---------------------------------------------------------------- measurement
 
@@ -98,9 +101,37 @@ class Settings:
     # processes on a shared machine; meaningful with single-threaded BLAS, where it is the
     # work of one core)
     clock: str = "wall"
+    # thread settings measured in the same rounds (interleaved): ONE, DEFAULT or both
+    threads: tuple[str, ...] = (ONE, DEFAULT)
 
 
-QUICK = Settings(rounds=1, block_seconds=0.0, max_calls=1, pause=0.0)
+QUICK = Settings(rounds=1, block_seconds=0.0, max_calls=1, pause=0.0, threads=(ONE,))
+
+
+class Threads:
+    """Switches every framework between one thread and its own default: tinygrad_bn
+    (tg.set_num_threads: its pool; BLAS stays at one thread per call) and PyTorch
+    (torch.set_num_threads). The defaults are read once, before any change."""
+
+    def __init__(self, torch: Any = None) -> None:
+        from tinygrad_bn import threads
+
+        self.torch = torch
+        self.tg_default = threads.default_threads()
+        self.torch_default = torch.get_num_threads() if torch is not None else None
+        self.current: str | None = None
+
+    def apply(self, setting: str) -> None:
+        if setting == self.current:
+            return
+        one = setting == ONE
+        tg.set_num_threads(1 if one else self.tg_default)
+        if self.torch is not None:
+            self.torch.set_num_threads(1 if one else self.torch_default)
+        self.current = setting
+
+    def describe(self) -> dict[str, Any]:
+        return {"tinygrad_bn_default": self.tg_default, "torch_default": self.torch_default}
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -146,19 +177,28 @@ def check_agreement(workload: Workload) -> float:
     return worst
 
 
-def measure(workload: Workload, settings: Settings, switcher: Switcher) -> dict[str, Any]:
-    """Interleaved medians (seconds per call) of every implementation of `workload`."""
-    calls = {impl.name: 1 for impl in workload.impls}
-    for impl in workload.impls if settings.max_calls > 1 else ():
+def measure(workload: Workload, settings: Settings, switcher: Switcher,
+            threads: Threads | None = None) -> dict[str, dict[str, Any]]:
+    """Interleaved medians (seconds per call) of every implementation of `workload` at
+    each thread setting of `settings.threads`: {setting: {impl: statistics}}. The blocks
+    of all (implementation, setting) pairs are rotated together from round to round."""
+    settings_ = settings.threads if threads is not None else (ONE,)
+    pairs = [(impl, setting) for setting in settings_ for impl in workload.impls]
+    calls = {(impl.name, setting): 1 for impl, setting in pairs}
+    for impl, setting in pairs if settings.max_calls > 1 else ():
+        if threads is not None:
+            threads.apply(setting)
         switcher.enter(impl.framework)  # warm up (allocations, BLAS threads) and calibrate
         impl.call()
         wanted = math.ceil(settings.block_seconds / max(impl.call(), 1e-9))
-        calls[impl.name] = max(1, min(settings.max_calls, wanted))
-    samples: dict[str, list[float]] = {impl.name: [] for impl in workload.impls}
+        calls[(impl.name, setting)] = max(1, min(settings.max_calls, wanted))
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
     clock = time.process_time if settings.clock == "cpu" else time.perf_counter
-    k = len(workload.impls)
+    k = len(pairs)
     for r in range(settings.rounds):
-        for impl in workload.impls[r % k:] + workload.impls[:r % k]:
+        for impl, setting in pairs[r % k:] + pairs[:r % k]:
+            if threads is not None:
+                threads.apply(setting)
             switcher.enter(impl.framework)
             if settings.pause:
                 impl.call()  # wakes the BLAS threads the pause put to sleep; untimed
@@ -166,13 +206,17 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher) -> dict[
             collecting = gc.isenabled()
             gc.disable()  # as timeit does: no collector pauses inside the samples
             try:
-                samples[impl.name].extend(impl.call(clock) for _ in range(calls[impl.name]))
+                samples[(impl.name, setting)].extend(
+                    impl.call(clock) for _ in range(calls[(impl.name, setting)]))
             finally:
                 if collecting:
                     gc.enable()
+    if threads is not None:
+        threads.apply(ONE)
     per_op = workload.ops_per_call
-    return {
-        name: {
+    out: dict[str, dict[str, Any]] = {setting: {} for setting in settings_}
+    for (name, setting), s in samples.items():
+        out[setting][name] = {
             "median_s": statistics.median(s) / per_op,
             "min_s": min(s) / per_op,  # the fastest call: what a noisy neighbour cannot inflate
             "q1_s": float(np.percentile(s, 25)) / per_op,
@@ -181,6 +225,4 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher) -> dict[
             # the report flags a row whose interquartile range is wider than its median
             "noisy": bool(np.percentile(s, 75) - np.percentile(s, 25) > statistics.median(s)),
         }
-        for name, s in samples.items()
-    }
-
+    return out

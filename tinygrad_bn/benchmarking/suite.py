@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -13,7 +15,17 @@ from typing import Any
 from tinygrad_bn.errors import TinygradError
 
 from .cases import workloads
-from .measure import QUICK, Builder, Settings, Switcher, check_agreement, measure
+from .measure import (
+    DEFAULT,
+    ONE,
+    QUICK,
+    Builder,
+    Settings,
+    Switcher,
+    Threads,
+    check_agreement,
+    measure,
+)
 from .memory import bn_memory
 from .report import evaluate_targets, format_report, machine_info
 
@@ -44,37 +56,103 @@ def select(builders: list[Builder], only: str | None) -> list[Builder]:
     return chosen
 
 
-def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
-        settings: Settings | None = None, log: Callable[[str], None] | None = None
-        ) -> dict[str, Any]:
-    """Run the suite; returns the JSON-able report (results, memory, targets, machine)."""
-    torch = import_torch(use_torch)
-    load_before = list(os.getloadavg())
-    settings = settings or (QUICK if quick else Settings())
-    selected = select(workloads(torch), only)
+class BackgroundLoad:
+    """`n` busy processes (a Python loop each) for the duration of a `with` block: the
+    machine as a user's shared one, where BLAS threads that spin lose most."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> BackgroundLoad:
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                      for _ in range(self.n)]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for proc in self.procs:  # only the processes this object started, by their pid
+            proc.kill()
+            proc.wait()
+
+
+class Progress:
+    """One line per measured workload: done / total, elapsed and the estimated time left
+    (the mean time per workload so far times the workloads left)."""
+
+    def __init__(self, total: int, log: Callable[[str], None] | None) -> None:
+        self.total, self.log, self.done = total, log, 0
+        self.start = time.perf_counter()
+
+    def step(self, text: str) -> None:
+        self.done += 1
+        if self.log is None:
+            return
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        self.log(f"[{self.done}/{self.total}] {text} (elapsed {elapsed:.0f} s, about "
+                 f"{left:.0f} s left)")
+
+
+def _phase(selected: list[Builder], settings: Settings, threads: Threads,
+           progress: Progress) -> dict[str, Any]:
+    """Measure every selected workload at each thread setting: the report's `results`, with
+    `times` at one thread and `times_default` at the default thread count."""
     switcher = Switcher(settings.pause)
     results: dict[str, Any] = {}
     for build in selected:
         workload = build()
+        threads.apply(ONE)
         diff = check_agreement(workload)
-        times = measure(workload, settings, switcher)
-        results[workload.name] = {"group": workload.group, "times": times,
-                                  "max_rel_diff": diff, **workload.info}
+        by_setting = measure(workload, settings, switcher, threads)
+        entry = {"group": workload.group, "times": by_setting.get(ONE, {}),
+                 "max_rel_diff": diff, **workload.info}
+        if DEFAULT in by_setting:
+            entry["times_default"] = by_setting[DEFAULT]
         compiled = {impl.name: dict(impl.compiled.stats) for impl in workload.impls
                     if impl.compiled is not None}
         if compiled:  # how many calls replayed (a signature that fell back would say eager)
-            results[workload.name]["compiled"] = compiled
-        if log is not None:
-            summary = ", ".join(f"{k} {v['median_s'] * 1e3:.4g} ms" for k, v in times.items())
-            log(f"{workload.name}: {summary}")
+            entry["compiled"] = compiled
+        results[workload.name] = entry
+        summary = "; ".join(
+            f"{setting}: " + ", ".join(f"{k} {v['median_s'] * 1e3:.4g} ms"
+                                       for k, v in times.items())
+            for setting, times in by_setting.items())
+        progress.step(f"{workload.name}: {summary}")
+    return results
+
+
+def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
+        settings: Settings | None = None, log: Callable[[str], None] | None = None,
+        background: int = 1) -> dict[str, Any]:
+    """Run the suite; returns the JSON-able report (results, memory, targets, machine).
+
+    Every workload is measured at one thread and at the default thread count in the same
+    interleaved rounds (`settings.threads`), then, when `background` > 0, all of them again
+    while that many busy processes run (`results_loaded`)."""
+    torch = import_torch(use_torch)
+    load_before = list(os.getloadavg())
+    settings = settings or (QUICK if quick else Settings())
+    selected = select(workloads(torch), only)
+    threads = Threads(torch)
+    phases = 1 + (background > 0)
+    progress = Progress(len(selected) * phases, log)
+    results = _phase(selected, settings, threads, progress)
+    loaded = None
+    if background > 0:
+        with BackgroundLoad(background):
+            loaded = _phase(selected, settings, threads, progress)
     memory = bn_memory((64, 64, 16, 16), torch)
     smoke = settings.max_calls == 1  # each implementation ran once: decides no target
-    return {
+    report = {
         "smoke": smoke, "settings": vars(settings), "machine": machine_info(torch),
-        "results": results, "memory": memory,
-        "targets": evaluate_targets(results, memory, smoke=smoke),
+        "threads": threads.describe(), "results": results, "memory": memory,
         "load_average": {"before": load_before, "after": list(os.getloadavg())},
     }
+    if loaded is not None:
+        report["results_loaded"] = loaded
+        report["background_processes"] = background
+    report["targets"] = evaluate_targets(results, memory, smoke=smoke, loaded=loaded)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,18 +166,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="run only workloads whose name contains this text")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7)")
+    parser.add_argument("--threads", choices=("both", "one", "default"), default="both",
+                        help="thread settings measured, interleaved (default: both)")
+    parser.add_argument("--background", type=int, default=None,
+                        help="busy background processes for the second pass (default 1; "
+                             "0: no second pass; --quick: 0)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time (default) or this process's CPU time (for a shared "
                              "machine; use with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)")
     args = parser.parse_args(argv)
-    settings = Settings(**{**vars(QUICK if args.quick else Settings()), "clock": args.clock})
+    chosen = {"both": (ONE, DEFAULT), "one": (ONE,), "default": (DEFAULT,)}[args.threads]
+    settings = Settings(**{**vars(QUICK if args.quick else Settings()), "clock": args.clock,
+                           **({} if args.quick else {"threads": chosen})})
+    background = args.background if args.background is not None else (0 if args.quick else 1)
+    if background < 0:
+        parser.error(f"--background must be at least 0, got {background}")
     if args.rounds is not None:
         if args.rounds < 1:
             parser.error(f"--rounds must be at least 1, got {args.rounds}")
         settings = Settings(**{**vars(settings), "rounds": args.rounds})
     try:
         report = run(quick=args.quick, only=args.only, use_torch=not args.no_torch,
-                     settings=settings, log=lambda s: print(s, file=sys.stderr, flush=True))
+                     settings=settings, log=lambda s: print(s, file=sys.stderr, flush=True),
+                     background=background)
     except NoSuchWorkload as error:
         print(error, file=sys.stderr)
         return 1
