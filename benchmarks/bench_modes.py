@@ -83,15 +83,16 @@ else:
 WORKLOADS = ("mul", "mul_no_grad", "step", "chain", "seed_b")
 
 
-def instructions(source: pathlib.Path, name: str, n: int) -> int:
-    """Instructions callgrind counts for one run of the workload with n repetitions."""
+def instructions(source: pathlib.Path, name: str, n: int, code: str = WORKLOAD) -> int:
+    """Instructions callgrind counts for one run of the workload with n repetitions
+    (`code`: the script, given the name and n as arguments)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         env = dict(os.environ, PYTHONPATH=str(source), OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0")  # the same dict and set layouts in every run
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-             sys.executable, "-c", WORKLOAD, name, str(n)],
+             sys.executable, "-c", code, name, str(n)],
             env=env, capture_output=True, text=True, check=True)
         match = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
         if match is None:

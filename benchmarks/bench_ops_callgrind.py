@@ -1,0 +1,100 @@
+"""Instructions per op (callgrind) of the ops a small-CNN user runs, before and after.
+
+Each workload runs under `valgrind --tool=callgrind` with n and 3n repetitions, at one
+thread; (I(3n) - I(n)) / 2n instructions per repetition (import and setup cancel out), for
+each git revision given (its tinygrad_bn/ extracted with `git archive`), side by side.
+Instruction counts hardly move with machine load, unlike times; they miss memory stalls
+and page faults, which the timed benchmarks see. Workloads (float32):
+
+- `conv1 fwd+bwd`: conv2d (64, 1, 28, 28) x 16 3x3 pad 1, forward and dW, db;
+- `conv2 fwd+bwd`: conv2d (64, 16, 14, 14) x 32 3x3 pad 1, forward and dx, dW, db;
+- `bn2d fwd+bwd`: fused batch_norm (64, 64, 16, 16), training, forward and backward;
+- `maxpool fwd+bwd`: max_pool2d 2 on (64, 16, 28, 28), forward and backward;
+- `cnn step`: the suite's small-CNN SGD step (64, 1, 28, 28).
+
+Usage: python benchmarks/bench_ops_callgrind.py [REV ...] [-n 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+from bench_modes import ROOT, extract, instructions
+
+WORKLOAD = r'''
+import gc, sys
+import numpy as np
+import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as F
+from tinygrad_bn import Tensor, nn
+if hasattr(tg, "set_num_threads"):
+    tg.set_num_threads(1)
+name, n = sys.argv[1], int(sys.argv[2])
+gc.disable()
+rng = np.random.default_rng(0)
+def arr(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+if name.startswith("conv"):
+    xs, o = ((64, 1, 28, 28), 16) if name.startswith("conv1") else ((64, 16, 14, 14), 32)
+    x = Tensor(arr(*xs), requires_grad=xs[1] > 1)
+    w, b = Tensor(arr(o, xs[1], 3, 3), requires_grad=True), Tensor(arr(o), requires_grad=True)
+    up = Tensor(arr(xs[0], o, *xs[2:]))
+    def run():
+        F.conv2d(x, w, b, padding=1).backward(up)
+elif name.startswith("bn2d"):
+    x = Tensor(arr(64, 64, 16, 16), requires_grad=True)
+    w = Tensor(np.ones(64, np.float32), requires_grad=True)
+    b = Tensor(np.zeros(64, np.float32), requires_grad=True)
+    up = Tensor(arr(64, 64, 16, 16))
+    def run():
+        F.batch_norm(x, None, None, w, b, training=True).backward(up)
+elif name.startswith("maxpool"):
+    x = Tensor(arr(64, 16, 28, 28), requires_grad=True)
+    up = Tensor(arr(64, 16, 14, 14))
+    def run():
+        F.max_pool2d(x, 2).backward(up)
+else:
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+    opt = tg.optim.SGD(model.parameters(), lr=0.01)
+    x, y = Tensor(rng.random((64, 1, 28, 28), dtype=np.float32)), rng.integers(0, 10, 64)
+    def run():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+run()
+for _ in range(n):
+    run()
+'''
+
+WORKLOADS = ("conv1 fwd+bwd", "conv2 fwd+bwd", "bn2d fwd+bwd", "maxpool fwd+bwd", "cnn step")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("revs", nargs="*", help="git revisions (default: the working tree)")
+    parser.add_argument("-n", type=int, default=3, help="repetitions of the short run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"working tree": ROOT}
+        if args.revs:
+            trees = {rev: extract(rev, os.path.join(tmp, str(i)))
+                     for i, rev in enumerate(args.revs)}
+        print("| workload | " + " | ".join(trees) + (" | change |" if len(trees) > 1 else " |"))
+        print("|---|" + "---|" * (len(trees) + (len(trees) > 1)))
+        for name in WORKLOADS:
+            counts = [(instructions(source, name, 3 * args.n, WORKLOAD)
+                       - instructions(source, name, args.n, WORKLOAD)) / (2 * args.n)
+                      for source in trees.values()]
+            row = f"| {name} | " + " | ".join(f"{c / 1e6:,.2f} M" for c in counts)
+            if len(trees) > 1:
+                row += f" | {counts[-1] / counts[0] - 1:+.0%}"
+            print(row + " |", flush=True)
+    print(f"(instructions per repetition, (I(3n) - I(n)) / 2n with n = {args.n})")
+
+
+if __name__ == "__main__":
+    main()
