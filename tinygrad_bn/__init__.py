@@ -1,6 +1,7 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
 from . import cuda, forward_ad, func, nn, optim, utils, viz
+from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
