@@ -188,3 +188,27 @@ def test_recording_runs_in_the_calling_thread(pool):
     want = [float(eager(x).data) for _ in range(5)]
     assert compiled.stats["replayed"] >= 2
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@settings(max_examples=10, deadline=None)
+@given(kernel=st.integers(1, 3), stride=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_max_pool_on_the_pool_is_bit_identical_to_one_thread(kernel, stride, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((5, 3, 7, 6)).round(1)  # rounded: ties exercise the argmax
+    out_size = [(side - kernel) // stride + 1 for side in (7, 6)]
+    up = rng.standard_normal((5, 3, *out_size))
+    runs = []
+    before, grain = tg.get_num_threads(), threads.GRAIN
+    try:
+        for n in (1, 3):
+            tg.set_num_threads(n)
+            threads.GRAIN = 1
+            xt = tg.Tensor(x, requires_grad=True)
+            y = F.max_pool2d(xt, kernel, stride)
+            y.backward(tg.Tensor(up))
+            runs.append((y.data, xt.grad.data))
+    finally:
+        threads.GRAIN = grain
+        tg.set_num_threads(before)
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)

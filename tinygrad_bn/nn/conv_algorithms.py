@@ -141,8 +141,12 @@ class Window:
             return self.scatter((g * (index == k) for k in range(len(self.offsets))),
                                 g.shape[:2], g.dtype)
         out = self._buffer(g, g.shape[:2], g.dtype)
-        for k, (rows, cols) in enumerate(self.offsets):
-            np.multiply(g, index == k, out=out[:, :, rows, cols])
+
+        def block(lo: int, hi: int) -> None:
+            for k, (rows, cols) in enumerate(self.offsets):
+                np.multiply(g[lo:hi], index[lo:hi] == k, out=out[lo:hi, :, rows, cols])
+
+        parallel_for(g.shape[0], block, per_item=g[0].size * len(self.offsets))
         return self.crop(out)
 
     def _buffer(self, like: np.ndarray, shape: tuple[int, int], dtype: Any) -> np.ndarray:

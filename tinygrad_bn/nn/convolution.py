@@ -39,6 +39,7 @@ import numpy as np
 from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from ..threads import parallel_for
 from . import conv_algorithms as alg
 from .arguments import Pair, int_pair
 
@@ -189,20 +190,31 @@ class MaxPool(Function):
     window's first cell."""
 
     def forward(self, x):
-        views, out = self._windows(x)
-        if is_grad_enabled() and self.parents[0].requires_grad:
-            self.save_for_backward(_first_match(views, out))
+        out, argmax = self._max(x, is_grad_enabled() and self.parents[0].requires_grad)
+        if argmax is not None:
+            self.save_for_backward(argmax)
         return out
 
-    def _windows(self, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """The window views of the -inf padded x (one per kernel offset) and their maximum."""
+    def _max(self, x: np.ndarray, with_argmax: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """The maximum of each window of the -inf padded x and, if asked, its first argmax;
+        blocks of samples on the pool."""
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = self.win.pad(x, fill)
-        views = [xp[:, :, rows, cols] for rows, cols in self.win.offsets]
-        out = views[0].copy()
-        for view in views[1:]:
-            np.maximum(out, view, out=out)  # propagates NaN, as PyTorch
-        return views, out
+        out = np.empty_like(x, shape=x.shape[:2] + self.win.out_size, order="C")
+        argmax = np.zeros_like(out, dtype=np.min_scalar_type(len(self.win.offsets) - 1),
+                               order="C") if with_argmax else None
+
+        def block(lo: int, hi: int) -> None:
+            views = [xp[lo:hi, :, rows, cols] for rows, cols in self.win.offsets]
+            o = out[lo:hi]
+            np.copyto(o, views[0])
+            for view in views[1:]:
+                np.maximum(o, view, out=o)  # propagates NaN, as PyTorch
+            if argmax is not None:
+                _first_match(views, o, argmax[lo:hi])
+
+        parallel_for(x.shape[0], block, per_item=out[0].size * len(self.win.offsets))
+        return out, argmax
 
     def backward(self, g):
         return ArgmaxScatter.apply(g, win=self.win, argmax=self.saved[0])
@@ -210,16 +222,19 @@ class MaxPool(Function):
     def jvp(self, tx):
         """The tangent at each window's argmax: ArgmaxGather(t_x)."""
         # the forward keeps the argmax only when a backward may follow: else recompute it
-        argmax = self.saved[0] if self.saved else _first_match(*self._windows(self.parents[0].data))
+        argmax = self.saved[0] if self.saved else self._max(self.parents[0].data, True)[1]
         return ArgmaxGather.apply(tx, win=self.win, argmax=argmax)
 
 
-def _first_match(views: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
-    """Per output cell, the first kernel offset whose value equals the maximum.
+def _first_match(views: Sequence[np.ndarray], out: np.ndarray,
+                 index: np.ndarray | None = None) -> np.ndarray:
+    """Per output cell, the first kernel offset whose value equals the maximum (written
+    into `index`, zeros of out's shape, when given).
 
     Built with arithmetic on boolean masks: `np.where` or masked copies branch on random
     masks and run ~10x slower here."""
-    index = np.zeros_like(out, dtype=np.min_scalar_type(len(views) - 1), order="C")
+    if index is None:
+        index = np.zeros_like(out, dtype=np.min_scalar_type(len(views) - 1), order="C")
     found = views[0] == out
     for k, view in enumerate(views[1:], start=1):
         hit = (view == out) & ~found
