@@ -146,10 +146,12 @@ def test_batch_norm_is_actually_split(pool, monkeypatch):
 
 @settings(max_examples=15, deadline=None)
 @given(m=st.integers(1, 40), k=st.integers(1, 30), n=st.integers(1, 20),
-       stacked=st.booleans(), seed=st.integers(0, 2**16))
-def test_row_block_matmul_is_within_rounding(m, k, n, stacked, seed):
+       transposed=st.booleans(), seed=st.integers(0, 2**16))
+def test_row_block_matmul_is_within_rounding(m, k, n, transposed, seed):
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal((3, m, k) if stacked else (m, k)).astype(np.float32)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    if transposed:  # a non-contiguous view, as g.T in a backward
+        a = np.ascontiguousarray(a.T).T
     b = rng.standard_normal((k, n)).astype(np.float32)
     before, grain = tg.get_num_threads(), threads.GEMM_GRAIN
     try:
@@ -212,3 +214,33 @@ def test_max_pool_on_the_pool_is_bit_identical_to_one_thread(kernel, stride, see
         tg.set_num_threads(before)
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_linear_on_the_pool_matches_one_thread(pool):
+    """Affine's three products split into row blocks (pool fixture: every product split)."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((9, 7)).astype(np.float32)
+    w, b = rng.standard_normal((5, 7)).astype(np.float32), rng.standard_normal(5).astype(np.float32)
+    runs = []
+    for n in (1, 3):
+        tg.set_num_threads(n)
+        xt, wt, bt = (tg.Tensor(a, requires_grad=True) for a in (x, w, b))
+        y = F.linear(xt, wt, bt)
+        y.backward(tg.Tensor(np.ones(y.shape, np.float32)))
+        runs.append([y.data, xt.grad.data, wt.grad.data, bt.grad.data])
+    for one, split in zip(*runs):
+        np.testing.assert_allclose(split, one, rtol=1e-6, atol=1e-6)
+
+
+def test_late_workers_make_the_pool_back_off_with_the_same_blocks(pool, monkeypatch):
+    """No worker takes the job (as when none gets a core): the caller runs every block, the
+    pool backs off, and the jobs run meanwhile in the caller cover the same blocks."""
+    monkeypatch.setattr(threads._pool, "skip", 0)
+    monkeypatch.setattr(threads._pool, "penalty", 0)
+    monkeypatch.setattr(threads._pool, "ensure_workers", lambda: 0)
+    seen = []
+    threads.parallel_for(100, lambda lo, hi: seen.append((lo, hi)))
+    assert threads._pool.skip == 4 and len(seen) > 1
+    alone = []
+    threads.parallel_for(100, lambda lo, hi: alone.append((lo, hi)))
+    assert sorted(alone) == sorted(seen) and threads._pool.skip == 3

@@ -20,6 +20,9 @@ Defaults never lose to one thread:
   calling thread: no hand-off at all);
 - blocks are claimed dynamically and the calling thread claims them too, so when the
   workers do not get a core (a loaded machine) the caller simply does the work itself;
+- when a split job finds its workers absent or later than the caller's own share, the
+  pool backs off: the next 4, 8, ... 256 jobs run their blocks in the caller alone (the
+  same blocks, so results do not depend on timing);
 - workers sleep on a queue between jobs: nothing spins.
 
 While tg.compile records a step the work runs in the calling thread (the recorder follows
@@ -38,6 +41,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,7 +49,8 @@ import numpy as np
 
 from .errors import ArgumentError, TinygradError
 
-__all__ = ["get_num_threads", "matmul", "parallel_for", "set_num_threads", "split"]
+__all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
+           "set_num_threads", "split"]
 
 # Elements per block below which splitting costs more than it saves: handing a block to a
 # worker and waiting for it is ~20-60 us here, the time a float32 ufunc needs for ~64k
@@ -82,18 +87,23 @@ class _Job:
         self.finished = 0
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.results: list[Any] = [None] * self.count
 
-    def work(self) -> None:
+    def work(self) -> int:
+        """Run blocks until none is left unclaimed; returns how many this thread ran."""
+        ran = 0
         while (i := next(self.claims)) < self.count:
+            ran += 1
             try:
                 if self.error is None:
-                    self.fn(self.bounds[i], self.bounds[i + 1])
+                    self.results[i] = self.fn(self.bounds[i], self.bounds[i + 1])
             except BaseException as error:  # re-raised in the calling thread
                 self.error = error
             with self.lock:
                 self.finished += 1
                 if self.finished == self.count:
                     self.done.set()
+        return ran
 
 
 class _Pool:
@@ -104,6 +114,18 @@ class _Pool:
         self.threads = default_threads()
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.workers: list[threading.Thread] = []
+        self.skip = 0  # jobs the caller runs alone (the workers were late lately)
+        self.penalty = 0
+
+    def judge(self, late: bool) -> None:
+        """After a split job: were the workers absent or later than the caller's own share?
+        Then back off for a doubling number of jobs (4 .. 256): on a loaded machine a worker
+        waits for a core, and the caller alone is faster. Races only blur the count."""
+        if late:
+            self.penalty = min(max(2 * self.penalty, 4), 256)
+            self.skip = self.penalty
+        else:
+            self.penalty //= 2
 
     def _worker(self) -> None:
         while (job := self.jobs.get()) is not None:
@@ -221,36 +243,51 @@ def blocks(total: int, per_item: int = 1, grain: int | None = None) -> int:
     return max(1, min(total, 2 * threads, (total * per_item) // grain))
 
 
-def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
-                 grain: int | None = None) -> None:
-    """fn(start, stop) over blocks covering range(total), on the pool. fn must only write
-    what its own block owns. Runs fn(0, total) in the caller when one block suffices, when
-    n = 1, or while tg.compile records."""
-    parts = blocks(total, per_item, grain)
+def map_blocks(total: int, parts: int, fn: Callable[[int, int], Any]) -> list[Any]:
+    """[fn(start, stop) for each of `parts` blocks covering range(total)], the blocks run on
+    the pool; one block, fn(0, total) in the caller, when parts is 1 or tg.compile records.
+    fn must only write what its own block owns.
+
+    While the pool backs off (see _Pool.judge) the caller runs the same blocks itself, one
+    after another: the partition, hence every result, never depends on timing."""
     if parts == 1 or recording():
-        fn(0, total)
-        return
-    job = _Job(fn, split(total, parts))
+        return [fn(0, total)]
+    bounds = split(total, parts)
+    if _pool.skip > 0:
+        _pool.skip -= 1
+        return [fn(bounds[i], bounds[i + 1]) for i in range(parts)]
+    job = _Job(fn, bounds)
     for _ in range(min(_pool.ensure_workers(), parts - 1)):
         _pool.jobs.put(job)
-    job.work()
+    start = time.perf_counter()
+    mine = job.work()
+    own = time.perf_counter() - start
     job.done.wait()
+    _pool.judge(mine == parts or time.perf_counter() - start - own > own)
     if job.error is not None:
         raise job.error
+    return job.results
+
+
+def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
+                 grain: int | None = None) -> None:
+    """fn(start, stop) over blocks covering range(total), as many as `blocks` says."""
+    map_blocks(total, blocks(total, per_item, grain), fn)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for a 2-D or stacked (..., M, K) a and 2-D b, split into row blocks of a on
-    the pool when large (each block one single-threaded BLAS call)."""
-    m, k = a.shape[-2:]
-    rows = int(np.prod(a.shape[:-1]))
-    if blocks(rows, k * b.shape[-1], GEMM_GRAIN) == 1 or recording():
+    """a @ b for 2-D a and b, split into row blocks of a on the pool when it has at least
+    two grains of multiply-adds (each block one single-threaded BLAS call)."""
+    if _pool.threads == 1 or a.ndim != 2 or b.ndim != 2:
         return np.matmul(a, b)
-    a2 = a.reshape(rows, k)
-    out = np.empty((rows, b.shape[-1]), dtype=np.result_type(a, b))
+    rows, k = a.shape
+    parts = blocks(rows, k * b.shape[1], GEMM_GRAIN)
+    if parts == 1 or recording():
+        return np.matmul(a, b)
+    out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
 
     def block(start: int, stop: int) -> None:
-        np.matmul(a2[start:stop], b, out=out[start:stop])
+        np.matmul(a[start:stop], b, out=out[start:stop])
 
-    parallel_for(rows, block, k * b.shape[-1], GEMM_GRAIN)
-    return out.reshape(a.shape[:-1] + (b.shape[-1],))
+    map_blocks(rows, parts, block)
+    return out

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import threads
 from ..autograd.function import sum_tangents
 from ..errors import ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
@@ -78,7 +79,7 @@ class Affine(Function):
     fresh_grads = True  # the ndarray backward returns three new products
 
     def forward(self, x, w, b=None):
-        y = np.matmul(x, w.T)
+        y = threads.matmul(x, w.T)  # large products in row blocks on the pool
         if b is None:
             return y
         if y.dtype == b.dtype:
@@ -94,8 +95,10 @@ class Affine(Function):
             gw = g.T @ x if w.requires_grad else None
             gb = g.sum(axis=0) if wants_b else None
         else:
-            gx = Tensor._from_op(g.data @ w.data, None) if x.requires_grad else None
-            gw = Tensor._from_op(g.data.T @ x.data, None) if w.requires_grad else None
+            gx = Tensor._from_op(threads.matmul(g.data, w.data), None) \
+                if x.requires_grad else None
+            gw = Tensor._from_op(threads.matmul(g.data.T, x.data), None) \
+                if w.requires_grad else None
             gb = Tensor._from_op(np.add.reduce(g.data, axis=0), None) if wants_b else None
         return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
 

@@ -15,6 +15,10 @@ analytic formula derived in docs/batchnorm.md:
 
 The fused op keeps only x (its input) and three per-channel vectors for its
 backward: the mean, invstd = 1/sqrt(var + eps) and gamma * invstd.
+
+This module is over 500 lines on purpose: the two batch norms stay side by side (the fused
+one is defined and tested against the composite), with layer and group norm, which share
+the composite's pieces.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
-from ..threads import parallel_for
+from ..threads import blocks, map_blocks
 from .arguments import real_number
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
@@ -181,6 +185,14 @@ def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("nc,nc->c" if a.ndim == 2 else "ncs,ncs->c", a, b)
 
 
+def _centered(xs: np.ndarray, mean: np.ndarray, out: np.ndarray | None, lo: int,
+              hi: int) -> np.ndarray:
+    """xs - mean per channel: a new array, or written into channels lo..hi-1 of `out`."""
+    if out is None:
+        return xs - _per_channel(mean, xs)
+    return np.subtract(xs, _per_channel(mean, xs), out=out[:, lo:hi])
+
+
 class FusedBatchNorm(Function):
     """y = gamma * (x - mean) * invstd + beta per channel, as one op;  dx = gamma invstd (g -
     mean(g) - xhat mean(g xhat)) in training, gamma invstd g in eval; dgamma = sum g xhat,
@@ -212,55 +224,64 @@ class FusedBatchNorm(Function):
         xv = _channels_view(x)
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
-        y = np.empty_like(xv, order="C")
-        # per-channel results, made from x by array functions (tg.compile follows them)
-        mean, invstd, scale = (np.empty_like(xv, shape=(channels,), order="C") for _ in range(3))
+        parts = blocks(channels, count)
+        # several blocks write into one output; one block makes its own (no extra call)
+        y = np.empty_like(xv, order="C") if parts > 1 else None
         if self.training:
-            var = np.empty_like(mean, order="C")
             inv_count = np.array(1.0 / count, dtype)  # 0-d: see _update_running_stats
         else:
             # copies: a later in-place update of the running statistics must not reach
             # this op's backward
-            np.copyto(mean, self.running_mean, casting="same_kind")
-            var = self.running_var.astype(dtype)
+            running_mean = self.running_mean.astype(dtype)
+            running_var = self.running_var.astype(dtype)
 
-        def block(lo: int, hi: int) -> None:
-            """Channels lo..hi-1, independent of every other channel."""
-            xs, ys = (xv, y) if hi - lo == channels else (xv[:, lo:hi], y[:, lo:hi])
+        def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
+            """Channels lo..hi-1, independent of every other channel: their part of y and
+            their mean, var, invstd and scale."""
+            whole = hi - lo == channels
+            xs = xv if whole else xv[:, lo:hi]
+            w = weight if whole or weight is None else weight[lo:hi]
+            b = bias if whole or bias is None else bias[lo:hi]
             if self.training:
                 # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
                 # rounding error of the first pass's mean0, and the variance is taken about
                 # the corrected mean; float32 stays accurate when |mean| >> std.
                 mean0 = _channel_sum(xs) * inv_count
-                np.subtract(xs, _per_channel(mean0, xs), out=ys)
+                ys = _centered(xs, mean0, y, lo, hi)
                 offset = _channel_sum(ys) * inv_count
-                v = _channel_dot(ys, ys) * inv_count
+                var = _channel_dot(ys, ys) * inv_count
                 # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
                 # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
-                np.subtract(v, offset * offset, out=v, where=v < np.inf)
-                np.maximum(v, 0, out=v)
-                np.add(mean0, offset, out=mean[lo:hi])
-                np.copyto(var[lo:hi], v)
+                np.subtract(var, offset * offset, out=var, where=var < np.inf)
+                np.maximum(var, 0, out=var)
+                mean = mean0 + offset
             else:
                 offset = None
-                v = var[lo:hi]
-                np.subtract(xs, _per_channel(mean[lo:hi], xs), out=ys)
-            inv = np.reciprocal(np.sqrt(v + self.eps), out=invstd[lo:hi])  # ~1.5 us < ** -0.5
-            sc = inv if weight is None else np.multiply(inv, weight[lo:hi], out=scale[lo:hi])
-            ys *= _per_channel(sc, xs)
+                mean, var = (running_mean, running_var) if whole else \
+                    (running_mean[lo:hi], running_var[lo:hi])
+                ys = _centered(xs, mean, y, lo, hi)
+            invstd = np.reciprocal(np.sqrt(var + self.eps))  # ~1.5 us less than ** -0.5
+            scale = invstd if w is None else invstd * w
+            ys *= _per_channel(scale, xs)
             # y = (x - mean0) * scale + beta - (mean - mean0) * scale
-            shift = None if bias is None else bias[lo:hi]
+            shift = b
             if offset is not None:
-                shift = offset * sc
-                shift = np.negative(shift, out=shift) if bias is None else bias[lo:hi] - shift
+                shift = offset * scale
+                shift = np.negative(shift, out=shift) if b is None else b - shift
             if shift is not None:
                 ys += _per_channel(shift, xs)
+            return ys, mean, var, invstd, scale
 
-        parallel_for(channels, block, per_item=count)
+        results = map_blocks(channels, parts, block)
+        if len(results) == 1:
+            y, mean, var, invstd, scale = results[0]
+        else:
+            mean, var, invstd, scale = (np.concatenate([r[k] for r in results])
+                                        for k in range(1, 5))
         if self.training:
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
                                   self.momentum)
-        self.save_for_backward(mean, invstd, invstd if weight is None else scale)
+        self.save_for_backward(mean, invstd, scale)
         return y.reshape(x.shape)
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -271,41 +292,46 @@ class FusedBatchNorm(Function):
         xv, gv = _channels_view(x.data), _channels_view(g.data)
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
-        sum_g = np.empty_like(mean, order="C")
-        sum_g_xhat = np.empty_like(mean, order="C") if need_dot else None
-        gx = np.empty_like(xv, order="C") if x.requires_grad or need_dot else None
         minus_inv_count = np.array(-channels / x.data.size if self.training else 0, mean.dtype)
+        parts = blocks(channels, x.data.size // max(channels, 1))
+        gx = np.empty_like(xv, order="C") if parts > 1 and (x.requires_grad or need_dot) \
+            else None
 
-        def block(lo: int, hi: int) -> None:
-            """Channels lo..hi-1: their sums and their part of dx."""
+        def block(lo: int, hi: int) -> tuple[Any, ...]:
+            """Channels lo..hi-1: their two sums and their part of dx."""
             whole = hi - lo == channels
             xs, gs = (xv, gv) if whole else (xv[:, lo:hi], gv[:, lo:hi])
-            sg = sum_g[lo:hi]
-            np.copyto(sg, _channel_sum(gs))
+            m, inv, sc = (mean, invstd, scale) if whole else \
+                (mean[lo:hi], invstd[lo:hi], scale[lo:hi])
+            sum_g = _channel_sum(gs)
+            sum_g_xhat = gxs = None
             if need_dot:
                 # x - mean, in the buffer of dx: one full-size allocation in all
-                centered = gx if whole else gx[:, lo:hi]
-                np.subtract(xs, _per_channel(mean[lo:hi], xs), out=centered)
-                sgx = np.multiply(_channel_dot(gs, centered), invstd[lo:hi],
-                                  out=sum_g_xhat[lo:hi])
+                gxs = _centered(xs, m, gx, lo, hi)
+                sum_g_xhat = _channel_dot(gs, gxs) * inv
             if not x.requires_grad:
-                return
-            sc = _per_channel(scale[lo:hi], xs)
+                return sum_g, sum_g_xhat, None
+            sc = _per_channel(sc, xs)
             if self.training:
                 # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
                 # built in place in the buffer of x - mean
-                centered *= _per_channel(invstd[lo:hi] * sgx * minus_inv_count, xs)
-                centered += _per_channel(sg * minus_inv_count, xs)
-                centered += gs
-                centered *= sc
+                gxs *= _per_channel(inv * sum_g_xhat * minus_inv_count, xs)
+                gxs += _per_channel(sum_g * minus_inv_count, xs)
+                gxs += gs
+                gxs *= sc
+            elif gx is None:
+                gxs = gs * sc
             else:
-                np.multiply(gs, sc, out=gx if whole else gx[:, lo:hi])
+                gxs = np.multiply(gs, sc, out=gx[:, lo:hi])
+            return sum_g, sum_g_xhat, gxs
 
-        parallel_for(channels, block, per_item=x.data.size // max(channels, 1))
-        if x.requires_grad:
-            gx = Tensor._from_op(gx.reshape(x.shape), None)
+        results = map_blocks(channels, parts, block)
+        if len(results) == 1:
+            sum_g, sum_g_xhat, gx = results[0]
         else:
-            gx = None
+            sum_g = np.concatenate([r[0] for r in results])
+            sum_g_xhat = np.concatenate([r[1] for r in results]) if need_dot else None
+        gx = Tensor._from_op(gx.reshape(x.shape), None) if x.requires_grad else None
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
             Tensor._from_op(sum_g, None))

@@ -37,7 +37,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        self._scratch: dict[int, list[np.ndarray]] = {}
+        self._scratch: dict[int, _Scratch] = {}
         groups = _param_list(name, params)
         if not groups:
             raise ArgumentError(f"{name}: got an empty parameter list")
@@ -104,8 +104,10 @@ class Optimizer:
                     state = {}
                 scratch = self._scratch.get(id(p))
                 if scratch is None:
-                    scratch = self._scratch[id(p)] = []
-                self._update(p.data, grad, state, group, _Scratch(scratch, p.data))
+                    scratch = self._scratch[id(p)] = _Scratch([], p.data)
+                else:
+                    scratch.like = p.data  # p.data may have been replaced since
+                self._update(p.data, grad, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     self.state[p] = state
 
@@ -202,7 +204,7 @@ def _grad_of(name: str, p: Tensor) -> np.ndarray:
     if not isinstance(grad, Tensor):
         raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
                                 f"type {type(grad).__name__}; a Tensor or None expected")
-    if grad.shape != p.shape:
+    if grad.data.shape != p.data.shape:
         raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
                          f"{grad.shape}; they must match")
     return grad.data
