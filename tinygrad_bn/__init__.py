@@ -59,6 +59,7 @@ from .errors import (
     IndexOutOfRange,
     ShapeError,
     TinygradError,
+    UnsupportedError,
     WriteError,
 )
 from .forward_ad import jvp
@@ -137,7 +138,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AllocationError", "AnomalyError", "ArgumentError", "ArgumentTypeError", "AxisError",
     "BackwardError", "DTypeError", "DataError", "DistributedError",
-    "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor", "WriteError",
+    "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
+    "UnsupportedError", "WriteError",
     "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",

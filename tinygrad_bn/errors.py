@@ -61,6 +61,11 @@ class AllocationError(TinygradError, MemoryError):
     the op, the shape and the bytes asked for)."""
 
 
+class UnsupportedError(TinygradError, NotImplementedError):
+    """A feature the call needs is missing (a user Function without a forward-mode rule
+    under tg.jvp); the message says what to add."""
+
+
 class DistributedError(TinygradError, RuntimeError):
     """The ranks of an MPI job disagree on a collective (which one, its op or its root), or
     a distributed layer is used in a way the ranks cannot agree on."""

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import ops
 from .autograd.function import Function, op_observers
-from .errors import ArgumentError, DTypeError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .tensor import Tensor
 
 __all__ = ["attach_tangent", "dual_level", "jvp", "make_dual", "tangent_of", "unpack_dual"]
@@ -113,7 +113,8 @@ def make_dual(primal: Tensor, tangent: Any) -> Tensor:
         raise ArgumentError("make_dual: needs an open level: use it inside "
                             "`with tg.forward_ad.dual_level():`")
     if not isinstance(primal, Tensor):
-        raise TypeError(f"make_dual: primal must be a Tensor, got {type(primal).__name__}")
+        raise ArgumentTypeError(f"make_dual: primal must be a Tensor, got "
+                                f"{type(primal).__name__}")
     tangent = _check_tangent("make_dual", primal, tangent)
 
     # the identity op (a view of the same array) keeps the graph to primal
@@ -127,13 +128,18 @@ def attach_tangent(t: Tensor, tangent: Any) -> Tensor:
     """Give `t` itself the tangent `tangent` in the open level (until the level closes) and
     return t: what `tg.jvp` does to its inputs, so that f sees the very tensors passed
     (a Parameter stays a Parameter). `make_dual` makes a new tensor instead."""
+    return _attach("attach_tangent", t, tangent)
+
+
+def _attach(op: str, t: Tensor, tangent: Any) -> Tensor:
+    """attach_tangent's work, its errors naming `op` (attach_tangent or jvp)."""
     level = _level()
     if level is None:
-        raise ArgumentError("attach_tangent: needs an open level: use it inside "
-                            "`with tg.forward_ad.dual_level():`")
+        raise ArgumentError(f"{op}: needs an open level: use it inside "
+                            f"`with tg.forward_ad.dual_level():`")
     if not isinstance(t, Tensor):
-        raise TypeError(f"attach_tangent: expects a Tensor, got {type(t).__name__}")
-    level.set(t, _check_tangent("attach_tangent", t, tangent))
+        raise ArgumentTypeError(f"{op}: expects a Tensor, got {type(t).__name__}")
+    level.set(t, _check_tangent(op, t, tangent))
     return t
 
 
@@ -182,7 +188,15 @@ def _propagate(ctx: Function, out: Tensor) -> None:
     try:
         if ctx.uses_output and ctx._out is None:  # an unrecorded op: lend the rule its output
             ctx._out = weakref.ref(out)
-        tangent = ctx.jvp(*tangents)
+        try:
+            tangent = ctx.jvp(*tangents)
+        except NotImplementedError as error:  # a user Function without the rule
+            if isinstance(error, UnsupportedError):
+                raise
+            raise UnsupportedError(
+                f"{ctx.name}: no forward-mode rule; define `jvp(self, *tangents)` on it "
+                f"(the output's tangent from the inputs' tangents, None for zero) to use it "
+                f"under tg.jvp or forward_ad") from error
     finally:
         level.paused = False
         if ctx._out is not restore and out._ctx is None:
@@ -219,19 +233,20 @@ def jvp(f: Callable[..., Any], inputs: Any, tangents: Any,
         raise ShapeError(f"jvp: {len(xs)} inputs but {len(ts)} tangents")
     for i, x in enumerate(xs):
         if not isinstance(x, Tensor):
-            raise TypeError(f"jvp: input {i} must be a Tensor, got {type(x).__name__}")
+            raise ArgumentTypeError(f"jvp: input {i} must be a Tensor, got "
+                                    f"{type(x).__name__}")
     if len({id(x) for x in xs}) != len(xs):
         raise ArgumentError("jvp: the same tensor is passed as two inputs; a tensor can carry "
                             "only one tangent")
     with dual_level():
         for x, t in zip(xs, ts):
-            attach_tangent(x, t)
+            _attach("jvp", x, t)
         result = f(*xs)
         outs = _as_tuple(result)
         out_tangents = []
         for i, out in enumerate(outs):
             if not isinstance(out, Tensor):
-                raise TypeError(f"jvp: output {i} of f must be a Tensor, got "
+                raise ArgumentTypeError(f"jvp: output {i} of f must be a Tensor, got "
                                 f"{type(out).__name__}")
             tangent = tangent_of(out)
             out_tangents.append(tangent if tangent is not None

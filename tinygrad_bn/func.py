@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .forward_ad import jvp
 from .tensor import Tensor, grad
 
@@ -53,7 +53,8 @@ def _tensor_outputs(result: Any, op: str) -> tuple[Tensor, ...]:
     outs = _as_tuple(result)
     for k, out in enumerate(outs):
         if not isinstance(out, Tensor):
-            raise TypeError(f"{op}: output {k} of f must be a Tensor, got {type(out).__name__}")
+            raise ArgumentTypeError(f"{op}: output {k} of f must be a Tensor, got "
+                                    f"{type(out).__name__}")
     return outs
 
 

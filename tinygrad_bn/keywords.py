@@ -35,9 +35,11 @@ def one_of(op: str, name: str, value: Any, alias: str, alias_value: Any,
     return alias_value
 
 
-def variance_ddof(op: str, ddof: int, correction: int | None, unbiased: bool | None) -> int:
+def variance_ddof(op: str, ddof: int, correction: float | None, unbiased: bool | None
+                  ) -> float:
     """The delta degrees of freedom from NumPy's `ddof` or PyTorch's `correction` /
-    `unbiased` (True: 1, False: 0); giving two of them is an ArgumentError."""
+    `unbiased` (True: 1, False: 0); giving two of them is an ArgumentError. A correction
+    may be fractional, as PyTorch's (an int stays an int)."""
     given = {name: value for name, value in
              (("ddof", ddof or None), ("correction", correction), ("unbiased", unbiased))
              if value is not None}
@@ -46,7 +48,13 @@ def variance_ddof(op: str, ddof: int, correction: int | None, unbiased: bool | N
                             f"they all set the degrees of freedom, pass one")
     if unbiased is not None:
         return int(bool(unbiased))
-    return int(correction) if correction is not None else ddof
+    if correction is None:
+        return ddof
+    if isinstance(correction, bool) or not isinstance(correction, int | float | np.integer |
+                                                         np.floating) or correction != correction:
+        raise ArgumentTypeError(f"{op}: correction must be a number, got "
+                                f"{type(correction).__name__} {correction!r}")
+    return int(correction) if float(correction).is_integer() else float(correction)
 
 
 def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,

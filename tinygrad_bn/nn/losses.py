@@ -169,9 +169,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     _check_reduction("cross_entropy", reduction)
     if x.ndim == 0:
         _rows("cross_entropy", x, None)  # raises the shape error
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got "
-                            f"{label_smoothing}")
+    _check_smoothing("cross_entropy", label_smoothing)
     array = target.data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)
@@ -340,6 +338,14 @@ def _clamped_log(x: Tensor) -> Tensor:
     return where(positive, safe.log().clip(min=-100.0), -100.0)
 
 
+def _check_smoothing(op: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ArgumentTypeError(f"{op}: label_smoothing must be a number in [0, 1], got "
+                                f"{type(value).__name__} {value!r}")
+    if not 0.0 <= value <= 1.0:
+        raise ArgumentError(f"{op}: label_smoothing must be in [0, 1], got {value}")
+
+
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
                          weight: Any = None) -> Tensor:
     """-w (y log x + (1 - y) log(1 - x)) elementwise for probabilities x in [0, 1]; each log
@@ -350,6 +356,9 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  #
         raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1], "
                             f"got values in [{x.data.min()}, {x.data.max()}] (use "
                             f"binary_cross_entropy_with_logits for logits)")
+    if y.data.size and not (np.all(y.data >= 0) and np.all(y.data <= 1)):
+        raise ArgumentError(f"binary_cross_entropy: target must hold probabilities in [0, 1] "
+                            f"(as PyTorch), got values in [{y.data.min()}, {y.data.max()}]")
     w = _elementwise_weight("binary_cross_entropy", weight, x)
     losses = -(y * _clamped_log(x) + (1.0 - y) * _clamped_log(1.0 - x))
     return _reduce(losses if w is None else losses * w, reduction, "binary_cross_entropy")
@@ -427,9 +436,7 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ArgumentError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
-                                f"{label_smoothing}")
+        _check_smoothing("CrossEntropyLoss", label_smoothing)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002

@@ -151,6 +151,12 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
                          f"(C, H, W), got {x.shape}")
     h, w = x.shape[-2:]
     sizes = output_size if isinstance(output_size, tuple | list) else (output_size,) * 2
+    if len(sizes) != 2:
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
+                            f"{output_size!r}")
+    if h == 0 or w == 0:  # PyTorch refuses it too: no bin would have a value to average
+        raise ShapeError(f"adaptive_avg_pool2d: the input's height and width must be non-zero, "
+                         f"got shape {x.shape}")
     sizes = tuple(s if s is not None else d for s, d in zip(sizes, (h, w)))
     out_h, out_w = int_pair("adaptive_avg_pool2d", "output_size", sizes, 1)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)

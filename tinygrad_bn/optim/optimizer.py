@@ -132,31 +132,60 @@ class Optimizer:
         of the same shapes, grouped the same way); arrays are copied in, cast to each
         parameter's dtype."""
         name = type(self).__name__
+        where = f"{name}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise DataError(f"{name}.load_state_dict: expected a dict with 'state' and "
-                            f"'param_groups', got {type(state_dict).__name__}")
-        saved = state_dict["param_groups"]
+            raise DataError(f"{where}: expected a dict with 'state' and 'param_groups', got "
+                            f"{_short(state_dict)}")
+        saved, entries_by_index = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved, list | tuple) or not all(
+                isinstance(g, dict) and isinstance(g.get("params"), list | tuple) for g in saved):
+            raise DataError(f"{where}: 'param_groups' must be a list of dicts, each with a "
+                            f"'params' list, got {_short(saved)}")
+        if not isinstance(entries_by_index, dict):
+            raise DataError(f"{where}: 'state' must be a dict from parameter index to its "
+                            f"state, got {_short(entries_by_index)}")
         sizes = [len(g["params"]) for g in self.param_groups]
         if [len(g["params"]) for g in saved] != sizes:
-            raise DataError(f"{name}.load_state_dict: the saved groups hold "
+            raise DataError(f"{where}: the saved groups hold "
                             f"{[len(g['params']) for g in saved]} parameters, this optimizer's "
                             f"{sizes}")
         params = self.params
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for i, entries in state_dict["state"].items():
+        for i, entries in entries_by_index.items():
+            if isinstance(i, bool) or not isinstance(i, int | np.integer | str) or \
+                    not str(i).isdigit() or int(i) >= len(params) or \
+                    not isinstance(entries, dict):
+                raise DataError(f"{where}: state entry {i!r} must map a parameter index in "
+                                f"[0, {len(params)}) to a dict, got {_short(entries)}")
             p = params[int(i)]
             restored = {}
             for key, value in entries.items():
                 if isinstance(value, np.ndarray) and value.ndim:
                     if value.shape != p.shape:
-                        raise DataError(f"{name}.load_state_dict: state '{key}' of parameter "
-                                        f"{i} has shape {value.shape}, the parameter "
-                                        f"{p.shape}")
+                        raise DataError(f"{where}: state '{key}' of parameter {i} has shape "
+                                        f"{value.shape}, the parameter {p.shape}")
                     value = value.astype(p.dtype, copy=True)
                 restored[key] = copy.deepcopy(value)
             new_state[p] = restored
+        groups = []
         for group, saved_group in zip(self.param_groups, saved):
-            group.update({k: copy.deepcopy(v) for k, v in saved_group.items() if k != "params"})
+            unknown = set(saved_group) - set(self.defaults) - {"params", "initial_lr"}
+            if unknown:
+                raise DataError(f"{where}: unknown options {sorted(unknown)} in a saved group "
+                                f"(known: {sorted(self.defaults)})")
+            merged = {**group, **{k: copy.deepcopy(v) for k, v in saved_group.items()
+                                  if k != "params"}}
+            try:  # the options a constructor checks, checked again (a loaded lr = -1 ascends)
+                if not isinstance(merged.get("lr", 0.0), int | float) or merged["lr"] < 0:
+                    raise ArgumentError(f"{name}: lr must be a number >= 0, got "
+                                        f"{merged.get('lr')!r}")
+                self._check_group(merged)
+            except (ArgumentError, ArgumentTypeError, TypeError, KeyError) as error:
+                raise DataError(f"{where}: a saved group's options are invalid: "
+                                f"{error}") from error
+            groups.append(merged)
+        for group, merged in zip(self.param_groups, groups):
+            group.update(merged)
         self.state = new_state
 
     def __repr__(self) -> str:
@@ -165,6 +194,11 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
 class _Scratch:

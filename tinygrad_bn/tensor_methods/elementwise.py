@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor, is_tensor, new_tensor
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -127,7 +127,12 @@ class ElementwiseMethods:
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition else y (broadcasting); the condition gets no gradient."""
-    cond = np.asarray(condition.data if is_tensor(condition) else condition, dtype=bool)
+    raw = condition.data if is_tensor(condition) else condition
+    kind = np.asarray(raw).dtype.kind if not isinstance(raw, np.ndarray) else raw.dtype.kind
+    if kind not in "biuf":  # a string or an object would silently count as True
+        raise ArgumentTypeError(f"where: the condition must be a bool tensor or array (or "
+                                f"numbers), got {type(condition).__name__} {condition!r:.60}")
+    cond = np.asarray(raw, dtype=bool)
     x = x if is_tensor(x) else (y._coerce(x, "where") if is_tensor(y) else as_tensor(x))
     y = y if is_tensor(y) else x._coerce(y, "where")
     return ops.Where.apply(x, y, cond=cond)

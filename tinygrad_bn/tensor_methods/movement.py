@@ -224,7 +224,13 @@ class MovementMethods:
                 raise ArgumentError(f"split: split_size must be a positive int, got {step}")
             sizes = [min(step, n - start) for start in range(0, n, step)] or [0]
         else:
-            sizes = [int(s) for s in split_size_or_sections]
+            sections = split_size_or_sections
+            if not isinstance(sections, Sequence) or isinstance(sections, str) or not \
+                    builtins.all(isinstance(s, int | np.integer) and not isinstance(s, bool)
+                                 for s in sections):
+                raise ArgumentTypeError(f"split: split_size_or_sections must be an int or a "
+                                        f"sequence of ints, got {sections!r}")
+            sizes = [int(s) for s in sections]
             if sum(sizes) != n or builtins.any(s < 0 for s in sizes):
                 raise ShapeError(f"split: sections {sizes} must be non-negative and add up to "
                                  f"{n}, the length of axis {axis} of shape {self.shape}")
@@ -240,7 +246,9 @@ class MovementMethods:
             raise ArgumentError(f"chunk: chunks must be a positive int, got {chunks!r}")
         axis = one_axis("chunk", self.ndim, one_of("chunk", "axis", axis, "dim", dim, default=0),
                         None)
-        return self.split(max(math.ceil(self.shape[axis] / chunks), 1), axis)
+        if self.shape[axis] == 0:  # as PyTorch: `chunks` empty pieces
+            return self.split([0] * int(chunks), axis)
+        return self.split(math.ceil(self.shape[axis] / chunks), axis)
 
     def repeat(self, *sizes: Any) -> Tensor:
         """x tiled `sizes[i]` times along each axis (PyTorch's repeat, NumPy's tile); more

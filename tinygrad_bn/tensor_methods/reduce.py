@@ -64,15 +64,22 @@ class ReduceMethods:
         degrees of freedom (n <= ddof) it divides by 0 as NumPy does: NaN where the squared
         deviations sum to 0, inf elsewhere. PyTorch's `correction=` is `ddof`,
         `unbiased=True` is ddof=1 (the default stays 0)."""
+        return self._variance("var", axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+
+    def _variance(self, op: str, axis: Axis, keepdims: bool, ddof: int, dim: Axis,
+                  keepdim: bool | None, correction: float | None, unbiased: bool | None
+                  ) -> Tensor:
+        """var's work, its errors naming `op` (var or std). NumPy's `ddof` is an int; a
+        PyTorch `correction` may be fractional."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords("var", axis, keepdims, dim, keepdim)
-        if correction is not None or unbiased is not None:
-            ddof = variance_ddof("var", ddof, correction, unbiased)
-        axes = normalize_axes("var", axis, self.ndim, scalar_axis=True)
-        count = math.prod([self.shape[a] for a in axes])
+            axis, keepdims = axis_keywords(op, axis, keepdims, dim, keepdim)
         if not isinstance(ddof, int | np.integer) or isinstance(ddof, bool):
-            raise ArgumentTypeError(f"var: ddof must be an int, got {type(ddof).__name__} "
+            raise ArgumentTypeError(f"{op}: ddof must be an int, got {type(ddof).__name__} "
                                     f"{ddof!r}")
+        if correction is not None or unbiased is not None:
+            ddof = variance_ddof(op, ddof, correction, unbiased)
+        axes = normalize_axes(op, axis, self.ndim, scalar_axis=True)
+        count = math.prod([self.shape[a] for a in axes])
         centered = self - self.mean(axes, keepdims=True)
         factor = 1.0 / (count - ddof) if count > ddof else math.inf
         return (centered * centered).sum(axes, keepdims) * factor
@@ -82,8 +89,8 @@ class ReduceMethods:
             unbiased: bool | None = None) -> Tensor:
         """sqrt(var) over the axes; ddof (PyTorch: `correction`, `unbiased`) as `var`: 0 unless
         given, so x.std()**2 == x.var()."""
-        axis, keepdims = axis_keywords("std", axis, keepdims or None, dim, keepdim)
-        return _root(self.var(axis, keepdims, variance_ddof("std", ddof, correction, unbiased)))
+        return _root(self._variance("std", axis, keepdims, ddof, dim, keepdim, correction,
+                                    unbiased))
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
