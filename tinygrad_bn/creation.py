@@ -12,13 +12,16 @@ generator that `tg.manual_seed` seeds (tinygrad_bn/seeding.py), or from the
 from __future__ import annotations
 
 import builtins
+import math
+import numbers
 from typing import Any
 
 import numpy as np
 
+from .allocation import allocating
 from .device import check_device
 from .dtypes import as_dtype
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .keywords import parse_size
 from .seeding import generator as chosen_generator
 from .tensor import DEFAULT_DTYPE, Tensor
@@ -100,8 +103,28 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     """A tensor of `size` filled with `fill_value`; the dtype defaults to the value's
     (int64 for an int, bool for a bool, float32 for a float)."""
     shape = parse_size("full", (size,))
+    if not isinstance(fill_value, numbers.Number | np.generic) or isinstance(fill_value, str):
+        raise ArgumentTypeError(f"full: fill_value must be a number, got "
+                                f"{type(fill_value).__name__} {fill_value!r}")
     dtype = _value_dtype(fill_value) if dtype is None else as_dtype("full", dtype)
+    if dtype.kind in "iu" and not _fits(fill_value, dtype):
+        raise ArgumentError(f"full: fill_value {fill_value!r} cannot be represented in {dtype} "
+                            f"(as PyTorch, no silent wrap-around or truncation to an integer)")
     return _made("full", np.full(shape, fill_value, dtype), device, requires_grad)
+
+
+def _fits(value: Any, dtype: np.dtype) -> bool:
+    """Whether a number is an integer inside the range of an integer dtype."""
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        if not math.isfinite(value) or not float(value).is_integer():
+            return False
+        value = int(value)
+    if not isinstance(value, numbers.Integral):
+        return False
+    info = np.iinfo(dtype)
+    return info.min <= int(value) <= info.max
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -110,14 +133,24 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     int64 when all three are ints, else float32."""
     if end is None:
         start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, builtins.bool) or not isinstance(v, numbers.Real) or \
+                not math.isfinite(v):
+            raise ArgumentError(f"arange: {name} must be a finite number, got {v!r}")
     if step == 0:
         raise ArgumentError("arange: step must be nonzero")
     integral = all(isinstance(v, int | np.integer) and not isinstance(v, builtins.bool)
                    for v in (start, end, step))
     default = np.int64 if integral else DEFAULT_DTYPE
-    array = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
-    return _made("arange", array.astype(_dtype("arange", dtype, default)), device,
-                 requires_grad)
+    chosen = _dtype("arange", dtype, default)
+    if chosen.kind in "iu" and not integral and not all(
+            float(v).is_integer() for v in (start, end, step)):
+        raise ArgumentError(f"arange: dtype {chosen} needs integer start, end and step, got "
+                            f"{start!r}, {end!r}, {step!r} (the values would be truncated)")
+    length = max(math.ceil((end - start) / step), 0)
+    with allocating("arange", (length,), np.int64 if integral else np.float64):
+        array = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
+    return _made("arange", array.astype(chosen), device, requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,

@@ -168,7 +168,7 @@ class DataLoader:
 
     def _sampler_order(self, n: int) -> np.ndarray:
         """One pass over the sampler as an index array, checked against its len() and ``n``."""
-        order = np.fromiter((int(i) for i in self.sampler), dtype=np.intp)
+        order = np.fromiter((_index(i) for i in self.sampler), dtype=np.intp)
         if order.size != len(self.sampler):
             raise DataError(
                 f"DataLoader: sampler gave {order.size} indices but its len() is "
@@ -194,3 +194,11 @@ class DataLoader:
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
         )
+
+
+def _index(i: Any) -> int:
+    """A sampler's index as an int; 0.5 must not silently become row 0."""
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral | np.integer):
+        raise DataError(f"DataLoader: a sampler must yield int indices, got "
+                        f"{type(i).__name__} {i!r}")
+    return int(i)

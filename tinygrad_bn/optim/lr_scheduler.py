@@ -20,7 +20,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import ArgumentError, ArgumentTypeError, TinygradError
+from ..errors import ArgumentError, ArgumentTypeError, DataError, TinygradError
 from ..recording import replay_as_call
 from .optimizer import Optimizer
 
@@ -57,6 +57,11 @@ class LRScheduler:
     @replay_as_call  # inside tg.compile: called again on every replay (tinygrad_bn/recording.py)
     def step(self) -> None:
         """Advance one step and write each group's lr."""
+        if len(self.optimizer.param_groups) != len(self.base_lrs):  # PyTorch skips the new one
+            raise ArgumentError(
+                f"{type(self).__name__}: the optimizer has {len(self.optimizer.param_groups)} "
+                f"parameter groups, the scheduler was made for {len(self.base_lrs)}: a group "
+                f"added later would never be scheduled; make the scheduler after adding it")
         self.last_epoch += 1
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -70,6 +75,21 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what state_dict() saved (of a scheduler of the same kind and groups)."""
+        name = type(self).__name__
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) - expected - {"lr_lambdas"} or \
+                "last_epoch" not in state_dict:
+            raise DataError(f"{name}.load_state_dict: expected the dict {name}.state_dict() "
+                            f"gives (keys {sorted(expected)}), got {str(state_dict)[:80]}")
+        epoch = state_dict["last_epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < -1:
+            raise DataError(f"{name}.load_state_dict: last_epoch must be an int >= -1, got "
+                            f"{epoch!r}")
+        lrs = state_dict.get("base_lrs", self.base_lrs)
+        if not isinstance(lrs, list) or len(lrs) != len(self.base_lrs):
+            raise DataError(f"{name}.load_state_dict: base_lrs must be a list of "
+                            f"{len(self.base_lrs)} lrs, got {lrs!r}")
         self.__dict__.update(state_dict)
 
 
@@ -208,6 +228,9 @@ class OneCycleLR(LRScheduler):
                             (total_steps - 1, "max_lr", "min_lr", "base_momentum",
                              "max_momentum")]
         groups = optimizer.param_groups
+        for key, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ArgumentError(f"OneCycleLR: {key} must be a number > 0, got {value!r}")
         self.use_beta1 = "betas" in optimizer.defaults
         if self.cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
             raise ArgumentError("OneCycleLR: cycle_momentum=True needs an optimizer with "

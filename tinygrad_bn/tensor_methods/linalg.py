@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -54,6 +54,9 @@ def einsum(spec: str, *operands: Any) -> Tensor:
     """Einstein summation over Tensors, e.g. einsum("bij,bjk->bik", a, b) (PyTorch's and
     NumPy's notation, `...` and an implicit output included; operands may also be given as
     one list). Differentiable in every operand."""
+    if not isinstance(spec, str):
+        raise ArgumentTypeError(f"einsum: the equation must be a str such as 'ij,jk->ik', got "
+                                f"{type(spec).__name__} {spec!r}")
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..data import MNIST
 from ..data import DataLoader as _IndexLoader
-from ..errors import DataError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DataError, ShapeError
 from ..tensor import Tensor, stack
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]
@@ -66,6 +66,11 @@ class TensorDataset(Dataset):
 def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch (PyTorch's default_collate, see the module doc)."""
     elem = batch[0]
+    if isinstance(elem, Tensor | np.ndarray | np.generic):
+        shapes = {tuple(np.shape(a.data if isinstance(a, Tensor) else a)) for a in batch}
+        if len(shapes) > 1:
+            raise ShapeError(f"default_collate: the samples of a batch must have one shape, "
+                             f"got {sorted(shapes)}")
     if isinstance(elem, Tensor):
         if any(t.requires_grad for t in batch):
             return stack(list(batch))
@@ -75,6 +80,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, bool):
         return Tensor(np.array(batch, dtype=bool))
     if isinstance(elem, numbers.Integral):
+        if not all(isinstance(v, numbers.Integral) for v in batch):  # [1, 2.5]: as PyTorch
+            return Tensor(np.array(batch, dtype=np.float32))
         return Tensor(np.array(batch, dtype=np.int64))
     if isinstance(elem, numbers.Real):
         return Tensor(np.array(batch, dtype=np.float64))
@@ -94,6 +101,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
                     f"collate_fn")
 
 
+# PyTorch DataLoader options that change nothing here (loading happens in this process)
+_IGNORED_OPTIONS = {"timeout", "worker_init_fn", "multiprocessing_context",
+                    "generator", "prefetch_factor", "persistent_workers", "pin_memory_device",
+                    "in_order"}
+
+
 class DataLoader:
     """Batches of a map-style dataset as Tensors (see the module doc); `len(loader)` is the
     number of batches per epoch, and every iteration is a new epoch (a new permutation when
@@ -104,6 +117,15 @@ class DataLoader:
                  collate_fn: Callable[[list[Any]], Any] | None = None,
                  pin_memory: bool = False, drop_last: bool = False, seed: int | None = None,
                  **ignored: Any) -> None:
+        unknown = sorted(set(ignored) - _IGNORED_OPTIONS)
+        if unknown:  # a typo (shufle=True) must not be swallowed
+            raise ArgumentTypeError(f"DataLoader: unexpected keyword arguments {unknown} (it "
+                                    f"takes PyTorch's: {sorted(_IGNORED_OPTIONS)} are "
+                                    f"accepted and ignored)")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ArgumentError(f"DataLoader: num_workers must be an int >= 0, got "
+                                f"{num_workers!r}")
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise DataError(f"DataLoader: dataset must define __len__ and __getitem__, got "
                             f"{type(dataset).__name__}")
