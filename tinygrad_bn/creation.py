@@ -219,7 +219,7 @@ def _like_dtype(like: Tensor, dtype: Any) -> Any:
 
 def _like(op: str, like: Any) -> Tensor:
     if not isinstance(like, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(like).__name__}")
+        raise ArgumentTypeError(f"{op}: expected a Tensor, got {type(like).__name__}")
     return like
 
 

@@ -194,9 +194,9 @@ def _propagate(ctx: Function, out: Tensor) -> None:
             if isinstance(error, UnsupportedError):
                 raise
             raise UnsupportedError(
-                f"{ctx.name}: no forward-mode rule; define `jvp(self, *tangents)` on it "
-                f"(the output's tangent from the inputs' tangents, None for zero) to use it "
-                f"under tg.jvp or forward_ad") from error
+                f"{ctx.name} has no forward-mode (jvp) rule: define `jvp(self, *tangents)` "
+                f"on it (the output's tangent from the inputs' tangents, None for zero) to "
+                f"use it under tg.jvp or forward_ad") from error
     finally:
         level.paused = False
         if ctx._out is not restore and out._ctx is None:

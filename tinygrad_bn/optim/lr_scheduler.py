@@ -99,6 +99,7 @@ class StepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
         _positive_int("StepLR", step_size=step_size)
+        _number("StepLR", gamma=gamma)
         self.step_size, self.gamma = int(step_size), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -111,6 +112,11 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        if isinstance(milestones, str) or not isinstance(milestones, Sequence | set) or not all(
+                isinstance(m, int) and not isinstance(m, bool) for m in milestones):
+            raise ArgumentTypeError(f"MultiStepLR: milestones must be a sequence of ints, got "
+                                    f"{milestones!r}")
+        _number("MultiStepLR", gamma=gamma)
         self.milestones, self.gamma = sorted(int(m) for m in milestones), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -122,6 +128,7 @@ class ExponentialLR(LRScheduler):
     """lr_t = base_lr gamma^t."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _number("ExponentialLR", gamma=gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -286,6 +293,12 @@ def _per_group(name: str, value: Any, groups: int) -> list[float]:
                                 f"parameter groups")
         return list(value)
     return [value] * groups
+
+
+def _number(op: str, **values: Any) -> None:
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise ArgumentTypeError(f"{op}: {key} must be a number, got {value!r}")
 
 
 def _positive_int(op: str, **values: Any) -> None:

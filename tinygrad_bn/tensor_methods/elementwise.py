@@ -106,7 +106,7 @@ class ElementwiseMethods:
         except ValueError as error:
             raise ShapeError(f"masked_fill: mask of shape {cond.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}: {error}") from None
-        fill = self._coerce(value)
+        fill = self._coerce(value, "masked_fill")
         if fill.data.size != 1:
             raise ShapeError(f"masked_fill: value must be one number or a one-element tensor, "
                              f"got shape {fill.shape}")
