@@ -122,8 +122,13 @@ def run_script(name: str, framework: str, directory: Path) -> Run:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(SCRIPT_DIR)]),
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONHASHSEED="0")
-    done = subprocess.run([sys.executable, str(path)], cwd=path.parent, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    try:
+        done = subprocess.run([sys.executable, str(path)], cwd=path.parent, env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as expired:  # e.g. a loader that never yields a batch
+        stdout = expired.stdout or b""  # bytes even under text=True
+        stdout = stdout.decode(errors="replace") if isinstance(stdout, bytes) else stdout
+        return Run(-1, stdout, f"timed out after {TIMEOUT} s", *parse(stdout))
     steps, finals = parse(done.stdout)
     return Run(done.returncode, done.stdout, done.stderr, steps, finals)
 
