@@ -132,10 +132,11 @@ class BatchNorm3d(_BatchNorm):
 class LayerNorm(Module):
     """Normalize each sample over its trailing `normalized_shape` axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, weight (ones) and bias (zeros)
-    of shape `normalized_shape` when `elementwise_affine`. Same in train and eval."""
+    of shape `normalized_shape` when `elementwise_affine` (no bias when bias=False). Same in
+    train and eval."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True) -> None:
+                 elementwise_affine: bool = True, bias: bool = True) -> None:
         super().__init__()
         shape = (normalized_shape,) if not isinstance(normalized_shape, tuple | list) \
             else tuple(normalized_shape)
@@ -149,7 +150,8 @@ class LayerNorm(Module):
         self.register_parameter(
             "weight", Parameter(np.ones(self.normalized_shape, np.float32)) if affine else None)
         self.register_parameter(
-            "bias", Parameter(np.zeros(self.normalized_shape, np.float32)) if affine else None)
+            "bias", Parameter(np.zeros(self.normalized_shape, np.float32))
+            if affine and bias else None)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
