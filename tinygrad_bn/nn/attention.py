@@ -27,11 +27,10 @@ import numpy as np
 from ..allocation import empty
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate
+from . import functional as F  # a module import: functional re-exports this file's function
 from . import init
 from .activations import softmax
 from .arguments import positive_ints, probability
-from .functional import dropout as _dropout
-from .functional import linear
 from .layers import Linear
 from .module import Module, Parameter
 
@@ -78,7 +77,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         scores = scores + mask
     weights = softmax(scores, -1)
     if dropout_p:
-        weights = _dropout(weights, probability(op, dropout_p), True)
+        weights = F.dropout(weights, probability(op, dropout_p), True)
     return weights @ v
 
 
@@ -173,7 +172,7 @@ class MultiheadAttention(Module):
             wq, wk, wv = w[:e], w[e:2 * e], w[2 * e:]
         else:
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        return linear(q, wq, bq), linear(k, wk, bk), linear(v, wv, bv)
+        return F.linear(q, wq, bq), F.linear(k, wk, bk), F.linear(v, wv, bv)
 
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,
@@ -228,9 +227,9 @@ class MultiheadAttention(Module):
             scores = scores + mask
         weights = softmax(scores, -1)
         if self.dropout and self.training:
-            weights = _dropout(weights, self.dropout, True)
+            weights = F.dropout(weights, self.dropout, True)
         out = (weights @ v).transpose(0, 1).reshape(length * batch, e)
-        out = linear(out, self.out_proj.weight, self.out_proj.bias).reshape(length, batch, e)
+        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(length, batch, e)
         if unbatched:
             out = out.squeeze(1)
         elif self.batch_first:

@@ -29,6 +29,8 @@ from .activations import (
     tanh,
 )
 from .arguments import probability
+from .attention import scaled_dot_product_attention
+from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
 from .embedding import embedding
 from .init import random
@@ -41,13 +43,25 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm, group_norm, layer_norm
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling_extra import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    max_pool1d,
+)
+from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu",
-    "embedding", "erf", "gelu", "group_norm", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "silu", "softmax",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+    "conv_transpose2d", "cross_entropy", "dropout", "elu", "embedding", "erf", "gelu",
+    "group_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle",
+    "pixel_unshuffle", "relu", "scaled_dot_product_attention", "sigmoid", "silu", "softmax",
     "softplus", "tanh",
 ]
 

@@ -20,6 +20,7 @@ from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .arguments import int_pair, positive_ints, probability
+from .conv_layers import check_padding_mode, padded_input, padding_pairs
 from .convolution import IntPair
 from .module import Module, Parameter
 
@@ -69,8 +70,9 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
-                 groups: int = 1, bias: bool = True) -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
         super().__init__()
+        self.padding_mode = check_padding_mode("Conv2d", padding_mode)
         positive_ints("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
@@ -99,6 +101,12 @@ class Conv2d(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
+        if self.padding_mode != "zeros":  # pad in the mode, then convolve without padding
+            pairs = padding_pairs("Conv2d", self.padding, self.kernel_size, self.stride,
+                                  self.dilation)
+            x = padded_input(x, pairs, self.padding_mode)
+            return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation,
+                            self.groups)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) "
                              f"or ({self.in_channels}, H, W), got {x.shape}")
@@ -126,6 +134,8 @@ class Conv2d(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
 
 

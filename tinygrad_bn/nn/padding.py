@@ -1,0 +1,85 @@
+"""F.pad with PyTorch's argument order and modes.
+
+`pad` lists (before, after) widths starting from the LAST axis: (left, right) pads the last
+axis, (left, right, top, bottom) the last two, and so on. The modes, for an axis of length n
+and an output position i counted from the first padded cell (source index j = i - before):
+
+    constant   the value (default 0); negative widths crop
+    reflect    j mirrored at the edges without repeating them: -1 -> 1, n -> n - 2 (width < n)
+    replicate  j clamped to [0, n - 1]
+    circular   j mod n (width <= n)
+
+The non-constant modes are a gather x[..., index] along each padded axis, so the gradient is
+the scatter-add of the upstream gradient onto the source cells (a cell copied k times gets k
+contributions), and higher derivatives follow from indexing's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..tensor import Tensor, as_tensor
+
+MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _source_index(mode: str, n: int, before: int, after: int) -> np.ndarray:
+    j = np.arange(-before, n + after)
+    if mode == "reflect":  # n > 1 here: the widths are < n
+        j = np.abs(j) % (2 * (n - 1))
+        return np.where(j >= n, 2 * (n - 1) - j, j)
+    if mode == "replicate":
+        return np.clip(j, 0, n - 1)
+    return j % n
+
+
+def pad(input: Any, pad: Sequence[int], mode: str = "constant",  # noqa: A002
+        value: float | None = None) -> Tensor:
+    """Pad (or, in constant mode, crop with negative widths) the trailing len(pad) / 2 axes;
+    see the module docstring for the modes."""
+    x = as_tensor(input)
+    if mode not in MODES:
+        raise ArgumentError(f"pad: mode must be one of {MODES}, got {mode!r}")
+    widths = list(pad) if isinstance(pad, Sequence) else None
+    if widths is None or len(widths) % 2 or not all(
+            isinstance(w, int | np.integer) and not isinstance(w, bool) for w in widths):
+        raise ArgumentTypeError(f"pad: pad must be a sequence of ints of even length, got "
+                                f"{pad!r}")
+    axes = len(widths) // 2
+    if axes > x.ndim:
+        raise ShapeError(f"pad: {len(widths)} pad widths pad {axes} axes, but the input has "
+                         f"shape {x.shape}")
+    if value is not None and mode != "constant":
+        raise ArgumentError(f"pad: value is for mode='constant' only (got mode={mode!r})")
+    pairs = [(int(widths[2 * k]), int(widths[2 * k + 1])) for k in range(axes)]
+    if mode == "constant":
+        crop = tuple([slice(None)] * (x.ndim - axes) + [
+            slice(max(-lo, 0), x.shape[x.ndim - 1 - k] - max(-hi, 0))
+            for k, (lo, hi) in reversed(list(enumerate(pairs)))])
+        if any(lo < 0 or hi < 0 for lo, hi in pairs):
+            if any(s.start >= s.stop for s in crop[x.ndim - axes:]):
+                raise ShapeError(f"pad: widths {tuple(widths)} crop shape {x.shape} to nothing")
+            x = x[crop]
+        full = [(0, 0)] * (x.ndim - axes) + [(max(lo, 0), max(hi, 0))
+                                             for lo, hi in reversed(pairs)]
+        if any(lo or hi for lo, hi in full):
+            x = x.pad(full, value=0.0 if value is None else value)
+        return x
+    for k, (lo, hi) in enumerate(pairs):
+        axis = x.ndim - 1 - k
+        n = x.shape[axis]
+        if lo < 0 or hi < 0:
+            raise ArgumentError(f"pad: negative widths are for mode='constant' only, got "
+                                f"{tuple(widths)} with mode={mode!r}")
+        limit = {"reflect": n - 1, "replicate": None, "circular": n}[mode]
+        if n == 0 or (limit is not None and max(lo, hi) > limit):
+            raise ShapeError(f"pad: mode={mode!r} needs widths {'<' if mode == 'reflect' else '<='}"
+                             f" the axis length; widths {(lo, hi)} for axis {axis} of length "
+                             f"{n} (input shape {x.shape})")
+        if lo or hi:
+            x = x[(slice(None),) * axis + (_source_index(mode, n, lo, hi),)]
+    return x

@@ -1,0 +1,274 @@
+"""Layers that reshape, resample or pair their inputs: Unflatten, PixelShuffle and
+PixelUnshuffle, Upsample (F.interpolate), Bilinear; PyTorch's arguments and parameters.
+
+interpolate resamples each spatial axis separately with a fixed (out, in) matrix A built
+from PyTorch's source coordinates, y = A_h x A_w^T (one product per axis), so the gradient
+is A^T g and higher derivatives vanish. For output index i, in length n, out length m and
+scale s = 1 / scale_factor when a scale_factor is given (and not recomputed), else n / m:
+
+    nearest         src = min(floor(i s), n - 1) (in float32; i when m = n, i // 2 when m = 2n)
+    nearest-exact   src = min(floor((i + 0.5) s), n - 1) (in float32)
+    linear, align_corners=False  src = max((i + 0.5) s - 0.5, 0), blended between floor(src)
+                    and the next cell by its fraction
+    linear, align_corners=True   src = i (n - 1) / (m - 1)
+
+("linear" on (N, C, L), "bilinear" on (N, C, H, W), "trilinear" on (N, C, D, H, W).)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..allocation import empty
+from ..errors import ArgumentError, ShapeError
+from ..tensor import Tensor, as_tensor
+from . import init
+from .arguments import positive_ints
+from .module import Module, Parameter
+
+_MODE_RANK = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4,
+              "trilinear": 5}
+
+
+def _resample_matrix(mode: str, n: int, m: int, scale: float | None, align_corners: bool,
+                     dtype: np.dtype) -> np.ndarray:
+    """The (m, n) matrix taking an axis of length n to length m (see the module docstring)."""
+    i = np.arange(m, dtype=np.float64)
+    s = (n / m) if scale is None else scale
+    matrix = np.zeros((m, n), dtype=dtype)
+    rows = np.arange(m)
+    if mode in ("nearest", "nearest-exact"):
+        # PyTorch computes these indices in float32, and "nearest" copies (m = n) or
+        # repeats each cell twice (m = 2n) whatever the scale
+        if mode == "nearest" and m in (n, 2 * n):
+            src = rows * n // m
+        else:
+            s32, i32 = np.float32(s), i.astype(np.float32)
+            src = np.floor(i32 * s32 if mode == "nearest" else (i32 + np.float32(0.5)) * s32)
+        matrix[rows, np.minimum(src.astype(np.int64), n - 1)] = 1.0
+        return matrix
+    if align_corners:
+        src = i * ((n - 1) / (m - 1)) if m > 1 else np.zeros(m)
+    else:
+        src = np.maximum((i + 0.5) * s - 0.5, 0.0)
+    low = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    high = np.minimum(low + 1, n - 1)
+    frac = src - low
+    np.add.at(matrix, (rows, low), 1.0 - frac)
+    np.add.at(matrix, (rows, high), frac)
+    return matrix
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa: A002
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resize the spatial axes (all but N and C) to `size`, or by `scale_factor`; see the
+    module docstring for the modes."""
+    x = as_tensor(input)
+    if mode not in _MODE_RANK:
+        raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODE_RANK)}, got "
+                            f"{mode!r}")
+    if antialias:
+        raise ArgumentError("interpolate: antialias=True is not supported")
+    rank = _MODE_RANK[mode]
+    if x.ndim not in (3, 4, 5) or (rank is not None and x.ndim != rank):
+        expected = f"{rank}-D" if rank else "3-D, 4-D or 5-D"
+        raise ShapeError(f"interpolate: mode={mode!r} needs {expected} input (N, C, ...), got "
+                         f"shape {x.shape}")
+    if align_corners is not None and rank is None:
+        raise ArgumentError(f"interpolate: align_corners is for the linear modes, not "
+                            f"{mode!r}")
+    spatial = x.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ArgumentError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = list(size) if isinstance(size, Sequence) else [size] * len(spatial)
+        if len(sizes) != len(spatial):
+            raise ShapeError(f"interpolate: size {size!r} for {len(spatial)} spatial axes")
+        positive_ints("interpolate", **{f"size[{k}]": s for k, s in enumerate(sizes)})
+        scales: list[float | None] = [None] * len(spatial)
+    else:
+        factors = list(scale_factor) if isinstance(scale_factor, Sequence) \
+            else [scale_factor] * len(spatial)
+        if len(factors) != len(spatial) or not all(
+                isinstance(f, int | float) and not isinstance(f, bool) and f > 0
+                for f in factors):
+            raise ArgumentError(f"interpolate: scale_factor must be a positive number or one "
+                                f"per spatial axis ({len(spatial)}), got {scale_factor!r}")
+        sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
+        scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    y = x if x.dtype == dtype else x.astype(dtype)
+    for k, (n, m, s) in enumerate(zip(spatial, sizes, scales)):
+        if n == m and s in (None, 1.0):
+            continue
+        matrix = Tensor(_resample_matrix(mode, n, int(m), s, bool(align_corners), dtype))
+        axis = 2 + k
+        moved = y.transpose(axis, -1) if axis != y.ndim - 1 else y
+        moved = moved @ matrix.T
+        y = moved.transpose(axis, -1) if axis != y.ndim - 1 else moved
+    return y
+
+
+class Upsample(Module):
+    """interpolate with fixed size or scale_factor, mode and align_corners."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        if mode not in _MODE_RANK:
+            raise ArgumentError(f"Upsample: mode must be one of {sorted(_MODE_RANK)}, got "
+                                f"{mode!r}")
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = f"scale_factor={self.scale_factor}" if self.size is None else f"size={self.size}"
+        return f"{what}, mode={self.mode!r}"
+
+
+def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:  # noqa: A002
+    """(*, C r^2, H, W) -> (*, C, H r, W r): y[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w]."""
+    x = as_tensor(input)
+    positive_ints("pixel_shuffle", upscale_factor=upscale_factor)
+    r = int(upscale_factor)
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ShapeError(f"pixel_shuffle: input (*, C, H, W) with C divisible by "
+                         f"upscale_factor^2 = {r * r} expected, got {x.shape}")
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:  # noqa: A002
+    """The inverse of pixel_shuffle: (*, C, H r, W r) -> (*, C r^2, H, W)."""
+    x = as_tensor(input)
+    positive_ints("pixel_unshuffle", downscale_factor=downscale_factor)
+    r = int(downscale_factor)
+    if x.ndim < 3 or x.shape[-1] % r or x.shape[-2] % r:
+        raise ShapeError(f"pixel_unshuffle: input (*, C, H, W) with H and W divisible by "
+                         f"downscale_factor = {r} expected, got {x.shape}")
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    return y.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class PixelShuffle(Module):
+    """pixel_shuffle by upscale_factor."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        positive_ints("PixelShuffle", upscale_factor=upscale_factor)
+        self.upscale_factor = int(upscale_factor)
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """pixel_unshuffle by downscale_factor."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        positive_ints("PixelUnshuffle", downscale_factor=downscale_factor)
+        self.downscale_factor = int(downscale_factor)
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size` (one entry may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+            raise ArgumentError(f"Unflatten: dim must be an int, got {dim!r}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, Sequence) else None
+        if not sizes or not all(isinstance(s, int | np.integer) and (s > 0 or s == -1)
+                                for s in sizes) or sizes.count(-1) > 1:
+            raise ArgumentError(f"Unflatten: unflattened_size must be a non-empty sequence of "
+                                f"positive ints (at most one -1), got {unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(s) for s in sizes)
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        x = as_tensor(input)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ShapeError(f"{self!r}: dim {self.dim} out of range for shape {x.shape}")
+        axis = self.dim % x.ndim
+        n, known = x.shape[axis], math.prod(s for s in self.unflattened_size if s != -1)
+        if (-1 in self.unflattened_size and n % known) or (
+                -1 not in self.unflattened_size and known != n):
+            raise ShapeError(f"{self!r}: cannot split axis {axis} of length {n} (shape "
+                             f"{x.shape}) into {self.unflattened_size}")
+        return x.reshape(*x.shape[:axis], *self.unflattened_size, *x.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
+    """y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]; W (out, in1, in2)."""
+    x1, x2, w = as_tensor(input1), as_tensor(input2), as_tensor(weight)
+    if w.ndim != 3 or x1.ndim < 1 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2] \
+            or x1.shape[:-1] != x2.shape[:-1]:
+        raise ShapeError(f"bilinear: expected input1 (*, in1), input2 (*, in2) and weight "
+                         f"(out, in1, in2), got {x1.shape}, {x2.shape}, {w.shape}")
+    out, in1, in2 = w.shape
+    lead = x1.shape[:-1]
+    rows = x1.reshape(-1, in1) @ w.transpose(0, 1).reshape(in1, out * in2)  # (M, out in2)
+    y = (rows.reshape(-1, out, in2) * x2.reshape(-1, 1, in2)).sum(-1)
+    if bias is not None:
+        y = y + as_tensor(bias)
+    return y.reshape(*lead, out)
+
+
+class Bilinear(Module):
+    """bilinear with weight (out, in1, in2) and bias (out,), both in
+    U(-1/sqrt(in1), 1/sqrt(in1)) (PyTorch's)."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True) -> None:
+        super().__init__()
+        positive_ints("Bilinear", in1_features=in1_features, in2_features=in2_features,
+                      out_features=out_features)
+        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
+        self.out_features = int(out_features)
+        self.weight = Parameter(empty("Bilinear weight", (out_features, in1_features,
+                                                          in2_features), np.float32))
+        self.register_parameter(
+            "bias", Parameter(empty("Bilinear bias", (out_features,), np.float32)) if bias
+            else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Any, input2: Any) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
