@@ -1,9 +1,13 @@
 """Optimizers with PyTorch's update rules, defaults, parameter groups and state dicts, and
 (in `lr_scheduler`) learning-rate schedules. Every step updates the parameters in place and
-allocates no arrays after the first (in-place ufuncs into buffers kept per parameter)."""
+allocates no arrays after the first (in-place ufuncs into buffers kept per parameter); LBFGS
+works on flat copies of the parameters and gradients."""
 
 from . import lr_scheduler
+from .adaptive_rules import Adadelta, Adamax, NAdam, RAdam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rules import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["LBFGS", "SGD", "AdaGrad", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "lr_scheduler"]

@@ -10,6 +10,16 @@ something else changes the lr between steps).
 
 `get_last_lr()` returns the lrs the last step set; `state_dict()` / `load_state_dict()`
 save and restore everything but the optimizer (and, as PyTorch, LambdaLR's functions).
+
+Combinators: SequentialLR hands over from one schedule to the next at milestones (each
+restarting at its step 0); ChainedScheduler steps several at once, their effects multiplied,
+lr_t = initial_lr prod_k (lr_k(t) / base_lr) (PyTorch's recursive forms compose the same way
+for the multiplicative schedules: Step, MultiStep, Exponential, Constant, Linear,
+Polynomial; and for CosineAnnealingLR with eta_min = 0). ReduceLROnPlateau is driven by a
+metric, not by the step count.
+
+One file past 500 lines: it holds PyTorch's whole torch.optim.lr_scheduler namespace, one
+small class per schedule.
 """
 
 from __future__ import annotations
@@ -24,8 +34,9 @@ from ..errors import ArgumentError, ArgumentTypeError, DataError, TinygradError
 from ..recording import replay_as_call
 from .optimizer import Optimizer
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR",
-           "OneCycleLR", "StepLR"]
+__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+           "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
+           "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR"]
 
 
 class LRScheduler:
@@ -286,10 +297,10 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _per_group(name: str, value: Any, groups: int) -> list[float]:
+def _per_group(name: str, value: Any, groups: int, op: str = "OneCycleLR") -> list[float]:
     if isinstance(value, list | tuple):
         if len(value) != groups:
-            raise ArgumentError(f"OneCycleLR: {name} has {len(value)} values for {groups} "
+            raise ArgumentError(f"{op}: {name} has {len(value)} values for {groups} "
                                 f"parameter groups")
         return list(value)
     return [value] * groups
@@ -305,3 +316,351 @@ def _positive_int(op: str, **values: Any) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ArgumentError(f"{op}: {key} must be a positive int, got {value!r}")
+
+
+class LinearLR(LRScheduler):
+    """lr_t = base_lr (s + (e - s) min(t, total_iters) / total_iters), s = start_factor,
+    e = end_factor."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
+            raise ArgumentError(f"LinearLR: start_factor must be in (0, 1] and end_factor in "
+                                f"[0, 1], got {start_factor}, {end_factor}")
+        _positive_int("LinearLR", total_iters=total_iters)
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def _lr_at(self, t: int, base_lr: float, index: int) -> float:
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor)
+                          * min(self.total_iters, t) / self.total_iters)
+
+
+class ConstantLR(LRScheduler):
+    """lr_t = base_lr factor for t < total_iters, then base_lr."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1:
+            raise ArgumentError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        _positive_int("ConstantLR", total_iters=total_iters)
+        self.factor, self.total_iters = factor, int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def _lr_at(self, t: int, base_lr: float, index: int) -> float:
+        return base_lr * (self.factor + (t >= self.total_iters) * (1 - self.factor))
+
+
+class PolynomialLR(LRScheduler):
+    """lr_t = base_lr (1 - min(t, total_iters) / total_iters)^power."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        _positive_int("PolynomialLR", total_iters=total_iters)
+        self.total_iters, self.power = int(total_iters), power
+        super().__init__(optimizer, last_epoch)
+
+    def _lr_at(self, t: int, base_lr: float, index: int) -> float:
+        return base_lr * (1.0 - min(self.total_iters, t) / self.total_iters) ** self.power
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter 2017): lr = eta_min + (base_lr - eta_min)
+    (1 + cos(pi T_cur / T_i)) / 2, where T_cur counts the steps since the last restart and
+    the i-th period lasts T_i = T_0 T_mult^i. step(epoch) may jump to a (fractional) epoch."""
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1,  # noqa: N803
+                 eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        _positive_int("CosineAnnealingWarmRestarts", T_0=T_0, T_mult=T_mult)
+        self.T_0, self.T_i, self.T_mult, self.eta_min = int(T_0), int(T_0), int(T_mult), eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur
+                                                                      / self.T_i)) / 2
+                for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance one step, or go to `epoch`."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        elif epoch < 0:
+            raise ArgumentError(f"CosineAnnealingWarmRestarts: epoch must be >= 0, got {epoch}")
+        elif epoch >= self.T_0:
+            if self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult**n
+        else:
+            self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
+        lrs = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = list(lrs)
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith 2017), stepped per batch: within each cycle of
+    step_size_up + step_size_down steps the lr rises linearly from base_lr to max_lr and
+    falls back, the amplitude scaled by scale_fn (triangular: 1; triangular2: 1 / 2^(c - 1)
+    in cycle c; exp_range: gamma^t), of the cycle or of the step count (scale_mode). With
+    cycle_momentum the momentum (or Adam's beta1) moves the opposite way between
+    max_momentum and base_momentum."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ArgumentTypeError(f"CyclicLR: needs an Optimizer, got "
+                                    f"{type(optimizer).__name__}")
+        groups = optimizer.param_groups
+        base_lrs = _per_group("base_lr", base_lr, len(groups), "CyclicLR")
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", max_lr, len(groups), "CyclicLR")
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        if up <= 0 or down <= 0:
+            raise ArgumentError(f"CyclicLR: step sizes must be positive, got {up}, {down}")
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ArgumentError(f"CyclicLR: mode must be 'triangular', 'triangular2' or "
+                                f"'exp_range' (or give scale_fn), got {mode!r}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ArgumentError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got "
+                                f"{scale_mode!r}")
+        self.mode, self.gamma, self._scale_fn_custom = mode, gamma, scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else \
+            ("iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ArgumentError("CyclicLR: cycle_momentum=True needs an optimizer with "
+                                    "'momentum' or 'betas' (pass cycle_momentum=False)")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", base_momentum, len(groups),
+                                             "CyclicLR")
+            self.max_momentums = _per_group("max_momentum", max_momentum, len(groups),
+                                            "CyclicLR")
+            if last_epoch == -1:
+                for high, low, group in zip(self.max_momentums, self.base_momentums, groups):
+                    self._set_momentum(group, high)
+                    group["max_momentum"], group["base_momentum"] = high, low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def scale_fn(self, x: float) -> float:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [base + (top - base) * factor * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                self._set_momentum(group, high - (high - low) * factor * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state.pop("_scale_fn_custom")  # a function cannot be saved (PyTorch drops it too)
+        return state
+
+
+class ReduceLROnPlateau:
+    """Multiply each group's lr by `factor` (not below its min_lr; changes smaller than eps
+    are skipped) when the metric passed to step(metric) has not improved for more than
+    `patience` steps, then wait `cooldown` steps. Improvement: in mode "min", a < best
+    (1 - threshold) ("rel") or a < best - threshold ("abs"); mode "max" mirrors it."""
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | Sequence[float] = 0.0,
+                 eps: float = 1e-8) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ArgumentTypeError(f"ReduceLROnPlateau: needs an Optimizer, got "
+                                    f"{type(optimizer).__name__}")
+        if not factor < 1.0:
+            raise ArgumentError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ArgumentError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and "
+                                f"threshold_mode 'rel' or 'abs', got {mode!r}, "
+                                f"{threshold_mode!r}")
+        self.optimizer, self.factor = optimizer, factor
+        self.min_lrs = _per_group("min_lr", min_lr, len(optimizer.param_groups),
+                                  "ReduceLROnPlateau")
+        self.patience, self.cooldown, self.cooldown_counter = patience, cooldown, 0
+        self.mode, self.threshold, self.threshold_mode, self.eps = mode, threshold, \
+            threshold_mode, eps
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best, self.num_bad_epochs, self.last_epoch = self.mode_worse, 0, 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def is_better(self, a: float, best: float) -> bool:
+        if self.mode == "min":
+            return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel"
+                        else best - self.threshold)
+        return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel"
+                    else best + self.threshold)
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:
+        current = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if self.is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, floor in zip(self.optimizer.param_groups, self.min_lrs):
+                old = float(group["lr"])
+                new = max(old * self.factor, floor)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(state_dict)
+
+
+def _schedulers(op: str, schedulers: Any) -> list[LRScheduler]:
+    items = list(schedulers) if isinstance(schedulers, list | tuple) else None
+    if not items or not all(isinstance(s, LRScheduler) for s in items):
+        raise ArgumentTypeError(f"{op}: schedulers must be a non-empty list of LRSchedulers, "
+                                f"got {schedulers!r}")
+    return items
+
+
+class SequentialLR(LRScheduler):
+    """schedulers[0] until milestones[0], then schedulers[1] (restarted at its step 0) until
+    milestones[1], and so on."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
+        items = _schedulers("SequentialLR", schedulers)
+        if len(milestones) != len(items) - 1:
+            raise ArgumentError(f"SequentialLR: {len(items)} schedulers need "
+                                f"{len(items) - 1} milestones, got {list(milestones)}")
+        if any(s.optimizer is not optimizer for s in items):
+            raise ArgumentError("SequentialLR: every scheduler must drive the given optimizer")
+        self.optimizer, self._schedulers = optimizer, items
+        self._milestones = [int(m) for m in milestones]
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # undo the schedulers' first steps
+            group["lr"] = group["initial_lr"]
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        for scheduler in items:
+            scheduler.last_epoch -= 1
+        items[0].step()
+        self._last_lr = items[0].get_last_lr()
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        k = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[k]
+        if k > 0 and self._milestones[k - 1] == self.last_epoch:
+            scheduler.last_epoch = -1  # restart: the next step is its step 0
+        scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+            scheduler.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Steps every scheduler at once; lr = initial_lr times each one's factor
+    lr_k(t) / base_lr (see the module docstring)."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        items = _schedulers("ChainedScheduler", schedulers)
+        recursive = [type(s).__name__ for s in items if type(s)._lr_at is LRScheduler._lr_at]
+        if recursive:
+            raise ArgumentError(f"ChainedScheduler: chains schedules with a closed form in the "
+                                f"step count; {recursive} have none here")
+        self.optimizer = items[0].optimizer if optimizer is None else optimizer
+        if any(s.optimizer is not self.optimizer for s in items):
+            raise ArgumentError("ChainedScheduler: every scheduler must drive one optimizer")
+        self._schedulers = items
+        self.base_lrs = [group["initial_lr"] for group in self.optimizer.param_groups]
+        self._apply()
+
+    def _apply(self) -> None:
+        lrs = []
+        for i, (group, base) in enumerate(zip(self.optimizer.param_groups, self.base_lrs)):
+            lr = base
+            for scheduler in self._schedulers:
+                own = scheduler.base_lrs[i]
+                lr *= scheduler._lr_at(scheduler.last_epoch, own, i) / own if own else 0.0
+            group["lr"] = lr
+            lrs.append(lr)
+        self._last_lr = lrs
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler.last_epoch += 1
+        self._apply()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"_schedulers": [s.state_dict() for s in self._schedulers],
+                "base_lrs": list(self.base_lrs), "_last_lr": list(self._last_lr)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"]):
+            scheduler.load_state_dict(saved)
+        self.base_lrs, self._last_lr = list(state_dict["base_lrs"]), \
+            list(state_dict["_last_lr"])

@@ -1,4 +1,5 @@
-"""The update rules: SGD, Adam, AdamW, AdaGrad, RMSprop, with PyTorch's rules and defaults.
+"""The update rules: SGD, Adam, AdamW, AdaGrad, RMSprop, with PyTorch's rules and defaults
+(Adadelta, Adamax, NAdam, RAdam: adaptive_rules.py; LBFGS: lbfgs.py).
 
 In every rule g is the gradient, plus weight_decay * p for the L2 penalty of PyTorch's
 `weight_decay` (AdamW instead decays p itself: p <- p (1 - lr wd)), and t counts the
@@ -29,24 +30,26 @@ def _decayed(param: np.ndarray, grad: np.ndarray, wd: float, out: np.ndarray) ->
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional (Nesterov) momentum mu:
-    b_1 = g_1, b_t = mu b_(t-1) + g_t;  d = g + mu b (nesterov) or b (momentum) or g;
-    p <- p - lr d."""
+    """Stochastic gradient descent with optional (Nesterov) momentum mu and dampening tau:
+    b_1 = g_1, b_t = mu b_(t-1) + (1 - tau) g_t;  d = g + mu b (nesterov) or b (momentum)
+    or g;  p <- p - lr d. (dampening follows weight_decay here, where PyTorch puts it
+    before: the contract's leading arguments stay; pass it by keyword.)"""
 
     def __init__(self, params: Any, lr: float, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, dampening: float = 0.0) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "dampening": dampening})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        _check_range("SGD", lr=group["lr"], momentum=group["momentum"])
-        if group["nesterov"] and group["momentum"] == 0:
-            raise ArgumentError("SGD: nesterov=True needs momentum > 0")
+        _check_range("SGD", lr=group["lr"], momentum=group["momentum"],
+                     dampening=group["dampening"])
+        if group["nesterov"] and (group["momentum"] == 0 or group["dampening"] != 0):
+            raise ArgumentError("SGD: nesterov=True needs momentum > 0 and dampening 0")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
-        lr, mu = group["lr"], group["momentum"]
+        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         d = _decayed(param, grad, group["weight_decay"], s[0])
         if mu:
             buf = state.get("momentum_buffer")
@@ -54,7 +57,12 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = d.astype(param.dtype, copy=True)
             else:
                 buf *= mu
-                buf += d
+                if tau:
+                    out = s[1] if d is s[0] else s[0]
+                    np.multiply(d, 1.0 - tau, out=out)
+                    buf += out
+                else:
+                    buf += d
             if group["nesterov"]:
                 out = s[1] if d is s[0] else s[0]
                 np.multiply(buf, mu, out=out)
@@ -69,14 +77,16 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam: m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2,
-    p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps)."""
+    p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps); with amsgrad
+    (Reddi et al. 2018) the running maximum of v_t, kept as max_exp_avg_sq, replaces v_t
+    in the denominator."""
 
     _decoupled = False
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -91,6 +101,9 @@ class Adam(Optimizer):
             group["weight_decay"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+        amsgrad = group["amsgrad"]
+        if amsgrad and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         if self._decoupled:
@@ -107,6 +120,9 @@ class Adam(Optimizer):
         np.multiply(g, g, out=tmp)
         tmp *= 1.0 - beta2
         v += tmp
+        if amsgrad:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
         np.sqrt(v, out=tmp)
         tmp /= math.sqrt(1.0 - beta2**t)
         tmp += eps
@@ -122,8 +138,8 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
 class AdaGrad(Optimizer):

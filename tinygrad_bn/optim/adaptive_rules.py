@@ -1,0 +1,204 @@
+"""More update rules with PyTorch's defaults, state names and order of operations: Adadelta,
+Adamax, NAdam, RAdam. As in rules.py, g is the gradient plus weight_decay * p (NAdam and
+RAdam with decoupled_weight_decay=True decay p itself instead: p <- p (1 - lr wd)), t counts
+this parameter's steps, and every rule runs in place into its state and scratch buffers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_betas, _check_range, _Scratch
+from .rules import _decayed
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012): a = rho a + (1 - rho) g^2, d = sqrt(u + eps) / sqrt(a + eps) g,
+    u = rho u + (1 - rho) d^2, p <- p - lr d (state: square_avg a, acc_delta u)."""
+
+    def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
+                                  "weight_decay": weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("Adadelta", lr=group["lr"], eps=group["eps"])
+        _check_range("Adadelta", upper=1.0 + 1e-12, rho=group["rho"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        rho, eps = group["rho"], group["eps"]
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(param),
+                         acc_delta=np.zeros_like(param))
+        state["step"] += 1
+        g = _decayed(param, grad, group["weight_decay"], s[2])
+        avg, acc, std, delta = state["square_avg"], state["acc_delta"], s[0], s[1]
+        avg *= rho
+        np.multiply(g, g, out=std)
+        std *= 1.0 - rho
+        avg += std
+        np.add(avg, eps, out=std)
+        np.sqrt(std, out=std)
+        np.add(acc, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
+        acc *= rho
+        np.multiply(delta, delta, out=std)
+        std *= 1.0 - rho
+        acc += std
+        delta *= group["lr"]
+        param -= delta
+
+
+class Adamax(Optimizer):
+    """Adamax (Kingma & Ba 2015, the infinity-norm Adam): m = b1 m + (1 - b1) g,
+    u = max(b2 u, |g| + eps), p <- p - lr / (1 - b1^t) m / u (state: exp_avg, exp_inf)."""
+
+    def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("Adamax", lr=group["lr"], eps=group["eps"])
+        _check_betas("Adamax", group["betas"])
+        group["betas"] = tuple(group["betas"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_inf=np.zeros_like(param))
+        state["step"] += 1
+        g = _decayed(param, grad, group["weight_decay"], s[1])
+        m, u, tmp = state["exp_avg"], state["exp_inf"], s[0]
+        np.subtract(g, m, out=tmp)  # m <- m + (1 - b1)(g - m), PyTorch's lerp
+        tmp *= 1.0 - beta1
+        m += tmp
+        u *= beta2
+        np.abs(g, out=tmp)
+        tmp += eps
+        np.maximum(u, tmp, out=u)
+        np.divide(m, u, out=tmp)
+        tmp *= group["lr"] / (1.0 - beta1 ** state["step"])
+        param -= tmp
+
+
+class _AdamFamily(Optimizer):
+    """Shared options of NAdam and RAdam: betas, eps, weight decay (L2 or decoupled)."""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        super()._check_group(group)
+        _check_range(name, lr=group["lr"], eps=group["eps"])
+        _check_betas(name, group["betas"])
+        group["betas"] = tuple(group["betas"])
+
+    def _moments(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                 group: dict[str, Any], s: _Scratch) -> np.ndarray:
+        """Advance t, decay, update m and v in the state; returns the gradient used."""
+        (beta1, beta2), lr, wd = group["betas"], group["lr"], group["weight_decay"]
+        state["step"] += 1
+        if group["decoupled_weight_decay"]:
+            param *= 1.0 - lr * wd
+            g = grad
+        else:
+            g = _decayed(param, grad, wd, s[2])
+        m, v, tmp = state["exp_avg"], state["exp_avg_sq"], s[0]
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - beta1
+        m += tmp
+        v *= beta2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        return g
+
+
+class NAdam(_AdamFamily):
+    """Adam with Nesterov momentum (Dozat 2016) and PyTorch's momentum schedule
+    mu_t = b1 (1 - 0.96^(t psi) / 2), psi = momentum_decay:
+    p <- p - lr (1 - mu_t) / (1 - prod_{i<=t} mu_i) g / d
+           - lr mu_(t+1) / (1 - prod_{i<=t+1} mu_i) m / d,  d = sqrt(v / (1 - b2^t)) + eps
+    (state: step, mu_product, exp_avg, exp_avg_sq)."""
+
+    def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "momentum_decay": momentum_decay,
+                                  "decoupled_weight_decay": decoupled_weight_decay})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("NAdam", momentum_decay=group["momentum_decay"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        if not state:
+            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(param),
+                         exp_avg_sq=np.zeros_like(param))
+        g = self._moments(param, grad, state, group, s)
+        (beta1, beta2), lr, psi = group["betas"], group["lr"], group["momentum_decay"]
+        t = state["step"]
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        state["mu_product"] *= mu
+        product = state["mu_product"]
+        denom, tmp = s[1], s[0]
+        np.divide(state["exp_avg_sq"], 1.0 - beta2**t, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += group["eps"]
+        np.divide(g, denom, out=tmp)
+        tmp *= -lr * (1.0 - mu) / (1.0 - product)
+        param += tmp
+        np.divide(state["exp_avg"], denom, out=tmp)
+        tmp *= -lr * mu_next / (1.0 - product * mu_next)
+        param += tmp
+
+
+class RAdam(_AdamFamily):
+    """Rectified Adam (Liu et al. 2020): with rho_inf = 2 / (1 - b2) - 1 and
+    rho_t = rho_inf - 2 t b2^t / (1 - b2^t), the bias-corrected momentum m / (1 - b1^t)
+    is applied with lr alone while rho_t <= 5, else scaled by the rectification
+    r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)) and the
+    adaptive rate sqrt(1 - b2^t) / (sqrt(v) + eps)."""
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 decoupled_weight_decay: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay,
+                                  "decoupled_weight_decay": decoupled_weight_decay})
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+        self._moments(param, grad, state, group, s)
+        (beta1, beta2), lr, t = group["betas"], group["lr"], state["step"]
+        correction1, correction2 = 1.0 - beta1**t, 1.0 - beta2**t
+        step = s[1]
+        np.divide(state["exp_avg"], correction1, out=step)
+        rho_inf = 2.0 / (1.0 - beta2) - 1.0
+        rho_t = rho_inf - 2.0 * t * beta2**t / correction2
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            adaptive = s[0]
+            np.sqrt(state["exp_avg_sq"], out=adaptive)
+            adaptive += group["eps"]
+            np.divide(math.sqrt(correction2), adaptive, out=adaptive)
+            step *= lr
+            step *= adaptive
+            step *= rect
+        else:
+            step *= lr
+        param -= step
