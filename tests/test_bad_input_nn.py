@@ -250,6 +250,9 @@ ACCEPTED_BEYOND_TORCH = (
     # batch norm with eps = 0 on batch statistics: our norms take any eps >= 0 (PyTorch's
     # layer_norm and group_norm do too); a constant channel then gives NaN, as 0/0 does
     "eps must be positive",
+    # F.batch_norm(momentum=None): the cumulative average, as the BatchNorm modules' momentum
+    # None (PyTorch's functional form takes a float only)
+    "argument 'momentum' (position 7) must be float, not NoneType",
 )
 
 

@@ -176,3 +176,14 @@ def test_norm_layer_rejects_unknown_norm() -> None:
     with pytest.raises(ValueError, match="norm must be one of"):
         common.norm_layer("instance", 4)
     assert isinstance(common.norm_layer("group", 8), nn.GroupNorm)
+
+
+def test_names_models_learn_to_spell(out_dir: Path) -> None:
+    rec = record("names", out_dir)
+    uniform = rec["references"]["uniform"]
+    for result in rec["results"]:
+        assert result["test_loss"] < uniform - 0.4, result["model"]
+        assert result["curve"]["val_loss"][-1] < result["curve"]["val_loss"][0]
+        assert len(result["samples"]) == rec["config"]["samples"]
+        assert all(s.isalpha() and s.islower() or s == "" for s in result["samples"])
+    assert rec["summary"]["names"] == {"train": 4130, "val": 516, "test": 517}

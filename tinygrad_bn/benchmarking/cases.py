@@ -1,7 +1,8 @@
 """The workloads of the suite: batch-norm fwd+bwd (fused and composite), MLP training steps
 (seed-B 784-100-100-100-10 and seed-A 784-100x5-10, with and without BN), a small CNN
-training step and engine overhead (µs per recorded op; backward of a 10k-node graph), each
-for tinygrad_bn, the NumPy bound and (when importable) PyTorch, from identical state."""
+training step, an LSTM and a Conv1d training step (sequence_cases.py) and engine overhead
+(µs per recorded op; backward of a 10k-node graph), each for tinygrad_bn, the NumPy bound
+and (when importable) PyTorch, from identical state."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .measure import (
     Impl,
     Workload,
 )
+from .sequence_cases import CONV1D_NAME, LSTM_NAME, conv1d_workload, lstm_workload
 
 
 def _bn_workload(shape: tuple[int, ...], torch: ModuleType | None) -> Workload:
@@ -430,6 +432,8 @@ def workloads(torch: ModuleType | None) -> list[Builder]:
         built.append(Builder(name, lambda n=name, s=sizes, b=batch:
                              _mlp_workload(n, s, b, "relu", False, torch)))
     built += [Builder(CNN_NAME, lambda: _cnn_workload(torch)),
+              Builder(LSTM_NAME, lambda: lstm_workload(torch)),
+              Builder(CONV1D_NAME, lambda: conv1d_workload(torch)),
               Builder(OPS_NAME, lambda: _ops_workload(torch)),
               Builder(BACKWARD_NAME, lambda: _backward_workload(torch))]
     return built

@@ -36,6 +36,8 @@ EXPERIMENTS = {
     "eval-gap": ("eval_gap", "train- vs eval-mode accuracy and the running statistics"),
     "composite-vs-fused": ("composite_vs_fused", "the same training with composite and "
                                                  "fused BN: curves, time, memory"),
+    "names": ("names", "character-level language models of first names: a Bengio-style "
+                       "MLP and an LSTM"),
     "sync-bn": ("sync_bn", "claim 6, under mpiexec -n 4: one process vs SyncBatchNorm vs "
                            "ghost BN on 4 ranks: accuracy, compute and sync time, bytes"),
 }

@@ -430,6 +430,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if (running_mean is None) != (running_var is None):
         raise ArgumentError("batch_norm: give both running_mean and running_var, or neither")
     count = x.data.size // channels if channels else 0
+    if momentum is not None:  # checked in eval mode too, where it is unused (as PyTorch)
+        real_number("batch_norm", "momentum", momentum, "a number in [0, 1]")
     if training:
         if count <= 1:
             raise ShapeError(f"batch_norm: Expected more than 1 value per channel when "
