@@ -1,15 +1,8 @@
-"""Attention: `scaled_dot_product_attention` and `MultiheadAttention`, PyTorch's arguments,
-mask conventions, parameter names and initialisation, composed of Tensor ops.
-
-Scaled dot-product attention of queries Q (..., L, E), keys K (..., S, E), values V
-(..., S, Ev):
-
-    A = softmax(Q K^T * scale + M),  out = A V,   scale = 1 / sqrt(E) by default
-
-where the mask M is added: a float mask as it is, a boolean mask as 0 where True (attend)
-and -inf where False (PyTorch's SDPA convention). MultiheadAttention's masks use the
-opposite boolean convention, PyTorch's: True marks a position that may NOT be attended.
-A row whose every position is masked gives NaN, as in PyTorch.
+"""`MultiheadAttention` with PyTorch's arguments, mask conventions, parameter names and
+initialisation, composed of Tensor ops (scaled dot-product attention itself, and the masks:
+`F.scaled_dot_product_attention` in functional.py). Its boolean masks follow PyTorch's
+convention for this module: True marks a position that may NOT be attended (the opposite
+of F.scaled_dot_product_attention's); a row whose every position is masked gives NaN.
 
 Multi-head attention (Vaswani et al. 2017) projects query, key and value with W_q, W_k,
 W_v (stacked as in_proj_weight (3E, E) when key and value have E features, else three
@@ -25,60 +18,15 @@ from typing import Any
 import numpy as np
 
 from ..allocation import empty
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate
-from . import functional as F  # a module import: functional re-exports this file's function
+from . import functional as F
 from . import init
 from .activations import softmax
 from .arguments import positive_ints, probability
+from .functional import additive_mask
 from .layers import Linear
 from .module import Module, Parameter
-
-
-def _additive_mask(op: str, mask: Any, dtype: np.dtype, true_means: str) -> Tensor | None:
-    """A mask as a float Tensor to add to the scores: float masks as given, boolean ones as
-    -inf where the position is excluded (`true_means` "masked": True excludes; "attend":
-    False excludes)."""
-    if mask is None:
-        return None
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype == np.bool_:
-        excluded = m if true_means == "masked" else ~m
-        return Tensor(np.where(excluded, -np.inf, 0.0).astype(dtype))
-    if m.dtype.kind != "f":
-        raise DTypeError(f"{op}: a mask must be boolean or floating, got dtype {m.dtype}")
-    return mask if isinstance(mask, Tensor) else Tensor(m.astype(dtype, copy=False))
-
-
-def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
-                                 dropout_p: float = 0.0, is_causal: bool = False,
-                                 scale: float | None = None, enable_gqa: bool = False
-                                 ) -> Tensor:
-    """softmax(Q K^T scale + M) V over the last two axes (see the module docstring);
-    is_causal masks every key after its query (then attn_mask must be None); dropout_p
-    drops attention weights (always, as PyTorch's function: pass 0 in eval)."""
-    op = "scaled_dot_product_attention"
-    q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
-    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2 or q.shape[-1] != k.shape[-1] \
-            or k.shape[-2] != v.shape[-2]:
-        raise ShapeError(f"{op}: expected query (..., L, E), key (..., S, E) and value "
-                         f"(..., S, Ev), got {q.shape}, {k.shape}, {v.shape}")
-    if enable_gqa:
-        raise ArgumentError(f"{op}: enable_gqa=True is not supported")
-    factor = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    scores = q @ k.transpose(-2, -1) * factor
-    if is_causal:
-        if attn_mask is not None:
-            raise ArgumentError(f"{op}: give attn_mask or is_causal=True, not both")
-        length, source = q.shape[-2], k.shape[-2]
-        attn_mask = np.tril(np.ones((length, source), dtype=np.bool_))
-    mask = _additive_mask(op, attn_mask, scores.dtype, "attend")
-    if mask is not None:
-        scores = scores + mask
-    weights = softmax(scores, -1)
-    if dropout_p:
-        weights = F.dropout(weights, probability(op, dropout_p), True)
-    return weights @ v
 
 
 class MultiheadAttention(Module):
@@ -186,8 +134,8 @@ class MultiheadAttention(Module):
                                 f"causal mask; give attn_mask too")
         q, k, v = self._project(q, k, v)
         dtype = q.dtype
-        mask = _additive_mask("MultiheadAttention", attn_mask, dtype, "masked")
-        pad = _additive_mask("MultiheadAttention", key_padding_mask, dtype, "masked")
+        mask = additive_mask("MultiheadAttention", attn_mask, dtype, "masked")
+        pad = additive_mask("MultiheadAttention", key_padding_mask, dtype, "masked")
         if mask is not None:
             if mask.ndim == 2:
                 mask = mask.unsqueeze(0)

@@ -1,5 +1,6 @@
-"""Composite functions on Tensors: linear and dropout here, and (re-exported from their own
-files) activations and softmax, losses, convolution, pooling and normalization.
+"""Composite functions on Tensors: linear, dropout and scaled dot-product attention here,
+and (re-exported from their own files) activations and softmax, losses, convolution,
+pooling and normalization.
 
 Each function is built from primitive ops, so its gradient (and second
 derivative) follows from theirs; the docstrings state the math.
@@ -7,13 +8,14 @@ derivative) follows from theirs; the docstrings state the math.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import threads
 from ..autograd.function import sum_tangents
-from ..errors import ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
     elu,
@@ -29,7 +31,6 @@ from .activations import (
     tanh,
 )
 from .arguments import probability
-from .attention import scaled_dot_product_attention
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
 from .embedding import embedding
@@ -138,3 +139,52 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     draws = random(x.shape, rng, "dropout")
     mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)
+
+
+def additive_mask(op: str, mask: Any, dtype: np.dtype, true_means: str) -> Tensor | None:
+    """A mask as a float Tensor to add to the scores: float masks as given, boolean ones as
+    -inf where the position is excluded (`true_means` "masked": True excludes; "attend":
+    False excludes)."""
+    if mask is None:
+        return None
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype == np.bool_:
+        excluded = m if true_means == "masked" else ~m
+        return Tensor(np.where(excluded, -np.inf, 0.0).astype(dtype))
+    if m.dtype.kind != "f":
+        raise DTypeError(f"{op}: a mask must be boolean or floating, got dtype {m.dtype}")
+    return mask if isinstance(mask, Tensor) else Tensor(m.astype(dtype, copy=False))
+
+
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False
+                                 ) -> Tensor:
+    """A = softmax(Q K^T scale + M), out = A V for queries Q (..., L, E), keys K (..., S, E)
+    and values V (..., S, Ev), scale 1 / sqrt(E) by default. The mask M is added: a float
+    mask as it is, a boolean one as 0 where True (attend) and -inf where False (PyTorch's
+    convention here); is_causal masks every key after its query (then attn_mask must be
+    None); dropout_p drops attention weights (always, as PyTorch's function: pass 0 in
+    eval). A row with every key masked gives NaN, as in PyTorch."""
+    op = "scaled_dot_product_attention"
+    q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2 or q.shape[-1] != k.shape[-1] \
+            or k.shape[-2] != v.shape[-2]:
+        raise ShapeError(f"{op}: expected query (..., L, E), key (..., S, E) and value "
+                         f"(..., S, Ev), got {q.shape}, {k.shape}, {v.shape}")
+    if enable_gqa:
+        raise ArgumentError(f"{op}: enable_gqa=True is not supported")
+    factor = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = q @ k.transpose(-2, -1) * factor
+    if is_causal:
+        if attn_mask is not None:
+            raise ArgumentError(f"{op}: give attn_mask or is_causal=True, not both")
+        length, source = q.shape[-2], k.shape[-2]
+        attn_mask = np.tril(np.ones((length, source), dtype=np.bool_))
+    mask = additive_mask(op, attn_mask, scores.dtype, "attend")
+    if mask is not None:
+        scores = scores + mask
+    weights = softmax(scores, -1)
+    if dropout_p:
+        weights = dropout(weights, probability(op, dropout_p), True)
+    return weights @ v

@@ -18,7 +18,7 @@ for the multiplicative schedules: Step, MultiStep, Exponential, Constant, Linear
 Polynomial; and for CosineAnnealingLR with eta_min = 0). ReduceLROnPlateau is driven by a
 metric, not by the step count.
 
-One file past 500 lines: it holds PyTorch's whole torch.optim.lr_scheduler namespace, one
+Why one file of over 500 lines: it holds PyTorch's whole torch.optim.lr_scheduler namespace, one
 small class per schedule.
 """
 
