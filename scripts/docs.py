@@ -190,7 +190,7 @@ def _ops() -> list[type]:
         if cls.__module__.startswith("tinygrad_bn.") and cls not in found:
             found.append(cls)
         todo.extend(cls.__subclasses__())
-    core = ["binary", "unary", "reduce", "movement", "linalg"]
+    core = ["binary", "unary", "special", "reduce", "movement", "linalg"]
     return sorted(found, key=lambda c: (
         core.index(c.__module__.split(".")[-1]) if c.__module__.startswith("tinygrad_bn.ops")
         else len(core), c.__module__, inspect.getsourcelines(c)[1]))

@@ -15,11 +15,25 @@ from typing import Any
 from .tensor import Tensor, as_tensor
 
 __all__ = [
-    "abs", "all", "any", "argmax", "argmin", "chunk", "clamp", "clip", "clone", "cos", "cumsum",
-    "exp", "flatten", "flip", "gather", "isfinite", "isinf", "isnan", "log", "logsumexp",
-    "masked_fill", "matmul", "max", "mean", "min", "norm", "numel", "permute", "prod", "relu",
-    "reshape", "sigmoid", "sign", "sin", "split", "sqrt", "squeeze", "std", "sum", "t", "tanh",
-    "transpose", "unsqueeze", "var",
+    "abs", "acos", "acosh", "add", "addmm", "addmv", "all", "allclose", "any", "arccos",
+    "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin",
+    "argsort", "argwhere", "asin", "asinh", "atan", "atan2", "atanh", "baddbmm", "bitwise_and",
+    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
+    "bmm", "ceil", "chunk", "clamp", "clip", "clone", "copysign", "cos", "cosh",
+    "count_nonzero", "cumsum", "diag", "diagonal", "diff", "div", "divide", "eq", "equal",
+    "exp", "exp2", "expm1", "fix", "flatten", "flip", "floor", "floor_divide", "fmod", "frac",
+    "gather", "ge", "ger", "greater", "greater_equal", "gt", "hypot", "index_add",
+    "index_fill", "index_select", "inner", "is_complex", "is_floating_point", "isclose",
+    "isfinite", "isinf", "isnan", "kthvalue", "le", "lerp", "less", "less_equal", "log",
+    "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logit", "logsumexp", "lt", "masked_fill", "masked_select", "matmul", "max",
+    "mean", "min", "mm", "moveaxis", "movedim", "msort", "mul", "multiply", "mv", "narrow",
+    "ne", "neg", "negative", "nonzero", "norm", "not_equal", "numel", "outer", "permute",
+    "pow", "prod", "reciprocal", "relu", "remainder", "repeat_interleave", "reshape", "roll",
+    "round", "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sort",
+    "split", "sqrt", "square", "squeeze", "std", "sub", "subtract", "sum", "swapdims", "t",
+    "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace", "transpose", "tril",
+    "triu", "true_divide", "trunc", "unflatten", "unsqueeze", "var", "xlogy",
 ]
 
 
@@ -36,46 +50,162 @@ def _function(name: str) -> Callable[..., Any]:
 
 
 abs = _function("abs")  # noqa: A001
+acos = _function("acos")
+acosh = _function("acosh")
+add = _function("add")
+addmm = _function("addmm")
+addmv = _function("addmv")
 all = _function("all")  # noqa: A001
+allclose = _function("allclose")
 any = _function("any")  # noqa: A001
+arccos = _function("arccos")
+arccosh = _function("arccosh")
+arcsin = _function("arcsin")
+arcsinh = _function("arcsinh")
+arctan = _function("arctan")
+arctan2 = _function("arctan2")
+arctanh = _function("arctanh")
 argmax = _function("argmax")
 argmin = _function("argmin")
+argsort = _function("argsort")
+argwhere = _function("argwhere")
+asin = _function("asin")
+asinh = _function("asinh")
+atan = _function("atan")
+atan2 = _function("atan2")
+atanh = _function("atanh")
+baddbmm = _function("baddbmm")
+bitwise_and = _function("bitwise_and")
+bitwise_left_shift = _function("bitwise_left_shift")
+bitwise_not = _function("bitwise_not")
+bitwise_or = _function("bitwise_or")
+bitwise_right_shift = _function("bitwise_right_shift")
+bitwise_xor = _function("bitwise_xor")
+bmm = _function("bmm")
+ceil = _function("ceil")
 chunk = _function("chunk")
 clamp = _function("clamp")
 clip = _function("clip")
 clone = _function("clone")
+copysign = _function("copysign")
 cos = _function("cos")
+cosh = _function("cosh")
+count_nonzero = _function("count_nonzero")
 cumsum = _function("cumsum")
+diag = _function("diag")
+diagonal = _function("diagonal")
+diff = _function("diff")
+div = _function("div")
+divide = _function("divide")
+eq = _function("eq")
+equal = _function("equal")
 exp = _function("exp")
+exp2 = _function("exp2")
+expm1 = _function("expm1")
+fix = _function("fix")
 flatten = _function("flatten")
 flip = _function("flip")
+floor = _function("floor")
+floor_divide = _function("floor_divide")
+fmod = _function("fmod")
+frac = _function("frac")
 gather = _function("gather")
+ge = _function("ge")
+ger = _function("ger")
+greater = _function("greater")
+greater_equal = _function("greater_equal")
+gt = _function("gt")
+hypot = _function("hypot")
+index_add = _function("index_add")
+index_fill = _function("index_fill")
+index_select = _function("index_select")
+inner = _function("inner")
+is_complex = _function("is_complex")
+is_floating_point = _function("is_floating_point")
+isclose = _function("isclose")
 isfinite = _function("isfinite")
 isinf = _function("isinf")
 isnan = _function("isnan")
+kthvalue = _function("kthvalue")
+le = _function("le")
+lerp = _function("lerp")
+less = _function("less")
+less_equal = _function("less_equal")
 log = _function("log")
+log10 = _function("log10")
+log1p = _function("log1p")
+log2 = _function("log2")
+logaddexp = _function("logaddexp")
+logical_and = _function("logical_and")
+logical_not = _function("logical_not")
+logical_or = _function("logical_or")
+logical_xor = _function("logical_xor")
+logit = _function("logit")
 logsumexp = _function("logsumexp")
+lt = _function("lt")
 masked_fill = _function("masked_fill")
+masked_select = _function("masked_select")
 matmul = _function("matmul")
 max = _function("max")  # noqa: A001
 mean = _function("mean")
 min = _function("min")  # noqa: A001
+mm = _function("mm")
+moveaxis = _function("moveaxis")
+movedim = _function("movedim")
+msort = _function("msort")
+mul = _function("mul")
+multiply = _function("multiply")
+mv = _function("mv")
+narrow = _function("narrow")
+ne = _function("ne")
+neg = _function("neg")
+negative = _function("negative")
+nonzero = _function("nonzero")
 norm = _function("norm")
+not_equal = _function("not_equal")
 numel = _function("numel")
+outer = _function("outer")
 permute = _function("permute")
+pow = _function("pow")  # noqa: A001
 prod = _function("prod")
+reciprocal = _function("reciprocal")
 relu = _function("relu")
+remainder = _function("remainder")
+repeat_interleave = _function("repeat_interleave")
 reshape = _function("reshape")
+roll = _function("roll")
+round = _function("round")  # noqa: A001
+rsqrt = _function("rsqrt")
+scatter = _function("scatter")
+scatter_add = _function("scatter_add")
 sigmoid = _function("sigmoid")
 sign = _function("sign")
 sin = _function("sin")
+sinh = _function("sinh")
+sort = _function("sort")
 split = _function("split")
 sqrt = _function("sqrt")
+square = _function("square")
 squeeze = _function("squeeze")
 std = _function("std")
+sub = _function("sub")
+subtract = _function("subtract")
 sum = _function("sum")  # noqa: A001
+swapdims = _function("swapdims")
 t = _function("t")
+take = _function("take")
+take_along_dim = _function("take_along_dim")
+tan = _function("tan")
 tanh = _function("tanh")
+tile = _function("tile")
+topk = _function("topk")
+trace = _function("trace")
 transpose = _function("transpose")
+tril = _function("tril")
+triu = _function("triu")
+true_divide = _function("true_divide")
+trunc = _function("trunc")
+unflatten = _function("unflatten")
 unsqueeze = _function("unsqueeze")
 var = _function("var")
+xlogy = _function("xlogy")

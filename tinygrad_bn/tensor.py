@@ -34,9 +34,12 @@ from .errors import (
 from .keywords import normalize_axes
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
+    ComparisonMethods,
     ConversionMethods,
     ElementwiseMethods,
+    IndexingMethods,
     LinalgMethods,
+    MathMethods,
     MovementMethods,
     ReduceMethods,
     concatenate,
@@ -95,8 +98,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
-class Tensor(ElementwiseMethods, ReduceMethods, MovementMethods, LinalgMethods,
-             ConversionMethods):
+class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods,
+             MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

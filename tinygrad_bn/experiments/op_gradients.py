@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..gradcheck import gradcheck, gradient_pairs
+from ..nn import LSTMCell, MultiheadAttention
 from ..nn import functional as F
 from ..tensor import Tensor, concatenate, maximum, minimum, stack, where
 from ..tensor_methods import einsum
@@ -182,7 +183,103 @@ OPS: list[OpCase] = [
     OpCase("avg_pool2d (ceil_mode, count_include_pad=False)",
            lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
            ((1, 2, 6, 5),)),
+    # issue 22: elementwise math (ops/special.py and tensor_methods/math.py)
+    OpCase("log1p", Tensor.log1p, ((3, 4),), ("positive",)),
+    OpCase("expm1", Tensor.expm1, ((3, 4),)),
+    OpCase("log2", Tensor.log2, ((3, 4),), ("positive",)),
+    OpCase("log10", Tensor.log10, ((3, 4),), ("positive",)),
+    OpCase("exp2", Tensor.exp2, ((3, 4),)),
+    OpCase("tan", Tensor.tan, ((3, 4),)),
+    OpCase("asin", lambda x: (x * 0.6).asin(), ((3, 4),)),
+    OpCase("acos", lambda x: (x * 0.6).acos(), ((3, 4),)),
+    OpCase("atan", Tensor.atan, ((3, 4),)),
+    OpCase("sinh", Tensor.sinh, ((3, 4),)),
+    OpCase("cosh", Tensor.cosh, ((3, 4),)),
+    OpCase("asinh", Tensor.asinh, ((3, 4),)),
+    OpCase("acosh", lambda x: (x + 1).acosh(), ((3, 4),), ("positive",)),
+    OpCase("atanh", lambda x: (x * 0.6).atanh(), ((3, 4),)),
+    OpCase("atan2", Tensor.atan2, ((3, 4), (4,))),
+    OpCase("hypot", Tensor.hypot, ((3, 4), (3, 1))),
+    OpCase("logaddexp", Tensor.logaddexp, ((3, 4), (4,))),
+    OpCase("xlogy", Tensor.xlogy, ((3, 4), (3, 4)), ("real", "positive")),
+    OpCase("logit", lambda x: (x * 0.4).sigmoid().logit(), ((3, 4),)),
+    OpCase("floor/ceil/round/trunc (gradient 0)",
+           lambda x: x * (x * 3.3).floor() + (x * 3.3).ceil() + (x * 3.3).round() +
+           (x * 3.3).trunc(), ((3, 4),)),
+    OpCase("frac", lambda x: (x * 3.3).frac(), ((3, 4),)),
+    OpCase("remainder / fmod", lambda x, y: x.remainder(y) + x.fmod(y * 0.3),
+           ((3, 4), (3, 4)), ("real", "positive")),
+    OpCase("div (rounding_mode) + x y", lambda x, y: x.div(y, rounding_mode="trunc") + x * y,
+           ((3, 4), (3, 4)), ("real", "positive")),
+    OpCase("reciprocal / rsqrt / square", lambda x: x.reciprocal() + x.rsqrt() + x.square(),
+           ((3, 4),), ("positive",)),
+    OpCase("copysign", Tensor.copysign, ((3, 4), (3, 4))),
+    OpCase("lerp", lambda a, b, w: a.lerp(b, w), ((3, 4), (3, 4), (4,))),
+    # products, sorting, selecting, placing (tensor_methods/linalg.py, indexing.py)
+    OpCase("mm / mv / outer", lambda a, b, v: a.mm(b).sum() + a.mv(v).sum() + v.outer(v),
+           ((3, 4), (4, 2), (4,))),
+    OpCase("bmm / baddbmm", lambda c, a, b: c.baddbmm(a, b, beta=0.5, alpha=2.0),
+           ((2, 2, 2), (2, 2, 3), (2, 3, 2))),
+    OpCase("addmm", lambda c, a, b: c.addmm(a, b, alpha=0.5), ((3, 2), (3, 4), (4, 2))),
+    OpCase("inner", Tensor.inner, ((2, 3), (4, 3))),
+    OpCase("sort / topk / kthvalue", lambda x: x.sort(1).values * x.topk(2, 0).values.sum()
+           + x.kthvalue(2, 1).values.sum(), ((3, 4),)),
+    OpCase("index_select / take / masked_select",
+           lambda x: x.index_select(1, np.array([2, 0, 2])).sum() + x.take(np.array([0, 11]))
+           .sum() + x.masked_select(x.data > 0).sum(), ((3, 4),)),
+    OpCase("scatter / scatter_add / index_add",
+           lambda x, s: x.scatter(0, np.array([[2, 0, 1, 1]]), s[:1]) +
+           x.scatter_add(0, np.array([[1, 1, 0, 2]]), s[1:]) +
+           x.index_add(0, np.array([2, 2]), s), ((3, 4), (2, 4))),
+    OpCase("tril / triu / diagonal / diag / trace",
+           lambda x: x.tril(1) + x.triu(-1) + x.diagonal(1).sum() + x.trace() +
+           x[:, 0].diag()[:, :4].sum(), ((3, 4),)),
+    OpCase("roll / repeat_interleave / tile / diff",
+           lambda x: x.roll((1, -2), (0, 1)).sum() + x.repeat_interleave(2, 0).sum(1).sum()
+           + x.tile((2, 1)).sum() + x.diff(dim=1).sum(), ((3, 4),)),
+    # issue 22: layers' functions (nn/)
+    OpCase("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2,
+                                               groups=2), ((2, 4, 9), (6, 2, 3), (6,))),
+    OpCase("conv3d", lambda x, w: F.conv3d(x, w, stride=(2, 1, 1), padding=1),
+           ((1, 2, 3, 4, 3), (2, 2, 2, 2, 2))),
+    OpCase("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=2, padding=1,
+                                                               output_padding=1),
+           ((2, 2, 4), (2, 3, 3))),
+    OpCase("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2),
+           ((1, 4, 3, 2), (4, 1, 2, 3), (2,))),
+    OpCase("pad (reflect, replicate, circular)",
+           lambda x: F.pad(x, (2, 1), "reflect").sum() + F.pad(x, (1, 2, 0, 1), "replicate")
+           .sum() + F.pad(x, (3, 1), "circular"), ((2, 4),)),
+    OpCase("interpolate (bilinear, nearest)",
+           lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear").sum() +
+           F.interpolate(x, size=(3, 5)), ((1, 1, 2, 3),)),
+    OpCase("pixel_shuffle / bilinear", lambda x, a, b, w: F.pixel_shuffle(x, 2).sum() +
+           F.bilinear(a, b, w), ((1, 4, 2, 1), (2, 3), (2, 2), (2, 3, 2))),
+    OpCase("max_pool1d / avg_pool1d / adaptive pools",
+           lambda x: F.max_pool1d(x, 3, 2, 1).sum() + F.avg_pool1d(x, 2, 1).sum() +
+           F.adaptive_avg_pool1d(x, 3).sum() + F.adaptive_max_pool1d(x, 2).sum() +
+           F.adaptive_max_pool2d(x.unsqueeze(0), (1, 2)).sum(), ((2, 3, 5),)),
+    OpCase("LSTMCell", lambda x, h, c: sum(_lstm_cell()(x, (h, c))),
+           ((2, 3), (2, 4), (2, 4))),
+    OpCase("scaled_dot_product_attention (causal)",
+           lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+           ((2, 3, 4), (2, 3, 4), (2, 3, 2))),
+    OpCase("MultiheadAttention", lambda q, k: _attention()(q, k, k)[0], ((3, 1, 4), (2, 1, 4))),
 ]
+
+
+def _lstm_cell() -> LSTMCell:
+    cell = LSTMCell(3, 4).to(np.float64)
+    for k, p in enumerate(cell.parameters()):
+        p.data[...] = np.cos(np.arange(p.data.size) + k).reshape(p.shape) * 0.5
+    return cell
+
+
+def _attention() -> MultiheadAttention:
+    mha = MultiheadAttention(4, 2).to(np.float64)
+    for k, p in enumerate(mha.parameters()):
+        p.data[...] = np.sin(np.arange(p.data.size) + k).reshape(p.shape) * 0.5
+    return mha
 
 
 def names() -> list[str]:

@@ -30,6 +30,23 @@ from .activations import (
     softplus,
     tanh,
 )
+from .activations_extra import (
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    one_hot,
+    relu6,
+    selu,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .arguments import probability
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
@@ -58,12 +75,14 @@ from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-    "conv_transpose2d", "cross_entropy", "dropout", "elu", "embedding", "erf", "gelu",
-    "group_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle",
-    "pixel_unshuffle", "relu", "scaled_dot_product_attention", "sigmoid", "silu", "softmax",
-    "softplus", "tanh",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "elu", "embedding",
+    "erf", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad",
+    "pixel_shuffle", "pixel_unshuffle", "relu", "relu6", "scaled_dot_product_attention",
+    "selu", "sigmoid", "silu", "softmax", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold",
 ]
 
 

@@ -8,6 +8,8 @@
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
   Concatenate
 - linalg.py, products: MatMul Einsum
+- special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
+  Sinh Cosh Arcsinh Arccosh Arctanh Arctan2, rounding Floor Ceil Round Trunc
 
 Backward rules are written with Tensor ops, so they are differentiable and
 `create_graph=True` gives higher derivatives. Composites (mean, var, softmax, ...) have no
@@ -21,6 +23,27 @@ from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import Einsum, MatMul
 from .movement import Concatenate, Expand, Flip, GetItem, Pad, Reshape, ScatterAdd, Transpose
 from .reduce import Cumsum, Max, Min, Prod, Sum
+from .special import (
+    Arccos,
+    Arccosh,
+    Arcsin,
+    Arcsinh,
+    Arctan,
+    Arctan2,
+    Arctanh,
+    Ceil,
+    Cosh,
+    Exp2,
+    Expm1,
+    Floor,
+    Log1p,
+    Log2,
+    Log10,
+    Round,
+    Sinh,
+    Tan,
+    Trunc,
+)
 from .unary import (
     Abs,
     Cast,
@@ -42,9 +65,11 @@ from .unary import (
 ReLU, Sigmoid, Tanh = Rectify, Logistic, HyperbolicTangent
 
 __all__ = [
-    "Abs", "Add", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Cumsum", "Div", "Einsum",
-    "Exp", "Expand", "Flip", "GetItem", "HyperbolicTangent", "Log", "Logistic", "MatMul", "Max",
-    "Maximum", "Min", "Minimum", "Mul", "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify",
-    "Reshape", "ScatterAdd", "Sigmoid", "Sign", "Sin", "Sqrt", "Sub", "Sum", "Tanh",
-    "Transpose", "Where", "sum_tangents",
+    "Abs", "Add", "Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctan2", "Arctanh",
+    "Cast", "Ceil", "Clip", "Clone", "Concatenate", "Cos", "Cosh", "Cumsum", "Div", "Einsum",
+    "Exp", "Exp2", "Expand", "Expm1", "Flip", "Floor", "GetItem", "HyperbolicTangent", "Log",
+    "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
+    "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
+    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
+    "Trunc", "Where", "sum_tangents",
 ]

@@ -8,6 +8,14 @@
 - movement.py, MovementMethods: reshape view transpose permute T swapaxes expand squeeze
   unsqueeze flatten pad flip t gather split chunk repeat
 - linalg.py, LinalgMethods: matmul dot
+- math.py, MathMethods: log1p expm1 log2 log10 exp2 logaddexp xlogy logit tan asin acos
+  atan sinh cosh asinh acosh atanh atan2 hypot floor ceil round trunc frac add sub mul div
+  true_divide floor_divide remainder fmod pow neg reciprocal rsqrt square copysign lerp
+- comparison.py, ComparisonMethods: eq ne lt le gt ge equal isclose allclose logical_* bitwise_*
+  is_floating_point
+- indexing.py, IndexingMethods: sort argsort topk kthvalue index_select take take_along_dim
+  masked_select nonzero scatter scatter_add index_add index_fill tril triu diagonal diag trace
+  roll repeat_interleave narrow movedim unflatten tile diff
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
   new_full new_tensor clone zero_ fill_ copy_
 
@@ -15,11 +23,15 @@ The functions of several tensors live beside the methods of their concern: `wher
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
 """
 
+from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
+from .indexing import IndexingMethods, SortResult
 from .linalg import LinalgMethods, einsum
+from .math import MathMethods
 from .movement import MovementMethods, concatenate, stack
 from .reduce import ReduceMethods
 
-__all__ = ["ConversionMethods", "ElementwiseMethods", "LinalgMethods", "MovementMethods",
-           "ReduceMethods", "concatenate", "einsum", "maximum", "minimum", "stack", "where"]
+__all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
+           "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods", "SortResult",
+           "concatenate", "einsum", "maximum", "minimum", "stack", "where"]

@@ -1,4 +1,5 @@
-"""Products as Tensor methods (matmul, dot) and `einsum`.
+"""Products as Tensor methods (matmul, dot, and PyTorch's shape-checked spellings mm bmm mv
+outer inner addmm addmv baddbmm) and `einsum`.
 
 `matmul` follows NumPy's rules for 1-d operands (a vector is a row on the left, a column
 on the right, its axis removed after) and checks the shapes before the op runs, so a
@@ -48,6 +49,63 @@ class LinalgMethods:
 
     def dot(self, other: Any) -> Tensor:
         return self.matmul(other)
+
+    def _ranks(self, op: str, other: Any, ranks: tuple[int, int]) -> Tensor:
+        other = self._coerce(other, op)
+        if (self.ndim, other.ndim) != ranks:
+            raise ShapeError(f"{op}: needs {ranks[0]}-D and {ranks[1]}-D operands, got shapes "
+                             f"{self.shape} and {other.shape}")
+        return other
+
+    def mm(self, mat2: Any) -> Tensor:
+        """The product of two matrices (n, m) @ (m, p)."""
+        return self.matmul(self._ranks("mm", mat2, (2, 2)))
+
+    def bmm(self, mat2: Any) -> Tensor:
+        """Batched matrix products (b, n, m) @ (b, m, p) (batches of one size, no broadcast)."""
+        mat2 = self._ranks("bmm", mat2, (3, 3))
+        if self.shape[0] != mat2.shape[0]:
+            raise ShapeError(f"bmm: batch sizes differ: {self.shape} and {mat2.shape}")
+        return self.matmul(mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        """Matrix times vector (n, m) @ (m,)."""
+        return self.matmul(self._ranks("mv", vec, (2, 1)))
+
+    def outer(self, vec2: Any) -> Tensor:
+        """z[i, j] = x[i] y[j]."""
+        vec2 = self._ranks("outer", vec2, (1, 1))
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    ger = outer
+
+    def inner(self, other: Any) -> Tensor:
+        """The sum over the last axes of x and other of their products (numbers: x * y)."""
+        other = self._coerce(other, "inner")
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise ShapeError(f"inner: last dims differ: {self.shape} and {other.shape}")
+        a = self.reshape(-1, self.shape[-1])
+        b = other.reshape(-1, other.shape[-1])
+        return (a @ b.T).reshape(*self.shape[:-1], *other.shape[:-1])
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """beta x + alpha mat1 @ mat2 (x broadcast to the product's shape)."""
+        product = as_tensor(mat1).mm(mat2)
+        return _scaled(self, beta) + _scaled(product, alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """beta x + alpha mat @ vec."""
+        return _scaled(self, beta) + _scaled(as_tensor(mat).mv(vec), alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """beta x + alpha batch1 @ batch2, batch by batch."""
+        return _scaled(self, beta) + _scaled(as_tensor(batch1).bmm(batch2), alpha)
+
+
+def _scaled(x: Tensor, factor: Any) -> Tensor:
+    return x if isinstance(factor, int | float) and factor == 1 else x * factor
 
 
 def einsum(spec: str, *operands: Any) -> Tensor:

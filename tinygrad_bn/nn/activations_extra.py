@@ -1,0 +1,237 @@
+"""More activations with PyTorch's names, arguments and defaults, as functions and Modules:
+hardtanh relu6 hardsigmoid hardswish mish selu celu glu softsign logsigmoid tanhshrink
+softshrink hardshrink threshold, and one_hot. Each is a composite of primitive ops (clip,
+where, exp, tanh, ...), so gradients of every order follow; at the kinks the gradient is
+the one of the piece `where`/`clip` selects.
+
+    hardtanh(x) = clip(x, min_val, max_val)        relu6(x) = clip(x, 0, 6)
+    hardsigmoid(x) = clip(x / 6 + 1/2, 0, 1)       hardswish(x) = x hardsigmoid(x)
+    mish(x) = x tanh(softplus(x))                  softsign(x) = x / (1 + |x|)
+    selu(x) = scale (max(0, x) + min(0, alpha (e^x - 1))), PyTorch's alpha and scale
+    celu(x) = max(0, x) + min(0, alpha (e^(x / alpha) - 1))
+    glu(x) = a sigmoid(b), a and b the halves of x along dim
+    logsigmoid(x) = -softplus(-x)                  tanhshrink(x) = x - tanh x
+    softshrink(x) = x - lambd sign(x) where |x| > lambd, else 0
+    hardshrink(x) = x where |x| > lambd, else 0    threshold(x) = x where x > t, else value
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import new_tensor
+from ..errors import ArgumentError, DTypeError, ShapeError
+from ..tensor import Tensor, as_tensor, where
+from .activations import _Activation, log1p_exp, softplus
+from .module import Module
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ArgumentError(f"hardtanh: min_val ({min_val}) must not exceed max_val "
+                            f"({max_val})")
+    return as_tensor(input).clip(min_val, max_val)
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    return (as_tensor(input) / 6 + 0.5).clip(0.0, 1.0)
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return x * hardsigmoid(x)
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return x * softplus(x).tanh()
+
+
+def _negative_part(x: Tensor, alpha: float, scale_in: float) -> Tensor:
+    """alpha (e^(min(x, 0) scale_in) - 1): min(0, alpha (e^(x scale_in) - 1)) for alpha > 0,
+    with e^ of the negative part only (nothing overflows)."""
+    return (x.clip(None, 0.0) * scale_in).expm1() * alpha
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return (x.relu() + _negative_part(x, SELU_ALPHA, 1.0)) * SELU_SCALE
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    if alpha == 0:
+        raise ArgumentError("celu: alpha must be nonzero")
+    x = as_tensor(input)
+    return x.relu() + _negative_part(x, alpha, 1.0 / alpha)
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    if x.ndim == 0 or x.shape[dim] % 2:
+        raise ShapeError(f"glu: dim {dim} must have an even length, got shape {x.shape}")
+    a, b = x.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softsign(input: Any) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return x / (x.abs() + 1)
+
+
+def logsigmoid(input: Any) -> Tensor:  # noqa: A002
+    return -log1p_exp(-as_tensor(input))
+
+
+def tanhshrink(input: Any) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return x - x.tanh()
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    if lambd < 0:
+        raise ArgumentError(f"softshrink: lambd must be >= 0, got {lambd}")
+    x = as_tensor(input)
+    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, 0.0))
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    return where(np.abs(x.data) > lambd, x, 0.0)
+
+
+def threshold(input: Any, threshold: float, value: float,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    x = as_tensor(input)
+    return where(x.data > threshold, x, value)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 (*, num_classes) with a 1 at each index (num_classes -1: the largest + 1)."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise DTypeError(f"one_hot: needs an integer tensor of class indices, got dtype "
+                         f"{idx.dtype}")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise ArgumentError(f"one_hot: class values must lie in [0, {num_classes}), got "
+                            f"{idx.min()}..{idx.max()}")
+    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
+    return new_tensor(out)
+
+
+class Hardtanh(_Activation):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(_Activation):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return relu6(input)
+
+
+class Hardsigmoid(_Activation):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return hardsigmoid(input)
+
+
+class Hardswish(_Activation):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return hardswish(input)
+
+
+class Mish(_Activation):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return mish(input)
+
+
+class SELU(_Activation):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return selu(input)
+
+
+class CELU(_Activation):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GLU(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softsign(Module):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return softsign(input)
+
+
+class LogSigmoid(Module):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return logsigmoid(input)
+
+
+class Tanhshrink(Module):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return tanhshrink(input)
+
+
+class Softshrink(Module):
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(Softshrink):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return hardshrink(input, self.lambd)
+
+
+class Threshold(_Activation):
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.threshold, self.value = threshold, value
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return threshold(input, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"

@@ -1,0 +1,288 @@
+"""Elementwise math beyond the basic ops: logarithms and exponentials of other bases and
+near 0, the trigonometric and hyperbolic functions and their inverses, atan2, and rounding.
+
+Each derivative is written with Tensor ops of the input (or of the output, where that is
+cheaper), so it is differentiable again. Rounding (floor, ceil, round, trunc) is piecewise
+constant: its gradient is 0 everywhere, as PyTorch's (also at the jumps).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Function, sum_tangents
+
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
+
+class _Unary(Function):
+    """z = f(x), a one-input op whose f'(x) is `derivative()` (a Tensor);  dx = g f'(x)
+
+    tz = tx f'(x)."""
+
+    saves_inputs = (0,)
+
+    def derivative(self):
+        raise NotImplementedError
+
+    def backward(self, g):
+        return g * self.derivative()
+
+    def jvp(self, tx):
+        return tx * self.derivative()
+
+
+class Log1p(_Unary):
+    """z = ln(1 + x), exact for small x;  dx = g / (1 + x).
+
+    tz = tx / (1 + x)."""
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def derivative(self):
+        return 1 / (self.parents[0] + 1)
+
+
+class Expm1(_Unary):
+    """z = e^x - 1, exact for small x;  dx = g (z + 1).
+
+    tz = tx (z + 1)."""
+
+    saves_inputs = ()
+    uses_output = True
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def derivative(self):
+        return self.output + 1
+
+
+class Log2(_Unary):
+    """z = log2 x;  dx = g / (x ln 2).
+
+    tz = tx / (x ln 2)."""
+
+    def forward(self, x):
+        return np.log2(x)
+
+    def derivative(self):
+        return 1 / (self.parents[0] * LN2)
+
+
+class Log10(_Unary):
+    """z = log10 x;  dx = g / (x ln 10).
+
+    tz = tx / (x ln 10)."""
+
+    def forward(self, x):
+        return np.log10(x)
+
+    def derivative(self):
+        return 1 / (self.parents[0] * LN10)
+
+
+class Exp2(_Unary):
+    """z = 2^x;  dx = g z ln 2.
+
+    tz = tx z ln 2."""
+
+    saves_inputs = ()
+    uses_output = True
+
+    def forward(self, x):
+        return np.exp2(x)
+
+    def derivative(self):
+        return self.output * LN2
+
+
+class Tan(_Unary):
+    """z = tan x;  dx = g (1 + z^2).
+
+    tz = tx (1 + z^2)."""
+
+    saves_inputs = ()
+    uses_output = True
+
+    def forward(self, x):
+        return np.tan(x)
+
+    def derivative(self):
+        return self.output * self.output + 1
+
+
+class Arcsin(_Unary):
+    """z = asin x (|x| <= 1);  dx = g / sqrt(1 - x^2).
+
+    tz = tx / sqrt(1 - x^2)."""
+
+    def forward(self, x):
+        return np.arcsin(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return 1 / (1 - x * x).sqrt()
+
+
+class Arccos(_Unary):
+    """z = acos x (|x| <= 1);  dx = -g / sqrt(1 - x^2).
+
+    tz = -tx / sqrt(1 - x^2)."""
+
+    def forward(self, x):
+        return np.arccos(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return -1 / (1 - x * x).sqrt()
+
+
+class Arctan(_Unary):
+    """z = atan x;  dx = g / (1 + x^2).
+
+    tz = tx / (1 + x^2)."""
+
+    def forward(self, x):
+        return np.arctan(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return 1 / (x * x + 1)
+
+
+class Sinh(_Unary):
+    """z = sinh x;  dx = g cosh x.
+
+    tz = tx cosh x."""
+
+    def forward(self, x):
+        return np.sinh(x)
+
+    def derivative(self):
+        return Cosh.apply(self.parents[0])
+
+
+class Cosh(_Unary):
+    """z = cosh x;  dx = g sinh x.
+
+    tz = tx sinh x."""
+
+    def forward(self, x):
+        return np.cosh(x)
+
+    def derivative(self):
+        return Sinh.apply(self.parents[0])
+
+
+class Arcsinh(_Unary):
+    """z = asinh x;  dx = g / sqrt(x^2 + 1).
+
+    tz = tx / sqrt(x^2 + 1)."""
+
+    def forward(self, x):
+        return np.arcsinh(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return 1 / (x * x + 1).sqrt()
+
+
+class Arccosh(_Unary):
+    """z = acosh x (x >= 1);  dx = g / sqrt(x^2 - 1).
+
+    tz = tx / sqrt(x^2 - 1)."""
+
+    def forward(self, x):
+        return np.arccosh(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return 1 / (x * x - 1).sqrt()
+
+
+class Arctanh(_Unary):
+    """z = atanh x (|x| < 1);  dx = g / (1 - x^2).
+
+    tz = tx / (1 - x^2)."""
+
+    def forward(self, x):
+        return np.arctanh(x)
+
+    def derivative(self):
+        x = self.parents[0]
+        return 1 / (1 - x * x)
+
+
+class Arctan2(Function):
+    """z = atan2(y, x), the angle of the point (x, y);  dy = g x / (x^2 + y^2),
+    dx = -g y / (x^2 + y^2)."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, y, x):
+        return np.arctan2(y, x)
+
+    def backward(self, g):
+        y, x = self.parents
+        r2 = x * x + y * y
+        return (g * x / r2 if y.requires_grad else None,
+                -g * y / r2 if x.requires_grad else None)
+
+    def jvp(self, ty, tx):
+        """tz = (x ty - y tx) / (x^2 + y^2)."""
+        y, x = self.parents
+        r2 = x * x + y * y
+        return sum_tangents(None if ty is None else ty * x / r2,
+                            None if tx is None else -tx * y / r2)
+
+
+class _Rounding(Function):
+    """z = a piecewise-constant function of x;  dx = 0 (a zero Tensor: graphs stay whole)
+
+    tz = 0."""
+
+    def backward(self, g):
+        return g * 0
+
+    def jvp(self, tx):
+        return tx * 0
+
+
+class Floor(_Rounding):
+    """z = floor x (the largest integer <= x);  dx = 0.
+
+    tz = 0."""
+
+    def forward(self, x):
+        return np.floor(x)
+
+
+class Ceil(_Rounding):
+    """z = ceil x (the smallest integer >= x);  dx = 0.
+
+    tz = 0."""
+
+    def forward(self, x):
+        return np.ceil(x)
+
+
+class Trunc(_Rounding):
+    """z = x rounded towards 0;  dx = 0.
+
+    tz = 0."""
+
+    def forward(self, x):
+        return np.trunc(x)
+
+
+class Round(_Rounding):
+    """z = x rounded to `decimals` places, halves to even (as PyTorch);  dx = 0.
+
+    tz = 0."""
+
+    def forward(self, x):
+        return np.round(x, self.decimals)

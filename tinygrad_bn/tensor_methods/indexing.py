@@ -1,0 +1,348 @@
+"""Sorting, selecting and placing elements as Tensor methods: sort argsort topk kthvalue,
+index_select take take_along_dim masked_select, scatter scatter_add index_add index_fill,
+nonzero argwhere count_nonzero, tril triu diagonal diag trace, roll repeat_interleave
+narrow movedim unflatten tile diff.
+
+None needs an op of its own: the positions are found on the data (argsort, a mask), and
+the values move with indexing (GetItem: the gradient scatter-adds back, repeated indices
+accumulate) or are placed with ScatterAdd (the gradient gathers), so gradients of every
+order follow. Sorting returns PyTorch's named pairs (values, indices); equal values keep
+their order (a stable sort), so ties are deterministic.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from .. import ops
+from ..autograd.function import is_tensor, new_tensor
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
+from ..keywords import one_axis
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class SortResult(NamedTuple):
+    """PyTorch's torch.return_types.sort / topk / kthvalue: (values, indices)."""
+
+    values: Any
+    indices: Any
+
+
+def _index_array(op: str, index: Any) -> np.ndarray:
+    idx = index.data if is_tensor(index) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: index must hold integers, got dtype {idx.dtype}")
+    return idx.astype(np.int64, copy=False)
+
+
+def _along(axis: int, index: Any) -> tuple:
+    return (slice(None),) * axis + (index,)
+
+
+class IndexingMethods:
+    """The mixin of Tensor's sorting, selecting and placing methods."""
+
+    __slots__ = ()
+
+    # ---- sorting
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
+                axis: int | None = None) -> Tensor:
+        """The indices that sort x along dim (ascending, or descending), equal values in
+        their original order."""
+        d = one_axis("argsort", self.ndim, axis, dim)
+        data = self.data if self.ndim else self.data.reshape(1)
+        if descending:  # a stable sort of the negated values keeps ties first-come
+            data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
+        order = np.argsort(data, axis=d, kind="stable")
+        return new_tensor(order.reshape(self.shape).astype(np.int64))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
+             axis: int | None = None) -> SortResult:
+        """(values, indices) sorted along dim; values = x.gather(dim, indices)."""
+        indices = self.argsort(dim, descending, stable, axis=axis)
+        if not self.ndim:
+            return SortResult(self.clone(), indices)
+        d = one_axis("sort", self.ndim, axis, dim)
+        return SortResult(self.gather(d, indices), indices)
+
+    def msort(self) -> Tensor:
+        return self.sort(0).values
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
+             ) -> SortResult:
+        """The k largest (or smallest) values along dim and their indices, in order."""
+        d = one_axis("topk", self.ndim, None, dim) if self.ndim else 0
+        n = self.shape[d] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
+            raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
+                                f"{self.shape}, got {k!r}")
+        order = self.argsort(d, descending=largest).data
+        indices = new_tensor(order[_along(d, slice(0, k))] if self.ndim else order[:k])
+        values = self.gather(d, indices) if self.ndim else self.reshape(1)[indices.data]
+        return SortResult(values, indices)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
+        """The k-th smallest value along dim (k from 1) and its index."""
+        d = one_axis("kthvalue", self.ndim, None, dim)
+        n = self.shape[d]
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= n:
+            raise ArgumentError(f"kthvalue: k must be an int in [1, {n}], got {k!r}")
+        order = self.argsort(d).data[_along(d, slice(k - 1, k))]
+        values = self.gather(d, order)
+        if not keepdim:
+            return SortResult(values.squeeze(d), new_tensor(order.squeeze(d)))
+        return SortResult(values, new_tensor(order))
+
+    # ---- selecting
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices index[0], index[1], ... of axis dim (a 1-D int index)."""
+        d = one_axis("index_select", self.ndim, None, dim)
+        idx = _index_array("index_select", index)
+        if idx.ndim > 1:
+            raise ShapeError(f"index_select: index must be 1-D, got shape {idx.shape}")
+        _check_range("index_select", idx, self.shape[d], d)
+        return self[_along(d, idx.reshape(-1))]
+
+    def take(self, index: Any) -> Tensor:
+        """x.flatten()[index], shaped like index."""
+        idx = _index_array("take", index)
+        _check_range("take", idx, self.numel(), None, allow_negative=True)
+        return self.reshape(-1)[idx]
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """gather along dim with indices broadcast against x (dim None: x flattened)."""
+        idx = _index_array("take_along_dim", indices)
+        if dim is None:
+            return self.reshape(-1).gather(0, idx.reshape(-1))
+        d = one_axis("take_along_dim", self.ndim, None, dim)
+        shape = list(np.broadcast_shapes(
+            tuple(1 if i == d else s for i, s in enumerate(self.shape)),
+            tuple(1 if i == d else s for i, s in enumerate(idx.shape))))
+        x_shape, i_shape = list(shape), list(shape)
+        x_shape[d], i_shape[d] = self.shape[d], idx.shape[d]
+        return self.expand(*x_shape).gather(d, np.broadcast_to(idx, i_shape))
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where the bool mask (broadcast with x) is True, as a 1-D tensor."""
+        m = mask.data if is_tensor(mask) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise DTypeError(f"masked_select: the mask must be bool, got dtype {m.dtype}")
+        shape = np.broadcast_shapes(m.shape, self.shape)
+        x = self if self.shape == shape else self.expand(*shape)
+        return x[np.broadcast_to(m, shape)]
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor
+        per axis with as_tuple=True."""
+        found = np.nonzero(self.data if self.ndim else self.data.reshape(1))
+        if as_tuple:
+            return tuple(new_tensor(a.astype(np.int64)) for a in found)
+        return new_tensor(np.stack(found, axis=1).astype(np.int64) if self.ndim
+                          else np.zeros((len(found[0]), 0), np.int64))
+
+    def argwhere(self) -> Tensor:
+        return self.nonzero()
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        axes = None if dim is None else tuple(dim) if isinstance(dim, Sequence) else dim
+        return new_tensor(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
+
+    # ---- placing
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """x with src[i][j] added at row index[i][j] of axis dim (dim 0; likewise others);
+        repeated indices accumulate."""
+        d, grid, src = self._scatter_args("scatter_add", dim, index, src)
+        return self + ops.ScatterAdd.apply(src, index=grid, shape=self.shape)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        """x with the cells index[i][j] of axis dim replaced by src[i][j] (or value); reduce
+        "add" adds instead. A repeated index keeps one of its sources (PyTorch does not say
+        which)."""
+        if (src is None) == (value is None):
+            raise ArgumentError("scatter: give src or value")
+        if value is not None:
+            src = np.full(_index_array("scatter", index).shape, value)
+        if reduce == "add":
+            return self.scatter_add(dim, index, src)
+        if reduce is not None:
+            raise ArgumentError(f"scatter: reduce must be None or 'add' (reduce='multiply' is "
+                                f"not supported), got {reduce!r}")
+        d, grid, src = self._scatter_args("scatter", dim, index, src)
+        hit = np.zeros(self.shape, dtype=bool)
+        hit[grid] = True
+        last = np.zeros(self.shape, dtype=np.int64)  # which source lands in each cell
+        flat = np.arange(src.data.size).reshape(src.shape)
+        last[grid] = flat
+        return ops.Where.apply(src.reshape(-1)[last], self, cond=hit)
+
+    def _scatter_args(self, op: str, dim: int, index: Any, src: Any
+                      ) -> tuple[int, tuple, Tensor]:
+        d = one_axis(op, self.ndim, None, dim)
+        idx = _index_array(op, index)
+        src = self._coerce(src, op) if not is_tensor(src) else src
+        if idx.ndim != self.ndim or builtins.any(
+                idx.shape[k] > self.shape[k] for k in range(self.ndim) if k != d) or \
+                (src.ndim and builtins.any(idx.shape[k] > src.shape[k]
+                                           for k in range(idx.ndim))):
+            raise ShapeError(f"{op}: index of shape {idx.shape} must have the rank of the "
+                             f"input {self.shape}, be no larger outside dim {d}, and no larger "
+                             f"than src {src.shape}")
+        _check_range(op, idx, self.shape[d], d)
+        if src.shape != idx.shape:
+            src = src.expand(*idx.shape) if not src.ndim else \
+                src[tuple(slice(0, n) for n in idx.shape)]
+        grid = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
+        grid[d] = idx
+        return d, tuple(np.broadcast_arrays(*grid)), src
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """x with alpha * source's slices added at the slices index of axis dim."""
+        d = one_axis("index_add", self.ndim, None, dim)
+        idx = _index_array("index_add", index).reshape(-1)
+        _check_range("index_add", idx, self.shape[d], d)
+        source = self._coerce(source, "index_add")
+        if alpha != 1:
+            source = source * alpha
+        return self + ops.ScatterAdd.apply(source, index=_along(d, idx), shape=self.shape)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """x with the slices index of axis dim set to value."""
+        d = one_axis("index_fill", self.ndim, None, dim)
+        idx = _index_array("index_fill", index).reshape(-1)
+        _check_range("index_fill", idx, self.shape[d], d)
+        hit = np.zeros(self.shape, dtype=bool)
+        hit[_along(d, idx)] = True
+        return self.masked_fill(hit, value)
+
+    # ---- triangles and diagonals (of the last two axes, or dim1/dim2)
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """x with the entries above the diagonal-th diagonal zeroed (last two axes)."""
+        return self * self._triangle("tril", np.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """x with the entries below the diagonal-th diagonal zeroed (last two axes)."""
+        return self * self._triangle("triu", np.triu, diagonal)
+
+    def _triangle(self, op: str, pick: Any, diagonal: int) -> np.ndarray:
+        if self.ndim < 2:
+            raise ShapeError(f"{op}: needs at least 2 dims, got shape {self.shape}")
+        return pick(np.ones(self.shape[-2:], dtype=bool), int(diagonal))
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The offset-th diagonal of the planes (dim1, dim2), as the last axis."""
+        a = one_axis("diagonal", self.ndim, None, dim1)
+        b = one_axis("diagonal", self.ndim, None, dim2)
+        if a == b:
+            raise ArgumentError(f"diagonal: dim1 and dim2 must differ, got {dim1}, {dim2}")
+        rest = [k for k in range(self.ndim) if k not in (a, b)]
+        x = self.permute(*rest, a, b)
+        n, m = x.shape[-2:]
+        rows = np.arange(max(0, -offset), min(n, m - offset)) if offset < m else np.arange(0)
+        return x[(Ellipsis, rows, rows + offset)]
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-D x as the diagonal-th diagonal of a square matrix; a 2-D x's diagonal."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise ShapeError(f"diag: needs a 1-D or 2-D tensor, got shape {self.shape}")
+        n = self.shape[0] + abs(diagonal)
+        rows = np.arange(self.shape[0]) + max(0, -diagonal)
+        return ops.ScatterAdd.apply(self, index=(rows, rows + diagonal), shape=(n, n))
+
+    def trace(self) -> Tensor:
+        if self.ndim != 2:
+            raise ShapeError(f"trace: needs a 2-D tensor, got shape {self.shape}")
+        return self.diagonal().sum()
+
+    # ---- rearranging
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Elements shifted cyclically by shifts along dims (x flattened when dims is None)."""
+        if dims is None:
+            if isinstance(shifts, Sequence) and len(shifts) != 1:
+                raise ArgumentError(f"roll: without dims, shifts must be one int, got {shifts}")
+            s = int(shifts[0] if isinstance(shifts, Sequence) else shifts)
+            n = self.numel()
+            return self.reshape(-1)[(np.arange(n) - s) % max(n, 1)].reshape(self.shape)
+        shifts = list(shifts) if isinstance(shifts, Sequence) else [shifts]
+        dims = list(dims) if isinstance(dims, Sequence) else [dims]
+        if len(shifts) != len(dims):
+            raise ArgumentError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+        x = self
+        for s, dim in zip(shifts, dims):
+            d = one_axis("roll", self.ndim, None, dim)
+            n = self.shape[d]
+            x = x[_along(d, (np.arange(n) - int(s)) % max(n, 1))]
+        return x
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """Each element (dim None: of x flattened) or slice of dim repeated repeats times
+        (an int, or one count per element)."""
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else one_axis("repeat_interleave", self.ndim, None, dim)
+        counts = repeats.data if is_tensor(repeats) else np.asarray(repeats)
+        if counts.dtype.kind not in "iu" or (counts < 0).any() or counts.ndim > 1 or \
+                (counts.ndim == 1 and counts.size not in (1, x.shape[d])):
+            raise ArgumentError(f"repeat_interleave: repeats must be a non-negative int or "
+                                f"one per element of dim ({x.shape[d]}), got {repeats!r}")
+        return x[_along(d, np.repeat(np.arange(x.shape[d]), counts))]
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        d = one_axis("narrow", self.ndim, None, dim)
+        n = self.shape[d]
+        start = start + n if start < 0 else start
+        if not (0 <= start <= n and 0 <= length <= n - start):
+            raise IndexOutOfRange(f"narrow: start {start} and length {length} do not fit dim "
+                                  f"{d} of length {n}")
+        return self[_along(d, slice(start, start + length))]
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        src = [source] if isinstance(source, int) else list(source)
+        dst = [destination] if isinstance(destination, int) else list(destination)
+        if len(src) != len(dst):
+            raise ArgumentError(f"movedim: {len(src)} source dims for {len(dst)} destinations")
+        src = [one_axis("movedim", self.ndim, None, s) for s in src]
+        dst = [one_axis("movedim", self.ndim, None, s) for s in dst]
+        order = [k for k in range(self.ndim) if k not in src]
+        for s, t in sorted(zip(dst, src)):
+            order.insert(s, t)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        return self.transpose(dim0, dim1)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        d = one_axis("unflatten", self.ndim, None, dim)
+        return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
+
+    def tile(self, *dims: Any) -> Tensor:
+        reps = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
+        reps = (1,) * (self.ndim - len(reps)) + tuple(reps)
+        return self.repeat(*reps)
+
+    def diff(self, n: int = 1, dim: int = -1) -> Tensor:
+        """The n-th forward difference along dim."""
+        d = one_axis("diff", self.ndim, None, dim)
+        x = self
+        for _ in range(n):
+            x = x[_along(d, slice(1, None))] - x[_along(d, slice(None, -1))]
+        return x
+
+
+def _check_range(op: str, idx: np.ndarray, n: int, axis: int | None,
+                 allow_negative: bool = False) -> None:
+    low = -n if allow_negative else 0
+    if idx.size and (idx.min() < low or idx.max() >= n):
+        where = "" if axis is None else f" along dim {axis}"
+        raise IndexOutOfRange(f"{op}: index values must lie in [{low}, {n}){where}, got "
+                              f"{idx.min()}..{idx.max()}")
