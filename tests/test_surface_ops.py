@@ -176,12 +176,37 @@ CASES = [
     Case("hardshrink", F.hardshrink, TF.hardshrink, ((3, 4),), ("between",)),
     Case("threshold", lambda x: F.threshold(x, 0.5, -2.0), lambda x: TF.threshold(x, 0.5, -2.0),
          ((3, 4),), ("between",)),
+    # scans (tensor_methods/scans.py), distances and losses (nn/distances.py)
+    Case("cummax", lambda x: x.cummax(1).values, lambda x: x.cummax(1).values, ((3, 4),)),
+    Case("cummin", lambda x: x.cummin(0).values, lambda x: x.cummin(0).values, ((3, 4),)),
+    Case("logcumsumexp", lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(1), ((3, 4),)),
+    Case("normalize", lambda x: F.normalize(x, dim=1), lambda x: TF.normalize(x, dim=1),
+         ((3, 4),)),
+    Case("normalize (p=1)", lambda x: F.normalize(x, 1.0, 0), lambda x: TF.normalize(x, 1.0, 0),
+         ((3, 4),)),
+    Case("cosine_similarity", F.cosine_similarity, TF.cosine_similarity, ((3, 4), (3, 4))),
+    Case("pairwise_distance", F.pairwise_distance, TF.pairwise_distance, ((3, 4), (3, 4))),
+    Case("pairwise_distance (p=3)", lambda a, b: F.pairwise_distance(a, b, 3.0),
+         lambda a, b: TF.pairwise_distance(a, b, 3.0), ((3, 4), (3, 4))),
+    Case("smooth_l1_loss", lambda a, b: F.smooth_l1_loss(a, b, beta=0.7),
+         lambda a, b: TF.smooth_l1_loss(a, b, beta=0.7), ((3, 4), (3, 4))),
+    Case("huber_loss", lambda a, b: F.huber_loss(a, b, "sum", 0.6),
+         lambda a, b: TF.huber_loss(a, b, "sum", 0.6), ((3, 4), (3, 4))),
+    Case("kl_div", lambda a, b: F.kl_div(a, b, "batchmean"),
+         lambda a, b: TF.kl_div(a, b, reduction="batchmean"), ((3, 4), (3, 4)),
+         ("real", "positive")),
+    Case("kl_div (log_target)", lambda a, b: F.kl_div(a, b, "sum", True),
+         lambda a, b: TF.kl_div(a, b, reduction="sum", log_target=True), ((3, 4), (3, 4))),
 ]
 
 
 def _draw_inputs(data, case: Case) -> list[np.ndarray]:
     domains = case.domains or ("real",) * len(case.shapes)
-    if case.name in ("sort values", "topk values", "kthvalue"):  # no ties: one order
+    if case.name in ("sort values", "topk values", "kthvalue", "cummax", "cummin",
+                     "smooth_l1_loss", "huber_loss"):  # no ties, no kink: |x - y| >= 0.2
+        if case.name in ("smooth_l1_loss", "huber_loss"):  # d = x: 0.4 k + 0.2 +- 0.18
+            return [data.draw(tst.distinct_arrays(case.shapes[0], gap=0.4)),
+                    np.zeros(case.shapes[1])]
         return [data.draw(tst.distinct_arrays(shape)) for shape in case.shapes]
     return [_between(data, shape) if d == "between" else
             data.draw(tst.arrays(shape, **DOMAINS[d])) for shape, d in zip(case.shapes, domains)]
@@ -300,3 +325,48 @@ def test_one_hot_and_activation_modules_match_pytorch() -> None:
         ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
         np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).numpy(),
                                    rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_counting_functions_agree_with_pytorch() -> None:
+    rng = np.random.default_rng(2)
+    ints = rng.integers(0, 6, 20)
+    floats = rng.normal(size=30)
+    t_ints, t_floats = torch.tensor(ints), torch.tensor(floats)
+    pairs = [
+        (Tensor(ints).bincount(), t_ints.bincount()),
+        (Tensor(ints).bincount(Tensor(floats[:20]), minlength=9),
+         t_ints.bincount(t_floats[:20], minlength=9)),
+        (Tensor(floats).histc(7), t_floats.histc(7)),
+        (Tensor(floats).histc(5, -1.0, 1.0), t_floats.histc(5, -1.0, 1.0)),
+        (tg.searchsorted(Tensor(np.sort(floats[:8])), Tensor(floats[8:12])),
+         torch.searchsorted(torch.sort(t_floats[:8]).values, t_floats[8:12])),
+        (tg.searchsorted(Tensor([[1, 3, 5], [2, 4, 6]]), Tensor([[3, 6], [1, 4]]), right=True),
+         torch.searchsorted(torch.tensor([[1, 3, 5], [2, 4, 6]]), torch.tensor([[3, 6], [1, 4]]),
+                            right=True)),
+        (tg.bucketize(Tensor(ints), Tensor([1, 3, 4])),
+         torch.bucketize(t_ints, torch.tensor([1, 3, 4]))),
+        (Tensor(ints).unique(), t_ints.unique()),
+        (Tensor(ints).cummax(0).indices, t_ints.cummax(0).indices),
+        (Tensor(ints).cummin(0).indices, t_ints.cummin(0).indices),
+    ]
+    for k, (ours, theirs) in enumerate(pairs):
+        np.testing.assert_allclose(ours.data, theirs.numpy(), err_msg=str(k))
+    values, inverse, counts = Tensor(ints).unique(return_inverse=True, return_counts=True)
+    t_values, t_inverse, t_counts = t_ints.unique(return_inverse=True, return_counts=True)
+    for ours, theirs in ((values, t_values), (inverse, t_inverse), (counts, t_counts)):
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    runs = np.array([1, 1, 2, 2, 2, 1, 3, 3])
+    for ours, theirs in zip(Tensor(runs).unique_consecutive(return_inverse=True,
+                                                            return_counts=True),
+                            torch.tensor(runs).unique_consecutive(return_inverse=True,
+                                                                  return_counts=True)):
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    with pytest.raises(tg.ArgumentError, match="bincount"):
+        Tensor([-1, 2]).bincount()
+    for name in ("SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineSimilarity",
+                 "PairwiseDistance"):
+        a, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        np.testing.assert_allclose(getattr(nn, name)()(Tensor(a), Tensor(b)).data,
+                                   getattr(torch.nn, name)()(torch.tensor(a),
+                                                             torch.tensor(b)).numpy(),
+                                   rtol=1e-12, err_msg=name)

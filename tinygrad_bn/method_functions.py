@@ -17,23 +17,24 @@ from .tensor import Tensor, as_tensor
 __all__ = [
     "abs", "acos", "acosh", "add", "addmm", "addmv", "all", "allclose", "any", "arccos",
     "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax", "argmin",
-    "argsort", "argwhere", "asin", "asinh", "atan", "atan2", "atanh", "baddbmm", "bitwise_and",
-    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
-    "bmm", "ceil", "chunk", "clamp", "clip", "clone", "copysign", "cos", "cosh",
-    "count_nonzero", "cumsum", "diag", "diagonal", "diff", "div", "divide", "eq", "equal",
-    "exp", "exp2", "expm1", "fix", "flatten", "flip", "floor", "floor_divide", "fmod", "frac",
-    "gather", "ge", "ger", "greater", "greater_equal", "gt", "hypot", "index_add",
-    "index_fill", "index_select", "inner", "is_complex", "is_floating_point", "isclose",
-    "isfinite", "isinf", "isnan", "kthvalue", "le", "lerp", "less", "less_equal", "log",
-    "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not", "logical_or",
-    "logical_xor", "logit", "logsumexp", "lt", "masked_fill", "masked_select", "matmul", "max",
-    "mean", "min", "mm", "moveaxis", "movedim", "msort", "mul", "multiply", "mv", "narrow",
-    "ne", "neg", "negative", "nonzero", "norm", "not_equal", "numel", "outer", "permute",
-    "pow", "prod", "reciprocal", "relu", "remainder", "repeat_interleave", "reshape", "roll",
-    "round", "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sort",
-    "split", "sqrt", "square", "squeeze", "std", "sub", "subtract", "sum", "swapdims", "t",
-    "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace", "transpose", "tril",
-    "triu", "true_divide", "trunc", "unflatten", "unsqueeze", "var", "xlogy",
+    "argsort", "argwhere", "asin", "asinh", "atan", "atan2", "atanh", "baddbmm", "bincount",
+    "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
+    "bitwise_xor", "bmm", "ceil", "chunk", "clamp", "clip", "clone", "copysign", "cos", "cosh",
+    "count_nonzero", "cummax", "cummin", "cumsum", "diag", "diagonal", "diff", "div", "divide",
+    "eq", "equal", "exp", "exp2", "expm1", "fix", "flatten", "flip", "floor", "floor_divide",
+    "fmod", "frac", "gather", "ge", "ger", "greater", "greater_equal", "gt", "histc", "hypot",
+    "index_add", "index_fill", "index_select", "inner", "is_complex", "is_floating_point",
+    "isclose", "isfinite", "isinf", "isnan", "kthvalue", "le", "lerp", "less", "less_equal",
+    "log", "log10", "log1p", "log2", "logaddexp", "logcumsumexp", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "logit", "logsumexp", "lt", "masked_fill", "masked_select",
+    "matmul", "max", "mean", "min", "mm", "moveaxis", "movedim", "msort", "mul", "multiply",
+    "mv", "narrow", "ne", "neg", "negative", "nonzero", "norm", "not_equal", "numel", "outer",
+    "permute", "pow", "prod", "reciprocal", "relu", "remainder", "repeat_interleave",
+    "reshape", "roll", "round", "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin",
+    "sinh", "sort", "split", "sqrt", "square", "squeeze", "std", "sub", "subtract", "sum",
+    "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
+    "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
+    "unique_consecutive", "unsqueeze", "var", "xlogy",
 ]
 
 
@@ -75,6 +76,7 @@ atan = _function("atan")
 atan2 = _function("atan2")
 atanh = _function("atanh")
 baddbmm = _function("baddbmm")
+bincount = _function("bincount")
 bitwise_and = _function("bitwise_and")
 bitwise_left_shift = _function("bitwise_left_shift")
 bitwise_not = _function("bitwise_not")
@@ -91,6 +93,8 @@ copysign = _function("copysign")
 cos = _function("cos")
 cosh = _function("cosh")
 count_nonzero = _function("count_nonzero")
+cummax = _function("cummax")
+cummin = _function("cummin")
 cumsum = _function("cumsum")
 diag = _function("diag")
 diagonal = _function("diagonal")
@@ -115,6 +119,7 @@ ger = _function("ger")
 greater = _function("greater")
 greater_equal = _function("greater_equal")
 gt = _function("gt")
+histc = _function("histc")
 hypot = _function("hypot")
 index_add = _function("index_add")
 index_fill = _function("index_fill")
@@ -136,6 +141,7 @@ log10 = _function("log10")
 log1p = _function("log1p")
 log2 = _function("log2")
 logaddexp = _function("logaddexp")
+logcumsumexp = _function("logcumsumexp")
 logical_and = _function("logical_and")
 logical_not = _function("logical_not")
 logical_or = _function("logical_or")
@@ -206,6 +212,8 @@ triu = _function("triu")
 true_divide = _function("true_divide")
 trunc = _function("trunc")
 unflatten = _function("unflatten")
+unique = _function("unique")
+unique_consecutive = _function("unique_consecutive")
 unsqueeze = _function("unsqueeze")
 var = _function("var")
 xlogy = _function("xlogy")

@@ -42,6 +42,7 @@ from .tensor_methods import (
     MathMethods,
     MovementMethods,
     ReduceMethods,
+    ScanMethods,
     concatenate,
     maximum,
     minimum,
@@ -98,7 +99,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
-class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods,
+class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods):
     """An n-d array with reverse-mode autograd.
 

@@ -237,6 +237,15 @@ OPS: list[OpCase] = [
     OpCase("roll / repeat_interleave / tile / diff",
            lambda x: x.roll((1, -2), (0, 1)).sum() + x.repeat_interleave(2, 0).sum(1).sum()
            + x.tile((2, 1)).sum() + x.diff(dim=1).sum(), ((3, 4),)),
+    OpCase("cummax / cummin / logcumsumexp",
+           lambda x: x.cummax(1).values + x.cummin(0).values + x.logcumsumexp(1), ((3, 4),)),
+    OpCase("normalize / cosine_similarity / pairwise_distance",
+           lambda a, b: F.normalize(a).sum() + F.cosine_similarity(a, b) +
+           F.pairwise_distance(a, b, 3.0), ((3, 4), (3, 4))),
+    OpCase("smooth_l1 / huber / kl_div",
+           lambda a, b: F.smooth_l1_loss(a, b * 0.1, beta=0.05) +
+           F.huber_loss(a, b * 0.1, delta=0.05) + F.kl_div(a, b.abs(), "batchmean"),
+           ((3, 4), (3, 4))),
     # issue 22: layers' functions (nn/)
     OpCase("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2,
                                                groups=2), ((2, 4, 9), (6, 2, 3), (6,))),

@@ -50,6 +50,14 @@ from .activations_extra import (
 from .arguments import probability
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
+from .distances import (
+    cosine_similarity,
+    huber_loss,
+    kl_div,
+    normalize,
+    pairwise_distance,
+    smooth_l1_loss,
+)
 from .embedding import embedding
 from .init import random
 from .losses import (
@@ -76,13 +84,14 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "elu", "embedding",
-    "erf", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
-    "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad",
+    "conv_transpose1d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout",
+    "elu", "embedding", "erf", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
+    "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish",
+    "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
     "pixel_shuffle", "pixel_unshuffle", "relu", "relu6", "scaled_dot_product_attention",
-    "selu", "sigmoid", "silu", "softmax", "softplus", "softshrink", "softsign", "tanh",
-    "tanhshrink", "threshold",
+    "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "softshrink",
+    "softsign", "tanh", "tanhshrink", "threshold",
 ]
 
 

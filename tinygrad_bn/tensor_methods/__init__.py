@@ -16,6 +16,8 @@
 - indexing.py, IndexingMethods: sort argsort topk kthvalue index_select take take_along_dim
   masked_select nonzero scatter scatter_add index_add index_fill tril triu diagonal diag trace
   roll repeat_interleave narrow movedim unflatten tile diff
+- scans.py, ScanMethods: cummax cummin logcumsumexp bincount histc unique
+  unique_consecutive; functions searchsorted, bucketize
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
   new_full new_tensor clone zero_ fill_ copy_
 
@@ -31,7 +33,9 @@ from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .movement import MovementMethods, concatenate, stack
 from .reduce import ReduceMethods
+from .scans import ScanMethods, bucketize, searchsorted
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
-           "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods", "SortResult",
-           "concatenate", "einsum", "maximum", "minimum", "stack", "where"]
+           "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods", "ScanMethods",
+           "SortResult", "bucketize", "concatenate", "einsum", "maximum", "minimum",
+           "searchsorted", "stack", "where"]

@@ -1,0 +1,145 @@
+"""Distances, normalisation and the robust and divergence losses, with PyTorch's arguments
+and defaults, composed of Tensor ops (gradients of every order follow):
+
+    normalize(x) = x / max(||x||_p, eps) along dim
+    cosine_similarity(a, b) = <a, b> / max(||a|| ||b||, eps) along dim
+    pairwise_distance(a, b) = ||a - b + eps||_p along the last dim
+    smooth_l1_loss = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta   (d = x - y)
+    huber_loss     = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)
+    kl_div(input, target) = target (log target - input)  (input holds log-probabilities;
+                    log_target=True: exp(target) (target - input))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, ShapeError
+from ..tensor import Tensor, as_tensor, where
+from .losses import _Loss, _reduce
+from .module import Module
+
+
+def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
+    if p == 2:
+        return (x * x).sum(dim, keepdims=keepdim).sqrt()
+    if p == 1:
+        return x.abs().sum(dim, keepdims=keepdim)
+    return (x.abs() ** p).sum(dim, keepdims=keepdim) ** (1.0 / p)
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    norm = _norm(x, p, dim, True)
+    return x / where(norm.data < eps, eps, norm)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    a, b = as_tensor(x1), as_tensor(x2)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not "
+                         f"broadcast") from None
+    product = (_norm(a, 2, dim, False) * _norm(b, 2, dim, False))
+    return (a * b).sum(dim) / where(product.data < eps, eps, product)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    a, b = as_tensor(x1), as_tensor(x2)
+    return _norm(a - b + eps, p, -1, keepdim)
+
+
+def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    x, y = as_tensor(input), as_tensor(target)
+    if x.shape != y.shape:
+        raise ShapeError(f"{op}: input {x.shape} and target {y.shape} must have one shape")
+    return x, y
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+                   beta: float = 1.0) -> Tensor:
+    x, y = _pair("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = x - y
+    if beta == 0:
+        return _reduce(d.abs(), reduction, "smooth_l1_loss")
+    small = np.abs(d.data) < beta
+    return _reduce(where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction,
+                   "smooth_l1_loss")
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+               delta: float = 1.0) -> Tensor:
+    x, y = _pair("huber_loss", input, target)
+    if delta <= 0:
+        raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
+    d = x - y
+    small = np.abs(d.data) < delta
+    return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction,
+                   "huber_loss")
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+           log_target: bool = False) -> Tensor:
+    x, y = _pair("kl_div", input, target)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ArgumentError(f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', "
+                            f"got {reduction!r}")
+    if log_target:
+        loss = y.exp() * (y - x)
+    else:  # y log y - y x with 0 log 0 = 0 (negative y gives NaN, as PyTorch's xlogy)
+        zero = y.data == 0
+        loss = where(zero, -(y * x), y * (where(zero, 1.0, y).log() - x))
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return huber_loss(input, target, self.reduction, self.delta)
+
+
+class KLDivLoss(Module):
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return kl_div(input, target, self.reduction, self.log_target)
+
+
+class CosineSimilarity(Module):
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

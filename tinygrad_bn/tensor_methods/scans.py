@@ -1,0 +1,158 @@
+"""Running reductions and counting as Tensor methods: cummax, cummin (named (values,
+indices)), logcumsumexp, and the counting functions bincount, histc, bucketize,
+searchsorted, unique, unique_consecutive.
+
+cummax/cummin find, at each position, the index of the running extremum on the data
+(np.maximum.accumulate; a tie takes the later index, as PyTorch) and gather the values
+there, so their gradient goes to that element. logcumsumexp(x) = log(cumsum(e^(x - m))) + m
+with m the maximum along dim (no overflow). The counting functions return tensors without
+a graph, as PyTorch's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..autograd.function import is_tensor, new_tensor
+from ..errors import ArgumentError, DTypeError, ShapeError
+from ..keywords import one_axis
+from .indexing import SortResult
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+def _running_arg(data: np.ndarray, axis: int, better: Any) -> np.ndarray:
+    """At each position along axis, the index of the running extremum (a tie: the later)."""
+    moved = np.moveaxis(data, axis, -1)
+    n = moved.shape[-1]
+    best = np.empty(moved.shape, dtype=np.int64)
+    if n:
+        best[..., 0] = 0
+        current = moved[..., 0].copy()
+        for k in range(1, n):
+            take = better(moved[..., k], current) | (moved[..., k] == current) | \
+                np.isnan(moved[..., k])
+            current = np.where(take, moved[..., k], current)
+            best[..., k] = np.where(take, k, best[..., k - 1])
+    return np.moveaxis(best, -1, axis)
+
+
+class ScanMethods:
+    """The mixin of Tensor's running reductions and counting."""
+
+    __slots__ = ()
+
+    def cummax(self, dim: int) -> SortResult:
+        """(values, indices) of the running maximum along dim."""
+        return self._running("cummax", dim, np.greater)
+
+    def cummin(self, dim: int) -> SortResult:
+        """(values, indices) of the running minimum along dim."""
+        return self._running("cummin", dim, np.less)
+
+    def _running(self, op: str, dim: int, better: Any) -> SortResult:
+        if not self.ndim:
+            return SortResult(self.clone(), new_tensor(np.zeros((), np.int64)))
+        d = one_axis(op, self.ndim, None, dim)
+        index = _running_arg(self.data, d, better)
+        return SortResult(self.gather(d, index), new_tensor(index))
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow)."""
+        d = one_axis("logcumsumexp", self.ndim, None, dim) if self.ndim else 0
+        if not self.ndim or not self.shape[d]:
+            return self.clone()
+        m = np.max(self.data, axis=d, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        return (self - m).exp().cumsum(d).log() + m
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """Counts (or summed weights) of each value of a 1-D non-negative int tensor."""
+        if self.ndim != 1 or self.dtype.kind not in "iu" or (self.numel() and
+                                                             self.data.min() < 0):
+            raise ArgumentError(f"bincount: needs a 1-D tensor of non-negative ints, got "
+                                f"shape {self.shape} dtype {self.dtype}")
+        w = None if weights is None else (weights.data if is_tensor(weights)
+                                          else np.asarray(weights))
+        out = np.bincount(self.data, w, minlength)
+        return new_tensor(out if w is not None else out.astype(np.int64))
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """Counts in `bins` equal bins over [min, max] (both 0: the data's range); values
+        outside are ignored."""
+        if self.dtype.kind != "f":
+            raise DTypeError(f"histc: needs a floating tensor, got dtype {self.dtype}")
+        low, high = (float(self.data.min()), float(self.data.max())) \
+            if min == max == 0 and self.numel() else (float(min), float(max))
+        if low == high:
+            low, high = low - 1, high + 1
+        if low > high:
+            raise ArgumentError(f"histc: max ({max}) must not be below min ({min})")
+        counts, _ = np.histogram(self.data, bins=int(bins), range=(low, high))
+        return new_tensor(counts.astype(self.dtype))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct values (sorted), and optionally each element's index into them and
+        their counts."""
+        if dim is not None:
+            raise ArgumentError("unique: dim is not supported (flatten first)")
+        values, inverse, counts = np.unique(self.data, return_inverse=True,
+                                            return_counts=True)
+        out = [new_tensor(values)]
+        if return_inverse:
+            out.append(new_tensor(inverse.reshape(self.shape).astype(np.int64)))
+        if return_counts:
+            out.append(new_tensor(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """x with each run of equal consecutive elements (of x flattened) reduced to one."""
+        if dim is not None:
+            raise ArgumentError("unique_consecutive: dim is not supported (flatten first)")
+        flat = self.data.reshape(-1)
+        starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else \
+            np.zeros(0, bool)
+        out = [new_tensor(flat[starts])]
+        if return_inverse:
+            out.append(new_tensor((np.cumsum(starts) - 1).reshape(self.shape).astype(np.int64)))
+        if return_counts:
+            edges = np.flatnonzero(np.concatenate([starts, [True]]))
+            out.append(new_tensor(np.diff(edges).astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
+                 right: bool = False, side: str | None = None) -> Tensor:
+    """For each value, the index where it would be inserted into the sorted last axis of
+    sorted_sequence (the leftmost, or with right=True / side="right" the rightmost)."""
+    seq = sorted_sequence.data if is_tensor(sorted_sequence) else np.asarray(sorted_sequence)
+    vals = values.data if is_tensor(values) else np.asarray(values)
+    which = side or ("right" if right else "left")
+    if which not in ("left", "right"):
+        raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if seq.ndim <= 1:
+        out = np.searchsorted(seq, vals, side=which)
+    else:
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise ShapeError(f"searchsorted: leading dims of the sequence {seq.shape} and the "
+                             f"values {vals.shape} must match")
+        flat_seq = seq.reshape(-1, seq.shape[-1])
+        flat_vals = vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=which) for s, v in zip(flat_seq, flat_vals)])
+        out = out.reshape(vals.shape)
+    return new_tensor(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
+              right: bool = False) -> Tensor:
+    """The bucket of each value among the 1-D sorted boundaries (PyTorch's right: with
+    right=False, boundaries[i-1] < x <= boundaries[i])."""
+    bounds = boundaries.data if is_tensor(boundaries) else np.asarray(boundaries)
+    if bounds.ndim != 1:
+        raise ShapeError(f"bucketize: boundaries must be 1-D, got shape {bounds.shape}")
+    return searchsorted(bounds, input, out_int32=out_int32, right=right)
