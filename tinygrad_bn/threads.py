@@ -52,12 +52,16 @@ from .errors import ArgumentError, TinygradError
 __all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
            "set_num_threads", "split"]
 
-# Elements per block below which splitting costs more than it saves: handing a block to a
-# worker and waiting for it is ~20-60 us here, the time a float32 ufunc needs for ~64k
-# elements (docs/performance.md, "Threads").
-GRAIN = 1 << 16
-# A product is split when each row block still has this many multiply-adds.
-GEMM_GRAIN = 1 << 22
+# Elements per block below which splitting costs more than it saves. Handing a block to a
+# worker is ~20-60 us, but the real cost on a shared VM is that two threads share one
+# memory bus and the neighbours' load: the fused BN2d (64, 64, 16, 16) fwd+bwd (1M
+# elements) took 1.42x its one-thread time split at 2^16 elements per block, 1.35x at
+# 2^18, 1.02x at 2^20 (docs/performance.md, "Threads"). So only larger work is split.
+GRAIN = 1 << 20
+# A product is split when each block still has this many multiply-adds (at 2^22 the
+# (60, 400) x (400, 400) products of an MLP step lost 1.32x; at 2^26 only products like
+# (60, 1600) x (1600, 1600) split, 0.92x).
+GEMM_GRAIN = 1 << 26
 
 
 class MissingDependency(TinygradError, ImportError):
@@ -276,18 +280,25 @@ def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-D a and b, split into row blocks of a on the pool when it has at least
-    two grains of multiply-adds (each block one single-threaded BLAS call)."""
+    """a @ b for 2-D a (M, K) and b (K, N), split on the pool when it has at least two
+    grains of multiply-adds: into row blocks of a when M >= N, else into column blocks of
+    b (so that no block streams the whole of the larger operand again: row blocks of a
+    (60, 1600) x (1600, 1600) product would read b four times and lose to one thread).
+    Each block is one single-threaded BLAS call."""
     if _pool.threads == 1 or a.ndim != 2 or b.ndim != 2:
         return np.matmul(a, b)
-    rows, k = a.shape
-    parts = blocks(rows, k * b.shape[1], GEMM_GRAIN)
+    (rows, k), cols = a.shape, b.shape[1]
+    by_rows = rows >= cols
+    parts = blocks(rows if by_rows else cols, k * (cols if by_rows else rows), GEMM_GRAIN)
     if parts == 1 or recording():
         return np.matmul(a, b)
-    out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
+    out = np.empty((rows, cols), dtype=np.result_type(a, b))
 
     def block(start: int, stop: int) -> None:
-        np.matmul(a[start:stop], b, out=out[start:stop])
+        if by_rows:
+            np.matmul(a[start:stop], b, out=out[start:stop])
+        else:
+            out[:, start:stop] = np.matmul(a, b[:, start:stop])
 
-    map_blocks(rows, parts, block)
+    map_blocks(rows if by_rows else cols, parts, block)
     return out
