@@ -8,6 +8,8 @@ with N and 3N repetitions, and the instructions per repetition are
 
 - `mul`: `x * y` on (4,) float32 tensors, x requiring grad (one recorded op);
 - `mul_no_grad`: the same inside one `no_grad` block;
+- `module_call`: `relu(x)` with `relu = nn.ReLU()`, a module call around one op (what module
+  hooks and the lab's Monitor may cost when none is installed);
 - `step`: forward and backward of a tiny MLP (Linear-ReLU-Linear, 8 wide, batch 4,
   about 10 ops), so the engine enters `set_grad_enabled` once per repetition too;
 - `chain`: 20 recorded ops on a (4,) tensor (alternating * and +) and the backward through
@@ -52,6 +54,10 @@ elif name == "mul_no_grad":
     with tg.no_grad():
         for _ in range(n):
             x * y
+elif name == "module_call":
+    relu = nn.ReLU()
+    for _ in range(n):
+        relu(x)
 elif name == "step":
     model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
     batch = Tensor(np.ones((4, 8), np.float32))
@@ -80,7 +86,7 @@ else:
         opt.step()
 '''
 
-WORKLOADS = ("mul", "mul_no_grad", "step", "chain", "seed_b")
+WORKLOADS = ("mul", "mul_no_grad", "module_call", "step", "chain", "seed_b")
 
 
 def instructions(source: pathlib.Path, name: str, n: int, code: str = WORKLOAD) -> int:

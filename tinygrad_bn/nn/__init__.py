@@ -1,7 +1,7 @@
 """Neural-network building blocks: `Module`, `Parameter`, layers; functions in `nn.functional`,
 initialisers in `nn.init`, gradient clipping in `nn.utils`."""
 
-from . import functional, init, parallel, utils
+from . import functional, init, modules, parallel, utils
 from .activations import (
     ELU,
     GELU,

@@ -17,6 +17,8 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, IndexOutOfRange
 from ..recording import replay_as_call
 from ..tensor import Tensor
+from . import hooks as _hooks
+from .hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -51,6 +53,7 @@ class Module:
     """
 
     training: bool
+    _hooks_used = False  # set when the first hook of any kind is registered (nn/hooks.py)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -62,7 +65,47 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._hooks_used:  # until a hook exists anywhere, a call is just forward
+            return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ---- hooks (PyTorch's; the machinery is in nn/hooks.py) ----
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """`hook(module, args)` before forward: a returned value replaces the positional
+        arguments (a non-tuple becomes a 1-tuple). with_kwargs: `hook(module, args, kwargs)`
+        returning None or `(args, kwargs)`. prepend: run before the hooks registered so far."""
+        own = _hooks.module_hooks(self)
+        flags = (own["_forward_pre_hooks_with_kwargs"],) if with_kwargs else ()
+        return _hooks.add_hook(f"{type(self).__name__}.register_forward_pre_hook", hook,
+                               own["_forward_pre_hooks"], flags, prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """`hook(module, args, output)` after forward (with_kwargs: `hook(module, args, kwargs,
+        output)`): a returned value replaces the output. always_call: run even when forward
+        raised."""
+        own = _hooks.module_hooks(self)
+        flags = tuple(d for d, on in ((own["_forward_hooks_with_kwargs"], with_kwargs),
+                                      (own["_forward_hooks_always_called"], always_call)) if on)
+        return _hooks.add_hook(f"{type(self).__name__}.register_forward_hook", hook,
+                               own["_forward_hooks"], flags, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """`hook(module, grad_output)` when the gradients of the module's outputs are known
+        (a tuple, None for an output no gradient reached); a returned tuple replaces them."""
+        return _hooks.add_hook(f"{type(self).__name__}.register_full_backward_pre_hook", hook,
+                               _hooks.module_hooks(self)["_backward_pre_hooks"], (), prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` when the gradients of the module's
+        positional inputs are known (not its parameters': None for inputs that are not
+        tensors requiring grad); a returned tuple replaces grad_input."""
+        return _hooks.add_hook(f"{type(self).__name__}.register_full_backward_hook", hook,
+                               _hooks.module_hooks(self)["_backward_hooks"], (), prepend)
 
     # ---- registration ----
     def _registries(self) -> tuple[dict, dict, dict]:
