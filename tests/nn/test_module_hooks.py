@@ -91,8 +91,9 @@ def test_forward_hook_order_and_output_replacement_match_pytorch() -> None:
     for lib, model in ((tg_module, tg_mlp()), (torch.nn.modules.module, torch_mlp())):
         order = []
         handles = [lib.register_module_forward_hook(
-            lambda m, a, o: order.append(("global", type(m).__name__))),
-            model[1].register_forward_hook(lambda m, a, o: order.append(("own", "Tanh"))),
+            lambda m, a, o, order=order: order.append(("global", type(m).__name__))),
+            model[1].register_forward_hook(
+                lambda m, a, o, order=order: order.append(("own", "Tanh"))),
             model[1].register_forward_hook(lambda m, a, o: o * 2)]
         x = Tensor(X) if lib is tg_module else torch.from_numpy(X)
         out = model(x)
@@ -121,9 +122,10 @@ def test_full_backward_hooks_see_pytorchs_gradients() -> None:
                          (torch_mlp(), torch.tensor(X, requires_grad=True))):
         record = []
         handles = [lib_model[i].register_full_backward_hook(
-            lambda m, gi, go, i=i: record.append((i, arrays(gi), arrays(go)))) for i in range(3)]
+            lambda m, gi, go, i=i, r=record: r.append((i, arrays(gi), arrays(go))))
+            for i in range(3)]
         handles += [lib_model[i].register_full_backward_pre_hook(
-            lambda m, go, i=i: record.append((i, "pre", arrays(go)))) for i in range(3)]
+            lambda m, go, i=i, r=record: r.append((i, "pre", arrays(go)))) for i in range(3)]
         (lib_model(x) ** 2).sum().backward()
         for h in handles:
             h.remove()
@@ -167,7 +169,7 @@ def test_two_inputs_an_unused_one_and_a_non_tensor_match_pytorch() -> None:
                              (TorchPair(), lambda v: torch.tensor(v, requires_grad=True))):
             record = []
             module.register_full_backward_hook(
-                lambda m, gi, go: record.append(arrays(gi)) or (gi[0] * 2, gi[1], gi[2]))
+                lambda m, gi, go, r=record: r.append(arrays(gi)) or (gi[0] * 2, gi[1], gi[2]))
             a, b = make(av), make(bv)
             (module(a, b, 1.5, use_b=use_b) ** 2).sum().backward()
             final = [None if t.grad is None else np.array(
@@ -252,7 +254,7 @@ def test_backward_hooks_during_double_backward_match_pytorch() -> None:
                          (torch_mlp()[0], torch.tensor(X, requires_grad=True),
                           torch.autograd.grad)):
         calls = []
-        lin.register_full_backward_hook(lambda m, gi, go: calls.append(1) or (gi[0] * 2,))
+        lin.register_full_backward_hook(lambda m, gi, go, c=calls: c.append(1) or (gi[0] * 2,))
         (gx,) = grad((lin(x) ** 2).sum(), [x], create_graph=True)
         (ggx,) = grad(gx.sum(), [x])
         results.append((len(calls), np.array(ggx.data if isinstance(ggx, Tensor)

@@ -266,7 +266,7 @@ class _Side:
         if replaced is None:
             return None
         parts = []
-        for k, (i, t) in enumerate(zip(self.index, self.tensors)):
+        for i, t in zip(self.index, self.tensors):
             g = replaced[i]
             if g is None:
                 g = Tensor._from_op(t.data * 0, None)
