@@ -95,7 +95,6 @@ def test_experiment_help_lists_every_experiment(capsys: pytest.CaptureFixture) -
 
 
 @pytest.mark.parametrize("argv, message", [
-    ([], "required: COMMAND"),
     (["train"], "invalid choice: 'train'"),
     (["experiment", "no-such-experiment"], "invalid choice: 'no-such-experiment'"),
     (["experiment", "mlp", "--seed", "-3"], "non-negative integer"),
@@ -111,6 +110,29 @@ def test_bad_arguments_exit_2_with_a_message(argv: list[str], message: str,
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_no_arguments_prints_help_and_exits_zero(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: tinygrad-bn") and all(c in out for c in SUBCOMMANDS)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["trace", "mlp", "-o", "x.svg"], "must end in .html or .txt"),
+    (["trace", "mlp", "-o", "x.txt", "--format", "html"], "suffix .txt but --format is html"),
+])
+def test_trace_output_suffix_must_match_the_format(argv: list[str], message: str,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(argv) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_trace_suffix_txt_writes_text(tmp_path: Path) -> None:
+    path = tmp_path / "steps.txt"
+    assert cli.main(["trace", "mlp", "-o", str(path)]) == 0
+    text = path.read_text()
+    assert text.startswith("MLP") and "<html" not in text
 
 
 def test_unwritable_output_dir_fails_before_training(tmp_path: Path,

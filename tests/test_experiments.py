@@ -134,6 +134,24 @@ def test_composite_and_fused_train_identically(out_dir: Path) -> None:
     assert memory["composite"]["saved_bytes"] > memory["fused"]["saved_bytes"] > 0
 
 
+def test_training_health_naive_init_saturates_without_bn_only(out_dir: Path) -> None:
+    summary = record("training-health", out_dir)["summary"]
+    assert summary["no BN, naive init"]["saturated_step1"] > 0.5
+    for label in ("no BN, scaled init", "BN, naive init", "BN, scaled init"):
+        assert summary[label]["saturated_step1"] < 0.1
+    assert summary["BN, scaled init"]["test_acc_end"] > \
+        summary["no BN, naive init"]["test_acc_end"] + 0.3
+
+
+def test_dropout_vs_bn_reports_every_variant(out_dir: Path) -> None:
+    rec = record("dropout-vs-bn", out_dir)
+    assert set(rec["summary"]) == {"neither", "Dropout", "BN", "BN + Dropout"}
+    for label, row in rec["summary"].items():
+        run = rec["runs"][label][0]
+        assert row["gap"] == pytest.approx(run["train_acc_end"] - run["test_acc_end"])
+        assert 0 <= row["test_acc"] <= 1
+
+
 # ---------------------------------------------------------------- helpers
 
 

@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     names = "\n".join(f"  {name:<20} {summary}"
                       for name, (_, summary) in experiments.EXPERIMENTS.items())
     experiment = sub.add_parser(
-        "experiment", help="run one of the seed experiments (figures + JSON)",
-        description=f"Run a seed experiment; results and figures: docs/experiments.md.\n\n"
+        "experiment", help="run one of the experiments (figures + JSON)",
+        description=f"Run an experiment; what it tests: docs/sources.md; results and figures: "
+                    f"docs/experiments.md.\n\n"
                     f"experiments:\n{names}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     experiment.add_argument("name", metavar="NAME", choices=list(experiments.EXPERIMENTS),
@@ -103,9 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("names", metavar="NAME", nargs="+", choices=list(graph_examples.EXAMPLES),
                        help="one or more of: " + ", ".join(graph_examples.EXAMPLES))
     trace.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
-                       help="output file (default: trace-NAME.html; with --format text, "
-                            "stdout)")
-    trace.add_argument("--format", choices=("html", "text"), default="html")
+                       help="output file: .html or .txt, the suffix sets the format (default: "
+                            "trace-NAME.html; with --format text, stdout)")
+    trace.add_argument("--format", choices=("html", "text"), default=None,
+                       help="default: from the suffix of -o, else html")
 
     check = sub.add_parser(
         "gradcheck", help="check every op's gradient against central differences",
@@ -124,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["bench"]:  # its options belong to the benchmarking module's own parser
         return _bench(argv[1:])
     parser = build_parser()
+    if not argv:  # `tinygrad-bn` / `python -m tinygrad_bn` alone: say what there is
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -211,17 +216,34 @@ def _graph(args: argparse.Namespace) -> int:
 def _trace(args: argparse.Namespace) -> int:
     from .viz import backward_trace
 
-    traces = [graph_examples.trace(name, draw=args.format == "html") for name in args.names]
-    if args.format == "text" and args.output is None:
+    fmt = _trace_format(args.output, args.format)
+    traces = [graph_examples.trace(name, draw=fmt == "html") for name in args.names]
+    if fmt == "text" and args.output is None:
         for trace in traces:
             print(f"{trace.title}\n{trace.as_text()}")
         return 0
-    output = args.output or Path(f"trace-{'-vs-'.join(args.names)}.{args.format}"
-                                 .replace(".text", ".txt"))
+    output = args.output or Path(f"trace-{'-vs-'.join(args.names)}.html")
     output.parent.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {backward_trace.write(traces, output, args.format)} "
+    print(f"wrote {backward_trace.write(traces, output, fmt)} "
           f"({sum(len(t.steps) for t in traces)} steps)")
     return 0
+
+
+TRACE_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text"}
+
+
+def _trace_format(output: Path | None, requested: str | None) -> str:
+    """The trace's format: the suffix of -o decides (as for graph), --format must agree."""
+    if output is None:
+        return requested or "html"
+    by_suffix = TRACE_SUFFIXES.get(output.suffix.lower())
+    if by_suffix is None:
+        raise ArgumentError(f"-o {output}: the file name must end in .html or .txt (it sets the "
+                            f"format)")
+    if requested is not None and requested != by_suffix:
+        raise ArgumentError(f"-o {output} has suffix {output.suffix} but --format is "
+                            f"{requested}")
+    return by_suffix
 
 
 def _gradcheck(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""The seed experiments, runnable as `tinygrad-bn experiment NAME` or from Python.
+"""The experiments, runnable as `tinygrad-bn experiment NAME` or from Python; what each
+tests: docs/sources.md.
 
 Each module has `NAME`, `config(quick)` and
 `run(out, quick=False, seed=0, progress=False) -> list[Path]`, which writes a
@@ -25,19 +26,25 @@ __all__ = ["DEFAULT_DATA_DIR", "EXPERIMENTS", "MPI_EXPERIMENTS", "data_source",
 
 # name -> (module, one-line summary); a module is imported only when its experiment runs
 EXPERIMENTS = {
-    "init-sweep": ("init_sweep", "seed A: training accuracy vs initial weight scale w, "
-                                 "BN vs no BN (4x4 grid)"),
-    "mlp": ("mlp", "seed B: MLP 3x100 on MNIST, BN vs no BN, ReLU and sigmoid: accuracy "
-                   "and batches/s"),
+    "init-sweep": ("init_sweep", "robustness to initialization: training accuracy vs the "
+                                 "initial weight scale w, BN vs no BN (4x4 grid)"),
+    "mlp": ("mlp", "faster learning: MLP 3x100 on MNIST, BN vs no BN, ReLU and sigmoid: "
+                   "accuracy and batches/s"),
     "cnn": ("cnn", "a small conv net on MNIST with and without BatchNorm2d"),
-    "batch-size": ("batch_size", "claim 4: BN vs GroupNorm vs LayerNorm at batch sizes "
-                                 "2..128"),
-    "shuffle": ("shuffle", "claim 5: BN with shuffled vs class-sorted batches"),
+    "batch-size": ("batch_size", "batch-size dependence: BN vs GroupNorm vs LayerNorm at "
+                                 "batch sizes 2..128"),
+    "shuffle": ("shuffle", "unrepresentative batches: BN with shuffled vs class-sorted "
+                           "batches"),
     "eval-gap": ("eval_gap", "train- vs eval-mode accuracy and the running statistics"),
     "composite-vs-fused": ("composite_vs_fused", "the same training with composite and "
                                                  "fused BN: curves, time, memory"),
     "names": ("names", "character-level language models of first names: a Bengio-style "
                        "MLP and an LSTM"),
+    "training-health": ("training_health", "a deep tanh MLP with and without BN, naive vs "
+                                           "scaled init, watched by tg.lab.Monitor: saturation, "
+                                           "gradients, update ratios"),
+    "dropout-vs-bn": ("dropout_vs_bn", "does BN regularize? train/test gap and test accuracy "
+                                       "with neither, Dropout, BN and both, several seeds"),
     "sync-bn": ("sync_bn", "claim 6, under mpiexec -n 4: one process vs SyncBatchNorm vs "
                            "ghost BN on 4 ranks: accuracy, compute and sync time, bytes"),
 }

@@ -1,4 +1,4 @@
-"""Claim 4: batch norm needs big enough batches; LayerNorm and GroupNorm do not.
+"""Batch-size dependence: batch norm needs big enough batches; LayerNorm and GroupNorm do not.
 
 An MLP 784 -> 100 -> 100 -> 10 (ReLU) with a norm layer after each hidden
 Linear - BatchNorm1d, GroupNorm (4 groups of 25), LayerNorm, or none - is

@@ -5,8 +5,8 @@ Conv 3x3 (1 -> 8) -> [BN2d] -> ReLU -> max-pool 2 -> conv 3x3 (8 -> 16) ->
 each channel over the batch and all positions (m' = m * p * q values), with
 one gamma and beta per channel. Both models start from the same weights
 (PyTorch's default initialization) and see the same batches of 60; SGD at
-lr 0.01, 0.1 and 0.5. Claim 1 of the seeds: learning is faster with BN and
-a larger learning rate becomes usable.
+lr 0.01, 0.1 and 0.5. The statement tested (faster learning, docs/sources.md):
+learning is faster with BN and a larger learning rate becomes usable.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def config(quick: bool) -> dict[str, Any]:
         "batch_size": 60, "optimizer": "SGD", "lrs": [0.1] if quick else [0.01, 0.1, 0.5],
         "init": "PyTorch default (kaiming uniform, a=sqrt(5))", "steps": 40 if quick else 500,
         "eval_every": 20 if quick else 50, "bn": {"impl": "fused", "eps": 1e-5, "momentum": 0.1},
-        "metric": "test accuracy (1000 images) in eval mode; test_acc_batch_stats: test "
+        "metric": "test accuracy on the test images in eval mode; test_acc_batch_stats: test "
                   "batches of 60 normalized with their own statistics",
     }
 

@@ -62,6 +62,12 @@ def mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return load_mnist() if data_dir is None else load_mnist(data_dir, download=True)
 
 
+def sizes_text(data: tuple[np.ndarray, ...]) -> str:
+    """'4,000 train / 1,000 test': the sizes of the (x_train, y_train, x_test, y_test) in use,
+    for titles and messages (the embedded subset or the full MNIST)."""
+    return f"{len(data[0]):,} train / {len(data[2]):,} test"
+
+
 def random_batches(x: np.ndarray, y: np.ndarray, batch_size: int,
                    seed: int | Sequence[int]) -> Iterator[Batch]:
     """Endless batches of indices drawn uniformly with replacement (as `np.random.choice`),

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import graph_examples
 from ..errors import DependencyError
-from .common import Progress, mnist, write_record
+from .common import Progress, mnist, sizes_text, write_record
 from .mlp import accuracy_axes, bn_vs_plain
 from .mlp import config as mlp_config
 from .plotting import pyplot, save
@@ -31,16 +31,18 @@ def config(quick: bool) -> dict[str, Any]:
 
 def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = True) -> list[Path]:
     cfg = config(quick)
-    print(f"Training two MLPs {'-'.join(map(str, cfg['sizes']))} (ReLU) on 4,000 MNIST digits, "
+    data = mnist()
+    print(f"Training two MLPs {'-'.join(map(str, cfg['sizes']))} (ReLU) on {len(data[0]):,} MNIST "
+          f"digits (tested on {len(data[2]):,}), "
           f"{cfg['steps']} steps of {cfg['batch_size']}, SGD lr {cfg['lr']}, weights "
           f"N(0, {cfg['init_std']}²): one with BatchNorm1d (fused), one without.")
     bar = Progress(cfg["steps"], "training", progress)
-    result = bn_vs_plain(cfg, "relu", seed, mnist(), bar)
+    result = bn_vs_plain(cfg, "relu", seed, data, bar)
     bar.close()
     print(table(result))
     files = [write_record(out, NAME, {"config": cfg, "seed": seed, "quick": quick,
                                       "result": result})]
-    files += plot(result, out)
+    files += plot(result, out, sizes_text(data))
     files += graphs(out)
     return files
 
@@ -55,16 +57,17 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"{text:<16}{r['evals']['test_acc'][-1]:>14.3f}{r['steps_per_s']:>10.0f}"
                      f"{r['total_train_s']:>11.1f}s{'never' if reached is None else reached:>13}")
     lines.append(f"BN cost per batch: {result['bn_cost_per_batch']:.2f}x the time of a batch "
-                 f"without BN (median step times; the seeds measured 1.9x)")
+                 f"without BN (median step times; the article measured 1.9x)")
     return "\n".join(lines)
 
 
-def plot(result: dict[str, Any], out: Path) -> list[Path]:
+def plot(result: dict[str, Any], out: Path, sizes: str) -> list[Path]:
     plt = pyplot()
     if plt is None:
         return []
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
-    accuracy_axes(ax, result, "MLP 784-100-100-100-10 on MNIST, with and without batch norm")
+    accuracy_axes(ax, result, f"MLP 784-100-100-100-10 on MNIST ({sizes}), with and without "
+                              f"batch norm")
     return [save(fig, out / "demo-accuracy.png")]
 
 

@@ -1,17 +1,18 @@
-"""Seed experiment A: training accuracy against the scale of the initial weights.
+"""The weight-scale sweep (docs/sources.md): training accuracy against the scale of the
+initial weights.
 
 MLPs 784 -> 100 x 5 -> 10 (ReLU), identical except for BatchNorm1d between
 every hidden Linear and its ReLU, start from the same weights drawn from
 N(0, w^2) with biases 0, for 16 values w = logspace(0, -4, 16). All see the
 same batches: 100 of the first 1,000 training images, drawn uniformly with
-replacement; SGD with lr 0.01; 20 epochs of 10 iterations. Claim 2 of the
-seeds: with BN learning goes on for almost every w, without BN it fails for
-badly scaled w.
+replacement; SGD with lr 0.01; 20 epochs of 10 iterations. The statement
+tested (robustness to initialization): with BN learning goes on for almost
+every w, without BN it fails for badly scaled w.
 
 Two BN variants: eps = 1e-7 (the sources') and eps = 1e-5 (PyTorch's and our
 default). For w <= 1e-3 the pre-activation variance falls below 1e-5, so eps
 then dominates the denominator sqrt(var + eps) and the layer no longer
-normalizes: the experiment shows how much claim 2 depends on eps.
+normalizes: the experiment shows how much that statement depends on eps.
 
 Metric: accuracy on the 1,000 training images after every epoch, each batch
 of 100 normalized with its own statistics (what training sees). Eval-mode
@@ -47,7 +48,7 @@ from .plotting import BN_COLOR, PLAIN_COLOR, pyplot, save
 NAME = "init-sweep"
 # label -> (BN eps or None for no BN, line style, colour, legend text)
 VARIANTS = {
-    "bn": (1e-7, "-", BN_COLOR, "batch norm, eps=1e-7 (sources)"),
+    "bn": (1e-7, "-", BN_COLOR, "batch norm, eps=1e-7 (as the textbook)"),
     "bn_eps1e-5": (1e-5, ":", "#ff9f40", "batch norm, eps=1e-5 (default)"),
     "plain": (None, "--", PLAIN_COLOR, "no batch norm"),
 }

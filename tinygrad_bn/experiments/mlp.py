@@ -1,11 +1,12 @@
-"""Seed experiment B: an MLP on MNIST with and without batch norm, ReLU and sigmoid.
+"""The MLP accuracy-and-speed experiment (docs/sources.md): an MLP on MNIST with and
+without batch norm, ReLU and sigmoid.
 
 MLP 784 -> 100 -> 100 -> 100 -> 10; the BN model has BatchNorm1d between every
 hidden Linear and its activation, otherwise the two are identical and start
 from the same weights, drawn from N(0, 0.05^2) ("small variance"; biases 0).
 SGD, lr 0.01, batches of 60 from shuffled epochs of the 4,000 training
 images; test accuracy on the 1,000 test images (eval mode) every
-`eval_every` steps. The seeds report: both reach high accuracy, BN passes
+`eval_every` steps. The article reports: both reach high accuracy, BN passes
 90% almost at once, and BN costs 1.9x per batch (270 vs 510 batches/s) yet
 converges in less total time.
 """
@@ -28,6 +29,7 @@ from .common import (
     mlp,
     mnist,
     sgd_runs,
+    sizes_text,
     train_lockstep,
     write_record,
 )
@@ -43,7 +45,7 @@ def config(quick: bool) -> dict[str, Any]:
         "batch_size": 60, "optimizer": "SGD", "lr": 0.01, "init_std": 0.05,
         "init": "weights N(0, init_std^2), biases 0", "steps": 120 if quick else 5000,
         "eval_every": 40 if quick else 100, "bn": {"impl": "fused", "eps": 1e-5, "momentum": 0.1},
-        "metric": "test accuracy (1000 images), eval mode",
+        "metric": "test accuracy on the test images, eval mode",
     }
 
 
@@ -94,7 +96,7 @@ def run(out: Path, quick: bool = False, seed: int = 0, progress: bool = False) -
                                 for k in ("bn", "plain")}
                           | {"bn_cost_per_batch": r["bn_cost_per_batch"]}
                           for act, r in results.items()}}
-    return [write_record(out, NAME, record), *plot(results, out)]
+    return [write_record(out, NAME, record), *plot(results, out, sizes_text(data))]
 
 
 def accuracy_axes(ax: Any, result: dict[str, Any], title: str) -> None:
@@ -112,7 +114,7 @@ def accuracy_axes(ax: Any, result: dict[str, Any], title: str) -> None:
     ax.legend(loc="center right", fontsize=8)
 
 
-def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:
+def plot(results: dict[str, dict[str, Any]], out: Path, sizes: str) -> list[Path]:
     plt = pyplot()
     if plt is None:
         return []
@@ -120,5 +122,5 @@ def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:
     for ax, (act, result) in zip(axes.flat, results.items()):
         cost = result["bn_cost_per_batch"]
         accuracy_axes(ax, result, f"{act}: BN costs {cost:.2f}x per batch")
-    fig.suptitle("MLP 784-100-100-100-10 on MNIST (4,000 train / 1,000 test), SGD lr 0.01")
+    fig.suptitle(f"MLP 784-100-100-100-10 on MNIST ({sizes}), SGD lr 0.01")
     return [save(fig, out / f"{NAME}.png")]

@@ -1,4 +1,4 @@
-"""Claim 5: batch norm suffers when a mini-batch does not represent the data.
+"""Unrepresentative batches: batch norm suffers when a mini-batch does not represent the data.
 
 The MLP 784 -> 100 -> 100 -> 100 -> 10 (ReLU, PyTorch's default init), with
 and without BatchNorm1d, SGD lr 0.01, batches of 60, fed three ways:

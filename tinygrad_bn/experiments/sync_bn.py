@@ -1,4 +1,5 @@
-"""Claim 6: data-parallel batch norm needs an extra synchronization, and it matters.
+"""Synchronization in data parallelism: data-parallel batch norm needs an extra
+synchronization, and it matters.
 
 Run under MPI: `mpiexec -n 4 tinygrad-bn experiment sync-bn` (any N dividing the
 global batch of 32). The seed-B MLP 784 -> 100 -> 100 -> 100 -> 10 with

@@ -44,6 +44,7 @@ RECTIFYING = (nn.ReLU,)
 ACTIVATIONS = (nn.Tanh, nn.Sigmoid, nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU,
                nn.Softplus)
 TANH_SATURATION = 0.97
+PANELS = ("activations", "gradients", "updates")
 UPDATE_GUIDE = -3.0  # log10 of the update:data ratio a well-tuned learning rate gives (~1e-3)
 
 
@@ -173,35 +174,43 @@ class Monitor:
         plt.close(fig)
         return path
 
-    def draw(self, axes: Any) -> None:
-        """Draw the three panels of `plot` into three matplotlib axes."""
-        act_ax, grad_ax, ratio_ax = axes
+    def draw(self, axes: Any, panels: tuple[str, ...] = PANELS) -> None:
+        """Draw `panels` (of "activations", "gradients", "updates": the three of `plot`) into
+        as many matplotlib axes."""
+        for ax, panel in zip(axes, panels, strict=True):
+            if panel == "updates":
+                self._draw_updates(ax)
+            else:
+                self._draw_histograms(ax, panel)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend(fontsize=7)
+
+    def _draw_histograms(self, ax: Any, panel: str) -> None:
+        source = self._out if panel == "activations" else self._grad
         for name, module in self.layers.items():
             label = f"{name} ({type(module).__name__})"
-            for ax, source in ((act_ax, self._out), (grad_ax, self._grad)):
-                values = source.get(name)
-                if values is None or not values.size:
-                    continue
-                counts, edges = np.histogram(values, bins=50, density=True)
-                stat = self.summary().get(label, {})
-                extra = (f", sat {stat['saturated']:.0%}" if ax is act_ax and "saturated" in stat
-                         else f", dead {stat['dead']:.0%}" if ax is act_ax and "dead" in stat
-                         else "")
-                ax.plot((edges[:-1] + edges[1:]) / 2, counts,
-                        label=f"{label}: std {values.std():.2g}{extra}")
-        act_ax.set(title="activations (latest step)", xlabel="output value", ylabel="density")
-        grad_ax.set(title="gradients of the activations (latest step)",
-                    xlabel="gradient value", ylabel="density")
+            values = source.get(name)
+            if values is None or not values.size:
+                continue
+            counts, edges = np.histogram(values, bins=50, density=True)
+            stat = self.summary().get(label, {}) if panel == "activations" else {}
+            extra = (f", saturated {stat['saturated']:.0%}" if "saturated" in stat
+                     else f", dead {stat['dead']:.0%}" if "dead" in stat else "")
+            ax.plot((edges[:-1] + edges[1:]) / 2, counts,
+                    label=f"{label}: std {values.std():.2g}{extra}")
+        if panel == "activations":
+            ax.set(title="activations (latest step)", xlabel="output value", ylabel="density")
+        else:
+            ax.set(title="gradients of the activations (latest step)", xlabel="gradient value",
+                   ylabel="density")
+
+    def _draw_updates(self, ax: Any) -> None:
         for name, p in self.params.items():
             if p.ndim < 2:
                 continue
             ratios = [h[name]["update_ratio"] for h in self.history if name in h]
-            ratio_ax.plot(range(1, len(ratios) + 1), ratios, label=name)
-        ratio_ax.axhline(UPDATE_GUIDE, color="black", linestyle="--", linewidth=1,
-                         label="1e-3 guide")
-        ratio_ax.set(title="update:data ratio of the weights", xlabel="step",
-                     ylabel="log10(std(update) / std(weight))")
-        for ax in axes:
-            ax.grid(alpha=0.3)
-            if ax.lines:
-                ax.legend(fontsize=7)
+            ax.plot(range(1, len(ratios) + 1), ratios, label=name)
+        ax.axhline(UPDATE_GUIDE, color="black", linestyle="--", linewidth=1, label="1e-3 guide")
+        ax.set(title="update:data ratio of the weights", xlabel="step",
+               ylabel="log10(std(update) / std(weight))")
