@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DependencyError
 from ..tensor import Tensor
-from .graph import GraphNode, _buffer_bytes, graph_nodes, saved_total
+from .graph import GraphNode, buffer_bytes, graph_nodes, saved_total
 from .modules import ModuleCall, ModuleTrace
 
 if TYPE_CHECKING:  # graphviz is optional: imported only when a graph is drawn
@@ -289,7 +289,7 @@ def _node_attrs(box: _Drawn, show_saved: bool, show_grad: bool, norms: dict[str,
         rows = [f"<b>{html.escape(box.call.label)}</b>",
                 _small(f"{ops} op" + ("s" if ops != 1 else "")), shape_text]
         if show_saved:
-            saved = _buffer_bytes(a for n in box.members for _, a in n.saved())
+            saved = buffer_bytes(a for n in box.members for _, a in n.saved())
             rows.append(_small(f"saves {_format_bytes(saved)}", "#7a3e00"))
         kind = "module"
     else:

@@ -50,22 +50,14 @@ class GraphNode:
 
     def saved(self) -> list[tuple[str, np.ndarray]]:
         """(what, array) for every array this op keeps for its backward, by the module's rule."""
-        ctx = self.op
-        if ctx is None:
+        if self.op is None:
             return []
-        items = [(self.inputs[i].ref if self.inputs else f"input {i}", ctx.parents[i].data)
-                 for i in ctx.saves_inputs]
-        for item in ctx.saved:
-            array = item.data if isinstance(item, Tensor) else item
-            if isinstance(array, np.ndarray):
-                items.append((f"array{array.shape}", array))
-        if ctx.uses_output:
-            items.append(("output", self.tensor.data))
-        return items
+        return saved_arrays(self.op, self.tensor.data,
+                            [node.ref for node in self.inputs] if self.inputs else None)
 
     def saved_bytes(self) -> int:
         """Bytes of the distinct buffers behind `saved()`."""
-        return _buffer_bytes(array for _, array in self.saved())
+        return buffer_bytes(array for _, array in self.saved())
 
     def grad_norm(self) -> float | None:
         """||grad||_2 of this node's tensor, or None if it kept no gradient."""
@@ -115,7 +107,24 @@ def _owner_buffer(array: np.ndarray) -> np.ndarray:
     return owner
 
 
-def _buffer_bytes(arrays: Iterable[np.ndarray]) -> int:
+def saved_arrays(ctx: Function, output: np.ndarray, input_names: list[str] | None = None
+                 ) -> list[tuple[str, np.ndarray]]:
+    """(what, array) for every array the op `ctx` keeps for its backward: the inputs its
+    backward reads (`saves_inputs`, named by `input_names` when given), the items it stored
+    (`ctx.saved`), and its output when its backward reads that (`uses_output`)."""
+    items = [(input_names[i] if input_names else f"input {i}", ctx.parents[i].data)
+             for i in ctx.saves_inputs]
+    for item in ctx.saved:
+        array = item.data if isinstance(item, Tensor) else item
+        if isinstance(array, np.ndarray):
+            items.append((f"array{array.shape}", array))
+    if ctx.uses_output:
+        items.append(("output", output))
+    return items
+
+
+def buffer_bytes(arrays: Iterable[np.ndarray]) -> int:
+    """Bytes of the distinct buffers behind `arrays` (views of one buffer count once)."""
     buffers = {id(b): b.nbytes for b in map(_owner_buffer, arrays)}
     return sum(buffers.values())
 
