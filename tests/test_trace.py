@@ -39,7 +39,8 @@ def test_steps_follow_the_engine_and_leaves_receive_the_engines_gradients():
         assert totals[name]["values"] == pytest.approx(param.grad.data.ravel()[:4].tolist())
     first = trace.steps[0]
     assert first.grad_in["shape"] == [] and first.grad_in["values"] == [1.0]
-    assert first.rule == " ".join(type(loss.grad_fn).__doc__.strip().split("\n\n")[0].split())
+    assert (first.computes, first.rule) == backward_trace.rules(type(loss.grad_fn))
+    assert first.rule.startswith("Backward: d loss_n / dx_n = softmax(x_n) - onehot(t_n)")
 
 
 def test_what_a_step_sends_is_what_the_next_steps_receive():
@@ -94,6 +95,49 @@ def test_the_page_is_self_contained(tmp_path):
     assert "<svg" in page and 'id="trace-data"' in page
     for reference in ("http://", "https://", "src=\"", "href=\""):
         assert reference not in page.replace("http://www.w3.org/", "")  # SVG namespaces only
+
+
+def test_rules_split_an_ops_docstring_into_forward_and_backward():
+    class OneLine:
+        """z = x * y;  dx = g * y, dy = g * x."""
+
+    class Paragraph:
+        """y = f(x) as one op.
+
+        Some notes; with a semicolon.
+
+        Backward (see the docs): dx = f'(x) g,
+            over two lines."""
+
+    class Silent:
+        """z = something."""
+
+    assert backward_trace.rules(OneLine) == ("z = x * y", "dx = g * y, dy = g * x.")
+    assert backward_trace.rules(Paragraph) == (
+        "y = f(x) as one op.", "Backward (see the docs): dx = f'(x) g, over two lines.")
+    assert "states no backward rule" in backward_trace.rules(Silent)[1]
+
+
+def test_trace_returns_a_path_that_displays_inline(tmp_path):
+    _, _, loss, _ = small_model()
+    page = tg.viz.trace(loss, path=tmp_path / "t.html")
+    assert isinstance(page, str) and page == str(tmp_path / "t.html")
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and shown.count("<iframe") == 1
+    assert "&lt;script" in shown  # the whole page, escaped into the one attribute
+    text = tg.viz.trace(loss, path=tmp_path / "t.txt")
+    assert text._repr_html_().startswith("<pre>")
+    assert not (tmp_path / "t.txt").read_text().startswith("<")
+
+
+@pytest.mark.parametrize("path, fmt, message", [
+    ("t.svg", None, "must end in .html or .txt"),
+    ("t.txt", "html", "suffix .txt but format is 'html'"),
+])
+def test_trace_checks_the_suffix(tmp_path, path, fmt, message):
+    _, _, loss, _ = small_model()
+    with pytest.raises(tg.ArgumentError, match=message):
+        tg.viz.trace(loss, path=tmp_path / path, format=fmt)
 
 
 # ---------------------------------------------------------------- in a real browser
@@ -166,3 +210,52 @@ def test_modules_collapse_into_boxes_in_chromium(browser, tmp_path):
     boxes = [g.find_element(By.TAG_NAME, "title").get_attribute("textContent") for g in
              browser.find_elements(By.CSS_SELECTOR, "#graph-modules g.node.current")]
     assert boxes == [trace.boxes[trace.steps[3].node]]
+
+
+def label_px(browser) -> float | None:
+    """Rendered height in px of the current node's first label line (None: no current node
+    in the shown drawing)."""
+    return browser.execute_script(
+        "const svg = [...document.querySelectorAll('#graph svg')]"
+        ".find((s) => s.getBoundingClientRect().width > 0);"
+        "const t = svg && svg.querySelector('g.node.current text');"
+        "return t ? t.getBoundingClientRect().height : null;")
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "bn-composite"])
+def test_current_node_is_readable_at_every_step_at_1400x900(browser, tmp_path, name):
+    from selenium.webdriver.common.by import By
+
+    trace = graph_examples.trace(name)
+    browser.get(Path(backward_trace.write(trace, tmp_path / f"{name}.html")).as_uri())
+    pane = browser.find_element(By.ID, "graph").rect
+    for i, step in enumerate(trace.steps[:-1]):
+        browser.execute_script(f"show({i})")
+        assert label_px(browser) >= 10, f"step {i} ({step.op})"
+        box = browser.execute_script(
+            "const r = document.querySelector('#graph-ops g.node.current')"
+            ".getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];")
+        assert pane["x"] <= box[0] and box[2] <= pane["x"] + pane["width"]  # in view
+        assert pane["y"] <= box[1] and box[3] <= pane["y"] + pane["height"]
+    last = len(trace.steps) - 1
+    browser.execute_script(f"show({last})")
+    assert browser.find_element(By.ID, "sends-heading").text == \
+        "what each leaf received in total"
+
+
+def test_side_by_side_frames_are_readable_and_the_view_zooms(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    traces = [graph_examples.trace(name) for name in ("bn-composite", "bn-fused")]
+    browser.get(Path(backward_trace.write(traces, tmp_path / "bn.html")).as_uri())
+    for frame in browser.find_elements(By.TAG_NAME, "iframe"):
+        browser.switch_to.frame(frame)
+        browser.execute_script("show(0)")
+        before = label_px(browser)
+        assert before >= 10
+        browser.find_element(By.ID, "zoom-in").click()
+        assert label_px(browser) == pytest.approx(before * 1.25, rel=0.05)
+        browser.find_element(By.ID, "fit").click()
+        browser.find_element(By.ID, "focus").click()
+        assert label_px(browser) == pytest.approx(before, rel=0.05)
+        browser.switch_to.default_content()

@@ -125,7 +125,8 @@ class EventList(list):
             columns.append("Total MFLOPs")
         body = []
         for r in rows:
-            cells = [r.key[:max_name_column_width], f"{100 * r.self_cpu_time_total / total_self:.2f}%",
+            cells = [r.key[:max_name_column_width],
+                     f"{100 * r.self_cpu_time_total / total_self:.2f}%",
                      _time(r.self_cpu_time_total), f"{100 * r.cpu_time_total / total_self:.2f}%",
                      _time(r.cpu_time_total), _time(r.cpu_time)]
             if self.with_memory:

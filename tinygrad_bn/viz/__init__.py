@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .draw import (
     COLORS,
@@ -47,17 +48,44 @@ from .graph import GraphNode, graph_nodes, retain_grads, saved_total
 from .modules import ModuleCall, ModuleTrace, trace_modules
 
 __all__ = ["COLORS", "GRAD_PALETTE", "GraphNode", "ModuleCall", "ModuleTrace", "RenderedGraph",
-           "drawn_boxes", "graph_nodes", "render", "retain_grads", "saved_total", "to_dot", "trace",
-           "trace_modules"]
+           "TracePage", "drawn_boxes", "graph_nodes", "render", "retain_grads", "saved_total",
+           "to_dot", "trace", "trace_modules"]
 
 
-def trace(*outputs: Tensor, path: str | os.PathLike = "trace.html", format: str = "html",  # noqa: A002
-          **kwargs: Any) -> str:
+class TracePage(str):
+    """The path of a written trace (a str), which Jupyter displays inline: the page in one
+    self-contained iframe."""
+
+    def _repr_html_(self) -> str:
+        import html
+
+        with open(self, encoding="utf-8") as f:
+            page = f.read()
+        if not page.lstrip().startswith("<"):  # a text trace
+            return f"<pre>{html.escape(page)}</pre>"
+        return (f'<iframe srcdoc="{html.escape(page)}" style="width:100%;height:640px;'
+                f'border:1px solid #ccc"></iframe>')
+
+
+TRACE_FORMATS = {".html": "html", ".htm": "html", ".txt": "text"}
+
+
+def trace(*outputs: Tensor, path: str | os.PathLike = "trace.html", format: str | None = None,  # noqa: A002
+          **kwargs: Any) -> TracePage:
     """Record the backward pass from `outputs` step by step and write it as a self-contained
-    HTML page that steps through it (`format="html"`) or as one line per step ("text");
-    returns the path. Keyword arguments (params, modules, title, grad_outputs) go to
-    `tinygrad_bn.viz.backward_trace.record`, which explains what is recorded. No `.grad` changes
-    and the graph is kept."""
+    HTML page that steps through it, or as one line per step: the format follows the path's
+    suffix (.html or .txt; `format` "html"/"text" must agree). Returns the path, as a str
+    that displays the page inline in Jupyter. Keyword arguments (params, modules, title,
+    grad_outputs) go to `tinygrad_bn.viz.backward_trace.record`, which explains what is
+    recorded. No `.grad` changes and the graph is kept."""
     from . import backward_trace
 
-    return backward_trace.write(backward_trace.record(*outputs, **kwargs), path, format)
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in TRACE_FORMATS:
+        raise ArgumentError(f"trace: path {os.fspath(path)!r} must end in .html or .txt (the "
+                            f"suffix sets the format)")
+    if format is not None and format != TRACE_FORMATS[suffix]:
+        raise ArgumentError(f"trace: path {os.fspath(path)!r} has suffix {suffix} but format is "
+                            f"{format!r}")
+    return TracePage(backward_trace.write(backward_trace.record(*outputs, **kwargs), path,
+                                          TRACE_FORMATS[suffix]))

@@ -13,6 +13,10 @@ The page embeds the graph drawn once by Graphviz (SVG, one node per op; a second
 with one box per module call when a module trace is given), the steps as JSON and a
 little JavaScript: a slider, previous/next buttons and the arrow keys move through the
 steps, the current node is highlighted and the parents it sends gradients to are marked.
+The drawing pans (drag) and zooms (wheel, +/-, fit); at every step the view moves to the
+current node and its neighbours, at a scale that draws labels at least 14 px high (a
+large graph scaled to fit its pane would draw them at 5-7 px). Each step shows the op's
+backward rule and its forward, both taken from the op's docstring (`rules`).
 No server, no network: one file that opens from disk in any browser.
 """
 
@@ -43,10 +47,23 @@ def _summary(array: np.ndarray) -> dict[str, Any]:
             "values": [float(v) for v in flat[:_VALUES_SHOWN]], "size": int(flat.size)}
 
 
-def _rule(ctx: Any) -> str:
-    """The op's docstring up to its first blank line: where every op states its rule."""
-    doc = type(ctx).__doc__ or "(no docstring)"
-    return " ".join(doc.strip().split("\n\n")[0].split())
+def rules(op: type) -> tuple[str, str]:
+    """(forward, backward): the rules an op's docstring states. The backward rule is the
+    paragraph that starts with "Backward" when there is one (long rules, e.g. batch norm's),
+    else what follows the first ";" of the first paragraph (the one-line form
+    "z = x * y;  dx = g * y, dy = g * x"); the forward rule is what precedes it."""
+    doc = (op.__doc__ or "").strip()
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+    if not paragraphs:
+        return "(no docstring)", "(the op's docstring states no backward rule)"
+    first = paragraphs[0]
+    for paragraph in paragraphs[1:]:
+        if paragraph.lower().startswith("backward"):
+            return first, paragraph
+    if ";" in first:
+        forward, backward = first.split(";", 1)
+        return forward.strip(), backward.strip()
+    return first, "(the op's docstring states no backward rule)"
 
 
 @dataclass
@@ -57,10 +74,11 @@ class Step:
     node: str  # the GraphNode id ("n3"), or "" for the leaves' step
     op: str
     label: str  # the node as one line of the graph's program
-    rule: str
+    rule: str  # the backward rule (see `rules`)
     grad_in: dict[str, Any] | None
     saved: list[dict[str, Any]] = field(default_factory=list)
     sends: list[dict[str, Any]] = field(default_factory=list)
+    computes: str = ""  # the forward rule
 
     def as_text(self) -> str:
         """One line per step, for terminals."""
@@ -112,11 +130,12 @@ def record(*outputs: Tensor, grad_outputs: Sequence[Any] | None = None, params: 
                 shaped = pgrad if pgrad.shape == parent.tensor.shape \
                     else unbroadcast(pgrad, parent.tensor.shape)
                 sends.append({"to": parent.ref, "node": parent.id, **_summary(shaped.data)})
-            steps.append(Step(len(steps), node.id, ctx.name, repr(node), _rule(ctx),
+            forward_rule, backward_rule = rules(type(ctx))
+            steps.append(Step(len(steps), node.id, ctx.name, repr(node), backward_rule,
                               _summary(g.data),
                               [{"what": what, "shape": list(a.shape), "dtype": str(a.dtype),
                                 "bytes": int(a.nbytes)} for what, a in node.saved()],
-                              sends))
+                              sends, forward_rule))
             return result
 
         return observed
@@ -212,7 +231,13 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body {{ font: 14px/1.4 Helvetica, Arial, sans-serif; margin: 0; display: flex; height: 100vh; }}
-#graph {{ flex: 3; overflow: auto; border-right: 1px solid #ccc; padding: 8px; }}
+#graph {{ flex: 3; position: relative; overflow: hidden; border-right: 1px solid #ccc;
+  cursor: grab; touch-action: none; }}
+#graph.dragging {{ cursor: grabbing; }}
+#graph-ops, #graph-modules {{ width: 100%; height: 100%; }}
+#graph svg {{ width: 100%; height: 100%; display: block; user-select: none; }}
+#view {{ position: absolute; right: 8px; top: 8px; z-index: 1; }}
+#view button {{ min-width: 28px; }}
 #side {{ flex: 2; overflow: auto; padding: 8px 14px; min-width: 320px; }}
 #controls {{ position: sticky; top: 0; background: white; padding-bottom: 6px; }}
 #slider {{ width: 100%; }}
@@ -224,17 +249,20 @@ svg g.node.done {{ opacity: 0.55; }}
 table {{ border-collapse: collapse; margin: 4px 0 10px; }}
 td, th {{ border: 1px solid #ddd; padding: 2px 6px; text-align: left; font-size: 12px; }}
 code, .mono {{ font-family: Menlo, Consolas, monospace; font-size: 12px; }}
-h2 {{ font-size: 16px; margin: 10px 0 4px; }} .nodraw {{ color: #a00; }}
+h2 {{ font-size: 16px; margin: 10px 0 4px; }} .nodraw {{ color: #a00; padding: 8px; }}
 #graph-modules {{ display: none; }}
-#graph svg {{ max-width: 100%; height: auto; }}
 @media (max-width: 1000px) {{
   body {{ flex-direction: column; }}
-  #graph {{ flex: none; max-height: 48vh; border-right: 0; border-bottom: 1px solid #ccc; }}
+  #graph {{ flex: none; height: 52vh; border-right: 0; border-bottom: 1px solid #ccc; }}
   #side {{ flex: 1; min-width: 0; }}
 }}
 </style></head>
 <body>
-<div id="graph"><div id="graph-ops">{svg}</div><div id="graph-modules">{svg_modules}</div></div>
+<div id="graph"><div id="view"><button id="zoom-in" title="zoom in (+)">+</button>
+<button id="zoom-out" title="zoom out (-)">&minus;</button>
+<button id="fit" title="the whole graph (0)">fit</button>
+<button id="focus" title="back to the current node (.)">current</button></div>
+<div id="graph-ops">{svg}</div><div id="graph-modules">{svg_modules}</div></div>
 <div id="side">
  <div id="controls">
   <h1 style="font-size:18px;margin:4px 0">{title}</h1>
@@ -244,9 +272,10 @@ h2 {{ font-size: 16px; margin: 10px 0 4px; }} .nodraw {{ color: #a00; }}
  </div>
  <h2>op</h2><div id="op-name" class="mono"></div><div id="op-label" class="mono"></div>
  <h2>gradient arriving</h2><div id="grad-in" class="mono"></div>
- <h2>rule applied</h2><div id="rule"></div>
+ <h2>backward rule</h2><div id="rule"></div>
+ <h2>its forward</h2><div id="computes"></div>
  <h2>saved for backward</h2><table id="saved"></table>
- <h2>sends to its inputs</h2><table id="sends"></table>
+ <h2 id="sends-heading">sends to its inputs</h2><table id="sends"></table>
 </div>
 <script type="application/json" id="trace-data">{payload}</script>
 <script>
@@ -272,6 +301,80 @@ function rows(table, header, items) {{
   table.innerHTML = "<tr>" + header.map((h) => `<th>${{h}}</th>`).join("") + "</tr>" +
     items.map((r) => "<tr>" + r.map((c) => `<td>${{c}}</td>`).join("") + "</tr>").join("");
 }}
+// ---- the view: pan (drag), zoom (wheel, buttons), and each step brought into view
+// The SVG fills the pane; what it shows is its viewBox. Graphviz writes labels at 14 units,
+// so a scale of READABLE / 14 pixels per unit draws them READABLE px high.
+const READABLE = 14, pane = document.getElementById("graph");
+const full = new Map();  // svg -> its whole drawing [x, y, w, h]
+for (const svg of pane.querySelectorAll("svg")) {{
+  full.set(svg, svg.getAttribute("viewBox").split(/[ ,]+/).map(Number));
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+}}
+const shown = () => [...full.keys()].find((svg) => svg.getBoundingClientRect().width > 0);
+function setView(svg, cx, cy, scale) {{
+  const r = svg.getBoundingClientRect(), w = r.width / scale, h = r.height / scale;
+  svg.setAttribute("viewBox", `${{cx - w / 2}} ${{cy - h / 2}} ${{w}} ${{h}}`);
+}}
+function viewOf(svg) {{
+  const [x, y, w, h] = svg.getAttribute("viewBox").split(/[ ,]+/).map(Number);
+  return {{cx: x + w / 2, cy: y + h / 2, scale: svg.getBoundingClientRect().width / w}};
+}}
+function box(svg, g) {{  // a node's bounding box in the svg's viewBox units
+  const b = g.getBBox(), m = svg.getScreenCTM().inverse().multiply(g.getScreenCTM());
+  const pts = [[b.x, b.y], [b.x + b.width, b.y + b.height]].map(([x, y]) =>
+    new DOMPoint(x, y).matrixTransform(m));
+  return [pts[0].x, pts[0].y, pts[1].x, pts[1].y];
+}}
+function fit(svg) {{
+  const [x, y, w, h] = full.get(svg), r = svg.getBoundingClientRect();
+  setView(svg, x + w / 2, y + h / 2, Math.min(r.width / w, r.height / h, 1.6));
+}}
+function focusStep() {{  // the current node and its neighbours, at a readable size
+  const svg = shown(); if (!svg) return;
+  const marked = [...svg.querySelectorAll("g.node.current, g.node.receives")];
+  const [, , W, H] = full.get(svg), r = svg.getBoundingClientRect();
+  const whole = Math.min(r.width / W, r.height / H);
+  if (!marked.length || !svg.querySelector("g.node.current") && whole >= READABLE / 14)
+    return fit(svg);  // the last step: every leaf, the whole graph when it is readable
+  const bs = marked.map((g) => box(svg, g));
+  const x0 = Math.min(...bs.map((b) => b[0])), y0 = Math.min(...bs.map((b) => b[1]));
+  const x1 = Math.max(...bs.map((b) => b[2])), y1 = Math.max(...bs.map((b) => b[3]));
+  const pad = 40;
+  const fits = Math.min(r.width / (x1 - x0 + 2 * pad), r.height / (y1 - y0 + 2 * pad));
+  const scale = Math.max(READABLE / 14, Math.min(fits, 1.6));
+  const cur = svg.querySelector("g.node.current");
+  const [cx, cy] = fits * 1.0001 >= scale || !cur ? [(x0 + x1) / 2, (y0 + y1) / 2]
+    : ((b) => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])(box(svg, cur));
+  setView(svg, cx, cy, scale);
+}}
+function zoom(factor, px, py) {{
+  const svg = shown(); if (!svg) return;
+  const v = viewOf(svg), r = svg.getBoundingClientRect();
+  const ux = v.cx + ((px ?? r.left + r.width / 2) - r.left - r.width / 2) / v.scale;
+  const uy = v.cy + ((py ?? r.top + r.height / 2) - r.top - r.height / 2) / v.scale;
+  const s = v.scale * factor;  // keep the point under the pointer in place
+  setView(svg, ux - (ux - v.cx) / factor, uy - (uy - v.cy) / factor, s);
+}}
+pane.addEventListener("wheel", (e) => {{
+  e.preventDefault(); zoom(Math.exp(-e.deltaY * 0.0015), e.clientX, e.clientY);
+}}, {{passive: false}});
+let drag = null;
+pane.addEventListener("pointerdown", (e) => {{
+  if (e.target.closest("#view")) return;
+  const svg = shown(); if (!svg) return;
+  drag = {{x: e.clientX, y: e.clientY, v: viewOf(svg), svg}}; pane.classList.add("dragging");
+}});
+window.addEventListener("pointermove", (e) => {{
+  if (!drag) return;
+  setView(drag.svg, drag.v.cx - (e.clientX - drag.x) / drag.v.scale,
+          drag.v.cy - (e.clientY - drag.y) / drag.v.scale, drag.v.scale);
+}});
+window.addEventListener("pointerup", () => {{ drag = null; pane.classList.remove("dragging"); }});
+document.getElementById("zoom-in").onclick = () => zoom(1.25);
+document.getElementById("zoom-out").onclick = () => zoom(0.8);
+document.getElementById("fit").onclick = () => {{ const svg = shown(); if (svg) fit(svg); }};
+document.getElementById("focus").onclick = focusStep;
+// ---- the steps
 function show(i) {{
   current = Math.max(0, Math.min(steps.length - 1, i));
   const s = steps[current];
@@ -286,11 +389,15 @@ function show(i) {{
   document.getElementById("op-label").textContent = s.label;
   document.getElementById("grad-in").textContent = s.grad_in ? grad(s.grad_in) : "(the end)";
   document.getElementById("rule").textContent = s.rule;
+  document.getElementById("computes").textContent = s.computes || "-";
   rows(document.getElementById("saved"), ["what", "shape", "dtype", "bytes"],
        s.saved.map((a) => [a.what, `(${{a.shape.join(", ")}})`, a.dtype, a.bytes]));
-  rows(document.getElementById("sends"), ["to", "gradient"],
+  document.getElementById("sends-heading").textContent = s.grad_in
+    ? "sends to its inputs" : "what each leaf received in total";
+  rows(document.getElementById("sends"), [s.grad_in ? "to" : "leaf", "gradient"],
        s.sends.map((x) => [x.to, grad(x)]));
   document.querySelectorAll("#sends tr").forEach((tr, k) => {{ if (k) tr.className = "send"; }});
+  focusStep();
 }}
 document.getElementById("prev").onclick = () => show(current - 1);
 document.getElementById("next").onclick = () => show(current + 1);
@@ -298,12 +405,18 @@ document.getElementById("slider").oninput = (e) => show(Number(e.target.value));
 document.addEventListener("keydown", (e) => {{
   if (e.key === "ArrowRight") show(current + 1);
   if (e.key === "ArrowLeft") show(current - 1);
+  if (e.key === "+" || e.key === "=") zoom(1.25);
+  if (e.key === "-") zoom(0.8);
+  if (e.key === "0") {{ const svg = shown(); if (svg) fit(svg); }}
+  if (e.key === ".") focusStep();
 }});
 const collapse = document.getElementById("collapse");
 if (collapse) collapse.onchange = () => {{
   document.getElementById("graph-ops").style.display = collapse.checked ? "none" : "block";
   document.getElementById("graph-modules").style.display = collapse.checked ? "block" : "none";
+  focusStep();
 }};
+window.addEventListener("resize", focusStep);
 show(Number((location.hash.match(/step=(\\d+)/) || [0, 0])[1]));
 </script>
 </body></html>
