@@ -10,8 +10,13 @@ derivatives, `tg.gradgradcheck`). The inputs are `self.parents`. Its third face,
 checks it too.
 """
 
+import atexit
+import shutil
+import tempfile
+
 import numpy as np
 from hypothesis import given, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor
@@ -44,8 +49,15 @@ assert tg.gradgradcheck(softplus, [x])  # the backward's own gradient
 print("gradcheck and gradgradcheck pass at", x.shape)
 
 
+# Hypothesis keeps caches in ./.hypothesis/ by default: a temporary directory instead, so the
+# example leaves nothing in the directory it is run from
+_cache = tempfile.mkdtemp(prefix="hypothesis-")
+atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+set_hypothesis_home_dir(_cache)
+
+
 # 2. a property over drawn inputs: any shape, values in [-20, 20], float64
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, database=None)
 @given(tst.tensors(min_value=-20.0, max_value=20.0))
 def check_softplus(x: Tensor) -> None:
     y = softplus(x)
