@@ -243,7 +243,7 @@ def test_hook_must_be_callable_and_handles_have_unique_ids() -> None:
         lin.register_forward_hook("not a function")
     h1, h2 = lin.register_forward_hook(print), lin.register_forward_pre_hook(print)
     assert h1.id != h2.id
-    from tinygrad_bn.utils.hooks import RemovableHandle
+    from tinygrad_bn.nn.hooks import RemovableHandle
     assert isinstance(h1, RemovableHandle)
 
 
