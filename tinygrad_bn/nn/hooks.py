@@ -36,7 +36,8 @@ _lock = threading.Lock()  # guards registration; calls iterate over snapshots
 
 class RemovableHandle:
     """What every `register_*hook` returns (PyTorch's torch.utils.hooks.RemovableHandle):
-    `.remove()` takes the hook out (again: nothing); usable as a context manager that removes the hook on exit. `id` is unique."""
+    `.remove()` takes the hook out (again: nothing); usable as a context manager that
+    removes the hook on exit. `id` is unique."""
 
     def __init__(self, hooks: dict, *extra: dict) -> None:
         self.id = next(_ids)
