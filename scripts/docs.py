@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import tinygrad_bn as tg  # noqa: E402
 from tinygrad_bn import graph_examples  # noqa: E402
+from tinygrad_bn.viz import backward_trace  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 BEGIN = "<!-- generated: {} -->"
@@ -201,17 +202,8 @@ def _cell(text: str) -> str:
 
 
 def op_rules(cls: type) -> tuple[str, str, str]:
-    """(forward, backward, jvp) read from an op's docstrings: the class docstring's first
-    paragraph is `z = FORWARD;  BACKWARD`; the jvp rule is a paragraph of the class
-    docstring that starts with `tz =`, else the first paragraph of its jvp's docstring."""
-    doc = inspect.getdoc(cls) or ""
-    paragraphs = doc.split("\n\n")
-    forward, _, backward = paragraphs[0].partition(";  ")
-    tangent = next((p for p in paragraphs[1:] if p.startswith("tz =")), None)
-    if tangent is None:
-        jvp_doc = inspect.getdoc(cls.__dict__["jvp"]) if "jvp" in cls.__dict__ else None
-        tangent = (jvp_doc or "").split("\n\n")[0]
-    return _cell(forward), _cell(backward), _cell(tangent)
+    """(forward, backward, jvp) of an op, as table cells (the parser is the trace page's)."""
+    return tuple(_cell(text) for text in backward_trace.op_rules(cls))
 
 
 def op_index() -> str:
@@ -374,8 +366,6 @@ def screenshots(out: Path = IMG) -> list[Path]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-
-    from tinygrad_bn.viz import backward_trace
 
     traces = [graph_examples.trace(name) for name in ("bn-composite", "bn-fused")]
     options = webdriver.ChromeOptions()

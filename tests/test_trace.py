@@ -39,8 +39,8 @@ def test_steps_follow_the_engine_and_leaves_receive_the_engines_gradients():
         assert totals[name]["values"] == pytest.approx(param.grad.data.ravel()[:4].tolist())
     first = trace.steps[0]
     assert first.grad_in["shape"] == [] and first.grad_in["values"] == [1.0]
-    assert (first.computes, first.rule) == backward_trace.rules(type(loss.grad_fn))
-    assert first.rule.startswith("Backward: d loss_n / dx_n = softmax(x_n) - onehot(t_n)")
+    assert (first.computes, first.rule) == backward_trace.op_rules(type(loss.grad_fn))[:2]
+    assert first.rule == "dx_n = g (softmax(x_n) - onehot(t_n))."
 
 
 def test_what_a_step_sends_is_what_the_next_steps_receive():
@@ -71,6 +71,10 @@ def test_saved_arrays_are_listed_with_their_bytes():
     bn = next(s for s in trace.steps if s.op == "FusedBatchNorm")
     assert bn.saved[0] == {"what": bn.saved[0]["what"], "shape": [8, 5], "dtype": "float64",
                            "bytes": 8 * 5 * 8}
+    # the op's own items by their names (were "array(5,)" three times)
+    assert [item["what"] for item in bn.saved[-3:]] == ["mean", "invstd", "scale"]
+    loss_step = next(s for s in trace.steps if s.op == "CrossEntropy")
+    assert [item["what"] for item in loss_step.saved] == ["softmax"]
 
 
 def test_text_form_has_one_line_per_step(capsys):
@@ -97,25 +101,24 @@ def test_the_page_is_self_contained(tmp_path):
         assert reference not in page.replace("http://www.w3.org/", "")  # SVG namespaces only
 
 
-def test_rules_split_an_ops_docstring_into_forward_and_backward():
+def test_op_rules_read_forward_backward_and_jvp_from_the_docstrings():
     class OneLine:
-        """z = x * y;  dx = g * y, dy = g * x."""
+        """z = x * y;  dx = g * y,
+        dy = g * x.
 
-    class Paragraph:
-        """y = f(x) as one op.
+        tz = tx * y + x * ty."""
 
-        Some notes; with a semicolon.
+    class JvpMethod:
+        """z = f(x);  dx = f'(x) g."""
 
-        Backward (see the docs): dx = f'(x) g,
-            over two lines."""
+        def jvp(self, tx):
+            """tz = f'(x) tx.
 
-    class Silent:
-        """z = something."""
+            More words."""
 
-    assert backward_trace.rules(OneLine) == ("z = x * y", "dx = g * y, dy = g * x.")
-    assert backward_trace.rules(Paragraph) == (
-        "y = f(x) as one op.", "Backward (see the docs): dx = f'(x) g, over two lines.")
-    assert "states no backward rule" in backward_trace.rules(Silent)[1]
+    assert backward_trace.op_rules(OneLine) == ("z = x * y", "dx = g * y, dy = g * x.",
+                                                "tz = tx * y + x * ty.")
+    assert backward_trace.op_rules(JvpMethod) == ("z = f(x)", "dx = f'(x) g.", "tz = f'(x) tx.")
 
 
 def test_trace_returns_a_path_that_displays_inline(tmp_path):

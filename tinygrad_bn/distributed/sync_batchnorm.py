@@ -117,6 +117,7 @@ class SyncBatchNormFunction(Function):
     all-reduce of [m_r, sum x, sum x^2] per channel; backward: one of
     [sum g, sum g * xhat]; dgamma and dbeta are this rank's local sums."""
 
+    saved_names = ("mean", "invstd", "scale")
     saves_inputs = (0, 1)  # x; gamma (parent 1 when has_weight) under create_graph
     fresh_grads = True
 

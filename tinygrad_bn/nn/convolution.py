@@ -54,6 +54,7 @@ class Convolution(Function):
     """y = conv(x, w) (+ b);  dx = input_grad(g, w), dw = weight_grad(x, g),
     db = g summed over N, H, W."""
 
+    saved_names = ("im2col columns",)  # what the trace and the graph call ctx.saved's items
     saves_inputs = (0, 1)  # backward passes both inputs on to the adjoint ops
 
     def forward(self, x, w, b=None):
@@ -188,6 +189,8 @@ class MaxPool(Function):
     On ties the first maximum in row-major window order wins, as in
     PyTorch's CPU kernel; a window holding NaN gives NaN and routes its gradient to the
     window's first cell."""
+
+    saved_names = ("argmax position per window",)
 
     def forward(self, x):
         out, argmax = self._max(x, is_grad_enabled() and self.parents[0].requires_grad)

@@ -200,7 +200,9 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
 
 
 class _HookIdentity(Function):
-    """z = x (the same array): a fresh graph node whose gradient a hook can catch; dx = g."""
+    """z = x (the same array, a fresh graph node whose gradient a hook catches);  dx = g.
+
+    tz = tx."""
 
     def forward(self, x):
         return x

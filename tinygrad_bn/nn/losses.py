@@ -235,6 +235,7 @@ class CrossEntropy(Function):
     of the ~20 nodes of the composite log_softmax / pick / mean. A plain backward (no
     create_graph) reuses the softmax the forward computed and stays on ndarrays."""
 
+    saved_names = ("softmax",)
     fresh_grads = True  # the ndarray backward returns a new array (a scaled copy of softmax)
 
     def forward(self, x):

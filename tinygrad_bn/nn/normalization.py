@@ -212,6 +212,7 @@ class FusedBatchNorm(Function):
     mean and invstd recomputed as functions of x, so second derivatives are exact.
     """
 
+    saved_names = ("mean", "invstd", "scale")  # what the trace and the graph call them
     saves_inputs = (0, 1)  # x; gamma (parent 1 when has_weight) under create_graph
     fresh_grads = True  # the ndarray backward returns new arrays (dx, two channel sums)
 

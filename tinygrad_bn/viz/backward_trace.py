@@ -16,13 +16,14 @@ steps, the current node is highlighted and the parents it sends gradients to are
 The drawing pans (drag) and zooms (wheel, +/-, fit); at every step the view moves to the
 current node and its neighbours, at a scale that draws labels at least 14 px high (a
 large graph scaled to fit its pane would draw them at 5-7 px). Each step shows the op's
-backward rule and its forward, both taken from the op's docstring (`rules`).
+backward rule and its forward, both taken from the op's docstring (`op_rules`).
 No server, no network: one file that opens from disk in any browser.
 """
 
 from __future__ import annotations
 
 import html
+import inspect
 import json
 import os
 from collections.abc import Sequence
@@ -47,23 +48,19 @@ def _summary(array: np.ndarray) -> dict[str, Any]:
             "values": [float(v) for v in flat[:_VALUES_SHOWN]], "size": int(flat.size)}
 
 
-def rules(op: type) -> tuple[str, str]:
-    """(forward, backward): the rules an op's docstring states. The backward rule is the
-    paragraph that starts with "Backward" when there is one (long rules, e.g. batch norm's),
-    else what follows the first ";" of the first paragraph (the one-line form
-    "z = x * y;  dx = g * y, dy = g * x"); the forward rule is what precedes it."""
-    doc = (op.__doc__ or "").strip()
-    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
-    if not paragraphs:
-        return "(no docstring)", "(the op's docstring states no backward rule)"
-    first = paragraphs[0]
-    for paragraph in paragraphs[1:]:
-        if paragraph.lower().startswith("backward"):
-            return first, paragraph
-    if ";" in first:
-        forward, backward = first.split(";", 1)
-        return forward.strip(), backward.strip()
-    return first, "(the op's docstring states no backward rule)"
+def op_rules(op: type) -> tuple[str, str, str]:
+    """(forward, backward, jvp) as an op's docstrings state them: the class docstring's first
+    paragraph is `z = FORWARD;  BACKWARD`, the jvp rule a paragraph of it that starts with
+    `tz =`, else the first paragraph of its jvp's docstring. The trace page shows them and
+    docs/autograd.md's op index lists them (scripts/docs.py)."""
+    doc = inspect.getdoc(op) or ""
+    paragraphs = doc.split("\n\n")
+    forward, _, backward = paragraphs[0].partition(";  ")
+    tangent = next((p for p in paragraphs[1:] if p.startswith("tz =")), None)
+    if tangent is None:
+        jvp_doc = inspect.getdoc(op.__dict__["jvp"]) if "jvp" in op.__dict__ else None
+        tangent = (jvp_doc or "").split("\n\n")[0]
+    return tuple(" ".join(text.split()) for text in (forward, backward, tangent))
 
 
 @dataclass
@@ -74,7 +71,7 @@ class Step:
     node: str  # the GraphNode id ("n3"), or "" for the leaves' step
     op: str
     label: str  # the node as one line of the graph's program
-    rule: str  # the backward rule (see `rules`)
+    rule: str  # the backward rule (see `op_rules`)
     grad_in: dict[str, Any] | None
     saved: list[dict[str, Any]] = field(default_factory=list)
     sends: list[dict[str, Any]] = field(default_factory=list)
@@ -130,7 +127,7 @@ def record(*outputs: Tensor, grad_outputs: Sequence[Any] | None = None, params: 
                 shaped = pgrad if pgrad.shape == parent.tensor.shape \
                     else unbroadcast(pgrad, parent.tensor.shape)
                 sends.append({"to": parent.ref, "node": parent.id, **_summary(shaped.data)})
-            forward_rule, backward_rule = rules(type(ctx))
+            forward_rule, backward_rule, _ = op_rules(type(ctx))
             steps.append(Step(len(steps), node.id, ctx.name, repr(node), backward_rule,
                               _summary(g.data),
                               [{"what": what, "shape": list(a.shape), "dtype": str(a.dtype),

@@ -111,13 +111,15 @@ def saved_arrays(ctx: Function, output: np.ndarray, input_names: list[str] | Non
                  ) -> list[tuple[str, np.ndarray]]:
     """(what, array) for every array the op `ctx` keeps for its backward: the inputs its
     backward reads (`saves_inputs`, named by `input_names` when given), the items it stored
-    (`ctx.saved`), and its output when its backward reads that (`uses_output`)."""
+    (`ctx.saved`, named by the op's `saved_names` when it has them), and its output when its
+    backward reads that (`uses_output`)."""
     items = [(input_names[i] if input_names else f"input {i}", ctx.parents[i].data)
              for i in ctx.saves_inputs]
-    for item in ctx.saved:
+    names = getattr(ctx, "saved_names", ())  # an op may name what it saves
+    for k, item in enumerate(ctx.saved):
         array = item.data if isinstance(item, Tensor) else item
         if isinstance(array, np.ndarray):
-            items.append((f"array{array.shape}", array))
+            items.append((names[k] if k < len(names) else f"array{array.shape}", array))
     if ctx.uses_output:
         items.append(("output", output))
     return items
