@@ -126,21 +126,42 @@ with tg.detect_anomaly():
 """
 
 
+ANOMALY_BRANCH_CODE = """\
+import numpy as np
+import tinygrad_bn as tg
+
+x = tg.Tensor(np.array([0.0, 1.0, 4.0]), requires_grad=True)
+with tg.detect_anomaly():
+    y = tg.where(x > 0, x.sqrt(), 0.0)      # finite for every x
+    y.sum().backward()                       # the gradient at x = 0 is NaN
+"""
+
+
 def anomaly() -> str:
-    """The error detect_anomaly raises for the code above, run as norm.py."""
+    """The error detect_anomaly raises for ANOMALY_CODE, run as norm.py."""
+    return _anomaly_block(ANOMALY_CODE, "norm.py")
+
+
+def anomaly_branch() -> str:
+    """The error detect_anomaly raises for ANOMALY_BRANCH_CODE, run as branch.py."""
+    return _anomaly_block(ANOMALY_BRANCH_CODE, "branch.py")
+
+
+def _anomaly_block(code: str, name: str) -> str:
+    """`code` run as `name` in a subprocess, and the AnomalyError it ends with."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "norm.py"
-        script.write_text(ANOMALY_CODE)
+        script = Path(tmp) / name
+        script.write_text(code)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # this checkout's tinygrad_bn
-            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+            [str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              cwd=ROOT, env=env, timeout=120)
+                              cwd=PACKAGE.parent, env=env, timeout=120)
     lines = done.stderr.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("tinygrad_bn.errors."))
-    message = "\n".join(lines[start:]).replace(str(script), "norm.py")
+    message = "\n".join(lines[start:]).replace(str(script), name)
     # tinygrad_bn's own line numbers move with every engine edit; the docs show where, not which
     message = re.sub(r"\(([\w/]+\.py):\d+\)", r"(\1:<line>)", message)
-    return _fence(ANOMALY_CODE, "python") + "\n\nends with\n\n" + _fence(message)
+    return _fence(code, "python") + "\n\nends with\n\n" + _fence(message)
 
 
 # ---------------------------------------------------------------- the core, read in order
@@ -225,6 +246,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "bn-saved": bn_saved,
     "grad-norms": grad_norms,
     "anomaly": anomaly,
+    "anomaly-branch": anomaly_branch,
 }
 
 # ---------------------------------------------------------------- files

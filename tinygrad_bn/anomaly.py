@@ -110,10 +110,12 @@ def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> Anoma
     if state.backward_ops:
         # an op inside some op's backward (innermost last): the error is that backward's
         outer = state.backward_ops[-1]
+        grad = outer.__dict__.get("anomaly_grad")
         return AnomalyError(
             f"{outer.name} backward produced {bad} (in its internal {ctx.name} op, inputs "
             f"{_describe_inputs(inputs)}); the {outer.name} (inputs "
-            f"{_describe_inputs(outer.parents or ())}) was created at:\n{creation_site(outer)}")
+            f"{_describe_inputs(outer.parents or ())}) was created at:\n{creation_site(outer)}"
+            + (_masked_branch(outer, grad) if grad is not None else ""))
     bad_inputs = [i for i, t in enumerate(inputs) if _non_finite(t.data)]
     cause = (f"its input {bad_inputs[0]} already holds non-finite values" if bad_inputs
              else "from finite inputs")
@@ -127,11 +129,14 @@ def backward_checked(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tenso
     it returns holds a NaN or an inf."""
     running = state.backward_ops  # this thread's
     running.append(ctx)
+    ctx.anomaly_grad = grad  # read if the NaN appears inside this backward's own ops
     try:
         grads = ctx.backward(grad)
     finally:
         running.pop()
-    for i, g in enumerate(grads if isinstance(grads, tuple) else (grads,)):
+        del ctx.anomaly_grad
+    as_tuple = grads if isinstance(grads, tuple) else (grads,)
+    for i, g in enumerate(as_tuple):
         bad = _non_finite(g.data) if g is not None else None
         if bad is not None:
             upstream = _non_finite(grad.data)
@@ -140,5 +145,71 @@ def backward_checked(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tenso
             raise AnomalyError(
                 f"{ctx.name} backward produced {bad} in the gradient of its input {i} ({cause}); "
                 f"inputs: {_describe_inputs(ctx.parents or ())}; the {ctx.name} was created "
-                f"at:\n{creation_site(ctx)}")
+                f"at:\n{creation_site(ctx)}" + ("" if upstream else _masked_branch(ctx, grad)))
+    ctx.__dict__.pop("anomaly_consumers", None)  # its backward is done: no NaN to explain
+    _note_consumers(ctx, as_tuple)
     return grads
+
+
+# ---- NaN from an unselected branch: 0 * inf behind a mask
+# A mask (where, clamp, abs at 0, relu at its kink, max/min, indexing) sends a gradient of
+# 0 to the values it discarded; if the op that made them has an infinite local derivative
+# there (sqrt or x ** 0.5 at 0), its backward computes 0 * inf = NaN, although the
+# forward was finite. Anomaly mode notes which op sent each gradient (`_note_consumers`)
+# so that the error can name the mask.
+
+_MASKS = {  # masking op -> why it sent no gradient to the input it did not use
+    "Where": None,  # said per input below: which branch the condition chose
+    "Clip": "the value was clamped there",
+    "Abs": "its derivative sign(x) is 0 at x = 0",
+    "Rectify": "its input is <= 0 there (ReLU passes no gradient at or below its kink)",
+    "Maximum": "the other input was the larger one there",
+    "Minimum": "the other input was the smaller one there",
+    "GetItem": "the index did not select those elements",
+}
+
+
+def _note_consumers(ctx: Function, grads: tuple) -> None:
+    """Remember, on each op that produced an input of the masking op `ctx`, the gradient
+    `ctx` sent to it (anomaly mode only)."""
+    if ctx.name not in _MASKS:
+        return
+    for i, (parent, g) in enumerate(zip(ctx.parents or (), grads)):
+        producer = parent._ctx
+        if producer is not None and g is not None:
+            producer.__dict__.setdefault("anomaly_consumers", []).append((ctx, i, g.data))
+
+
+def _why_masked(mask: Function, i: int) -> str:
+    if mask.name == "Where":
+        return (f"its condition is {'False' if i == 0 else 'True'} there, so it selected the "
+                f"other input")
+    return _MASKS[mask.name]
+
+
+def _masked_branch(ctx: Function, grad: Tensor) -> str:
+    """The explanation of a NaN in `ctx`'s backward when a mask sent it a gradient of 0
+    where its local derivative is infinite, else ''."""
+    consumers = ctx.__dict__.get("anomaly_consumers")
+    zero = grad.data == 0
+    if not consumers or not zero.any():
+        return ""
+    for mask, i, sent in consumers:
+        if sent.shape != zero.shape:
+            continue
+        hit = zero & (sent == 0)
+        if not hit.any():
+            continue
+        pos = tuple(int(k) for k in np.argwhere(hit)[0])
+        inputs = [p for p in ctx.parents or () if p.shape == zero.shape]
+        value = f", where its input is {inputs[0].data[pos]:g}," if inputs else ""
+        return (f"\nWhy: 0 * inf. The gradient reaching {ctx.name} is 0 at index {pos}"
+                f"{value} because {mask.name} used none of {ctx.name}'s value there "
+                f"({_why_masked(mask, i)}), and {ctx.name}'s local derivative there is "
+                f"infinite. The forward was finite because {mask.name} discarded the value; "
+                f"the backward still multiplies through {ctx.name}. The {mask.name} was "
+                f"created at:\n{creation_site(mask)}\nThe usual fix, the \"double where\": "
+                f"keep the input away from that point where the value is not used, e.g.\n"
+                f"    safe = tg.where(x > 0, x, 1.0)\n"
+                f"    y = tg.where(x > 0, safe.sqrt(), 0.0)")
+    return ""

@@ -90,8 +90,6 @@ def add_hook(owner: str, hook: Any, hooks: OrderedDict, flags: tuple[dict, ...] 
     if not callable(hook):
         raise ArgumentTypeError(f"{owner}: the hook must be callable, got "
                                 f"{type(hook).__name__} {hook!r}")
-    from .module import Module
-
     handle = RemovableHandle(hooks, *flags)
     with _lock:
         hooks[handle.id] = hook
@@ -99,8 +97,13 @@ def add_hook(owner: str, hook: Any, hooks: OrderedDict, flags: tuple[dict, ...] 
             hooks.move_to_end(handle.id, last=False)
         for flag in flags:
             flag[handle.id] = True
-        Module._hooks_used = True  # from now on module calls check for hooks
+    first_registration()  # from now on module calls check for hooks
     return handle
+
+
+def first_registration() -> None:
+    """Set by nn/module.py to switch `Module.__call__` to the path that checks for hooks
+    (set there, so that this module does not import that one)."""
 
 
 def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:

@@ -403,6 +403,13 @@ class Module:
         return head + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _hooks_in_use() -> None:
+    Module._hooks_used = True
+
+
+_hooks.first_registration = _hooks_in_use  # the first hook switches every call's path
+
+
 class Sequential(Module):
     """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`."""
 

@@ -12,7 +12,8 @@ import numpy as np
 from ..errors import ArgumentError
 from ..tensor import Function, Tensor, topological_order
 
-_NOT_PARAMS = ("creation_frames", "saves_inputs")  # op attributes that are bookkeeping
+# op attributes that are bookkeeping, not parameters
+_NOT_PARAMS = ("creation_frames", "saves_inputs", "anomaly_consumers")
 _MAX_PARAM_CHARS = 28  # longer op parameters are cut: labels must stay one line wide
 
 @dataclass(eq=False, repr=False)
