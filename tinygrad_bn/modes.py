@@ -32,13 +32,25 @@ class _ThreadState(threading.local):
         self.op_mode = RECORD
         self.open: dict[str, list[ModeContext]] = {name: [] for name in DEFAULTS}
         self.backward_ops: list[Any] = []  # ops whose backward is running (anomaly.py)
+        self.profiler: Any = None  # a running tg.profiler.profile (tinygrad_bn/profiler/)
 
 
 state = _ThreadState()
 
 
 def _update_op_mode(s: _ThreadState) -> None:
-    s.op_mode = ANOMALY if s.anomaly else RECORD if s.grad_enabled else NO_RECORD
+    # ANOMALY is the instrumented path: anomaly checks, a profiler's timing, or both
+    s.op_mode = (ANOMALY if s.anomaly or s.profiler is not None
+                 else RECORD if s.grad_enabled else NO_RECORD)
+
+
+def set_profiler(profiler: Any) -> None:
+    """Install `profiler` (None: remove it) in this thread: every op's forward and backward
+    then runs through `profiler.forward(ctx, inputs, run)` / `profiler.backward(ctx, grad,
+    run)` (autograd/function.py, autograd/engine.py)."""
+    s = state
+    s.profiler = profiler
+    _update_op_mode(s)
 
 
 class ModeContext(contextlib.ContextDecorator):

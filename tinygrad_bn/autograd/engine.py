@@ -27,6 +27,7 @@ from .function import as_tensor, is_tensor, new_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+    from .function import Function
 
 
 def _seed_grad(output: Tensor, grad: Any) -> Tensor:
@@ -140,7 +141,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     # and a leaf takes it as .grad without a copy
     owned: set[int] = set()
     owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
-    checking = _modes.state.anomaly  # detect_anomaly: check what each backward returns
+    state = _modes.state  # detect_anomaly checks what each backward returns, a profiler times it
+    instrumented = state.anomaly or state.profiler is not None
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             key = id(tensor)
@@ -162,8 +164,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
             if ctx is None:
                 continue
-            if checking:
-                parent_grads = anomaly.backward_checked(ctx, grad)
+            if instrumented:
+                parent_grads = _instrumented_backward(ctx, grad)
             else:
                 parent_grads = ctx.backward(grad)
             if not isinstance(parent_grads, tuple):
@@ -195,6 +197,18 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             if not retain_graph:
                 ctx.release()
     return results if inputs is not None else None
+
+
+def _instrumented_backward(ctx: Function, grad: Tensor) -> Any:
+    """An op's backward on the instrumented path: checked by detect_anomaly, timed by this
+    thread's profiler, or both."""
+    s = _modes.state
+    run = anomaly.backward_checked if s.anomaly else _plain_backward
+    return run(ctx, grad) if s.profiler is None else s.profiler.backward(ctx, grad, run)
+
+
+def _plain_backward(ctx: Function, grad: Tensor) -> Any:
+    return ctx.backward(grad)
 
 
 def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:

@@ -115,8 +115,8 @@ class Function:
             ctx.__dict__.update(params)
         mode = _modes.state.op_mode  # this thread's: record, do not, or check for anomalies
         try:  # one- and two-input ops (nearly all) skip building an argument list
-            if mode == _modes.ANOMALY:
-                out_data = anomaly.forward_checked(ctx, inputs)
+            if mode == _modes.ANOMALY:  # detect_anomaly and/or a profiler
+                out_data = _instrumented_forward(ctx, inputs)
                 mode = _modes.state.grad_enabled
             elif len(inputs) == 2:
                 out_data = ctx.forward(inputs[0].data, inputs[1].data)
@@ -147,6 +147,18 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def _instrumented_forward(ctx: Function, inputs: Sequence[Tensor]) -> Any:
+    """An op's forward on the instrumented path: checked by detect_anomaly, timed by this
+    thread's profiler, or both (the profiler times the checked forward)."""
+    s = _modes.state
+    run = anomaly.forward_checked if s.anomaly else _plain_forward
+    return run(ctx, inputs) if s.profiler is None else s.profiler.forward(ctx, inputs, run)
+
+
+def _plain_forward(ctx: Function, inputs: Sequence[Tensor]) -> Any:
+    return ctx.forward(*[t.data for t in inputs])
 
 
 def op_error(ctx: Function, inputs: Sequence[Tensor], error: Exception) -> Exception:

@@ -61,9 +61,9 @@ def flops(ctx: Function, inputs: Sequence[Tensor], out: np.ndarray) -> int:
     if name == "MatMul" and len(inputs) == 2:
         k = inputs[0].shape[-1] if inputs[0].ndim else 1
         return 2 * int(out.size) * int(k)
-    if name in ("Linear", "LinearOp") and len(inputs) >= 2:  # y = x W^T (+ b)
+    if name == "Affine" and len(inputs) >= 2:  # y = x W^T (+ b): nn.Linear's op
         return 2 * int(out.size) * int(inputs[1].shape[-1])
-    if "Conv" in name and "Grad" not in name and len(inputs) >= 2 and inputs[1].ndim >= 3:
+    if name == "Convolution" and len(inputs) >= 2:
         # weight (C_out, C_in / groups, k...): every output value is a dot of that many terms
         return 2 * int(out.size) * int(np.prod(inputs[1].shape[1:]))
     return 0
@@ -232,14 +232,14 @@ class record_function(contextlib.ContextDecorator):  # noqa: N801 (PyTorch's nam
             raise ArgumentError(f"record_function: name must be a str, got "
                                 f"{type(name).__name__}")
         self.name = name
-        self._ranges: list[Any] = []
+        self._local = threading.local()  # open ranges per thread: a decorator is shared
 
     def __enter__(self) -> record_function:
         profiler = modes.state.profiler
         cm = profiler._range(self.name) if profiler is not None else contextlib.nullcontext()
         cm.__enter__()
-        self._ranges.append(cm)
+        self._local.__dict__.setdefault("open", []).append(cm)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._ranges.pop().__exit__(*exc)
+        self._local.open.pop().__exit__(*exc)
