@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ EXPECTED = {  # a line each script prints once its checks have passed
     "saved_bytes_per_op.py": "saved bytes per op: counted",
     "float16_saved.py": "float16 saved tensors: measured",
     "manual_backprop_bn.py": "manual backprop: every gradient agrees",
+    "profile_bn.py": "profiled: composite and fused batch norm",
     "data_parallel.py": "replicas identical on every rank",  # one process here; 2 ranks in
 }                                                           # tests/distributed
 
@@ -45,5 +47,8 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
     assert list(cwd.iterdir()) == []
     if script == "render_graph.py" and shutil.which("dot"):
         assert "<svg" in (out / "bn-fused.svg").read_text()
+    if script == "profile_bn.py":
+        for impl in ("composite", "fused"):
+            assert json.loads((out / f"profile-{impl}.json").read_text())["traceEvents"]
     if script == "mlp_batchnorm.py":
         assert (out / "mlp_batchnorm.npz").is_file()
