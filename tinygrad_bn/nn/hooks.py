@@ -139,11 +139,11 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     then own forward pre-hooks, forward, global then own forward hooks; backward hooks set up
     around forward when grad mode is on."""
     d = module.__dict__
-    own = {kind: d.get(kind) or {} for kind in _KINDS}
-    if not (own["_forward_pre_hooks"] or own["_forward_hooks"] or own["_backward_hooks"]
-            or own["_backward_pre_hooks"] or _global_forward_pre_hooks
+    if not (d.get("_forward_pre_hooks") or d.get("_forward_hooks") or d.get("_backward_hooks")
+            or d.get("_backward_pre_hooks") or _global_forward_pre_hooks
             or _global_forward_hooks or _global_backward_hooks or _global_backward_pre_hooks):
-        return module.forward(*args, **kwargs)
+        return module.forward(*args, **kwargs)  # hooks exist, but none for this call
+    own = {kind: d.get(kind) or {} for kind in _KINDS}
     result = None
     called: set[int] = set()
     forward_hooks = (*_global_forward_hooks.items(), *own["_forward_hooks"].items())
