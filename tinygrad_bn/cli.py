@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo", help="train an MNIST MLP with and without batch norm; plots, graphs, JSON",
-        description="Train the MLP of the accuracy-and-speed experiment (784-100-100-100-10, ReLU, batch 60, SGD lr 0.01) on "
+        description="Train the MLP of the accuracy-and-speed experiment (784-100-100-100-10, "
+                    "ReLU, batch 60, SGD lr 0.01) on "
                     "the embedded MNIST subset with and without BatchNorm1d, print accuracy, "
                     "speed and BN's cost per batch, and write a figure, the graph of one BN "
                     "layer (composite and fused) and a JSON record. Offline; under a minute.")
