@@ -303,3 +303,15 @@ __all__ = [
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
     "unique_consecutive", "unsqueeze", "var", "xlogy", "bucketize", "is_tensor", "searchsorted",
 ]
+
+# Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)
+__all__ += ["lab", "profiler"]
+_TOOLS = ("lab", "profiler")
+
+
+def __getattr__(name: str):
+    if name in _TOOLS:
+        from importlib import import_module
+
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
