@@ -1,7 +1,8 @@
 """Neural-network building blocks: `Module`, `Parameter`, layers; functions in `nn.functional`,
 initialisers in `nn.init`, gradient clipping in `nn.utils`."""
 
-from . import functional, init, modules, parallel, utils
+from . import functional, init, parallel, utils
+from . import modules as modules  # torch.nn.modules.module.register_module_forward_hook &c.
 from .activations import (
     ELU,
     GELU,
