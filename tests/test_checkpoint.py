@@ -42,7 +42,7 @@ def step(model: list[nn.Module], x: np.ndarray, target: np.ndarray, every: int |
     grads = [xt.grad.data] + [p.grad.data.copy() for m in model for p in m.parameters()]
     for m in model:
         m.zero_grad()
-    return loss.item(), grads, tg.nn.init.generator().random(3)
+    return loss.item(), grads, tg.seeding.generator().random(3)
 
 
 @settings(max_examples=10)

@@ -1,6 +1,6 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import cuda, forward_ad, func, nn, optim, utils, viz
+from . import accelerator, backends, cuda, forward_ad, func, nn, optim, utils, viz
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
@@ -22,6 +22,7 @@ from .creation import (
     randint_like,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -234,8 +235,17 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     var,
     xlogy,
 )
-from .nn.init import manual_seed
+from .sampling import bernoulli, multinomial, normal, poisson
 from .saved_tensors import saved_tensors_hooks
+from .seeding import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import load, save
 from .tensor import (
     Tensor,
@@ -276,6 +286,10 @@ __all__ = [
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
     # the PyTorch surface: creation functions, dtype names, devices, functions
+    # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
+    "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed",
+    "multinomial", "normal", "poisson", "randperm", "seed", "set_rng_state",
+    "accelerator", "backends",
     "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",
     "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",

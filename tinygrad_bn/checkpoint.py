@@ -17,7 +17,7 @@ is one more forward of the segment.
 The recompute is the same computation on the same arrays, so the gradients are the
 same bit for bit (when fn is deterministic and each parameter is used inside the
 segment only). Randomness is replayed: the state of the project's generator (the one
-`tg.manual_seed` seeds, used by dropout without an explicit `rng`) is captured before
+`tg.manual_seed` seeds, used by dropout without an explicit `generator`) is captured before
 the forward, restored for the recompute and put back afterwards, so dropout draws the
 same mask. A Generator passed to fn explicitly is not replayed. Batch norm's running
 statistics and batch counts are updated by the forward only, not again by the recompute.
@@ -38,8 +38,8 @@ import numpy as np
 
 from .errors import ArgumentError
 from .forward_ad import attach_tangent, propagating, tangent_of
-from .nn import init
 from .nn.normalization import replaying
+from .seeding import generator as numpy_generator
 from .tensor import Function, Tensor, grad, is_grad_enabled, op_observers, set_grad_enabled
 
 __all__ = ["Checkpoint", "SegmentInput", "checkpoint"]
@@ -51,13 +51,13 @@ class _RandomState:
     """The project generator's state at the segment's forward, for the recompute."""
 
     def __init__(self) -> None:
-        self.state = init.generator().bit_generator.state
+        self.state = numpy_generator().bit_generator.state
 
     def replay(self, fn: Callable[[], Tensor]) -> Tensor:
         """fn() with the generator rewound to the captured state, then moved back to where
         it was (the rest of the program sees the sequence it would have seen), and the
         batch-norm running statistics left alone (the forward updated them)."""
-        rng = init.generator()
+        rng = numpy_generator()
         current, previous = rng.bit_generator.state, replaying.active
         rng.bit_generator.state = self.state
         replaying.active = True

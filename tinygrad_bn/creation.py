@@ -4,9 +4,10 @@ Sizes are given as varargs (`zeros(2, 3)`) or one tuple (`zeros((2, 3))`).
 Every function takes `dtype=` (a NumPy dtype or a name of tinygrad_bn.dtypes),
 `device=` ("cpu" only) and `requires_grad=`. Default dtypes follow PyTorch:
 float32 for floating values, int64 for integers (`arange(5)`, `full(s, 7)`,
-`tensor([1, 2])`), bool for booleans. Random functions draw from the
-generator that `tg.manual_seed` seeds (tinygrad_bn/seeding.py), or from the
-`generator=` given (a `np.random.Generator`).
+`tensor([1, 2])`), bool for booleans. Sizes may also be passed as `size=`
+(`zeros(size=(2, 3))`). Random functions draw from the `generator=` given (a
+`tg.Generator` or a `np.random.Generator`), else from `tg.default_generator`
+(tinygrad_bn/seeding.py), which `tg.manual_seed` seeds.
 """
 
 from __future__ import annotations
@@ -29,8 +30,17 @@ from .tensor import DEFAULT_DTYPE, Tensor
 __all__ = [
     "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
     "ones", "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
-    "tensor", "zeros", "zeros_like",
+    "randperm", "tensor", "zeros", "zeros_like",
 ]
+
+
+def _shape(op: str, args: tuple[Any, ...], size: Any) -> tuple[int, ...]:
+    """The size given as varargs, one sequence, or the keyword `size=` (not two of them)."""
+    if size is not None:
+        if args:
+            raise ArgumentError(f"{op}: size given twice, as {args!r} and size={size!r}")
+        args = (size,)
+    return parse_size(op, args)
 
 
 def _made(op: str, array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
@@ -77,24 +87,24 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-          ) -> Tensor:
+def zeros(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given size (default dtype float32)."""
-    return _made("zeros", np.zeros(parse_size("zeros", size), _dtype("zeros", dtype)), device,
+    return _made("zeros", np.zeros(_shape("zeros", args, size), _dtype("zeros", dtype)), device,
                  requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-         ) -> Tensor:
+def ones(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given size (default dtype float32)."""
-    return _made("ones", np.ones(parse_size("ones", size), _dtype("ones", dtype)), device,
+    return _made("ones", np.ones(_shape("ones", args, size), _dtype("ones", dtype)), device,
                  requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-          ) -> Tensor:
+def empty(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """PyTorch's uninitialised tensor; here zero-filled, so no garbage can leak into results."""
-    return _made("empty", np.zeros(parse_size("empty", size), _dtype("empty", dtype)), device,
+    return _made("empty", np.zeros(_shape("empty", args, size), _dtype("empty", dtype)), device,
                  requires_grad)
 
 
@@ -127,10 +137,10 @@ def _fits(value: Any, dtype: np.dtype) -> bool:
     return info.min <= int(value) <= info.max
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: Any = None,
            device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Values from `start` (0 when only one argument) up to `end` (excluded) by `step`;
-    int64 when all three are ints, else float32."""
+    """Values from `start` up to `end` (excluded) by `step`; `arange(end)` and
+    `arange(end=n)` start at 0. int64 when all three are ints, else float32."""
     if end is None:
         start, end = 0, start
     for name, v in (("start", start), ("end", end), ("step", step)):
@@ -169,47 +179,63 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     return _made("eye", np.eye(n, m, dtype=_dtype("eye", dtype)), device, requires_grad)
 
 
-def _random(op: str, draw: str, size: tuple[Any, ...], dtype: Any, device: Any,
-            requires_grad: bool, generator: np.random.Generator | None) -> Tensor:
+def _random(op: str, draw: str, shape: tuple[int, ...], dtype: Any, device: Any,
+            requires_grad: bool, generator: Any) -> Tensor:
     """Draw U[0, 1) ("random") or N(0, 1) ("standard_normal") in float64 (float32 when asked
     for float32), then cast: one stream of numbers per generator state."""
-    shape, dtype = parse_size(op, size), _dtype(op, dtype)
+    dtype = _dtype(op, dtype)
     if dtype.kind != "f":
         raise ArgumentError(f"{op}: needs a floating dtype, got {dtype}")
-    rng = chosen_generator(generator)
+    rng = chosen_generator(generator, op)
     native = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
     array = getattr(rng, draw)(shape, dtype=native).astype(dtype, copy=False)
     return _made(op, array, device, requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-         generator: np.random.Generator | None = None) -> Tensor:
+def rand(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform draws from [0, 1)."""
-    return _random("rand", "random", size, dtype, device, requires_grad, generator)
+    return _random("rand", "random", _shape("rand", args, size), dtype, device,
+                   requires_grad, generator)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-          generator: np.random.Generator | None = None) -> Tensor:
+def randn(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws."""
-    return _random("randn", "standard_normal", size, dtype, device, requires_grad, generator)
+    return _random("randn", "standard_normal", _shape("randn", args, size), dtype, device,
+                   requires_grad, generator)
 
 
-def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = None,
-            device: Any = None, requires_grad: bool = False,
-            generator: np.random.Generator | None = None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (`randint(high, size)`: from [0, high)),
-    int64 by default. `size` is a tuple, as in PyTorch."""
-    if size is None:  # randint(high, size)
-        if high is None:
-            raise ArgumentError("randint: needs high and size, e.g. randint(10, (3,))")
-        low, high, size = 0, low, high
-    if high is None:
-        raise ArgumentError("randint: needs high and size, e.g. randint(0, 10, (3,))")
+def randint(low: int = 0, high: Any = None, size: Any = None, *, generator: Any = None,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high), int64 by default. PyTorch's forms:
+    `randint(high, size)`, `randint(high, size=s)`, `randint(low, high, size)`,
+    `randint(high=h, size=s)`; `size` is a tuple."""
+    if size is None and high is not None and not isinstance(high, int | np.integer):
+        low, high, size = 0, low, high  # randint(high, size)
+    elif high is None:
+        low, high = 0, low  # randint(high, size=s)
+    if size is None:
+        raise ArgumentError("randint: needs a size, e.g. randint(10, (3,)) or "
+                            "randint(0, 10, size=(3,))")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, builtins.bool) or not isinstance(bound, int | np.integer):
+            raise ArgumentError(f"randint: {name} must be an int, got {bound!r}")
     if not low < high:
         raise ArgumentError(f"randint: needs low < high, got low={low}, high={high}")
     shape = parse_size("randint", (size,))
-    array = chosen_generator(generator).integers(low, high, shape, dtype=np.int64)
+    array = chosen_generator(generator, "randint").integers(low, high, shape, dtype=np.int64)
     return _made("randint", array.astype(_dtype("randint", dtype, np.int64)), device,
+                 requires_grad)
+
+
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0, 1, ..., n - 1 (int64 by default)."""
+    if isinstance(n, builtins.bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ArgumentError(f"randperm: n must be a non-negative int, got {n!r}")
+    array = chosen_generator(generator, "randperm").permutation(int(n))
+    return _made("randperm", array.astype(_dtype("randperm", dtype, np.int64)), device,
                  requires_grad)
 
 
@@ -255,29 +281,27 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None,  # noqa: A002
                 requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
-              requires_grad: bool = False, generator: np.random.Generator | None = None
-              ) -> Tensor:
+def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     """`rand` of `input`'s shape and (unless given) dtype."""
     x = _like("rand_like", input)
     return rand(x.shape, dtype=_like_dtype(x, dtype), device=device,
                 requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
-               requires_grad: bool = False, generator: np.random.Generator | None = None
-               ) -> Tensor:
+def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
+               device: Any = None, requires_grad: bool = False) -> Tensor:
     """`randn` of `input`'s shape and (unless given) dtype."""
     x = _like("randn_like", input)
     return randn(x.shape, dtype=_like_dtype(x, dtype), device=device,
                  requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input: Tensor, low: int, high: int | None = None,  # noqa: A002
-                 dtype: Any = None, device: Any = None, requires_grad: bool = False,
-                 generator: np.random.Generator | None = None) -> Tensor:
-    """`randint` of `input`'s shape and (unless given) dtype; `randint_like(x, high)` draws
-    from [0, high)."""
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
+                 generator: Any = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+    """`randint` of `input`'s shape and (unless given) dtype; `randint_like(x, high)` and
+    `randint_like(x, high=h)` draw from [0, high)."""
     x = _like("randint_like", input)
     low, high = (0, low) if high is None else (low, high)
     return randint(low, high, x.shape, dtype=_like_dtype(x, dtype), device=device,

@@ -22,7 +22,7 @@ def parameter(shape: tuple[int, ...], dtype=np.float32) -> nn.Parameter:
 def test_normal_has_the_requested_moments_in_place(std, dtype) -> None:
     p = parameter(LARGE, dtype)
     array = p.data
-    assert init.normal_(p, mean=0.5, std=std, rng=np.random.default_rng(0)) is p
+    assert init.normal_(p, mean=0.5, std=std, generator=np.random.default_rng(0)) is p
     assert p.data is array and p.dtype == dtype
     assert p.is_leaf and p.grad is None
     np.testing.assert_allclose(p.data.std(), std, rtol=0.02)
@@ -31,7 +31,7 @@ def test_normal_has_the_requested_moments_in_place(std, dtype) -> None:
 
 def test_uniform_zeros_ones() -> None:
     p = parameter(LARGE)
-    init.uniform_(p, -2.0, 3.0, rng=np.random.default_rng(1))
+    init.uniform_(p, -2.0, 3.0, generator=np.random.default_rng(1))
     assert p.data.min() >= -2.0 and p.data.max() <= 3.0
     np.testing.assert_allclose(p.data.var(), 25 / 12, rtol=0.02)
     init.zeros_(p)
@@ -59,9 +59,9 @@ def test_kaiming_variance_is_gain_squared_over_fan(shape, mode) -> None:
     fan = dict(zip(("fan_in", "fan_out"), init.fans(shape)))[mode]
     expected_std = math.sqrt(2.0 / fan)  # relu gain sqrt(2)
     p = parameter(shape)
-    init.kaiming_normal_(p, mode=mode, nonlinearity="relu", rng=np.random.default_rng(2))
+    init.kaiming_normal_(p, mode=mode, nonlinearity="relu", generator=np.random.default_rng(2))
     np.testing.assert_allclose(p.data.std(), expected_std, rtol=0.02)
-    init.kaiming_uniform_(p, mode=mode, nonlinearity="relu", rng=np.random.default_rng(3))
+    init.kaiming_uniform_(p, mode=mode, nonlinearity="relu", generator=np.random.default_rng(3))
     np.testing.assert_allclose(p.data.std(), expected_std, rtol=0.02)
     assert np.abs(p.data).max() <= math.sqrt(3) * expected_std
 
@@ -71,17 +71,17 @@ def test_xavier_variance_is_two_over_fan_sum(shape) -> None:
     fan_in, fan_out = init.fans(shape)
     expected_std = 0.5 * math.sqrt(2.0 / (fan_in + fan_out))
     p = parameter(shape)
-    init.xavier_normal_(p, gain=0.5, rng=np.random.default_rng(4))
+    init.xavier_normal_(p, gain=0.5, generator=np.random.default_rng(4))
     np.testing.assert_allclose(p.data.std(), expected_std, rtol=0.02)
-    init.xavier_uniform_(p, gain=0.5, rng=np.random.default_rng(5))
+    init.xavier_uniform_(p, gain=0.5, generator=np.random.default_rng(5))
     np.testing.assert_allclose(p.data.std(), expected_std, rtol=0.02)
     assert np.abs(p.data).max() <= math.sqrt(3) * expected_std
 
 
 def test_same_rng_seed_gives_the_same_values() -> None:
     a, b = parameter((5, 4)), parameter((5, 4))
-    init.xavier_uniform_(a, rng=np.random.default_rng(7))
-    init.xavier_uniform_(b, rng=np.random.default_rng(7))
+    init.xavier_uniform_(a, generator=np.random.default_rng(7))
+    init.xavier_uniform_(b, generator=np.random.default_rng(7))
     np.testing.assert_array_equal(a.data, b.data)
     tg.manual_seed(7)
     init.normal_(a)
@@ -107,3 +107,20 @@ def test_bad_arguments_are_clear_errors() -> None:
         init.zeros_(Tensor(np.arange(4)))
     with pytest.raises(TypeError, match="expects a Tensor"):
         init.ones_(np.zeros(3))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 7), (7, 3), (4, 2, 3)])
+def test_orthogonal_rows_or_columns_are_orthonormal(shape) -> None:
+    w = init.orthogonal_(Tensor(np.zeros(shape)), gain=2.0, generator=np.random.default_rng(0))
+    flat = w.data.reshape(shape[0], -1) / 2.0
+    small = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(small, np.eye(len(small)), atol=1e-12)
+
+
+def test_trunc_normal_stays_inside_and_constant_fills() -> None:
+    w = init.trunc_normal_(Tensor(np.zeros((200, 50))), mean=1.0, std=2.0, a=0.0, b=1.5,
+                           generator=np.random.default_rng(1))
+    assert w.data.min() >= 0.0 and w.data.max() <= 1.5 and w.data.std() > 0.1
+    assert np.all(init.constant_(Tensor(np.zeros(3)), 0.25).data == 0.25)
+    with pytest.raises(tg.ArgumentError, match="trunc_normal_"):
+        init.trunc_normal_(Tensor(np.zeros(3)), mean=0.0, std=1.0, a=10.0, b=11.0)

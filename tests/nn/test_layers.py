@@ -218,8 +218,8 @@ def test_dropout_masks_are_reproducible_with_manual_seed_or_rng() -> None:
     tg.manual_seed(5)
     b = F.dropout(x, 0.5).data
     np.testing.assert_array_equal(a, b)
-    c = F.dropout(x, 0.5, rng=np.random.default_rng(9)).data
-    d = F.dropout(x, 0.5, rng=np.random.default_rng(9)).data
+    c = F.dropout(x, 0.5, generator=np.random.default_rng(9)).data
+    d = F.dropout(x, 0.5, generator=np.random.default_rng(9)).data
     np.testing.assert_array_equal(c, d)
     assert not np.array_equal(a, c)
 
@@ -238,4 +238,4 @@ def test_dropout_edge_probabilities_and_bad_p() -> None:
 @given(tst.tensors(shape=tst.shapes(min_dims=1)), st.floats(0.05, 0.95), st.integers(0, 100))
 def test_dropout_gradient_with_a_fixed_mask(x, p, seed) -> None:
     # a fresh generator with the same seed on every call: the same mask each time
-    assert tg.gradcheck(lambda x: F.dropout(x, p, rng=np.random.default_rng(seed)), [x])
+    assert tg.gradcheck(lambda x: F.dropout(x, p, generator=np.random.default_rng(seed)), [x])

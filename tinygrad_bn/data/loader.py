@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_bn.errors import DataError
-from tinygrad_bn.seeding import default_generator
+from tinygrad_bn.seeding import generator as numpy_generator
 
 __all__ = ["DataLoader"]
 
@@ -162,7 +162,7 @@ class DataLoader:
         if self.sampler is not None:
             order = self._sampler_order(n)
         else:
-            rng = self._rng if self._rng is not None else default_generator()
+            rng = self._rng if self._rng is not None else numpy_generator()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
         return self._batches(order)
 

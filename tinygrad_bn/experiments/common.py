@@ -132,7 +132,7 @@ def init_normal(model: nn.Module, std: float, rng: np.random.Generator) -> nn.Mo
     initialization; norm layers keep gamma = 1, beta = 0)."""
     for module in model.modules():
         if isinstance(module, nn.Linear | nn.Conv2d):
-            init.normal_(module.weight, 0.0, std, rng=rng)
+            init.normal_(module.weight, 0.0, std, generator=rng)
             if module.bias is not None:
                 init.zeros_(module.bias)
     return model

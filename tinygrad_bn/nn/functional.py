@@ -152,19 +152,20 @@ class Affine(Function):
                             Affine.apply(x, tw) if tw is not None else None, tb)
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True,
-            rng: np.random.Generator | None = None) -> Tensor:
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: Any = None) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by
     1 / (1 - p), so the expectation is unchanged and eval needs no rescaling.
-    Identity when not training or p = 0. The mask comes from `rng`, or the
-    generator that `tg.manual_seed` seeds (see tinygrad_bn.nn.init)."""
+    Identity when not training or p = 0. The mask comes from `generator` (our addition
+    to PyTorch's signature), else `tg.default_generator`. `inplace` is accepted as PyTorch's
+    flag of the same name and the result is returned out of place, as the activations do."""
     p = probability("dropout", p)
     x = as_tensor(x)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * 0.0
-    draws = random(x.shape, rng, "dropout")
+    draws = random(x.shape, generator, "dropout")
     mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)
 

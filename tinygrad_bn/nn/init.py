@@ -1,11 +1,10 @@
-"""Parameter initialisation, in place on `tensor.data` (no graph is recorded), and the
-project's random generator.
+"""Parameter initialisation, in place on `tensor.data` (no graph is recorded).
 
-Randomness: every function that draws numbers (here, and `F.dropout`) takes an
-optional `rng` (a `np.random.Generator`); without one it uses the project's generator
-(tinygrad_bn/seeding.py), which `tg.manual_seed(seed)` replaces by a freshly seeded one. So a
-script that calls `tg.manual_seed(0)` first builds and trains reproducibly,
-and a test can pass its own `rng` without touching the global state.
+Randomness: every function that draws numbers (here, and `F.dropout`) takes PyTorch's
+optional `generator=` (a `tg.Generator` or a `np.random.Generator`); without one it
+draws from `tg.default_generator` (tinygrad_bn/seeding.py), which `tg.manual_seed(seed)`
+seeds. So a script that calls `tg.manual_seed(0)` first builds and trains reproducibly,
+and a test can pass its own generator without touching the global state.
 
 Fans of a weight of shape (out, in, *kernel): fan_in = in * prod(kernel),
 fan_out = out * prod(kernel), as in PyTorch (Linear (out, in), conv OIHW).
@@ -14,21 +13,22 @@ fan_out = out * prod(kernel), as in PyTorch (Linear (out, in), conv OIHW).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..recording import replay_as_call
-from ..seeding import generator, manual_seed  # noqa: F401 (public here too)
+from ..seeding import generator as numpy_generator
+from ..seeding import manual_seed  # noqa: F401 (public here too)
 from ..tensor import Tensor
 
 
 @replay_as_call  # tg.compile draws afresh on every replay (tinygrad_bn/recording.py)
-def random(shape: tuple[int, ...], rng: np.random.Generator | None = None,
-           op: str = "random") -> np.ndarray:
-    """Uniform draws in [0, 1) of `shape` from `rng`, else from the generator
-    `manual_seed` seeds (read at the moment of the call)."""
-    return generator(rng, op).random(shape)
+def random(shape: tuple[int, ...], generator: Any = None, op: str = "random") -> np.ndarray:
+    """Uniform draws in [0, 1) of `shape` from `generator`, else from the default generator
+    (read at the moment of the call)."""
+    return numpy_generator(generator, op).random(shape)
 
 
 def _target(op: str, tensor: Tensor) -> np.ndarray:
@@ -67,22 +67,22 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             rng: np.random.Generator | None = None) -> Tensor:
+             generator: Any = None) -> Tensor:
     """Fill with draws from U(a, b)."""
     data = _target("uniform_", tensor)
     if not a <= b:
         raise ArgumentError(f"uniform_: needs a <= b, got a={a}, b={b}")
-    data[...] = generator(rng, "uniform_").uniform(a, b, size=data.shape)
+    data[...] = numpy_generator(generator, "uniform_").uniform(a, b, size=data.shape)
     return tensor
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            rng: np.random.Generator | None = None) -> Tensor:
+            generator: Any = None) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
     data = _target("normal_", tensor)
     if not std >= 0:
         raise ArgumentError(f"normal_: std must be >= 0, got {std}")
-    data[...] = generator(rng, "normal_").normal(mean, std, size=data.shape)
+    data[...] = numpy_generator(generator, "normal_").normal(mean, std, size=data.shape)
     return tensor
 
 
@@ -110,33 +110,84 @@ def _fan(op: str, tensor: Tensor, mode: str) -> int:
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     rng: np.random.Generator | None = None) -> Tensor:
+                     generator: Any = None) -> Tensor:
     """He initialisation: U(-bound, bound) with bound = gain * sqrt(3 / fan), so the
     variance is gain^2 / fan. (a = sqrt(5) gives PyTorch's Linear/Conv default,
     bound = 1 / sqrt(fan_in).)"""
     fan = _fan("kaiming_uniform_", tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
-    return uniform_(tensor, -bound, bound, rng)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    generator: Any = None) -> Tensor:
     """He initialisation: N(0, std^2) with std = gain / sqrt(fan)."""
     fan = _fan("kaiming_normal_", tensor, mode)
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), rng)
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    generator: Any = None) -> Tensor:
     """Glorot initialisation: U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fans(tensor.shape)
     bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
-    return uniform_(tensor, -bound, bound, rng)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   rng: np.random.Generator | None = None) -> Tensor:
+                   generator: Any = None) -> Tensor:
     """Glorot initialisation: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fans(tensor.shape)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), rng)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), generator)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with `val`."""
+    _target("constant_", tensor)[...] = val
+    return tensor
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Any = None) -> Tensor:
+    """Fill with draws from N(mean, std^2) conditioned on [a, b] (absolute bounds, as in
+    PyTorch): draws outside are redrawn until every value lies inside."""
+    data = _target("trunc_normal_", tensor)
+    if not std > 0 or not a < b:
+        raise ArgumentError(f"trunc_normal_: needs std > 0 and a < b, got std={std}, a={a}, "
+                            f"b={b}")
+    if a > mean + 6 * std or b < mean - 6 * std:
+        raise ArgumentError(f"trunc_normal_: [a, b] = [{a}, {b}] lies more than 6 std from "
+                            f"mean {mean}: almost no draw would land inside")
+    rng = numpy_generator(generator, "trunc_normal_")
+    values = rng.normal(mean, std, size=data.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():  # rejection: each round keeps the draws that landed inside
+        values[outside] = rng.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    data[...] = values
+    return tensor
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times `gain`: the tensor seen as
+    (rows, prod(other dims)) has orthonormal rows or columns, from the QR decomposition of a
+    Gaussian matrix with the signs of R's diagonal folded into Q (uniform over the
+    orthogonal group)."""
+    data = _target("orthogonal_", tensor)
+    if data.ndim < 2:
+        raise ShapeError(f"orthogonal_: needs a tensor with at least 2 dims, got shape "
+                         f"{data.shape}")
+    rows, cols = data.shape[0], data.size // data.shape[0]
+    flat = numpy_generator(generator, "orthogonal_").normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    data[...] = (gain * q).reshape(data.shape)
+    return tensor
+
+
+generator = numpy_generator  # its old path, nn.init.generator

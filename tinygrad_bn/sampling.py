@@ -1,0 +1,125 @@
+"""Draws whose distribution is given by tensors, with PyTorch's signatures:
+`tg.normal`, `tg.bernoulli`, `tg.multinomial`, `tg.poisson`.
+
+    normal(mean, std)            mean + std * N(0, 1), mean and std broadcast (tensors or
+                                 floats; two floats need `size`)
+    bernoulli(input, p=None)     1 with probability input (or p), else 0; input's dtype
+    multinomial(input, n, r)     n category indices per row of non-negative weights `input`
+                                 (1-d or 2-d), with or without replacement; int64
+    poisson(input)               Poisson counts with rates `input`; input's dtype
+
+Each draws from `generator=` (a `tg.Generator` or `np.random.Generator`), else from
+`tg.default_generator`. The results are constants: PyTorch gives them zero gradient
+with respect to the parameters, and here they carry no graph at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .device import check_device
+from .dtypes import as_dtype
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from .keywords import parse_size
+from .seeding import generator as chosen_generator
+from .tensor import DEFAULT_DTYPE, Tensor
+
+__all__ = ["bernoulli", "multinomial", "normal", "poisson"]
+
+
+def _values(op: str, name: str, value: Any) -> np.ndarray:
+    """A parameter as a floating array (a Tensor's data, or a Python number)."""
+    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise ArgumentTypeError(f"{op}: {name} must be a Tensor or a number, got "
+                                f"{type(value).__name__}")
+    return array
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Draws from N(mean, std^2), elementwise over the broadcast of `mean` and `std`; with
+    two numbers, `size` gives the shape (float32 unless `dtype`). A Tensor parameter sets
+    the dtype (float32 if none)."""
+    check_device("normal", device)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    m, s = _values("normal", "mean", mean), _values("normal", "std", std)
+    if np.any(s < 0):
+        raise ArgumentError(f"normal: expects std >= 0.0, but found std {s.min()}")
+    if size is not None:
+        if tensors:
+            raise ArgumentError("normal: size= goes with a number mean and std; with a "
+                                "Tensor the shape is the tensors'")
+        shape = parse_size("normal", (size,))
+    elif tensors:
+        try:
+            shape = np.broadcast_shapes(m.shape, s.shape)
+        except ValueError:
+            raise ShapeError(f"normal: mean of shape {m.shape} and std of shape {s.shape} do "
+                             f"not broadcast") from None
+    else:
+        raise ArgumentError("normal: with a number mean and std, give size=, e.g. "
+                            "normal(0.0, 1.0, size=(3,))")
+    default = tensors[0].dtype if tensors and tensors[0].dtype.kind == "f" else DEFAULT_DTYPE
+    out = np.dtype(default) if dtype is None else as_dtype("normal", dtype)
+    draws = chosen_generator(generator, "normal").normal(m, s, size=shape)
+    return Tensor(draws.astype(out), requires_grad=requires_grad)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
+              generator: Any = None) -> Tensor:
+    """1 with probability `input` (elementwise; or the one probability `p`), else 0, in
+    `input`'s floating dtype and shape."""
+    x = _tensor("bernoulli", input)
+    probs = x.data if p is None else np.full(x.shape, p, dtype=np.float64)
+    if not np.all((probs >= 0) & (probs <= 1)):
+        raise ArgumentError("bernoulli: probabilities must lie in [0, 1], got values outside "
+                            "(or NaN)")
+    draws = chosen_generator(generator, "bernoulli").random(x.shape) < probs
+    return Tensor(draws.astype(x.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Any = None) -> Tensor:
+    """`num_samples` category indices drawn with probability proportional to the
+    non-negative weights `input` (per row when 2-d); without replacement each index at most
+    once per row. int64 of shape (num_samples,) or (rows, num_samples)."""
+    x = _tensor("multinomial", input)
+    if x.ndim not in (1, 2):
+        raise ShapeError(f"multinomial: input must be 1-d or 2-d weights, got shape {x.shape}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int | np.integer) \
+            or num_samples <= 0:
+        raise ArgumentError(f"multinomial: num_samples must be a positive int, got "
+                            f"{num_samples!r}")
+    weights = np.atleast_2d(x.data).astype(np.float64)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ArgumentError("multinomial: weights must be finite and >= 0")
+    nonzero = np.count_nonzero(weights, axis=1)
+    if np.any(nonzero == 0):
+        raise ArgumentError("multinomial: a row of weights sums to 0")
+    if not replacement and num_samples > nonzero.min():
+        raise ArgumentError(f"multinomial: cannot draw {num_samples} samples without "
+                            f"replacement from a row with {nonzero.min()} nonzero weights")
+    rng = chosen_generator(generator, "multinomial")
+    rows = [rng.choice(len(w), int(num_samples), replace=bool(replacement), p=w / w.sum())
+            for w in weights]
+    out = np.array(rows, dtype=np.int64)
+    return Tensor(out if x.ndim == 2 else out[0])
+
+
+def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
+    """Poisson counts with the non-negative rates `input`, in its dtype and shape."""
+    x = _tensor("poisson", input)
+    if not np.all(x.data >= 0):
+        raise ArgumentError("poisson: rates must be >= 0 (and not NaN)")
+    return Tensor(chosen_generator(generator, "poisson").poisson(x.data).astype(x.dtype))
+
+
+def _tensor(op: str, value: Any) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise ArgumentTypeError(f"{op}: expected a Tensor, got {type(value).__name__}")
+    if value.dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating tensor, got dtype {value.dtype}")
+    return value
