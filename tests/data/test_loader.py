@@ -226,5 +226,5 @@ def test_sampler_index_out_of_range_and_wrong_length():
         def __len__(self):
             return 5
 
-    with pytest.raises(DataError, match="gave 2 indices but its len"):
+    with pytest.raises(DataError, match=r"gave 1 batch\(es\) but its len\(\) promises 3"):
         list(DataLoader(indexed_arrays(3), 2, sampler=Liar([0, 1])))

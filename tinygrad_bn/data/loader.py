@@ -1,18 +1,26 @@
-"""DataLoader: mini-batches of NumPy arrays from a dataset or a tuple of arrays."""
+"""Batching a dataset: `BatchLoader`, what both DataLoaders share, and the NumPy `DataLoader`.
+
+A loader walks a batch sampler (tinygrad_bn/data/sampler.py) lazily: every epoch it
+iterates the sampler afresh and turns each list of indices into a batch as it is asked
+for, so a sampler of 1e10 indices yields its first batch at once. How a list of indices
+becomes a batch is the subclass's `_fetch`: here a tuple of NumPy arrays; in
+`tinygrad_bn.utils.data.DataLoader` (PyTorch's) Tensors through `collate_fn`. Datasets
+held as whole arrays (a tuple of arrays, MNIST, a TensorDataset) are batched by one fancy
+index per array instead of sample by sample: same values, much faster.
+"""
 
 from __future__ import annotations
 
-import math
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from tinygrad_bn.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from tinygrad_bn.errors import DataError
-from tinygrad_bn.seeding import generator as numpy_generator
 
-__all__ = ["DataLoader"]
+__all__ = ["BatchLoader", "DataLoader"]
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
@@ -47,8 +55,58 @@ class _ArrayDataset:
         return tuple(a[index] for a in self.arrays)
 
 
-class DataLoader:
-    """Iterate over a dataset in batches of NumPy arrays (wrap them in Tensor yourself).
+def default_sampler(dataset: Any, shuffle: bool, generator: Any) -> Any:
+    """PyTorch's choice when no sampler is given: a RandomSampler drawing from `generator`
+    when shuffling a non-empty dataset, else the dataset's order."""
+    if shuffle and len(dataset):
+        return RandomSampler(dataset, generator=generator)
+    return SequentialSampler(dataset)
+
+
+class BatchLoader:
+    """Iterates `batch_sampler` (lists of indices) lazily, one `_fetch(indices)` per batch;
+    `len()` is the batch sampler's. A sampler whose iteration disagrees with its `len()`
+    (which sizes progress bars and LR schedules) is reported at the end of the epoch."""
+
+    dataset: Any
+    batch_sampler: Iterable[Any]
+
+    def __len__(self) -> int:
+        if not hasattr(self.batch_sampler, "__len__"):
+            raise TypeError(f"{type(self).__name__}: its sampler "
+                            f"({type(self.batch_sampler).__name__}) has no len()")
+        return len(self.batch_sampler)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._epoch(self.batch_sampler)
+
+    def _epoch(self, batches: Iterable[Any]) -> Iterator[Any]:
+        count = 0
+        for indices in batches:
+            count += 1
+            yield self._fetch(indices)
+        if hasattr(batches, "__len__") and count != len(batches):  # type: ignore[arg-type]
+            raise DataError(f"{type(self).__name__}: the sampler gave {count} batch(es) but "
+                            f"its len() promises {len(batches)}")  # type: ignore[arg-type]
+
+    def _fetch(self, indices: Any) -> Any:
+        raise NotImplementedError
+
+    def _index_array(self, indices: Any) -> np.ndarray:
+        """A batch's indices as an intp array, each checked to lie in [0, len(dataset))."""
+        order = np.asarray(indices, dtype=np.intp).reshape(-1)
+        n = len(self.dataset)
+        bad = order[(order < 0) | (order >= n)]
+        if bad.size:
+            raise DataError(f"{type(self).__name__}: the sampler gave index {int(bad[0])}, "
+                            f"out of range for a dataset of {n} samples (expected "
+                            f"0 <= index < {n})")
+        return order
+
+
+class DataLoader(BatchLoader):
+    """Iterate over a dataset in batches of NumPy arrays (wrap them in Tensor yourself;
+    `tinygrad_bn.utils.data.DataLoader` is PyTorch's, yielding Tensors).
 
     ``dataset`` is either an object with ``__len__`` and ``__getitem__``
     returning a tuple such as ``(image, label)``, or a tuple of equal-length
@@ -59,13 +117,14 @@ class DataLoader:
     With ``shuffle=True`` each epoch draws a fresh permutation from one
     ``np.random.Generator`` seeded with ``seed``: epochs differ from each other,
     and two loaders with the same seed give the same sequence of epochs. Without a
-    ``seed`` the permutations come from the generator ``tg.manual_seed`` seeds.
+    ``seed`` the permutations come from ``tg.default_generator`` (``tg.manual_seed``).
     ``len(loader)`` is the number of batches per epoch.
 
     ``sampler`` (PyTorch's argument) is an iterable of dataset indices with a
-    ``__len__``, such as :class:`tinygrad_bn.distributed.DistributedSampler`;
-    each epoch iterates it afresh and batches the indices in its order. It
-    replaces ``shuffle`` (passing both raises), as in PyTorch.
+    ``__len__``, such as :class:`tinygrad_bn.distributed.DistributedSampler` or
+    :class:`tinygrad_bn.utils.data.RandomSampler`; each epoch iterates it afresh,
+    lazily, and batches the indices in its order. It replaces ``shuffle`` (passing
+    both raises), as in PyTorch.
     """
 
     def __init__(
@@ -109,13 +168,10 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
-        self.sampler = sampler
-        # without a seed, shuffling draws from the generator tg.manual_seed seeds
-        self._rng = None if seed is None else np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        # one generator for every epoch: epochs differ, and the same seed repeats them all
+        rng = None if seed is None else np.random.default_rng(seed)
+        self.sampler = sampler if sampler is not None else default_sampler(dataset, shuffle, rng)
+        self.batch_sampler = BatchSampler(self.sampler, self.batch_size, self.drop_last)
 
     def _whole_arrays(self) -> tuple[np.ndarray, ...] | None:
         """The dataset's arrays when batches can be cut by fancy indexing, else None."""
@@ -130,6 +186,14 @@ class DataLoader:
         ):
             return images, labels
         return None
+
+    def _fetch(self, indices: Any) -> tuple[np.ndarray, ...]:
+        order = self._index_array(indices)
+        arrays = self._whole_arrays()
+        if arrays is not None:
+            # Fancy indexing copies, so a caller mutating a batch never touches the dataset.
+            return tuple(a[order] for a in arrays)
+        return self._stack(order)
 
     def _stack(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         """One batch from per-sample tuples: field k of every sample stacked along a new axis 0.
@@ -156,49 +220,8 @@ class DataLoader:
             fields.append(np.stack(arrays))
         return tuple(fields)
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
-        # The order is drawn now, not at the first next(), so iter() alone advances the RNG.
-        n = len(self.dataset)
-        if self.sampler is not None:
-            order = self._sampler_order(n)
-        else:
-            rng = self._rng if self._rng is not None else numpy_generator()
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-        return self._batches(order)
-
-    def _sampler_order(self, n: int) -> np.ndarray:
-        """One pass over the sampler as an index array, checked against its len() and ``n``."""
-        order = np.fromiter((_index(i) for i in self.sampler), dtype=np.intp)
-        if order.size != len(self.sampler):
-            raise DataError(
-                f"DataLoader: sampler gave {order.size} indices but its len() is "
-                f"{len(self.sampler)}"
-            )
-        bad = order[(order < 0) | (order >= n)]
-        if bad.size:
-            raise DataError(
-                f"DataLoader: sampler gave index {int(bad[0])}, out of range for a dataset "
-                f"of {n} samples (expected 0 <= index < {n})"
-            )
-        return order
-
-    def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
-        arrays = self._whole_arrays()
-        for b in range(len(self)):
-            indices = order[b * self.batch_size : (b + 1) * self.batch_size]
-            # Fancy indexing copies, so a caller mutating a batch never touches the dataset.
-            yield tuple(a[indices] for a in arrays) if arrays is not None else self._stack(indices)
-
     def __repr__(self) -> str:
         return (
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
         )
-
-
-def _index(i: Any) -> int:
-    """A sampler's index as an int; 0.5 must not silently become row 0."""
-    if isinstance(i, bool) or not isinstance(i, numbers.Integral | np.integer):
-        raise DataError(f"DataLoader: a sampler must yield int indices, got "
-                        f"{type(i).__name__} {i!r}")
-    return int(i)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygrad_bn.data.dataset import Dataset
 from tinygrad_bn.data.download import fetch_files
 from tinygrad_bn.data.idx import read_idx
 from tinygrad_bn.errors import DataError, DTypeError
@@ -139,7 +140,7 @@ def _load_idx_dir(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- public API
 
 
-class MNIST:
+class MNIST(Dataset):
     """MNIST digits as whole arrays: ``images`` scaled to [0, 1], ``labels`` int64.
 
     root=None uses the embedded 5,000-digit subset (4,000 train / 1,000 test,

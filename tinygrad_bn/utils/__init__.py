@@ -1,5 +1,5 @@
-"""PyTorch's `torch.utils` counterpart: `tinygrad_bn.utils.data` (Dataset, TensorDataset,
-DataLoader yielding Tensors)."""
+"""PyTorch's `torch.utils` counterpart: `tinygrad_bn.utils.data` (datasets, samplers and a
+DataLoader yielding Tensors, under PyTorch's submodule paths)."""
 
 from . import data
 

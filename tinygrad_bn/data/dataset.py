@@ -1,0 +1,165 @@
+"""Datasets as PyTorch's `torch.utils.data`: map-style (`__getitem__`, `__len__`) and
+iterable-style (`__iter__`), with the wrappers that cut and join them.
+
+    TensorDataset(*tensors)      sample i = (t[i] for each tensor), one first dimension
+    Subset(ds, indices)          sample i = ds[indices[i]]
+    ConcatDataset(datasets)      the samples of each dataset in turn; ds1 + ds2 makes one
+    ChainDataset(datasets)       the same for iterable datasets
+    random_split(ds, lengths)    disjoint Subsets of a random permutation of ds, of the given
+                                 lengths or fractions of len(ds)
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import numbers
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, DataError, IndexOutOfRange, ShapeError
+from ..seeding import generator as numpy_generator
+from ..tensor import Tensor
+
+__all__ = [
+    "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset", "TensorDataset",
+    "random_split",
+]
+
+
+class Dataset:
+    """Base class of map-style datasets: define `__getitem__(index)` and usually `__len__()`
+    (PyTorch's base defines no `__len__`: samplers that need one ask the subclass)."""
+
+    def __getitem__(self, index: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of iterable-style datasets: define `__iter__`; a DataLoader batches the
+    samples in the order the iterator gives them (no sampler, no shuffle)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are the rows of equal-length Tensors (or arrays): `ds[i]` is
+    `tuple(t[i] for t in tensors)`."""
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise DataError("TensorDataset: needs at least one tensor")
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t))
+                             for t in tensors)
+        lengths = [t.data.shape[0] if t.data.ndim else None for t in self.tensors]
+        if None in lengths or len(set(lengths)) != 1:
+            raise ShapeError(f"TensorDataset: tensors need one first dimension, got shapes "
+                             f"{[tuple(t.shape) for t in self.tensors]}")
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].data.shape[0]
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order: `subset[i]` is
+    `dataset[indices[i]]`."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The samples of every dataset in `datasets`, one dataset after another; a negative
+    index counts from the end."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise DataError("ConcatDataset: datasets should not be an empty iterable")
+        for i, ds in enumerate(self.datasets):
+            if isinstance(ds, IterableDataset):
+                raise DataError(f"ConcatDataset: dataset {i} is an IterableDataset, which has "
+                                f"no indices (use ChainDataset)")
+        self.cumulative_sizes = list(itertools.accumulate(len(ds) for ds in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexOutOfRange(f"ConcatDataset: index {index} is out of range for {n} "
+                                  f"samples")
+        index = index + n if index < 0 else index
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """The samples of every iterable dataset in `datasets`, one after another."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for ds in self.datasets:
+            yield from ds
+
+    def __len__(self) -> int:
+        return sum(len(ds) for ds in self.datasets)
+
+
+def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:
+    """Lengths given as counts summing to n, or as fractions summing to 1: floor(n * f)
+    each, the remainder handed out one by one from the first (PyTorch's rule)."""
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        counts = [math.floor(n * f) for f in lengths]
+        if any(not 0 <= f <= 1 for f in lengths):
+            raise ArgumentError(f"random_split: fractions must be in [0, 1], got "
+                                f"{list(lengths)}")
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        return counts
+    if any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0
+           for k in lengths):
+        raise ArgumentError(f"random_split: lengths must be non-negative ints summing to "
+                            f"len(dataset) = {n}, or fractions summing to 1; got "
+                            f"{list(lengths)}")
+    if total != n:
+        raise ArgumentError(f"random_split: sum of input lengths ({total}) does not equal the "
+                            f"length of the input dataset ({n})")
+    return [int(k) for k in lengths]
+
+
+def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None
+                 ) -> list[Subset]:
+    """Disjoint Subsets of `dataset` that together cover it, cut from one random
+    permutation in order: `lengths` are counts summing to len(dataset) or fractions summing
+    to 1. Draws from `generator` (default: `tg.default_generator`)."""
+    counts = _split_lengths(len(dataset), lengths)
+    order = numpy_generator(generator, "random_split").permutation(sum(counts)).tolist()
+    bounds = list(itertools.accumulate(counts, initial=0))
+    return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
