@@ -340,15 +340,19 @@ def test_gradcheck_error_names_input_element_values_and_error() -> None:
 
 NN_SIGNATURES = [
     (nn.Parameter, [("data", REQUIRED)]),
-    (nn.Linear, [("in_features", REQUIRED), ("out_features", REQUIRED), ("bias", True)]),
+    (nn.Linear, [("in_features", REQUIRED), ("out_features", REQUIRED), ("bias", True),
+                 ("device", None), ("dtype", None)]),
     (nn.Conv2d, [("in_channels", REQUIRED), ("out_channels", REQUIRED),
                  ("kernel_size", REQUIRED), ("stride", 1), ("padding", 0), ("dilation", 1),
                  ("groups", 1), ("bias", True)]),
     *[(bn, [("num_features", REQUIRED), ("eps", 1e-5), ("momentum", 0.1), ("affine", True),
-            ("track_running_stats", True), ("impl", "fused")])
+            ("track_running_stats", True), ("device", None), ("dtype", None),
+            ("impl", "fused")])
       for bn in (nn.BatchNorm1d, nn.BatchNorm2d)],
-    (nn.LayerNorm, [("normalized_shape", REQUIRED), ("eps", 1e-5)]),
-    (nn.GroupNorm, [("num_groups", REQUIRED), ("num_channels", REQUIRED), ("eps", 1e-5)]),
+    (nn.LayerNorm, [("normalized_shape", REQUIRED), ("eps", 1e-5),
+                    ("elementwise_affine", True)]),
+    (nn.GroupNorm, [("num_groups", REQUIRED), ("num_channels", REQUIRED), ("eps", 1e-5),
+                    ("affine", True), ("device", None), ("dtype", None)]),
     (nn.MaxPool2d, [("kernel_size", REQUIRED), ("stride", None), ("padding", 0)]),
     (nn.AvgPool2d, [("kernel_size", REQUIRED), ("stride", None), ("padding", 0)]),
     (nn.Dropout, [("p", 0.5)]),

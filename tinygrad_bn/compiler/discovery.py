@@ -148,6 +148,7 @@ def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[
                 watch.registry(registry, f"{where}.{kind}")
             watch.scalars(vars(obj), where, skip=("training",))
             stack += [(p, depth) for p in obj._parameters.values() if p is not None]
+            stack += [(b, depth) for b in obj._buffers.values() if isinstance(b, Tensor)]
             stack += [(m, depth) for m in obj._modules.values() if m is not None]
         elif isinstance(obj, Tensor):
             tensors.append(obj)

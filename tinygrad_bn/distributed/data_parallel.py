@@ -161,14 +161,18 @@ class DistributedDataParallel(Module):
 
     # ---- rank 0's state to every rank ----
     def _broadcast_state(self) -> None:
-        arrays = [p.data for p in self.module.parameters()] + list(self.module.buffers())
+        arrays = [p.data for p in self.module.parameters()] + self._buffer_arrays()
         _broadcast_coalesced(arrays)
+
+    def _buffer_arrays(self) -> list[np.ndarray]:
+        """The module's buffers as the arrays to copy into (a Tensor buffer: its data)."""
+        return [b.data if isinstance(b, Tensor) else b for b in self.module.buffers()]
 
     # ---- forward ----
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         self._check_finished("forward")
         if self.broadcast_buffers and self.training:
-            _broadcast_coalesced(list(self.module.buffers()))
+            _broadcast_coalesced(self._buffer_arrays())
         return self.module(*args, **kwargs)
 
     @contextlib.contextmanager

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ArgumentTypeError
+from ..device import check_device
+from ..dtypes import as_dtype
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import one_of
 
 Pair = tuple[int, int]
@@ -52,3 +54,16 @@ def resolve_axis(op: str, axis: Any, dim: Any, default: Any) -> Any:
     """The axis given as NumPy's `axis` or PyTorch's `dim`: `dim` when given (then `axis`
     must be left at its default), else `axis` (the wording of tinygrad_bn/keywords.py)."""
     return one_of(op, "axis", None if axis == default else axis, "dim", dim, default=default)
+
+
+def factory_dtype(op: str, device: Any, dtype: Any) -> np.dtype:
+    """The dtype of a module's parameters and floating buffers from PyTorch's factory
+    keywords `device=` (the CPU only) and `dtype=` (a floating dtype; float32 if None)."""
+    check_device(op, device)
+    if dtype is None:
+        return np.dtype(np.float32)
+    chosen = as_dtype(op, dtype)
+    if chosen.kind != "f":
+        raise DTypeError(f"{op}: dtype must be a floating dtype for its parameters, got "
+                         f"{chosen}")
+    return chosen

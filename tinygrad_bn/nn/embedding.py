@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, where
 from . import init
-from .arguments import positive_ints
+from .arguments import factory_dtype, positive_ints
 from .module import Module, Parameter
 
 
@@ -50,12 +50,14 @@ class Embedding(Module):
     padding_idx, if given, starts at zero), looked up by integer indices."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int,
-                 padding_idx: int | None = None) -> None:
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None
+                 ) -> None:
         super().__init__()
         positive_ints("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        dtype = factory_dtype("Embedding", device, dtype)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = _padding_index("Embedding", padding_idx, self.num_embeddings)
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=np.float32))
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -19,7 +19,7 @@ from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
-from .arguments import int_pair, positive_ints, probability
+from .arguments import factory_dtype, int_pair, positive_ints, probability
 from .conv_layers import check_padding_mode, padded_input, padding_pairs
 from .convolution import IntPair
 from .module import Module, Parameter
@@ -36,14 +36,16 @@ def _reset_uniform(weight: Parameter, bias: Parameter | None) -> None:
 class Linear(Module):
     """y = x W^T + b, W of shape (out_features, in_features), b (out_features,)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         positive_ints("Linear", in_features=in_features, out_features=out_features)
+        dtype = factory_dtype("Linear", device, dtype)
         self.in_features, self.out_features = int(in_features), int(out_features)
         op = f"Linear({in_features}, {out_features})"
-        self.weight = Parameter(empty(f"{op} weight", (out_features, in_features), np.float32))
+        self.weight = Parameter(empty(f"{op} weight", (out_features, in_features), dtype))
         self.register_parameter(
-            "bias", Parameter(empty(f"{op} bias", (out_features,), np.float32)) if bias else None)
+            "bias", Parameter(empty(f"{op} bias", (out_features,), dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -70,10 +72,12 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.padding_mode = check_padding_mode("Conv2d", padding_mode)
         positive_ints("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        dtype = factory_dtype("Conv2d", device, dtype)
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
                                 f"{in_channels} and out_channels={out_channels}")
@@ -91,9 +95,9 @@ class Conv2d(Module):
             self.padding = int_pair("Conv2d", "padding", padding, 0)
         self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(empty("Conv2d weight", shape, np.float32))
+        self.weight = Parameter(empty("Conv2d weight", shape, dtype))
         self.register_parameter(
-            "bias", Parameter(empty("Conv2d bias", (out_channels,), np.float32)) if bias else None)
+            "bias", Parameter(empty("Conv2d bias", (out_channels,), dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -220,9 +224,10 @@ class Flatten(Module):
 class Dropout(Module):
     """Inverted dropout with probability p in training mode; the identity in eval mode."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = probability("Dropout", p)
+        self.inplace = inplace  # PyTorch's flag; the result is computed out of place
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training)

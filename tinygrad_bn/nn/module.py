@@ -2,8 +2,9 @@
 
 A Module keeps three ordered registries, filled by plain attribute
 assignment: parameters (`Parameter`, trained by optimizers), buffers
-(ndarrays such as batch-norm running statistics: saved in the state dict,
-never trained) and submodules. Walking them gives dotted names like
+(Tensors, or ndarrays such as batch-norm running statistics: saved in the
+state dict unless registered with `persistent=False`, never trained) and
+submodules. Walking them gives dotted names like
 `"0.weight"` or `"block.bn.running_mean"`, the keys of `state_dict()`.
 """
 
@@ -59,6 +60,7 @@ class Module:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -135,11 +137,13 @@ class Module:
             kind, registry = "buffer", buffers
         else:
             kind, registry = "submodule", modules
-        expected = {"parameter": Parameter, "buffer": np.ndarray, "submodule": Module}[kind]
+        expected = {"parameter": (Parameter,), "buffer": (Tensor, np.ndarray),
+                    "submodule": (Module,)}[kind]
         if value is not None and not isinstance(value, expected):
+            names = " or ".join(t.__name__ for t in expected)
             raise ArgumentTypeError(f"{type(self).__name__}: cannot assign a "
                                     f"{type(value).__name__} to {kind} '{name}' "
-                                    f"({expected.__name__} or None expected)")
+                                    f"({names} or None expected)")
         self._store(name, value, registry)
 
     def _store(self, name: str, value: Any, registry: dict[str, Any]) -> None:
@@ -158,13 +162,25 @@ class Module:
                             f"Parameter or None, got {type(param).__name__}")
         self._store(name, param, self._registries()[0])
 
-    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
-        """Register an ndarray (or None) that is saved in the state dict but not trained."""
+    def register_buffer(self, name: str, tensor: Tensor | np.ndarray | None,
+                        persistent: bool = True) -> None:
+        """Register a Tensor (or an ndarray, or None) that is not trained; it is saved in
+        the state dict unless `persistent=False`. The name must not be taken by a
+        parameter, a submodule or another attribute."""
         self._check_name(name)
-        if array is not None and not isinstance(array, np.ndarray):
-            raise ArgumentTypeError(f"{type(self).__name__}: register_buffer('{name}') needs an "
-                            f"ndarray or None, got {type(array).__name__}")
-        self._store(name, array, self._registries()[1])
+        params, buffers, modules = self._registries()
+        if name not in buffers and (name in params or name in modules or
+                                    name in self.__dict__ or hasattr(type(self), name)):
+            raise ArgumentError(f"{type(self).__name__}: register_buffer: attribute '{name}' "
+                                f"already exists")
+        if tensor is not None and not isinstance(tensor, Tensor | np.ndarray):
+            raise ArgumentTypeError(f"{type(self).__name__}: register_buffer('{name}') needs a "
+                                    f"Tensor, an ndarray or None, got {type(tensor).__name__}")
+        self._store(name, tensor, buffers)
+        if persistent:
+            self.__dict__["_non_persistent_buffers"].discard(name)
+        else:
+            self.__dict__["_non_persistent_buffers"].add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` (or None) as a submodule under `name`, as attribute assignment."""
@@ -196,6 +212,7 @@ class Module:
         for registry in self._registries():
             if name in registry:
                 del registry[name]
+                self.__dict__["_non_persistent_buffers"].discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -245,10 +262,11 @@ class Module:
         for _, param in self.named_parameters(recurse):
             yield param
 
-    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+    def named_buffers(self, recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor | np.ndarray]]:
         return self._named_members(1, recurse)
 
-    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor | np.ndarray]:
         for _, buffer in self.named_buffers(recurse):
             yield buffer
 
@@ -286,14 +304,15 @@ class Module:
 
     # ---- state ----
     def _state_slots(self) -> dict[str, Tensor | np.ndarray]:
-        """name -> the live parameter or buffer, in state-dict order: each module's own
-        parameters, then its buffers, then its children's."""
+        """name -> the live parameter or persistent buffer, in state-dict order: each
+        module's own parameters, then its buffers, then its children's."""
         slots: dict[str, Tensor | np.ndarray] = {}
         for prefix, module in self.named_modules():
             params, buffers, _ = module._registries()
+            skipped = module.__dict__.get("_non_persistent_buffers", ())
             for registry in (params, buffers):
                 for name, value in registry.items():
-                    if value is not None:
+                    if value is not None and not (registry is buffers and name in skipped):
                         slots[f"{prefix}.{name}" if prefix else name] = value
         return slots
 
@@ -373,7 +392,9 @@ class Module:
                     if param.grad is not None:
                         param.grad = param.grad.detach().astype(dtype)
             for name, buffer in buffers.items():
-                if buffer is not None and buffer.dtype.kind == "f":
+                if isinstance(buffer, Tensor) and buffer.dtype.kind == "f":
+                    buffer.data = buffer.data.astype(dtype, copy=False)
+                elif buffer is not None and buffer.dtype.kind == "f":
                     buffers[name] = buffer.astype(dtype, copy=False)
         return self
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
-from .arguments import positive_ints, real_number
+from .arguments import factory_dtype, positive_ints, real_number
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
 
@@ -37,11 +37,12 @@ class _BatchNorm(Module):
     _layouts: str = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True,
-                 impl: str = "fused") -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, impl: str = "fused") -> None:
         super().__init__()
         name = type(self).__name__
         positive_ints(name, num_features=num_features)
+        dtype = factory_dtype(name, device, dtype)
         _check_eps(name, eps)
         if momentum is not None and not 0.0 <= real_number(name, "momentum", momentum) <= 1.0:
             raise ArgumentError(f"{name}: momentum must be in [0, 1] or None (cumulative "
@@ -52,11 +53,11 @@ class _BatchNorm(Module):
         self.eps, self.momentum, self.impl = eps, momentum, impl
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         c = self.num_features
-        self.register_parameter("weight", Parameter(np.ones(c, np.float32)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(c, np.float32)) if affine else None)
+        self.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
         tracked = self.track_running_stats
-        self.register_buffer("running_mean", np.zeros(c, np.float32) if tracked else None)
-        self.register_buffer("running_var", np.ones(c, np.float32) if tracked else None)
+        self.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
+        self.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
         self.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
 
     def reset_running_stats(self) -> None:
@@ -136,8 +137,10 @@ class LayerNorm(Module):
     train and eval."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
+        dtype = factory_dtype("LayerNorm", device, dtype)
         shape = (normalized_shape,) if not isinstance(normalized_shape, tuple | list) \
             else tuple(normalized_shape)
         positive_ints("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
@@ -148,9 +151,9 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = eps, bool(elementwise_affine)
         affine = self.elementwise_affine
         self.register_parameter(
-            "weight", Parameter(np.ones(self.normalized_shape, np.float32)) if affine else None)
+            "weight", Parameter(np.ones(self.normalized_shape, dtype)) if affine else None)
         self.register_parameter(
-            "bias", Parameter(np.zeros(self.normalized_shape, np.float32))
+            "bias", Parameter(np.zeros(self.normalized_shape, dtype))
             if affine and bias else None)
 
     def forward(self, x: Any) -> Tensor:
@@ -172,8 +175,9 @@ class GroupNorm(Module):
     when `affine`. Independent of the batch: same in train and eval."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        dtype = factory_dtype("GroupNorm", device, dtype)
         positive_ints("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_channels % num_groups:
             raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible "
@@ -182,8 +186,8 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine = eps, bool(affine)
         c = self.num_channels
-        self.register_parameter("weight", Parameter(np.ones(c, np.float32)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(c, np.float32)) if affine else None)
+        self.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
