@@ -81,23 +81,28 @@ class BatchLoader:
         return self._epoch(self.batch_sampler)
 
     def _epoch(self, batches: Iterable[Any]) -> Iterator[Any]:
+        arrays = self._whole_arrays()  # read once per epoch, not per batch
         count = 0
         for indices in batches:
             count += 1
-            yield self._fetch(indices)
+            yield self._fetch(indices, arrays)
         if hasattr(batches, "__len__") and count != len(batches):  # type: ignore[arg-type]
             raise DataError(f"{type(self).__name__}: the sampler gave {count} batch(es) but "
                             f"its len() promises {len(batches)}")  # type: ignore[arg-type]
 
-    def _fetch(self, indices: Any) -> Any:
+    def _whole_arrays(self) -> Sequence[np.ndarray] | None:
+        """The dataset's arrays when batches can be cut from them by fancy indexing."""
+        return None
+
+    def _fetch(self, indices: Any, arrays: Sequence[np.ndarray] | None) -> Any:
+        """One batch from its list of indices (`arrays`: what `_whole_arrays` gave)."""
         raise NotImplementedError
 
-    def _index_array(self, indices: Any) -> np.ndarray:
-        """A batch's indices as an intp array, each checked to lie in [0, len(dataset))."""
+    def _index_array(self, indices: Any, n: int) -> np.ndarray:
+        """A batch's indices as an intp array, each checked to lie in [0, n)."""
         order = np.asarray(indices, dtype=np.intp).reshape(-1)
-        n = len(self.dataset)
-        bad = order[(order < 0) | (order >= n)]
-        if bad.size:
+        if order.size and (order.min() < 0 or order.max() >= n):
+            bad = order[(order < 0) | (order >= n)]
             raise DataError(f"{type(self).__name__}: the sampler gave index {int(bad[0])}, "
                             f"out of range for a dataset of {n} samples (expected "
                             f"0 <= index < {n})")
@@ -187,9 +192,9 @@ class DataLoader(BatchLoader):
             return images, labels
         return None
 
-    def _fetch(self, indices: Any) -> tuple[np.ndarray, ...]:
-        order = self._index_array(indices)
-        arrays = self._whole_arrays()
+    def _fetch(self, indices: Any, arrays: Sequence[np.ndarray] | None
+               ) -> tuple[np.ndarray, ...]:
+        order = self._index_array(indices, len(self.dataset))
         if arrays is not None:
             # Fancy indexing copies, so a caller mutating a batch never touches the dataset.
             return tuple(a[order] for a in arrays)

@@ -22,6 +22,7 @@ The numbers are NumPy's, not torch's: the same distributions, different streams.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Sequence, Sized
@@ -103,13 +104,12 @@ class RandomSampler(Sampler):
                                 f"dataset")
         rng = numpy_generator(self.generator, "RandomSampler")
         if self.replacement:
-            for start in range(0, count, _REPLACEMENT_BLOCK):
-                yield from rng.integers(0, n, min(_REPLACEMENT_BLOCK, count - start)).tolist()
-            return
-        for _ in range(count // n):
-            yield from rng.permutation(n).tolist()
-        if count % n:
-            yield from rng.permutation(n)[: count % n].tolist()
+            return itertools.chain.from_iterable(
+                rng.integers(0, n, min(_REPLACEMENT_BLOCK, count - start)).tolist()
+                for start in range(0, count, _REPLACEMENT_BLOCK))
+        # whole passes, then the head of one more; each drawn when the iteration reaches it
+        passes = [n] * (count // n) + ([count % n] if count % n else [])
+        return itertools.chain.from_iterable(rng.permutation(n)[:k].tolist() for k in passes)
 
     def __len__(self) -> int:
         return self.num_samples
@@ -169,13 +169,13 @@ class WeightedRandomSampler(Sampler):
         rng = numpy_generator(self.generator, "WeightedRandomSampler")
         p = self.weights / self.weights.sum()
         if not self.replacement:
-            yield from rng.choice(len(p), self.num_samples, replace=False, p=p).tolist()
-            return
+            return iter(rng.choice(len(p), self.num_samples, replace=False, p=p).tolist())
         cdf = np.cumsum(p)
         cdf[-1] = 1.0  # rounding must not leave uniform draws above the last bucket
-        for start in range(0, self.num_samples, _REPLACEMENT_BLOCK):
-            u = rng.random(min(_REPLACEMENT_BLOCK, self.num_samples - start))
-            yield from np.searchsorted(cdf, u, side="right").tolist()
+        return itertools.chain.from_iterable(
+            np.searchsorted(cdf, rng.random(min(_REPLACEMENT_BLOCK, self.num_samples - start)),
+                            side="right").tolist()
+            for start in range(0, self.num_samples, _REPLACEMENT_BLOCK))
 
     def __len__(self) -> int:
         return self.num_samples
@@ -191,13 +191,10 @@ class BatchSampler(Sampler):
         self.drop_last = _flag("BatchSampler", "drop_last", drop_last)
 
     def __iter__(self) -> Iterator[list[int]]:
-        batch: list[int] = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        indices = iter(self.sampler)
+        while batch := list(itertools.islice(indices, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
             yield batch
 
     def __len__(self) -> int:

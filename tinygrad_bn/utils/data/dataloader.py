@@ -190,17 +190,19 @@ class DataLoader(BatchLoader):
         if batch and not self.drop_last:
             yield self.collate_fn(batch)
 
-    def _fetch(self, indices: Any) -> Any:
-        arrays = self._whole_arrays() if self._fast else None
+    def _fetch(self, indices: Any, arrays: Sequence[np.ndarray] | None) -> Any:
         if arrays is not None:
-            order = self._index_array(indices)
+            order = self._index_array(indices, len(arrays[0]))
             return [Tensor(a[order]) for a in arrays]
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def _whole_arrays(self) -> list[np.ndarray] | None:
         """The arrays of a TensorDataset or an MNIST, which fancy indexing batches at once
-        (exact types: a subclass may transform its samples)."""
+        (exact types: a subclass may transform its samples), unless a collate_fn was
+        passed."""
         ds = self.dataset
+        if not self._fast:
+            return None
         if type(ds) is TensorDataset and not any(t.requires_grad for t in ds.tensors):
             return [t.data for t in ds.tensors]
         if type(ds) is MNIST:
