@@ -161,3 +161,24 @@ def test_bad_factory_kwargs_are_named(kwargs, error) -> None:
 def test_dropout_takes_pytorchs_inplace_flag() -> None:
     layer = nn.Dropout(0.2, inplace=True)
     assert layer.inplace is True and layer.p == 0.2
+
+
+def test_compiled_calls_read_a_tensor_buffer_afresh() -> None:
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(3, 2)
+            self.register_buffer("scale", Tensor(np.ones(2, np.float32)))
+
+        def forward(self, x):
+            return self.lin(x) * self.scale
+
+    m = Scaled()
+    step = tg.compile(lambda x: m(x))
+    x = Tensor(np.ones((4, 3), np.float32))
+    for _ in range(3):
+        step(x)
+    m.scale.data[...] = 2.0  # in place
+    np.testing.assert_array_equal(step(x).data, m(x).data)
+    m.scale.data = np.full(2, 3.0, np.float32)  # a new array
+    np.testing.assert_array_equal(step(x).data, m(x).data)
