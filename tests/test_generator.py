@@ -276,3 +276,18 @@ def test_sampling_shapes_and_dtypes_match_pytorch() -> None:
         ours, theirs = make(tg), make(torch)
         assert tuple(ours.shape) == tuple(theirs.shape)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+def test_determinism_flag_is_recorded_like_pytorchs() -> None:
+    assert tg.are_deterministic_algorithms_enabled() is False
+    try:
+        tg.use_deterministic_algorithms(True, warn_only=True)
+        assert tg.are_deterministic_algorithms_enabled() is True
+        assert tg.is_deterministic_algorithms_warn_only_enabled() is True
+    finally:
+        tg.use_deterministic_algorithms(False)
+    with pytest.raises(tg.ArgumentTypeError, match="mode must be a bool"):
+        tg.use_deterministic_algorithms("yes")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        torch.use_deterministic_algorithms("yes")

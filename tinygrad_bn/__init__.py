@@ -3,6 +3,11 @@
 from . import accelerator, backends, cuda, forward_ad, func, nn, optim, utils, viz
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from .anomaly import detect_anomaly
+from .backends import (
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
 from .creation import (
@@ -289,7 +294,8 @@ __all__ = [
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
     "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed",
     "multinomial", "normal", "poisson", "randperm", "seed", "set_rng_state",
-    "accelerator", "backends",
+    "accelerator", "are_deterministic_algorithms_enabled", "backends",
+    "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
     "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",
     "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",
