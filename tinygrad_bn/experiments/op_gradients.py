@@ -125,7 +125,7 @@ OPS: list[OpCase] = [
     OpCase("log_softmax", lambda x: F.log_softmax(x, axis=0), ((3, 4),)),
     OpCase("cross_entropy", lambda x: F.cross_entropy(x, _target()), ((4, 3),)),
     OpCase("mse_loss", F.mse_loss, ((3, 4), (3, 4))),
-    OpCase("dropout", lambda x: F.dropout(x, 0.5, rng=np.random.default_rng(0)), ((3, 4),)),
+    OpCase("dropout", lambda x: F.dropout(x, 0.5, generator=np.random.default_rng(0)), ((3, 4),)),
     OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1),
            ((2, 2, 4, 4), (3, 2, 3, 3), (3,))),
     OpCase("conv2d (stride, dilation, groups)",
