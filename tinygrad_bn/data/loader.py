@@ -99,8 +99,14 @@ class BatchLoader:
         raise NotImplementedError
 
     def _index_array(self, indices: Any, n: int) -> np.ndarray:
-        """A batch's indices as an intp array, each checked to lie in [0, n)."""
-        order = np.asarray(indices, dtype=np.intp).reshape(-1)
+        """A batch's indices as an intp array, each checked to be an int in [0, n)."""
+        order = np.asarray(indices).reshape(-1)
+        if order.size and (order.dtype.kind not in "iu"):  # 0.5 must not become row 0
+            bad = next(i for i in order.tolist() if isinstance(i, bool) or
+                       not isinstance(i, numbers.Integral))
+            raise DataError(f"{type(self).__name__}: a sampler must yield int indices, got "
+                            f"{type(bad).__name__} {bad!r}")
+        order = order.astype(np.intp, copy=False)
         if order.size and (order.min() < 0 or order.max() >= n):
             bad = order[(order < 0) | (order >= n)]
             raise DataError(f"{type(self).__name__}: the sampler gave index {int(bad[0])}, "

@@ -34,7 +34,7 @@ from ...data import MNIST
 from ...data.dataset import IterableDataset, TensorDataset
 from ...data.loader import BatchLoader, default_sampler
 from ...data.sampler import BatchSampler
-from ...errors import ArgumentError, DataError
+from ...errors import ArgumentError, ArgumentTypeError, DataError, ShapeError
 from ...seeding import generator as numpy_generator
 from ...tensor import Tensor, stack
 
@@ -47,6 +47,11 @@ _FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dat
 def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch (PyTorch's default_collate, see the module doc)."""
     elem = batch[0]
+    if isinstance(elem, Tensor | np.ndarray | np.generic):
+        shapes = {tuple(np.shape(a.data if isinstance(a, Tensor) else a)) for a in batch}
+        if len(shapes) > 1:
+            raise ShapeError(f"default_collate: the samples of a batch must have one shape, "
+                             f"got {sorted(shapes)}")
     if isinstance(elem, Tensor):
         if any(t.requires_grad for t in batch):
             return stack(list(batch))
@@ -56,6 +61,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, bool):
         return Tensor(np.array(batch, dtype=bool))
     if isinstance(elem, numbers.Integral):
+        if not all(isinstance(v, numbers.Integral) for v in batch):  # [1, 2.5]: as PyTorch
+            return Tensor(np.array(batch, dtype=np.float32))
         return Tensor(np.array(batch, dtype=np.int64))
     if isinstance(elem, numbers.Real):
         return Tensor(np.array(batch, dtype=np.float64))
@@ -109,7 +116,11 @@ class DataLoader(BatchLoader):
                  worker_init_fn: Callable[[int], None] | None = None,
                  multiprocessing_context: Any = None, generator: Any = None, *,
                  prefetch_factor: int | None = None, persistent_workers: bool = False,
-                 pin_memory_device: str = "", in_order: bool = True) -> None:
+                 pin_memory_device: str = "", in_order: bool = True,
+                 **unexpected: Any) -> None:
+        if unexpected:  # a typo (shufle=True) must not be swallowed; named as PyTorch does
+            raise ArgumentTypeError(f"DataLoader: unexpected keyword arguments "
+                                    f"{sorted(unexpected)}")
         _check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
         numpy_generator(generator, "DataLoader")  # a wrong type fails here
         iterable = isinstance(dataset, IterableDataset)
@@ -194,6 +205,10 @@ class DataLoader(BatchLoader):
         if arrays is not None:
             order = self._index_array(indices, len(arrays[0]))
             return [Tensor(a[order]) for a in arrays]
+        for i in indices:  # any key a dataset takes, but a float must not become a row
+            if isinstance(i, bool | float | np.floating):
+                raise DataError(f"DataLoader: a sampler must yield int indices (or the keys "
+                                f"the dataset takes), got {type(i).__name__} {i!r}")
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def _whole_arrays(self) -> list[np.ndarray] | None:
