@@ -117,6 +117,20 @@ def _builders(m):
         "BatchNorm3d": lambda **kw: m.nn.BatchNorm3d(3, **kw),
         "LayerNorm": lambda **kw: m.nn.LayerNorm((2, 3), **kw),
         "GroupNorm": lambda **kw: m.nn.GroupNorm(2, 4, **kw),
+        "Conv1d": lambda **kw: m.nn.Conv1d(2, 4, 3, **kw),
+        "Conv3d": lambda **kw: m.nn.Conv3d(2, 4, 3, **kw),
+        "ConvTranspose1d": lambda **kw: m.nn.ConvTranspose1d(2, 4, 3, **kw),
+        "ConvTranspose2d": lambda **kw: m.nn.ConvTranspose2d(2, 4, 3, **kw),
+        "Bilinear": lambda **kw: m.nn.Bilinear(2, 3, 4, **kw),
+        "RNN": lambda **kw: m.nn.RNN(3, 4, num_layers=2, **kw),
+        "LSTM": lambda **kw: m.nn.LSTM(3, 4, proj_size=2, **kw),
+        "GRU": lambda **kw: m.nn.GRU(3, 4, bidirectional=True, **kw),
+        "RNNCell": lambda **kw: m.nn.RNNCell(3, 4, **kw),
+        "LSTMCell": lambda **kw: m.nn.LSTMCell(3, 4, **kw),
+        "GRUCell": lambda **kw: m.nn.GRUCell(3, 4, **kw),
+        "MultiheadAttention": lambda **kw: m.nn.MultiheadAttention(4, 2, kdim=3, **kw),
+        "TransformerEncoderLayer": lambda **kw: m.nn.TransformerEncoderLayer(
+            4, 2, dim_feedforward=8, **kw),
     }
 
 

@@ -23,7 +23,7 @@ from ..tensor import Tensor, as_tensor, concatenate
 from . import functional as F
 from . import init
 from .activations import softmax
-from .arguments import positive_ints, probability
+from .arguments import factory_dtype, positive_ints, probability
 from .functional import additive_mask
 from .layers import Linear
 from .module import Module, Parameter
@@ -38,9 +38,10 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False,
                  kdim: int | None = None, vdim: int | None = None,
-                 batch_first: bool = False) -> None:
+                 batch_first: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         positive_ints("MultiheadAttention", embed_dim=embed_dim, num_heads=num_heads)
+        dtype = factory_dtype("MultiheadAttention", device, dtype)
         kdim = embed_dim if kdim is None else kdim
         vdim = embed_dim if vdim is None else vdim
         positive_ints("MultiheadAttention", kdim=kdim, vdim=vdim)
@@ -54,7 +55,7 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = kdim == embed_dim and vdim == embed_dim
 
         def param(name: str, shape: tuple[int, ...]) -> Parameter:
-            return Parameter(empty(f"MultiheadAttention {name}", shape, np.float32))
+            return Parameter(empty(f"MultiheadAttention {name}", shape, dtype))
 
         if self._qkv_same_embed_dim:
             self.in_proj_weight = param("in_proj_weight", (3 * embed_dim, embed_dim))
@@ -67,7 +68,7 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_weight", None)
         self.register_parameter("in_proj_bias",
                                 param("in_proj_bias", (3 * embed_dim,)) if bias else None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         if add_bias_kv:
             self.bias_k = param("bias_k", (1, 1, embed_dim))
             self.bias_v = param("bias_v", (1, 1, embed_dim))

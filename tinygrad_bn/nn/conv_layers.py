@@ -27,7 +27,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import init
-from .arguments import positive_ints
+from .arguments import factory_dtype, positive_ints
 from .convolution import conv2d
 from .module import Module, Parameter
 from .padding import pad as _pad
@@ -221,10 +221,12 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", output_padding: Any = 0) -> None:
+                 padding_mode: str = "zeros", output_padding: Any = 0, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         name, n = type(self).__name__, self.dims
         positive_ints(name, in_channels=in_channels, out_channels=out_channels, groups=groups)
+        dtype = factory_dtype(name, device, dtype)
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"{name}: groups={groups} must divide both in_channels="
                                 f"{in_channels} and out_channels={out_channels}")
@@ -244,10 +246,9 @@ class _ConvNd(Module):
             self.padding = padding if isinstance(padding, str) else \
                 _tuple(name, "padding", padding, n, 0)
             shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(empty(f"{name} weight", shape, np.float32))
+        self.weight = Parameter(empty(f"{name} weight", shape, dtype))
         self.register_parameter(
-            "bias", Parameter(empty(f"{name} bias", (out_channels,), np.float32)) if bias
-            else None)
+            "bias", Parameter(empty(f"{name} bias", (out_channels,), dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -288,9 +289,9 @@ class Conv1d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros") -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
+                         groups, bias, padding_mode, device=device, dtype=dtype)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         x, padding = self._padded(as_tensor(input))
@@ -305,9 +306,9 @@ class Conv3d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros") -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
+                         groups, bias, padding_mode, device=device, dtype=dtype)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         x, padding = self._padded(as_tensor(input))
@@ -320,9 +321,10 @@ class _ConvTransposeNd(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros") -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding)
+                         groups, bias, padding_mode, output_padding, device, dtype)
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
         """output_padding, or the one that gives `output_size` (its last `dims` entries)."""

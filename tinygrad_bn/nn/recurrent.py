@@ -29,15 +29,15 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate, stack
 from . import init
-from .arguments import positive_ints, probability
+from .arguments import factory_dtype, positive_ints, probability
 from .functional import dropout, linear
 from .module import Module, Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _new_param(op: str, shape: tuple[int, ...]) -> Parameter:
-    return Parameter(empty(f"{op} parameter", shape, np.float32))
+def _new_param(op: str, shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
+    return Parameter(empty(f"{op} parameter", shape, dtype))
 
 
 def _rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, mode: str) -> Tensor:
@@ -76,11 +76,13 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0) -> None:
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         positive_ints(name, input_size=input_size, hidden_size=hidden_size,
                       num_layers=num_layers)
+        dtype = factory_dtype(name, device, dtype)
         if isinstance(proj_size, bool) or not isinstance(proj_size, int | np.integer) \
                 or proj_size < 0:
             raise ArgumentError(f"{name}: proj_size must be an int >= 0, got {proj_size!r}")
@@ -109,7 +111,7 @@ class RNNBase(Module):
                     shapes.append(("weight_hr", (self.proj_size, self.hidden_size)))
                 for kind, shape in shapes:
                     key = f"{kind}_l{layer}{suffix}"
-                    setattr(self, key, _new_param(f"{name} {key}", shape))
+                    setattr(self, key, _new_param(f"{name} {key}", shape, dtype))
                     self._flat_weights_names.append(key)
         self.reset_parameters()
 
@@ -216,10 +218,11 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False) -> None:
+                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         self.nonlinearity = nonlinearity
         super().__init__(_activation("RNN", nonlinearity), input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional)
+                         bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, unbatched = self._check_input(input)
@@ -235,9 +238,9 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False) -> None:
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional)
+                         bidirectional, device=device, dtype=dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, unbatched = self._check_input(input)
@@ -254,9 +257,10 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0) -> None:
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size)
+                         bidirectional, proj_size, device, dtype)
 
     def forward(self, input: Any, hx: Any = None  # noqa: A002
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -279,19 +283,21 @@ class RNNCellBase(Module):
     """One step of a recurrent layer: weight_ih (G hidden, input), weight_hh (G hidden,
     hidden), bias_ih and bias_hh (G hidden,); input (N, input_size) or (input_size,)."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool) -> None:
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         positive_ints(name, input_size=input_size, hidden_size=hidden_size)
+        dtype = factory_dtype(name, device, dtype)
         self.mode = mode
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
             bool(bias)
         gates = _GATES[mode] * self.hidden_size
-        self.weight_ih = _new_param(f"{name} weight_ih", (gates, self.input_size))
-        self.weight_hh = _new_param(f"{name} weight_hh", (gates, self.hidden_size))
+        self.weight_ih = _new_param(f"{name} weight_ih", (gates, self.input_size), dtype)
+        self.weight_hh = _new_param(f"{name} weight_hh", (gates, self.hidden_size), dtype)
         if self.bias:
-            self.bias_ih = _new_param(f"{name} bias_ih", (gates,))
-            self.bias_hh = _new_param(f"{name} bias_hh", (gates,))
+            self.bias_ih = _new_param(f"{name} bias_ih", (gates,), dtype)
+            self.bias_hh = _new_param(f"{name} bias_hh", (gates,), dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -331,9 +337,10 @@ class RNNCell(RNNCellBase):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh") -> None:
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
         self.nonlinearity = nonlinearity
-        super().__init__(_activation("RNNCell", nonlinearity), input_size, hidden_size, bias)
+        super().__init__(_activation("RNNCell", nonlinearity), input_size, hidden_size, bias,
+                         device, dtype)
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, unbatched = self._check_input(input)
@@ -346,8 +353,9 @@ class RNNCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step (the equations in the module docstring)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, unbatched = self._check_input(input)
@@ -359,8 +367,9 @@ class GRUCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step; forward(input, (h, c)) returns (h', c')."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, unbatched = self._check_input(input)

@@ -27,7 +27,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import init
-from .arguments import positive_ints
+from .arguments import factory_dtype, positive_ints
 from .module import Module, Parameter
 
 _MODE_RANK = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4,
@@ -247,17 +247,17 @@ class Bilinear(Module):
     U(-1/sqrt(in1), 1/sqrt(in1)) (PyTorch's)."""
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
-                 bias: bool = True) -> None:
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         positive_ints("Bilinear", in1_features=in1_features, in2_features=in2_features,
                       out_features=out_features)
+        dtype = factory_dtype("Bilinear", device, dtype)
         self.in1_features, self.in2_features = int(in1_features), int(in2_features)
         self.out_features = int(out_features)
         self.weight = Parameter(empty("Bilinear weight", (out_features, in1_features,
-                                                          in2_features), np.float32))
+                                                          in2_features), dtype))
         self.register_parameter(
-            "bias", Parameter(empty("Bilinear bias", (out_features,), np.float32)) if bias
-            else None)
+            "bias", Parameter(empty("Bilinear bias", (out_features,), dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
