@@ -10,9 +10,10 @@ A `Generator` wraps a NumPy PCG64 generator: `manual_seed(s)` makes it
 `np.random.default_rng(s)`, so the numbers are NumPy's, not torch's (same distributions,
 different streams). Seeding and `set_state` replace the wrapped generator under the
 Generator's lock instead of mutating it: a thread that is drawing keeps the stream it
-read. `get_state()` is a uint8 Tensor of 45 bytes, little-endian: the initial seed
-(8), PCG64's state and increment (16 each), its cached-half flag (1) and cached
-32-bit half (4).
+read. `get_state()` is 45 bytes as a uint8 array, little-endian: the initial seed (8),
+PCG64's state and increment (16 each), its cached-half flag (1) and cached 32-bit half
+(4). PyTorch returns a uint8 Tensor; an array here, because the generators sit below
+Tensor (Tensor methods draw from them); `set_state` takes either.
 """
 
 from __future__ import annotations
@@ -77,23 +78,23 @@ class Generator:
         """The seed the stream last started from."""
         return self._seed
 
-    def get_state(self) -> Any:
-        """The generator's state as a uint8 Tensor (layout: the module doc)."""
-        from .tensor import Tensor  # seeding sits below tensor: imported on use
-
+    def get_state(self) -> np.ndarray:
+        """The generator's state as a uint8 array (layout: the module doc)."""
         with self._lock:
             seed, state = self._seed, self._rng.bit_generator.state
         inner = state["state"]
         raw = (seed.to_bytes(8, "little") + inner["state"].to_bytes(16, "little")
                + inner["inc"].to_bytes(16, "little") + bytes([state["has_uint32"]])
                + int(state["uinteger"]).to_bytes(4, "little"))
-        return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+        return np.frombuffer(raw, dtype=np.uint8).copy()
 
     def set_state(self, new_state: Any) -> Generator:
-        """Continue from a state `get_state` returned (of this or any Generator)."""
-        array = getattr(new_state, "data", new_state)
+        """Continue from a state `get_state` returned (of this or any Generator), as an
+        array or a Tensor."""
+        array = new_state if isinstance(new_state, np.ndarray) else \
+            getattr(new_state, "data", new_state)  # a Tensor's array
         if not isinstance(array, np.ndarray) or array.dtype != np.uint8:
-            raise ArgumentTypeError(f"set_state: the RNG state must be a uint8 Tensor from "
+            raise ArgumentTypeError(f"set_state: the RNG state must be the uint8 array from "
                                     f"get_state(), got {type(new_state).__name__}")
         raw = array.reshape(-1).tobytes()
         inc = int.from_bytes(raw[24:40], "little")
@@ -132,7 +133,7 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state() -> Any:
+def get_rng_state() -> np.ndarray:
     """`default_generator.get_state()`."""
     return default_generator.get_state()
 
