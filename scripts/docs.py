@@ -168,11 +168,14 @@ def _anomaly_block(code: str, name: str) -> str:
 
 PACKAGE = ROOT / "tinygrad_bn"
 CORE_READING_ORDER = [
-    "modes.py", "keywords.py", "anomaly.py", "autograd/function.py", "autograd/engine.py",
-    "ops/__init__.py", "ops/binary.py", "ops/unary.py", "ops/reduce.py", "ops/movement.py",
+    "modes.py", "keywords.py", "dtypes.py", "anomaly.py", "autograd/function.py",
+    "autograd/engine.py", "autograd/versions.py", "autograd/custom.py", "ops/__init__.py",
+    "ops/binary.py", "ops/unary.py", "ops/special.py", "ops/reduce.py", "ops/movement.py",
     "ops/linalg.py", "tensor_methods/__init__.py", "tensor_methods/elementwise.py",
-    "tensor_methods/reduce.py", "tensor_methods/movement.py", "tensor_methods/linalg.py",
-    "tensor_methods/conversion.py", "tensor.py",
+    "tensor_methods/math.py", "tensor_methods/comparison.py", "tensor_methods/reduce.py",
+    "tensor_methods/scans.py", "tensor_methods/movement.py", "tensor_methods/indexing.py",
+    "tensor_methods/linalg.py", "tensor_methods/conversion.py", "tensor_methods/inplace.py",
+    "return_types.py", "data_array.py", "tensor.py",
 ]
 
 
@@ -209,7 +212,8 @@ def _ops() -> list[type]:
     found, todo = [], list(Function.__subclasses__())
     while todo:
         cls = todo.pop(0)
-        if cls.__module__.startswith("tinygrad_bn.") and cls not in found:
+        if cls.__module__.startswith("tinygrad_bn.") and cls not in found \
+                and not cls.__name__.startswith("_"):  # a custom Function's node: no one op
             found.append(cls)
         todo.extend(cls.__subclasses__())
     core = ["binary", "unary", "special", "reduce", "movement", "linalg"]

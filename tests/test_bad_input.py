@@ -34,6 +34,7 @@ from numpy.lib.array_utils import normalize_axis_index
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 from tinygrad_bn import Tensor
+from tinygrad_bn.dtypes import result_type
 
 DTYPES = [np.bool_, np.int8, np.uint8, np.int32, np.int64, np.float16, np.float32,
           np.float64]
@@ -77,6 +78,17 @@ def _axis(ndim: int) -> st.SearchStrategy:
     return st.one_of(st.none(), valid, st.integers(-ndim - 2, ndim + 2),
                      st.lists(st.integers(-ndim - 1, ndim), max_size=3).map(tuple),
                      st.sampled_from(["0", 1.0, [0]]))
+
+
+def _squeezed(a: np.ndarray, axis: Any) -> np.ndarray:
+    """PyTorch's squeeze in NumPy: the given axes of size 1 go, the others stay."""
+    if axis is None:
+        return np.squeeze(a)
+    axes = (axis,) if not isinstance(axis, tuple) else axis
+    if not all(isinstance(i, int) for i in axes) or len(set(axes)) != len(axes):
+        raise TypeError(f"bad axis {axis!r}")
+    axes = tuple(normalize_axis_index(i, a.ndim) for i in axes) if a.ndim else ()
+    return np.squeeze(a, tuple(i for i in axes if a.shape[i] == 1))
 
 
 def _numpy_axis(axis: Any, ndim: int = 1) -> Any:
@@ -176,7 +188,30 @@ def operand_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
 def test_binary_ops_between_tensors(name: str, pair: tuple) -> None:
     ours, reference = BINARY[name]
     a, b = pair
+    if name in PROMOTED:  # NumPy's op in PyTorch's result dtype
+        dtype = _true_division(name, result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0))
+        check(lambda: ours(Tensor(a), Tensor(b)),
+              lambda: reference(a.astype(dtype), b.astype(dtype)))
+        return
     check(lambda: ours(Tensor(a), Tensor(b)), lambda: reference(a, b))
+
+
+# arithmetic promotes as PyTorch does (tinygrad_bn/dtypes.py, compared with PyTorch in
+# tests/test_pytorch_semantics.py); comparisons, maximum and minimum as NumPy
+PROMOTED = {"+", "-", "*", "/", "**", "maximum", "minimum"}
+
+
+def _true_division(name: str, dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.float32) if name == "/" and dtype.kind != "f" else dtype
+
+
+def _scalar_dtype(array: np.ndarray, scalar: Any) -> np.dtype:
+    """PyTorch's result dtype of a tensor with a Python number (a weak scalar)."""
+    if isinstance(scalar, float) and array.dtype.kind != "f":
+        return np.dtype(np.float32)
+    if type(scalar) is int and array.dtype.kind == "b":
+        return np.dtype(np.int64)
+    return array.dtype
 
 
 @settings(max_examples=EXAMPLES)
@@ -189,10 +224,14 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
     ours, reference = BINARY[name]
     if reflected and name in ("maximum", "minimum"):
         reflected = False
-    if reflected:
-        check(lambda: ours(other, Tensor(a)), lambda: _python_reference(reference, other, a))
+    if name in PROMOTED and isinstance(other, int | float):
+        a_ref = a.astype(_true_division(name, _scalar_dtype(a, other)))
     else:
-        check(lambda: ours(Tensor(a), other), lambda: _python_reference(reference, a, other))
+        a_ref = a
+    if reflected:
+        check(lambda: ours(other, Tensor(a)), lambda: _python_reference(reference, other, a_ref))
+    else:
+        check(lambda: ours(Tensor(a), other), lambda: _python_reference(reference, a_ref, other))
 
 
 def _python_reference(reference: Callable, x: Any, y: Any) -> np.ndarray:
@@ -207,8 +246,14 @@ def _python_reference(reference: Callable, x: Any, y: Any) -> np.ndarray:
 
 REDUCTIONS: dict[str, tuple[Callable, Callable]] = {
     "sum": (Tensor.sum, np.sum), "mean": (Tensor.mean, np.mean),
-    "max": (Tensor.max, np.max), "min": (Tensor.min, np.min),
+    "max": (lambda t, **kw: _values(t.max(**kw)), np.max),
+    "min": (lambda t, **kw: _values(t.min(**kw)), np.min),
 }
+
+
+def _values(out: Any) -> Any:
+    """max/min with one axis are (values, indices), PyTorch's named tuple: the values."""
+    return out.values if isinstance(out, tuple) else out
 
 
 @settings(max_examples=EXAMPLES)
@@ -217,8 +262,11 @@ REDUCTIONS: dict[str, tuple[Callable, Callable]] = {
 def test_reductions(name: str, a: np.ndarray, keepdims: bool, data: st.DataObject) -> None:
     ours, reference = REDUCTIONS[name]
     axis = data.draw(_axis(a.ndim))
+    numpy_axis = _numpy_axis(axis, a.ndim)
+    if name in ("max", "min") and numpy_axis == ():  # PyTorch's max(()) reduces every axis
+        numpy_axis = None
     check(lambda: ours(Tensor(a), axis=axis, keepdims=keepdims),
-          lambda: np.asarray(reference(a, axis=_numpy_axis(axis, a.ndim), keepdims=keepdims)))
+          lambda: np.asarray(reference(a, axis=numpy_axis, keepdims=keepdims)))
 
 
 @settings(max_examples=EXAMPLES // 2)
@@ -267,7 +315,7 @@ def test_axis_moves(a: np.ndarray, data: st.DataObject) -> None:
         check(lambda: Tensor(a).permute(*dims), lambda: np.transpose(a, dims))
     elif kind == "squeeze":
         axis = data.draw(_axis(n))
-        check(lambda: Tensor(a).squeeze(axis), lambda: np.squeeze(a, _numpy_axis(axis, n)))
+        check(lambda: Tensor(a).squeeze(axis), lambda: _squeezed(a, _numpy_axis(axis, n)))
     elif kind == "unsqueeze":
         axis = data.draw(st.integers(-n - 2, n + 1))
         check(lambda: Tensor(a).unsqueeze(axis), lambda: np.expand_dims(a, axis))

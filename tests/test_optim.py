@@ -135,12 +135,12 @@ def test_defaults_are_pytorchs() -> None:
 def test_updates_are_in_place_and_keep_float32(make) -> None:
     rng = np.random.default_rng(0)
     p = nn.Parameter(rng.normal(size=(4, 3)).astype(np.float32))
-    array, before = p.data, p.data.copy()
+    array, before = p.numpy(), p.data.copy()
     opt = make([p])
     for _ in range(3):
         p.grad = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
         opt.step()
-    assert p.data is array and p.dtype == np.float32
+    assert p.numpy() is array and p.dtype == np.float32
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
                if isinstance(v, np.ndarray))
     assert not np.allclose(p.data, before)

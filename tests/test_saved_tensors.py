@@ -32,7 +32,7 @@ def chain(x: Tensor, y: Tensor) -> Tensor:
     """Many primitives, each keeping something different (inputs, outputs, masks)."""
     z = (x * y).exp() / (1.0 + y * y) + x.abs().sqrt() - (x ** 2.0).log() * x.sigmoid()
     z = tg.maximum(z, x).relu().tanh() + tg.where(x.data > 0, x, y).clip(-1.0, 1.0)
-    return (z @ y.T).max(axis=1).sum() + tg.concatenate([z, x], axis=1)[:, ::2].sum()
+    return (z @ y.T).amax(axis=1).sum() + tg.concatenate([z, x], axis=1)[:, ::2].sum()
 
 
 def loss_and_grads(f, inputs, hooks=None):

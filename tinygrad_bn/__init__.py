@@ -1,6 +1,18 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
-from . import accelerator, backends, cuda, forward_ad, func, nn, optim, utils, viz
+from . import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    forward_ad,
+    func,
+    nn,
+    optim,
+    return_types,
+    utils,
+    viz,
+)
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from .anomaly import detect_anomaly
 from .backends import (
@@ -71,6 +83,7 @@ from .errors import (
 from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
+from .keywords import Size
 from .method_functions import (  # noqa: A004 (PyTorch's names)
     abs,
     acos,
@@ -276,6 +289,9 @@ def is_tensor(obj: object) -> bool:
 
 
 cat = concatenate  # PyTorch's name
+# PyTorch's torch.autograd.gradcheck: the tool sits above the core package that holds
+# tg.autograd, so the package root, which assembles the public names, hands it over
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
 __version__ = "0.1.0"
 
@@ -290,6 +306,7 @@ __all__ = [
     "set_grad_enabled", "stack", "viz", "where",
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
+    "autograd", "return_types", "Size",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
     "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed",

@@ -99,7 +99,7 @@ def forward_checked(ctx: Function, inputs: tuple[Tensor, ...]) -> Any:
     a NaN or an inf."""
     ctx.creation_frames = _user_frames()
     with np.errstate(all="ignore"):  # the error below says more than NumPy's warning
-        out_data = ctx.forward(*[t.data for t in inputs])
+        out_data = ctx.forward(*[t._data for t in inputs])
     bad = _non_finite(np.asarray(out_data))
     if bad is not None:
         raise _forward_anomaly(ctx, inputs, bad)
@@ -116,7 +116,7 @@ def _forward_anomaly(ctx: Function, inputs: Sequence[Tensor], bad: str) -> Anoma
             f"{_describe_inputs(inputs)}); the {outer.name} (inputs "
             f"{_describe_inputs(outer.parents or ())}) was created at:\n{creation_site(outer)}"
             + (_masked_branch(outer, grad) if grad is not None else ""))
-    bad_inputs = [i for i, t in enumerate(inputs) if _non_finite(t.data)]
+    bad_inputs = [i for i, t in enumerate(inputs) if _non_finite(t._data)]
     cause = (f"its input {bad_inputs[0]} already holds non-finite values" if bad_inputs
              else "from finite inputs")
     return AnomalyError(
@@ -137,9 +137,9 @@ def backward_checked(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tenso
         del ctx.anomaly_grad
     as_tuple = grads if isinstance(grads, tuple) else (grads,)
     for i, g in enumerate(as_tuple):
-        bad = _non_finite(g.data) if g is not None else None
+        bad = _non_finite(g._data) if g is not None else None
         if bad is not None:
-            upstream = _non_finite(grad.data)
+            upstream = _non_finite(grad._data)
             cause = (f"the incoming gradient already held {upstream}" if upstream
                      else "from a finite incoming gradient")
             raise AnomalyError(
@@ -177,7 +177,7 @@ def _note_consumers(ctx: Function, grads: tuple) -> None:
     for i, (parent, g) in enumerate(zip(ctx.parents or (), grads)):
         producer = parent._ctx
         if producer is not None and g is not None:
-            producer.__dict__.setdefault("anomaly_consumers", []).append((ctx, i, g.data))
+            producer.__dict__.setdefault("anomaly_consumers", []).append((ctx, i, g._data))
 
 
 def _why_masked(mask: Function, i: int) -> str:
@@ -191,7 +191,7 @@ def _masked_branch(ctx: Function, grad: Tensor) -> str:
     """The explanation of a NaN in `ctx`'s backward when a mask sent it a gradient of 0
     where its local derivative is infinite, else ''."""
     consumers = ctx.__dict__.get("anomaly_consumers")
-    zero = grad.data == 0
+    zero = grad._data == 0
     if not consumers or not zero.any():
         return ""
     for mask, i, sent in consumers:
@@ -202,7 +202,7 @@ def _masked_branch(ctx: Function, grad: Tensor) -> str:
             continue
         pos = tuple(int(k) for k in np.argwhere(hit)[0])
         inputs = [p for p in ctx.parents or () if p.shape == zero.shape]
-        value = f", where its input is {inputs[0].data[pos]:g}," if inputs else ""
+        value = f", where its input is {inputs[0]._data[pos]:g}," if inputs else ""
         return (f"\nWhy: 0 * inf. The gradient reaching {ctx.name} is 0 at index {pos}"
                 f"{value} because {mask.name} used none of {ctx.name}'s value there "
                 f"({_why_masked(mask, i)}), and {ctx.name}'s local derivative there is "

@@ -75,7 +75,7 @@ def _fresh_inputs(args: tuple, tensors: tuple[Tensor, ...]) -> list:
     for a in args:
         if isinstance(a, Tensor):
             t = next(it)
-            fresh.append(Tensor._from_op(t.data, None).requires_grad_(t.requires_grad))
+            fresh.append(Tensor._from_op(t._data, None).requires_grad_(t.requires_grad))
         else:
             fresh.append(a)
     return fresh
@@ -85,7 +85,7 @@ def _boundary(t: Tensor) -> Tensor:
     """An identity op of t (a new tensor whose graph leads to t), or a fresh leaf if t
     needs no gradient: the recompute's input under create_graph."""
     if not t.requires_grad:
-        return Tensor._from_op(t.data, None)
+        return Tensor._from_op(t._data, None)
     with set_grad_enabled(True):
         return SegmentInput.apply(t)
 
@@ -115,7 +115,7 @@ def checkpoint(fn: Callable[..., Tensor], *args: Any) -> Tensor:
         return out
     params = _read_leaves(out, inputs, created)
     return Checkpoint.apply(*tensors, *params, fn=fn, args=args, n_tensors=len(tensors),
-                            random_state=random_state, result=out.data)
+                            random_state=random_state, result=out._data)
 
 
 def _read_leaves(out: Tensor, inputs: list, created: set[int]) -> list[Tensor]:

@@ -47,3 +47,25 @@ def as_dtype(op: str, dtype: Any) -> np.dtype:
         raise DTypeError(f"{op}: unsupported dtype {result}; expected a boolean, integer or "
                          f"floating dtype")
     return result
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's order: bool < integer < floating
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion of two dtypes: the higher category wins whatever its size
+    (int64 with float16 is float16); within a category, the smallest dtype holding both."""
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def result_type(a: np.dtype, a_has_axes: bool, b: np.dtype, b_has_axes: bool) -> np.dtype:
+    """The dtype of an op on two tensors, as PyTorch's: a 0-d tensor beside a tensor with
+    axes changes the result only when its category is higher (a float32 matrix plus a 0-d
+    float64 stays float32; an int matrix plus a 0-d float64 is float64)."""
+    if a_has_axes == b_has_axes:
+        return promote_types(a, b)
+    axes, zero_d = (a, b) if a_has_axes else (b, a)
+    return zero_d if _CATEGORY[zero_d.kind] > _CATEGORY[axes.kind] else axes

@@ -119,7 +119,7 @@ def make_dual(primal: Tensor, tangent: Any) -> Tensor:
 
     # the identity op (a view of the same array) keeps the graph to primal
     dual = ops.Reshape.apply(primal, shape=primal.shape) if primal.requires_grad \
-        else Tensor._from_op(primal.data, None)
+        else Tensor._from_op(primal._data, None)
     level.set(dual, tangent)
     return dual
 

@@ -24,6 +24,20 @@ def axis_keywords(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any
                                                          "keepdim", keepdim, default=False)
 
 
+def dim_keywords(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any
+                 ) -> tuple[Any, bool]:
+    """(dim, keepdim) of a method whose signature is PyTorch's (`dim`, `keepdim=False`),
+    with NumPy's `axis=` / `keepdims=` (None: not given) folded in."""
+    dim = one_of(op, "dim", dim, "axis", axis)
+    if keepdims is not None:
+        if keepdim:
+            raise ArgumentError(f"{op}: got both keepdim={keepdim!r} and keepdims={keepdims!r}; "
+                                f"they are the same argument (PyTorch's and NumPy's word), pass "
+                                f"one")
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
 def one_of(op: str, name: str, value: Any, alias: str, alias_value: Any,
            default: Any = None) -> Any:
     """`value` or `alias_value`, whichever was given (None means not given), else `default`."""
@@ -35,26 +49,26 @@ def one_of(op: str, name: str, value: Any, alias: str, alias_value: Any,
     return alias_value
 
 
-def variance_ddof(op: str, ddof: int, correction: float | None, unbiased: bool | None
-                  ) -> float:
-    """The delta degrees of freedom from NumPy's `ddof` or PyTorch's `correction` /
-    `unbiased` (True: 1, False: 0); giving two of them is an ArgumentError. A correction
-    may be fractional, as PyTorch's (an int stays an int)."""
+def correction_of(op: str, correction: Any, unbiased: Any, ddof: Any) -> float:
+    """The variance's correction (n - correction in the denominator): PyTorch's
+    `correction` (an int or a float, default 1), its older `unbiased` (True: 1, False: 0)
+    or NumPy's `ddof`; giving two of them is an ArgumentError."""
     given = {name: value for name, value in
-             (("ddof", ddof or None), ("correction", correction), ("unbiased", unbiased))
+             (("correction", correction), ("unbiased", unbiased), ("ddof", ddof))
              if value is not None}
     if len(given) > 1:
         raise ArgumentError(f"{op}: got {', '.join(f'{k}={v!r}' for k, v in given.items())}; "
-                            f"they all set the degrees of freedom, pass one")
+                            f"they all set the correction, pass one")
     if unbiased is not None:
-        return int(bool(unbiased))
-    if correction is None:
-        return ddof
-    if isinstance(correction, bool) or not isinstance(correction, int | float | np.integer |
-                                                         np.floating) or correction != correction:
-        raise ArgumentTypeError(f"{op}: correction must be a number, got "
-                                f"{type(correction).__name__} {correction!r}")
-    return int(correction) if float(correction).is_integer() else float(correction)
+        if not isinstance(unbiased, bool | np.bool_):
+            raise ArgumentTypeError(f"{op}: unbiased must be True or False, got {unbiased!r}")
+        return float(unbiased)
+    name, value = next(iter(given.items()), ("correction", 1))
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number) \
+            or value != value:
+        raise ArgumentTypeError(f"{op}: {name} must be a number, got "
+                                f"{type(value).__name__} {value!r}")
+    return float(value)
 
 
 def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,
@@ -119,3 +133,17 @@ def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> 
     if not isinstance(axis, int | np.integer):
         raise AxisError(f"{op}: takes one axis (an int), got {axis!r}")
     return normalize_axes(op, int(axis), ndim)[0]
+
+
+class Size(tuple):
+    """A tensor's shape, PyTorch's `torch.Size`: a tuple of ints that also counts its
+    elements (`numel()`). It prints as the tuple it is, `(2, 3)`, so that shapes read the
+    same in every message."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        count = 1
+        for n in self:
+            count *= n
+        return count

@@ -134,7 +134,7 @@ def _record(ctx: Function, out: Tensor) -> None:
     blocks = _blocks()
     block = blocks[-1]
     parents = ctx.parents
-    inputs = {i: _pack(block, ctx, parents[i].data) for i in ctx.saves_inputs
+    inputs = {i: _pack(block, ctx, parents[i]._data) for i in ctx.saves_inputs
               if i < len(parents)}
     routed = list(parents)
     for i, p in enumerate(parents):
@@ -149,7 +149,7 @@ def _record(ctx: Function, out: Tensor) -> None:
     ctx.parents = tuple(routed)
     saved = tuple(_Packed(_pack(block, ctx, a)) if isinstance(a, np.ndarray) else a
                   for a in ctx.saved)
-    output = _pack(block, ctx, out.data) if ctx.uses_output else None
+    output = _pack(block, ctx, out._data) if ctx.uses_output else None
     ctx.saved = ()
     ctx._packed = (block.unpack, inputs, saved, output)
     op = weakref.ref(ctx)  # not ctx itself: no reference cycle ctx -> backward -> ctx
@@ -186,7 +186,7 @@ def _backward_unpacked(ctx: Function, grad: Tensor) -> Any:
     parents, previous_out = ctx.parents, ctx._out
     routed = list(parents)
     for i, packed in inputs.items():
-        value = _unpacked(ctx, f"input {i}", unpack, packed, parents[i].data)
+        value = _unpacked(ctx, f"input {i}", unpack, packed, parents[i]._data)
         stand = Tensor._from_op(value, None)
         stand.requires_grad = parents[i].requires_grad  # rules ask which inputs want grads
         routed[i] = stand

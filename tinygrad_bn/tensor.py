@@ -20,8 +20,11 @@ import numpy as np
 
 from . import ops
 from .autograd import function as _function
+from .autograd import versions
 from .autograd.engine import grad, run_backward, topological_order, unbroadcast
 from .autograd.function import Function, as_tensor, op_observers
+from .data_array import DataArray
+from .dtypes import result_type
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -31,13 +34,14 @@ from .errors import (
     TinygradError,
     short_repr,
 )
-from .keywords import normalize_axes
+from .keywords import Size, normalize_axes
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
     ComparisonMethods,
     ConversionMethods,
     ElementwiseMethods,
     IndexingMethods,
+    InplaceMethods,
     LinalgMethods,
     MathMethods,
     MovementMethods,
@@ -69,7 +73,9 @@ _OUT_OF_RANGE_OK = frozenset(_COMPARISONS.values()) | {"/"}
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
+    elif isinstance(data, DataArray):  # another tensor's .data: the plain array it views
+        data = data.view(np.ndarray)
     if dtype is not None:
         try:
             dtype = np.dtype(dtype)
@@ -99,8 +105,15 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays are the same cells: one address, shape, strides and dtype."""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
+
+
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
-             MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods):
+             MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
+             InplaceMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);
@@ -108,13 +121,18 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     require a gradient.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
-                 "__weakref__")
+    # _data: the ndarray; _base: the tensor owning the memory this one views (views and
+    # detach share its version counter), _view_of: (tensor, index) for a view by basic
+    # indexing (an in-place write through it updates that tensor's graph too), _inplace:
+    # what in-place writes did (autograd/versions.py), _data_view: the cached `.data`
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
+                 "_base", "_view_of", "_inplace", "_data_view", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
+        self._base = self._view_of = self._inplace = self._data_view = None
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
@@ -128,7 +146,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     def _from_op(cls, data: np.ndarray, ctx: Function | None) -> Tensor:
         # The hot path for op outputs: no conversions, no checks.
         t = cls.__new__(cls)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t._data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t._base = t._view_of = t._inplace = t._data_view = None
         t.grad = None
         t._ctx = ctx
         t._hooks = None
@@ -138,10 +157,10 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(
                 f"requires_grad: only floating tensors can require a gradient, got dtype "
-                f"{self.data.dtype} (convert with .astype(np.float32) first)")
+                f"{self._data.dtype} (convert with .astype(np.float32) first)")
         if not requires_grad and self._ctx is not None:
             raise BackwardError("requires_grad_(False) on a non-leaf tensor: use .detach()")
         self.requires_grad = bool(requires_grad)
@@ -149,16 +168,41 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
 
     # ---- array-like properties ----
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def data(self) -> DataArray:
+        """The tensor's array (its memory, writable): NumPy takes it everywhere, and it has
+        PyTorch's in-place methods (`p._data.normal_()`, tinygrad_bn/data_array.py). Writes
+        through it are invisible to autograd, as in PyTorch."""
+        view = self._data_view
+        if view is None:
+            view = self._data_view = self._data.view(DataArray)
+        return view
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """Replace the array: a Tensor's array (shared), an ndarray, or numbers."""
+        if isinstance(value, np.ndarray) and _same_memory(value, self._data):
+            return  # `x._data += y` wrote in place and assigns (a view of) the array back
+        self._data = _to_array(value, None) if isinstance(value, Tensor | np.ndarray) \
+            else _to_array(np.asarray(value), None)
+        self._data_view = None
+        self._base = self._view_of = None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (PyTorch's `_version`)."""
+        return versions.version(self)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -174,19 +218,21 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return self.shape[0]
 
     def numpy(self) -> np.ndarray:
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """A leaf sharing the same data, cut from the graph."""
-        return Tensor._from_op(self.data, None)
+        """A leaf sharing the same memory (and its version counter), cut from the graph."""
+        out = Tensor._from_op(self._data, None)
+        out._base = versions.root(self)
+        return out
 
     def astype(self, dtype: Any) -> Tensor:
         try:
@@ -201,13 +247,13 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return ops.Cast.apply(self, dtype=dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2,
+        body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2,
                                prefix="Tensor(")
         extra = f", dtype={self.dtype}"
-        if self.data.size > 20:  # the summary elides values: say what the shape is
+        if self._data.size > 20:  # the summary elides values: say what the shape is
             extra = f", shape={self.shape}{extra}"
         if self._ctx is not None:
             extra += f", grad_fn=<{self._ctx.name}>"
@@ -219,9 +265,33 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return id(self)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self._data)
+
+    # one-element tensors as Python numbers: float(t), int(t), f"{t:.3f}", "%d" % t, [..][t]
+    def __float__(self) -> float:
+        return float(self._one_value("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise DTypeError(f"only integer tensors of a single element can be converted to "
+                             f"an index, got dtype {self.dtype}")
+        return int(self._one_value("index"))
+
+    def __format__(self, spec: str) -> str:
+        if self._data.size == 1 and self._data.ndim == 0 or spec and self._data.size == 1:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec) if spec else repr(self)
+
+    def _one_value(self, what: str) -> Any:
+        if self._data.size != 1:
+            raise ShapeError(f"{what}(): only a tensor with one element can be converted to a "
+                             f"Python number, got shape {self.shape}")
+        return self._data.item()
 
     # ---- gradients ----
     def retain_grad(self) -> Tensor:
@@ -261,11 +331,14 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
             return Tensor._from_op(other, None)  # what Tensor(other) makes, without its checks
         if isinstance(other, int | float):  # bool is an int too
-            kind = self.data.dtype.kind
-            if kind == "f" and type(other) is not bool or kind in "iu" and type(other) is int:
-                dtype = self.data.dtype  # the common cases: NEP 50's answer, without asking
-            else:  # NumPy 2's weak-scalar promotion: bool + 2 -> int64, int16 * 2.5 -> float64
-                dtype = np.result_type(self.data.dtype, other)
+            # PyTorch's weak scalars: the tensor's dtype unless the scalar's category is
+            # higher, then that category's default (int tensor * 2.5 -> float32)
+            dtype = self._data.dtype
+            if isinstance(other, float):
+                if dtype.kind != "f":
+                    dtype = np.dtype(DEFAULT_DTYPE)
+            elif type(other) is not bool and dtype.kind == "b":
+                dtype = np.dtype(np.int64)
             try:
                 return Tensor._from_op(np.asarray(other, dtype=dtype), None)
             except OverflowError as error:
@@ -281,35 +354,55 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
                               f"operand of a tensor of shape {self.shape} and dtype "
                               f"{self.dtype} ({error})") from error
 
+    def _operands(self, other: Any, op: str, true_division: bool = False
+                  ) -> tuple[Tensor, Tensor]:
+        """(self, other) as an op of two tensors takes them: other wrapped, both cast to
+        PyTorch's result type (dtypes.result_type); `true_division`: integers as the
+        default float dtype (int / int is a float, as in PyTorch)."""
+        other = self._coerce(other, op)
+        a, b = self._data.dtype, other._data.dtype
+        dtype = a if a is b else result_type(a, self._data.ndim > 0, b, other._data.ndim > 0)
+        if true_division and dtype.kind != "f":
+            dtype = np.dtype(DEFAULT_DTYPE)
+        if dtype is a and a is b:  # the common case: nothing to cast
+            return self, other
+        return (self if a == dtype else self.astype(dtype),
+                other if b == dtype else other.astype(dtype))
+
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, self._coerce(other, "+"))
+        return ops.Add.apply(*self._operands(other, "+"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self._coerce(other, "+"), self)
+        a, b = self._operands(other, "+")
+        return ops.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, self._coerce(other, "-"))
+        return ops.Sub.apply(*self._operands(other, "-"))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self._coerce(other, "-"), self)
+        a, b = self._operands(other, "-")
+        return ops.Sub.apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, self._coerce(other, "*"))
+        return ops.Mul.apply(*self._operands(other, "*"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self._coerce(other, "*"), self)
+        a, b = self._operands(other, "*")
+        return ops.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, self._coerce(other, "/"))
+        return ops.Div.apply(*self._operands(other, "/", true_division=True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self._coerce(other, "/"), self)
+        a, b = self._operands(other, "/", true_division=True)
+        return ops.Div.apply(b, a)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return ops.Pow.apply(self, self._coerce(exponent, "**"))
+        return ops.Pow.apply(*self._operands(exponent, "**"))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return ops.Pow.apply(self._coerce(base, "**"), self)
+        a, b = self._operands(base, "**")
+        return ops.Pow.apply(b, a)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -322,17 +415,18 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, Tensor):
-            index = index.data
+            index = index._data
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return ops.GetItem.apply(self, index=index)
+            index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+        out = ops.GetItem.apply(self, index=index)
+        return self._as_view(out, index) if ops.is_basic_index(index) else out
 
     # comparisons: no gradient, a bool tensor
     def _compare(self, other: Any, compare: np.ufunc) -> Tensor:
         symbol = _COMPARISONS[compare.__name__]
         other = self._coerce(other, symbol)
         try:
-            return Tensor._from_op(compare(self.data, other.data), None)
+            return Tensor._from_op(compare(self._data, other._data), None)
         except ValueError as error:
             raise ShapeError(f"{symbol}: cannot compare tensors of shapes {self.shape} and "
                              f"{other.shape} (they do not broadcast)") from error

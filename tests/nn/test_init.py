@@ -21,9 +21,9 @@ def parameter(shape: tuple[int, ...], dtype=np.float32) -> nn.Parameter:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_normal_has_the_requested_moments_in_place(std, dtype) -> None:
     p = parameter(LARGE, dtype)
-    array = p.data
+    array = p.numpy()
     assert init.normal_(p, mean=0.5, std=std, generator=np.random.default_rng(0)) is p
-    assert p.data is array and p.dtype == dtype
+    assert p.numpy() is array and p.dtype == dtype
     assert p.is_leaf and p.grad is None
     np.testing.assert_allclose(p.data.std(), std, rtol=0.02)
     assert abs(p.data.mean() - 0.5) < 5 * std / math.sqrt(p.numel())
@@ -124,3 +124,11 @@ def test_trunc_normal_stays_inside_and_constant_fills() -> None:
     assert np.all(init.constant_(Tensor(np.zeros(3)), 0.25).data == 0.25)
     with pytest.raises(tg.ArgumentError, match="trunc_normal_"):
         init.trunc_normal_(Tensor(np.zeros(3)), mean=0.0, std=1.0, a=10.0, b=11.0)
+
+
+def test_initialisers_take_a_tensors_data_as_pytorch_code_passes_it() -> None:
+    p = nn.Parameter(np.zeros((3, 4), np.float32))
+    assert init.normal_(p.data, 0.0, 0.02) is p.data  # DCGAN's weights_init idiom
+    assert p.data.std() > 0
+    init.constant_(p.data, 0.5) if hasattr(init, "constant_") else init.ones_(p.data)
+    assert np.all(p.numpy() != 0)

@@ -32,10 +32,10 @@ def make_model() -> nn.Sequential:
 def test_parameter_wraps_arrays_and_tensors() -> None:
     array = np.ones((2, 3))
     p = nn.Parameter(array)
-    assert p.requires_grad and p.dtype == np.float64 and p.data is array
+    assert p.requires_grad and p.dtype == np.float64 and p.numpy() is array
     t = Tensor(np.zeros(3, dtype=np.float32))
     q = nn.Parameter(t)
-    assert q.requires_grad and q.data is t.data
+    assert q.requires_grad and q.numpy() is t.numpy()
     assert isinstance(q, Tensor) and "Parameter containing" in repr(q)
     with pytest.raises(tg.DTypeError):
         nn.Parameter(np.arange(3))
@@ -136,13 +136,13 @@ def test_load_state_dict_round_trip_copies_in_place() -> None:
     source[0].running[...] = [1, 2, 3]
     source[0].count[...] = 7
     weight = target[0].inner.weight
-    weight_array, running_array = weight.data, target[0].running
+    weight_array, running_array = weight.numpy(), target[0].running
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
         np.testing.assert_array_equal(a, b, err_msg=name)
     # same objects: an optimizer holding the Parameter sees the loaded values
-    assert target[0].inner.weight is weight and weight.data is weight_array
+    assert target[0].inner.weight is weight and weight.numpy() is weight_array
     assert target[0].running is running_array and int(target[0].count) == 7
 
 

@@ -1,9 +1,12 @@
 """Reverse-mode automatic differentiation: the primitive op and the engine.
 
 Read `function.py` first (an op and how a call records it), then `engine.py` (the
-backward pass over the recorded graph). The ops themselves are in tinygrad_bn/ops/.
+backward pass over the recorded graph), then `versions.py` (in-place writes). The ops
+themselves are in tinygrad_bn/ops/. `tg.autograd.Function` is PyTorch's way to write a
+custom op (`custom.py`); `grad`, `backward` are PyTorch's functions.
 """
 
-from .engine import grad
+from .custom import Function, FunctionCtx, once_differentiable
+from .engine import backward, grad
 
-__all__ = ["grad"]
+__all__ = ["Function", "FunctionCtx", "backward", "grad", "once_differentiable"]

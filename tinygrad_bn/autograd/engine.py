@@ -23,21 +23,22 @@ from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import set_grad_enabled
+from . import versions
 from .function import as_tensor, is_tensor, new_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
-    from .function import Function
+    from .function import Function, NodeHooks
 
 
 def _seed_grad(output: Tensor, grad: Any) -> Tensor:
     if grad is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise BackwardError(
                 f"backward: grad can be implicitly created only for a tensor with one element, "
                 f"got shape {output.shape}; pass grad= of that shape")
         # ones_like: under tg.compile the seed is traced, so is all the backward computes
-        return new_tensor(np.ones_like(output.data))
+        return new_tensor(np.ones_like(output._data))
     if not is_tensor(grad):
         try:
             grad = as_tensor(np.asarray(grad, dtype=output.dtype))
@@ -64,6 +65,7 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
     """
     order: list[Tensor] = []
     visited: set[int] = set()
+    clock = versions.clock
     stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
     while stack:
         tensor, children_done = stack.pop()
@@ -82,6 +84,8 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
                 f"the graph below {ctx.name} (output shape {tensor.shape}) was freed by a "
                 f"backward: to backward through it a second time or draw it afterwards, pass "
                 f"retain_graph=True to the first backward (or tg.grad)")
+        if ctx._epoch < clock:  # a tensor was written in place since this op's forward
+            versions.resolve_parents(ctx)
         for parent in reversed(ctx.parents):  # first input first: drawings read in order
             # every tensor an op made requires grad; a leaf is visited if it needs a gradient
             # (and, with leaves=False, has hooks) or if constants are wanted
@@ -143,6 +147,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
     state = _modes.state  # detect_anomaly checks what each backward returns, a profiler times it
     instrumented = state.anomaly or state.profiler is not None
+    clock = versions.clock
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             key = id(tensor)
@@ -159,25 +164,32 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             if wanted is not None:
                 for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
                     results[slot] = grad if create_graph \
-                        else new_tensor(grad.data.copy(order="K"))
+                        else new_tensor(grad._data.copy(order="K"))
             elif ctx is None or tensor._retains_grad:
                 _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
             if ctx is None:
                 continue
+            if ctx._epoch < clock:  # written in place since its forward: may it still run?
+                versions.check_saved(ctx)
+            hooks = ctx._node_hooks
+            if hooks is not None:
+                grad = _run_pre_hooks(hooks, grad)
             if instrumented:
                 parent_grads = _instrumented_backward(ctx, grad)
             else:
                 parent_grads = ctx.backward(grad)
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
+            if hooks is not None and hooks.post:
+                parent_grads = _run_post_hooks(hooks, parent_grads, grad)
             exclusive = ctx.fresh_grads and not create_graph
             for parent, pgrad in zip(ctx.parents, parent_grads):
                 if pgrad is None or not parent.requires_grad:
                     continue
-                data = parent.data
-                if pgrad.data.shape != data.shape:
+                data = parent._data
+                if pgrad._data.shape != data.shape:
                     pgrad = unbroadcast(pgrad, data.shape)
-                if pgrad.data.dtype != data.dtype:
+                if pgrad._data.dtype != data.dtype:
                     pgrad = pgrad.astype(data.dtype)
                 if direct and parent._ctx is None and not parent._hooks:
                     _accumulate(parent, pgrad, exclusive, create_graph, owned_grads)
@@ -190,9 +202,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 elif create_graph:  # the sum must be differentiable
                     grads[key] = grads[key] + pgrad
                 elif key in owned:
-                    np.add(grads[key].data, pgrad.data, out=grads[key].data)
+                    np.add(grads[key]._data, pgrad._data, out=grads[key]._data)
                 else:
-                    grads[key] = new_tensor(grads[key].data + pgrad.data)
+                    grads[key] = new_tensor(grads[key]._data + pgrad._data)
                     owned.add(key)
             if not retain_graph:
                 ctx.release()
@@ -209,6 +221,24 @@ def _instrumented_backward(ctx: Function, grad: Tensor) -> Any:
 
 def _plain_backward(ctx: Function, grad: Tensor) -> Any:
     return ctx.backward(grad)
+
+
+def _run_pre_hooks(hooks: NodeHooks, grad: Tensor) -> Tensor:
+    """A node's pre-hooks: hook((grad,)) may return a tuple holding the gradient to use."""
+    for hook in tuple(hooks.pre):
+        replaced = hook((grad,))
+        if replaced is not None:
+            grad = replaced[0]
+    return grad
+
+
+def _run_post_hooks(hooks: NodeHooks, grads: tuple, grad: Tensor) -> tuple:
+    """A node's hooks after its backward: hook(grad_inputs, (grad,)) may replace them."""
+    for hook in tuple(hooks.post):
+        replaced = hook(grads, (grad,))
+        if replaced is not None:
+            grads = tuple(replaced)
+    return grads
 
 
 def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
@@ -244,13 +274,13 @@ def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
     if create_graph:  # keep the accumulated gradient differentiable
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif id(tensor) in owned_grads:
-        np.add(tensor.grad.data, grad.data, out=tensor.grad.data)
+        np.add(tensor.grad._data, grad._data, out=tensor.grad._data)
     else:
         if tensor.grad is None:
             tensor.grad = grad if fresh and not grad.requires_grad \
-                else new_tensor(grad.data.copy(order="K"))
+                else new_tensor(grad._data.copy(order="K"))
         else:
-            tensor.grad = new_tensor(tensor.grad.data + grad.data)
+            tensor.grad = new_tensor(tensor.grad._data + grad._data)
         owned_grads.add(id(tensor))
 
 
@@ -281,6 +311,27 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if not allow_unused and any(r is None for r in results):
         raise BackwardError("grad: one of the inputs was not used to compute the outputs")
     return results
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """PyTorch's `torch.autograd.backward`: accumulate into `.grad` the gradients of the
+    tensors (weighted by `grad_tensors`), of every leaf, or only of `inputs` when given."""
+    tensors = [tensors] if is_tensor(tensors) else _tensor_list("tensors", tensors)
+    if grad_tensors is None or is_tensor(grad_tensors) or isinstance(grad_tensors, np.ndarray):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise ShapeError(f"backward: {len(tensors)} tensors but {len(grad_tensors)} "
+                         f"grad_tensors")
+    if inputs is None:
+        run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None)
+        return
+    inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
+    results = run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs)
+    for t, g in zip(inputs, results):
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
 
 
 def _tensor_list(role: str, values: Any) -> list[Tensor]:

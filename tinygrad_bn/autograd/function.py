@@ -26,12 +26,14 @@ from .. import modes as _modes
 from ..errors import (
     AllocationError,
     ArgumentError,
+    ArgumentTypeError,
     BackwardError,
     DTypeError,
     IndexOutOfRange,
     ShapeError,
     TinygradError,
 )
+from . import versions
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -67,7 +69,7 @@ class Function:
     by weak reference, so that the graph has no reference cycle.
     """
 
-    __slots__ = ("parents", "saved", "_out", "__dict__")
+    __slots__ = ("parents", "saved", "_out", "_epoch", "__dict__")
     uses_output = False  # backward reads the output (exp, tanh, ...): counted as saved
     saves_inputs: tuple[int, ...] = ()  # parents whose values backward may read: counted as saved
     # backward (without create_graph) returns new arrays, distinct per input, that nothing
@@ -91,6 +93,17 @@ class Function:
     def save_for_backward(self, *items: Any) -> None:
         self.saved = items
 
+    def needed_inputs(self) -> tuple[int, ...]:
+        """The parents whose values this backward reads, given which inputs require grad
+        (the version check refuses to run if one was written in place since the
+        forward). By default every input in `saves_inputs`; an op that reads an input only
+        for another input's gradient (Mul: x only for dy) narrows it, as PyTorch does."""
+        return self.saves_inputs
+
+    def reads_output(self) -> bool:
+        """Whether this backward reads the output (checked as `needed_inputs`)."""
+        return self.uses_output
+
     @property
     def output(self) -> Tensor:
         if not self.uses_output:
@@ -102,8 +115,42 @@ class Function:
         return out
 
     @property
-    def name(self) -> str:
-        return type(self).__name__
+    def name(self) -> OpName:
+        return OpName(type(self).__name__)
+
+    # ---- the node as PyTorch shows it (`y.grad_fn`): walking and hooking the graph ----
+    _node_hooks: NodeHooks | None = None  # set on a node by register_hook / register_prehook
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """(node, 0) per input: the op that made it, an AccumulateGrad for a leaf that
+        requires grad, None for an input without gradient (PyTorch's next_functions)."""
+        if self.parents is None:
+            return ()
+        return tuple((p._ctx if p._ctx is not None else AccumulateGrad(p) if p.requires_grad
+                      else None, 0) for p in self.parents)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A dict for the user's notes about this node."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def register_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(grad_inputs, grad_outputs)` after this node's backward: the gradients it sends
+        to its inputs and the one it received (tuples); a returned tuple replaces the
+        former."""
+        return self._hooks_of_node().add("post", hook)
+
+    def register_prehook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(grad_outputs)` before this node's backward; a returned tuple replaces the
+        gradient it receives."""
+        return self._hooks_of_node().add("pre", hook)
+
+    def _hooks_of_node(self) -> NodeHooks:
+        hooks = self.__dict__.get("_node_hooks")
+        if hooks is None:
+            hooks = self._node_hooks = NodeHooks()
+        return hooks
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -119,16 +166,17 @@ class Function:
                 out_data = _instrumented_forward(ctx, inputs)
                 mode = _modes.state.grad_enabled
             elif len(inputs) == 2:
-                out_data = ctx.forward(inputs[0].data, inputs[1].data)
+                out_data = ctx.forward(inputs[0]._data, inputs[1]._data)
             elif len(inputs) == 1:
-                out_data = ctx.forward(inputs[0].data)
+                out_data = ctx.forward(inputs[0]._data)
             else:
-                out_data = ctx.forward(*[t.data for t in inputs])
+                out_data = ctx.forward(*[t._data for t in inputs])
         except (ValueError, IndexError, TypeError, MemoryError) as error:
             raise op_error(ctx, inputs, error) from error
         if mode:
             for t in inputs:  # a loop, not any(<generator>): this runs once per op
                 if t.requires_grad:
+                    ctx._epoch = versions.clock  # in-place writes after this are checked
                     out = _tensor_class._from_op(out_data, ctx)
                     if ctx.uses_output:  # only then: a weak reference costs ~0.25 us
                         ctx._out = weakref.ref(out)
@@ -158,7 +206,57 @@ def _instrumented_forward(ctx: Function, inputs: Sequence[Tensor]) -> Any:
 
 
 def _plain_forward(ctx: Function, inputs: Sequence[Tensor]) -> Any:
-    return ctx.forward(*[t.data for t in inputs])
+    return ctx.forward(*[t._data for t in inputs])
+
+
+class OpName(str):
+    """An op's name: a string, also callable as PyTorch's `grad_fn.name()`."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+class AccumulateGrad:
+    """The node PyTorch shows for a leaf that requires grad: its gradient is accumulated
+    into `variable.grad`."""
+
+    name = OpName("AccumulateGrad")
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+class RemovableHandle:
+    """What registering a hook returns: `handle.remove()` unregisters it."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class NodeHooks:
+    """A node's hooks, run by the engine around its backward (autograd/engine.py)."""
+
+    def __init__(self) -> None:
+        self.pre: list[Callable[..., Any]] = []
+        self.post: list[Callable[..., Any]] = []
+
+    def add(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
+        if not callable(hook):
+            raise ArgumentTypeError(f"register_{kind}hook: the hook must be callable, got "
+                                    f"{type(hook).__name__}")
+        hooks = self.pre if kind == "pre" else self.post
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
 
 def op_error(ctx: Function, inputs: Sequence[Tensor], error: Exception) -> Exception:

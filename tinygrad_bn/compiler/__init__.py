@@ -184,9 +184,9 @@ class CompiledFunction:
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 arg_ids.add(id(a))
-                traced = rec.new_slot(a.data, ("arg", i, True))
-                swapped.append((a, a.data, traced))
-                a.data = traced
+                traced = rec.new_slot(a._data, ("arg", i, True))
+                swapped.append((a, a._data, traced))
+                _store(a, traced)
                 if a.requires_grad:
                     rec.tensors.append(a)
                     rec.tensor_keys.append(("arg", i))
@@ -196,10 +196,10 @@ class CompiledFunction:
         for t in tensors:
             if id(t) in arg_ids:
                 continue
-            traced = rec.new_slot(t.data, ("tensor", t))
-            checks.append((len(rec.rec.values) - 1, t.data.shape, t.data.dtype))
-            swapped.append((t, t.data, traced))
-            t.data = traced
+            traced = rec.new_slot(t._data, ("tensor", t))
+            checks.append((len(rec.rec.values) - 1, t._data.shape, t._data.dtype))
+            swapped.append((t, t._data, traced))
+            _store(t, traced)
             rec.tensors.append(t)
             rec.tensor_keys.append(("tensor", t))
         for m in self._reached[0]:
@@ -225,19 +225,19 @@ class CompiledFunction:
             trace._local.recorder = previous_trace
             recording.set_active(previous_hook)
             for t, original, traced in swapped:
-                if t.data is traced:
-                    t.data = original
+                if t._data is traced:
+                    _store(t, original)
                 else:
                     rec.failure = "the function assigned a new array to a tensor's .data"
-                    t.data = plain(t.data)
+                    _store(t, plain(t._data))
             for m, name, original, traced in buffers:
                 if m._buffers.get(name) is traced:
                     m._buffers[name] = original
                 else:
                     rec.failure = "the function replaced a module buffer"
             for t in rec.tensors:
-                if t.grad is not None and isinstance(t.grad.data, Traced):
-                    t.grad.data = plain(t.grad.data)
+                if t.grad is not None and isinstance(t.grad._data, Traced):
+                    _store(t.grad, plain(t.grad._data))
         for root, _ in rec.rec.scratch.values():
             if any(root is original for _, original, _ in swapped) or \
                     any(root is original for _, _, original, _ in buffers):
@@ -268,7 +268,7 @@ def _arg_key(a: Any, depth: int) -> tuple:
     objects inside containers (the program reads those tensors by identity); values of
     hashable plain values."""
     if isinstance(a, Tensor):
-        return ("T", a.data.shape, a.data.dtype.str, a.data.strides, a.requires_grad) \
+        return ("T", a._data.shape, a._data.dtype.str, a._data.strides, a.requires_grad) \
             if depth == 0 else ("t", id(a))
     if isinstance(a, np.ndarray):
         return ("A", a.shape, a.dtype.str, a.strides) if depth == 0 else ("a", id(a))
@@ -288,7 +288,7 @@ def _name(fn: Callable) -> str:
 def _encode_result(rec: Recorder, value: Any) -> Any:
     if isinstance(value, Tensor):
         # a result made by an op requires grad: its replayed twin too ("graph", see Replayed)
-        return ("tensor" if value._ctx is None else "graph", rec.encode(value.data))
+        return ("tensor" if value._ctx is None else "graph", rec.encode(value._data))
     if isinstance(value, tuple | list):
         return ("seq", type(value).__name__, [_encode_result(rec, v) for v in value])
     return rec.encode(value)
@@ -316,8 +316,14 @@ def _live_graphs(value: Any) -> list[Any]:
 
 def _plain_result(value: Any) -> Any:
     if isinstance(value, Tensor):
-        value.data = plain(value.data)
+        _store(value, plain(value._data))
         return value
     if isinstance(value, tuple | list):
         return type(value)(_plain_result(v) for v in value)
     return plain(value)
+
+
+def _store(t: Tensor, array: np.ndarray) -> None:
+    """Put `array` behind `t` as it is (a traced stand-in, or the original back), bypassing
+    the `.data` setter, which would keep an array of the same memory."""
+    t._data, t._data_view = array, None

@@ -347,9 +347,9 @@ class Program:
         lines = ["def _replay(args):"]
         for slot, key in self.sources.items():
             if key[0] == "arg":
-                expr = f"args[{key[1]}]" + (".data" if key[2] else "")
+                expr = f"args[{key[1]}]" + ("._data" if key[2] else "")
             elif key[0] == "tensor":
-                expr = f"{self._name('t', key[1])}.data"
+                expr = f"{self._name('t', key[1])}._data"
             else:  # a module buffer
                 expr = f"{self._name('m', key[1])}._buffers[{key[2]!r}]"
             lines.append(f"    v{slot} = {expr}  # source")

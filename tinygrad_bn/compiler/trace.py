@@ -421,18 +421,18 @@ class Recorder:
             if g is None:  # "keep" when it was None at the start too: the call left it alone
                 state.append("keep" if self.start_grads.get(id(t), 0) is None else None)
                 continue
-            enc = self.encode(g.data)
-            if enc[0] != "slot" and g.data is not self.start_grads.get(id(t)):
+            enc = self.encode(g._data)
+            if enc[0] != "slot" and g._data is not self.start_grads.get(id(t)):
                 # a new gradient array the trace did not make: computed by NumPy calls
                 # that did not dispatch to it (np.add.at with traced indices only)
-                self.failure = (f"a gradient of shape {g.data.shape} was computed by NumPy "
+                self.failure = (f"a gradient of shape {g._data.shape} was computed by NumPy "
                                 f"calls the recorder could not follow")
             state.append(enc if enc[0] == "slot" else "keep")
         return tuple(state)
 
     def start(self) -> None:
         """Note each watched tensor's .grad array as the call starts ("keep" means it)."""
-        self.start_grads = {id(t): None if t.grad is None else t.grad.data
+        self.start_grads = {id(t): None if t.grad is None else t.grad._data
                             for t in self.tensors}
 
 

@@ -84,7 +84,7 @@ OPS: list[OpCase] = [
     OpCase("sum", lambda x: x.sum(axis=1), ((3, 4),)),
     OpCase("mean", lambda x: x.mean(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
     OpCase("var", lambda x: x.var(axis=0), ((5, 3),)),
-    OpCase("max", lambda x: x.max(axis=1), ((3, 4),)),
+    OpCase("max", lambda x: x.amax(axis=1), ((3, 4),)),
     OpCase("min", lambda x: x.min(), ((3, 4),)),
     # movement
     OpCase("reshape", lambda x: x.reshape(4, -1), ((2, 3, 2),)),

@@ -85,7 +85,7 @@ def tanh(x: Any) -> Tensor:
 def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     x = as_tensor(x)
-    return where(x.data > 0, x, x * negative_slope)
+    return where(x._data > 0, x, x * negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -93,7 +93,7 @@ def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     exponent is 0 outside x <= 0, so that the unused branch has no inf or NaN (which
     would turn its zero gradient into NaN)."""
     x = as_tensor(x)
-    low = x.data <= 0
+    low = x._data <= 0
     return where(~low, x, (where(low, x, 0.0).exp() - 1.0) * alpha)
 
 
@@ -123,7 +123,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     if beta == 0:
         raise ArgumentError("softplus: beta must be nonzero")
     z = x * beta
-    above = z.data > threshold
+    above = z._data > threshold
     # the unused branch sees 0 above the threshold: log1p_exp(inf) is NaN, and a NaN there
     # would turn its zero gradient into NaN (elu guards its unused branch the same way)
     return where(above, x, log1p_exp(where(above, 0.0, z)) * (1.0 / beta))
@@ -133,7 +133,7 @@ def log1p_exp(x: Any) -> Tensor:
     """log(1 + e^x) = m + log(e^-m + e^(x - m)) with the constant m = max(x, 0): no exponent
     is positive, so nothing overflows, and the gradient is sigmoid(x) whatever m is."""
     x = as_tensor(x)
-    m = np.maximum(x.data, 0)
+    m = np.maximum(x._data, 0)
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
 
@@ -144,9 +144,9 @@ def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
     if x.ndim == 0:
         raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
     axes = normalize_axes(op, axis, x.ndim)
-    if x.data.size == 0:
+    if x._data.size == 0:
         return x, axes
-    return x - Tensor(np.max(x.data, axis=axes, keepdims=True)), axes
+    return x - Tensor(np.max(x._data, axis=axes, keepdims=True)), axes
 
 
 def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -154,7 +154,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     logits of any magnitude: every exponent is <= 0 and the sum is >= 1). The axis is
     `axis` or PyTorch's `dim` (default: the last)."""
     z, axes = _shifted(as_tensor(x), resolve_axis("log_softmax", axis, dim, -1), "log_softmax")
-    if z.data.size == 0:  # the empty result (its sums over the axis would give log 0)
+    if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
         return z.exp()
     return z - z.exp().sum(axis=axes, keepdims=True).log()
 
@@ -164,7 +164,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     PyTorch's `dim` (default: the last)."""
     z, axes = _shifted(as_tensor(x), resolve_axis("softmax", axis, dim, -1), "softmax")
     e = z.exp()
-    if z.data.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
+    if z._data.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
         return e
     return e / e.sum(axis=axes, keepdims=True)
 

@@ -101,23 +101,23 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise ArgumentError(f"softshrink: lambd must be >= 0, got {lambd}")
     x = as_tensor(input)
-    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, 0.0))
+    return where(x._data > lambd, x - lambd, where(x._data < -lambd, x + lambd, 0.0))
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     x = as_tensor(input)
-    return where(np.abs(x.data) > lambd, x, 0.0)
+    return where(np.abs(x._data) > lambd, x, 0.0)
 
 
 def threshold(input: Any, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
     x = as_tensor(input)
-    return where(x.data > threshold, x, value)
+    return where(x._data > threshold, x, value)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """int64 (*, num_classes) with a 1 at each index (num_classes -1: the largest + 1)."""
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"one_hot: needs an integer tensor of class indices, got dtype "
                          f"{idx.dtype}")

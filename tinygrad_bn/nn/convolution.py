@@ -225,7 +225,7 @@ class MaxPool(Function):
     def jvp(self, tx):
         """The tangent at each window's argmax: ArgmaxGather(t_x)."""
         # the forward keeps the argmax only when a backward may follow: else recompute it
-        argmax = self.saved[0] if self.saved else self._max(self.parents[0].data, True)[1]
+        argmax = self.saved[0] if self.saved else self._max(self.parents[0]._data, True)[1]
         return ArgmaxGather.apply(tx, win=self.win, argmax=argmax)
 
 

@@ -33,7 +33,7 @@ def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     norm = _norm(x, p, dim, True)
-    return x / where(norm.data < eps, eps, norm)
+    return x / where(norm._data < eps, eps, norm)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -44,7 +44,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
         raise ShapeError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not "
                          f"broadcast") from None
     product = (_norm(a, 2, dim, False) * _norm(b, 2, dim, False))
-    return (a * b).sum(dim) / where(product.data < eps, eps, product)
+    return (a * b).sum(dim) / where(product._data < eps, eps, product)
 
 
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
@@ -68,7 +68,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A0
     d = x - y
     if beta == 0:
         return _reduce(d.abs(), reduction, "smooth_l1_loss")
-    small = np.abs(d.data) < beta
+    small = np.abs(d._data) < beta
     return _reduce(where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction,
                    "smooth_l1_loss")
 
@@ -79,7 +79,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - y
-    small = np.abs(d.data) < delta
+    small = np.abs(d._data) < delta
     return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction,
                    "huber_loss")
 
@@ -93,7 +93,7 @@ def kl_div(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
     if log_target:
         loss = y.exp() * (y - x)
     else:  # y log y - y x with 0 log 0 = 0 (negative y gives NaN, as PyTorch's xlogy)
-        zero = y.data == 0
+        zero = y._data == 0
         loss = where(zero, -(y * x), y * (where(zero, 1.0, y).log() - x))
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)

@@ -26,7 +26,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     """out[..., :] = weight[input[...], :] for integer indices of any shape; the gradient of
     weight row r is the sum of the upstream rows at every position holding r (scatter-add),
     and zero for r = padding_idx (its row is returned but never trained), as PyTorch."""
-    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    indices = input._data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
         raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
     if weight.ndim != 2:
@@ -42,7 +42,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     if padding_idx is None:
         return rows
     trained = (indices != padding_idx)[..., None]
-    return where(trained, rows, Tensor(rows.data))  # same values; no gradient at padding
+    return where(trained, rows, Tensor(rows._data))  # same values; no gradient at padding
 
 
 class Embedding(Module):
@@ -63,7 +63,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return embedding(input, self.weight, self.padding_idx)

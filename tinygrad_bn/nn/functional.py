@@ -99,11 +99,11 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for x of shape (..., in), W (out, in), b (out,)."""
     if not isinstance(x, Tensor):  # arrays are constants (the rule of every nn function)
         x = Tensor(x)
-    x_shape, w_shape = x.data.shape, weight.data.shape  # arrays' shapes: no property calls
+    x_shape, w_shape = x._data.shape, weight._data.shape  # arrays' shapes: no property calls
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ShapeError(f"linear: input of shape {x_shape} needs last dim equal to the "
                          f"weight's in_features; weight has shape {w_shape} (out, in)")
-    if bias is not None and bias.data.shape != w_shape[:1]:
+    if bias is not None and bias._data.shape != w_shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({w_shape[0]},)")
     rows = x if len(x_shape) == 2 else x.reshape(-1, x_shape[-1])
     y = Affine.apply(rows, weight) if bias is None else Affine.apply(rows, weight, bias)
@@ -138,11 +138,11 @@ class Affine(Function):
             gw = g.T @ x if w.requires_grad else None
             gb = g.sum(axis=0) if wants_b else None
         else:
-            gx = Tensor._from_op(threads.matmul(g.data, w.data), None) \
+            gx = Tensor._from_op(threads.matmul(g._data, w._data), None) \
                 if x.requires_grad else None
-            gw = Tensor._from_op(threads.matmul(g.data.T, x.data), None) \
+            gw = Tensor._from_op(threads.matmul(g._data.T, x._data), None) \
                 if w.requires_grad else None
-            gb = Tensor._from_op(np.add.reduce(g.data, axis=0), None) if wants_b else None
+            gb = Tensor._from_op(np.add.reduce(g._data, axis=0), None) if wants_b else None
         return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
 
     def jvp(self, tx, tw, tb=None):
@@ -176,7 +176,7 @@ def additive_mask(op: str, mask: Any, dtype: np.dtype, true_means: str) -> Tenso
     False excludes)."""
     if mask is None:
         return None
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
         excluded = m if true_means == "masked" else ~m
         return Tensor(np.where(excluded, -np.inf, 0.0).astype(dtype))

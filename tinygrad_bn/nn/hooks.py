@@ -242,8 +242,8 @@ class _Side:
             node = concatenate([t.reshape(-1) for t in self.tensors])
             images, start = [], 0
             for t in self.tensors:
-                images.append(node[start:start + t.data.size].reshape(t.shape).astype(t.dtype))
-                start += t.data.size
+                images.append(node[start:start + t._data.size].reshape(t.shape).astype(t.dtype))
+                start += t._data.size
         if self.none_if_unreached:
             for k, image in enumerate(images):
                 image.register_hook(lambda g, k=k: self.reached.add(k))
@@ -258,8 +258,8 @@ class _Side:
             return [grad]
         pieces, start = [], 0
         for t in self.tensors:
-            pieces.append(grad[start:start + t.data.size].reshape(t.shape).astype(t.dtype))
-            start += t.data.size
+            pieces.append(grad[start:start + t._data.size].reshape(t.shape).astype(t.dtype))
+            start += t._data.size
         return pieces
 
     def _caught(self, grad: Tensor) -> Tensor | None:
@@ -275,7 +275,7 @@ class _Side:
         for i, t in zip(self.index, self.tensors):
             g = replaced[i]
             if g is None:
-                g = Tensor._from_op(t.data * 0, None)
+                g = Tensor._from_op(t._data * 0, None)
             elif not isinstance(g, Tensor):
                 raise BackwardError(f"{self.what}: entry {i} is a {type(g).__name__}; a hook "
                                     f"returns Tensors (or None) in the tuple")

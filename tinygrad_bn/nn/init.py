@@ -1,4 +1,4 @@
-"""Parameter initialisation, in place on `tensor.data` (no graph is recorded).
+"""Parameter initialisation, in place on the tensor's array (no graph is recorded).
 
 Randomness: every function that draws numbers (here, and `F.dropout`) takes PyTorch's
 optional `generator=` (a `tg.Generator` or a `np.random.Generator`); without one it
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data_array import DataArray
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..recording import replay_as_call
 from ..seeding import generator as numpy_generator
@@ -32,12 +33,16 @@ def random(shape: tuple[int, ...], generator: Any = None, op: str = "random") ->
 
 
 def _target(op: str, tensor: Tensor) -> np.ndarray:
-    if not isinstance(tensor, Tensor):
-        raise ArgumentTypeError(f"{op}: expects a Tensor (e.g. a Parameter), got "
+    if isinstance(tensor, DataArray):  # a tensor's .data, as PyTorch code passes it
+        array = tensor.view(np.ndarray)
+    elif isinstance(tensor, Tensor):
+        array = tensor._data
+    else:
+        raise ArgumentTypeError(f"{op}: expects a Tensor (e.g. a Parameter) or its .data, got "
                                 f"{type(tensor).__name__}")
-    if tensor.dtype.kind != "f":
-        raise DTypeError(f"{op}: needs a floating tensor, got dtype {tensor.dtype}")
-    return tensor.data
+    if array.dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating tensor, got dtype {array.dtype}")
+    return array
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

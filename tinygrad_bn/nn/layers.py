@@ -54,7 +54,7 @@ class Linear(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
             x = Tensor(x)
-        shape = x.data.shape
+        shape = x._data.shape
         if not shape or shape[-1] != self.in_features:
             raise ShapeError(f"{self!r}: expected input of shape (..., {self.in_features}), "
                              f"got {shape}")

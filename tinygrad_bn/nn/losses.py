@@ -51,7 +51,7 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _target_array(op: str, target: Any) -> np.ndarray:
-    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold integer class indices, got dtype "
                          f"{array.dtype} (convert labels with .astype(np.int64))")
@@ -105,7 +105,7 @@ def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tenso
     if weight is None:
         return None
     # a constant, as in PyTorch (no gradient: "mean" divides by a sum of weights)
-    weight = Tensor(np.asarray(weight.data if isinstance(weight, Tensor) else weight,
+    weight = Tensor(np.asarray(weight._data if isinstance(weight, Tensor) else weight,
                                dtype=dtype))
     if weight.shape != (classes,):
         raise ShapeError(f"{op}: weight of shape {weight.shape}, expected ({classes},), one "
@@ -147,7 +147,7 @@ def _nll(op: str, x: Tensor, target: Any, weight: Any, ignore_index: int,
     # the divisor stays an array (no float()): under tg.compile it follows the targets.
     # Every target ignored: PyTorch's loss is NaN (0 / 0) and its gradient 0, not NaN
     weight_sum = factor.sum()
-    empty = weight_sum.data == 0
+    empty = weight_sum._data == 0
     return where(empty, np.nan, total / where(empty, 1.0, weight_sum))
 
 
@@ -170,7 +170,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     if x.ndim == 0:
         _rows("cross_entropy", x, None)  # raises the shape error
     _check_smoothing("cross_entropy", label_smoothing)
-    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)
     fused = (x.ndim == 2 and weight is None and label_smoothing == 0.0
@@ -197,7 +197,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
         smooth = smooth.sum()
     else:
         safe = np.where(kept, flat, 0)
-        count = np.add.reduce(w.data[safe] * kept) if w is not None else np.add.reduce(kept)
+        count = np.add.reduce(w._data[safe] * kept) if w is not None else np.add.reduce(kept)
         smooth = smooth.sum() / float(count)
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
 
@@ -259,7 +259,7 @@ class CrossEntropy(Function):
         plain = not is_grad_enabled()
         # d(reduced loss)/d loss_n: g per row (none), g / n (mean) or g (sum); the same
         # expressions on an ndarray (plain) or a Tensor (create_graph)
-        upstream = g.data if plain else g
+        upstream = g._data if plain else g
         if self.reduction == "none":
             upstream = upstream.reshape(n, 1)
         elif self.reduction == "mean":
@@ -284,7 +284,7 @@ class CrossEntropy(Function):
 
     def _onehot(self) -> np.ndarray:
         logits = self.parents[0]
-        onehot = np.zeros_like(logits.data)  # traced under tg.compile, as the targets
+        onehot = np.zeros_like(logits._data)  # traced under tg.compile, as the targets
         onehot[np.arange(logits.shape[0]), self.target] = 1
         return onehot
 
@@ -334,7 +334,7 @@ def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
 
 def _clamped_log(x: Tensor) -> Tensor:
     """max(log x, -100), and -100 with no gradient at x = 0 (no log of 0 is evaluated)."""
-    positive = x.data > 0
+    positive = x._data > 0
     safe = x.clip(min=float(np.finfo(x.dtype).tiny))
     return where(positive, safe.log().clip(min=-100.0), -100.0)
 
@@ -353,13 +353,13 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  #
     is clamped at -100 as PyTorch does, so x = 0 or 1 gives a finite loss."""
     x, y = _paired("binary_cross_entropy", input, target)
     _check_reduction("binary_cross_entropy", reduction)
-    if x.data.size and not (np.all(x.data >= 0) and np.all(x.data <= 1)):
+    if x._data.size and not (np.all(x._data >= 0) and np.all(x._data <= 1)):
         raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1], "
-                            f"got values in [{x.data.min()}, {x.data.max()}] (use "
+                            f"got values in [{x._data.min()}, {x._data.max()}] (use "
                             f"binary_cross_entropy_with_logits for logits)")
-    if y.data.size and not (np.all(y.data >= 0) and np.all(y.data <= 1)):
+    if y._data.size and not (np.all(y._data >= 0) and np.all(y._data <= 1)):
         raise ArgumentError(f"binary_cross_entropy: target must hold probabilities in [0, 1] "
-                            f"(as PyTorch), got values in [{y.data.min()}, {y.data.max()}]")
+                            f"(as PyTorch), got values in [{y._data.min()}, {y._data.max()}]")
     w = _elementwise_weight("binary_cross_entropy", weight, x)
     losses = -(y * _clamped_log(x) + (1.0 - y) * _clamped_log(1.0 - x))
     return _reduce(losses if w is None else losses * w, reduction, "binary_cross_entropy")
@@ -400,7 +400,7 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        array = weight.data if isinstance(weight, Tensor) else weight
+        array = weight._data if isinstance(weight, Tensor) else weight
         self.register_buffer("weight", None if array is None else np.asarray(array))
 
 
@@ -459,7 +459,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(self, weight: Any = None, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
         super().__init__(weight, reduction)
-        array = pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight
+        array = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
         self.register_buffer("pos_weight", None if array is None else np.asarray(array))
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002

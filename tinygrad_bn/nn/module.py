@@ -294,7 +294,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad._data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set requires_grad on every parameter (freeze with False); returns self."""
@@ -318,7 +318,7 @@ class Module:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """An ordered dict of dotted name -> copy of every parameter's and buffer's array."""
-        return {name: (value.data if isinstance(value, Tensor) else value).copy()
+        return {name: (value._data if isinstance(value, Tensor) else value).copy()
                 for name, value in self._state_slots().items()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -342,8 +342,8 @@ class Module:
             if name not in state:
                 continue
             value = state[name]
-            value = value.data if isinstance(value, Tensor) else value
-            target = target.data if isinstance(target, Tensor) else target
+            value = value._data if isinstance(value, Tensor) else value
+            target = target._data if isinstance(target, Tensor) else target
             if not isinstance(value, np.ndarray | np.generic):
                 problems.append(f"'{name}': expected an ndarray, got {type(value).__name__}")
             elif value.shape != target.shape:
@@ -364,7 +364,7 @@ class Module:
                             + "; ".join(problems))
         for name, value in arrays.items():
             target = slots[name]
-            np.copyto(target.data if isinstance(target, Tensor) else target, value,
+            np.copyto(target._data if isinstance(target, Tensor) else target, value,
                       casting="same_kind")
         return IncompatibleKeys(missing, unexpected)
 
@@ -388,12 +388,12 @@ class Module:
             params, buffers, _ = module._registries()
             for param in params.values():
                 if param is not None and param.dtype.kind == "f":
-                    param.data = param.data.astype(dtype, copy=False)
+                    param.data = param._data.astype(dtype, copy=False)
                     if param.grad is not None:
                         param.grad = param.grad.detach().astype(dtype)
             for name, buffer in buffers.items():
                 if isinstance(buffer, Tensor) and buffer.dtype.kind == "f":
-                    buffer.data = buffer.data.astype(dtype, copy=False)
+                    buffer.data = buffer._data.astype(dtype, copy=False)
                 elif buffer is not None and buffer.dtype.kind == "f":
                     buffers[name] = buffer.astype(dtype, copy=False)
         return self

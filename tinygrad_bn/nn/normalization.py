@@ -89,7 +89,7 @@ def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
     if value is None:
         return None
     value = as_tensor(value)
-    if value.data.shape != shape:
+    if value._data.shape != shape:
         what = "the normalized_shape" if input_shape is None \
             else f"one per channel of the input of shape {input_shape}"
         raise ShapeError(f"{op}: {name} has shape {value.shape}, expected {shape} ({what})")
@@ -112,7 +112,7 @@ def _channel_shape(x: Tensor | np.ndarray) -> tuple[int, ...]:
 def _running_array(name: str, value: Any, channels: int) -> np.ndarray | None:
     if value is None:
         return None
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._data if isinstance(value, Tensor) else value
     if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
         raise DTypeError(f"batch_norm: {name} must be a floating ndarray or Tensor (it is "
                          f"updated in place), got {type(value).__name__}")
@@ -290,11 +290,11 @@ class FusedBatchNorm(Function):
             return self._backward_graph(g)
         x = self.parents[0]
         mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
-        xv, gv = _channels_view(x.data), _channels_view(g.data)
+        xv, gv = _channels_view(x._data), _channels_view(g._data)
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
-        minus_inv_count = np.array(-channels / x.data.size if self.training else 0, mean.dtype)
-        parts = blocks(channels, x.data.size // max(channels, 1))
+        minus_inv_count = np.array(-channels / x._data.size if self.training else 0, mean.dtype)
+        parts = blocks(channels, x._data.size // max(channels, 1))
         gx = np.empty_like(xv, order="C") if parts > 1 and (x.requires_grad or need_dot) \
             else None
 
@@ -348,7 +348,7 @@ class FusedBatchNorm(Function):
         if x.requires_grad:
             k = invstd * self.parents[1].reshape(shape) if self.has_weight else invstd
             if self.training:
-                count = x.data.size // x.shape[1]
+                count = x._data.size // x.shape[1]
                 gx = k * (g - sum_g * (1.0 / count) - xhat * (sum_g_xhat * (1.0 / count)))
             else:
                 gx = k * g
@@ -422,7 +422,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if x.dtype == HALF:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias,
                           training, momentum, eps, impl).astype(HALF)
-    shape = x.data.shape
+    shape = x._data.shape
     channels = shape[1]
     weight = _affine_param("batch_norm", "weight", weight, (channels,), shape)
     bias = _affine_param("batch_norm", "bias", bias, (channels,), shape)
@@ -430,7 +430,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     running_var = _running_array("running_var", running_var, channels)
     if (running_mean is None) != (running_var is None):
         raise ArgumentError("batch_norm: give both running_mean and running_var, or neither")
-    count = x.data.size // channels if channels else 0
+    count = x._data.size // channels if channels else 0
     if momentum is not None:  # checked in eval mode too, where it is unused (as PyTorch)
         real_number("batch_norm", "momentum", momentum, "a number in [0, 1]")
     if training:
@@ -467,8 +467,8 @@ def _batch_norm_composite(x: Tensor, running_mean: np.ndarray | None,
     shape = _channel_shape(x)
     if training:
         y, mean, var = _standardize(x, _reduce_axes(x.ndim), eps)
-        _update_running_stats(running_mean, running_var, mean.data.ravel(), var.data.ravel(),
-                              x.data.size // x.shape[1], momentum)
+        _update_running_stats(running_mean, running_var, mean._data.ravel(), var._data.ravel(),
+                              x._data.size // x.shape[1], momentum)
     else:
         # running statistics enter as constants, copied: later updates must not leak in
         mean = Tensor(running_mean.astype(x.dtype).reshape(shape))

@@ -82,8 +82,8 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     y = conv.MaxPool.apply(xp, win=win)
     if not return_indices:
         return y.squeeze(0) if single else y
-    views = [xp.data[:, :, rows, cols] for rows, cols in win.offsets]
-    offset = conv._first_match(views, y.data)  # kernel offset of each window's maximum
+    views = [xp._data[:, :, rows, cols] for rows, cols in win.offsets]
+    offset = conv._first_match(views, y._data)  # kernel offset of each window's maximum
     i, j = np.divmod(offset, kernel[1])
     oh, ow = win.out_size
     rows = np.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0]
@@ -125,7 +125,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
             mask[..., :h + 2 * ph, :w + 2 * pw] = 1
         else:
             mask[..., ph:ph + h, pw:pw + w] = 1
-        counts = conv.WindowSum.apply(Tensor(mask), win=win, scale=1.0).data
+        counts = conv.WindowSum.apply(Tensor(mask), win=win, scale=1.0)._data
         y = sums / Tensor(counts)
     return y.squeeze(0) if single else y
 

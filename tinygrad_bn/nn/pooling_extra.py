@@ -92,7 +92,7 @@ def _adaptive_max(op: str, x: Tensor, sizes: tuple[int, ...], return_indices: bo
     k = len(sizes)
     spatial = x.shape[-k:]
     lead = x.shape[:-k]
-    data = x.data
+    data = x._data
     flat_len = int(np.prod(spatial))
     index = np.empty(lead + sizes, dtype=np.int64)
     if k == 1:

@@ -6,7 +6,7 @@
   Rectify Sign Clip Cast Clone
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
-  Concatenate
+  IndexPut Concatenate
 - linalg.py, products: MatMul Einsum
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2, rounding Floor Ceil Round Trunc
@@ -21,7 +21,18 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 from ..autograd.function import sum_tangents
 from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import Einsum, MatMul
-from .movement import Concatenate, Expand, Flip, GetItem, Pad, Reshape, ScatterAdd, Transpose
+from .movement import (
+    Concatenate,
+    Expand,
+    Flip,
+    GetItem,
+    IndexPut,
+    Pad,
+    Reshape,
+    ScatterAdd,
+    Transpose,
+    is_basic_index,
+)
 from .reduce import Cumsum, Max, Min, Prod, Sum
 from .special import (
     Arccos,
@@ -71,5 +82,5 @@ __all__ = [
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
-    "Trunc", "Where", "sum_tangents",
+    "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
 ]

@@ -53,6 +53,11 @@ class Mul(Function):
     def forward(self, x, y):
         return x * y
 
+    def needed_inputs(self):
+        """y for dx, x for dy: only those whose partner requires grad."""
+        x, y = self.parents
+        return (1,) * x.requires_grad + (0,) * y.requires_grad
+
     def backward(self, g):
         x, y = self.parents
         return (g * y if x.requires_grad else None), (g * x if y.requires_grad else None)
@@ -74,6 +79,10 @@ class Div(Function):
 
     def forward(self, x, y):
         return x / y
+
+    def needed_inputs(self):
+        """y for dx, x and y for dy."""
+        return (0, 1) if self.parents[1].requires_grad else (1,)
 
     def backward(self, g):
         x, y = self.parents
@@ -103,6 +112,10 @@ class Pow(Function):
     def forward(self, x, y):
         return x**y
 
+    def reads_output(self):
+        """z only for dy."""
+        return self.parents[1].requires_grad
+
     def backward(self, g):
         x, y = self.parents
         gx = g * y * x ** (self._safe_exponent() - 1) if x.requires_grad else None
@@ -119,13 +132,13 @@ class Pow(Function):
         """y, with 1 where x = y = 0: there y * x**(y - 1) is 0 (x**0 is constant), not
         0 * 0**-1 = NaN."""
         x, y = self.parents
-        both_zero = (x.data == 0) & (y.data == 0)
+        both_zero = (x._data == 0) & (y._data == 0)
         return Where.apply(_one(y), y, cond=both_zero) if both_zero.any() else y
 
     def _safe_base(self) -> Tensor:
         """x, with 1 where x = 0 and y >= 0: there the limit of z log x is 0 = z log 1."""
         x, y = self.parents
-        limit = (x.data == 0) & (y.data >= 0)
+        limit = (x._data == 0) & (y._data >= 0)
         return Where.apply(_one(x), x, cond=limit) if limit.any() else x
 
 
@@ -153,7 +166,7 @@ def _shares(parents: tuple, loses: np.ufunc) -> tuple[np.ndarray, np.ndarray]:
     """Each input's share of g in maximum (loses = less) or minimum (greater): 1/2 on
     ties, 0 for the input that loses, 1 otherwise (both, where a NaN makes no input
     lose: PyTorch's masked_fill of the loser)."""
-    x, y = (p.data for p in parents)
+    x, y = (p._data for p in parents)
     tie = (x == y) * 0.5
     return np.where(loses(x, y), 0, 1) - tie, np.where(loses(y, x), 0, 1) - tie
 

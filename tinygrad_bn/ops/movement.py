@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, is_tensor, or_zeros
+from ..autograd.function import Function, is_tensor, new_tensor, or_zeros
 
 
 class Reshape(Function):
@@ -87,7 +87,13 @@ class GetItem(Function):
     """z = x[index];  dx = zeros with g added at index (repeated indices accumulate)."""
 
     def forward(self, x):
-        return x[self.index]
+        out = x[self.index]
+        if isinstance(out, np.ndarray):
+            return out
+        # one cell by integers: a 0-d view of x, not NumPy's copy into a scalar, so that a
+        # write into it reaches x (as a PyTorch view does)
+        index = self.index if isinstance(self.index, tuple) else (self.index,)
+        return x[tuple(i for i in index if i is not Ellipsis) + (Ellipsis,)]
 
     def backward(self, g):
         return ScatterAdd.apply(g, index=self.index, shape=self.parents[0].shape)
@@ -103,7 +109,7 @@ class ScatterAdd(Function):
     def forward(self, x):
         # zeros_like: under tg.compile the result stays traced (np.zeros' would not)
         out = np.zeros_like(x, shape=self.shape)
-        if _is_basic_index(self.index):
+        if is_basic_index(self.index):
             out[self.index] = x  # a basic index hits each cell once: no accumulation needed
         else:
             np.add.at(out, self.index, x)
@@ -117,7 +123,36 @@ class ScatterAdd(Function):
         return ScatterAdd.apply(tx, index=self.index, shape=self.shape)
 
 
-def _is_basic_index(index) -> bool:
+class IndexPut(Function):
+    """z = x with v written at index (v broadcast to x[index]'s shape);  dx = g with zeros at
+    index, dv = g[index] (summed back to v's shape by the engine).
+
+    Item assignment `x[index] = v` and every in-place write recorded in the graph (the
+    write into a view's base) are this op; with repeated array indices the last write
+    wins, as NumPy's (PyTorch leaves the order undefined)."""
+
+    def forward(self, x, v):
+        out = x.copy()
+        out[self.index] = v
+        return out
+
+    def backward(self, g):
+        x, v = self.parents
+        gx = IndexPut.apply(g, _zeros_like(v), index=self.index) if x.requires_grad else None
+        return gx, (g[self.index] if v.requires_grad else None)
+
+    def jvp(self, tx, tv):
+        """tz = tx with tv written at index."""
+        tx, tv = or_zeros(self.parents, (tx, tv))
+        return IndexPut.apply(tx, tv, index=self.index)
+
+
+def _zeros_like(t):
+    return new_tensor(np.zeros((), dtype=t.dtype))
+
+
+def is_basic_index(index: object) -> bool:
+    """Whether NumPy indexes with `index` by slicing (a view, each cell once), not by arrays."""
     items = index if isinstance(index, tuple) else (index,)
     return not any(isinstance(i, np.ndarray | list) or is_tensor(i) for i in items)
 

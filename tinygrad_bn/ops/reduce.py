@@ -56,10 +56,10 @@ class Max(Function):
     def _share(self, dtype) -> np.ndarray:
         """1 / (number of maxima) at each maximum of its slice, 0 elsewhere."""
         x = self.parents[0]
-        out = self.output.data.reshape(_kept_shape(x.shape, self.axes))
-        is_max = x.data == out
-        if x.data.dtype.kind in "fc":  # a NaN result came from the NaNs: they share g
-            is_max |= np.isnan(x.data) & np.isnan(out)
+        out = self.output._data.reshape(_kept_shape(x.shape, self.axes))
+        is_max = x._data == out
+        if x._data.dtype.kind in "fc":  # a NaN result came from the NaNs: they share g
+            is_max |= np.isnan(x._data) & np.isnan(out)
         return (is_max / is_max.sum(axis=self.axes, keepdims=True)).astype(dtype)
 
 
@@ -105,7 +105,7 @@ class Prod(Function):
         x = self.parents[0]
         if is_grad_enabled():
             return _products_of_others(x, self.axis)
-        return new_tensor(_exclusive_products(x.data, self.axis))
+        return new_tensor(_exclusive_products(x._data, self.axis))
 
 
 def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
@@ -124,7 +124,7 @@ def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
 def _products_of_others(x: Tensor, axis: int) -> Tensor:
     """out_i = prod_{j != i} x_j along `axis`, one Prod per i of x without its i-th slice."""
     if x.shape[axis] == 0:  # no elements: nothing to differentiate
-        return new_tensor(np.ones_like(x.data))
+        return new_tensor(np.ones_like(x._data))
 
     def part(start: int, stop: int | None) -> Tensor:
         return x[(slice(None),) * axis + (slice(start, stop),)]

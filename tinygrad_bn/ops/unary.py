@@ -84,11 +84,11 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g):
-        return g * _sign(self.parents[0].data)
+        return g * _sign(self.parents[0]._data)
 
     def jvp(self, tx):
         """tz = tx sign(x)."""
-        return tx * _sign(self.parents[0].data)
+        return tx * _sign(self.parents[0]._data)
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
@@ -167,7 +167,7 @@ class Logistic(Function):
         if is_grad_enabled():  # create_graph: Tensor ops, differentiable
             return g * z * (1 - z)
         # plain backward: no graph to record, so skip the Tensor wrapping of each product
-        return new_tensor(g.data * (z.data * (1 - z.data)))
+        return new_tensor(g._data * (z._data * (1 - z._data)))
 
     def jvp(self, tx):
         """tz = tx z (1 - z)."""
@@ -176,23 +176,26 @@ class Logistic(Function):
 
 
 class Rectify(Function):
-    """z = max(x, 0);  dx = g where not x <= 0 (0 at the kink x = 0; g at NaN, as PyTorch)."""
+    """z = max(x, 0);  dx = g where not z <= 0 (0 at the kink x = 0; g at NaN, as PyTorch).
 
-    saves_inputs = (0,)
+    The mask is read from the output (z > 0 exactly where x > 0), as PyTorch's: writing
+    the input in place afterwards is allowed, writing the output is not."""
+
+    uses_output = True
     fresh_grads = True  # the plain backward returns a new array
 
     def forward(self, x):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        positive = ~(self.parents[0].data <= 0)
+        positive = ~(self.output._data <= 0)
         if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
             return g * positive
-        return new_tensor(g.data * positive)
+        return new_tensor(g._data * positive)
 
     def jvp(self, tx):
-        """tz = tx where not x <= 0."""
-        return tx * ~(self.parents[0].data <= 0)
+        """tz = tx where not z <= 0."""
+        return tx * ~(self.output._data <= 0)
 
 
 class Sign(Function):
@@ -225,7 +228,7 @@ class Clip(Function):
         return tx * self._inside()
 
     def _inside(self) -> np.ndarray:
-        x = self.parents[0].data
+        x = self.parents[0]._data
         inside = np.ones(x.shape, dtype=bool)
         if self.low is not None:
             inside &= x >= self.low

@@ -138,19 +138,19 @@ class LBFGS(Optimizer):
 
     # ---- the parameters as one vector ----
     def _flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(p.data.size, p.data.dtype) if p.grad is None
-                               else p.grad.data.ravel() for p in self.params])
+        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
+                               else p.grad._data.ravel() for p in self.params])
 
     def _add(self, t: float, d: np.ndarray) -> None:
         offset = 0
         for p in self.params:
-            n = p.data.size
-            p.data += t * d[offset:offset + n].reshape(p.data.shape)
+            n = p._data.size
+            p._data += t * d[offset:offset + n].reshape(p._data.shape)
             offset += n
 
     def _set(self, values: list[np.ndarray]) -> None:
         for p, v in zip(self.params, values):
-            p.data[...] = v
+            p._data[...] = v
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         if not callable(closure):
@@ -217,7 +217,7 @@ class LBFGS(Optimizer):
                 break
             ls_evals = 0
             if group["line_search_fn"] is not None:
-                start = [p.data.copy() for p in self.params]
+                start = [p._data.copy() for p in self.params]
 
                 def along(step: float, start: list = start, d: np.ndarray = d
                           ) -> tuple[float, np.ndarray]:

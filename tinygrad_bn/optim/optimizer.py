@@ -4,7 +4,7 @@ and the argument checks every optimizer shares.
 As in PyTorch, `param_groups` is a list of dicts, each with its "params" list and its own
 options (lr, momentum, ...; the constructor's values are the `defaults` a group falls back
 on), and `state` maps each parameter to its own dict (momentum buffers, Adam's moments,
-step counts). `step()` updates every parameter that has a gradient, in place on `p.data`
+step counts). `step()` updates every parameter that has a gradient, in place on `p._data`
 with NumPy (no graph, the parameter's dtype kept); parameters whose `.grad` is None are
 skipped, and their state does not advance.
 
@@ -87,7 +87,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     @replay_as_call  # reads lr and step counts of the moment: replayed as a call
     def step(self) -> None:
@@ -104,10 +104,10 @@ class Optimizer:
                     state = {}
                 scratch = self._scratch.get(id(p))
                 if scratch is None:
-                    scratch = self._scratch[id(p)] = _Scratch([], p.data)
+                    scratch = self._scratch[id(p)] = _Scratch([], p._data)
                 else:
-                    scratch.like = p.data  # p.data may have been replaced since
-                self._update(p.data, grad, state, group, scratch)
+                    scratch.like = p._data  # p._data may have been replaced since
+                self._update(p._data, grad, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     self.state[p] = state
 
@@ -238,10 +238,10 @@ def _grad_of(name: str, p: Tensor) -> np.ndarray:
     if not isinstance(grad, Tensor):
         raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
                                 f"type {type(grad).__name__}; a Tensor or None expected")
-    if grad.data.shape != p.data.shape:
+    if grad._data.shape != p._data.shape:
         raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
                          f"{grad.shape}; they must match")
-    return grad.data
+    return grad._data
 
 
 def _check_range(name: str, upper: float = math.inf, **values: float) -> None:

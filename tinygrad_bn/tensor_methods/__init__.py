@@ -19,7 +19,9 @@
 - scans.py, ScanMethods: cummax cummin logcumsumexp bincount histc unique
   unique_consecutive; functions searchsorted, bucketize
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
-  new_full new_tensor clone zero_ fill_ copy_
+  new_full new_tensor clone
+- inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_ normal_
+  uniform_, += -= *= /= **=, x[index] = v (in-place writes and their autograd)
 
 The functions of several tensors live beside the methods of their concern: `where`,
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
@@ -29,6 +31,7 @@ from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
 from .indexing import IndexingMethods, SortResult
+from .inplace import InplaceMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .movement import MovementMethods, concatenate, stack
@@ -36,6 +39,6 @@ from .reduce import ReduceMethods
 from .scans import ScanMethods, bucketize, searchsorted
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
-           "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods", "ScanMethods",
-           "SortResult", "bucketize", "concatenate", "einsum", "maximum", "minimum",
-           "searchsorted", "stack", "where"]
+           "InplaceMethods", "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods",
+           "ScanMethods", "SortResult", "bucketize", "concatenate", "einsum", "maximum",
+           "minimum", "searchsorted", "stack", "where"]

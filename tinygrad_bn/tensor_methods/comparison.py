@@ -48,13 +48,13 @@ class ComparisonMethods:
     def equal(self, other: Any) -> bool:
         """True when both have one shape and the same elements (NaN never equals)."""
         other = self._coerce(other, "equal")
-        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
         other = self._coerce(other, "isclose")
         try:
-            close = np.isclose(self.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+            close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
         except ValueError as error:
             raise ShapeError(f"isclose: shapes {self.shape} and {other.shape} do not "
                              f"broadcast") from error
@@ -62,13 +62,13 @@ class ComparisonMethods:
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
-        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+        return bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
 
     # ---- logic: any nonzero is True
     def _logic(self, other: Any, op: Any, name: str) -> Tensor:
         other = self._coerce(other, name)
         try:
-            return new_tensor(op(self.data.astype(bool), other.data.astype(bool)))
+            return new_tensor(op(self._data.astype(bool), other._data.astype(bool)))
         except ValueError as error:
             raise ShapeError(f"{name}: shapes {self.shape} and {other.shape} do not "
                              f"broadcast") from error
@@ -83,7 +83,7 @@ class ComparisonMethods:
         return self._logic(other, np.logical_xor, "logical_xor")
 
     def logical_not(self) -> Tensor:
-        return new_tensor(np.logical_not(self.data))
+        return new_tensor(np.logical_not(self._data))
 
     # ---- bitwise, on bool and integer tensors
     def _bitwise(self, other: Any, op: Any, name: str) -> Tensor:
@@ -91,7 +91,7 @@ class ComparisonMethods:
         for t in (self, other):
             if t.dtype.kind not in "biu":
                 raise DTypeError(f"{name}: needs bool or integer tensors, got dtype {t.dtype}")
-        return new_tensor(op(self.data, other.data))
+        return new_tensor(op(self._data, other._data))
 
     def bitwise_and(self, other: Any) -> Tensor:
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
@@ -112,7 +112,7 @@ class ComparisonMethods:
         if self.dtype.kind not in "biu":
             raise DTypeError(f"bitwise_not: needs a bool or integer tensor, got dtype "
                              f"{self.dtype}")
-        return new_tensor(np.invert(self.data))
+        return new_tensor(np.invert(self._data))
 
     def __and__(self, other: Any) -> Tensor:
         return self.bitwise_and(other)

@@ -1,7 +1,6 @@
 """Tensor methods about the tensor itself rather than its values' math: sizes
-(size, numel, dim), dtypes and devices (to, float, double, ..., type_as), new tensors of
-the same kind (new_zeros, new_full, new_tensor, clone), and in-place writes outside a
-graph (zero_, fill_, copy_).
+(size, numel, dim), dtypes and devices (to, float, double, ..., type_as), and new tensors
+of the same kind (new_zeros, new_full, new_tensor, clone).
 """
 
 from __future__ import annotations
@@ -14,9 +13,7 @@ from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..device import Device, check_device
 from ..dtypes import as_dtype
-from ..errors import ArgumentError, BackwardError, ShapeError
-from ..keywords import normalize_axes, one_of, parse_size
-from ..modes import is_grad_enabled
+from ..keywords import Size, normalize_axes, one_of, parse_size
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -32,14 +29,14 @@ class ConversionMethods:
         """PyTorch's `size()`: the shape (a tuple), or with `dim` the length of that axis
         (the element count is `numel()`)."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[normalize_axes("size", dim, self.ndim)[0]]
+            return Size(self._data.shape)
+        return self._data.shape[normalize_axes("size", dim, self.ndim)[0]]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     # ---- dtypes and devices ----
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
@@ -66,7 +63,7 @@ class ConversionMethods:
             return self
         if dtype.kind == "f":
             return self.astype(dtype)
-        return new_tensor(self.data.astype(dtype))
+        return new_tensor(self._data.astype(dtype))
 
     def cpu(self) -> Tensor:
         return self
@@ -126,49 +123,5 @@ class ConversionMethods:
         """A copy of `data` with this tensor's dtype unless `dtype` is given."""
         check_device("new_tensor", device)
         dtype = self.dtype if dtype is None else as_dtype("new_tensor", dtype)
-        source = data.data if is_tensor(data) else data
+        source = data._data if is_tensor(data) else data
         return type(self)(np.array(source, dtype=dtype), requires_grad=requires_grad)
-
-    # ---- in place, outside a graph ----
-    def _writable(self, op: str) -> np.ndarray:
-        """The array, if writing it cannot corrupt a graph (else a BackwardError, as
-        PyTorch's)."""
-        if self._ctx is not None:
-            raise BackwardError(f"{op}: the tensor (shape {self.shape}) is the output of "
-                                f"{self._ctx.name} in a graph, whose backward may read its "
-                                f"values; write into a copy: x.detach().clone().{op}(...)")
-        if self.requires_grad and is_grad_enabled():
-            raise BackwardError(f"{op}: a leaf tensor that requires grad (shape {self.shape}) "
-                                f"cannot be modified in place while gradients are recorded; "
-                                f"do it inside `with tg.no_grad():`")
-        if not self.data.flags.writeable:
-            raise ArgumentError(f"{op}: the tensor's array (shape {self.shape}) is a read-only "
-                                f"view (e.g. from expand); clone() it first")
-        return self.data
-
-    def fill_(self, value: Any) -> Tensor:
-        """Set every element to `value` (a number or a one-element tensor); returns self."""
-        data = self._writable("fill_")
-        array = value.data if is_tensor(value) else np.asarray(value)
-        if array.size != 1:
-            raise ShapeError(f"fill_: needs one value, got shape {array.shape}")
-        data[...] = array.reshape(())
-        return self
-
-    def zero_(self) -> Tensor:
-        """Set every element to 0; returns self."""
-        self._writable("zero_")[...] = 0
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copy `src` (broadcast to this shape, cast to this dtype) in; returns self."""
-        data = self._writable("copy_")
-        source = src.data if is_tensor(src) else np.asarray(src)
-        try:
-            if np.broadcast_shapes(source.shape, data.shape) != data.shape:
-                raise ValueError("the source has more or larger axes")
-        except ValueError as error:
-            raise ShapeError(f"copy_: cannot copy a source of shape {source.shape} into a "
-                             f"tensor of shape {data.shape}: {error}") from None
-        np.copyto(data, source, casting="unsafe")
-        return self

@@ -71,24 +71,24 @@ class ElementwiseMethods:
         if not isinstance(min, np.ndarray) and not is_tensor(min) and \
                 not isinstance(max, np.ndarray) and not is_tensor(max):
             return self.clip(min, max)
-        x = self.data
+        x = self._data
         low = None if min is None else self._coerce(min)
         high = None if max is None else self._coerce(max)
-        value = x if low is None else np.maximum(x, low.data)
-        value = value if high is None else np.minimum(value, high.data)
+        value = x if low is None else np.maximum(x, low._data)
+        value = value if high is None else np.minimum(value, high._data)
         inside = np.ones(np.shape(value), dtype=bool)
         out = new_tensor(value.astype(x.dtype, copy=False))  # NaN, or min == max: no gradient
         if high is not None:
-            inside = inside & (x <= high.data)
-            above = x > high.data
+            inside = inside & (x <= high._data)
+            above = x > high._data
             if low is not None:
-                above = above | (high.data < low.data)
+                above = above | (high._data < low._data)
             out = where(above, high, out)
         if low is not None:
-            inside = inside & (x >= low.data)
-            below = x < low.data
+            inside = inside & (x >= low._data)
+            below = x < low._data
             if high is not None:
-                below = below & (low.data < high.data)
+                below = below & (low._data < high._data)
             out = where(below, low, out)
         return where(inside, self, out)
 
@@ -96,7 +96,7 @@ class ElementwiseMethods:
         """x with `value` where the bool `mask` (broadcast to x's shape) is True; the gradient
         of x is g where the mask is False, that of a tensor value the sum of g where it is
         True."""
-        cond = mask.data if is_tensor(mask) else np.asarray(mask)
+        cond = mask._data if is_tensor(mask) else np.asarray(mask)
         if cond.dtype != np.bool_:
             raise DTypeError(f"masked_fill: the mask must be a bool tensor, got dtype "
                              f"{cond.dtype}")
@@ -107,27 +107,27 @@ class ElementwiseMethods:
             raise ShapeError(f"masked_fill: mask of shape {cond.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}: {error}") from None
         fill = self._coerce(value, "masked_fill")
-        if fill.data.size != 1:
+        if fill._data.size != 1:
             raise ShapeError(f"masked_fill: value must be one number or a one-element tensor, "
                              f"got shape {fill.shape}")
         return where(cond, fill.reshape(()), self)
 
     def isnan(self) -> Tensor:
         """A bool tensor: True at NaNs."""
-        return new_tensor(np.isnan(self.data))
+        return new_tensor(np.isnan(self._data))
 
     def isfinite(self) -> Tensor:
         """A bool tensor: True where the value is neither NaN nor infinite."""
-        return new_tensor(np.isfinite(self.data))
+        return new_tensor(np.isfinite(self._data))
 
     def isinf(self) -> Tensor:
         """A bool tensor: True at +inf and -inf."""
-        return new_tensor(np.isinf(self.data))
+        return new_tensor(np.isinf(self._data))
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition else y (broadcasting); the condition gets no gradient."""
-    raw = condition.data if is_tensor(condition) else condition
+    raw = condition._data if is_tensor(condition) else condition
     kind = np.asarray(raw).dtype.kind if not isinstance(raw, np.ndarray) else raw.dtype.kind
     if kind not in "biuf":  # a string or an object would silently count as True
         raise ArgumentTypeError(f"where: the condition must be a bool tensor or array (or "
@@ -139,12 +139,13 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 
 def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise max; the gradient goes to the larger input (split on ties)."""
+    """Elementwise max (PyTorch's promotion); the gradient goes to the larger input (split
+    on ties)."""
     x = x if is_tensor(x) else y._coerce(x, "maximum")
-    return ops.Maximum.apply(x, x._coerce(y, "maximum"))
+    return ops.Maximum.apply(*x._operands(y, "maximum"))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise min; the gradient goes to the smaller input (split on ties)."""
+    """Elementwise min (PyTorch's promotion); the gradient goes to the smaller input."""
     x = x if is_tensor(x) else y._coerce(x, "minimum")
-    return ops.Minimum.apply(x, x._coerce(y, "minimum"))
+    return ops.Minimum.apply(*x._operands(y, "minimum"))

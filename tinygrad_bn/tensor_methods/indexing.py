@@ -35,7 +35,7 @@ class SortResult(NamedTuple):
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:
-    idx = index.data if is_tensor(index) else np.asarray(index)
+    idx = index._data if is_tensor(index) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"{op}: index must hold integers, got dtype {idx.dtype}")
     return idx.astype(np.int64, copy=False)
@@ -56,7 +56,7 @@ class IndexingMethods:
         """The indices that sort x along dim (ascending, or descending), equal values in
         their original order."""
         d = one_axis("argsort", self.ndim, axis, dim)
-        data = self.data if self.ndim else self.data.reshape(1)
+        data = self._data if self.ndim else self._data.reshape(1)
         if descending:  # a stable sort of the negated values keeps ties first-come
             data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
         order = np.argsort(data, axis=d, kind="stable")
@@ -82,9 +82,9 @@ class IndexingMethods:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
             raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
                                 f"{self.shape}, got {k!r}")
-        order = self.argsort(d, descending=largest).data
+        order = self.argsort(d, descending=largest)._data
         indices = new_tensor(order[_along(d, slice(0, k))] if self.ndim else order[:k])
-        values = self.gather(d, indices) if self.ndim else self.reshape(1)[indices.data]
+        values = self.gather(d, indices) if self.ndim else self.reshape(1)[indices._data]
         return SortResult(values, indices)
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
@@ -93,7 +93,7 @@ class IndexingMethods:
         n = self.shape[d]
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= n:
             raise ArgumentError(f"kthvalue: k must be an int in [1, {n}], got {k!r}")
-        order = self.argsort(d).data[_along(d, slice(k - 1, k))]
+        order = self.argsort(d)._data[_along(d, slice(k - 1, k))]
         values = self.gather(d, order)
         if not keepdim:
             return SortResult(values.squeeze(d), new_tensor(order.squeeze(d)))
@@ -130,7 +130,7 @@ class IndexingMethods:
 
     def masked_select(self, mask: Any) -> Tensor:
         """The elements where the bool mask (broadcast with x) is True, as a 1-D tensor."""
-        m = mask.data if is_tensor(mask) else np.asarray(mask)
+        m = mask._data if is_tensor(mask) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise DTypeError(f"masked_select: the mask must be bool, got dtype {m.dtype}")
         shape = np.broadcast_shapes(m.shape, self.shape)
@@ -140,7 +140,7 @@ class IndexingMethods:
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor
         per axis with as_tuple=True."""
-        found = np.nonzero(self.data if self.ndim else self.data.reshape(1))
+        found = np.nonzero(self._data if self.ndim else self._data.reshape(1))
         if as_tuple:
             return tuple(new_tensor(a.astype(np.int64)) for a in found)
         return new_tensor(np.stack(found, axis=1).astype(np.int64) if self.ndim
@@ -151,7 +151,7 @@ class IndexingMethods:
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
         axes = None if dim is None else tuple(dim) if isinstance(dim, Sequence) else dim
-        return new_tensor(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
+        return new_tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # ---- placing
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
@@ -178,7 +178,7 @@ class IndexingMethods:
         hit = np.zeros(self.shape, dtype=bool)
         hit[grid] = True
         last = np.zeros(self.shape, dtype=np.int64)  # which source lands in each cell
-        flat = np.arange(src.data.size).reshape(src.shape)
+        flat = np.arange(src._data.size).reshape(src.shape)
         last[grid] = flat
         return ops.Where.apply(src.reshape(-1)[last], self, cond=hit)
 
@@ -288,7 +288,7 @@ class IndexingMethods:
         (an int, or one count per element)."""
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else one_axis("repeat_interleave", self.ndim, None, dim)
-        counts = repeats.data if is_tensor(repeats) else np.asarray(repeats)
+        counts = repeats._data if is_tensor(repeats) else np.asarray(repeats)
         if counts.dtype.kind not in "iu" or (counts < 0).any() or counts.ndim > 1 or \
                 (counts.ndim == 1 and counts.size not in (1, x.shape[d])):
             raise ArgumentError(f"repeat_interleave: repeats must be a non-negative int or "

@@ -55,9 +55,9 @@ class MathMethods:
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
         other = self._coerce(other, "xlogy")
-        zero = self.data == 0
-        safe = where(zero & ~np.isnan(other.data), 1.0, other) if zero.any() else other
-        return where(zero & ~np.isnan(other.data), 0.0, self * safe.log())
+        zero = self._data == 0
+        safe = where(zero & ~np.isnan(other._data), 1.0, other) if zero.any() else other
+        return where(zero & ~np.isnan(other._data), 0.0, self * safe.log())
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
@@ -156,9 +156,9 @@ class MathMethods:
                                 f"{rounding_mode!r}")
         other = self._coerce(other, "div")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            q = np.floor_divide(self.data, other.data) if rounding_mode == "floor" else \
-                np.trunc(np.true_divide(self.data, other.data)).astype(
-                    np.result_type(self.data, other.data))
+            q = np.floor_divide(self._data, other._data) if rounding_mode == "floor" else \
+                np.trunc(np.true_divide(self._data, other._data)).astype(
+                    np.result_type(self._data, other._data))
             return type(self)._from_op(q, None)
         q = self / other
         return q.floor() if rounding_mode == "floor" else q.trunc()
@@ -176,14 +176,14 @@ class MathMethods:
         """x - floor(x / y) y: the result takes y's sign (Python's %)."""
         other = self._coerce(other, "remainder")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            return type(self)._from_op(np.remainder(self.data, other.data), None)
+            return type(self)._from_op(np.remainder(self._data, other._data), None)
         return self - (self / other).floor() * other
 
     def fmod(self, other: Any) -> Tensor:
         """x - trunc(x / y) y: the result takes x's sign (C's fmod)."""
         other = self._coerce(other, "fmod")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            return type(self)._from_op(np.fmod(self.data, other.data), None)
+            return type(self)._from_op(np.fmod(self._data, other._data), None)
         return self - (self / other).trunc() * other
 
     def __mod__(self, other: Any) -> Tensor:
@@ -219,7 +219,7 @@ class MathMethods:
     def copysign(self, other: Any) -> Tensor:
         """|x| with the sign of other (of -0.0 too); no gradient to other."""
         other = self._coerce(other, "copysign")
-        negative = np.signbit(other.data)
+        negative = np.signbit(other._data)
         return where(negative, -self.abs(), self.abs())
 
     def lerp(self, end: Any, weight: Any) -> Tensor:

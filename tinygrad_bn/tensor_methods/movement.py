@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
+from ..autograd import versions
 from ..autograd.function import as_tensor, is_tensor
 from ..errors import (
     ArgumentError,
@@ -36,21 +37,31 @@ class MovementMethods:
 
     __slots__ = ()
 
+    def _as_view(self, out: Tensor, index: Any = None) -> Tensor:
+        """Mark `out` as a view of this tensor when NumPy made its array one (reshape may
+        copy): it then shares this tensor's version counter, and with a basic `index` an
+        in-place write through it also updates this tensor (autograd/versions.py)."""
+        if out is not self and out._data.base is not None:
+            out._base = versions.root(self)
+            if index is not None:
+                out._view_of = (self, index)
+        return out
+
     def reshape(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray) \
             else shape
         target = int_sizes("reshape", shape)
-        size = self.data.size
+        size = self._data.size
         if target.count(-1) == 1:
             known = math.prod([n for n in target if n != -1])
             if known > 0 and size % known == 0:
                 target = tuple(size // known if n == -1 else n for n in target)
         if math.prod(target) != size or any(n < 0 for n in target):
             raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.data.size} elements) into {shape}")
+                             f"({self._data.size} elements) into {shape}")
         if target == self.shape:
             return self
-        return ops.Reshape.apply(self, shape=target)
+        return self._as_view(ops.Reshape.apply(self, shape=target))
 
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
@@ -59,7 +70,8 @@ class MovementMethods:
         """`transpose(a, b)`: swap axes a and b (at every rank, as PyTorch); one tuple or
         list, or one int per axis: a NumPy permutation; no argument: all axes reversed."""
         if not axes:
-            return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+            return self._as_view(ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1,
+                                                                            -1))))
         if len(axes) == 2 and not isinstance(axes[0], tuple | list):
             return self._swap("transpose", *axes)
         return self.permute(*axes)
@@ -76,7 +88,7 @@ class MovementMethods:
         if sorted(order) != list(range(self.ndim)):
             raise AxisError(f"permute: dims {dims} are not a permutation of the {self.ndim} "
                             f"axes of a tensor of shape {self.shape}")
-        return ops.Transpose.apply(self, axes=order)
+        return self._as_view(ops.Transpose.apply(self, axes=order))
 
     @property
     def T(self) -> Tensor:  # noqa: N802
@@ -89,7 +101,7 @@ class MovementMethods:
         a, b = (normalize_axes(op, axis, self.ndim)[0] for axis in (axis1, axis2))
         order = list(range(self.ndim))
         order[a], order[b] = order[b], order[a]
-        return ops.Transpose.apply(self, axes=tuple(order))
+        return self._as_view(ops.Transpose.apply(self, axes=tuple(order)))
 
     def expand(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
@@ -106,21 +118,21 @@ class MovementMethods:
             raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}") from error
         if broadcast != shape:
             raise ShapeError(f"expand: cannot broadcast shape {self.shape} to {shape}")
-        return ops.Expand.apply(self, shape=shape)
+        return self._as_view(ops.Expand.apply(self, shape=shape))
 
     def broadcast_to(self, *shape: Any) -> Tensor:
         return self.expand(*shape)
 
-    def squeeze(self, axis: int | Sequence[int] | None = None, *,
-                dim: int | Sequence[int] | None = None) -> Tensor:
-        axis = one_of("squeeze", "axis", axis, "dim", dim)
-        if axis is None:
-            axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
-        else:
-            axes = normalize_axes("squeeze", axis, self.ndim, scalar_axis=True)
-            if any(self.shape[a] != 1 for a in axes):
-                raise ShapeError(f"squeeze: axis {axis} of shape {self.shape} is not of size 1")
-        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+    def squeeze(self, dim: int | Sequence[int] | None = None, *,
+                axis: int | Sequence[int] | None = None) -> Tensor:
+        """Drop the size-1 axes among `dim` (all of them by default); an axis of another
+        size stays, as PyTorch's (NumPy would raise)."""
+        dim = one_of("squeeze", "dim", dim, "axis", axis)
+        shape = self.shape
+        axes = range(self.ndim) if dim is None else \
+            normalize_axes("squeeze", dim, self.ndim, scalar_axis=True)
+        dropped = {a for a in axes if shape[a] == 1}
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in dropped))
 
     def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         axis = one_of("unsqueeze", "axis", axis, "dim", dim)
@@ -169,7 +181,8 @@ class MovementMethods:
         chosen = one_of("flip", "axes", given, "dims", dims)
         if chosen is None:
             raise AxisError("flip: give the axes to reverse, e.g. flip(0) or flip(dims=(0, 1))")
-        return ops.Flip.apply(self, axes=normalize_axes("flip", chosen, self.ndim))
+        return self._as_view(ops.Flip.apply(self, axes=normalize_axes("flip", chosen,
+                                                                           self.ndim)))
 
     def t(self) -> Tensor:
         """The transpose of a matrix; 0-d and 1-d tensors are returned as they are."""
@@ -196,7 +209,7 @@ class MovementMethods:
         axis = one_axis("gather", self.ndim, axis, dim)
         if index is None:
             raise ArgumentError("gather: needs an index tensor")
-        idx = index.data if is_tensor(index) else np.asarray(index)
+        idx = index._data if is_tensor(index) else np.asarray(index)
         if idx.dtype.kind not in "iu":
             raise DTypeError(f"gather: index must hold integers, got dtype {idx.dtype}")
         if idx.ndim != self.ndim or builtins.any(idx.shape[d] > self.shape[d]

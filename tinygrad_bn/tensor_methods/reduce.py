@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ops
-from ..autograd.function import new_tensor
+from .. import ops, return_types
+from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
-from ..keywords import axis_keywords, normalize_axes, one_axis, variance_ddof
+from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
 from .elementwise import where
 
 if TYPE_CHECKING:
@@ -50,67 +50,98 @@ class ReduceMethods:
         axes = normalize_axes("mean", axis, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
         factor = 1.0 / count if count else math.nan
-        kind = self.data.dtype.kind
-        if kind == "f" and self.data.dtype.itemsize > 2:  # float32/64: the common case
+        kind = self._data.dtype.kind
+        if kind == "f" and self._data.dtype.itemsize > 2:  # float32/64: the common case
             return self.sum(axes, keepdims) * factor
         if kind == "f":
             return (self.astype(np.float32).sum(axes, keepdims) * factor).astype(self.dtype)
         return self.astype(np.float64).sum(axes, keepdims) * factor
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *,
-            dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
-            unbiased: bool | None = None) -> Tensor:
-        """mean of squared deviations, sum((x - mean)^2) / (n - ddof): a composite. With no
-        degrees of freedom (n <= ddof) it divides by 0 as NumPy does: NaN where the squared
-        deviations sum to 0, inf elsewhere. PyTorch's `correction=` is `ddof`,
-        `unbiased=True` is ddof=1 (the default stays 0)."""
-        return self._variance("var", axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sum((x - mean)^2) / (n - correction) over the axes: a composite. The correction is
+        1 by default (the unbiased estimate, as PyTorch; `correction=0` divides by n), may
+        be a float, and is also given as `unbiased=` or NumPy's `ddof=`. With no degrees of
+        freedom left (n <= correction) it divides by 0 as PyTorch does: NaN where the squared
+        deviations sum to 0, inf elsewhere."""
+        return self._variance("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
 
-    def _variance(self, op: str, axis: Axis, keepdims: bool, ddof: int, dim: Axis,
-                  keepdim: bool | None, correction: float | None, unbiased: bool | None
-                  ) -> Tensor:
-        """var's work, its errors naming `op` (var or std). NumPy's `ddof` is an int; a
-        PyTorch `correction` may be fractional."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords(op, axis, keepdims, dim, keepdim)
-        if not isinstance(ddof, int | np.integer) or isinstance(ddof, bool):
-            raise ArgumentTypeError(f"{op}: ddof must be an int, got {type(ddof).__name__} "
-                                    f"{ddof!r}")
-        if correction is not None or unbiased is not None:
-            ddof = variance_ddof(op, ddof, correction, unbiased)
-        axes = normalize_axes(op, axis, self.ndim, scalar_axis=True)
+    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sqrt(var) over the axes, with var's correction (1 by default)."""
+        return _root(self._variance("std", dim, unbiased, keepdim, correction, axis,
+                                    keepdims, ddof))
+
+    def _variance(self, op: str, dim: Axis, unbiased: Any, keepdim: Any, correction: Any,
+                  axis: Axis, keepdims: Any, ddof: Any) -> Tensor:
+        if isinstance(unbiased, int | tuple | list) and not isinstance(unbiased, bool):
+            raise ArgumentTypeError(f"{op}: unbiased must be True or False, got {unbiased!r} "
+                                    f"(axes go first: {op}(dim, unbiased, keepdim))")
+        dim, keepdim = dim_keywords(op, dim, keepdim, axis, keepdims)
+        correction = correction_of(op, correction, unbiased, ddof)
+        axes = normalize_axes(op, dim, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
         centered = self - self.mean(axes, keepdims=True)
-        factor = 1.0 / (count - ddof) if count > ddof else math.inf
-        return (centered * centered).sum(axes, keepdims) * factor
-
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *,
-            dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
-            unbiased: bool | None = None) -> Tensor:
-        """sqrt(var) over the axes; ddof (PyTorch: `correction`, `unbiased`) as `var`: 0 unless
-        given, so x.std()**2 == x.var()."""
-        return _root(self._variance("std", axis, keepdims, ddof, dim, keepdim, correction,
-                                    unbiased))
+        factor = 1.0 / (count - correction) if count > correction else math.inf
+        return (centered * centered).sum(axes, keepdim) * factor
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
             raise ShapeError(f"{op}: zero-size reduction over axes {axes} of shape {self.shape}")
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords("max", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("max", axis, self.ndim, scalar_axis=True)
-        self._check_nonempty("max", axes)
-        return ops.Max.apply(self, axes=axes, keepdims=keepdims)
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """With no axis: the largest value (its gradient split evenly between ties). With one
+        axis (an int): PyTorch's named tuple `(values, indices)`, the first maximum's index,
+        which alone receives the gradient. With a tensor: the elementwise maximum. A tuple
+        of axes gives the values only (as `amax`)."""
+        return self._extremum("max", return_types.max, ops.Max, np.argmax, dim, keepdim, axis,
+                              keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords("min", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("min", axis, self.ndim, scalar_axis=True)
-        self._check_nonempty("min", axes)
-        return ops.Min.apply(self, axes=axes, keepdims=keepdims)
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """As `max`, for the smallest value."""
+        return self._extremum("min", return_types.min, ops.Min, np.argmin, dim, keepdim, axis,
+                              keepdims)
+
+    def amax(self, dim: Axis = (), keepdim: bool = False, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """The largest values over `dim` (all axes when empty); the gradient is split evenly
+        between ties."""
+        return self._reduce_extremum("amax", ops.Max, dim, keepdim, axis, keepdims)
+
+    def amin(self, dim: Axis = (), keepdim: bool = False, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """The smallest values over `dim` (all axes when empty), as `amax`."""
+        return self._reduce_extremum("amin", ops.Min, dim, keepdim, axis, keepdims)
+
+    def _reduce_extremum(self, op: str, kind: type, dim: Axis, keepdim: Any, axis: Axis,
+                         keepdims: Any) -> Tensor:
+        dim, keepdim = dim_keywords(op, None if isinstance(dim, tuple) and not dim else dim,
+                                    keepdim, axis, keepdims)
+        axes = normalize_axes(op, None if dim == () else dim, self.ndim, scalar_axis=True)
+        self._check_nonempty(op, axes)
+        return kind.apply(self, axes=axes, keepdims=bool(keepdim))
+
+    def _extremum(self, op: str, result: type, kind: type, pick: Any, dim: Any, keepdim: Any,
+                  axis: Axis, keepdims: Any) -> Any:
+        if is_tensor(dim) or isinstance(dim, np.ndarray):  # x.max(y): elementwise
+            return (ops.Maximum if op == "max" else ops.Minimum).apply(self, self._coerce(dim))
+        dim, keepdim = dim_keywords(op, dim, keepdim, axis, keepdims)
+        if dim is None or not isinstance(dim, int | np.integer):
+            return self._reduce_extremum(op, kind, dim, keepdim, None, None)
+        (axis,) = normalize_axes(op, dim, self.ndim, scalar_axis=True) or (None,)
+        if axis is None:  # a 0-d tensor: dim 0 names no axis
+            return result(self * 1, new_tensor(np.zeros((), dtype=np.int64)))
+        self._check_nonempty(op, (axis,))
+        indices = np.expand_dims(pick(self._data, axis=axis), axis)
+        values = self.gather(axis, indices)  # the gradient goes to the chosen index alone
+        if not keepdim:
+            indices = indices.squeeze(axis)
+            values = values.squeeze(axis)
+        return result(values, new_tensor(indices.astype(np.int64)))
 
     def prod(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
              keepdim: bool | None = None) -> Tensor:
@@ -122,9 +153,12 @@ class ReduceMethods:
         return ops.Prod.apply(self, axis=one_axis("prod", self.ndim, axis, None),
                               keepdims=keepdims)
 
-    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """Running sums along `axis` (required, as in PyTorch)."""
-        return ops.Cumsum.apply(self, axis=one_axis("cumsum", self.ndim, axis, dim))
+    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """Running sums along `dim` (required, as in PyTorch; a 0-d tensor takes 0 or -1)."""
+        if self.ndim == 0:
+            one_axis("cumsum", 1, dim, axis)  # checks the axis as for one element
+            return self.reshape(1).cumsum(0).reshape(())
+        return ops.Cumsum.apply(self, axis=one_axis("cumsum", self.ndim, dim, axis))
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                   keepdim: bool | None = None) -> Tensor:
@@ -132,9 +166,9 @@ class ReduceMethods:
         is positive, so no overflow); the gradient is softmax(x)."""
         axis, keepdims = axis_keywords("logsumexp", axis, keepdims or None, dim, keepdim)
         axes = normalize_axes("logsumexp", axis, self.ndim)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ShapeError(f"logsumexp: the tensor (shape {self.shape}) has no elements")
-        m = np.max(self.data, axis=axes, keepdims=True)
+        m = np.max(self._data, axis=axes, keepdims=True)
         m = new_tensor(np.where(np.isfinite(m), m, 0).astype(self.dtype))
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.squeeze(axes)
@@ -149,9 +183,9 @@ class ReduceMethods:
         if p == 1:
             return self.abs().sum(axis, keepdims)
         if p == math.inf:
-            return self.abs().max(axis, keepdims)
+            return self.abs().amax(() if axis is None else axis, keepdims)
         if p == -math.inf:
-            return self.abs().min(axis, keepdims)
+            return self.abs().amin(() if axis is None else axis, keepdims)
         if not isinstance(p, int | float) or p <= 0:
             raise ArgumentError(f"norm: p must be 'fro', inf, -inf or a number > 0, got {p!r}")
         return (self.abs() ** float(p)).sum(axis, keepdims) ** (1.0 / p)
@@ -171,11 +205,11 @@ class ReduceMethods:
     def _arg_extremum(self, op: str, pick: Any, axis: Any, keepdims: Any, dim: Any,
                       keepdim: Any) -> Tensor:
         axis, keepdims = axis_keywords(op, axis, keepdims or None, dim, keepdim)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ShapeError(f"{op}: the tensor (shape {self.shape}) has no elements")
         if axis is not None:
             axis = one_axis(op, self.ndim, axis, None)
-        return new_tensor(np.asarray(pick(self.data, axis=axis, keepdims=bool(keepdims)))
+        return new_tensor(np.asarray(pick(self._data, axis=axis, keepdims=bool(keepdims)))
                           .astype(np.int64))
 
     def any(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -194,7 +228,7 @@ class ReduceMethods:
                  keepdim: Any) -> Tensor:
         axis, keepdims = axis_keywords(op, axis, keepdims or None, dim, keepdim)
         axes = normalize_axes(op, axis, self.ndim)
-        return new_tensor(np.asarray(reduce(self.data.astype(bool, copy=False), axis=axes,
+        return new_tensor(np.asarray(reduce(self._data.astype(bool, copy=False), axis=axes,
                                             keepdims=bool(keepdims))))
 
 
@@ -202,5 +236,5 @@ def _root(v: Tensor) -> Tensor:
     """sqrt(v) for std and the 2-norm, with PyTorch's gradient 0 where v = 0 (a constant
     vector, the zero vector): there d sqrt = inf meets an inner derivative 0, which would
     give NaN. Elsewhere (NaN included) it is sqrt itself."""
-    nonzero = v.data != 0
+    nonzero = v._data != 0
     return where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0)

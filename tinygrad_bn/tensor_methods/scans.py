@@ -57,7 +57,7 @@ class ScanMethods:
         if not self.ndim:
             return SortResult(self.clone(), new_tensor(np.zeros((), np.int64)))
         d = one_axis(op, self.ndim, None, dim)
-        index = _running_arg(self.data, d, better)
+        index = _running_arg(self._data, d, better)
         return SortResult(self.gather(d, index), new_tensor(index))
 
     def logcumsumexp(self, dim: int) -> Tensor:
@@ -65,19 +65,19 @@ class ScanMethods:
         d = one_axis("logcumsumexp", self.ndim, None, dim) if self.ndim else 0
         if not self.ndim or not self.shape[d]:
             return self.clone()
-        m = np.max(self.data, axis=d, keepdims=True)
+        m = np.max(self._data, axis=d, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         return (self - m).exp().cumsum(d).log() + m
 
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
         """Counts (or summed weights) of each value of a 1-D non-negative int tensor."""
         if self.ndim != 1 or self.dtype.kind not in "iu" or (self.numel() and
-                                                             self.data.min() < 0):
+                                                             self._data.min() < 0):
             raise ArgumentError(f"bincount: needs a 1-D tensor of non-negative ints, got "
                                 f"shape {self.shape} dtype {self.dtype}")
-        w = None if weights is None else (weights.data if is_tensor(weights)
+        w = None if weights is None else (weights._data if is_tensor(weights)
                                           else np.asarray(weights))
-        out = np.bincount(self.data, w, minlength)
+        out = np.bincount(self._data, w, minlength)
         return new_tensor(out if w is not None else out.astype(np.int64))
 
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
@@ -85,13 +85,13 @@ class ScanMethods:
         outside are ignored."""
         if self.dtype.kind != "f":
             raise DTypeError(f"histc: needs a floating tensor, got dtype {self.dtype}")
-        low, high = (float(self.data.min()), float(self.data.max())) \
+        low, high = (float(self._data.min()), float(self._data.max())) \
             if min == max == 0 and self.numel() else (float(min), float(max))
         if low == high:
             low, high = low - 1, high + 1
         if low > high:
             raise ArgumentError(f"histc: max ({max}) must not be below min ({min})")
-        counts, _ = np.histogram(self.data, bins=int(bins), range=(low, high))
+        counts, _ = np.histogram(self._data, bins=int(bins), range=(low, high))
         return new_tensor(counts.astype(self.dtype))
 
     def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
@@ -100,7 +100,7 @@ class ScanMethods:
         their counts."""
         if dim is not None:
             raise ArgumentError("unique: dim is not supported (flatten first)")
-        values, inverse, counts = np.unique(self.data, return_inverse=True,
+        values, inverse, counts = np.unique(self._data, return_inverse=True,
                                             return_counts=True)
         out = [new_tensor(values)]
         if return_inverse:
@@ -114,7 +114,7 @@ class ScanMethods:
         """x with each run of equal consecutive elements (of x flattened) reduced to one."""
         if dim is not None:
             raise ArgumentError("unique_consecutive: dim is not supported (flatten first)")
-        flat = self.data.reshape(-1)
+        flat = self._data.reshape(-1)
         starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else \
             np.zeros(0, bool)
         out = [new_tensor(flat[starts])]
@@ -130,8 +130,8 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
                  right: bool = False, side: str | None = None) -> Tensor:
     """For each value, the index where it would be inserted into the sorted last axis of
     sorted_sequence (the leftmost, or with right=True / side="right" the rightmost)."""
-    seq = sorted_sequence.data if is_tensor(sorted_sequence) else np.asarray(sorted_sequence)
-    vals = values.data if is_tensor(values) else np.asarray(values)
+    seq = sorted_sequence._data if is_tensor(sorted_sequence) else np.asarray(sorted_sequence)
+    vals = values._data if is_tensor(values) else np.asarray(values)
     which = side or ("right" if right else "left")
     if which not in ("left", "right"):
         raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
@@ -152,7 +152,7 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: 
               right: bool = False) -> Tensor:
     """The bucket of each value among the 1-D sorted boundaries (PyTorch's right: with
     right=False, boundaries[i-1] < x <= boundaries[i])."""
-    bounds = boundaries.data if is_tensor(boundaries) else np.asarray(boundaries)
+    bounds = boundaries._data if is_tensor(boundaries) else np.asarray(boundaries)
     if bounds.ndim != 1:
         raise ShapeError(f"bucketize: boundaries must be 1-D, got shape {bounds.shape}")
     return searchsorted(bounds, input, out_int32=out_int32, right=right)

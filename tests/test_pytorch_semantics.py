@@ -1,0 +1,299 @@
+"""PyTorch's defaults, return types and promotion, not only its names: each silent
+difference of issue 21 as a test, and Hypothesis comparisons with torch where installed."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------- var and std
+
+
+def test_var_and_std_default_to_the_unbiased_estimate() -> None:
+    x = Tensor(np.array([1.0, 2.0, 4.0]))
+    assert np.isclose(float(x.var()), np.var([1, 2, 4], ddof=1))
+    assert np.isclose(float(x.std()), np.std([1, 2, 4], ddof=1))
+    assert np.isclose(float(x.var(correction=0)), np.var([1, 2, 4]))
+    assert np.isclose(float(x.var(correction=0.5)), np.sum((x.data - x.data.mean()) ** 2) / 2.5)
+    assert np.isclose(float(x.std(unbiased=False)), np.std([1, 2, 4]))
+    assert np.isclose(float(x.var(ddof=0)), np.var([1, 2, 4]))  # NumPy's word, as an alias
+    with pytest.raises(tg.ArgumentError, match="pass one"):
+        x.var(correction=1, ddof=0)
+
+
+@settings(max_examples=40)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=st.integers(0, 999),
+       correction=st.sampled_from([None, 0, 1, 0.5, 2]), keepdim=st.booleans(),
+       data=st.data())
+def test_var_and_std_match_pytorch(shape, seed, correction, keepdim, data) -> None:
+    torch = _torch()
+    a = np.random.default_rng(seed).normal(size=shape)
+    dim = data.draw(st.sampled_from([None, *range(len(shape))]))
+    kwargs = {} if correction is None else {"correction": correction}
+    for name in ("var", "std"):
+        ours = getattr(Tensor(a), name)(dim, keepdim=keepdim, **kwargs)
+        theirs = getattr(torch.tensor(a), name)(dim, keepdim=keepdim, **kwargs)
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, equal_nan=True)
+
+
+# ---------------------------------------------------------------- max, min and friends
+
+
+def test_max_with_a_dim_is_values_and_indices() -> None:
+    out = Tensor(np.array([[0.1, 0.9, 0.9], [2.0, -1.0, 0.5]]))
+    _, pred = out.max(1)  # the classification idiom
+    assert pred.tolist() == [1, 0] and pred.dtype == np.int64
+    result = out.max(dim=1, keepdim=True)
+    assert result.values.shape == (2, 1) and result.indices.tolist() == [[1], [0]]
+    values, indices = tg.max(out, 0)
+    assert values.tolist() == [2.0, 0.9, 0.9] and indices.tolist() == [1, 0, 0]
+    assert float(out.max()) == 2.0 and out.min(1).values.tolist() == [0.1, -1.0]
+    assert out.max(Tensor(np.ones((2, 3)))).tolist() == [[1, 1, 1], [2, 1, 1]]
+    assert type(out.max(1)).__name__ == "max" and isinstance(out.max(1), tuple)
+
+
+def test_max_over_a_dim_sends_the_gradient_to_the_index_as_pytorch() -> None:
+    torch = _torch()
+    a = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]])
+    x, t = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    x.max(1).values.sum().backward()
+    t.max(1).values.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    x.grad, t.grad = None, None
+    x.max().backward()  # all axes: split evenly between ties, as torch.max()
+    t.max().backward()
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
+def test_squeeze_of_an_axis_that_is_not_1_is_a_no_op() -> None:
+    x = Tensor(np.ones((1, 3, 1)))
+    assert x.squeeze(1).shape == (1, 3, 1)
+    assert x.squeeze(0).shape == (3, 1) and x.squeeze((0, 1, 2)).shape == (3,)
+
+
+def test_zero_d_tensors_take_dim_0_and_minus_1() -> None:
+    s = Tensor(np.array(3.0))
+    for dim in (0, -1):
+        assert float(s.sum(dim)) == 3.0 and float(s.cumsum(dim)) == 3.0
+        assert float(s.max(dim).values) == 3.0 and int(s.max(dim).indices) == 0
+        assert s.squeeze(dim).shape == ()
+
+
+# ---------------------------------------------------------------- promotion
+
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+DTYPES = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32,
+          np.float64]
+
+
+@settings(max_examples=150)
+@given(a=st.sampled_from(DTYPES), b=st.sampled_from(DTYPES + [int, float, bool]),
+       a_dims=st.booleans(), b_dims=st.booleans(), op=st.sampled_from(["+", "-", "*", "/"]))
+def test_type_promotion_matches_pytorch(a, b, a_dims, b_dims, op) -> None:
+    torch = _torch()
+    if op == "-" and (a is np.bool_ or b in (np.bool_, bool)):
+        return  # subtracting bools is an error in both
+    left = np.ones(2 if a_dims else (), dtype=a)
+    right = b(1) if b in (int, float, bool) else np.ones(2 if b_dims else (), dtype=b)
+    scalar = not isinstance(right, np.ndarray)
+    ours = OPERATORS[op](Tensor(left), right if scalar else Tensor(right))
+    theirs = OPERATORS[op](torch.from_numpy(left), right if scalar else torch.from_numpy(right))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (a, b, op)
+
+
+def test_the_silent_promotion_cases_of_the_issue() -> None:
+    ints = Tensor(np.array([1, 2]))
+    assert (ints / ints).dtype == np.float32
+    assert (ints + 0.5).dtype == np.float32
+    assert (Tensor(np.ones(2, np.float32)) * Tensor(np.ones(2, np.int64))).dtype == np.float32
+
+
+# ---------------------------------------------------------------- Python numbers
+
+
+def test_one_element_tensors_are_python_numbers() -> None:
+    t, i = Tensor(np.array([2.5])), Tensor(np.array(2))
+    assert float(t) == 2.5 and int(t) == 2 and f"{t:.2f}" == "2.50" and "%.1f" % t == "2.5"  # noqa: UP031
+    assert ["a", "b", "c"][i] == "c" and range(5)[i] == 2
+    with pytest.raises(tg.ShapeError, match="one element"):
+        float(Tensor(np.ones(2)))
+    with pytest.raises(tg.DTypeError, match="integer"):
+        [1, 2][t]
+
+
+def test_shape_is_a_size() -> None:
+    x = Tensor(np.ones((2, 3)))
+    assert isinstance(x.shape, tg.Size) and x.shape == (2, 3) and x.shape.numel() == 6
+    assert x.size() == tg.Size([2, 3]) and x.size(1) == 3
+
+
+# ---------------------------------------------------------------- grad_fn as a node
+
+
+def test_grad_fn_walks_and_hooks_the_graph() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * 3).exp().sum()
+    assert y.grad_fn.name() == "Sum" and y.grad_fn.name == "Sum"
+    (exp_node, _), = y.grad_fn.next_functions
+    (mul_node, _), = exp_node.next_functions
+    (accumulate, _), (constant, _) = mul_node.next_functions
+    assert exp_node.name() == "Exp" and accumulate.variable is x and constant is None
+    seen = []
+    exp_node.register_prehook(lambda grads: seen.append(("pre", grads[0].tolist())))
+    handle = mul_node.register_hook(lambda gin, gout: (gin[0] * 0, gin[1]))
+    exp_node.metadata["note"] = "studied"
+    y.backward(retain_graph=True)
+    assert seen == [("pre", [1.0, 1.0])] and x.grad.tolist() == [0.0, 0.0]
+    handle.remove()
+    x.grad = None
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 3 * np.exp(3 * x.data))
+    assert exp_node.metadata == {"note": "studied"}
+
+
+# ---------------------------------------------------------------- tg.autograd.Function
+
+
+class Cube(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale=1.0):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x ** 3 * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2 * ctx.scale, None
+
+    @staticmethod
+    def jvp(ctx, tx, tscale=None):
+        (x,) = ctx.saved_tensors
+        return tx * 3 * x ** 2 * ctx.scale
+
+
+def test_custom_function_gradients_double_backward_and_forward_mode() -> None:
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    assert tg.gradcheck(lambda x: Cube.apply(x, 2.0), [x])
+    assert tg.gradgradcheck(lambda x: Cube.apply(x, 2.0), [x])
+    y = Cube.apply(x)
+    assert y.grad_fn.name() == "CubeBackward"
+    _, tangent = tg.jvp(lambda x: Cube.apply(x), (x,), (Tensor(np.ones(3)),))
+    np.testing.assert_allclose(tangent.data, 3 * x.data ** 2)
+
+
+def test_custom_function_without_jvp_is_a_clear_error_under_jvp() -> None:
+    class Twice(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="Twice has no forward-mode rule"):
+        tg.jvp(lambda x: Twice.apply(x), (x,), (Tensor(np.ones(2)),))
+
+
+def test_custom_function_context_features() -> None:
+    class SortAndCount(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            assert ctx.needs_input_grad == (True, False)
+            count = Tensor(np.array(x.numel()))
+            ctx.mark_non_differentiable(count)
+            ctx.set_materialize_grads(False)
+            return x * 2, x * y, count
+
+        @staticmethod
+        def backward(ctx, g_double, g_product, g_count):
+            assert g_count is None
+            return (None if g_double is None else g_double * 2), None
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]))
+    double, product, count = SortAndCount.apply(x, y)
+    assert not count.requires_grad and double.requires_grad
+    double.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_custom_function_mark_dirty_and_saved_tensor_versions() -> None:
+    class AddOne(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a = x * 1
+    out = AddOne.apply(a)
+    assert out is a and a.tolist() == [2.0, 3.0] and a.grad_fn.name() == "AddOneBackward"
+    (out * out).sum().backward()
+    assert x.grad.tolist() == [4.0, 6.0]
+    with pytest.raises(tg.BackwardError, match="leaf tensor that requires grad"):
+        AddOne.apply(Tensor(np.ones(2), requires_grad=True))
+
+    class Saves(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x
+
+    b = x * 1
+    y = Saves.apply(b)
+    b.mul_(2)
+    with pytest.raises(tg.BackwardError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_once_differentiable_backward_runs_without_recording() -> None:
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @tg.autograd.once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            assert not tg.is_grad_enabled()
+            return grad * 2 * x
+
+    x = Tensor(np.array([3.0]), requires_grad=True)
+    (g,) = tg.grad(Square.apply(x), [x], create_graph=True)
+    assert g.tolist() == [6.0] and not g.requires_grad
+
+
+def test_autograd_namespace_has_pytorchs_functions() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    tg.autograd.backward(y, inputs=[x])
+    assert x.grad.tolist() == [2.0, 4.0]
+    assert tg.autograd.grad((x * x).sum(), x)[0].tolist() == [2.0, 4.0]
+    assert tg.autograd.gradcheck(lambda x: (x * x).sum(), [x])

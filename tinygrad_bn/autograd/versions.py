@@ -1,0 +1,125 @@
+"""Version counters: how in-place writes stay honest with the recorded graph.
+
+An op that saved a tensor for its backward (`Mul` saves its inputs, `Exp` its output)
+reads that tensor's values when the backward runs. If the tensor was written in place
+in between (`x.mul_(2)`, `x[0] = 1`, `x += y`), the backward would silently compute with
+the new values. As in PyTorch, every write is counted, and the backward refuses to run
+with values that changed since its forward.
+
+Counting costs the hot path one integer store per recorded op: a process-wide clock
+(`clock`) ticks at every in-place write, and `Function.apply` stamps each node it records
+with the clock's value (`ctx._epoch`). A node whose stamp equals the clock when backward
+reaches it saw no write since its forward: nothing to check. Otherwise:
+
+- `resolve_parents`: a tensor written in place after the node's forward has a new
+  identity in the graph (the write is a node of its own); the node's edges go to the
+  identity the tensor had at the node's forward, as PyTorch's edges go to the old
+  grad_fn.
+- `check_saved`: a saved tensor whose memory was written after the node's forward
+  raises PyTorch's "modified by an inplace operation" error with both versions.
+
+Views share their base's memory, so they share its counter: the counter of a tensor
+lives on its root (`_base`, set by the view methods and `detach`). docs/autograd.md,
+section "Mutation", has the rules.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from ..errors import BackwardError
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from .function import Function
+
+clock = 0  # ticks at every in-place write, in any thread; read by Function.apply
+_lock = threading.Lock()
+_KEPT_EPOCHS = 16  # write times kept per memory: enough to name the expected version
+
+
+class Mutations:
+    """What in-place writes did to one tensor: on a root, the version of its memory and
+    when the latest writes happened; on a written tensor, the identities it had before
+    each write (epoch, old identity), oldest first."""
+
+    __slots__ = ("version", "epochs", "identities")
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.epochs: list[int] = []
+        self.identities: list[tuple[int, Tensor]] = []
+
+
+def root(t: Tensor) -> Tensor:
+    """The tensor that owns `t`'s memory (t itself unless t is a view or a detach)."""
+    return t._base if t._base is not None else t
+
+
+def mutations(t: Tensor) -> Mutations:
+    if t._inplace is None:
+        t._inplace = Mutations()
+    return t._inplace
+
+
+def version(t: Tensor) -> int:
+    """PyTorch's `t._version`: how many in-place writes t's memory has had."""
+    record = root(t)._inplace
+    return 0 if record is None else record.version
+
+
+def record_write(t: Tensor, old: Tensor | None = None) -> int:
+    """Count one in-place write into `t`'s memory; `old` is t's identity before it (for a
+    write recorded in the graph). Returns the write's epoch."""
+    global clock
+    with _lock:
+        clock += 1
+        now = clock
+    record = mutations(root(t))
+    record.version += 1
+    record.epochs.append(now)
+    del record.epochs[:-_KEPT_EPOCHS]
+    if old is not None:
+        mutations(t).identities.append((now, old))
+    return now
+
+
+def resolve_parents(ctx: Function) -> None:
+    """Point `ctx`'s edges at the identities its parents had at its forward."""
+    parents = list(ctx.parents)
+    for i, parent in enumerate(parents):
+        record = parent._inplace
+        if record is None or not record.identities:
+            continue
+        for epoch, old in record.identities:
+            if epoch > ctx._epoch:  # the first write after the forward: before it, `old`
+                parents[i] = old
+                break
+    ctx.parents = tuple(parents)
+
+
+def check_saved(ctx: Function) -> None:
+    """Raise if a tensor `ctx`'s backward reads was written in place after its forward."""
+    for i in ctx.needed_inputs():
+        _check(ctx, ctx.parents[i], ctx._epoch, f"its input {i}")
+    if ctx.reads_output() and ctx._out is not None:
+        out = ctx._out()
+        if out is not None:  # an in-place op's node saw its output after its own write
+            _check(ctx, out, getattr(ctx, "written_at", ctx._epoch), "its output")
+
+
+def _check(ctx: Function, t: Tensor, epoch: int, which: str) -> None:
+    record = root(t)._inplace
+    if record is None or not record.epochs or record.epochs[-1] <= epoch:
+        return
+    later = sum(e > epoch for e in record.epochs)
+    expected = record.version - later
+    exact = later < len(record.epochs) or len(record.epochs) == record.version
+    made_by = f"the output of {t._ctx.name}" if t._ctx is not None else "a leaf"
+    raise BackwardError(
+        f"{ctx.name} backward: one of the variables needed for gradient computation has "
+        f"been modified by an inplace operation: {which}, a tensor of shape {tuple(t.shape)} "
+        f"and dtype {t.dtype} ({made_by}), is at version {record.version}; expected version "
+        f"{expected if exact else f'at most {expected}'} instead. Hint: compute it out of "
+        f"place (y = x * 2 instead of x *= 2), or clone() it before the in-place change.")

@@ -1,0 +1,62 @@
+"""PyTorch's named-tuple results: `values, indices = x.max(dim=1)`, `x.sort().indices`, ...
+
+Each is a `NamedTuple` of two tensors, as `torch.return_types.max` etc.: it unpacks like a
+tuple and names its fields, so `_, pred = out.max(1)` and `out.max(1).indices` both work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class max(NamedTuple):  # noqa: N801, A001 (PyTorch's names)
+    values: Tensor
+    indices: Tensor
+
+
+class min(NamedTuple):  # noqa: N801, A001
+    values: Tensor
+    indices: Tensor
+
+
+class sort(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class topk(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class kthvalue(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class median(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class mode(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class cummax(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class cummin(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class aminmax(NamedTuple):  # noqa: N801
+    min: Tensor
+    max: Tensor

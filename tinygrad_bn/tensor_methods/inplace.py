@@ -1,0 +1,286 @@
+"""In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, `normal_`, ...), the
+augmented assignments (`x += y` changes x itself) and item assignment (`x[i] = v`).
+
+Each write runs the out-of-place op and writes its result into the tensor's memory, so
+every view and every holder of the array sees it. Autograd, as PyTorch does it:
+
+- on a leaf that requires grad, refused while gradients are recorded (PyTorch's
+  message); under `no_grad` a plain write (optimizer updates, initialisation);
+- otherwise, when the result requires grad, the write is a node of the graph: the tensor
+  keeps its Python identity, but its place in the graph moves to the new node, whose
+  input is the identity it had before (`old`); nodes recorded earlier keep pointing at
+  that old identity (autograd/versions.py resolves them), so their gradients stay right;
+- a write through a view made by basic indexing (`x[0].mul_(2)`, `x[i] += v`) also
+  moves the viewed tensor to an `IndexPut` node writing the view's new values (PyTorch's
+  CopySlices); through other views of a tensor that requires grad (reshape, transpose,
+  expand, flip) it is refused with a clear error rather than given a wrong gradient;
+- every write counts a version of the memory; a backward that needs values written since
+  its forward raises PyTorch's "modified by an inplace operation" error.
+
+The rules and their reasons: docs/autograd.md, section "Mutation".
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import ops
+from ..autograd import versions
+from ..autograd.function import is_tensor, new_tensor
+from ..errors import ArgumentError, BackwardError, DTypeError, ShapeError, short_repr
+from ..modes import is_grad_enabled
+from ..seeding import generator as chosen_generator
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class InplaceMethods:
+    """The mixin of Tensor's in-place methods."""
+
+    __slots__ = ()
+
+    # ---- the one way a tensor is written ----
+    def _write(self, op: str, compute: Callable[[Tensor], Tensor],
+               casting: str = "same_kind") -> Tensor:
+        """Replace this tensor's values by `compute(self)` in place (see the module
+        docstring); `casting`: which result dtypes may be written (NumPy's rule names)."""
+        recording = is_grad_enabled()
+        if recording and self.requires_grad and self._ctx is None:
+            what = "a view of a leaf" if self._base is not None else "a leaf"
+            raise BackwardError(
+                f"{op}: {what} tensor that requires grad (shape {self.shape}) is being used in "
+                f"an in-place operation; do it inside `with tg.no_grad():`, or on a clone")
+        if not self._data.flags.writeable:
+            raise ArgumentError(f"{op}: the tensor's array (shape {self.shape}) is a read-only "
+                                f"view (e.g. from expand); clone() it first")
+        if not recording:
+            result = compute(self)
+        else:
+            old = self._identity()
+            result = compute(old)
+            if result.requires_grad:
+                return self._write_recorded(op, old, result, casting)
+        self._store(op, result, casting)
+        versions.record_write(self)
+        return self
+
+    def _identity(self) -> Tensor:
+        """A new tensor object standing for this one as it is now: same memory (written
+        later), same place in the graph."""
+        old = new_tensor(self._data, self._ctx)
+        old.requires_grad = self.requires_grad
+        old._base = versions.root(self)
+        return old
+
+    def _store(self, op: str, result: Tensor, casting: str) -> None:
+        """Write `result`'s values into this tensor's memory, as PyTorch checks them."""
+        if result.shape != self.shape:
+            raise ShapeError(f"{op}: the result has shape {result.shape}, which does not fit "
+                             f"in place into a tensor of shape {self.shape} (an in-place "
+                             f"op cannot broadcast the tensor it writes)")
+        if not np.can_cast(result.dtype, self.dtype, casting=casting):
+            raise DTypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's "
+                             f"dtype {self.dtype} in place; cast the tensor first")
+        np.copyto(self._data, result._data, casting="unsafe")
+
+    def _write_recorded(self, op: str, old: Tensor, result: Tensor, casting: str) -> Tensor:
+        """The write as a node of the graph, through every view level (CopySlices)."""
+        chain = []  # (base, index) of each view level, from this tensor up
+        view = self
+        while view._base is not None and view._view_of is not None:
+            base, index = view._view_of
+            if base.requires_grad and base._ctx is None:
+                raise BackwardError(
+                    f"{op}: a view of a leaf tensor that requires grad (shape {base.shape}) "
+                    f"is being used in an in-place operation; do it inside "
+                    f"`with tg.no_grad():`, or on a clone")
+            chain.append((base, index))
+            view = base
+        if view._base is not None and (view._base.requires_grad or result.requires_grad):
+            raise BackwardError(
+                f"{op}: an in-place write through a view made by reshape, transpose, expand, "
+                f"flip or detach, of a tensor in the graph, is not supported (only views made "
+                f"by basic indexing are); write into the base tensor, or clone() the view")
+        ctx = result._ctx
+        if any(ctx.parents[i] is old for i in ctx.needed_inputs()):
+            # the op's backward reads the value being overwritten: as PyTorch, it keeps a copy
+            old._data, old._base = old._data.copy(), None
+        if result.dtype != self.dtype and np.can_cast(result.dtype, self.dtype, casting):
+            result = result.astype(self.dtype)
+        self._store(op, result, casting)  # through the views, into every base's memory
+        epoch = versions.record_write(self)
+        if result is not old:  # the op made a new node: the tensor moves to it
+            _move(self, old, result._ctx, epoch)
+        written = self
+        for base, index in chain:  # each base's graph: the view's new values written in
+            base_old = base._identity()
+            put = ops.IndexPut.apply(base_old, written, index=index)
+            _move(base, base_old, put._ctx, epoch)
+            written = base
+        return self
+
+    # ---- arithmetic ----
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._write("add_", lambda t: t + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._write("sub_", lambda t: t - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._write("mul_", lambda t: t * other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._write("div_", lambda t: t / other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._write("pow_", lambda t: t ** exponent)
+
+    def neg_(self) -> Tensor:
+        return self._write("neg_", lambda t: -t)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self._write("clamp_", lambda t: t.clamp(min, max))
+
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self.clamp_(min, max)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._write("+=", lambda t: t + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._write("-=", lambda t: t - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._write("*=", lambda t: t * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._write("/=", lambda t: t / other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._write("**=", lambda t: t ** other)
+
+    # ---- elementwise functions ----
+    def exp_(self) -> Tensor:
+        return self._write("exp_", lambda t: t.exp())
+
+    def log_(self) -> Tensor:
+        return self._write("log_", lambda t: t.log())
+
+    def sqrt_(self) -> Tensor:
+        return self._write("sqrt_", lambda t: t.sqrt())
+
+    def abs_(self) -> Tensor:
+        return self._write("abs_", lambda t: t.abs())
+
+    def sin_(self) -> Tensor:
+        return self._write("sin_", lambda t: t.sin())
+
+    def cos_(self) -> Tensor:
+        return self._write("cos_", lambda t: t.cos())
+
+    def tanh_(self) -> Tensor:
+        return self._write("tanh_", lambda t: t.tanh())
+
+    def sigmoid_(self) -> Tensor:
+        return self._write("sigmoid_", lambda t: t.sigmoid())
+
+    def relu_(self) -> Tensor:
+        return self._write("relu_", lambda t: t.relu())
+
+    def sign_(self) -> Tensor:
+        return self._write("sign_", lambda t: t.sign())
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        return self._write("masked_fill_", lambda t: t.masked_fill(mask, value))
+
+    # ---- filling ----
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to `value` (a number or a one-element tensor); a tensor value
+        that requires grad receives the sum of the gradient."""
+        fill = value if is_tensor(value) else np.asarray(value)
+        if np.size(fill._data if is_tensor(fill) else fill) != 1:
+            raise ShapeError(f"fill_: needs one value, got shape {fill.shape}")
+        return self._write("fill_", lambda t: _filled(t, fill), casting="unsafe")
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy `src` (broadcast to this shape, cast to this dtype) in; the gradient of a
+        src that requires grad is g summed back to its shape."""
+        source = src if is_tensor(src) else new_tensor(np.asarray(src))
+        try:
+            if np.broadcast_shapes(source.shape, self.shape) != self.shape:
+                raise ValueError("the source has more or larger axes")
+        except ValueError as error:
+            raise ShapeError(f"copy_: cannot copy a source of shape {source.shape} into a "
+                             f"tensor of shape {self.shape}: {error}") from None
+        return self._write("copy_", lambda t: _copied(t, source), casting="unsafe")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std^2) (the default generator unless given)."""
+        draws = chosen_generator(generator, "normal_").normal(mean, std, self.shape)
+        return self._write("normal_", lambda t: _filled(t, draws), casting="unsafe")
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from U[a, b) (the default generator unless given)."""
+        draws = chosen_generator(generator, "uniform_").uniform(a, b, self.shape)
+        return self._write("uniform_", lambda t: _filled(t, draws), casting="unsafe")
+
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 with probability p, else 0."""
+        draws = chosen_generator(generator, "bernoulli_").random(self.shape) < p
+        return self._write("bernoulli_", lambda t: _filled(t, draws), casting="unsafe")
+
+    # ---- item assignment ----
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`x[index] = value`: basic, integer-array and boolean indices, value broadcast to
+        x[index]'s shape; recorded as an IndexPut node when it requires grad."""
+        if is_tensor(index):
+            index = index._data
+        elif isinstance(index, tuple):
+            index = tuple(i._data if is_tensor(i) else i for i in index)
+        put = value if is_tensor(value) else new_tensor(np.asarray(value))
+        if put.dtype.kind not in "biuf":
+            raise DTypeError(f"setitem: cannot write {type(value).__name__} "
+                             f"{short_repr(value)} into a tensor of dtype {self.dtype}")
+        if put.dtype != self.dtype:  # assignment casts, as PyTorch's (1.5 into int: 1)
+            put = put.astype(self.dtype) if put.requires_grad and self.dtype.kind == "f" \
+                else new_tensor(put._data.astype(self.dtype))
+        self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
+                    casting="unsafe")
+
+
+def _move(tensor: Tensor, before: Tensor, ctx: Any, epoch: int) -> None:
+    """Give `tensor` the place of `ctx`'s output in the graph; nodes recorded before the
+    write at `epoch` keep `before` (its old identity) as their input."""
+    versions.mutations(tensor).identities.append((epoch, before))
+    tensor._ctx = ctx
+    tensor.requires_grad = True
+    ctx.written_at = epoch  # the node's output is the value after this write
+    if ctx.uses_output:
+        ctx._out = weakref.ref(tensor)
+
+
+_EVERYWHERE = np.ones((), dtype=bool)  # Where's condition for "all of the first operand"
+
+
+def _filled(t: Tensor, values: Any) -> Tensor:
+    """`values` (broadcast to t's shape) in place of t: t's gradient is 0 from here on, a
+    tensor value's is the sum of g."""
+    fill = values.reshape(()) if is_tensor(values) else new_tensor(np.asarray(values))
+    return _copied(t, fill)
+
+
+def _copied(t: Tensor, source: Tensor) -> Tensor:
+    """`source` broadcast to t's shape and cast to its dtype, differentiable in source."""
+    if source.dtype != t.dtype:
+        source = source.astype(t.dtype) if source.requires_grad and t.dtype.kind == "f" \
+            else new_tensor(source._data.astype(t.dtype))
+    out = ops.Where.apply(source, t, cond=_EVERYWHERE)
+    return out if out.shape == t.shape else out.expand(t.shape)
