@@ -49,7 +49,7 @@ CASES = {
     "relu at NaN": (lambda x: x.relu(), torch.relu, [[NAN, 1.0, -2.0, 0.0]]),
     "max at NaN": (lambda x: x.max(), torch.max, [[NAN, 1.0, NAN]]),
     "min at NaN": (lambda x: x.min(), torch.min, [[1.0, NAN, 0.5]]),
-    "max along an axis at NaN": (lambda x: x.max(dim=1), lambda x: x.max(dim=1).values,
+    "max along an axis at NaN": (lambda x: x.max(dim=1).values, lambda x: x.max(dim=1).values,
                                  [[[NAN, 1.0], [2.0, 3.0]]]),
     "maximum at NaN": (tg.maximum, torch.maximum,
                        [NAN, 1.0, 2.0, NAN, 3.0], [0.0, 2.0, 2.0, NAN, NAN]),

@@ -401,6 +401,8 @@ class Replayed:
     fresh_grads = False
     uses_output = False
     _out = None
+    _epoch = float("inf")  # saves nothing: never behind the version clock
+    _node_hooks = None
     name = "Replayed"
 
     def backward(self, grad: Tensor) -> None:
