@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, BackwardError, DTypeError, ShapeError
+from ..errors import ArgumentTypeError, BackwardError, DTypeError, ShapeError, UnsupportedError
 from ..modes import is_grad_enabled, no_grad
 from . import versions
 from .function import Function as PrimitiveFunction
@@ -188,7 +188,7 @@ class _CustomNode(PrimitiveFunction):
 
     def jvp(self, *tangents: Tensor | None) -> Tensor | None:
         if self.fn.jvp is None:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"{self.fn.__name__} has no forward-mode rule: define @staticmethod "
                 f"jvp(ctx, *tangents) returning the output's tangent, to use it under tg.jvp")
         per_arg, given = [], iter(tangents)
