@@ -121,10 +121,11 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     require a gradient.
     """
 
-    # _data: the ndarray; _base: the tensor owning the memory this one views (views and
-    # detach share its version counter), _view_of: (tensor, index) for a view by basic
-    # indexing (an in-place write through it updates that tensor's graph too), _inplace:
-    # what in-place writes did (autograd/versions.py), _data_view: the cached `.data`
+    # _data: the ndarray. Set only when needed (read with getattr, so that making a tensor
+    # costs nothing for them): _base, the tensor owning the memory this one views (views and
+    # detach share its version counter); _view_of, (tensor, index) for a view by basic
+    # indexing (an in-place write through it updates that tensor's graph too); _inplace,
+    # what in-place writes did (autograd/versions.py); _data_view, the cached `.data`
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
                  "_base", "_view_of", "_inplace", "_data_view", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -132,7 +133,6 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _to_array(data, dtype)
-        self._base = self._view_of = self._inplace = self._data_view = None
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
@@ -147,7 +147,6 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         # The hot path for op outputs: no conversions, no checks.
         t = cls.__new__(cls)
         t._data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        t._base = t._view_of = t._inplace = t._data_view = None
         t.grad = None
         t._ctx = ctx
         t._hooks = None
@@ -172,7 +171,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         """The tensor's array (its memory, writable): NumPy takes it everywhere, and it has
         PyTorch's in-place methods (`p._data.normal_()`, tinygrad_bn/data_array.py). Writes
         through it are invisible to autograd, as in PyTorch."""
-        view = self._data_view
+        view = getattr(self, "_data_view", None)
         if view is None:
             view = self._data_view = self._data.view(DataArray)
         return view
@@ -370,6 +369,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
                 other if b == dtype else other.astype(dtype))
 
     def __add__(self, other: Any) -> Tensor:
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
+            return ops.Add.apply(self, other)
         return ops.Add.apply(*self._operands(other, "+"))
 
     def __radd__(self, other: Any) -> Tensor:
@@ -377,6 +378,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return ops.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
+            return ops.Sub.apply(self, other)
         return ops.Sub.apply(*self._operands(other, "-"))
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -384,6 +387,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return ops.Sub.apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
+            return ops.Mul.apply(self, other)
         return ops.Mul.apply(*self._operands(other, "*"))
 
     def __rmul__(self, other: Any) -> Tensor:

@@ -54,18 +54,20 @@ class Mutations:
 
 def root(t: Tensor) -> Tensor:
     """The tensor that owns `t`'s memory (t itself unless t is a view or a detach)."""
-    return t._base if t._base is not None else t
+    base = getattr(t, "_base", None)  # set only on views and detached tensors
+    return t if base is None else base
 
 
 def mutations(t: Tensor) -> Mutations:
-    if t._inplace is None:
-        t._inplace = Mutations()
-    return t._inplace
+    record = getattr(t, "_inplace", None)  # set at a tensor's first write
+    if record is None:
+        record = t._inplace = Mutations()
+    return record
 
 
 def version(t: Tensor) -> int:
     """PyTorch's `t._version`: how many in-place writes t's memory has had."""
-    record = root(t)._inplace
+    record = getattr(root(t), "_inplace", None)
     return 0 if record is None else record.version
 
 
@@ -89,7 +91,7 @@ def resolve_parents(ctx: Function) -> None:
     """Point `ctx`'s edges at the identities its parents had at its forward."""
     parents = list(ctx.parents)
     for i, parent in enumerate(parents):
-        record = parent._inplace
+        record = getattr(parent, "_inplace", None)
         if record is None or not record.identities:
             continue
         for epoch, old in record.identities:
@@ -110,7 +112,7 @@ def check_saved(ctx: Function) -> None:
 
 
 def _check(ctx: Function, t: Tensor, epoch: int, which: str) -> None:
-    record = root(t)._inplace
+    record = getattr(root(t), "_inplace", None)
     if record is None or not record.epochs or record.epochs[-1] <= epoch:
         return
     later = sum(e > epoch for e in record.epochs)

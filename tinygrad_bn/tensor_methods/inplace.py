@@ -51,7 +51,7 @@ class InplaceMethods:
         docstring); `casting`: which result dtypes may be written (NumPy's rule names)."""
         recording = is_grad_enabled()
         if recording and self.requires_grad and self._ctx is None:
-            what = "a view of a leaf" if self._base is not None else "a leaf"
+            what = "a view of a leaf" if getattr(self, "_base", None) is not None else "a leaf"
             raise BackwardError(
                 f"{op}: {what} tensor that requires grad (shape {self.shape}) is being used in "
                 f"an in-place operation; do it inside `with tg.no_grad():`, or on a clone")
@@ -92,7 +92,7 @@ class InplaceMethods:
         """The write as a node of the graph, through every view level (CopySlices)."""
         chain = []  # (base, index) of each view level, from this tensor up
         view = self
-        while view._base is not None and view._view_of is not None:
+        while getattr(view, "_view_of", None) is not None:  # a view by basic indexing
             base, index = view._view_of
             if base.requires_grad and base._ctx is None:
                 raise BackwardError(
@@ -101,7 +101,8 @@ class InplaceMethods:
                     f"`with tg.no_grad():`, or on a clone")
             chain.append((base, index))
             view = base
-        if view._base is not None and (view._base.requires_grad or result.requires_grad):
+        owner = versions.root(view)
+        if owner is not view and (owner.requires_grad or result.requires_grad):
             raise BackwardError(
                 f"{op}: an in-place write through a view made by reshape, transpose, expand, "
                 f"flip or detach, of a tensor in the graph, is not supported (only views made "
