@@ -128,8 +128,8 @@ def check_grad(name: str, manual: Any, tensor: Tensor, verbose: bool = True) -> 
                 if tensor.grad_fn is not None else "no backward has reached it yet")
         raise BackwardError(f"check_grad('{name}'): the tensor (shape {tensor.shape}) has no "
                             f".grad to compare with: {hint}")
-    mine = np.asarray(manual.data if isinstance(manual, Tensor) else manual)
-    auto = tensor.grad.data
+    mine = np.asarray(manual._data if isinstance(manual, Tensor) else manual)
+    auto = tensor.grad._data
     if mine.shape != auto.shape:
         result = GradCheck(name, False, False, float("nan"),
                            _explain_shapes(mine.shape, auto.shape))

@@ -88,7 +88,7 @@ class Monitor:
         self.history: list[dict[str, dict[str, float]]] = []
         self._out: dict[str, np.ndarray] = {}  # the latest training batch's outputs
         self._grad: dict[str, np.ndarray] = {}
-        self._previous = {name: p.data.copy() for name, p in self.params.items()}
+        self._previous = {name: p._data.copy() for name, p in self.params.items()}
         self._handles: list[RemovableHandle] = [
             module.register_forward_hook(self._watch(name))
             for name, module in self.layers.items()]
@@ -97,11 +97,11 @@ class Monitor:
         def hook(module: nn.Module, args: tuple, out: Any) -> None:
             if not isinstance(out, Tensor) or not out.requires_grad:
                 return  # an evaluation pass: keep the training batch's statistics
-            self._out[name] = out.data
+            self._out[name] = out._data
             self._grad.pop(name, None)
 
             def catch(grad: Tensor) -> None:
-                self._grad[name] = grad.data
+                self._grad[name] = grad._data
 
             out.register_hook(catch)
         return hook
@@ -124,11 +124,11 @@ class Monitor:
             row["grad_std"] = _std(grad) if grad is not None else math.nan
             stats[f"{name} ({type(module).__name__})"] = row
         for name, p in self.params.items():
-            data_std = _std(p.data)
-            update = p.data - self._previous[name]
-            self._previous[name] = p.data.copy()
+            data_std = _std(p._data)
+            update = p._data - self._previous[name]
+            self._previous[name] = p._data.copy()
             ratio = _std(update) / data_std if data_std > 0 else math.nan
-            grad_ratio = (_std(p.grad.data) / data_std if p.grad is not None and data_std > 0
+            grad_ratio = (_std(p.grad._data) / data_std if p.grad is not None and data_std > 0
                           else math.nan)
             stats[name] = {"update_ratio": math.log10(ratio) if ratio > 0 else -math.inf,
                            "grad_data_ratio": grad_ratio}
