@@ -363,8 +363,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         dtype = a if a is b else result_type(a, self._data.ndim > 0, b, other._data.ndim > 0)
         if true_division and dtype.kind != "f":
             dtype = np.dtype(DEFAULT_DTYPE)
-        if dtype is a and a is b:  # the common case: nothing to cast
-            return self, other
+        if dtype is a and a is b or np.result_type(a, b) == dtype:
+            return self, other  # NumPy's op gives PyTorch's dtype itself: no cast op needed
         return (self if a == dtype else self.astype(dtype),
                 other if b == dtype else other.astype(dtype))
 
