@@ -99,7 +99,8 @@ def instructions(source: pathlib.Path, name: str, n: int, code: str = WORKLOAD) 
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
              sys.executable, "-c", code, name, str(n)],
-            env=env, capture_output=True, text=True, check=True)
+            env=env, capture_output=True, text=True, check=True,
+            cwd=str(source))  # `python -c` puts the cwd first on sys.path: the tree measured
         match = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
         if match is None:
             raise RuntimeError(f"no instruction count in valgrind's output:\n{result.stderr}")
