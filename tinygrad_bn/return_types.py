@@ -60,3 +60,13 @@ class cummin(NamedTuple):  # noqa: N801
 class aminmax(NamedTuple):  # noqa: N801
     min: Tensor
     max: Tensor
+
+
+class histogram(NamedTuple):  # noqa: N801
+    hist: Tensor
+    bin_edges: Tensor
+
+
+class slogdet(NamedTuple):  # noqa: N801
+    sign: Tensor
+    logabsdet: Tensor

@@ -30,7 +30,7 @@ The functions of several tensors live beside the methods of their concern: `wher
 from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
-from .indexing import IndexingMethods, SortResult
+from .indexing import IndexingMethods
 from .inplace import InplaceMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
@@ -40,5 +40,5 @@ from .scans import ScanMethods, bucketize, searchsorted
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
            "InplaceMethods", "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods",
-           "ScanMethods", "SortResult", "bucketize", "concatenate", "einsum", "maximum",
+           "ScanMethods", "bucketize", "concatenate", "einsum", "maximum",
            "minimum", "searchsorted", "stack", "where"]

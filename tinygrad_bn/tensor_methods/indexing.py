@@ -14,24 +14,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ops
+from .. import ops, return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..keywords import one_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
-
-
-class SortResult(NamedTuple):
-    """PyTorch's torch.return_types.sort / topk / kthvalue: (values, indices)."""
-
-    values: Any
-    indices: Any
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:
@@ -63,19 +56,19 @@ class IndexingMethods:
         return new_tensor(order.reshape(self.shape).astype(np.int64))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
-             axis: int | None = None) -> SortResult:
+             axis: int | None = None) -> return_types.sort:
         """(values, indices) sorted along dim; values = x.gather(dim, indices)."""
         indices = self.argsort(dim, descending, stable, axis=axis)
         if not self.ndim:
-            return SortResult(self.clone(), indices)
+            return return_types.sort(self.clone(), indices)
         d = one_axis("sort", self.ndim, axis, dim)
-        return SortResult(self.gather(d, indices), indices)
+        return return_types.sort(self.gather(d, indices), indices)
 
     def msort(self) -> Tensor:
         return self.sort(0).values
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
-             ) -> SortResult:
+             ) -> return_types.topk:
         """The k largest (or smallest) values along dim and their indices, in order."""
         d = one_axis("topk", self.ndim, None, dim) if self.ndim else 0
         n = self.shape[d] if self.ndim else 1
@@ -85,9 +78,9 @@ class IndexingMethods:
         order = self.argsort(d, descending=largest)._data
         indices = new_tensor(order[_along(d, slice(0, k))] if self.ndim else order[:k])
         values = self.gather(d, indices) if self.ndim else self.reshape(1)[indices._data]
-        return SortResult(values, indices)
+        return return_types.topk(values, indices)
 
-    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> return_types.kthvalue:
         """The k-th smallest value along dim (k from 1) and its index."""
         d = one_axis("kthvalue", self.ndim, None, dim)
         n = self.shape[d]
@@ -96,8 +89,8 @@ class IndexingMethods:
         order = self.argsort(d)._data[_along(d, slice(k - 1, k))]
         values = self.gather(d, order)
         if not keepdim:
-            return SortResult(values.squeeze(d), new_tensor(order.squeeze(d)))
-        return SortResult(values, new_tensor(order))
+            return return_types.kthvalue(values.squeeze(d), new_tensor(order.squeeze(d)))
+        return return_types.kthvalue(values, new_tensor(order))
 
     # ---- selecting
     def index_select(self, dim: int, index: Any) -> Tensor:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
-from .indexing import SortResult
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -45,20 +45,20 @@ class ScanMethods:
 
     __slots__ = ()
 
-    def cummax(self, dim: int) -> SortResult:
+    def cummax(self, dim: int) -> return_types.cummax:
         """(values, indices) of the running maximum along dim."""
-        return self._running("cummax", dim, np.greater)
+        return self._running("cummax", dim, np.greater, return_types.cummax)
 
-    def cummin(self, dim: int) -> SortResult:
+    def cummin(self, dim: int) -> return_types.cummin:
         """(values, indices) of the running minimum along dim."""
-        return self._running("cummin", dim, np.less)
+        return self._running("cummin", dim, np.less, return_types.cummin)
 
-    def _running(self, op: str, dim: int, better: Any) -> SortResult:
+    def _running(self, op: str, dim: int, better: Any, result: type) -> Any:
         if not self.ndim:
-            return SortResult(self.clone(), new_tensor(np.zeros((), np.int64)))
+            return result(self.clone(), new_tensor(np.zeros((), np.int64)))
         d = one_axis(op, self.ndim, None, dim)
         index = _running_arg(self._data, d, better)
-        return SortResult(self.gather(d, index), new_tensor(index))
+        return result(self.gather(d, index), new_tensor(index))
 
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow)."""
