@@ -93,6 +93,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     addmv,
     all,
     allclose,
+    aminmax,
     any,
     arccos,
     arccosh,
@@ -130,8 +131,10 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     count_nonzero,
     cummax,
     cummin,
+    cumprod,
     cumsum,
     diag,
+    diag_embed,
     diagonal,
     diff,
     div,
@@ -155,8 +158,10 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     greater_equal,
     gt,
     histc,
+    histogram,
     hypot,
     index_add,
+    index_copy,
     index_fill,
     index_select,
     inner,
@@ -185,12 +190,15 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     logsumexp,
     lt,
     masked_fill,
+    masked_scatter,
     masked_select,
     matmul,
     max,
     mean,
+    median,
     min,
     mm,
+    mode,
     moveaxis,
     movedim,
     msort,
@@ -215,10 +223,12 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     repeat_interleave,
     reshape,
     roll,
+    rot90,
     round,
     rsqrt,
     scatter,
     scatter_add,
+    scatter_reduce,
     sigmoid,
     sign,
     sin,
@@ -279,7 +289,14 @@ from .tensor import (
     stack,
     where,
 )
-from .tensor_methods import bucketize, einsum, searchsorted
+from .tensor_methods import (
+    block_diag,
+    bucketize,
+    cartesian_prod,
+    einsum,
+    meshgrid,
+    searchsorted,
+)
 from .threads import get_num_threads, set_num_threads
 
 
@@ -339,6 +356,9 @@ __all__ = [
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
     "unique_consecutive", "unsqueeze", "var", "xlogy", "bucketize", "is_tensor", "searchsorted",
+    # issue 22's reductions, scans, indexing and shapes
+    "aminmax", "block_diag", "cartesian_prod", "cumprod", "diag_embed", "histogram",
+    "index_copy", "masked_scatter", "median", "meshgrid", "mode", "rot90", "scatter_reduce",
 ]
 
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)

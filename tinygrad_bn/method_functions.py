@@ -217,3 +217,19 @@ unique_consecutive = _function("unique_consecutive")
 unsqueeze = _function("unsqueeze")
 var = _function("var")
 xlogy = _function("xlogy")
+
+# reductions, scans, indexing and shapes of issue 22 (tensor_methods/placing.py,
+# statistics.py, shaping.py, scans.py); the functions of several tensors (block_diag,
+# cartesian_prod, meshgrid) are imported by the package from tensor_methods/shaping.py
+__all__ += ["aminmax", "cumprod", "diag_embed", "histogram", "index_copy", "masked_scatter",
+            "median", "mode", "rot90", "scatter_reduce"]
+aminmax = _function("aminmax")
+cumprod = _function("cumprod")
+diag_embed = _function("diag_embed")
+histogram = _function("histogram")
+index_copy = _function("index_copy")
+masked_scatter = _function("masked_scatter")
+median = _function("median")
+mode = _function("mode")
+rot90 = _function("rot90")
+scatter_reduce = _function("scatter_reduce")

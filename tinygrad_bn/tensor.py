@@ -45,8 +45,11 @@ from .tensor_methods import (
     LinalgMethods,
     MathMethods,
     MovementMethods,
+    PlacingMethods,
     ReduceMethods,
     ScanMethods,
+    ShapingMethods,
+    StatisticsMethods,
     concatenate,
     maximum,
     minimum,
@@ -113,7 +116,7 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
-             InplaceMethods):
+             InplaceMethods, PlacingMethods, StatisticsMethods, ShapingMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

@@ -4,7 +4,7 @@
 - binary.py, two inputs elementwise: Add Sub Mul Div Pow Maximum Minimum Where
 - unary.py, one input elementwise: Neg Exp Log Sqrt Abs Sin Cos HyperbolicTangent Logistic
   Rectify Sign Clip Cast Clone
-- reduce.py, reductions and scans: Sum Max Min Prod Cumsum
+- reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
   IndexPut Concatenate
 - linalg.py, products: MatMul Einsum
@@ -33,7 +33,7 @@ from .movement import (
     Transpose,
     is_basic_index,
 )
-from .reduce import Cumsum, Max, Min, Prod, Sum
+from .reduce import Cumprod, Cumsum, Max, Min, Prod, Sum
 from .special import (
     Arccos,
     Arccosh,
@@ -83,4 +83,5 @@ __all__ = [
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
+    "Cumprod",
 ]

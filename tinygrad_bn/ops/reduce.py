@@ -12,6 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function, new_tensor
 from ..modes import is_grad_enabled
+from .binary import Where
 from .movement import Concatenate, Flip
 
 if TYPE_CHECKING:
@@ -152,3 +153,60 @@ class Cumsum(Function):
     def jvp(self, tx):
         """tz = cumsum of tx along the same axis."""
         return Cumsum.apply(tx, axis=self.axis)
+
+
+class Cumprod(Function):
+    """z_j = prod_{k <= j} x_k along `axis`;  dx_i = L_i sum_{j >= i} g_j prod_{i < k <= j} x_k,
+    L_i = prod_{k < i} x_k.
+
+    Not sum_j g_j z_j / x_i, which divides by zero at zeros. The sum S_i obeys
+    S_i = g_i + x_{i+1} S_{i+1}: a plain backward runs that recurrence on ndarrays, one
+    pass along the axis. Under create_graph (and in jvp) the products prod_{i < k <= j} x_k
+    are an (n, n) matrix M, the running product of x placed above the diagonal: a Cumprod
+    again, so derivatives of every order follow (n^2 memory, only then)."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return np.cumprod(x, axis=self.axis)
+
+    def backward(self, g):
+        x, axis = self.parents[0], self.axis
+        if not is_grad_enabled():
+            return new_tensor(_cumprod_grad(x._data, g._data, axis))
+        spans, left = _spans(x, axis)
+        running = (spans * g.movedim(axis, -1).unsqueeze(-2)).sum(-1)  # S_i = sum_j M_ij g_j
+        return (left * running).movedim(-1, axis)
+
+    def jvp(self, tx):
+        """tz_j = sum_{i <= j} M_ij L_i tx_i."""
+        spans, left = _spans(self.parents[0], self.axis)
+        return ((left * tx.movedim(self.axis, -1)).unsqueeze(-1) * spans).sum(-2) \
+            .movedim(-1, self.axis)
+
+
+def _spans(x: Tensor, axis: int) -> tuple[Tensor, Tensor]:
+    """M[..., i, j] = prod_{i < k <= j} x_k (0 below the diagonal, 1 on it) and the exclusive
+    running products L_i = prod_{k < i} x_k, x's axis moved last; differentiable in x."""
+    moved = x.movedim(axis, -1)
+    n = moved.shape[-1]
+    one = new_tensor(np.ones((), dtype=x.dtype))
+    rows = moved.unsqueeze(-2).expand(*moved.shape[:-1], n, n)
+    above = Where.apply(rows, one, cond=np.triu(np.ones((n, n), dtype=bool), 1))
+    spans = Where.apply(Cumprod.apply(above, axis=moved.ndim), one * 0,
+                        cond=np.triu(np.ones((n, n), dtype=bool)))
+    shifted = Concatenate.apply(one.expand(*moved.shape[:-1], 1), moved[..., :n - 1],
+                                axis=moved.ndim - 1)
+    return spans, Cumprod.apply(shifted, axis=moved.ndim - 1)
+
+
+def _cumprod_grad(x: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    """dx_i = L_i S_i with S_i = g_i + x_{i+1} S_{i+1} (Cumprod's backward on ndarrays)."""
+    xm, gm = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    n = xm.shape[-1]
+    running = np.array(gm, dtype=np.result_type(x, g))
+    for i in range(n - 2, -1, -1):
+        running[..., i] += xm[..., i + 1] * running[..., i + 1]
+    left = np.cumprod(np.concatenate([np.ones_like(xm[..., :1]), xm[..., :n - 1]], axis=-1),
+                      axis=-1)
+    return np.moveaxis(left * running, -1, axis)

@@ -16,8 +16,12 @@
 - indexing.py, IndexingMethods: sort argsort topk kthvalue index_select take take_along_dim
   masked_select nonzero scatter scatter_add index_add index_fill tril triu diagonal diag trace
   roll repeat_interleave narrow movedim unflatten tile diff
-- scans.py, ScanMethods: cummax cummin logcumsumexp bincount histc unique
+- scans.py, ScanMethods: cumprod cumprod_ cummax cummin logcumsumexp bincount histc unique
   unique_consecutive; functions searchsorted, bucketize
+- placing.py, PlacingMethods: scatter_reduce index_copy masked_scatter, and in place
+  scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_scatter_
+- statistics.py, StatisticsMethods: median mode aminmax histogram
+- shaping.py, ShapingMethods: rot90 diag_embed; functions block_diag cartesian_prod meshgrid
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
   new_full new_tensor clone
 - inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_ normal_
@@ -35,10 +39,15 @@ from .inplace import InplaceMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .movement import MovementMethods, concatenate, stack
+from .placing import PlacingMethods
 from .reduce import ReduceMethods
 from .scans import ScanMethods, bucketize, searchsorted
+from .shaping import ShapingMethods, block_diag, cartesian_prod, meshgrid
+from .statistics import StatisticsMethods
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
            "InplaceMethods", "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods",
-           "ScanMethods", "bucketize", "concatenate", "einsum", "maximum",
+           "ScanMethods", "bucketize",
+           "PlacingMethods", "ShapingMethods", "StatisticsMethods", "block_diag",
+           "cartesian_prod", "meshgrid", "concatenate", "einsum", "maximum",
            "minimum", "searchsorted", "stack", "where"]

@@ -4,7 +4,9 @@ outer inner addmm addmv baddbmm) and `einsum`.
 `matmul` follows NumPy's rules for 1-d operands (a vector is a row on the left, a column
 on the right, its axis removed after) and checks the shapes before the op runs, so a
 mismatch names both shapes. `einsum` normalises its spec (explicit output, `...` spelled
-out) and runs one Einsum op (tinygrad_bn/ops/linalg.py).
+out), takes the diagonal of a letter repeated within one operand ("ii->i", a trace "ii->",
+"bii->bi": indexing, so its gradient scatters back) and runs one Einsum op
+(tinygrad_bn/ops/linalg.py).
 """
 
 from __future__ import annotations
@@ -118,8 +120,23 @@ def einsum(spec: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]
-    normalised = _normalise(spec, [t.shape for t in tensors])
-    return ops.Einsum.apply(*tensors, spec=normalised)
+    inputs, output = _normalise(spec, [t.shape for t in tensors]).split("->")
+    subscripts = inputs.split(",")
+    for k, s in enumerate(subscripts):
+        tensors[k], subscripts[k] = _diagonals(tensors[k], s)
+    return ops.Einsum.apply(*tensors, spec=f"{','.join(subscripts)}->{output}")
+
+
+def _diagonals(x: Tensor, subscripts: str) -> tuple[Tensor, str]:
+    """x and its subscripts with every letter repeated within them (a diagonal, "ii->i";
+    a trace, "ii->") reduced to one axis: the diagonal of the two, as the last axis."""
+    for c in subscripts:
+        first = subscripts.find(c)
+        second = subscripts.find(c, first + 1)
+        if second > 0:
+            rest = subscripts[:first] + subscripts[first + 1:second] + subscripts[second + 1:]
+            return _diagonals(x.diagonal(0, first, second), rest + c)
+    return x, subscripts
 
 
 def _normalise(spec: str, shapes: list[tuple[int, ...]]) -> str:
@@ -145,13 +162,12 @@ def _normalise(spec: str, shapes: list[tuple[int, ...]]) -> str:
         if len(s) != len(shape):
             raise ShapeError(f"einsum: operand {len(explicit)} has shape {shape} but "
                              f"subscripts {s!r} ({len(s)} dims) in {spec!r}")
-        if len(set(s)) != len(s):
-            raise ArgumentError(f"einsum: a letter repeated within one operand ({s!r} in "
-                                f"{spec!r}, a diagonal or trace) is not supported; take the "
-                                f"diagonal by indexing first")
         explicit.append(s)
     if arrow:
         output = output.replace("...", batch)
+        if len(set(output)) != len(output) or not set(output) <= set("".join(explicit)):
+            raise ArgumentError(f"einsum: the output {output!r} of {spec!r} must name each "
+                                f"letter once, and only letters of the operands")
     else:
         counts = "".join(explicit)
         output = batch + "".join(sorted(c for c in set(counts) - set(batch)

@@ -1,6 +1,6 @@
-"""Running reductions and counting as Tensor methods: cummax, cummin (named (values,
-indices)), logcumsumexp, and the counting functions bincount, histc, bucketize,
-searchsorted, unique, unique_consecutive.
+"""Running reductions and counting as Tensor methods: cumprod (and cumprod_), cummax,
+cummin (named (values, indices)), logcumsumexp, and the counting functions bincount,
+histc, bucketize, searchsorted, unique, unique_consecutive.
 
 cummax/cummin find, at each position, the index of the running extremum on the data
 (np.maximum.accumulate; a tie takes the later index, as PyTorch) and gather the values
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import return_types
+from .. import ops, return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
@@ -59,6 +59,20 @@ class ScanMethods:
         d = one_axis(op, self.ndim, None, dim)
         index = _running_arg(self._data, d, better)
         return result(self.gather(d, index), new_tensor(index))
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Running products along dim (ints and bools give int64, as PyTorch; dtype= casts
+        first). The gradient divides by no element, so it is right at zeros (ops.Cumprod)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind in "biu" and x.dtype != np.int64:
+            x = x.astype(np.int64)
+        if not x.ndim:
+            one_axis("cumprod", 1, None, dim)  # a 0-d tensor takes dim 0 or -1
+            return ops.Cumprod.apply(x.reshape(1), axis=0).reshape(())
+        return ops.Cumprod.apply(x, axis=one_axis("cumprod", x.ndim, None, dim))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return self._write("cumprod_", lambda t: t.cumprod(dim, dtype=dtype))
 
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow)."""
