@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import ops
+from .autograd import versions
 from .autograd.function import Function, op_observers
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .tensor import Tensor
@@ -212,6 +213,37 @@ def _propagate(ctx: Function, out: Tensor) -> None:
     finally:
         level.paused = False
     level.set(out, tangent)
+
+
+def _pass_tangent(source: Tensor, target: Tensor) -> None:
+    """Give `target` the tangent `source` carries in this thread's level (or none): an
+    in-place write's hand-over (autograd/versions.py)."""
+    level = _level()
+    if level is None or source is target:
+        return
+    tangent = level.get(source)
+    if tangent is not None:
+        level.set(target, tangent)
+    else:
+        level.tangents.pop(id(target), None)
+
+
+def _put_tangent(base: Tensor, view: Tensor, index: Any) -> None:
+    """base's tangent with view's written in at index (zeros where either has none)."""
+    level = _level()
+    if level is None or (level.get(base) is None and level.get(view) is None):
+        return
+    tb, tv = (level.get(t) for t in (base, view))
+    tb = Tensor(np.zeros(base.shape, base.dtype)) if tb is None else tb
+    tv = Tensor(np.zeros(view.shape, view.dtype)) if tv is None else tv
+    level.paused = True
+    try:
+        level.set(base, ops.IndexPut.apply(tb, tv, index=index))
+    finally:
+        level.paused = False
+
+
+versions.pass_tangent, versions.put_tangent = _pass_tangent, _put_tangent
 
 
 def _as_tuple(value: Any) -> tuple:

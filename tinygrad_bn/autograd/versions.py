@@ -52,6 +52,21 @@ class Mutations:
         self.identities: list[tuple[int, Tensor]] = []
 
 
+def _no_tangents(*args: object) -> None:
+    """Forward mode is not loaded: no tangents to hand over."""
+
+
+# Forward mode (tinygrad_bn/forward_ad.py, above this layer) installs its hand-overs here.
+# An in-place write changes a tensor's value but not its identity, by which tangents are
+# kept, so tensor_methods/inplace.py calls, in this thread's open dual level (if any):
+# `pass_tangent(source, target)`: target takes the tangent source carries (or none), e.g.
+# the identity standing for the old value takes the tensor's, the tensor the result's;
+# `put_tangent(base, view, index)`: a write through a view made by basic indexing (not
+# recorded in the graph) writes the view's tangent into its base's at index.
+pass_tangent = _no_tangents
+put_tangent = _no_tangents
+
+
 def root(t: Tensor) -> Tensor:
     """The tensor that owns `t`'s memory (t itself unless t is a view or a detach)."""
     base = getattr(t, "_base", None)  # set only on views and detached tensors

@@ -1,4 +1,5 @@
-"""Reductions and scans: sum, max, min, product over axes; running sums along one axis.
+"""Reductions and scans: sum, max, min, product over axes; running sums and products
+along one axis.
 
 A reduction's gradient broadcasts g back over the reduced axes (`_kept_shape` puts them
 back as size-1 axes first); max and min send it to the cells that were the extremum.

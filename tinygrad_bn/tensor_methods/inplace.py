@@ -62,11 +62,18 @@ class InplaceMethods:
             result = compute(self)
         else:
             old = self._identity()
+            versions.pass_tangent(self, old)  # forward mode: old carries the tangent
             result = compute(old)
             if result.requires_grad:
                 return self._write_recorded(op, old, result, casting)
         self._store(op, result, casting)
         versions.record_write(self)
+        versions.pass_tangent(result, self)
+        view = self
+        while getattr(view, "_view_of", None) is not None:  # forward mode: the bases' tangents
+            base, index = view._view_of
+            versions.put_tangent(base, view, index)
+            view = base
         return self
 
     def _identity(self) -> Tensor:
@@ -117,11 +124,14 @@ class InplaceMethods:
         epoch = versions.record_write(self)
         if result is not old:  # the op made a new node: the tensor moves to it
             _move(self, old, result._ctx, epoch)
+        versions.pass_tangent(result, self)
         written = self
         for base, index in chain:  # each base's graph: the view's new values written in
             base_old = base._identity()
+            versions.pass_tangent(base, base_old)
             put = ops.IndexPut.apply(base_old, written, index=index)
             _move(base, base_old, put._ctx, epoch)
+            versions.pass_tangent(put, base)
             written = base
         return self
 
