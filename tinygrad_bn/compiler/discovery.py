@@ -56,6 +56,7 @@ class Watch:
         self.same: list[tuple[dict, Any, Any, str]] = []  # (dict, key, object, where)
         self.lengths: list[tuple[dict, int, str]] = []
         self.equal: list[tuple[Any, Any, Any, str]] = []  # (dict or cell, key, value, where)
+        self._fast: Callable[[], bool] | None = None  # built on the first check
 
     def registry(self, registry: dict, where: str, only_objects: bool = False) -> None:
         if not only_objects:
@@ -71,7 +72,43 @@ class Watch:
                 self.equal.append((namespace, k, v, f"{where}.{k}"))
 
     def changed(self) -> str | None:
-        """What no longer holds (a description), or None."""
+        """What no longer holds (a description), or None. Checked before every replay, so
+        first by one generated expression (`_unchanged`, ~1 us where the loops below take
+        5-8 us for a model of ten layers); the loops say what changed when it fails."""
+        if self._fast is None:
+            self._fast = self._unchanged()
+        try:
+            if self._fast():
+                return None
+        except Exception:  # noqa: BLE001 (an odd __eq__: the loops below decide)
+            pass
+        return self._describe()
+
+    def _unchanged(self) -> Callable[[], bool]:
+        """One boolean expression over every entry: True when nothing changed (False may
+        also mean a NaN compared unequal to itself: the loops decide then)."""
+        names: dict[str, Any] = {"_MISSING": _MISSING}
+
+        def name(value: Any) -> str:
+            key = f"w{len(names)}"
+            names[key] = value
+            return key
+
+        terms = ["True"]
+        for registry, n, _ in self.lengths:
+            terms.append(f"len({name(registry)}) == {n}")
+        for registry, k, v, _ in self.same:
+            terms.append(f"{name(registry)}.get({name(k)}) is {name(v)}")
+        for holder, k, v, _ in self.equal:
+            now = f"{name(holder)}.cell_contents" if k is None else \
+                f"{name(holder)}.get({name(k)}, _MISSING)"
+            value = name(v)
+            terms.append(f"type({now}) is {name(type(v))} and {now} == {value}")
+        source = "def unchanged():\n    return (" + " and\n            ".join(terms) + ")\n"
+        exec(compile(source, "<tg.compile watch>", "exec"), names)  # noqa: S102
+        return names["unchanged"]
+
+    def _describe(self) -> str | None:
         for registry, n, where in self.lengths:
             if len(registry) != n:
                 return f"{where} has {len(registry)} entries, not {n}"

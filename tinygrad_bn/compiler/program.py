@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from . import fold
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
@@ -371,10 +372,18 @@ class Program:
             if instr.kind == "guard":
                 lines += self._guard(i, instr, args, early=i in first)
                 continue
+            folded = None
             if instr.kind == "call":
                 lines += self._set_grads(instr.grads)
                 self.current = [None if g is None else g if g != "keep" else "unknown"
                                 for g in instr.post]
+                opt = fold.foldable(instr, args, kwargs)
+                if opt is not None:
+                    folded = fold.sgd_lines(self, opt, instr.grads,
+                                            f"{self._call(instr, args, kwargs)}{comment}")
+            if folded is not None:
+                lines += folded
+                continue
             call = self._call(instr, args, kwargs)
             outs = [f"v{o}" if o is not None else "_" for o in instr.outs]
             if len(outs) > 1:
