@@ -52,7 +52,8 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
     assert {t["op"] for t in targets} <= {"<=", ">="}
     names = [t["target"] for t in targets]
     for wanted in ("seed-B MLP compiled, sliced batches: steps/s / PyTorch's (1 thread)",
-                   "seed-B MLP +BN compiled, sliced batches: time / NumPy bound (1 thread)",
+                   "seed-B MLP +BN compiled, sliced batches: time / NumPy bound on the same "
+                   "slices (1 thread)",
                    "seed-B MLP compiled: BN's cost per batch (time with BN / without)",
                    "seed-B MLP eager: steps/s / PyTorch's (1 thread)",
                    "seed-B MLP +BN eager: time / NumPy bound (1 thread)",

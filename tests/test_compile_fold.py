@@ -1,8 +1,12 @@
-"""tg.compile folds an SGD step into the replayed program (tinygrad_bn/compiler/fold.py):
-the parameters, gradients and momentum buffers must come out bit for bit as the eager
-step leaves them, for every combination of SGD's options, when the options change
-between calls (the learning rate read at each step; a change of which options are zero
-takes the eager step), and with batches sliced from one array."""
+"""The allocation-free replay: tg.compile folds an SGD step into the replayed program
+(tinygrad_bn/compiler/fold.py) and writes gradients into buffers it reuses while nobody
+else holds them (compiler/program.py). The parameters, gradients and momentum buffers
+must come out bit for bit as the eager step leaves them, for every combination of SGD's
+options, when the options change between calls (the learning rate read at each step; a
+change of which options are zero takes the eager step), with batches sliced from one
+array; a gradient the caller keeps must keep its values, as in eager."""
+
+import tracemalloc
 
 import numpy as np
 from hypothesis import given, settings
@@ -145,3 +149,63 @@ def test_a_parameter_without_a_gradient_is_skipped_as_eager_skips_it():
         assert np.array_equal(lin_e.weight.data, lin_c.weight.data)
         assert unused_c.grad is None and np.array_equal(unused_c.data, np.ones(3))
     assert "SGD.step folded" in compiled.explain(file=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def _mlp(dtype=np.float32):
+    tg.manual_seed(2)
+    return nn.Sequential(nn.Linear(256, 128), nn.BatchNorm1d(128), nn.ReLU(),
+                         nn.Linear(128, OUT)).to(dtype)
+
+
+def test_gradients_reuse_their_buffers_unless_the_caller_holds_them():
+    rng = np.random.default_rng(6)
+    eager_model, model = _mlp(), _mlp()
+    eager_opt = tg.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9)
+    opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    eager, compiled = _step_fn(eager_model, eager_opt), tg.compile(_step_fn(model, opt))
+    held, expected, addresses = [], [], []  # reuse itself: the allocation test below
+    for i in range(12):
+        x = rng.standard_normal((BATCH, 256)).astype(np.float32)
+        y = rng.integers(0, OUT, BATCH)
+        a, b = eager(tg.Tensor(x), y), compiled(tg.Tensor(x), y)
+        assert np.array_equal(a.data, b.data), i
+        _check_same(eager_model, eager_opt, model, opt, i)
+        weight_grad = model[0].weight.grad
+        addresses.append(weight_grad.data.__array_interface__["data"][0])
+        if i in (6, 7):  # the caller keeps these two: later steps must not write into them
+            held.append(weight_grad)
+            expected.append(eager_model[0].weight.grad.data.copy())
+        del weight_grad
+    assert len(set(addresses[6:9])) == 3, "a held gradient buffer was written again"
+    for g, e in zip(held, expected):
+        assert np.array_equal(g.data, e)
+
+
+def test_a_replay_allocates_no_array_of_a_parameters_size():
+    rng = np.random.default_rng(7)
+    model = _mlp()
+    opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    compiled = tg.compile(_step_fn(model, opt))
+    data = rng.standard_normal((4 * BATCH, 256)).astype(np.float32)
+    labels = rng.integers(0, OUT, 4 * BATCH)
+
+    def step(i):
+        part = slice((i % 4) * BATCH, (i % 4 + 1) * BATCH)
+        return compiled(tg.Tensor(data[part]), labels[part])
+
+    for i in range(4):
+        step(i)
+    eager_model = _mlp()
+    eager_opt = tg.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9)
+    eager = _step_fn(eager_model, eager_opt)
+    peaks = {}
+    for name, run in (("replay", lambda: step(5)),
+                      ("eager", lambda: eager(tg.Tensor(data[:BATCH]), labels[:BATCH]))):
+        run()
+        tracemalloc.start()
+        run()
+        peaks[name] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    weight_bytes = model[0].weight.data.nbytes  # 128 KiB
+    assert peaks["eager"] > weight_bytes  # the measure sees a parameter-sized allocation
+    assert peaks["replay"] < weight_bytes / 4, peaks

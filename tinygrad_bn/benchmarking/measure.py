@@ -30,6 +30,7 @@ LR = 0.01
 TG, NP, TORCH = "tinygrad_bn", "numpy", "torch"
 TG_COMPILED = "tinygrad_bn compiled"  # the same step under tg.compile
 TG_SLICED = "tinygrad_bn compiled, sliced batches"  # ... called with views of one array
+NP_SLICED = "numpy, sliced batches"  # the NumPy bound on the same views
 
 ONE, DEFAULT = "one thread", "default threads"  # the thread settings of a run
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .cases import CNN_NAME, scaling_name
-from .measure import NP, TG, TG_COMPILED, TG_SLICED, TORCH
+from .measure import NP, NP_SLICED, TG, TG_COMPILED, TG_SLICED, TORCH
 
 
 def _time(results: dict[str, Any], name: str, impl: str, statistic: str,
@@ -78,9 +78,10 @@ def _targets(results: dict[str, Any], memory: dict[str, Any], statistic: str,
                     _ratio(t(name, TORCH), t(name, TG)), ">=", 1.5),
             _target(f"{label} eager: time / NumPy bound (1 thread)",
                     _ratio(t(name, TG), t(name, NP)), "<=", 1.25),
-            _target(f"{label} compiled, sliced batches: time / NumPy bound (1 thread)",
-                    _ratio(t(name, TG_SLICED), t(name, NP)), "<=", 1.05,
-                    note=_replays(results.get(name, {}))),
+            _target(f"{label} compiled, sliced batches: time / NumPy bound on the same "
+                    f"slices (1 thread)",
+                    _ratio(t(name, TG_SLICED), t(name, NP_SLICED)), "<=", 1.05,
+                    note=_sliced_note(results.get(name, {}), statistic)),
             _target(f"{label} compiled, sliced batches: steps/s / PyTorch's (1 thread)",
                     _ratio(t(name, TORCH), t(name, TG_SLICED)), ">=", 2.0),
             _target(f"{label} compiled: time / NumPy bound (1 thread)",
@@ -128,12 +129,16 @@ def _maybe(label: str, value: float | None) -> str:
     return "" if value is None else f"{label} {value:.2f}"
 
 
-def _replays(entry: dict[str, Any]) -> str:
-    """How the sliced-batch calls ran: replayed, or (before issue 23's fix) eagerly."""
+def _sliced_note(entry: dict[str, Any], statistic: str) -> str:
+    """How the sliced-batch calls ran (replayed, or eagerly), and the same time over the
+    bound on one fixed batch, which stays in cache from call to call."""
     stats = entry.get("compiled", {}).get(TG_SLICED)
-    if not stats:
-        return ""
-    return ", ".join(f"{k} {v}" for k, v in stats.items())
+    parts = [", ".join(f"{k} {v}" for k, v in stats.items())] if stats else []
+    times = entry.get("times", {})
+    fixed = _ratio(*(times.get(i, {}).get(statistic) for i in (TG_SLICED, NP)))
+    if fixed is not None:
+        parts.append(f"{fixed:.2f} over the bound on one fixed batch")
+    return "; ".join(parts)
 
 
 def machine_info(torch: ModuleType | None) -> dict[str, Any]:

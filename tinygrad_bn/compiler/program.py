@@ -22,6 +22,7 @@ does, because Python code may keep them.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,10 @@ from ..tensor import Tensor
 from . import fold
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
+
+# sys.getrefcount of a recycled buffer in the program: its namespace entry and the call's
+# argument; any more is a holder outside (a .grad Tensor, a view)
+_OWN_REFERENCES = 2
 
 
 class Unreplayable(Exception):
@@ -172,11 +177,18 @@ class Program:
         self.buffered = self._buffered()
         self.source = self._generate()
         namespace = dict(self.names)
+        for slot in self.recycled:  # held by the namespace alone: see _buffered
+            del self.names[f"b{slot}"]
         exec(compile(self.source, "<tg.compile program>", "exec"), namespace)  # noqa: S102
         self.run: Callable[..., Any] = namespace["_replay"]
+        for slot in self.recycled:
+            assert sys.getrefcount(namespace[f"b{slot}"]) == _OWN_REFERENCES
 
     # ---- which results reuse one buffer ----
-    def _escaping(self) -> set[int]:
+    def _escaping(self, grads: bool = True) -> set[int]:
+        """The slots whose arrays outlive the replay (returned, handed to a replayed call,
+        left as a .grad; `grads=False`: not counting the .grads), with the memory they
+        view and the views of it."""
         slots: set[int] = set()
 
         def collect(enc: Any) -> None:
@@ -193,9 +205,9 @@ class Program:
             if instr.kind == "call":
                 for e in (*args, *kwargs.values()):
                     collect(e)
-                for g in instr.grads:
+                for g in instr.grads if grads else ():
                     collect(g)
-        for g in self.end_grads:
+        for g in self.end_grads if grads else ():
             collect(g)
         collect(self.result)
         owners = {id(v): s for s, v in enumerate(self.values)
@@ -213,20 +225,39 @@ class Program:
         return escaping
 
     def _buffered(self) -> set[int]:
+        """The results of ufunc calls (and reductions) written into a buffer allocated
+        once (`out=b<slot>`): those that stay inside the program, and (`self.recycled`)
+        those that leave it only as a .grad. A .grad's buffer is written again only when
+        nothing outside holds it any more (its reference count is the program's own: the
+        zero_grad of the next step dropped the Tensor, and no view of it or copy of the
+        Tensor is alive); otherwise that replay writes into a new one, as eager would."""
         escaping = self._escaping()
+        kept = self._escaping(grads=False)
+        grad_slots = {g[1] for instr, _, _ in self.instrs if instr.kind == "call"
+                      for g in instr.grads if isinstance(g, tuple) and g[0] == "slot"}
+        grad_slots |= {g[1] for g in self.end_grads if isinstance(g, tuple) and g[0] == "slot"}
         buffered = set()
+        self.recycled: set[int] = set()
         for instr, _, kwargs in self.instrs:
-            if instr.kind != "ufunc" or instr.name != "__call__" or "out" in kwargs or \
-                    len(instr.outs) != 1 or instr.outs[0] is None:
+            if instr.kind != "ufunc" or instr.name not in ("__call__", "reduce") or \
+                    "out" in kwargs or len(instr.outs) != 1 or instr.outs[0] is None:
                 continue
             slot = instr.outs[0]
             value = self.values[slot]
-            if slot in escaping or value.base is not None or value.ndim == 0:
+            if slot in kept or value.base is not None or value.ndim == 0:
                 continue
+            if slot in escaping:
+                if slot not in grad_slots or any(
+                        isinstance(v, np.ndarray) and v is not value and _root(v) is value
+                        for v in self.values):  # a view of it escapes too
+                    continue
+                self.recycled.add(slot)
             buffer = np.empty_like(value)
             if buffer.strides == value.strides:
                 self.names[f"b{slot}"] = buffer
                 buffered.add(slot)
+            else:
+                self.recycled.discard(slot)
         return buffered
 
     # ---- source generation ----
@@ -363,6 +394,9 @@ class Program:
         for k, (how, value) in self.scratch.items():
             lines.append(f"    s{k} = {self._name('z', value)}" + (".copy()" if how == "fresh"
                                                                     else ""))
+        if self.recycled:
+            self.names["_rc"] = sys.getrefcount
+            lines.insert(1, "    global " + ", ".join(f"b{s}" for s in sorted(self.recycled)))
         persistent = {slot for slot, key in self.sources.items() if key[0] != "arg"}
         first = hoistable(self.instrs, self.values, persistent)
         order = sorted(first) + [i for i in range(len(self.instrs)) if i not in first]
@@ -384,6 +418,10 @@ class Program:
             if folded is not None:
                 lines += folded
                 continue
+            if instr.outs and instr.outs[0] in self.recycled:
+                b = f"b{instr.outs[0]}"
+                lines.append(f"    if _rc({b}) != {_OWN_REFERENCES}:  # a .grad still held")
+                lines.append(f"        {b} = np.empty_like({b})")
             call = self._call(instr, args, kwargs)
             outs = [f"v{o}" if o is not None else "_" for o in instr.outs]
             if len(outs) > 1:
