@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_bn as tg
@@ -112,9 +112,14 @@ def _bn_run(x, gamma, beta, up, training):
 
 
 @settings(max_examples=15, deadline=None)
-@given(shape=st.sampled_from([(4, 7), (3, 5, 6), (2, 9, 3, 4), (5, 3, 2, 2, 2)]),
+@given(shape=st.sampled_from([(4, 7), (3, 5, 6), (2, 9, 3, 4), (5, 3, 2, 2, 2),
+                              (3, 6, 11, 13), (2, 5, 300), (33, 4, 40)]),  # long rows, many samples
        dtype=st.sampled_from([np.float32, np.float64]), training=st.booleans(),
        seed=st.integers(0, 2**16))
+# one channel per block and 33 samples: a channel's partial sums reduced alone must come
+# out as when its block has other channels (a plain axis-0 reduction of a one-column
+# block sums pairwise, of a wider block row by row)
+@example(shape=(33, 4, 40), dtype=np.float32, training=True, seed=0)
 def test_batch_norm_on_the_pool_is_bit_identical_to_one_thread(shape, dtype, training, seed):
     rng = np.random.default_rng(seed)
     x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)

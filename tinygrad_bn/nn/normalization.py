@@ -181,8 +181,16 @@ def _channel_sum(a: np.ndarray) -> np.ndarray:
 
 
 def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum of a * b over every axis but 1, without the full-size product."""
-    return np.einsum("nc,nc->c" if a.ndim == 2 else "ncs,ncs->c", a, b)
+    """sum of a * b over every axis but 1, without the full-size product. For (N, C, S):
+    one BLAS dot per (sample, channel) row (`np.vecdot`, 115 us against einsum's 196 us
+    for a * a at (64, 64, 256) float32, one thread), then the N partial sums of each
+    channel added as one contiguous row, so that every channel's result is computed
+    alone, whatever block of channels it is part of (the pool's blocks stay bit-identical
+    to one thread)."""
+    if a.ndim == 2:
+        return np.einsum("nc,nc->c", a, b)
+    partial = np.vecdot(a, b)  # (N, C)
+    return np.add.reduce(np.ascontiguousarray(partial.T), axis=1)
 
 
 def _centered(xs: np.ndarray, mean: np.ndarray, out: np.ndarray | None, lo: int,
