@@ -33,10 +33,6 @@ from . import fold
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
-# sys.getrefcount of a recycled buffer in the program: its namespace entry and the call's
-# argument; any more is a holder outside (a .grad Tensor, a view)
-_OWN_REFERENCES = 2
-
 
 class Unreplayable(Exception):
     """Two recordings of a signature differ in a way replay cannot honour (the reason)."""
@@ -181,8 +177,10 @@ class Program:
             del self.names[f"b{slot}"]
         exec(compile(self.source, "<tg.compile program>", "exec"), namespace)  # noqa: S102
         self.run: Callable[..., Any] = namespace["_replay"]
-        for slot in self.recycled:
-            assert sys.getrefcount(namespace[f"b{slot}"]) == _OWN_REFERENCES
+        # a recycled buffer's own reference count (its namespace entry and getrefcount's
+        # argument in CPython 3.11), measured rather than assumed
+        namespace["_own"] = min((sys.getrefcount(namespace[f"b{slot}"])
+                                 for slot in self.recycled), default=0)
 
     # ---- which results reuse one buffer ----
     def _escaping(self, grads: bool = True) -> set[int]:
@@ -420,7 +418,7 @@ class Program:
                 continue
             if instr.outs and instr.outs[0] in self.recycled:
                 b = f"b{instr.outs[0]}"
-                lines.append(f"    if _rc({b}) != {_OWN_REFERENCES}:  # a .grad still held")
+                lines.append(f"    if _rc({b}) != _own:  # a .grad still held outside")
                 lines.append(f"        {b} = np.empty_like({b})")
             call = self._call(instr, args, kwargs)
             outs = [f"v{o}" if o is not None else "_" for o in instr.outs]
