@@ -43,7 +43,8 @@ try:
     torch.set_num_threads(1)
 except ImportError:
     torch = None
-name, wanted, calls, rounds = sys.argv[1], sys.argv[2].split(";"), int(sys.argv[3]), int(sys.argv[4])
+name, wanted = sys.argv[1], sys.argv[2].split(";")
+calls, rounds = int(sys.argv[3]), int(sys.argv[4])
 workload = next(b for b in benchmarking.workloads(torch) if b.name == name)()
 impls = [i for i in workload.impls if i.name in wanted]
 for impl in impls:
