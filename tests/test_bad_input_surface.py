@@ -371,6 +371,7 @@ def _check(call: Callable[[], Any], error: type, builtin: type, fragments: tuple
 
 BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py",
                     "nn/test_errors_nn.py", "test_bad_input_surface.py", "test_surface_ops22.py",
+                    "test_linalg.py",
                     "distributed/test_process_group.py", "test_compile.py",
                     "optim/test_optim_groups_and_state.py", "data/test_utils_data.py",
                     "distributed/test_sampler.py", "distributed/test_sync_batchnorm.py",
@@ -380,7 +381,7 @@ BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py
 def _public() -> dict[str, list[str]]:
     modules = {"tg": tg, "tg.nn": tg.nn, "tg.nn.functional": F, "tg.optim": tg.optim,
                "tg.optim.lr_scheduler": tg.optim.lr_scheduler, "tg.utils.data": tg.utils.data,
-               "tg.func": tg.func}
+               "tg.func": tg.func, "tg.linalg": tg.linalg}
     try:
         import tinygrad_bn.distributed as dist
         modules["tg.distributed"] = dist

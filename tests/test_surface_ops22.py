@@ -1,10 +1,11 @@
-"""The reductions, scans, indexing, shape and linear-algebra ops added by issue 22's second
-part, op by op: every differentiable one under Hypothesis-drawn values passes gradcheck
-(reverse mode and the forward-mode jvp) and gradgradcheck, and agrees with PyTorch in
-float64 in values and gradients; integer and bool inputs give PyTorch's values and dtypes;
-the named-tuple results are tg.return_types' (PyTorch's names); each new callable refuses
-bad input with a project error naming the op (these rows count for the bad-input coverage
-of tests/test_bad_input_surface.py)."""
+"""The reductions, scans, indexing and shape ops added by issue 22's second part, op by
+op (tg.linalg and the norms: tests/test_linalg.py, with this file's checks): every
+differentiable one under Hypothesis-drawn values passes gradcheck (reverse mode and the
+forward-mode jvp) and gradgradcheck, and agrees with PyTorch in float64 in values and
+gradients; integer and bool inputs give PyTorch's values and dtypes; the named-tuple
+results are tg.return_types' (PyTorch's names); each new callable refuses bad input with
+a project error naming the op (these rows count for the bad-input coverage of
+tests/test_bad_input_surface.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Case:
     name: str
     fn: Callable  # fn(lib, *tensors) with lib tg or torch
     shapes: tuple[tuple[int, ...], ...]
-    values: str = "real"  # "real", "distinct" (no ties) or "zeros" (some exact zeros)
+    # "real", "distinct" (no ties), "apart" (no ties of |x|), "zeros" (some exact zeros)
+    # or "matrix" (well conditioned, distinct eigenvalues and singular values)
+    values: str = "real"
 
 
 def _idx(lib, rows):
@@ -113,14 +116,25 @@ def _weighted(lib, grids):
 
 
 def _draw(data, case: Case) -> list[np.ndarray]:
-    if case.values == "distinct":  # no ties within or across the inputs: one ladder, split
+    if case.values in ("distinct", "apart"):  # no ties within or across the inputs
         sizes = [int(np.prod(shape)) for shape in case.shapes]
         ladder = data.draw(tst.distinct_arrays((sum(sizes),)))
+        if case.values == "apart":  # no ties of |x| either: a ladder of signed magnitudes
+            signs = np.where(data.draw(tst.arrays((sum(sizes),), min_value=0, max_value=1))
+                             < 0.5, -1.0, 1.0)
+            ladder = signs * (ladder - ladder.min() + 0.3)
         parts = np.split(ladder, np.cumsum(sizes)[:-1])
         return [p.reshape(shape) for p, shape in zip(parts, case.shapes)]
     out = []
     for shape in case.shapes:
-        x = data.draw(tst.arrays(shape, min_value=-2.0, max_value=2.0))
+        if case.values == "matrix":  # a small perturbation of diag(3, 2, 1, ...)
+            x = 0.2 * data.draw(tst.arrays(shape, min_value=-1.0, max_value=1.0))
+            k = min(shape[-2:]) if len(shape) >= 2 else 0
+            x[..., range(k), range(k)] += np.arange(k, 0, -1) + 0.5
+            out.append(x)
+            continue
+        x = data.draw(tst.arrays(shape, min_value=-2.0, max_value=2.0, away_from=[0.0],
+                                 min_distance=0.1))  # |x| has a kink at 0
         if case.values == "zeros":  # exact zeros: where dividing by x would fail
             x = np.where(data.draw(tst.arrays(shape, min_value=0, max_value=1)) < 0.3, 0.0, x)
         out.append(x)
@@ -131,6 +145,12 @@ def _draw(data, case: Case) -> list[np.ndarray]:
 @settings(max_examples=3)
 @given(data=st.data())
 def test_gradients_and_pytorch_agree(case: Case, data) -> None:
+    check_case(case, data)
+
+
+def check_case(case: Case, data) -> None:
+    """gradcheck (with the jvp) and gradgradcheck on drawn inputs, then values and
+    gradients against PyTorch's in float64."""
     arrays = _draw(data, case)
     ours = [Tensor(a, requires_grad=True) for a in arrays]
     assert tg.gradcheck(lambda *xs: case.fn(tg, *xs), ours)  # reverse mode and the jvp
@@ -407,6 +427,12 @@ BAD = [
 @pytest.mark.parametrize("call, error, fragments", [b[1:] for b in BAD],
                          ids=[b[0] for b in BAD])
 def test_bad_input_raises_a_project_error_naming_the_op(call, error, fragments) -> None:
+    check_refusal(call, error, fragments)
+
+
+def check_refusal(call, error, fragments) -> None:
+    """call() raises error, a project error (TypeError: Python's own, for a missing
+    argument), whose message holds every fragment."""
     with pytest.raises(error) as info:
         call()
     assert isinstance(info.value, tg.TinygradError) or error is TypeError

@@ -7,6 +7,7 @@ from . import (
     cuda,
     forward_ad,
     func,
+    linalg,
     nn,
     optim,
     return_types,
@@ -129,10 +130,12 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     cos,
     cosh,
     count_nonzero,
+    cross,
     cummax,
     cummin,
     cumprod,
     cumsum,
+    det,
     diag,
     diag_embed,
     diagonal,
@@ -165,6 +168,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     index_fill,
     index_select,
     inner,
+    inverse,
     is_complex,
     is_floating_point,
     isclose,
@@ -182,6 +186,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     log10,
     logaddexp,
     logcumsumexp,
+    logdet,
     logical_and,
     logical_not,
     logical_or,
@@ -233,6 +238,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     sign,
     sin,
     sinh,
+    slogdet,
     sort,
     split,
     sqrt,
@@ -359,6 +365,7 @@ __all__ = [
     # issue 22's reductions, scans, indexing and shapes
     "aminmax", "block_diag", "cartesian_prod", "cumprod", "diag_embed", "histogram",
     "index_copy", "masked_scatter", "median", "meshgrid", "mode", "rot90", "scatter_reduce",
+    "cross", "det", "inverse", "linalg", "logdet", "slogdet",
 ]
 
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)

@@ -218,18 +218,24 @@ unsqueeze = _function("unsqueeze")
 var = _function("var")
 xlogy = _function("xlogy")
 
-# reductions, scans, indexing and shapes of issue 22 (tensor_methods/placing.py,
-# statistics.py, shaping.py, scans.py); the functions of several tensors (block_diag,
+# reductions, scans, indexing, shapes and matrices of issue 22 (tensor_methods/placing.py,
+# statistics.py, shaping.py, scans.py, matrix.py); the functions of several tensors (block_diag,
 # cartesian_prod, meshgrid) are imported by the package from tensor_methods/shaping.py
-__all__ += ["aminmax", "cumprod", "diag_embed", "histogram", "index_copy", "masked_scatter",
-            "median", "mode", "rot90", "scatter_reduce"]
+__all__ += ["aminmax", "cross", "cumprod", "det", "diag_embed", "histogram", "index_copy",
+            "inverse", "logdet", "masked_scatter", "median", "mode", "rot90", "scatter_reduce",
+            "slogdet"]
 aminmax = _function("aminmax")
+cross = _function("cross")
 cumprod = _function("cumprod")
+det = _function("det")
 diag_embed = _function("diag_embed")
 histogram = _function("histogram")
 index_copy = _function("index_copy")
+inverse = _function("inverse")
+logdet = _function("logdet")
 masked_scatter = _function("masked_scatter")
 median = _function("median")
 mode = _function("mode")
 rot90 = _function("rot90")
 scatter_reduce = _function("scatter_reduce")
+slogdet = _function("slogdet")

@@ -70,3 +70,13 @@ class histogram(NamedTuple):  # noqa: N801
 class slogdet(NamedTuple):  # noqa: N801
     sign: Tensor
     logabsdet: Tensor
+
+
+class linalg_slogdet(NamedTuple):  # noqa: N801
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class linalg_eigh(NamedTuple):  # noqa: N801
+    eigenvalues: Tensor
+    eigenvectors: Tensor

@@ -44,6 +44,7 @@ from .tensor_methods import (
     InplaceMethods,
     LinalgMethods,
     MathMethods,
+    MatrixMethods,
     MovementMethods,
     PlacingMethods,
     ReduceMethods,
@@ -116,7 +117,8 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
-             InplaceMethods, PlacingMethods, StatisticsMethods, ShapingMethods):
+             InplaceMethods, PlacingMethods, StatisticsMethods, ShapingMethods,
+             MatrixMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

@@ -7,7 +7,8 @@
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
   IndexPut Concatenate
-- linalg.py, products: MatMul Einsum
+- linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
+  EigenvaluesSymmetric EigenvectorsSymmetric SingularValues
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2, rounding Floor Ceil Round Trunc
 
@@ -20,7 +21,17 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 
 from ..autograd.function import sum_tangents
 from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
-from .linalg import Einsum, MatMul
+from .linalg import (
+    Det,
+    EigenvaluesSymmetric,
+    EigenvectorsSymmetric,
+    Einsum,
+    Inverse,
+    LogAbsDet,
+    MatMul,
+    SingularValues,
+    Solve,
+)
 from .movement import (
     Concatenate,
     Expand,
@@ -83,5 +94,6 @@ __all__ = [
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
-    "Cumprod",
+    "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
+    "SingularValues", "Solve",
 ]

@@ -1,4 +1,6 @@
-"""Products over shared axes: matmul, and einsum, which writes every other one.
+"""Products over shared axes: matmul, and einsum, which writes every other one; and the
+linear algebra of matrices: det, log |det|, inverse, solve, the symmetric eigenproblem,
+singular values.
 
 For z = einsum("ij,jk->ik", a, b), the gradient of operand k contracts the upstream g
 with every other operand onto k's subscripts: da = einsum("ik,jk->ij", g, b),
@@ -9,9 +11,15 @@ back along it. Every gradient is an Einsum (or MatMul), so second derivatives fo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..autograd.function import Function, sum_tangents
+from ..autograd.function import Function, new_tensor, sum_tangents
+from .binary import Div, Where
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 class MatMul(Function):
@@ -80,3 +88,174 @@ class Einsum(Function):
         terms = [Einsum.apply(*self.parents[:k], t, *self.parents[k + 1:], spec=self.spec)
                  for k, t in enumerate(tangents) if t is not None]
         return sum_tangents(*terms)
+
+
+def _mT(x: Tensor) -> Tensor:
+    return x.swapaxes(-1, -2)
+
+
+def _trace_product(a: Tensor, b: Tensor) -> Tensor:
+    """tr(a^T b) over the last two axes: sum_ij a_ij b_ij."""
+    return (a * b).sum((-2, -1))
+
+
+class Det(Function):
+    """z = det(A) (last two axes);  dA = g z A^{-T}.
+
+    A singular A has no inverse: its gradient is the adjugate, which this formula cannot
+    reach (the tests stay away from singular matrices)."""
+
+    uses_output = True
+    saves_inputs = (0,)
+
+    def forward(self, a):
+        return np.linalg.det(a)
+
+    def backward(self, g):
+        a = self.parents[0]
+        return (g * self.output).unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(a))
+
+    def jvp(self, ta):
+        """tz = z tr(A^{-1} tA)."""
+        return self.output * _trace_product(_mT(Inverse.apply(self.parents[0])), ta)
+
+
+class LogAbsDet(Function):
+    """z = log |det(A)|;  dA = g A^{-T}."""
+
+    saves_inputs = (0,)
+
+    def forward(self, a):
+        return np.linalg.slogdet(a)[1]
+
+    def backward(self, g):
+        return g.unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(self.parents[0]))
+
+    def jvp(self, ta):
+        """tz = tr(A^{-1} tA)."""
+        return _trace_product(_mT(Inverse.apply(self.parents[0])), ta)
+
+
+class Inverse(Function):
+    """Z = A^{-1};  dA = -Z^T g Z^T."""
+
+    uses_output = True
+
+    def forward(self, a):
+        return np.linalg.inv(a)
+
+    def backward(self, g):
+        z = _mT(self.output)
+        return -(z @ g @ z)
+
+    def jvp(self, ta):
+        """tZ = -Z tA Z."""
+        return -(self.output @ ta @ self.output)
+
+
+class Solve(Function):
+    """X = A^{-1} B (B a stack of matrices, batch axes broadcast);  dB = A^{-T} g,
+    dA = -dB X^T."""
+
+    uses_output = True
+    saves_inputs = (0,)
+
+    def forward(self, a, b):
+        return np.linalg.solve(a, b)
+
+    def backward(self, g):
+        a, b = self.parents
+        gb = Solve.apply(_mT(a), g)
+        ga = -(gb @ _mT(self.output)) if a.requires_grad else None
+        return ga, gb if b.requires_grad else None
+
+    def jvp(self, ta, tb):
+        """tX = A^{-1} (tB - tA X)."""
+        a = self.parents[0]
+        rhs = sum_tangents(tb, None if ta is None else -(ta @ self.output))
+        return Solve.apply(a, rhs)
+
+
+def _symmetric(x: Tensor) -> Tensor:
+    return (x + _mT(x)) * 0.5
+
+
+class EigenvaluesSymmetric(Function):
+    """w = the eigenvalues, ascending, of S = (A + A^T) / 2;  dA = V diag(g) V^T (V the
+    eigenvectors of S; symmetric, so also the gradient through the symmetrisation).
+
+    Reading both triangles, through S, makes the gradient the true one for any A;
+    torch.linalg.eigvalsh reads one triangle, which tinygrad_bn/linalg.py mirrors before
+    calling this op."""
+
+    def forward(self, a):
+        return np.linalg.eigvalsh((a + np.swapaxes(a, -1, -2)) / 2)
+
+    def backward(self, g):
+        v = EigenvectorsSymmetric.apply(self.parents[0])
+        return (v * g.unsqueeze(-2)) @ _mT(v)
+
+    def jvp(self, ta):
+        """tw_k = v_k^T sym(tA) v_k."""
+        v = EigenvectorsSymmetric.apply(self.parents[0])
+        return (v * (_symmetric(ta) @ v)).sum(-2)
+
+
+class EigenvectorsSymmetric(Function):
+    """V = the eigenvectors of S = (A + A^T) / 2 (columns, by ascending eigenvalue);  dA =
+    sym(V (F o (V^T g)) V^T), F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
+
+    Defined for distinct eigenvalues only (F is infinite otherwise); each column's sign is
+    LAPACK's choice, so only functions that do not depend on it are well defined."""
+
+    def forward(self, a):
+        return np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)[1]
+
+    def _gaps(self) -> Tensor:
+        w = EigenvaluesSymmetric.apply(self.parents[0])
+        n = w.shape[-1]
+        off = ~np.eye(n, dtype=bool)
+        diff = w.unsqueeze(-2) - w.unsqueeze(-1)  # w_j - w_i at [i, j]
+        one = new_tensor(np.ones((), dtype=w.dtype))
+        return Where.apply(Div.apply(one, Where.apply(diff, one, cond=off)), one * 0, cond=off)
+
+    def backward(self, g):
+        v = EigenvectorsSymmetric.apply(self.parents[0])
+        return _symmetric(v @ (self._gaps() * (_mT(v) @ g)) @ _mT(v))
+
+    def jvp(self, ta):
+        """tV = V (F o (V^T sym(tA) V))."""
+        v = EigenvectorsSymmetric.apply(self.parents[0])
+        return v @ (self._gaps() * (_mT(v) @ _symmetric(ta) @ v))
+
+
+class SingularValues(Function):
+    """s = the singular values of A, descending;  dA = U diag(g) V^T, written with the
+    eigenvectors V of A^T A (A's right singular vectors; U = A V / s) as A V diag(g / s) V^T,
+    or for a wide A with those of A A^T as U diag(g / s) U^T A: ops again, so higher
+    derivatives follow. Needs distinct nonzero singular values."""
+
+    uses_output = True
+
+    def forward(self, a):
+        return np.linalg.svd(a, compute_uv=False)
+
+    def _basis(self) -> tuple[Tensor, bool]:
+        """The eigenvectors of A^T A (or A A^T when A is wide), by descending eigenvalue."""
+        a = self.parents[0]
+        wide = a.shape[-2] < a.shape[-1]
+        gram = a @ _mT(a) if wide else _mT(a) @ a
+        return EigenvectorsSymmetric.apply(gram).flip(-1), wide
+
+    def backward(self, g):
+        a = self.parents[0]
+        v, wide = self._basis()
+        scaled = (v * (g / self.output).unsqueeze(-2)) @ _mT(v)
+        return scaled @ a if wide else a @ scaled
+
+    def jvp(self, ta):
+        """ts_k = u_k^T tA v_k."""
+        a = self.parents[0]
+        v, wide = self._basis()
+        inner = _mT(v) @ (ta @ _mT(a) if wide else _mT(a) @ ta) @ v
+        return inner.diagonal(0, -2, -1) / self.output

@@ -21,6 +21,8 @@
 - placing.py, PlacingMethods: scatter_reduce index_copy masked_scatter, and in place
   scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_scatter_
 - statistics.py, StatisticsMethods: median mode aminmax histogram
+- matrix.py, MatrixMethods: det logdet slogdet inverse cross; the functions of tg.linalg
+  (vector_norm matrix_norm norm solve eigh eigvalsh svdvals vecdot cross)
 - shaping.py, ShapingMethods: rot90 diag_embed; functions block_diag cartesian_prod meshgrid
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
   new_full new_tensor clone
@@ -38,6 +40,7 @@ from .indexing import IndexingMethods
 from .inplace import InplaceMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
+from .matrix import MatrixMethods
 from .movement import MovementMethods, concatenate, stack
 from .placing import PlacingMethods
 from .reduce import ReduceMethods
@@ -49,5 +52,5 @@ __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "Inde
            "InplaceMethods", "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods",
            "ScanMethods", "bucketize",
            "PlacingMethods", "ShapingMethods", "StatisticsMethods", "block_diag",
-           "cartesian_prod", "meshgrid", "concatenate", "einsum", "maximum",
+           "cartesian_prod", "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum",
            "minimum", "searchsorted", "stack", "where"]

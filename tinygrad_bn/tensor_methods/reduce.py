@@ -1,10 +1,15 @@
 """Reductions as Tensor methods: sum, mean, var, std, max, min, prod, cumsum, logsumexp,
-norm, and the queries argmax, argmin, any, all.
+norm, and the queries argmax, argmin, any, all; the norms of tg.linalg (vector_norm,
+matrix_norm, norm).
 
 Every axis argument takes NumPy's `axis=`/`keepdims=` and PyTorch's `dim=`/`keepdim=`
 (tinygrad_bn/keywords.py). Sum, max, min, prod and cumsum are primitive ops
-(tinygrad_bn/ops/reduce.py); mean, var, std, logsumexp and norm are composites of them,
-so their gradients follow. The queries return tensors without a graph, as in PyTorch.
+(tinygrad_bn/ops/reduce.py); mean, var, std, logsumexp and the norms are composites of
+them, so their gradients follow. vector_norm(x, p) = (sum |x|^p)^(1/p) (inf: max |x|,
+-inf: min |x|, 0: the count of nonzeros, without a gradient), the 2-norm with PyTorch's
+gradient 0 at the zero vector; matrix_norm's 1 and inf are the largest column and row
+sums of |A|, 2 and -2 the largest and smallest singular values (ops.SingularValues),
+"nuc" their sum. The queries return tensors without a graph, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import is_tensor, new_tensor
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
 from .elementwise import where
 
@@ -173,22 +178,23 @@ class ReduceMethods:
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.squeeze(axes)
 
-    def norm(self, p: Any = "fro", axis: Axis = None, keepdims: bool = False, *,
-             dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-        """The vector p-norm over the axes (all by default): (sum |x|^p)^(1/p); "fro" and 2
-        are sqrt(sum x^2), 1 is sum |x|, inf max |x|, -inf min |x|."""
-        axis, keepdims = axis_keywords("norm", axis, keepdims or None, dim, keepdim)
-        if p in ("fro", 2, 2.0):
-            return _root((self * self).sum(axis, keepdims))
-        if p == 1:
-            return self.abs().sum(axis, keepdims)
-        if p == math.inf:
-            return self.abs().amax(() if axis is None else axis, keepdims)
-        if p == -math.inf:
-            return self.abs().amin(() if axis is None else axis, keepdims)
-        if not isinstance(p, int | float) or p <= 0:
-            raise ArgumentError(f"norm: p must be 'fro', inf, -inf or a number > 0, got {p!r}")
-        return (self.abs() ** float(p)).sum(axis, keepdims) ** (1.0 / p)
+    def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None,
+             *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """PyTorch's Tensor.norm: "fro" (and 2) sqrt(sum x^2) over dim (all axes by
+        default, or a pair); "nuc" the nuclear norm of a matrix (dim: its two axes); a
+        number p the vector p-norm (sum |x|^p)^(1/p) over dim, inf max |x|, -inf min |x|,
+        0 the count of nonzeros (tensor_methods/matrix.py: vector_norm, matrix_norm)."""
+        dim, keepdim = dim_keywords("norm", dim, keepdim, axis, keepdims)
+        if p == "nuc":
+            return matrix_norm(self, "nuc", (0, 1) if dim is None else dim, keepdim,
+                               dtype=dtype)
+        if p == "fro":
+            if dim is not None and not isinstance(dim, int) and len(dim) > 2:
+                raise ArgumentError(f"norm: p='fro' takes at most 2 dims, got {dim!r}")
+            p = 2
+        if isinstance(p, str):
+            raise ArgumentError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
+        return vector_norm(self, p, dim, keepdim, dtype=dtype)
 
     # ---- queries: no gradient ----
     def argmax(self, axis: int | None = None, keepdims: bool = False, *,
@@ -238,3 +244,101 @@ def _root(v: Tensor) -> Tensor:
     give NaN. Elsewhere (NaN included) it is sqrt itself."""
     nonzero = v._data != 0
     return where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0)
+
+
+def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over dim (all axes when None): ord inf is max |x|, -inf min
+    |x|, 0 the number of nonzero elements; negative ord as the formula (0 if an element is)."""
+    op = "linalg.vector_norm"
+    x = floating(op, as_tensor(x))
+    if dtype is not None:
+        x = x.to(_widened(op, x, dtype))
+    if isinstance(ord, bool) or not isinstance(ord, int | float | np.number):
+        raise ArgumentTypeError(f"{op}: ord must be a number, got {ord!r}")
+    axes = normalize_axes(op, dim, x.ndim, scalar_axis=True)
+    keepdim = bool(keepdim)
+    if ord in (math.inf, -math.inf):
+        if any(x.shape[a] == 0 for a in axes):
+            raise ShapeError(f"{op}: ord={ord} over an empty dim of shape {x.shape}")
+        return (x.abs().amax if ord > 0 else x.abs().amin)(axes, keepdim)
+    if ord == 0:
+        return new_tensor(np.count_nonzero(x._data, axis=axes, keepdims=keepdim)
+                          .astype(x.dtype))
+    if ord == 1:
+        return x.abs().sum(axes, keepdim)
+    if ord == 2:
+        return _root((x * x).sum(axes, keepdim))
+    return (x.abs() ** float(ord)).sum(axes, keepdim) ** (1.0 / ord)
+
+
+def _two_axes(op: str, dim: Any, ndim: int) -> tuple[int, int]:
+    if not isinstance(dim, Sequence) or len(dim) != 2:
+        raise ArgumentError(f"{op}: dim must be a pair of axes, got {dim!r}")
+    a, b = (normalize_axes(op, d, ndim)[0] for d in dim)
+    if a == b:
+        raise ArgumentError(f"{op}: the two dims must differ, got {tuple(dim)}")
+    return a, b
+
+
+def matrix_norm(a: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """The matrix norm over the two axes dim: "fro" sqrt(sum a_ij^2), "nuc" the sum of the
+    singular values, 2 / -2 the largest / smallest singular value, 1 / -1 the largest /
+    smallest column sum of |a|, inf / -inf the largest / smallest row sum."""
+    op = "linalg.matrix_norm"
+    a = floating(op, as_tensor(a))
+    if dtype is not None:
+        a = a.to(_widened(op, a, dtype))
+    if a.ndim < 2:
+        raise ShapeError(f"{op}: needs at least 2 dims, got shape {a.shape}")
+    rows, cols = _two_axes(op, dim, a.ndim)
+    if ord == "fro":
+        return vector_norm(a, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        s = ops.SingularValues.apply(a.movedim((rows, cols), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else s[..., 0] if ord == 2 else s[..., -1]
+        for axis in sorted((rows, cols)) if keepdim else ():
+            out = out.unsqueeze(axis)
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, picked = (rows, cols) if abs(ord) == 1 else (cols, rows)
+        sums = a.abs().sum(summed, True)
+        out = (sums.amax if ord > 0 else sums.amin)(picked, True)
+        return out if keepdim else out.squeeze((rows, cols))
+    raise ArgumentError(f"{op}: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got "
+                        f"{ord!r}")
+
+
+def norm(a: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    """vector_norm or matrix_norm as PyTorch's torch.linalg.norm picks: an int dim, or no
+    ord and no dim (a flattened), a vector norm; a pair of dims, or ord with a 2-d a,
+    a matrix norm."""
+    a = as_tensor(a)
+    if dim is None and ord is None:
+        return vector_norm(a, 2, None, keepdim, dtype=dtype)
+    if isinstance(dim, Sequence) and len(dim) == 2 or (dim is None and a.ndim == 2):
+        return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
+                           keepdim, dtype=dtype)
+    if dim is None and a.ndim != 1:
+        raise ShapeError(f"linalg.norm: with ord={ord!r} and no dim the input must be 1-D or "
+                         f"2-D, got shape {a.shape}")
+    if isinstance(ord, str):
+        raise ArgumentError(f"linalg.norm: ord {ord!r} is a matrix norm; give two dims")
+    return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def floating(op: str, x: Tensor) -> Tensor:
+    """x, if its dtype is floating (the norms and matrix functions need one, as PyTorch's)."""
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{op}: expected a floating tensor, got dtype {x.dtype}")
+    return x
+
+
+def _widened(op: str, x: Tensor, dtype: Any) -> np.dtype:
+    """The dtype= of a norm: PyTorch computes in it, and refuses one narrower than x's."""
+    wanted = np.dtype(dtype)
+    if not np.can_cast(x.dtype, wanted, "safe"):
+        raise DTypeError(f"{op}: dtype={wanted} would narrow the input's dtype {x.dtype}")
+    return wanted
