@@ -9,7 +9,8 @@ process builds the workload from its revision's own suite (tinygrad_bn/benchmark
 runs every implementation asked for that the revision has (the NumPy bound on sliced
 batches, for instance, exists only from perf25 on), 20 untimed calls each, then `rounds`
 blocks of `calls` calls each in turn, and reports the median per call. The table gives the
-median over the processes of each revision.
+median over the processes of each revision, and the median over the processes of each
+time divided by the reference implementation's (the NumPy bound) in the same process.
 
 Usage: python benchmarks/bench_revisions.py REV [REV ...] [--workload NAME ...]
            [--impl NAME ...] [--processes 3] [--calls 300] [--rounds 5]
@@ -67,9 +68,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=3, help="processes per revision")
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reference", default="numpy", help="the implementation each "
+                        "time is also divided by, in the same process (steadier under load "
+                        "than times of processes minutes apart)")
     args = parser.parse_args()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     medians: dict[tuple[str, str, str], list[float]] = {}
+    ratios: dict[tuple[str, str, str], list[float]] = {}  # over `reference`, same process
     with tempfile.TemporaryDirectory() as tmp:
         trees = {rev: extract(rev, os.path.join(tmp, str(i))) for i, rev in enumerate(args.revs)}
         total = len(args.workload) * args.processes * len(trees)
@@ -82,13 +87,18 @@ def main() -> None:
                          str(args.calls), str(args.rounds)],
                         env=dict(env, PYTHONPATH=str(tree)), cwd=str(tree),
                         capture_output=True, text=True, check=True)
-                    for impl, value in json.loads(result.stdout).items():
+                    values = json.loads(result.stdout)
+                    for impl, value in values.items():
                         medians.setdefault((name, impl, rev), []).append(value)
+                        if args.reference in values:
+                            ratios.setdefault((name, impl, rev), []).append(
+                                value / values[args.reference])
                     done += 1
                     print(f"[{done}/{total}] {rev}: {name}", file=sys.stderr, flush=True)
     revs = list(trees)
-    print("| workload | impl | " + " | ".join(revs) + " | last / first |")
-    print("|---|---|" + "---|" * (len(revs) + 1))
+    print("| workload | impl | " + " | ".join(revs) + " | last / first | " +
+          " | ".join(f"/ {args.reference}, {rev}" for rev in revs) + " |")
+    print("|---|---|" + "---|" * (2 * len(revs) + 1))
     for name in args.workload:
         for impl in args.impl:
             cells = [medians.get((name, impl, rev)) for rev in revs]
@@ -96,8 +106,11 @@ def main() -> None:
                 continue
             ms = [None if c is None else statistics.median(c) * 1e3 for c in cells]
             change = f"{ms[-1] / ms[0]:.3f}" if ms[0] and ms[-1] else ""
+            rel = [ratios.get((name, impl, rev)) for rev in revs]
             print(f"| {name} | {impl} | " + " | ".join(
-                "-" if m is None else f"{m:.3f} ms" for m in ms) + f" | {change} |")
+                "-" if m is None else f"{m:.3f} ms" for m in ms) + f" | {change} | " +
+                " | ".join("-" if r is None else f"{statistics.median(r):.3f}"
+                           for r in rel) + " |")
     print(f"\n(CPU time per call, median over {args.processes} processes per revision of "
           f"each process's median of {args.rounds} x {args.calls} calls; one thread; "
           f"load average {os.getloadavg()[0]:.1f} at the end)")
