@@ -214,10 +214,10 @@ def test_observing_hook_sees_gradient_and_leaves_it_alone() -> None:
 
 def test_hook_on_leaf_changes_its_grad_and_removal_stops_it() -> None:
     x = leaf([1.0, 2.0])
-    remove = x.register_hook(lambda g: -g)
+    handle = x.register_hook(lambda g: -g)
     x.sum().backward()
     assert x.grad.data.tolist() == [-1.0, -1.0]
-    remove()
+    handle.remove()
     x.grad = None
     x.sum().backward()
     assert x.grad.data.tolist() == [1.0, 1.0]

@@ -165,7 +165,6 @@ OLD_PATHS = [
     ("tinygrad_bn.tensor", "set_grad_enabled"), ("tinygrad_bn.tensor", "op_observers"),
     ("tinygrad_bn.tensor", "topological_order"), ("tinygrad_bn.tensor", "unbroadcast"),
     ("tinygrad_bn.tensor", "run_backward"), ("tinygrad_bn.tensor", "normalize_axes"),
-    ("tinygrad_bn.tensor", "DEFAULT_DTYPE"),
     ("tinygrad_bn.ops", "Add"), ("tinygrad_bn.ops", "MatMul"), ("tinygrad_bn.ops", "Sum"),
     ("tinygrad_bn.ops", "GetItem"), ("tinygrad_bn.ops", "ReLU"), ("tinygrad_bn.ops", "Sigmoid"),
     ("tinygrad_bn.ops", "Tanh"), ("tinygrad_bn.ops", "Sin"), ("tinygrad_bn.ops", "Prod"),

@@ -81,11 +81,24 @@ SPECS: dict[str, Spec] = {
         FLOAT64_EXACT + "; 2.9e-13 at one step; the fitted constant is ~6e-9 (sin is odd) "
         "and moves by 6.8e-12 under the rounding model (2.5e-12 seen on tinygrad_bn)",
         rtol=1e-11, finals={"bias": 1e-10}),
+    "custom_function": Spec(FLOAT64_EXACT, rtol=1e-11, finals={"w2norm": 1e-9}),
+    "manual_backprop": Spec(
+        FLOAT64_EXACT + "; each hand-written gradient within 1e-15 of autograd",
+        rtol=1e-11, finals={"first_loss": 1e-11} | {
+            f"maxdiff_{name}": 1e-15 for name in (
+                "logprobs", "probs", "counts_sum_inv", "logits", "h", "W2", "b2", "hpreact",
+                "bngain", "bnvar", "hprebn", "W1", "b1", "C", "logits_fast", "hprebn_fast")}),
+    "char_rnn_classify": Spec(FLOAT64_EXACT, rtol=1e-11, finals={"accuracy": 1e-9}),
+    "autograd_tour": Spec(FLOAT64_EXACT + "; Newton's steps reach 0 (atol)", rtol=1e-11,
+                          atol=1e-12, finals={"w_grad_sum": 1e-12, "vjp_sum": 1e-9,
+                                              "gd_value": 1e-10}),
     "regression_sgd": Spec(FLOAT64_EXACT + "; observed 1.7e-15", rtol=1e-11,
                            finals={"val_r2": 1e-10}),
     "cnn_pretrained_init": Spec(
         FLOAT64_EXACT + "; the float32 version is chaotic (model: 7.7e-4 by the end)",
         rtol=1e-11, finals={"test_loss": 1e-10, "test_accuracy": 0.0}),
+    "finetune_frozen": Spec(FLOAT64_EXACT + "; 4.5e-16 here", rtol=1e-11,
+                            finals={"best_val_accuracy": 0.0026, "head_weight_norm": 1e-9}),
     "mnist_from_scratch": Spec(
         "float32, same path; rounding model 2.5e-7; a valid accuracy may flip one digit "
         "of 500 at a near tie", rtol=5e-6,
@@ -94,8 +107,17 @@ SPECS: dict[str, Spec] = {
         "float32, same path; rounding model 2.0e-7, observed 2.8e-7; two test digits of "
         "500 may flip at a near tie", rtol=5e-6,
         finals={"test_accuracy": 0.0041, "running_mean_sum": 1e-4, "running_var_sum": 1e-4}),
+    "makemore_bigram": Spec(
+        "seed spread 0.037 (first) / 0.0004 (last: convex problem); the counted model is "
+        "deterministic (float32 sums in the same order)",
+        band=(0.08, 0.001), finals={"count_nll": 1e-5}),
+    "makemore_mlp_bn": Spec("seed spread 0.081 / 0.081; finals 0.17, 0.052",
+                            band=(0.17, 0.17), finals={"train_running": 0.35,
+                                                       "val_layers": 0.11}),
     "tiny_gpt": Spec("seed spread 0.10 / 0.080; val_loss 0.11", band=(0.2, 0.16),
                      finals={"val_loss": 0.22}),
+    "mingpt_sort": Spec("seed spread 0.19 / 0.029 (test accuracy spreads 0.3: not compared)",
+                        band=(0.38, 0.06)),
     "mnist_samplers": Spec(
         "seed spread 0.036 / 0.15 (the last window is the short weighted-sampler phase); "
         "accuracies 0.067 (valid, 240 digits), 0.025 (test)", band=(0.075, 0.3),

@@ -1,5 +1,7 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
+import functools
+
 from . import (
     accelerator,
     autograd,
@@ -53,6 +55,7 @@ from .dtypes import (
     float16,
     float32,
     float64,
+    get_default_dtype,
     half,
     int,
     int8,
@@ -60,6 +63,7 @@ from .dtypes import (
     int32,
     int64,
     long,
+    set_default_dtype,
     short,
     uint8,
 )
@@ -313,8 +317,11 @@ def is_tensor(obj: object) -> bool:
 
 cat = concatenate  # PyTorch's name
 # PyTorch's torch.autograd.gradcheck: the tool sits above the core package that holds
-# tg.autograd, so the package root, which assembles the public names, hands it over
-autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
+# tg.autograd, so the package root, which assembles the public names, hands it over with
+# PyTorch's default of no forward-mode check (a ported custom Function has no jvp); the
+# project's own tg.gradcheck checks forward mode unless told not to
+autograd.gradcheck = functools.partial(gradcheck, check_forward_ad=False)
+autograd.gradgradcheck = functools.partial(gradgradcheck, check_forward_ad=False)
 
 __version__ = "0.1.0"
 
@@ -329,7 +336,7 @@ __all__ = [
     "set_grad_enabled", "stack", "viz", "where",
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
-    "autograd", "return_types", "Size",
+    "autograd", "return_types", "Size", "get_default_dtype", "set_default_dtype",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
     "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed",

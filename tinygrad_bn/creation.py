@@ -21,11 +21,11 @@ import numpy as np
 
 from .allocation import allocating
 from .device import check_device
-from .dtypes import as_dtype
+from .dtypes import as_dtype, get_default_dtype
 from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .keywords import parse_size
 from .seeding import generator as chosen_generator
-from .tensor import DEFAULT_DTYPE, Tensor
+from .tensor import Tensor
 
 __all__ = [
     "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
@@ -48,8 +48,11 @@ def _made(op: str, array: np.ndarray, device: Any, requires_grad: bool) -> Tenso
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _dtype(op: str, dtype: Any, default: Any = DEFAULT_DTYPE) -> np.dtype:
-    return np.dtype(default) if dtype is None else as_dtype(op, dtype)
+def _dtype(op: str, dtype: Any, default: Any = None) -> np.dtype:
+    """`dtype` checked, or `default` when None (itself None: the default float dtype)."""
+    if dtype is not None:
+        return as_dtype(op, dtype)
+    return get_default_dtype() if default is None else np.dtype(default)
 
 
 def _value_dtype(value: Any) -> np.dtype:
@@ -59,7 +62,7 @@ def _value_dtype(value: Any) -> np.dtype:
         return np.dtype(np.bool_)
     if array.dtype.kind in "iu":
         return np.dtype(np.int64)
-    return np.dtype(DEFAULT_DTYPE)
+    return get_default_dtype()
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
@@ -151,7 +154,7 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
         raise ArgumentError("arange: step must be nonzero")
     integral = all(isinstance(v, int | np.integer) and not isinstance(v, builtins.bool)
                    for v in (start, end, step))
-    default = np.int64 if integral else DEFAULT_DTYPE
+    default = np.int64 if integral else None
     chosen = _dtype("arange", dtype, default)
     if chosen.kind in "iu" and not integral and not all(
             float(v).is_integer() for v in (start, end, step)):

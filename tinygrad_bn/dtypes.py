@@ -8,6 +8,7 @@ so `x.dtype == tg.float32` reads as in PyTorch. The PyTorch aliases are
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,27 @@ def as_dtype(op: str, dtype: Any) -> np.dtype:
         raise DTypeError(f"{op}: unsupported dtype {result}; expected a boolean, integer or "
                          f"floating dtype")
     return result
+
+
+_default_float = [np.dtype(np.float32)]  # one process-wide setting, as PyTorch's
+_default_lock = threading.Lock()
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype Python floats, `int / int` and the creation functions take
+    (float32 unless `set_default_dtype` changed it)."""
+    return _default_float[0]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make `dtype` (float16, float32 or float64) the default floating dtype, as
+    `torch.set_default_dtype`: for the whole process (not per thread), as in PyTorch."""
+    chosen = as_dtype("set_default_dtype", dtype)
+    if chosen.kind != "f":
+        raise DTypeError(f"set_default_dtype: only floating dtypes can be the default, got "
+                         f"{chosen}")
+    with _default_lock:
+        _default_float[0] = chosen
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's order: bool < integer < floating

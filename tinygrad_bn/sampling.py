@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from .device import check_device
-from .dtypes import as_dtype
+from .dtypes import as_dtype, get_default_dtype
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .keywords import parse_size
 from .seeding import generator as chosen_generator
-from .tensor import DEFAULT_DTYPE, Tensor
+from .tensor import Tensor
 
 __all__ = ["bernoulli", "multinomial", "normal", "poisson"]
 
@@ -62,7 +62,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     else:
         raise ArgumentError("normal: with a number mean and std, give size=, e.g. "
                             "normal(0.0, 1.0, size=(3,))")
-    default = tensors[0].dtype if tensors and tensors[0].dtype.kind == "f" else DEFAULT_DTYPE
+    default = tensors[0].dtype if tensors and tensors[0].dtype.kind == "f" else get_default_dtype()
     out = np.dtype(default) if dtype is None else as_dtype("normal", dtype)
     draws = chosen_generator(generator, "normal").normal(m, s, size=shape)
     return Tensor(draws.astype(out), requires_grad=requires_grad)

@@ -21,10 +21,11 @@ import numpy as np
 from . import ops
 from .autograd import function as _function
 from .autograd import versions
+from .autograd.engine import backward as autograd_backward
 from .autograd.engine import grad, run_backward, topological_order, unbroadcast
-from .autograd.function import Function, as_tensor, op_observers
+from .autograd.function import Function, RemovableHandle, as_tensor, op_observers
 from .data_array import DataArray
-from .dtypes import result_type
+from .dtypes import get_default_dtype, result_type
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -34,7 +35,7 @@ from .errors import (
     TinygradError,
     short_repr,
 )
-from .keywords import Size, normalize_axes
+from .keywords import Size, normalize_axes, one_of
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
     ComparisonMethods,
@@ -61,13 +62,10 @@ from .tensor_methods import (
 # Names that were importable from here before the core was split into packages; they keep
 # working (tests/test_import_paths.py).
 __all__ = [
-    "DEFAULT_DTYPE", "Function", "Tensor", "as_tensor", "concatenate", "enable_grad", "grad",
+    "Function", "Tensor", "as_tensor", "concatenate", "enable_grad", "grad",
     "is_grad_enabled", "maximum", "minimum", "no_grad", "normalize_axes", "op_observers",
     "run_backward", "set_grad_enabled", "stack", "topological_order", "unbroadcast", "where",
 ]
-
-DEFAULT_DTYPE = np.float32
-
 
 _COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                 "equal": "==", "not_equal": "!="}
@@ -97,7 +95,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             raise ShapeError(f"Tensor: cannot make an array of {type(data).__name__} data: "
                              f"{error}") from error
         if dtype is None and array.dtype.kind in "iuf":
-            array = array.astype(DEFAULT_DTYPE)  # Python data: float32, as in PyTorch
+            array = array.astype(get_default_dtype())  # Python data: the default dtype
     if array.dtype.kind == "O":  # None, a dict, an arbitrary object
         raise DTypeError(f"Tensor: cannot make a tensor of {type(data).__name__} "
                          f"{short_repr(data)}; expected numbers, (nested) lists of numbers or an "
@@ -303,9 +301,9 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         self._retains_grad = True
         return self
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned
-        Tensor replaces the gradient. Returns a function that removes the hook."""
+        Tensor replaces the gradient. Returns a handle whose `remove()` unregisters it."""
         if not callable(hook):
             raise ArgumentTypeError(f"register_hook: the hook must be callable as hook(grad), "
                                     f"got {type(hook).__name__} {hook!r}")
@@ -314,17 +312,23 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
-        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+        return RemovableHandle(self._hooks, hook)
 
     def backward(self, grad: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
+                 create_graph: bool = False, inputs: Any = None, *, gradient: Any = None
+                 ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (only into the `inputs`'
+        when given).
 
-        `grad` is the gradient of some scalar with respect to self (needed
-        unless self has one element). The graph's saved arrays are released
-        afterwards unless `retain_graph` (default: `create_graph`).
+        `grad` (PyTorch's keyword: `gradient`) is the gradient of some scalar with respect
+        to self (needed unless self has one element). The graph's saved arrays are
+        released afterwards unless `retain_graph` (default: `create_graph`).
         """
-        run_backward([self], [grad], retain_graph, create_graph, inputs=None)
+        grad = one_of("backward", "grad", grad, "gradient", gradient)
+        if inputs is None:
+            run_backward([self], [grad], retain_graph, create_graph, inputs=None)
+        else:
+            autograd_backward(self, grad, retain_graph, create_graph, inputs)
 
     # ---- operators: each a primitive op from tinygrad_bn/ops/ ----
     def _coerce(self, other: Any, op: str = "op") -> Tensor:
@@ -340,7 +344,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
             dtype = self._data.dtype
             if isinstance(other, float):
                 if dtype.kind != "f":
-                    dtype = np.dtype(DEFAULT_DTYPE)
+                    dtype = get_default_dtype()
             elif type(other) is not bool and dtype.kind == "b":
                 dtype = np.dtype(np.int64)
             try:
@@ -367,7 +371,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         a, b = self._data.dtype, other._data.dtype
         dtype = a if a is b else result_type(a, self._data.ndim > 0, b, other._data.ndim > 0)
         if true_division and dtype.kind != "f":
-            dtype = np.dtype(DEFAULT_DTYPE)
+            dtype = get_default_dtype()
         if dtype is a and a is b or np.result_type(a, b) == dtype:
             return self, other  # NumPy's op gives PyTorch's dtype itself: no cast op needed
         return (self if a == dtype else self.astype(dtype),
@@ -416,6 +420,12 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
 
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(other)

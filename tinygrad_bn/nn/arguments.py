@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import one_of
 
@@ -58,10 +58,10 @@ def resolve_axis(op: str, axis: Any, dim: Any, default: Any) -> Any:
 
 def factory_dtype(op: str, device: Any, dtype: Any) -> np.dtype:
     """The dtype of a module's parameters and floating buffers from PyTorch's factory
-    keywords `device=` (the CPU only) and `dtype=` (a floating dtype; float32 if None)."""
+    keywords `device=` (the CPU only) and `dtype=` (a floating dtype; the default dtype if None)."""
     check_device(op, device)
     if dtype is None:
-        return np.dtype(np.float32)
+        return get_default_dtype()
     chosen = as_dtype(op, dtype)
     if chosen.kind != "f":
         raise DTypeError(f"{op}: dtype must be a floating dtype for its parameters, got "

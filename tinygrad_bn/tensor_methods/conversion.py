@@ -18,6 +18,8 @@ from ..keywords import Size, normalize_axes, one_of, parse_size
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
+_CPU = Device("cpu")
+
 
 class ConversionMethods:
     """The mixin of Tensor's size, dtype, device and copy methods."""
@@ -35,10 +37,21 @@ class ConversionMethods:
     def numel(self) -> int:
         return int(self._data.size)
 
+    nelement = numel  # PyTorch's older name, still common in tutorials
+
     def dim(self) -> int:
         return self._data.ndim
 
     # ---- dtypes and devices ----
+    @property
+    def device(self) -> Device:
+        """Where the tensor lives: always the CPU (`tg.device("cpu")`)."""
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False) -> Tensor:
         """PyTorch's `to`: `to(dtype)`, `to("cpu")`, `to(device, dtype)`, `to(other_tensor)`
