@@ -125,7 +125,7 @@ class Function:
         node.parents = tuple(before[id(a)] if id(a) in ctx._dirty else a
                              for a in args if is_tensor(a))
         node.saved, node._out = (), None
-        node._epoch = versions.clock
+        node._epoch = versions.CLOCK[0]
         node.fn, node.ctx, node.kinds = cls, ctx, tuple(is_tensor(a) for a in args)
         wrapped = _wrap(cls, node, ctx, outputs, inputs, before, record)
         return wrapped[0] if single else tuple(wrapped)
@@ -247,7 +247,7 @@ def _attach(node: _CustomNode, out: Tensor, inputs: dict, before: dict, record: 
 
 
 def _rebind(t: Tensor, ctx: Any, before: dict) -> None:
-    epoch = versions.clock
+    epoch = versions.CLOCK[0]
     versions.mutations(t).identities.append((epoch, before.get(id(t), t)))
     t._ctx = ctx
     t.requires_grad = True

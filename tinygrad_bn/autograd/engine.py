@@ -65,7 +65,7 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
     """
     order: list[Tensor] = []
     visited: set[int] = set()
-    clock = versions.clock
+    clock = versions.CLOCK[0]
     stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
     while stack:
         tensor, children_done = stack.pop()
@@ -147,7 +147,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
     state = _modes.state  # detect_anomaly checks what each backward returns, a profiler times it
     instrumented = state.anomaly or state.profiler is not None
-    clock = versions.clock
+    clock = versions.CLOCK[0]
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             key = id(tensor)

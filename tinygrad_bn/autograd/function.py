@@ -33,7 +33,7 @@ from ..errors import (
     ShapeError,
     TinygradError,
 )
-from . import versions
+from .versions import CLOCK
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -176,7 +176,7 @@ class Function:
         if mode:
             for t in inputs:  # a loop, not any(<generator>): this runs once per op
                 if t.requires_grad:
-                    ctx._epoch = versions.clock  # in-place writes after this are checked
+                    ctx._epoch = CLOCK[0]  # in-place writes after this are checked
                     out = _tensor_class._from_op(out_data, ctx)
                     if ctx.uses_output:  # only then: a weak reference costs ~0.25 us
                         ctx._out = weakref.ref(out)

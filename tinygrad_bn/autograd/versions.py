@@ -7,8 +7,8 @@ the new values. As in PyTorch, every write is counted, and the backward refuses 
 with values that changed since its forward.
 
 Counting costs the hot path one integer store per recorded op: a process-wide clock
-(`clock`) ticks at every in-place write, and `Function.apply` stamps each node it records
-with the clock's value (`ctx._epoch`). A node whose stamp equals the clock when backward
+(`CLOCK[0]`) ticks at every in-place write, and `Function.apply` stamps each node it
+records with the clock's value (`ctx._epoch`). A node whose stamp equals the clock when backward
 reaches it saw no write since its forward: nothing to check. Otherwise:
 
 - `resolve_parents`: a tensor written in place after the node's forward has a new
@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
     from .function import Function
 
-clock = 0  # ticks at every in-place write, in any thread; read by Function.apply
+# ticks at every in-place write, in any thread; read by Function.apply. A list that apply
+# holds as its own global: reading a module attribute per recorded op cost ~1% of a
+# recorded op and its backward node (callgrind, benchmarks/bench_modes.py `chain`)
+CLOCK = [0]
 _lock = threading.Lock()
 _KEPT_EPOCHS = 16  # write times kept per memory: enough to name the expected version
 
@@ -89,10 +92,9 @@ def version(t: Tensor) -> int:
 def record_write(t: Tensor, old: Tensor | None = None) -> int:
     """Count one in-place write into `t`'s memory; `old` is t's identity before it (for a
     write recorded in the graph). Returns the write's epoch."""
-    global clock
     with _lock:
-        clock += 1
-        now = clock
+        CLOCK[0] += 1
+        now = CLOCK[0]
     record = mutations(root(t))
     record.version += 1
     record.epochs.append(now)

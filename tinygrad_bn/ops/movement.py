@@ -19,7 +19,7 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, g):
-        return g.reshape(self.parents[0].shape)
+        return Reshape.apply(g, shape=self.parents[0]._data.shape)
 
     def jvp(self, tx):
         """tz = tx reshaped."""

@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd.function import Function, new_tensor
 from ..modes import is_grad_enabled
 from .binary import Where
-from .movement import Concatenate, Flip
+from .movement import Concatenate, Expand, Flip, Reshape
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -28,10 +28,10 @@ class Sum(Function):
         return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
-        x = self.parents[0]
+        shape = self.parents[0]._data.shape
         if not self.keepdims:
-            g = g.reshape(_kept_shape(x.shape, self.axes))
-        return g.expand(x.shape)
+            g = Reshape.apply(g, shape=_kept_shape(shape, self.axes))
+        return Expand.apply(g, shape=shape)
 
     def jvp(self, tx):
         """tz = sum of tx over the same axes."""
