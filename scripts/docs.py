@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import tinygrad_bn as tg  # noqa: E402
 from tinygrad_bn import graph_examples  # noqa: E402
+from tinygrad_bn.experiments import op_coverage  # noqa: E402
 from tinygrad_bn.viz import backward_trace  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
@@ -200,26 +201,15 @@ def reading_guide() -> str:
 
 def _ops() -> list[type]:
     """Every op class (`Function` subclass) of the package, the core's families first."""
-    import importlib
-    import pkgutil
+    return op_coverage.op_classes()
 
-    from tinygrad_bn.autograd.function import Function
 
-    for info in pkgutil.walk_packages([str(PACKAGE)], "tinygrad_bn."):
-        if not info.name.startswith(("tinygrad_bn.cli", "tinygrad_bn.__main__")):
-            with contextlib.suppress(ImportError):  # distributed without mpi4py
-                importlib.import_module(info.name)
-    found, todo = [], list(Function.__subclasses__())
-    while todo:
-        cls = todo.pop(0)
-        if cls.__module__.startswith("tinygrad_bn.") and cls not in found \
-                and not cls.__name__.startswith("_"):  # a custom Function's node: no one op
-            found.append(cls)
-        todo.extend(cls.__subclasses__())
-    core = ["binary", "unary", "special", "reduce", "movement", "linalg"]
-    return sorted(found, key=lambda c: (
-        core.index(c.__module__.split(".")[-1]) if c.__module__.startswith("tinygrad_bn.ops")
-        else len(core), c.__module__, inspect.getsourcelines(c)[1]))
+def op_coverage_table() -> str:
+    """Which checks reach each op class: the op table of `tinygrad-bn gradcheck --ops`,
+    from the fast path (the ops each case's graphs use, every case taken as passing:
+    tests/test_op_coverage.py runs the checks and requires that they all pass and give
+    this same table)."""
+    return op_coverage.markdown_ops(op_coverage.coverage(op_coverage.check_all(run=False)))
 
 
 def _cell(text: str) -> str:
@@ -245,6 +235,7 @@ def op_index() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "reading-guide": reading_guide,
     "op-index": op_index,
+    "op-coverage": op_coverage_table,
     "graph-nodes": graph_nodes,
     "bn-pictures": bn_pictures,
     "bn-saved": bn_saved,

@@ -5,7 +5,7 @@
     tinygrad-bn experiment NAME [--out DIR] [--quick] [--seed S] [--data ... --data-dir DIR]
     tinygrad-bn graph NAME [-o FILE] [--format svg|png|pdf]
     tinygrad-bn trace NAME [NAME ...] [-o FILE] [--format html|text]
-    tinygrad-bn gradcheck [--only TEXT]
+    tinygrad-bn gradcheck [--only TEXT] [--ops]
     tinygrad-bn bench [...]        (options: tinygrad-bn bench --help)
 
 `python -m tinygrad_bn` is the same command. Every failure the user can cause
@@ -111,11 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="default: from the suffix of -o, else html")
 
     check = sub.add_parser(
-        "gradcheck", help="check every op's gradient against central differences",
-        description="Compare the analytic gradient of every op with central differences "
-                    "(float64, random upstream gradient) and print op, max abs error, max rel "
-                    "error and pass/fail. Exit status 1 if any op fails.")
-    check.add_argument("--only", metavar="TEXT", help="check only ops whose name contains TEXT")
+        "gradcheck", help="check every op's gradients: reverse, jvp, double backward, torch",
+        description="Check every case of experiments/op_gradients.py four ways (reverse mode "
+                    "and forward mode against central differences, double backward, and a "
+                    "float64 cross-check against PyTorch where torch imports) and print a "
+                    "table of cases, then a table of the package's op classes: which checks "
+                    "reached each ('-': none). Exit status 1 if any case fails.")
+    check.add_argument("--only", metavar="TEXT",
+                       help="check only cases whose name contains TEXT")
+    check.add_argument("--ops", action="store_true", help="print only the op table")
 
     sub.add_parser("bench", help="benchmarks (options: tinygrad-bn bench --help)", add_help=False)
     return parser
@@ -248,17 +252,35 @@ def _trace_format(output: Path | None, requested: str | None) -> str:
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
-    from .experiments import op_gradients
+    from .experiments import op_coverage, op_gradients
+    from .experiments.common import Progress
 
-    rows = op_gradients.check_all(args.only)
-    if not rows:
-        print(f"no op name contains {args.only!r}; ops: {', '.join(op_gradients.names())}",
+    cases = [c for c in op_gradients.OPS if args.only is None or args.only.lower() in
+             c.name.lower()]
+    if not cases:
+        print(f"no case name contains {args.only!r}; cases: {', '.join(op_gradients.names())}",
               file=sys.stderr)
         return 1
-    print(op_gradients.format_table(rows))
-    failed = [row.name for row in rows if not row.passed]
-    print(f"{len(rows) - len(failed)}/{len(rows)} ops pass"
-          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    bar = Progress(len(cases), "gradcheck", enabled=True)
+    results = []
+    for case in cases:
+        results.append(op_coverage.check_case(case))
+        bar.update(1)
+    bar.close()
+    if not args.ops:
+        print(op_coverage.format_cases(results))
+        print()
+    table = op_coverage.coverage(results)
+    print(op_coverage.format_ops(table))
+    failed = [r for r in results if not r.passed]
+    gaps = op_coverage.gaps(table)
+    print(f"{len(results) - len(failed)}/{len(results)} cases pass; "
+          f"{len(table) - len(gaps)}/{len(table)} op classes reached"
+          + (f"; reached by no case: {', '.join(gaps)}" if gaps and args.only is None else ""))
+    if op_coverage.torch_module() is None:
+        print("(torch does not import here: no cross-check ran)")
+    for r in failed:
+        print(f"FAILED {r.name}:", *r.notes, sep="\n    ")
     return 1 if failed else 0
 
 

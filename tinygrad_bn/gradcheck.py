@@ -156,7 +156,10 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     try:
         for i, index, found, numerical, *fwd in gradient_pairs(
                 fn, inputs, eps, seed, op="gradcheck", forward=check_forward_ad):
-            _judge(inputs, i, index, found, numerical, fwd, atol, rtol, fwd_rev_tol)
+            judge_reverse(inputs, i, index, found, numerical, atol, rtol)
+            if fwd:
+                judge_forward(inputs, i, index, found, numerical, fwd[0], atol, rtol,
+                              fwd_rev_tol)
     except GradcheckError:
         if raise_exception:
             raise
@@ -164,20 +167,25 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     return True
 
 
-def _judge(inputs: list, i: int, index: tuple[int, ...], found: float, numerical: float,
-           fwd: list[float], atol: float, rtol: float, fwd_rev_tol: float) -> None:
-    """Raise GradcheckError if one element's derivatives disagree: reverse mode against the
-    central difference, then (if `fwd` holds the jvp value) forward mode against both."""
-    where = f"input {i} (shape {inputs[i].shape}) at element {index}"
+def judge_reverse(inputs: list, i: int, index: tuple[int, ...], found: float,
+                  numerical: float, atol: float = 1e-5, rtol: float = 1e-3) -> None:
+    """Raise GradcheckError if one element's reverse-mode derivative `found` and the central
+    difference disagree: |found - numerical| > atol + rtol |numerical| (or NaN)."""
     error = abs(found - numerical)
     if not error <= atol + rtol * abs(numerical):  # also catches NaN
         raise GradcheckError(
-            f"gradcheck: gradient of {where}: analytic {found:.10g}, numerical "
-            f"{numerical:.10g}, error {error:.3g} > atol + rtol*|numerical| = "
+            f"gradcheck: gradient of {_where(inputs, i, index)}: analytic {found:.10g}, "
+            f"numerical {numerical:.10g}, error {error:.3g} > atol + rtol*|numerical| = "
             f"{atol + rtol * abs(numerical):.3g}")
-    if not fwd:
-        return
-    forward = fwd[0]
+
+
+def judge_forward(inputs: list, i: int, index: tuple[int, ...], found: float,
+                  numerical: float, forward: float, atol: float = 1e-5, rtol: float = 1e-3,
+                  fwd_rev_tol: float = 1e-12) -> None:
+    """Raise GradcheckError if one element's forward-mode derivative `forward` disagrees with
+    the central difference (as `judge_reverse`) or with the reverse-mode `found`
+    (|forward - found| > fwd_rev_tol (1 + |found|))."""
+    where = _where(inputs, i, index)
     error = abs(forward - numerical)
     if not error <= atol + rtol * abs(numerical):
         raise GradcheckError(
@@ -190,6 +198,10 @@ def _judge(inputs: list, i: int, index: tuple[int, ...], found: float, numerical
             f"gradcheck (forward mode): derivative of {where}: jvp {forward:.17g} and "
             f"reverse mode {found:.17g} differ by {error:.3g} > fwd_rev_tol * "
             f"(1 + |reverse|) = {fwd_rev_tol * (1 + abs(found)):.3g}")
+
+
+def _where(inputs: list, i: int, index: tuple[int, ...]) -> str:
+    return f"input {i} (shape {inputs[i].shape}) at element {index}"
 
 
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
