@@ -209,3 +209,15 @@ def test_a_replay_allocates_no_array_of_a_parameters_size():
     weight_bytes = model[0].weight.data.nbytes  # 128 KiB
     assert peaks["eager"] > weight_bytes  # the measure sees a parameter-sized allocation
     assert peaks["replay"] < weight_bytes / 4, peaks
+
+
+def test_an_sgd_with_an_option_the_folded_lines_do_not_know_keeps_its_step_a_call():
+    model = _model(False, np.float64)
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    opt.defaults["maximize"] = False  # as if SGD had grown an option
+    compiled = tg.compile(_step_fn(model, opt))
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        compiled(tg.Tensor(rng.standard_normal((BATCH, IN))), rng.integers(0, OUT, BATCH))
+    text = compiled.explain(file=open("/dev/null", "w"))  # noqa: SIM115
+    assert "SGD.step folded" not in text and "Optimizer.step" in text

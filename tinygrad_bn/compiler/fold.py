@@ -19,7 +19,8 @@ value NumPy's weak Python scalars are cast to.
 What the folded lines assume is checked when the step is reached, and where anything
 differs the program calls `opt.step()` as before (the eager step, exactly):
 
-- the optimizer is an `SGD` (not a subclass), its `param_groups` the same list with the
+- the optimizer is an `SGD` (not a subclass) whose options are the five the lines
+  know (checked when the program is built), its `param_groups` the same list with the
   same groups holding the same parameters, `step()` called without a closure;
 - each option is a Python float or int, and which of them are zero (momentum, dampening,
   weight_decay) and nesterov are as recorded: those decide which operations run;
@@ -43,13 +44,18 @@ from ..optim.optimizer import Optimizer
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
+# the options SGD._update reads: an option added to SGD later leaves its step a call
+# until the lines below learn it
+_OPTIONS = {"lr", "momentum", "dampening", "weight_decay", "nesterov"}
+
+
 def foldable(instr: Any, args: tuple, kwargs: dict) -> SGD | None:
     """The SGD optimizer whose recorded `step()` call this is, or None."""
     if instr.target is not Optimizer.step.__wrapped__ or kwargs or len(args) != 1:
         return None
     enc = args[0]
     opt = enc[1] if enc[0] == "ref" else None
-    return opt if type(opt) is SGD else None
+    return opt if type(opt) is SGD and set(opt.defaults) == _OPTIONS else None
 
 
 def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | None:
