@@ -400,3 +400,34 @@ def test_tensor_methods_on_data_answer_as_pytorch() -> None:
     # views of .data share the tensor's memory, invisibly to autograd
     d.view(-1)[0] = 7.0
     assert x.tolist()[0][0] == 7.0 and x._version == 0
+
+
+def test_memory_layout_queries_as_pytorch() -> None:
+    x = tg.ones(2, 3)
+    assert x.stride() == (3, 1) and x.stride(-1) == 1 and x.t().stride() == (1, 3)
+    assert tg.ones(1, 3).expand(4, 3).stride() == (0, 1)  # a broadcast axis steps by 0
+    assert x.element_size() == x.itemsize == 4 and x.nbytes == 24 and x.ndimension() == 2
+    assert tg.ones(2, dtype=tg.float64).element_size() == 8
+
+
+def test_where_with_the_condition_alone_gives_the_indices() -> None:
+    rows, cols = tg.where(Tensor(np.array([[0, 1], [1, 0]])))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    with pytest.raises(tg.ArgumentTypeError, match="where: give both x and y"):
+        tg.where(Tensor(np.array([True])), 1.0)
+    assert tg.dot(Tensor(np.array([1.0, 2.0])), Tensor(np.array([3.0, 4.0]))).item() == 11.0
+
+
+def test_module_to_takes_pytorchs_arguments() -> None:
+    model = tg.nn.Linear(2, 2)
+    assert model.to("cpu") is model and model.cpu() is model
+    assert model.to("cpu", tg.float64).weight.dtype == tg.float64
+    assert model.to(tg.zeros(1, dtype=tg.float32)).weight.dtype == tg.float32
+    assert model.to(device=tg.device("cpu"), dtype="float64").bias.dtype == tg.float64
+    assert model.half().weight.dtype == tg.float16 and model.float().weight.dtype == tg.float32
+    with pytest.raises(tg.ArgumentError, match="Linear.cuda: .*CPU only"):
+        model.cuda()
+    with pytest.raises(tg.ArgumentError, match="Linear.to: .*CPU only"):
+        model.to("cuda")
+    with pytest.raises(tg.DTypeError, match="Linear.to: needs a floating dtype"):
+        model.to(tg.int64)

@@ -146,6 +146,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     diff,
     div,
     divide,
+    dot,
     eq,
     equal,
     exp,
@@ -369,6 +370,7 @@ __all__ = [
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
     "unique_consecutive", "unsqueeze", "var", "xlogy", "bucketize", "is_tensor", "searchsorted",
+    "dot",
     # issue 22's reductions, scans, indexing and shapes
     "aminmax", "block_diag", "cartesian_prod", "cumprod", "diag_embed", "histogram",
     "index_copy", "masked_scatter", "median", "meshgrid", "mode", "rot90", "scatter_reduce",

@@ -239,3 +239,7 @@ mode = _function("mode")
 rot90 = _function("rot90")
 scatter_reduce = _function("scatter_reduce")
 slogdet = _function("slogdet")
+
+# the rest of what PyTorch scripts call at module level (issue 21's idioms)
+__all__ += ["dot"]
+dot = _function("dot")

@@ -1,7 +1,11 @@
-"""Checkpoints: `save(state_dict, path)` and `load(path)` as `.npz`, never pickle.
+"""Checkpoints: `save(obj, f)` and `load(f)` as `.npz`, never pickle.
 
 The file is a zip archive with one `.npy` member per key, in the state
-dict's order (the layout of `np.savez`, readable by `np.load`). Arrays are
+dict's order (the layout of `np.savez`, readable by `np.load`). A nested object
+(`{"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict()}`, as
+PyTorch scripts save) keeps that layout too: its arrays become members and the rest a
+JSON description member (tinygrad_bn/checkpoint_layout.py). `f` is a path or an open
+binary file (io.BytesIO too). Arrays are
 stored byte for byte, so parameters, running statistics and integer
 counters such as `num_batches_tracked` round-trip exactly. Object arrays,
 which would need pickle, are refused on both sides.
@@ -23,11 +27,13 @@ import secrets
 import threading
 import zipfile
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .allocation import allocating, nbytes
+from .checkpoint_layout import LAYOUT, flatten, is_flat, rebuild
+from .device import check_device
 from .errors import ArgumentError, ArgumentTypeError, DataError, WriteError
 from .tensor import Tensor
 
@@ -36,17 +42,25 @@ from .tensor import Tensor
 MAX_LOAD_BYTES = 2**30
 
 
-def save(state_dict: Mapping[str, Any], path: str | os.PathLike) -> None:
-    """Write `state_dict` (name -> ndarray or Tensor) to `path` as an `.npz` archive,
-    atomically (see the module docstring).
+def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+    """Write `obj` (a state dict of name -> ndarray or Tensor, or a nested object of dicts,
+    lists, tuples, numbers, strings, None and arrays) to `f` as an `.npz` archive: to a
+    path atomically (see the module docstring), or into an open binary file.
 
     Bad values raise a DataError before anything is written. A path that cannot be
     written (missing or read-only directory, a directory at `path`, a full disk) raises
     a WriteError naming it; the previous file at `path` is then untouched and no
     temporary file is left behind.
     """
-    arrays = _arrays_to_save(state_dict)
-    path = os.fspath(path)
+    if is_flat(obj):
+        arrays = _arrays_to_save(obj)
+    else:
+        arrays, layout = flatten(obj)
+        arrays[LAYOUT] = layout
+    if hasattr(f, "write"):
+        _write_archive(f, arrays)
+        return
+    path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise WriteError(f"save: {path} is a directory; give a file path such as "
@@ -57,10 +71,7 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike) -> None:
     try:
         temporary, fd = _create_temporary(path)
         with os.fdopen(fd, "wb") as file:
-            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
-                for key, array in arrays.items():
-                    with archive.open(key + ".npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, array, allow_pickle=False)
+            _write_archive(file, arrays)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -73,6 +84,13 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike) -> None:
         if temporary is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(temporary)
+
+
+def _write_archive(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key, array in arrays.items():
+            with archive.open(key + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _arrays_to_save(state_dict: Any) -> dict[str, np.ndarray]:
@@ -123,39 +141,46 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def load(path: str | os.PathLike, max_bytes: float | None = None) -> dict[str, np.ndarray]:
-    """Read a checkpoint written by `save`: a dict with the same keys, in the same order.
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
+         weights_only: bool | None = None, max_bytes: float | None = None) -> Any:
+    """Read a checkpoint written by `save` from a path or an open binary file: a state
+    dict with the same keys in the same order (arrays as ndarrays), or the nested object
+    that was saved. `map_location` (PyTorch's) must be the CPU; `weights_only` is
+    accepted: a checkpoint never holds code.
 
     A missing, corrupted or non-`.npz` file, duplicate member names, a member whose
     `.npy` header declares more data than the member holds, and archives declaring more
     than `max_bytes` of arrays in total (None: `MAX_LOAD_BYTES`, 1 GiB; math.inf for no
     bound) raise a DataError before any array is allocated.
     """
-    path = os.fspath(path)
+    if map_location is not None and not callable(map_location):
+        check_device("load: map_location", map_location)
+    path = f if hasattr(f, "read") else os.fspath(f)
+    name = getattr(f, "name", "the file object") if hasattr(f, "read") else path
     max_bytes = MAX_LOAD_BYTES if max_bytes is None else max_bytes
     if not isinstance(max_bytes, numbers.Real) or isinstance(max_bytes, bool):
         raise ArgumentTypeError(f"load: max_bytes must be a number of bytes (or None), got "
                                 f"{type(max_bytes).__name__} {max_bytes!r}")
     if not max_bytes >= 0:
         raise ArgumentError(f"load: max_bytes must be >= 0, got {max_bytes}")
-    if not os.path.isfile(path):
+    if isinstance(path, str) and not os.path.isfile(path):
         raise DataError(f"load: no such checkpoint file: {path}")
     if not zipfile.is_zipfile(path):
-        raise DataError(f"load: {path} is not a checkpoint: not an .npz (zip) archive, or a "
+        raise DataError(f"load: {name} is not a checkpoint: not an .npz (zip) archive, or a "
                         f"truncated one")
     try:
         with zipfile.ZipFile(path) as archive:
-            members = _checked_members(path, archive, max_bytes)
+            members = _checked_members(name, archive, max_bytes)
             state = {}
             for key, (info, shape, dtype) in members.items():
-                with archive.open(info) as file, allocating(f"load: {path}: '{key}'", shape,
+                with archive.open(info) as file, allocating(f"load: {name}: '{key}'", shape,
                                                             dtype):
                     state[key] = np.lib.format.read_array(file, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         if isinstance(error, DataError):
             raise
-        raise DataError(f"load: {path} cannot be read as a checkpoint: {error}") from error
-    return state
+        raise DataError(f"load: {name} cannot be read as a checkpoint: {error}") from error
+    return rebuild(state, name) if LAYOUT in state else state
 
 
 def _checked_members(path: str, archive: zipfile.ZipFile, max_bytes: float

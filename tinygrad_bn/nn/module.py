@@ -15,11 +15,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..device import check_device
+from ..device import device as device_type
 from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, IndexOutOfRange
+from ..keywords import one_of
 from ..recording import replay_as_call
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import RemovableHandle
+
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
 
 
 class Parameter(Tensor):
@@ -368,15 +373,25 @@ class Module:
                       casting="same_kind")
         return IncompatibleKeys(missing, unexpected)
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating parameters (and their grads) and buffers to `dtype`, in place
-        (a device, "cpu", changes nothing).
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
+        """Convert floating parameters (and their grads) and buffers to a dtype, in place:
+        PyTorch's `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype)
+        and keywords. The device must be the CPU (everything lives there already).
 
         Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
         objects stay the same, so optimizers built before still hold them.
         """
-        if isinstance(dtype, str) and dtype.startswith("cpu") or str(dtype) == "cpu":
-            return self  # a device: everything lives on the CPU already
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = one_of("to", "dtype", dtype, "tensor's dtype", arg.dtype)
+            elif isinstance(arg, str | device_type) and (str(arg).split(":")[0] in _DEVICES):
+                device = one_of("to", "device", device, "positional device", arg)
+            else:
+                dtype = one_of("to", "dtype", dtype, "positional dtype", arg)
+        check_device(f"{type(self).__name__}.to", device)
+        if dtype is None:
+            return self
         try:
             dtype = np.dtype(dtype)
         except TypeError as error:
@@ -405,6 +420,19 @@ class Module:
     def double(self) -> Module:
         """`to(np.float64)`."""
         return self.to(np.float64)
+
+    def half(self) -> Module:
+        """`to(np.float16)`."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """The module itself: everything lives on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused: there is no GPU (tg.cuda.is_available() is False)."""
+        check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
+        return self
 
     # ---- printing ----
     def extra_repr(self) -> str:

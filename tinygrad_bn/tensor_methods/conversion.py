@@ -42,6 +42,27 @@ class ConversionMethods:
     def dim(self) -> int:
         return self._data.ndim
 
+    ndimension = dim  # PyTorch's older name
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (numel() * element_size())."""
+        return self._data.nbytes
+
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """Steps in elements between neighbours along each axis (with `dim`, that axis's):
+        0 along a broadcast axis, as PyTorch's expand."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[normalize_axes("stride", dim, self.ndim)[0]]
+
     # ---- dtypes and devices ----
     @property
     def device(self) -> Device:

@@ -125,8 +125,14 @@ class ElementwiseMethods:
         return new_tensor(np.isinf(self._data))
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """x where condition else y (broadcasting); the condition gets no gradient."""
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """x where condition else y (broadcasting); the condition gets no gradient. With the
+    condition alone, PyTorch's `where(condition)`: `condition.nonzero(as_tuple=True)`."""
+    if x is None and y is None:
+        return as_tensor(condition).nonzero(as_tuple=True)
+    if x is None or y is None:
+        raise ArgumentTypeError("where: give both x and y, or neither (where(condition) "
+                                "gives the indices of the nonzero elements)")
     raw = condition._data if is_tensor(condition) else condition
     kind = np.asarray(raw).dtype.kind if not isinstance(raw, np.ndarray) else raw.dtype.kind
     if kind not in "biuf":  # a string or an object would silently count as True
