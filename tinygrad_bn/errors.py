@@ -1,5 +1,12 @@
 """The project's exceptions: one base class, specialised where a builtin fits too."""
 
+import functools
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class TinygradError(Exception):
     """Base class of every error raised by tinygrad_bn."""
@@ -75,3 +82,32 @@ def short_repr(value: object, limit: int = 40) -> str:
     """repr(value), cut to `limit` characters: how an error message quotes a bad argument."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def named(op: str, error: "TinygradError") -> "TinygradError":
+    """`error` with its message led by `op` (unchanged when it already is): how a public
+    function built of other ops reports itself before the inner op ("conv1d: conv2d: ...")."""
+    text = str(error)
+    if re.match(rf"{re.escape(op)}\b", text):
+        return error
+    try:
+        renamed = type(error)(f"{op}: {text}")
+    except TypeError:  # a subclass with its own constructor keeps its message
+        return error
+    return renamed
+
+
+def names_errors(op: str) -> Callable[[_F], _F]:
+    """Decorator: the project errors raised inside the function name `op` first (named)."""
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except TinygradError as error:
+                renamed = named(op, error)
+                if renamed is error:
+                    raise
+                raise renamed from error
+        return wrapper  # type: ignore[return-value]
+    return decorate

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .errors import names_errors
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -47,7 +48,7 @@ def _function(name: str) -> Callable[..., Any]:
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)` (PyTorch's torch.{name}). " + \
         (method.__doc__ or "")
-    return function
+    return names_errors(name)(function)  # an inner op's error ("Div: ...") names this op first
 
 
 abs = _function("abs")  # noqa: A001

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError
+from .errors import ArgumentError, ArgumentTypeError, names_errors
 
 __all__ = [
     "Generator", "default_generator", "generator", "get_rng_state", "initial_seed",
@@ -138,6 +138,7 @@ def get_rng_state() -> np.ndarray:
     return default_generator.get_state()
 
 
+@names_errors("set_rng_state")
 def set_rng_state(new_state: Any) -> None:
     """`default_generator.set_state(new_state)`."""
     default_generator.set_state(new_state)

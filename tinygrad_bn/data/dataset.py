@@ -15,12 +15,19 @@ import bisect
 import itertools
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DataError, IndexOutOfRange, ShapeError
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DataError,
+    IndexOutOfRange,
+    ShapeError,
+    short_repr,
+)
 from ..seeding import generator as numpy_generator
 from ..tensor import Tensor
 
@@ -78,9 +85,21 @@ class Subset(Dataset):
     `dataset[indices[i]]`."""
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        if isinstance(dataset, Sized) and len(indices):  # a bad index fails now, not mid-epoch
+            n, found = len(dataset), np.asarray(indices)
+            if found.dtype.kind not in "iu":
+                raise ArgumentTypeError(f"Subset: indices must be ints, got "
+                                        f"{short_repr(indices)}")
+            if found.min() < -n or found.max() >= n:
+                raise IndexOutOfRange(f"Subset: indices must be ints in [{-n}, {n}) for a "
+                                      f"dataset of {n} samples, got {short_repr(indices)}")
         self.dataset, self.indices = dataset, indices
 
     def __getitem__(self, index: Any) -> Any:
+        n = len(self.indices)
+        for i in index if isinstance(index, list) else [index]:
+            if not -n <= i < n:
+                raise IndexOutOfRange(f"Subset: index {i} is out of range for {n} samples")
         if isinstance(index, list):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
@@ -124,7 +143,10 @@ class ChainDataset(IterableDataset):
         self.datasets = datasets
 
     def __iter__(self) -> Iterator[Any]:
-        for ds in self.datasets:
+        for i, ds in enumerate(self.datasets):
+            if not isinstance(ds, Iterable):
+                raise ArgumentTypeError(f"ChainDataset: dataset {i} is {type(ds).__name__} "
+                                        f"{ds!r}, not an iterable dataset")
             yield from ds
 
     def __len__(self) -> int:

@@ -48,6 +48,13 @@ def _positive_int(op: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def _sized(op: str, name: str, value: Any) -> None:
+    """A wrong type fails when the sampler is made, not at the first epoch's len()."""
+    if not isinstance(value, Sized):
+        raise ArgumentTypeError(f"{op}: {name} must have a length (a dataset or a sequence), "
+                                f"got {type(value).__name__} {value!r}")
+
+
 def _flag(op: str, name: str, value: Any, error: type[Exception] = ArgumentError) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise error(f"{op}: {name} should be a boolean value, but got {name}={value!r}")
@@ -69,6 +76,7 @@ class SequentialSampler(Sampler):
     """0, 1, ..., len(data_source) - 1."""
 
     def __init__(self, data_source: Sized) -> None:
+        _sized("SequentialSampler", "data_source", data_source)
         self.data_source = data_source
 
     def __iter__(self) -> Iterator[int]:
@@ -119,6 +127,7 @@ class SubsetRandomSampler(Sampler):
     """The given `indices` in a random order, a fresh one every epoch."""
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        _sized("SubsetRandomSampler", "indices", indices)
         self.indices = indices
         self.generator = generator
         numpy_generator(generator, "SubsetRandomSampler")

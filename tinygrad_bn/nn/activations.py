@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Function, Tensor, as_tensor, normalize_axes, where
 from .arguments import resolve_axis
 from .module import Module
@@ -59,6 +59,7 @@ class Erf(Function):
         return tangent * self.derivative(self.parents[0])
 
 
+@names_errors("erf")
 def erf(x: Any) -> Tensor:
     """The error function, elementwise."""
     x = as_tensor(x)
@@ -67,27 +68,32 @@ def erf(x: Any) -> Tensor:
     return Erf.apply(x)
 
 
+@names_errors("relu")
 def relu(x: Any, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return as_tensor(x).relu()
 
 
+@names_errors("sigmoid")
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + e^-x)."""
     return as_tensor(x).sigmoid()
 
 
+@names_errors("tanh")
 def tanh(x: Any) -> Tensor:
     """tanh x."""
     return as_tensor(x).tanh()
 
 
+@names_errors("leaky_relu")
 def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     x = as_tensor(x)
     return where(x._data > 0, x, x * negative_slope)
 
 
+@names_errors("elu")
 def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x unless x <= 0 (NaN included, as PyTorch), alpha (e^x - 1) where x <= 0. The
     exponent is 0 outside x <= 0, so that the unused branch has no inf or NaN (which
@@ -97,6 +103,7 @@ def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return where(~low, x, (where(low, x, 0.0).exp() - 1.0) * alpha)
 
 
+@names_errors("gelu")
 def gelu(x: Any, approximate: str = "none") -> Tensor:
     """x Phi(x) with Phi the standard normal CDF: x/2 (1 + erf(x / sqrt 2)) (approximate=
     "none"), or PyTorch's tanh form x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
@@ -110,12 +117,14 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     return x * (inner + 1.0) * 0.5
 
 
+@names_errors("silu")
 def silu(x: Any, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (also called swish)."""
     x = as_tensor(x)
     return x * x.sigmoid()
 
 
+@names_errors("softplus")
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch: there
     the two agree to float precision)."""

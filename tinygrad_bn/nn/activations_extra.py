@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import new_tensor
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
+from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, where
 from .activations import _Activation, log1p_exp, softplus
 from .module import Module
@@ -31,6 +32,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@names_errors("hardtanh")
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
              inplace: bool = False) -> Tensor:
     if min_val > max_val:
@@ -39,19 +41,23 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A
     return as_tensor(input).clip(min_val, max_val)
 
 
+@names_errors("relu6")
 def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     return hardtanh(input, 0.0, 6.0)
 
 
+@names_errors("hardsigmoid")
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     return (as_tensor(input) / 6 + 0.5).clip(0.0, 1.0)
 
 
+@names_errors("hardswish")
 def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return x * hardsigmoid(x)
 
 
+@names_errors("mish")
 def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return x * softplus(x).tanh()
@@ -63,11 +69,13 @@ def _negative_part(x: Tensor, alpha: float, scale_in: float) -> Tensor:
     return (x.clip(None, 0.0) * scale_in).expm1() * alpha
 
 
+@names_errors("selu")
 def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return (x.relu() + _negative_part(x, SELU_ALPHA, 1.0)) * SELU_SCALE
 
 
+@names_errors("celu")
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     if alpha == 0:
         raise ArgumentError("celu: alpha must be nonzero")
@@ -75,28 +83,35 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # no
     return x.relu() + _negative_part(x, alpha, 1.0 / alpha)
 
 
+@names_errors("glu")
 def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
     x = as_tensor(input)
+    if x.ndim:
+        dim = one_axis("glu", x.ndim, None, dim)
     if x.ndim == 0 or x.shape[dim] % 2:
         raise ShapeError(f"glu: dim {dim} must have an even length, got shape {x.shape}")
     a, b = x.chunk(2, dim)
     return a * b.sigmoid()
 
 
+@names_errors("softsign")
 def softsign(input: Any) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return x / (x.abs() + 1)
 
 
+@names_errors("logsigmoid")
 def logsigmoid(input: Any) -> Tensor:  # noqa: A002
     return -log1p_exp(-as_tensor(input))
 
 
+@names_errors("tanhshrink")
 def tanhshrink(input: Any) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return x - x.tanh()
 
 
+@names_errors("softshrink")
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise ArgumentError(f"softshrink: lambd must be >= 0, got {lambd}")
@@ -104,13 +119,18 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     return where(x._data > lambd, x - lambd, where(x._data < -lambd, x + lambd, 0.0))
 
 
+@names_errors("hardshrink")
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     return where(np.abs(x._data) > lambd, x, 0.0)
 
 
+@names_errors("threshold")
 def threshold(input: Any, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
+        raise ArgumentTypeError(f"threshold: threshold must be a number, got "
+                                f"{type(threshold).__name__} {threshold!r}")
     x = as_tensor(input)
     return where(x._data > threshold, x, value)
 
@@ -135,6 +155,9 @@ class Hardtanh(_Activation):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False) -> None:
         super().__init__(inplace)
+        if min_val > max_val:  # refused here, as PyTorch, not at the first call
+            raise ArgumentError(f"Hardtanh: min_val ({min_val}) must not exceed max_val "
+                                f"({max_val})")
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002

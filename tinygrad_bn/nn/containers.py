@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..errors import IndexOutOfRange
+from ..errors import ArgumentTypeError, IndexOutOfRange
 from .module import Module
 
 
 def _module(owner: str, where: Any, value: Any) -> Module:
     if not isinstance(value, Module):
-        raise TypeError(f"{owner}: entry {where!r} is a {type(value).__name__}, not a Module")
+        raise ArgumentTypeError(f"{owner}: entry {where!r} is a {type(value).__name__}, not a "
+                                f"Module")
     return value
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..allocation import empty
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from . import init
 from .arguments import factory_dtype, positive_ints
@@ -83,6 +83,7 @@ def padding_pairs(op: str, padding: Any, kernel: tuple[int, ...], stride: tuple[
     return [(p, p) for p in _tuple(op, "padding", padding, n, 0)]
 
 
+@names_errors("conv1d")
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation of (N, C, L) or (C, L) input with (O, C/groups, k) weights."""
@@ -99,6 +100,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: 
     return y.squeeze(0) if single else y
 
 
+@names_errors("conv3d")
 def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """3-D cross-correlation of (N, C, D, H, W) or (C, D, H, W) input with

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor, where
 from .losses import _Loss, _reduce
 from .module import Module
@@ -30,12 +30,14 @@ def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     return (x.abs() ** p).sum(dim, keepdims=keepdim) ** (1.0 / p)
 
 
+@names_errors("normalize")
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     x = as_tensor(input)
     norm = _norm(x, p, dim, True)
     return x / where(norm._data < eps, eps, norm)
 
 
+@names_errors("cosine_similarity")
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     a, b = as_tensor(x1), as_tensor(x2)
     try:
@@ -47,6 +49,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     return (a * b).sum(dim) / where(product._data < eps, eps, product)
 
 
+@names_errors("pairwise_distance")
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     a, b = as_tensor(x1), as_tensor(x2)

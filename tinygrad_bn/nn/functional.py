@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import threads
 from ..autograd.function import sum_tangents
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
     elu,
@@ -152,6 +152,7 @@ class Affine(Function):
                             Affine.apply(x, tw) if tw is not None else None, tb)
 
 
+@names_errors("dropout")
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             generator: Any = None) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by

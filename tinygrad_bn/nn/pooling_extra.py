@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from .arguments import positive_ints
 from .module import Module
@@ -43,6 +43,7 @@ def _restore(y: Tensor, single: bool) -> Tensor:
     return y.squeeze(0) if single else y
 
 
+@names_errors("max_pool1d")
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
@@ -58,6 +59,7 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     return _restore(out, single)
 
 
+@names_errors("avg_pool1d")
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """y[n, c, t] = mean of the window at t s (zero padding counted unless

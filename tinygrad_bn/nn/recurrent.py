@@ -36,6 +36,13 @@ from .module import Module, Parameter
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def _gates(name: str, mode: str) -> int:
+    """How many gate blocks a cell of `mode` stacks in its weights."""
+    if mode not in _GATES:
+        raise ArgumentError(f"{name}: mode must be one of {sorted(_GATES)}, got {mode!r}")
+    return _GATES[mode]
+
+
 def _new_param(op: str, shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
     return Parameter(empty(f"{op} parameter", shape, dtype))
 
@@ -96,7 +103,7 @@ class RNNBase(Module):
         self.num_layers, self.bias = int(num_layers), bool(bias)
         self.batch_first, self.bidirectional = bool(batch_first), bool(bidirectional)
         self.dropout, self.proj_size = probability(name, dropout), int(proj_size)
-        gate_size = _GATES[mode] * self.hidden_size
+        gate_size = _gates(name, mode) * self.hidden_size
         out_size = self.proj_size or self.hidden_size
         directions = 2 if self.bidirectional else 1
         self._flat_weights_names: list[str] = []
@@ -292,7 +299,7 @@ class RNNCellBase(Module):
         self.mode = mode
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
             bool(bias)
-        gates = _GATES[mode] * self.hidden_size
+        gates = _gates(name, mode) * self.hidden_size
         self.weight_ih = _new_param(f"{name} weight_ih", (gates, self.input_size), dtype)
         self.weight_hh = _new_param(f"{name} weight_hh", (gates, self.hidden_size), dtype)
         if self.bias:

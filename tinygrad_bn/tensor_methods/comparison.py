@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import new_tensor
-from ..errors import DTypeError, ShapeError
+from ..autograd.function import is_tensor, new_tensor
+from ..errors import ArgumentTypeError, DTypeError, ShapeError, short_repr
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -47,7 +47,9 @@ class ComparisonMethods:
 
     def equal(self, other: Any) -> bool:
         """True when both have one shape and the same elements (NaN never equals)."""
-        other = self._coerce(other, "equal")
+        if not is_tensor(other):  # as PyTorch: a number is no tensor to compare with
+            raise ArgumentTypeError(f"equal: other must be a Tensor, got "
+                                    f"{type(other).__name__} {short_repr(other)}")
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,

@@ -21,7 +21,7 @@ import numpy as np
 from .. import ops, return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
-from ..keywords import one_axis
+from ..keywords import normalize_axes, one_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -126,7 +126,11 @@ class IndexingMethods:
         m = mask._data if is_tensor(mask) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise DTypeError(f"masked_select: the mask must be bool, got dtype {m.dtype}")
-        shape = np.broadcast_shapes(m.shape, self.shape)
+        try:
+            shape = np.broadcast_shapes(m.shape, self.shape)
+        except ValueError:
+            raise ShapeError(f"masked_select: the mask's shape {m.shape} does not broadcast "
+                             f"with the tensor's {self.shape}") from None
         x = self if self.shape == shape else self.expand(*shape)
         return x[np.broadcast_to(m, shape)]
 
@@ -143,7 +147,7 @@ class IndexingMethods:
         return self.nonzero()
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
-        axes = None if dim is None else tuple(dim) if isinstance(dim, Sequence) else dim
+        axes = None if dim is None else normalize_axes("count_nonzero", dim, self.ndim)
         return new_tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # ---- placing
@@ -326,6 +330,8 @@ class IndexingMethods:
     def diff(self, n: int = 1, dim: int = -1) -> Tensor:
         """The n-th forward difference along dim."""
         d = one_axis("diff", self.ndim, None, dim)
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ArgumentError(f"diff: n (the order) must be an int >= 0, got {n!r}")
         x = self
         for _ in range(n):
             x = x[_along(d, slice(1, None))] - x[_along(d, slice(None, -1))]

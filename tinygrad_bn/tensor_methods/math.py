@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .elementwise import where
 
 if TYPE_CHECKING:
@@ -55,12 +55,20 @@ class MathMethods:
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
         other = self._coerce(other, "xlogy")
+        try:  # the masks below are NumPy's: their broadcast error would name no op
+            np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise ShapeError(f"xlogy: shapes {self.shape} and {other.shape} do not "
+                             f"broadcast") from None
         zero = self._data == 0
         safe = where(zero & ~np.isnan(other._data), 1.0, other) if zero.any() else other
         return where(zero & ~np.isnan(other._data), 0.0, self * safe.log())
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
+        if eps is not None and (isinstance(eps, bool) or not isinstance(eps, int | float)):
+            raise ArgumentTypeError(f"logit: eps must be a float or None, got "
+                                    f"{type(eps).__name__} {eps!r}")
         p = self if eps is None else self.clip(eps, 1 - eps)
         return p.log() - (1 - p).log()
 

@@ -99,6 +99,8 @@ class ScanMethods:
         outside are ignored."""
         if self.dtype.kind != "f":
             raise DTypeError(f"histc: needs a floating tensor, got dtype {self.dtype}")
+        if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+            raise ArgumentError(f"histc: bins must be an int >= 1, got {bins!r}")
         low, high = (float(self._data.min()), float(self._data.max())) \
             if min == max == 0 and self.numel() else (float(min), float(max))
         if low == high:
