@@ -129,6 +129,8 @@ _row("outer", lambda: tg.outer(_x(2, 2), _x(2)), tg.ShapeError, ("outer", "1-D")
      lambda: torch.outer(_tx(2, 2), _tx(2)))
 _row("ger", lambda: tg.ger(_x(2, 2), _x(2)), tg.ShapeError, ("outer", "1-D"),
      lambda: torch.ger(_tx(2, 2), _tx(2)))
+_row("dot", lambda: tg.dot(_x(2), _x(3)), tg.ShapeError, ("dot", "(2,)", "(3,)"),
+     lambda: torch.dot(_tx(2), _tx(3)))
 _row("trace", lambda: tg.trace(_x(2, 2, 2)), tg.ShapeError, ("trace", "2-D"),
      lambda: torch.trace(_tx(2, 2, 2)))
 
