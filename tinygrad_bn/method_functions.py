@@ -36,6 +36,7 @@ __all__ = [
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
     "unique_consecutive", "unsqueeze", "var", "xlogy",
+    "nanmean", "nanquantile", "nansum", "quantile",
 ]
 
 
@@ -163,6 +164,9 @@ msort = _function("msort")
 mul = _function("mul")
 multiply = _function("multiply")
 mv = _function("mv")
+nanmean = _function("nanmean")
+nanquantile = _function("nanquantile")
+nansum = _function("nansum")
 narrow = _function("narrow")
 ne = _function("ne")
 neg = _function("neg")
@@ -175,6 +179,7 @@ outer = _function("outer")
 permute = _function("permute")
 pow = _function("pow")  # noqa: A001
 prod = _function("prod")
+quantile = _function("quantile")
 reciprocal = _function("reciprocal")
 relu = _function("relu")
 remainder = _function("remainder")

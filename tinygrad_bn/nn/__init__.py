@@ -26,6 +26,7 @@ from .activations_extra import (
     Hardtanh,
     LogSigmoid,
     Mish,
+    PReLU,
     ReLU6,
     Softshrink,
     Softsign,
@@ -33,10 +34,12 @@ from .activations_extra import (
     Threshold,
 )
 from .attention import MultiheadAttention
+from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .containers import ModuleDict, ModuleList
 from .conv_layers import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d
 from .losses import (
     BCELoss,
@@ -45,6 +48,16 @@ from .losses import (
     L1Loss,
     MSELoss,
     NLLLoss,
+)
+from .losses_extra import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from .module import Module, Parameter, Sequential
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
@@ -75,6 +88,11 @@ __all__ = [
     "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerEncoder",
     "TransformerEncoderLayer", "Unflatten", "Upsample", "functional", "init", "parallel",
     "utils",
+    # issue 22: channel dropout, instance norm, PReLU, the margin and likelihood losses
+    "AlphaDropout", "CosineEmbeddingLoss", "Dropout1d", "Dropout2d", "Dropout3d",
+    "GaussianNLLLoss", "HingeEmbeddingLoss", "InstanceNorm1d", "InstanceNorm2d",
+    "InstanceNorm3d", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PReLU",
+    "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that

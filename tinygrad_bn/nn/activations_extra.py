@@ -26,7 +26,8 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, n
 from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, where
 from .activations import _Activation, log1p_exp, softplus
-from .module import Module
+from .arguments import factory_dtype, positive_ints, real_number
+from .module import Module, Parameter
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -151,6 +152,21 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     return new_tensor(out)
 
 
+def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
+    """max(0, x) + a min(0, x), a = weight: one slope (shape (1,) or ()) for every element
+    or one per channel (dim 1 of (N, C, *); an input of fewer dims has one channel)."""
+    x, a = as_tensor(input), as_tensor(weight)
+    channels = x.shape[1] if x.ndim >= 2 else 1  # PyTorch: no channel dim below 2 dims
+    if a.ndim > 1 or a.size not in (1, channels):
+        raise ShapeError(f"prelu: weight of shape {a.shape} must hold 1 slope or one per "
+                         f"channel ({channels}) of the input of shape {x.shape}")
+    if a.size == 1:
+        a = a.reshape(())
+    else:
+        a = a.reshape((1, a.size) + (1,) * (x.ndim - 2))
+    return where(x._data > 0, x, a * x)
+
+
 class Hardtanh(_Activation):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False) -> None:
@@ -214,6 +230,26 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """max(0, x) + a min(0, x) with learned slopes a: one shared (num_parameters=1) or one
+    per channel, initialised to `init`."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        positive_ints("PReLU", num_parameters=num_parameters)
+        real_number("PReLU", "init", init)
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(np.full(self.num_parameters, init,
+                                        factory_dtype("PReLU", device, dtype)))
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
 class Softsign(Module):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, IndexOutOfRange, ShapeError
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, where
 from . import init
 from .arguments import factory_dtype, positive_ints
@@ -59,6 +59,31 @@ class Embedding(Module):
         self.padding_idx = _padding_index("Embedding", padding_idx, self.num_embeddings)
         self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
         self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose table is a copy of the 2-d `embeddings` (num_embeddings,
+        embedding_dim), not trained when `freeze` (its weight has requires_grad False).
+        max_norm, scale_grad_by_freq and sparse are refused unless left at their
+        defaults: this Embedding has none of them."""
+        table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if table.ndim != 2:
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-d "
+                             f"(num_embeddings, embedding_dim), got shape {table.shape}")
+        if table.dtype.kind != "f":
+            raise DTypeError(f"Embedding.from_pretrained: embeddings must be floating, got "
+                             f"dtype {table.dtype}")
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise ArgumentError("Embedding.from_pretrained: max_norm, scale_grad_by_freq and "
+                                "sparse are not supported (leave them at None, False, False)")
+        del norm_type  # only used with max_norm
+        module = cls(table.shape[0], table.shape[1], padding_idx, dtype=table.dtype)
+        module.weight._data[...] = table  # the padding row too: PyTorch keeps it as given
+        module.weight.requires_grad = not freeze
+        return module
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)

@@ -40,6 +40,7 @@ from .activations_extra import (
     logsigmoid,
     mish,
     one_hot,
+    prelu,
     relu6,
     selu,
     softshrink,
@@ -48,6 +49,7 @@ from .activations_extra import (
     threshold,
 )
 from .arguments import probability
+from .channel_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
 from .distances import (
@@ -60,6 +62,7 @@ from .distances import (
 )
 from .embedding import embedding
 from .init import random
+from .instance_norm import instance_norm
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -67,6 +70,16 @@ from .losses import (
     l1_loss,
     mse_loss,
     nll_loss,
+)
+from .losses_extra import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
@@ -92,6 +105,11 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "relu", "relu6", "scaled_dot_product_attention",
     "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "softshrink",
     "softsign", "tanh", "tanhshrink", "threshold",
+    # issue 22: channel dropout, instance norm, prelu, the margin and likelihood losses
+    "alpha_dropout", "cosine_embedding_loss", "dropout1d", "dropout2d", "dropout3d",
+    "gaussian_nll_loss", "hinge_embedding_loss", "instance_norm", "margin_ranking_loss",
+    "multilabel_soft_margin_loss", "poisson_nll_loss", "prelu", "soft_margin_loss",
+    "triplet_margin_loss",
 ]
 
 

@@ -195,4 +195,36 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     return tensor
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity: ones on the main diagonal, zeros elsewhere
+    (a non-square one gets min(rows, cols) ones), so a Linear layer starts as a projection."""
+    data = _target("eye_", tensor)
+    if data.ndim != 2:
+        raise ShapeError(f"eye_: needs a 2-d tensor, got shape {data.shape}")
+    data[...] = np.eye(*data.shape, dtype=data.dtype)
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-d convolution weight (out, in, *kernel) with the Dirac delta: out
+    channel j of each of the `groups` groups (out / groups channels each) is 1 at in channel
+    j and the kernel's centre (the index k // 2 of each side), 0 elsewhere, so the
+    convolution passes its first min(out / groups, in) input channels through."""
+    data = _target("dirac_", tensor)
+    if data.ndim not in (3, 4, 5):
+        raise ShapeError(f"dirac_: needs a 3-, 4- or 5-d tensor (out, in, *kernel), got shape "
+                         f"{data.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 1 \
+            or data.shape[0] % groups:
+        raise ArgumentError(f"dirac_: groups must be a positive int dividing the {data.shape[0]} "
+                            f"output channels, got {groups!r}")
+    per_group = data.shape[0] // groups
+    centre = tuple(k // 2 for k in data.shape[2:])
+    data[...] = 0
+    for g in range(groups):
+        for j in range(min(per_group, data.shape[1])):
+            data[(g * per_group + j, j) + centre] = 1
+    return tensor
+
+
 generator = numpy_generator  # its old path, nn.init.generator

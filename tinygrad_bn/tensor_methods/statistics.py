@@ -1,4 +1,5 @@
-"""Order statistics and counts as Tensor methods: median, mode, aminmax, histogram.
+"""Order statistics and counts as Tensor methods: median, mode, aminmax, histogram,
+quantile, nanquantile, and the NaN-ignoring sums nansum and nanmean.
 
 The positions are found on the data and the values taken with gather, so the gradient
 goes to the chosen element, as PyTorch's: median(dim) and mode give (values, indices)
@@ -7,6 +8,13 @@ smallest, no averaging), NaN if any element is NaN; its gradient is split evenly
 the elements equal to it, as PyTorch's: it is the Max of the elements not above it, and
 Max's gradient splits between ties. aminmax is amin and amax (PyTorch's named tuple min,
 max); histogram counts on the data and returns tensors without a graph.
+
+quantile(q) along a dim of n sorted values v: the position r = q (n - 1) between v[floor r]
+and v[ceil r], interpolated "linear" (v_lo + (r - floor r)(v_hi - v_lo)), "lower", "higher",
+"midpoint" or "nearest" (r rounded half to even, as PyTorch); the values are gathered, so
+the gradient goes to those (at most two) elements with the interpolation's weights. NaN
+in a slice makes its quantile NaN; nanquantile drops NaNs (n counts the others; an
+all-NaN slice gives NaN). nansum and nanmean treat NaN as absent (gradient 0 there).
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
+from .movement import stack
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
 class StatisticsMethods:
-    """The mixin of Tensor's median, mode, aminmax and histogram."""
+    """The mixin of Tensor's median, mode, aminmax, histogram, quantiles and NaN sums."""
 
     __slots__ = ()
 
@@ -126,3 +135,96 @@ class StatisticsMethods:
                                          density=density)
         return return_types.histogram(new_tensor(counts.astype(self.dtype)),
                                       new_tensor(bin_edges.astype(self.dtype)))
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """sum over dim with every NaN counted as 0 (no gradient reaches a NaN)."""
+        x = self if dtype is None else self.astype(dtype)
+        if x.dtype.kind != "f":
+            return x.sum(dim=dim, keepdim=keepdim)
+        return x.masked_fill(np.isnan(x._data), 0.0).sum(dim=dim, keepdim=keepdim)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """nansum / the count of non-NaN elements over dim (NaN where every one is NaN)."""
+        x = self if dtype is None else self.astype(dtype)
+        if x.dtype.kind != "f":
+            raise DTypeError(f"nanmean: needs a floating tensor (or dtype=), got dtype "
+                             f"{x.dtype}")
+        count = new_tensor((~np.isnan(x._data)).astype(x.dtype)).sum(dim=dim, keepdim=keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as PyTorch
+            return x.nansum(dim, keepdim) / count
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """The q-th quantiles along dim (of all elements when None); q a number in [0, 1] or
+        a 1-d tensor of them (then the output's first dim runs over q)."""
+        return _quantile("quantile", self, q, dim, keepdim, interpolation, skip_nan=False)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """quantile ignoring NaNs: each slice's quantiles of its non-NaN values."""
+        return _quantile("nanquantile", self, q, dim, keepdim, interpolation, skip_nan=True)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_levels(op: str, q: Any) -> tuple[np.ndarray, bool]:
+    """q as a 1-d float64 array and whether it was given as a scalar."""
+    levels = q._data if is_tensor(q) else np.asarray(q)
+    if levels.ndim > 1 or levels.dtype.kind not in "fiu" or levels.dtype == np.bool_:
+        raise ArgumentError(f"{op}: q must be a number or a 0-d or 1-d tensor of numbers in "
+                            f"[0, 1], got {q!r}")
+    if not np.all((levels >= 0) & (levels <= 1)):
+        raise ArgumentError(f"{op}: q values must be in the range [0, 1], got {q!r}")
+    return levels.astype(np.float64).reshape(-1), levels.ndim == 0
+
+
+def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
+              interpolation: str, skip_nan: bool) -> Tensor:
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating input (float32 or float64), got dtype "
+                         f"{x.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ArgumentError(f"{op}: interpolation must be one of {_INTERPOLATIONS}, got "
+                            f"{interpolation!r}")
+    levels, scalar = _quantile_levels(op, q)
+    if x._data.size == 0:
+        raise ShapeError(f"{op}: the input (shape {x.shape}) must be non-empty")
+    if dim is None:
+        rows = x.reshape(-1)
+        out_shape = (1,) * x.ndim if keepdim else ()
+    else:
+        d = one_axis(op, x.ndim, None, dim) if x.ndim else 0
+        rows = (x if x.ndim else x.reshape(1)).movedim(d, -1)
+        out_shape = list(x.shape)
+        if out_shape:
+            out_shape[d] = 1
+        out_shape = tuple(out_shape) if keepdim else tuple(rows.shape[:-1])
+    data = rows._data
+    nan = np.isnan(data)
+    order = np.argsort(data, axis=-1, kind="stable")  # NaNs sort last
+    n = (~nan).sum(axis=-1) if skip_nan else np.full(data.shape[:-1], data.shape[-1])
+    empty = n == 0  # every value NaN (nanquantile)
+    rank_top = np.maximum(n - 1, 0)
+    results = []
+    for level in levels:
+        rank = level * rank_top
+        lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+        if interpolation == "nearest":
+            lo = hi = np.round(rank).astype(np.int64)  # half to even, as torch.round
+        elif interpolation == "lower":
+            hi = lo
+        elif interpolation == "higher":
+            lo = hi
+        v_lo = rows.gather(-1, np.take_along_axis(order, lo[..., None], -1)).squeeze(-1)
+        v_hi = rows.gather(-1, np.take_along_axis(order, hi[..., None], -1)).squeeze(-1)
+        weight = 0.5 if interpolation == "midpoint" else (rank - lo).astype(x.dtype)
+        value = v_lo + (v_hi - v_lo) * new_tensor(np.asarray(weight, dtype=x.dtype)) \
+            if interpolation in ("linear", "midpoint") else v_lo
+        undefined = empty if skip_nan else nan.any(axis=-1)
+        if undefined.any():
+            value = value.masked_fill(undefined, np.nan)
+        results.append(value.reshape(out_shape))
+    if scalar:
+        return results[0]
+    return stack(results, 0)

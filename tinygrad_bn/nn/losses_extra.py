@@ -1,0 +1,296 @@
+"""The ranking, embedding, margin and likelihood losses, as functions and Modules, with
+PyTorch's formulas, arguments and defaults, composed of Tensor ops (so gradients of
+every order, and forward mode, follow from the primitives):
+
+    cosine_embedding_loss  = 1 - cos(a, b) where y = 1, max(0, cos(a, b) - margin) where y = -1
+    margin_ranking_loss    = max(0, -y (x1 - x2) + margin)
+    triplet_margin_loss    = max(0, margin + d(a, p) - d(a, n)),  d the p-norm distance
+                             (swap: d(a, n) replaced by min(d(a, n), d(p, n)))
+    hinge_embedding_loss   = x where y = 1, max(0, margin - x) where y = -1
+    soft_margin_loss       = log(1 + exp(-y x))
+    multilabel_soft_margin = -mean_c (y log sigmoid(x) + (1 - y) log sigmoid(-x))
+    poisson_nll_loss       = exp(x) - y x  (log_input) or x - y log(x + eps), plus Stirling's
+                             y log y - y + log(2 pi y) / 2 where y > 1 when full
+    gaussian_nll_loss      = (log max(var, eps) + (x - y)^2 / max(var, eps)) / 2
+                             (+ log(2 pi) / 2 when full)
+
+Each is reduced by reduction = "mean" | "sum" | "none" as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..tensor import Tensor, as_tensor, where
+from .activations import log1p_exp
+from .arguments import real_number
+from .distances import pairwise_distance
+from .losses import _check_reduction, _elementwise_weight, _Loss, _reduce
+
+__all__ = [
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss",
+    "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "soft_margin_loss", "triplet_margin_loss",
+]
+
+
+def _tensors(op: str, *values: Any) -> list[Tensor]:
+    """Every value as a Tensor (arrays become constants in the first one's dtype)."""
+    first = as_tensor(values[0])
+    out = [first]
+    for value in values[1:]:
+        if isinstance(value, Tensor):
+            out.append(value)
+            continue
+        try:
+            if value is None or isinstance(value, str | bytes):
+                raise TypeError
+            out.append(Tensor(np.asarray(value, dtype=first.dtype)))
+        except (TypeError, ValueError) as error:
+            raise ArgumentTypeError(f"{op}: expected an array or Tensor of numbers, got "
+                             f"{type(value).__name__} {value!r}") from error
+    return out
+
+
+def _same_shape(op: str, names: str, *tensors: Tensor) -> None:
+    shapes = [t.shape for t in tensors]
+    if any(s != shapes[0] for s in shapes):
+        raise ShapeError(f"{op}: {names} must have one shape, got " +
+                         ", ".join(str(s) for s in shapes))
+
+
+def _signs(op: str, y: Tensor) -> np.ndarray:
+    """The ±1 labels of y as an array; other values are refused (PyTorch gives them zero
+    loss silently in some losses: a label that is neither 1 nor -1 is a bug here)."""
+    labels = y._data
+    if labels.size and not np.all((labels == 1) | (labels == -1)):
+        bad = labels[(labels != 1) & (labels != -1)].flat[0]
+        raise ArgumentError(f"{op}: target must hold labels 1 or -1, got {bad}")
+    return labels
+
+
+def _positive_rectified(x: Tensor) -> Tensor:
+    return x.clip(min=0.0)
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(a, b) for y = 1 and max(0, cos(a, b) - margin) for y = -1, cos along the last
+    dim of (N, D) or (D,) inputs with PyTorch's guard |a|^2 + 1e-12 under the root."""
+    op = "cosine_embedding_loss"
+    a, b, y = _tensors(op, input1, input2, target)
+    real_number(op, "margin", margin)
+    _check_reduction(op, reduction)
+    if a.ndim not in (1, 2) or a.shape != b.shape or y.shape != a.shape[:-1]:
+        raise ShapeError(f"{op}: expected inputs of one shape (N, D) or (D,) and target (N,) "
+                         f"or (), got {a.shape}, {b.shape} and {y.shape}")
+    labels = _signs(op, y)
+    eps = 1e-12
+    cos = (a * b).sum(-1) / (((a * a).sum(-1) + eps) * ((b * b).sum(-1) + eps)).sqrt()
+    loss = where(labels == 1, 1.0 - cos, _positive_rectified(cos - margin))
+    return _reduce(loss, reduction, op)
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin) elementwise (y = 1: x1 should rank higher)."""
+    op = "margin_ranking_loss"
+    x1, x2, y = _tensors(op, input1, input2, target)
+    real_number(op, "margin", margin)
+    _check_reduction(op, reduction)
+    _same_shape(op, "input1, input2 and target", x1, x2, y)
+    return _reduce(_positive_rectified(-y * (x1 - x2) + margin), reduction, op)
+
+
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) per row, d = pairwise_distance(., ., p, eps); with
+    swap the negative distance is min(d(a, n), d(p, n)) (Balntas et al.)."""
+    op = "triplet_margin_loss"
+    a, pos, neg = _tensors(op, anchor, positive, negative)
+    real_number(op, "margin", margin)
+    real_number(op, "p", p)
+    _check_reduction(op, reduction)
+    if a.ndim not in (1, 2):
+        raise ShapeError(f"{op}: expected inputs of shape (N, D) or (D,), got {a.shape}")
+    _same_shape(op, "anchor, positive and negative", a, pos, neg)
+    if margin <= 0:
+        raise ArgumentError(f"{op}: margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_swap = pairwise_distance(pos, neg, p, eps)
+        d_neg = where(d_swap._data < d_neg._data, d_swap, d_neg)
+    return _reduce(_positive_rectified(margin + d_pos - d_neg), reduction, op)
+
+
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1 and max(0, margin - x) where y = -1, elementwise."""
+    op = "hinge_embedding_loss"
+    x, y = _tensors(op, input, target)
+    real_number(op, "margin", margin)
+    _check_reduction(op, reduction)
+    _same_shape(op, "input and target", x, y)
+    labels = _signs(op, y)
+    return _reduce(where(labels == 1, x, _positive_rectified(margin - x)), reduction, op)
+
+
+def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """log(1 + exp(-y x)) elementwise (the logistic loss of ±1 labels), without overflow."""
+    op = "soft_margin_loss"
+    x, y = _tensors(op, input, target)
+    _check_reduction(op, reduction)
+    _same_shape(op, "input and target", x, y)
+    return _reduce(log1p_exp(-y * x), reduction, op)
+
+
+def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                                reduction: str = "mean") -> Tensor:
+    """-(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample of
+    (N, C) or (C,) logits, with -log sigmoid(x) = log(1 + e^-x) so no logit overflows."""
+    op = "multilabel_soft_margin_loss"
+    x, y = _tensors(op, input, target)
+    _check_reduction(op, reduction)
+    if x.ndim not in (1, 2):
+        raise ShapeError(f"{op}: expected input of shape (N, C) or (C,), got {x.shape}")
+    _same_shape(op, "input and target", x, y)
+    loss = y * log1p_exp(-x) + (1.0 - y) * log1p_exp(x)
+    w = _elementwise_weight(op, weight, x)
+    if w is not None:
+        loss = loss * w
+    return _reduce(loss.mean(-1), reduction, op)
+
+
+def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,  # noqa: A002
+                     full: bool = False, eps: float = 1e-8,
+                     reduction: str = "mean") -> Tensor:
+    """exp(x) - y x when x is the log-rate (log_input), else x - y log(x + eps); full adds
+    Stirling's approximation of log(y!) where y > 1."""
+    op = "poisson_nll_loss"
+    x, y = _tensors(op, input, target)
+    real_number(op, "eps", eps)
+    _check_reduction(op, reduction)
+    _same_shape(op, "input and target", x, y)
+    loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
+    if full:
+        counts = y._data
+        big = counts > 1
+        safe = Tensor(np.where(big, counts, 2.0).astype(counts.dtype))  # no log of 0 evaluated
+        stirling = y * safe.log() - y + 0.5 * (2.0 * math.pi * safe).log()
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction, op)
+
+
+def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # noqa: A002
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """(log v + (x - y)^2 / v) / 2 with v = max(var, eps) in value (the clamp passes the
+    gradient through unchanged, as PyTorch's in-place clamp under no_grad); var has the
+    input's shape, or it without its last dim, or with a last dim of 1 (one variance per
+    sample). full adds log(2 pi) / 2."""
+    op = "gaussian_nll_loss"
+    x, y, v = _tensors(op, input, target, var)
+    real_number(op, "eps", eps)
+    _check_reduction(op, reduction)
+    _same_shape(op, "input and target", x, y)
+    if v.shape != x.shape:
+        if x.ndim and v.shape == x.shape[:-1]:
+            v = v.unsqueeze(-1)
+        elif not (x.ndim and v.ndim == x.ndim and v.shape[:-1] == x.shape[:-1]
+                  and v.shape[-1] == 1):
+            raise ShapeError(f"{op}: var of shape {v.shape} does not fit input of shape "
+                             f"{x.shape} (expected {x.shape}, {x.shape[:-1]} or "
+                             f"{x.shape[:-1] + (1,)})")
+    if v._data.size and np.any(v._data < 0):
+        raise ArgumentError(f"{op}: var has negative entries (min {v._data.min()})")
+    v = v + Tensor(np.maximum(v._data, eps) - v._data)  # the clamp as a constant offset
+    diff = x - y
+    loss = 0.5 * (v.log() + diff * diff / v)
+    if full:
+        loss = loss + 0.5 * math.log(2.0 * math.pi)
+    return _reduce(loss, reduction, op)
+
+
+# ------------------------------------------------------------------ modules
+
+class CosineEmbeddingLoss(_Loss):
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = real_number("CosineEmbeddingLoss", "margin", margin)
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = real_number("MarginRankingLoss", "margin", margin)
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = real_number("TripletMarginLoss", "margin", margin)
+        self.p, self.eps, self.swap = p, eps, swap
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                   self.swap, self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = real_number("HingeEmbeddingLoss", "margin", margin)
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return soft_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = None if weight is None else as_tensor(weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
+        return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.log_input, self.full = log_input, full
+        self.eps = real_number("PoissonNLLLoss", "eps", eps)
+
+    def forward(self, log_input: Any, target: Any) -> Tensor:
+        return poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
+                                self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    def __init__(self, *, full: bool = False, eps: float = 1e-6,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full = full
+        self.eps = real_number("GaussianNLLLoss", "eps", eps)
+
+    def forward(self, input: Any, target: Any, var: Any) -> Tensor:  # noqa: A002
+        return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
