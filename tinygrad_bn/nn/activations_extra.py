@@ -157,13 +157,14 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
     or one per channel (dim 1 of (N, C, *); an input of fewer dims has one channel)."""
     x, a = as_tensor(input), as_tensor(weight)
     channels = x.shape[1] if x.ndim >= 2 else 1  # PyTorch: no channel dim below 2 dims
-    if a.ndim > 1 or a.size not in (1, channels):
+    slopes = a.numel()
+    if a.ndim > 1 or slopes not in (1, channels):
         raise ShapeError(f"prelu: weight of shape {a.shape} must hold 1 slope or one per "
                          f"channel ({channels}) of the input of shape {x.shape}")
-    if a.size == 1:
+    if slopes == 1:
         a = a.reshape(())
     else:
-        a = a.reshape((1, a.size) + (1,) * (x.ndim - 2))
+        a = a.reshape((1, slopes) + (1,) * (x.ndim - 2))
     return where(x._data > 0, x, a * x)
 
 

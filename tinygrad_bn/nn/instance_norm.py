@@ -120,18 +120,17 @@ class _InstanceNorm(Module):
         unbatched = x.ndim == d + 1
         if unbatched:
             x = x.unsqueeze(0)
-        if x.shape[1] != self.num_features:
+        # PyTorch only warns when neither parameters nor buffers use num_features
+        if x.shape[1] != self.num_features and (self.affine or self.track_running_stats):
             raise ShapeError(f"{self!r}: expected {self.num_features} channels (dim "
                              f"{0 if unbatched else 1}), got input of shape {input.shape}")
-        buffers, tracked = self._buffers, self._buffers["num_batches_tracked"]
-        use_input_stats = self.training or tracked is None
-        momentum = 0.0
-        if self.training and tracked is not None:  # PyTorch's cumulative average for None
-            momentum = 1.0 / (int(tracked) + 1) if self.momentum is None else self.momentum
+        buffers = self._buffers
+        # as PyTorch's InstanceNorm: momentum=None leaves the running statistics where they
+        # are (it passes 0, no cumulative average), and num_batches_tracked is never counted
+        momentum = 0.0 if self.momentum is None else self.momentum
         y = instance_norm(x, buffers["running_mean"], buffers["running_var"], self.weight,
-                          self.bias, use_input_stats, momentum, self.eps)
-        if self.training and tracked is not None:
-            np.add(tracked, 1, out=tracked)
+                          self.bias, self.training or not self.track_running_stats, momentum,
+                          self.eps)
         return y.squeeze(0) if unbatched else y
 
     def extra_repr(self) -> str:

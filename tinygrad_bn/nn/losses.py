@@ -326,7 +326,11 @@ def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
     if weight is None:
         return None
     weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=x.dtype))
-    if np.broadcast_shapes(weight.shape, x.shape) != x.shape:
+    try:
+        fits = np.broadcast_shapes(weight.shape, x.shape) == x.shape
+    except ValueError:  # not broadcastable at all
+        fits = False
+    if not fits:
         raise ShapeError(f"{op}: weight of shape {weight.shape} does not broadcast to the "
                          f"input's shape {x.shape}")
     return weight

@@ -26,7 +26,7 @@ import numpy as np
 from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..keywords import one_axis
+from ..keywords import normalize_axes, one_axis
 from .movement import stack
 
 if TYPE_CHECKING:
@@ -139,6 +139,7 @@ class StatisticsMethods:
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """sum over dim with every NaN counted as 0 (no gradient reaches a NaN)."""
         x = self if dtype is None else self.astype(dtype)
+        normalize_axes("nansum", dim, x.ndim, scalar_axis=True)  # an error naming nansum
         if x.dtype.kind != "f":
             return x.sum(dim=dim, keepdim=keepdim)
         return x.masked_fill(np.isnan(x._data), 0.0).sum(dim=dim, keepdim=keepdim)
@@ -149,6 +150,7 @@ class StatisticsMethods:
         if x.dtype.kind != "f":
             raise DTypeError(f"nanmean: needs a floating tensor (or dtype=), got dtype "
                              f"{x.dtype}")
+        normalize_axes("nanmean", dim, x.ndim, scalar_axis=True)
         count = new_tensor((~np.isnan(x._data)).astype(x.dtype)).sum(dim=dim, keepdim=keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as PyTorch
             return x.nansum(dim, keepdim) / count
@@ -203,12 +205,15 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
     data = rows._data
     nan = np.isnan(data)
     order = np.argsort(data, axis=-1, kind="stable")  # NaNs sort last
-    n = (~nan).sum(axis=-1) if skip_nan else np.full(data.shape[:-1], data.shape[-1])
-    empty = n == 0  # every value NaN (nanquantile)
-    rank_top = np.maximum(n - 1, 0)
+    last = data.shape[-1] - 1
+    # PyTorch's ranks: quantile's slices with a NaN take their last sorted value (a NaN, so
+    # the result is NaN and its gradient goes there); nanquantile counts the other values
+    # and an all-NaN slice takes its first (NaN) value
+    top = np.maximum((~nan).sum(axis=-1) - 1, 0) if skip_nan else np.full(data.shape[:-1], last)
+    with_nan = None if skip_nan else nan.any(axis=-1)
     results = []
     for level in levels:
-        rank = level * rank_top
+        rank = level * top if skip_nan else np.where(with_nan, last, level * top)
         lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
         if interpolation == "nearest":
             lo = hi = np.round(rank).astype(np.int64)  # half to even, as torch.round
@@ -221,9 +226,6 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
         weight = 0.5 if interpolation == "midpoint" else (rank - lo).astype(x.dtype)
         value = v_lo + (v_hi - v_lo) * new_tensor(np.asarray(weight, dtype=x.dtype)) \
             if interpolation in ("linear", "midpoint") else v_lo
-        undefined = empty if skip_nan else nan.any(axis=-1)
-        if undefined.any():
-            value = value.masked_fill(undefined, np.nan)
         results.append(value.reshape(out_shape))
     if scalar:
         return results[0]
