@@ -62,15 +62,28 @@ def _topt():
 
 Row = tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any] | None, str | None]
 ROWS: dict[str, Row] = {}
+NEEDS: dict[str, str] = {}  # row -> the public name it calls, for names not yet on every branch
 
 
 def _row(name: str, call: Callable[[], Any], error: type, fragments: str | tuple[str, ...],
-         twin: Callable[[], Any] | None, ours_only: str | None = None) -> None:
+         twin: Callable[[], Any] | None, ours_only: str | None = None,
+         needs: str | None = None) -> None:
     key = name
     while key in ROWS:
         key += "'"
     ROWS[key] = (call, error, (fragments,) if isinstance(fragments, str) else fragments, twin,
                  ours_only)
+    if needs:
+        NEEDS[key] = needs
+
+
+def _present(dotted: str) -> bool:
+    """Whether `dotted` ("tg.func.vmap") is public: its module lists it (as _public reads)."""
+    *path, name = dotted.split(".")[1:]
+    owner: Any = tg
+    for part in path:
+        owner = getattr(owner, part)
+    return name in (getattr(owner, "__all__", None) or dir(owner))
 
 
 # elementwise math of one tensor: a string is no tensor (the message names the op)
@@ -538,8 +551,45 @@ def _torch_hooks_not_callable():
 _row("saved_tensors_hooks", lambda: tg.saved_tensors_hooks(3, 4), tg.ArgumentError,
      ("saved_tensors_hooks", "callables", "int"), _torch_hooks_not_callable)
 
+# names idioms21 adds in this session: rows written against its branch, skipped until it lands
+_I21 = "added by idioms21"
+for _name in ["addcdiv", "addcmul"]:
+    _row(_name, lambda n=_name: getattr(tg, n)(_x(2), _x(2), _x(3)), tg.ShapeError,
+         (_name, "(3,)"), lambda n=_name: getattr(torch, n)(_tx(2), _tx(2), _tx(3)),
+         needs=f"tg.{_name}")
+_row("cdist", lambda: tg.cdist(_x(2, 3), _x(2, 4)), tg.ShapeError, ("cdist", "(2, 3)", "(2, 4)"),
+     lambda: torch.cdist(_tx(2, 3), _tx(2, 4)), needs="tg.cdist")
+_row("cdist", lambda: tg.cdist(_x(2, 3), _x(2, 3), p=-1), tg.ArgumentError, ("cdist", "p", "-1"),
+     lambda: torch.cdist(_tx(2, 3), _tx(2, 3), p=-1), needs="tg.cdist")
+_row("finfo", lambda: tg.finfo(np.int64), tg.DTypeError, ("finfo", "int64"),
+     lambda: torch.finfo(torch.int64), needs="tg.finfo")
+_row("iinfo", lambda: tg.iinfo(np.float32), tg.DTypeError, ("iinfo", "float32"),
+     lambda: torch.iinfo(torch.float32), needs="tg.iinfo")
+for _name in ["grad", "grad_and_value"]:
+    _row(_name, lambda n=_name: getattr(tg.func, n)(lambda a: a)(_x(2)), tg.ShapeError,
+         ("grad", "scalar", "(2,)"), lambda n=_name: getattr(torch.func, n)(lambda a: a)(_tx(2)),
+         needs=f"tg.func.{_name}")
+_row("vmap", lambda: tg.func.vmap(lambda a: a, in_dims=2)(_x(2)), tg.ShapeError,
+     ("vmap", "dim 2"), lambda: torch.func.vmap(lambda a: a, in_dims=2)(_tx(2)),
+     needs="tg.func.vmap")
+for _name, _bad in [("ParameterDict", {"a": 3}), ("ParameterList", [3])]:
+    _row(_name, lambda n=_name, b=_bad: getattr(tg.nn, n)(b), tg.ArgumentTypeError,
+         (_name, "int"), None, "PyTorch keeps a non-tensor entry as a plain attribute; ours "
+         "holds parameters only", needs=f"tg.nn.{_name}")
+_row("set_printoptions", lambda: tg.set_printoptions(precision=-1), tg.ArgumentError,
+     ("set_printoptions", "precision", "-1"), None,
+     "PyTorch stores precision = -1 and prints with it", needs="tg.set_printoptions")
+_row("set_printoptions", lambda: tg.set_printoptions(profile="huge"), tg.ArgumentError,
+     ("set_printoptions", "profile", "huge"), None,
+     "PyTorch ignores a profile name it does not know", needs="tg.set_printoptions")
+for _name, _op in [("std_mean", "std"), ("var_mean", "var"), ("unbind", "unbind")]:
+    _row(_name, lambda n=_name: getattr(tg, n)(_x(), dim=5), tg.AxisError, (_op, "5"),
+         lambda n=_name: getattr(torch, n)(_tx(), dim=5), needs=f"tg.{_name}")
+
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_surface22_refuses_bad_calls_as_pytorch(name):
+    if name in NEEDS and not _present(NEEDS[name]):
+        pytest.skip(f"{NEEDS[name]} is not on this branch yet")
     call, error, fragments, twin, ours_only = ROWS[name]
     builtin = next(b for b in error.__mro__ if b.__module__ == "builtins" and
                    b is not object and not issubclass(b, tg.TinygradError))
