@@ -176,6 +176,7 @@ CORE_READING_ORDER = [
     "tensor_methods/math.py", "tensor_methods/comparison.py", "tensor_methods/reduce.py",
     "tensor_methods/scans.py", "tensor_methods/movement.py", "tensor_methods/indexing.py",
     "tensor_methods/linalg.py", "tensor_methods/conversion.py", "tensor_methods/inplace.py",
+    "tensor_methods/inplace_math.py", "tensor_methods/random.py",
     "return_types.py", "data_array.py", "tensor.py",
 ]
 

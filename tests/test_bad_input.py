@@ -404,8 +404,9 @@ def test_matmul(pair: tuple) -> None:
 
 
 def _numpy_softmax(a: np.ndarray, axis: int, log: bool) -> np.ndarray:
-    if a.ndim == 0:
-        raise ValueError("0-d")
+    if a.ndim == 0:  # PyTorch's rule: over its one element (axis 0 or -1)
+        normalize_axis_index(axis, 1)
+        return _numpy_softmax(a.reshape(1), 0, log).reshape(())
     normalize_axis_index(axis, a.ndim)
     if a.size == 0:
         return np.exp(a)

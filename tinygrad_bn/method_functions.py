@@ -38,6 +38,10 @@ __all__ = [
     "unique_consecutive", "unsqueeze", "var", "xlogy",
     "nanmean", "nanquantile", "nansum", "quantile",
 ]
+# issue 22 (fn22): the error functions, the normalized exponentials, more elementwise math
+__all__ += ["erf", "erfc", "erfinv", "log_softmax", "softmax"]
+__all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad", "float_power",
+            "gcd", "heaviside", "lcm", "ldexp", "nan_to_num", "rad2deg", "sgn"]
 
 
 def _function(name: str) -> Callable[..., Any]:
@@ -249,3 +253,23 @@ slogdet = _function("slogdet")
 # the rest of what PyTorch scripts call at module level (issue 21's idioms)
 __all__ += ["dot"]
 dot = _function("dot")
+# issue 22 (fn22): the error functions, the normalized exponentials, more elementwise math
+erf = _function("erf")
+erfc = _function("erfc")
+erfinv = _function("erfinv")
+log_softmax = _function("log_softmax")
+softmax = _function("softmax")
+absolute = _function("absolute")
+addcdiv = _function("addcdiv")
+addcmul = _function("addcmul")
+clamp_max = _function("clamp_max")
+clamp_min = _function("clamp_min")
+deg2rad = _function("deg2rad")
+float_power = _function("float_power")
+gcd = _function("gcd")
+heaviside = _function("heaviside")
+lcm = _function("lcm")
+ldexp = _function("ldexp")
+nan_to_num = _function("nan_to_num")
+rad2deg = _function("rad2deg")
+sgn = _function("sgn")

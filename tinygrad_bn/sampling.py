@@ -1,5 +1,6 @@
 """Draws whose distribution is given by tensors, with PyTorch's signatures:
-`tg.normal`, `tg.bernoulli`, `tg.multinomial`, `tg.poisson`.
+`tg.normal`, `tg.bernoulli`, `tg.multinomial` (the Tensor methods of those names,
+tensor_methods/random.py), `tg.poisson`.
 
     normal(mean, std)            mean + std * N(0, 1), mean and std broadcast (tensors or
                                  floats; two floats need `size`)
@@ -70,43 +71,17 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
 
 def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
               generator: Any = None) -> Tensor:
-    """1 with probability `input` (elementwise; or the one probability `p`), else 0, in
-    `input`'s floating dtype and shape."""
-    x = _tensor("bernoulli", input)
-    probs = x.data if p is None else np.full(x.shape, p, dtype=np.float64)
-    if not np.all((probs >= 0) & (probs <= 1)):
-        raise ArgumentError("bernoulli: probabilities must lie in [0, 1], got values outside "
-                            "(or NaN)")
-    draws = chosen_generator(generator, "bernoulli").random(x.shape) < probs
-    return Tensor(draws.astype(x.dtype))
+    """Tensor.bernoulli: 1 with probability `input` (elementwise; or the one probability
+    `p`), else 0, in `input`'s floating dtype and shape."""
+    return _tensor("bernoulli", input).bernoulli(p, generator=generator)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator: Any = None) -> Tensor:
-    """`num_samples` category indices drawn with probability proportional to the
-    non-negative weights `input` (per row when 2-d); without replacement each index at most
-    once per row. int64 of shape (num_samples,) or (rows, num_samples)."""
-    x = _tensor("multinomial", input)
-    if x.ndim not in (1, 2):
-        raise ShapeError(f"multinomial: input must be 1-d or 2-d weights, got shape {x.shape}")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int | np.integer) \
-            or num_samples <= 0:
-        raise ArgumentError(f"multinomial: num_samples must be a positive int, got "
-                            f"{num_samples!r}")
-    weights = np.atleast_2d(x.data).astype(np.float64)
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise ArgumentError("multinomial: weights must be finite and >= 0")
-    nonzero = np.count_nonzero(weights, axis=1)
-    if np.any(nonzero == 0):
-        raise ArgumentError("multinomial: a row of weights sums to 0")
-    if not replacement and num_samples > nonzero.min():
-        raise ArgumentError(f"multinomial: cannot draw {num_samples} samples without "
-                            f"replacement from a row with {nonzero.min()} nonzero weights")
-    rng = chosen_generator(generator, "multinomial")
-    rows = [rng.choice(len(w), int(num_samples), replace=bool(replacement), p=w / w.sum())
-            for w in weights]
-    out = np.array(rows, dtype=np.int64)
-    return Tensor(out if x.ndim == 2 else out[0])
+    """Tensor.multinomial: `num_samples` category indices drawn with probability
+    proportional to the non-negative weights `input` (per row when 2-d)."""
+    return _tensor("multinomial", input).multinomial(num_samples, replacement,
+                                                     generator=generator)
 
 
 def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002

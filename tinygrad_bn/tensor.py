@@ -42,12 +42,14 @@ from .tensor_methods import (
     ConversionMethods,
     ElementwiseMethods,
     IndexingMethods,
+    InplaceMathMethods,
     InplaceMethods,
     LinalgMethods,
     MathMethods,
     MatrixMethods,
     MovementMethods,
     PlacingMethods,
+    RandomMethods,
     ReduceMethods,
     ScanMethods,
     ShapingMethods,
@@ -115,8 +117,8 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
-             InplaceMethods, PlacingMethods, StatisticsMethods, ShapingMethods,
-             MatrixMethods):
+             InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
+             StatisticsMethods, ShapingMethods, MatrixMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

@@ -81,9 +81,11 @@ def test_softmax_first_and_second_derivatives(case) -> None:
     assert tg.gradgradcheck(lambda t: F.softmax(t, axis), [Tensor(x, requires_grad=True)])
 
 
-def test_softmax_rejects_zero_d_input() -> None:
-    with pytest.raises(tg.ShapeError, match="softmax"):
-        F.softmax(Tensor(1.0))
+def test_softmax_of_zero_d_input_is_pytorchs_and_a_bad_axis_is_refused() -> None:
+    # PyTorch: the one element of a 0-d tensor has softmax 1 and log_softmax 0 (dim 0 or -1)
+    assert F.softmax(Tensor(1.5)).item() == 1.0 and F.log_softmax(Tensor(1.5), 0).item() == 0.0
+    with pytest.raises(tg.AxisError, match="softmax"):
+        F.softmax(Tensor(1.0), dim=1)
     with pytest.raises(tg.AxisError):
         F.log_softmax(Tensor(np.zeros((2, 3))), axis=2)
 

@@ -473,6 +473,28 @@ OPS: list[OpCase] = [
            ((3, 3),),
            torch_fn=lambda a: _eigh_sign_free(torch.linalg.eigh(a + a.T)) +
            torch.linalg.svdvals(a).sum()),
+    # issue 22 (fn22): the error functions, softmax methods, in-place twins, unfold / fold
+    OpCase("erf / erfc / erfinv", lambda x: x.erf() * x.erfc() + (x * 0.7).erfinv(),
+           ((3, 4),), torch_fn=lambda x: x.erf() * x.erfc() + (x * 0.7).erfinv()),
+    OpCase("softmax / log_softmax (methods)", lambda x: x.softmax(0) + x.log_softmax(dim=1),
+           ((3, 4),), torch_fn=lambda x: x.softmax(0) + x.log_softmax(dim=1)),
+    OpCase("in place: erfinv_ / logit_ / hypot_ / lerp_",
+           lambda x, y: (x * 0.6).erfinv_() + (x * 1).lerp_(y, 0.3).hypot_(y) +
+           (y * 0.3).logit_(), ((3, 4), (3, 4)), ("real", "positive"),
+           torch_fn=lambda x, y: (x * 0.6).erfinv_() + (x * 1).lerp_(y, 0.3).hypot_(y) +
+           (y * 0.3).logit_()),
+    OpCase("addcmul / addcdiv / float_power / ldexp / deg2rad / clamp_min",
+           lambda x, y: x.addcmul(x, y, value=0.5) + x.addcdiv(x, y, value=-2.0) +
+           y.float_power(x) + x.ldexp(Tensor(np.array(2))) + x.deg2rad().sin() +
+           x.clamp_min(-5.0), ((3, 4), (3, 4)), ("real", "positive"),
+           torch_fn=lambda x, y: x.addcmul(x, y, value=0.5) + x.addcdiv(x, y, value=-2.0) +
+           y.float_power(x) + x.ldexp(_t(2)) + x.deg2rad().sin() + x.clamp_min(-5.0)),
+    OpCase("unfold / fold", lambda x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1,
+                                               stride=(2, 1)).sum(1) +
+           F.fold(F.unfold(x, 2), (4, 5), 2).sum(), ((2, 2, 4, 5),),
+           torch_fn=lambda x: TF.unfold(x, (2, 3), dilation=(1, 2), padding=1,
+                                        stride=(2, 1)).sum(1) +
+           TF.fold(TF.unfold(x, 2), (4, 5), 2).sum()),
 ]
 
 

@@ -39,6 +39,7 @@ from .containers import ModuleDict, ModuleList
 from .conv_layers import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
+from .folding import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d
 from .losses import (
@@ -94,6 +95,7 @@ __all__ = [
     "InstanceNorm3d", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PReLU",
     "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]
+__all__ += ["Fold", "Unfold"]  # issue 22 (fn22)
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

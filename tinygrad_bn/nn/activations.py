@@ -1,11 +1,11 @@
 """Activations, as functions and as Modules: relu, leaky_relu, elu, gelu (exact and tanh),
 silu, softplus, softmax and log_softmax, plus Identity.
 
-Every activation is a composite of primitive ops (its gradient and second
-derivative follow from theirs), except the error function, one op of its own
-(NumPy has no erf). Semantics and defaults are PyTorch's. `inplace=` is
-accepted where PyTorch has it and changes nothing here: the result is a new
-tensor either way (an in-place op would overwrite a value the graph needs).
+Every activation is a composite of primitive ops (its gradient and second derivative
+follow from theirs); erf is one (ops/special.py: Erf), softmax and log_softmax are the
+Tensor methods. Semantics and defaults are PyTorch's. `inplace=` is accepted where
+PyTorch has it and changes nothing here: the result is a new tensor
+either way (an in-place op would overwrite a value the graph needs).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError, names_errors
-from ..tensor import Function, Tensor, as_tensor, normalize_axes, where
+from ..errors import ArgumentError, names_errors
+from ..tensor import Tensor, as_tensor, where
 from .arguments import resolve_axis
 from .module import Module
 
@@ -27,45 +27,10 @@ __all__ = [
     "silu", "softmax", "softplus", "tanh",
 ]
 
-# a ufunc (np.frompyfunc), not np.vectorize: called on a traced array it dispatches to
-# tg.compile's recorder (np.vectorize converts its input first and hides it)
-_erf = np.frompyfunc(math.erf, 1, 1)
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-class Erf(Function):
-    """z = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt;  dx = g 2/sqrt(pi) e^(-x^2).
-
-    Elementwise, math.erf per element (exact to float64's precision); the derivative is
-    written in Tensor ops so that it is differentiable again.
-
-    tz = tx 2/sqrt(pi) e^(-x^2)."""
-
-    saves_inputs = (0,)
-
-    def forward(self, x):
-        # flattened: on a 0-d array a ufunc of objects returns a Python float, not an array
-        values = _erf(x.reshape(-1)).astype(np.float64)
-        return values.astype(x.dtype, copy=False).reshape(x.shape)
-
-    def backward(self, g):
-        return g * self.derivative(self.parents[0])
-
-    @staticmethod
-    def derivative(x: Tensor) -> Tensor:
-        return (-(x * x)).exp() * _TWO_OVER_SQRT_PI
-
-    def jvp(self, tangent):
-        return tangent * self.derivative(self.parents[0])
-
-
 @names_errors("erf")
 def erf(x: Any) -> Tensor:
-    """The error function, elementwise."""
-    x = as_tensor(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    return Erf.apply(x)
+    """The error function, elementwise (Tensor.erf: integers in float32)."""
+    return as_tensor(x).erf()
 
 
 @names_errors("relu")
@@ -146,36 +111,17 @@ def log1p_exp(x: Any) -> Tensor:
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
 
-def _shifted(x: Tensor, axis: int, op: str) -> tuple[Tensor, tuple[int, ...]]:
-    """x - max(x) along `axis`, and the axis normalized. The max is a constant (no graph):
-    log_softmax and softmax do not depend on it mathematically, and it keeps exp() from
-    overflowing. An empty x has no max: it is returned unshifted."""
-    if x.ndim == 0:
-        raise ShapeError(f"{op}: needs at least one axis, got a 0-d tensor")
-    axes = normalize_axes(op, axis, x.ndim)
-    if x._data.size == 0:
-        return x, axes
-    return x - Tensor(np.max(x._data, axis=axes, keepdims=True)), axes
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+                ) -> Tensor:
+    """Tensor.log_softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
+    `dtype` first when given."""
+    return as_tensor(x).log_softmax(resolve_axis("log_softmax", axis, dim, -1), dtype)
 
 
-def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
-    logits of any magnitude: every exponent is <= 0 and the sum is >= 1). The axis is
-    `axis` or PyTorch's `dim` (default: the last)."""
-    z, axes = _shifted(as_tensor(x), resolve_axis("log_softmax", axis, dim, -1), "log_softmax")
-    if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
-        return z.exp()
-    return z - z.exp().sum(axis=axes, keepdims=True).log()
-
-
-def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j, along `axis` or
-    PyTorch's `dim` (default: the last)."""
-    z, axes = _shifted(as_tensor(x), resolve_axis("softmax", axis, dim, -1), "softmax")
-    e = z.exp()
-    if z._data.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
-        return e
-    return e / e.sum(axis=axes, keepdims=True)
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """Tensor.softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
+    `dtype` first when given."""
+    return as_tensor(x).softmax(resolve_axis("softmax", axis, dim, -1), dtype)
 
 
 # ------------------------------------------------------------------ modules

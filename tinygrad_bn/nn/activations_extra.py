@@ -13,6 +13,8 @@ the one of the piece `where`/`clip` selects.
     logsigmoid(x) = -softplus(-x)                  tanhshrink(x) = x - tanh x
     softshrink(x) = x - lambd sign(x) where |x| > lambd, else 0
     hardshrink(x) = x where |x| > lambd, else 0    threshold(x) = x where x > t, else value
+    gumbel_softmax(x) = softmax((x + G) / tau) along dim, G standard Gumbel draws; hard=True
+        gives the one-hot of its argmax, with softmax's gradient (straight-through)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, where
 from .activations import _Activation, log1p_exp, softplus
 from .arguments import factory_dtype, positive_ints, real_number
+from .init import random
 from .module import Module, Parameter
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -166,6 +169,30 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
     else:
         a = a.reshape((1, slopes) + (1,) * (x.ndim - 2))
     return where(x._data > 0, x, a * x)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A differentiable sample of the categorical distribution softmax(logits) along dim:
+    y = softmax((logits + G) / tau), G = -log(-log U) standard Gumbel noise (U uniform, from
+    tg.default_generator: tg.manual_seed makes it reproducible); as tau -> 0, y tends to the
+    one-hot of argmax(logits + G), a sample of that distribution. hard=True returns that
+    one-hot in the forward pass, with y's gradient (y_hard - y.detach() + y). `eps` is
+    accepted as PyTorch's (deprecated, unused there too)."""
+    x = as_tensor(logits)
+    if x.dtype.kind != "f":
+        raise DTypeError(f"gumbel_softmax: logits must be floating, got dtype {x.dtype}")
+    if real_number("gumbel_softmax", "tau", tau) <= 0:
+        raise ArgumentError(f"gumbel_softmax: tau must be > 0, got {tau}")
+    with np.errstate(divide="ignore"):  # U = 0 (probability 2^-53): G = -inf, weight 0
+        gumbels = -np.log(-np.log(random(x.shape, None, "gumbel_softmax")))
+    y = ((x + new_tensor(gumbels.astype(x.dtype))) / tau).softmax(dim)
+    if not hard:
+        return y
+    index = np.expand_dims(np.argmax(y._data, axis=dim), dim)
+    one_hot = np.zeros_like(y._data)
+    np.put_along_axis(one_hot, index, 1.0, axis=dim)
+    return new_tensor(one_hot) - y.detach() + y
 
 
 class Hardtanh(_Activation):

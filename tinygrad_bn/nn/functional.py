@@ -33,6 +33,7 @@ from .activations import (
 from .activations_extra import (
     celu,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
@@ -61,6 +62,7 @@ from .distances import (
     smooth_l1_loss,
 )
 from .embedding import embedding
+from .folding import fold, unfold
 from .init import random
 from .instance_norm import instance_norm
 from .losses import (
@@ -93,7 +95,9 @@ from .pooling_extra import (
 )
 from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
 
-__all__ = [
+# issue 22 (fn22): folding and the Gumbel-softmax
+__all__ = ["fold", "gumbel_softmax", "unfold"]
+__all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv3d",

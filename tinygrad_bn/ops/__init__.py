@@ -10,7 +10,7 @@
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
   EigenvaluesSymmetric EigenvectorsSymmetric SingularValues
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
-  Sinh Cosh Arcsinh Arccosh Arctanh Arctan2, rounding Floor Ceil Round Trunc
+  Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
 
 Backward rules are written with Tensor ops, so they are differentiable and
 `create_graph=True` gives higher derivatives. Composites (mean, var, softmax, ...) have no
@@ -55,6 +55,9 @@ from .special import (
     Arctanh,
     Ceil,
     Cosh,
+    Erf,
+    Erfc,
+    Erfinv,
     Exp2,
     Expm1,
     Floor,
@@ -89,6 +92,7 @@ ReLU, Sigmoid, Tanh = Rectify, Logistic, HyperbolicTangent
 __all__ = [
     "Abs", "Add", "Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctan2", "Arctanh",
     "Cast", "Ceil", "Clip", "Clone", "Concatenate", "Cos", "Cosh", "Cumsum", "Div", "Einsum",
+    "Erf", "Erfc", "Erfinv",
     "Exp", "Exp2", "Expand", "Expm1", "Flip", "Floor", "GetItem", "HyperbolicTangent", "Log",
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",

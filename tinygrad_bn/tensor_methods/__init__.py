@@ -26,8 +26,12 @@
 - shaping.py, ShapingMethods: rot90 diag_embed; functions block_diag cartesian_prod meshgrid
 - conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
   new_full new_tensor clone
-- inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_ normal_
-  uniform_, += -= *= /= **=, x[index] = v (in-place writes and their autograd)
+- inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_, += -= *= /=
+  **=, x[index] = v (in-place writes and their autograd)
+- inplace_math.py, InplaceMathMethods: the in-place twins of the math methods (floor_ erf_
+  erfinv_ atan2_ lerp_ eq_ logical_not_ addmm_ ...), written through InplaceMethods
+- random.py, RandomMethods: bernoulli multinomial, and the fills normal_ uniform_ bernoulli_
+  exponential_ geometric_ cauchy_ log_normal_ random_ (each with generator=)
 
 The functions of several tensors live beside the methods of their concern: `where`,
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
@@ -38,19 +42,21 @@ from .conversion import ConversionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
+from .inplace_math import InplaceMathMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .matrix import MatrixMethods
 from .movement import MovementMethods, concatenate, stack
 from .placing import PlacingMethods
+from .random import RandomMethods
 from .reduce import ReduceMethods
 from .scans import ScanMethods, bucketize, searchsorted
 from .shaping import ShapingMethods, block_diag, cartesian_prod, meshgrid
 from .statistics import StatisticsMethods
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
-           "InplaceMethods", "LinalgMethods", "MathMethods", "MovementMethods", "ReduceMethods",
-           "ScanMethods", "bucketize",
-           "PlacingMethods", "ShapingMethods", "StatisticsMethods", "block_diag",
-           "cartesian_prod", "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum",
-           "minimum", "searchsorted", "stack", "where"]
+           "InplaceMathMethods", "InplaceMethods", "LinalgMethods", "MathMethods",
+           "MovementMethods", "ReduceMethods", "ScanMethods", "bucketize", "PlacingMethods",
+           "RandomMethods", "ShapingMethods", "StatisticsMethods", "block_diag", "cartesian_prod",
+           "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum", "minimum",
+           "searchsorted", "stack", "where"]

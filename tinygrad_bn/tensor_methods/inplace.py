@@ -1,5 +1,7 @@
-"""In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, `normal_`, ...), the
-augmented assignments (`x += y` changes x itself) and item assignment (`x[i] = v`).
+"""In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, ...), the
+augmented assignments (`x += y` changes x itself) and item assignment (`x[i] = v`); the
+random fills (`normal_`, `random_`, ...) are in random.py, the twins of the math methods
+in inplace_math.py, all written through `_write` here.
 
 Each write runs the out-of-place op and writes its result into the tensor's memory, so
 every view and every holder of the array sees it. Autograd, as PyTorch does it:
@@ -30,10 +32,9 @@ import numpy as np
 
 from .. import ops
 from ..autograd import versions
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.function import Function, is_tensor, new_tensor, op_observers
 from ..errors import ArgumentError, BackwardError, DTypeError, ShapeError, short_repr
 from ..modes import is_grad_enabled
-from ..seeding import generator as chosen_generator
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -63,9 +64,19 @@ class InplaceMethods:
         else:
             old = self._identity()
             versions.pass_tangent(self, old)  # forward mode: old carries the tangent
-            result = compute(old)
+            made: list[Function] = []  # the nodes compute records (a composite: several)
+
+            def note(ctx: Function, out: Tensor) -> None:
+                if out._ctx is ctx:
+                    made.append(ctx)
+
+            op_observers.push(_WATCHING, note)
+            try:
+                result = compute(old)
+            finally:
+                op_observers.remove(note)
             if result.requires_grad:
-                return self._write_recorded(op, old, result, casting)
+                return self._write_recorded(op, old, result, casting, made)
         self._store(op, result, casting)
         versions.record_write(self)
         versions.pass_tangent(result, self)
@@ -95,7 +106,8 @@ class InplaceMethods:
                              f"dtype {self.dtype} in place; cast the tensor first")
         np.copyto(self._data, result._data, casting="unsafe")
 
-    def _write_recorded(self, op: str, old: Tensor, result: Tensor, casting: str) -> Tensor:
+    def _write_recorded(self, op: str, old: Tensor, result: Tensor, casting: str,
+                        made: list[Function]) -> Tensor:
         """The write as a node of the graph, through every view level (CopySlices)."""
         chain = []  # (base, index) of each view level, from this tensor up
         view = self
@@ -114,9 +126,9 @@ class InplaceMethods:
                 f"{op}: an in-place write through a view made by reshape, transpose, expand, "
                 f"flip or detach, of a tensor in the graph, is not supported (only views made "
                 f"by basic indexing are); write into the base tensor, or clone() the view")
-        ctx = result._ctx
-        if any(ctx.parents[i] is old for i in ctx.needed_inputs()):
-            # the op's backward reads the value being overwritten: as PyTorch, it keeps a copy
+        if any(node.parents[i] is old for node in made for i in node.needed_inputs()):
+            # a backward reads the value being overwritten (the op's, or that of a node inside
+            # a composite such as logit_): as PyTorch, it keeps a copy
             old._data, old._base = old._data.copy(), None
         if result.dtype != self.dtype and np.can_cast(result.dtype, self.dtype, casting):
             result = result.astype(self.dtype)
@@ -145,8 +157,8 @@ class InplaceMethods:
     def mul_(self, other: Any) -> Tensor:
         return self._write("mul_", lambda t: t * other)
 
-    def div_(self, other: Any) -> Tensor:
-        return self._write("div_", lambda t: t / other)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return self._write("div_", lambda t: t.div(other, rounding_mode=rounding_mode))
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._write("pow_", lambda t: t ** exponent)
@@ -233,21 +245,6 @@ class InplaceMethods:
                              f"tensor of shape {self.shape}: {error}") from None
         return self._write("copy_", lambda t: _copied(t, source), casting="unsafe")
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Fill with draws from N(mean, std^2) (the default generator unless given)."""
-        draws = chosen_generator(generator, "normal_").normal(mean, std, self.shape)
-        return self._write("normal_", lambda t: _filled(t, draws), casting="unsafe")
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Fill with draws from U[a, b) (the default generator unless given)."""
-        draws = chosen_generator(generator, "uniform_").uniform(a, b, self.shape)
-        return self._write("uniform_", lambda t: _filled(t, draws), casting="unsafe")
-
-    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
-        """Fill with 1 with probability p, else 0."""
-        draws = chosen_generator(generator, "bernoulli_").random(self.shape) < p
-        return self._write("bernoulli_", lambda t: _filled(t, draws), casting="unsafe")
-
     # ---- item assignment ----
     def __setitem__(self, index: Any, value: Any) -> None:
         """`x[index] = value`: basic, integer-array and boolean indices, value broadcast to
@@ -265,6 +262,9 @@ class InplaceMethods:
                 else new_tensor(put._data.astype(self.dtype))
         self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
                     casting="unsafe")
+
+
+_WATCHING = -1  # the op observer noting compute's nodes: before the saved-tensor hooks
 
 
 def _move(tensor: Tensor, before: Tensor, ctx: Any, epoch: int) -> None:
@@ -295,3 +295,4 @@ def _copied(t: Tensor, source: Tensor) -> Tensor:
             else new_tensor(source._data.astype(t.dtype))
     out = ops.Where.apply(source, t, cond=_EVERYWHERE)
     return out if out.shape == t.shape else out.expand(t.shape)
+

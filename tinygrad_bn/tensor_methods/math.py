@@ -1,8 +1,11 @@
 """Elementwise math as Tensor methods: logarithms and exponentials (log1p expm1 log2 log10
 exp2 logaddexp xlogy logit), trigonometric and hyperbolic functions and their inverses,
-rounding (floor ceil round trunc frac), and PyTorch's spellings of arithmetic (add/sub with
-alpha, mul, div with rounding_mode, true_divide, floor_divide, remainder, fmod, pow, neg,
-reciprocal, rsqrt, square, atan2, hypot, copysign, lerp).
+the error function (erf erfc erfinv), rounding (floor ceil round trunc frac), PyTorch's
+spellings of arithmetic (add/sub with alpha, mul, div with rounding_mode, true_divide,
+floor_divide, remainder, fmod, pow, neg, reciprocal, rsqrt, square, atan2, hypot, copysign,
+lerp, addcmul, addcdiv, float_power, ldexp, absolute, sgn, clamp_min, clamp_max,
+nan_to_num, deg2rad, rad2deg), integer and step functions without gradient (gcd lcm
+heaviside), and the normalized exponentials along one axis (softmax log_softmax).
 
 The transcendental functions and rounding are primitive ops (tinygrad_bn/ops/special.py);
 the rest are composites of primitives, so their gradients follow. As PyTorch: remainder
@@ -12,13 +15,16 @@ and both are differentiable in x (1) and y (-floor(x / y) or -trunc(x / y)).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops
-from ..autograd.function import is_tensor
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..autograd.function import is_tensor, new_tensor
+from ..dtypes import as_dtype, get_default_dtype
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..keywords import normalize_axes
 from .elementwise import where
 
 if TYPE_CHECKING:
@@ -113,6 +119,19 @@ class MathMethods:
         """sqrt(x^2 + y^2)."""
         other = self._coerce(other, "hypot")
         return (self * self + other * other).sqrt()
+
+    # ---- the error function
+    def erf(self) -> Tensor:
+        """erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt; integers in the default dtype."""
+        return ops.Erf.apply(_floating(self))
+
+    def erfc(self) -> Tensor:
+        """erfc x = 1 - erf x, without erf's cancellation for large x."""
+        return ops.Erfc.apply(_floating(self))
+
+    def erfinv(self) -> Tensor:
+        """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside)."""
+        return ops.Erfinv.apply(_floating(self))
 
     # ---- rounding
     def floor(self) -> Tensor:
@@ -236,3 +255,154 @@ class MathMethods:
         weight = weight if is_tensor(weight) or isinstance(weight, int | float) else \
             self._coerce(weight, "lerp")
         return self + weight * (end - self)
+
+    # ---- more of PyTorch's elementwise spellings (issue 22)
+    def absolute(self) -> Tensor:
+        return self.abs()
+
+    def sgn(self) -> Tensor:
+        """sign(x) (x / |x| for complex numbers in PyTorch; real ones only here)."""
+        return self.sign()
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        """max(x, min), a number or a tensor bound (clamp's gradients)."""
+        return self.clamp(min=_bound(self, min, "clamp_min"))
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        """min(x, max), a number or a tensor bound (clamp's gradients)."""
+        return self.clamp(max=_bound(self, max, "clamp_max"))
+
+    def deg2rad(self) -> Tensor:
+        """x pi / 180; integers in the default dtype."""
+        return _floating(self) * (math.pi / 180)
+
+    def rad2deg(self) -> Tensor:
+        """x 180 / pi; integers in the default dtype."""
+        return _floating(self) * (180 / math.pi)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """x + value t1 t2."""
+        product = self._coerce(tensor1, "addcmul") * tensor2
+        return self + (product if value == 1 else product * value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """x + value t1 / t2 (integer t1 and t2 refused, as PyTorch since 1.5)."""
+        t1, t2 = self._coerce(tensor1, "addcdiv"), self._coerce(tensor2, "addcdiv")
+        if t1.dtype.kind in "biu" and t2.dtype.kind in "biu":
+            raise DTypeError(f"addcdiv: integer division of {t1.dtype} by {t2.dtype} is not "
+                             f"supported; use x + value * (t1 / t2).trunc() for the old "
+                             f"integer result, or float tensors")
+        quotient = t1 / t2
+        return self + (quotient if value == 1 else quotient * value)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """x ** exponent computed in float64, whatever the dtypes."""
+        base = self.astype(np.float64)
+        return base ** (exponent.astype(np.float64) if is_tensor(exponent) else exponent)
+
+    def ldexp(self, other: Any) -> Tensor:
+        """x 2^other; integers in the default dtype, an integer exponent in x's."""
+        x, exponent = _floating(self), self._coerce(other, "ldexp")
+        if exponent.dtype.kind != "f":
+            exponent = exponent.astype(x.dtype)
+        return x * 2.0 ** exponent
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        """x with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default
+        0, and the dtype's largest and smallest finite values); gradient 1 where x is
+        finite, 0 where it was replaced."""
+        for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+            if value is not None and (isinstance(value, bool) or
+                                      not isinstance(value, int | float | np.number)):
+                raise ArgumentTypeError(f"nan_to_num: {name} must be a number or None, got "
+                                        f"{type(value).__name__} {value!r}")
+        if self.dtype.kind != "f":
+            return self
+        finfo = np.finfo(self.dtype)
+        x = self._data
+        fill = np.where(np.isnan(x), nan, np.where(x > 0, finfo.max if posinf is None else
+                                                   posinf, finfo.min if neginf is None
+                                                   else neginf))
+        return where(np.isfinite(x), self, new_tensor(fill.astype(self.dtype)))
+
+    def gcd(self, other: Any) -> Tensor:
+        """The greatest common divisor, elementwise, of integer tensors (non-negative)."""
+        return _integers(self, self._coerce(other, "gcd"), "gcd", np.gcd)
+
+    def lcm(self, other: Any) -> Tensor:
+        """The least common multiple, elementwise, of integer tensors (non-negative)."""
+        return _integers(self, self._coerce(other, "lcm"), "lcm", np.lcm)
+
+    def heaviside(self, values: Any) -> Tensor:
+        """`values` where x == 0, 1 where x > 0, else 0 (NaN included, as PyTorch); no
+        gradient (PyTorch has none either)."""
+        if not is_tensor(values):
+            raise ArgumentTypeError(f"heaviside: values must be a Tensor, got "
+                                    f"{type(values).__name__} {values!r}")
+        if values.dtype != self.dtype:
+            raise DTypeError(f"heaviside: values of dtype {values.dtype} must have the "
+                             f"input's dtype {self.dtype}")
+        x = self._data  # PyTorch's rule, not NumPy's: NaN gives 0 (it is not > 0)
+        return new_tensor(np.where(x == 0, values._data, x > 0).astype(self.dtype))
+
+    # ---- normalized exponentials along one axis
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m) along `dim`, m = max_j x_j (a
+        constant: softmax does not depend on it, and it keeps exp() from overflowing); x is
+        cast to `dtype` first when given."""
+        z, axes = _shifted(self, "softmax", dim, dtype)
+        if self.ndim == 0:  # one element: softmax over it is 1 (PyTorch's 0-d rule)
+            return z.reshape(1).softmax(0).reshape(())
+        e = z.exp()
+        if z._data.size == 0:  # the empty result (its sums over the axis would give 0 / 0)
+            return e
+        return e / e.sum(axis=axes, keepdims=True)
+
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
+        logits of any magnitude: every exponent is <= 0 and the sum is >= 1)."""
+        z, axes = _shifted(self, "log_softmax", dim, dtype)
+        if self.ndim == 0:
+            return z.reshape(1).log_softmax(0).reshape(())
+        if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
+            return z.exp()
+        return z - z.exp().sum(axis=axes, keepdims=True).log()
+
+
+def _floating(x: Tensor) -> Tensor:
+    """x itself if floating, else x in the default dtype (float32 unless
+    tg.set_default_dtype changed it): integer and bool inputs of the error functions,
+    deg2rad, ldexp ... give it, as PyTorch's."""
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+
+
+def _bound(x: Tensor, bound: Any, op: str) -> Any:
+    """A clamp bound as given if it is a number, None or a tensor; else x._coerce's tensor
+    of it or its error naming `op`."""
+    if bound is None or is_tensor(bound) or (isinstance(bound, int | float | np.number)
+                                             and not isinstance(bound, bool)):
+        return bound
+    return x._coerce(bound, op)
+
+
+def _integers(x: Tensor, y: Tensor, op: str, ufunc: np.ufunc) -> Tensor:
+    if x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
+        raise DTypeError(f"{op}: needs integer tensors, got dtypes {x.dtype} and {y.dtype}")
+    return new_tensor(ufunc(x._data, y._data))
+
+
+def _shifted(x: Tensor, op: str, dim: Any, dtype: Any) -> tuple[Tensor, tuple[int, ...]]:
+    """x (cast to `dtype` when given) minus its max along `dim`, and the axis normalized.
+    The max is a constant (no graph). An empty x has no max: it is returned unshifted."""
+    if dtype is not None:
+        x = x.astype(as_dtype(op, dtype))
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating tensor, got dtype {x.dtype} (pass "
+                         f"dtype=tg.float32 to compute in floating point)")
+    if dim is None or isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise ArgumentError(f"{op}: dim must be an int, got {dim!r}")
+    axes = normalize_axes(op, dim, x.ndim, scalar_axis=True)  # 0-d: dim 0 or -1, axes ()
+    if x._data.size == 0 or x.ndim == 0:
+        return x, axes
+    return x - new_tensor(np.max(x._data, axis=axes, keepdims=True)), axes
