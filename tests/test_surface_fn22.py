@@ -94,6 +94,8 @@ GRADIENT_CASES: dict[str, tuple[Callable, Callable | None, dict]] = {
     "addcmul_ and clamp_min_ (in place)": (
         lambda x: (x * 1).addcmul_(x, x, value=0.3).clamp_min_(-50.0),
         lambda x: (x * 1).addcmul_(x, x, value=0.3).clamp_min_(-50.0), {}),
+    "cumsum_ and tril_ (in place)": (lambda x: (x * 1).cumsum_(1).tril_(),
+                                     lambda x: (x * 1).cumsum_(1).tril_(), {}),
     "addmm_ (in place)": (lambda x: (x * 1).addmm_(x, x.t(), beta=0.5, alpha=2.0),
                           lambda x: (x * 1).addmm_(x, x.t(), beta=0.5, alpha=2.0), {}),
 }
@@ -285,6 +287,16 @@ def test_inplace_twins_with_more_arguments_match_pytorch() -> None:
             getattr(theirs, name)(*[torch.tensor(pick[a]) if a in pick else a for a in args],
                                   **kwargs)
             np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-14, err_msg=name)
+    m = rng.normal(size=(3, 4))
+    for name, args in (("cumsum_", (1,)), ("tril_", (1,)), ("triu_", (-1,))):
+        ours = Tensor(m.copy())
+        assert getattr(ours, name)(*args) is ours
+        np.testing.assert_allclose(ours.data, getattr(Tensor(m), name[:-1])(*args).data)
+        if torch is not None:
+            np.testing.assert_allclose(ours.data, getattr(torch.tensor(m.copy()), name)(
+                *args).numpy(), rtol=1e-14, err_msg=name)
+    ints = Tensor(np.array([1, 2, 3]))
+    assert ints.cumsum_(0, dtype=tg.int64).tolist() == [1, 3, 6] and ints.dtype == np.int64
     assert Tensor(np.array([1, 2])).addmv_(Tensor(np.eye(2, dtype=np.int64)),
                                            Tensor(np.array([3, 4]))).tolist() == [4, 6]
     b = Tensor(np.ones((2, 2, 2)))
@@ -629,6 +641,9 @@ BAD_CALLS = [
      tg.ArgumentTypeError, ("nan_to_num", "nan", "str")),
     ("clamp_min_ on a leaf", lambda: Tensor(np.ones(2), requires_grad=True).clamp_min_(0.0),
      tg.BackwardError, ("clamp_min_", "leaf")),
+    ("cumsum_ another dtype", lambda: Tensor(np.array([1, 2])).cumsum_(0, dtype=tg.float64),
+     tg.DTypeError, ("cumsum_", "float64", "int64")),
+    ("tril_ of a vector", lambda: tg.ones(3).tril_(), tg.ShapeError, ("tril",)),
     ("unfold 2-d input", lambda: F.unfold(Tensor(np.ones((4, 4))), 2), tg.ShapeError,
      ("unfold", "4-D", "(4, 4)")),
     ("unfold kernel too big", lambda: F.unfold(Tensor(np.ones((1, 1, 3, 3))), 4),

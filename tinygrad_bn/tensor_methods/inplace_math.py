@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..dtypes import as_dtype
+from ..errors import DTypeError
 from .inplace import _copied
 
 if TYPE_CHECKING:
@@ -199,6 +203,21 @@ class InplaceMathMethods:
     def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         return self._write("baddbmm_",
                            lambda t: t.baddbmm(batch1, batch2, beta=beta, alpha=alpha))
+
+    # ---- shape-keeping methods of other concerns (scans, triangles)
+    def cumsum_(self, dim: int, dtype: Any = None) -> Tensor:
+        """The running sums along dim, written in place; `dtype`, if given, must be the
+        tensor's own (as PyTorch: an in-place result keeps the tensor's dtype)."""
+        if dtype is not None and as_dtype("cumsum_", dtype) != self.dtype:
+            raise DTypeError(f"cumsum_: dtype {np.dtype(dtype)} must be the tensor's dtype "
+                             f"{self.dtype} (an in-place result keeps it)")
+        return self._write("cumsum_", lambda t: t.cumsum(dim))
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._write("tril_", lambda t: t.tril(diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._write("triu_", lambda t: t.triu(diagonal))
 
     # ---- integer bit operations (no gradient: integer and bool tensors only)
     def bitwise_and_(self, other: Any) -> Tensor:
