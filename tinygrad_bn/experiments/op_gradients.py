@@ -297,6 +297,19 @@ OPS: list[OpCase] = [
            lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
            ((1, 2, 6, 5),),
            torch_fn=lambda x: TF.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)),
+    # nnx21's functions (nn/instance_norm.py, activations_extra.py, losses_extra.py,
+    # tensor_methods/statistics.py): composites of the ops above
+    OpCase("instance_norm / prelu",
+           lambda x, g, b, a: F.instance_norm(x, weight=g, bias=b) + F.prelu(x, a),
+           ((2, 3, 4), (3,), (3,), (3,)),
+           torch_fn=lambda x, g, b, a: TF.instance_norm(x, weight=g, bias=b) + TF.prelu(x, a)),
+    OpCase("soft_margin / poisson_nll / gaussian_nll losses",
+           lambda x, y, v: F.soft_margin_loss(x, np.sign(y.data)) + F.poisson_nll_loss(x, v) +
+           F.gaussian_nll_loss(x, y, v), ((3, 4), (3, 4), (3, 4)), ("real", "real", "positive"),
+           torch_fn=lambda x, y, v: TF.soft_margin_loss(x, y.detach().sign()) +
+           TF.poisson_nll_loss(x, v) + TF.gaussian_nll_loss(x, y, v)),
+    OpCase("quantile / nanmean", lambda x: x.quantile(0.3, dim=1) + x.nanmean(0)[:3],
+           ((3, 4),), torch_fn=lambda x: x.quantile(0.3, dim=1) + x.nanmean(0)[:3]),
     # issue 22: elementwise math (ops/special.py and tensor_methods/math.py)
     OpCase("log1p", Tensor.log1p, ((3, 4),), ("positive",),
            torch_fn=lambda x: x.log1p()),
