@@ -157,9 +157,6 @@ _row("equal", lambda: tg.equal(_x(2), 3), tg.ArgumentTypeError, ("equal", "int")
 for _name in ["argsort", "count_nonzero", "logcumsumexp"]:
     _row(_name, lambda n=_name: getattr(tg, n)(_x(), dim=5), tg.AxisError, (_name, "5"),
          lambda n=_name: getattr(torch, n)(_tx(), dim=5))
-for _name in ["unique", "unique_consecutive"]:  # dim= is not supported: refused, not ignored
-    _row(_name, lambda n=_name: getattr(tg, n)(_x(), dim=5), tg.ArgumentError, (_name, "dim"),
-         lambda n=_name: getattr(torch, n)(_tx(), dim=5))
 _row("diff", lambda: tg.diff(_x(), n=-1), tg.ArgumentError, ("diff", "n", "-1"),
      lambda: torch.diff(_tx(), n=-1))
 _row("diff", lambda: tg.diff(_x(), dim=2), tg.AxisError, ("diff", "2"),
