@@ -1,6 +1,7 @@
 """tinygrad_bn: reverse-mode autodiff on NumPy, with batch normalization derived twice."""
 
 import functools
+import math as _math
 
 from . import (
     accelerator,
@@ -27,6 +28,7 @@ from .checkpoint import checkpoint
 from .compiler import CompileError, compile
 from .creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
@@ -51,12 +53,14 @@ from .device import device
 from .dtypes import (
     bool,
     double,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
     int8,
     int16,
@@ -128,6 +132,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     bitwise_right_shift,
     bitwise_xor,
     bmm,
+    cdist,
     ceil,
     chunk,
     clamp,
@@ -273,6 +278,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     square,
     squeeze,
     std,
+    std_mean,
     sub,
     subtract,
     sum,
@@ -290,13 +296,17 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     triu,
     true_divide,
     trunc,
+    unbind,
     unflatten,
     unique,
     unique_consecutive,
     unsqueeze,
     var,
+    var_mean,
     xlogy,
 )
+from .modes import inference_mode, is_inference_mode_enabled
+from .printing import set_printoptions
 from .sampling import bernoulli, multinomial, normal, poisson
 from .saved_tensors import saved_tensors_hooks
 from .seeding import (
@@ -311,7 +321,6 @@ from .seeding import (
 from .serialization import load, save
 from .tensor import (
     Tensor,
-    as_tensor,
     concatenate,
     enable_grad,
     grad,
@@ -331,6 +340,17 @@ from .tensor_methods import (
     meshgrid,
     searchsorted,
 )
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .threads import get_num_threads, set_num_threads
 
 
@@ -340,6 +360,9 @@ def is_tensor(obj: object) -> bool:
 
 
 cat = concatenate  # PyTorch's name
+# PyTorch's constants
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None  # x[:, tg.newaxis] adds an axis, as NumPy's
 # PyTorch's torch.autograd.gradcheck: the tool sits above the core package that holds
 # tg.autograd, so the package root, which assembles the public names, hands it over with
 # PyTorch's default of no forward-mode check (a ported custom Function has no jvp); the
@@ -399,6 +422,11 @@ __all__ = [
     "aminmax", "block_diag", "cartesian_prod", "cumprod", "diag_embed", "histogram",
     "index_copy", "masked_scatter", "median", "meshgrid", "mode", "rot90", "scatter_reduce",
     "cross", "det", "inverse", "linalg", "logdet", "slogdet",
+    "addcdiv", "addcmul", "cdist", "std_mean", "unbind", "var_mean",
+    # PyTorch's modes, printing, dtype limits, constants and legacy typed constructors
+    "inference_mode", "is_inference_mode_enabled", "set_printoptions", "finfo", "iinfo",
+    "pi", "e", "inf", "nan", "newaxis", "BoolTensor", "ByteTensor", "CharTensor",
+    "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
 ]
 # issue 22 (fn22): error functions, normalized exponentials, more elementwise math
 __all__ += ["erf", "erfc", "erfinv", "log_softmax", "softmax"]

@@ -28,9 +28,9 @@ from .seeding import generator as chosen_generator
 from .tensor import Tensor
 
 __all__ = [
-    "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
-    "ones", "ones_like", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
-    "randperm", "tensor", "zeros", "zeros_like",
+    "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+    "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randint_like", "randn",
+    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
 ]
 
 
@@ -81,6 +81,21 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             raise ShapeError(f"tensor: cannot make an array of {data!r}: {error}") from error
         array = array.astype(_value_dtype(array)) if array.dtype.kind in "biuf" else array
     return _made("tensor", array, device, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """PyTorch's `torch.as_tensor`: `data` without a copy where it can be: a Tensor of the
+    dtype asked for is returned itself, an ndarray of that dtype shared (writes show in
+    both); otherwise a new tensor, as `tensor(data, dtype)` makes (a Tensor cast keeps
+    its graph)."""
+    check_device("as_tensor", device)
+    wanted = None if dtype is None else as_dtype("as_tensor", dtype)
+    if isinstance(data, Tensor):
+        return data if wanted is None or wanted == data.dtype else data.to(wanted)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and (
+            wanted is None or wanted == data.dtype):
+        return Tensor(data)
+    return tensor(data, dtype=wanted)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

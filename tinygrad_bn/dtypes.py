@@ -8,6 +8,7 @@ so `x.dtype == tg.float32` reads as in PyTorch. The PyTorch aliases are
 
 from __future__ import annotations
 
+import builtins
 import threading
 from typing import Any
 
@@ -91,3 +92,62 @@ def result_type(a: np.dtype, a_has_axes: bool, b: np.dtype, b_has_axes: bool) ->
         return promote_types(a, b)
     axes, zero_d = (a, b) if a_has_axes else (b, a)
     return zero_d if _CATEGORY[zero_d.kind] > _CATEGORY[axes.kind] else axes
+
+
+# PyTorch's legacy tensor-type names (`x.type()`, `tg.FloatTensor`), by dtype
+TENSOR_TYPES = {np.dtype(float16): "HalfTensor", np.dtype(float32): "FloatTensor",
+                np.dtype(float64): "DoubleTensor", np.dtype(int8): "CharTensor",
+                np.dtype(uint8): "ByteTensor", np.dtype(int16): "ShortTensor",
+                np.dtype(int32): "IntTensor", np.dtype(int64): "LongTensor",
+                np.dtype(bool): "BoolTensor"}
+
+
+def tensor_type_dtype(op: str, name: str) -> np.dtype:
+    """The dtype of a legacy type name such as 'torch.FloatTensor' (or 'FloatTensor')."""
+    for dtype, known in TENSOR_TYPES.items():
+        if name.removeprefix("torch.") == known:
+            return dtype
+    raise DTypeError(f"{op}: invalid type {name!r}; expected one of "
+                     f"{', '.join('torch.' + n for n in TENSOR_TYPES.values())}")
+
+
+class finfo:  # noqa: N801 (PyTorch's name)
+    """The limits of a floating dtype, by PyTorch's attribute names (`tg.finfo(tg.float32)`;
+    no argument: the default dtype): bits, eps (the gap between 1 and the next number),
+    max, min, tiny = smallest_normal (the smallest positive normal number), resolution
+    (10^-precision, precision the decimal digits the dtype keeps) and dtype (its name)."""
+
+    def __init__(self, type: Any = None) -> None:  # noqa: A002 (PyTorch's name)
+        dtype = get_default_dtype() if type is None else as_dtype("finfo", type)
+        if dtype.kind != "f":
+            raise DTypeError(f"finfo: needs a floating dtype, got {dtype} (use tg.iinfo for "
+                             f"integers)")
+        info = np.finfo(dtype)
+        self.bits = info.bits
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+        self.dtype = dtype.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801 (PyTorch's name)
+    """The limits of an integer dtype, by PyTorch's attribute names: bits, max, min, dtype."""
+
+    def __init__(self, type: Any) -> None:  # noqa: A002 (PyTorch's name)
+        dtype = as_dtype("iinfo", type)
+        if dtype.kind not in "iu":
+            raise DTypeError(f"iinfo: needs an integer dtype, got {dtype} (use tg.finfo for "
+                             f"floating dtypes)")
+        info = np.iinfo(dtype)
+        self.bits, self.dtype = info.bits, dtype.name
+        self.max, self.min = builtins.int(info.max), builtins.int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

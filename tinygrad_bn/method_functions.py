@@ -4,16 +4,18 @@ Each is the Tensor method of the same name applied to `as_tensor(input)`
 (so an ndarray or a number works too), with the method's arguments and
 semantics; the math of each is in the method's docstring (tensor.py and
 tensor_methods/). `tg.max(x, dim=1)` is the values, as `x.max(dim=1)`
-(docs/autograd.md, design notes).
+(docs/autograd.md, design notes). At the end, the functions PyTorch has without a
+Tensor method of the same name: std_mean, var_mean, cdist.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from .errors import names_errors
-from .tensor import Tensor, as_tensor
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
+from .tensor import Tensor, as_tensor, where
 
 __all__ = [
     "abs", "acos", "acosh", "add", "addmm", "addmv", "all", "allclose", "any", "arccos",
@@ -35,8 +37,9 @@ __all__ = [
     "sinh", "sort", "split", "sqrt", "square", "squeeze", "std", "sub", "subtract", "sum",
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
-    "unique_consecutive", "unsqueeze", "var", "xlogy",
+    "unique_consecutive", "unbind", "unsqueeze", "var", "xlogy",
     "nanmean", "nanquantile", "nansum", "quantile",
+    "cdist", "std_mean", "var_mean",
 ]
 # issue 22 (fn22): the error functions, the normalized exponentials, more elementwise math
 __all__ += ["erf", "erfc", "erfinv", "log_softmax", "softmax"]
@@ -224,6 +227,7 @@ trunc = _function("trunc")
 unflatten = _function("unflatten")
 unique = _function("unique")
 unique_consecutive = _function("unique_consecutive")
+unbind = _function("unbind")
 unsqueeze = _function("unsqueeze")
 var = _function("var")
 xlogy = _function("xlogy")
@@ -273,3 +277,70 @@ ldexp = _function("ldexp")
 nan_to_num = _function("nan_to_num")
 rad2deg = _function("rad2deg")
 sgn = _function("sgn")
+# ---- functions PyTorch has without a Tensor method of the same name ----
+def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
+             keepdim: bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """(x.std(...), x.mean(...)) over the same axes, in PyTorch's order and with its
+    default correction of 1 (unbiased; `correction=0` or `unbiased=False` divides by n)."""
+    x = as_tensor(input)
+    return (x.std(dim, unbiased, keepdim, correction=correction),
+            x.mean(dim=dim, keepdim=keepdim))
+
+
+def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
+             keepdim: bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """(x.var(...), x.mean(...)) over the same axes, in PyTorch's order and with its
+    default correction of 1."""
+    x = as_tensor(input)
+    return (x.var(dim, unbiased, keepdim, correction=correction),
+            x.mean(dim=dim, keepdim=keepdim))
+
+
+def _power_of_positive(t: Tensor, exponent: float) -> Tensor:
+    """t ** exponent where t > 0, else 0, with gradient 0 where t = 0: the power is taken
+    of t with its zeros replaced by 1, so no inf (from a root's or a small power's slope at
+    0) ever enters the gradient, of any order."""
+    positive = t > 0
+    return where(positive, where(positive, t, 1.0) ** exponent, 0.0)
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2
+    (..., R, M), batch axes broadcast: out[..., i, j] = (sum_k |x1[i, k] - x2[j, k]|^p)^(1/p)
+    (p = 0: the count of differing coordinates; p = inf: the largest |difference|).
+    Differentiable; as PyTorch's, the gradient is 0 where a distance (or a coordinate's
+    difference) is 0 rather than NaN. `compute_mode` is accepted for PyTorch's signature:
+    the differences are always formed directly (exact, memory P * R * M)."""
+    a, b = as_tensor(x1), as_tensor(x2)
+    if isinstance(p, bool) or not isinstance(p, int | float):
+        raise ArgumentTypeError(f"cdist: p must be a number, got {type(p).__name__} {p!r}")
+    if p < 0 or math.isnan(p):
+        raise ArgumentError(f"cdist: p must be non-negative, got {p}")
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ArgumentError(f"cdist: unknown compute_mode {compute_mode!r}")
+    for name, t in (("x1", a), ("x2", b)):
+        if t.dtype.kind != "f":
+            raise DTypeError(f"cdist: {name} must be floating, got dtype {t.dtype}")
+        if t.ndim < 2:
+            raise ShapeError(f"cdist: {name} must have at least 2 dims (rows, columns), got "
+                             f"shape {t.shape}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"cdist: x1 and x2 must have the same number of columns, got shapes "
+                         f"{a.shape} and {b.shape}")
+    try:
+        diff = a.unsqueeze(-2) - b.unsqueeze(-3)  # (..., P, R, M)
+    except ShapeError as error:
+        raise ShapeError(f"cdist: the batch axes of x1 {a.shape} and x2 {b.shape} do not "
+                         f"broadcast") from error
+    if p == 0:  # a count: constant in the inputs (gradient 0), still in the graph
+        return (diff != 0).sum(-1).astype(diff.dtype) + 0.0 * diff.sum(-1)
+    if math.isinf(p):
+        return diff.abs().amax(-1)
+    if p == 1:
+        return diff.abs().sum(-1)
+    powered = (diff * diff) if p == 2 else _power_of_positive(diff.abs(), float(p))
+    return _power_of_positive(powered.sum(-1), 1.0 / p)

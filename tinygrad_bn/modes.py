@@ -110,3 +110,33 @@ def is_grad_enabled() -> bool:
 
 def is_anomaly_enabled() -> bool:
     return state.anomaly
+
+
+class inference_mode(set_grad_enabled):  # noqa: N801 (PyTorch's name)
+    """PyTorch's `inference_mode`: no recording inside the block (or the decorated
+    function; `@tg.inference_mode` works without parentheses too), as `no_grad`, in the
+    current thread; `inference_mode(False)` leaves recording as it is. PyTorch also marks
+    the tensors made inside as never usable by autograd, a speed-up this engine, which
+    has nothing to gain from it, does not make."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # the bare decorator: `@tg.inference_mode`
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(False)
+        self.inference = bool(mode)
+
+    def __enter__(self) -> None:
+        if self.inference:
+            super().__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.inference:
+            super().__exit__(*exc_info)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an `inference_mode(True)` block is open in this thread."""
+    return any(isinstance(c, inference_mode) and c.inference for c in state.open["grad_enabled"])

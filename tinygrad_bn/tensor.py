@@ -13,12 +13,14 @@ autograd/engine.py, ops/, tensor_methods/, this file (docs/autograd.md).
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import ops, printing
 from .autograd import function as _function
 from .autograd import versions
 from .autograd.engine import backward as autograd_backward
@@ -254,10 +256,16 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2,
-                               prefix="Tensor(")
+        options = printing.current()  # tg.set_printoptions
+        threshold = sys.maxsize if math.isinf(options.threshold) else int(options.threshold)
+        scientific = {"float_kind": lambda v: f"{v:.{options.precision}e}"} \
+            if options.sci_mode else None
+        body = np.array2string(self._data, precision=options.precision, threshold=threshold,
+                               edgeitems=options.edgeitems, max_line_width=options.linewidth,
+                               suppress_small=options.sci_mode is False,
+                               formatter=scientific, prefix="Tensor(")
         extra = f", dtype={self.dtype}"
-        if self._data.size > 20:  # the summary elides values: say what the shape is
+        if self._data.size > threshold:  # the summary elides values: say what the shape is
             extra = f", shape={self.shape}{extra}"
         if self._ctx is not None:
             extra += f", grad_fn=<{self._ctx.name}>"

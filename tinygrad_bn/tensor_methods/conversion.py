@@ -1,6 +1,7 @@
 """Tensor methods about the tensor itself rather than its values' math: sizes
-(size, numel, dim), dtypes and devices (to, float, double, ..., type_as), and new tensors
-of the same kind (new_zeros, new_full, new_tensor, clone).
+(size, numel, dim), dtypes and devices (to, float, double, ..., type, type_as), memory
+layout (contiguous, is_contiguous), and new tensors of the same kind (new_zeros, new_empty,
+new_full, new_tensor, clone).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..device import Device, check_device
-from ..dtypes import as_dtype
+from ..dtypes import TENSOR_TYPES, as_dtype, tensor_type_dtype
+from ..errors import ArgumentTypeError
 from ..keywords import Size, normalize_axes, one_of, parse_size
 
 if TYPE_CHECKING:
@@ -123,13 +125,37 @@ class ConversionMethods:
     def type_as(self, other: Tensor) -> Tensor:
         return self._to_dtype(other.dtype)
 
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> str | Tensor:
+        """PyTorch's `type`: without an argument the legacy type name ('torch.FloatTensor');
+        with a dtype, a legacy name ('torch.DoubleTensor') or a legacy class
+        (`tg.DoubleTensor`), this tensor cast to it (itself when it already is)."""
+        if dtype is None:
+            return "torch." + TENSOR_TYPES[self.dtype]
+        if isinstance(dtype, str):
+            return self._to_dtype(tensor_type_dtype("type", dtype))
+        legacy = getattr(dtype, "legacy_dtype", None)  # tg.FloatTensor and the like
+        if legacy is not None:
+            return self._to_dtype(legacy)
+        if isinstance(dtype, type) and not issubclass(dtype, np.generic):
+            raise ArgumentTypeError(f"type: expected a dtype, a type name such as "
+                                    f"'torch.FloatTensor' or a tensor type, got the class "
+                                    f"{dtype.__name__}")
+        return self._to_dtype(dtype)
+
     # ---- new tensors ----
     def clone(self) -> Tensor:
         """A copy in new memory; the gradient passes through unchanged."""
         return ops.Clone.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self
+        """This tensor when its memory is in row-major order, else a row-major copy (the
+        gradient passes through), as PyTorch's."""
+        return self if self.is_contiguous() else ops.Clone.apply(self)
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order without gaps (False for a
+        transpose or a strided slice, as in PyTorch)."""
+        return bool(self._data.flags.c_contiguous)
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
@@ -138,6 +164,11 @@ class ConversionMethods:
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
         return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """PyTorch's uninitialised tensor of this dtype; zero-filled here, as tg.empty."""
+        return self._new_filled("new_empty", size, 0, dtype, device, requires_grad)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:

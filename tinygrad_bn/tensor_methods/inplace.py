@@ -24,6 +24,8 @@ The rules and their reasons: docs/autograd.md, section "Mutation".
 
 from __future__ import annotations
 
+import builtins
+import numbers
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,7 +35,15 @@ import numpy as np
 from .. import ops
 from ..autograd import versions
 from ..autograd.function import Function, is_tensor, new_tensor, op_observers
-from ..errors import ArgumentError, BackwardError, DTypeError, ShapeError, short_repr
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    BackwardError,
+    DTypeError,
+    IndexOutOfRange,
+    ShapeError,
+    short_repr,
+)
 from ..modes import is_grad_enabled
 
 if TYPE_CHECKING:
@@ -51,11 +61,7 @@ class InplaceMethods:
         """Replace this tensor's values by `compute(self)` in place (see the module
         docstring); `casting`: which result dtypes may be written (NumPy's rule names)."""
         recording = is_grad_enabled()
-        if recording and self.requires_grad and self._ctx is None:
-            what = "a view of a leaf" if getattr(self, "_base", None) is not None else "a leaf"
-            raise BackwardError(
-                f"{op}: {what} tensor that requires grad (shape {self.shape}) is being used in "
-                f"an in-place operation; do it inside `with tg.no_grad():`, or on a clone")
+        self._refuse_recorded_leaf(op, recording)
         if not self._data.flags.writeable:
             raise ArgumentError(f"{op}: the tensor's array (shape {self.shape}) is a read-only "
                                 f"view (e.g. from expand); clone() it first")
@@ -86,6 +92,13 @@ class InplaceMethods:
             versions.put_tangent(base, view, index)
             view = base
         return self
+
+    def _refuse_recorded_leaf(self, op: str, recording: bool) -> None:
+        if recording and self.requires_grad and self._ctx is None:
+            what = "a view of a leaf" if getattr(self, "_base", None) is not None else "a leaf"
+            raise BackwardError(
+                f"{op}: {what} tensor that requires grad (shape {self.shape}) is being used in "
+                f"an in-place operation; do it inside `with tg.no_grad():`, or on a clone")
 
     def _identity(self) -> Tensor:
         """A new tensor object standing for this one as it is now: same memory (written
@@ -245,6 +258,90 @@ class InplaceMethods:
                              f"tensor of shape {self.shape}: {error}") from None
         return self._write("copy_", lambda t: _copied(t, source), casting="unsafe")
 
+    # ---- PyTorch's other in-place methods ----
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return self._write("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value=value))
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return self._write("addcdiv_", lambda t: t.addcdiv(tensor1, tensor2, value=value))
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return self._write("lerp_", lambda t: t.lerp(end, weight))
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Set the main diagonal (x[i, i, ...]) to `fill_value`; every axis must have the
+        same length unless x is a matrix. A tall matrix with `wrap=True` starts the diagonal
+        again after every n + 1 rows (n its columns), as PyTorch and NumPy."""
+        if self.ndim < 2:
+            raise ShapeError(f"fill_diagonal_: needs at least 2 dims, got shape {self.shape}")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise ShapeError(f"fill_diagonal_: all dims of a tensor with more than 2 dims must "
+                             f"have the same length, got shape {self.shape}")
+        diagonal = np.zeros(self.shape, dtype=bool)
+        np.fill_diagonal(diagonal, True, wrap=bool(wrap))
+        return self._write("fill_diagonal_", lambda t: t.masked_fill(diagonal, fill_value))
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """x[indices] = values (`indices` a tuple of index tensors, integer or boolean; values
+        broadcast); with `accumulate=True` x[indices] += values, repeated indices adding up
+        (np.add.at). Differentiable in x and values."""
+        if not isinstance(indices, tuple | list):
+            raise ArgumentTypeError(f"index_put_: indices must be a tuple of index tensors, got "
+                                    f"{type(indices).__name__}")
+        index = tuple(i._data if is_tensor(i) else np.asarray(i) for i in indices)
+        for k, i in enumerate(index):
+            if i.dtype.kind not in "biu":
+                raise DTypeError(f"index_put_: index {k} must hold integers or booleans, got "
+                                 f"dtype {i.dtype}")
+        put = self._value_at("index_put_", index, values)
+        if not accumulate:
+            return self._write("index_put_", lambda t: ops.IndexPut.apply(t, put, index=index),
+                               casting="unsafe")
+        target = np.empty(self.shape, dtype=bool)[index].shape
+        return self._write("index_put_", lambda t: t + ops.ScatterAdd.apply(
+            put.expand(target), index=index, shape=t.shape))
+
+    def apply_(self, callable: Callable[[Any], Any]) -> Tensor:  # noqa: A002 (PyTorch's name)
+        """Replace each element v by callable(v) (a Python number in, cast to the dtype),
+        in Python, element by element; as PyTorch, only on a tensor that does not require
+        grad (the function is opaque to autograd)."""
+        if not builtins.callable(callable):
+            raise ArgumentTypeError(f"apply_: expects a function of one number, got "
+                                    f"{type(callable).__name__} {short_repr(callable)}")
+        if self.requires_grad:
+            raise BackwardError("apply_: can't call apply_() on a tensor that requires grad; "
+                                "use x.detach().apply_(f) instead")
+        results = [callable(v) for v in self._data.reshape(-1).tolist()]
+        for r in results:
+            if not isinstance(r, numbers.Real):
+                raise ArgumentTypeError(f"apply_: the function must return a real number, got "
+                                        f"{type(r).__name__} {short_repr(r)}")
+        values = np.array(results, dtype=np.float64 if self.dtype.kind == "f" else None)
+        values = values.astype(self.dtype, copy=False).reshape(self.shape)
+        return self._write("apply_", lambda t: new_tensor(values), casting="unsafe")
+
+    def t_(self) -> Tensor:
+        """In place, this matrix becomes its transpose `t()`: the same memory with the axes
+        swapped (as PyTorch changes the strides), counted as a write; 0-d and 1-d tensors
+        stay as they are."""
+        if self.ndim > 2:
+            raise ShapeError(f"t_: expects a tensor with at most 2 dims, got shape "
+                             f"{self.shape}; use transpose(a, b) or permute")
+        recording = is_grad_enabled()
+        self._refuse_recorded_leaf("t_", recording)
+        if recording and self.requires_grad and getattr(self, "_view_of", None) is not None:
+            raise BackwardError(f"t_: an in-place transpose of a view made by indexing, of a "
+                                f"tensor in the graph (shape {self.shape}), is not supported; "
+                                f"use t() or clone() the view")
+        old = self._identity() if recording and self.requires_grad else None
+        out = old.t() if old is not None else None
+        self._data = out._data if out is not None else self._data.T
+        self._data_view = None
+        epoch = versions.record_write(self)
+        if out is not None and out is not old:
+            _move(self, old, out._ctx, epoch)
+        return self
+
     # ---- item assignment ----
     def __setitem__(self, index: Any, value: Any) -> None:
         """`x[index] = value`: basic, integer-array and boolean indices, value broadcast to
@@ -253,15 +350,33 @@ class InplaceMethods:
             index = index._data
         elif isinstance(index, tuple):
             index = tuple(i._data if is_tensor(i) else i for i in index)
-        put = value if is_tensor(value) else new_tensor(np.asarray(value))
-        if put.dtype.kind not in "biuf":
-            raise DTypeError(f"setitem: cannot write {type(value).__name__} "
-                             f"{short_repr(value)} into a tensor of dtype {self.dtype}")
-        if put.dtype != self.dtype:  # assignment casts, as PyTorch's (1.5 into int: 1)
-            put = put.astype(self.dtype) if put.requires_grad and self.dtype.kind == "f" \
-                else new_tensor(put._data.astype(self.dtype))
+        put = self._value_at("setitem", index, value)
         self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
                     casting="unsafe")
+
+    def _value_at(self, op: str, index: Any, value: Any) -> Tensor:
+        """`value` as written at x[index]: a tensor of x's dtype (cast as PyTorch's
+        assignment casts, 1.5 into int: 1) that broadcasts to x[index]'s shape."""
+        try:
+            target = np.empty(self.shape, dtype=bool)[index].shape
+        except IndexError as error:
+            raise IndexOutOfRange(f"{op}: index {short_repr(index)} does not fit a tensor of "
+                                  f"shape {self.shape}: {error}") from None
+        put = value if is_tensor(value) else new_tensor(np.asarray(value))
+        if put.dtype.kind not in "biuf":
+            raise DTypeError(f"{op}: cannot write {type(value).__name__} "
+                             f"{short_repr(value)} into a tensor of dtype {self.dtype}")
+        try:
+            if np.broadcast_shapes(put.shape, target) != target:
+                raise ValueError("the value has more or larger axes")
+        except ValueError as error:
+            raise ShapeError(f"{op}: values of shape {put.shape} cannot be written at an "
+                             f"index selecting shape {target} of a tensor of shape "
+                             f"{self.shape}: {error}") from None
+        if put.dtype != self.dtype:
+            put = put.astype(self.dtype) if put.requires_grad and self.dtype.kind == "f" \
+                else new_tensor(put._data.astype(self.dtype))
+        return put
 
 
 _WATCHING = -1  # the op observer noting compute's nodes: before the saved-tensor hooks

@@ -94,6 +94,19 @@ class MovementMethods:
     def T(self) -> Tensor:  # noqa: N802
         return self.transpose()
 
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """The last two axes swapped (a batch of matrices, each transposed)."""
+        if self.ndim < 2:
+            raise ShapeError(f"mT: needs a matrix or a batch of matrices (at least 2 dims), "
+                             f"got shape {self.shape}")
+        return self._swap("mT", -2, -1)
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """The conjugate transpose of the last two axes: `mT`, tensors being real here."""
+        return self.mT
+
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return self._swap("swapaxes", axis1, axis2)
 
@@ -190,6 +203,15 @@ class MovementMethods:
             raise ShapeError(f"t: expects a tensor with at most 2 dims, got shape {self.shape}; "
                              f"use transpose(a, b) or permute")
         return self if self.ndim < 2 else self.transpose(1, 0)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along `dim`, that axis removed: x[i] for each i (views, as PyTorch's);
+        each slice's gradient lands in its place of x."""
+        if self.ndim == 0:
+            raise AxisError("unbind: a 0-d tensor has no dimension to unbind")
+        axis = one_axis("unbind", self.ndim, None, dim)
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
