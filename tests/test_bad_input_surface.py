@@ -200,6 +200,10 @@ ROWS: dict[str, tuple[Callable[[], Any], type, type, tuple[str, ...],
         lambda: tg.func.jvp(lambda x: _NoJvp.apply(x), Tensor(np.ones(2)), Tensor(np.ones(2))),
         tg.UnsupportedError, NotImplementedError, ("_NoJvp", "jvp"), None,
         "PyTorch's custom Functions raise the same for a missing jvp (no torch twin here)"),
+    "set_printoptions unknown profile": (
+        lambda: tg.set_printoptions(profile="long"), tg.ArgumentError, ValueError,
+        ("set_printoptions", "profile", "'long'"), None,
+        "PyTorch ignores an unknown profile silently (and applies nothing of it)"),
     "MultiStepLR milestones str": (
         lambda: tg.optim.lr_scheduler.MultiStepLR(_sgd(), milestones="ab"),
         tg.ArgumentTypeError, TypeError, ("MultiStepLR", "milestones"), None,
@@ -329,6 +333,33 @@ SIMPLE_ROWS: dict[str, tuple[Callable[[], Any], type, str, Callable[[], Any]]] =
     "jacobian": (lambda: tg.func.jacobian(lambda x: 3.0, Tensor(np.ones(2))),
                  tg.ArgumentTypeError, "jacobian",
                  lambda: torch.func.jacrev(lambda x: 3.0)(torch.ones(2))),
+    "addcmul": (lambda: tg.addcmul(_x(), _x(), tg.ones(4)), tg.ShapeError, "addcmul",
+                lambda: torch.addcmul(_tx(), _tx(), torch.ones(4))),
+    "addcdiv": (lambda: tg.addcdiv(_x(), tg.tensor([1, 2, 3]), tg.tensor([1, 2, 3])),
+                tg.DTypeError, "addcdiv",
+                lambda: torch.addcdiv(_tx(), torch.tensor([1, 2, 3]), torch.tensor([1, 2, 3]))),
+    "as_tensor": (lambda: tg.as_tensor([1], dtype="complex"), tg.DTypeError, "as_tensor",
+                  lambda: torch.as_tensor([1], dtype="complex")),
+    "cdist": (lambda: tg.cdist(_x(), tg.ones(2, 4)), tg.ShapeError, "cdist",
+              lambda: torch.cdist(_tx(), torch.ones(2, 4))),
+    "finfo": (lambda: tg.finfo(tg.int32), tg.DTypeError, "finfo",
+              lambda: torch.finfo(torch.int32)),
+    "iinfo": (lambda: tg.iinfo(tg.float32), tg.DTypeError, "iinfo",
+              lambda: torch.iinfo(torch.float32)),
+    "std_mean": (lambda: tg.std_mean(_x(), dim=5), tg.AxisError, "std",
+                 lambda: torch.std_mean(_tx(), dim=5)),
+    "var_mean": (lambda: tg.var_mean(_x(), dim=5), tg.AxisError, "var",
+                 lambda: torch.var_mean(_tx(), dim=5)),
+    "unbind": (lambda: tg.unbind(_x(), 2), tg.AxisError, "unbind",
+               lambda: torch.unbind(_tx(), 2)),
+    # the legacy typed constructors refuse a tensor of another dtype, as PyTorch's
+    **{name: (lambda name=name: getattr(tg, name)(_x().double() if name != "DoubleTensor"
+                                                  else _x()),
+              tg.DTypeError, name,
+              lambda name=name: getattr(torch, name)(_tx().double() if name != "DoubleTensor"
+                                                     else _tx()))
+       for name in ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
+                    "HalfTensor", "IntTensor", "LongTensor", "ShortTensor"]},
 }
 
 
@@ -419,6 +450,9 @@ EXEMPT: dict[str, str] = {
         is_deterministic_algorithms_warn_only_enabled detect_anomaly no_grad
         enable_grad""".split()},
     "tg.utils.data.get_worker_info": _NO_ARGUMENT,
+    "tg.is_inference_mode_enabled": _NO_ARGUMENT,
+    "tg.inference_mode": "takes any mode value by its truth (or a function to decorate), as "
+                         "PyTorch's: nothing to refuse",
     "tg.is_tensor": "answers any object (False for a non-tensor), as PyTorch's",
     "tg.utils.data.default_convert": "converts the arrays it finds and returns anything else "
                                      "unchanged, as PyTorch's",

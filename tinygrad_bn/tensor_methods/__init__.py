@@ -5,12 +5,13 @@
   clip clamp masked_fill isnan isfinite isinf
 - reduce.py, ReduceMethods: sum mean var std max min prod cumsum logsumexp norm argmax
   argmin any all
-- movement.py, MovementMethods: reshape view transpose permute T swapaxes expand squeeze
-  unsqueeze flatten pad flip t gather split chunk repeat
+- movement.py, MovementMethods: reshape view transpose permute T mT swapaxes expand squeeze
+  unsqueeze flatten pad flip t gather split chunk unbind repeat
 - linalg.py, LinalgMethods: matmul dot
 - math.py, MathMethods: log1p expm1 log2 log10 exp2 logaddexp xlogy logit tan asin acos
   atan sinh cosh asinh acosh atanh atan2 hypot floor ceil round trunc frac add sub mul div
   true_divide floor_divide remainder fmod pow neg reciprocal rsqrt square copysign lerp
+  addcmul addcdiv
 - comparison.py, ComparisonMethods: eq ne lt le gt ge equal isclose allclose logical_* bitwise_*
   is_floating_point
 - indexing.py, IndexingMethods: sort argsort topk kthvalue index_select take take_along_dim
@@ -24,10 +25,10 @@
 - matrix.py, MatrixMethods: det logdet slogdet inverse cross; the functions of tg.linalg
   (vector_norm matrix_norm norm solve eigh eigvalsh svdvals vecdot cross)
 - shaping.py, ShapingMethods: rot90 diag_embed; functions block_diag cartesian_prod meshgrid
-- conversion.py, ConversionMethods: size numel dim to float double ... type_as new_zeros
-  new_full new_tensor clone
-- inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_, += -= *= /=
-  **=, x[index] = v (in-place writes and their autograd)
+- conversion.py, ConversionMethods: size numel dim to float double ... type type_as
+  contiguous is_contiguous new_zeros new_empty new_full new_tensor clone
+- inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_ fill_diagonal_
+  index_put_ apply_ t_, += -= *= /= **=, x[index] = v (in-place writes and their autograd)
 - inplace_math.py, InplaceMathMethods: the in-place twins of the math methods (floor_ erf_
   erfinv_ atan2_ lerp_ eq_ logical_not_ addmm_ ...), written through InplaceMethods
 - random.py, RandomMethods: bernoulli multinomial, and the fills normal_ uniform_ bernoulli_

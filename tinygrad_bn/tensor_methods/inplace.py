@@ -1,7 +1,8 @@
-"""In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, ...), the
-augmented assignments (`x += y` changes x itself) and item assignment (`x[i] = v`); the
-random fills (`normal_`, `random_`, ...) are in random.py, the twins of the math methods
-in inplace_math.py, all written through `_write` here.
+"""In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, `fill_diagonal_`,
+`index_put_`, `apply_`, `t_`, ...), the augmented assignments (`x += y` changes x itself)
+and item assignment (`x[i] = v`); the random fills (`normal_`, `random_`, ...) are in
+random.py, the twins of the math methods in inplace_math.py, all written through `_write`
+here.
 
 Each write runs the out-of-place op and writes its result into the tensor's memory, so
 every view and every holder of the array sees it. Autograd, as PyTorch does it:
@@ -259,15 +260,6 @@ class InplaceMethods:
         return self._write("copy_", lambda t: _copied(t, source), casting="unsafe")
 
     # ---- PyTorch's other in-place methods ----
-    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        return self._write("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value=value))
-
-    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        return self._write("addcdiv_", lambda t: t.addcdiv(tensor1, tensor2, value=value))
-
-    def lerp_(self, end: Any, weight: Any) -> Tensor:
-        return self._write("lerp_", lambda t: t.lerp(end, weight))
-
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
         """Set the main diagonal (x[i, i, ...]) to `fill_value`; every axis must have the
         same length unless x is a matrix. A tall matrix with `wrap=True` starts the diagonal

@@ -1,5 +1,5 @@
-"""Tensor methods that move elements: reshape, transpose, permute, expand, squeeze,
-flatten, pad, flip, gather, split, chunk, repeat; and `concatenate`, `stack`.
+"""Tensor methods that move elements: reshape, transpose, permute, T, mT, expand, squeeze,
+flatten, pad, flip, gather, split, chunk, unbind, repeat; and `concatenate`, `stack`.
 
 Each is a primitive op (tinygrad_bn/ops/movement.py) or a composite of them, so each
 gradient moves g back the way the forward moved x. Axis arguments take NumPy's and
