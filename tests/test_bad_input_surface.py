@@ -204,6 +204,29 @@ ROWS: dict[str, tuple[Callable[[], Any], type, type, tuple[str, ...],
         lambda: tg.set_printoptions(profile="long"), tg.ArgumentError, ValueError,
         ("set_printoptions", "profile", "'long'"), None,
         "PyTorch ignores an unknown profile silently (and applies nothing of it)"),
+    "pad_sequence no sequences": (
+        lambda: tg.nn.utils.rnn.pad_sequence([]), tg.ShapeError, ValueError,
+        ("pad_sequence", "empty"), lambda: torch.nn.utils.rnn.pad_sequence([]), None),
+    "vector_to_parameters short vector": (
+        lambda: tg.nn.utils.vector_to_parameters(tg.zeros(5), tg.nn.Linear(2, 3).parameters()),
+        tg.ShapeError, ValueError, ("vector_to_parameters", "9"),
+        lambda: torch.nn.utils.vector_to_parameters(torch.zeros(5),
+                                                    torch.nn.Linear(2, 3).parameters()), None),
+    "parameters_to_vector of numbers": (
+        lambda: tg.nn.utils.parameters_to_vector([1.0, 2.0]), tg.ArgumentTypeError, TypeError,
+        ("parameters_to_vector", "float"),
+        lambda: torch.nn.utils.parameters_to_vector([1.0, 2.0]), None),
+    "autograd.functional.vjp without v": (
+        lambda: tg.autograd.functional.vjp(lambda x: x * 2, tg.ones(2)), tg.ArgumentError,
+        ValueError, ("vjp", "v can only be None"),
+        lambda: torch.autograd.functional.vjp(lambda x: x * 2, torch.ones(2)), None),
+    "autograd.functional.hessian of a vector": (
+        lambda: tg.autograd.functional.hessian(lambda x: x * 2, tg.ones(2)), tg.ShapeError,
+        ValueError, ("hessian", "one element"),
+        lambda: torch.autograd.functional.hessian(lambda x: x * 2, torch.ones(2)), None),
+    "autograd.Variable of a list": (
+        lambda: tg.autograd.Variable([1.0]), tg.ArgumentTypeError, TypeError,
+        ("Variable", "list"), lambda: torch.autograd.Variable([1.0]), None),
     "MultiStepLR milestones str": (
         lambda: tg.optim.lr_scheduler.MultiStepLR(_sgd(), milestones="ab"),
         tg.ArgumentTypeError, TypeError, ("MultiStepLR", "milestones"), None,
@@ -352,6 +375,19 @@ SIMPLE_ROWS: dict[str, tuple[Callable[[], Any], type, str, Callable[[], Any]]] =
                  lambda: torch.var_mean(_tx(), dim=5)),
     "unbind": (lambda: tg.unbind(_x(), 2), tg.AxisError, "unbind",
                lambda: torch.unbind(_tx(), 2)),
+    "ParameterList": (lambda: tg.nn.ParameterList()[0], tg.IndexOutOfRange, "ParameterList",
+                      lambda: torch.nn.ParameterList()[0]),
+    "ParameterDict": (lambda: tg.nn.ParameterDict({"a.b": tg.ones(1)}), tg.ArgumentError,
+                      "ParameterDict", lambda: torch.nn.ParameterDict({"a.b": torch.ones(1)})),
+    "grad": (lambda: tg.func.grad(lambda x: x * 2)(tg.ones(2)), tg.ShapeError, "grad",
+             lambda: torch.func.grad(lambda x: x * 2)(torch.ones(2))),
+    "grad_and_value": (lambda: tg.func.grad_and_value(lambda x: x.sum(), argnums=2)(tg.ones(2)),
+                       tg.ArgumentError, "grad",
+                       lambda: torch.func.grad_and_value(lambda x: x.sum(), argnums=2)(
+                           torch.ones(2))),
+    "vmap": (lambda: tg.func.vmap(lambda p, q: p + q)(tg.ones(3, 2), tg.ones(4, 2)),
+             tg.ShapeError, "vmap",
+             lambda: torch.func.vmap(lambda p, q: p + q)(torch.ones(3, 2), torch.ones(4, 2))),
     # the legacy typed constructors refuse a tensor of another dtype, as PyTorch's
     **{name: (lambda name=name: getattr(tg, name)(_x().double() if name != "DoubleTensor"
                                                   else _x()),

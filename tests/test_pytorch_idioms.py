@@ -479,3 +479,258 @@ def test_cdist_refuses_bad_input() -> None:
         tg.cdist(Tensor(np.ones((2, 3), np.int64)), tg.ones(2, 3))
     with pytest.raises(tg.ShapeError, match="cdist: the batch axes"):
         tg.cdist(tg.ones(2, 2, 3), tg.ones(3, 2, 3))
+
+
+# ---------------------------------------------------------------- autograd and func
+
+
+def test_variable_is_a_leaf_sharing_memory() -> None:
+    t = Tensor(np.ones(2))
+    v = tg.autograd.Variable(t, requires_grad=True)
+    assert v is not t and v.requires_grad and not t.requires_grad and v.is_leaf
+    t.data[0] = 5.0
+    assert v.data[0] == 5.0
+    assert isinstance(t, tg.autograd.Variable) and not isinstance(3, tg.autograd.Variable)
+    assert tg.autograd.Variable().shape == (0,)
+    with pytest.warns(UserWarning, match="volatile"):
+        tg.autograd.Variable(t, volatile=True)
+    with pytest.raises(tg.ArgumentTypeError, match="Variable: data has to be a tensor"):
+        tg.autograd.Variable([1.0])
+    with pytest.raises(tg.DTypeError):
+        tg.autograd.Variable(Tensor(np.array([1, 2])), requires_grad=True)
+    torch = pytest.importorskip("torch")
+    tt = torch.ones(2)
+    tv = torch.autograd.Variable(tt, requires_grad=True)
+    assert tv is not tt and tv.requires_grad and not tt.requires_grad
+
+
+def _cubic(x):
+    return (x ** 3).sum()
+
+
+def _pair(a, b):
+    return (a * a * b).sum()
+
+
+def test_autograd_functional_as_pytorch() -> None:
+    from tinygrad_bn.autograd.functional import jacobian  # the import path works too
+    af = tg.autograd.functional
+    assert jacobian is af.jacobian
+    a = np.array([1.0, 2.0])
+    x = Tensor(a)
+    calls = {
+        "vjp": lambda m, t: m.vjp(_cubic, t(a)),
+        "vjp v": lambda m, t: m.vjp(lambda y: y ** 2, t(a), t(np.array([1.0, -1.0]))),
+        "vjp tuple": lambda m, t: m.vjp(lambda p, q: (p * q, p), (t(a), t(a + 1)),
+                                        (t(np.ones(2)), t(np.ones(2)))),
+        "jvp": lambda m, t: m.jvp(lambda y: y ** 2, t(a), t(np.array([1.0, 3.0]))),
+        "jvp None": lambda m, t: m.jvp(lambda y: y ** 2, t(np.array([3.0]))),
+        "jacobian": lambda m, t: m.jacobian(lambda y: y ** 2, t(a)),
+        "jacobian tuple": lambda m, t: m.jacobian(lambda y: (y ** 2, y.sum()), (t(a),)),
+        "hessian": lambda m, t: m.hessian(_cubic, t(a)),
+        "hessian tuple": lambda m, t: m.hessian(_pair, (t(a), t(a + 1))),
+        "hvp": lambda m, t: m.hvp(_cubic, t(a), t(np.array([1.0, -2.0]))),
+        "vhp": lambda m, t: m.vhp(_cubic, t(a), t(np.array([1.0, -2.0]))),
+        "hvp tuple": lambda m, t: m.hvp(_pair, (t(a), t(a + 1)), (t(np.ones(2)), t(a))),
+        "vhp tuple": lambda m, t: m.vhp(_pair, (t(a), t(a + 1)), (t(np.ones(2)), t(a))),
+    }
+    ours = {k: c(af, Tensor) for k, c in calls.items()}
+    np.testing.assert_allclose(ours["vjp"][1].data, 3 * a ** 2)
+    np.testing.assert_allclose(ours["hessian"].data, np.diag(6 * a))
+    np.testing.assert_allclose(ours["vhp"][1].data, 6 * a * np.array([1.0, -2.0]))
+    assert not ours["vjp"][0].requires_grad and not x.requires_grad
+    torch = pytest.importorskip("torch")
+    theirs = {k: c(torch.autograd.functional, lambda v: torch.tensor(v))
+              for k, c in calls.items()}
+
+    def flat(r):
+        return [np.asarray(r.data if isinstance(r, Tensor) else r.numpy())] if not \
+            isinstance(r, tuple | list) else [a for item in r for a in flat(item)]
+    for k in calls:
+        o, t = flat(ours[k]), flat(theirs[k])
+        assert len(o) == len(t), k
+        for p, q in zip(o, t):
+            np.testing.assert_allclose(p, q, rtol=1e-12, err_msg=k)
+
+
+def test_autograd_functional_refusals() -> None:
+    af = tg.autograd.functional
+    x = Tensor(np.ones(2))
+    with pytest.raises(tg.ArgumentError, match="vjp: v can only be None"):
+        af.vjp(lambda y: y ** 2, x)
+    with pytest.raises(tg.ArgumentError, match="jvp: v can only be None"):
+        af.jvp(lambda y: y ** 2, x)
+    with pytest.raises(tg.ShapeError, match="hvp: v 0 has shape"):
+        af.hvp(_cubic, x, Tensor(np.ones(3)))
+    with pytest.raises(tg.ArgumentTypeError, match="inputs must be a Tensor or a tuple"):
+        af.jacobian(lambda y: y, [x])
+    with pytest.raises(tg.ArgumentError, match="jacobian: strategy"):
+        af.jacobian(lambda y: y, x, strategy="bad")
+    with pytest.raises(tg.UnsupportedError, match="create_graph=True is not supported"):
+        af.jacobian(lambda y: y, x, create_graph=True)
+    with pytest.raises(tg.UnsupportedError, match="strict=True"):
+        af.vjp(_cubic, x, strict=True)
+    with pytest.raises(tg.ShapeError, match="vhp: func must return a Tensor with one"):
+        af.vhp(lambda y: y, x, x)
+
+
+def test_func_grad_as_torch_func() -> None:
+    from tinygrad_bn.func import grad, grad_and_value
+    x = Tensor(np.array([1.0, 2.0]))
+    assert grad(lambda y: (y ** 2).sum())(x).tolist() == [2.0, 4.0]
+    gx, gy = grad(lambda p, q: (p * q).sum(), argnums=(0, 1))(x, Tensor(np.array([3.0, 4.0])))
+    assert gx.tolist() == [3.0, 4.0] and gy.tolist() == [1.0, 2.0]
+    g, aux = grad(lambda y: ((y ** 2).sum(), y + 1), has_aux=True)(x)
+    assert g.tolist() == [2.0, 4.0] and aux.tolist() == [2.0, 3.0] and not aux.requires_grad
+    g, (value, aux) = grad_and_value(lambda y: ((y ** 2).sum(), "tag"), has_aux=True)(x)
+    assert float(value) == 5.0 and aux == "tag"
+    assert float(grad(grad(lambda y: y ** 3))(Tensor(np.float64(2.0)))) == 12.0
+    leaf = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    inner = grad(lambda y: (y ** 3).sum())(leaf)
+    assert inner.requires_grad  # differentiable at a point that requires grad, as torch's
+    inner.sum().backward()
+    assert leaf.grad.tolist() == [6.0, 12.0]
+    assert grad(lambda y: Tensor(np.float64(1.0)))(x).tolist() == [0.0, 0.0]
+    with pytest.raises(tg.ShapeError, match="grad: func must return a scalar"):
+        grad(lambda y: y)(x)
+    with pytest.raises(tg.ArgumentError, match="grad: argnums 3"):
+        grad(lambda y: y.sum(), argnums=3)(x)
+    with pytest.raises(tg.DTypeError, match="grad: argument 0 must be floating"):
+        grad(lambda y: y.sum())(Tensor(np.array([1, 2])))
+    with pytest.raises(tg.ArgumentTypeError, match="grad: argnums must be"):
+        grad(lambda y: y.sum(), argnums="0")
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([1.0, 2.0])
+    assert torch.func.grad(lambda y: (y ** 2).sum())(tx).tolist() == [2.0, 4.0]
+    assert float(torch.func.grad(torch.func.grad(lambda y: y ** 3))(torch.tensor(2.0))) == 12.0
+
+
+def test_func_vmap_loops_and_stacks() -> None:
+    from tinygrad_bn.func import vmap
+    a, v = _rng(5).normal(size=(4, 3)), _rng(6).normal(size=3)
+    out = vmap(lambda row, w: (row * w).sum(), in_dims=(0, None))(Tensor(a), Tensor(v))
+    np.testing.assert_allclose(out.data, a @ v, rtol=1e-12)
+    first, second = vmap(lambda col: (col * 2, col.sum()), in_dims=1, out_dims=(1, 0))(
+        Tensor(a))
+    np.testing.assert_allclose(first.data, a * 2)
+    np.testing.assert_allclose(second.data, a.sum(axis=0))
+    leaf = Tensor(a, requires_grad=True)
+    vmap(lambda row: (row ** 2).sum())(leaf).sum().backward()
+    np.testing.assert_allclose(leaf.grad.data, 2 * a)
+    with pytest.raises(tg.ShapeError, match="vmap: the mapped dims must have the same size"):
+        vmap(lambda p, q: p + q)(Tensor(np.ones((3, 2))), Tensor(np.ones((4, 2))))
+    with pytest.raises(tg.ArgumentError, match="vmap: at least one argument must be mapped"):
+        vmap(lambda p: p, in_dims=None)(Tensor(np.ones(2)))
+    with pytest.raises(tg.UnsupportedError, match="randomness='same'"):
+        vmap(lambda p: p, randomness="same")
+    torch = pytest.importorskip("torch")
+    theirs = torch.func.vmap(lambda row, w: (row * w).sum(), in_dims=(0, None))(
+        torch.tensor(a), torch.tensor(v))
+    np.testing.assert_allclose(out.data, theirs.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- nn
+
+
+def test_parameter_list_and_dict_register_parameters_as_pytorch() -> None:
+    m = tg.nn.Module()
+    m.pl = tg.nn.ParameterList([tg.nn.Parameter(tg.ones(2)), tg.ones(3)])
+    m.pd = tg.nn.ParameterDict({"a": tg.nn.Parameter(tg.ones(1)), "b": tg.ones(2)})
+    keys = list(m.state_dict())
+    assert keys == ["pl.0", "pl.1", "pd.a", "pd.b"]
+    assert all(isinstance(p, tg.nn.Parameter) and p.requires_grad for p in m.parameters())
+    assert len(list(m.parameters())) == 4 and len(m.pl) == 2 and "a" in m.pd
+    m.pl.append(tg.zeros(4))
+    m.pd["c"] = tg.zeros(1)
+    assert m.pl[-1].shape == (4,) and m.pd.get("c").shape == (1,)
+    assert [k for k, _ in m.named_parameters()] == ["pl.0", "pl.1", "pl.2", "pd.a", "pd.b",
+                                                    "pd.c"]
+    opt = tg.optim.SGD(m.parameters(), lr=0.5)
+    (m.pl[0].sum() + m.pd["a"].sum()).backward()
+    opt.step()
+    assert m.pl[0].tolist() == [0.5, 0.5] and m.pd["a"].tolist() == [0.5]
+    with pytest.raises(tg.ArgumentTypeError, match="ParameterList: entry 0 is a int"):
+        tg.nn.ParameterList([3])
+    with pytest.raises(tg.IndexOutOfRange, match="ParameterList: index 5"):
+        m.pl[5]
+    with pytest.raises(KeyError, match="ParameterDict: no parameter 'z'"):
+        m.pd["z"]
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Module()
+    tm.pl = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2)), torch.ones(3)])
+    tm.pd = torch.nn.ParameterDict({"a": torch.nn.Parameter(torch.ones(1)), "b": torch.ones(2)})
+    assert list(tm.state_dict()) == keys
+
+
+def test_sequential_from_an_ordered_dict_names_its_children() -> None:
+    from collections import OrderedDict
+    net = tg.nn.Sequential(OrderedDict([("fc", tg.nn.Linear(2, 3)), ("act", tg.nn.ReLU())]))
+    assert [n for n, _ in net.named_children()] == ["fc", "act"]
+    assert list(net.state_dict()) == ["fc.weight", "fc.bias"]
+    assert net.fc is net[0] and net(tg.ones(1, 2)).shape == (1, 3)
+    with pytest.raises(tg.ArgumentTypeError, match="Sequential: entry 'x' is a int"):
+        tg.nn.Sequential(OrderedDict([("x", 3)]))
+    torch = pytest.importorskip("torch")
+    tnet = torch.nn.Sequential(OrderedDict([("fc", torch.nn.Linear(2, 3)),
+                                            ("act", torch.nn.ReLU())]))
+    assert list(tnet.state_dict()) == list(net.state_dict())
+
+
+def test_parameters_to_vector_and_back() -> None:
+    from tinygrad_bn.nn.utils import parameters_to_vector, vector_to_parameters
+    lin = tg.nn.Linear(2, 3)
+    vec = parameters_to_vector(lin.parameters())
+    assert vec.shape == (9,)
+    np.testing.assert_array_equal(vec.data, np.concatenate([lin.weight.data.ravel(),
+                                                            lin.bias.data]))
+    vec.sum().backward()  # differentiable: each parameter gets ones
+    assert lin.weight.grad.tolist() == [[1.0, 1.0]] * 3
+    new = Tensor(np.arange(9.0, dtype=np.float32))
+    vector_to_parameters(new, lin.parameters())
+    assert lin.weight.tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    assert lin.bias.tolist() == [6.0, 7.0, 8.0]
+    new.data[0] = 100.0  # the parameters view vec's memory, as PyTorch's
+    assert lin.weight.data[0, 0] == 100.0
+    with pytest.raises(tg.ShapeError, match="vector_to_parameters: vec must be 1-d with 9"):
+        vector_to_parameters(Tensor(np.zeros(5, np.float32)), lin.parameters())
+    with pytest.raises(tg.ArgumentTypeError, match="vector_to_parameters: vec must be a"):
+        vector_to_parameters([0.0] * 9, lin.parameters())
+    with pytest.raises(tg.ArgumentTypeError, match="parameters_to_vector: expects an iterable"):
+        parameters_to_vector(lin.weight)
+    torch = pytest.importorskip("torch")
+    tlin = torch.nn.Linear(2, 3)
+    assert torch.nn.utils.parameters_to_vector(tlin.parameters()).shape == (9,)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence_as_pytorch(batch_first, side) -> None:
+    from tinygrad_bn.nn.utils.rnn import pad_sequence
+    rng = _rng(7)
+    arrays = [rng.normal(size=(n, 2)) for n in (4, 1, 2)]
+    seqs = [Tensor(a, requires_grad=True) for a in arrays]
+    out = pad_sequence(seqs, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+    assert out.shape == ((3, 4, 2) if batch_first else (4, 3, 2))
+    weights = rng.normal(size=out.shape)
+    (out * Tensor(weights)).sum().backward()
+    for s, a in zip(seqs, arrays):
+        assert s.grad.shape == a.shape
+    torch = pytest.importorskip("torch")
+    tseqs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    theirs = torch.nn.utils.rnn.pad_sequence(tseqs, batch_first=batch_first, padding_value=-1.0,
+                                             padding_side=side)
+    (theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(out.data, theirs.detach().numpy())
+    for s, t in zip(seqs, tseqs):
+        np.testing.assert_array_equal(s.grad.data, t.grad.numpy())
+
+
+def test_pad_sequence_refusals() -> None:
+    from tinygrad_bn.nn.utils.rnn import pad_sequence
+    with pytest.raises(tg.ShapeError, match="pad_sequence: received an empty list"):
+        pad_sequence([])
+    with pytest.raises(tg.ShapeError, match="pad_sequence: sequence 1 has shape"):
+        pad_sequence([tg.ones(2, 3), tg.ones(1, 4)])
+    with pytest.raises(tg.ArgumentError, match="pad_sequence: padding_side"):
+        pad_sequence([tg.ones(2)], padding_side="middle")
+    assert pad_sequence(Tensor(np.ones((2, 3)))).shape == (3, 2)  # a tensor: its rows

@@ -2,6 +2,7 @@
 
 import functools
 import math as _math
+import sys as _sys
 
 from . import (
     accelerator,
@@ -17,6 +18,7 @@ from . import (
     utils,
     viz,
 )
+from . import autograd_functional as _autograd_functional
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from .anomaly import detect_anomaly
 from .backends import (
@@ -369,6 +371,10 @@ newaxis = None  # x[:, tg.newaxis] adds an axis, as NumPy's
 # project's own tg.gradcheck checks forward mode unless told not to
 autograd.gradcheck = functools.partial(gradcheck, check_forward_ad=False)
 autograd.gradgradcheck = functools.partial(gradgradcheck, check_forward_ad=False)
+# torch.autograd.functional, likewise above the core (it builds on tg.func): attached here,
+# and registered so that `from tinygrad_bn.autograd.functional import jacobian` works too
+autograd.functional = _autograd_functional
+_sys.modules.setdefault(f"{__name__}.autograd.functional", _autograd_functional)
 
 __version__ = "0.1.0"
 

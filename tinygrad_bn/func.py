@@ -1,4 +1,5 @@
-"""Functional transforms: vjp, jvp, jacobian, hessian, hvp (PyTorch 2's `torch.func` names).
+"""Functional transforms: vjp, jvp, jacobian, hessian, hvp, and torch.func's grad,
+grad_and_value and vmap (PyTorch 2's `torch.func` names).
 
 Each takes a function f of Tensors and the point to differentiate at, and returns
 plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
@@ -15,9 +16,17 @@ plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
                           computed with `create_graph=True` inside a jvp, so the tangent
                           of the gradient is H v (Pearlmutter's trick), at a few times
                           the cost of one gradient and without forming H
+    grad(f)(x)          = df/dx for scalar f, as a function (torch.func.grad; with
+                          `argnums` the gradients of several arguments; composable:
+                          grad(grad(f)) is the second derivative)
+    vmap(f)(xs)         = stack(f(x) for x in xs): torch.func.vmap as a loop over the
+                          mapped axis (the same numbers; no batching speed-up)
 
 The point x is used by value: the transforms differentiate at fresh leaves that share
-x's arrays, so x need not require grad and its graph is left alone.
+x's arrays, so x need not require grad and its graph is left alone. `grad` is the
+exception, as torch.func.grad: an argument that requires grad (a parameter, or the point
+of an outer `grad`) is differentiated in place, and the gradient is then differentiable
+with respect to it (create_graph), which is what makes grad(grad(f)) work.
 """
 
 from __future__ import annotations
@@ -27,11 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
-from .tensor import Tensor, grad
+from .modes import enable_grad
+from .tensor import Tensor, stack
+from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), not tg.func.grad
 
-__all__ = ["hessian", "hvp", "jacobian", "jvp", "vjp"]
+__all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacobian", "jvp", "vjp", "vmap"]
 
 
 def _as_tuple(value: Any) -> tuple:
@@ -47,6 +58,14 @@ def _leaves(inputs: Any, op: str) -> tuple[Tensor, ...]:
             raise ArgumentError(f"{op}: input {i} must be floating, got dtype {array.dtype}")
         leaves.append(Tensor._from_op(array, None).requires_grad_())
     return tuple(leaves)
+
+
+def detached(result: Any) -> Any:
+    """`result` (a Tensor, or nested tuples and lists of them and other values) with every
+    Tensor cut from the graph."""
+    if isinstance(result, tuple | list):
+        return type(result)(detached(r) for r in result)
+    return result.detach() if isinstance(result, Tensor) else result
 
 
 def _tensor_outputs(result: Any, op: str) -> tuple[Tensor, ...]:
@@ -74,7 +93,7 @@ def vjp(f: Callable[..., Any], inputs: Any, cotangents: Any) -> tuple[Any, Any]:
         if u.shape != o.shape:
             raise ShapeError(f"vjp: cotangent {k} has shape {u.shape}, output {k} has {o.shape}")
     live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
-    grads = grad([o for o, _ in live], list(xs), grad_outputs=[u for _, u in live]) if live \
+    grads = _grad([o for o, _ in live], list(xs), grad_outputs=[u for _, u in live]) if live \
         else [None] * len(xs)
     pulled = tuple(g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
                    for g, x in zip(grads, xs))
@@ -90,7 +109,7 @@ def _jacobian_reverse(outs: tuple[Tensor, ...], xs: tuple[Tensor, ...]) -> list[
         for index in np.ndindex(*out.shape):
             seed = np.zeros(out.shape, dtype=out.dtype)
             seed[index] = 1.0
-            rows = grad(out, list(xs), grad_outputs=Tensor(seed), retain_graph=True)
+            rows = _grad(out, list(xs), grad_outputs=Tensor(seed), retain_graph=True)
             for i, row in enumerate(rows):
                 if row is not None:
                     blocks[k][i][index] = row.data
@@ -144,31 +163,186 @@ def jacobian(f: Callable[..., Any], inputs: Any, mode: str = "reverse") -> Any:
     return tensors if many_in else tuple(row[0] for row in tensors)
 
 
-def _value_and_gradient(f: Callable[[Tensor], Tensor], x: Tensor, op: str
-                        ) -> tuple[Tensor, Tensor]:
-    """(f(x), df/dx) for scalar f, the gradient a differentiable graph (create_graph)."""
-    out = f(x)
+def _value_and_gradients(f: Callable[..., Tensor], xs: tuple[Tensor, ...], op: str
+                         ) -> tuple[Tensor, ...]:
+    """(f(*xs), df/dx_1, ..., df/dx_n) for scalar f, the gradients differentiable graphs
+    (create_graph); zeros for an input f does not use."""
+    out = f(*xs)
     if not isinstance(out, Tensor) or out.data.size != 1:
         shape = out.shape if isinstance(out, Tensor) else type(out).__name__
         raise ShapeError(f"{op}: f must return a Tensor with one element, got {shape}")
-    g = grad(out, x, create_graph=True)[0] if out.requires_grad else None
-    return out, g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
+    grads = _grad(out, list(xs), create_graph=True) if out.requires_grad else [None] * len(xs)
+    return (out, *(g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
+                   for g, x in zip(grads, xs)))
 
 
-def hessian(f: Callable[[Tensor], Tensor], x: Any) -> Tensor:
-    """d^2 f / dx^2 of a scalar function of one tensor, shape x.shape + x.shape: the
-    forward-mode Jacobian of the gradient (forward-over-reverse: one jvp of a
-    create_graph backward per element of x)."""
-    return jacobian(lambda t: _value_and_gradient(f, t, "hessian")[1],
-                    _leaves(x, "hessian")[0], mode="forward")
+def hessian(f: Callable[..., Tensor], x: Any) -> Any:
+    """d^2 f / dx^2 of a scalar function, shape x.shape + x.shape: the forward-mode
+    Jacobian of the gradient (forward-over-reverse: one jvp of a create_graph backward
+    per element of x). With several inputs (a tuple or list) f takes them as arguments and
+    the result is nested tuples, result[i][j] = d^2 f / dx_i dx_j."""
+    xs = _leaves(x, "hessian")
+    many = isinstance(x, tuple | list)
+
+    def gradients(*ts: Tensor) -> Any:
+        found = _value_and_gradients(f, ts, "hessian")[1:]
+        return found if many else found[0]
+
+    return jacobian(gradients, xs if many else xs[0], mode="forward")
 
 
-def hvp(f: Callable[[Tensor], Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
-    """(f(x), H v) for a scalar function of one tensor, H its Hessian at x, in one
-    forward-over-reverse pass: the jvp along v of x -> grad f(x). H is never formed."""
-    (leaf,) = _leaves(x, "hvp")
-    v = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=leaf.dtype))
-    if v.shape != leaf.shape:
-        raise ShapeError(f"hvp: v has shape {v.shape}, x has {leaf.shape}")
-    (value, _), (_, product) = jvp(lambda t: _value_and_gradient(f, t, "hvp"), leaf, v)
-    return value.detach(), product.detach()
+def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Any]:
+    """(f(x), H v) for a scalar function, H its Hessian at x, in one forward-over-reverse
+    pass: the jvp along v of x -> grad f(x). H is never formed. With several inputs (a
+    tuple or list) v is a tuple of the same shapes and H v the tuple of
+    sum_j d^2 f / dx_i dx_j v_j."""
+    leaves = _leaves(x, "hvp")
+    vs = _as_tuple(v)
+    if len(vs) != len(leaves):
+        raise ShapeError(f"hvp: {len(leaves)} inputs but {len(vs)} vectors v")
+    vs = tuple(u if isinstance(u, Tensor) else Tensor(np.asarray(u, dtype=leaf.dtype))
+               for u, leaf in zip(vs, leaves))
+    for u, leaf in zip(vs, leaves):
+        if u.shape != leaf.shape:
+            raise ShapeError(f"hvp: v has shape {u.shape}, x has {leaf.shape}")
+    outs, tangents = jvp(lambda *ts: _value_and_gradients(f, ts, "hvp"), list(leaves), list(vs))
+    products = tuple(t.detach() for t in tangents[1:])
+    return outs[0].detach(), products if isinstance(x, tuple | list) else products[0]
+
+
+def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
+    """torch.func.grad_and_value: a function of func's arguments returning (gradient,
+    value): the gradient of the scalar (0-d) func(*args) with respect to args[argnums]
+    (a tuple of gradients when argnums is a tuple). With `has_aux` func returns
+    (value, aux) and the result is (gradient, (value, aux))."""
+    if not callable(func):
+        raise ArgumentTypeError(f"grad: func must be callable, got {type(func).__name__}")
+    many = isinstance(argnums, tuple)
+    positions = argnums if many else (argnums,)
+    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
+                                for p in positions):
+        raise ArgumentTypeError(f"grad: argnums must be an int or a non-empty tuple of ints, "
+                                f"got {argnums!r}")
+
+    def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        args = list(args)
+        nested = False
+        for p in positions:
+            if not -len(args) <= p < len(args):
+                raise ArgumentError(f"grad: argnums {p}, but only {len(args)} positional "
+                                    f"inputs were given")
+            arg = args[p]
+            if not isinstance(arg, Tensor):
+                raise ArgumentTypeError(f"grad: argument {p} must be a Tensor, got "
+                                        f"{type(arg).__name__}")
+            if arg.dtype.kind != "f":
+                raise DTypeError(f"grad: argument {p} must be floating to be differentiated, "
+                                 f"got dtype {arg.dtype}")
+            if arg.requires_grad:  # in a graph already (an outer grad): differentiate there
+                nested = True
+            else:
+                args[p] = Tensor._from_op(arg.data, None).requires_grad_()
+        with enable_grad():
+            result = func(*args, **kwargs)
+            if has_aux:
+                if not isinstance(result, tuple | list) or len(result) != 2:
+                    raise ArgumentTypeError(f"grad: with has_aux=True func must return a pair "
+                                            f"(output, aux), got {type(result).__name__}")
+                value, aux = result
+            else:
+                value = result
+            if not isinstance(value, Tensor) or value.ndim != 0:
+                shape = value.shape if isinstance(value, Tensor) else type(value).__name__
+                raise ShapeError(f"grad: func must return a scalar (0-d) Tensor, got {shape}; "
+                                 f"for other outputs use tg.func.vjp or jacobian")
+            inputs = [args[p] for p in positions]
+            found = _grad(value, inputs, create_graph=nested) if value.requires_grad \
+                else [None] * len(inputs)
+        grads = tuple(g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
+                      for g, x in zip(found, inputs))
+        gradient = grads if many else grads[0]
+        if not nested:  # as torch.func: the value and aux leave the transform as constants
+            value, aux = value.detach(), detached(aux) if has_aux else None
+        return (gradient, (value, aux)) if has_aux else (gradient, value)
+
+    return wrapper
+
+
+def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+         has_aux: bool = False) -> Callable[..., Any]:
+    """torch.func.grad: a function of func's arguments returning the gradient of the
+    scalar (0-d) func(*args) with respect to args[argnums] (with `has_aux`: (gradient,
+    aux)). See grad_and_value."""
+    both = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gradient, value = both(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
+
+    return wrapper
+
+
+def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
+         randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
+    """torch.func.vmap as a loop: func applied to each slice along `in_dims` (an int or
+    None for every argument, or one per argument; None: passed whole) and the results
+    (a Tensor or a tuple of Tensors) stacked along `out_dims`. The numbers are func's
+    per slice, gradients flow through; there is no batching speed-up. Random ops draw
+    anew for each slice (PyTorch's randomness="different"); "same" is not supported.
+    `chunk_size` is accepted for PyTorch's signature (a loop has no chunks)."""
+    if not callable(func):
+        raise ArgumentTypeError(f"vmap: func must be callable, got {type(func).__name__}")
+    if randomness not in ("error", "different", "same"):
+        raise ArgumentError(f"vmap: randomness must be 'error', 'different' or 'same', got "
+                            f"{randomness!r}")
+    if randomness == "same":
+        raise UnsupportedError("vmap: randomness='same' is not supported (the loop draws anew "
+                               "for each slice, as randomness='different')")
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        dims = tuple(in_dims) if isinstance(in_dims, tuple | list) else (in_dims,) * len(args)
+        if len(dims) != len(args):
+            raise ArgumentError(f"vmap: in_dims has {len(dims)} entries for {len(args)} "
+                                f"positional arguments")
+        sizes = {}
+        for k, (arg, d) in enumerate(zip(args, dims)):
+            if d is None:
+                continue
+            if not isinstance(arg, Tensor) or not isinstance(d, int):
+                raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims {d!r}, so "
+                                        f"it must be a Tensor and the dim an int (got "
+                                        f"{type(arg).__name__})")
+            if not -arg.ndim <= d < max(arg.ndim, 1) or arg.ndim == 0:
+                raise ShapeError(f"vmap: argument {k} of shape {arg.shape} has no dim {d}")
+            sizes[k] = arg.shape[d]
+        if not sizes:
+            raise ArgumentError("vmap: at least one argument must be mapped (in_dims is None "
+                                "for all of them)")
+        if len(set(sizes.values())) != 1:
+            raise ShapeError(f"vmap: the mapped dims must have the same size, got sizes "
+                             f"{sorted(sizes.items())} (argument: size)")
+        n = next(iter(sizes.values()))
+        if n == 0:
+            raise ShapeError("vmap: the mapped dims have size 0: no slice to call func on")
+        results = []
+        for i in range(n):
+            sliced = [arg if d is None else arg[(slice(None),) * (d % arg.ndim) + (i,)]
+                      for arg, d in zip(args, dims)]
+            results.append(func(*sliced, **kwargs))
+        many = isinstance(results[0], tuple | list)
+        columns = list(zip(*results)) if many else [results]
+        outs = tuple(out_dims) if isinstance(out_dims, tuple | list) else (out_dims,) * len(
+            columns)
+        if len(outs) != len(columns):
+            raise ArgumentError(f"vmap: out_dims has {len(outs)} entries for {len(columns)} "
+                                f"outputs of func")
+        stacked = []
+        for k, (column, d) in enumerate(zip(columns, outs)):
+            if not all(isinstance(c, Tensor) for c in column):
+                raise ArgumentTypeError(f"vmap: output {k} of func must be a Tensor, got "
+                                        f"{type(column[0]).__name__}")
+            stacked.append(stack(list(column), dim=d))
+        return type(results[0])(stacked) if many else stacked[0]
+
+    return wrapper

@@ -3,10 +3,14 @@
 Read `function.py` first (an op and how a call records it), then `engine.py` (the
 backward pass over the recorded graph), then `versions.py` (in-place writes). The ops
 themselves are in tinygrad_bn/ops/. `tg.autograd.Function` is PyTorch's way to write a
-custom op (`custom.py`); `grad`, `backward` are PyTorch's functions.
+custom op (`custom.py`); `grad`, `backward` are PyTorch's functions, `Variable` its legacy
+wrapper (`variable.py`). `tg.autograd.functional` (PyTorch's vjp, jvp, jacobian, hessian,
+hvp, vhp) is tinygrad_bn/autograd_functional.py: it builds on tg.func, above the core,
+so the package root attaches it here.
 """
 
 from .custom import Function, FunctionCtx, once_differentiable
 from .engine import backward, grad
+from .variable import Variable
 
-__all__ = ["Function", "FunctionCtx", "backward", "grad", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "Variable", "backward", "grad", "once_differentiable"]

@@ -35,7 +35,7 @@ from .activations_extra import (
 )
 from .attention import MultiheadAttention
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
-from .containers import ModuleDict, ModuleList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv_layers import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
@@ -83,7 +83,8 @@ __all__ = [
     "Hardswish", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LSTM",
     "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss",
     "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList",
-    "MultiheadAttention", "NLLLoss", "PairwiseDistance", "Parameter", "PixelShuffle",
+    "MultiheadAttention", "NLLLoss", "PairwiseDistance", "Parameter", "ParameterDict",
+    "ParameterList", "PixelShuffle",
     "PixelUnshuffle", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "ReLU", "ReLU6", "SELU",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Softshrink",
     "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerEncoder",

@@ -10,6 +10,7 @@ submodules. Walking them gives dotted names like
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -460,10 +461,19 @@ _hooks.first_registration = _hooks_in_use  # the first hook switches every call'
 
 
 class Sequential(Module):
-    """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`."""
+    """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`; from one
+    OrderedDict the modules are registered under its keys (`Sequential(OrderedDict(
+    [("fc", Linear(2, 2))]))`: named child "fc", state-dict keys "fc.weight", ...)."""
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                if not isinstance(module, Module):
+                    raise ArgumentTypeError(f"Sequential: entry {name!r} is a "
+                                            f"{type(module).__name__}, not a Module")
+                self.add_module(name, module)
+            return
         for index, module in enumerate(modules):
             if isinstance(module, type):
                 raise ArgumentTypeError(f"Sequential: argument {index} is the class "

@@ -1,0 +1,9 @@
+"""PyTorch's nn.utils: gradient clipping (clip_grad.py), parameters as one vector and back
+(convert_parameters.py), and the padding of variable-length sequences (`nn.utils.rnn`)."""
+
+from . import rnn
+from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn",
+           "vector_to_parameters"]
