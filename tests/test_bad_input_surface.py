@@ -207,6 +207,15 @@ ROWS: dict[str, tuple[Callable[[], Any], type, type, tuple[str, ...],
     "pad_sequence no sequences": (
         lambda: tg.nn.utils.rnn.pad_sequence([]), tg.ShapeError, ValueError,
         ("pad_sequence", "empty"), lambda: torch.nn.utils.rnn.pad_sequence([]), None),
+    "pack_padded_sequence unsorted lengths": (
+        lambda: tg.nn.utils.rnn.pack_padded_sequence(tg.zeros(3, 2), [1, 3]), tg.ArgumentError,
+        ValueError, ("pack_padded_sequence", "decreasing"),
+        lambda: torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(3, 2), [1, 3]), None),
+    "pack_padded_sequence length past the padding": (
+        lambda: tg.nn.utils.rnn.pack_padded_sequence(tg.zeros(3, 2), [5, 3]), tg.ArgumentError,
+        ValueError, ("pack_padded_sequence", "[1, 3]"), None,
+        "PyTorch packs a length longer than the padded input without a check (reading past "
+        "the padding)"),
     "vector_to_parameters short vector": (
         lambda: tg.nn.utils.vector_to_parameters(tg.zeros(5), tg.nn.Linear(2, 3).parameters()),
         tg.ShapeError, ValueError, ("vector_to_parameters", "9"),

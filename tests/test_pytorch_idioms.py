@@ -734,3 +734,63 @@ def test_pad_sequence_refusals() -> None:
     with pytest.raises(tg.ArgumentError, match="pad_sequence: padding_side"):
         pad_sequence([tg.ones(2)], padding_side="middle")
     assert pad_sequence(Tensor(np.ones((2, 3)))).shape == (3, 2)  # a tensor: its rows
+
+
+def test_pack_and_pad_round_trip() -> None:
+    from tinygrad_bn.nn.utils.rnn import (
+        PackedSequence,
+        pack_padded_sequence,
+        pack_sequence,
+        pad_packed_sequence,
+    )
+    a = np.arange(12.0).reshape(3, 4, 1)  # batch_first: 3 sequences of up to 4 steps
+    packed = pack_padded_sequence(Tensor(a), [2, 4, 1], batch_first=True, enforce_sorted=False)
+    assert isinstance(packed, PackedSequence) and packed.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert packed.data.reshape(-1).tolist() == [4.0, 0.0, 8.0, 5.0, 1.0, 6.0, 7.0]
+    assert packed.sorted_indices.tolist() == [1, 0, 2]
+    padded, lengths = pad_packed_sequence(packed, batch_first=True, total_length=5)
+    assert lengths.tolist() == [2, 4, 1] and padded.shape == (3, 5, 1)
+    expected = np.zeros((3, 5, 1))
+    for i, n in enumerate([2, 4, 1]):
+        expected[i, :n] = a[i, :n]
+    assert np.array_equal(padded.data, expected)
+    seqs = pack_sequence([Tensor(np.ones((3, 2))), Tensor(np.ones((1, 2)))])
+    assert seqs.batch_sizes.tolist() == [2, 1, 1] and seqs.sorted_indices is None
+    with pytest.raises(tg.ArgumentError, match="must be sorted in decreasing order"):
+        pack_padded_sequence(Tensor(a), [2, 4, 1], batch_first=True)
+    with pytest.raises(tg.ArgumentError, match=r"every length must lie in \[1, 4\]"):
+        pack_padded_sequence(Tensor(a), [2, 5, 1], batch_first=True, enforce_sorted=False)
+    with pytest.raises(tg.ShapeError, match="expected 3 lengths"):
+        pack_padded_sequence(Tensor(a), [2, 1], batch_first=True)
+    with pytest.raises(tg.ArgumentError, match="total_length 2 is shorter"):
+        pad_packed_sequence(packed, total_length=2)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(a), [2, 4, 1],
+                                                     batch_first=True, enforce_sorted=False)
+    assert theirs.data.reshape(-1).tolist() == packed.data.reshape(-1).tolist()
+    assert theirs.batch_sizes.tolist() == packed.batch_sizes.tolist()
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_layers_run_packed_sequences_as_pytorch(cls, bidirectional) -> None:
+    from tinygrad_bn.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    torch = _torch()
+    theirs = getattr(torch.nn, cls)(3, 4, num_layers=2, bidirectional=bidirectional).double()
+    ours = getattr(tg.nn, cls)(3, 4, num_layers=2, bidirectional=bidirectional,
+                               dtype=tg.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    a = _rng(8).normal(size=(5, 3, 3))
+    lengths = [2, 5, 3]
+    x, tx = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    out, h = ours(pack_padded_sequence(x, lengths, enforce_sorted=False))
+    tout, th = theirs(torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=False))
+    h, th = (h[0], th[0]) if cls == "LSTM" else (h, th)
+    padded, got = pad_packed_sequence(out)
+    tpadded, _ = torch.nn.utils.rnn.pad_packed_sequence(tout)
+    assert got.tolist() == lengths
+    np.testing.assert_allclose(padded.data, tpadded.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (padded.sum() + h.sum()).backward()
+    (tpadded.sum() + th.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)

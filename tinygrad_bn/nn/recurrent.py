@@ -16,6 +16,9 @@ logistic function and * the elementwise product:
            h' = (1 - z) * n + z * h
 
 Every weight and bias starts in U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch.
+A PackedSequence input (nn.utils.rnn) runs each sequence over its own length only: past
+it the state is kept (h' = h), so h_n is the state at the sequence's last real step, and
+the output comes back packed the same way.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ import numpy as np
 
 from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor, as_tensor, concatenate, stack
+from ..tensor import Tensor, as_tensor, concatenate, stack, where
 from . import init
 from .arguments import factory_dtype, positive_ints, probability
 from .functional import dropout, linear
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, packed_like, pad_packed_sequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -143,16 +147,23 @@ class RNNBase(Module):
                 get(f"weight_hh_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"),
                 get(f"weight_hr_l{layer}{suffix}"))
 
-    def _check_input(self, x: Any) -> tuple[Tensor, bool]:
-        """x as (L, N, H_in) and whether it came unbatched."""
+    def _check_input(self, x: Any) -> tuple[Tensor, bool, PackedSequence | None]:
+        """x as (L, N, H_in), whether it came unbatched, and the PackedSequence it came as
+        (None if padded)."""
+        if isinstance(x, PackedSequence):
+            padded, _ = pad_packed_sequence(x)
+            if padded.ndim != 3 or padded.shape[-1] != self.input_size:
+                raise ShapeError(f"{self!r}: expected packed rows of {self.input_size} "
+                                 f"features, got data of shape {x.data.shape}")
+            return padded, False, x
         x = as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             layout = "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
             raise ShapeError(f"{self!r}: expected input of shape {layout} or (L, H_in) with "
                              f"H_in = {self.input_size}, got {x.shape}")
         if x.ndim == 2:
-            return x.unsqueeze(1), True
-        return (x.transpose(0, 1) if self.batch_first else x), False
+            return x.unsqueeze(1), True, None
+        return (x.transpose(0, 1) if self.batch_first else x), False, None
 
     def _check_state(self, what: str, h: Any, batch: int, size: int, unbatched: bool,
                      like: Tensor) -> Tensor:
@@ -166,13 +177,18 @@ class RNNBase(Module):
             raise ShapeError(f"{self!r}: expected {what} of shape {expected}, got {h.shape}")
         return h.unsqueeze(1) if unbatched else h
 
-    def _run(self, x: Tensor, states: list[tuple[Tensor, ...]]) -> tuple[Tensor, list]:
+    def _run(self, x: Tensor, states: list[tuple[Tensor, ...]],
+             packed: PackedSequence | None = None) -> tuple[Tensor, list]:
         """Run every layer and direction over x (L, N, H_in) from `states` (one tuple per
         layer and direction); returns the last layer's output (L, N, D H_out) and the final
-        states in the same order."""
+        states in the same order. For a packed input each sequence's state changes only
+        at its own steps."""
         directions = 2 if self.bidirectional else 1
         finals = []
         steps = x.shape[0]
+        lengths = None if packed is None else packed.lengths()
+        running = None if lengths is None else [Tensor((lengths > t)[:, None])
+                                                for t in range(steps)]
         for layer in range(self.num_layers):
             outputs = []
             for d, suffix in enumerate(("", "_reverse")[:directions]):
@@ -183,11 +199,14 @@ class RNNBase(Module):
                 order = range(steps - 1, -1, -1) if d else range(steps)
                 for t in order:
                     if self.mode == "LSTM":
-                        state = _lstm_step(xw[t], state[0], state[1], w_hh, b_hh, w_hr)
+                        new = _lstm_step(xw[t], state[0], state[1], w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
-                        state = (_gru_step(xw[t], state[0], w_hh, b_hh),)
+                        new = (_gru_step(xw[t], state[0], w_hh, b_hh),)
                     else:
-                        state = (_rnn_step(xw[t], state[0], w_hh, b_hh, self.mode),)
+                        new = (_rnn_step(xw[t], state[0], w_hh, b_hh, self.mode),)
+                    if running is not None:  # finished sequences keep their state
+                        new = tuple(where(running[t], n, old) for n, old in zip(new, state))
+                    state = new
                     seq[t] = state[0]
                 outputs.append(stack(seq, 0))
                 finals.append(state)
@@ -196,7 +215,10 @@ class RNNBase(Module):
                 x = dropout(x, self.dropout, True)
         return x, finals
 
-    def _finish(self, out: Tensor, unbatched: bool) -> Tensor:
+    def _finish(self, out: Tensor, unbatched: bool, packed: PackedSequence | None = None
+                ) -> Tensor | PackedSequence:
+        if packed is not None:
+            return packed_like(out, packed)
         if unbatched:
             return out.squeeze(1)
         return out.transpose(0, 1) if self.batch_first else out
@@ -232,11 +254,11 @@ class RNN(RNNBase):
                          bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        x, unbatched = self._check_input(input)
+        x, unbatched, packed = self._check_input(input)
         h0 = self._check_state("hx", hx, x.shape[1], self.hidden_size, unbatched, x)
-        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])])
+        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])], packed)
         h_n = stack([s[0] for s in finals], 0)
-        return self._finish(out, unbatched), (h_n.squeeze(1) if unbatched else h_n)
+        return self._finish(out, unbatched, packed), (h_n.squeeze(1) if unbatched else h_n)
 
 
 class GRU(RNNBase):
@@ -250,11 +272,11 @@ class GRU(RNNBase):
                          bidirectional, device=device, dtype=dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        x, unbatched = self._check_input(input)
+        x, unbatched, packed = self._check_input(input)
         h0 = self._check_state("hx", hx, x.shape[1], self.hidden_size, unbatched, x)
-        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])])
+        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])], packed)
         h_n = stack([s[0] for s in finals], 0)
-        return self._finish(out, unbatched), (h_n.squeeze(1) if unbatched else h_n)
+        return self._finish(out, unbatched, packed), (h_n.squeeze(1) if unbatched else h_n)
 
 
 class LSTM(RNNBase):
@@ -271,7 +293,7 @@ class LSTM(RNNBase):
 
     def forward(self, input: Any, hx: Any = None  # noqa: A002
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        x, unbatched = self._check_input(input)
+        x, unbatched, packed = self._check_input(input)
         if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
             raise ArgumentError(f"{self!r}: hx must be a pair (h_0, c_0), got "
                                 f"{type(hx).__name__}")
@@ -279,11 +301,11 @@ class LSTM(RNNBase):
         batch = x.shape[1]
         h0 = self._check_state("h_0", h0, batch, self.proj_size or self.hidden_size, unbatched, x)
         c0 = self._check_state("c_0", c0, batch, self.hidden_size, unbatched, x)
-        out, finals = self._run(x, [(h0[k], c0[k]) for k in range(h0.shape[0])])
+        out, finals = self._run(x, [(h0[k], c0[k]) for k in range(h0.shape[0])], packed)
         h_n, c_n = stack([s[0] for s in finals], 0), stack([s[1] for s in finals], 0)
         if unbatched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
-        return self._finish(out, unbatched), (h_n, c_n)
+        return self._finish(out, unbatched, packed), (h_n, c_n)
 
 
 class RNNCellBase(Module):

@@ -1,5 +1,7 @@
 """PyTorch's nn.utils: gradient clipping (clip_grad.py), parameters as one vector and back
-(convert_parameters.py), and the padding of variable-length sequences (`nn.utils.rnn`)."""
+(convert_parameters.py), and variable-length sequences for recurrent layers
+(`nn.utils.rnn`: pad_sequence, PackedSequence, pack_padded_sequence, pad_packed_sequence,
+pack_sequence)."""
 
 from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
