@@ -794,3 +794,31 @@ def test_recurrent_layers_run_packed_sequences_as_pytorch(cls, bidirectional) ->
     (padded.sum() + h.sum()).backward()
     (tpadded.sum() + th.sum()).backward()
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["addcmul_", "addcdiv_", "lerp_", "fill_diagonal_",
+                                  "index_put_", "index_put_ accumulate", "t_"])
+def test_inplace_methods_carry_forward_mode_tangents(name) -> None:
+    rng = _rng(9)
+    a, b, c = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.uniform(1, 2, size=(3, 3))
+    index = (Tensor(np.array([0, 2, 0])), Tensor(np.array([1, 1, 1])))
+    inplace = {
+        "addcmul_": lambda y, x: y.addcmul_(x, Tensor(b), value=0.5),
+        "addcdiv_": lambda y, x: y.addcdiv_(x, Tensor(c)),
+        "lerp_": lambda y, x: y.lerp_(x * x, 0.25),
+        "fill_diagonal_": lambda y, x: y.fill_diagonal_(2.0),
+        "index_put_": lambda y, x: y.index_put_(index, x[0] * 3),
+        "index_put_ accumulate": lambda y, x: y.index_put_(index, x[0] * 3, accumulate=True),
+        "t_": lambda y, x: y.t_(),
+    }[name]
+
+    def f(x):
+        y = x * 2
+        inplace(y, x)
+        return y
+
+    x, t = Tensor(a), Tensor(rng.normal(size=(3, 3)))
+    _, tangent = tg.jvp(f, x, t)
+    eps = 1e-6
+    numerical = (f(Tensor(a + eps * t.data)).data - f(Tensor(a - eps * t.data)).data) / (2 * eps)
+    np.testing.assert_allclose(tangent.data, numerical, rtol=1e-6, atol=1e-8)

@@ -325,13 +325,18 @@ class InplaceMethods:
             raise BackwardError(f"t_: an in-place transpose of a view made by indexing, of a "
                                 f"tensor in the graph (shape {self.shape}), is not supported; "
                                 f"use t() or clone() the view")
-        old = self._identity() if recording and self.requires_grad else None
-        out = old.t() if old is not None else None
-        self._data = out._data if out is not None else self._data.T
+        in_graph = recording and self.requires_grad
+        old = self._identity() if in_graph else self
+        if in_graph:
+            versions.pass_tangent(self, old)  # forward mode: old carries the tangent
+        out = old.t()  # a transposing view (a node of the graph when in it)
+        self._data = out._data
         self._data_view = None
         epoch = versions.record_write(self)
-        if out is not None and out is not old:
+        if in_graph and out is not old:
             _move(self, old, out._ctx, epoch)
+        if out is not self:
+            versions.pass_tangent(out, self)  # forward mode: the tangent transposed too
         return self
 
     # ---- item assignment ----
