@@ -668,7 +668,7 @@ def test_sequential_from_an_ordered_dict_names_its_children() -> None:
     assert [n for n, _ in net.named_children()] == ["fc", "act"]
     assert list(net.state_dict()) == ["fc.weight", "fc.bias"]
     assert net.fc is net[0] and net(tg.ones(1, 2)).shape == (1, 3)
-    with pytest.raises(tg.ArgumentTypeError, match="Sequential: entry 'x' is a int"):
+    with pytest.raises(tg.ArgumentTypeError, match="Sequential: argument 'x' is a int"):
         tg.nn.Sequential(OrderedDict([("x", 3)]))
     torch = pytest.importorskip("torch")
     tnet = torch.nn.Sequential(OrderedDict([("fc", torch.nn.Linear(2, 3)),

@@ -462,27 +462,20 @@ _hooks.first_registration = _hooks_in_use  # the first hook switches every call'
 
 class Sequential(Module):
     """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`; from one
-    OrderedDict the modules are registered under its keys (`Sequential(OrderedDict(
-    [("fc", Linear(2, 2))]))`: named child "fc", state-dict keys "fc.weight", ...)."""
+    OrderedDict they are registered under its keys (named children, state-dict keys)."""
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                if not isinstance(module, Module):
-                    raise ArgumentTypeError(f"Sequential: entry {name!r} is a "
-                                            f"{type(module).__name__}, not a Module")
-                self.add_module(name, module)
-            return
-        for index, module in enumerate(modules):
+        ordered = len(modules) == 1 and isinstance(modules[0], OrderedDict)
+        for index, module in modules[0].items() if ordered else enumerate(modules):
             if isinstance(module, type):
-                raise ArgumentTypeError(f"Sequential: argument {index} is the class "
+                raise ArgumentTypeError(f"Sequential: argument {index!r} is the class "
                                         f"{module.__name__}, not a Module instance (did you mean "
                                         f"{module.__name__}(...)?)")
             if not isinstance(module, Module):
-                raise ArgumentTypeError(f"Sequential: argument {index} is a "
+                raise ArgumentTypeError(f"Sequential: argument {index!r} is a "
                                         f"{type(module).__name__}, not a Module")
-            self._register(str(index), module)
+            self.add_module(str(index), module)
 
     def __len__(self) -> int:
         return len(self._registries()[2])
