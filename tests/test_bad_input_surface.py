@@ -495,9 +495,6 @@ EXEMPT: dict[str, str] = {
         is_deterministic_algorithms_warn_only_enabled detect_anomaly no_grad
         enable_grad""".split()},
     "tg.utils.data.get_worker_info": _NO_ARGUMENT,
-    "tg.is_inference_mode_enabled": _NO_ARGUMENT,
-    "tg.inference_mode": "takes any mode value by its truth (or a function to decorate), as "
-                         "PyTorch's: nothing to refuse",
     "tg.is_tensor": "answers any object (False for a non-tensor), as PyTorch's",
     "tg.utils.data.default_convert": "converts the arrays it finds and returns anything else "
                                      "unchanged, as PyTorch's",
@@ -515,11 +512,6 @@ EXEMPT: dict[str, str] = {
     "tg.inference_mode": "added in this session by idioms21: takes any truthy mode as True, "
                          "as PyTorch's",
     "tg.is_inference_mode_enabled": f"added in this session by idioms21: {_NO_ARGUMENT}",
-    **{f"tg.{n}": "added in this session by idioms21, rows pending: the typed-tensor "
-                  "constructors raise a raw ValueError on strings (FloatTensor of 'abc') and "
-                  "BoolTensor of 'abc' answers True" for n in """BoolTensor ByteTensor
-        CharTensor DoubleTensor FloatTensor HalfTensor IntTensor LongTensor
-        ShortTensor""".split()},
     "tg.distributed.AllGather": "the autograd Function all_gather applies (all_gather has rows)",
     "tg.distributed.SyncBatchNormFunction": "the autograd Function sync_batch_norm applies "
                                             "(sync_batch_norm has rows)",

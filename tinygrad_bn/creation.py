@@ -22,7 +22,7 @@ import numpy as np
 from .allocation import allocating
 from .device import check_device
 from .dtypes import as_dtype, get_default_dtype
-from .errors import ArgumentError, ArgumentTypeError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .keywords import parse_size
 from .seeding import generator as chosen_generator
 from .tensor import Tensor
@@ -89,6 +89,9 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     both); otherwise a new tensor, as `tensor(data, dtype)` makes (a Tensor cast keeps
     its graph)."""
     check_device("as_tensor", device)
+    if isinstance(data, str | bytes):
+        raise DTypeError(f"as_tensor: cannot make a Tensor of the {type(data).__name__} "
+                         f"{data!r}; expected numbers, (nested) lists of numbers or an ndarray")
     wanted = None if dtype is None else as_dtype("as_tensor", dtype)
     if isinstance(data, Tensor):
         return data if wanted is None or wanted == data.dtype else data.to(wanted)

@@ -45,6 +45,8 @@ class _LegacyTensorType(type):
                              f"got {len(args)} arguments of types "
                              f"{', '.join(type(a).__name__ for a in args)}")
         data = args[0]
+        if isinstance(data, str | bytes):
+            raise DTypeError(f"{name}: expected sizes or numeric data, got the string {data!r}")
         if isinstance(data, Tensor) and data.dtype != dtype:
             raise DTypeError(f"{name}: expected a tensor of dtype {dtype}, got one of dtype "
                              f"{data.dtype} (use .type(tg.{name}) or .to(dtype) to convert)")
