@@ -134,13 +134,19 @@ def check(ours: Callable[[], Any], reference: Callable[[], Any], chosen: bool = 
     _close(out.data if isinstance(out, Tensor) else out, expected)
 
 
+def _floating(function: Callable) -> Callable:
+    """NumPy's function on integers and bools made float32 first: PyTorch's rule (NumPy's
+    own would give float16 for bool and int8, float64 for int64)."""
+    return lambda a: function(a if a.dtype.kind == "f" else a.astype(np.float32))
+
+
 UNARY: dict[str, tuple[Callable, Callable]] = {
     "neg": (operator.neg, np.negative),
-    "exp": (Tensor.exp, np.exp),
-    "log": (Tensor.log, np.log),
-    "sqrt": (Tensor.sqrt, np.sqrt),
+    "exp": (Tensor.exp, _floating(np.exp)),
+    "log": (Tensor.log, _floating(np.log)),
+    "sqrt": (Tensor.sqrt, _floating(np.sqrt)),
     "abs": (Tensor.abs, np.abs),
-    "tanh": (Tensor.tanh, np.tanh),
+    "tanh": (Tensor.tanh, _floating(np.tanh)),
     "relu": (Tensor.relu, lambda a: np.maximum(a, 0)),
     "clip": (lambda t: t.clip(-1.5, 2.0), lambda a: np.clip(a, -1.5, 2.0)),
 }

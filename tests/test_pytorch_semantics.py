@@ -431,3 +431,16 @@ def test_module_to_takes_pytorchs_arguments() -> None:
         model.to("cuda")
     with pytest.raises(tg.DTypeError, match="Linear.to: needs a floating dtype"):
         model.to(tg.int64)
+
+
+FLOATING_FUNCTIONS = ("exp log sqrt sin cos tanh sigmoid log1p expm1 log2 log10 exp2 tan asin "
+                      "acos atan sinh cosh asinh acosh atanh erf erfc rsqrt").split()
+
+
+@pytest.mark.usefixtures("default_dtype_restored")
+@pytest.mark.parametrize("name", FLOATING_FUNCTIONS)
+def test_floating_functions_of_integers_give_the_default_dtype(name) -> None:
+    for data in ([1, 2], [True, False]):  # NumPy's own rule would give float64
+        assert getattr(tg, name)(tg.tensor(data)).dtype == tg.float32, (name, data)
+    tg.set_default_dtype(tg.float64)
+    assert getattr(Tensor(np.array([1, 2])), name)().dtype == tg.float64

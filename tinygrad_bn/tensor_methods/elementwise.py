@@ -14,10 +14,18 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..dtypes import get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+
+def floating(x: Tensor) -> Tensor:
+    """x itself if floating, else x in the default dtype (float32 unless
+    tg.set_default_dtype changed it): what PyTorch's floating functions (exp, log, sin,
+    the error functions, deg2rad ...) compute on integer and bool inputs."""
+    return x if x._data.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
 class ElementwiseMethods:
@@ -26,28 +34,28 @@ class ElementwiseMethods:
     __slots__ = ()
 
     def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(floating(self))
 
     def log(self) -> Tensor:
-        return ops.Log.apply(self)
+        return ops.Log.apply(floating(self))
 
     def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(floating(self))
 
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
 
     def sin(self) -> Tensor:
-        return ops.Sin.apply(self)
+        return ops.Sin.apply(floating(self))
 
     def cos(self) -> Tensor:
-        return ops.Cos.apply(self)
+        return ops.Cos.apply(floating(self))
 
     def tanh(self) -> Tensor:
-        return ops.HyperbolicTangent.apply(self)
+        return ops.HyperbolicTangent.apply(floating(self))
 
     def sigmoid(self) -> Tensor:
-        return ops.Logistic.apply(self)
+        return ops.Logistic.apply(floating(self))
 
     def relu(self) -> Tensor:
         return ops.Rectify.apply(self)

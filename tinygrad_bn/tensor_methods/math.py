@@ -22,10 +22,10 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
-from ..dtypes import as_dtype, get_default_dtype
+from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import normalize_axes
-from .elementwise import where
+from .elementwise import floating, where
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -38,19 +38,19 @@ class MathMethods:
 
     # ---- logarithms and exponentials
     def log1p(self) -> Tensor:
-        return ops.Log1p.apply(self)
+        return ops.Log1p.apply(floating(self))
 
     def expm1(self) -> Tensor:
-        return ops.Expm1.apply(self)
+        return ops.Expm1.apply(floating(self))
 
     def log2(self) -> Tensor:
-        return ops.Log2.apply(self)
+        return ops.Log2.apply(floating(self))
 
     def log10(self) -> Tensor:
-        return ops.Log10.apply(self)
+        return ops.Log10.apply(floating(self))
 
     def exp2(self) -> Tensor:
-        return ops.Exp2.apply(self)
+        return ops.Exp2.apply(floating(self))
 
     def logaddexp(self, other: Any) -> Tensor:
         """log(e^x + e^y), computed as max + log1p(e^-|x - y|) (no overflow)."""
@@ -80,31 +80,31 @@ class MathMethods:
 
     # ---- trigonometric and hyperbolic
     def tan(self) -> Tensor:
-        return ops.Tan.apply(self)
+        return ops.Tan.apply(floating(self))
 
     def asin(self) -> Tensor:
-        return ops.Arcsin.apply(self)
+        return ops.Arcsin.apply(floating(self))
 
     def acos(self) -> Tensor:
-        return ops.Arccos.apply(self)
+        return ops.Arccos.apply(floating(self))
 
     def atan(self) -> Tensor:
-        return ops.Arctan.apply(self)
+        return ops.Arctan.apply(floating(self))
 
     def sinh(self) -> Tensor:
-        return ops.Sinh.apply(self)
+        return ops.Sinh.apply(floating(self))
 
     def cosh(self) -> Tensor:
-        return ops.Cosh.apply(self)
+        return ops.Cosh.apply(floating(self))
 
     def asinh(self) -> Tensor:
-        return ops.Arcsinh.apply(self)
+        return ops.Arcsinh.apply(floating(self))
 
     def acosh(self) -> Tensor:
-        return ops.Arccosh.apply(self)
+        return ops.Arccosh.apply(floating(self))
 
     def atanh(self) -> Tensor:
-        return ops.Arctanh.apply(self)
+        return ops.Arctanh.apply(floating(self))
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
@@ -123,15 +123,15 @@ class MathMethods:
     # ---- the error function
     def erf(self) -> Tensor:
         """erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt; integers in the default dtype."""
-        return ops.Erf.apply(_floating(self))
+        return ops.Erf.apply(floating(self))
 
     def erfc(self) -> Tensor:
         """erfc x = 1 - erf x, without erf's cancellation for large x."""
-        return ops.Erfc.apply(_floating(self))
+        return ops.Erfc.apply(floating(self))
 
     def erfinv(self) -> Tensor:
         """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside)."""
-        return ops.Erfinv.apply(_floating(self))
+        return ops.Erfinv.apply(floating(self))
 
     # ---- rounding
     def floor(self) -> Tensor:
@@ -274,11 +274,11 @@ class MathMethods:
 
     def deg2rad(self) -> Tensor:
         """x pi / 180; integers in the default dtype."""
-        return _floating(self) * (math.pi / 180)
+        return floating(self) * (math.pi / 180)
 
     def rad2deg(self) -> Tensor:
         """x 180 / pi; integers in the default dtype."""
-        return _floating(self) * (180 / math.pi)
+        return floating(self) * (180 / math.pi)
 
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """x + value t1 t2."""
@@ -302,7 +302,7 @@ class MathMethods:
 
     def ldexp(self, other: Any) -> Tensor:
         """x 2^other; integers in the default dtype, an integer exponent in x's."""
-        x, exponent = _floating(self), self._coerce(other, "ldexp")
+        x, exponent = floating(self), self._coerce(other, "ldexp")
         if exponent.dtype.kind != "f":
             exponent = exponent.astype(x.dtype)
         return x * 2.0 ** exponent
@@ -368,13 +368,6 @@ class MathMethods:
         if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
             return z.exp()
         return z - z.exp().sum(axis=axes, keepdims=True).log()
-
-
-def _floating(x: Tensor) -> Tensor:
-    """x itself if floating, else x in the default dtype (float32 unless
-    tg.set_default_dtype changed it): integer and bool inputs of the error functions,
-    deg2rad, ldexp ... give it, as PyTorch's."""
-    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
 def _bound(x: Tensor, bound: Any, op: str) -> Any:
