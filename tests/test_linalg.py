@@ -137,6 +137,21 @@ def test_linalg_values_and_dtypes_match_pytorch() -> None:
     assert type(torch.linalg.eigh(torch.tensor(s))).__name__ == "linalg_eigh"
 
 
+def test_norms_of_matrices_without_elements_as_pytorch() -> None:
+    for shape, refused in (((2, 3, 0), (-2, -1)), ((2, 0, 3), (-2, -np.inf))):
+        empty = np.zeros(shape)
+        for ord in (2, -2, "nuc", "fro", 1, -1, np.inf, -np.inf):
+            if ord in refused:
+                with pytest.raises(tg.ShapeError, match=f"matrix_norm: ord={ord}"):
+                    tg.linalg.matrix_norm(Tensor(empty), ord)
+                with pytest.raises((RuntimeError, IndexError)):
+                    torch.linalg.matrix_norm(torch.tensor(empty), ord)
+                continue
+            ours = tg.linalg.matrix_norm(Tensor(empty), ord)
+            theirs = torch.linalg.matrix_norm(torch.tensor(empty), ord)
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
 def test_eigh_gradient_reads_one_triangle() -> None:
     """eigvalsh reads the lower (or upper) triangle alone, as LAPACK: the gradient of
     the other triangle is 0 (the true derivative, checked numerically; PyTorch returns a

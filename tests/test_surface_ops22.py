@@ -326,6 +326,21 @@ def test_named_tuples_are_tg_return_types_with_pytorchs_names() -> None:
     assert not hasattr(tg.tensor_methods, "SortResult")
 
 
+def test_unique_and_unique_consecutive_along_a_dim_match_pytorch() -> None:
+    x = np.array([[1, 2, 1, 1], [0, 5, 0, 0], [1, 2, 1, 1], [1, 2, 1, 3]])
+    calls = [lambda t, d: t.unique(dim=d, return_inverse=True, return_counts=True),
+             lambda t, d: t.unique_consecutive(dim=d, return_inverse=True, return_counts=True),
+             lambda t, d: t.unique_consecutive(return_inverse=True, return_counts=True),
+             lambda t, d: (t.float().unique(dim=d),)]
+    for call in calls:
+        for d in (0, 1, -1):
+            for ours, theirs in zip(call(Tensor(x), d), call(torch.tensor(x), d)):
+                np.testing.assert_array_equal(ours.data, theirs.numpy())
+                assert ours.dtype == theirs.numpy().dtype
+    with pytest.raises(tg.AxisError, match="unique"):
+        Tensor(x).unique(dim=2)
+
+
 def test_meshgrid_and_block_diag_edges_match_pytorch() -> None:
     a, b = np.arange(3), np.arange(4) * 10
     for ours, theirs in zip(tg.meshgrid([Tensor(a), Tensor(b)]),
@@ -385,6 +400,8 @@ BAD = [
                                                      Tensor(np.ones(12, np.int64))),
      tg.DTypeError, ("masked_scatter", "int64", "float64")),
     ("median", lambda: tg.median(_m(), 2), tg.AxisError, ("median",)),
+    ("unique_consecutive dim", lambda: tg.unique_consecutive(_m(), dim=-3), tg.AxisError,
+     ("unique_consecutive",)),
     ("median empty dim", lambda: Tensor(np.ones((0, 2))).median(0), tg.ShapeError,
      ("median", "(0, 2)")),
     ("mode", lambda: tg.mode(_m(), 4), tg.AxisError, ("mode",)),

@@ -26,7 +26,7 @@ from ..checkpoint import checkpoint
 from ..nn import LSTMCell, MultiheadAttention
 from ..nn import functional as F
 from ..tensor import Tensor, concatenate, maximum, minimum, stack, where
-from ..tensor_methods import einsum
+from ..tensor_methods import block_diag, cartesian_prod, einsum, meshgrid
 
 Shape = tuple[int, ...]
 
@@ -75,6 +75,30 @@ def _target() -> np.ndarray:
 
 def _zero_at_1() -> np.ndarray:
     return np.array([1.0, 0.0, 1.0, 1.0])
+
+
+def _flat(cat: Callable[..., Any], *parts: Any) -> Any:
+    """Several results as one vector (cat: concatenate or torch.cat): each part's gradient
+    is checked."""
+    return cat([p.reshape(-1) for p in parts])
+
+
+def _scatter_index() -> np.ndarray:
+    return np.array([[0, 1, 0, 2], [1, 1, 1, 0], [2, 0, 0, 0]])
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _order_statistics(x: Any) -> Any:
+    """median (all, and along a dim), mode and aminmax: the same calls in both libraries."""
+    return x.median() + x.median(1).values.sum() + x.mode(0).values.sum() * x.aminmax().max
+
+
+def _norms(la: Any, stack_fn: Callable[..., Any], a: Any) -> Any:
+    """vector_norm's p-variants and matrix_norm's ords, la being tg.linalg or torch.linalg."""
+    return stack_fn([la.vector_norm(a, p) for p in (3, 1, -1, float("inf"))] +
+                    [la.matrix_norm(a, p) for p in (1, float("inf"), 2, "nuc", "fro")])
 
 
 def _running() -> tuple[np.ndarray, np.ndarray]:
@@ -508,6 +532,40 @@ OPS: list[OpCase] = [
            torch_fn=lambda x: TF.unfold(x, (2, 3), dilation=(1, 2), padding=1,
                                         stride=(2, 1)).sum(1) +
            TF.fold(TF.unfold(x, 2), (4, 5), 2).sum()),
+    # issue 22's reductions, scans, indexing, shapes and norms (tests/test_surface_ops22.py,
+    # tests/test_linalg.py)
+    OpCase("cumprod (with a zero)", lambda x: (x * _zero_at_1()).cumprod(1), ((3, 4),),
+           torch_fn=lambda x: (x * _t(_zero_at_1())).cumprod(1)),
+    OpCase("scatter_reduce (sum prod mean amax amin)",
+           lambda x, s: stack([x.scatter_reduce(0, _scatter_index(), s, r,
+                                                include_self=r in ("prod", "amax"))
+                               for r in _REDUCTIONS]), ((3, 4), (3, 4)),
+           torch_fn=lambda x, s: torch.stack([x.scatter_reduce(
+               0, _t(_scatter_index()), s, r, include_self=r in ("prod", "amax"))
+               for r in _REDUCTIONS])),
+    OpCase("median / mode / aminmax", _order_statistics, ((3, 4),), torch_fn=_order_statistics),
+    OpCase("index_copy / masked_scatter",
+           lambda x, s: x.index_copy(1, np.array([3, 0]), s[:, :2]) *
+           x.masked_scatter(_scatter_index() > 0, s), ((3, 4), (3, 4)),
+           torch_fn=lambda x, s: x.index_copy(1, _t([3, 0]), s[:, :2]) *
+           x.masked_scatter(_t(_scatter_index() > 0), s)),
+    OpCase("rot90 / diag_embed / einsum (diagonal)",
+           lambda x: _flat(concatenate, x.rot90(1, (1, 2)), x.diag_embed(1) * 2,
+                           einsum("bii->bi", x[:, :3, :3]) ** 2), ((2, 3, 4),),
+           torch_fn=lambda x: _flat(torch.cat, x.rot90(1, (1, 2)), x.diag_embed(1) * 2,
+                                    torch.einsum("bii->bi", x[:, :3, :3]) ** 2)),
+    OpCase("block_diag / cartesian_prod / meshgrid",
+           lambda a, v: _flat(concatenate, block_diag(a, v) * 2, cartesian_prod(v, v),
+                              meshgrid(v, v[:2], indexing="xy")[0] ** 2), ((2, 3), (3,)),
+           torch_fn=lambda a, v: _flat(torch.cat, torch.block_diag(a, v) * 2,
+                                       torch.cartesian_prod(v, v),
+                                       torch.meshgrid(v, v[:2], indexing="xy")[0] ** 2)),
+    OpCase("norms (vector p, matrix 1 inf 2 nuc fro)", lambda a: _norms(linalg, stack, a),
+           ((3, 3),), torch_fn=lambda a: _norms(torch.linalg, torch.stack, a)),
+    OpCase("cross / vecdot", lambda a, b: linalg.cross(a, b) * linalg.vecdot(a, b).unsqueeze(1),
+           ((2, 3), (2, 3)),
+           torch_fn=lambda a, b: torch.linalg.cross(a, b) *
+           torch.linalg.vecdot(a, b).unsqueeze(1)),
 ]
 
 

@@ -297,14 +297,25 @@ def matrix_norm(a: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
         return vector_norm(a, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
         s = ops.SingularValues.apply(a.movedim((rows, cols), (-2, -1)))
-        out = s.sum(-1) if ord == "nuc" else s[..., 0] if ord == 2 else s[..., -1]
+        if ord == -2 and s.shape[-1] == 0:
+            raise ShapeError(f"{op}: ord=-2 of matrices without elements (shape {a.shape})")
+        if ord == "nuc" or s.shape[-1] == 0:  # no singular values: the norm is 0
+            out = s.sum(-1)
+        else:
+            out = s[..., 0] if ord == 2 else s[..., -1]
         for axis in sorted((rows, cols)) if keepdim else ():
             out = out.unsqueeze(axis)
         return out
     if ord in (1, -1, math.inf, -math.inf):
         summed, picked = (rows, cols) if abs(ord) == 1 else (cols, rows)
         sums = a.abs().sum(summed, True)
-        out = (sums.amax if ord > 0 else sums.amin)(picked, True)
+        if sums.shape[picked] == 0 and ord < 0:
+            raise ShapeError(f"{op}: ord={ord} needs a nonempty dim {picked}, got shape "
+                             f"{a.shape}")
+        if sums.shape[picked] == 0:  # the largest of no sums: 0, as PyTorch's
+            out = sums.sum(picked, True)
+        else:
+            out = (sums.amax if ord > 0 else sums.amin)(picked, True)
         return out if keepdim else out.squeeze((rows, cols))
     raise ArgumentError(f"{op}: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got "
                         f"{ord!r}")

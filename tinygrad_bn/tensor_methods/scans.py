@@ -113,29 +113,41 @@ class ScanMethods:
     def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
                return_counts: bool = False, dim: int | None = None) -> Any:
         """The distinct values (sorted), and optionally each element's index into them and
-        their counts."""
+        their counts; with dim, the distinct slices along dim (sorted lexicographically),
+        each slice's index into them and their counts."""
         if dim is not None:
-            raise ArgumentError("unique: dim is not supported (flatten first)")
-        values, inverse, counts = np.unique(self._data, return_inverse=True,
-                                            return_counts=True)
+            d = one_axis("unique", self.ndim, None, dim)
+            values, inverse, counts = np.unique(self._data, return_inverse=True,
+                                                return_counts=True, axis=d)
+            inverse = inverse.reshape(-1)
+        else:
+            values, inverse, counts = np.unique(self._data, return_inverse=True,
+                                                return_counts=True)
+            inverse = inverse.reshape(self.shape)
         out = [new_tensor(values)]
         if return_inverse:
-            out.append(new_tensor(inverse.reshape(self.shape).astype(np.int64)))
+            out.append(new_tensor(inverse.astype(np.int64)))
         if return_counts:
             out.append(new_tensor(counts.astype(np.int64)))
         return out[0] if len(out) == 1 else tuple(out)
 
     def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
                            dim: int | None = None) -> Any:
-        """x with each run of equal consecutive elements (of x flattened) reduced to one."""
-        if dim is not None:
-            raise ArgumentError("unique_consecutive: dim is not supported (flatten first)")
-        flat = self._data.reshape(-1)
-        starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else \
-            np.zeros(0, bool)
-        out = [new_tensor(flat[starts])]
+        """x with each run of equal consecutive elements (of x flattened) reduced to one;
+        with dim, each run of equal consecutive slices along dim."""
+        if dim is None:
+            rows, shape = self._data.reshape(-1, 1), self.shape
+        else:
+            d = one_axis("unique_consecutive", self.ndim, None, dim)
+            rows = np.moveaxis(self._data, d, 0).reshape(self.shape[d], -1)
+            shape = (self.shape[d],)
+        starts = np.ones(len(rows), bool)
+        starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+        kept = np.flatnonzero(starts)
+        out = [new_tensor(self._data.reshape(-1)[kept] if dim is None
+                          else np.take(self._data, kept, axis=d))]
         if return_inverse:
-            out.append(new_tensor((np.cumsum(starts) - 1).reshape(self.shape).astype(np.int64)))
+            out.append(new_tensor((np.cumsum(starts) - 1).reshape(shape).astype(np.int64)))
         if return_counts:
             edges = np.flatnonzero(np.concatenate([starts, [True]]))
             out.append(new_tensor(np.diff(edges).astype(np.int64)))
