@@ -69,7 +69,10 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
             expected = t["value"] <= t["threshold"] if t["op"] == "<=" else \
                 t["value"] >= t["threshold"]
             assert t["met"] == expected, t
-            assert t["fastest"] is not None and t["fastest"] > 0, t
+            if "sign test" in t["target"]:  # a count of rows, the same from either statistic
+                assert isinstance(t["value"], int) and t["fastest"] == t["value"], t
+            else:
+                assert t["fastest"] is not None and t["fastest"] > 0, t
 
 
 def test_fastest_ratios_come_from_the_fastest_calls():
@@ -111,7 +114,48 @@ def test_threads_table_puts_both_settings_side_by_side():
     results = {"w": {"group": "bn", "times": {"tinygrad_bn fused": times(2e-3)},
                      "times_default": {"tinygrad_bn fused": times(3e-3)}}}
     text = "\n".join(benchmarking.report.threads_table(results, "title"))
-    assert "| w | tinygrad_bn fused | 2.000 ms | 3.000 ms | 1.50 **slower** |" in text
+    assert "| w | tinygrad_bn fused | 2.000 ms | 3.000 ms | 1.50 **slower** | - |" in text
+
+
+def _rounds(median, rounds):
+    return {"median_s": median, "min_s": min(rounds), "q1_s": median, "q3_s": median,
+            "samples": len(rounds), "rounds_s": rounds}
+
+
+def test_sign_test_counts_the_rounds_the_default_threads_lost():
+    one = _rounds(1.0, [1.0] * 7)
+    assert benchmarking.report.rounds_slower(one, _rounds(1.1, [1.1] * 7)) == (7, 7, 1 / 128)
+    k, n, p = benchmarking.report.rounds_slower(one, _rounds(1.1, [1.1] * 6 + [0.9]))
+    assert (k, n) == (6, 7) and p == pytest.approx(8 / 128)
+    assert benchmarking.report.rounds_slower(one, _rounds(0.9, [0.9] * 7))[2] == 1.0
+    assert benchmarking.report.rounds_slower(one, {"median_s": 1.0}) is None
+
+
+def test_slower_target_needs_every_round_of_seven_not_a_median_above_one():
+    """Same code at both settings gives a ratio of medians above 1 half the time; the sign
+    test calls a row slower only when nearly every round says so."""
+    noise = [1.0, 1.3, 0.9, 1.2, 0.95, 1.25, 1.1]  # 4 of 7 rounds above 1.0, median 1.1
+    real = [1.2, 1.3, 1.25, 1.4, 1.21, 1.3, 1.22]  # every round slower
+    results = {
+        "noisy": {"group": "bn", "max_rel_diff": 0.0,
+                  "times": {"tinygrad_bn": _rounds(1.0, [1.0] * 7)},
+                  "times_default": {"tinygrad_bn": _rounds(1.1, noise)}},
+        "lost": {"group": "bn", "max_rel_diff": 0.0,
+                 "times": {"tinygrad_bn": _rounds(1.0, [1.0] * 7),
+                           "torch": _rounds(1.0, [1.0] * 7)},
+                 "times_default": {"tinygrad_bn": _rounds(1.25, real),
+                                   "torch": _rounds(1.5, [1.5] * 7)}}}
+    assert benchmarking.report.significantly_slower(results) == ["lost: tinygrad_bn (7/7 rounds)"]
+    targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
+    name = ("tinygrad_bn workloads slower at default threads than at one thread in a sign "
+            "test over the rounds, p <= 0.05 (no background load)")
+    assert targets[name]["value"] == 1 and targets[name]["met"] is False
+    assert "lost: tinygrad_bn" in targets[name]["note"]
+    del results["lost"]
+    targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
+    assert targets[name]["value"] == 0 and targets[name]["met"] is True
+    text = "\n".join(benchmarking.report.threads_table(results, "title"))
+    assert "| noisy | tinygrad_bn | 1000.000 ms | 1100.000 ms | 1.10 | 4/7 (p 0.5) |" in text
 
 
 def test_progress_line_counts_and_estimates(capsys):

@@ -194,6 +194,7 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher,
         wanted = math.ceil(settings.block_seconds / max(impl.call(), 1e-9))
         calls[(impl.name, setting)] = max(1, min(settings.max_calls, wanted))
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
+    rounds: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
     clock = time.process_time if settings.clock == "cpu" else time.perf_counter
     k = len(pairs)
     for r in range(settings.rounds):
@@ -207,11 +208,12 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher,
             collecting = gc.isenabled()
             gc.disable()  # as timeit does: no collector pauses inside the samples
             try:
-                samples[(impl.name, setting)].extend(
-                    impl.call(clock) for _ in range(calls[(impl.name, setting)]))
+                block = [impl.call(clock) for _ in range(calls[(impl.name, setting)])]
             finally:
                 if collecting:
                     gc.enable()
+            samples[(impl.name, setting)].extend(block)
+            rounds[(impl.name, setting)].append(statistics.median(block))
     if threads is not None:
         threads.apply(ONE)
     per_op = workload.ops_per_call
@@ -223,6 +225,8 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher,
             "q1_s": float(np.percentile(s, 25)) / per_op,
             "q3_s": float(np.percentile(s, 75)) / per_op,
             "samples": len(s),
+            # each round's block median: the report pairs the thread settings round by round
+            "rounds_s": [t / per_op for t in rounds[(name, setting)]],
             # the report flags a row whose interquartile range is wider than its median
             "noisy": bool(np.percentile(s, 75) - np.percentile(s, 25) > statistics.median(s)),
         }

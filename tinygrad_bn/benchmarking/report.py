@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from types import ModuleType
@@ -61,6 +62,37 @@ def slowest_default(results: dict[str, Any], statistic: str = "median_s"
     return worst, where
 
 
+SIGN_TEST_ALPHA = 0.05  # "slower" needs a one-sided sign test at this level
+
+
+def rounds_slower(one: dict[str, Any], default: dict[str, Any]) -> tuple[int, int, float] | None:
+    """In how many of the interleaved rounds the default threads' block median was slower
+    than the one-thread block's of the same round (k of n), and the one-sided sign test's
+    p-value: the chance of k or more slower rounds of n if neither setting were faster
+    (each round a fair coin). None without per-round times. A ratio of medians above 1
+    is what noise gives half the time when both settings run the same code; k of n rounds
+    is evidence that does not depend on how heavy the noise's tail is."""
+    a, b = one.get("rounds_s"), default.get("rounds_s")
+    if not a or not b or len(a) != len(b):
+        return None
+    n = len(a)
+    k = sum(d > o for o, d in zip(a, b))
+    return k, n, sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n
+
+
+def significantly_slower(results: dict[str, Any]) -> list[str]:
+    """Every tinygrad_bn implementation ("workload: impl") slower at default threads than
+    at one thread by the sign test over the rounds (p <= SIGN_TEST_ALPHA)."""
+    slower = []
+    for name, entry in results.items():
+        for impl, one in entry.get("times", {}).items():
+            default = entry.get("times_default", {}).get(impl)
+            test = rounds_slower(one, default) if impl.startswith(TG) and default else None
+            if test is not None and test[2] <= SIGN_TEST_ALPHA:
+                slower.append(f"{name}: {impl} ({test[0]}/{test[1]} rounds)")
+    return slower
+
+
 MLP_B, MLP_B_BN = "seed-B MLP relu (batch 60)", "seed-B MLP relu +BN (batch 60)"
 BN2D = "BatchNorm2d (64, 64, 16, 16) fwd+bwd"
 
@@ -105,6 +137,13 @@ def _targets(results: dict[str, Any], memory: dict[str, Any], statistic: str,
         worst, where = slowest_default(res or {}, statistic)
         targets.append(_target(f"every tinygrad_bn workload: time at default threads / at one "
                                f"thread, worst ({label})", worst, "<=", 1.0, note=where))
+        if res and any("rounds_s" in one for entry in res.values()
+                       for one in entry.get("times", {}).values()):
+            slower = significantly_slower(res)
+            targets.append(_target(
+                f"tinygrad_bn workloads slower at default threads than at one thread in a "
+                f"sign test over the rounds, p <= {SIGN_TEST_ALPHA} ({label})",
+                len(slower), "<=", 0, note="; ".join(slower)))
     targets.append(_target(
         "seed-B MLP compiled: BN's cost per batch (time with BN / without)",
         _ratio(t(MLP_B_BN, TG_COMPILED), t(MLP_B, TG_COMPILED)), "<=", 1.3,
@@ -215,7 +254,10 @@ def scaling_table(results: dict[str, Any]) -> list[str]:
 
 def threads_table(results: dict[str, Any], title: str) -> list[str]:
     """Medians at one thread and at the default thread count, side by side, and their
-    ratio (default / one: above 1 means the default threads lost). Empty without both."""
+    ratio (default / one: above 1 means the default threads' median lost), and in how many
+    rounds the default threads were slower, with the sign test's p-value (see
+    `rounds_slower`): **slower** marks a tinygrad_bn row the test finds slower (without
+    per-round times, one whose ratio is above 1). Empty without both settings."""
     rows = []
     for name, entry in results.items():
         unit = "us" if entry["group"] == "engine" else "ms"
@@ -224,13 +266,17 @@ def threads_table(results: dict[str, Any], title: str) -> list[str]:
             if default is None:
                 continue
             ratio = default["median_s"] / one["median_s"]
-            flag = " **slower**" if ratio > 1.0 and impl.startswith(TG) else ""
+            test = rounds_slower(one, default)
+            slower = ratio > 1.0 if test is None else test[2] <= SIGN_TEST_ALPHA
+            flag = " **slower**" if slower and impl.startswith(TG) else ""
+            rounds = "-" if test is None else f"{test[0]}/{test[1]} (p {test[2]:.2g})"
             rows.append(f"| {name} | {impl} | {_fmt_time(one['median_s'], unit)} | "
-                        f"{_fmt_time(default['median_s'], unit)} | {ratio:.2f}{flag} |")
+                        f"{_fmt_time(default['median_s'], unit)} | {ratio:.2f}{flag} | "
+                        f"{rounds} |")
     if not rows:
         return []
-    return ["", title, "", "| workload | impl | one thread | default threads | default / one |",
-            "|---|---|---|---|---|", *rows]
+    return ["", title, "", "| workload | impl | one thread | default threads | default / one | "
+            "rounds slower at default |", "|---|---|---|---|---|---|", *rows]
 
 
 def format_report(report: dict[str, Any]) -> str:
