@@ -10,9 +10,20 @@ and page faults, which the timed benchmarks see. Workloads (float32):
 - `conv2 fwd+bwd`: conv2d (64, 16, 14, 14) x 32 3x3 pad 1, forward and dx, dW, db;
 - `bn2d fwd+bwd`: fused batch_norm (64, 64, 16, 16), training, forward and backward;
 - `maxpool fwd+bwd`: max_pool2d 2 on (64, 16, 28, 28), forward and backward;
-- `cnn step`: the suite's small-CNN SGD step (64, 1, 28, 28).
+- `cnn step`: the suite's small-CNN SGD step (64, 1, 28, 28);
 
-Usage: python benchmarks/bench_ops_callgrind.py [REV ...] [-n 3]
+and the pieces of the eager seed-B step (784-100-100-100-10, batch 60), where the fixed
+cost per call is what counts:
+
+- `linear fwd+bwd`: nn.Linear(100, 100) on (60, 100) input requiring grad, backward;
+- `relu fwd+bwd`: nn.ReLU on (60, 100), backward;
+- `bn1d fwd+bwd`: nn.BatchNorm1d(100), training, on (60, 100), backward;
+- `cross_entropy fwd+bwd`: F.cross_entropy of (60, 10) logits, backward;
+- `sgd step`: SGD(lr=0.01).step() over the seed-B MLP's 8 parameters;
+- `seed-B step`, `seed-B +BN step`: the whole step (zero_grad, forward, cross-entropy,
+  backward, step), without and with BatchNorm1d after each hidden Linear.
+
+Usage: python benchmarks/bench_ops_callgrind.py [REV ...] [-n 3] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -55,6 +66,34 @@ elif name.startswith("maxpool"):
     up = Tensor(arr(64, 16, 14, 14))
     def run():
         F.max_pool2d(x, 2).backward(up)
+elif name.endswith("fwd+bwd"):  # the seed-B pieces
+    labels = rng.integers(0, 10, 60)
+    layer = {"linear": lambda: nn.Linear(100, 100), "relu": nn.ReLU,
+             "bn1d": lambda: nn.BatchNorm1d(100),
+             "cross_entropy": lambda: lambda z: F.cross_entropy(z, labels)}[
+        name.split()[0]]()
+    x = Tensor(arr(60, 10 if name.startswith("cross") else 100), requires_grad=True)
+    up = None if name.startswith("cross") else Tensor(arr(60, 100))
+    params = [x] + (list(layer.parameters()) if isinstance(layer, nn.Module) else [])
+    def run():
+        for p in params:  # as zero_grad in a step: each backward makes fresh gradients
+            p.grad = None
+        layer(x).backward(up)
+elif name.startswith(("sgd", "seed-B")):
+    layers = []
+    for a, b in ((784, 100), (100, 100), (100, 100)):
+        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if "BN" in name else []) + [nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(100, 10))
+    opt = tg.optim.SGD(model.parameters(), lr=0.01)
+    x, y = Tensor(rng.random((60, 784), dtype=np.float32)), rng.integers(0, 10, 60)
+    if name.startswith("sgd"):
+        F.cross_entropy(model(x), y).backward()
+        run = opt.step
+    else:
+        def run():
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
 else:
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32),
@@ -70,13 +109,17 @@ for _ in range(n):
     run()
 '''
 
-WORKLOADS = ("conv1 fwd+bwd", "conv2 fwd+bwd", "bn2d fwd+bwd", "maxpool fwd+bwd", "cnn step")
+WORKLOADS = ("conv1 fwd+bwd", "conv2 fwd+bwd", "bn2d fwd+bwd", "maxpool fwd+bwd", "cnn step",
+             "linear fwd+bwd", "relu fwd+bwd", "bn1d fwd+bwd", "cross_entropy fwd+bwd",
+             "sgd step", "seed-B step", "seed-B +BN step")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("revs", nargs="*", help="git revisions (default: the working tree)")
     parser.add_argument("-n", type=int, default=3, help="repetitions of the short run")
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=WORKLOADS,
+                        help="the workloads to run (default: all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"working tree": ROOT}
@@ -85,7 +128,7 @@ def main() -> None:
                      for i, rev in enumerate(args.revs)}
         print("| workload | " + " | ".join(trees) + (" | change |" if len(trees) > 1 else " |"))
         print("|---|" + "---|" * (len(trees) + (len(trees) > 1)))
-        for name in WORKLOADS:
+        for name in args.only:
             counts = [(instructions(source, name, 3 * args.n, WORKLOAD)
                        - instructions(source, name, args.n, WORKLOAD)) / (2 * args.n)
                       for source in trees.values()]
