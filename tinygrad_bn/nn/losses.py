@@ -69,19 +69,6 @@ def _check_classes(op: str, array: np.ndarray, classes: int, ignore_index: int) 
     return kept
 
 
-def _class_indices(target: Any, n: int, classes: int) -> np.ndarray:
-    """Validate the fused cross_entropy's target: n integer class indices in [0, classes)."""
-    array = _target_array("cross_entropy", target)
-    if array.shape != (n,):
-        raise ShapeError(f"cross_entropy: target of shape {array.shape} does not fit logits "
-                         f"with batch size {n}; expected shape ({n},)")
-    if n and (np.minimum.reduce(array) < 0 or np.maximum.reduce(array) >= classes):
-        bad = array[(array < 0) | (array >= classes)][0]
-        raise IndexOutOfRange(f"cross_entropy: target class {bad} is out of range for "
-                              f"{classes} classes (valid: 0..{classes - 1})")
-    return array
-
-
 def _rows(op: str, x: Tensor, target_shape: tuple[int, ...] | None
           ) -> tuple[Tensor, tuple[int, ...]]:
     """Scores of shape (C,), (N, C) or (N, C, d1, ...) as rows (M, C) with the class axis
@@ -173,13 +160,21 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)
-    fused = (x.ndim == 2 and weight is None and label_smoothing == 0.0
-             and array.dtype.kind in "iu" and array.shape == (x.shape[0],)
-             and not np.logical_or.reduce(array == ignore_index, axis=None))
-    if fused:
-        n, classes = x.shape
-        return CrossEntropy.apply(x, target=_class_indices(array, n, classes),
-                                  reduction=reduction)
+    shape = x._data.shape
+    if (len(shape) == 2 and weight is None and label_smoothing == 0.0
+            and array.dtype.kind in "iu" and array.shape == shape[:1]):
+        n, classes = shape
+        # The smallest and largest label decide both checks when ignore_index lies outside
+        # them (the default -100 always does): two reductions instead of four.
+        lo, hi = (np.minimum.reduce(array), np.maximum.reduce(array)) if n else (0, -1)
+        if (isinstance(ignore_index, int) and not lo <= ignore_index <= hi) or \
+                not np.logical_or.reduce(array == ignore_index, axis=None):
+            # nothing ignored: the fused op, on labels in [0, classes)
+            if lo < 0 or hi >= classes:
+                bad = array[(array < 0) | (array >= classes)][0]
+                raise IndexOutOfRange(f"cross_entropy: target class {bad} is out of range "
+                                      f"for {classes} classes (valid: 0..{classes - 1})")
+            return CrossEntropy.apply(x, target=array, reduction=reduction)
     logp = log_softmax(x, axis=0 if x.ndim == 1 else 1)
     nll = _nll("cross_entropy", logp, array, weight, ignore_index, reduction)
     if label_smoothing == 0.0:

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd.function import sum_tangents
+from ..dtypes import factor as _factor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from ..threads import blocks, map_blocks
@@ -141,13 +142,12 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
     a checkpointed segment is recomputed (`replaying`)."""
     if running_mean is None or running_var is None or replaying.active:
         return
-    # Factors as 0-d arrays of each buffer's dtype: the values a Python float would be
-    # cast to, without NumPy 2's promotion rules for Python scalars (~0.7 us per use at
-    # C = 100). The fused op takes its factors the same way.
+    # Factors as 0-d arrays of each buffer's dtype (dtypes.factor: the values a Python
+    # float would be cast to, made once). The fused op takes its factors the same way.
     for running, batch, take in ((running_mean, mean, momentum),
                                  (running_var, var, momentum * count / (count - 1))):
-        running *= np.array(1.0 - momentum, running.dtype)
-        running += np.array(take, running.dtype) * batch
+        running *= _factor(1.0 - momentum, running.dtype)
+        running += _factor(take, running.dtype) * batch
 
 
 # ---------------------------------------------------------------- batch norm: fused op
@@ -193,12 +193,11 @@ def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.add.reduce(np.ascontiguousarray(partial.T), axis=1)
 
 
-def _centered(xs: np.ndarray, mean: np.ndarray, out: np.ndarray | None, lo: int,
-              hi: int) -> np.ndarray:
-    """xs - mean per channel: a new array, or written into channels lo..hi-1 of `out`."""
+def _centered(xs: np.ndarray, mean: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """xs - mean per channel: a new array, or written into `out` (xs's shape)."""
     if out is None:
         return xs - _per_channel(mean, xs)
-    return np.subtract(xs, _per_channel(mean, xs), out=out[:, lo:hi])
+    return np.subtract(xs, _per_channel(mean, xs), out=out)
 
 
 class FusedBatchNorm(Function):
@@ -233,65 +232,75 @@ class FusedBatchNorm(Function):
         xv = _channels_view(x)
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
-        parts = blocks(channels, count)
-        # several blocks write into one output; one block makes its own (no extra call)
-        y = np.empty_like(xv, order="C") if parts > 1 else None
         if self.training:
-            inv_count = np.array(1.0 / count, dtype)  # 0-d: see _update_running_stats
+            inv_count, stats = _factor(1.0 / count, dtype), None
         else:
             # copies: a later in-place update of the running statistics must not reach
             # this op's backward
-            running_mean = self.running_mean.astype(dtype)
-            running_var = self.running_var.astype(dtype)
-
-        def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
-            """Channels lo..hi-1, independent of every other channel: their part of y and
-            their mean, var, invstd and scale."""
-            whole = hi - lo == channels
-            xs = xv if whole else xv[:, lo:hi]
-            w = weight if whole or weight is None else weight[lo:hi]
-            b = bias if whole or bias is None else bias[lo:hi]
-            if self.training:
-                # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
-                # rounding error of the first pass's mean0, and the variance is taken about
-                # the corrected mean; float32 stays accurate when |mean| >> std.
-                mean0 = _channel_sum(xs) * inv_count
-                ys = _centered(xs, mean0, y, lo, hi)
-                offset = _channel_sum(ys) * inv_count
-                var = _channel_dot(ys, ys) * inv_count
-                # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
-                # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
-                np.subtract(var, offset * offset, out=var, where=var < np.inf)
-                np.maximum(var, 0, out=var)
-                mean = mean0 + offset
-            else:
-                offset = None
-                mean, var = (running_mean, running_var) if whole else \
-                    (running_mean[lo:hi], running_var[lo:hi])
-                ys = _centered(xs, mean, y, lo, hi)
-            invstd = np.reciprocal(np.sqrt(var + self.eps))  # ~1.5 us less than ** -0.5
-            scale = invstd if w is None else invstd * w
-            ys *= _per_channel(scale, xs)
-            # y = (x - mean0) * scale + beta - (mean - mean0) * scale
-            shift = b
-            if offset is not None:
-                shift = offset * scale
-                shift = np.negative(shift, out=shift) if b is None else b - shift
-            if shift is not None:
-                ys += _per_channel(shift, xs)
-            return ys, mean, var, invstd, scale
-
-        results = map_blocks(channels, parts, block)
-        if len(results) == 1:
-            y, mean, var, invstd, scale = results[0]
+            inv_count, stats = None, (self.running_mean.astype(dtype),
+                                      self.running_var.astype(dtype))
+        parts = blocks(channels, count)
+        if parts == 1:  # the whole input in this thread: no block bookkeeping (~5 us)
+            y, mean, var, invstd, scale = self._normalize(xv, weight, bias, None, inv_count,
+                                                          stats)
         else:
-            mean, var, invstd, scale = (np.concatenate([r[k] for r in results])
-                                        for k in range(1, 5))
+            y = np.empty_like(xv, order="C")  # each block writes its channels into it
+
+            def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
+                return self._normalize(
+                    xv[:, lo:hi], None if weight is None else weight[lo:hi],
+                    None if bias is None else bias[lo:hi], y[:, lo:hi], inv_count,
+                    None if stats is None else (stats[0][lo:hi], stats[1][lo:hi]))
+
+            results = map_blocks(channels, parts, block)  # one block while tg.compile records
+            if len(results) == 1:
+                y, mean, var, invstd, scale = results[0]
+            else:
+                mean, var, invstd, scale = (np.concatenate([r[k] for r in results])
+                                            for k in range(1, 5))
         if self.training:
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
                                   self.momentum)
         self.save_for_backward(mean, invstd, scale)
         return y.reshape(x.shape)
+
+    def _normalize(self, xs: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
+                   out: np.ndarray | None, inv_count: np.ndarray | None,
+                   stats: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, ...]:
+        """The forward of the channels of `xs` (a `_channels_view`, or a block of its
+        channels), independent of every other channel: their normalized values (in `out`
+        when given) and their mean, var, invstd and scale. Training takes the statistics
+        of the batch (1 / M in `inv_count`), eval the running ones (`stats`)."""
+        if stats is None:
+            # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
+            # rounding error of the first pass's mean0, and the variance is taken about
+            # the corrected mean; float32 stays accurate when |mean| >> std.
+            mean0 = _channel_sum(xs) * inv_count
+            ys = _centered(xs, mean0, out)
+            offset = _channel_sum(ys) * inv_count
+            var = _channel_dot(ys, ys) * inv_count
+            # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
+            # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
+            np.subtract(var, offset * offset, out=var, where=var < np.inf)
+            np.maximum(var, 0, out=var)
+            mean = mean0 + offset
+        else:
+            offset = None
+            mean, var = stats
+            ys = _centered(xs, mean, out)
+        # eps as a 0-d array of var's dtype: the value a Python float is cast to, without
+        # the promotion rules for Python scalars; reciprocal(sqrt): ~1.5 us less than ** -0.5
+        invstd = np.reciprocal(np.sqrt(var + _factor(self.eps, var.dtype)))
+        scale = invstd if w is None else invstd * w
+        ys *= _per_channel(scale, xs)
+        # y = (x - mean0) * scale + beta - (mean - mean0) * scale
+        shift = b
+        if offset is not None:
+            shift = offset * scale
+            shift = np.negative(shift, out=shift) if b is None else b - shift
+        if shift is not None:
+            ys += _per_channel(shift, xs)
+        return ys, mean, var, invstd, scale
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
         if is_grad_enabled():
@@ -301,49 +310,58 @@ class FusedBatchNorm(Function):
         xv, gv = _channels_view(x._data), _channels_view(g._data)
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
-        minus_inv_count = np.array(-channels / x._data.size if self.training else 0, mean.dtype)
+        minus_inv_count = _factor(-channels / x._data.size if self.training else 0, mean.dtype)
         parts = blocks(channels, x._data.size // max(channels, 1))
-        gx = np.empty_like(xv, order="C") if parts > 1 and (x.requires_grad or need_dot) \
-            else None
-
-        def block(lo: int, hi: int) -> tuple[Any, ...]:
-            """Channels lo..hi-1: their two sums and their part of dx."""
-            whole = hi - lo == channels
-            xs, gs = (xv, gv) if whole else (xv[:, lo:hi], gv[:, lo:hi])
-            m, inv, sc = (mean, invstd, scale) if whole else \
-                (mean[lo:hi], invstd[lo:hi], scale[lo:hi])
-            sum_g = _channel_sum(gs)
-            sum_g_xhat = gxs = None
-            if need_dot:
-                # x - mean, in the buffer of dx: one full-size allocation in all
-                gxs = _centered(xs, m, gx, lo, hi)
-                sum_g_xhat = _channel_dot(gs, gxs) * inv
-            if not x.requires_grad:
-                return sum_g, sum_g_xhat, None
-            sc = _per_channel(sc, xs)
-            if self.training:
-                # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
-                # built in place in the buffer of x - mean
-                gxs *= _per_channel(inv * sum_g_xhat * minus_inv_count, xs)
-                gxs += _per_channel(sum_g * minus_inv_count, xs)
-                gxs += gs
-                gxs *= sc
-            elif gx is None:
-                gxs = gs * sc
-            else:
-                gxs = np.multiply(gs, sc, out=gx[:, lo:hi])
-            return sum_g, sum_g_xhat, gxs
-
-        results = map_blocks(channels, parts, block)
-        if len(results) == 1:
-            sum_g, sum_g_xhat, gx = results[0]
+        if parts == 1:  # the whole input in this thread: no block bookkeeping
+            sum_g, sum_g_xhat, gx = self._input_grad(xv, gv, mean, invstd, scale, None,
+                                                     need_dot, minus_inv_count)
         else:
-            sum_g = np.concatenate([r[0] for r in results])
-            sum_g_xhat = np.concatenate([r[1] for r in results]) if need_dot else None
+            gx = np.empty_like(xv, order="C") if x.requires_grad or need_dot else None
+
+            def block(lo: int, hi: int) -> tuple[Any, ...]:
+                return self._input_grad(xv[:, lo:hi], gv[:, lo:hi], mean[lo:hi],
+                                        invstd[lo:hi], scale[lo:hi],
+                                        None if gx is None else gx[:, lo:hi], need_dot,
+                                        minus_inv_count)
+
+            results = map_blocks(channels, parts, block)  # one block while tg.compile records
+            if len(results) == 1:
+                sum_g, sum_g_xhat, gx = results[0]
+            else:
+                sum_g = np.concatenate([r[0] for r in results])
+                sum_g_xhat = np.concatenate([r[1] for r in results]) if need_dot else None
         gx = Tensor._from_op(gx.reshape(x.shape), None) if x.requires_grad else None
         return self._with_param_grads(
             gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
             Tensor._from_op(sum_g, None))
+
+    def _input_grad(self, xs: np.ndarray, gs: np.ndarray, m: np.ndarray, inv: np.ndarray,
+                    sc: np.ndarray, out: np.ndarray | None, need_dot: bool,
+                    minus_inv_count: np.ndarray) -> tuple[Any, ...]:
+        """The channels of `xs` and `gs` (or a block of them) with their saved mean,
+        invstd and scale: their sum g, sum g xhat (when `need_dot`) and their part of dx
+        (in `out` when given; None when x needs no gradient)."""
+        sum_g = _channel_sum(gs)
+        sum_g_xhat = gxs = None
+        if need_dot:
+            # x - mean, in the buffer of dx: one full-size allocation in all
+            gxs = _centered(xs, m, out)
+            sum_g_xhat = _channel_dot(gs, gxs) * inv
+        if not self.parents[0].requires_grad:
+            return sum_g, sum_g_xhat, None
+        sc = _per_channel(sc, xs)
+        if self.training:
+            # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
+            # built in place in the buffer of x - mean
+            gxs *= _per_channel(inv * sum_g_xhat * minus_inv_count, xs)
+            gxs += _per_channel(sum_g * minus_inv_count, xs)
+            gxs += gs
+            gxs *= sc
+        elif out is None:
+            gxs = gs * sc
+        else:
+            gxs = np.multiply(gs, sc, out=out)
+        return sum_g, sum_g_xhat, gxs
 
     def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """The same formulas as Tensor ops: differentiable with respect to x, gamma and g."""

@@ -179,7 +179,8 @@ class Rectify(Function):
     """z = max(x, 0);  dx = g where not z <= 0 (0 at the kink x = 0; g at NaN, as PyTorch).
 
     The mask is read from the output (z > 0 exactly where x > 0), as PyTorch's: writing
-    the input in place afterwards is allowed, writing the output is not."""
+    the input in place afterwards is allowed, writing the output is not. z is >= 0 or NaN,
+    so "not z <= 0" is z != 0: one comparison, no negation pass."""
 
     uses_output = True
     fresh_grads = True  # the plain backward returns a new array
@@ -188,14 +189,14 @@ class Rectify(Function):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        positive = ~(self.output._data <= 0)
+        positive = self.output._data != 0  # not z <= 0 (see the class docstring)
         if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
             return g * positive
         return new_tensor(g._data * positive)
 
     def jvp(self, tx):
         """tz = tx where not z <= 0."""
-        return tx * ~(self.output._data <= 0)
+        return tx * (self.output._data != 0)
 
 
 class Sign(Function):
