@@ -20,8 +20,12 @@ cost per call is what counts:
 - `bn1d fwd+bwd`: nn.BatchNorm1d(100), training, on (60, 100), backward;
 - `cross_entropy fwd+bwd`: F.cross_entropy of (60, 10) logits, backward;
 - `sgd step`: SGD(lr=0.01).step() over the seed-B MLP's 8 parameters;
-- `seed-B step`, `seed-B +BN step`: the whole step (zero_grad, forward, cross-entropy,
-  backward, step), without and with BatchNorm1d after each hidden Linear.
+- `seed-B step`, `seed-B +BN step`: the suite's eager step (zero_grad, forward,
+  cross-entropy, backward, step; benchmarking/cases.py), without and with BatchNorm1d
+  after each hidden Linear;
+- each of these with ` (numpy)`: the same work as the NumPy bound does it
+  (benchmarking/bound.py; the suite's `numpy` step), the floor of the instructions the
+  eager engine's bookkeeping comes on top of.
 
 Usage: python benchmarks/bench_ops_callgrind.py [REV ...] [-n 3] [--only NAME ...]
 """
@@ -66,6 +70,23 @@ elif name.startswith("maxpool"):
     up = Tensor(arr(64, 16, 14, 14))
     def run():
         F.max_pool2d(x, 2).backward(up)
+elif name.endswith("fwd+bwd (numpy)"):  # the pieces as the NumPy bound computes them
+    from tinygrad_bn.benchmarking import bound
+    x, w, b, up = arr(60, 100), arr(100, 100), arr(100), arr(60, 100)
+    logits, labels = arr(60, 10), rng.integers(0, 10, 60)
+    stats = (np.zeros(100, np.float32), np.ones(100, np.float32))
+    gamma, beta = np.ones(100, np.float32), np.zeros(100, np.float32)
+    def linear():
+        y = x @ w.T + b
+        return up @ w, up.T @ x, up.sum(axis=0)
+    def relu():
+        a = bound.activation(x, "relu")
+        return bound.activation_backward(up, a, "relu")
+    def bn1d():
+        y, cache = bound.bn_forward(x, gamma, beta, *stats)
+        return bound.bn_backward(up, cache)
+    run = {"linear": linear, "relu": relu, "bn1d": bn1d,
+           "cross_entropy": lambda: bound.cross_entropy(logits, labels)}[name.split()[0]]
 elif name.endswith("fwd+bwd"):  # the seed-B pieces
     labels = rng.integers(0, 10, 60)
     layer = {"linear": lambda: nn.Linear(100, 100), "relu": nn.ReLU,
@@ -79,21 +100,29 @@ elif name.endswith("fwd+bwd"):  # the seed-B pieces
         for p in params:  # as zero_grad in a step: each backward makes fresh gradients
             p.grad = None
         layer(x).backward(up)
-elif name.startswith(("sgd", "seed-B")):
+elif name.startswith("sgd"):
     layers = []
     for a, b in ((784, 100), (100, 100), (100, 100)):
-        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if "BN" in name else []) + [nn.ReLU()]
+        layers += [nn.Linear(a, b), nn.ReLU()]
     model = nn.Sequential(*layers, nn.Linear(100, 10))
     opt = tg.optim.SGD(model.parameters(), lr=0.01)
     x, y = Tensor(rng.random((60, 784), dtype=np.float32)), rng.integers(0, 10, 60)
-    if name.startswith("sgd"):
-        F.cross_entropy(model(x), y).backward()
-        run = opt.step
-    else:
+    F.cross_entropy(model(x), y).backward()
+    if name.endswith("(numpy)"):
+        from tinygrad_bn.benchmarking import bound
+        pairs = [(p.data, p.grad.data) for p in model.parameters()]
         def run():
-            opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
+            for p, g in pairs:
+                p -= bound.LR_FACTOR * g
+    else:
+        run = opt.step
+elif name.startswith("seed-B"):  # the suite's own steps (benchmarking/cases.py)
+    from tinygrad_bn import benchmarking
+    workload = f"seed-B MLP relu{' +BN' if 'BN' in name else ''} (batch 60)"
+    impl = "numpy" if name.endswith("(numpy)") else "tinygrad_bn"
+    built = next(b for b in benchmarking.workloads(None) if b.name == workload)()
+    step = next(i for i in built.impls if i.name == impl)
+    run = step.call
 else:
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32),
@@ -109,9 +138,10 @@ for _ in range(n):
     run()
 '''
 
+SEED_B = ("linear fwd+bwd", "relu fwd+bwd", "bn1d fwd+bwd", "cross_entropy fwd+bwd",
+          "sgd step", "seed-B step", "seed-B +BN step")
 WORKLOADS = ("conv1 fwd+bwd", "conv2 fwd+bwd", "bn2d fwd+bwd", "maxpool fwd+bwd", "cnn step",
-             "linear fwd+bwd", "relu fwd+bwd", "bn1d fwd+bwd", "cross_entropy fwd+bwd",
-             "sgd step", "seed-B step", "seed-B +BN step")
+             *SEED_B, *(f"{name} (numpy)" for name in SEED_B))
 
 
 def main() -> None:
