@@ -273,8 +273,10 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
 
-    def __hash__(self) -> int:
-        return id(self)
+    # identity, as object's (== is elementwise, so Python would leave Tensors unhashable);
+    # object's own slot, not a Python method: no Python call per dict or set lookup (the
+    # optimizers' state, the engine's bookkeeping)
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
