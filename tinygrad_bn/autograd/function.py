@@ -161,7 +161,7 @@ class Function:
         if params:
             ctx.__dict__.update(params)
         mode = _modes.state.op_mode  # this thread's: record, do not, or check for anomalies
-        try:  # one- and two-input ops (nearly all) skip building an argument list
+        try:  # ops of one to three inputs (nearly all) skip building an argument list
             if mode == _modes.ANOMALY:  # detect_anomaly and/or a profiler
                 out_data = _instrumented_forward(ctx, inputs)
                 mode = _modes.state.grad_enabled
@@ -169,6 +169,8 @@ class Function:
                 out_data = ctx.forward(inputs[0]._data, inputs[1]._data)
             elif len(inputs) == 1:
                 out_data = ctx.forward(inputs[0]._data)
+            elif len(inputs) == 3:  # Linear with bias, batch norm with weight and bias
+                out_data = ctx.forward(inputs[0]._data, inputs[1]._data, inputs[2]._data)
             else:
                 out_data = ctx.forward(*[t._data for t in inputs])
         except (ValueError, IndexError, TypeError, MemoryError) as error:

@@ -463,8 +463,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
         if count <= 1:
             raise ShapeError(f"batch_norm: Expected more than 1 value per channel when "
                              f"training, got input size {shape}")
-        if running_mean is not None and (momentum is None or not 0.0 <= real_number(
-                "batch_norm", "momentum", momentum, "a number in [0, 1]") <= 1.0):
+        # (a momentum that is not None passed real_number above)
+        if running_mean is not None and (momentum is None or not 0.0 <= momentum <= 1.0):
             raise ArgumentError(
                 f"batch_norm: momentum must be a number in [0, 1], got {momentum!r} (for a "
                 f"cumulative average pass 1 / number of batches, as the BatchNorm modules "
