@@ -233,7 +233,8 @@ _row("Generator", lambda: tg.Generator().manual_seed("a"), tg.ArgumentTypeError,
 # nn.functional and their layers: wrong input shapes, bad arguments
 _row("conv1d", lambda: F.conv1d(_x(1, 2, 5), _x(3, 4, 3)), tg.ShapeError, "conv1d",
      lambda: TF.conv1d(_tx(1, 2, 5), _tx(3, 4, 3)))
-_row("Conv1d", lambda: tg.nn.Conv1d(2, 3, 3)(_x(1, 4, 5)), tg.ShapeError, "conv1d",
+_row("Conv1d", lambda: tg.nn.Conv1d(2, 3, 3)(_x(1, 4, 5)), tg.ShapeError,
+     ("Conv1d(2, 3", "(N, 2, L)", "(1, 4, 5)"),
      lambda: torch.nn.Conv1d(2, 3, 3)(_tx(1, 4, 5)))
 _row("conv3d", lambda: F.conv3d(_x(1, 2, 4, 4), _x(3, 2, 3, 3, 3)), tg.ShapeError, "conv3d",
      lambda: TF.conv3d(_tx(1, 2, 4, 4), _tx(3, 2, 3, 3, 3)))

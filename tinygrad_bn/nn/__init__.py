@@ -36,12 +36,12 @@ from .activations_extra import (
 from .attention import MultiheadAttention
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
-from .conv_layers import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .conv_layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
 from .folding import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from .layers import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d
+from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,

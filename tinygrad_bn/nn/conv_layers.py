@@ -223,8 +223,7 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", output_padding: Any = 0, device: Any = None,
-                 dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name, n = type(self).__name__, self.dims
         positive_ints(name, in_channels=in_channels, out_channels=out_channels, groups=groups)
@@ -241,7 +240,6 @@ class _ConvNd(Module):
             if padding_mode != "zeros":
                 raise ArgumentError(f"{name}: only padding_mode='zeros' is supported")
             self.padding: Any = _tuple(name, "padding", padding, n, 0)
-            self.output_padding = _tuple(name, "output_padding", output_padding, n, 0)
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
             padding_pairs(name, padding, self.kernel_size, self.stride, self.dilation)
@@ -260,13 +258,40 @@ class _ConvNd(Module):
             bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
-        """The input padded in padding_mode (then no padding is left for the conv)."""
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        x = self._checked(as_tensor(input))
         if self.padding_mode == "zeros":
-            return x, self.padding
-        pairs = padding_pairs(type(self).__name__, self.padding, self.kernel_size,
-                                 self.stride, self.dilation)
-        return padded_input(x, pairs, self.padding_mode), 0
+            padding = self.padding
+        else:  # pad in the mode, then convolve without padding
+            x = padded_input(x, padding_pairs(type(self).__name__, self.padding,
+                                              self.kernel_size, self.stride, self.dilation),
+                             self.padding_mode)
+            padding = 0
+        return self.function(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                             self.groups)
+
+    def _checked(self, x: Tensor) -> Tensor:
+        """x, after checking its rank, channels and that each padded spatial size holds the
+        dilated kernel; the error names the layer, so that a mistake deep inside a
+        Sequential points at the right one."""
+        n = self.dims
+        spatial = ("L",) if n == 1 else ("D", "H", "W")[3 - n:]
+        if x.ndim not in (n + 1, n + 2) or x.shape[-n - 1] != self.in_channels:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, "
+                             f"{', '.join(spatial)}) or ({self.in_channels}, "
+                             f"{', '.join(spatial)}), got {x.shape}")
+        if self.padding == "same":
+            return x
+        pads = (0,) * n if isinstance(self.padding, str) else self.padding
+        sides = ("length",) if n == 1 else ("depth", "height", "width")[3 - n:]
+        for axis, side in enumerate(sides):
+            size = x.shape[axis - n]
+            padded = size + 2 * pads[axis]
+            reach = self.dilation[axis] * (self.kernel_size[axis] - 1) + 1
+            if reach > padded:
+                raise ShapeError(f"{self!r}: input {side} {size} (padded: {padded}) is smaller "
+                                 f"than the dilated kernel ({reach}); input shape {x.shape}")
+        return x
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -288,34 +313,22 @@ class Conv1d(_ConvNd):
     """conv1d over (N, C, L) or (C, L) input; weight (out, in/groups, k)."""
 
     dims = 1
+    function = staticmethod(conv1d)
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device=device, dtype=dtype)
 
-    def forward(self, input: Any) -> Tensor:  # noqa: A002
-        x, padding = self._padded(as_tensor(input))
-        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                      self.groups)
+class Conv2d(_ConvNd):
+    """2-D cross-correlation of (N, C, H, W) or (C, H, W) input with weights of shape
+    (out_channels, in_channels / groups, kh, kw); see `F.conv2d`."""
+
+    dims = 2
+    function = staticmethod(conv2d)
 
 
 class Conv3d(_ConvNd):
     """conv3d over (N, C, D, H, W) or (C, D, H, W) input; weight (out, in/groups, kd, kh, kw)."""
 
     dims = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device=device, dtype=dtype)
-
-    def forward(self, input: Any) -> Tensor:  # noqa: A002
-        x, padding = self._padded(as_tensor(input))
-        return conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                      self.groups)
+    function = staticmethod(conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -326,7 +339,9 @@ class _ConvTransposeNd(_ConvNd):
                  dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+                         groups, bias, padding_mode, device, dtype)
+        self.output_padding = _tuple(type(self).__name__, "output_padding", output_padding,
+                                     self.dims, 0)
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
         """output_padding, or the one that gives `output_size` (its last `dims` entries)."""

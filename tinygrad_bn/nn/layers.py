@@ -1,4 +1,5 @@
-"""Layers: Linear, Conv2d, pooling, Flatten and Dropout, as Modules (activations: activations.py).
+"""Layers: Linear, pooling, Flatten and Dropout, as Modules (convolutions: conv_layers.py;
+activations: activations.py).
 
 Each layer checks its input's shape and names itself (with its repr) in the
 error, so a mistake deep inside a Sequential points at the right layer. The
@@ -20,17 +21,8 @@ from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .arguments import factory_dtype, int_pair, positive_ints, probability
-from .conv_layers import check_padding_mode, padded_input, padding_pairs
 from .convolution import IntPair
 from .module import Module, Parameter
-
-
-def _reset_uniform(weight: Parameter, bias: Parameter | None) -> None:
-    """PyTorch's default: weight and bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    init.kaiming_uniform_(weight, a=math.sqrt(5))
-    if bias is not None:
-        bound = 1.0 / math.sqrt(init.fans(weight.shape)[0])
-        init.uniform_(bias, -bound, bound)
 
 
 class Linear(Module):
@@ -49,7 +41,11 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        _reset_uniform(self.weight, self.bias)
+        """PyTorch's default: weight and bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
@@ -64,83 +60,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Conv2d(Module):
-    """2-D cross-correlation of NCHW input with OIHW weights of shape
-    (out_channels, in_channels / groups, kh, kw); see `F.conv2d`."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
-                 stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device: Any = None, dtype: Any = None) -> None:
-        super().__init__()
-        self.padding_mode = check_padding_mode("Conv2d", padding_mode)
-        positive_ints("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
-        dtype = factory_dtype("Conv2d", device, dtype)
-        if in_channels % groups or out_channels % groups:
-            raise ArgumentError(f"Conv2d: groups={groups} must divide both in_channels="
-                                f"{in_channels} and out_channels={out_channels}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = int_pair("Conv2d", "stride", stride, 1)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ArgumentError(f"Conv2d: padding must be an int, a pair, 'valid' or "
-                                    f"'same', got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
-                raise ArgumentError(f"Conv2d: padding='same' needs stride 1, got {stride!r}")
-            self.padding: Any = padding
-        else:
-            self.padding = int_pair("Conv2d", "padding", padding, 0)
-        self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(empty("Conv2d weight", shape, dtype))
-        self.register_parameter(
-            "bias", Parameter(empty("Conv2d bias", (out_channels,), dtype)) if bias else None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        _reset_uniform(self.weight, self.bias)
-
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        if self.padding_mode != "zeros":  # pad in the mode, then convolve without padding
-            pairs = padding_pairs("Conv2d", self.padding, self.kernel_size, self.stride,
-                                  self.dilation)
-            x = padded_input(x, pairs, self.padding_mode)
-            return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation,
-                            self.groups)
-        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ShapeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) "
-                             f"or ({self.in_channels}, H, W), got {x.shape}")
-        pads = (0, 0) if isinstance(self.padding, str) else self.padding
-        for axis, side in enumerate(("height", "width")):
-            if self.padding == "same":
-                break
-            padded = x.shape[-2 + axis] + 2 * pads[axis]
-            reach = self.dilation[axis] * (self.kernel_size[axis] - 1) + 1
-            if reach > padded:
-                raise ShapeError(f"{self!r}: input {side} {x.shape[-2 + axis]} (padded: {padded}) "
-                                 f"is smaller than the dilated kernel ({reach}); input shape "
-                                 f"{x.shape}")
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0, 0):
-            text += f", padding={self.padding!r}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        if self.padding_mode != "zeros":
-            text += f", padding_mode={self.padding_mode}"
-        return text
 
 
 class _Pool2d(Module):
