@@ -24,7 +24,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import ArgumentTypeError, BackwardError
@@ -322,16 +322,8 @@ class _Boundary:
 
     def _output_grads(self, grads: tuple) -> tuple | None:
         name = type(self.module).__name__
-        changed = False
-        for hook in self.pre_hooks:
-            new = hook(self.module, grads)
-            if new is None:
-                continue
-            new = new if isinstance(new, tuple) else (new,)
-            if len(new) != len(grads):
-                raise BackwardError(f"backward pre-hook of {name} returned {len(new)} "
-                                    f"grad_output entries, expected {len(grads)}")
-            grads, changed = new, True
+        grads, changed = _chained(self.pre_hooks, lambda hook, g: hook(self.module, g), grads,
+                                  f"backward pre-hook of {name}", "grad_output")
         self.grad_output = grads
         if self.inputs is None and self.hooks:
             grad_input = (None,) * self.n_inputs
@@ -348,16 +340,26 @@ class _Boundary:
     def _input_grads(self, grads: tuple) -> tuple | None:
         if self.grad_output is None:  # the gradient reached the inputs without the outputs
             return None
-        name = type(self.module).__name__
-        changed = False
-        for hook in self.hooks:
-            new = hook(self.module, grads, self.grad_output)
-            if new is None:
-                continue
-            new = new if isinstance(new, tuple) else (new,)
-            if len(new) != len(grads):
-                raise BackwardError(f"backward hook of {name} returned {len(new)} grad_input "
-                                    f"entries, expected {len(grads)}")
-            grads, changed = new, True
+        grads, changed = _chained(self.hooks,
+                                  lambda hook, g: hook(self.module, g, self.grad_output), grads,
+                                  f"backward hook of {type(self.module).__name__}", "grad_input")
         self.grad_output = None
         return grads if changed else None
+
+
+def _chained(hooks: Iterable[Callable], call: Callable[[Callable, tuple], Any], grads: tuple,
+             who: str, what: str) -> tuple[tuple, bool]:
+    """Runs each hook in turn on the latest gradients (`call(hook, grads)`); a result other
+    than None replaces them and must have as many entries. Returns the gradients and whether
+    any hook replaced them."""
+    changed = False
+    for hook in hooks:
+        new = call(hook, grads)
+        if new is None:
+            continue
+        new = new if isinstance(new, tuple) else (new,)
+        if len(new) != len(grads):
+            raise BackwardError(f"{who} returned {len(new)} {what} entries, expected "
+                                f"{len(grads)}")
+        grads, changed = new, True
+    return grads, changed
