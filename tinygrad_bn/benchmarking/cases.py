@@ -32,6 +32,7 @@ from .measure import (
     Builder,
     Impl,
     Workload,
+    torch_sgd_impl,
 )
 from .sequence_cases import CONV1D_NAME, LSTM_NAME, conv1d_workload, lstm_workload
 
@@ -167,17 +168,7 @@ def _sgd_step_impls(layers: Callable[[Any], list], init: Sequence[np.ndarray], x
     if torch is not None:
         tmodel = torch.nn.Sequential(*layers(torch.nn))
         _load(tmodel.parameters(), init, torch)
-        topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
-        xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
-
-        def torch_step(_: None) -> Any:
-            topt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(tmodel(xq), yq)
-            loss.backward()
-            topt.step()
-            return loss
-
-        impls.append(Impl(TORCH, TORCH, torch_step))
+        impls.append(torch_sgd_impl(torch, tmodel.parameters(), tmodel, x, labels))
     return impls
 
 def _mlp_workload(name: str, sizes: Sequence[int], batch: int, activation: str, bn: bool,

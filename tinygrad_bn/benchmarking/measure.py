@@ -63,6 +63,23 @@ class Impl:
         return _to_numpy(self.step(arg))
 
 
+def torch_sgd_impl(torch: Any, params: Any, forward: Callable[[Any], Any], x: np.ndarray,
+                   labels: np.ndarray) -> Impl:
+    """PyTorch's side of a training-step workload: zero_grad, cross-entropy of
+    forward(x), backward and one plain SGD step (lr LR) on `params`."""
+    opt = torch.optim.SGD(params, lr=LR)
+    xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def step(_: None) -> Any:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(forward(xq), yq)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Impl(TORCH, TORCH, step)
+
+
 @dataclass
 class Workload:
     """A named computation and its implementations; `group` is bn, mlp, cnn or engine."""

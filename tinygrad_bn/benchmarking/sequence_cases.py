@@ -22,7 +22,7 @@ import tinygrad_bn.nn.functional as F
 from tinygrad_bn import nn
 
 from . import bound
-from .measure import DTYPE, LR, NP, TG, TORCH, Impl, Workload
+from .measure import DTYPE, LR, NP, TG, Impl, Workload, torch_sgd_impl
 
 LSTM_NAME = "LSTM step (T 16, batch 32, 32->64)"
 CONV1D_NAME = "Conv1d step (batch 32, 16x128, k 5)"
@@ -57,17 +57,7 @@ def _sgd_impls(model_tg: nn.Module, forward_tg: Any, model_torch: Any, forward_t
 
     impls = [Impl(TG, NP, tg_step)]
     if torch is not None:
-        topt = torch.optim.SGD(model_torch.parameters(), lr=LR)
-        xq, yq = torch.from_numpy(x), torch.from_numpy(labels)
-
-        def torch_step(_: None) -> Any:
-            topt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(forward_torch(xq), yq)
-            loss.backward()
-            topt.step()
-            return loss
-
-        impls.append(Impl(TORCH, TORCH, torch_step))
+        impls.append(torch_sgd_impl(torch, model_torch.parameters(), forward_torch, x, labels))
     return impls
 
 
