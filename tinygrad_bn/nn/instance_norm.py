@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
 from .arguments import factory_dtype, positive_ints, real_number
-from .module import Module, Parameter
+from .module import Module
+from .norm_layers import register_channel_state
 from .normalization import (
     HALF,
     _affine_param,
@@ -102,14 +103,7 @@ class _InstanceNorm(Module):
         _check_eps(name, eps)
         dtype = factory_dtype(name, device, dtype)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        c = self.num_features
-        self.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
-        tracked = self.track_running_stats
-        self.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
-        self.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
-        self.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+        register_channel_state(self, affine, track_running_stats, dtype)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         x = as_tensor(input)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..allocation import empty
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init

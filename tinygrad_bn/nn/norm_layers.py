@@ -22,6 +22,21 @@ from .module import Module, Parameter
 from .normalization import _check_eps, replaying
 
 
+def register_channel_state(module: Module, affine: Any, track_running_stats: Any,
+                           dtype: Any) -> None:
+    """The per-channel state of batch and instance norm over `module.num_features`
+    channels: weight = 1 and bias = 0 when affine, running_mean = 0, running_var = 1 and
+    num_batches_tracked = 0 when tracking running statistics (else None, as PyTorch's)."""
+    module.affine, module.track_running_stats = bool(affine), bool(track_running_stats)
+    c = module.num_features
+    module.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
+    tracked = module.track_running_stats
+    module.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
+    module.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
+    module.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+
+
 class _BatchNorm(Module):
     """Batch norm over every axis but 1; subclasses fix the accepted input ranks.
 
@@ -51,14 +66,7 @@ class _BatchNorm(Module):
             raise ArgumentError(f"{name}: impl must be 'fused' or 'composite', got {impl!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum, self.impl = eps, momentum, impl
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        c = self.num_features
-        self.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
-        tracked = self.track_running_stats
-        self.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
-        self.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
-        self.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+        register_channel_state(self, affine, track_running_stats, dtype)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked (in place)."""
