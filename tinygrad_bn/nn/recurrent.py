@@ -223,6 +223,14 @@ class RNNBase(Module):
             return out.squeeze(1)
         return out.transpose(0, 1) if self.batch_first else out
 
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """RNN's and GRU's forward (one hidden state; LSTM has its own): (output, h_n)."""
+        x, unbatched, packed = self._check_input(input)
+        h0 = self._check_state("hx", hx, x.shape[1], self.hidden_size, unbatched, x)
+        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])], packed)
+        h_n = stack([s[0] for s in finals], 0)
+        return self._finish(out, unbatched, packed), (h_n.squeeze(1) if unbatched else h_n)
+
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size:
@@ -253,13 +261,6 @@ class RNN(RNNBase):
         super().__init__(_activation("RNN", nonlinearity), input_size, hidden_size, num_layers,
                          bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
 
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        x, unbatched, packed = self._check_input(input)
-        h0 = self._check_state("hx", hx, x.shape[1], self.hidden_size, unbatched, x)
-        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])], packed)
-        h_n = stack([s[0] for s in finals], 0)
-        return self._finish(out, unbatched, packed), (h_n.squeeze(1) if unbatched else h_n)
-
 
 class GRU(RNNBase):
     """Gated recurrent unit (Cho et al. 2014) in PyTorch's form (the reset gate multiplies
@@ -270,13 +271,6 @@ class GRU(RNNBase):
                  bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
-
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        x, unbatched, packed = self._check_input(input)
-        h0 = self._check_state("hx", hx, x.shape[1], self.hidden_size, unbatched, x)
-        out, finals = self._run(x, [(h0[k],) for k in range(h0.shape[0])], packed)
-        h_n = stack([s[0] for s in finals], 0)
-        return self._finish(out, unbatched, packed), (h_n.squeeze(1) if unbatched else h_n)
 
 
 class LSTM(RNNBase):
