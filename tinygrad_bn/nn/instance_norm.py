@@ -20,8 +20,8 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
 from .arguments import factory_dtype, positive_ints, real_number
+from .channel_state import register_channel_state
 from .module import Module
-from .norm_layers import register_channel_state
 from .normalization import (
     HALF,
     _affine_param,

@@ -18,23 +18,9 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
 from .arguments import factory_dtype, positive_ints, real_number
+from .channel_state import register_channel_state
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
-
-
-def register_channel_state(module: Module, affine: Any, track_running_stats: Any,
-                           dtype: Any) -> None:
-    """The per-channel state of batch and instance norm over `module.num_features`
-    channels: weight = 1 and bias = 0 when affine, running_mean = 0, running_var = 1 and
-    num_batches_tracked = 0 when tracking running statistics (else None, as PyTorch's)."""
-    module.affine, module.track_running_stats = bool(affine), bool(track_running_stats)
-    c = module.num_features
-    module.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
-    module.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
-    tracked = module.track_running_stats
-    module.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
-    module.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
-    module.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
 
 
 class _BatchNorm(Module):
