@@ -14,6 +14,10 @@ function can read (a global it names, a closure cell, a module's attribute such 
 `momentum` or `negative_slope`, a plain object's attribute). The compiled function
 then records again. What it cannot see: Python side effects of the function (they run
 only while recording) and state reached another way (docs/autograd.md, section 7).
+
+What it watches of modules (their registries and attributes) is *covered* by the
+structure clock (nn/structure.py): while the clock has not moved since a full check,
+only the rest (`Watch.residual`: globals, closure cells, plain objects) is checked.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.module import Module
+from ..nn.structure import Registry
 from ..optim import Optimizer
 from ..optim.lr_scheduler import LRScheduler
 from ..tensor import Tensor
@@ -56,20 +61,36 @@ class Watch:
         self.same: list[tuple[dict, Any, Any, str]] = []  # (dict, key, object, where)
         self.lengths: list[tuple[dict, int, str]] = []
         self.equal: list[tuple[Any, Any, Any, str]] = []  # (dict or cell, key, value, where)
+        self.covered: set[int] = set()  # ids of the entries the structure clock covers
+        self.clocked = True  # every module reached moves the clock (their training flags too)
         self._fast: Callable[[], bool] | None = None  # built on the first check
 
-    def registry(self, registry: dict, where: str, only_objects: bool = False) -> None:
+    def registry(self, registry: dict, where: str, only_objects: bool = False,
+                 covered: bool = False) -> None:
         if not only_objects:
-            self.lengths.append((registry, len(registry), where))
+            self._add(self.lengths, (registry, len(registry), where), covered)
         for k, v in registry.items():
             if isinstance(v, Tensor | Module | Optimizer | np.ndarray) or \
                     (not only_objects and v is not None):
-                self.same.append((registry, k, v, f"{where}[{k!r}]"))
+                self._add(self.same, (registry, k, v, f"{where}[{k!r}]"), covered)
 
-    def scalars(self, namespace: Any, where: str, skip: tuple = ()) -> None:
+    def scalars(self, namespace: Any, where: str, skip: tuple = (),
+                covered: bool = False) -> None:
         for k, v in list(namespace.items()):
             if k not in skip and _scalar(v):
-                self.equal.append((namespace, k, v, f"{where}.{k}"))
+                self._add(self.equal, (namespace, k, v, f"{where}.{k}"), covered)
+
+    def _add(self, entries: list, entry: tuple, covered: bool) -> None:
+        entries.append(entry)
+        if covered:
+            self.covered.add(id(entry))
+
+    def residual(self) -> Callable[[], bool] | None:
+        """The check of the entries the structure clock does not cover (True: unchanged),
+        or None when there are none."""
+        if all(id(e) in self.covered for e in (*self.lengths, *self.same, *self.equal)):
+            return None
+        return self._unchanged(lambda e: id(e) not in self.covered)
 
     def changed(self) -> str | None:
         """What no longer holds (a description), or None. Checked before every replay, so
@@ -84,9 +105,11 @@ class Watch:
             pass
         return self._describe()
 
-    def _unchanged(self) -> Callable[[], bool]:
-        """One boolean expression over every entry: True when nothing changed (False may
-        also mean a NaN compared unequal to itself: the loops decide then)."""
+    def _unchanged(self, which: Callable[[tuple], bool] = lambda e: True
+                   ) -> Callable[[], bool]:
+        """One boolean expression over every entry (`which` says): True when nothing
+        changed (False may also mean a NaN compared unequal to itself: the loops decide
+        then)."""
         names: dict[str, Any] = {"_MISSING": _MISSING}
 
         def name(value: Any) -> str:
@@ -95,11 +118,11 @@ class Watch:
             return key
 
         terms = ["True"]
-        for registry, n, _ in self.lengths:
+        for registry, n, _ in filter(which, self.lengths):
             terms.append(f"len({name(registry)}) == {n}")
-        for registry, k, v, _ in self.same:
+        for registry, k, v, _ in filter(which, self.same):
             terms.append(f"{name(registry)}.get({name(k)}) is {name(v)}")
-        for holder, k, v, _ in self.equal:
+        for holder, k, v, _ in filter(which, self.equal):
             now = f"{name(holder)}.cell_contents" if k is None else \
                 f"{name(holder)}.get({name(k)}, _MISSING)"
             value = name(v)
@@ -161,6 +184,15 @@ def _roots(fn: Any, watch: Watch) -> list[Any]:
     return found
 
 
+def _clocked(module: Module, registries: list[dict]) -> bool:
+    """Whether every change of the module's registries, attributes and training flag moves
+    the structure clock: Registry dicts, and Module's own __setattr__, __delattr__, train."""
+    cls = type(module)
+    return all(type(r) is Registry for r in registries) and \
+        cls.__setattr__ is Module.__setattr__ and cls.__delattr__ is Module.__delattr__ and \
+        cls.train is Module.train
+
+
 def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[Tensor], Watch]:
     """The modules (each once, submodules included) and tensors (parameters, tensors in
     closures, globals and plain objects, optimizers' parameters) that `fn` reaches, and the
@@ -180,10 +212,13 @@ def reach(fn: Callable[..., Any], args: tuple = ()) -> tuple[list[Module], list[
         if isinstance(obj, Module):
             modules.append(obj)
             where = type(obj).__name__
-            for registry, kind in ((obj._parameters, "parameters"), (obj._buffers, "buffers"),
-                                   (obj._modules, "modules")):
-                watch.registry(registry, f"{where}.{kind}")
-            watch.scalars(vars(obj), where, skip=("training",))
+            registries = ((obj._parameters, "parameters"), (obj._buffers, "buffers"),
+                          (obj._modules, "modules"))
+            clocked = _clocked(obj, [r for r, _ in registries])
+            watch.clocked = watch.clocked and clocked
+            for registry, kind in registries:
+                watch.registry(registry, f"{where}.{kind}", covered=clocked)
+            watch.scalars(vars(obj), where, skip=("training",), covered=clocked)
             stack += [(p, depth) for p in obj._parameters.values() if p is not None]
             stack += [(b, depth) for b in obj._buffers.values() if isinstance(b, Tensor)]
             stack += [(m, depth) for m in obj._modules.values() if m is not None]

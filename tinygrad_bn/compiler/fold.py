@@ -58,6 +58,52 @@ def foldable(instr: Any, args: tuple, kwargs: dict) -> SGD | None:
     return opt if type(opt) is SGD and set(opt.defaults) == _OPTIONS else None
 
 
+def _owner(instr: Any, args: tuple, kwargs: dict, function: Any) -> Any:
+    """The object whose recorded `function(self, set_to_none=True)` call this is, or None
+    (another function, other arguments)."""
+    if instr.target is not function or not args or args[0][0] != "ref":
+        return None
+    rest = [*args[1:], *kwargs.values()]
+    if len(args) > 2 or (kwargs and set(kwargs) != {"set_to_none"}) or \
+            any(e != ("pyconst", True) for e in rest):
+        return None
+    return args[0][1]
+
+
+def _structure(program: Any, opt: Optimizer) -> list[str]:
+    """Conditions that the optimizer holds the groups and parameters it holds now."""
+    groups = opt.param_groups
+    o, pg = program._name("o", opt), program._name("pg", groups)
+    checks = [f"{o}.param_groups is {pg}", f"len({pg}) == {len(groups)}"]
+    for k, group in enumerate(groups):
+        grp, params = program._name("grp", group), group["params"]
+        pl = program._name("pl", params)
+        checks += [f"{pg}[{k}] is {grp}", f"{grp}['params'] is {pl}",
+                   f"len({pl}) == {len(params)}"]
+        checks += [f"{pl}[{i}] is {program._name('t', p)}" for i, p in enumerate(params)]
+    return checks
+
+
+def zero_grad_lines(program: Any, instr: Any, args: tuple, kwargs: dict, call: str,
+                    first: bool) -> list[str] | None:
+    """The program lines of `opt.zero_grad()` (set_to_none, the default) for a plain
+    Optimizer: `p.grad = None` for its parameters, under the condition that it holds the
+    same groups and parameters. Where that fails, the call is eager's; `first` (nothing
+    written yet in this replay): the program raises Changed instead, and the function is
+    recorded again (the recorded .grad states after the call would not hold)."""
+    opt = _owner(instr, args, kwargs, Optimizer.zero_grad.__wrapped__)
+    if not isinstance(opt, Optimizer) or type(opt).params is not Optimizer.params:
+        return None
+    condition = " and\n            ".join(_structure(program, opt))
+    clear = [f"    {program._name('t', p)}.grad = None" for p in opt.params]
+    if first:
+        program.verified.add(id(opt))
+        return [f"    if not ({condition}):  # Optimizer.zero_grad folded (compiler/fold.py)",
+                "        raise Changed()", *clear]
+    return [f"    if ({condition}):  # Optimizer.zero_grad folded (compiler/fold.py)",
+            *("    " + line for line in clear), "    else:", f"        {call}"]
+
+
 def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | None:
     """The program lines of `opt.step()` folded (see the module doc), `call` (the line
     that calls the step) in the branch taken when an assumption fails; None when the
@@ -69,9 +115,10 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
     for ufunc in (np.multiply, np.add, np.subtract):
         program.names.setdefault(ufunc.__name__, ufunc)
     groups = opt.param_groups
-    o, pg, st = (program._name(prefix, v) for prefix, v in
-                 (("o", opt), ("pg", groups), ("st", opt.state)))
-    checks = [f"{o}.param_groups is {pg}", f"len({pg}) == {len(groups)}"]
+    o, st = program._name("o", opt), program._name("st", opt.state)
+    # the groups and parameters, unless a folded zero_grad of this replay checked them and
+    # no replayed call ran since (program.verified)
+    checks = ["True"] if id(opt) in program.verified else _structure(program, opt)
     if any(g["momentum"] for g in groups):
         checks.append(f"{o}.state is {st}")
     fills: list[str] = []
@@ -96,11 +143,9 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
             shared[key] = program._name("sgd", np.empty_like(like))
         return shared[key]
 
-    for k, group in enumerate(groups):
+    for group in groups:
         grp, params = program._name("grp", group), group["params"]
-        pl = program._name("pl", params)
-        checks += [f"{pg}[{k}] is {grp}", f"{grp}['params'] is {pl}",
-                   f"len({pl}) == {len(params)}", f"type({grp}['lr']) in (float, int)",
+        checks += [f"type({grp}['lr']) in (float, int)",
                    f"bool({grp}['nesterov']) is {bool(group['nesterov'])}"]
         options = {key: group[key] for key in ("lr", "momentum", "dampening", "weight_decay")}
         if any(type(v) not in (float, int) for v in options.values()):
@@ -110,9 +155,8 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
                           f"bool({grp}[{key!r}]) is {bool(options[key])}")
         mu, tau, wd = options["momentum"], options["dampening"], options["weight_decay"]
         read = {key: f"{grp}[{key!r}]" for key in options}  # the option at the step
-        for i, p in enumerate(params):
+        for p in params:
             t = program._name("t", p)
-            checks.append(f"{pl}[{i}] is {t}")
             g = grad_of.get(id(p), "unknown")
             if g is None:  # no gradient at this step: eager skips the parameter
                 continue

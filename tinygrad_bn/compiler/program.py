@@ -120,7 +120,7 @@ class Program:
     """The replayable program of one signature; `source` is its text."""
 
     def __init__(self, first: Recording, second: Recording, tensor_keys: list[Any],
-                 result: Any, checks: list[tuple[int, tuple, np.dtype]],
+                 result: Any, checks: list[tuple[int, tuple, np.dtype, bool | None]],
                  changed: type[Exception]) -> None:
         if len(first.instrs) != len(second.instrs):
             raise Unreplayable(f"the function made {len(first.instrs)} recorded calls the "
@@ -262,7 +262,7 @@ class Program:
     def _name(self, prefix: str, value: Any) -> str:
         """A name for `value` in the program's namespace (one name per tensor, module,
         function or live array, however often the program uses it)."""
-        shared = prefix in ("t", "m", "r", "call", "u")
+        shared = prefix in ("t", "m", "r", "call", "u", "o", "pg", "grp", "pl", "st")
         key = (prefix, id(value))
         if shared and key in self._shared:
             return self._shared[key]
@@ -383,10 +383,16 @@ class Program:
             else:  # a module buffer
                 expr = f"{self._name('m', key[1])}._buffers[{key[2]!r}]"
             lines.append(f"    v{slot} = {expr}  # source")
-        if self.checks:  # a parameter or buffer replaced by another shape: record again
-            got = ", ".join(f"v{slot}.shape, v{slot}.dtype" for slot, _, _ in self.checks)
-            expected = tuple(x for _, shape, dtype in self.checks for x in (shape, dtype))
-            lines.append(f"    if ({got}) != {self._name('shapes', expected)}:")
+        if self.checks:  # a parameter or buffer of another shape or dtype, a parameter
+            # whose requires_grad was switched (what the backward computes): record again
+            got, expected = [], []
+            for slot, shape, dtype, requires_grad in self.checks:
+                got += [f"v{slot}.shape", f"v{slot}.dtype"]
+                expected += [shape, dtype]
+                if requires_grad is not None:
+                    got.append(f"{self._tensor_expr(self.sources[slot])}.requires_grad")
+                    expected.append(requires_grad)
+            lines.append(f"    if ({', '.join(got)}) != {self._name('shapes', tuple(expected))}:")
             lines.append("        raise Changed()")
         self.current = ["unknown"] * len(self.tensor_keys)
         for k, (how, value) in self.scratch.items():
@@ -398,9 +404,13 @@ class Program:
         persistent = {slot for slot, key in self.sources.items() if key[0] != "arg"}
         first = hoistable(self.instrs, self.values, persistent)
         order = sorted(first) + [i for i in range(len(self.instrs)) if i not in first]
+        # pristine: nothing but the hoisted guards' pure slices ran yet; verified: the
+        # optimizers whose structure a folded zero_grad checked (fold.py)
+        pristine, self.verified = True, set()
         for i in order:
             instr, args, kwargs = self.instrs[i]
             comment = f"  # {instr.site}" if instr.site else ""
+            before, pristine = pristine, pristine and i in first
             if instr.kind == "guard":
                 lines += self._guard(i, instr, args, early=i in first)
                 continue
@@ -409,10 +419,12 @@ class Program:
                 lines += self._set_grads(instr.grads)
                 self.current = [None if g is None else g if g != "keep" else "unknown"
                                 for g in instr.post]
+                call = f"{self._call(instr, args, kwargs)}{comment}"
                 opt = fold.foldable(instr, args, kwargs)
-                if opt is not None:
-                    folded = fold.sgd_lines(self, opt, instr.grads,
-                                            f"{self._call(instr, args, kwargs)}{comment}")
+                folded = fold.sgd_lines(self, opt, instr.grads, call) if opt is not None else \
+                    fold.zero_grad_lines(self, instr, args, kwargs, call, before)
+                if folded is None:
+                    self.verified.clear()  # the call may change any optimizer
             if folded is not None:
                 lines += folded
                 continue

@@ -1,11 +1,10 @@
 """`Module`, `Parameter` and `Sequential`: the containers every layer is built from.
 
-A Module keeps three ordered registries, filled by plain attribute
-assignment: parameters (`Parameter`, trained by optimizers), buffers
-(Tensors, or ndarrays such as batch-norm running statistics: saved in the
-state dict unless registered with `persistent=False`, never trained) and
-submodules. Walking them gives dotted names like
-`"0.weight"` or `"block.bn.running_mean"`, the keys of `state_dict()`.
+A Module keeps three ordered registries, filled by plain attribute assignment: parameters
+(`Parameter`, trained by optimizers), buffers (Tensors, or ndarrays such as batch-norm running
+statistics: saved in the state dict unless `persistent=False`, never trained) and submodules,
+named like `"0.weight"` or `"block.bn.running_mean"` (the state dict's keys). Changing them, an
+attribute or the training flag moves the structure clock (nn/structure.py).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from ..recording import replay_as_call
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import RemovableHandle
+from .structure import Registry, moved
 
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
 
@@ -63,9 +63,9 @@ class Module:
     _hooks_used = False  # set when the first hook of any kind is registered (nn/hooks.py)
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", {})
-        object.__setattr__(self, "_buffers", {})
-        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_parameters", Registry())
+        object.__setattr__(self, "_buffers", Registry())
+        object.__setattr__(self, "_modules", Registry())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
 
@@ -129,6 +129,7 @@ class Module:
             self._register(name, value)
         else:
             object.__setattr__(self, name, value)
+            moved()
 
     def _register(self, name: str, value: Any) -> None:
         """Put `value` in the registry its type (or the name's current registry) asks for."""
@@ -195,7 +196,6 @@ class Module:
             raise TypeError(f"{type(self).__name__}: add_module('{name}') needs a Module or "
                             f"None, got {type(module).__name__}")
         self._store(name, module, self._registries()[2])
-
     register_module = add_module
 
     def _check_name(self, name: str) -> None:
@@ -221,6 +221,7 @@ class Module:
                 self.__dict__["_non_persistent_buffers"].discard(name)
                 return
         object.__delattr__(self, name)
+        moved()
 
     # ---- traversal ----
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -287,6 +288,7 @@ class Module:
         """Set training mode (Dropout active, BatchNorm uses batch statistics) recursively."""
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
+        moved()
         return self
 
     def eval(self) -> Module:
