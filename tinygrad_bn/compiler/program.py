@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from . import fold
+from . import fold, scalars
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
@@ -129,7 +129,8 @@ class Program:
                                                                           second.sources):
             raise Unreplayable("the two calls read different inputs, parameters or buffers")
         self.values = second.values
-        self.names: dict[str, Any] = {"_T": _tensor, "_G": _graph_tensor, "np": np,
+        self.names: dict[str, Any] = {"_T": _tensor, "_F": Tensor._from_op,
+                                      "_G": _graph_tensor, "np": np,
                                       "GuardFailed": GuardFailed, "Fallback": Fallback,
                                       "Changed": changed}
         self.checks = checks
@@ -304,6 +305,9 @@ class Program:
         raise AssertionError(enc)
 
     def _call(self, instr: Instr, args: tuple, kwargs: dict) -> str:
+        if instr.kind == "ufunc" and instr.name == "__call__":  # numbers as 0-d arrays
+            arrays = scalars.typed(instr.target, args, kwargs, self.values)
+            args = tuple(("const", arrays[i]) if i in arrays else a for i, a in enumerate(args))
         parts = [self._expr(a) for a in args]
         parts += [f"{k}={self._expr(v)}" for k, v in kwargs.items()]
         if instr.kind == "ufunc":
@@ -354,8 +358,12 @@ class Program:
                 continue
             self.current[i] = g
             owner = self._tensor_expr(key)
-            lines.append(f"    {owner}.grad = None" if g is None else
-                         f"    {owner}.grad = _T({self._expr(g)})")
+            if g is None:
+                lines.append(f"    {owner}.grad = None")
+            elif g[0] == "slot" and isinstance(self.values[g[1]], np.ndarray):
+                lines.append(f"    {owner}.grad = _F(v{g[1]}, None)")  # no conversion needed
+            else:
+                lines.append(f"    {owner}.grad = _T({self._expr(g)})")
         return lines
 
     def _tensor_expr(self, key: Any) -> str:
