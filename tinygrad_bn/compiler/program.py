@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from . import fold, scalars
+from . import fold, scalars, simplify
 from .guards import Fallback, hoistable
 from .trace import CompileError, Instr, Recording, _root
 
@@ -191,15 +191,21 @@ class Program:
         slots: set[int] = set()
 
         def collect(enc: Any) -> None:
-            if isinstance(enc, tuple) and enc:
-                if enc[0] == "slot":
-                    slots.add(enc[1])
-                elif enc[0] == "view" and enc[1][0] == "slot":
-                    slots.add(enc[1][1])
-                elif enc[0] in ("const", "tensor", "graph"):
-                    for e in (enc[1].values() if isinstance(enc[1], dict) else
-                              enc[1] if isinstance(enc[1], tuple | list) else (enc[1],)):
-                        collect(e)
+            if not isinstance(enc, tuple) or not enc:
+                return
+            kind = enc[0]
+            if kind == "slot":
+                slots.add(enc[1])
+            elif kind == "view" and enc[1][0] == "slot":
+                slots.add(enc[1][1])
+            elif kind in ("tensor", "graph"):  # a returned tensor: its encoding
+                collect(enc[1])
+            elif kind == "seq":  # a returned tuple or list
+                for e in enc[2]:
+                    collect(e)
+            elif kind == "const" and isinstance(enc[1], tuple | list | dict):
+                for e in (enc[1].values() if isinstance(enc[1], dict) else enc[1]):
+                    collect(e)
         for instr, args, kwargs in self.instrs:
             if instr.kind == "call":
                 for e in (*args, *kwargs.values()):
@@ -415,10 +421,21 @@ class Program:
         # pristine: nothing but the hoisted guards' pure slices ran yet; verified: the
         # optimizers whose structure a folded zero_grad checked (fold.py)
         pristine, self.verified = True, set()
+        keep = self._escaping()
+        fixed = simplify.constants(self.instrs, self.values, order, keep)
+        for slot, value in fixed.items():  # read by the program as globals
+            self.names[f"v{slot}"] = value
+        copies = simplify.dead_copies(self.instrs, self.values, order, keep)
         for i in order:
             instr, args, kwargs = self.instrs[i]
             comment = f"  # {instr.site}" if instr.site else ""
             before, pristine = pristine, pristine and i in first
+            if len(instr.outs) == 1 and instr.outs[0] in fixed:
+                continue
+            if i in copies:
+                lines.append(f"    v{instr.outs[0]} = v{copies[i]}  # {instr.site}: "
+                             f"copy of a dead array")
+                continue
             if instr.kind == "guard":
                 lines += self._guard(i, instr, args, early=i in first)
                 continue

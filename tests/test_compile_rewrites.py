@@ -1,7 +1,10 @@
-"""Python numbers in replayed ufunc calls become 0-d arrays of the dtype NumPy casts them
-to (tinygrad_bn/compiler/scalars.py): where that is done, the call must pick the same
-loop and give the same bits as with the number; where it would not, the number stays."""
+"""The rewrites of a replayed program, each exact: Python numbers in ufunc calls become
+0-d arrays of the dtype NumPy casts them to (compiler/scalars.py: where done, the same loop
+and bits as with the number; where it would not be, the number stays); results that
+depend on no data are computed once and copies of dead arrays elided
+(compiler/simplify.py); and nothing a replay returns is shared with a later replay."""
 
+import io
 import warnings
 
 import numpy as np
@@ -94,3 +97,55 @@ def test_a_compiled_step_with_numbers_equals_eager():
         b = run(x, y).data.copy()
         assert a.tobytes() == b.tobytes(), i
         assert ga.tobytes() == w.grad.data.tobytes(), i
+
+
+def _numpy_step(x):
+    seed = np.ones_like(x)  # depends on no data: computed once
+    scale = np.multiply(seed, 0.5)  # a ufunc of a constant: computed once
+    y = x * scale
+    kept = np.zeros_like(x)  # written below: computed on every replay
+    kept += y
+    back = y.copy()  # y is read after the copy: a copy
+    back *= 2.0
+    dead = (x + 1.0).copy()  # nothing reads x + 1 after the copy: the same array
+    dead *= 3.0
+    return y + back + kept + dead, np.ones_like(x)  # returned: made on every replay
+
+
+def test_constants_and_copies_of_dead_arrays_are_exact_and_never_shared_wrongly():
+    """compiler/simplify.py: results computed once, copies elided, only where no replay
+    can tell."""
+    run = tg.compile(_numpy_step)
+    rng = np.random.default_rng(5)
+    for i in range(6):
+        x = rng.standard_normal((3, 4))
+        expected, ones = _numpy_step(x)
+        got, got_ones = run(x)
+        assert got.tobytes() == expected.tobytes(), i
+        assert np.array_equal(got_ones, ones), i
+        got_ones[...] = 7.0  # the caller owns what was returned
+    source = run.explain(file=io.StringIO())
+    assert source.count("copy of a dead array") == 1
+    assert source.count("ones_like") == 1 and source.count("zeros_like") == 1
+
+
+def test_tensors_returned_in_a_tuple_keep_their_values_across_replays():
+    """Each replay's results are its own (a tuple's elements were written into buffers the
+    next replay wrote again)."""
+    w = tg.Tensor(np.ones((3, 2)), requires_grad=True)
+
+    def f(x):
+        z = x @ w
+        return z.sum(), [z * 2.0, z + 1.0]
+
+    run = tg.compile(f)
+    outs = [run(tg.Tensor(np.full((2, 3), float(i)))) for i in range(5)]
+    for i, (_, (a, b)) in enumerate(outs):
+        assert np.all(a.data == 6.0 * i) and np.all(b.data == 3.0 * i + 1.0), i
+
+
+def test_a_returned_tensor_keeps_its_values_across_replays():
+    w = tg.Tensor(np.ones((3, 2)), requires_grad=True)
+    run = tg.compile(lambda x: (x @ w) * 2.0)
+    outs = [run(tg.Tensor(np.full((2, 3), float(i)))) for i in range(5)]
+    assert [float(o.data[0, 0]) for o in outs] == [0.0, 6.0, 12.0, 18.0, 24.0]
