@@ -109,7 +109,10 @@ def _numpy_step(x):
     back *= 2.0
     dead = (x + 1.0).copy()  # nothing reads x + 1 after the copy: the same array
     dead *= 3.0
-    return y + back + kept + dead, np.ones_like(x)  # returned: made on every replay
+    same = y.astype(y.dtype, copy=False)  # y itself
+    single = y.astype(np.float32, copy=False)  # a conversion
+    total = y + back + kept + dead + same * 0.5 + single.astype(np.float64)
+    return total, np.ones_like(x)  # returned: made on every replay
 
 
 def test_constants_and_copies_of_dead_arrays_are_exact_and_never_shared_wrongly():
@@ -126,6 +129,7 @@ def test_constants_and_copies_of_dead_arrays_are_exact_and_never_shared_wrongly(
         got_ones[...] = 7.0  # the caller owns what was returned
     source = run.explain(file=io.StringIO())
     assert source.count("copy of a dead array") == 1
+    assert source.count("no conversion") == 1 and source.count("astype") == 2
     assert source.count("ones_like") == 1 and source.count("zeros_like") == 1
 
 

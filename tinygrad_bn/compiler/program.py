@@ -425,16 +425,16 @@ class Program:
         fixed = simplify.constants(self.instrs, self.values, order, keep)
         for slot, value in fixed.items():  # read by the program as globals
             self.names[f"v{slot}"] = value
-        copies = simplify.dead_copies(self.instrs, self.values, order, keep)
+        aliases = simplify.aliases(self.instrs, self.values, order, keep)
         for i in order:
             instr, args, kwargs = self.instrs[i]
             comment = f"  # {instr.site}" if instr.site else ""
             before, pristine = pristine, pristine and i in first
             if len(instr.outs) == 1 and instr.outs[0] in fixed:
                 continue
-            if i in copies:
-                lines.append(f"    v{instr.outs[0]} = v{copies[i]}  # {instr.site}: "
-                             f"copy of a dead array")
+            if i in aliases:
+                source, why = aliases[i]
+                lines.append(f"    v{instr.outs[0]} = v{source}  # {instr.site}: {why}")
                 continue
             if instr.kind == "guard":
                 lines += self._guard(i, instr, args, early=i in first)

@@ -10,6 +10,9 @@
   reads or writes, where neither x nor the copy leaves the program, is x itself (the
   same layout, so the same bits downstream): cross-entropy's backward copies the saved
   softmax, which a replay never reads again.
+- *Conversions to the same dtype.* `x.astype(dtype, copy=False)` that returned x's own
+  memory when recorded returns x on every replay (x's dtype is fixed by the program): fused
+  batch norm's casts of gamma and beta to the input's dtype.
 
 Memory is compared as guards.py does, by the arrays of the recording: the program only
 shares memory where the recording did (a result in a buffer of its own), and the
@@ -22,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import _same_memory
 from .guards import _Memory, _written
 
 _SHAPE_ONLY = (np.ones_like, np.zeros_like)
@@ -55,9 +59,10 @@ def constants(instrs: list[tuple[Any, tuple, dict]], values: list[Any], order: l
     return found
 
 
-def dead_copies(instrs: list[tuple[Any, tuple, dict]], values: list[Any], order: list[int],
-                keep: set[int]) -> dict[int, int]:
-    """The index of each copy that can be its source (see the module doc) -> that slot."""
+def aliases(instrs: list[tuple[Any, tuple, dict]], values: list[Any], order: list[int],
+            keep: set[int]) -> dict[int, tuple[int, str]]:
+    """The index of each copy or conversion that can be its source (see the module doc)
+    -> (that slot, why)."""
     memory = _Memory(values)
     last: dict[Any, int] = {}  # memory -> the last position (in `order`) that touches it
     for k, i in enumerate(order):
@@ -68,14 +73,18 @@ def dead_copies(instrs: list[tuple[Any, tuple, dict]], values: list[Any], order:
     found = {}
     for k, i in enumerate(order):
         instr, args, kwargs = instrs[i]
-        if instr.kind != "method" or instr.name != "copy" or len(args) != 1 or kwargs or \
-                args[0][0] != "slot" or len(instr.outs) != 1:
+        if instr.kind != "method" or not args or args[0][0] != "slot" or len(instr.outs) != 1:
             continue
         source, out = args[0][1], instr.outs[0]
         value = values[source]
+        if instr.name == "astype" and kwargs == {"copy": ("pyconst", False)} and \
+                len(args) == 2 and _same_memory(values[out], value):
+            found[i] = (source, "the same dtype: no conversion")
+        if instr.name != "copy" or len(args) != 1 or kwargs:
+            continue
         if source in keep or out in keep or not isinstance(value, np.ndarray) or \
                 value.base is not None or not value.flags.c_contiguous:
             continue
         if last[memory.slot(source)] == k:
-            found[i] = source
+            found[i] = (source, "copy of a dead array")
     return found
