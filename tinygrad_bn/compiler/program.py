@@ -364,12 +364,10 @@ class Program:
                 continue
             self.current[i] = g
             owner = self._tensor_expr(key)
-            if g is None:
-                lines.append(f"    {owner}.grad = None")
-            elif g[0] == "slot" and isinstance(self.values[g[1]], np.ndarray):
-                lines.append(f"    {owner}.grad = _F(v{g[1]}, None)")  # no conversion needed
-            else:
-                lines.append(f"    {owner}.grad = _T({self._expr(g)})")
+            array = g is not None and g[0] == "slot" and isinstance(self.values[g[1]], np.ndarray)
+            value = "None" if g is None else f"_F(v{g[1]}, None)" if array else \
+                f"_T({self._expr(g)})"  # _F: Tensor._from_op, for an array as it is
+            lines.append(f"    {owner}.grad = {value}")
         return lines
 
     def _tensor_expr(self, key: Any) -> str:
