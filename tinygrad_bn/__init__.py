@@ -305,6 +305,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     unsqueeze,
     var,
     var_mean,
+    vdot,
     xlogy,
 )
 from .modes import inference_mode, is_inference_mode_enabled
@@ -422,7 +423,7 @@ __all__ = [
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tile", "topk", "trace",
     "transpose", "tril", "triu", "true_divide", "trunc", "unflatten", "unique",
     "unique_consecutive", "unsqueeze", "var", "xlogy", "bucketize", "is_tensor", "searchsorted",
-    "dot",
+    "dot", "vdot",
     "nanmean", "nanquantile", "nansum", "quantile",
     # issue 22's reductions, scans, indexing and shapes
     "aminmax", "block_diag", "cartesian_prod", "cumprod", "diag_embed", "histogram",

@@ -9,7 +9,8 @@ one of them would be ignored). Axes are checked and made positive in one place
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -138,9 +139,29 @@ def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> 
 class Size(tuple):
     """A tensor's shape, PyTorch's `torch.Size`: a tuple of ints that also counts its
     elements (`numel()`). It prints as the tuple it is, `(2, 3)`, so that shapes read the
-    same in every message."""
+    same in every message. As PyTorch's, `Size(items)` takes ints (anything with
+    `__index__`: NumPy ints, bools, one-element int tensors) and refuses floats, strings and
+    None; a tensor's `shape` is made with `Size.of`, which skips the check."""
 
     __slots__ = ()
+
+    def __new__(cls, items: Any = ()) -> Size:
+        if not isinstance(items, Iterable):
+            raise ArgumentTypeError(f"Size: takes an iterable of ints, got "
+                                    f"{type(items).__name__} {items!r}")
+        values = []
+        for k, n in enumerate(items):
+            try:
+                values.append(operator.index(n))
+            except TypeError:
+                raise ArgumentTypeError(f"Size: takes an iterable of ints, but item {k} is "
+                                        f"{type(n).__name__} {n!r}") from None
+        return tuple.__new__(cls, values)
+
+    @classmethod
+    def of(cls, shape: tuple[int, ...]) -> Size:
+        """An ndarray's shape (ints already) as a Size, without the check."""
+        return tuple.__new__(cls, shape)
 
     def numel(self) -> int:
         count = 1

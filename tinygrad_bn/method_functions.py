@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from .tensor import Tensor, as_tensor, where
+from .tensor_methods.reduce import floating
 
 __all__ = [
     "abs", "acos", "acosh", "add", "addmm", "addmv", "all", "allclose", "any", "arccos",
@@ -255,8 +256,9 @@ scatter_reduce = _function("scatter_reduce")
 slogdet = _function("slogdet")
 
 # the rest of what PyTorch scripts call at module level (issue 21's idioms)
-__all__ += ["dot"]
+__all__ += ["dot", "vdot"]
 dot = _function("dot")
+vdot = _function("vdot")
 # issue 22 (fn22): the error functions, the normalized exponentials, more elementwise math
 erf = _function("erf")
 erfc = _function("erfc")
@@ -283,7 +285,7 @@ def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa:
              ) -> tuple[Tensor, Tensor]:
     """(x.std(...), x.mean(...)) over the same axes, in PyTorch's order and with its
     default correction of 1 (unbiased; `correction=0` or `unbiased=False` divides by n)."""
-    x = as_tensor(input)
+    x = floating("std_mean", as_tensor(input), "std_mean only supports floating tensors")
     return (x.std(dim, unbiased, keepdim, correction=correction),
             x.mean(dim=dim, keepdim=keepdim))
 
@@ -293,7 +295,7 @@ def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa:
              ) -> tuple[Tensor, Tensor]:
     """(x.var(...), x.mean(...)) over the same axes, in PyTorch's order and with its
     default correction of 1."""
-    x = as_tensor(input)
+    x = floating("var_mean", as_tensor(input), "var_mean only supports floating tensors")
     return (x.var(dim, unbiased, keepdim, correction=correction),
             x.mean(dim=dim, keepdim=keepdim))
 

@@ -19,6 +19,8 @@ import contextlib
 import threading
 from typing import Any
 
+from .errors import ArgumentTypeError, short_repr
+
 DEFAULTS = {"grad_enabled": True, "anomaly": False}
 NO_RECORD, RECORD, ANOMALY = 0, 1, 2
 
@@ -31,6 +33,7 @@ class _ThreadState(threading.local):
         self.anomaly = DEFAULTS["anomaly"]
         self.op_mode = RECORD
         self.open: dict[str, list[ModeContext]] = {name: [] for name in DEFAULTS}
+        self.base = dict(DEFAULTS)  # what holds with no context open (set_grad_enabled(b))
         self.backward_ops: list[Any] = []  # ops whose backward is running (anomaly.py)
         self.profiler: Any = None  # a running tg.profiler.profile (tinygrad_bn/profiler/)
 
@@ -77,15 +80,56 @@ class ModeContext(contextlib.ContextDecorator):
             if opened[i] is self:
                 del opened[i]
                 break
-        setattr(s, self.kind, opened[-1].mode if opened else DEFAULTS[self.kind])
+        self._restore(s)
+        setattr(s, self.kind, opened[-1].mode if opened else s.base[self.kind])
         _update_op_mode(s)
 
+    def _restore(self, s: _ThreadState) -> None:
+        """Undo what constructing this context did at once (set_grad_enabled's call)."""
 
-class set_grad_enabled(ModeContext):  # noqa: N801 (PyTorch's name)
-    """Record the graph (mode=True) or not (False) inside the block (or the decorated
-    function), in the current thread."""
+
+class GradMode(ModeContext):
+    """Record the graph (True) or not (False) inside the block: `no_grad`, `enable_grad`."""
 
     kind = "grad_enabled"
+
+
+class set_grad_enabled(GradMode):  # noqa: N801 (PyTorch's name)
+    """Record the graph (mode=True) or not (False) in the current thread: at once when
+    called (`tg.set_grad_enabled(False)` as a statement holds until changed), and inside
+    the block when used with `with`, after which the mode it found is back (as PyTorch's).
+    The mode must be a bool, as PyTorch requires."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(flag("set_grad_enabled", "mode", mode))
+        s = state
+        self._found: bool | None = s.base[self.kind]
+        s.base[self.kind] = self.mode  # as a statement: the mode from now on
+        s.grad_enabled = self.mode
+        _update_op_mode(s)
+
+    def _restore(self, s: _ThreadState) -> None:
+        if self._found is not None:
+            s.base[self.kind] = self._found
+
+    def __call__(self, function: Any) -> Any:
+        """As a decorator: the mode applies inside the function only (the call that made
+        this context changes nothing), in whichever thread calls it."""
+        s = state
+        if self._found is not None:
+            s.base[self.kind] = self._found
+            s.grad_enabled = s.open[self.kind][-1].mode if s.open[self.kind] else self._found
+            _update_op_mode(s)
+        self._found = None
+        return super().__call__(function)
+
+
+def flag(op: str, name: str, value: Any) -> bool:
+    """`value` if it is a bool (a mode's switch): PyTorch refuses 1, None or a tensor."""
+    if not isinstance(value, bool):
+        raise ArgumentTypeError(f"{op}: {name} must be a bool (True or False), got "
+                                f"{type(value).__name__} {short_repr(value)}")
+    return value
 
 
 class AnomalyMode(ModeContext):
@@ -94,14 +138,14 @@ class AnomalyMode(ModeContext):
     kind = "anomaly"
 
 
-def no_grad() -> set_grad_enabled:
+def no_grad() -> GradMode:
     """Inside `with no_grad():` ops record nothing: outputs have no `_ctx` (this thread)."""
-    return set_grad_enabled(False)
+    return GradMode(False)
 
 
-def enable_grad() -> set_grad_enabled:
+def enable_grad() -> GradMode:
     """Turn recording back on inside a `no_grad` block (this thread)."""
-    return set_grad_enabled(True)
+    return GradMode(True)
 
 
 def is_grad_enabled() -> bool:
@@ -112,7 +156,7 @@ def is_anomaly_enabled() -> bool:
     return state.anomaly
 
 
-class inference_mode(set_grad_enabled):  # noqa: N801 (PyTorch's name)
+class inference_mode(GradMode):  # noqa: N801 (PyTorch's name)
     """PyTorch's `inference_mode`: no recording inside the block (or the decorated
     function; `@tg.inference_mode` works without parentheses too), as `no_grad`, in the
     current thread; `inference_mode(False)` leaves recording as it is. PyTorch also marks
@@ -126,7 +170,7 @@ class inference_mode(set_grad_enabled):  # noqa: N801 (PyTorch's name)
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__(False)
-        self.inference = bool(mode)
+        self.inference = flag("inference_mode", "mode", mode)
 
     def __enter__(self) -> None:
         if self.inference:

@@ -200,7 +200,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return Size.of(self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:

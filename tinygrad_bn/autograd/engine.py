@@ -148,7 +148,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     state = _modes.state  # detect_anomaly checks what each backward returns, a profiler times it
     instrumented = state.anomaly or state.profiler is not None
     clock = versions.CLOCK[0]
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(bool(create_graph)):  # PyTorch takes a truthy create_graph
         for tensor in reversed(order):
             key = id(tensor)
             grad = grads.pop(key)

@@ -252,8 +252,9 @@ class Recorder:
                     f"an array of shape {value.shape} was derived from the traced ones by a "
                     f"NumPy call the recorder cannot follow (at {self._site() or 'top level'})")
             return ("array", value)
-        if isinstance(value, tuple | list):
-            return ("const", type(value)(self.encode(v, writing) for v in value))
+        if isinstance(value, tuple | list):  # plain: a subclass (tg.Size) may check its items
+            return ("const", (list if isinstance(value, list) else tuple)(
+                self.encode(v, writing) for v in value))
         if isinstance(value, dict):
             return ("const", {k: self.encode(v, writing) for k, v in value.items()})
         if value is None or isinstance(value, int | float | complex | str | bytes | slice

@@ -33,7 +33,7 @@ class ConversionMethods:
         """PyTorch's `size()`: the shape (a tuple), or with `dim` the length of that axis
         (the element count is `numel()`)."""
         if dim is None:
-            return Size(self._data.shape)
+            return Size.of(self._data.shape)
         return self._data.shape[normalize_axes("size", dim, self.ndim)[0]]
 
     def numel(self) -> int:

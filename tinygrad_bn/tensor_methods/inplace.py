@@ -1,5 +1,6 @@
 """In-place Tensor methods (`add_`, `mul_`, `clamp_`, `zero_`, `copy_`, `fill_diagonal_`,
-`index_put_`, `apply_`, `t_`, ...), the augmented assignments (`x += y` changes x itself)
+`index_put_`, `apply_`, ...), the ones that change the shape (`t_`, `transpose_`,
+`squeeze_`, `unsqueeze_`, `resize_`, ...), the augmented assignments (`x += y` changes x itself)
 and item assignment (`x[i] = v`); the random fills (`normal_`, `random_`, ...) are in
 random.py, the twins of the math methods in inplace_math.py, all written through `_write`
 here.
@@ -26,6 +27,7 @@ The rules and their reasons: docs/autograd.md, section "Mutation".
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 import weakref
 from collections.abc import Callable
@@ -43,8 +45,12 @@ from ..errors import (
     DTypeError,
     IndexOutOfRange,
     ShapeError,
+    TinygradError,
+    UnsupportedError,
+    named,
     short_repr,
 )
+from ..keywords import Size, int_sizes
 from ..modes import is_grad_enabled
 
 if TYPE_CHECKING:
@@ -138,8 +144,9 @@ class InplaceMethods:
         if owner is not view and (owner.requires_grad or result.requires_grad):
             raise BackwardError(
                 f"{op}: an in-place write through a view made by reshape, transpose, expand, "
-                f"flip or detach, of a tensor in the graph, is not supported (only views made "
-                f"by basic indexing are); write into the base tensor, or clone() the view")
+                f"flip or detach (or an indexed view changed by t_, squeeze_ ...), of a tensor "
+                f"in the graph, is not supported (only views made by basic indexing are); "
+                f"write into the base tensor, or clone() the view")
         if any(node.parents[i] is old for node in made for i in node.needed_inputs()):
             # a backward reads the value being overwritten (the op's, or that of a node inside
             # a composite such as logit_): as PyTorch, it keeps a copy
@@ -312,32 +319,96 @@ class InplaceMethods:
         values = values.astype(self.dtype, copy=False).reshape(self.shape)
         return self._write("apply_", lambda t: new_tensor(values), casting="unsafe")
 
+    # ---- in place, the same memory seen with other sizes and strides ----
     def t_(self) -> Tensor:
-        """In place, this matrix becomes its transpose `t()`: the same memory with the axes
-        swapped (as PyTorch changes the strides), counted as a write; 0-d and 1-d tensors
-        stay as they are."""
+        """In place, this matrix becomes its transpose `t()`; 0-d and 1-d tensors stay as
+        they are."""
         if self.ndim > 2:
             raise ShapeError(f"t_: expects a tensor with at most 2 dims, got shape "
-                             f"{self.shape}; use transpose(a, b) or permute")
+                             f"{self.shape}; use transpose_(a, b)")
+        return self._restride("t_", lambda t: t.t())
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """In place, axes dim0 and dim1 swap (`transpose(dim0, dim1)`)."""
+        return self._restride("transpose_", lambda t: t._swap("transpose_", dim0, dim1))
+
+    def swapdims_(self, dim0: int, dim1: int) -> Tensor:
+        return self._restride("swapdims_", lambda t: t._swap("swapdims_", dim0, dim1))
+
+    def swapaxes_(self, axis0: int, axis1: int) -> Tensor:
+        return self._restride("swapaxes_", lambda t: t._swap("swapaxes_", axis0, axis1))
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        """In place, the size-1 axes among dim (all of them by default) go (`squeeze`)."""
+        return self._restride("squeeze_", lambda t: t.squeeze(dim))
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """In place, a size-1 axis is inserted at dim (`unsqueeze`)."""
+        return self._restride("unsqueeze_", lambda t: t.unsqueeze(dim))
+
+    def _restride(self, op: str, view: Callable[[Tensor], Tensor]) -> Tensor:
+        """This tensor becomes `view(self)` in place: the same memory with other sizes and
+        strides (PyTorch changes the tensor's metadata), counted as a write. In the graph
+        the tensor moves to the view's node, so the gradient flows as through the
+        out-of-place view; on a leaf that requires grad it is refused, as every in-place
+        op. A view made by indexing becomes a plain view of its base (the index no longer
+        describes it), so a later write through it in the graph is refused (_write)."""
         recording = is_grad_enabled()
-        self._refuse_recorded_leaf("t_", recording)
-        if recording and self.requires_grad and getattr(self, "_view_of", None) is not None:
-            raise BackwardError(f"t_: an in-place transpose of a view made by indexing, of a "
-                                f"tensor in the graph (shape {self.shape}), is not supported; "
-                                f"use t() or clone() the view")
+        self._refuse_recorded_leaf(op, recording)
         in_graph = recording and self.requires_grad
         old = self._identity() if in_graph else self
         if in_graph:
             versions.pass_tangent(self, old)  # forward mode: old carries the tangent
-        out = old.t()  # a transposing view (a node of the graph when in it)
+        try:
+            out = view(old)  # a view (a node of the graph when in it), or old itself
+        except TinygradError as error:
+            raise named(op, error) from error
         self._data = out._data
-        self._data_view = None
+        self._data_view = self._view_of = None
         epoch = versions.record_write(self)
         if in_graph and out is not old:
             _move(self, old, out._ctx, epoch)
         if out is not self:
-            versions.pass_tangent(out, self)  # forward mode: the tangent transposed too
+            versions.pass_tangent(out, self)  # forward mode: the tangent moved the same way
         return self
+
+    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+        """PyTorch's resize_: this tensor takes the shape `sizes`, its elements the first
+        ones of its memory in order (kept in place when there are enough, else copied into
+        new memory followed by zeros, where PyTorch leaves them uninitialized). Refused on a
+        tensor that requires grad, as PyTorch's; on a non-contiguous tensor only its own
+        shape is accepted (PyTorch would reinterpret the memory under it)."""
+        shape = int_sizes("resize_", tuple(sizes[0]) if len(sizes) == 1 and isinstance(
+            sizes[0], tuple | list | Size) else sizes)
+        if any(n < 0 for n in shape):
+            raise ShapeError(f"resize_: sizes must be non-negative, got {shape}")
+        if self.requires_grad:
+            raise BackwardError(f"resize_: cannot resize a tensor that requires grad (shape "
+                                f"{self.shape}); resize a detach().clone() of it")
+        data = self._data
+        if shape != self.shape:
+            if not data.flags.c_contiguous:
+                raise UnsupportedError(f"resize_: a non-contiguous tensor (shape {self.shape}) "
+                                       f"can only keep its shape, got {shape}; call "
+                                       f"contiguous() first")
+            count = math.prod(shape)
+            if count <= data.size:  # the same memory, its first elements
+                data = data.reshape(-1)[:count].reshape(shape)
+            else:  # new memory: this tensor stops sharing it with its views and base
+                data = np.zeros(shape, self.dtype)
+                data.reshape(-1)[:self._data.size] = self._data.reshape(-1)
+                self._base = None
+        self._data = data
+        self._data_view = self._view_of = None
+        versions.record_write(self)
+        return self
+
+    def resize_as_(self, the_template: Any, memory_format: Any = None) -> Tensor:
+        """resize_ to the shape of the tensor `the_template`."""
+        if not is_tensor(the_template):
+            raise ArgumentTypeError(f"resize_as_: the template must be a Tensor, got "
+                                    f"{type(the_template).__name__} {short_repr(the_template)}")
+        return self.resize_(the_template.shape)
 
     # ---- item assignment ----
     def __setitem__(self, index: Any, value: Any) -> None:

@@ -1,5 +1,5 @@
-"""Products as Tensor methods (matmul, dot, and PyTorch's shape-checked spellings mm bmm mv
-outer inner addmm addmv baddbmm) and `einsum`.
+"""Products as Tensor methods (matmul, dot, and PyTorch's shape-checked spellings vdot mm bmm
+mv outer inner addmm addmv baddbmm) and `einsum`.
 
 `matmul` follows NumPy's rules for 1-d operands (a vector is a row on the left, a column
 on the right, its axis removed after) and checks the shapes before the op runs, so a
@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -50,7 +50,35 @@ class LinalgMethods:
         return ops.MatMul.apply(self, other)
 
     def dot(self, other: Any) -> Tensor:
-        return self.matmul(other)
+        """sum_i x[i] y[i] of two 1-D tensors of one length and one dtype (PyTorch refuses
+        matrices, mixed dtypes and bools here; matmul takes those)."""
+        return self.matmul(self._vectors("dot", other))
+
+    def vdot(self, other: Any) -> Tensor:
+        """sum_i conj(x[i]) y[i]: `dot`, tensors being real here."""
+        return self.matmul(self._vectors("vdot", other))
+
+    def _vectors(self, op: str, other: Any) -> Tensor:
+        """`other`, checked as PyTorch's dot checks both operands."""
+        other = self._coerce(other, op)
+        if self.ndim != 1 or other.ndim != 1:
+            raise ShapeError(f"{op}: 1D tensors expected, but got {self.ndim}D and {other.ndim}D "
+                             f"tensors (shapes {self.shape} and {other.shape})")
+        if self.shape != other.shape:
+            raise ShapeError(f"{op}: the two vectors must have the same number of elements, got "
+                             f"shapes {self.shape} and {other.shape}")
+        return self._same_dtype(op, other)
+
+    def _same_dtype(self, op: str, other: Tensor) -> Tensor:
+        """`other`, if it has this tensor's dtype and that is numeric (not bool): PyTorch's
+        products neither promote nor take bools."""
+        if other.dtype != self.dtype:
+            raise DTypeError(f"{op}: expected both operands to have the same dtype, but found "
+                             f"{self.dtype} and {other.dtype} (cast one with .to(dtype))")
+        if self.dtype == np.bool_:
+            raise DTypeError(f"{op}: not implemented for bool tensors (shapes {self.shape} and "
+                             f"{other.shape}); cast them to an integer or floating dtype")
+        return other
 
     def _ranks(self, op: str, other: Any, ranks: tuple[int, int]) -> Tensor:
         other = self._coerce(other, op)
@@ -82,12 +110,14 @@ class LinalgMethods:
     ger = outer
 
     def inner(self, other: Any) -> Tensor:
-        """The sum over the last axes of x and other of their products (numbers: x * y)."""
+        """The sum over the last axes of x and other of their products (numbers: x * y,
+        promoted as *; otherwise one dtype, not bool, as PyTorch's)."""
         other = self._coerce(other, "inner")
         if self.ndim == 0 or other.ndim == 0:
             return self * other
         if self.shape[-1] != other.shape[-1]:
             raise ShapeError(f"inner: last dims differ: {self.shape} and {other.shape}")
+        self._same_dtype("inner", other)
         a = self.reshape(-1, self.shape[-1])
         b = other.reshape(-1, other.shape[-1])
         return (a @ b.T).reshape(*self.shape[:-1], *other.shape[:-1])

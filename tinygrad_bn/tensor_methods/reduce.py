@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops, return_types
 from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
 from .elementwise import where
@@ -38,29 +39,31 @@ class ReduceMethods:
     __slots__ = ()
 
     def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+            keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+        """The sum over the axes (all by default); ints and bools sum in int64, as PyTorch's;
+        `dtype=` casts first."""
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("sum", axis, self.ndim, scalar_axis=True)
-        return ops.Sum.apply(self, axes=axes, keepdims=keepdims)
+        x = self if dtype is None else self.astype(as_dtype("sum", dtype))
+        axes = normalize_axes("sum", axis, x.ndim, scalar_axis=True)
+        return _in_dtype(ops.Sum.apply(x, axes=axes, keepdims=keepdims), dtype, x.dtype)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-             keepdim: bool | None = None) -> Tensor:
+             keepdim: bool | None = None, dtype: Any = None) -> Tensor:
         """sum / n over the axes: a composite, its gradient g/n follows from Sum and Mul.
-        Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch. As NumPy,
-        integers and bools are averaged in float64 (their sum could wrap around) and
-        float16 is summed in float32 (its sum overflows past 65504), the result cast back."""
+        Over an empty axis (n = 0) the mean is NaN, as in NumPy and PyTorch. As PyTorch,
+        the input must be floating unless `dtype=` (a floating dtype, the input cast to it
+        first) is given: the mean of ints has no dtype to infer. float16 is summed in
+        float32 (its sum overflows past 65504), the result cast back."""
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("mean", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("mean", axis, self.ndim, scalar_axis=True)
-        count = math.prod([self.shape[a] for a in axes])
+        x = floating_mean_input("mean", self, dtype)
+        axes = normalize_axes("mean", axis, x.ndim, scalar_axis=True)
+        count = math.prod([x.shape[a] for a in axes])
         factor = 1.0 / count if count else math.nan
-        kind = self._data.dtype.kind
-        if kind == "f" and self._data.dtype.itemsize > 2:  # float32/64: the common case
-            return self.sum(axes, keepdims) * factor
-        if kind == "f":
-            return (self.astype(np.float32).sum(axes, keepdims) * factor).astype(self.dtype)
-        return self.astype(np.float64).sum(axes, keepdims) * factor
+        if x.dtype.itemsize > 2:  # float32/64: the common case
+            return x.sum(axes, keepdims) * factor
+        return (x.astype(np.float32).sum(axes, keepdims) * factor).astype(x.dtype)
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
@@ -86,6 +89,7 @@ class ReduceMethods:
                                     f"(axes go first: {op}(dim, unbiased, keepdim))")
         dim, keepdim = dim_keywords(op, dim, keepdim, axis, keepdims)
         correction = correction_of(op, correction, unbiased, ddof)
+        floating(op, self, "std and var only support floating tensors")
         axes = normalize_axes(op, dim, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
         centered = self - self.mean(axes, keepdims=True)
@@ -149,14 +153,16 @@ class ReduceMethods:
         return result(values, new_tensor(indices.astype(np.int64)))
 
     def prod(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
-             keepdim: bool | None = None) -> Tensor:
-        """Product of the values along one axis, or of all of them when no axis is given."""
+             keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+        """Product of the values along one axis, or of all of them when no axis is given
+        (`dtype=` casts first)."""
         axis, keepdims = axis_keywords("prod", axis, keepdims or None, dim, keepdim)
+        x = self if dtype is None else self.astype(as_dtype("prod", dtype))
         if axis is None:
-            flat = ops.Prod.apply(self.reshape(-1), axis=0, keepdims=False)
-            return flat.reshape((1,) * self.ndim) if keepdims else flat
-        return ops.Prod.apply(self, axis=one_axis("prod", self.ndim, axis, None),
-                              keepdims=keepdims)
+            flat = ops.Prod.apply(x.reshape(-1), axis=0, keepdims=False)
+            return _in_dtype(flat.reshape((1,) * x.ndim) if keepdims else flat, dtype, x.dtype)
+        return _in_dtype(ops.Prod.apply(x, axis=one_axis("prod", x.ndim, axis, None),
+                                        keepdims=keepdims), dtype, x.dtype)
 
     def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Running sums along `dim` (required, as in PyTorch; a 0-d tensor takes 0 or -1)."""
@@ -236,6 +242,12 @@ class ReduceMethods:
         axes = normalize_axes(op, axis, self.ndim)
         return new_tensor(np.asarray(reduce(self._data.astype(bool, copy=False), axis=axes,
                                             keepdims=bool(keepdims))))
+
+
+def _in_dtype(out: Tensor, dtype: Any, wanted: np.dtype) -> Tensor:
+    """A sum's or product's result in the dtype= asked for (the ops widen ints to int64, as
+    PyTorch does when no dtype is given)."""
+    return out if dtype is None or out.dtype == wanted else out.astype(wanted)
 
 
 def _root(v: Tensor) -> Tensor:
@@ -340,11 +352,30 @@ def norm(a: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
     return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-def floating(op: str, x: Tensor) -> Tensor:
-    """x, if its dtype is floating (the norms and matrix functions need one, as PyTorch's)."""
+def floating(op: str, x: Tensor, why: str = "expected a floating tensor") -> Tensor:
+    """x, if its dtype is floating (the norms, statistics and matrix functions need one, as
+    PyTorch's); `why` starts the refusal's message."""
     if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating tensor, got dtype {x.dtype}")
+        raise DTypeError(f"{op}: {why}, got dtype {x.dtype} (shape {x.shape}); cast it with "
+                         f".float() or .double() first")
     return x
+
+
+def floating_mean_input(op: str, x: Tensor, dtype: Any) -> Tensor:
+    """x as mean and nanmean average it: cast to `dtype` when given (PyTorch requires a
+    floating one), else x itself, which must then be floating (PyTorch cannot infer the
+    mean's dtype from an integer or bool input)."""
+    if dtype is None:
+        if x.dtype.kind != "f":
+            raise DTypeError(f"{op}: could not infer the output dtype: the input must be "
+                             f"floating, got dtype {x.dtype} (shape {x.shape}); pass a "
+                             f"floating dtype= (e.g. dtype=tg.float32) or cast with .float()")
+        return x
+    wanted = as_dtype(op, dtype)
+    if wanted.kind != "f":
+        raise DTypeError(f"{op}: could not infer the output dtype: dtype= must be a floating "
+                         f"dtype, got {wanted}")
+    return x.astype(wanted)
 
 
 def _widened(op: str, x: Tensor, dtype: Any) -> np.dtype:

@@ -28,6 +28,7 @@ from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import normalize_axes, one_axis
 from .movement import stack
+from .reduce import floating, floating_mean_input
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -145,11 +146,10 @@ class StatisticsMethods:
         return x.masked_fill(np.isnan(x._data), 0.0).sum(dim=dim, keepdim=keepdim)
 
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        """nansum / the count of non-NaN elements over dim (NaN where every one is NaN)."""
-        x = self if dtype is None else self.astype(dtype)
-        if x.dtype.kind != "f":
-            raise DTypeError(f"nanmean: needs a floating tensor (or dtype=), got dtype "
-                             f"{x.dtype}")
+        """nansum / the count of non-NaN elements over dim (NaN where every one is NaN). As
+        PyTorch's, the input must be floating, and so must `dtype=` (the input cast to it)."""
+        x = floating_mean_input("nanmean", floating(
+            "nanmean", self, "expected the input to have a floating dtype"), dtype)
         normalize_axes("nanmean", dim, x.ndim, scalar_axis=True)
         count = new_tensor((~np.isnan(x._data)).astype(x.dtype)).sum(dim=dim, keepdim=keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as PyTorch
