@@ -272,7 +272,8 @@ def test_reductions(name: str, a: np.ndarray, keepdims: bool, data: st.DataObjec
     if name in ("max", "min") and numpy_axis == ():  # PyTorch's max(()) reduces every axis
         numpy_axis = None
     check(lambda: ours(Tensor(a), axis=axis, keepdims=keepdims),
-          lambda: np.asarray(reference(a, axis=numpy_axis, keepdims=keepdims)))
+          lambda: np.asarray(reference(a, axis=numpy_axis, keepdims=keepdims)),
+          chosen=name == "mean" and a.dtype.kind != "f")  # PyTorch's refusal, not NumPy's
 
 
 @settings(max_examples=EXAMPLES // 2)
@@ -282,7 +283,7 @@ def test_var(a: np.ndarray, ddof: Any, data: st.DataObject) -> None:
     axis = data.draw(_axis(a.ndim))
     check(lambda: Tensor(a).var(axis=axis, ddof=ddof),
           lambda: np.asarray(np.var(a, axis=_numpy_axis(axis, a.ndim), ddof=ddof)),
-          chosen=not isinstance(ddof, int))
+          chosen=not isinstance(ddof, int) or a.dtype.kind != "f")  # int32: PyTorch refuses
 
 
 def _sizes(total: int) -> st.SearchStrategy:

@@ -584,6 +584,24 @@ for _name, _op in [("std_mean", "std"), ("var_mean", "var"), ("unbind", "unbind"
     _row(_name, lambda n=_name: getattr(tg, n)(_x(), dim=5), tg.AxisError, (_op, "5"),
          lambda n=_name: getattr(torch, n)(_tx(), dim=5), needs=f"tg.{_name}")
 
+# debt27: the vector products, the modes' switches and Size's items, as PyTorch checks them
+_row("vdot", lambda: tg.vdot(_x(), _x()), tg.ShapeError, ("vdot", "1D tensors expected", "2D"),
+     lambda: torch.vdot(_tx(), _tx()))
+_row("set_grad_enabled", lambda: tg.set_grad_enabled(1), tg.ArgumentTypeError,
+     ("set_grad_enabled", "bool", "int"), lambda: torch.set_grad_enabled(1))
+
+
+def _entered(context: Any) -> None:
+    with context:  # entered and left: an accepted mode must not leak into later rows
+        pass
+
+
+_row("inference_mode", lambda: _entered(tg.inference_mode(1)), tg.ArgumentTypeError,
+     ("inference_mode", "bool", "int"), lambda: _entered(torch.inference_mode(1)))
+_row("Size", lambda: tg.Size((2.0, 3)), tg.ArgumentTypeError, ("Size", "item 0", "float"),
+     lambda: torch.Size((2.0, 3)))
+
+
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_surface22_refuses_bad_calls_as_pytorch(name):
     if name in NEEDS and not _present(NEEDS[name]):

@@ -506,11 +506,6 @@ EXEMPT: dict[str, str] = {
     "tg.utils.data.IterableDataset": "a base class without arguments (its subclasses have rows)",
     "tg.utils.data.Sampler": "a base class whose argument PyTorch ignores too (its subclasses "
                              "have rows)",
-    "tg.Size": "a debt: takes non-int items (PyTorch refuses a float item); checking them in "
-               "the constructor breaks the compiler's tracer, which rebuilds tuples with "
-               "type(value)(items)",
-    "tg.inference_mode": "added in this session by idioms21: takes any truthy mode as True, "
-                         "as PyTorch's",
     "tg.is_inference_mode_enabled": f"added in this session by idioms21: {_NO_ARGUMENT}",
     "tg.distributed.AllGather": "the autograd Function all_gather applies (all_gather has rows)",
     "tg.distributed.SyncBatchNormFunction": "the autograd Function sync_batch_norm applies "

@@ -73,8 +73,7 @@ def test_operators_match_numpy_with_arrays_and_scalars_on_either_side(
 
 def test_matmul_operator_forms() -> None:
     a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
-    for got in (Tensor(a) @ Tensor(b), Tensor(a) @ b, a @ Tensor(b), Tensor(a).matmul(b),
-                Tensor(a).dot(Tensor(b))):
+    for got in (Tensor(a) @ Tensor(b), Tensor(a) @ b, a @ Tensor(b), Tensor(a).matmul(b)):
         np.testing.assert_array_equal(got.data, a @ b)
 
 

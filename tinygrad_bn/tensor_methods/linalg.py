@@ -11,6 +11,7 @@ out), takes the diagonal of a letter repeated within one operand ("ii->i", a tra
 
 from __future__ import annotations
 
+import math
 import string
 from typing import TYPE_CHECKING, Any
 
@@ -118,8 +119,8 @@ class LinalgMethods:
         if self.shape[-1] != other.shape[-1]:
             raise ShapeError(f"inner: last dims differ: {self.shape} and {other.shape}")
         self._same_dtype("inner", other)
-        a = self.reshape(-1, self.shape[-1])
-        b = other.reshape(-1, other.shape[-1])
+        a = self.reshape(math.prod(self.shape[:-1]), self.shape[-1])  # -1 fails at size 0
+        b = other.reshape(math.prod(other.shape[:-1]), other.shape[-1])
         return (a @ b.T).reshape(*self.shape[:-1], *other.shape[:-1])
 
     def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
