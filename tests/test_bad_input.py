@@ -156,7 +156,14 @@ UNARY: dict[str, tuple[Callable, Callable]] = {
 @given(name=st.sampled_from(sorted(UNARY)), a=arrays())
 def test_unary_ops(name: str, a: np.ndarray) -> None:
     ours, reference = UNARY[name]
-    check(lambda: ours(Tensor(a)), lambda: reference(a))
+    if name in FLOATING_UNARY and a.dtype.kind != "f":  # PyTorch: in the default float32
+        a_ref = a.astype(np.float32)
+    else:
+        a_ref = a
+    check(lambda: ours(Tensor(a)), lambda: reference(a_ref))
+
+
+FLOATING_UNARY = {"exp", "log", "sqrt", "tanh"}  # functions of real numbers
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -271,8 +278,9 @@ def test_reductions(name: str, a: np.ndarray, keepdims: bool, data: st.DataObjec
     numpy_axis = _numpy_axis(axis, a.ndim)
     if name in ("max", "min") and numpy_axis == ():  # PyTorch's max(()) reduces every axis
         numpy_axis = None
+    a_ref = a.astype(np.int64) if name == "sum" and a.dtype.kind == "u" else a  # PyTorch's
     check(lambda: ours(Tensor(a), axis=axis, keepdims=keepdims),
-          lambda: np.asarray(reference(a, axis=numpy_axis, keepdims=keepdims)),
+          lambda: np.asarray(reference(a_ref, axis=numpy_axis, keepdims=keepdims)),
           chosen=name == "mean" and a.dtype.kind != "f")  # PyTorch's refusal, not NumPy's
 
 
@@ -312,10 +320,10 @@ def test_axis_moves(a: np.ndarray, data: st.DataObject) -> None:
                                       "flatten", "swapaxes"]))
     if kind == "transpose2":
         i, j = data.draw(st.integers(-n - 1, n)), data.draw(st.integers(-n - 1, n))
-        check(lambda: Tensor(a).transpose(i, j), lambda: np.swapaxes(a, i, j))
+        check(lambda: Tensor(a).transpose(i, j), lambda: _numpy_swap(a, i, j))
     elif kind == "swapaxes":
         i, j = data.draw(st.integers(-n - 1, n)), data.draw(st.integers(-n - 1, n))
-        check(lambda: Tensor(a).swapaxes(i, j), lambda: np.swapaxes(a, i, j))
+        check(lambda: Tensor(a).swapaxes(i, j), lambda: _numpy_swap(a, i, j))
     elif kind == "permute":
         dims = data.draw(st.one_of(st.permutations(range(n)).map(tuple),
                                    st.lists(st.integers(-n - 1, n), max_size=4).map(tuple)))
@@ -329,6 +337,15 @@ def test_axis_moves(a: np.ndarray, data: st.DataObject) -> None:
     else:
         start, end = data.draw(st.integers(-n - 1, n)), data.draw(st.integers(-n - 1, n))
         check(lambda: Tensor(a).flatten(start, end), lambda: _numpy_flatten(a, start, end))
+
+
+def _numpy_swap(a: np.ndarray, i: int, j: int) -> np.ndarray:
+    """PyTorch's transpose(i, j) in NumPy terms: a 0-d tensor takes dims 0 and -1."""
+    if a.ndim == 0:
+        if i not in (0, -1) or j not in (0, -1):
+            raise ValueError("axis out of range")
+        return a
+    return np.swapaxes(a, i, j)
 
 
 def _numpy_flatten(a: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -399,7 +416,9 @@ def test_concatenate_and_stack(pair: tuple, axis: int, join: str) -> None:
 @given(pair=operand_pairs(), cond=arrays(dtype=np.bool_))
 def test_where(pair: tuple, cond: np.ndarray) -> None:
     a, b = pair
-    check(lambda: tg.where(cond, Tensor(a), Tensor(b)), lambda: np.where(cond, a, b))
+    dtype = result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0)  # PyTorch's promotion
+    check(lambda: tg.where(cond, Tensor(a), Tensor(b)),
+          lambda: np.where(cond, a.astype(dtype), b.astype(dtype)))
 
 
 @settings(max_examples=EXAMPLES // 2)

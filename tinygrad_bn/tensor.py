@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -220,8 +220,15 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
 
     def __len__(self) -> int:
         if self.ndim == 0:
-            raise ShapeError("len() of a 0-d tensor")
+            raise ArgumentTypeError("len() of a 0-d tensor (it has no first axis; use item())")
         return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The slices x[0], x[1], ... along the first axis; a 0-d tensor is refused, as
+        PyTorch refuses it (indexing until IndexError would yield nothing, silently)."""
+        if self.ndim == 0:
+            raise ArgumentTypeError("iteration over a 0-d tensor (use item())")
+        return (self[i] for i in range(self.shape[0]))
 
     def numpy(self) -> np.ndarray:
         return self._data

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 def floating(x: Tensor) -> Tensor:
     """x itself if floating, else x in the default dtype (float32 unless
-    tg.set_default_dtype changed it): what PyTorch's floating functions (exp, log, sin,
-    the error functions, deg2rad ...) compute on integer and bool inputs."""
+    tg.set_default_dtype changed it): what PyTorch's functions of real numbers (exp, log,
+    sin, erf, atan2 ...) compute an integer or bool input in (NumPy would give float64,
+    or float16 for bools)."""
     return x if x._data.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
@@ -118,6 +119,8 @@ class ElementwiseMethods:
         if fill._data.size != 1:
             raise ShapeError(f"masked_fill: value must be one number or a one-element tensor, "
                              f"got shape {fill.shape}")
+        if fill.dtype != self.dtype:  # PyTorch keeps x's dtype (a bool mask filled with 0)
+            fill = fill.astype(self.dtype)
         return where(cond, fill.reshape(()), self)
 
     def isnan(self) -> Tensor:
@@ -148,8 +151,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
                                 f"numbers), got {type(condition).__name__} {condition!r:.60}")
     cond = np.asarray(raw, dtype=bool)
     x = x if is_tensor(x) else (y._coerce(x, "where") if is_tensor(y) else as_tensor(x))
-    y = y if is_tensor(y) else x._coerce(y, "where")
-    return ops.Where.apply(x, y, cond=cond)
+    return ops.Where.apply(*x._operands(y, "where"), cond=cond)  # PyTorch's promotion
 
 
 def maximum(x: Any, y: Any) -> Tensor:

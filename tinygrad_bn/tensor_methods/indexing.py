@@ -48,7 +48,7 @@ class IndexingMethods:
                 axis: int | None = None) -> Tensor:
         """The indices that sort x along dim (ascending, or descending), equal values in
         their original order."""
-        d = one_axis("argsort", self.ndim, axis, dim)
+        d = one_axis("argsort", max(self.ndim, 1), axis, dim)  # 0-d: dim 0 or -1, as one
         data = self._data if self.ndim else self._data.reshape(1)
         if descending:  # a stable sort of the negated values keeps ties first-come
             data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
@@ -75,13 +75,19 @@ class IndexingMethods:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
             raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
                                 f"{self.shape}, got {k!r}")
+        if not self.ndim:  # over the one element, the result 0-d as PyTorch's
+            values, indices = self.reshape(1).topk(k, 0, largest, sorted)
+            return return_types.topk(*(t.reshape(()) if k else t for t in (values, indices)))
         order = self.argsort(d, descending=largest)._data
-        indices = new_tensor(order[_along(d, slice(0, k))] if self.ndim else order[:k])
-        values = self.gather(d, indices) if self.ndim else self.reshape(1)[indices._data]
-        return return_types.topk(values, indices)
+        indices = new_tensor(order[_along(d, slice(0, k))])
+        return return_types.topk(self.gather(d, indices), indices)
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> return_types.kthvalue:
         """The k-th smallest value along dim (k from 1) and its index."""
+        if not self.ndim:  # PyTorch: dim 0 or -1, over the one element
+            one_axis("kthvalue", 1, None, dim)
+            values, indices = self.reshape(1).kthvalue(k, 0, keepdim)
+            return return_types.kthvalue(values.reshape(()), indices.reshape(()))
         d = one_axis("kthvalue", self.ndim, None, dim)
         n = self.shape[d]
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= n:

@@ -75,7 +75,7 @@ class MathMethods:
         if eps is not None and (isinstance(eps, bool) or not isinstance(eps, int | float)):
             raise ArgumentTypeError(f"logit: eps must be a float or None, got "
                                     f"{type(eps).__name__} {eps!r}")
-        p = self if eps is None else self.clip(eps, 1 - eps)
+        p = floating(self) if eps is None else floating(self).clip(eps, 1 - eps)
         return p.log() - (1 - p).log()
 
     # ---- trigonometric and hyperbolic
@@ -111,14 +111,15 @@ class MathMethods:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self) in (-pi, pi]: atan2(y=self, x=other)."""
-        return ops.Arctan2.apply(self, self._coerce(other, "atan2"))
+        y, x = self._operands(other, "atan2")
+        return ops.Arctan2.apply(floating(y), floating(x))
 
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(x^2 + y^2)."""
-        other = self._coerce(other, "hypot")
-        return (self * self + other * other).sqrt()
+        x, other = (floating(t) for t in self._operands(other, "hypot"))
+        return (x * x + other * other).sqrt()
 
     # ---- the error function
     def erf(self) -> Tensor:
@@ -244,10 +245,12 @@ class MathMethods:
         return self * self
 
     def copysign(self, other: Any) -> Tensor:
-        """|x| with the sign of other (of -0.0 too); no gradient to other."""
-        other = self._coerce(other, "copysign")
+        """|x| with the sign of other (of -0.0 too); no gradient to other. Floating, as
+        PyTorch's (integers in the default dtype)."""
+        x, other = self._operands(other, "copysign")
+        x = floating(x)
         negative = np.signbit(other._data)
-        return where(negative, -self.abs(), self.abs())
+        return where(negative, -x.abs(), x.abs())
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """x + weight (end - x)."""
@@ -380,7 +383,7 @@ def _bound(x: Tensor, bound: Any, op: str) -> Any:
 
 
 def _integers(x: Tensor, y: Tensor, op: str, ufunc: np.ufunc) -> Tensor:
-    if x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
+    if x.dtype.kind not in "iu" or y.dtype.kind not in "iu":  # bools too: PyTorch refuses
         raise DTypeError(f"{op}: needs integer tensors, got dtypes {x.dtype} and {y.dtype}")
     return new_tensor(ufunc(x._data, y._data))
 

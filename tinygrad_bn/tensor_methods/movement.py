@@ -111,6 +111,10 @@ class MovementMethods:
         return self._swap("swapaxes", axis1, axis2)
 
     def _swap(self, op: str, axis1: int, axis2: int) -> Tensor:
+        if self.ndim == 0:  # PyTorch: a 0-d tensor takes dims 0 and -1, and stays as it is
+            for axis in (axis1, axis2):
+                normalize_axes(op, axis, 0, scalar_axis=True)
+            return self._as_view(ops.Transpose.apply(self, axes=()))
         a, b = (normalize_axes(op, axis, self.ndim)[0] for axis in (axis1, axis2))
         order = list(range(self.ndim))
         order[a], order[b] = order[b], order[a]
@@ -194,8 +198,8 @@ class MovementMethods:
         chosen = one_of("flip", "axes", given, "dims", dims)
         if chosen is None:
             raise AxisError("flip: give the axes to reverse, e.g. flip(0) or flip(dims=(0, 1))")
-        return self._as_view(ops.Flip.apply(self, axes=normalize_axes("flip", chosen,
-                                                                           self.ndim)))
+        return self._as_view(ops.Flip.apply(self, axes=normalize_axes(
+            "flip", chosen, self.ndim, scalar_axis=True)))
 
     def t(self) -> Tensor:
         """The transpose of a matrix; 0-d and 1-d tensors are returned as they are."""

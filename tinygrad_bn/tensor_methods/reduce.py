@@ -25,6 +25,7 @@ from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
+from .elementwise import floating as to_floating
 from .elementwise import where
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class ReduceMethods:
         `dtype=` casts first."""
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
-        x = self if dtype is None else self.astype(as_dtype("sum", dtype))
+        x = _signed(self) if dtype is None else self.astype(as_dtype("sum", dtype))
         axes = normalize_axes("sum", axis, x.ndim, scalar_axis=True)
         return _in_dtype(ops.Sum.apply(x, axes=axes, keepdims=keepdims), dtype, x.dtype)
 
@@ -157,7 +158,10 @@ class ReduceMethods:
         """Product of the values along one axis, or of all of them when no axis is given
         (`dtype=` casts first)."""
         axis, keepdims = axis_keywords("prod", axis, keepdims or None, dim, keepdim)
-        x = self if dtype is None else self.astype(as_dtype("prod", dtype))
+        x = _signed(self) if dtype is None else self.astype(as_dtype("prod", dtype))
+        if axis is not None and x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: all of it
+            one_axis("prod", 1, axis, None)
+            axis = None
         if axis is None:
             flat = ops.Prod.apply(x.reshape(-1), axis=0, keepdims=False)
             return _in_dtype(flat.reshape((1,) * x.ndim) if keepdims else flat, dtype, x.dtype)
@@ -169,19 +173,22 @@ class ReduceMethods:
         if self.ndim == 0:
             one_axis("cumsum", 1, dim, axis)  # checks the axis as for one element
             return self.reshape(1).cumsum(0).reshape(())
-        return ops.Cumsum.apply(self, axis=one_axis("cumsum", self.ndim, dim, axis))
+        return ops.Cumsum.apply(_signed(self), axis=one_axis("cumsum", self.ndim, dim, axis))
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                   keepdim: bool | None = None) -> Tensor:
         """log sum_i e^(x_i) = m + log sum_i e^(x_i - m), m = max x (a constant: no exponent
-        is positive, so no overflow); the gradient is softmax(x)."""
+        is positive, so no overflow); the gradient is softmax(x). Integers in the default
+        dtype; over no elements -inf, as PyTorch."""
         axis, keepdims = axis_keywords("logsumexp", axis, keepdims or None, dim, keepdim)
-        axes = normalize_axes("logsumexp", axis, self.ndim)
-        if self._data.size == 0:
-            raise ShapeError(f"logsumexp: the tensor (shape {self.shape}) has no elements")
-        m = np.max(self._data, axis=axes, keepdims=True)
-        m = new_tensor(np.where(np.isfinite(m), m, 0).astype(self.dtype))
-        out = (self - m).exp().sum(axes, keepdims=True).log() + m
+        x = to_floating(self)
+        axes = normalize_axes("logsumexp", axis, x.ndim, scalar_axis=True)
+        if x._data.size == 0:  # nothing to shift: an empty sum is 0, its log -inf
+            out = x.exp().sum(axes, keepdims=True).log()
+            return out if keepdims else out.squeeze(axes)
+        m = np.max(x._data, axis=axes, keepdims=True)
+        m = new_tensor(np.where(np.isfinite(m), m, 0).astype(x.dtype))
+        out = (x - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.squeeze(axes)
 
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None,
@@ -217,10 +224,17 @@ class ReduceMethods:
     def _arg_extremum(self, op: str, pick: Any, axis: Any, keepdims: Any, dim: Any,
                       keepdim: Any) -> Tensor:
         axis, keepdims = axis_keywords(op, axis, keepdims or None, dim, keepdim)
-        if self._data.size == 0:
-            raise ShapeError(f"{op}: the tensor (shape {self.shape}) has no elements")
+        if self.dtype == np.bool_:
+            raise DTypeError(f"{op}: does not support bool input (shape {self.shape}); cast "
+                             f"it with .int() or .float() first")
+        if axis is not None and self.ndim == 0:  # dim 0 or -1: the one element's index
+            one_axis(op, 1, axis, None)
+            return new_tensor(np.zeros((), np.int64))
         if axis is not None:
             axis = one_axis(op, self.ndim, axis, None)
+        if self._data.size == 0 and (axis is None or self.shape[axis] == 0):
+            raise ShapeError(f"{op}: the tensor (shape {self.shape}) has no elements "
+                             f"{'' if axis is None else f'along dim {axis}'}")
         return new_tensor(np.asarray(pick(self._data, axis=axis, keepdims=bool(keepdims)))
                           .astype(np.int64))
 
@@ -239,9 +253,15 @@ class ReduceMethods:
     def _logical(self, op: str, reduce: Any, axis: Axis, keepdims: Any, dim: Axis,
                  keepdim: Any) -> Tensor:
         axis, keepdims = axis_keywords(op, axis, keepdims or None, dim, keepdim)
-        axes = normalize_axes(op, axis, self.ndim)
+        axes = normalize_axes(op, axis, self.ndim, scalar_axis=True)
         return new_tensor(np.asarray(reduce(self._data.astype(bool, copy=False), axis=axes,
                                             keepdims=bool(keepdims))))
+
+
+def _signed(x: Tensor) -> Tensor:
+    """x, unsigned integers as int64: PyTorch sums and multiplies every integer dtype in
+    int64 (NumPy would give uint64)."""
+    return x.astype(np.int64) if x._data.dtype.kind == "u" else x
 
 
 def _in_dtype(out: Tensor, dtype: Any, wanted: np.dtype) -> Tensor:
