@@ -266,7 +266,8 @@ def test_set_grad_enabled_as_decorator_and_nested_reuse() -> None:
     def recorded() -> bool:
         return tg.is_grad_enabled()
 
-    assert recorded() is False and tg.is_grad_enabled()
+    # as PyTorch's, making it turned recording off at once; leaving `with off` restores it
+    assert recorded() is False and not tg.is_grad_enabled()
     with off:
         with tg.enable_grad():
             with off:  # the same object entered twice restores each level

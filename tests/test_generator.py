@@ -252,7 +252,7 @@ def test_sampling_functions_have_the_right_distributions() -> None:
     assert b.dtype == np.float64 and set(np.unique(b.data)) <= {0.0, 1.0}
     assert abs(b.data.mean() - 0.3) < 0.01
     m = tg.multinomial(tg.tensor([1.0, 3.0]), n, replacement=True, generator=g)
-    assert m.dtype == np.int64 and abs(m.data.mean() - 0.75) < 0.01
+    assert m.dtype == np.int64 and abs(np.mean(m.data) - 0.75) < 0.01  # m.data.mean(): torch's
     rows = tg.multinomial(tg.tensor([[0.0, 1.0, 1.0], [5.0, 0.0, 2.0]]), 2, generator=g)
     assert rows.shape == (2, 2) and sorted(rows.data[0].tolist()) == [1, 2]
     assert sorted(rows.data[1].tolist()) == [0, 2]

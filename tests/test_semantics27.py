@@ -3,7 +3,9 @@ products (dot and vdot take two 1-D tensors of one dtype; inner one dtype; outer
 the dtype rules of mean, nanmean, var, std and their `dtype=` (sum and prod too), the
 in-place methods that change a tensor's shape (t_, transpose_, swapdims_, swapaxes_,
 squeeze_, unsqueeze_, resize_, resize_as_), set_grad_enabled as a statement and with a
-bool only, and tg.Size's items.
+bool only, and tg.Size's items; then what a probe of ~220 methods on edge inputs found
+(integers into the functions of real numbers, where's promotion, 0-d tensors with dim 0
+or -1, empty reductions, unsigned sums, bools where PyTorch refuses them, iteration).
 
 Each behaviour is checked against PyTorch where torch is installed (the twin call must
 give the same dtype, shape and values, or fail where ours refuses); the differentiable
@@ -483,3 +485,156 @@ def test_size_takes_what_pytorch_takes() -> None:
     assert isinstance(tg.ones(2).shape, tg.Size) and isinstance(tg.ones(2).size(), tg.Size)
     if torch is not None:
         assert tuple(torch.Size([True, np.int64(2), torch.tensor(3), -1])) == made
+
+
+# ---------------------------------------------------------------- what the probe found
+# (a comparison of ~220 methods and functions on 0-d, empty, int, bool, uint8, float16 and
+# non-contiguous inputs with PyTorch; the mismatches a user would hit, fixed)
+
+FLOATING_FUNCTIONS = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "log1p", "expm1",
+                      "log2", "log10", "exp2", "tan", "atan", "sinh", "cosh", "asinh", "erf",
+                      "rsqrt", "logit"]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_functions_of_real_numbers_give_the_default_dtype_for_integers(dtype: str) -> None:
+    values = np.array([[0, 1, 2], [3, 1, 0]]).astype(dtype)
+    for name in FLOATING_FUNCTIONS:
+        ours = getattr(Tensor(values), name)()
+        theirs = getattr(torch.tensor(values), name)()
+        assert str(ours.dtype) == "float32" == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, err_msg=name)
+    pairs = {"atan2": lambda m, x: m.atan2(x, x), "copysign": lambda m, x: m.copysign(x, x),
+             "logsumexp": lambda m, x: m.logsumexp(x, 1), "xlogy": lambda m, x: m.xlogy(x, x)}
+    for name, call in pairs.items():
+        ours, theirs = call(tg, Tensor(values)), call(torch, torch.tensor(values))
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, err_msg=name)
+    tg.set_default_dtype(tg.float64)
+    try:
+        assert Tensor(values).exp().dtype == np.float64 and tg.atan2(
+            Tensor(values), Tensor(values)).dtype == np.float64
+    finally:
+        tg.set_default_dtype(tg.float32)
+    assert Tensor(values.astype(np.float16)).exp().dtype == np.float16  # floats keep theirs
+
+
+@needs_torch
+def test_where_masked_fill_and_unsigned_reductions_give_pytorchs_dtypes() -> None:
+    cases = [
+        ("where int tensor and float", lambda m: m.where(m.tensor([True, False]),
+                                                         m.tensor([1, 2]), 0.5)),
+        ("where int32 and float16", lambda m: m.where(m.tensor([True, False]),
+                                                      m.tensor([1, 2], dtype=m.int32),
+                                                      m.tensor([0.5, 1.5], dtype=m.float16))),
+        ("where 0-d float64 and float32", lambda m: m.where(m.tensor([True, False]),
+                                                            m.tensor(2.0, dtype=m.float64),
+                                                            m.ones(2))),
+        ("masked_fill of bools with 0", lambda m: m.tensor([True, True]).masked_fill(
+            m.tensor([True, False]), 0)),
+        ("masked_fill of ints with 2.5", lambda m: m.tensor([1, 2]).masked_fill(
+            m.tensor([True, False]), 2.5)),
+        ("sum of uint8", lambda m: m.tensor([200, 100], dtype=m.uint8).sum()),
+        ("prod of uint8", lambda m: m.tensor([200, 100], dtype=m.uint8).prod()),
+        ("cumsum of uint8", lambda m: m.tensor([200, 100], dtype=m.uint8).cumsum(0)),
+        ("nansum of uint8", lambda m: m.tensor([200, 100], dtype=m.uint8).nansum()),
+    ]
+    for name, case in cases:
+        ours, theirs = case(tg), case(torch)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+
+
+# each with the dim it reduces or moves along: 0 and -1 name the one element of a 0-d tensor
+ZERO_D: dict[str, Callable] = {
+    "prod": lambda x, d: x.prod(d),
+    "prod keepdim": lambda x, d: x.prod(d, keepdim=True),
+    "logsumexp": lambda x, d: x.logsumexp(d),
+    "transpose": lambda x, d: x.transpose(0, d),
+    "swapdims": lambda x, d: x.swapdims(d, -1),
+    "flip": lambda x, d: x.flip(d),
+    "sort values": lambda x, d: x.sort(d).values,
+    "topk values": lambda x, d: x.topk(1, d).values,
+    "kthvalue values": lambda x, d: x.kthvalue(1, d).values,
+}
+ZERO_D_QUERIES: dict[str, Callable] = {
+    "argmax": lambda x, d: x.argmax(d),
+    "argmin keepdim": lambda x, d: x.argmin(d, keepdim=True),
+    "argsort": lambda x, d: x.argsort(d),
+    "any": lambda x, d: x.any(d),
+    "all": lambda x, d: x.all(d),
+    "sort indices": lambda x, d: x.sort(d).indices,
+    "topk indices": lambda x, d: x.topk(1, d).indices,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D) + sorted(ZERO_D_QUERIES))
+def test_a_0d_tensor_takes_dim_0_and_minus_1(name: str) -> None:
+    call = {**ZERO_D, **ZERO_D_QUERIES}[name]
+    with pytest.raises(tg.AxisError):  # dim 1 names nothing (PyTorch: IndexError)
+        call(Tensor(np.array(1.5, np.float32)), 1)
+    for d in (0, -1):
+        ours = call(Tensor(np.array(1.5, np.float32)), d)
+        if name in ZERO_D:  # differentiable: every order, and the jvp
+            x = Tensor(np.array(0.7), requires_grad=True)
+            assert tg.gradcheck(lambda t, d=d: call(t, d), [x])
+            assert tg.gradgradcheck(lambda t, d=d: call(t, d), [x])
+        if torch is None:
+            continue
+        theirs = call(torch.tensor(1.5), d)
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        with pytest.raises(IndexError):
+            call(torch.tensor(1.5), 1)
+
+
+@needs_torch
+def test_empty_tensors_reduce_over_their_nonempty_dims_as_pytorch() -> None:
+    cases = {"argmax over a full dim": lambda m: m.zeros(0, 3).argmax(-1),
+             "argmin keepdim": lambda m: m.zeros(0, 3).argmin(1, keepdim=True),
+             "logsumexp over a full dim": lambda m: m.zeros(0, 3).logsumexp(-1),
+             "logsumexp over the empty dim": lambda m: m.zeros(0, 3).logsumexp(0),
+             "logsumexp of nothing": lambda m: m.zeros(0).logsumexp(0)}
+    for name, case in cases.items():
+        ours, theirs = case(tg), case(torch)
+        assert ours.shape == tuple(theirs.shape), name
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+    with pytest.raises(tg.ShapeError, match="argmax.*along dim 0"):  # PyTorch refuses too
+        tg.zeros(0, 3).argmax(0)
+    with pytest.raises(IndexError):
+        torch.zeros(0, 3).argmax(0)
+
+
+PROBE_ROWS: dict[str, tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any]]] = {
+    "argmax of bools": (lambda: Tensor(np.array([True, False])).argmax(), tg.DTypeError,
+                        ("argmax", "bool"), lambda: torch.tensor([True, False]).argmax()),
+    "argmin of bools along a dim": (lambda: _m(bool).argmin(1), tg.DTypeError,
+                                    ("argmin", "bool"), lambda: _tm(torch.bool).argmin(1)),
+    "gcd of bools": (lambda: tg.gcd(_v(1, 0, dtype=bool), _v(1, 1, dtype=bool)), tg.DTypeError,
+                     ("gcd", "bool"),
+                     lambda: torch.gcd(_tv(1, 0, dtype=torch.bool), _tv(1, 1, dtype=torch.bool))),
+    "iterating a 0-d tensor": (lambda: list(iter(Tensor(np.array(1.0)))), tg.ArgumentTypeError,
+                               ("iteration over a 0-d tensor",),
+                               lambda: list(iter(torch.tensor(1.0)))),
+    "len of a 0-d tensor": (lambda: len(Tensor(np.array(1.0))), tg.ArgumentTypeError,
+                            ("len()", "0-d"), lambda: len(torch.tensor(1.0))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBE_ROWS))
+def test_what_the_probe_found_pytorch_refusing_is_refused(name: str) -> None:
+    call, error, fragments, twin = PROBE_ROWS[name]
+    builtin = next(b for b in error.__mro__ if b.__module__ == "builtins" and
+                   b is not object and not issubclass(b, tg.TinygradError))
+    _check(call, error, builtin, fragments, twin, None)
+
+
+def test_iterating_a_tensor_gives_its_slices() -> None:
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3 and all(r.shape == (2,) for r in rows)
+    sum(r * (k + 1) for k, r in enumerate(rows)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 1], [2, 2], [3, 3]])

@@ -76,6 +76,7 @@ class IndexingMethods:
             raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
                                 f"{self.shape}, got {k!r}")
         if not self.ndim:  # over the one element, the result 0-d as PyTorch's
+            one_axis("topk", 1, None, dim)
             values, indices = self.reshape(1).topk(k, 0, largest, sorted)
             return return_types.topk(*(t.reshape(()) if k else t for t in (values, indices)))
         order = self.argsort(d, descending=largest)._data
