@@ -638,3 +638,87 @@ def test_iterating_a_tensor_gives_its_slices() -> None:
     assert len(rows) == 3 and all(r.shape == (2,) for r in rows)
     sum(r * (k + 1) for k, r in enumerate(rows)).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[1, 1], [2, 2], [3, 3]])
+
+
+@needs_torch
+def test_joins_clamps_and_fills_follow_pytorchs_dtypes() -> None:
+    cases = [
+        ("cat int64 and float32", lambda m: m.cat([m.ones(2, dtype=m.int64), m.ones(2)])),
+        ("cat bool and int32", lambda m: m.cat([m.ones(1, dtype=m.bool),
+                                                m.ones(2, dtype=m.int32)])),
+        ("stack int32 and float16", lambda m: m.stack([m.ones(2, dtype=m.int32),
+                                                       m.ones(2, dtype=m.float16)])),
+        ("clamp ints by floats", lambda m: m.arange(5).clamp(0.5, 2.5)),
+        ("clamp ints by a float tensor", lambda m: m.arange(5).clamp(min=m.tensor(1.5))),
+        ("clamp ints by ints", lambda m: m.arange(5).clamp(1, 3)),
+        ("full 2.7 as int64", lambda m: m.full((2,), 2.7, dtype=m.int64)),
+        ("full -2.7 as int32", lambda m: m.full((2,), -2.7, dtype=m.int32)),
+        ("full_like an int tensor with 2.5", lambda m: m.full_like(m.ones(2, dtype=m.int64),
+                                                                   2.5)),
+        ("integer division of nothing by 0", lambda m: m.ones(0, dtype=m.int64) // 0),
+        ("diff with prepend", lambda m: m.tensor([1, 3, 6]).diff(prepend=m.tensor([0]))),
+        ("diff with append along dim 0", lambda m: m.diff(m.ones(2, 3), dim=0,
+                                                          append=m.zeros(1, 3))),
+        ("diff of order 2 with both", lambda m: m.tensor([1.0, 4.0]).diff(
+            2, prepend=m.tensor([0.0]), append=m.tensor([9.0]))),
+    ]
+    for name, case in cases:
+        ours, theirs = case(tg), case(torch)
+        assert ours.shape == tuple(theirs.shape), name
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    joined = tg.cat([x, Tensor(np.ones(2))])  # float64: x's gradient comes back float32
+    (joined * 2).sum().backward()
+    assert joined.dtype == np.float64 and x.grad.dtype == np.float32
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_diff_with_prepend_and_append_has_gradients(data) -> None:
+    x, before, after = (Tensor(data.draw(tst.arrays(shape)), requires_grad=True)
+                        for shape in ((3, 4), (3, 1), (3, 2)))
+
+    def f(x, before, after):
+        return x.diff(2, -1, prepend=before, append=after) * 1.5
+    assert tg.gradcheck(f, [x, before, after])
+    assert tg.gradgradcheck(f, [x, before, after])
+
+
+MORE_ROWS: dict[str, tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any]]] = {
+    "int // 0": (lambda: Tensor(np.array([1, 2])) // 0, tg.ArgumentError,
+                 ("div", "division by zero"), lambda: torch.tensor([1, 2]) // 0),
+    "int % a tensor with a 0": (lambda: Tensor(np.array([1, 2])) % Tensor(np.array([1, 0])),
+                                tg.ArgumentError, ("remainder", "division by zero", "(2,)"),
+                                lambda: torch.tensor([1, 2]) % torch.tensor([1, 0])),
+    "fmod of ints by 0": (lambda: tg.fmod(Tensor(np.array([3])), 0), tg.ArgumentError,
+                          ("fmod", "division by zero"), lambda: torch.fmod(torch.tensor([3]), 0)),
+    "div trunc of ints by 0": (lambda: Tensor(np.array([3])).div(0, rounding_mode="trunc"),
+                               tg.ArgumentError, ("div", "zero"),
+                               lambda: torch.tensor([3]).div(0, rounding_mode="trunc")),
+    "matmul float32 @ float64": (lambda: _m() @ _m(np.float64).T, tg.DTypeError,
+                                 ("matmul", "same dtype", "float32", "float64"),
+                                 lambda: _tm() @ _tm(torch.float64).T),
+    "mm int64 and float32": (lambda: tg.mm(_m(np.int64), _m().T), tg.DTypeError,
+                             ("matmul", "int64", "float32"),
+                             lambda: torch.mm(_tm(torch.int64), _tm().T)),
+    "mm of bools": (lambda: tg.mm(_m(bool), _m(bool).T), tg.DTypeError, ("matmul", "bool"),
+                    lambda: torch.mm(_tm(torch.bool), _tm(torch.bool).T)),
+    "clamp_ of ints by floats": (lambda: tg.arange(5).clamp_(0.5, 2.5), tg.DTypeError,
+                                 ("clamp_", "float32", "int64"),
+                                 lambda: torch.arange(5).clamp_(0.5, 2.5)),
+    "full inf as int32": (lambda: tg.full((2,), float("inf"), dtype=tg.int32),
+                          tg.ArgumentError, ("full", "inf", "int32"),
+                          lambda: torch.full((2,), float("inf"), dtype=torch.int32)),
+    "diff with a prepend of another rank": (
+        lambda: Tensor(np.array([1, 2])).diff(prepend=Tensor(np.ones((2, 2)))), tg.ShapeError,
+        ("diff", "(2, 2)"), lambda: torch.tensor([1, 2]).diff(prepend=torch.ones(2, 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_ROWS))
+def test_more_that_pytorch_refuses_is_refused(name: str) -> None:
+    call, error, fragments, twin = MORE_ROWS[name]
+    builtin = next(b for b in error.__mro__ if b.__module__ == "builtins" and
+                   b is not object and not issubclass(b, tg.TinygradError))
+    _check(call, error, builtin, fragments, twin, None)

@@ -140,16 +140,17 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     dtype = _value_dtype(fill_value) if dtype is None else as_dtype("full", dtype)
     if dtype.kind in "iu" and not _fits(fill_value, dtype):
         raise ArgumentError(f"full: fill_value {fill_value!r} cannot be represented in {dtype} "
-                            f"(as PyTorch, no silent wrap-around or truncation to an integer)")
+                            f"(as PyTorch, no silent wrap-around)")
     return _made("full", np.full(shape, fill_value, dtype), device, requires_grad)
 
 
 def _fits(value: Any, dtype: np.dtype) -> bool:
-    """Whether a number is an integer inside the range of an integer dtype."""
+    """Whether a number, truncated towards 0 as PyTorch casts a float (2.7 -> 2), lies in
+    the range of an integer dtype; inf and NaN never do."""
     if isinstance(value, bool | np.bool_):
         return True
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
-        if not math.isfinite(value) or not float(value).is_integer():
+        if not math.isfinite(value):
             return False
         value = int(value)
     if not isinstance(value, numbers.Integral):

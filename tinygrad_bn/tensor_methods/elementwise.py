@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor, is_tensor, new_tensor
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, result_type
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class ElementwiseMethods:
         """min(max(x, min), max) with number bounds; the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise ShapeError("clip: give at least one of min and max")
+        if self._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+            return floating(self).clip(min, max)  # PyTorch: an int tensor meets a float
         return ops.Clip.apply(self, low=min, high=max)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -80,9 +82,15 @@ class ElementwiseMethods:
         if not isinstance(min, np.ndarray) and not is_tensor(min) and \
                 not isinstance(max, np.ndarray) and not is_tensor(max):
             return self.clip(min, max)
-        x = self._data
         low = None if min is None else self._coerce(min)
         high = None if max is None else self._coerce(max)
+        dtype = self.dtype
+        for bound in (low, high):
+            if bound is not None:
+                dtype = result_type(dtype, self.ndim > 0, bound.dtype, bound.ndim > 0)
+        if dtype != self.dtype:  # PyTorch's promotion: an int tensor clamped by floats
+            return self.astype(dtype).clamp(min, max)
+        x = self._data
         value = x if low is None else np.maximum(x, low._data)
         value = value if high is None else np.minimum(value, high._data)
         inside = np.ones(np.shape(value), dtype=bool)

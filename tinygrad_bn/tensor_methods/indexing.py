@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import is_tensor, new_tensor
-from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
+from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError, named
 from ..keywords import normalize_axes, one_axis
+from .movement import concatenate
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -334,12 +335,21 @@ class IndexingMethods:
         reps = (1,) * (self.ndim - len(reps)) + tuple(reps)
         return self.repeat(*reps)
 
-    def diff(self, n: int = 1, dim: int = -1) -> Tensor:
-        """The n-th forward difference along dim."""
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+             ) -> Tensor:
+        """The n-th forward difference along dim, of x with `prepend` and `append` (tensors
+        of x's shape but along dim) joined before and after it first."""
         d = one_axis("diff", self.ndim, None, dim)
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ArgumentError(f"diff: n (the order) must be an int >= 0, got {n!r}")
         x = self
+        if prepend is not None or append is not None:
+            parts = [as_tensor(prepend), self] if prepend is not None else [self]
+            parts += [as_tensor(append)] if append is not None else []
+            try:
+                x = concatenate(parts, d)
+            except ShapeError as error:
+                raise named("diff", error) from error
         for _ in range(n):
             x = x[_along(d, slice(1, None))] - x[_along(d, slice(None, -1))]
         return x

@@ -35,6 +35,7 @@ class LinalgMethods:
         if self.ndim == 0 or other.ndim == 0:
             raise ShapeError(f"matmul: 0-d operands are not allowed (shapes {self.shape} and "
                              f"{other.shape}); use * for scalars")
+        self._same_dtype("matmul", other)
         if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
             raise ShapeError(f"matmul: inner dimensions differ: {self.shape} @ {other.shape} "
                              f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})")

@@ -184,6 +184,7 @@ class MathMethods:
                                 f"{rounding_mode!r}")
         other = self._coerce(other, "div")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
+            _no_zero_divisor("div", self, other)
             q = np.floor_divide(self._data, other._data) if rounding_mode == "floor" else \
                 np.trunc(np.true_divide(self._data, other._data)).astype(
                     np.result_type(self._data, other._data))
@@ -204,6 +205,7 @@ class MathMethods:
         """x - floor(x / y) y: the result takes y's sign (Python's %)."""
         other = self._coerce(other, "remainder")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
+            _no_zero_divisor("remainder", self, other)
             return type(self)._from_op(np.remainder(self._data, other._data), None)
         return self - (self / other).floor() * other
 
@@ -211,6 +213,7 @@ class MathMethods:
         """x - trunc(x / y) y: the result takes x's sign (C's fmod)."""
         other = self._coerce(other, "fmod")
         if self.dtype.kind in "biu" and other.dtype.kind in "biu":
+            _no_zero_divisor("fmod", self, other)
             return type(self)._from_op(np.fmod(self._data, other._data), None)
         return self - (self / other).trunc() * other
 
@@ -371,6 +374,13 @@ class MathMethods:
         if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
             return z.exp()
         return z - z.exp().sum(axis=axes, keepdims=True).log()
+
+
+def _no_zero_divisor(op: str, dividend: Tensor, divisor: Tensor) -> None:
+    """Integer division by 0 has no answer: PyTorch raises (NumPy would give 0)."""
+    if dividend._data.size and not divisor._data.all():
+        raise ArgumentError(f"{op}: integer division by zero (the divisor, of shape "
+                            f"{divisor.shape}, holds a 0); divide floats to get inf or NaN")
 
 
 def _bound(x: Tensor, bound: Any, op: str) -> Any:

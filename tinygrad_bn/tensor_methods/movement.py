@@ -9,6 +9,7 @@ PyTorch's words (tinygrad_bn/keywords.py).
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ import numpy as np
 from .. import ops
 from ..autograd import versions
 from ..autograd.function import as_tensor, is_tensor
+from ..dtypes import promote_types
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -308,7 +310,8 @@ class MovementMethods:
 
 def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,
                 dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (default 0; `tg.cat` is this function)."""
+    """Join tensors along an existing axis (default 0; `tg.cat` is this function), in the
+    dtype PyTorch promotes them to (int64 with float32: float32)."""
     axis = one_of("concatenate", "axis", axis, "dim", dim, default=0)
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
@@ -318,7 +321,9 @@ def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,
     if any(len(s) != len(shapes[0]) or s[:axis] + s[axis + 1:] != shapes[0][:axis] +
            shapes[0][axis + 1:] for s in shapes):
         raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}")
-    return ops.Concatenate.apply(*tensors, axis=axis)
+    dtype = functools.reduce(promote_types, (t.dtype for t in tensors))
+    return ops.Concatenate.apply(*(t if t.dtype == dtype else t.astype(dtype)  # PyTorch's
+                                   for t in tensors), axis=axis)           # promotion
 
 
 def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
