@@ -722,3 +722,26 @@ def test_more_that_pytorch_refuses_is_refused(name: str) -> None:
     builtin = next(b for b in error.__mro__ if b.__module__ == "builtins" and
                    b is not object and not issubclass(b, tg.TinygradError))
     _check(call, error, builtin, fragments, twin, None)
+
+
+@needs_torch
+def test_tensor_of_a_list_of_tensors_and_bincount_keep_pytorchs_dtypes() -> None:
+    cases = [
+        ("float64 tensors and a float", lambda m: m.tensor([m.tensor(1.0, dtype=m.float64),
+                                                            2.0])),
+        ("an int tensor and a float", lambda m: m.tensor([m.tensor(1), 2.5])),
+        ("int32 tensors", lambda m: m.tensor([m.tensor(1, dtype=m.int32),
+                                              m.tensor(2, dtype=m.int32)])),
+        ("NumPy float64 and a float", lambda m: m.tensor([np.float64(1.0), 2.0])),
+        ("nested NumPy int32", lambda m: m.tensor([[np.int32(1)], [np.int32(2)]])),
+        ("a bool and an int8", lambda m: m.tensor([True, np.int8(2)])),
+        ("plain floats", lambda m: m.tensor([[1.5, 2]])),
+        ("bincount with float32 weights", lambda m: m.bincount(
+            m.tensor([0, 1, 1]), weights=m.tensor([0.5, 1.0, 1.0]))),
+        ("bincount with int weights", lambda m: m.bincount(m.tensor([0, 1]),
+                                                           weights=m.tensor([1, 2]))),
+    ]
+    for name, case in cases:
+        ours, theirs = case(tg), case(torch)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)

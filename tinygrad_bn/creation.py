@@ -13,6 +13,7 @@ float32 for floating values, int64 for integers (`arange(5)`, `full(s, 7)`,
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import numbers
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 
 from .allocation import allocating
 from .device import check_device
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import as_dtype, get_default_dtype, promote_types
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .keywords import parse_size
 from .seeding import generator as chosen_generator
@@ -79,8 +80,33 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             array = np.array(source)
         except ValueError as error:  # ragged nesting
             raise ShapeError(f"tensor: cannot make an array of {data!r}: {error}") from error
-        array = array.astype(_value_dtype(array)) if array.dtype.kind in "biuf" else array
+        if array.dtype.kind in "biuf":
+            array = array.astype(_nested_dtype(source) or _value_dtype(array))
     return _made("tensor", array, device, requires_grad)
+
+
+def _nested_dtype(data: Any) -> np.dtype | None:
+    """PyTorch's dtype for a (nested) list holding tensors or NumPy numbers: theirs,
+    promoted (tinygrad_bn/dtypes.py), unless a Python number of a higher category is
+    among them (a float beside int tensors: the default float dtype); None without any."""
+    typed: list[np.dtype] = []
+    loose = 0  # the highest category of the Python numbers: 1 bool, 2 int, 3 float
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, Tensor | np.ndarray | np.generic):
+            typed.append(np.asarray(item).dtype)
+        elif isinstance(item, bool | int | float):
+            loose = max(loose, 1 if isinstance(item, bool) else 2 if isinstance(item, int) else 3)
+    if not typed:
+        return None
+    dtype = functools.reduce(promote_types, typed)
+    category = {"b": 1, "i": 2, "u": 2, "f": 3}.get(dtype.kind, 0)
+    if loose > category:
+        return get_default_dtype() if loose == 3 else np.dtype(np.int64)
+    return dtype
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

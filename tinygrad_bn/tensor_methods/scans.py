@@ -92,7 +92,10 @@ class ScanMethods:
         w = None if weights is None else (weights._data if is_tensor(weights)
                                           else np.asarray(weights))
         out = np.bincount(self._data, w, minlength)
-        return new_tensor(out if w is not None else out.astype(np.int64))
+        if w is None:
+            return new_tensor(out.astype(np.int64))
+        # PyTorch's dtype: float weights keep theirs, other weights give float64
+        return new_tensor(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
 
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
         """Counts in `bins` equal bins over [min, max] (both 0: the data's range); values
