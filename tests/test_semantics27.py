@@ -745,3 +745,30 @@ def test_tensor_of_a_list_of_tensors_and_bincount_keep_pytorchs_dtypes() -> None
         ours, theirs = case(tg), case(torch)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+
+
+@pytest.mark.parametrize("case", ["t() flattened", "t() as is", "a column slice flattened",
+                                  "a column slice split", "t() with a new axis", "empty"])
+def test_view_shares_the_memory_or_refuses_as_pytorch(case: str) -> None:
+    make = {"t() flattened": lambda m, x: x.t().view(-1),
+            "t() as is": lambda m, x: x.t().view(3, 2),
+            "a column slice flattened": lambda m, x: x[:, :2].view(4),
+            "a column slice split": lambda m, x: x[:, :2].view(2, 1, 2),
+            "t() with a new axis": lambda m, x: x.t()[None].view(1, 3, 2),
+            "empty": lambda m, x: m.zeros(0, 3).t().view(-1)}[case]
+    x = tg.arange(6.0).reshape(2, 3)
+    refused = case in ("t() flattened", "a column slice flattened")
+    if refused:
+        with pytest.raises(tg.ShapeError, match="view: .* non-contiguous .* reshape"):
+            make(tg, x)
+    else:
+        out = make(tg, x)
+        if out.numel():  # a view: a write shows in x
+            out.data[(0,) * out.ndim] = 100.0
+            assert 100.0 in x.data
+    if torch is not None:
+        if refused:
+            with pytest.raises(RuntimeError, match="view size is not compatible"):
+                make(torch, torch.arange(6.0).reshape(2, 3))
+        else:
+            assert tuple(make(torch, torch.arange(6.0).reshape(2, 3)).shape) == out.shape

@@ -66,7 +66,14 @@ class MovementMethods:
         return self._as_view(ops.Reshape.apply(self, shape=target))
 
     def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
+        """`reshape` that must share the memory: where the new shape cannot be laid over the
+        tensor's strides (a transposed matrix flattened), PyTorch refuses, and so do we."""
+        out = self.reshape(*shape)
+        if out is not self and out._data.size and not np.may_share_memory(out._data, self._data):
+            raise ShapeError(f"view: the shape {out.shape} cannot be laid over the memory of "
+                             f"a non-contiguous tensor of shape {self.shape} (strides "
+                             f"{self._data.strides}); use reshape(), or contiguous().view()")
+        return out
 
     def transpose(self, *axes: Any) -> Tensor:
         """`transpose(a, b)`: swap axes a and b (at every rank, as PyTorch); one tuple or
