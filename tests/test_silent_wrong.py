@@ -338,16 +338,19 @@ def test_gradcheck_fails_when_the_output_does_not_depend_on_the_inputs() -> None
         tg.gradgradcheck(lambda t: c * 2, [x])
 
 
-# ------------------------------------------------------------ 4b. mean accumulates as NumPy
+# ------------------------------------------------------------ 4b. mean accumulates safely
 
 
-def test_mean_of_integers_is_computed_in_float64_as_numpy() -> None:
+def test_mean_of_integers_needs_a_float_dtype_and_is_computed_in_it() -> None:
     a = np.array([2**62, 2**62, 2**62], dtype=np.int64)  # the int64 sum wraps around
-    out = Tensor(a).mean()
+    with pytest.raises(tg.DTypeError, match="mean: could not infer"):  # PyTorch's refusal
+        Tensor(a).mean()
+    out = Tensor(a).mean(dtype=tg.float64)  # cast first, then summed: no wrap-around
     assert out.dtype == np.float64
     assert out.item() == np.mean(a) == 2.0**62
     b = np.array([[100, 100], [50, 100]], dtype=np.int8)
-    np.testing.assert_array_equal(Tensor(b).mean(axis=1).data, np.mean(b, axis=1))
+    np.testing.assert_array_equal(Tensor(b).mean(axis=1, dtype=tg.float64).data,
+                                  np.mean(b, axis=1))
 
 
 def test_mean_of_float16_accumulates_in_float32_as_numpy() -> None:
