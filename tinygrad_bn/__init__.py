@@ -443,6 +443,9 @@ __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)
 __all__ += ["lab", "profiler"]
 _TOOLS = ("lab", "profiler")
+# torch.distributions, likewise loaded on first use (it sits above nn)
+__all__ += ["distributions"]
+_TOOLS += ("distributions",)
 
 
 def __getattr__(name: str):

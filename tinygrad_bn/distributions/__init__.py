@@ -1,0 +1,22 @@
+"""Probability distributions with PyTorch's `torch.distributions` names and semantics:
+`from tinygrad_bn.distributions import Categorical, Normal, kl_divergence`, or
+`tg.distributions.Normal` (loaded on first use).
+
+Families: Normal, LogNormal, Uniform, Exponential, Laplace (reparameterized, rsample);
+Bernoulli, Categorical, OneHotCategorical, Poisson (sample only); Independent. Closed-form
+`kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
+`tg.default_generator`, so `tg.manual_seed` makes them reproducible.
+"""
+
+from . import constraints
+from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+    "LogNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints",
+    "kl_divergence", "register_kl",
+]
