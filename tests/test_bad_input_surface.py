@@ -9,9 +9,10 @@ matches PyTorch's. `ours_only` rows are refusals PyTorch does not make (each say
 Outcomes are counted by class and printed at the end of the module (pytest -s).
 
 The coverage test lists the public callables of tg, tg.nn, tg.nn.functional, tg.optim,
-tg.optim.lr_scheduler, tg.utils.data, tg.func, tg.linalg and tg.distributed and fails when
-one has no bad-input row in any suite (BAD_INPUT_SUITES) and is not in EXEMPT (each entry
-says why): a public name added later fails it until it has a row.
+tg.optim.lr_scheduler, tg.utils.data, tg.func, tg.linalg, tg.distributions and
+tg.distributed and fails when one has no bad-input row in any suite (BAD_INPUT_SUITES)
+and is not in EXEMPT (each entry says why): a public name added later fails it until it
+has a row.
 """
 
 from __future__ import annotations
@@ -450,13 +451,15 @@ BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py
                     "distributed/test_process_group.py", "test_compile.py",
                     "optim/test_optim_groups_and_state.py", "data/test_utils_data.py",
                     "distributed/test_sampler.py", "distributed/test_sync_batchnorm.py",
-                    "distributed/test_data_parallel.py", "test_surface_fn22.py"]
+                    "distributed/test_data_parallel.py", "test_surface_fn22.py",
+                    "test_distributions.py"]
 
 
 def _public() -> dict[str, list[str]]:
     modules = {"tg": tg, "tg.nn": tg.nn, "tg.nn.functional": F, "tg.optim": tg.optim,
                "tg.optim.lr_scheduler": tg.optim.lr_scheduler, "tg.utils.data": tg.utils.data,
-               "tg.func": tg.func, "tg.linalg": tg.linalg}
+               "tg.func": tg.func, "tg.linalg": tg.linalg,
+               "tg.distributions": tg.distributions}
     try:
         import tinygrad_bn.distributed as dist
         modules["tg.distributed"] = dist
