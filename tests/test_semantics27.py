@@ -772,3 +772,17 @@ def test_view_shares_the_memory_or_refuses_as_pytorch(case: str) -> None:
                 make(torch, torch.arange(6.0).reshape(2, 3))
         else:
             assert tuple(make(torch, torch.arange(6.0).reshape(2, 3)).shape) == out.shape
+
+
+@needs_torch
+def test_square_of_bools_and_alpha_with_integers_follow_pytorch() -> None:
+    for case in (lambda m: m.square(m.tensor([True, False])),
+                 lambda m: m.add(m.tensor([1]), m.tensor([2.0]), alpha=0.5),
+                 lambda m: m.sub(m.tensor([5]), m.tensor([2]), alpha=2)):
+        ours, theirs = case(tg), case(torch)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for name, op in (("add", tg.add), ("sub", tg.sub)):
+        _check(lambda op=op: op(Tensor(np.array([1])), 2, alpha=0.5), tg.ArgumentError,
+               ValueError, (name, "alpha", "0.5"),
+               lambda name=name: getattr(torch, name)(torch.tensor([1]), 2, alpha=0.5), None)

@@ -161,11 +161,11 @@ class MathMethods:
     # ---- arithmetic in PyTorch's spellings
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """x + alpha * other."""
-        return self + (other if alpha == 1 else self._coerce(other, "add") * alpha)
+        return self + (other if alpha == 1 else _scaled_by(self, "add", other, alpha))
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """x - alpha * other."""
-        return self - (other if alpha == 1 else self._coerce(other, "sub") * alpha)
+        return self - (other if alpha == 1 else _scaled_by(self, "sub", other, alpha))
 
     subtract = sub
 
@@ -245,7 +245,8 @@ class MathMethods:
         return 1 / self.sqrt()
 
     def square(self) -> Tensor:
-        return self * self
+        x = self.astype(np.int64) if self._data.dtype == np.bool_ else self  # PyTorch: int64
+        return x * x
 
     def copysign(self, other: Any) -> Tensor:
         """|x| with the sign of other (of -0.0 too); no gradient to other. Floating, as
@@ -374,6 +375,16 @@ class MathMethods:
         if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)
             return z.exp()
         return z - z.exp().sum(axis=axes, keepdims=True).log()
+
+
+def _scaled_by(x: Tensor, op: str, other: Any, alpha: Any) -> Tensor:
+    """alpha * other for x + alpha * other; as PyTorch, a float alpha with integer operands
+    is refused (it would turn an integer sum into a float one)."""
+    other = x._coerce(other, op)
+    if isinstance(alpha, float) and x.dtype.kind in "biu" and other.dtype.kind in "biu":
+        raise ArgumentError(f"{op}: for integer tensors ({x.dtype} and {other.dtype}) alpha "
+                            f"must not be a float, got {alpha!r}")
+    return other * alpha
 
 
 def _no_zero_divisor(op: str, dividend: Tensor, divisor: Tensor) -> None:
