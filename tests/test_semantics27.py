@@ -786,3 +786,24 @@ def test_square_of_bools_and_alpha_with_integers_follow_pytorch() -> None:
         _check(lambda op=op: op(Tensor(np.array([1])), 2, alpha=0.5), tg.ArgumentError,
                ValueError, (name, "alpha", "0.5"),
                lambda name=name: getattr(torch, name)(torch.tensor([1]), 2, alpha=0.5), None)
+
+
+@needs_torch
+def test_cat_leaves_out_an_empty_1d_start_as_pytorch() -> None:
+    cases = [lambda m: m.cat([m.tensor([]), m.ones(2, 3)]),
+             lambda m: m.cat([m.ones(2, 3), m.tensor([]), m.ones(1, 3)]),
+             lambda m: m.cat([m.tensor([]), m.ones(2, 3, dtype=m.int64)], 1),
+             lambda m: m.cat([m.tensor([]), m.tensor([])])]
+    for case in cases:
+        ours, theirs = case(tg), case(torch)
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    total = tg.tensor([])  # the accumulating loop of PyTorch scripts
+    for _ in range(2):
+        total = tg.cat([total, x * 2])
+    total.sum().backward()
+    assert total.shape == (4, 3) and total.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 4.0))
+    with pytest.raises(tg.ShapeError, match="concatenate"):  # (0, 3) is not left out
+        tg.cat([tg.zeros(0, 3), tg.ones(2, 4)])

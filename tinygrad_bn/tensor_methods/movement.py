@@ -323,12 +323,15 @@ def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError("concatenate: needs at least one tensor")
+    dtype = functools.reduce(promote_types, (t.dtype for t in tensors))
+    # PyTorch's legacy rule: an empty 1-D tensor (`tg.tensor([])`, where a loop starts
+    # accumulating) is left out when joined with tensors of other shapes
+    tensors = [t for t in tensors if t.shape != (0,)] or tensors
     (axis,) = normalize_axes("concatenate", axis, tensors[0].ndim)
     shapes = [t.shape for t in tensors]
     if any(len(s) != len(shapes[0]) or s[:axis] + s[axis + 1:] != shapes[0][:axis] +
            shapes[0][axis + 1:] for s in shapes):
         raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}")
-    dtype = functools.reduce(promote_types, (t.dtype for t in tensors))
     return ops.Concatenate.apply(*(t if t.dtype == dtype else t.astype(dtype)  # PyTorch's
                                    for t in tensors), axis=axis)           # promotion
 
