@@ -109,6 +109,27 @@ def _poisson(draw: st.DrawFn) -> tuple[dict, np.ndarray, np.ndarray]:
     return {"rate": rate}, value, value
 
 
+@st.composite
+def _binomial(draw: st.DrawFn, *, logits: bool) -> tuple[dict, np.ndarray, np.ndarray]:
+    s_count, s_param, s_value = draw(broadcastable_shapes(3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    count = rng.integers(0, 12, size=s_count).astype(np.float64)
+    if logits:
+        param = {"logits": draw(arrays(s_param, min_value=-4.0, max_value=4.0))}
+    else:
+        param = {"probs": draw(arrays(s_param, min_value=0.05, max_value=0.95))}
+    value = np.minimum(np.floor(rng.uniform(0, 1, size=s_value) * (count + 1)), count)
+    return {**param, "total_count": count}, value, value
+
+
+@st.composite
+def _geometric(draw: st.DrawFn) -> tuple[dict, np.ndarray, np.ndarray]:
+    param, value, _ = draw(_bernoulli(logits=False))
+    seed = draw(st.integers(0, 2**16))
+    value = np.random.default_rng(seed).integers(0, 10, size=value.shape).astype(np.float64)
+    return param, value, value
+
+
 def _onehot(draw_case: Any) -> Any:
     def to_onehot(case: tuple[dict, np.ndarray, np.ndarray]) -> tuple:
         params, value, _ = case
@@ -146,6 +167,12 @@ CASES: dict[str, tuple[Callable[[Any, dict], Any], Any, tuple[str, ...]]] = {
                           ("log_prob", "entropy", "mean", "mode", "variance", "probs")),
     "Poisson": (lambda M, p: M.Poisson(p["rate"]), _poisson(),
                 ("log_prob", "mean", "mode", "variance")),
+    "Binomial(probs)": (lambda M, p: M.Binomial(p["total_count"], probs=p["probs"]),
+                        _binomial(logits=False), ("log_prob", "mean", "mode", "variance")),
+    "Binomial(logits)": (lambda M, p: M.Binomial(p["total_count"], logits=p["logits"]),
+                         _binomial(logits=True), ("log_prob", "mean", "variance", "probs")),
+    "Geometric": (lambda M, p: M.Geometric(p["probs"]), _geometric(),
+                  ("log_prob", "entropy", "mean", "mode", "variance", "logits")),
     "Independent(Normal)": (lambda M, p: M.Independent(M.Normal(p["loc"], p["scale"]), 0),
                             _loc_scale(), ("log_prob", "entropy", "mean", "variance")),
 }
@@ -160,6 +187,12 @@ def _evaluate(dist: Any, method: str, value: Any, prob: Any) -> Any:
     if method == "entropy":
         return dist.entropy()
     return getattr(dist, method)
+
+
+def _leaf(key: str, value: np.ndarray) -> Tensor:
+    """A parameter for gradcheck: differentiable unless integral (a perturbed total_count
+    leaves the support)."""
+    return Tensor(value, requires_grad=key != "total_count")
 
 
 def _tg(params: dict, grad: bool = False) -> dict:
@@ -198,7 +231,7 @@ def test_gradients_by_central_differences(name: str, data: st.DataObject) -> Non
         def fn(*tensors: Tensor, method: str = method) -> Tensor:
             dist = build(D, dict(zip(keys, tensors)))
             return _evaluate(dist, method, Tensor(value), Tensor(prob))
-        assert tg.gradcheck(fn, [Tensor(params[k], requires_grad=True) for k in keys])
+        assert tg.gradcheck(fn, [_leaf(k, params[k]) for k in keys])
 
 
 @pytest.mark.parametrize("name", ["Normal", "Categorical(logits)", "Bernoulli(logits)"])
@@ -210,7 +243,7 @@ def test_second_derivatives_of_log_prob_and_entropy(name: str, data: st.DataObje
     for method in ("log_prob", "entropy"):
         def fn(*tensors: Tensor, method: str = method) -> Tensor:
             return _evaluate(build(D, dict(zip(keys, tensors))), method, Tensor(value), None)
-        assert tg.gradgradcheck(fn, [Tensor(params[k], requires_grad=True) for k in keys])
+        assert tg.gradgradcheck(fn, [_leaf(k, params[k]) for k in keys])
 
 
 # ------------------------------------------------------------------ KL divergence
@@ -227,7 +260,9 @@ def _pair(draw: st.DrawFn, name: str) -> tuple[dict, dict]:
         noise = rng.uniform(-0.7, 0.7, size=np.shape(v))
         if key in ("loc", "logits"):
             second[key] = v + noise
-        elif key == "probs" and name.startswith("Bernoulli"):
+        elif key == "total_count":  # KL of Binomials needs q's count >= p's: the same here
+            second[key] = v
+        elif key == "probs" and not name.endswith("Categorical(probs)"):
             second[key] = 1 / (1 + np.exp(-(np.log(v / (1 - v)) + noise)))
         else:
             second[key] = v * np.exp(noise)
@@ -236,7 +271,8 @@ def _pair(draw: st.DrawFn, name: str) -> tuple[dict, dict]:
 
 KL_CASES = ["Normal", "LogNormal", "Laplace", "Exponential", "Bernoulli(probs)",
             "Bernoulli(logits)", "Categorical(probs)", "Categorical(logits)",
-            "OneHotCategorical", "Poisson", "Uniform", "Independent(Normal)"]
+            "OneHotCategorical", "Poisson", "Uniform", "Independent(Normal)",
+            "Binomial(probs)", "Binomial(logits)", "Geometric"]
 
 
 @pytest.mark.parametrize("name", KL_CASES)
@@ -258,8 +294,7 @@ def test_kl_matches_torch_and_its_gradients_check(name: str, data: st.DataObject
         p = build(D, dict(zip(keys_p, tensors[:len(keys_p)])))
         q = build(D, dict(zip(keys_q, tensors[len(keys_p):])))
         return D.kl_divergence(p, q)
-    inputs = [Tensor(first[k], requires_grad=True) for k in keys_p] + \
-             [Tensor(second[k], requires_grad=True) for k in keys_q]
+    inputs = [_leaf(k, first[k]) for k in keys_p] + [_leaf(k, second[k]) for k in keys_q]
     assert tg.gradcheck(kl, inputs)
 
 
@@ -302,6 +337,8 @@ SAMPLERS: dict[str, Callable[[], Any]] = {
     "OneHotCategorical": lambda: D.OneHotCategorical(probs=tg.ones(3, 4, dtype=tg.float64)),
     "Poisson": lambda: D.Poisson(tg.full((3,), 4.0, dtype=tg.float64)),
     "Independent": lambda: D.Independent(D.Normal(tg.zeros(3, 2, dtype=tg.float64), 1.0), 1),
+    "Binomial": lambda: D.Binomial(10, tg.full((3,), 0.3, dtype=tg.float64)),
+    "Geometric": lambda: D.Geometric(tg.full((3,), 0.3, dtype=tg.float64)),
 }
 
 
@@ -346,7 +383,7 @@ def test_rsample_gradients_by_central_differences(name: str, data: st.DataObject
     def draw(*tensors: Tensor) -> Tensor:
         tg.manual_seed(7)  # the same noise at every evaluation of the finite differences
         return build(D, dict(zip(keys, tensors))).rsample((2,))
-    assert tg.gradcheck(draw, [Tensor(params[k], requires_grad=True) for k in keys])
+    assert tg.gradcheck(draw, [_leaf(k, params[k]) for k in keys])
 
 
 # Sample moments from 40000 draws at a fixed seed. The mean must lie within 5 standard
@@ -363,6 +400,8 @@ MOMENTS = {
     "Bernoulli": (lambda: D.Bernoulli(0.3), (1 - 6 * 0.21) / 0.21 + 3),
     "Poisson": (lambda: D.Poisson(3.5), 3 + 1 / 3.5),
     "Categorical": (lambda: D.Categorical(probs=tg.tensor([0.1, 0.2, 0.7])), 3.62),
+    "Binomial": (lambda: D.Binomial(10, tg.tensor(0.3)), 3 + (1 - 6 * 0.21) / 2.1),
+    "Geometric": (lambda: D.Geometric(0.3), 9 + 0.09 / 0.7),
 }
 
 
@@ -403,7 +442,8 @@ def test_expand_broadcasts_the_parameters() -> None:
     for dist in (D.Normal(tg.zeros(1), 1.0), D.Bernoulli(tg.full((1,), 0.3)),
                  D.Categorical(logits=tg.zeros(1, 3)), D.Uniform(0.0, 1.0),
                  D.Exponential(1.0), D.Laplace(0.0, 1.0), D.Poisson(2.0),
-                 D.LogNormal(0.0, 1.0), D.OneHotCategorical(logits=tg.zeros(1, 3))):
+                 D.LogNormal(0.0, 1.0), D.OneHotCategorical(logits=tg.zeros(1, 3)),
+                 D.Binomial(tg.full((1,), 4.0), logits=tg.zeros(1)), D.Geometric(0.5)):
         wide = dist.expand((4, 2) if dist.batch_shape == () else (4, 1))
         assert tuple(wide.batch_shape) == ((4, 2) if dist.batch_shape == () else (4, 1))
         assert tuple(wide.sample().shape) == tuple(wide.batch_shape) + tuple(wide.event_shape)
@@ -420,6 +460,16 @@ def test_categorical_normalizes_probs_and_logits_as_pytorch() -> None:
     enum = D.Bernoulli(tg.full((2,), 0.3)).enumerate_support()
     assert enum.tolist() == [[0.0, 0.0], [1.0, 1.0]]
     assert D.Categorical(logits=tg.zeros(2, 3)).enumerate_support(expand=False).shape == (3, 1)
+
+
+def test_binomial_entropy_and_support_match_torch() -> None:
+    torch_ = pytest.importorskip("torch")
+    probs = np.array([0.2, 0.5, 0.9])
+    ours = D.Binomial(7, Tensor(probs))
+    theirs = torch_.distributions.Binomial(7, torch_.tensor(probs))
+    np.testing.assert_allclose(ours.entropy().numpy(), theirs.entropy().numpy(), rtol=RTOL)
+    assert ours.enumerate_support().tolist() == theirs.enumerate_support().tolist()
+    assert tg.gradcheck(lambda p: D.Binomial(7, p).entropy(), Tensor(probs, requires_grad=True))
 
 
 def test_default_validate_args_can_be_turned_off() -> None:
@@ -505,6 +555,20 @@ BAD: dict[str, tuple[Callable[[], Any], type, type, tuple[str, ...], Any]] = {
     "sample_shape": (lambda: D.Normal(0.0, 1.0).sample(3), tg.ArgumentTypeError, TypeError,
                      ("Normal", "sample_shape", "3"),
                      lambda: torch.distributions.Normal(0.0, 1.0).sample(3)),
+    "Binomial": (lambda: D.Binomial(2.5, 0.3), tg.ArgumentError, ValueError,
+                 ("Binomial", "total_count", "2.5"),
+                 lambda: torch.distributions.Binomial(2.5, torch.tensor(0.3))),
+    "Binomial value": (lambda: D.Binomial(3, 0.5).log_prob(_t(4.0)), tg.ArgumentError,
+                       ValueError, ("Binomial", "support", "4.0"),
+                       lambda: torch.distributions.Binomial(3, torch.tensor(0.5)).log_prob(
+                           torch.tensor([4.0]))),
+    "Binomial entropy": (lambda: D.Binomial(_t(2.0, 3.0), 0.5).entropy(), tg.UnsupportedError,
+                         NotImplementedError, ("Binomial.entropy", "inhomogeneous"),
+                         lambda: torch.distributions.Binomial(torch.tensor([2.0, 3.0]),
+                                                              torch.tensor(0.5)).entropy()),
+    "Geometric": (lambda: D.Geometric(0.0), tg.ArgumentError, ValueError,
+                  ("Geometric", "probs", "positive", "0.0"),
+                  lambda: torch.distributions.Geometric(0.0)),
     "Independent": (lambda: D.Independent(D.Normal(tg.zeros(2), 1.0), 2), tg.ArgumentError,
                     ValueError, ("Independent", "reinterpreted_batch_ndims", "2"),
                     lambda: torch.distributions.Independent(

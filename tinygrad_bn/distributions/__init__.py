@@ -3,20 +3,23 @@
 `tg.distributions.Normal` (loaded on first use).
 
 Families: Normal, LogNormal, Uniform, Exponential, Laplace (reparameterized, rsample);
-Bernoulli, Categorical, OneHotCategorical, Poisson (sample only); Independent. Closed-form
+Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial, Geometric (sample only);
+Independent. Closed-form
 `kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
 `tg.default_generator`, so `tg.manual_seed` makes them reproducible.
 """
 
 from . import constraints
 from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .counts import Binomial, Geometric, Poisson
+from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+    "Bernoulli", "Binomial", "Categorical", "Distribution", "Exponential", "Geometric",
+    "Independent", "Laplace",
     "LogNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints",
     "kl_divergence", "register_kl",
 ]

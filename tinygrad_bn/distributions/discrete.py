@@ -6,7 +6,8 @@
     Categorical(probs | logits)  probs normalized to sum 1 along the last axis, logits to
                                  logsumexp 0; log p(k) = logits[k]; draws by multinomial
     OneHotCategorical            the same over one-hot vectors (event_shape (K,))
-    Poisson(rate)                log p(k) = k log rate - rate - log k!
+
+(The count families, Poisson, Binomial and Geometric, are in counts.py.)
 
 Draws come from the default generator and carry no graph: none of these has rsample.
 """
@@ -23,31 +24,11 @@ from ..dtypes import finfo, int64
 from ..errors import ArgumentError, ArgumentTypeError
 from ..method_functions import where
 from ..nn import functional as F
-from ..sampling import poisson
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, broadcast_shapes
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson"]
-
-# Lanczos' approximation of the gamma function (g = 7, nine terms; relative error ~1e-15)
-_LANCZOS_G = 7.0
-_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-            -176.61502916214059, 12.507343278686905, -0.13857109526572012,
-            9.9843695780195716e-6, 1.5056327351493116e-7)
-
-
-def _lgamma(x: Tensor) -> Tensor:
-    """log Gamma(x) for x >= 1/2 by Lanczos' series (NaN below, where the series does
-    not hold): log Gamma(x) = log sqrt(2 pi) + (x - 1/2) log t - t + log A(x - 1),
-    t = x + g - 1/2. Differentiable, so d/dx is digamma to the same accuracy."""
-    safe = where(x >= 0.5, x, 1.0)
-    z = safe - 1
-    series = _LANCZOS[0] + sum(c / (z + i) for i, c in enumerate(_LANCZOS[1:], start=1))
-    t = z + _LANCZOS_G + 0.5
-    out = 0.5 * math.log(2 * math.pi) + (z + 0.5) * t.log() - t + series.log()
-    return where(x >= 0.5, out, math.nan)
-
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
 
 def _clamp_probs(probs: Tensor) -> Tensor:
     eps = finfo(probs.dtype).eps
@@ -65,7 +46,34 @@ def _one_of(name: str, probs: Any, logits: Any) -> None:
                             f"(got {'both' if probs is not None else 'neither'})")
 
 
-class Bernoulli(Distribution):
+class _BinaryParam(Distribution):
+    """probs or logits of one binary trial, each computed from the other on demand
+    (Bernoulli, Binomial, Geometric)."""
+
+    @cached_property
+    def probs(self) -> Tensor:
+        return self.logits.sigmoid()
+
+    @cached_property
+    def logits(self) -> Tensor:
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return tuple(self._param.shape)
+
+    def _expand_binary(self, batch_shape: Any, instance: Any, extra: tuple[str, ...] = ()
+                       ) -> Any:
+        new, shape = self._new_expanded(batch_shape, instance)
+        name = "probs" if "probs" in self.__dict__ else "logits"
+        for attr in (name, *extra):
+            setattr(new, attr, getattr(self, attr).expand(*shape))
+        new._param = getattr(new, name)
+        return self._finish_expanded(new, shape)
+
+
+class Bernoulli(_BinaryParam):
     """1 with probability probs (or sigmoid(logits)), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -84,25 +92,8 @@ class Bernoulli(Distribution):
         batch_shape = () if isinstance(param, Number) else tuple(self._param.shape)
         super().__init__(batch_shape, validate_args=validate_args)
 
-    @cached_property
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
-
-    @cached_property
-    def logits(self) -> Tensor:
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
-
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
-        new, shape = self._new_expanded(batch_shape, _instance)
-        name = "probs" if "probs" in self.__dict__ else "logits"
-        setattr(new, name, getattr(self, name).expand(*shape))
-        new._param = getattr(new, name)
-        return self._finish_expanded(new, shape)
+        return self._expand_binary(batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
@@ -294,41 +285,3 @@ class OneHotCategorical(Distribution):
 
     def __repr__(self) -> str:
         return repr(self._categorical).replace("Categorical", type(self).__name__, 1)
-
-
-class Poisson(Distribution):
-    """Counts k = 0, 1, 2, ... with mean rate: p(k) = rate^k e^-rate / k!."""
-
-    arg_constraints = {"rate": constraints.nonnegative}
-    support = constraints.nonnegative_integer
-
-    def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all("Poisson", rate)
-        batch_shape = () if isinstance(rate, Number) else tuple(self.rate.shape)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Poisson:
-        new, shape = self._new_expanded(batch_shape, _instance)
-        new.rate = self.rate.expand(*shape)
-        return self._finish_expanded(new, shape)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.rate
-
-    @property
-    def mode(self) -> Tensor:
-        return self.rate.floor()
-
-    @property
-    def variance(self) -> Tensor:
-        return self.rate
-
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        return poisson(self.rate.detach().expand(*shape))
-
-    def log_prob(self, value: Tensor) -> Tensor:
-        value = self._checked(value)
-        rate, value = broadcast_all("Poisson.log_prob", self.rate, value)
-        return value.xlogy(rate) - rate - _lgamma(value + 1)

@@ -9,6 +9,9 @@
     Exponential  r - 1 - log r,  r = rate_q / rate_p
     Laplace      -log r + |mu_p - mu_q| / s_q + r exp(-|mu_p - mu_q| / s_p) - 1, r = s_p / s_q
     Poisson      rate_p (log rate_p - log rate_q) - (rate_p - rate_q)
+    Binomial     n (p (l_p - l_q) + log(1 - p) - log(1 - q)) for equal n; inf where
+                 n_p > n_q, and n_p < n_q is not implemented (as PyTorch)
+    Geometric    -H(p) - log(1 - q) / p - l_q
     LogNormal    the KL of the underlying Normals; Independent: the base's, summed;
     OneHotCategorical: the Categoricals'.
 
@@ -28,7 +31,8 @@ from ..errors import ArgumentTypeError, UnsupportedError
 from ..method_functions import where
 from ..tensor import Tensor
 from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson, _softplus
+from .counts import Binomial, Geometric, Poisson
+from .discrete import Bernoulli, Categorical, OneHotCategorical, _softplus
 from .distribution import Distribution, sum_rightmost
 from .independent import Independent
 
@@ -143,3 +147,18 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
                                f"reinterpreted_batch_ndims ({p.reinterpreted_batch_ndims} and "
                                f"{q.reinterpreted_batch_ndims})")
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    if bool((p.total_count < q.total_count).any()):
+        raise UnsupportedError("kl_divergence: KL between Binomials where q.total_count > "
+                               "p.total_count is not implemented (as PyTorch)")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
