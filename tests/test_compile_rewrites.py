@@ -8,6 +8,7 @@ import io
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,3 +154,24 @@ def test_a_returned_tensor_keeps_its_values_across_replays():
     run = tg.compile(lambda x: (x @ w) * 2.0)
     outs = [run(tg.Tensor(np.full((2, 3), float(i)))) for i in range(5)]
     assert [float(o.data[0, 0]) for o in outs] == [0.0, 6.0, 12.0, 18.0, 24.0]
+
+
+def test_comparisons_of_integer_scalars_written_as_operators_give_the_same_answer():
+    """A 0-d integer result compared with a Python int is written `v < n` (scalars.py)."""
+    for dtype in (np.int8, np.int16, np.int64, np.uint8, np.uint32):
+        for ufunc, op in scalars._COMPARISONS.items():
+            for value in (0, 1, -1, 5, 127, -128, 255, 2**31, -(2**40), 2**70):
+                for number in (0, 1, -1, -100, 10, 127, 128, 255, 256, -129, 2**33):
+                    with np.errstate(over="ignore"):
+                        try:
+                            scalar = dtype(value)
+                        except OverflowError:
+                            continue
+                    args = (("slot", 0), ("pyconst", number))
+                    if scalars.comparison(ufunc, args, {}, [np.asarray(scalar)]) != op:
+                        with pytest.raises(OverflowError):  # refused: beyond the dtype
+                            np.array(number, dtype)
+                        continue
+                    written = eval(f"scalar {op} number")  # noqa: S307 (the program's form)
+                    assert type(written) is np.bool_
+                    assert written == ufunc(scalar, number), (dtype, op, value, number)

@@ -312,6 +312,9 @@ class Program:
 
     def _call(self, instr: Instr, args: tuple, kwargs: dict) -> str:
         if instr.kind == "ufunc" and instr.name == "__call__":  # numbers as 0-d arrays
+            op = scalars.comparison(instr.target, args, kwargs, self.values)
+            if op is not None:
+                return f"({self._expr(args[0])} {op} {self._expr(args[1])})"
             arrays = scalars.typed(instr.target, args, kwargs, self.values)
             args = tuple(("const", arrays[i]) if i in arrays else a for i, a in enumerate(args))
         parts = [self._expr(a) for a in args]
@@ -395,8 +398,7 @@ class Program:
             else:  # a module buffer
                 expr = f"{self._name('m', key[1])}._buffers[{key[2]!r}]"
             lines.append(f"    v{slot} = {expr}  # source")
-        if self.checks:  # a parameter or buffer of another shape or dtype, a parameter
-            # whose requires_grad was switched (what the backward computes): record again
+        if self.checks:  # another shape or dtype, requires_grad switched: record again
             got, expected = [], []
             for slot, shape, dtype, requires_grad in self.checks:
                 got += [f"v{slot}.shape", f"v{slot}.dtype"]
@@ -421,8 +423,7 @@ class Program:
         pristine, self.verified = True, set()
         keep = self._escaping()
         fixed = simplify.constants(self.instrs, self.values, order, keep)
-        for slot, value in fixed.items():  # read by the program as globals
-            self.names[f"v{slot}"] = value
+        self.names.update((f"v{slot}", value) for slot, value in fixed.items())  # globals
         aliases = simplify.aliases(self.instrs, self.values, order, keep)
         for i in order:
             instr, args, kwargs = self.instrs[i]

@@ -10,6 +10,11 @@ all have one dtype D, and whose number NumPy casts to D (`np.result_type(D, numb
 D`, and NumPy can make that 0-d array: an int out of D's range cannot), gets the 0-d
 array of D holding the cast value: the same loop on the same values, so the same bits.
 Any other call keeps its number (a float with integer arrays, mixed dtypes, bools).
+
+A comparison of a 0-d integer result (a NumPy scalar on replay: a label's minimum) with
+a Python int in its dtype's range is written as the operator, `v < 0`, which NumPy's
+scalar arithmetic answers without a ufunc call (0.5 us against 1.5-3 us, the same
+timing): integers compare exactly, and the result is the same np.bool_.
 """
 
 from __future__ import annotations
@@ -17,6 +22,26 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+_COMPARISONS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
+                np.equal: "==", np.not_equal: "!="}
+
+
+def comparison(ufunc: np.ufunc, args: tuple, kwargs: dict, values: list[Any]) -> str | None:
+    """The operator a recorded comparison can be written as (see the module doc), or None."""
+    op = _COMPARISONS.get(ufunc)
+    if op is None or kwargs or len(args) != 2:
+        return None
+    numbers = [a for a in args if a[0] == "pyconst" and type(a[1]) is int]
+    arrays = [values[a[1]] for a in args if a[0] == "slot"]
+    if len(numbers) != 1 or len(arrays) != 1 or not isinstance(arrays[0], np.ndarray) or \
+            arrays[0].ndim != 0 or arrays[0].dtype.kind not in "iu":
+        return None
+    try:
+        np.array(numbers[0][1], arrays[0].dtype)  # in range (NumPy refuses it otherwise)
+    except OverflowError:
+        return None
+    return op
 
 
 def _dtype(enc: Any, values: list[Any]) -> np.dtype | None:
