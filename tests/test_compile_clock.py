@@ -302,3 +302,15 @@ def test_a_module_that_bypasses_the_clock_is_checked_in_full():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert np.array_equal(run(x).data, model(x).data)
+
+
+def test_a_compiled_function_called_inside_another_is_part_of_its_recording():
+    tg.manual_seed(0)
+    lin = nn.Linear(IN, OUT)
+    inner = tg.compile(lambda x: lin(x) * 2.0)
+    outer = tg.compile(lambda x: inner(x).relu().sum())
+    for i in range(5):
+        x = tg.Tensor(np.full((BATCH, IN), float(i) - 2.0, np.float32))
+        assert np.array_equal(outer(x).data, (lin(x) * 2.0).relu().sum().data), i
+    assert inner.stats == {"recorded": 0, "replayed": 0, "eager": 0}
+    assert outer.stats == {"recorded": 2, "replayed": 3, "eager": 0}

@@ -119,7 +119,7 @@ class CompiledFunction:
 
     # ---- calls ----
     def __call__(self, *args: Any) -> Any:
-        if trace.current() is not None or recording.active() is not None:
+        if recording.active() is not None:  # set by every recording (also while tracing)
             return self.fn(*args)  # called from inside another recording: part of it
         with self._lock:
             # the common call: the same signature as the last replay, and the structure
