@@ -331,7 +331,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
-        return RemovableHandle(self._hooks, hook)
+        return RemovableHandle(self._hooks, hook, lasting=self._ctx is None)
 
     def backward(self, grad: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None, *, gradient: Any = None

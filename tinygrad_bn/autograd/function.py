@@ -13,6 +13,7 @@ tensor.py defines it (`set_tensor_class`), and read at call time by `new_tensor`
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import weakref
@@ -234,15 +235,33 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
-class RemovableHandle:
-    """What registering a hook returns: `handle.remove()` unregisters it."""
+# The hook clock: moved by every hook registered or removed (tensor, node and module hooks).
+# A program of tg.compile runs the hooks that were there when it was recorded; it records
+# again when this reading differs from the one it was recorded at.
+_hook_ticks = itertools.count(1)  # next() on a count is atomic: concurrent moves never collide
+HOOK_CLOCK = [0]
 
-    def __init__(self, hooks: list[Any], hook: Any) -> None:
-        self._hooks, self._hook = hooks, hook
+
+def hooks_moved() -> None:
+    """Move the hook clock (a hook was registered or removed)."""
+    HOOK_CLOCK[0] = next(_hook_ticks)
+
+
+class RemovableHandle:
+    """What registering a hook returns: `handle.remove()` unregisters it. `lasting`: the
+    hook is on a leaf tensor, which outlives a step (a hook on a step's own intermediate
+    tensors or nodes is part of that step and does not move the hook clock)."""
+
+    def __init__(self, hooks: list[Any], hook: Any, lasting: bool = False) -> None:
+        self._hooks, self._hook, self._lasting = hooks, hook, lasting
+        if lasting:
+            hooks_moved()
 
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+            if self._lasting:
+                hooks_moved()
 
 
 class NodeHooks:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import recording
+from ..autograd.function import HOOK_CLOCK
 from ..nn import structure
 from ..nn.module import Module
 from ..tensor import Tensor, is_grad_enabled
@@ -88,6 +89,7 @@ class CompiledFunction:
         # one call at a time: a program's buffers are shared by every replay of it
         self._lock = threading.RLock()
         self._watch: Watch | None = None
+        self._hooks_at = HOOK_CLOCK[0]  # the hook clock's reading the entries were made at
         self._held: tuple = ()
         self._residual: Callable[[], bool] | None = None
         # the last replayed entry, while nothing it assumes may have changed: (structure
@@ -127,7 +129,7 @@ class CompiledFunction:
             # the Watch only what the clock does not cover needs checking
             fast = self._fast
             if fast is not None and fast[0] == structure.now and fast[1](args) and \
-                    (fast[3] is None or fast[3]()):
+                    self._hooks_at == HOOK_CLOCK[0] and (fast[3] is None or fast[3]()):
                 return self._replay(fast[2], args, 3)
             return self._call(args)
 
@@ -135,6 +137,11 @@ class CompiledFunction:
         clock = structure.now  # read before the check: a change after it moves the clock
         self._fast = None
         change = self._changed() if self._reached is not None else None
+        if change is None and self._hooks_at != HOOK_CLOCK[0]:
+            # a hook registered or removed anywhere: programs run the hooks they were
+            # recorded with (the clock is global: any hook's change records again)
+            change = "a hook was registered or removed" if self.entries else None
+            self._hooks_at = HOOK_CLOCK[0]
         if change is not None:  # a parameter replaced, a setting changed ...: start over
             if any(e.program is not None for e in self.entries.values()):
                 warnings.warn(f"tg.compile({_name(self.fn)}): {change} since the recording: "

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..autograd.function import hooks_moved
 from ..errors import ArgumentTypeError, BackwardError
 from ..tensor import Function, Tensor, concatenate, is_grad_enabled
 
@@ -42,6 +43,7 @@ class RemovableHandle:
     def __init__(self, hooks: dict, *extra: dict) -> None:
         self.id = next(_ids)
         self._dicts = tuple(weakref.ref(d) for d in (hooks, *extra))
+        hooks_moved()
 
     def remove(self) -> None:
         with _lock:
@@ -49,6 +51,7 @@ class RemovableHandle:
                 d = ref()
                 if d is not None:
                     d.pop(self.id, None)
+        hooks_moved()
 
     def __enter__(self) -> RemovableHandle:
         return self
