@@ -106,7 +106,7 @@ class Optimizer:
                 if scratch is None:
                     scratch = self._scratch[id(p)] = _Scratch([], p._data)
                 else:
-                    scratch.like = p._data  # p._data may have been replaced since
+                    scratch.follow(p._data)  # p._data may have been replaced since
                 self._update(p._data, grad, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     self.state[p] = state
@@ -209,6 +209,14 @@ class _Scratch:
 
     def __init__(self, arrays: list[np.ndarray], like: np.ndarray) -> None:
         self.arrays, self.like = arrays, like
+
+    def follow(self, like: np.ndarray) -> None:
+        """The parameter's array now: arrays made for another shape or dtype go (a `.data`
+        replaced by one of a new shape failed, of a new dtype rounded through the old one)."""
+        old = self.like
+        if old.shape != like.shape or old.dtype != like.dtype:
+            self.arrays = []
+        self.like = like
 
     def __getitem__(self, k: int) -> np.ndarray:
         arrays = self.arrays
