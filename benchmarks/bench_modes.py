@@ -89,16 +89,17 @@ else:
 WORKLOADS = ("mul", "mul_no_grad", "module_call", "step", "chain", "seed_b")
 
 
-def instructions(source: pathlib.Path, name: str, n: int, code: str = WORKLOAD) -> int:
+def instructions(source: pathlib.Path, name: str, n: int, code: str = WORKLOAD,
+                 threads: int = 1) -> int:
     """Instructions callgrind counts for one run of the workload with n repetitions
-    (`code`: the script, given the name and n as arguments)."""
+    (`code`: the script, given the name, n and the thread setting as arguments)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         env = dict(os.environ, PYTHONPATH=str(source), OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0")  # the same dict and set layouts in every run
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-             sys.executable, "-c", code, name, str(n)],
+             sys.executable, "-c", code, name, str(n), str(threads)],
             env=env, capture_output=True, text=True, check=True,
             cwd=str(source))  # `python -c` puts the cwd first on sys.path: the tree measured
         match = re.search(r"Collected\s*:\s*(\d+)", result.stderr)

@@ -27,7 +27,12 @@ cost per call is what counts:
   (benchmarking/bound.py; the suite's `numpy` step), the floor of the instructions the
   eager engine's bookkeeping comes on top of.
 
+- `seed-A step`, `seed-B width 100 batch 16 step`, `conv1d step`: the suite's eager
+  steps of those names (the rows a thread setting must not slow down; `--threads 1 2`
+  counts each at both settings).
+
 Usage: python benchmarks/bench_ops_callgrind.py [REV ...] [-n 3] [--only NAME ...]
+       [--threads N ...]
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ import numpy as np
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 from tinygrad_bn import Tensor, nn
-if hasattr(tg, "set_num_threads"):
-    tg.set_num_threads(1)
 name, n = sys.argv[1], int(sys.argv[2])
+if hasattr(tg, "set_num_threads"):
+    tg.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 gc.disable()
 rng = np.random.default_rng(0)
 def arr(*shape):
@@ -116,9 +121,13 @@ elif name.startswith("sgd"):
                 p -= bound.LR_FACTOR * g
     else:
         run = opt.step
-elif name.startswith("seed-B"):  # the suite's own steps (benchmarking/cases.py)
+elif name.startswith(("seed-", "conv1d")):  # the suite's own steps (benchmarking/cases.py)
     from tinygrad_bn import benchmarking
-    workload = f"seed-B MLP relu{' +BN' if 'BN' in name else ''} (batch 60)"
+    workload = {"seed-A step": "seed-A MLP 784-100x5-10 relu (batch 100)",
+                "seed-B width 100 batch 16 step": "seed-B MLP relu width 100 (batch 16)",
+                "conv1d step": "Conv1d step (batch 32, 16x128, k 5)"}.get(
+        name.removesuffix(" (numpy)"),
+        f"seed-B MLP relu{' +BN' if 'BN' in name else ''} (batch 60)")
     impl = "numpy" if name.endswith("(numpy)") else "tinygrad_bn"
     built = next(b for b in benchmarking.workloads(None) if b.name == workload)()
     step = next(i for i in built.impls if i.name == impl)
@@ -139,7 +148,8 @@ for _ in range(n):
 '''
 
 SEED_B = ("linear fwd+bwd", "relu fwd+bwd", "bn1d fwd+bwd", "cross_entropy fwd+bwd",
-          "sgd step", "seed-B step", "seed-B +BN step")
+          "sgd step", "seed-B step", "seed-B +BN step", "seed-A step",
+          "seed-B width 100 batch 16 step", "conv1d step")
 WORKLOADS = ("conv1 fwd+bwd", "conv2 fwd+bwd", "bn2d fwd+bwd", "maxpool fwd+bwd", "cnn step",
              *SEED_B, *(f"{name} (numpy)" for name in SEED_B))
 
@@ -150,21 +160,26 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=3, help="repetitions of the short run")
     parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=WORKLOADS,
                         help="the workloads to run (default: all)")
+    parser.add_argument("--threads", nargs="+", type=int, default=[1],
+                        help="tg.set_num_threads settings, each a column (default: 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"working tree": ROOT}
         if args.revs:
             trees = {rev: extract(rev, os.path.join(tmp, str(i)))
                      for i, rev in enumerate(args.revs)}
-        print("| workload | " + " | ".join(trees) + (" | change |" if len(trees) > 1 else " |"))
-        print("|---|" + "---|" * (len(trees) + (len(trees) > 1)))
+        columns = [(label + (f", {t} thread{'s' * (t > 1)}" if args.threads != [1] else ""),
+                    source, t) for label, source in trees.items() for t in args.threads]
+        print("| workload | " + " | ".join(c[0] for c in columns)
+              + (" | change |" if len(columns) > 1 else " |"))
+        print("|---|" + "---|" * (len(columns) + (len(columns) > 1)))
         for name in args.only:
-            counts = [(instructions(source, name, 3 * args.n, WORKLOAD)
-                       - instructions(source, name, args.n, WORKLOAD)) / (2 * args.n)
-                      for source in trees.values()]
-            row = f"| {name} | " + " | ".join(f"{c / 1e6:,.2f} M" for c in counts)
-            if len(trees) > 1:
-                row += f" | {counts[-1] / counts[0] - 1:+.0%}"
+            counts = [(instructions(source, name, 3 * args.n, WORKLOAD, t)
+                       - instructions(source, name, args.n, WORKLOAD, t)) / (2 * args.n)
+                      for _, source, t in columns]
+            row = f"| {name} | " + " | ".join(f"{c / 1e6:,.3f} M" for c in counts)
+            if len(columns) > 1:
+                row += f" | {counts[-1] / counts[0] - 1:+.1%}"
             print(row + " |", flush=True)
     print(f"(instructions per repetition, (I(3n) - I(n)) / 2n with n = {args.n})")
 

@@ -50,7 +50,7 @@ import numpy as np
 from .errors import ArgumentError, TinygradError
 
 __all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
-           "set_num_threads", "split"]
+           "parallel_products", "set_num_threads", "split"]
 
 # Elements per block below which splitting costs more than it saves. Handing a block to a
 # worker is ~20-60 us, but the real cost on a shared VM is that two threads share one
@@ -279,13 +279,24 @@ def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
     map_blocks(total, blocks(total, per_item, grain), fn)
 
 
+def parallel_products(total: int, fn: Callable[[int, int], Any], macs_per_item: int) -> None:
+    """parallel_for for products (convolutions' GEMMs per sample, per grid row or per kernel
+    offset): work counted in multiply-adds and split at GEMM_GRAIN, as `matmul` is. At the
+    elementwise GRAIN a (32, 16, 128) Conv1d's 5M multiply-adds were cut into 4 blocks,
+    which made its step 10% slower at two threads than at one (docs/performance.md,
+    "Default threads, fourth pass")."""
+    parallel_for(total, fn, macs_per_item, GEMM_GRAIN)
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for 2-D a (M, K) and b (K, N), split on the pool when it has at least two
     grains of multiply-adds: into row blocks of a when M >= N, else into column blocks of
     b (so that no block streams the whole of the larger operand again: row blocks of a
     (60, 1600) x (1600, 1600) product would read b four times and lose to one thread).
     Each block is one single-threaded BLAS call."""
-    if _pool.threads == 1 or a.ndim != 2 or b.ndim != 2:
+    # one test for every product below two grains (a.size * N multiply-adds), so that a
+    # product that stays whole costs the same few instructions at any thread setting
+    if _pool.threads == 1 or a.ndim != 2 or b.ndim != 2 or a.size * b.shape[1] < 2 * GEMM_GRAIN:
         return np.matmul(a, b)
     (rows, k), cols = a.shape, b.shape[1]
     by_rows = rows >= cols

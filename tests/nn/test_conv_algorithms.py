@@ -125,6 +125,7 @@ def test_gradcheck_with_each_algorithm_forced(kind, monkeypatch):
 def pool(monkeypatch):
     before = tg.get_num_threads()
     monkeypatch.setattr(threads, "GRAIN", 1)
+    monkeypatch.setattr(threads, "GEMM_GRAIN", 1)  # the products' grain (parallel_products)
     tg.set_num_threads(3)
     yield
     tg.set_num_threads(before)
@@ -135,18 +136,18 @@ def pool(monkeypatch):
 def test_the_pool_split_matches_one_thread(case):
     x, w, g, win, groups = case
     x, w, g = (a.astype(np.float32) for a in (x, w, g))
-    before, grain = tg.get_num_threads(), threads.GRAIN
+    before, grain, gemm_grain = tg.get_num_threads(), threads.GRAIN, threads.GEMM_GRAIN
     runs = []
     try:
         for n in (1, 3):
             tg.set_num_threads(n)
-            threads.GRAIN = 1
+            threads.GRAIN = threads.GEMM_GRAIN = 1
             runs.append([alg.FORWARD[f](x, w, win, groups, None)[0]
                          for f in alg.applicable("forward", win, groups)]
                         + [alg.WEIGHT_GRAD[f](x, g, win, groups)
                            for f in alg.applicable("weight_grad", win, groups)])
     finally:
-        threads.GRAIN = grain
+        threads.GRAIN, threads.GEMM_GRAIN = grain, gemm_grain
         tg.set_num_threads(before)
     for one, split in zip(*runs):
         np.testing.assert_allclose(split, one, rtol=1e-5, atol=1e-5)

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError
-from ..threads import parallel_for, recording
+from ..threads import parallel_for, parallel_products, recording
 from .arguments import Pair
 
 # ---------------------------------------------------------------- geometry
@@ -217,7 +217,7 @@ def forward_im2col(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
         res = np.matmul(wm, cols[:, :, lo * p:hi * p]).reshape(groups, o // groups, hi - lo, p)
         _emit(grouped[:, :, lo:hi], res, grouped_bias)
 
-    parallel_for(n, block, per_item=cols.shape[1] * o * p // groups)
+    parallel_products(n, block, macs_per_item=cols.shape[1] * o * p // groups)
     return out, cols
 
 
@@ -252,7 +252,7 @@ def forward_batched(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
         if grouped_bias is not None:
             grouped[lo:hi] += grouped_bias
 
-    parallel_for(n, block, per_item=cols.shape[2] * o * cols.shape[3] // groups)
+    parallel_products(n, block, macs_per_item=cols.shape[2] * o * cols.shape[3] // groups)
     return out, cols
 
 
@@ -294,7 +294,7 @@ def forward_offsets(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
                 if k:
                     target += part
 
-    parallel_for(rows, block, per_item=w.size)
+    parallel_products(rows, block, macs_per_item=w.size)
     (hp, wp), (oh, ow) = win.padded_size, win.out_size
     out = np.empty_like(acc, shape=(n, o, oh, ow), order="C")
     _emit(out, acc.reshape(n, hp, wp, o)[:, :oh, :ow, :].transpose(0, 3, 1, 2), _bias4(bias))
@@ -392,7 +392,7 @@ def input_grad_batched(g: np.ndarray, w: np.ndarray, win: Window, groups: int) -
         for k, (rows, cols_) in enumerate(win.offsets):
             target[:, :, rows, cols_] += cols[:, :, k // kw, k % kw]
 
-    parallel_for(n, block, per_item=c * kh * kw * _cells(win) * o // groups)
+    parallel_products(n, block, macs_per_item=c * kh * kw * _cells(win) * o // groups)
     return win.crop(out)
 
 
@@ -465,7 +465,7 @@ def weight_grad_offsets(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
                 np.matmul(gt[gi * og:(gi + 1) * og], grid[s:s + rows, gi * cg:(gi + 1) * cg],
                           out=out[k, gi])
 
-    parallel_for(len(shifts), block, per_item=rows * o * cg)
+    parallel_products(len(shifts), block, macs_per_item=rows * o * cg)
     return out.reshape((len(shifts), o, cg)).transpose(1, 2, 0).reshape((o, cg) + win.kernel)
 
 
