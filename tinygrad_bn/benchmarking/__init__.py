@@ -10,7 +10,8 @@ from identical state).
 The package: `measure` (workloads, implementations, interleaved timing),
 `bound` (the hand-written NumPy versions), `cases` (the workloads: what is measured),
 `memory` (bytes a BN graph keeps for backward), `report` (targets and
-tables), `suite` (`run` and the command line `main`).
+tables), `suite` (`run` and the command line `main`), `torch_worker` (PyTorch's
+implementations in a worker process of their own).
 """
 
 from .cases import CNN_INPUT, workloads

@@ -58,6 +58,18 @@ class Impl:
         self.step(arg)
         return clock() - start
 
+    def block(self, calls: int, clock: Callable[[], float] = time.perf_counter) -> list[float]:
+        """One timed block: `calls` timed calls, the garbage collector run before and off
+        during them (as timeit does: no collector pauses inside the samples)."""
+        gc.collect()
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.call(clock) for _ in range(calls)]
+        finally:
+            if collecting:
+                gc.enable()
+
     def result(self) -> np.ndarray:
         arg = self.prepare() if self.prepare is not None else None
         return _to_numpy(self.step(arg))
@@ -129,14 +141,17 @@ QUICK = Settings(rounds=1, block_seconds=0.0, max_calls=1, pause=0.0, threads=(O
 class Threads:
     """Switches every framework between one thread and its own default: tinygrad_bn
     (tg.set_num_threads: its pool; BLAS stays at one thread per call) and PyTorch
-    (torch.set_num_threads). The defaults are read once, before any change."""
+    (torch.set_num_threads, in this process or in the PyTorch worker process). The
+    defaults are read once, before any change."""
 
-    def __init__(self, torch: Any = None) -> None:
+    def __init__(self, torch: Any = None, worker: Any = None) -> None:
         from tinygrad_bn import threads
 
         self.torch = torch
+        self.worker = worker if worker is not None and worker.info is not None else None
         self.tg_default = threads.default_threads()
-        self.torch_default = torch.get_num_threads() if torch is not None else None
+        self.torch_default = (torch.get_num_threads() if torch is not None else
+                              self.worker.info["torch_threads"] if self.worker else None)
         self.current: str | None = None
 
     def apply(self, setting: str) -> None:
@@ -146,6 +161,8 @@ class Threads:
         tg.set_num_threads(1 if one else self.tg_default)
         if self.torch is not None:
             self.torch.set_num_threads(1 if one else self.torch_default)
+        if self.worker is not None:
+            self.worker.set_threads(1 if one else self.torch_default)
         self.current = setting
 
     def describe(self) -> dict[str, Any]:
@@ -221,14 +238,7 @@ def measure(workload: Workload, settings: Settings, switcher: Switcher,
             switcher.enter(impl.framework)
             if settings.pause:
                 impl.call()  # wakes the BLAS threads the pause put to sleep; untimed
-            gc.collect()
-            collecting = gc.isenabled()
-            gc.disable()  # as timeit does: no collector pauses inside the samples
-            try:
-                block = [impl.call(clock) for _ in range(calls[(impl.name, setting)])]
-            finally:
-                if collecting:
-                    gc.enable()
+            block = impl.block(calls[(impl.name, setting)], clock)
             samples[(impl.name, setting)].extend(block)
             rounds[(impl.name, setting)].append(statistics.median(block))
     if threads is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from types import ModuleType
 from typing import Any
 
@@ -19,6 +21,7 @@ from .measure import (
     DEFAULT,
     ONE,
     QUICK,
+    TORCH,
     Builder,
     Settings,
     Switcher,
@@ -28,6 +31,7 @@ from .measure import (
 )
 from .memory import bn_memory
 from .report import evaluate_targets, format_report, machine_info
+from .torch_worker import TorchWorker
 
 
 def import_torch(enabled: bool) -> ModuleType | None:
@@ -94,16 +98,21 @@ class Progress:
 
 
 def _phase(selected: list[Builder], settings: Settings, threads: Threads,
-           progress: Progress) -> dict[str, Any]:
+           progress: Progress, worker: TorchWorker | None = None) -> dict[str, Any]:
     """Measure every selected workload at each thread setting: the report's `results`, with
-    `times` at one thread and `times_default` at the default thread count."""
+    `times` at one thread and `times_default` at the default thread count. With a `worker`,
+    each workload's PyTorch implementations run there (measured in the same rounds)."""
     switcher = Switcher(settings.pause)
     results: dict[str, Any] = {}
     for build in selected:
         workload = build()
+        if worker is not None:
+            workload.impls += worker.impls(workload.name)
         threads.apply(ONE)
         diff = check_agreement(workload)
         by_setting = measure(workload, settings, switcher, threads)
+        if worker is not None:
+            worker.ask("drop", workload.name)  # its arrays are not needed any more
         entry = {"group": workload.group, "times": by_setting.get(ONE, {}),
                  "max_rel_diff": diff, **workload.info}
         if DEFAULT in by_setting:
@@ -121,30 +130,56 @@ def _phase(selected: list[Builder], settings: Settings, threads: Threads,
     return results
 
 
+TORCH_PLACES = ("process", "inline")  # where PyTorch's implementations run (--torch)
+
+
 def run(quick: bool = False, only: str | None = None, use_torch: bool = True,
         settings: Settings | None = None, log: Callable[[str], None] | None = None,
-        background: int = 1) -> dict[str, Any]:
+        background: int = 1, torch_place: str = "process") -> dict[str, Any]:
     """Run the suite; returns the JSON-able report (results, memory, targets, machine).
 
     Every workload is measured at one thread and at the default thread count in the same
     interleaved rounds (`settings.threads`), then, when `background` > 0, all of them again
-    while that many busy processes run (`results_loaded`)."""
-    torch = import_torch(use_torch)
+    while that many busy processes run (`results_loaded`). PyTorch's implementations run in
+    a worker process of their own (`torch_place` "process", torch_worker.py) or, "inline",
+    in this process as before stop 29."""
+    if torch_place not in TORCH_PLACES:
+        raise TinygradError(f"bench: torch_place must be one of {TORCH_PLACES}, got "
+                            f"{torch_place!r}")
+    with ExitStack() as stack:
+        worker = None
+        if use_torch and torch_place == "process" and importlib.util.find_spec("torch"):
+            worker = stack.enter_context(TorchWorker())
+            if worker.info is None:  # torch is there but does not import
+                worker = None
+        torch = import_torch(use_torch and torch_place == "inline")
+        return _run(quick, only, settings, log, background, torch, worker)
+
+
+def _run(quick: bool, only: str | None, settings: Settings | None,
+         log: Callable[[str], None] | None, background: int, torch: ModuleType | None,
+         worker: TorchWorker | None) -> dict[str, Any]:
     load_before = list(os.getloadavg())
     settings = settings or (QUICK if quick else Settings())
     selected = select(workloads(torch), only)
-    threads = Threads(torch)
+    threads = Threads(torch, worker)
     phases = 1 + (background > 0)
     progress = Progress(len(selected) * phases, log)
-    results = _phase(selected, settings, threads, progress)
+    results = _phase(selected, settings, threads, progress, worker)
     loaded = None
     if background > 0:
         with BackgroundLoad(background):
-            loaded = _phase(selected, settings, threads, progress)
+            loaded = _phase(selected, settings, threads, progress, worker)
     memory = bn_memory((64, 64, 16, 16), torch)
+    machine = machine_info(torch)
+    if worker is not None:
+        torch_memory = worker.ask("memory", (64, 64, 16, 16))
+        if torch_memory is not None:
+            memory[TORCH] = torch_memory
+        machine.update(worker.info, torch_process="worker")
     smoke = settings.max_calls == 1  # each implementation ran once: decides no target
     report = {
-        "smoke": smoke, "settings": vars(settings), "machine": machine_info(torch),
+        "smoke": smoke, "settings": vars(settings), "machine": machine,
         "threads": threads.describe(), "results": results, "memory": memory,
         "load_average": {"before": load_before, "after": list(os.getloadavg())},
     }
@@ -165,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="write the full report as JSON to this file")
     parser.add_argument("--only", help="run only workloads whose name contains this text")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--torch", choices=TORCH_PLACES, default="process",
+                        help="run PyTorch's implementations in a worker process (default; "
+                             "what a user's tinygrad_bn process looks like) or inline, in "
+                             "the suite's own process")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7)")
     parser.add_argument("--threads", choices=("both", "one", "default"), default="both",
                         help="thread settings measured, interleaved (default: both)")
@@ -188,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run(quick=args.quick, only=args.only, use_torch=not args.no_torch,
                      settings=settings, log=lambda s: print(s, file=sys.stderr, flush=True),
-                     background=background)
+                     background=background, torch_place=args.torch)
     except NoSuchWorkload as error:
         print(error, file=sys.stderr)
         return 1
