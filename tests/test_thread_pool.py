@@ -19,10 +19,13 @@ from tinygrad_bn import threads
 
 @pytest.fixture
 def pool(monkeypatch):
-    """Three threads and a grain of one element, so that every call below is split."""
+    """Three threads and a grain of one element, so that every call below is split, and
+    every core counted free (the suite may run on a loaded machine), so that the workers
+    really take blocks."""
     before = tg.get_num_threads()
     monkeypatch.setattr(threads, "GRAIN", 1)
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
+    monkeypatch.setattr(threads._cores, "free", lambda: 3)
     tg.set_num_threads(3)
     yield
     tg.set_num_threads(before)
@@ -249,3 +252,52 @@ def test_late_workers_make_the_pool_back_off_with_the_same_blocks(pool, monkeypa
     alone = []
     threads.parallel_for(100, lambda lo, hi: alone.append((lo, hi)))
     assert sorted(alone) == sorted(seen) and threads._pool.skip == 3
+
+
+def test_free_cores_are_the_cores_minus_the_runnable_tasks(monkeypatch):
+    cores = threads._Cores()
+    if cores.fd is None:
+        pytest.skip("no /proc/loadavg here")
+    cores.total = 4
+    monkeypatch.setattr(threads.os, "pread", lambda fd, n, at: b"0.50 0.40 0.30 3/210 4242\n")
+    assert cores.free() == 1
+    monkeypatch.setattr(threads.os, "pread", lambda fd, n, at: b"garbled")
+    assert cores.free() == 4  # unreadable: every core counts as free (the back-off guards)
+
+
+class _Counting:
+    """The pool's job queue, noting every job handed to the workers."""
+
+    def __init__(self, jobs, handed):
+        self.jobs, self.handed = jobs, handed
+
+    def put(self, job):
+        self.handed.append(job)
+        self.jobs.put(job)
+
+    def get(self):
+        return self.jobs.get()
+
+
+def test_no_free_core_runs_every_block_in_the_caller_without_backing_off(pool, monkeypatch):
+    monkeypatch.setattr(threads._cores, "free", lambda: 0)
+    monkeypatch.setattr(threads._pool, "skip", 0)
+    monkeypatch.setattr(threads._pool, "penalty", 0)
+    handed = []
+    monkeypatch.setattr(threads._pool, "jobs", _Counting(threads._pool.jobs, handed))
+    seen = []
+    out = threads.map_blocks(100, 4, lambda lo, hi: seen.append((threading.get_ident(), lo, hi))
+                             or hi - lo)
+    assert out == [25, 25, 25, 25] and handed == []
+    assert [s[1:] for s in seen] == [(0, 25), (25, 50), (50, 75), (75, 100)]
+    assert {s[0] for s in seen} == {threading.get_ident()}
+    assert threads._pool.skip == 0 and threads._pool.penalty == 0  # not judged: nobody was late
+
+
+def test_a_split_wakes_no_more_workers_than_free_cores(pool, monkeypatch):
+    monkeypatch.setattr(threads._cores, "free", lambda: 1)
+    monkeypatch.setattr(threads._pool, "skip", 0)
+    handed = []
+    monkeypatch.setattr(threads._pool, "jobs", _Counting(threads._pool.jobs, handed))
+    assert threads.map_blocks(60, 6, lambda lo, hi: hi - lo) == [10] * 6
+    assert len(handed) == 1  # three threads, six blocks, one free core: one worker

@@ -20,6 +20,8 @@ Defaults never lose to one thread:
   calling thread: no hand-off at all);
 - blocks are claimed dynamically and the calling thread claims them too, so when the
   workers do not get a core (a loaded machine) the caller simply does the work itself;
+- a split wakes only as many workers as the machine has free cores at that moment
+  (its runnable tasks, /proc/loadavg), none when every core is busy;
 - when a split job finds its workers absent or later than the caller's own share, the
   pool backs off: the next 4, 8, ... 256 jobs run their blocks in the caller alone (the
   same blocks, so results do not depend on timing);
@@ -166,6 +168,37 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_pool.after_fork)
 
 
+class _Cores:
+    """How many cores nobody uses right now: the machine's cores minus its runnable tasks
+    (Linux's instantaneous count, the fourth field of /proc/loadavg, which includes the
+    thread asking). A worker woken when no core is free waits for one, and the caller waits
+    for the worker's block: on this 2-core machine with one busy process beside the suite,
+    such splits made the (60, 1600) x (1600, 1600) products of an MLP step slower than one
+    thread (docs/performance.md, "Default threads, fourth pass (stop 29)"). Where the
+    count cannot be read (not Linux), every core counts as free and the back-off of
+    _Pool.judge is the only guard. One read is ~10 us: asked only before a split, i.e.
+    for work of two grains or more."""
+
+    def __init__(self) -> None:
+        self.total = os.cpu_count() or 1
+        try:
+            self.fd: int | None = os.open("/proc/loadavg", os.O_RDONLY)
+        except OSError:
+            self.fd = None
+
+    def free(self) -> int:
+        if self.fd is None:
+            return self.total
+        try:
+            fields = os.pread(self.fd, 128, 0).split()
+            return self.total - int(fields[3].split(b"/")[0])
+        except (OSError, IndexError, ValueError):
+            return self.total
+
+
+_cores = _Cores()
+
+
 # ---------------------------------------------------------------- BLAS
 
 
@@ -252,16 +285,20 @@ def map_blocks(total: int, parts: int, fn: Callable[[int, int], Any]) -> list[An
     the pool; one block, fn(0, total) in the caller, when parts is 1 or tg.compile records.
     fn must only write what its own block owns.
 
-    While the pool backs off (see _Pool.judge) the caller runs the same blocks itself, one
-    after another: the partition, hence every result, never depends on timing."""
+    Only as many workers are woken as there are free cores (see _Cores); with none free,
+    or while the pool backs off (see _Pool.judge), the caller runs the same blocks itself,
+    one after another: the partition, hence every result, never depends on timing."""
     if parts == 1 or recording():
         return [fn(0, total)]
     bounds = split(total, parts)
     if _pool.skip > 0:
         _pool.skip -= 1
         return [fn(bounds[i], bounds[i + 1]) for i in range(parts)]
+    free = _cores.free()
+    if free < 1:  # every core is busy: a woken worker would only wait for one
+        return [fn(bounds[i], bounds[i + 1]) for i in range(parts)]
     job = _Job(fn, bounds)
-    for _ in range(min(_pool.ensure_workers(), parts - 1)):
+    for _ in range(min(_pool.ensure_workers(), parts - 1, free)):
         _pool.jobs.put(job)
     start = time.perf_counter()
     mine = job.work()

@@ -126,6 +126,7 @@ def pool(monkeypatch):
     before = tg.get_num_threads()
     monkeypatch.setattr(threads, "GRAIN", 1)
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)  # the products' grain (parallel_products)
+    monkeypatch.setattr(threads._cores, "free", lambda: 3)  # workers take blocks under load too
     tg.set_num_threads(3)
     yield
     tg.set_num_threads(before)
