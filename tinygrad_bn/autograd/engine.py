@@ -7,6 +7,14 @@ what comes back per input (`unbroadcast` undoes broadcasting, the one place that
 Leaves receive their gradient in `.grad` (`Tensor.backward`) or as a return value
 (`grad`, PyTorch's `torch.autograd.grad`). How it works, step by step: docs/autograd.md.
 
+The walk has two forms. With create_graph (`_graph_pass`) gradients are Tensors and
+every step is a recorded op. Without (`_array_pass`) they are ndarrays: an op that
+writes its plain rule as `backward_arrays` (autograd/function.py) is handed g's array
+and returns arrays (the same method its `backward` wraps under no-grad, so the bits are
+the same); any other op, or a node with hooks or under detect_anomaly or a profiler, has
+its `backward` called on a Tensor as before (`_tensor_rule`). Tensors are made where they
+are seen: hooks, `.grad`, tg.grad's results.
+
 The engine imports nothing above it: it works on the attributes every Tensor has (`data`,
 `grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
 `function.new_tensor`.
@@ -22,7 +30,7 @@ import numpy as np
 from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
-from ..modes import set_grad_enabled
+from ..modes import GradMode
 from . import versions
 from .function import as_tensor, is_tensor, new_tensor
 
@@ -95,20 +103,32 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
     return order
 
 
+def _broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of a gradient of `grad_shape` that broadcasting to it from `shape` made: the
+    leading ones it added and those where `shape` has 1."""
+    extra = len(grad_shape) - len(shape)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad_shape[extra + i] != 1)
+
+
 def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum `grad` back to `shape`: the adjoint of NumPy broadcasting.
 
     Leading axes that broadcasting added are summed away; axes where `shape`
     has 1 are summed with keepdims. The one place where every op's
-    broadcasting is undone.
+    broadcasting is undone (`_unbroadcast_array` is the same sum on an ndarray: Sum's
+    forward, np.add.reduce, so both give the same bits).
     """
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    axes = _broadcast_axes(grad.shape, shape)
     summed = grad.sum(axis=axes, keepdims=True) if axes else grad
     return summed.reshape(shape)
+
+
+def _unbroadcast_array(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    axes = _broadcast_axes(grad.shape, shape)
+    return (np.add.reduce(grad, axis=axes, keepdims=True) if axes else grad).reshape(shape)
 
 
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
@@ -118,6 +138,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
 
     With `inputs=None` gradients are accumulated into the leaves' `.grad`;
     otherwise the gradients of `inputs` are returned and no `.grad` changes.
+
+    Two passes over the same order: with create_graph the gradients are Tensors and every
+    step is a recorded op (`_graph_pass`); without, nothing needs a graph, and the
+    gradients travel as ndarrays (`_array_pass`), each op's plain rule called on arrays.
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -126,7 +150,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
             raise BackwardError(
                 f"backward: the tensor (shape {out.shape}) does not require grad and has no "
                 f"grad_fn; did you forget requires_grad=True, or compute it under no_grad?")
-    grads: dict[int, Tensor] = {}
+    grads: dict[int, Any] = {}
     for out, g in zip(outputs, grad_outputs):
         g = _seed_grad(out, g)
         grads[id(out)] = grads[id(out)] + g if id(out) in grads else g
@@ -138,77 +162,146 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     # Leaves without hooks are left out of the order: each gradient that reaches one is
     # accumulated into its .grad at once (tg.grad, which must not touch .grad, visits them)
-    direct = inputs is None
-    order = topological_order(outputs, leaves=not direct)
-    # keys of `grads` whose array nobody else holds (the engine's own sum of two gradients,
-    # or a Function's declared `fresh_grads`): later gradients are added in place into it,
-    # and a leaf takes it as .grad without a copy
-    owned: set[int] = set()
-    owned_grads: set[int] = set()  # tensors whose .grad array this pass made (see _accumulate)
+    order = topological_order(outputs, leaves=inputs is not None)
+    with GradMode(bool(create_graph)):  # PyTorch takes a truthy create_graph
+        if create_graph:
+            _graph_pass(order, grads, wanted, results, retain_graph)
+        else:
+            _array_pass(order, {key: g._data for key, g in grads.items()}, wanted, results,
+                        retain_graph)
+    return results if inputs is not None else None
+
+
+def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
+                wanted: dict[int, list[int]] | None, results: list[Tensor | None],
+                retain_graph: bool) -> None:
+    """The backward with create_graph: gradients are Tensors, each sum and each op's rule
+    recorded, so the gradients can be differentiated again."""
     state = _modes.state  # detect_anomaly checks what each backward returns, a profiler times it
     instrumented = state.anomaly or state.profiler is not None
     clock = versions.CLOCK[0]
-    with set_grad_enabled(bool(create_graph)):  # PyTorch takes a truthy create_graph
-        for tensor in reversed(order):
-            key = id(tensor)
-            grad = grads.pop(key)
-            if grad is None:
+    for tensor in reversed(order):
+        key = id(tensor)
+        grad = grads.pop(key, None)
+        if grad is None:
+            continue
+        if tensor._hooks:
+            grad = _run_hooks(tensor, grad)
+        ctx = tensor._ctx
+        if wanted is not None:
+            for slot in wanted.get(key, ()):
+                results[slot] = grad
+        elif ctx is None or tensor._retains_grad:
+            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+        if ctx is None:
+            continue
+        if ctx._epoch < clock:  # written in place since its forward: may it still run?
+            versions.check_saved(ctx)
+        parent_grads = _tensor_rule(ctx, grad, instrumented)
+        for parent, pgrad in zip(ctx.parents, parent_grads):
+            if pgrad is None or not parent.requires_grad:
                 continue
-            fresh = key in owned
-            if fresh:
-                owned.discard(key)
-            if tensor._hooks:
-                grad = _run_hooks(tensor, grad)
-                fresh = False  # a hook may have kept a reference to the array
-            ctx = tensor._ctx
-            if wanted is not None:
-                for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
-                    results[slot] = grad if create_graph \
-                        else new_tensor(grad._data.copy(order="K"))
-            elif ctx is None or tensor._retains_grad:
-                _accumulate(tensor, grad, fresh and ctx is None, create_graph, owned_grads)
-            if ctx is None:
+            data = parent._data
+            if pgrad._data.shape != data.shape:
+                pgrad = unbroadcast(pgrad, data.shape)
+            if pgrad._data.dtype != data.dtype:
+                pgrad = pgrad.astype(data.dtype)
+            if wanted is None and parent._ctx is None and not parent._hooks:
+                parent.grad = pgrad if parent.grad is None else parent.grad + pgrad
                 continue
-            if ctx._epoch < clock:  # written in place since its forward: may it still run?
-                versions.check_saved(ctx)
-            hooks = ctx._node_hooks
-            if hooks is not None:
-                grad = _run_pre_hooks(hooks, grad)
-            if instrumented:
-                parent_grads = _instrumented_backward(ctx, grad)
-            else:
-                parent_grads = ctx.backward(grad)
-            if not isinstance(parent_grads, tuple):
-                parent_grads = (parent_grads,)
-            if hooks is not None and hooks.post:
-                parent_grads = _run_post_hooks(hooks, parent_grads, grad)
-            exclusive = ctx.fresh_grads and not create_graph
-            for parent, pgrad in zip(ctx.parents, parent_grads):
-                if pgrad is None or not parent.requires_grad:
-                    continue
-                data = parent._data
-                if pgrad._data.shape != data.shape:
-                    pgrad = unbroadcast(pgrad, data.shape)
-                if pgrad._data.dtype != data.dtype:
-                    pgrad = pgrad.astype(data.dtype)
-                if direct and parent._ctx is None and not parent._hooks:
-                    _accumulate(parent, pgrad, exclusive, create_graph, owned_grads)
-                    continue
-                key = id(parent)
-                if key not in grads:
-                    grads[key] = pgrad
-                    if exclusive:
-                        owned.add(key)
-                elif create_graph:  # the sum must be differentiable
-                    grads[key] = grads[key] + pgrad
-                elif key in owned:
-                    np.add(grads[key]._data, pgrad._data, out=grads[key]._data)
-                else:
-                    grads[key] = new_tensor(grads[key]._data + pgrad._data)
+            key = id(parent)
+            grads[key] = grads[key] + pgrad if key in grads else pgrad
+        if not retain_graph:
+            ctx.release()
+
+
+def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
+                wanted: dict[int, list[int]] | None, results: list[Tensor | None],
+                retain_graph: bool) -> None:
+    """The backward without create_graph, on ndarrays: an op with a plain rule on arrays
+    (`Function.backward_arrays`) gets g's array and returns arrays, the very rule its
+    `backward` runs under no-grad, so the gradients have the same bits; any other op (or
+    one with node hooks, or under detect_anomaly or a profiler) gets g as a Tensor and its
+    `backward` runs (`_tensor_rule`). Tensors are made only where someone sees them: a
+    hook, `.grad`, tg.grad's results.
+
+    `owned`: keys of `grads` whose array nobody else holds (the engine's own sum of two
+    gradients, or a `fresh_grads` op's): later gradients are added into it in place, and a
+    leaf takes it as .grad without a copy. `owned_grads`: the .grad arrays this pass made
+    (see _accumulate)."""
+    owned: set[int] = set()
+    owned_grads: set[int] = set()
+    state = _modes.state
+    instrumented = state.anomaly or state.profiler is not None
+    clock = versions.CLOCK[0]
+    direct = wanted is None
+    for tensor in reversed(order):
+        key = id(tensor)
+        grad = grads.pop(key, None)
+        if grad is None:
+            continue
+        fresh = key in owned
+        if fresh:
+            owned.discard(key)
+        if tensor._hooks:
+            grad = _run_hooks(tensor, new_tensor(grad))._data
+            fresh = False  # a hook may have kept a reference to the array
+        ctx = tensor._ctx
+        if not direct:
+            for slot in wanted.get(key, ()):  # fresh arrays, as .grad gets in _accumulate
+                results[slot] = new_tensor(grad.copy(order="K"))
+        elif ctx is None or tensor._retains_grad:
+            _accumulate(tensor, grad, fresh and ctx is None, owned_grads)
+        if ctx is None:
+            continue
+        if ctx._epoch < clock:  # written in place since its forward: may it still run?
+            versions.check_saved(ctx)
+        hooks = ctx._node_hooks
+        if not ctx.arrays_rule or instrumented or hooks is not None or \
+                "backward" in ctx.__dict__:  # an instance's own backward (saved_tensors)
+            parent_grads = tuple(None if p is None else p._data
+                                 for p in _tensor_rule(ctx, new_tensor(grad), instrumented))
+            exclusive = ctx.fresh_grads and hooks is None  # a hook may return its own arrays
+        else:
+            parent_grads = ctx.backward_arrays(grad)
+            exclusive = ctx.fresh_grads
+        for parent, pgrad in zip(ctx.parents, parent_grads):
+            if pgrad is None or not parent.requires_grad:
+                continue
+            data = parent._data
+            if pgrad.shape != data.shape:
+                pgrad = _unbroadcast_array(pgrad, data.shape)
+            if pgrad.dtype != data.dtype:
+                pgrad = pgrad.astype(data.dtype)
+            if direct and parent._ctx is None and not parent._hooks:
+                _accumulate(parent, pgrad, exclusive, owned_grads)
+                continue
+            key = id(parent)
+            if key not in grads:
+                grads[key] = pgrad
+                if exclusive:
                     owned.add(key)
-            if not retain_graph:
-                ctx.release()
-    return results if inputs is not None else None
+            elif key in owned:
+                np.add(grads[key], pgrad, out=grads[key])
+            else:  # asarray: 0-d + 0-d gives a NumPy scalar, which takes no in-place add
+                grads[key] = np.asarray(grads[key] + pgrad)
+                owned.add(key)
+        if not retain_graph:
+            ctx.release()
+
+
+def _tensor_rule(ctx: Function, grad: Tensor, instrumented: bool) -> tuple:
+    """The op's `backward` on a Tensor gradient, with its node's hooks around it: a tuple
+    of one gradient (Tensor or None) per input."""
+    hooks = ctx._node_hooks
+    if hooks is not None:
+        grad = _run_pre_hooks(hooks, grad)
+    parent_grads = _instrumented_backward(ctx, grad) if instrumented else ctx.backward(grad)
+    if not isinstance(parent_grads, tuple):
+        parent_grads = (parent_grads,)
+    if hooks is not None and hooks.post:
+        parent_grads = _run_post_hooks(hooks, parent_grads, grad)
+    return parent_grads
 
 
 def _instrumented_backward(ctx: Function, grad: Tensor) -> Any:
@@ -264,24 +357,20 @@ def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
     return grad
 
 
-def _accumulate(tensor: Tensor, grad: Tensor, fresh: bool, create_graph: bool,
-                owned_grads: set[int]) -> None:
-    """Add `grad` into `tensor.grad`. `fresh`: nobody else holds grad's array, so it can
-    become .grad as it is; otherwise .grad gets a new writable array (`grad` may be a
-    read-only broadcast view, or shared with another tensor's grad: Add passes g to both
+def _accumulate(tensor: Tensor, grad: np.ndarray, fresh: bool, owned_grads: set[int]) -> None:
+    """Add `grad` into `tensor.grad` (the array pass). `fresh`: nobody else holds grad, so
+    it can become .grad as it is; otherwise .grad gets a new writable array (`grad` may be
+    a read-only broadcast view, or shared with another tensor's grad: Add passes g to both
     inputs). An array made in this pass (`owned_grads`) takes later gradients in place;
     an earlier pass's .grad is never written to, since the user may hold it."""
-    if create_graph:  # keep the accumulated gradient differentiable
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-    elif id(tensor) in owned_grads:
-        np.add(tensor.grad._data, grad._data, out=tensor.grad._data)
+    if id(tensor) in owned_grads:
+        np.add(tensor.grad._data, grad, out=tensor.grad._data)
+        return
+    if tensor.grad is None:
+        tensor.grad = new_tensor(grad if fresh else grad.copy(order="K"))
     else:
-        if tensor.grad is None:
-            tensor.grad = grad if fresh and not grad.requires_grad \
-                else new_tensor(grad._data.copy(order="K"))
-        else:
-            tensor.grad = new_tensor(tensor.grad._data + grad._data)
-        owned_grads.add(id(tensor))
+        tensor.grad = new_tensor(tensor.grad._data + grad)
+    owned_grads.add(id(tensor))
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -76,6 +76,22 @@ class Function:
     # backward (without create_graph) returns new arrays, distinct per input, that nothing
     # else references: the engine may then accumulate into them and hand them to leaves
     fresh_grads = False
+    # An op may also define `backward_arrays(g)`: its plain rule (no create_graph) on
+    # ndarrays, g's array in, a tuple of one array (or None) per input out. Its `backward`
+    # then runs that same method under no-grad (`wrap_grads(self.backward_arrays(g._data))`)
+    # and its Tensor rule only under create_graph; the engine's plain pass calls it
+    # directly, without a Tensor per gradient (autograd/engine.py). `arrays_rule` says the
+    # engine may: a subclass that overrides `backward` (and not `backward_arrays`) is
+    # called through its own backward (`__init_subclass__`).
+    backward_arrays: Callable[..., tuple[np.ndarray | None, ...]] | None = None
+    arrays_rule = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        owner = {name: next(c for c in cls.__mro__ if name in c.__dict__)
+                 for name in ("backward", "backward_arrays")}
+        cls.arrays_rule = cls.backward_arrays is not None and \
+            issubclass(owner["backward_arrays"], owner["backward"])
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -344,6 +360,13 @@ op_observers = _OpObservers()
 
 
 # ---------------------------------------------------------------- helpers of the jvp rules
+
+
+def wrap_grads(arrays: tuple[np.ndarray | None, ...]) -> Any:
+    """`backward_arrays`' gradients as the Tensors `backward` returns (None stays None): a
+    tuple, or the Tensor alone for an op of one input."""
+    grads = tuple(None if a is None else _tensor_class._from_op(a, None) for a in arrays)
+    return grads[0] if len(grads) == 1 else grads
 
 
 def sum_tangents(*terms: Tensor | None) -> Tensor | None:

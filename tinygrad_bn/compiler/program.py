@@ -479,7 +479,7 @@ class Replayed:
 
     parents: tuple = ()
     saved: tuple = ()
-    fresh_grads = False
+    fresh_grads = arrays_rule = False  # no plain rule on arrays: the engine calls backward
     uses_output = False
     _out = None
     _epoch = float("inf")  # saves nothing: never behind the version clock

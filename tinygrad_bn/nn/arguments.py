@@ -32,10 +32,14 @@ def positive_ints(op: str, **sizes: Any) -> None:
             raise ArgumentError(f"{op}: {name} must be a positive int, got {value!r}")
 
 
+# a tuple made once: `int | float | ...` inside a function builds a new union on every call
+REAL_TYPES = (int, float, np.integer, np.floating)
+
+
 def real_number(op: str, name: str, value: Any, expected: str = "a real number") -> Any:
     """`value` itself if it is a real number (an int or float, NumPy's included, not a bool),
     else an ArgumentTypeError naming `op`, `name` and what was `expected`."""
-    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+    if not isinstance(value, REAL_TYPES) or isinstance(value, bool):
         raise ArgumentTypeError(f"{op}: {name} must be {expected}, got "
                                 f"{type(value).__name__} {value!r}")
     return value

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import threads
-from ..autograd.function import sum_tangents
+from ..autograd.function import sum_tangents, wrap_grads
 from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (
@@ -153,19 +153,24 @@ class Affine(Function):
         return y + b
 
     def backward(self, g):
+        if not is_grad_enabled():
+            return wrap_grads(self.backward_arrays(g._data))
         x, w = self.parents[0], self.parents[1]
-        wants_b = len(self.parents) == 3 and self.parents[2].requires_grad
-        if is_grad_enabled():
-            gx = g @ w if x.requires_grad else None
-            gw = g.T @ x if w.requires_grad else None
-            gb = g.sum(axis=0) if wants_b else None
-        else:
-            gx = Tensor._from_op(threads.matmul(g._data, w._data), None) \
-                if x.requires_grad else None
-            gw = Tensor._from_op(threads.matmul(g._data.T, x._data), None) \
-                if w.requires_grad else None
-            gb = Tensor._from_op(np.add.reduce(g._data, axis=0), None) if wants_b else None
-        return (gx, gw) if len(self.parents) == 2 else (gx, gw, gb)
+        gx = g @ w if x.requires_grad else None
+        gw = g.T @ x if w.requires_grad else None
+        if len(self.parents) == 2:
+            return gx, gw
+        return gx, gw, g.sum(axis=0) if self.parents[2].requires_grad else None
+
+    def backward_arrays(self, g):
+        """The plain rule: the three products on ndarrays."""
+        parents = self.parents
+        x, w = parents[0], parents[1]
+        gx = threads.matmul(g, w._data) if x.requires_grad else None
+        gw = threads.matmul(g.T, x._data) if w.requires_grad else None
+        if len(parents) == 2:
+            return gx, gw
+        return gx, gw, np.add.reduce(g, axis=0) if parents[2].requires_grad else None
 
     def jvp(self, tx, tw, tb=None):
         """Bilinear in (x, W) plus b: t_y = t_x W^T + x t_W^T + t_b."""

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.function import wrap_grads
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax
+from .arguments import REAL_TYPES
 from .module import Module
 
 __all__ = [
@@ -248,23 +250,27 @@ class CrossEntropy(Function):
             if self.reduction == "mean" else total
 
     def backward(self, g):
-        logits = self.parents[0]
-        n = logits.shape[0]
-        rows = np.arange(n)
-        plain = not is_grad_enabled()
-        # d(reduced loss)/d loss_n: g per row (none), g / n (mean) or g (sum); the same
-        # expressions on an ndarray (plain) or a Tensor (create_graph)
-        upstream = g._data if plain else g
+        if not is_grad_enabled():
+            return wrap_grads(self.backward_arrays(g._data))
+        logits = self.parents[0]  # create_graph: Tensor ops, differentiable
+        return ((softmax(logits, axis=1) - Tensor(self._onehot())) * self._upstream(g),)
+
+    def backward_arrays(self, g):
+        """The plain rule on ndarrays, from the softmax the forward saved."""
+        delta = self.saved[0].copy()  # a copy: backward may run again (retain_graph)
+        delta[np.arange(len(delta)), self.target] -= 1
+        delta *= self._upstream(g)
+        return (delta,)
+
+    def _upstream(self, g):
+        """d(reduced loss)/d loss_n: g per row (none), g / n (mean) or g (sum); the same
+        expressions on an ndarray (plain) or a Tensor (create_graph)."""
+        n = self.parents[0]._data.shape[0]
         if self.reduction == "none":
-            upstream = upstream.reshape(n, 1)
-        elif self.reduction == "mean":
-            upstream = upstream * (1.0 / max(n, 1))
-        if plain:
-            delta = self.saved[0].copy()  # a copy: backward may run again (retain_graph)
-            delta[rows, self.target] -= 1
-            delta *= upstream
-            return Tensor._from_op(delta, None)
-        return (softmax(logits, axis=1) - Tensor(self._onehot())) * upstream
+            return g.reshape(n, 1)
+        if self.reduction == "mean":
+            return g * (1.0 / max(n, 1))
+        return g
 
     def jvp(self, tx):
         """t_loss_n = sum_j (softmax(x_n) - onehot(t_n))_j t_x,nj, then reduced."""
@@ -339,7 +345,7 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 def _check_smoothing(op: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, bool) or not isinstance(value, REAL_TYPES):
         raise ArgumentTypeError(f"{op}: label_smoothing must be a number in [0, 1], got "
                                 f"{type(value).__name__} {value!r}")
     if not 0.0 <= value <= 1.0:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd.function import sum_tangents
+from ..autograd.function import sum_tangents, wrap_grads
 from ..dtypes import factor as _factor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
@@ -305,9 +305,13 @@ class FusedBatchNorm(Function):
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
         if is_grad_enabled():
             return self._backward_graph(g)
+        return wrap_grads(self.backward_arrays(g._data))
+
+    def backward_arrays(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """The plain rule on ndarrays (the formulas of the class docstring)."""
         x = self.parents[0]
         mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
-        xv, gv = _channels_view(x._data), _channels_view(g._data)
+        xv, gv = _channels_view(x._data), _channels_view(g)
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
         minus_inv_count = _factor(-channels / x._data.size if self.training else 0, mean.dtype)
@@ -330,10 +334,8 @@ class FusedBatchNorm(Function):
             else:
                 sum_g = np.concatenate([r[0] for r in results])
                 sum_g_xhat = np.concatenate([r[1] for r in results]) if need_dot else None
-        gx = Tensor._from_op(gx.reshape(x.shape), None) if x.requires_grad else None
-        return self._with_param_grads(
-            gx, None if sum_g_xhat is None else Tensor._from_op(sum_g_xhat, None),
-            Tensor._from_op(sum_g, None))
+        return self._with_param_grads(gx.reshape(x._data.shape) if x.requires_grad else None,
+                                      sum_g_xhat, sum_g)
 
     def _input_grad(self, xs: np.ndarray, gs: np.ndarray, m: np.ndarray, inv: np.ndarray,
                     sc: np.ndarray, out: np.ndarray | None, need_dot: bool,
@@ -418,8 +420,8 @@ class FusedBatchNorm(Function):
         invstd = Tensor(invstd_array.reshape(shape))
         return (x - Tensor(mean.reshape(shape))) * invstd, invstd
 
-    def _with_param_grads(self, gx: Tensor | None, g_weight: Tensor | None,
-                          g_bias: Tensor) -> tuple[Tensor | None, ...]:
+    def _with_param_grads(self, gx: Any, g_weight: Any, g_bias: Any) -> tuple[Any, ...]:
+        """(dx, dgamma, dbeta) for the parents there are (Tensors or ndarrays)."""
         return (gx,) + ((g_weight,) if self.has_weight else ()) + \
             ((g_bias,) if self.has_bias else ())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor
+from ..autograd.function import Function, wrap_grads
 from ..modes import is_grad_enabled
 
 
@@ -163,11 +163,15 @@ class Logistic(Function):
         return np.exp(np.minimum(x, 0)) / denominator
 
     def backward(self, g):
-        z = self.output
-        if is_grad_enabled():  # create_graph: Tensor ops, differentiable
-            return g * z * (1 - z)
-        # plain backward: no graph to record, so skip the Tensor wrapping of each product
-        return new_tensor(g._data * (z._data * (1 - z._data)))
+        if not is_grad_enabled():
+            return wrap_grads(self.backward_arrays(g._data))
+        z = self.output  # create_graph: Tensor ops, differentiable
+        return g * z * (1 - z)
+
+    def backward_arrays(self, g):
+        """The plain rule on ndarrays."""
+        z = self.output._data
+        return (g * (z * (1 - z)),)
 
     def jvp(self, tx):
         """tz = tx z (1 - z)."""
@@ -189,10 +193,13 @@ class Rectify(Function):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        positive = self.output._data != 0  # not z <= 0 (see the class docstring)
-        if is_grad_enabled():  # create_graph: a Tensor op, differentiable in g
-            return g * positive
-        return new_tensor(g._data * positive)
+        if not is_grad_enabled():
+            return wrap_grads(self.backward_arrays(g._data))
+        return g * (self.output._data != 0)  # create_graph: a Tensor op, differentiable in g
+
+    def backward_arrays(self, g):
+        """The plain rule on ndarrays; the mask is not z <= 0 (see the class docstring)."""
+        return (g * (self.output._data != 0),)
 
     def jvp(self, tx):
         """tz = tx where not z <= 0."""

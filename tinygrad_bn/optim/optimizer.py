@@ -92,24 +92,27 @@ class Optimizer:
     @replay_as_call  # reads lr and step counts of the moment: replayed as a call
     def step(self) -> None:
         """Update each parameter that has a gradient, in place."""
-        name = type(self).__name__
+        states, scratches, update = self.state, self._scratch, self._update
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                grad = _grad_of(name, p)
-                state = self.state.get(p)
+                data = p._data
+                if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
+                    _refuse_grad(type(self).__name__, p)
+                state = states.get(p)
                 fresh = state is None
                 if fresh:
                     state = {}
-                scratch = self._scratch.get(id(p))
+                scratch = scratches.get(id(p))
                 if scratch is None:
-                    scratch = self._scratch[id(p)] = _Scratch([], p._data)
-                else:
-                    scratch.follow(p._data)  # p._data may have been replaced since
-                self._update(p._data, grad, state, group, scratch)
+                    scratch = scratches[id(p)] = _Scratch([], data)
+                elif scratch.like is not data:  # p._data was replaced since
+                    scratch.follow(data)
+                update(data, grad._data, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
-                    self.state[p] = state
+                    states[p] = state
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scratch: _Scratch) -> None:
@@ -240,16 +243,15 @@ def _param_list(name: str, params: Any) -> list:
     return list(params)
 
 
-def _grad_of(name: str, p: Tensor) -> np.ndarray:
-    """p.grad's array, checked to be a Tensor of p's shape (NumPy would broadcast a wrong one)."""
+def _refuse_grad(name: str, p: Tensor) -> None:
+    """Raise for a p.grad that is not a Tensor of p's shape (NumPy would broadcast a wrong
+    one)."""
     grad = p.grad
     if not isinstance(grad, Tensor):
         raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
                                 f"type {type(grad).__name__}; a Tensor or None expected")
-    if grad._data.shape != p._data.shape:
-        raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
-                         f"{grad.shape}; they must match")
-    return grad._data
+    raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
+                     f"{grad.shape}; they must match")
 
 
 def _check_range(name: str, upper: float = math.inf, **values: float) -> None:
