@@ -75,15 +75,17 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
     visited: set[int] = set()
     clock = versions.CLOCK[0]
     stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
+    pop, push = stack.pop, stack.append  # bound once: this loop runs twice per tensor
     while stack:
-        tensor, children_done = stack.pop()
+        tensor, children_done = pop()
         if children_done:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        key = id(tensor)
+        if key in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
+        visited.add(key)
+        push((tensor, True))
         ctx = tensor._ctx
         if ctx is None:
             continue
@@ -99,7 +101,7 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
             # (and, with leaves=False, has hooks) or if constants are wanted
             if (parent._ctx is not None or constants or parent.requires_grad and
                     (leaves or parent._hooks)) and id(parent) not in visited:
-                stack.append((parent, False))
+                push((parent, False))
     return order
 
 

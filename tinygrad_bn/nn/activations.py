@@ -151,7 +151,9 @@ class ReLU(_Activation):
     """max(x, 0)."""
 
     def forward(self, x: Any) -> Tensor:
-        return relu(x)
+        # a Tensor straight to its method: F.relu's layers (error naming, conversion)
+        # have nothing to do for one
+        return x.relu() if type(x) is Tensor else relu(x)
 
 
 class Sigmoid(Module):

@@ -48,14 +48,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
-            x = Tensor(x)
-        shape = x._data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ShapeError(f"{self!r}: expected input of shape (..., {self.in_features}), "
-                             f"got {shape}")
         params = self._parameters  # one dict lookup each, not Module.__getattr__
-        return F.linear(x, params["weight"], params["bias"])
+        try:  # F.linear checks the shapes once (a try costs nothing until it raises)
+            return F.linear(x, params["weight"], params["bias"])
+        except ShapeError:
+            shape = np.shape(x._data if isinstance(x, Tensor) else x)
+            if not shape or shape[-1] != self.in_features:  # the input's fault: say whose
+                raise ShapeError(f"{self!r}: expected input of shape (..., "
+                                 f"{self.in_features}), got {shape}") from None
+            raise
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

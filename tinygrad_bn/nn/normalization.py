@@ -75,10 +75,11 @@ def _check_eps(op: str, eps: float) -> None:
 def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True) -> None:
     """What every norm function checks first: a floating x, eps >= 0 and, when
     `channels_first`, the (N, C, *) layout (at least 2 dims)."""
-    if x.dtype.kind != "f":
+    data = x._data  # the array's attributes: no property calls
+    if data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating, got dtype {x.dtype}")
     _check_eps(op, eps)
-    if channels_first and x.ndim < 2:
+    if channels_first and data.ndim < 2:
         raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
                          f"shape {x.shape}")
 
@@ -447,7 +448,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
-    if x.dtype == HALF:
+    if x._data.dtype == HALF:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias,
                           training, momentum, eps, impl).astype(HALF)
     shape = x._data.shape

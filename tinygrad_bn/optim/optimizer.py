@@ -83,11 +83,12 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default, as PyTorch), or to zeros in
         place with set_to_none=False."""
-        for p in self.params:
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad._data[...] = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad._data[...] = 0
 
     @replay_as_call  # reads lr and step counts of the moment: replayed as a call
     def step(self) -> None:
