@@ -191,3 +191,13 @@ def test_one_array_sent_to_two_inputs_is_not_added_into(order):
     loss = (p * p + r).sum() if order == "product first" else (r + p * p).sum()
     loss.backward()
     np.testing.assert_array_equal(x.grad.data, 5.0 + 8.0 * x.data)  # 2 (1 + 2p) + 3
+
+
+def test_zero_dim_gradients_of_fresh_rules_add_up():
+    """A rule's arithmetic on 0-d arrays returns NumPy scalars, which take no in-place
+    add: two such gradients of one tensor must still be summed (TypeError before)."""
+    x = tg.Tensor(np.array(0.5), requires_grad=True)
+    h = x * 2.0
+    (F.sigmoid(h) + F.sigmoid(h)).backward()
+    s = 1.0 / (1.0 + np.exp(-1.0))
+    np.testing.assert_allclose(x.grad.data, 2.0 * 2.0 * s * (1.0 - s), rtol=1e-15)

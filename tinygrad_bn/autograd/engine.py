@@ -281,8 +281,8 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
             key = id(parent)
             if key not in grads:
                 grads[key] = pgrad
-                if exclusive:
-                    owned.add(key)
+                if exclusive and type(pgrad) is np.ndarray:  # not a NumPy scalar (a 0-d
+                    owned.add(key)  # rule's result), which takes no in-place add
             elif key in owned:
                 np.add(grads[key], pgrad, out=grads[key])
             else:  # asarray: 0-d + 0-d gives a NumPy scalar, which takes no in-place add
