@@ -407,7 +407,9 @@ _row("TransformerEncoder",
 for _name, _kw in [("Adadelta", {"rho": 1.5}), ("Adamax", {"betas": (1.5, 0.9)}),
                    ("NAdam", {"betas": (0.9, 1.5)}), ("RAdam", {"eps": -1.0}),
                    ("Adadelta", {"lr": -1.0}), ("NAdam", {"momentum_decay": -1.0}),
-                   ("Adamax", {"weight_decay": -1.0}), ("RAdam", {"lr": -1.0})]:
+                   ("Adamax", {"weight_decay": -1.0}), ("RAdam", {"lr": -1.0}),
+                   ("Rprop", {"lr": -1.0}), ("Rprop", {"etas": (1.5, 1.2)}),
+                   ("ASGD", {"weight_decay": -1.0}), ("ASGD", {"lr": -1.0})]:
     _row(_name, lambda n=_name, kw=_kw: getattr(tg.optim, n)(_params(), **kw),
          tg.ArgumentError, (_name, next(iter(_kw)).rstrip("s")),
          lambda n=_name, kw=_kw: getattr(torch.optim, n)(_tparams(), **kw))

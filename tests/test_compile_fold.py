@@ -88,17 +88,19 @@ def test_a_folded_sgd_step_is_bit_identical_to_eager_on_sliced_batches(options, 
 
 
 def test_options_that_change_which_operations_run_take_the_eager_step_bit_identically():
-    """momentum 0.9 -> 0 -> 0.9, weight decay switched on, nesterov switched on: the folded
-    lines assume the recorded ones; each change must run SGD's own step (and agree)."""
+    """maximize switched on and off, momentum 0.9 -> 0 -> 0.9, weight decay switched on,
+    nesterov switched on: the folded lines assume the recorded ones; each change must run
+    SGD's own step (and agree)."""
     rng = np.random.default_rng(3)
     batches = [(rng.standard_normal((BATCH, IN)), rng.integers(0, OUT, BATCH))
-               for _ in range(14)]
+               for _ in range(16)]
     eager_model, model = _model(True, np.float64), _model(True, np.float64)
     eager_opt = tg.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9)
     opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     eager, compiled = _step_fn(eager_model, eager_opt), tg.compile(_step_fn(model, opt))
-    changes = {4: {"momentum": 0.0}, 6: {"momentum": 0.9}, 8: {"weight_decay": 0.01},
-               10: {"nesterov": True}, 12: {"lr": 2}}
+    changes = {3: {"maximize": True}, 4: {"maximize": False, "momentum": 0.0},
+               6: {"momentum": 0.9}, 8: {"weight_decay": 0.01}, 10: {"nesterov": True},
+               12: {"lr": 2}, 14: {"maximize": True, "lr": 0.01}}
     for i, (x, y) in enumerate(batches):
         for o in (eager_opt, opt):
             o.param_groups[0].update(changes.get(i, {}))
@@ -214,7 +216,7 @@ def test_a_replay_allocates_no_array_of_a_parameters_size():
 def test_an_sgd_with_an_option_the_folded_lines_do_not_know_keeps_its_step_a_call():
     model = _model(False, np.float64)
     opt = tg.optim.SGD(model.parameters(), lr=0.1)
-    opt.defaults["maximize"] = False  # as if SGD had grown an option
+    opt.defaults["future_option"] = False  # as if SGD had grown an option
     compiled = tg.compile(_step_fn(model, opt))
     rng = np.random.default_rng(8)
     for _ in range(3):

@@ -112,17 +112,22 @@ def test_rmsprop_matches_closed_form(lr, alpha, eps, momentum, weight_decay, see
 
 def test_defaults_are_pytorchs() -> None:
     p = [nn.Parameter(np.zeros(2))]
-    assert optim.Adam(p).defaults == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
-                                      "weight_decay": 0.0, "amsgrad": False}
-    assert optim.AdamW(p).defaults == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
-                                       "weight_decay": 1e-2, "amsgrad": False}
+    switches = {"maximize": False, "foreach": None, "differentiable": False}
+    adam = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False,
+            "capturable": False, "fused": None, **switches}
+    assert optim.Adam(p).defaults == {**adam, "weight_decay": 0.0,
+                                      "decoupled_weight_decay": False}
+    assert optim.AdamW(p).defaults == {**adam, "weight_decay": 1e-2,
+                                       "decoupled_weight_decay": True}
     assert optim.AdaGrad(p).defaults == {"lr": 1e-2, "eps": 1e-10, "weight_decay": 0.0,
-                                         "lr_decay": 0.0, "initial_accumulator_value": 0.0}
+                                         "lr_decay": 0.0, "initial_accumulator_value": 0.0,
+                                         "fused": None, **switches}
     assert optim.RMSprop(p).defaults == {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8,
-                                         "momentum": 0.0, "weight_decay": 0.0}
+                                         "momentum": 0.0, "weight_decay": 0.0,
+                                         "centered": False, "capturable": False, **switches}
     sgd = optim.SGD(p, lr=0.1)
     assert sgd.defaults == {"lr": 0.1, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0,
-                            "dampening": 0.0}
+                            "dampening": 0.0, "fused": None, **switches}
     assert sgd.param_groups == [{**sgd.defaults, "params": p}]
 
 

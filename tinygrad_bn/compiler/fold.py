@@ -19,8 +19,9 @@ value NumPy's weak Python scalars are cast to.
 What the folded lines assume is checked when the step is reached, and where anything
 differs the program calls `opt.step()` as before (the eager step, exactly):
 
-- the optimizer is an `SGD` (not a subclass) whose options are the five the lines
-  know (checked when the program is built), its `param_groups` the same list with the
+- the optimizer is an `SGD` (not a subclass) whose options are the ones the lines
+  know (checked when the program is built; maximize False, PyTorch's implementation
+  switches foreach, fused, differentiable change nothing), its `param_groups` the same list with the
   same groups holding the same parameters, `step()` called without a closure;
 - each option is a Python float or int, and which of them are zero (momentum, dampening,
   weight_decay) and nesterov are as recorded: those decide which operations run;
@@ -46,7 +47,8 @@ _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 # the options SGD._update reads: an option added to SGD later leaves its step a call
 # until the lines below learn it
-_OPTIONS = {"lr", "momentum", "dampening", "weight_decay", "nesterov"}
+_OPTIONS = {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach",
+            "differentiable", "fused"}
 
 
 def foldable(instr: Any, args: tuple, kwargs: dict) -> SGD | None:
@@ -145,7 +147,9 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
 
     for group in groups:
         grp, params = program._name("grp", group), group["params"]
-        checks += [f"type({grp}['lr']) in (float, int)",
+        if group["maximize"]:  # the step negates the gradient first: left a call
+            return None
+        checks += [f"type({grp}['lr']) in (float, int)", f"not {grp}['maximize']",
                    f"bool({grp}['nesterov']) is {bool(group['nesterov'])}"]
         options = {key: group[key] for key in ("lr", "momentum", "dampening", "weight_decay")}
         if any(type(v) not in (float, int) for v in options.values()):

@@ -4,10 +4,10 @@ allocates no arrays after the first (in-place ufuncs into buffers kept per param
 works on flat copies of the parameters and gradients."""
 
 from . import lr_scheduler
-from .adaptive_rules import Adadelta, Adamax, NAdam, RAdam
+from .adaptive_rules import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rules import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["LBFGS", "SGD", "AdaGrad", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
-           "Optimizer", "RAdam", "RMSprop", "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "AdaGrad", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax",
+           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]

@@ -1,7 +1,8 @@
 """More update rules with PyTorch's defaults, state names and order of operations: Adadelta,
-Adamax, NAdam, RAdam. As in rules.py, g is the gradient plus weight_decay * p (NAdam and
-RAdam with decoupled_weight_decay=True decay p itself instead: p <- p (1 - lr wd)), t counts
-this parameter's steps, and every rule runs in place into its state and scratch buffers.
+Adamax, NAdam, RAdam, Rprop, ASGD. As in rules.py, g is the gradient plus weight_decay * p
+(NAdam and RAdam with decoupled_weight_decay=True decay p itself instead: p <- p (1 - lr wd)),
+t counts this parameter's steps, and every rule runs in place into its state and scratch
+buffers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_range, _Scratch
+from ..errors import ArgumentError
+from .optimizer import Optimizer, _check_betas, _check_range, _Scratch, switches
 from .rules import _decayed
 
 
@@ -20,9 +22,13 @@ class Adadelta(Optimizer):
     u = rho u + (1 - rho) d^2, p <- p - lr d (state: square_avg a, acc_delta u)."""
 
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -61,9 +67,13 @@ class Adamax(Optimizer):
     u = max(b2 u, |g| + eps), p <- p - lr / (1 - b1^t) m / u (state: exp_avg, exp_inf)."""
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -131,10 +141,14 @@ class NAdam(_AdamFamily):
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay, "momentum_decay": momentum_decay,
-                                  "decoupled_weight_decay": decoupled_weight_decay})
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -173,10 +187,14 @@ class RAdam(_AdamFamily):
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0,
-                 decoupled_weight_decay: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay,
-                                  "decoupled_weight_decay": decoupled_weight_decay})
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
@@ -202,3 +220,94 @@ class RAdam(_AdamFamily):
         else:
             step *= lr
         param -= step
+
+
+class Rprop(Optimizer):
+    """Resilient backpropagation (Riedmiller & Braun 1993), PyTorch's variant: per element a
+    step size d (d_0 = lr) grows by eta+ while g_t g_(t-1) > 0, shrinks by eta- where the
+    sign flipped (and that step is skipped: g_t is taken as 0, also as the next g_(t-1)),
+    clipped to [step_min, step_max]; p <- p - sign(g_t) d (state: step, prev, step_size).
+    No weight decay, as PyTorch's."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "etas": etas, "step_sizes": step_sizes,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("etas", "step_sizes"):
+            pair = group[key]
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ArgumentError(f"Rprop: {key} must be a pair, got {pair!r}")
+            _check_range("Rprop", **{f"{key}[0]": pair[0], f"{key}[1]": pair[1]})
+            group[key] = tuple(pair)
+        _check_range("Rprop", lr=group["lr"])
+        minus, plus = group["etas"]
+        if not 0.0 < minus < 1.0 < plus:
+            raise ArgumentError(f"Rprop: etas must satisfy 0 < eta- < 1 < eta+, got "
+                                f"{group['etas']}")
+        super()._check_group(group)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        (minus, plus), (smallest, largest) = group["etas"], group["step_sizes"]
+        if not state:
+            state.update(step=0, prev=np.zeros_like(param),
+                         step_size=np.full_like(param, group["lr"]))
+        state["step"] += 1
+        prev, size, change = state["prev"], state["step_size"], s[0]
+        np.multiply(grad, prev, out=change)
+        flipped = change < 0
+        # the factor per element: eta+ where the sign held, eta- where it flipped, else 1
+        np.copyto(change, np.where(change > 0, plus, np.where(flipped, minus, 1.0)))
+        size *= change
+        np.clip(size, smallest, largest, out=size)
+        np.copyto(prev, grad)
+        prev[flipped] = 0
+        np.sign(prev, out=change)
+        change *= size
+        param -= change
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (Polyak & Juditsky 1992), PyTorch's form: p <- p (1 - lambd eta) - eta g,
+    then the average ax <- ax + mu (p - ax) (ax = p while mu = 1), and for the next step
+    eta = lr / (1 + lambd lr t)^alpha, mu = 1 / max(1, t - t0) (state: step, eta, mu, ax)."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0.0, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        super().__init__(params, {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                                  "weight_decay": weight_decay,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_range("ASGD", lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"],
+                      t0=group["t0"])
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], s: _Scratch) -> None:
+        lr, lambd = group["lr"], group["lambd"]
+        if not state:
+            state.update(step=0, eta=float(lr), mu=1.0, ax=np.zeros_like(param))
+        state["step"] += 1
+        g = _decayed(param, grad, group["weight_decay"], s[1])
+        eta, tmp, ax = state["eta"], s[0], state["ax"]
+        param *= 1.0 - lambd * eta
+        np.multiply(g, -eta, out=tmp)
+        param += tmp
+        if state["mu"] != 1:
+            np.subtract(param, ax, out=tmp)
+            tmp *= state["mu"]
+            ax += tmp
+        else:
+            np.copyto(ax, param)
+        t = state["step"]
+        state["eta"] = lr / (1.0 + lambd * lr * t) ** group["alpha"]
+        state["mu"] = 1.0 / max(1.0, t - group["t0"])

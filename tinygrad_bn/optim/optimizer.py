@@ -77,7 +77,16 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_range(type(self).__name__, weight_decay=group["weight_decay"])
+        name = type(self).__name__
+        if "weight_decay" in group:  # Rprop and LBFGS have none
+            _check_range(name, weight_decay=group["weight_decay"])
+        for key in ("maximize", "differentiable", "capturable", "decoupled_weight_decay"):
+            if key in group and not isinstance(group[key], bool | np.bool_):
+                raise ArgumentTypeError(f"{name}: {key} must be True or False, got "
+                                        f"{type(group[key]).__name__} {group[key]!r}")
+        if group.get("differentiable"):
+            raise ArgumentError(f"{name}: differentiable=True is not supported: tinygrad_bn's "
+                                f"optimizers update .data in place, outside the graph")
 
     @replay_as_call  # tg.compile calls it again on replay (tinygrad_bn/recording.py)
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -109,9 +118,12 @@ class Optimizer:
                 scratch = scratches.get(id(p))
                 if scratch is None:
                     scratch = scratches[id(p)] = _Scratch([], data)
-                elif scratch.like is not data:  # p._data was replaced since
-                    scratch.follow(data)
-                update(data, grad._data, state, group, scratch)
+                elif scratch.like is not data and scratch.follow(data) and not fresh:
+                    _check_state_shapes(type(self).__name__, p, state)  # .data replaced
+                g = grad._data
+                if group.get("maximize"):  # every rule then descends on -g, as PyTorch's
+                    g = scratch.negated(g)
+                update(data, g, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     states[p] = state
 
@@ -209,18 +221,28 @@ class _Scratch:
     """Scratch arrays of one parameter (its shape and dtype), made at the first step that
     needs them and reused by every later one; `s[k]` is the k-th."""
 
-    __slots__ = ("arrays", "like")
+    __slots__ = ("arrays", "like", "negative")
 
     def __init__(self, arrays: list[np.ndarray], like: np.ndarray) -> None:
         self.arrays, self.like = arrays, like
+        self.negative: np.ndarray | None = None
 
-    def follow(self, like: np.ndarray) -> None:
+    def follow(self, like: np.ndarray) -> bool:
         """The parameter's array now: arrays made for another shape or dtype go (a `.data`
-        replaced by one of a new shape failed, of a new dtype rounded through the old one)."""
+        replaced by one of a new shape failed, of a new dtype rounded through the old one).
+        Returns whether the shape or dtype changed."""
         old = self.like
-        if old.shape != like.shape or old.dtype != like.dtype:
-            self.arrays = []
         self.like = like
+        if old.shape != like.shape or old.dtype != like.dtype:
+            self.arrays, self.negative = [], None
+            return True
+        return False
+
+    def negated(self, grad: np.ndarray) -> np.ndarray:
+        """-grad, in an array of its own kept for the next steps (maximize=True)."""
+        if self.negative is None:
+            self.negative = np.empty_like(self.like)
+        return np.negative(grad, out=self.negative)
 
     def __getitem__(self, k: int) -> np.ndarray:
         arrays = self.arrays
@@ -253,6 +275,27 @@ def _refuse_grad(name: str, p: Tensor) -> None:
                                 f"type {type(grad).__name__}; a Tensor or None expected")
     raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
                      f"{grad.shape}; they must match")
+
+
+def _check_state_shapes(name: str, p: Tensor, state: dict[str, Any]) -> None:
+    """A parameter whose `.data` took a new shape cannot continue its old state (PyTorch
+    fails too, inside the update); say so rather than fail in NumPy."""
+    for key, value in state.items():
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != p.shape:
+            raise ShapeError(f"{name}.step: a parameter's .data now has shape {p.shape}, but "
+                             f"its state '{key}' was made for shape {value.shape}; create the "
+                             f"optimizer again (or delete optimizer.state[p]) after replacing "
+                             f".data with an array of another shape")
+
+
+def switches(maximize: bool = False, foreach: bool | None = None,
+             differentiable: bool = False, **more: Any) -> dict[str, Any]:
+    """The options PyTorch's optimizers share besides their rule's: maximize (ascend: every
+    rule runs on -g) and the switches that choose among PyTorch's implementations of one
+    rule (foreach, fused, capturable). tinygrad_bn has one implementation, so those are
+    kept in the groups, as PyTorch keeps them (state dicts read alike), and change
+    nothing; differentiable=True is refused (`_check_group`)."""
+    return {"maximize": maximize, "foreach": foreach, "differentiable": differentiable, **more}
 
 
 def _check_range(name: str, upper: float = math.inf, **values: float) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..dtypes import factor
 from ..errors import ArgumentError
-from .optimizer import Optimizer, _check_betas, _check_range, _Scratch
+from .optimizer import Optimizer, _check_betas, _check_range, _Scratch, switches
 
 
 def _decayed(param: np.ndarray, grad: np.ndarray, wd: float, out: np.ndarray) -> np.ndarray:
@@ -34,12 +34,16 @@ class SGD(Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum mu and dampening tau:
     b_1 = g_1, b_t = mu b_(t-1) + (1 - tau) g_t;  d = g + mu b (nesterov) or b (momentum)
     or g;  p <- p - lr d. (dampening follows weight_decay here, where PyTorch puts it
-    before: the contract's leading arguments stay; pass it by keyword.)"""
+    before, and lr has no default, where PyTorch's is 1e-3: the contract's leading
+    arguments stay; pass the others by keyword.)"""
 
     def __init__(self, params: Any, lr: float, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, dampening: float = 0.0) -> None:
+                 weight_decay: float = 0.0, dampening: float = 0.0, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov,
-                                  "weight_decay": weight_decay, "dampening": dampening})
+                                  "weight_decay": weight_decay, "dampening": dampening,
+                                  **switches(maximize, foreach, differentiable, fused=fused)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -83,14 +87,18 @@ class Adam(Optimizer):
     """Adam: m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2,
     p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps); with amsgrad
     (Reddi et al. 2018) the running maximum of v_t, kept as max_exp_avg_sq, replaces v_t
-    in the denominator."""
-
-    _decoupled = False
+    in the denominator. decoupled_weight_decay=True is AdamW."""
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay, "amsgrad": amsgrad})
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable, fused=fused,
+                                             decoupled_weight_decay=decoupled_weight_decay)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -110,7 +118,7 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if self._decoupled:
+        if group["decoupled_weight_decay"]:
             param *= 1.0 - lr * wd
             g = grad
         else:
@@ -139,11 +147,14 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): p <- p (1 - lr wd) before the
     Adam step, whose g is the plain gradient. Default weight_decay 1e-2, as PyTorch."""
 
-    _decoupled = True
-
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class AdaGrad(Optimizer):
@@ -152,10 +163,13 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params: Any, lr: float = 1e-2, eps: float = 1e-10,
                  weight_decay: float = 0.0, lr_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0) -> None:
+                 initial_accumulator_value: float = 0.0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay,
                                   "lr_decay": lr_decay,
-                                  "initial_accumulator_value": initial_accumulator_value})
+                                  "initial_accumulator_value": initial_accumulator_value,
+                                  **switches(maximize, foreach, differentiable, fused=fused)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -180,17 +194,33 @@ class AdaGrad(Optimizer):
         param -= tmp
 
 
-Adagrad = AdaGrad  # PyTorch's spelling
+class Adagrad(AdaGrad):
+    """AdaGrad under PyTorch's name, with PyTorch's order of the arguments (AdaGrad's is the
+    project contract's: eps before weight_decay)."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, eps, weight_decay, lr_decay, initial_accumulator_value,
+                         foreach, maximize=maximize, differentiable=differentiable, fused=fused)
 
 
 class RMSprop(Optimizer):
     """RMSprop: a_t = alpha a + (1 - alpha) g^2 (a_0 = 0), d = g / (sqrt(a_t) + eps);
-    with momentum mu: b_t = mu b + d (b_0 = 0), p <- p - lr b_t; else p <- p - lr d."""
+    centered (Graves 2013): also m_t = alpha m + (1 - alpha) g (m_0 = 0), and
+    d = g / (sqrt(a_t - m_t^2) + eps); with momentum mu: b_t = mu b + d (b_0 = 0),
+    p <- p - lr b_t; else p <- p - lr d. (momentum comes before weight_decay here, where
+    PyTorch puts it after: the contract's order; pass them by keyword.)"""
 
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+                 momentum: float = 0.0, weight_decay: float = 0.0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "momentum": momentum,
-                                  "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "centered": centered,
+                                  **switches(maximize, foreach, differentiable,
+                                             capturable=capturable)})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -204,14 +234,27 @@ class RMSprop(Optimizer):
             state.update(step=0, square_avg=np.zeros_like(param))
             if mu:
                 state["momentum_buffer"] = np.zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
         g = _decayed(param, grad, group["weight_decay"], s[1])
         avg, tmp = state["square_avg"], s[0]
         avg *= alpha
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - alpha
+        np.multiply(g, 1.0 - alpha, out=tmp)  # PyTorch's addcmul: ((1 - alpha) g) g
+        tmp *= g
         avg += tmp
-        np.sqrt(avg, out=tmp)
+        if group["centered"]:
+            mean = state.get("grad_avg")
+            if mean is None:  # centered turned on after the first step
+                mean = state["grad_avg"] = np.zeros_like(param)
+            np.subtract(g, mean, out=tmp)  # m <- m + (1 - alpha)(g - m), PyTorch's lerp
+            tmp *= 1.0 - alpha
+            mean += tmp
+            np.multiply(mean, mean, out=tmp)
+            np.subtract(avg, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(avg, out=tmp)
         tmp += group["eps"]
         np.divide(g, tmp, out=tmp)
         if mu:
