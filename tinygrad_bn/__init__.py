@@ -15,6 +15,7 @@ from . import (
     nn,
     optim,
     return_types,
+    special,
     utils,
     viz,
 )
@@ -95,7 +96,7 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
-from .method_functions import (  # noqa: A004 (PyTorch's names)
+from .method_functions import (  # noqa: A004 (PyTorch's names)  # noqa: A004 (PyTorch's names)
     abs,
     absolute,
     acos,
@@ -157,6 +158,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     diag_embed,
     diagonal,
     diff,
+    digamma,
     div,
     divide,
     dot,
@@ -176,6 +178,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     floor_divide,
     fmod,
     frac,
+    frexp,
     gather,
     gcd,
     ge,
@@ -187,6 +190,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     histc,
     histogram,
     hypot,
+    i0,
     index_add,
     index_copy,
     index_fill,
@@ -199,6 +203,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     isfinite,
     isinf,
     isnan,
+    kron,
     kthvalue,
     lcm,
     ldexp,
@@ -206,12 +211,14 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     lerp,
     less,
     less_equal,
+    lgamma,
     log,
     log1p,
     log2,
     log10,
     log_softmax,
     logaddexp,
+    logaddexp2,
     logcumsumexp,
     logdet,
     logical_and,
@@ -237,20 +244,25 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     mul,
     multiply,
     mv,
+    mvlgamma,
     nan_to_num,
     nanmean,
+    nanmedian,
     nanquantile,
     nansum,
     narrow,
     ne,
     neg,
     negative,
+    nextafter,
     nonzero,
     norm,
     not_equal,
     numel,
     outer,
     permute,
+    polygamma,
+    positive,
     pow,
     prod,
     quantile,
@@ -270,7 +282,9 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     sgn,
     sigmoid,
     sign,
+    signbit,
     sin,
+    sinc,
     sinh,
     slogdet,
     softmax,
@@ -290,6 +304,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)
     take_along_dim,
     tan,
     tanh,
+    tensor_split,
     tile,
     topk,
     trace,
@@ -336,12 +351,17 @@ from .tensor import (
     where,
 )
 from .tensor_methods import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     block_diag,
     bucketize,
     cartesian_prod,
     einsum,
     meshgrid,
     searchsorted,
+    tril_indices,
+    triu_indices,
 )
 from .tensor_types import (
     BoolTensor,
@@ -439,6 +459,11 @@ __all__ = [
 __all__ += ["erf", "erfc", "erfinv", "log_softmax", "softmax"]
 __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad", "float_power",
             "gcd", "heaviside", "lcm", "ldexp", "nan_to_num", "rad2deg", "sgn"]
+
+# surface29: special functions, shapes, and the torch.special namespace
+__all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "digamma", "frexp", "i0", "kron", "lgamma",
+            "logaddexp2", "mvlgamma", "nanmedian", "nextafter", "polygamma", "positive",
+            "signbit", "sinc", "special", "tensor_split", "tril_indices", "triu_indices"]
 
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)
 __all__ += ["lab", "profiler"]

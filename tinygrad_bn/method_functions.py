@@ -279,6 +279,32 @@ ldexp = _function("ldexp")
 nan_to_num = _function("nan_to_num")
 rad2deg = _function("rad2deg")
 sgn = _function("sgn")
+# the special functions and shapes of surface29 (tensor_methods/special_math.py, shaping.py,
+# statistics.py); polygamma takes n first, as PyTorch's
+__all__ += ["digamma", "frexp", "i0", "kron", "lgamma", "logaddexp2", "mvlgamma", "nanmedian",
+            "nextafter", "polygamma", "positive", "signbit", "sinc", "tensor_split"]
+digamma = _function("digamma")
+frexp = _function("frexp")
+i0 = _function("i0")
+kron = _function("kron")
+lgamma = _function("lgamma")
+logaddexp2 = _function("logaddexp2")
+mvlgamma = _function("mvlgamma")
+nanmedian = _function("nanmedian")
+nextafter = _function("nextafter")
+positive = _function("positive")
+signbit = _function("signbit")
+sinc = _function("sinc")
+tensor_split = _function("tensor_split")
+
+
+@names_errors("polygamma")
+def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """psi^(n)(x), the n-th derivative of digamma (`tg.polygamma(n, x)` is
+    `x.polygamma(n)`, PyTorch's order of arguments)."""
+    return as_tensor(input).polygamma(n)
+
+
 # ---- functions PyTorch has without a Tensor method of the same name ----
 def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
              keepdim: bool = False, *, correction: float | None = None

@@ -42,6 +42,16 @@ class median(NamedTuple):  # noqa: N801
     indices: Tensor
 
 
+class nanmedian(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class frexp(NamedTuple):  # noqa: N801
+    mantissa: Tensor
+    exponent: Tensor
+
+
 class mode(NamedTuple):  # noqa: N801
     values: Tensor
     indices: Tensor

@@ -55,6 +55,7 @@ from .tensor_methods import (
     ReduceMethods,
     ScanMethods,
     ShapingMethods,
+    SpecialMathMethods,
     StatisticsMethods,
     concatenate,
     maximum,
@@ -120,7 +121,7 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
              InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
-             StatisticsMethods, ShapingMethods, MatrixMethods):
+             StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import linalg
+from .. import linalg, special
 from ..checkpoint import checkpoint
 from ..nn import LSTMCell, MultiheadAttention
 from ..nn import functional as F
@@ -513,6 +513,14 @@ OPS: list[OpCase] = [
     # issue 22 (fn22): the error functions, softmax methods, in-place twins, unfold / fold
     OpCase("erf / erfc / erfinv", lambda x: x.erf() * x.erfc() + (x * 0.7).erfinv(),
            ((3, 4),), torch_fn=lambda x: x.erf() * x.erfc() + (x * 0.7).erfinv()),
+    # surface29: the gamma and Bessel families (ops/gamma.py), nextafter; no digamma in the
+    # twin: its gradient is PyTorch's trigamma, off by ~3e-10 relative on [0.5, 2] (ours
+    # agrees with mpmath to 2e-16: tests/test_special_functions.py)
+    OpCase("lgamma / polygamma / i0 / i1 / nextafter",
+           lambda x: x.lgamma() * x.polygamma(2) + x.i0() + special.i1(x) +
+           x.nextafter(x * 2), ((3, 4),), ("positive",),
+           torch_fn=lambda x: x.lgamma() * x.polygamma(2) + x.i0() + torch.special.i1(x) +
+           x.nextafter(x * 2)),
     OpCase("softmax / log_softmax (methods)", lambda x: x.softmax(0) + x.log_softmax(dim=1),
            ((3, 4),), torch_fn=lambda x: x.softmax(0) + x.log_softmax(dim=1)),
     OpCase("in place: erfinv_ / logit_ / hypot_ / lerp_",

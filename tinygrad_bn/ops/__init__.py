@@ -11,6 +11,8 @@
   EigenvaluesSymmetric EigenvectorsSymmetric SingularValues
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
+- gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
+  BesselI1, and the float bits' NextAfter
 
 Backward rules are written with Tensor ops, so they are differentiable and
 `create_graph=True` gives higher derivatives. Composites (mean, var, softmax, ...) have no
@@ -21,6 +23,7 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 
 from ..autograd.function import sum_tangents
 from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
+from .gamma import BesselI0, BesselI1, Lgamma, NextAfter, Polygamma
 from .linalg import (
     Det,
     EigenvaluesSymmetric,
@@ -99,5 +102,5 @@ __all__ = [
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
-    "SingularValues", "Solve",
+    "SingularValues", "Solve", "BesselI0", "BesselI1", "Lgamma", "NextAfter", "Polygamma",
 ]

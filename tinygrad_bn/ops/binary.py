@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..autograd.function import Function, new_tensor, or_zeros, sum_tangents
+from .quiet import quiet
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -68,6 +69,7 @@ class Mul(Function):
         return sum_tangents(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
+@quiet
 class Div(Function):
     """z = x / y;  dx = g / y, dy = -g * (x / y) / y.
 
@@ -97,6 +99,7 @@ class Div(Function):
                             None if ty is None else -ty * (x / y) / y)
 
 
+@quiet
 class Pow(Function):
     """z = x ** y;  dx = g * y * x**(y-1), dy = g * z * log(x).
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function, sum_tangents
+from .quiet import quiet
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -25,6 +26,11 @@ class _Unary(Function):
     tz = tx f'(x)."""
 
     saves_inputs = (0,)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in vars(cls):  # log of 0, arcsin of 2 ...: inf or NaN, no warning
+            quiet(cls)
 
     def derivative(self):
         raise NotImplementedError

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function, wrap_grads
 from ..modes import is_grad_enabled
+from .quiet import quiet
 
 
 class Neg(Function):
@@ -27,6 +28,7 @@ class Neg(Function):
         return -tx
 
 
+@quiet
 class Exp(Function):
     """z = e^x;  dx = g * z."""
 
@@ -43,6 +45,7 @@ class Exp(Function):
         return tx * self.output
 
 
+@quiet
 class Log(Function):
     """z = ln x;  dx = g / x."""
 
@@ -59,6 +62,7 @@ class Log(Function):
         return tx / self.parents[0]
 
 
+@quiet
 class Sqrt(Function):
     """z = sqrt(x);  dx = g / (2 z)."""
 

@@ -21,10 +21,13 @@
   unique_consecutive; functions searchsorted, bucketize
 - placing.py, PlacingMethods: scatter_reduce index_copy masked_scatter, and in place
   scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_scatter_
-- statistics.py, StatisticsMethods: median mode aminmax histogram
+- statistics.py, StatisticsMethods: median nanmedian mode aminmax histogram
 - matrix.py, MatrixMethods: det logdet slogdet inverse cross; the functions of tg.linalg
   (vector_norm matrix_norm norm solve eigh eigvalsh svdvals vecdot cross)
-- shaping.py, ShapingMethods: rot90 diag_embed; functions block_diag cartesian_prod meshgrid
+- shaping.py, ShapingMethods: rot90 diag_embed tensor_split kron; functions block_diag
+  cartesian_prod meshgrid atleast_1d atleast_2d atleast_3d tril_indices triu_indices
+- special_math.py, SpecialMathMethods: lgamma digamma polygamma mvlgamma i0 sinc logaddexp2
+  positive signbit frexp nextafter
 - conversion.py, ConversionMethods: size numel dim to float double ... type type_as
   contiguous is_contiguous new_zeros new_empty new_full new_tensor clone
 - inplace.py, InplaceMethods: add_ mul_ ... clamp_ exp_ ... zero_ fill_ copy_ fill_diagonal_
@@ -52,7 +55,18 @@ from .placing import PlacingMethods
 from .random import RandomMethods
 from .reduce import ReduceMethods
 from .scans import ScanMethods, bucketize, searchsorted
-from .shaping import ShapingMethods, block_diag, cartesian_prod, meshgrid
+from .shaping import (
+    ShapingMethods,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    cartesian_prod,
+    meshgrid,
+    tril_indices,
+    triu_indices,
+)
+from .special_math import SpecialMathMethods
 from .statistics import StatisticsMethods
 
 __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
@@ -60,4 +74,5 @@ __all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "Inde
            "MovementMethods", "ReduceMethods", "ScanMethods", "bucketize", "PlacingMethods",
            "RandomMethods", "ShapingMethods", "StatisticsMethods", "block_diag", "cartesian_prod",
            "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum", "minimum",
-           "searchsorted", "stack", "where"]
+           "searchsorted", "stack", "where", "SpecialMathMethods", "atleast_1d", "atleast_2d",
+           "atleast_3d", "tril_indices", "triu_indices"]

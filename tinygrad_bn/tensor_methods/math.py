@@ -53,10 +53,14 @@ class MathMethods:
         return ops.Exp2.apply(floating(self))
 
     def logaddexp(self, other: Any) -> Tensor:
-        """log(e^x + e^y), computed as max + log1p(e^-|x - y|) (no overflow)."""
-        other = self._coerce(other, "logaddexp")
-        high = ops.Maximum.apply(self, other)
-        return high + (-(self - other).abs()).exp().log1p()
+        """log(e^x + e^y), computed as max + log1p(e^-|x - y|) (no overflow; equal
+        infinities give themselves). Floating inputs only, as PyTorch."""
+        x, y = self._operands(other, "logaddexp")
+        for t in (x, y):
+            if t.dtype.kind != "f":
+                raise DTypeError(f"logaddexp: only supports floating-point dtypes, got "
+                                 f"{t.dtype}")
+        return ops.Maximum.apply(x, y) + (-distance(x, y)).exp().log1p()
 
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
@@ -423,3 +427,12 @@ def _shifted(x: Tensor, op: str, dim: Any, dtype: Any) -> tuple[Tensor, tuple[in
     if x._data.size == 0 or x.ndim == 0:
         return x, axes
     return x - new_tensor(np.max(x._data, axis=axes, keepdims=True)), axes
+
+
+def distance(x: Tensor, y: Tensor) -> Tensor:
+    """|x - y|, 0 where x = y (also equal infinities, where x - y is NaN). At x = y the
+    gradient of logaddexp's second term is 0 either way, and max splits its own evenly."""
+    equal = x._data == y._data
+    if not equal.any():
+        return (x - y).abs()
+    return (where(equal, 0.0, x) - where(equal, 0.0, y)).abs()  # no inf - inf computed

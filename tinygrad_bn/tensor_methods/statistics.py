@@ -1,13 +1,15 @@
-"""Order statistics and counts as Tensor methods: median, mode, aminmax, histogram,
-quantile, nanquantile, and the NaN-ignoring sums nansum and nanmean.
+"""Order statistics and counts as Tensor methods: median, nanmedian, mode, aminmax,
+histogram, quantile, nanquantile, and the NaN-ignoring sums nansum and nanmean.
 
 The positions are found on the data and the values taken with gather, so the gradient
 goes to the chosen element, as PyTorch's: median(dim) and mode give (values, indices)
 named tuples. The median of all elements is the lower median (the ((n - 1) // 2)-th
 smallest, no averaging), NaN if any element is NaN; its gradient is split evenly between
 the elements equal to it, as PyTorch's: it is the Max of the elements not above it, and
-Max's gradient splits between ties. aminmax is amin and amax (PyTorch's named tuple min,
-max); histogram counts on the data and returns tensors without a graph.
+Max's gradient splits between ties. nanmedian is the lower median of the elements that are
+not NaN (NaN only where all are); among tied values its index along dim is one of theirs
+(which one PyTorch picks depends on its selection algorithm). aminmax is amin and amax
+(PyTorch's named tuple min, max); histogram counts on the data and returns tensors without a graph.
 
 quantile(q) along a dim of n sorted values v: the position r = q (n - 1) between v[floor r]
 and v[ceil r], interpolated "linear" (v_lo + (r - floor r)(v_hi - v_lo)), "lower", "higher",
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 
 
 class StatisticsMethods:
-    """The mixin of Tensor's median, mode, aminmax, histogram, quantiles and NaN sums."""
+    """The mixin of Tensor's median, nanmedian, mode, aminmax, histogram, quantiles and NaN sums."""
 
     __slots__ = ()
 
@@ -71,6 +73,33 @@ class StatisticsMethods:
         if np.isnan(flat).any():  # the NaNs share the gradient, as PyTorch's
             return self.masked_fill(~np.isnan(self._data), -np.inf).amax()
         return self.masked_fill(self._data > value, -np.inf).amax()
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """median ignoring NaNs: with no dim the lower median of the elements that are not
+        NaN (NaN if all are); with dim the named tuple (values, indices) per slice."""
+        if dim is None:
+            if self.dtype.kind != "f":
+                return self._global_median()
+            flat = self._data.reshape(-1)
+            present = flat[~np.isnan(flat)]
+            if not present.size:  # all NaN (or empty): median's NaN
+                return self._global_median()
+            value = np.sort(present)[(present.size - 1) // 2]
+            return self.masked_fill(~(self._data <= value), -np.inf).amax()
+        d = one_axis("nanmedian", self.ndim, None, dim) if self.ndim else 0
+        x = self if self.ndim else self.reshape(1)
+        if x.shape[d] == 0:
+            raise ShapeError(f"nanmedian: dim {d} of shape {self.shape} has no elements")
+        order = np.argsort(x._data, axis=d, kind="stable")  # NaNs sort last
+        if x.dtype.kind == "f":
+            count = (~np.isnan(x._data)).sum(axis=d, keepdims=True)
+            index = np.take_along_axis(order, np.maximum(count - 1, 0) // 2, axis=d)
+        else:
+            index = np.take(order, [(x.shape[d] - 1) // 2], axis=d)
+        values = x.gather(d, index)
+        if not keepdim or not self.ndim:
+            values, index = values.squeeze(d), index.squeeze(d)
+        return return_types.nanmedian(values, new_tensor(index.astype(np.int64)))
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> return_types.mode:
         """PyTorch's named tuple (values, indices): the most frequent value along dim (the
