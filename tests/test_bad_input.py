@@ -85,10 +85,13 @@ def _squeezed(a: np.ndarray, axis: Any) -> np.ndarray:
     if axis is None:
         return np.squeeze(a)
     axes = (axis,) if not isinstance(axis, tuple) else axis
-    if not all(isinstance(i, int) for i in axes) or len(set(axes)) != len(axes):
+    if not all(isinstance(i, int) for i in axes):
         raise TypeError(f"bad axis {axis!r}")
-    axes = tuple(normalize_axis_index(i, a.ndim) for i in axes) if a.ndim else ()
-    return np.squeeze(a, tuple(i for i in axes if a.shape[i] == 1))
+    # a 0-d tensor takes dim 0 or -1 (both its one place), so (0, -1) repeats an axis
+    axes = tuple(normalize_axis_index(i, max(a.ndim, 1)) for i in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return np.squeeze(a, tuple(i for i in axes if a.shape[i] == 1)) if a.ndim else a.copy()
 
 
 def _numpy_axis(axis: Any, ndim: int = 1) -> Any:
