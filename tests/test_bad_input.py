@@ -143,14 +143,24 @@ def _floating(function: Callable) -> Callable:
     return lambda a: function(a if a.dtype.kind == "f" else a.astype(np.float32))
 
 
+def _no_bool(function: Callable) -> Callable:
+    """NumPy's function, refusing bool input as PyTorch does (abs, relu have no bool
+    kernel there; we refuse them too)."""
+    def reference(a: np.ndarray) -> Any:
+        if a.dtype == np.bool_:
+            raise TypeError("PyTorch refuses bool input here")
+        return function(a)
+    return reference
+
+
 UNARY: dict[str, tuple[Callable, Callable]] = {
     "neg": (operator.neg, np.negative),
     "exp": (Tensor.exp, _floating(np.exp)),
     "log": (Tensor.log, _floating(np.log)),
     "sqrt": (Tensor.sqrt, _floating(np.sqrt)),
-    "abs": (Tensor.abs, np.abs),
+    "abs": (Tensor.abs, _no_bool(np.abs)),
     "tanh": (Tensor.tanh, _floating(np.tanh)),
-    "relu": (Tensor.relu, lambda a: np.maximum(a, 0)),
+    "relu": (Tensor.relu, _no_bool(lambda a: np.maximum(a, 0))),
     "clip": (lambda t: t.clip(-1.5, 2.0), lambda a: np.clip(a, -1.5, 2.0)),
 }
 
@@ -205,6 +215,9 @@ def operand_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
 def test_binary_ops_between_tensors(name: str, pair: tuple) -> None:
     ours, reference = BINARY[name]
     a, b = pair
+    if name == "-" and np.bool_ in (a.dtype, b.dtype):  # PyTorch refuses; NumPy, two bools
+        _refused_bool_subtraction(lambda: ours(Tensor(a), Tensor(b)))
+        return
     if name in PROMOTED:  # NumPy's op in PyTorch's result dtype
         dtype = _true_division(name, result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0))
         check(lambda: ours(Tensor(a), Tensor(b)),
@@ -241,6 +254,10 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
     ours, reference = BINARY[name]
     if reflected and name in ("maximum", "minimum"):
         reflected = False
+    if name == "-" and (a.dtype == np.bool_ or isinstance(other, bool)):
+        _refused_bool_subtraction(lambda: ours(other, Tensor(a)) if reflected else
+                                  ours(Tensor(a), other))
+        return
     if name in PROMOTED and isinstance(other, int | float):
         a_ref = a.astype(_true_division(name, _scalar_dtype(a, other)))
     else:
@@ -249,6 +266,14 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
         check(lambda: ours(other, Tensor(a)), lambda: _python_reference(reference, other, a_ref))
     else:
         check(lambda: ours(Tensor(a), other), lambda: _python_reference(reference, a_ref, other))
+
+
+def _refused_bool_subtraction(call: Callable[[], Any]) -> None:
+    """`-` with a bool operand: PyTorch refuses it (NumPy computes it on integers), so must
+    we (a chosen refusal); two bool tensors meet NumPy's own refusal in the op Sub."""
+    with pytest.raises(tg.DTypeError, match="subtract"):
+        call()
+    OUTCOMES["DTypeError"] += 1
 
 
 def _python_reference(reference: Callable, x: Any, y: Any) -> np.ndarray:

@@ -279,6 +279,7 @@ from .method_functions import (  # noqa: A004 (PyTorch's names)  # noqa: A004 (P
     scatter,
     scatter_add,
     scatter_reduce,
+    select,
     sgn,
     sigmoid,
     sign,
@@ -463,7 +464,7 @@ __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad
 # surface29: special functions, shapes, and the torch.special namespace
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "digamma", "frexp", "i0", "kron", "lgamma",
             "logaddexp2", "mvlgamma", "nanmedian", "nextafter", "polygamma", "positive",
-            "signbit", "sinc", "special", "tensor_split", "tril_indices", "triu_indices"]
+            "select", "signbit", "sinc", "special", "tensor_split", "tril_indices", "triu_indices"]
 
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)
 __all__ += ["lab", "profiler"]

@@ -282,7 +282,7 @@ sgn = _function("sgn")
 # the special functions and shapes of surface29 (tensor_methods/special_math.py, shaping.py,
 # statistics.py); polygamma takes n first, as PyTorch's
 __all__ += ["digamma", "frexp", "i0", "kron", "lgamma", "logaddexp2", "mvlgamma", "nanmedian",
-            "nextafter", "polygamma", "positive", "signbit", "sinc", "tensor_split"]
+            "nextafter", "polygamma", "positive", "select", "signbit", "sinc", "tensor_split"]
 digamma = _function("digamma")
 frexp = _function("frexp")
 i0 = _function("i0")
@@ -293,6 +293,7 @@ mvlgamma = _function("mvlgamma")
 nanmedian = _function("nanmedian")
 nextafter = _function("nextafter")
 positive = _function("positive")
+select = _function("select")
 signbit = _function("signbit")
 sinc = _function("sinc")
 tensor_split = _function("tensor_split")

@@ -5,8 +5,7 @@ gammaln is lgamma, psi is digamma, multigammaln is mvlgamma); the rest are compo
 whose gradients follow: i1 (a primitive op, tinygrad_bn/ops/gamma.py), xlog1py
 (x log(1 + y), 0 where x = 0), entr (-x ln x, 0 at 0, -inf below), ndtr (the standard
 normal CDF, erfc(-x / sqrt 2) / 2), ndtri (its inverse, sqrt 2 erfinv(2p - 1)) and
-log_ndtr (ln ndtr, through erfc: -inf once ndtr underflows, near x = -38, where PyTorch's
-scaled erfc goes further).
+log_ndtr (ln ndtr, through erfc, and its asymptotic series far in the left tail).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import numpy as np
 
 from . import method_functions as _f
 from . import ops
+from .autograd.function import new_tensor
 from .errors import names_errors
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating
@@ -80,18 +80,54 @@ def ndtr(input: Any) -> Tensor:  # noqa: A002
 
 @names_errors("ndtri")
 def ndtri(input: Any) -> Tensor:  # noqa: A002
-    """The inverse of ndtr: sqrt 2 erfinv(2p - 1) (-inf at 0, inf at 1, NaN outside)."""
-    return (floating(as_tensor(input)) * 2 - 1).erfinv() * math.sqrt(2.0)
+    """The inverse of ndtr: sqrt 2 erfinv(2p - 1) (-inf at 0, inf at 1, NaN outside). For
+    p < 1/2, 2p - 1 rounds away p's low digits, so the value is polished by two Newton
+    steps on ndtr(y) = p (ndtr through erfc, exact in the left tail); the gradient is the
+    composite's, sqrt(2 pi) e^(y^2/2). Below p ~ 1e-16, 2p - 1 is -1 and the value -inf
+    (PyTorch's rational approximation goes on to p ~ 1e-308)."""
+    p = floating(as_tensor(input))
+    y = (p * 2 - 1).erfinv() * math.sqrt(2.0)
+    data = y._data.astype(np.float64)
+    target = p._data.astype(np.float64)
+    left = np.isfinite(data) & (target < 0.5)
+    if not left.any():
+        return y
+    z = data[left]
+    for _ in range(2):
+        cdf = 0.5 * _erfc(-z * SQRT_HALF)
+        z = z - (cdf - target[left]) * math.sqrt(2 * math.pi) * np.exp(z * z / 2)
+    step = np.zeros_like(data)
+    step[left] = z - data[left]
+    return y + new_tensor(step.astype(y.dtype))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    return ops.Erfc.apply(new_tensor(x))._data
 
 
 @names_errors("log_ndtr")
 def log_ndtr(input: Any) -> Tensor:  # noqa: A002
-    """ln ndtr(x): for x > 0 as log1p(-ndtr(-x)), which keeps the digits of a value near 0
-    (see the module docstring for the left end)."""
+    """ln ndtr(x): for x > 0 as log1p(-ndtr(-x)), which keeps the digits of a value near 0;
+    below -20, where erfc nears its underflow, the asymptotic series -x^2/2 - ln(-x) -
+    ln(2 pi)/2 + ln(1 - 1/x^2 + 3/x^4 - 15/x^6 ...)."""
     x = floating(as_tensor(input))
     right = x._data > 0
-    left_value = ((where(right, 0.0, x) * -SQRT_HALF).erfc() * 0.5).log()
-    if not right.any():
-        return left_value
-    right_value = (-(where(right, x, 1.0) * SQRT_HALF).erfc() * 0.5).log1p()
-    return where(right, right_value, left_value)
+    far = x._data < _FAR_LEFT
+    middle = where(right | far, -1.0, x)
+    value = ((middle * -SQRT_HALF).erfc() * 0.5).log()
+    if right.any():
+        right_value = (-(where(right, x, 1.0) * SQRT_HALF).erfc() * 0.5).log1p()
+        value = where(right, right_value, value)
+    if far.any():
+        t = where(far, x, _FAR_LEFT)
+        w = 1 / (t * t)
+        series, term = 1.0, 1.0
+        for k in range(1, 12):  # (-1)^k (2k - 1)!! / x^2k
+            term = term * -(2 * k - 1) * w
+            series = series + term
+        tail = -(t * t) * 0.5 - (-t).log() - 0.5 * math.log(2 * math.pi) + series.log()
+        value = where(far, tail, value)
+    return value
+
+
+_FAR_LEFT = -20.0

@@ -63,6 +63,7 @@ from .tensor_methods import (
     stack,
     where,
 )
+from .tensor_methods.math import no_bool_subtraction
 
 # Names that were importable from here before the core was split into packages; they keep
 # working (tests/test_import_paths.py).
@@ -409,9 +410,11 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
             return ops.Sub.apply(self, other)
+        no_bool_subtraction(self, other)
         return ops.Sub.apply(*self._operands(other, "-"))
 
     def __rsub__(self, other: Any) -> Tensor:
+        no_bool_subtraction(self, other)
         a, b = self._operands(other, "-")
         return ops.Sub.apply(b, a)
 

@@ -29,6 +29,14 @@ def floating(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
+def no_bool(op: str, x: Tensor) -> None:
+    """PyTorch's refusal of a bool tensor where an op has no boolean kernel (abs, floor,
+    relu, median, topk, ...)."""
+    if x._data.dtype.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool tensors (as PyTorch); convert "
+                         f"first, e.g. x.int() or x.float()")
+
+
 class ElementwiseMethods:
     """The mixin of Tensor's elementwise methods."""
 
@@ -44,6 +52,7 @@ class ElementwiseMethods:
         return ops.Sqrt.apply(floating(self))
 
     def abs(self) -> Tensor:
+        no_bool("abs", self)
         return ops.Abs.apply(self)
 
     def sin(self) -> Tensor:
@@ -59,9 +68,13 @@ class ElementwiseMethods:
         return ops.Logistic.apply(floating(self))
 
     def relu(self) -> Tensor:
+        no_bool("relu", self)
         return ops.Rectify.apply(self)
 
     def sign(self) -> Tensor:
+        """-1, 0 or 1 (a bool tensor's sign is itself, as PyTorch's)."""
+        if self._data.dtype.kind == "b":
+            return new_tensor(self._data.copy())
         return ops.Sign.apply(self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002

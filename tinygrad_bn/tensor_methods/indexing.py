@@ -1,7 +1,8 @@
 """Sorting, selecting and placing elements as Tensor methods: sort argsort topk kthvalue,
 index_select take take_along_dim masked_select, scatter scatter_add index_add index_fill,
 nonzero argwhere count_nonzero, tril triu diagonal diag trace, roll repeat_interleave
-narrow movedim unflatten tile diff.
+narrow select movedim unflatten tile diff. As PyTorch's, a 0-d tensor takes dim 0 or -1 in
+index_select, scatter, scatter_add, index_add and movedim (its one element as a 1-d tensor).
 
 None needs an op of its own: the positions are found on the data (argsort, a mask), and
 the values move with indexing (GetItem: the gradient scatter-adds back, repeated indices
@@ -22,6 +23,7 @@ from .. import ops, return_types
 from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError, named
 from ..keywords import normalize_axes, one_axis
+from .elementwise import no_bool
 from .movement import concatenate
 
 if TYPE_CHECKING:
@@ -71,6 +73,7 @@ class IndexingMethods:
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
              ) -> return_types.topk:
         """The k largest (or smallest) values along dim and their indices, in order."""
+        no_bool("topk", self)
         d = one_axis("topk", self.ndim, None, dim) if self.ndim else 0
         n = self.shape[d] if self.ndim else 1
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
@@ -86,6 +89,7 @@ class IndexingMethods:
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> return_types.kthvalue:
         """The k-th smallest value along dim (k from 1) and its index."""
+        no_bool("kthvalue", self)
         if not self.ndim:  # PyTorch: dim 0 or -1, over the one element
             one_axis("kthvalue", 1, None, dim)
             values, indices = self.reshape(1).kthvalue(k, 0, keepdim)
@@ -102,7 +106,15 @@ class IndexingMethods:
 
     # ---- selecting
     def index_select(self, dim: int, index: Any) -> Tensor:
-        """The slices index[0], index[1], ... of axis dim (a 1-D int index)."""
+        """The slices index[0], index[1], ... of axis dim (a 1-D int index; a 0-d x takes dim
+        0 or -1 and an index of one value, as PyTorch's)."""
+        if not self.ndim:
+            one_axis("index_select", 1, None, dim)
+            idx = _index_array("index_select", index)
+            if idx.size != 1:
+                raise ShapeError(f"index_select: the index into a 0-d tensor can have only 1 "
+                                 f"value, got {idx.size}")
+            return self.reshape(1).index_select(0, idx.reshape(1)).reshape(())
         d = one_axis("index_select", self.ndim, None, dim)
         idx = _index_array("index_select", index)
         if idx.ndim > 1:
@@ -162,6 +174,8 @@ class IndexingMethods:
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """x with src[i][j] added at row index[i][j] of axis dim (dim 0; likewise others);
         repeated indices accumulate."""
+        if not self.ndim:  # dim 0 or -1, the one element as a 1-d tensor (PyTorch's)
+            return _scalar_scatter(self, "scatter_add", dim, index, src)
         d, grid, src = self._scatter_args("scatter_add", dim, index, src)
         return self + ops.ScatterAdd.apply(src, index=grid, shape=self.shape)
 
@@ -179,6 +193,8 @@ class IndexingMethods:
         if reduce is not None:
             raise ArgumentError(f"scatter: reduce must be None or 'add' (reduce='multiply' is "
                                 f"not supported), got {reduce!r}")
+        if not self.ndim:
+            return _scalar_scatter(self, "scatter", dim, index, src)
         d, grid, src = self._scatter_args("scatter", dim, index, src)
         hit = np.zeros(self.shape, dtype=bool)
         hit[grid] = True
@@ -209,6 +225,8 @@ class IndexingMethods:
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """x with alpha * source's slices added at the slices index of axis dim."""
+        if not self.ndim:
+            return _scalar_scatter(self, "index_add", dim, index, source, alpha=alpha)
         d = one_axis("index_add", self.ndim, None, dim)
         idx = _index_array("index_add", index).reshape(-1)
         _check_range("index_add", idx, self.shape[d], d)
@@ -263,6 +281,7 @@ class IndexingMethods:
         return ops.ScatterAdd.apply(self, index=(rows, rows + diagonal), shape=(n, n))
 
     def trace(self) -> Tensor:
+        no_bool("trace", self)
         if self.ndim != 2:
             raise ShapeError(f"trace: needs a 2-D tensor, got shape {self.shape}")
         return self.diagonal().sum()
@@ -309,11 +328,32 @@ class IndexingMethods:
                                   f"{d} of length {n}")
         return self[_along(d, slice(start, start + length))]
 
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at `index` of axis dim, that axis removed (x[:, index] for dim 1);
+        a negative index counts from the end."""
+        if not self.ndim:
+            raise IndexOutOfRange("select: cannot be applied to a 0-dim tensor")
+        d = one_axis("select", self.ndim, None, dim)
+        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+            index = _index_array("select", index)
+            if index.size != 1:
+                raise ShapeError(f"select: index must be one int, got shape {index.shape}")
+            index = int(index.reshape(()))
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexOutOfRange(f"select: index {index} out of range for tensor of size "
+                                  f"{self.shape} at dimension {d}")
+        return self[_along(d, int(index))]
+
     def movedim(self, source: Any, destination: Any) -> Tensor:
         src = [source] if isinstance(source, int) else list(source)
         dst = [destination] if isinstance(destination, int) else list(destination)
         if len(src) != len(dst):
             raise ArgumentError(f"movedim: {len(src)} source dims for {len(dst)} destinations")
+        if not self.ndim:  # dims 0 and -1 name the one element, as PyTorch's
+            for s in src + dst:
+                one_axis("movedim", 1, None, s)
+            return self.reshape(())
         src = [one_axis("movedim", self.ndim, None, s) for s in src]
         dst = [one_axis("movedim", self.ndim, None, s) for s in dst]
         order = [k for k in range(self.ndim) if k not in src]
@@ -362,3 +402,17 @@ def _check_range(op: str, idx: np.ndarray, n: int, axis: int | None,
         where = "" if axis is None else f" along dim {axis}"
         raise IndexOutOfRange(f"{op}: index values must lie in [{low}, {n}){where}, got "
                               f"{idx.min()}..{idx.max()}")
+
+
+def _scalar_scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, alpha: Any = 1
+                    ) -> Tensor:
+    """scatter, scatter_add or index_add into a 0-d x along dim 0 or -1, as PyTorch's: the
+    op on x as one element of a 1-d tensor, with the index and a tensor source flattened."""
+    one_axis(op, 1, None, dim)
+    idx = _index_array(op, index).reshape(-1)
+    if is_tensor(src) or isinstance(src, np.ndarray):
+        src = as_tensor(src).reshape(-1)
+    one = x.reshape(1)
+    out = one.index_add(0, idx, src, alpha=alpha) if op == "index_add" else \
+        getattr(one, op)(0, idx, src)
+    return out.reshape(())

@@ -125,17 +125,20 @@ class LinalgMethods:
         return (a @ b.T).reshape(*self.shape[:-1], *other.shape[:-1])
 
     def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """beta x + alpha mat1 @ mat2 (x broadcast to the product's shape)."""
-        product = as_tensor(mat1).mm(mat2)
+        """beta x + alpha mat1 @ mat2 (x broadcast to the product's shape; all three of one
+        dtype, as PyTorch's)."""
+        product = self._same_dtype("addmm", as_tensor(mat1).mm(mat2))
         return _scaled(self, beta) + _scaled(product, alpha)
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """beta x + alpha mat @ vec."""
-        return _scaled(self, beta) + _scaled(as_tensor(mat).mv(vec), alpha)
+        """beta x + alpha mat @ vec (one dtype)."""
+        product = self._same_dtype("addmv", as_tensor(mat).mv(vec))
+        return _scaled(self, beta) + _scaled(product, alpha)
 
     def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """beta x + alpha batch1 @ batch2, batch by batch."""
-        return _scaled(self, beta) + _scaled(as_tensor(batch1).bmm(batch2), alpha)
+        """beta x + alpha batch1 @ batch2, batch by batch (one dtype)."""
+        product = self._same_dtype("baddbmm", as_tensor(batch1).bmm(batch2))
+        return _scaled(self, beta) + _scaled(product, alpha)
 
 
 def _scaled(x: Tensor, factor: Any) -> Tensor:
@@ -152,6 +155,9 @@ def einsum(spec: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]
+    if len({t.dtype for t in tensors}) > 1:  # PyTorch's products do not promote
+        raise DTypeError(f"einsum: expected operands of one dtype, got "
+                         f"{', '.join(str(t.dtype) for t in tensors)} (cast with .to(dtype))")
     inputs, output = _normalise(spec, [t.shape for t in tensors]).split("->")
     subscripts = inputs.split(",")
     for k, s in enumerate(subscripts):

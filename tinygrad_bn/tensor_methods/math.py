@@ -25,7 +25,7 @@ from ..autograd.function import is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import normalize_axes
-from .elementwise import floating, where
+from .elementwise import floating, no_bool, where
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -121,8 +121,11 @@ class MathMethods:
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Tensor:
-        """sqrt(x^2 + y^2)."""
-        x, other = (floating(t) for t in self._operands(other, "hypot"))
+        """sqrt(x^2 + y^2); not both integer (as PyTorch: one float operand is enough)."""
+        x, other = self._operands(other, "hypot")
+        if x.dtype.kind != "f":
+            raise DTypeError(f"hypot: not implemented for dtype {x.dtype}: needs a floating "
+                             f"operand")
         return (x * x + other * other).sqrt()
 
     # ---- the error function
@@ -140,13 +143,16 @@ class MathMethods:
 
     # ---- rounding
     def floor(self) -> Tensor:
-        return self if self.dtype.kind in "biu" else ops.Floor.apply(self)
+        no_bool("floor", self)
+        return self if self.dtype.kind in "iu" else ops.Floor.apply(self)
 
     def ceil(self) -> Tensor:
-        return self if self.dtype.kind in "biu" else ops.Ceil.apply(self)
+        no_bool("ceil", self)
+        return self if self.dtype.kind in "iu" else ops.Ceil.apply(self)
 
     def trunc(self) -> Tensor:
-        return self if self.dtype.kind in "biu" else ops.Trunc.apply(self)
+        no_bool("trunc", self)
+        return self if self.dtype.kind in "iu" else ops.Trunc.apply(self)
 
     fix = trunc
 
@@ -154,12 +160,19 @@ class MathMethods:
         """Round half to even, to `decimals` places (negative: tens, hundreds, ...)."""
         if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer):
             raise ArgumentError(f"round: decimals must be an int, got {decimals!r}")
-        if self.dtype.kind in "biu" and decimals >= 0:
+        no_bool("round", self)
+        if self.dtype.kind in "iu":
+            if decimals:  # PyTorch has no integer kernel for round(decimals=...)
+                raise DTypeError(f"round: decimals={decimals} is not implemented for integer "
+                                 f"tensors (dtype {self.dtype}), as PyTorch")
             return self
         return ops.Round.apply(self, decimals=int(decimals))
 
     def frac(self) -> Tensor:
-        """x - trunc(x): the fractional part, with x's sign; gradient 1."""
+        """x - trunc(x): the fractional part, with x's sign; gradient 1. Floating only."""
+        if self.dtype.kind != "f":
+            raise DTypeError(f"frac: not implemented for dtype {self.dtype} (floating only, as "
+                             f"PyTorch)")
         return self - self.trunc()
 
     # ---- arithmetic in PyTorch's spellings
@@ -261,7 +274,14 @@ class MathMethods:
         return where(negative, -x.abs(), x.abs())
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
-        """x + weight (end - x)."""
+        """x + weight (end - x): x floating, end (and a weight tensor of dims) of x's dtype,
+        as PyTorch's."""
+        if self.dtype.kind != "f":
+            raise DTypeError(f"lerp: not implemented for dtype {self.dtype} (floating only)")
+        for name, t in (("end", end), ("weight", weight)):
+            if is_tensor(t) and t.dtype != self.dtype and (name == "end" or t.ndim):
+                raise DTypeError(f"lerp: expected dtype {self.dtype} for `{name}` but got "
+                                 f"dtype {t.dtype}")
         end = self._coerce(end, "lerp")
         weight = weight if is_tensor(weight) or isinstance(weight, int | float) else \
             self._coerce(weight, "lerp")
@@ -436,3 +456,13 @@ def distance(x: Tensor, y: Tensor) -> Tensor:
     if not equal.any():
         return (x - y).abs()
     return (where(equal, 0.0, x) - where(equal, 0.0, y)).abs()  # no inf - inf computed
+
+
+def no_bool_subtraction(x: Tensor, other: Any) -> None:
+    """PyTorch's refusal of `-` with a bool operand (a bool tensor, or True / False with a
+    tensor): NumPy would compute it as integers."""
+    if x._data.dtype.kind == "b" or isinstance(other, bool | np.bool_) or (
+            (is_tensor(other) or isinstance(other, np.ndarray)) and
+            (other._data if is_tensor(other) else other).dtype.kind == "b"):
+        raise DTypeError("-: subtraction with a bool tensor is not supported (as PyTorch); "
+                         "to invert a bool tensor use ~ or logical_not()")

@@ -105,7 +105,10 @@ class MovementMethods:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
-        """The last two axes swapped (a batch of matrices, each transposed)."""
+        """The last two axes swapped (a batch of matrices, each transposed); a 0-d x itself,
+        as PyTorch's (which warns that this is deprecated)."""
+        if not self.ndim:
+            return self.reshape(())
         if self.ndim < 2:
             raise ShapeError(f"mT: needs a matrix or a batch of matrices (at least 2 dims), "
                              f"got shape {self.shape}")
@@ -241,6 +244,13 @@ class MovementMethods:
         PyTorch's gather. `index` is an int tensor of x's rank, no larger than x outside
         `axis`. The gradient scatter-adds g back into x's shape (repeated indices
         accumulate)."""
+        if not self.ndim and index is not None:  # dim 0 or -1: x as a 1-element 1-d tensor
+            one_axis("gather", 1, axis, dim)
+            idx = index._data if is_tensor(index) else np.asarray(index)
+            if idx.ndim > 1:
+                raise ShapeError(f"gather: an index into a 0-d tensor has at most 1 dim, got "
+                                 f"shape {idx.shape}")
+            return self.reshape(1).gather(0, idx.reshape(-1)).reshape(idx.shape)
         axis = one_axis("gather", self.ndim, axis, dim)
         if index is None:
             raise ArgumentError("gather: needs an index tensor")

@@ -241,21 +241,23 @@ class ReduceMethods:
     def any(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
         """True where any value along `axis` (all axes by default) is nonzero (a bool
-        tensor)."""
+        tensor; uint8 1/0 for uint8 input, as PyTorch's)."""
         return self._logical("any", np.logical_or.reduce, axis, keepdims, dim, keepdim)
 
     def all(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
         """True where every value along `axis` (all axes by default) is nonzero (a bool
-        tensor)."""
+        tensor; uint8 1/0 for uint8 input, as PyTorch's)."""
         return self._logical("all", np.logical_and.reduce, axis, keepdims, dim, keepdim)
 
     def _logical(self, op: str, reduce: Any, axis: Axis, keepdims: Any, dim: Axis,
                  keepdim: Any) -> Tensor:
         axis, keepdims = axis_keywords(op, axis, keepdims or None, dim, keepdim)
         axes = normalize_axes(op, axis, self.ndim, scalar_axis=True)
-        return new_tensor(np.asarray(reduce(self._data.astype(bool, copy=False), axis=axes,
-                                            keepdims=bool(keepdims))))
+        out = np.asarray(reduce(self._data.astype(bool, copy=False), axis=axes,
+                                keepdims=bool(keepdims)))
+        # PyTorch keeps uint8 for uint8 input (its legacy masks); every other dtype gives bool
+        return new_tensor(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
 
 def _signed(x: Tensor) -> Tensor:

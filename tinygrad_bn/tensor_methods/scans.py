@@ -162,6 +162,9 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
     """For each value, the index where it would be inserted into the sorted last axis of
     sorted_sequence (the leftmost, or with right=True / side="right" the rightmost)."""
     seq = sorted_sequence._data if is_tensor(sorted_sequence) else np.asarray(sorted_sequence)
+    if seq.dtype.kind == "b":
+        raise DTypeError("searchsorted: not implemented for a bool sorted_sequence (as "
+                         "PyTorch); convert it first, e.g. .int()")
     vals = values._data if is_tensor(values) else np.asarray(values)
     which = side or ("right" if right else "left")
     if which not in ("left", "right"):

@@ -29,6 +29,7 @@ from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import normalize_axes, one_axis
+from .elementwise import no_bool
 from .movement import stack
 from .reduce import floating, floating_mean_input
 
@@ -45,6 +46,7 @@ class StatisticsMethods:
         """With no dim: the lower median of all elements (NaN if any is NaN). With dim:
         PyTorch's named tuple (values, indices) of the lower median along dim (a slice with
         a NaN gives its first NaN)."""
+        no_bool("median", self)
         if dim is None:
             return self._global_median()
         d = one_axis("median", self.ndim, None, dim) if self.ndim else 0
@@ -77,6 +79,7 @@ class StatisticsMethods:
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median ignoring NaNs: with no dim the lower median of the elements that are not
         NaN (NaN if all are); with dim the named tuple (values, indices) per slice."""
+        no_bool("nanmedian", self)
         if dim is None:
             if self.dtype.kind != "f":
                 return self._global_median()
