@@ -111,3 +111,10 @@ def names_errors(op: str) -> Callable[[_F], _F]:
                 raise renamed from error
         return wrapper  # type: ignore[return-value]
     return decorate
+
+
+class LinAlgError(TinygradError, RuntimeError):
+    """A matrix function cannot be computed for its input: a singular matrix to invert or
+    solve with, a matrix that is not positive-definite given to cholesky (PyTorch's
+    torch.linalg.LinAlgError, also a RuntimeError); the message names the op, the shape and
+    the batch element."""

@@ -90,3 +90,31 @@ class linalg_slogdet(NamedTuple):  # noqa: N801
 class linalg_eigh(NamedTuple):  # noqa: N801
     eigenvalues: Tensor
     eigenvectors: Tensor
+
+
+class linalg_cholesky_ex(NamedTuple):  # noqa: N801
+    L: Tensor  # noqa: N815 (PyTorch's name)
+    info: Tensor
+
+
+class linalg_inv_ex(NamedTuple):  # noqa: N801
+    inverse: Tensor
+    info: Tensor
+
+
+class linalg_qr(NamedTuple):  # noqa: N801
+    Q: Tensor  # noqa: N815
+    R: Tensor  # noqa: N815
+
+
+class linalg_svd(NamedTuple):  # noqa: N801
+    U: Tensor  # noqa: N815
+    S: Tensor  # noqa: N815
+    Vh: Tensor  # noqa: N815
+
+
+class linalg_lstsq(NamedTuple):  # noqa: N801
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor

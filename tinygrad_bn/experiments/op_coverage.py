@@ -45,7 +45,7 @@ from .op_gradients import OpCase
 CHECKS = ("reverse", "jvp", "double backward", "cross-checked")
 TORCH_RTOL = 1e-10  # float64 against float64: only summation order may differ
 _PRIORITY = 90  # after forward-mode AD's observer: it sees the ops as built
-CORE_FAMILIES = ("binary", "unary", "special", "reduce", "movement", "linalg")
+CORE_FAMILIES = ("binary", "unary", "special", "reduce", "movement", "linalg", "decompositions")
 
 
 @dataclass

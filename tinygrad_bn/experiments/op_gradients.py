@@ -574,7 +574,40 @@ OPS: list[OpCase] = [
            ((2, 3), (2, 3)),
            torch_fn=lambda a, b: torch.linalg.cross(a, b) *
            torch.linalg.vecdot(a, b).unsqueeze(1)),
+    # the factorizations and solvers (ops/decompositions.py, tests/test_linalg_decompositions.py)
+    OpCase("linalg.cholesky / solve_triangular",
+           lambda a, b: _factor_solve(linalg, a, b), ((3, 3), (3, 2)),
+           torch_fn=lambda a, b: _factor_solve(torch.linalg, a, b)),
+    OpCase("linalg.qr (Q, R)", lambda a: _qr_parts(linalg, a), ((4, 3),),
+           torch_fn=lambda a: _qr_parts(torch.linalg, a)),
+    OpCase("linalg.svd (sign-free U, Vh) / pinv", lambda a: _svd_parts(linalg, a), ((4, 3),),
+           torch_fn=lambda a: _svd_parts(torch.linalg, a)),
 ]
+
+
+def _spread(a: Any) -> Any:
+    """a plus diag(3, 2, 1) on its top block: singular values (and pivots) apart."""
+    offset = np.zeros(a.shape)
+    offset[range(3), range(3)] = [3.0, 2.0, 1.0]
+    return a + (Tensor(offset) if isinstance(a, Tensor) else _t(offset))
+
+
+def _factor_solve(la: Any, a: Any, b: Any) -> Any:
+    """cholesky of a positive-definite matrix from a, then a triangular solve with it."""
+    spd = a @ a.mT + _spread(a * 0)
+    return la.solve_triangular(la.cholesky(spd), b, upper=False) + \
+        la.cholesky(spd, upper=True).sum()
+
+
+def _qr_parts(la: Any, a: Any) -> Any:
+    q, r = la.qr(_spread(a))
+    return q.sum(0) * r
+
+
+def _svd_parts(la: Any, a: Any) -> Any:
+    u, s, vh = la.svd(_spread(a), full_matrices=False)
+    return (u ** 2).sum(0) * s + (vh ** 2).sum(0) + la.pinv(_spread(a)).sum(1)
+
 
 
 def _setitem(x: Any, v: Any) -> Any:

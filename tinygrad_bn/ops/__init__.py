@@ -9,6 +9,8 @@
   IndexPut Concatenate
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
   EigenvaluesSymmetric EigenvectorsSymmetric SingularValues
+- decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
+  QRFactorR SVDFactorU SVDFactorVh PseudoInverse (the adjoints derived in docs/linalg.md)
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
 - gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
@@ -23,6 +25,15 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 
 from ..autograd.function import sum_tangents
 from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
+from .decompositions import (
+    Cholesky,
+    PseudoInverse,
+    QRFactorQ,
+    QRFactorR,
+    SolveTriangular,
+    SVDFactorU,
+    SVDFactorVh,
+)
 from .gamma import BesselI0, BesselI1, Lgamma, NextAfter, Polygamma
 from .linalg import (
     Det,
@@ -103,4 +114,6 @@ __all__ = [
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "Lgamma", "NextAfter", "Polygamma",
+    "Cholesky", "PseudoInverse", "QRFactorQ", "QRFactorR", "SVDFactorU", "SVDFactorVh",
+    "SolveTriangular",
 ]

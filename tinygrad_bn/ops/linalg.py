@@ -180,6 +180,16 @@ def _symmetric(x: Tensor) -> Tensor:
     return (x + _mT(x)) * 0.5
 
 
+def inverse_gaps(w: Tensor) -> Tensor:
+    """F with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (w along the last axis),
+    written with ops: the adjoints of eigenvectors and singular vectors use it."""
+    n = w.shape[-1]
+    off = ~np.eye(n, dtype=bool)
+    diff = w.unsqueeze(-2) - w.unsqueeze(-1)  # w_j - w_i at [i, j]
+    one = new_tensor(np.ones((), dtype=w.dtype))
+    return Where.apply(Div.apply(one, Where.apply(diff, one, cond=off)), one * 0, cond=off)
+
+
 class EigenvaluesSymmetric(Function):
     """w = the eigenvalues, ascending, of S = (A + A^T) / 2;  dA = V diag(g) V^T (V the
     eigenvectors of S; symmetric, so also the gradient through the symmetrisation).
@@ -212,12 +222,7 @@ class EigenvectorsSymmetric(Function):
         return np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)[1]
 
     def _gaps(self) -> Tensor:
-        w = EigenvaluesSymmetric.apply(self.parents[0])
-        n = w.shape[-1]
-        off = ~np.eye(n, dtype=bool)
-        diff = w.unsqueeze(-2) - w.unsqueeze(-1)  # w_j - w_i at [i, j]
-        one = new_tensor(np.ones((), dtype=w.dtype))
-        return Where.apply(Div.apply(one, Where.apply(diff, one, cond=off)), one * 0, cond=off)
+        return inverse_gaps(EigenvaluesSymmetric.apply(self.parents[0]))
 
     def backward(self, g):
         v = EigenvectorsSymmetric.apply(self.parents[0])

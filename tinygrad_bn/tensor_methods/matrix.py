@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import ops, return_types
 from ..autograd.function import as_tensor, new_tensor
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import where
 from .reduce import floating
@@ -36,13 +36,21 @@ def _square(op: str, a: Any) -> Tensor:
 
 
 def _singular(op: str, run: Any, *args: Any) -> Tensor:
+    """run(*args), a singular matrix refused with a LinAlgError (torch.linalg.LinAlgError's
+    twin) naming op, the shape and, in a batch, the first singular element."""
     try:
         return run(*args)
     except ArgumentError as error:  # the op's NumPy error, wrapped by Function.apply
         if not isinstance(error.__cause__, np.linalg.LinAlgError):
             raise
-        raise ArgumentError(f"{op}: the matrix (shape {args[0].shape}) is singular; it has "
-                            f"no inverse") from None
+        a = args[0]._data
+        where = ""
+        if a.ndim > 2:
+            flat = a.reshape(-1, *a.shape[-2:])
+            ranks = np.linalg.matrix_rank(flat)
+            where = f" (batch element {int(np.argmax(ranks < a.shape[-1]))})"
+        raise LinAlgError(f"{op}: the matrix{where} of shape {a.shape} is singular; it has "
+                          f"no inverse") from None
 
 
 def solve(a: Any, b: Any, *, left: bool = True) -> Tensor:

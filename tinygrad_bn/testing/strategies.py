@@ -38,7 +38,8 @@ ShapeArg = Shape | st.SearchStrategy[Shape] | None
 
 __all__ = [
     "arrays", "axes", "broadcastable_shapes", "distinct_arrays", "positive_arrays", "shapes",
-    "spread_arrays", "tensors", "unique_extremum_arrays", "well_conditioned_batches",
+    "spectral_matrices", "spread_arrays", "tensors", "unique_extremum_arrays",
+    "well_conditioned_batches",
 ]
 
 
@@ -243,3 +244,38 @@ def well_conditioned_batches(draw: st.DrawFn, *, min_dims: int = 2, max_dims: in
                                   max_size=ndim - 2)))
     reduce_axes = (0,) + tuple(range(2, ndim))
     return draw(spread_arrays((n, c) + spatial, reduce_axes, min_std=min_std, max_std=max_std))
+
+
+@st.composite
+def spectral_matrices(draw: st.DrawFn, shape: ShapeArg, *, kind: str = "general",
+                      gap: float = 0.5, smallest: float = 0.5) -> np.ndarray:
+    """Matrices (..., m, n) with a known, well separated spectrum, where the factorizations
+    are smooth: "general" U diag(s) V^T with singular values s at least `gap` apart and at
+    least `smallest` (SVD, QR, pinv, solves); "symmetric" Q diag(w) Q^T with eigenvalues of
+    either sign, |w| >= `smallest`, pairwise `gap` apart (eigh); "positive" the same with
+    w >= `smallest` (Cholesky). U, V, Q are the orthogonal factors of Gaussian matrices from
+    a drawn seed (drawing their elements one by one exceeds Hypothesis's data budget)."""
+    if kind not in ("general", "symmetric", "positive"):
+        raise ValueError(f"spectral_matrices: kind must be 'general', 'symmetric' or "
+                         f"'positive', got {kind!r}")
+    shape = draw(_shape_strategy(shape))
+    *batch, m, n = shape
+    k = min(m, n)
+
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+
+    def orthogonal(size: int) -> np.ndarray:
+        return np.linalg.qr(rng.normal(size=(*batch, size, size)))[0]
+
+    steps = draw(hnp.arrays(np.float64, (*batch, k), elements=st.floats(gap, 2 * gap)))
+    ladder = smallest + np.cumsum(steps, axis=-1) - steps[..., :1]
+    if kind == "general":
+        u, v = orthogonal(m)[..., :k], orthogonal(n)[..., :k]
+        return (u * ladder[..., None, ::-1]) @ np.swapaxes(v, -1, -2)
+    if kind == "symmetric":  # a ladder through 0 with a hole (-smallest, smallest)
+        shift = draw(st.integers(0, k))
+        ladder = np.concatenate([-ladder[..., :shift][..., ::-1], ladder[..., :k - shift]], -1)
+        if shift not in (0, k):  # the rungs nearest 0, +-smallest, kept `gap` apart
+            ladder = ladder + np.where(ladder > 0, max(0.0, gap - 2 * smallest), 0.0)
+    q = orthogonal(n)
+    return (q * ladder[..., None, :]) @ np.swapaxes(q, -1, -2)
