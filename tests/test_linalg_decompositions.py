@@ -1,5 +1,7 @@
-"""tg.linalg's factorizations and solvers (cholesky, cholesky_ex, solve_triangular, qr,
-svd, pinv, lstsq, inv_ex, matrix_rank, matrix_power, multi_dot) as PyTorch's: every
+"""tg.linalg's factorizations, solvers and matrix functions (cholesky, cholesky_ex,
+solve_triangular, qr, svd, svdvals, pinv, lstsq, inv_ex, solve_ex, matrix_rank,
+matrix_power, multi_dot, matrix_exp, cond, vander, tensorinv, tensorsolve) and the norms'
+gradients at zero as PyTorch's: every
 differentiable result passes gradcheck (reverse mode and the jvp) and gradgradcheck and
 agrees with PyTorch in float64 in values and gradients, on Hypothesis-drawn matrices with a
 well separated spectrum (tinygrad_bn.testing.strategies.spectral_matrices: the eigen- and
@@ -102,6 +104,47 @@ CASES = [
         [a, b, c, d]), (((3,), R), ((3, 4), R), ((4, 2), R), ((2,), R))),
     Case("multi_dot (matrices)", lambda lib, a, b, c: lib.linalg.multi_dot((a, b, c)),
          (((2, 5), R), ((5, 1), R), ((1, 3), R))),
+    Case("matrix_exp (batch)", lambda lib, a: lib.linalg.matrix_exp(a), (((2, 3, 3), R),)),
+    Case("matrix_exp (norm > 1: squarings)", lambda lib, a: lib.linalg.matrix_exp(a * 2),
+         (((3, 3), G),)),
+    Case("cond (tall)", lambda lib, a: lib.linalg.cond(a), (((4, 3), G),)),
+    Case("cond -2 (batch)", lambda lib, a: lib.linalg.cond(a, -2), (((2, 3, 3), G),)),
+    Case("cond nuc", lambda lib, a: lib.linalg.cond(a, "nuc"), (((3, 3), G),)),
+    # PyTorch's backward of cond('fro') and cond(1) fails (an in-place write to inv_ex's
+    # saved output): ours is checked numerically
+    Case("cond fro", lambda lib, a: lib.linalg.cond(a, "fro"), (((3, 3), G),), False),
+    Case("cond 1", lambda lib, a: lib.linalg.cond(a, 1), (((2, 3, 3), G),), False),
+    Case("vander", lambda lib, x: lib.linalg.vander(x), (((2, 3), R),)),
+    Case("vander N (at 0)", lambda lib, x: lib.linalg.vander(x * 0, N=4), (((3,), R),)),
+    Case("solve_ex", lambda lib, a, b: lib.linalg.solve_ex(a, b).result,
+         (((2, 3, 3), G), ((3,), R))),
+    Case("tensorinv", lambda lib, a: lib.linalg.tensorinv(a.reshape(2, 2, 4), ind=2),
+         (((4, 4), G),)),
+    Case("tensorsolve (dims)", lambda lib, a, b: lib.linalg.tensorsolve(
+        a.reshape(6, 2, 3), b.reshape(2, 3), dims=(0,)), (((6, 6), G), ((6,), R))),
+    Case("svdvals (batch, tall)", lambda lib, a: lib.linalg.svdvals(a), (((2, 4, 3), G),)),
+    # PyTorch's top-level spellings (tinygrad_bn/linalg/legacy.py)
+    Case("cholesky (top level, upper)", lambda lib, a: lib.cholesky(_sym(lib, a), upper=True),
+         (((3, 3), P),)),
+    Case("cholesky_solve", lambda lib, b, a: lib.cholesky_solve(
+        b, lib.linalg.cholesky(_sym(lib, a))), (((2, 3, 2), R), ((3, 3), P))),
+    Case("cholesky_solve upper", lambda lib, b, a: lib.cholesky_solve(
+        b, lib.linalg.cholesky(_sym(lib, a), upper=True), upper=True),
+         (((3, 1), R), ((3, 3), P))),
+    Case("cholesky_inverse", lambda lib, a: lib.cholesky_inverse(
+        lib.linalg.cholesky(_sym(lib, a))), (((2, 3, 3), P),)),
+    Case("svd (top level: U, S)", lambda lib, a: lib.svd(a).U ** 2 + lib.svd(a).S.sum(),
+         (((4, 3), G),)),
+    Case("svd (top level: V)", lambda lib, a: lib.svd(a).V ** 2, (((4, 3), G),)),
+    Case("qr (top level, some=False)", lambda lib, a: lib.qr(a, some=False).R,
+         (((3, 4), G),)),
+    Case("pinverse", lambda lib, a: lib.pinverse(a), (((2, 4), G),)),
+    Case("triangular_solve (transpose)", lambda lib, b, a: lib.triangular_solve(
+        b, a, upper=False, transpose=True).solution, (((3, 2), R), ((3, 3), G))),
+    Case("triangular_solve (coefficient)", lambda lib, b, a: lib.triangular_solve(
+        b, a).cloned_coefficient * 2, (((3, 2), R), ((3, 3), G))),
+    Case("chain_matmul / matrix_power / matrix_exp", lambda lib, a, b: lib.chain_matmul(
+        a, b, b.mT) + lib.matrix_power(a, 2) + lib.matrix_exp(a), (((3, 3), R), ((3, 2), R))),
 ]
 
 
@@ -149,6 +192,12 @@ FLOAT32 = [
     ("matrix_power", lambda lib, a, s, p, b: lib.linalg.matrix_power(s, 2)),
     ("inv_ex", lambda lib, a, s, p, b: lib.linalg.inv_ex(s).inverse),
     ("multi_dot", lambda lib, a, s, p, b: lib.linalg.multi_dot([s[0], a[1], b[0]])),
+    ("matrix_exp", lambda lib, a, s, p, b: lib.linalg.matrix_exp(a)),
+    ("cond", lambda lib, a, s, p, b: lib.linalg.cond(a)),
+    ("cond inf", lambda lib, a, s, p, b: lib.linalg.cond(s, float("inf"))),
+    ("vander", lambda lib, a, s, p, b: lib.linalg.vander(b[..., 0], N=3)),
+    ("solve_ex", lambda lib, a, s, p, b: lib.linalg.solve_ex(a, b, left=True).result),
+    ("tensorinv", lambda lib, a, s, p, b: lib.linalg.tensorinv(s[0], ind=1)),
 ]
 
 
@@ -167,7 +216,11 @@ def test_values_and_dtypes_match_pytorch(dtype) -> None:
 
 def test_named_tuples_and_shapes_as_pytorch() -> None:
     a = _fixed((2, 4, 3), G, 5)
-    for call in [lambda lib, a: lib.linalg.qr(a), lambda lib, a: lib.linalg.qr(a, "complete"),
+    for call in [lambda lib, a: lib.svd(a), lambda lib, a: lib.svd(a, some=False),
+                 lambda lib, a: lib.svd(a.mT, compute_uv=False), lambda lib, a: lib.qr(a),
+                 lambda lib, a: lib.triangular_solve(a[..., :3, :], a[..., 1:, :]),
+                 lambda lib, a: lib.linalg.solve_ex(a[..., :3, :3], a[..., :3, :]),
+                 lambda lib, a: lib.linalg.qr(a), lambda lib, a: lib.linalg.qr(a, "complete"),
                  lambda lib, a: lib.linalg.qr(a, "r"), lambda lib, a: lib.linalg.qr(a.mT),
                  lambda lib, a: lib.linalg.svd(a), lambda lib, a: lib.linalg.svd(a.mT, False),
                  lambda lib, a: lib.linalg.cholesky_ex(a.mT @ a),
@@ -193,7 +246,9 @@ def test_info_of_the_failed_matrices_as_pytorch() -> None:
     singular = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [0.0, 1.0, 1.0]])
     for batch, call in [(np.stack([good, not_pd, late]), lambda lib, x: lib.linalg.cholesky_ex(x)),
                         (np.stack([singular, good, np.zeros((3, 3))]),
-                         lambda lib, x: lib.linalg.inv_ex(x))]:
+                         lambda lib, x: lib.linalg.inv_ex(x)),
+                        (np.stack([singular, good, np.zeros((3, 3))]),
+                         lambda lib, x: lib.linalg.solve_ex(x, lib.ones(3, 2, dtype=x.dtype)))]:
         ours, theirs = call(tg, Tensor(batch)), call(torch, torch.tensor(batch))
         np.testing.assert_array_equal(ours[1].data, theirs[1].numpy())
         assert ours[1].dtype == np.int32
@@ -225,6 +280,34 @@ def test_rank_deficient_least_squares_and_rank_as_pytorch() -> None:
         ours, theirs = call(tg, Tensor(a), Tensor(b)), call(torch, torch.tensor(a),
                                                             torch.tensor(b))
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_norms_at_zero_give_pytorchs_values_and_gradients() -> None:
+    """p-norms of the zero vector and of vectors with a zero element (p < 1 and p < 0
+    included: the power's derivative is inf or NaN there), an empty dim (every axis), and
+    the spectral and nuclear norms of the zero matrix (a subgradient, LAPACK's vectors):
+    PyTorch's values and gradients, no NaN."""
+    calls = [lambda lib, x, p=p, dim=dim: lib.linalg.vector_norm(x, p, dim)
+             for p in (3, 0.5, 1.5, -1, -2.5, 2, 1) for dim in (None, (), 1)]
+    calls += [lambda lib, x, o=o: lib.linalg.matrix_norm(x, o) for o in (2, -2, "nuc")]
+    calls += [lambda lib, x: lib.linalg.svdvals(x), lambda lib, x: x.norm(p=3, dim=0)]
+    for x in (np.zeros((2, 3)), np.array([[0.0, 1.0, -2.0], [0.5, 0.0, 0.0]])):
+        for k, call in enumerate(calls):
+            ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            out, expected = call(tg, ours), call(torch, theirs)
+            np.testing.assert_allclose(out.data, expected.detach().numpy(), err_msg=str(k))
+            out.sum().backward()
+            expected.sum().backward()
+            np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), err_msg=str(k))
+    x = Tensor(np.array([[0.0, 1.0, -2.0], [0.5, 0.3, 0.0]]), requires_grad=True)
+    assert tg.gradgradcheck(lambda t: tg.linalg.vector_norm(t, 3, 1), [x])
+
+
+def test_cond_of_a_singular_matrix_is_inf_as_pytorch() -> None:
+    a = np.stack([np.eye(3), np.ones((3, 3))])
+    for p in ("fro", "nuc", 1, -1, float("inf"), float("-inf")):
+        ours, theirs = tg.linalg.cond(Tensor(a), p), torch.linalg.cond(torch.tensor(a), p)
+        np.testing.assert_allclose(ours.data, theirs.numpy(), err_msg=str(p))
 
 
 def test_cholesky_gradient_reads_the_lower_triangle() -> None:
@@ -334,6 +417,42 @@ BAD = [
      ("multi_dot", "tensor 1", "2-d")),
     ("multi_dot shapes", lambda: tg.linalg.multi_dot([_m(3, 2), _m(3, 2)]), tg.ShapeError,
      ("multi_dot", "(3, 2)", "cannot be multiplied")),
+]
+
+
+BAD += [
+    ("matrix_exp non-square", lambda: tg.linalg.matrix_exp(_m(2, 3)), tg.ShapeError,
+     ("linalg.matrix_exp", "(2, 3)")),
+    ("cond p", lambda: tg.linalg.cond(_m(2, 2), 3), tg.ArgumentError, ("linalg.cond", "3")),
+    ("cond fro rectangular", lambda: tg.linalg.cond(_m(2, 3), "fro"), tg.ShapeError,
+     ("linalg.cond", "square", "(2, 3)")),
+    ("vander 0-d", lambda: tg.linalg.vander(tg.tensor(1.0)), tg.ShapeError,
+     ("linalg.vander", "()")),
+    ("vander N", lambda: tg.linalg.vander(_m(3), N=0), tg.ArgumentError, ("vander", "N", "0")),
+    ("solve_ex check_errors", lambda: tg.linalg.solve_ex(tg.zeros(2, 2), _m(2),
+                                                         check_errors=True),
+     tg.linalg.LinAlgError, ("linalg.solve", "singular")),
+    ("tensorinv ind", lambda: tg.linalg.tensorinv(_m(2, 2), ind=3), tg.ArgumentError,
+     ("linalg.tensorinv", "ind", "3")),
+    ("tensorinv shape", lambda: tg.linalg.tensorinv(_m(2, 3, 4), ind=1), tg.ShapeError,
+     ("linalg.tensorinv", "(2, 3, 4)")),
+    ("tensorsolve shapes", lambda: tg.linalg.tensorsolve(_m(2, 3, 4), _m(3)), tg.ShapeError,
+     ("linalg.tensorsolve", "(2, 3, 4)", "(3,)")),
+    ("cholesky_solve 1-d L", lambda: tg.cholesky_solve(_m(3, 1), _m(3)), tg.ShapeError,
+     ("cholesky_solve", "(3,)")),
+    ("cholesky_inverse int", lambda: tg.cholesky_inverse(tg.tensor([[1]])), tg.DTypeError,
+     ("cholesky_inverse", "int64")),
+    ("svd (top level) 1-d", lambda: tg.svd(_m(3)), tg.ShapeError, ("svd", "(3,)")),
+    ("qr (top level) 1-d", lambda: tg.qr(_m(3)), tg.ShapeError, ("linalg.qr", "(3,)")),
+    ("pinverse 1-d", lambda: tg.pinverse(_m(3)), tg.ShapeError, ("linalg.pinv", "(3,)")),
+    ("triangular_solve rows", lambda: tg.triangular_solve(_m(2, 1), tg.eye(3)), tg.ShapeError,
+     ("solve_triangular", "(3, 3)", "(2, 1)")),
+    ("chain_matmul shapes", lambda: tg.chain_matmul(_m(2, 3), _m(2, 3)), tg.ShapeError,
+     ("multi_dot", "cannot be multiplied")),
+    ("matrix_power (top level)", lambda: tg.matrix_power(_m(2, 3), 2), tg.ShapeError,
+     ("matrix_power", "(2, 3)")),
+    ("matrix_exp (top level)", lambda: tg.matrix_exp(_m(2, 3)), tg.ShapeError,
+     ("matrix_exp", "(2, 3)")),
 ]
 
 

@@ -96,7 +96,19 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
-from .method_functions import (  # noqa: A004 (PyTorch's names)  # noqa: A004 (PyTorch's names)
+from .linalg.legacy import (
+    chain_matmul,
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    matrix_exp,
+    matrix_power,
+    pinverse,
+    qr,
+    svd,
+    triangular_solve,
+)
+from .method_functions import (  # noqa: A004 (PyTorch's names)
     abs,
     absolute,
     acos,
@@ -465,6 +477,9 @@ __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "digamma", "frexp", "i0", "kron", "lgamma",
             "logaddexp2", "mvlgamma", "nanmedian", "nextafter", "polygamma", "positive",
             "select", "signbit", "sinc", "special", "tensor_split", "tril_indices", "triu_indices"]
+# PyTorch's top-level linear algebra (tinygrad_bn/linalg/legacy.py)
+__all__ += ["chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp",
+            "matrix_power", "pinverse", "qr", "svd", "triangular_solve"]
 
 # Tools for studying autograd and batch norm, loaded on first use (tg.lab, tg.profiler)
 __all__ += ["lab", "profiler"]

@@ -118,3 +118,24 @@ class linalg_lstsq(NamedTuple):  # noqa: N801
     residuals: Tensor
     rank: Tensor
     singular_values: Tensor
+
+
+class linalg_solve_ex(NamedTuple):  # noqa: N801
+    result: Tensor
+    info: Tensor
+
+
+class svd(NamedTuple):  # noqa: N801
+    U: Tensor  # noqa: N815
+    S: Tensor  # noqa: N815
+    V: Tensor  # noqa: N815
+
+
+class qr(NamedTuple):  # noqa: N801
+    Q: Tensor  # noqa: N815
+    R: Tensor  # noqa: N815
+
+
+class triangular_solve(NamedTuple):  # noqa: N801
+    solution: Tensor
+    cloned_coefficient: Tensor

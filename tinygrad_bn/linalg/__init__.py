@@ -1,12 +1,13 @@
 """`tg.linalg`, PyTorch's torch.linalg: norms (vector_norm, matrix_norm, norm), the
-determinant and inverse (det, slogdet, inv, inv_ex), solvers (solve, solve_triangular,
-lstsq, pinv), factorizations (cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals),
-matrix_rank, matrix_power, and the products cross, vecdot, multi_dot, matmul, diagonal.
+determinant and inverse (det, slogdet, inv, inv_ex), solvers (solve, solve_ex,
+solve_triangular, lstsq, pinv, tensorsolve, tensorinv), factorizations (cholesky,
+cholesky_ex, qr, eigh, eigvalsh, svd, svdvals), matrix_rank, cond, matrix_power,
+matrix_exp, vander, and the products cross, vecdot, multi_dot, matmul, diagonal.
 A matrix that cannot be factored or inverted raises LinAlgError (a RuntimeError, as
 torch.linalg.LinAlgError).
 
 Each takes PyTorch's arguments and acts on the last axes (leading axes are a batch); the
-implementations: this package (factorizations.py, solvers.py), tinygrad_bn/
+implementations: this package (factorizations.py, solvers.py, functions.py), tinygrad_bn/
 tensor_methods/matrix.py; the ops, their math and gradients: tinygrad_bn/ops/linalg.py and
 ops/decompositions.py (the adjoints derived in docs/linalg.md).
 """
@@ -21,12 +22,14 @@ from ..tensor import Tensor, as_tensor
 from ..tensor_methods.matrix import cross, eigh, eigvalsh, solve, svdvals, vecdot
 from ..tensor_methods.reduce import matrix_norm, norm, vector_norm
 from .factorizations import cholesky, cholesky_ex, qr, svd
+from .functions import cond, matrix_exp, solve_ex, tensorinv, tensorsolve, vander
 from .solvers import inv_ex, lstsq, matrix_power, matrix_rank, multi_dot, pinv, solve_triangular
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
-           "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_norm", "matrix_power",
-           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
-           "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal",
+           "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+           "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv",
+           "tensorsolve", "vander", "vecdot", "vector_norm"]
 
 
 def det(A: Any) -> Tensor:  # noqa: N803 (PyTorch's name)

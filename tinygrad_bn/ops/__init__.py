@@ -8,9 +8,9 @@
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
   IndexPut Concatenate
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
-  EigenvaluesSymmetric EigenvectorsSymmetric SingularValues
+  EigenvaluesSymmetric EigenvectorsSymmetric
 - decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
-  QRFactorR SVDFactorU SVDFactorVh PseudoInverse (the adjoints derived in docs/linalg.md)
+  QRFactorR SingularValues SVDFactorU SVDFactorVh PseudoInverse (adjoints: docs/linalg.md)
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
 - gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
@@ -30,6 +30,7 @@ from .decompositions import (
     PseudoInverse,
     QRFactorQ,
     QRFactorR,
+    SingularValues,
     SolveTriangular,
     SVDFactorU,
     SVDFactorVh,
@@ -43,7 +44,6 @@ from .linalg import (
     Inverse,
     LogAbsDet,
     MatMul,
-    SingularValues,
     Solve,
 )
 from .movement import (

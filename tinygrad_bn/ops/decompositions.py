@@ -1,8 +1,8 @@
 """Matrix factorizations and the solves they need: triangular solve, Cholesky, QR, the
 singular vectors of the SVD, and the pseudo-inverse.
 
-Each output of a factorization is its own op (QRFactorQ and QRFactorR, SVDFactorU and
-SVDFactorVh; the singular values are ops/linalg.py's SingularValues): the adjoint of a
+Each output of a factorization is its own op (QRFactorQ and QRFactorR; SingularValues,
+SVDFactorU and SVDFactorVh): the adjoint of a
 factorization is linear in the upstream gradients of its outputs, so each op carries its
 share and the engine sums them. Every op recomputes the factorization of its input, which
 LAPACK does deterministically, so the factors of one matrix agree in their signs. The
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd.function import Function, new_tensor, sum_tangents
 from ..errors import BackwardError
-from .linalg import SingularValues, _mT, _symmetric, inverse_gaps
+from .linalg import _mT, _symmetric, inverse_gaps
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -124,9 +124,9 @@ def _times_r_inverse_t(x: Tensor, r: Tensor) -> Tensor:
     return _mT(_solve_upper(r, _mT(x)))
 
 
-class _QRFactor(Function):
-    """The shared part of QRFactorQ and QRFactorR: A = QR of a tall or square A (m >= n),
-    Q with orthonormal columns (m, n), R upper triangular (n, n), LAPACK's signs."""
+class _QRFactor:
+    """The shared part (a mixin) of QRFactorQ and QRFactorR: A = QR of a tall or square A
+    (m >= n), Q with orthonormal columns (m, n), R upper triangular (n, n), LAPACK's signs."""
 
     def _factors(self) -> tuple[Tensor, Tensor]:
         a = self.parents[0]
@@ -141,7 +141,7 @@ class _QRFactor(Function):
         return q, r, c - (lower - _mT(lower))
 
 
-class QRFactorQ(_QRFactor):
+class QRFactorQ(_QRFactor, Function):
     """Q of A = QR (m >= n);  dA = (g + Q copyltu(-g^T Q)) R^{-T} (docs/linalg.md, QR)."""
 
     def forward(self, a):
@@ -157,7 +157,7 @@ class QRFactorQ(_QRFactor):
         return _times_r_inverse(ta, r) - q @ k
 
 
-class QRFactorR(_QRFactor):
+class QRFactorR(_QRFactor, Function):
     """R of A = QR (m >= n);  dA = Q copyltu(R triu(g)^T) R^{-T} (docs/linalg.md, QR)."""
 
     def forward(self, a):
@@ -183,8 +183,29 @@ def _diag_times(s: Tensor, x: Tensor) -> Tensor:
     return x * s.unsqueeze(-1)
 
 
-class _SVDFactor(Function):
-    """The shared part of SVDFactorU and SVDFactorVh, A = U diag(S) Vh (`full`: U and Vh
+class SingularValues(Function):
+    """s = the singular values of A, descending;  dA = U diag(g) V^T (U, V the singular
+    vectors, reduced: a subgradient where singular values repeat or vanish, PyTorch's)."""
+
+    def forward(self, a):
+        return np.linalg.svd(a, compute_uv=False)
+
+    def _vectors(self) -> tuple[Tensor, Tensor]:
+        a = self.parents[0]
+        return SVDFactorU.apply(a, full=False), SVDFactorVh.apply(a, full=False)
+
+    def backward(self, g):
+        u, vh = self._vectors()
+        return _times_diag(u, g) @ vh
+
+    def jvp(self, ta):
+        """ts_k = u_k^T tA v_k."""
+        u, vh = self._vectors()
+        return (u * (ta @ _mT(vh))).sum(-2)
+
+
+class _SVDFactor:
+    """The shared part (a mixin) of SVDFactorU and SVDFactorVh, A = U diag(S) Vh (`full`: U and Vh
     square, LAPACK's extra columns; their gradient is ignored, as PyTorch's). The rules are
     written for a tall or square matrix (m >= n, the `left` factor U, the `right` one V =
     Vh^T, square); a wide A is its transpose A^T = V S U^T, whose left factor is V."""
@@ -240,7 +261,7 @@ class _SVDFactor(Function):
         return self.full and m != n
 
 
-class SVDFactorU(_SVDFactor):
+class SVDFactorU(_SVDFactor, Function):
     """U of A = U diag(S) Vh;  dA = U ((F o (U^T g - g^T U)) S) V^T + (I - U U^T) g S^{-1}
     V^T, F_ij = 1 / (s_j^2 - s_i^2) (docs/linalg.md, SVD). Distinct nonzero singular values."""
 
@@ -262,7 +283,7 @@ class SVDFactorU(_SVDFactor):
             else out
 
 
-class SVDFactorVh(_SVDFactor):
+class SVDFactorVh(_SVDFactor, Function):
     """Vh of A = U diag(S) Vh;  dA = U (S (F o (V^T g^T - g V))) V^T (docs/linalg.md, SVD)."""
 
     def forward(self, a):

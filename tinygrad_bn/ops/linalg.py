@@ -1,6 +1,6 @@
 """Products over shared axes: matmul, and einsum, which writes every other one; and the
-linear algebra of matrices: det, log |det|, inverse, solve, the symmetric eigenproblem,
-singular values.
+linear algebra of matrices: det, log |det|, inverse, solve, the symmetric eigenproblem
+(the singular values and the factorizations: ops/decompositions.py).
 
 For z = einsum("ij,jk->ik", a, b), the gradient of operand k contracts the upstream g
 with every other operand onto k's subscripts: da = einsum("ik,jk->ij", g, b),
@@ -232,35 +232,3 @@ class EigenvectorsSymmetric(Function):
         """tV = V (F o (V^T sym(tA) V))."""
         v = EigenvectorsSymmetric.apply(self.parents[0])
         return v @ (self._gaps() * (_mT(v) @ _symmetric(ta) @ v))
-
-
-class SingularValues(Function):
-    """s = the singular values of A, descending;  dA = U diag(g) V^T, written with the
-    eigenvectors V of A^T A (A's right singular vectors; U = A V / s) as A V diag(g / s) V^T,
-    or for a wide A with those of A A^T as U diag(g / s) U^T A: ops again, so higher
-    derivatives follow. Needs distinct nonzero singular values."""
-
-    uses_output = True
-
-    def forward(self, a):
-        return np.linalg.svd(a, compute_uv=False)
-
-    def _basis(self) -> tuple[Tensor, bool]:
-        """The eigenvectors of A^T A (or A A^T when A is wide), by descending eigenvalue."""
-        a = self.parents[0]
-        wide = a.shape[-2] < a.shape[-1]
-        gram = a @ _mT(a) if wide else _mT(a) @ a
-        return EigenvectorsSymmetric.apply(gram).flip(-1), wide
-
-    def backward(self, g):
-        a = self.parents[0]
-        v, wide = self._basis()
-        scaled = (v * (g / self.output).unsqueeze(-2)) @ _mT(v)
-        return scaled @ a if wide else a @ scaled
-
-    def jvp(self, ta):
-        """ts_k = u_k^T tA v_k."""
-        a = self.parents[0]
-        v, wide = self._basis()
-        inner = _mT(v) @ (ta @ _mT(a) if wide else _mT(a) @ ta) @ v
-        return inner.diagonal(0, -2, -1) / self.output

@@ -290,7 +290,8 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
         x = x.to(_widened(op, x, dtype))
     if isinstance(ord, bool) or not isinstance(ord, int | float | np.number):
         raise ArgumentTypeError(f"{op}: ord must be a number, got {ord!r}")
-    axes = normalize_axes(op, dim, x.ndim, scalar_axis=True)
+    # an empty dim reduces every axis, as PyTorch's vector_norm
+    axes = normalize_axes(op, None if dim == () or dim == [] else dim, x.ndim, scalar_axis=True)
     keepdim = bool(keepdim)
     if ord in (math.inf, -math.inf):
         if any(x.shape[a] == 0 for a in axes):
@@ -303,7 +304,24 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
         return x.abs().sum(axes, keepdim)
     if ord == 2:
         return _root((x * x).sum(axes, keepdim))
-    return (x.abs() ** float(ord)).sum(axes, keepdim) ** (1.0 / ord)
+    return _pth_root((_pth_power(x, float(ord))).sum(axes, keepdim), float(ord))
+
+
+def _pth_power(x: Tensor, p: float) -> Tensor:
+    """|x|^p with PyTorch's gradient 0 at x = 0, where the power's derivative is 0 * inf
+    (p < 1) or NaN; 0^p is inf for p < 0."""
+    nonzero = x._data != 0
+    return where(nonzero, where(nonzero, x, 1.0).abs() ** p, 0.0 if p > 0 else math.inf)
+
+
+def _pth_root(s: Tensor, p: float) -> Tensor:
+    """s^(1/p) for the p-norm, with PyTorch's gradient 0 where s is 0 (the zero vector) or
+    inf (p < 0 and a zero element: the norm is 0), where the root's derivative is inf or
+    NaN; the value there (0, or inf for an inf input) is the root's own."""
+    regular = (s._data != 0) & (s._data != math.inf)
+    with np.errstate(divide="ignore"):
+        edge = s._data ** (1.0 / p)
+    return where(regular, where(regular, s, 1.0) ** (1.0 / p), edge)
 
 
 def _two_axes(op: str, dim: Any, ndim: int) -> tuple[int, int]:
@@ -336,7 +354,8 @@ def matrix_norm(a: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
         if ord == "nuc" or s.shape[-1] == 0:  # no singular values: the norm is 0
             out = s.sum(-1)
         else:
-            out = s[..., 0] if ord == 2 else s[..., -1]
+            # amax / amin: tied singular values share the gradient, as PyTorch's
+            out = s.amax(-1) if ord == 2 else s.amin(-1)
         for axis in sorted((rows, cols)) if keepdim else ():
             out = out.unsqueeze(axis)
         return out
