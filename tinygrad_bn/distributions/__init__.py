@@ -2,7 +2,8 @@
 `from tinygrad_bn.distributions import Categorical, Normal, kl_divergence`, or
 `tg.distributions.Normal` (loaded on first use).
 
-Families: Normal, LogNormal, Uniform, Exponential, Laplace (reparameterized, rsample);
+Families: Normal, LogNormal, Uniform, Exponential, Laplace, MultivariateNormal
+(reparameterized, rsample);
 Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial, Geometric (sample only);
 Independent. Closed-form
 `kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
@@ -16,10 +17,12 @@ from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multivariate import MultivariateNormal
 
 __all__ = [
     "Bernoulli", "Binomial", "Categorical", "Distribution", "Exponential", "Geometric",
     "Independent", "Laplace",
-    "LogNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints",
+    "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
+    "constraints",
     "kl_divergence", "register_kl",
 ]

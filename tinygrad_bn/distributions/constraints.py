@@ -12,6 +12,8 @@ where value lies in the set, reduced over the constraint's `event_dim` rightmost
     simplex                  x >= 0 along the last axis and |sum - 1| < 1e-6
     one_hot                  0/1 entries along the last axis summing to 1
     independent(c, n)        c reduced (all) over n more rightmost axes
+    positive_definite        square matrices, symmetric (to 1e-6) with a Cholesky factor
+    lower_cholesky           lower triangular matrices with a positive diagonal
     dependent                not checkable (its bounds are other parameters)
 """
 
@@ -19,13 +21,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..linalg import cholesky_ex
 from ..tensor import Tensor
 
 __all__ = [
     "Constraint", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval",
     "independent", "integer_interval", "interval", "is_dependent", "less_than",
-    "nonnegative", "nonnegative_integer", "one_hot", "positive", "real", "real_vector",
-    "simplex", "unit_interval",
+    "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot", "positive",
+    "positive_definite", "real", "real_vector", "simplex", "unit_interval",
 ]
 
 
@@ -166,6 +171,24 @@ class _Independent(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        a = value.detach().numpy()
+        symmetric = (np.abs(a - np.swapaxes(a, -1, -2)) <= 1e-6).all((-2, -1))
+        return Tensor(symmetric & (cholesky_ex(value.detach()).info.numpy() == 0))
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        a = value.detach().numpy()
+        lower = (np.triu(a, 1) == 0).all((-2, -1))
+        return Tensor(lower & (np.diagonal(a, 0, -2, -1) > 0).all(-1))
+
+
 # PyTorch's public names: instances for the fixed sets, the classes for the parameterized
 dependent = _Dependent()
 real = _Real()
@@ -184,3 +207,5 @@ half_open_interval = _HalfOpenInterval
 integer_interval = _IntegerInterval
 independent = _Independent
 real_vector = _Independent(real, 1)
+positive_definite = _PositiveDefinite()
+lower_cholesky = _LowerCholesky()

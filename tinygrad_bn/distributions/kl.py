@@ -12,6 +12,8 @@
     Binomial     n (p (l_p - l_q) + log(1 - p) - log(1 - q)) for equal n; inf where
                  n_p > n_q, and n_p < n_q is not implemented (as PyTorch)
     Geometric    -H(p) - log(1 - q) / p - l_q
+    MultivariateNormal  sum log diag L_q - sum log diag L_p + (|L_q^{-1} L_p|_F^2
+                 + |L_q^{-1}(mu_q - mu_p)|^2 - n) / 2 (distributions/multivariate.py)
     LogNormal    the KL of the underlying Normals; Independent: the base's, summed;
     OneHotCategorical: the Categoricals'.
 
@@ -35,6 +37,7 @@ from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical, _softplus
 from .distribution import Distribution, sum_rightmost
 from .independent import Independent
+from .multivariate import MultivariateNormal, kl_multivariate_normal
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -87,6 +90,9 @@ def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
     var_ratio = (p.scale / q.scale) ** 2
     t1 = ((p.loc - q.loc) / q.scale) ** 2
     return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+register_kl(MultivariateNormal, MultivariateNormal)(kl_multivariate_normal)
 
 
 @register_kl(LogNormal, LogNormal)
