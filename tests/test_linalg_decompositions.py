@@ -1,7 +1,8 @@
-"""tg.linalg's factorizations, solvers and matrix functions (cholesky, cholesky_ex,
-solve_triangular, qr, svd, svdvals, pinv, lstsq, inv_ex, solve_ex, matrix_rank,
-matrix_power, multi_dot, matrix_exp, cond, vander, tensorinv, tensorsolve) and the norms'
-gradients at zero as PyTorch's: every
+"""tg.linalg's factorizations, solvers and matrix functions (cholesky, cholesky_ex, lu,
+lu_factor, lu_factor_ex, lu_solve, solve_triangular, qr, svd, svdvals, pinv, lstsq, inv_ex,
+solve_ex, matrix_rank, matrix_power, multi_dot, matrix_exp, cond, vander, tensorinv,
+tensorsolve, and the top-level cholesky_solve, svd, ...) and the norms' gradients at zero
+as PyTorch's: every
 differentiable result passes gradcheck (reverse mode and the jvp) and gradgradcheck and
 agrees with PyTorch in float64 in values and gradients, on Hypothesis-drawn matrices with a
 well separated spectrum (tinygrad_bn.testing.strategies.spectral_matrices: the eigen- and
@@ -123,6 +124,18 @@ CASES = [
     Case("tensorsolve (dims)", lambda lib, a, b: lib.linalg.tensorsolve(
         a.reshape(6, 2, 3), b.reshape(2, 3), dims=(0,)), (((6, 6), G), ((6,), R))),
     Case("svdvals (batch, tall)", lambda lib, a: lib.linalg.svdvals(a), (((2, 4, 3), G),)),
+    # (full rank, and pivots without ties, which would switch the row order)
+    Case("lu L, U (square, batch)", lambda lib, a: lib.linalg.lu(a).L * 2 + lib.linalg.lu(a).U,
+         (((2, 3, 3), G),)),
+    Case("lu (tall)", lambda lib, a: lib.linalg.lu(a).L.sum(-1) + lib.linalg.lu(a).U.sum(),
+         (((4, 3), G),)),
+    Case("lu (wide)", lambda lib, a: lib.linalg.lu(a).U * 2 + lib.linalg.lu(a).L.sum(),
+         (((2, 4), G),)),
+    Case("lu_factor LU", lambda lib, a: lib.linalg.lu_factor(a).LU, (((3, 3), G),)),
+    *[Case(f"lu_solve left={left} adjoint={adjoint}", lambda lib, a, b, left=left,
+           adjoint=adjoint: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, left=left,
+                                                adjoint=adjoint),
+           (((2, 3, 3), G), ((3, 3), R))) for left in (True, False) for adjoint in (True, False)],
     # PyTorch's top-level spellings (tinygrad_bn/linalg/legacy.py)
     Case("cholesky (top level, upper)", lambda lib, a: lib.cholesky(_sym(lib, a), upper=True),
          (((3, 3), P),)),
@@ -224,6 +237,8 @@ def test_named_tuples_and_shapes_as_pytorch() -> None:
                  lambda lib, a: lib.linalg.qr(a, "r"), lambda lib, a: lib.linalg.qr(a.mT),
                  lambda lib, a: lib.linalg.svd(a), lambda lib, a: lib.linalg.svd(a.mT, False),
                  lambda lib, a: lib.linalg.cholesky_ex(a.mT @ a),
+                 lambda lib, a: lib.linalg.lu(a), lambda lib, a: lib.linalg.lu_factor(a.mT),
+                 lambda lib, a: lib.linalg.lu_factor_ex(a),
                  lambda lib, a: lib.linalg.inv_ex(a.mT @ a),
                  *[lambda lib, a, d=d: lib.linalg.lstsq(a, a[..., :2], driver=d)
                    for d in (None, "gels", "gelsy", "gelsd", "gelss")],
@@ -308,6 +323,38 @@ def test_cond_of_a_singular_matrix_is_inf_as_pytorch() -> None:
     for p in ("fro", "nuc", 1, -1, float("inf"), float("-inf")):
         ours, theirs = tg.linalg.cond(Tensor(a), p), torch.linalg.cond(torch.tensor(a), p)
         np.testing.assert_allclose(ours.data, theirs.numpy(), err_msg=str(p))
+
+
+EDGE_CALLS = [
+    lambda lib, a: lib.linalg.cholesky(a), lambda lib, a: lib.linalg.cholesky_ex(a).L,
+    lambda lib, a: lib.linalg.cholesky_ex(a).info, lambda lib, a: lib.linalg.qr(a).R,
+    lambda lib, a: lib.linalg.qr(a, "complete").Q, lambda lib, a: lib.linalg.svd(a).U,
+    lambda lib, a: lib.linalg.svdvals(a), lambda lib, a: lib.linalg.pinv(a),
+    lambda lib, a: lib.linalg.lstsq(a, a).solution, lambda lib, a: lib.linalg.matrix_rank(a),
+    lambda lib, a: lib.linalg.inv_ex(a).info, lambda lib, a: lib.linalg.solve_ex(a, a).result,
+    lambda lib, a: lib.linalg.solve_triangular(a, a, upper=True),
+    lambda lib, a: lib.linalg.matrix_exp(a), lambda lib, a: lib.linalg.cond(a),
+    lambda lib, a: lib.linalg.matrix_power(a, 3), lambda lib, a: lib.cholesky_inverse(a),
+]
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3), "nan"])
+def test_empty_and_nan_matrices_as_pytorch(shape) -> None:
+    """Matrices without elements (and batches without matrices) give PyTorch's shapes and
+    values; a NaN gives PyTorch's shape (where NaN spreads differs between LAPACKs) or its
+    LinAlgError where it refuses, never a NumPy error."""
+    a = np.array([[1.0, 0.0], [0.0, np.nan]]) if shape == "nan" else np.zeros(shape)
+    for k, call in enumerate(EDGE_CALLS):
+        try:
+            expected = call(torch, torch.tensor(a)).numpy()
+        except RuntimeError:
+            with pytest.raises(tg.linalg.LinAlgError):
+                call(tg, Tensor(a))
+            continue
+        out = call(tg, Tensor(a))
+        assert out.shape == expected.shape and out.dtype == expected.dtype, k
+        if shape != "nan" or k in (2, 10):  # info: 2 (the order of the NaN minor), 0
+            np.testing.assert_allclose(out.data, expected, err_msg=str(k))
 
 
 def test_cholesky_gradient_reads_the_lower_triangle() -> None:
@@ -453,6 +500,20 @@ BAD += [
      ("matrix_power", "(2, 3)")),
     ("matrix_exp (top level)", lambda: tg.matrix_exp(_m(2, 3)), tg.ShapeError,
      ("matrix_exp", "(2, 3)")),
+    ("lu pivot=False", lambda: tg.linalg.lu(_m(2, 2), pivot=False), tg.ArgumentError,
+     ("linalg.lu", "pivot")),
+    ("lu 1-d", lambda: tg.linalg.lu(_m(3)), tg.ShapeError, ("linalg.lu", "(3,)")),
+    ("lu_factor singular", lambda: tg.linalg.lu_factor(tg.zeros(2, 2)), tg.linalg.LinAlgError,
+     ("linalg.lu_factor", "U[0,0]", "singular")),
+    ("lu_factor_ex check_errors", lambda: tg.linalg.lu_factor_ex(tg.zeros(3, 2, 2),
+                                                                 check_errors=True),
+     tg.linalg.LinAlgError, ("lu_factor_ex", "batch element 0")),
+    ("lu_solve pivots", lambda: tg.linalg.lu_solve(tg.eye(3), tg.ones(3), _m(3, 1)),
+     tg.ShapeError, ("linalg.lu_solve", "pivots", "float32")),
+    ("lu_solve LU", lambda: tg.linalg.lu_solve(_m(2, 3), tg.tensor([1, 2]), _m(2, 1)),
+     tg.ShapeError, ("linalg.lu_solve", "square", "(2, 3)")),
+    ("lu_solve 1-d B", lambda: tg.linalg.lu_solve(tg.eye(2), tg.tensor([1, 2]), _m(2)),
+     tg.ShapeError, ("linalg.lu_solve", "(2,)")),
 ]
 
 

@@ -139,3 +139,20 @@ class qr(NamedTuple):  # noqa: N801
 class triangular_solve(NamedTuple):  # noqa: N801
     solution: Tensor
     cloned_coefficient: Tensor
+
+
+class linalg_lu(NamedTuple):  # noqa: N801
+    P: Tensor  # noqa: N815
+    L: Tensor  # noqa: N815
+    U: Tensor  # noqa: N815
+
+
+class linalg_lu_factor(NamedTuple):  # noqa: N801
+    LU: Tensor  # noqa: N815
+    pivots: Tensor
+
+
+class linalg_lu_factor_ex(NamedTuple):  # noqa: N801
+    LU: Tensor  # noqa: N815
+    pivots: Tensor
+    info: Tensor

@@ -582,7 +582,14 @@ OPS: list[OpCase] = [
            torch_fn=lambda a: _qr_parts(torch.linalg, a)),
     OpCase("linalg.svd (sign-free U, Vh) / pinv", lambda a: _svd_parts(linalg, a), ((4, 3),),
            torch_fn=lambda a: _svd_parts(torch.linalg, a)),
+    OpCase("linalg.lu (L, U)", lambda a: _lu_parts(linalg, a), ((3, 3),),
+           torch_fn=lambda a: _lu_parts(torch.linalg, a)),
 ]
+
+
+def _lu_parts(la: Any, a: Any) -> Any:
+    _, l, u = la.lu(_spread(a))
+    return l * 2 + u
 
 
 def _spread(a: Any) -> Any:

@@ -1,15 +1,16 @@
 """`tg.linalg`, PyTorch's torch.linalg: norms (vector_norm, matrix_norm, norm), the
 determinant and inverse (det, slogdet, inv, inv_ex), solvers (solve, solve_ex,
-solve_triangular, lstsq, pinv, tensorsolve, tensorinv), factorizations (cholesky,
-cholesky_ex, qr, eigh, eigvalsh, svd, svdvals), matrix_rank, cond, matrix_power,
-matrix_exp, vander, and the products cross, vecdot, multi_dot, matmul, diagonal.
+solve_triangular, lu_solve, lstsq, pinv, tensorsolve, tensorinv), factorizations
+(cholesky, cholesky_ex, lu, lu_factor, lu_factor_ex, qr, eigh, eigvalsh, svd, svdvals),
+matrix_rank, cond, matrix_power, matrix_exp, vander, and the products cross, vecdot,
+multi_dot, matmul, diagonal.
 A matrix that cannot be factored or inverted raises LinAlgError (a RuntimeError, as
 torch.linalg.LinAlgError).
 
 Each takes PyTorch's arguments and acts on the last axes (leading axes are a batch); the
-implementations: this package (factorizations.py, solvers.py, functions.py), tinygrad_bn/
-tensor_methods/matrix.py; the ops, their math and gradients: tinygrad_bn/ops/linalg.py and
-ops/decompositions.py (the adjoints derived in docs/linalg.md).
+implementations: this package (factorizations.py, solvers.py, functions.py, lu.py),
+tinygrad_bn/tensor_methods/matrix.py; the ops, their math and gradients:
+tinygrad_bn/ops/linalg.py and ops/decompositions.py (the adjoints derived in docs/linalg.md).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from ..tensor_methods.matrix import cross, eigh, eigvalsh, solve, svdvals, vecdo
 from ..tensor_methods.reduce import matrix_norm, norm, vector_norm
 from .factorizations import cholesky, cholesky_ex, qr, svd
 from .functions import cond, matrix_exp, solve_ex, tensorinv, tensorsolve, vander
+from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .solvers import inv_ex, lstsq, matrix_power, matrix_rank, multi_dot, pinv, solve_triangular
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal",
-           "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm",
+           "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+           "lu_solve", "matmul", "matrix_exp", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
            "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv",
            "tensorsolve", "vander", "vecdot", "vector_norm"]

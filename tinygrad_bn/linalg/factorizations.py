@@ -18,7 +18,7 @@ from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..ops.decompositions import _CompleteQ
 from ..tensor import Tensor, as_tensor
 from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _mirror
+from ..tensor_methods.matrix import _mirror, converged
 from ..tensor_methods.reduce import floating
 
 
@@ -40,20 +40,20 @@ def failed_element(info: np.ndarray) -> str:
 
 def _cholesky_info(s: np.ndarray) -> np.ndarray:
     """LAPACK's info per matrix: 0, or the order of the first leading minor that is not
-    positive-definite."""
+    positive-definite (a NaN in it counts, as LAPACK's comparisons fail there)."""
     n = s.shape[-1]
-    flat = s.reshape(-1, n, n)
+    flat = s.reshape(int(np.prod(s.shape[:-2])), n, n)
     info = np.zeros(len(flat), dtype=np.int32)
-    try:
-        np.linalg.cholesky(flat)
-    except np.linalg.LinAlgError:
+
+    def fails(m: np.ndarray) -> bool:
+        try:
+            return bool(np.isnan(np.diagonal(np.linalg.cholesky(m), 0, -2, -1)).any())
+        except np.linalg.LinAlgError:
+            return True
+
+    if n and fails(flat):
         for b, m in enumerate(flat):
-            for k in range(1, n + 1):
-                try:
-                    np.linalg.cholesky(m[:k, :k])
-                except np.linalg.LinAlgError:
-                    info[b] = k
-                    break
+            info[b] = next((k for k in range(1, n + 1) if fails(m[:k, :k])), 0)
     return info.reshape(s.shape[:-2])
 
 
@@ -75,6 +75,8 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803 (PyTorch's
         if not isinstance(error.__cause__, np.linalg.LinAlgError):
             raise
         raise _not_positive_definite(op, s.shape, _cholesky_info(s._data)) from None
+    if np.isnan(np.diagonal(l._data, 0, -2, -1)).any():  # NaN input: NumPy does not refuse
+        raise _not_positive_definite(op, s.shape, _cholesky_info(s._data))
     return l.mT if upper else l
 
 
@@ -140,6 +142,6 @@ def svd(A: Any, full_matrices: bool = True, *, driver: str | None = None  # noqa
         raise ArgumentError(f"{op}: driver= chooses a CUDA (cuSOLVER) algorithm; on the CPU "
                             f"it must be None, got {driver!r}")
     full = bool(full_matrices)
-    return return_types.linalg_svd(ops.SVDFactorU.apply(a, full=full),
+    return return_types.linalg_svd(converged(op, ops.SVDFactorU.apply, a, full=full),
                                    ops.SingularValues.apply(a),
                                    ops.SVDFactorVh.apply(a, full=full))

@@ -14,7 +14,7 @@ from .. import ops, return_types
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _square, solve
+from ..tensor_methods.matrix import _square, converged, solve
 from ..tensor_methods.reduce import floating, matrix_norm
 from .factorizations import matrices
 from .solvers import _singular_info, inv_ex
@@ -48,7 +48,9 @@ def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
     op = "linalg.cond"
     a = matrices(op, A)
     if p is None or p in (2, -2):
-        s = ops.SingularValues.apply(a)
+        s = converged(op, ops.SingularValues.apply, a)
+        if s.shape[-1] == 0:  # no singular values: 0, as PyTorch's
+            return s.sum(-1)
         big, small = s[..., 0], s[..., -1]
         return big / small if p != -2 else small / big
     if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):

@@ -18,7 +18,7 @@ from .. import ops, return_types
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, LinAlgError, ShapeError
 from ..tensor import Tensor, as_tensor
 from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _mirror, _square
+from ..tensor_methods.matrix import _mirror, _square, converged
 from ..tensor_methods.reduce import floating
 from .factorizations import failed_element, matrices
 
@@ -59,9 +59,9 @@ def _singular_info(a: np.ndarray) -> np.ndarray:
     """LAPACK getrf's info per matrix: 0, or k (from 1) for the first zero pivot, the first
     column that lies in the span of the ones before it."""
     n = a.shape[-1]
-    flat = a.reshape(-1, n, n)
+    flat = a.reshape(int(np.prod(a.shape[:-2])), n, n)
     info = np.zeros(len(flat), dtype=np.int32)
-    for k, m in enumerate(flat):
+    for k, m in enumerate(flat if n else ()):
         try:
             np.linalg.inv(m)
         except np.linalg.LinAlgError:
@@ -114,7 +114,7 @@ def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False 
     op = "linalg.pinv"
     a = _mirror(op, A, "L") if hermitian else matrices(op, A)
     atol, rtol = _tolerances(op, a, atol, rtol)
-    return ops.PseudoInverse.apply(a, atol=atol, rtol=rtol)
+    return converged(op, ops.PseudoInverse.apply, a, atol=atol, rtol=rtol)
 
 
 def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None,  # noqa: N803
@@ -124,8 +124,12 @@ def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None,  # noqa: N803
     op = "linalg.matrix_rank"
     a = _mirror(op, A, "L") if hermitian else matrices(op, A)
     atol, rtol = _tolerances(op, a, atol, rtol)
-    s = np.abs(np.linalg.eigvalsh(a._data)) if hermitian else \
-        np.linalg.svd(a._data, compute_uv=False)
+    try:
+        s = np.abs(np.linalg.eigvalsh(a._data)) if hermitian else \
+            np.linalg.svd(a._data, compute_uv=False)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{op}: the {'eigenvalues' if hermitian else 'SVD'} of A (shape "
+                          f"{a.shape}) did not converge: A holds NaN or inf") from None
     largest = s.max(-1, keepdims=True, initial=0.0)
     return Tensor((s > np.maximum(atol, rtol * largest)).sum(-1).astype(np.int64))
 

@@ -10,7 +10,8 @@
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
   EigenvaluesSymmetric EigenvectorsSymmetric
 - decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
-  QRFactorR SingularValues SVDFactorU SVDFactorVh PseudoInverse (adjoints: docs/linalg.md)
+  QRFactorR SingularValues SVDFactorU SVDFactorVh PseudoInverse LUFactorL LUFactorU
+  (adjoints: docs/linalg.md)
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
 - gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
@@ -27,6 +28,8 @@ from ..autograd.function import sum_tangents
 from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .decompositions import (
     Cholesky,
+    LUFactorL,
+    LUFactorU,
     PseudoInverse,
     QRFactorQ,
     QRFactorR,
@@ -114,6 +117,6 @@ __all__ = [
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "Lgamma", "NextAfter", "Polygamma",
-    "Cholesky", "PseudoInverse", "QRFactorQ", "QRFactorR", "SVDFactorU", "SVDFactorVh",
-    "SolveTriangular",
+    "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
+    "SVDFactorU", "SVDFactorVh", "SolveTriangular",
 ]

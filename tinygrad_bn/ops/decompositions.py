@@ -356,3 +356,81 @@ class _CompleteQ(Function):
 
     def jvp(self, ta):
         self.backward(ta)
+
+
+def eliminate(a: np.ndarray, pivoting: bool) -> tuple[np.ndarray, np.ndarray]:
+    """LAPACK getrf's packed LU of a (..., m, n) (L's unit diagonal not stored) and the row
+    order perm (..., m), A[perm] = L U; with `pivoting` each column's pivot is the first
+    entry of largest magnitude at or below the diagonal. A zero pivot leaves its column
+    unscaled (LAPACK's info > 0 case)."""
+    m, n = a.shape[-2:]
+    batch = int(np.prod(a.shape[:-2]))
+    lu = a.reshape(batch, m, n).astype(np.result_type(a, np.float32), copy=True)
+    perm = np.tile(np.arange(m), (batch, 1))
+    rows = np.arange(batch)
+    for j in range(min(m, n)):
+        if pivoting:
+            p = j + np.argmax(np.abs(lu[:, j:, j]), axis=-1)
+            lu[rows, j], lu[rows, p] = lu[rows, p].copy(), lu[rows, j].copy()
+            perm[rows, j], perm[rows, p] = perm[rows, p].copy(), perm[rows, j].copy()
+        pivot = lu[:, j, j]
+        safe = np.where(pivot == 0, 1, pivot)
+        factors = np.where((pivot == 0)[:, None], 0, lu[:, j + 1:, j] / safe[:, None])
+        lu[:, j + 1:, j] = factors
+        lu[:, j + 1:, j + 1:] -= factors[:, :, None] * lu[:, j, None, j + 1:]
+    return lu.reshape(a.shape), perm.reshape(*a.shape[:-2], m)
+
+
+class _LUFactor:
+    """The shared part (a mixin) of LUFactorL and LUFactorU: X = L U of a square X without
+    pivoting (the rows already in their pivot order), L unit lower triangular."""
+
+    def _factors(self) -> tuple[Tensor, Tensor]:
+        x = self.parents[0]
+        return LUFactorL.apply(x), LUFactorU.apply(x)
+
+    def _inner(self, tx: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """L, U and C = L^{-1} tX U^{-1}."""
+        l, u = self._factors()
+        c = SolveTriangular.apply(l, tx, upper=False, unit=True)
+        return l, u, _mT(SolveTriangular.apply(_mT(u), _mT(c), upper=False, unit=False))
+
+    def _adjoint(self, inner: Tensor) -> Tensor:
+        """dX = L^{-T} inner U^{-T}."""
+        l, u = self._factors()
+        left = SolveTriangular.apply(_mT(l), inner, upper=True, unit=True)
+        return _mT(_solve_upper(u, _mT(left)))
+
+
+class LUFactorL(_LUFactor, Function):
+    """L of X = L U (square, no pivoting);  dX = L^{-T} tril(L^T g, -1) U^{-T}
+    (docs/linalg.md, LU)."""
+
+    def forward(self, x):
+        lu = eliminate(x, pivoting=False)[0]
+        return np.tril(lu, -1) + np.eye(x.shape[-1], dtype=lu.dtype)
+
+    def backward(self, g):
+        l, _ = self._factors()
+        return self._adjoint((_mT(l) @ g).tril(-1))
+
+    def jvp(self, tx):
+        """tL = L tril(C, -1), C = L^{-1} tX U^{-1}."""
+        l, _, c = self._inner(tx)
+        return l @ c.tril(-1)
+
+
+class LUFactorU(_LUFactor, Function):
+    """U of X = L U (square, no pivoting);  dX = L^{-T} triu(g U^T) U^{-T}."""
+
+    def forward(self, x):
+        return np.triu(eliminate(x, pivoting=False)[0])
+
+    def backward(self, g):
+        _, u = self._factors()
+        return self._adjoint((g @ _mT(u)).triu())
+
+    def jvp(self, tx):
+        """tU = triu(C) U."""
+        _, u, c = self._inner(tx)
+        return c.triu() @ u

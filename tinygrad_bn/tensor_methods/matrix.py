@@ -53,6 +53,18 @@ def _singular(op: str, run: Any, *args: Any) -> Tensor:
                           f"no inverse") from None
 
 
+def converged(op: str, run: Any, *args: Any, **params: Any) -> Tensor:
+    """run(*args, **params), LAPACK's failure to converge (an SVD or eigenproblem of a
+    matrix holding NaN or inf) refused with a LinAlgError naming op and the shape."""
+    try:
+        return run(*args, **params)
+    except ArgumentError as error:  # the op's NumPy error, wrapped by Function.apply
+        if not isinstance(error.__cause__, np.linalg.LinAlgError):
+            raise
+        raise LinAlgError(f"{op}: the algorithm failed to converge because the input (shape "
+                          f"{args[0].shape}) holds non-finite values") from None
+
+
 def solve(a: Any, b: Any, *, left: bool = True) -> Tensor:
     """X with A X = B (left=False: X A = B); B a matrix, a batch of them, or a vector (B of
     shape A.shape[:-1])."""
@@ -105,7 +117,7 @@ def svdvals(a: Any) -> Tensor:
     a = floating("linalg.svdvals", as_tensor(a))
     if a.ndim < 2:
         raise ShapeError(f"linalg.svdvals: needs at least 2 dims, got shape {a.shape}")
-    return ops.SingularValues.apply(a)
+    return converged("linalg.svdvals", ops.SingularValues.apply, a)
 
 
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
