@@ -104,6 +104,7 @@ class Optimizer:
         """Update each parameter that has a gradient, in place."""
         states, scratches, update = self.state, self._scratch, self._update
         for group in self.param_groups:
+            maximize = group.get("maximize")  # every rule then descends on -g, as PyTorch's
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -121,7 +122,7 @@ class Optimizer:
                 elif scratch.like is not data and scratch.follow(data) and not fresh:
                     _check_state_shapes(type(self).__name__, p, state)  # .data replaced
                 g = grad._data
-                if group.get("maximize"):  # every rule then descends on -g, as PyTorch's
+                if maximize:
                     g = scratch.negated(g)
                 update(data, g, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
