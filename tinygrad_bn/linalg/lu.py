@@ -58,8 +58,11 @@ def _perm_of_pivots(pivots: np.ndarray, m: int) -> np.ndarray:
     return perm.reshape(*pivots.shape[:-1], m)
 
 
-def _factor(op: str, a: Tensor) -> tuple[np.ndarray, Tensor, Tensor, np.ndarray]:
+def _factor(op: str, a: Tensor, pivot: bool) -> tuple[np.ndarray, Tensor, Tensor, np.ndarray]:
     """(perm, L, U, info): A[perm] = L U, L (m, k) unit lower, U (k, n) upper."""
+    if not pivot:
+        raise ArgumentError(f"{op}: LU without pivoting is not implemented on the CPU "
+                            f"(PyTorch's too): pass pivot=True")
     m, n = a.shape[-2:]
     packed, perm = eliminate(a._data, pivoting=True)
     diagonal = np.diagonal(packed, 0, -2, -1)
@@ -85,10 +88,7 @@ def lu(A: Any, *, pivot: bool = True) -> return_types.linalg_lu:  # noqa: N803 (
     permutation (A's dtype, no gradient), L (m, k) unit lower, U (k, n) upper, k = min(m, n)."""
     op = "linalg.lu"
     a = matrices(op, A)
-    if not pivot:
-        raise ArgumentError(f"{op}: LU without pivoting is not implemented on the CPU "
-                            f"(PyTorch's too): pass pivot=True")
-    perm, l, u, _ = _factor(op, a)
+    perm, l, u, _ = _factor(op, a, pivot)
     return return_types.linalg_lu(Tensor(_permutation(perm, a.dtype)), l, u)
 
 
@@ -106,10 +106,7 @@ def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False  # no
     pivots (int32), info 0 or the index (from 1) of the first zero on U's diagonal."""
     op = "linalg.lu_factor_ex"
     a = matrices(op, A)
-    if not pivot:
-        raise ArgumentError(f"{op}: LU without pivoting is not implemented on the CPU: pass "
-                            f"pivot=True")
-    perm, l, u, info = _factor(op, a)
+    perm, l, u, info = _factor(op, a, pivot)
     if check_errors and info.any():
         raise LinAlgError(f"{op}: U{failed_element(info)} has a zero on its diagonal (A of "
                           f"shape {a.shape} is singular)")
