@@ -24,7 +24,7 @@ from ..dtypes import finfo
 from ..method_functions import where
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, SymmetricAboutLoc, broadcast_all
 
 __all__ = ["Exponential", "Laplace", "LogNormal", "Normal", "Uniform"]
 
@@ -44,27 +44,24 @@ def _expand_params(dist: Distribution, names: tuple[str, ...], batch_shape: Any,
     return dist._finish_expanded(new, shape)
 
 
-class Normal(Distribution):
-    """The normal distribution N(loc, scale^2), elementwise over the broadcast batch."""
+class _LocScale(SymmetricAboutLoc):
+    """A family on the real line given by a location and a positive scale, both broadcast
+    over the batch (Normal, Laplace): symmetric about loc, so loc is its mean and mode."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all("Normal", loc, scale)
+        self.loc, self.scale = broadcast_all(type(self).__name__, loc, scale)
         super().__init__(_batch_shape((loc, scale), (self.loc,)), validate_args=validate_args)
 
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         return _expand_params(self, ("loc", "scale"), batch_shape, _instance)
 
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
 
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+class Normal(_LocScale):
+    """The normal distribution N(loc, scale^2), elementwise over the broadcast batch."""
 
     @property
     def stddev(self) -> Tensor:
@@ -250,27 +247,8 @@ class Exponential(Distribution):
         return 1.0 - self.rate.log()
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """The Laplace (double exponential) distribution with location loc and scale."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all("Laplace", loc, scale)
-        super().__init__(_batch_shape((loc, scale), (self.loc,)), validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Laplace:
-        return _expand_params(self, ("loc", "scale"), batch_shape, _instance)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

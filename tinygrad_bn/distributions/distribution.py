@@ -25,7 +25,8 @@ from ..modes import no_grad
 from ..tensor import Tensor
 from . import constraints
 
-__all__ = ["Distribution", "broadcast_all", "broadcast_shapes", "sum_rightmost"]
+__all__ = ["Distribution", "SymmetricAboutLoc", "broadcast_all", "broadcast_shapes",
+           "sum_rightmost"]
 
 
 class _Defaults(threading.local):
@@ -233,3 +234,18 @@ class Distribution:
         text = ", ".join(f"{p}: {v.item() if v.numel() == 1 else tuple(v.shape)}"
                          for p, v in values)
         return f"{type(self).__name__}({text})"
+
+
+class SymmetricAboutLoc(Distribution):
+    """A distribution symmetric and unimodal about its parameter `loc` (Normal, Laplace,
+    MultivariateNormal): loc is both its mean and its mode."""
+
+    loc: Tensor
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

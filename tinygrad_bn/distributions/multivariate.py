@@ -26,7 +26,7 @@ from ..errors import ArgumentError, ShapeError
 from ..linalg import cholesky, solve_triangular
 from ..tensor import Tensor, as_tensor
 from . import constraints
-from .distribution import Distribution, broadcast_shapes
+from .distribution import SymmetricAboutLoc, broadcast_shapes
 
 __all__ = ["MultivariateNormal"]
 
@@ -53,7 +53,7 @@ def _precision_to_scale_tril(p: Tensor) -> Tensor:
     return _solve_lower(inverse_t, eye.expand(*inverse_t.shape))
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(SymmetricAboutLoc):
     """N(loc, S) over vectors of the last axis of loc (event_shape (n,)); the batch is the
     broadcast of loc's leading axes and the matrix's."""
 
@@ -126,14 +126,6 @@ class MultivariateNormal(Distribution):
         inverse = _solve_lower(l, Tensor(np.eye(l.shape[-1], dtype=l.dtype))
                                .expand(*l.shape))
         return (inverse.mT @ inverse).expand(*self._matrix_shape())
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
