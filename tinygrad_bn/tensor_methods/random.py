@@ -13,6 +13,7 @@ and `bernoulli_` fill integer (and bool) tensors too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,18 +79,16 @@ class RandomMethods:
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std^2), std >= 0."""
         _floating_fill(self, "normal_", "normal")
-        _check(_real("normal_", "std", std) >= 0, f"normal_: expects std >= 0.0, got std {std}")
-        draws = chosen_generator(generator, "normal_").normal(_real("normal_", "mean", mean),
-                                                              std, self.shape)
-        return self._write("normal_", lambda t: _filled(t, draws), casting="unsafe")
+        _positive("normal_", "std", std, or_zero=True)
+        mean = _real("normal_", "mean", mean)
+        return _fill(self, "normal_", generator, lambda rng: rng.normal(mean, std, self.shape))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U[a, b), a <= b."""
         _floating_fill(self, "uniform_", "uniform")
         _check(_real("uniform_", "from", a) <= _real("uniform_", "to", b),
                f"uniform_: expects a [from, to) range with from <= to, got from={a} > to={b}")
-        draws = chosen_generator(generator, "uniform_").uniform(a, b, self.shape)
-        return self._write("uniform_", lambda t: _filled(t, draws), casting="unsafe")
+        return _fill(self, "uniform_", generator, lambda rng: rng.uniform(a, b, self.shape))
 
     def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         """Fill with 1 with probability p (a number, or a tensor broadcast to this shape),
@@ -104,43 +103,38 @@ class RandomMethods:
         if not fits:
             raise ShapeError(f"bernoulli_: p of shape {probs.shape} does not broadcast to the "
                              f"tensor's shape {self.shape}")
-        draws = chosen_generator(generator, "bernoulli_").random(self.shape) < probs
-        return self._write("bernoulli_", lambda t: _filled(t, draws), casting="unsafe")
+        return _fill(self, "bernoulli_", generator, lambda rng: rng.random(self.shape) < probs)
 
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws of density lambd e^(-lambd x) on x >= 0 (mean 1 / lambd)."""
         _floating_fill(self, "exponential_", "exponential")
-        _check(_real("exponential_", "lambd", lambd) > 0,
-               f"exponential_: expects lambd > 0.0, got lambd={lambd}")
-        draws = chosen_generator(generator, "exponential_").exponential(1 / lambd, self.shape)
-        return self._write("exponential_", lambda t: _filled(t, draws), casting="unsafe")
+        _positive("exponential_", "lambd", lambd)
+        return _fill(self, "exponential_", generator,
+                     lambda rng: rng.exponential(1 / lambd, self.shape))
 
     def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
         """Fill with the number of Bernoulli(p) trials up to the first success: k = 1, 2, ...
         with probability (1 - p)^(k - 1) p, 0 < p < 1 (integer tensors too)."""
         _check(0 < _real("geometric_", "p", p) < 1, f"geometric_: expects p in (0, 1), got p={p}")
-        draws = chosen_generator(generator, "geometric_").geometric(p, self.shape)
-        return self._write("geometric_", lambda t: _filled(t, draws), casting="unsafe")
+        return _fill(self, "geometric_", generator, lambda rng: rng.geometric(p, self.shape))
 
     def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
                 generator: Any = None) -> Tensor:
         """Fill with draws of density 1 / (pi sigma (1 + ((x - median) / sigma)^2)), sigma > 0."""
         _floating_fill(self, "cauchy_", "Cauchy")
-        _check(_real("cauchy_", "sigma", sigma) > 0,
-               f"cauchy_: expects sigma > 0.0, got sigma={sigma}")
-        draws = _real("cauchy_", "median", median) + sigma * chosen_generator(
-            generator, "cauchy_").standard_cauchy(self.shape)
-        return self._write("cauchy_", lambda t: _filled(t, draws), casting="unsafe")
+        _positive("cauchy_", "sigma", sigma)
+        median = _real("cauchy_", "median", median)
+        return _fill(self, "cauchy_", generator,
+                     lambda rng: median + sigma * rng.standard_cauchy(self.shape))
 
     def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
                     generator: Any = None) -> Tensor:
         """Fill with e^Y, Y ~ N(mean, std^2), std > 0."""
         _floating_fill(self, "log_normal_", "log-normal")
-        _check(_real("log_normal_", "std", std) > 0,
-               f"log_normal_: expects std > 0.0, got std={std}")
-        draws = chosen_generator(generator, "log_normal_").lognormal(
-            _real("log_normal_", "mean", mean), std, self.shape)
-        return self._write("log_normal_", lambda t: _filled(t, draws), casting="unsafe")
+        _positive("log_normal_", "std", std)
+        mean = _real("log_normal_", "mean", mean)
+        return _fill(self, "log_normal_", generator,
+                     lambda rng: rng.lognormal(mean, std, self.shape))
 
     def random_(self, *bounds: int, generator: Any = None, **named: int) -> Tensor:
         """Fill with integers drawn uniformly from [from, to - 1], as PyTorch's overloads
@@ -148,9 +142,23 @@ class RandomMethods:
         default from = 0 and to - 1 the largest value the dtype holds exactly (2^24 for
         float32, 2^53 for float64, the integer maximum, 1 for bool)."""
         low, high = _random_bounds(self.dtype, bounds, named)
-        draws = chosen_generator(generator, "random_").integers(low, high, self.shape,
-                                                               endpoint=True)
-        return self._write("random_", lambda t: _filled(t, draws), casting="unsafe")
+        return _fill(self, "random_", generator,
+                     lambda rng: rng.integers(low, high, self.shape, endpoint=True))
+
+
+def _fill(t: Tensor, op: str, generator: Any,
+          draw: Callable[[np.random.Generator], np.ndarray]) -> Tensor:
+    """Write `draw(rng)` into t, rng the chosen generator: a write of a constant (the
+    draws have no gradient), cast to t's dtype."""
+    draws = draw(chosen_generator(generator, op))
+    return t._write(op, lambda u: _filled(u, draws), casting="unsafe")
+
+
+def _positive(op: str, name: str, value: Any, or_zero: bool = False) -> None:
+    """Refuse a scale parameter that is not > 0 (not >= 0 with `or_zero`)."""
+    value = _real(op, name, value)
+    _check(value >= 0 if or_zero else value > 0,
+           f"{op}: expects {name} {'>=' if or_zero else '>'} 0.0, got {name}={value}")
 
 
 def _check(condition: bool, message: str) -> None:
