@@ -7,10 +7,12 @@ that requires grad, and the write recorded as a node of the graph all come from 
 result must fit x in place: the same shape (x does not broadcast) and a dtype x can hold
 (`erf_` on an integer tensor is refused, as PyTorch's). The comparisons and logical ops
 write 1 and 0 in x's dtype; their gradient is 0, recorded as a write of a constant.
+The twins whose only argument is `other` (or none) are made by `_twin`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,97 +25,74 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
+def _twin(method: str, binary: bool = False, as_flags: bool = False) -> Callable[..., Tensor]:
+    """`x.method_()` (or `x.method_(other)` when `binary`): x.method(...) written into x;
+    `as_flags` for comparisons and logic, whose bool result is copied into x's dtype."""
+    name = f"{method}_"
+
+    def result(t: Tensor, *args: Any) -> Tensor:
+        out = getattr(t, method)(*args)
+        return _copied(t, out) if as_flags else out
+
+    if binary:
+        def twin(self: Tensor, other: Any) -> Tensor:
+            return self._write(name, lambda t: result(t, other))
+    else:
+        def twin(self: Tensor) -> Tensor:
+            return self._write(name, result)
+    twin.__name__, twin.__qualname__ = name, f"InplaceMathMethods.{name}"
+    twin.__doc__ = f"x.{method}({'other' if binary else ''}) written into x in place."
+    return twin
+
+
 class InplaceMathMethods:
     """The mixin of Tensor's in-place elementwise math."""
 
     __slots__ = ()
 
     # ---- one input
-    def acos_(self) -> Tensor:
-        return self._write("acos_", lambda t: t.acos())
-
-    def acosh_(self) -> Tensor:
-        return self._write("acosh_", lambda t: t.acosh())
-
-    def asin_(self) -> Tensor:
-        return self._write("asin_", lambda t: t.asin())
-
-    def asinh_(self) -> Tensor:
-        return self._write("asinh_", lambda t: t.asinh())
-
-    def atan_(self) -> Tensor:
-        return self._write("atan_", lambda t: t.atan())
-
-    def atanh_(self) -> Tensor:
-        return self._write("atanh_", lambda t: t.atanh())
+    acos_ = _twin("acos")
+    acosh_ = _twin("acosh")
+    asin_ = _twin("asin")
+    asinh_ = _twin("asinh")
+    atan_ = _twin("atan")
+    atanh_ = _twin("atanh")
 
     arccos_, arccosh_, arcsin_, arcsinh_ = acos_, acosh_, asin_, asinh_
     arctan_, arctanh_ = atan_, atanh_
 
-    def sinh_(self) -> Tensor:
-        return self._write("sinh_", lambda t: t.sinh())
-
-    def cosh_(self) -> Tensor:
-        return self._write("cosh_", lambda t: t.cosh())
-
-    def tan_(self) -> Tensor:
-        return self._write("tan_", lambda t: t.tan())
-
-    def exp2_(self) -> Tensor:
-        return self._write("exp2_", lambda t: t.exp2())
-
-    def expm1_(self) -> Tensor:
-        return self._write("expm1_", lambda t: t.expm1())
-
-    def log2_(self) -> Tensor:
-        return self._write("log2_", lambda t: t.log2())
-
-    def log10_(self) -> Tensor:
-        return self._write("log10_", lambda t: t.log10())
-
-    def log1p_(self) -> Tensor:
-        return self._write("log1p_", lambda t: t.log1p())
+    sinh_ = _twin("sinh")
+    cosh_ = _twin("cosh")
+    tan_ = _twin("tan")
+    exp2_ = _twin("exp2")
+    expm1_ = _twin("expm1")
+    log2_ = _twin("log2")
+    log10_ = _twin("log10")
+    log1p_ = _twin("log1p")
 
     def logit_(self, eps: float | None = None) -> Tensor:
         return self._write("logit_", lambda t: t.logit(eps))
 
-    def erf_(self) -> Tensor:
-        return self._write("erf_", lambda t: t.erf())
-
-    def erfc_(self) -> Tensor:
-        return self._write("erfc_", lambda t: t.erfc())
-
-    def erfinv_(self) -> Tensor:
-        return self._write("erfinv_", lambda t: t.erfinv())
-
-    def reciprocal_(self) -> Tensor:
-        return self._write("reciprocal_", lambda t: t.reciprocal())
-
-    def rsqrt_(self) -> Tensor:
-        return self._write("rsqrt_", lambda t: t.rsqrt())
-
-    def square_(self) -> Tensor:
-        return self._write("square_", lambda t: t.square())
+    erf_ = _twin("erf")
+    erfc_ = _twin("erfc")
+    erfinv_ = _twin("erfinv")
+    reciprocal_ = _twin("reciprocal")
+    rsqrt_ = _twin("rsqrt")
+    square_ = _twin("square")
 
     def negative_(self) -> Tensor:
         return self._write("negative_", lambda t: -t)
 
-    def floor_(self) -> Tensor:
-        return self._write("floor_", lambda t: t.floor())
-
-    def ceil_(self) -> Tensor:
-        return self._write("ceil_", lambda t: t.ceil())
-
-    def trunc_(self) -> Tensor:
-        return self._write("trunc_", lambda t: t.trunc())
+    floor_ = _twin("floor")
+    ceil_ = _twin("ceil")
+    trunc_ = _twin("trunc")
 
     fix_ = trunc_
 
     def round_(self, decimals: int = 0) -> Tensor:
         return self._write("round_", lambda t: t.round(decimals))
 
-    def frac_(self) -> Tensor:
-        return self._write("frac_", lambda t: t.frac())
+    frac_ = _twin("frac")
 
     def absolute_(self) -> Tensor:
         return self._write("absolute_", lambda t: t.abs())
@@ -127,21 +106,16 @@ class InplaceMathMethods:
     def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002
         return self._write("clamp_max_", lambda t: t.clamp(max=max))
 
-    def deg2rad_(self) -> Tensor:
-        return self._write("deg2rad_", lambda t: t.deg2rad())
-
-    def rad2deg_(self) -> Tensor:
-        return self._write("rad2deg_", lambda t: t.rad2deg())
+    deg2rad_ = _twin("deg2rad")
+    rad2deg_ = _twin("rad2deg")
 
     def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None,
                     neginf: float | None = None) -> Tensor:
         return self._write("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
 
-    def bitwise_not_(self) -> Tensor:
-        return self._write("bitwise_not_", lambda t: t.bitwise_not())
+    bitwise_not_ = _twin("bitwise_not")
 
-    def logical_not_(self) -> Tensor:
-        return self._write("logical_not_", lambda t: _copied(t, t.logical_not()))
+    logical_not_ = _twin("logical_not", as_flags=True)
 
     # ---- arithmetic in PyTorch's spellings
     def subtract_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -156,28 +130,16 @@ class InplaceMathMethods:
     def true_divide_(self, other: Any) -> Tensor:
         return self._write("true_divide_", lambda t: t / other)
 
-    def floor_divide_(self, other: Any) -> Tensor:
-        return self._write("floor_divide_", lambda t: t.floor_divide(other))
-
-    def remainder_(self, other: Any) -> Tensor:
-        return self._write("remainder_", lambda t: t.remainder(other))
-
-    def fmod_(self, other: Any) -> Tensor:
-        return self._write("fmod_", lambda t: t.fmod(other))
-
-    def atan2_(self, other: Any) -> Tensor:
-        return self._write("atan2_", lambda t: t.atan2(other))
+    floor_divide_ = _twin("floor_divide", binary=True)
+    remainder_ = _twin("remainder", binary=True)
+    fmod_ = _twin("fmod", binary=True)
+    atan2_ = _twin("atan2", binary=True)
 
     arctan2_ = atan2_
 
-    def hypot_(self, other: Any) -> Tensor:
-        return self._write("hypot_", lambda t: t.hypot(other))
-
-    def copysign_(self, other: Any) -> Tensor:
-        return self._write("copysign_", lambda t: t.copysign(other))
-
-    def xlogy_(self, other: Any) -> Tensor:
-        return self._write("xlogy_", lambda t: t.xlogy(other))
+    hypot_ = _twin("hypot", binary=True)
+    copysign_ = _twin("copysign", binary=True)
+    xlogy_ = _twin("xlogy", binary=True)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         return self._write("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value=value))
@@ -188,8 +150,7 @@ class InplaceMathMethods:
     def float_power_(self, exponent: Any) -> Tensor:
         return self._write("float_power_", lambda t: t.float_power(exponent))
 
-    def ldexp_(self, other: Any) -> Tensor:
-        return self._write("ldexp_", lambda t: t.ldexp(other))
+    ldexp_ = _twin("ldexp", binary=True)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         return self._write("lerp_", lambda t: t.lerp(end, weight))
@@ -220,56 +181,27 @@ class InplaceMathMethods:
         return self._write("triu_", lambda t: t.triu(diagonal))
 
     # ---- integer bit operations (no gradient: integer and bool tensors only)
-    def bitwise_and_(self, other: Any) -> Tensor:
-        return self._write("bitwise_and_", lambda t: t.bitwise_and(other))
-
-    def bitwise_or_(self, other: Any) -> Tensor:
-        return self._write("bitwise_or_", lambda t: t.bitwise_or(other))
-
-    def bitwise_xor_(self, other: Any) -> Tensor:
-        return self._write("bitwise_xor_", lambda t: t.bitwise_xor(other))
-
-    def bitwise_left_shift_(self, other: Any) -> Tensor:
-        return self._write("bitwise_left_shift_", lambda t: t.bitwise_left_shift(other))
-
-    def bitwise_right_shift_(self, other: Any) -> Tensor:
-        return self._write("bitwise_right_shift_", lambda t: t.bitwise_right_shift(other))
-
-    def gcd_(self, other: Any) -> Tensor:
-        return self._write("gcd_", lambda t: t.gcd(other))
-
-    def lcm_(self, other: Any) -> Tensor:
-        return self._write("lcm_", lambda t: t.lcm(other))
+    bitwise_and_ = _twin("bitwise_and", binary=True)
+    bitwise_or_ = _twin("bitwise_or", binary=True)
+    bitwise_xor_ = _twin("bitwise_xor", binary=True)
+    bitwise_left_shift_ = _twin("bitwise_left_shift", binary=True)
+    bitwise_right_shift_ = _twin("bitwise_right_shift", binary=True)
+    gcd_ = _twin("gcd", binary=True)
+    lcm_ = _twin("lcm", binary=True)
 
     def heaviside_(self, values: Any) -> Tensor:
         return self._write("heaviside_", lambda t: _copied(t, t.heaviside(values)))
 
     # ---- comparisons and logic: 1 and 0 in x's dtype, gradient 0
-    def eq_(self, other: Any) -> Tensor:
-        return self._write("eq_", lambda t: _copied(t, t.eq(other)))
-
-    def ne_(self, other: Any) -> Tensor:
-        return self._write("ne_", lambda t: _copied(t, t.ne(other)))
-
-    def lt_(self, other: Any) -> Tensor:
-        return self._write("lt_", lambda t: _copied(t, t.lt(other)))
-
-    def le_(self, other: Any) -> Tensor:
-        return self._write("le_", lambda t: _copied(t, t.le(other)))
-
-    def gt_(self, other: Any) -> Tensor:
-        return self._write("gt_", lambda t: _copied(t, t.gt(other)))
-
-    def ge_(self, other: Any) -> Tensor:
-        return self._write("ge_", lambda t: _copied(t, t.ge(other)))
+    eq_ = _twin("eq", binary=True, as_flags=True)
+    ne_ = _twin("ne", binary=True, as_flags=True)
+    lt_ = _twin("lt", binary=True, as_flags=True)
+    le_ = _twin("le", binary=True, as_flags=True)
+    gt_ = _twin("gt", binary=True, as_flags=True)
+    ge_ = _twin("ge", binary=True, as_flags=True)
 
     not_equal_, less_, less_equal_, greater_, greater_equal_ = ne_, lt_, le_, gt_, ge_
 
-    def logical_and_(self, other: Any) -> Tensor:
-        return self._write("logical_and_", lambda t: _copied(t, t.logical_and(other)))
-
-    def logical_or_(self, other: Any) -> Tensor:
-        return self._write("logical_or_", lambda t: _copied(t, t.logical_or(other)))
-
-    def logical_xor_(self, other: Any) -> Tensor:
-        return self._write("logical_xor_", lambda t: _copied(t, t.logical_xor(other)))
+    logical_and_ = _twin("logical_and", binary=True, as_flags=True)
+    logical_or_ = _twin("logical_or", binary=True, as_flags=True)
+    logical_xor_ = _twin("logical_xor", binary=True, as_flags=True)
