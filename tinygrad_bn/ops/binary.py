@@ -145,56 +145,55 @@ class Pow(Function):
         return Where.apply(_one(x), x, cond=limit) if limit.any() else x
 
 
-class Maximum(Function):
-    """z = max(x, y) elementwise;  g goes to the larger input, split evenly on ties; where
-    x or y is NaN (z is NaN) both get g, as PyTorch's (neither is smaller)."""
+class _Extremum(Function):
+    """max or min of x and y elementwise: `pick` chooses z, `loses(a, b)` says where a
+    is not chosen (less for maximum, greater for minimum). g goes to the chosen input,
+    split evenly on ties; where x or y is NaN (z is NaN) neither loses, so both get g, as
+    PyTorch's masked_fill of the loser."""
 
     saves_inputs = (0, 1)
+    pick: np.ufunc
+    loses: np.ufunc
 
     def forward(self, x, y):
-        return np.maximum(x, y)
+        return self.pick(x, y)
 
     def backward(self, g):
-        share_x, share_y = _shares(self.parents, np.less)
+        share_x, share_y = self._shares()
         return g * share_x.astype(g.dtype), g * share_y.astype(g.dtype)
 
     def jvp(self, tx, ty):
-        """tz = tx or ty from the larger input; ties average the two."""
-        share_x, share_y = _shares(self.parents, np.less)
+        """tz = tx or ty from the chosen input; ties average the two."""
+        share_x, share_y = self._shares()
         return sum_tangents(None if tx is None else tx * share_x.astype(tx.dtype),
                             None if ty is None else ty * share_y.astype(ty.dtype))
 
-
-def _shares(parents: tuple, loses: np.ufunc) -> tuple[np.ndarray, np.ndarray]:
-    """Each input's share of g in maximum (loses = less) or minimum (greater): 1/2 on
-    ties, 0 for the input that loses, 1 otherwise (both, where a NaN makes no input
-    lose: PyTorch's masked_fill of the loser)."""
-    x, y = (p._data for p in parents)
-    tie = (x == y) * 0.5
-    return np.where(loses(x, y), 0, 1) - tie, np.where(loses(y, x), 0, 1) - tie
+    def _shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each input's share of g: 1/2 on ties, 0 where it loses, 1 otherwise."""
+        x, y = (p._data for p in self.parents)
+        tie = (x == y) * 0.5
+        return np.where(self.loses(x, y), 0, 1) - tie, np.where(self.loses(y, x), 0, 1) - tie
 
 
-class Minimum(Function):
+class Maximum(_Extremum):
+    """z = max(x, y) elementwise;  g goes to the larger input, split evenly on ties; where
+    x or y is NaN (z is NaN) both get g, as PyTorch's (neither is smaller).
+
+    tz = tx or ty from the larger input; ties average the two."""
+
+    pick, loses = np.maximum, np.less
+
+
+class Minimum(_Extremum):
     """z = min(x, y) elementwise;  g goes to the smaller input, split evenly on ties (both
     get g where one is NaN, as PyTorch).
+
+    tz = tx or ty from the smaller input; ties average the two.
 
     Its own op, not -maximum(-x, -y): negation overflows integers (-(-2**31) in int32) and
     is undefined for bools."""
 
-    saves_inputs = (0, 1)
-
-    def forward(self, x, y):
-        return np.minimum(x, y)
-
-    def backward(self, g):
-        share_x, share_y = _shares(self.parents, np.greater)
-        return g * share_x.astype(g.dtype), g * share_y.astype(g.dtype)
-
-    def jvp(self, tx, ty):
-        """tz = tx or ty from the smaller input; ties average the two."""
-        share_x, share_y = _shares(self.parents, np.greater)
-        return sum_tangents(None if tx is None else tx * share_x.astype(tx.dtype),
-                            None if ty is None else ty * share_y.astype(ty.dtype))
+    pick, loses = np.minimum, np.greater
 
 
 class Where(Function):
