@@ -48,6 +48,7 @@ from ..errors import ArgumentError, ShapeError
 from ..nn.module import Module
 from ..nn.norm_layers import _BatchNorm
 from ..nn.normalization import (
+    _affine,
     _affine_param,
     _channel_dot,
     _channel_shape,
@@ -96,12 +97,7 @@ def _composite(x: Tensor, running_mean: np.ndarray | None, running_var: np.ndarr
     y, mean, var, count = _sync_standardize(x, eps)
     _update_running_stats(running_mean, running_var, mean.data.ravel(), var.data.ravel(),
                           count, momentum)
-    shape = _channel_shape(x)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    return _affine(y, weight, bias, _channel_shape(x))
 
 
 # ---------------------------------------------------------------- fused

@@ -24,6 +24,7 @@ from .channel_state import register_channel_state
 from .module import Module
 from .normalization import (
     HALF,
+    _affine,
     _affine_param,
     _channel_shape,
     _check_eps,
@@ -84,10 +85,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
         mean = Tensor(mean_buf.astype(x.dtype).reshape(shape))
         std = Tensor(np.sqrt(var_buf.astype(x.dtype) + eps).reshape(shape))
         y = (x - mean) / std
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
+    y = _affine(y, weight, bias, shape)
     return y.astype(HALF) if as_tensor(input).dtype == HALF else y
 
 

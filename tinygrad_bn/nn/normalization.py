@@ -111,6 +111,17 @@ def _channel_shape(x: Tensor | np.ndarray) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None,
+            shape: tuple[int, ...] | None = None) -> Tensor:
+    """y * weight + bias, each optional; with `shape` (a `_channel_shape`) weight and bias
+    are per-channel vectors reshaped to it, else they broadcast as they are."""
+    if weight is not None:
+        y = y * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        y = y + (bias if shape is None else bias.reshape(shape))
+    return y
+
+
 def _running_array(name: str, value: Any, channels: int) -> np.ndarray | None:
     if value is None:
         return None
@@ -503,11 +514,7 @@ def _batch_norm_composite(x: Tensor, running_mean: np.ndarray | None,
         mean = Tensor(running_mean.astype(x.dtype).reshape(shape))
         var = Tensor(running_var.astype(x.dtype).reshape(shape))
         y = (x - mean) / (var + eps).sqrt()
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    return _affine(y, weight, bias, shape)
 
 
 # ---------------------------------------------------------------- layer norm, group norm
@@ -531,11 +538,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     weight = _affine_param("layer_norm", "weight", weight, shape)
     bias = _affine_param("layer_norm", "bias", bias, shape)
     y = _standardize(x, tuple(range(x.ndim - k, x.ndim)), eps).xhat
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+    return _affine(y, weight, bias)
 
 
 def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
@@ -561,8 +564,4 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
                         int(np.prod(x.shape[1:])) // int(num_groups))
     y = _standardize(grouped, (2,), eps).xhat.reshape(x.shape)
     shape = _channel_shape(x)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    return _affine(y, weight, bias, shape)
