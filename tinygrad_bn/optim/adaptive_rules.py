@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from .optimizer import Optimizer, _check_betas, _check_range, _Scratch, switches
-from .rules import _decayed
+from .rules import _AdamFamily, _decayed
 
 
 class Adadelta(Optimizer):
@@ -101,37 +101,6 @@ class Adamax(Optimizer):
         param -= tmp
 
 
-class _AdamFamily(Optimizer):
-    """Shared options of NAdam and RAdam: betas, eps, weight decay (L2 or decoupled)."""
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
-        super()._check_group(group)
-        _check_range(name, lr=group["lr"], eps=group["eps"])
-        _check_betas(name, group["betas"])
-        group["betas"] = tuple(group["betas"])
-
-    def _moments(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                 group: dict[str, Any], s: _Scratch) -> np.ndarray:
-        """Advance t, decay, update m and v in the state; returns the gradient used."""
-        (beta1, beta2), lr, wd = group["betas"], group["lr"], group["weight_decay"]
-        state["step"] += 1
-        if group["decoupled_weight_decay"]:
-            param *= 1.0 - lr * wd
-            g = grad
-        else:
-            g = _decayed(param, grad, wd, s[2])
-        m, v, tmp = state["exp_avg"], state["exp_avg_sq"], s[0]
-        np.subtract(g, m, out=tmp)
-        tmp *= 1.0 - beta1
-        m += tmp
-        v *= beta2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta2
-        v += tmp
-        return g
-
-
 class NAdam(_AdamFamily):
     """Adam with Nesterov momentum (Dozat 2016) and PyTorch's momentum schedule
     mu_t = b1 (1 - 0.96^(t psi) / 2), psi = momentum_decay:
@@ -166,7 +135,7 @@ class NAdam(_AdamFamily):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        denom, tmp = s[1], s[0]
+        denom, tmp = s[2], s[0]  # s[1] may hold g (the decayed gradient)
         np.divide(state["exp_avg_sq"], 1.0 - beta2**t, out=denom)
         np.sqrt(denom, out=denom)
         denom += group["eps"]

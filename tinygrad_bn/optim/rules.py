@@ -83,7 +83,41 @@ class SGD(Optimizer):
         param -= out
 
 
-class Adam(Optimizer):
+class _AdamFamily(Optimizer):
+    """The Adam family (Adam, AdamW, NAdam, RAdam): its checks of lr, eps and betas, and the
+    moments m and v every member updates the same way."""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        super()._check_group(group)
+        _check_range(name, lr=group["lr"], eps=group["eps"])
+        _check_betas(name, group["betas"])
+        group["betas"] = tuple(group["betas"])
+
+    def _moments(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                 group: dict[str, Any], s: _Scratch) -> np.ndarray:
+        """Advance t, decay (L2 into g, or decoupled into p), update m and v in the state;
+        returns the gradient used (scratch s[1] when decayed, s[0] is overwritten)."""
+        (beta1, beta2), lr, wd = group["betas"], group["lr"], group["weight_decay"]
+        state["step"] += 1
+        if group["decoupled_weight_decay"]:
+            param *= 1.0 - lr * wd
+            g = grad
+        else:
+            g = _decayed(param, grad, wd, s[1])
+        m, v, tmp = state["exp_avg"], state["exp_avg_sq"], s[0]
+        # m <- m + (1 - b1)(g - m), PyTorch's lerp; v <- b2 v + (1 - b2) g^2
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - beta1
+        m += tmp
+        v *= beta2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        return g
+
+
+class Adam(_AdamFamily):
     """Adam: m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2,
     p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps); with amsgrad
     (Reddi et al. 2018) the running maximum of v_t, kept as max_exp_avg_sq, replaces v_t
@@ -100,38 +134,16 @@ class Adam(Optimizer):
                                              capturable=capturable, fused=fused,
                                              decoupled_weight_decay=decoupled_weight_decay)})
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
-        super()._check_group(group)
-        _check_range(name, lr=group["lr"], eps=group["eps"])
-        _check_betas(name, group["betas"])
-        group["betas"] = tuple(group["betas"])
-
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], \
-            group["weight_decay"]
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
         amsgrad = group["amsgrad"]
         if amsgrad and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(param)
-        state["step"] += 1
-        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if group["decoupled_weight_decay"]:
-            param *= 1.0 - lr * wd
-            g = grad
-        else:
-            g = _decayed(param, grad, wd, s[1])
-        tmp = s[0]
-        # m <- m + (1 - b1)(g - m), PyTorch's lerp; v <- b2 v + (1 - b2) g^2
-        np.subtract(g, m, out=tmp)
-        tmp *= 1.0 - beta1
-        m += tmp
-        v *= beta2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta2
-        v += tmp
+        self._moments(param, grad, state, group, s)
+        t, m, v, tmp = state["step"], state["exp_avg"], state["exp_avg_sq"], s[0]
         if amsgrad:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
