@@ -104,6 +104,8 @@ class Optimizer:
         """Update each parameter that has a gradient, in place."""
         states, scratches, update = self.state, self._scratch, self._update
         for group in self.param_groups:
+            if self._group_step(group):  # the rule updated the whole group itself
+                continue
             maximize = group.get("maximize")  # every rule then descends on -g, as PyTorch's
             for p in group["params"]:
                 grad = p.grad
@@ -113,20 +115,37 @@ class Optimizer:
                 if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
                     _refuse_grad(type(self).__name__, p)
                 state = states.get(p)
+                scratch = scratches.get(id(p))
+                if scratch is None or scratch.like is not data:
+                    scratch = self._scratch_of(p, data, state)
                 fresh = state is None
                 if fresh:
                     state = {}
-                scratch = scratches.get(id(p))
-                if scratch is None:
-                    scratch = scratches[id(p)] = _Scratch([], data)
-                elif scratch.like is not data and scratch.follow(data) and not fresh:
-                    _check_state_shapes(type(self).__name__, p, state)  # .data replaced
                 g = grad._data
                 if maximize:
                     g = scratch.negated(g)
                 update(data, g, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     states[p] = state
+
+    def _group_step(self, group: dict[str, Any]) -> bool:
+        """Update a whole group at once, its options read once (a rule whose options make
+        it stateless may: plain SGD), and return True; False (the default) leaves the group
+        to `step`'s loop over its parameters, `_update` per parameter. A group step must
+        give the bits, state and errors of that loop."""
+        return False
+
+    def _scratch_of(self, p: Tensor, data: np.ndarray, state: dict[str, Any] | None
+                    ) -> _Scratch:
+        """p's scratch arrays when they are not yet made for its current array `data`: made
+        at p's first step, or told that p's `.data` was replaced (a new shape cannot
+        continue an existing `state`: refused with a ShapeError)."""
+        scratch = self._scratch.get(id(p))
+        if scratch is None:
+            scratch = self._scratch[id(p)] = _Scratch([], data)
+        elif scratch.follow(data) and state is not None:
+            _check_state_shapes(type(self).__name__, p, state)
+        return scratch
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scratch: _Scratch) -> None:

@@ -18,7 +18,15 @@ import numpy as np
 
 from ..dtypes import factor
 from ..errors import ArgumentError
-from .optimizer import Optimizer, _check_betas, _check_range, _Scratch, switches
+from ..tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    _check_betas,
+    _check_range,
+    _refuse_grad,
+    _Scratch,
+    switches,
+)
 
 
 def _decayed(param: np.ndarray, grad: np.ndarray, wd: float, out: np.ndarray) -> np.ndarray:
@@ -51,6 +59,40 @@ class SGD(Optimizer):
                      dampening=group["dampening"])
         if group["nesterov"] and (group["momentum"] == 0 or group["dampening"] != 0):
             raise ArgumentError("SGD: nesterov=True needs momentum > 0 and dampening 0")
+
+    def _group_step(self, group: dict[str, Any]) -> bool:
+        """Plain SGD (no momentum, no weight decay, not maximize): p <- p - lr g for each
+        parameter, the options read once per group; `_update`'s arithmetic on the same
+        scratch array, so the same bits. Such a step keeps no state. A subclass with its
+        own `_update` gets it called."""
+        if group["momentum"] or group["weight_decay"] or group["maximize"] or \
+                type(self)._update is not SGD._update:
+            return False
+        lr = group["lr"]
+        scaled = type(lr) is float  # as in _update: a Python float as a 0-d array
+        lr_dtype = lr_factor = None
+        states, scratches, multiply = self.state, self._scratch, np.multiply
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p._data
+            if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
+                _refuse_grad(type(self).__name__, p)
+            scratch = scratches.get(id(p))
+            if scratch is None or scratch.like is not data:
+                scratch = self._scratch_of(p, data, states.get(p))
+            arrays = scratch.arrays
+            out = arrays[0] if arrays else scratch[0]
+            if scaled:
+                if data.dtype is not lr_dtype:  # one factor per dtype met, not per parameter
+                    lr_dtype = data.dtype
+                    lr_factor = factor(lr, lr_dtype)
+                multiply(grad._data, lr_factor, out=out)
+            else:
+                multiply(grad._data, lr, out=out)
+            data -= out
+        return True
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
