@@ -264,17 +264,23 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
             parent_grads = tuple(None if p is None else p._data
                                  for p in _tensor_rule(ctx, new_tensor(grad), instrumented))
             exclusive = ctx.fresh_grads and hooks is None  # a hook may return its own arrays
+            exact = False  # a hook may return any shape or dtype
         else:
             parent_grads = ctx.backward_arrays(grad)
             exclusive = ctx.fresh_grads
+            # g has the output's shape and dtype (the seed's are checked, every sum is of
+            # gradients already fitted to their tensor), so an op whose rule then returns
+            # its parents' shapes and dtypes needs no fitting
+            exact = ctx.exact_grads
         for parent, pgrad in zip(ctx.parents, parent_grads):
             if pgrad is None or not parent.requires_grad:
                 continue
-            data = parent._data
-            if pgrad.shape != data.shape:
-                pgrad = _unbroadcast_array(pgrad, data.shape)
-            if pgrad.dtype != data.dtype:
-                pgrad = pgrad.astype(data.dtype)
+            if not exact:
+                data = parent._data
+                if pgrad.shape != data.shape:
+                    pgrad = _unbroadcast_array(pgrad, data.shape)
+                if pgrad.dtype != data.dtype:
+                    pgrad = pgrad.astype(data.dtype)
             if direct and parent._ctx is None and not parent._hooks:
                 _accumulate(parent, pgrad, exclusive, owned_grads)
                 continue

@@ -85,6 +85,12 @@ class Function:
     # called through its own backward (`__init_subclass__`).
     backward_arrays: Callable[..., tuple[np.ndarray | None, ...]] | None = None
     arrays_rule = False
+    # backward_arrays, given g of the output's shape and dtype, returns each parent's
+    # gradient in that parent's shape and dtype (or None): the engine's plain pass then
+    # skips its per-parent unbroadcast and cast (an op whose inputs' dtypes may differ
+    # sets it False on the instance in forward where they do). tests/test_exact_grads.py
+    # holds every op that declares it to the engine's fitting.
+    exact_grads = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -142,14 +142,20 @@ class Affine(Function):
 
     saves_inputs = (0, 1)
     fresh_grads = True  # the ndarray backward returns three new products
+    # x (N, in), W (out, in), b (out,): the products have their shapes, and their dtype
+    # when the inputs share one (forward says where they do not)
+    exact_grads = True
 
     def forward(self, x, w, b=None):
         y = threads.matmul(x, w.T)  # large products in row blocks on the pool
+        if x.dtype is not w.dtype:  # (`is`: equal dtypes that are not one object only
+            self.exact_grads = False  # cost the engine's fitting)
         if b is None:
             return y
         if y.dtype == b.dtype:
             y += b  # in place: no second (N, out) array
             return y
+        self.exact_grads = False
         return y + b
 
     def backward(self, g):

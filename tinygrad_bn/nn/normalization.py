@@ -156,10 +156,12 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
         return
     # Factors as 0-d arrays of each buffer's dtype (dtypes.factor: the values a Python
     # float would be cast to, made once). The fused op takes its factors the same way.
-    for running, batch, take in ((running_mean, mean, momentum),
-                                 (running_var, var, momentum * count / (count - 1))):
-        running *= _factor(1.0 - momentum, running.dtype)
-        running += _factor(take, running.dtype) * batch
+    # Written out for the two buffers: this runs once per batch-norm call.
+    keep = 1.0 - momentum
+    running_mean *= _factor(keep, running_mean.dtype)
+    running_mean += _factor(momentum, running_mean.dtype) * mean
+    running_var *= _factor(keep, running_var.dtype)
+    running_var += _factor(momentum * count / (count - 1), running_var.dtype) * var
 
 
 # ---------------------------------------------------------------- batch norm: fused op
@@ -234,6 +236,9 @@ class FusedBatchNorm(Function):
     saved_names = ("mean", "invstd", "scale")  # what the trace and the graph call them
     saves_inputs = (0, 1)  # x; gamma (parent 1 when has_weight) under create_graph
     fresh_grads = True  # the ndarray backward returns new arrays (dx, two channel sums)
+    # dx in x's shape, the sums (C,), the shape of weight and bias (batch_norm checks them);
+    # all in x's dtype, which is theirs unless forward says otherwise
+    exact_grads = True
 
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
         dtype = x.dtype
@@ -241,6 +246,8 @@ class FusedBatchNorm(Function):
         bias = params[-1].astype(dtype, copy=False) if self.has_bias else None
         if not self.has_weight:
             self.saves_inputs = (0,)
+        if params and (params[0].dtype is not dtype or params[-1].dtype is not dtype):
+            self.exact_grads = False  # the engine casts their gradients (x's dtype) to theirs
         xv = _channels_view(x)
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
@@ -282,14 +289,22 @@ class FusedBatchNorm(Function):
         """The forward of the channels of `xs` (a `_channels_view`, or a block of its
         channels), independent of every other channel: their normalized values (in `out`
         when given) and their mean, var, invstd and scale. Training takes the statistics
-        of the batch (1 / M in `inv_count`), eval the running ones (`stats`)."""
+        of the batch (1 / M in `inv_count`), eval the running ones (`stats`). For an
+        (N, C) view the helpers' (N, C) branches are written inline (`flat`): the same
+        NumPy calls, fewer Python calls."""
+        flat = xs.ndim == 2
         if stats is None:
             # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
             # rounding error of the first pass's mean0, and the variance is taken about
             # the corrected mean; float32 stays accurate when |mean| >> std.
-            mean0 = _channel_sum(xs) * inv_count
-            ys = _centered(xs, mean0, out)
-            offset = _channel_sum(ys) * inv_count
+            if flat:
+                mean0 = np.add.reduce(xs, axis=0) * inv_count
+                ys = xs - mean0 if out is None else np.subtract(xs, mean0, out=out)
+                offset = np.add.reduce(ys, axis=0) * inv_count
+            else:
+                mean0 = _channel_sum(xs) * inv_count
+                ys = _centered(xs, mean0, out)
+                offset = _channel_sum(ys) * inv_count
             var = _channel_dot(ys, ys) * inv_count
             # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
             # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
@@ -304,14 +319,14 @@ class FusedBatchNorm(Function):
         # the promotion rules for Python scalars; reciprocal(sqrt): ~1.5 us less than ** -0.5
         invstd = np.reciprocal(np.sqrt(var + _factor(self.eps, var.dtype)))
         scale = invstd if w is None else invstd * w
-        ys *= _per_channel(scale, xs)
+        ys *= scale if flat else _per_channel(scale, xs)
         # y = (x - mean0) * scale + beta - (mean - mean0) * scale
         shift = b
         if offset is not None:
             shift = offset * scale
             shift = np.negative(shift, out=shift) if b is None else b - shift
         if shift is not None:
-            ys += _per_channel(shift, xs)
+            ys += shift if flat else _per_channel(shift, xs)
         return ys, mean, var, invstd, scale
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -354,21 +369,29 @@ class FusedBatchNorm(Function):
                     minus_inv_count: np.ndarray) -> tuple[Any, ...]:
         """The channels of `xs` and `gs` (or a block of them) with their saved mean,
         invstd and scale: their sum g, sum g xhat (when `need_dot`) and their part of dx
-        (in `out` when given; None when x needs no gradient)."""
-        sum_g = _channel_sum(gs)
+        (in `out` when given; None when x needs no gradient). An (N, C) view takes its
+        (C,) vectors as they are (`flat`, as in `_normalize`)."""
+        flat = xs.ndim == 2
+        sum_g = np.add.reduce(gs, axis=0) if flat else _channel_sum(gs)
         sum_g_xhat = gxs = None
         if need_dot:
             # x - mean, in the buffer of dx: one full-size allocation in all
-            gxs = _centered(xs, m, out)
+            if flat:
+                gxs = xs - m if out is None else np.subtract(xs, m, out=out)
+            else:
+                gxs = _centered(xs, m, out)
             sum_g_xhat = _channel_dot(gs, gxs) * inv
         if not self.parents[0].requires_grad:
             return sum_g, sum_g_xhat, None
-        sc = _per_channel(sc, xs)
+        if not flat:
+            sc = _per_channel(sc, xs)
         if self.training:
             # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
             # built in place in the buffer of x - mean
-            gxs *= _per_channel(inv * sum_g_xhat * minus_inv_count, xs)
-            gxs += _per_channel(sum_g * minus_inv_count, xs)
+            take_dot = inv * sum_g_xhat * minus_inv_count
+            take_sum = sum_g * minus_inv_count
+            gxs *= take_dot if flat else _per_channel(take_dot, xs)
+            gxs += take_sum if flat else _per_channel(take_sum, xs)
             gxs += gs
             gxs *= sc
         elif out is None:

@@ -155,6 +155,7 @@ class Logistic(Function):
 
     uses_output = True
     fresh_grads = True  # the plain backward returns a new array
+    exact_grads = True  # g * z (1 - z): g's shape and dtype, which are x's (z is made in x's)
 
     def forward(self, x):
         # e^min(x, 0) / (1 + e^-|x|): 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below,
@@ -192,6 +193,7 @@ class Rectify(Function):
 
     uses_output = True
     fresh_grads = True  # the plain backward returns a new array
+    exact_grads = True  # g * mask: g's shape and dtype, which are x's
 
     def forward(self, x):
         return np.maximum(x, 0)
