@@ -62,7 +62,8 @@ class _BatchNorm(Module):
             self.num_batches_tracked[...] = 0
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)  # arrays are constants (the rule of every module)
+        if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
+            x = Tensor(x)
         shape = x._data.shape  # the array's: no property call
         if len(shape) not in self._ranks or shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "

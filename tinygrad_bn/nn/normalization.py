@@ -90,7 +90,8 @@ def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
     value per channel of an input of `input_shape`, or (None) of the normalized_shape."""
     if value is None:
         return None
-    value = as_tensor(value)
+    if not isinstance(value, Tensor):  # as_tensor, without a call: twice per batch norm
+        value = Tensor(value)
     if value._data.shape != shape:
         what = "the normalized_shape" if input_shape is None \
             else f"one per channel of the input of shape {input_shape}"
@@ -248,7 +249,7 @@ class FusedBatchNorm(Function):
             self.saves_inputs = (0,)
         if params and (params[0].dtype is not dtype or params[-1].dtype is not dtype):
             self.exact_grads = False  # the engine casts their gradients (x's dtype) to theirs
-        xv = _channels_view(x)
+        xv = x if x.ndim == 2 else _channels_view(x)  # (N, C) is its own view: no call
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
         if self.training:
@@ -338,7 +339,8 @@ class FusedBatchNorm(Function):
         """The plain rule on ndarrays (the formulas of the class docstring)."""
         x = self.parents[0]
         mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
-        xv, gv = _channels_view(x._data), _channels_view(g)
+        xv = x._data
+        xv, gv = (xv, g) if xv.ndim == 2 else (_channels_view(xv), _channels_view(g))
         channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
         minus_inv_count = _factor(-channels / x._data.size if self.training else 0, mean.dtype)
@@ -478,7 +480,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     running statistics. `impl="composite"` builds the graph from primitive ops,
     `impl="fused"` uses the single op `FusedBatchNorm` (analytic backward).
     """
-    x = as_tensor(x)
+    if not isinstance(x, Tensor):  # as_tensor, without a call
+        x = Tensor(x)
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
