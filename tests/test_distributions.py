@@ -339,6 +339,11 @@ SAMPLERS: dict[str, Callable[[], Any]] = {
     "Independent": lambda: D.Independent(D.Normal(tg.zeros(3, 2, dtype=tg.float64), 1.0), 1),
     "Binomial": lambda: D.Binomial(10, tg.full((3,), 0.3, dtype=tg.float64)),
     "Geometric": lambda: D.Geometric(tg.full((3,), 0.3, dtype=tg.float64)),
+    "Gamma": lambda: D.Gamma(tg.full((3,), 2.5, dtype=tg.float64), 1.5),
+    "Chi2": lambda: D.Chi2(tg.full((3,), 3.0, dtype=tg.float64)),
+    "Beta": lambda: D.Beta(tg.full((3,), 2.0, dtype=tg.float64), 0.5),
+    "Dirichlet": lambda: D.Dirichlet(tg.tensor([[1.0, 2.0, 0.5]] * 2, dtype=tg.float64)),
+    "StudentT": lambda: D.StudentT(tg.full((3,), 4.0, dtype=tg.float64), 1.0, 2.0),
 }
 
 
@@ -402,6 +407,10 @@ MOMENTS = {
     "Categorical": (lambda: D.Categorical(probs=tg.tensor([0.1, 0.2, 0.7])), 3.62),
     "Binomial": (lambda: D.Binomial(10, tg.tensor(0.3)), 3 + (1 - 6 * 0.21) / 2.1),
     "Geometric": (lambda: D.Geometric(0.3), 9 + 0.09 / 0.7),
+    "Gamma": (lambda: D.Gamma(2.5, 1.5), 3 + 6 / 2.5),
+    "Chi2": (lambda: D.Chi2(4.0), 3 + 12 / 4.0),
+    "Beta": (lambda: D.Beta(2.0, 3.0), 3 + 6 * (1 * 6 - 2 * 3 * 7) / (2 * 3 * 7 * 8)),
+    "StudentT": (lambda: D.StudentT(10.0, 1.0, 2.0), 3 + 6 / (10 - 4)),
 }
 
 

@@ -2,8 +2,8 @@
 `from tinygrad_bn.distributions import Categorical, Normal, kl_divergence`, or
 `tg.distributions.Normal` (loaded on first use).
 
-Families: Normal, LogNormal, Uniform, Exponential, Laplace, MultivariateNormal
-(reparameterized, rsample);
+Families: Normal, LogNormal, Uniform, Exponential, Laplace, MultivariateNormal, Gamma,
+Chi2, Beta, Dirichlet, StudentT (reparameterized, rsample);
 Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial, Geometric (sample only);
 Independent. Closed-form
 `kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
@@ -15,14 +15,14 @@ from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
+from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate import MultivariateNormal
 
 __all__ = [
-    "Bernoulli", "Binomial", "Categorical", "Distribution", "Exponential", "Geometric",
-    "Independent", "Laplace",
-    "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
-    "constraints",
-    "kl_divergence", "register_kl",
+    "Bernoulli", "Beta", "Binomial", "Categorical", "Chi2", "Dirichlet", "Distribution",
+    "Exponential", "Gamma", "Geometric", "Independent", "Laplace", "LogNormal",
+    "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
+    "constraints", "kl_divergence", "register_kl",
 ]

@@ -14,6 +14,11 @@
     Geometric    -H(p) - log(1 - q) / p - l_q
     MultivariateNormal  sum log diag L_q - sum log diag L_p + (|L_q^{-1} L_p|_F^2
                  + |L_q^{-1}(mu_q - mu_p)|^2 - n) / 2 (distributions/multivariate.py)
+    Gamma        a_q log(b_p / b_q) + lgamma(a_q) - lgamma(a_p) + (a_p - a_q) psi(a_p)
+                 + (b_q - b_p) a_p / b_p  (Chi2 as the Gamma it is)
+    Beta         the Dirichlet's, for [a, b]
+    Dirichlet    lgamma(a0_p) - lgamma(a0_q) - sum (lgamma(a_p) - lgamma(a_q))
+                 + sum (a_p - a_q)(psi(a_p) - psi(a0_p)),  a0 = sum a
     LogNormal    the KL of the underlying Normals; Independent: the base's, summed;
     OneHotCategorical: the Categoricals'.
 
@@ -36,6 +41,7 @@ from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical, _softplus
 from .distribution import Distribution, sum_rightmost
+from .gamma_family import Beta, Dirichlet, Gamma
 from .independent import Independent
 from .multivariate import MultivariateNormal, kl_multivariate_normal
 
@@ -168,3 +174,23 @@ def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
 @register_kl(Geometric, Geometric)
 def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
     return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    a_p, b_p, a_q, b_q = p.concentration, p.rate, q.concentration, q.rate
+    return a_q * (b_p / b_q).log() + a_q.lgamma() - a_p.lgamma() \
+        + (a_p - a_q) * a_p.digamma() + (b_q - b_p) * (a_p / b_p)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    a_p, a_q = p.concentration, q.concentration
+    total_p = a_p.sum(-1)
+    return total_p.lgamma() - a_q.sum(-1).lgamma() - (a_p.lgamma() - a_q.lgamma()).sum(-1) \
+        + ((a_p - a_q) * (a_p.digamma() - total_p.digamma().unsqueeze(-1))).sum(-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
