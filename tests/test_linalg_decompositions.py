@@ -136,7 +136,7 @@ CASES = [
            adjoint=adjoint: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, left=left,
                                                 adjoint=adjoint),
            (((2, 3, 3), G), ((3, 3), R))) for left in (True, False) for adjoint in (True, False)],
-    # PyTorch's top-level spellings (tinygrad_bn/linalg/legacy.py)
+    # PyTorch's top-level spellings (tinygrad_bn/tensor_methods/decompositions.py)
     Case("cholesky (top level, upper)", lambda lib, a: lib.cholesky(_sym(lib, a), upper=True),
          (((3, 3), P),)),
     Case("cholesky_solve", lambda lib, b, a: lib.cholesky_solve(

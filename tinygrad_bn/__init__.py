@@ -97,18 +97,6 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
-from .linalg.legacy import (
-    chain_matmul,
-    cholesky,
-    cholesky_inverse,
-    cholesky_solve,
-    matrix_exp,
-    matrix_power,
-    pinverse,
-    qr,
-    svd,
-    triangular_solve,
-)
 from .method_functions import *  # noqa: F403 (PyTorch's module-level functions: its __all__)
 from .modes import inference_mode, is_inference_mode_enabled
 from .printing import set_printoptions
@@ -150,6 +138,7 @@ from .tensor_methods import (
     tril_indices,
     triu_indices,
 )
+from .tensor_methods.decompositions import chain_matmul, lu, lu_unpack
 from .tensor_types import (
     BoolTensor,
     ByteTensor,
@@ -222,9 +211,9 @@ __all__ += _method_functions.__all__
 
 # surface29: shapes and the torch.special namespace
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices", "triu_indices"]
-# PyTorch's top-level linear algebra (tinygrad_bn/linalg/legacy.py)
-__all__ += ["chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "matrix_exp",
-            "matrix_power", "pinverse", "qr", "svd", "triangular_solve"]
+# PyTorch's top-level linear algebra beside its Tensor methods' functions (method_functions.py):
+# tinygrad_bn/tensor_methods/decompositions.py
+__all__ += ["chain_matmul", "lu", "lu_unpack"]
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
 # and torch.distributions (it sits above nn)

@@ -373,3 +373,17 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
         return diff.abs().sum(-1)
     powered = (diff * diff) if p == 2 else _power_of_positive(diff.abs(), float(p))
     return _power_of_positive(powered.sum(-1), 1.0 / p)
+# PyTorch's top-level linear algebra older than torch.linalg (tensor_methods/decompositions.py,
+# which also holds the functions chain_matmul, lu and lu_unpack, imported by the package)
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu_solve", "matrix_exp",
+            "matrix_power", "pinverse", "qr", "svd", "triangular_solve"]
+cholesky = _function("cholesky")
+cholesky_inverse = _function("cholesky_inverse")
+cholesky_solve = _function("cholesky_solve")
+lu_solve = _function("lu_solve")
+matrix_exp = _function("matrix_exp")
+matrix_power = _function("matrix_power")
+pinverse = _function("pinverse")
+qr = _function("qr")
+svd = _function("svd")
+triangular_solve = _function("triangular_solve")

@@ -156,3 +156,15 @@ class linalg_lu_factor_ex(NamedTuple):  # noqa: N801
     LU: Tensor  # noqa: N815
     pivots: Tensor
     info: Tensor
+
+
+class lu_unpack(NamedTuple):  # noqa: N801
+    P: Tensor  # noqa: N815
+    L: Tensor  # noqa: N815
+    U: Tensor  # noqa: N815
+
+
+class _lu_with_info(NamedTuple):  # noqa: N801 (torch.lu(get_infos=True)'s result)
+    LU: Tensor  # noqa: N815
+    pivots: Tensor
+    info: Tensor

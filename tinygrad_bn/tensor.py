@@ -42,6 +42,7 @@ from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
     ComparisonMethods,
     ConversionMethods,
+    DecompositionMethods,
     ElementwiseMethods,
     IndexingMethods,
     InplaceMathMethods,
@@ -122,7 +123,8 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
              InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
-             StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods):
+             StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods,
+             DecompositionMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

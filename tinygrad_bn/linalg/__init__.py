@@ -8,8 +8,9 @@ A matrix that cannot be factored or inverted raises LinAlgError (a RuntimeError,
 torch.linalg.LinAlgError).
 
 Each takes PyTorch's arguments and acts on the last axes (leading axes are a batch); the
-implementations: this package (factorizations.py, solvers.py, functions.py, lu.py),
-tinygrad_bn/tensor_methods/matrix.py; the ops, their math and gradients:
+implementations sit below the Tensor methods that call them (x.cholesky(), x.svd(), ...):
+tinygrad_bn/tensor_methods/ (factorizations.py, solvers.py, matrix_functions.py, lu.py,
+matrix.py); the ops, their math and gradients:
 tinygrad_bn/ops/linalg.py and ops/decompositions.py (the adjoints derived in docs/linalg.md).
 """
 
@@ -20,12 +21,27 @@ from typing import Any
 from .. import return_types
 from ..errors import LinAlgError
 from ..tensor import Tensor, as_tensor
+from ..tensor_methods.factorizations import cholesky, cholesky_ex, qr, svd
+from ..tensor_methods.lu import lu, lu_factor, lu_factor_ex, lu_solve
 from ..tensor_methods.matrix import cross, eigh, eigvalsh, solve, svdvals, vecdot
+from ..tensor_methods.matrix_functions import (
+    cond,
+    matrix_exp,
+    solve_ex,
+    tensorinv,
+    tensorsolve,
+    vander,
+)
 from ..tensor_methods.reduce import matrix_norm, norm, vector_norm
-from .factorizations import cholesky, cholesky_ex, qr, svd
-from .functions import cond, matrix_exp, solve_ex, tensorinv, tensorsolve, vander
-from .lu import lu, lu_factor, lu_factor_ex, lu_solve
-from .solvers import inv_ex, lstsq, matrix_power, matrix_rank, multi_dot, pinv, solve_triangular
+from ..tensor_methods.solvers import (
+    inv_ex,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    solve_triangular,
+)
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal",
            "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",

@@ -24,6 +24,13 @@
 - statistics.py, StatisticsMethods: median nanmedian mode aminmax histogram
 - matrix.py, MatrixMethods: det logdet slogdet inverse cross; the functions of tg.linalg
   (vector_norm matrix_norm norm solve eigh eigvalsh svdvals vecdot cross)
+- decompositions.py, DecompositionMethods: cholesky cholesky_solve cholesky_inverse svd qr
+  pinverse matrix_power matrix_exp triangular_solve lu lu_solve; the functions
+  chain_matmul lu lu_unpack (torch.*). The rest of tg.linalg lives beside it, below the
+  Tensor methods that call it:
+  factorizations.py (cholesky cholesky_ex qr svd), solvers.py (solve_triangular inv_ex
+  lstsq pinv matrix_rank matrix_power multi_dot), matrix_functions.py (matrix_exp cond
+  vander solve_ex tensorinv tensorsolve), lu.py (lu lu_factor lu_factor_ex lu_solve)
 - shaping.py, ShapingMethods: rot90 diag_embed tensor_split kron; functions block_diag
   cartesian_prod meshgrid atleast_1d atleast_2d atleast_3d tril_indices triu_indices
 - special_math.py, SpecialMathMethods: lgamma digamma polygamma mvlgamma i0 sinc logaddexp2
@@ -43,6 +50,7 @@ The functions of several tensors live beside the methods of their concern: `wher
 
 from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
+from .decompositions import DecompositionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
@@ -69,9 +77,10 @@ from .shaping import (
 from .special_math import SpecialMathMethods
 from .statistics import StatisticsMethods
 
-__all__ = ["ComparisonMethods", "ConversionMethods", "ElementwiseMethods", "IndexingMethods",
-           "InplaceMathMethods", "InplaceMethods", "LinalgMethods", "MathMethods",
-           "MovementMethods", "ReduceMethods", "ScanMethods", "bucketize", "PlacingMethods",
+__all__ = ["ComparisonMethods", "ConversionMethods", "DecompositionMethods", "ElementwiseMethods",
+           "IndexingMethods", "InplaceMathMethods", "InplaceMethods", "LinalgMethods",
+           "MathMethods", "MovementMethods", "ReduceMethods", "ScanMethods", "bucketize",
+           "PlacingMethods",
            "RandomMethods", "ShapingMethods", "StatisticsMethods", "block_diag", "cartesian_prod",
            "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum", "minimum",
            "searchsorted", "stack", "where", "SpecialMathMethods", "atleast_1d", "atleast_2d",

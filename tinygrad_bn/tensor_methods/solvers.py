@@ -10,17 +10,20 @@ multi_dot chains of matmuls, so their gradients follow.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops, return_types
+from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, LinAlgError, ShapeError
-from ..tensor import Tensor, as_tensor
-from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _mirror, _square, converged
-from ..tensor_methods.reduce import floating
+from .elementwise import where
 from .factorizations import failed_element, matrices
+from .matrix import _mirror, _square, converged
+from .reduce import floating
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def _batch(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:
@@ -79,20 +82,20 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> return_types.linalg_inv_ex:
     info = _singular_info(a._data)
     failed = info > 0
     if not failed.any():
-        return return_types.linalg_inv_ex(ops.Inverse.apply(a), Tensor(info))
+        return return_types.linalg_inv_ex(ops.Inverse.apply(a), new_tensor(info))
     if check_errors:
         raise LinAlgError(f"{op}: the matrix{failed_element(info)} of shape {a.shape} is "
                           f"singular; it has no inverse")
     mask = failed[..., None, None]
     inverse = where(mask, np.nan, ops.Inverse.apply(where(mask, np.eye(a.shape[-1]), a)))
-    return return_types.linalg_inv_ex(inverse, Tensor(info))
+    return return_types.linalg_inv_ex(inverse, new_tensor(info))
 
 
 def _tolerances(op: str, a: Tensor, atol: Any, rtol: Any) -> tuple[np.ndarray, np.ndarray]:
     """PyTorch's atol and rtol, each a number or a tensor broadcast against the batch:
     neither given, rtol = eps * max(m, n); atol > 0 alone, rtol = 0."""
     def value(x: Any, name: str) -> np.ndarray:
-        x = np.asarray(x._data if isinstance(x, Tensor) else x, dtype=a.dtype)
+        x = np.asarray(x._data if is_tensor(x) else x, dtype=a.dtype)
         try:
             np.broadcast_shapes(x.shape, a.shape[:-2])
         except ValueError:
@@ -131,7 +134,7 @@ def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None,  # noqa: N803
         raise LinAlgError(f"{op}: the {'eigenvalues' if hermitian else 'SVD'} of A (shape "
                           f"{a.shape}) did not converge: A holds NaN or inf") from None
     largest = s.max(-1, keepdims=True, initial=0.0)
-    return Tensor((s > np.maximum(atol, rtol * largest)).sum(-1).astype(np.int64))
+    return new_tensor((s > np.maximum(atol, rtol * largest)).sum(-1).astype(np.int64))
 
 
 LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -165,13 +168,13 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
         raise LinAlgError(f"{op}: the least squares solution could not be computed because A "
                           f"of shape {a.shape} does not have full rank (driver 'gels')")
     solution = pinv(a, atol=0.0, rtol=rtol) @ rhs
-    empty = Tensor(np.zeros((0,), dtype=a.dtype))
+    empty = new_tensor(np.zeros((0,), dtype=a.dtype))
     residuals = ((a @ solution - rhs) ** 2).sum(-2) \
         if driver != "gelsy" and m > n and full else empty
     if vector:
         solution = solution.squeeze(-1)
     return return_types.linalg_lstsq(
-        solution, residuals, rank if driver != "gels" else Tensor(np.zeros((0,), np.int64)),
+        solution, residuals, rank if driver != "gels" else new_tensor(np.zeros((0,), np.int64)),
         ops.SingularValues.apply(a) if driver in ("gelsd", "gelss") else empty)
 
 
@@ -185,7 +188,7 @@ def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
         raise ShapeError(f"{op}: A must be a square matrix or a batch of them (..., n, n), "
                          f"got shape {a.shape}")
     if n == 0:
-        return Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+        return new_tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
     if n < 0:
         a = as_tensor(a).inverse() if a.dtype.kind == "f" else _square(op, a)
         n = -n
@@ -218,7 +221,7 @@ def multi_dot(tensors: Sequence[Any]) -> Tensor:
     """The product of two or more matrices in the cheapest order; the first may be a row
     vector and the last a column vector (1-d), whose axes the result drops."""
     op = "linalg.multi_dot"
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+    if is_tensor(tensors) or not isinstance(tensors, (list, tuple)):
         raise ArgumentTypeError(f"{op}: expected a list or tuple of tensors, got "
                                 f"{type(tensors).__name__}")
     ts = [as_tensor(t) for t in tensors]

@@ -10,17 +10,20 @@ L^{-1} X2]: composites, so every gradient follows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops, return_types
+from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..ops.decompositions import eliminate
-from ..tensor import Tensor, as_tensor
-from ..tensor_methods.reduce import floating
 from .factorizations import failed_element, matrices
+from .reduce import floating
 from .solvers import solve_triangular
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def _permutation(perm: np.ndarray, dtype: Any) -> np.ndarray:
@@ -58,6 +61,11 @@ def _perm_of_pivots(pivots: np.ndarray, m: int) -> np.ndarray:
     return perm.reshape(*pivots.shape[:-1], m)
 
 
+def permutation_of_pivots(pivots: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """P (m, m) with A = P L U from LAPACK's 1-based pivots."""
+    return _permutation(_perm_of_pivots(pivots, m), dtype)
+
+
 def _factor(op: str, a: Tensor, pivot: bool) -> tuple[np.ndarray, Tensor, Tensor, np.ndarray]:
     """(perm, L, U, info): A[perm] = L U, L (m, k) unit lower, U (k, n) upper."""
     if not pivot:
@@ -68,7 +76,7 @@ def _factor(op: str, a: Tensor, pivot: bool) -> tuple[np.ndarray, Tensor, Tensor
     diagonal = np.diagonal(packed, 0, -2, -1)
     zero = diagonal == 0
     info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
-    x = Tensor(np.swapaxes(_permutation(perm, a.dtype), -1, -2)) @ a  # P^T A
+    x = new_tensor(np.swapaxes(_permutation(perm, a.dtype), -1, -2)) @ a  # P^T A
     k = min(m, n)
     square = x[..., :k, :k]
     l, u = ops.LUFactorL.apply(square), ops.LUFactorU.apply(square)
@@ -89,7 +97,7 @@ def lu(A: Any, *, pivot: bool = True) -> return_types.linalg_lu:  # noqa: N803 (
     op = "linalg.lu"
     a = matrices(op, A)
     perm, l, u, _ = _factor(op, a, pivot)
-    return return_types.linalg_lu(Tensor(_permutation(perm, a.dtype)), l, u)
+    return return_types.linalg_lu(new_tensor(_permutation(perm, a.dtype)), l, u)
 
 
 def _packed(l: Tensor, u: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -111,8 +119,8 @@ def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False  # no
         raise LinAlgError(f"{op}: U{failed_element(info)} has a zero on its diagonal (A of "
                           f"shape {a.shape} is singular)")
     pivots = _pivots(perm)[..., :min(a.shape[-2:])]
-    return return_types.linalg_lu_factor_ex(_packed(l, u, a.shape), Tensor(pivots),
-                                            Tensor(info))
+    return return_types.linalg_lu_factor_ex(_packed(l, u, a.shape), new_tensor(pivots),
+                                            new_tensor(info))
 
 
 def lu_factor(A: Any, *, pivot: bool = True) -> return_types.linalg_lu_factor:  # noqa: N803
@@ -137,13 +145,13 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True,  # noqa: N803
     n = lu_t.shape[-1]
     if lu_t.shape[-2] != n:
         raise ShapeError(f"{op}: LU must be square (..., n, n), got shape {lu_t.shape}")
-    pivots = np.asarray(pivots._data if isinstance(pivots, Tensor) else pivots)
+    pivots = np.asarray(pivots._data if is_tensor(pivots) else pivots)
     if pivots.shape[-1:] != (n,) or pivots.dtype.kind not in "iu":
         raise ShapeError(f"{op}: pivots must be integers of shape (..., {n}), got "
                          f"{pivots.dtype} {pivots.shape}")
     if b.ndim < 2:
         raise ShapeError(f"{op}: B must have at least 2 dims, got shape {b.shape}")
-    p = Tensor(_permutation(_perm_of_pivots(pivots, n), lu_t.dtype))
+    p = new_tensor(permutation_of_pivots(pivots, n, lu_t.dtype))
     l, u = lu_t, lu_t
 
     def lower(x: Tensor, transposed: bool = False, right: bool = False) -> Tensor:

@@ -6,18 +6,21 @@ values, cumprod), so its gradient follows to every order.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops, return_types
+from ..autograd.function import as_tensor, new_tensor
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor, as_tensor
-from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _square, converged, solve
-from ..tensor_methods.reduce import floating, matrix_norm
+from .elementwise import where
 from .factorizations import matrices
+from .matrix import _square, converged, solve
+from .reduce import floating, matrix_norm
 from .solvers import _singular_info, inv_ex
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 TAYLOR_TERMS = 18  # 1/19! < 1e-17: exp(B) for ||B||_1 <= 1 to double precision
 
@@ -32,7 +35,7 @@ def matrix_exp(A: Any) -> Tensor:  # noqa: N803 (PyTorch's name)
         return a * np.nan  # NaN as PyTorch's, for an inf or NaN entry
     squarings = max(0, math.ceil(math.log2(norm))) if norm > 0 else 0
     b = a / float(2 ** squarings)
-    eye = Tensor(np.eye(n, dtype=a.dtype))
+    eye = new_tensor(np.eye(n, dtype=a.dtype))
     result = eye
     for k in range(TAYLOR_TERMS, 0, -1):  # Horner: I + B/1 (I + B/2 (I + ... ))
         result = eye + (b @ result) / float(k)
@@ -87,11 +90,11 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False  #
     info = _singular_info(a._data)
     failed = info > 0
     if not failed.any() or check_errors:
-        return return_types.linalg_solve_ex(solve(a, B, left=left), Tensor(info))
+        return return_types.linalg_solve_ex(solve(a, B, left=left), new_tensor(info))
     mask = failed[..., None, None]
     x = solve(where(mask, np.eye(a.shape[-1]), a), B, left=left)
     mask = mask if x.ndim == a.ndim else failed[..., None]
-    return return_types.linalg_solve_ex(where(mask, np.nan, x), Tensor(info))
+    return return_types.linalg_solve_ex(where(mask, np.nan, x), new_tensor(info))
 
 
 def tensorinv(A: Any, ind: int = 2) -> Tensor:  # noqa: N803

@@ -9,17 +9,20 @@ symmetric gradient, which agrees on symmetric perturbations).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops, return_types
+from ..autograd.function import as_tensor, new_tensor
 from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..ops.decompositions import _CompleteQ
-from ..tensor import Tensor, as_tensor
-from ..tensor_methods.elementwise import where
-from ..tensor_methods.matrix import _mirror, converged
-from ..tensor_methods.reduce import floating
+from .elementwise import where
+from .matrix import _mirror, converged
+from .reduce import floating
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def matrices(op: str, a: Any) -> Tensor:
@@ -97,7 +100,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False  # no
         l = where(mask, np.nan, ops.Cholesky.apply(where(mask, np.eye(s.shape[-1]), s)))
     else:
         l = ops.Cholesky.apply(s)
-    return return_types.linalg_cholesky_ex(l.mT if upper else l, Tensor(info))
+    return return_types.linalg_cholesky_ex(l.mT if upper else l, new_tensor(info))
 
 
 QR_MODES = ("reduced", "complete", "r")
@@ -126,7 +129,7 @@ def qr(A: Any, mode: str = "reduced") -> return_types.linalg_qr:  # noqa: N803
             q = _CompleteQ.apply(a)
             r = r.pad([(0, 0)] * (a.ndim - 2) + [(0, m - n), (0, 0)])
     if mode == "r":
-        q = Tensor(np.zeros((0,), dtype=a.dtype))
+        q = new_tensor(np.zeros((0,), dtype=a.dtype))
     return return_types.linalg_qr(q, r)
 
 
