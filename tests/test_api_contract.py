@@ -830,7 +830,7 @@ def _op_nodes(source: str) -> list[str]:
 def test_to_dot_one_node_per_op_and_named_leaves(impl: str, ops: int) -> None:
     graphviz = pytest.importorskip("graphviz")
     x = Tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
-    bn = nn.BatchNorm1d(3, impl=impl)
+    bn = nn.BatchNorm1d(3, impl=impl).to(np.float64)
     out = bn(x)
     dot = tg.viz.to_dot(out, params=bn)
     assert isinstance(dot, graphviz.Digraph)

@@ -145,7 +145,8 @@ def test_a_parameter_without_a_gradient_is_skipped_as_eager_skips_it():
     opt_c = tg.optim.SGD([*lin_c.parameters(), unused_c], lr=0.1, momentum=0.5)
     eager, compiled = _step_fn(lin_e, opt_e), tg.compile(_step_fn(lin_c, opt_c))
     for i in range(6):
-        x, y = rng.standard_normal((BATCH, IN)), rng.integers(0, OUT, BATCH)
+        x = rng.standard_normal((BATCH, IN), dtype=np.float32)
+        y = rng.integers(0, OUT, BATCH)
         a, b = eager(tg.Tensor(x), y), compiled(tg.Tensor(x), y)
         assert np.array_equal(a.data, b.data), i
         assert np.array_equal(lin_e.weight.data, lin_c.weight.data)

@@ -100,11 +100,8 @@ def _model(cfg, activation):
         layers.append(nn.Dropout(0.3))
     layers.append(nn.Linear(HIDDEN, CLASSES))
     model = nn.Sequential(*layers)
-    for p in model.parameters():
-        p.data = p.data.astype(cfg["dtype"])
-    for name, b in list(model._buffers.items()):
-        model._buffers[name] = b
-    return model
+    return model.to(cfg["dtype"])  # parameters and running statistics: PyTorch's batch
+    # norm refuses statistics of another dtype than its input's
 
 
 def _optimizer(cfg, params):

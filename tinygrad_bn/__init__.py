@@ -86,9 +86,11 @@ from .errors import (
     DependencyError,
     DistributedError,
     DTypeError,
+    DTypeMismatchError,
     GradcheckError,
     IndexOutOfRange,
     ShapeError,
+    StateDictError,
     TinygradError,
     UnsupportedError,
     WriteError,
@@ -177,8 +179,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AllocationError", "AnomalyError", "ArgumentError", "ArgumentTypeError", "AxisError",
-    "BackwardError", "DTypeError", "DataError", "DistributedError",
-    "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "Tensor",
+    "BackwardError", "DTypeError", "DTypeMismatchError", "DataError", "DistributedError",
+    "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "StateDictError",
+    "Tensor",
     "UnsupportedError", "WriteError",
     "TinygradError", "as_tensor", "concatenate",
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",

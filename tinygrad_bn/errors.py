@@ -24,6 +24,12 @@ class DTypeError(TinygradError, TypeError):
     """An operand has a dtype the op cannot use (e.g. grad on an integer tensor)."""
 
 
+class DTypeMismatchError(DTypeError, RuntimeError):
+    """Tensors of different dtypes given to an op that does not promote (a product, a
+    convolution, a layer and its parameters): PyTorch raises RuntimeError ("mat1 and mat2
+    must have the same dtype"); the message names the op and both dtypes."""
+
+
 class ArgumentTypeError(TinygradError, TypeError):
     """An argument has the wrong Python type (a class where an instance is expected, a string
     where a number is, a method not called, a single tensor where an iterable is)."""
@@ -44,6 +50,12 @@ class ArgumentError(TinygradError, ValueError):
 
 class DataError(TinygradError, ValueError):
     """A dataset or checkpoint is missing, corrupt or malformed."""
+
+
+class StateDictError(DataError, RuntimeError):
+    """load_state_dict cannot load a state: missing or unexpected keys (strict), a shape or
+    dtype that does not fit, a value that is not an array; a RuntimeError too, as PyTorch's
+    "Error(s) in loading state_dict". The message names every offending key."""
 
 
 class WriteError(TinygradError, OSError):

@@ -17,7 +17,7 @@ def test_core_imports_without_mpi4py():
         import tinygrad_bn, tinygrad_bn.nn, tinygrad_bn.nn.functional
         from tinygrad_bn import nn
         import numpy as np
-        y = nn.BatchNorm1d(3)(tinygrad_bn.Tensor(np.random.randn(4, 3)))
+        y = nn.BatchNorm1d(3)(tinygrad_bn.Tensor(np.random.randn(4, 3).astype(np.float32)))
         assert not any(m.startswith("tinygrad_bn.distributed") for m in sys.modules), \\
             sorted(m for m in sys.modules if "distributed" in m)
         try:

@@ -373,13 +373,17 @@ def test_float32_mean_100_std_10_fused_matches_composite_and_float64(shape):
         assert np.abs(fused - truth).max() <= 1e-5 * scale  # the corrected two-pass mean
 
 
-def test_float32_parameters_keep_dtype_with_float64_input():
+def test_float32_parameters_keep_dtype_with_float16_input():
+    """PyTorch's CPU norms take a float16 input with float32 parameters (the output
+    float16, the parameters' gradients float32); a float64 input they refuse."""
     x = np.random.default_rng(0).standard_normal((5, 2))
     wt = Tensor(np.ones(2, np.float32), requires_grad=True)
-    y = batch_norm(Tensor(x), None, None, wt, None, training=True)
-    assert y.dtype == np.float64
-    y.backward(np.ones_like(x))
+    y = batch_norm(Tensor(x.astype(np.float16)), None, None, wt, None, training=True)
+    assert y.dtype == np.float16
+    y.backward(np.ones(x.shape, np.float16))
     assert wt.grad.dtype == np.float32
+    with pytest.raises(tg.DTypeMismatchError, match="batch_norm.*float64 and float32"):
+        batch_norm(Tensor(x), None, None, wt, None, training=True)
 
 
 # ---------------------------------------------------------------- the graph

@@ -187,9 +187,9 @@ def test_gru_second_derivatives() -> None:
 
 @pytest.mark.parametrize("call, message", [
     (lambda: nn.LSTM(3, 4)(Tensor(np.zeros((2, 1, 5)))), "H_in = 3"),
-    (lambda: nn.GRU(3, 4)(Tensor(np.zeros((2, 1, 3))), Tensor(np.zeros((2, 1, 4)))),
+    (lambda: nn.GRU(3, 4)(tg.zeros(2, 1, 3), tg.zeros(2, 1, 4)),
      "hx of shape (1, 1, 4)"),
-    (lambda: nn.LSTM(3, 4)(Tensor(np.zeros((2, 1, 3))), Tensor(np.zeros((1, 1, 4)))),
+    (lambda: nn.LSTM(3, 4)(tg.zeros(2, 1, 3), tg.zeros(1, 1, 4)),
      "pair"),
     (lambda: nn.LSTM(3, 4, proj_size=4), "proj_size"),
     (lambda: nn.RNNBase("GRU", 3, 4, proj_size=2), "LSTM only"),
@@ -197,12 +197,12 @@ def test_gru_second_derivatives() -> None:
     (lambda: nn.RNN(3, 0), "hidden_size"),
     (lambda: nn.MultiheadAttention(6, 4), "divisible"),
     (lambda: nn.MultiheadAttention(4, 2)(*[Tensor(np.zeros((2, 1, 3)))] * 3), "E = "),
-    (lambda: nn.MultiheadAttention(4, 2)(*[Tensor(np.zeros((2, 1, 4)))] * 3,
+    (lambda: nn.MultiheadAttention(4, 2)(*[tg.zeros(2, 1, 4)] * 3,
                                          attn_mask=np.zeros((3, 3))), "attn_mask"),
-    (lambda: nn.MultiheadAttention(4, 2)(*[Tensor(np.zeros((2, 1, 4)))] * 3,
+    (lambda: nn.MultiheadAttention(4, 2)(*[tg.zeros(2, 1, 4)] * 3,
                                          key_padding_mask=np.zeros((2, 2), bool)),
      "key_padding_mask"),
-    (lambda: nn.MultiheadAttention(4, 2)(*[Tensor(np.zeros((2, 1, 4)))] * 3,
+    (lambda: nn.MultiheadAttention(4, 2)(*[tg.zeros(2, 1, 4)] * 3,
                                          attn_mask=np.zeros((2, 2), np.int64)), "dtype"),
     (lambda: nn.TransformerEncoderLayer(4, 2, activation="tanh"), "activation"),
 ])

@@ -410,6 +410,37 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     return results
 
 
+def autograd_grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+                  grad_outputs: Any = None, retain_graph: bool | None = None,
+                  create_graph: bool = False, only_inputs: bool = True,
+                  allow_unused: bool | None = None, is_grads_batched: bool = False,
+                  materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """PyTorch's `torch.autograd.grad`: `grad`'s gradients as a tuple; an input that does
+    not influence the outputs is refused (BackwardError, a RuntimeError as PyTorch's)
+    unless allow_unused=True (its gradient None) or materialize_grads=True (zeros).
+    `only_inputs` is PyTorch's deprecated no-op; `is_grads_batched` (vmap over
+    grad_outputs) is not supported."""
+    if is_grads_batched:
+        raise BackwardError("autograd.grad: is_grads_batched=True (a vmap over grad_outputs) "
+                            "is not supported; loop over the grad_outputs instead")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise BackwardError("autograd.grad: materialize_grads=True needs allow_unused to be "
+                            "None or True")
+    results = grad(outputs, inputs, grad_outputs, retain_graph, create_graph)
+    unused = [k for k, r in enumerate(results) if r is None]
+    if unused and not allow_unused:
+        raise BackwardError(f"autograd.grad: the differentiated tensor at index {unused[0]} "
+                            f"was not used to compute the outputs; pass allow_unused=True "
+                            f"if that is intended (its gradient is then None)")
+    if materialize_grads:
+        inputs = [inputs] if is_tensor(inputs) else list(inputs)
+        results = [new_tensor(np.zeros_like(t._data)) if r is None else r
+                   for t, r in zip(inputs, results)]
+    return tuple(results)
+
+
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False,
              inputs: Tensor | Sequence[Tensor] | None = None) -> None:

@@ -28,7 +28,7 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, n
 from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, where
 from .activations import _Activation, log1p_exp, softplus
-from .arguments import factory_dtype, positive_ints, real_number
+from .arguments import factory_dtype, layer_input, positive_ints, real_number, same_dtype
 from .init import random
 from .module import Module, Parameter
 
@@ -158,7 +158,9 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
     """max(0, x) + a min(0, x), a = weight: one slope (shape (1,) or ()) for every element
     or one per channel (dim 1 of (N, C, *); an input of fewer dims has one channel)."""
-    x, a = as_tensor(input), as_tensor(weight)
+    a = as_tensor(weight)
+    x = layer_input(input, a.dtype)
+    same_dtype("prelu", x.dtype, weight=a)
     channels = x.shape[1] if x.ndim >= 2 else 1  # PyTorch: no channel dim below 2 dims
     slopes = a.numel()
     if a.ndim > 1 or slopes not in (1, channels):

@@ -8,8 +8,9 @@ import numpy as np
 
 from ..device import check_device
 from ..dtypes import as_dtype, get_default_dtype
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError
 from ..keywords import one_of
+from ..tensor import Tensor
 
 Pair = tuple[int, int]
 
@@ -71,3 +72,32 @@ def factory_dtype(op: str, device: Any, dtype: Any) -> np.dtype:
         raise DTypeError(f"{op}: dtype must be a floating dtype for its parameters, got "
                          f"{chosen}")
     return chosen
+
+
+HALF_AND_SINGLE = {np.dtype(np.float16), np.dtype(np.float32)}
+
+
+def same_dtype(op: str, dtype: np.dtype, mixed: bool = False, **others: Any) -> None:
+    """PyTorch's layers do not promote: each of `others` that is a Tensor or an ndarray has
+    the input's dtype, else a DTypeMismatchError (a RuntimeError too, as PyTorch's) names op
+    and both dtypes. mixed: float16 and float32 may meet (PyTorch's CPU norms take a float16
+    input with float32 parameters, computing in float32; the norms here compute a float16
+    input in float32 too, with the parameters it came with)."""
+    for name, other in others.items():
+        theirs = getattr(other, "dtype", dtype)  # None, a list, a number: taken as constants
+        if theirs == dtype or (mixed and {dtype, theirs} == HALF_AND_SINGLE):
+            continue
+        raise DTypeMismatchError(f"{op}: expected the input and {name} to have the same dtype, "
+                                 f"but got {dtype} and {theirs} (PyTorch's layers do not "
+                                 f"promote: cast the input or the module with .to(dtype))")
+
+
+def layer_input(x: Any, dtype: Any) -> Tensor:
+    """x itself if it is a Tensor; an ndarray or a list (a constant, the rule of every nn
+    function) as a Tensor of the layer's dtype (None: the array's own)."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=dtype))
+
+
+def state_dtype(*states: Any) -> np.dtype | None:
+    """The dtype of the first of a layer's parameters or buffers that has one."""
+    return next((s.dtype for s in states if hasattr(s, "dtype")), None)

@@ -27,7 +27,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from . import init
-from .arguments import factory_dtype, positive_ints
+from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
 from .convolution import conv2d
 from .module import Module, Parameter
 from .padding import pad as _pad
@@ -44,8 +44,11 @@ def _tuple(op: str, name: str, value: Any, n: int, minimum: int) -> tuple[int, .
     return tuple(int(v) for v in items)
 
 
-def _batched(op: str, x: Any, dims: int) -> tuple[Tensor, bool]:
-    x = as_tensor(x)
+def _batched(op: str, x: Any, dims: int, weight: Tensor, bias: Any) -> tuple[Tensor, bool]:
+    """x as a batch (N, C, *spatial), and whether it was one sample; its dtype checked
+    against the weight's and bias's (an array input takes the weight's)."""
+    x = layer_input(x, weight.dtype)
+    same_dtype(op, x.dtype, weight=weight, bias=bias)
     if x.ndim == dims + 1:
         return x.unsqueeze(0), True
     if x.ndim != dims + 2:
@@ -87,8 +90,8 @@ def padding_pairs(op: str, padding: Any, kernel: tuple[int, ...], stride: tuple[
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation of (N, C, L) or (C, L) input with (O, C/groups, k) weights."""
-    x, single = _batched("conv1d", input, 1)
     weight = as_tensor(weight)
+    x, single = _batched("conv1d", input, 1, weight, bias)
     if weight.ndim != 3:
         raise ShapeError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, k), "
                          f"got shape {weight.shape}")
@@ -105,8 +108,8 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: 
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """3-D cross-correlation of (N, C, D, H, W) or (C, D, H, W) input with
     (O, C/groups, kd, kh, kw) weights."""
-    x, single = _batched("conv3d", input, 3)
     weight = as_tensor(weight)
+    x, single = _batched("conv3d", input, 3, weight, bias)
     if weight.ndim != 5:
         raise ShapeError(f"conv3d: weight must be 5-D (out_channels, in_channels/groups, kd, "
                          f"kh, kw), got shape {weight.shape}")
@@ -141,8 +144,8 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: 
 def _conv_transpose(op: str, dims: int, input: Any, weight: Any, bias: Any,  # noqa: A002
                     stride: Any, padding: Any, output_padding: Any, groups: int,
                     dilation: Any) -> Tensor:
-    x, single = _batched(op, input, dims)
     weight = as_tensor(weight)
+    x, single = _batched(op, input, dims, weight, bias)
     if weight.ndim != dims + 2:
         raise ShapeError(f"{op}: weight must be {dims + 2}-D (in_channels, out_channels/groups, "
                          f"kernel...), got shape {weight.shape}")
@@ -259,7 +262,7 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        x = self._checked(as_tensor(input))
+        x = self._checked(layer_input(input, self.weight.dtype))
         if self.padding_mode == "zeros":
             padding = self.padding
         else:  # pad in the mode, then convolve without padding

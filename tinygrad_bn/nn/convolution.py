@@ -41,7 +41,7 @@ from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from ..threads import parallel_for
 from . import conv_algorithms as alg
-from .arguments import Pair, int_pair
+from .arguments import Pair, int_pair, layer_input, same_dtype
 
 IntPair = int | tuple[int, int]
 
@@ -316,7 +316,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     input gives a (O, OH, OW) output, and padding may be "valid" (none) or "same" (stride 1
     only; output H x W; an odd total padding puts the extra row/column at the bottom/right).
     """
-    x, weight = as_tensor(x), as_tensor(weight)
+    weight = as_tensor(weight)
+    x = layer_input(x, weight.dtype)
+    same_dtype("conv2d", x.dtype, weight=weight, bias=bias)
     if x.ndim == 3:
         return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     if isinstance(padding, str):

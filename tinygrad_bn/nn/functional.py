@@ -49,7 +49,7 @@ from .activations_extra import (
     tanhshrink,
     threshold,
 )
-from .arguments import probability
+from .arguments import layer_input, probability, same_dtype
 from .channel_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
 from .convolution import conv2d
@@ -118,9 +118,13 @@ __all__ += [
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x W^T + b for x of shape (..., in), W (out, in), b (out,)."""
-    if not isinstance(x, Tensor):  # arrays are constants (the rule of every nn function)
-        x = Tensor(x)
+    """y = x W^T + b for x of shape (..., in), W (out, in), b (out,), all of one dtype (as
+    PyTorch's, which does not promote: a DTypeMismatchError names both dtypes); an ndarray
+    or list x is a constant of the weight's dtype."""
+    x = layer_input(x, weight._data.dtype)
+    dtype = x._data.dtype
+    if weight._data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
+        same_dtype("linear", dtype, weight=weight, bias=bias)
     x_shape, w_shape = x._data.shape, weight._data.shape  # arrays' shapes: no property calls
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ShapeError(f"linear: input of shape {x_shape} needs last dim equal to the "

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
-from .arguments import factory_dtype, positive_ints, real_number
+from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
 from .channel_state import register_channel_state
 from .module import Module
 from .normalization import (
@@ -29,6 +29,7 @@ from .normalization import (
     _channel_shape,
     _check_eps,
     _check_input,
+    _same_dtypes,
     _standardize,
 )
 
@@ -50,7 +51,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalize each (sample, channel) of x (N, C, *spatial) over its spatial positions."""
     op = "instance_norm"
-    x = as_tensor(input)
+    x = layer_input(input, state_dtype(weight))
     _check_input(op, x, eps)
     real_number(op, "momentum", momentum)
     if x.ndim < 3:
@@ -61,6 +62,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     var_buf = _buffer(op, "running_var", running_var, channels)
     weight = _affine_param(op, "weight", weight, (channels,), x.shape)
     bias = _affine_param(op, "bias", bias, (channels,), x.shape)
+    _same_dtypes(op, x, weight, bias, running_mean=mean_buf, running_var=var_buf)
     if x.dtype == HALF:
         x = x.astype(np.float32)
     axes = tuple(range(2, x.ndim))
@@ -104,7 +106,7 @@ class _InstanceNorm(Module):
         register_channel_state(self, affine, track_running_stats, dtype)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        x = as_tensor(input)
+        x = layer_input(input, state_dtype(self.weight, self.running_mean))
         d = self.spatial
         if x.ndim not in (d + 1, d + 2):
             raise ShapeError(f"{self!r}: expected a {d + 2}-d (N, C, ...) or {d + 1}-d "

@@ -22,7 +22,7 @@ from ..autograd.function import wrap_grads
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax
-from .arguments import REAL_TYPES
+from .arguments import REAL_TYPES, same_dtype
 from .module import Module
 
 __all__ = [
@@ -93,6 +93,8 @@ def _rows(op: str, x: Tensor, target_shape: tuple[int, ...] | None
 def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tensor | None:
     if weight is None:
         return None
+    if isinstance(weight, Tensor):  # PyTorch's losses do not promote a weight tensor
+        same_dtype(op, dtype, weight=weight)
     # a constant, as in PyTorch (no gradient: "mean" divides by a sum of weights)
     weight = Tensor(np.asarray(weight._data if isinstance(weight, Tensor) else weight,
                                dtype=dtype))

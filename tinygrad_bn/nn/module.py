@@ -17,7 +17,13 @@ import numpy as np
 
 from ..device import check_device
 from ..device import device as device_type
-from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, IndexOutOfRange
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DTypeError,
+    IndexOutOfRange,
+    StateDictError,
+)
 from ..keywords import one_of
 from ..recording import replay_as_call
 from ..tensor import Tensor
@@ -334,7 +340,8 @@ class Module:
         keep their references), casting to each target's dtype.
 
         Nothing is copied unless everything fits: shape mismatches and values that are
-        not arrays always raise a `DataError` naming every offending key; missing and
+        not arrays always raise a `StateDictError` (a DataError, a RuntimeError as PyTorch's)
+        naming every offending key; missing and
         unexpected keys raise too when `strict`, and are returned otherwise.
         """
         if not isinstance(state, Mapping):
@@ -368,7 +375,7 @@ class Module:
             if unexpected:
                 problems.append("unexpected keys: " + ", ".join(unexpected))
         if problems:
-            raise DataError(f"load_state_dict into {type(self).__name__}: "
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: "
                             + "; ".join(problems))
         for name, value in arrays.items():
             target = slots[name]

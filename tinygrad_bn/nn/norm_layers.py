@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor
 from . import functional as F
-from .arguments import factory_dtype, positive_ints, real_number
+from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
 from .channel_state import register_channel_state
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
@@ -62,14 +62,14 @@ class _BatchNorm(Module):
             self.num_batches_tracked[...] = 0
 
     def forward(self, x: Any) -> Tensor:
-        if not isinstance(x, Tensor):  # arrays are constants (the rule of every module)
-            x = Tensor(x)
+        buffers, params = self._buffers, self._parameters  # one lookup each, not __getattr__
+        running_mean, tracked = buffers["running_mean"], buffers["num_batches_tracked"]
+        if not isinstance(x, Tensor):  # arrays are constants of the layer's dtype
+            x = layer_input(x, state_dtype(params["weight"], running_mean))
         shape = x._data.shape  # the array's: no property call
         if len(shape) not in self._ranks or shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
                              f"C = {self.num_features}, got {shape}")
-        buffers, params = self._buffers, self._parameters  # one lookup each, not __getattr__
-        running_mean, tracked = buffers["running_mean"], buffers["num_batches_tracked"]
         updating = self.training and self.track_running_stats and tracked is not None
         factor = 0.0
         if updating:
@@ -152,7 +152,7 @@ class LayerNorm(Module):
             if affine and bias else None)
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = layer_input(x, state_dtype(self.weight, self.bias))
         k = len(self.normalized_shape)
         if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
             raise ShapeError(f"{self!r}: expected input of shape (*, "
@@ -185,7 +185,7 @@ class GroupNorm(Module):
         self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = layer_input(x, state_dtype(self.weight))
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
                              f"got {x.shape}")

@@ -33,9 +33,9 @@ import numpy as np
 from ..autograd.function import sum_tangents, wrap_grads
 from ..dtypes import factor as _factor
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
+from ..tensor import Function, Tensor, is_grad_enabled
 from ..threads import blocks, map_blocks
-from .arguments import real_number
+from .arguments import layer_input, real_number, same_dtype, state_dtype
 
 __all__ = ["FusedBatchNorm", "batch_norm", "group_norm", "layer_norm"]
 
@@ -82,6 +82,13 @@ def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True) ->
     if channels_first and data.ndim < 2:
         raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
                          f"shape {x.shape}")
+
+
+def _same_dtypes(op: str, x: Tensor, weight: Any, bias: Any, **statistics: Any) -> None:
+    """x's dtype against the parameters' and statistics' as PyTorch's CPU norms check it,
+    after the shapes (as PyTorch's): the same, or float32 and float16 together (PyTorch's: a
+    float16 x; ours also the float32 x a float16 one is computed in)."""
+    same_dtype(op, x.dtype, mixed=True, weight=weight, bias=bias, **statistics)
 
 
 def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
@@ -478,10 +485,11 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     running = (1 - momentum) * running + momentum * batch, with the unbiased
     variance (M / (M - 1)) for running_var. `training=False` normalizes with the
     running statistics. `impl="composite"` builds the graph from primitive ops,
-    `impl="fused"` uses the single op `FusedBatchNorm` (analytic backward).
+    `impl="fused"` uses the single op `FusedBatchNorm` (analytic backward). The
+    parameters and statistics have x's dtype (or float32 for a float16 x), as PyTorch's;
+    an array x takes the weight's.
     """
-    if not isinstance(x, Tensor):  # as_tensor, without a call
-        x = Tensor(x)
+    x = layer_input(x, state_dtype(weight))
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
@@ -512,6 +520,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     elif running_mean is None:
         raise ArgumentError("batch_norm: training=False normalizes with running statistics: "
                             "pass running_mean and running_var (or use training=True)")
+    _same_dtypes("batch_norm", x, weight, bias, running_mean=running_mean,
+                 running_var=running_var)
     if impl == "fused":
         params = [] if weight is None else [weight]  # not a generator: ~1 us per call
         if bias is not None:
@@ -551,7 +561,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     """Normalize each sample over its last len(normalized_shape) axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
-    x = as_tensor(x)
+    x = layer_input(x, state_dtype(weight))
     _check_input("layer_norm", x, eps, channels_first=False)
     if x.dtype == HALF:
         return layer_norm(x.astype(np.float32), normalized_shape, weight, bias, eps).astype(HALF)
@@ -563,6 +573,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
                          f"normalized_shape {shape} (expected (*, {', '.join(map(str, shape))}))")
     weight = _affine_param("layer_norm", "weight", weight, shape)
     bias = _affine_param("layer_norm", "bias", bias, shape)
+    _same_dtypes("layer_norm", x, weight, bias)
     y = _standardize(x, tuple(range(x.ndim - k, x.ndim)), eps).xhat
     return _affine(y, weight, bias)
 
@@ -573,7 +584,7 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     normalize each sample's group over its channels and spatial positions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape (C,) (per channel). A composite: autograd derives the backward."""
-    x = as_tensor(x)
+    x = layer_input(x, state_dtype(weight))
     _check_input("group_norm", x, eps)
     if x.dtype == HALF:
         return group_norm(x.astype(np.float32), num_groups, weight, bias, eps).astype(HALF)
@@ -586,6 +597,7 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
                          f"be split into {num_groups} groups: C must be divisible by num_groups")
     weight = _affine_param("group_norm", "weight", weight, (channels,), x.shape)
     bias = _affine_param("group_norm", "bias", bias, (channels,), x.shape)
+    _same_dtypes("group_norm", x, weight, bias)
     grouped = x.reshape(x.shape[0], int(num_groups),
                         int(np.prod(x.shape[1:])) // int(num_groups))
     y = _standardize(grouped, (2,), eps).xhat.reshape(x.shape)

@@ -32,7 +32,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate, stack, where
 from . import init
-from .arguments import factory_dtype, positive_ints, probability
+from .arguments import factory_dtype, layer_input, positive_ints, probability, same_dtype
 from .functional import dropout, linear
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence, packed_like, pad_packed_sequence
@@ -155,12 +155,14 @@ class RNNBase(Module):
             if padded.ndim != 3 or padded.shape[-1] != self.input_size:
                 raise ShapeError(f"{self!r}: expected packed rows of {self.input_size} "
                                  f"features, got data of shape {x.data.shape}")
+            same_dtype(repr(self), padded.dtype, weight_ih_l0=self.weight_ih_l0)
             return padded, False, x
-        x = as_tensor(x)
+        x = layer_input(x, self.weight_ih_l0.dtype)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             layout = "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
             raise ShapeError(f"{self!r}: expected input of shape {layout} or (L, H_in) with "
                              f"H_in = {self.input_size}, got {x.shape}")
+        same_dtype(repr(self), x.dtype, weight_ih_l0=self.weight_ih_l0)
         if x.ndim == 2:
             return x.unsqueeze(1), True, None
         return (x.transpose(0, 1) if self.batch_first else x), False, None
@@ -175,6 +177,7 @@ class RNNBase(Module):
         expected = (layers, size) if unbatched else (layers, batch, size)
         if h.shape != expected:
             raise ShapeError(f"{self!r}: expected {what} of shape {expected}, got {h.shape}")
+        same_dtype(repr(self), like.dtype, **{what: h})
         return h.unsqueeze(1) if unbatched else h
 
     def _run(self, x: Tensor, states: list[tuple[Tensor, ...]],
@@ -332,10 +335,11 @@ class RNNCellBase(Module):
             init.uniform_(weight, -bound, bound)
 
     def _check_input(self, x: Any) -> tuple[Tensor, bool]:
-        x = as_tensor(x)
+        x = layer_input(x, self.weight_ih.dtype)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.input_size}) or "
                              f"({self.input_size},), got {x.shape}")
+        same_dtype(repr(self), x.dtype, weight_ih=self.weight_ih)
         return (x.unsqueeze(0), True) if x.ndim == 1 else (x, False)
 
     def _check_state(self, what: str, h: Any, x: Tensor, unbatched: bool) -> Tensor:
@@ -345,6 +349,7 @@ class RNNCellBase(Module):
         expected = (self.hidden_size,) if unbatched else (x.shape[0], self.hidden_size)
         if h.shape != expected:
             raise ShapeError(f"{self!r}: expected {what} of shape {expected}, got {h.shape}")
+        same_dtype(repr(self), x.dtype, **{what: h})
         return h.unsqueeze(0) if unbatched else h
 
     def extra_repr(self) -> str:

@@ -27,7 +27,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import init
-from .arguments import factory_dtype, positive_ints
+from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
 from .module import Module, Parameter
 
 _MODE_RANK = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4,
@@ -228,7 +228,9 @@ class Unflatten(Module):
 
 def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
     """y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]; W (out, in1, in2)."""
-    x1, x2, w = as_tensor(input1), as_tensor(input2), as_tensor(weight)
+    w = as_tensor(weight)
+    x1, x2 = layer_input(input1, w.dtype), layer_input(input2, w.dtype)
+    same_dtype("bilinear", x1.dtype, input2=x2, weight=w, bias=bias)
     if w.ndim != 3 or x1.ndim < 1 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2] \
             or x1.shape[:-1] != x2.shape[:-1]:
         raise ShapeError(f"bilinear: expected input1 (*, in1), input2 (*, in2) and weight "

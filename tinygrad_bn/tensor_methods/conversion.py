@@ -59,6 +59,11 @@ class ConversionMethods:
         """Bytes of the elements (numel() * element_size())."""
         return self._data.nbytes
 
+    def data_ptr(self) -> int:
+        """The address of the first element: equal for a tensor and a view of it that
+        starts at the same element (scripts compare it to tell a view from a copy)."""
+        return int(self._data.__array_interface__["data"][0])
+
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         """Steps in elements between neighbours along each axis (with `dim`, that axis's):
         0 along a broadcast axis, as PyTorch's expand."""

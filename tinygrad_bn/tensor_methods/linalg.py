@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -75,8 +75,9 @@ class LinalgMethods:
         """`other`, if it has this tensor's dtype and that is numeric (not bool): PyTorch's
         products neither promote nor take bools."""
         if other.dtype != self.dtype:
-            raise DTypeError(f"{op}: expected both operands to have the same dtype, but found "
-                             f"{self.dtype} and {other.dtype} (cast one with .to(dtype))")
+            raise DTypeMismatchError(f"{op}: expected both operands to have the same dtype, but "
+                                     f"found {self.dtype} and {other.dtype} (cast one with "
+                                     f".to(dtype))")
         if self.dtype == np.bool_:
             raise DTypeError(f"{op}: not implemented for bool tensors (shapes {self.shape} and "
                              f"{other.shape}); cast them to an integer or floating dtype")
@@ -91,18 +92,18 @@ class LinalgMethods:
 
     def mm(self, mat2: Any) -> Tensor:
         """The product of two matrices (n, m) @ (m, p)."""
-        return self.matmul(self._ranks("mm", mat2, (2, 2)))
+        return self.matmul(self._same_dtype("mm", self._ranks("mm", mat2, (2, 2))))
 
     def bmm(self, mat2: Any) -> Tensor:
         """Batched matrix products (b, n, m) @ (b, m, p) (batches of one size, no broadcast)."""
-        mat2 = self._ranks("bmm", mat2, (3, 3))
+        mat2 = self._same_dtype("bmm", self._ranks("bmm", mat2, (3, 3)))
         if self.shape[0] != mat2.shape[0]:
             raise ShapeError(f"bmm: batch sizes differ: {self.shape} and {mat2.shape}")
         return self.matmul(mat2)
 
     def mv(self, vec: Any) -> Tensor:
         """Matrix times vector (n, m) @ (m,)."""
-        return self.matmul(self._ranks("mv", vec, (2, 1)))
+        return self.matmul(self._same_dtype("mv", self._ranks("mv", vec, (2, 1))))
 
     def outer(self, vec2: Any) -> Tensor:
         """z[i, j] = x[i] y[j]."""
@@ -156,7 +157,7 @@ def einsum(spec: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]
     if len({t.dtype for t in tensors}) > 1:  # PyTorch's products do not promote
-        raise DTypeError(f"einsum: expected operands of one dtype, got "
+        raise DTypeMismatchError(f"einsum: expected operands of one dtype, got "
                          f"{', '.join(str(t.dtype) for t in tensors)} (cast with .to(dtype))")
     inputs, output = _normalise(spec, [t.shape for t in tensors]).split("->")
     subscripts = inputs.split(",")
