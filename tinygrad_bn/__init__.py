@@ -140,6 +140,7 @@ from .tensor_methods import (
     tril_indices,
     triu_indices,
 )
+from .tensor_methods.arrangements import broadcast_shapes, broadcast_tensors, tensordot, vander
 from .tensor_methods.decompositions import chain_matmul, lu, lu_unpack
 from .tensor_types import (
     BoolTensor,
@@ -217,6 +218,10 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices",
 # PyTorch's top-level linear algebra beside its Tensor methods' functions (method_functions.py):
 # tinygrad_bn/tensor_methods/decompositions.py
 __all__ += ["chain_matmul", "lu", "lu_unpack"]
+
+# PyTorch's functions of several tensors beside the rearrangement methods' functions
+# (method_functions.py): tinygrad_bn/tensor_methods/arrangements.py
+__all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
 # and torch.distributions (it sits above nn)

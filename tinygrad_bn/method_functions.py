@@ -377,6 +377,19 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
 # which also holds the functions chain_matmul, lu and lu_unpack, imported by the package)
 __all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu_solve", "matrix_exp",
             "matrix_power", "pinverse", "qr", "svd", "triangular_solve"]
+# tensor_methods/arrangements.py (its functions of several tensors: imported by the package)
+__all__ += ["addbmm", "addr", "broadcast_to", "corrcoef", "cov", "diagflat", "dist", "fliplr",
+            "flipud", "ravel"]
+addbmm = _function("addbmm")
+addr = _function("addr")
+broadcast_to = _function("broadcast_to")
+corrcoef = _function("corrcoef")
+cov = _function("cov")
+diagflat = _function("diagflat")
+dist = _function("dist")
+fliplr = _function("fliplr")
+flipud = _function("flipud")
+ravel = _function("ravel")
 cholesky = _function("cholesky")
 cholesky_inverse = _function("cholesky_inverse")
 cholesky_solve = _function("cholesky_solve")

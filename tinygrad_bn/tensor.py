@@ -40,6 +40,7 @@ from .errors import (
 from .keywords import Size, normalize_axes, one_of
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
+    ArrangementMethods,
     ComparisonMethods,
     ConversionMethods,
     DecompositionMethods,
@@ -124,7 +125,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
              InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
              StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods,
-             DecompositionMethods):
+             DecompositionMethods, ArrangementMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

@@ -30,7 +30,6 @@ from ..errors import ArgumentError
 from ..nn import functional as F
 from ..nn import init
 from ..optim import SGD, Optimizer
-from ..tensor import Tensor
 
 Batch = tuple[np.ndarray, np.ndarray]
 NORMS = ("batch", "layer", "group")
@@ -164,7 +163,7 @@ def bn_copy(plain: nn.Module, sizes: Sequence[int], **kwargs: Any) -> nn.Sequent
 def train_step(model: nn.Module, optimizer: Optimizer, x: np.ndarray, y: np.ndarray) -> float:
     """One SGD step on the mean cross-entropy of a batch; returns the loss."""
     optimizer.zero_grad()
-    loss = F.cross_entropy(model(Tensor(x)), y)
+    loss = F.cross_entropy(model(x), y)  # an array: a constant of the model's dtype
     loss.backward()
     optimizer.step()
     return float(loss.item())
@@ -174,7 +173,7 @@ def _fraction_correct(model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size
     correct = 0
     with no_grad():
         for start in range(0, len(x), batch_size):
-            logits = model(Tensor(x[start:start + batch_size])).data
+            logits = model(x[start:start + batch_size]).data
             correct += int((logits.argmax(axis=1) == y[start:start + batch_size]).sum())
     return correct / len(x)
 

@@ -22,7 +22,6 @@ import numpy as np
 
 from ..benchmarking import graph_saved_bytes
 from ..nn import functional as F
-from ..tensor import Tensor
 from .common import (
     Progress,
     Run,
@@ -58,7 +57,7 @@ def _memory(run: Run, x: np.ndarray, y: np.ndarray) -> dict[str, int]:
     """Saved-for-backward bytes of one step's graph, and the allocation peak of one step."""
     mine = [p.data for p in run.model.parameters()] + \
         [b for b in run.model.buffers() if b is not None]
-    loss = F.cross_entropy(run.model(Tensor(x)), y)
+    loss = F.cross_entropy(run.model(x), y)
     saved = graph_saved_bytes(loss, exclude=[x, *mine])
     del loss
     tracemalloc.start()

@@ -17,13 +17,7 @@ import numpy as np
 
 from ..device import check_device
 from ..device import device as device_type
-from ..errors import (
-    ArgumentError,
-    ArgumentTypeError,
-    DTypeError,
-    IndexOutOfRange,
-    StateDictError,
-)
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, StateDictError
 from ..keywords import one_of
 from ..recording import replay_as_call
 from ..tensor import Tensor
@@ -340,9 +334,8 @@ class Module:
         keep their references), casting to each target's dtype.
 
         Nothing is copied unless everything fits: shape mismatches and values that are
-        not arrays always raise a `StateDictError` (a DataError, a RuntimeError as PyTorch's)
-        naming every offending key; missing and
-        unexpected keys raise too when `strict`, and are returned otherwise.
+        not arrays always raise a StateDictError (a DataError and a RuntimeError) naming
+        every offending key; missing and unexpected keys raise when `strict`, else are returned.
         """
         if not isinstance(state, Mapping):
             raise ArgumentTypeError(f"load_state_dict into {type(self).__name__}: state must be a "
@@ -376,7 +369,7 @@ class Module:
                 problems.append("unexpected keys: " + ", ".join(unexpected))
         if problems:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: "
-                            + "; ".join(problems))
+                                 + "; ".join(problems))
         for name, value in arrays.items():
             target = slots[name]
             np.copyto(target._data if isinstance(target, Tensor) else target, value,

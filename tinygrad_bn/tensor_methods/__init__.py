@@ -31,6 +31,9 @@
   factorizations.py (cholesky cholesky_ex qr svd), solvers.py (solve_triangular inv_ex
   lstsq pinv matrix_rank matrix_power multi_dot), matrix_functions.py (matrix_exp cond
   vander solve_ex tensorinv tensorsolve), lu.py (lu lu_factor lu_factor_ex lu_solve)
+- arrangements.py, ArrangementMethods: broadcast_to ravel flipud fliplr diagflat unfold
+  addr addbmm dist cov corrcoef; the functions tensordot broadcast_tensors
+  broadcast_shapes vander (torch.*)
 - shaping.py, ShapingMethods: rot90 diag_embed tensor_split kron; functions block_diag
   cartesian_prod meshgrid atleast_1d atleast_2d atleast_3d tril_indices triu_indices
 - special_math.py, SpecialMathMethods: lgamma digamma polygamma mvlgamma i0 sinc logaddexp2
@@ -48,6 +51,7 @@ The functions of several tensors live beside the methods of their concern: `wher
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
 """
 
+from .arrangements import ArrangementMethods
 from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .decompositions import DecompositionMethods
@@ -77,7 +81,8 @@ from .shaping import (
 from .special_math import SpecialMathMethods
 from .statistics import StatisticsMethods
 
-__all__ = ["ComparisonMethods", "ConversionMethods", "DecompositionMethods", "ElementwiseMethods",
+__all__ = ["ArrangementMethods", "ComparisonMethods", "ConversionMethods",
+           "DecompositionMethods", "ElementwiseMethods",
            "IndexingMethods", "InplaceMathMethods", "InplaceMethods", "LinalgMethods",
            "MathMethods", "MovementMethods", "ReduceMethods", "ScanMethods", "bucketize",
            "PlacingMethods",

@@ -57,6 +57,8 @@ class ShapingMethods:
         b = one_axis("diag_embed", self.ndim + 1, None, dim2)
         if a == b:
             raise ArgumentError(f"diag_embed: dim1 and dim2 must differ, got {dim1}, {dim2}")
+        if isinstance(offset, bool) or not isinstance(offset, int | np.integer):
+            raise ArgumentTypeError(f"diag_embed: offset must be an int, got {offset!r}")
         n = self.shape[-1]
         m = n + abs(int(offset))
         rows = np.arange(n) + max(0, -int(offset))
