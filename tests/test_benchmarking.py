@@ -3,6 +3,7 @@ implementation of a workload computes the same numbers, and the report is comple
 the command line's behaviour (an unknown `--only`, smoke reports, noisy rows)."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -68,8 +69,11 @@ def test_report_evaluates_every_target_and_the_bn_memory(quick_report):
         if t["value"] is not None:
             expected = t["value"] <= t["threshold"] if t["op"] == "<=" else \
                 t["value"] >= t["threshold"]
-            assert t["met"] == expected, t
-            if "sign test" in t["target"]:  # a count of rows, the same from either statistic
+            if "paired t-test" in t["target"]:  # undecided when a control row was flagged
+                assert t["met"] in (expected, None), t
+            else:
+                assert t["met"] == expected, t
+            if "paired t-test" in t["target"]:  # a count of rows, the same from either statistic
                 assert isinstance(t["value"], int) and t["fastest"] == t["value"], t
             else:
                 assert t["fastest"] is not None and t["fastest"] > 0, t
@@ -122,18 +126,84 @@ def _rounds(median, rounds):
             "samples": len(rounds), "rounds_s": rounds}
 
 
-def test_sign_test_counts_the_rounds_the_default_threads_lost():
-    one = _rounds(1.0, [1.0] * 7)
-    assert benchmarking.report.rounds_slower(one, _rounds(1.1, [1.1] * 7)) == (7, 7, 1 / 128)
-    k, n, p = benchmarking.report.rounds_slower(one, _rounds(1.1, [1.1] * 6 + [0.9]))
-    assert (k, n) == (6, 7) and p == pytest.approx(8 / 128)
-    assert benchmarking.report.rounds_slower(one, _rounds(0.9, [0.9] * 7))[2] == 1.0
-    assert benchmarking.report.rounds_slower(one, {"median_s": 1.0}) is None
+SLOWER = ("tinygrad_bn workloads slower at default threads than at one thread (paired t-test "
+          "over the rounds, Holm, family-wise 0.05; {} rows) (no background load)")
 
 
-def test_slower_target_needs_every_round_of_seven_not_a_median_above_one():
-    """Same code at both settings gives a ratio of medians above 1 half the time; the sign
-    test calls a row slower only when nearly every round says so."""
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 6, 9, 10])
+def test_t_sf_is_students_t_tail(df):
+    stats = pytest.importorskip("scipy.stats")
+    for t in (-4.0, -0.7, 0.0, 0.2, 1.0, 2.5, 5.9, 30.0):
+        assert benchmarking.report.t_sf(t, df) == pytest.approx(stats.t.sf(t, df), abs=1e-12)
+    assert benchmarking.report.t_sf(math.inf, df) == 0.0
+
+
+def test_holm_steps_down_and_stops_at_the_first_miss():
+    holm = benchmarking.report.holm
+    assert holm({"a": 0.01, "b": 0.02, "c": 0.03}) == ["a", "b", "c"]  # 1/60, 1/40, 1/20
+    assert holm({"a": 0.01, "b": 0.03, "c": 0.04}) == ["a"]  # 0.03 > 0.05 / 2
+    assert holm({"a": 0.02, "b": 0.02, "c": 0.02}) == []  # 0.02 > 0.05 / 3
+
+
+def _noise_run(rng, sigma=0.02, rounds=5, tested=26, controls=37, slowdown=None):
+    """Synthetic per-round block times: every block lognormal with scatter `sigma`, the
+    default-threads blocks of tested row `slowdown[0]` `slowdown[1]` times slower."""
+    results = {}
+    for i in range(tested + controls):
+        impl = "tinygrad_bn" if i < tested else "numpy"
+        one, default = np.exp(sigma * rng.standard_normal((2, rounds)))
+        if slowdown is not None and i == slowdown[0]:
+            default *= slowdown[1]
+        results[f"w{i}"] = {"group": "bn", "max_rel_diff": 0.0,
+                            "times": {impl: _rounds(float(np.median(one)), list(one))},
+                            "times_default": {impl: _rounds(float(np.median(default)),
+                                                            list(default))}}
+    return results
+
+
+def test_slower_rows_flag_a_real_ten_percent_slowdown_and_not_noise():
+    """26 tinygrad_bn rows and 37 controls, 5 rounds, 2% scatter per block (the quiet rows of
+    stop 29's report): pure noise flags nothing in 20 runs, where the old sign test (every
+    round slower) flagged a row in about 55% of runs; a real 10% slowdown of one row is
+    found, and only that row. (Simulated error rates: docs/performance.md, stop 30.)"""
+    rng = np.random.default_rng(25)
+    report = benchmarking.report
+    for _ in range(20):
+        found = report.slower_rows(_noise_run(rng))
+        assert found["tested"] == 26 and found["controls"] == 37
+        assert found["slower"] == [] and found["controls_slower"] == []
+    caught = 0
+    for _ in range(20):
+        found = report.slower_rows(_noise_run(rng, slowdown=(7, 1.10)))
+        assert set(found["slower"]) <= {"w7: tinygrad_bn"}
+        caught += found["slower"] == ["w7: tinygrad_bn"]
+    assert caught >= 12  # power ~0.8 at 5 rounds and 2% (1.0 at 7 rounds)
+    found = report.slower_rows(_noise_run(rng, rounds=7, slowdown=(3, 1.10)))
+    assert found["slower"] == ["w3: tinygrad_bn"]
+    targets = {t["target"]: t for t in benchmarking.evaluate_targets(
+        _noise_run(rng, rounds=7, slowdown=(3, 1.10)), {})}
+    target = targets[SLOWER.format(26)]
+    assert target["value"] == 1 and target["met"] is False and "w3: tinygrad_bn" in target["note"]
+
+
+def test_a_flagged_control_means_no_verdict():
+    """A NumPy row cannot depend on the thread setting: when the test flags one, the run's
+    rounds were not comparable and the target is undecided (met None), not met."""
+    results = _noise_run(np.random.default_rng(3), rounds=7, slowdown=(30, 1.2))
+    found = benchmarking.report.slower_rows(results)
+    assert found["slower"] == [] and "w30: numpy" in found["controls_slower"]
+    targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
+    target = targets[SLOWER.format(26)]
+    assert target["value"] == 0 and target["met"] is None
+    assert "no verdict: control w30: numpy flagged too" in target["note"]
+    text = "\n".join(benchmarking.report.threads_table(results, "title"))
+    assert "| w30 | numpy |" in text and " **control slower** |" in text
+    assert " **slower** |" not in text
+
+
+def test_slower_target_weighs_a_row_by_its_own_scatter():
+    """Same code at both settings gives a ratio of medians above 1 half the time; a row
+    whose rounds scatter by 15% is not called slower for a 10% median, a steady one is."""
     noise = [1.0, 1.3, 0.9, 1.2, 0.95, 1.25, 1.1]  # 4 of 7 rounds above 1.0, median 1.1
     real = [1.2, 1.3, 1.25, 1.4, 1.21, 1.3, 1.22]  # every round slower
     results = {
@@ -145,17 +215,16 @@ def test_slower_target_needs_every_round_of_seven_not_a_median_above_one():
                            "torch": _rounds(1.0, [1.0] * 7)},
                  "times_default": {"tinygrad_bn": _rounds(1.25, real),
                                    "torch": _rounds(1.5, [1.5] * 7)}}}
-    assert benchmarking.report.significantly_slower(results) == ["lost: tinygrad_bn (7/7 rounds)"]
+    found = benchmarking.report.slower_rows(results)
+    assert found["slower"] == ["lost: tinygrad_bn"] and found["tested"] == 2  # torch: untested
     targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
-    name = ("tinygrad_bn workloads slower at default threads than at one thread in a sign "
-            "test over the rounds, p <= 0.05 (no background load)")
-    assert targets[name]["value"] == 1 and targets[name]["met"] is False
-    assert "lost: tinygrad_bn" in targets[name]["note"]
+    assert targets[SLOWER.format(2)]["value"] == 1 and targets[SLOWER.format(2)]["met"] is False
     del results["lost"]
     targets = {t["target"]: t for t in benchmarking.evaluate_targets(results, {})}
-    assert targets[name]["value"] == 0 and targets[name]["met"] is True
+    assert targets[SLOWER.format(1)]["value"] == 0 and targets[SLOWER.format(1)]["met"] is True
     text = "\n".join(benchmarking.report.threads_table(results, "title"))
-    assert "| noisy | tinygrad_bn | 1000.000 ms | 1100.000 ms | 1.10 | 4/7 (p 0.5) |" in text
+    assert "| noisy | tinygrad_bn | 1000.000 ms | 1100.000 ms | 1.10 | 1.091x over 7 (p 0.08) |" \
+        in text
 
 
 def test_progress_line_counts_and_estimates(capsys):

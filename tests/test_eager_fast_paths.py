@@ -60,15 +60,16 @@ def test_batch_norm_single_block_path_is_bit_identical_to_the_blocked_path(
     c = shape[1]
     weight = rng.uniform(-1.5, 1.5, c).astype(dtype) if affine in ("both", "weight") else None
     bias = rng.standard_normal(c).astype(dtype) if affine in ("both", "bias") else None
-    before, grain = tg.get_num_threads(), threads.GRAIN
+    before, grains = tg.get_num_threads(), (threads.GRAIN, threads.BN_GRAIN)
     try:
         tg.set_num_threads(1)  # one block: the direct path
         single = _bn_bytes(x, up, weight, bias, training)
         tg.set_num_threads(3)
-        threads.GRAIN = 1  # every call split into blocks of channels
+        # every (N, C, *) call split into blocks of samples; (N, C) runs whole at any count
+        threads.GRAIN = threads.BN_GRAIN = 1
         blocked = _bn_bytes(x, up, weight, bias, training)
     finally:
-        threads.GRAIN = grain
+        threads.GRAIN, threads.BN_GRAIN = grains
         tg.set_num_threads(before)
     assert single == blocked
 

@@ -71,3 +71,23 @@ def test_a_small_convolution_is_not_split_at_two_threads(two_threads, monkeypatc
 def test_convolution_products_split_at_the_product_grain(two_threads, monkeypatch):
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1 << 16)  # the same work, a smaller grain
     assert any(n > 1 for n in _conv1d_step_splits(monkeypatch))
+
+
+def test_batch_norm_of_an_n_c_input_is_never_split(two_threads, monkeypatch):
+    """A BatchNorm1d input (N, C) runs whole at any thread count and grain: its column sums
+    are BLAS products with a ones vector, whose rounding may depend on where a column sits
+    in a block, so blocks would not be bit-identical to one thread."""
+    from tinygrad_bn.nn import normalization
+
+    def split(*_):
+        raise AssertionError("an (N, C) batch norm asked for blocks")
+
+    monkeypatch.setattr(threads, "GRAIN", 1)
+    monkeypatch.setattr(threads, "BN_GRAIN", 1)
+    monkeypatch.setattr(normalization, "blocks", split)
+    monkeypatch.setattr(normalization, "map_blocks", split)
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((64, 32)).astype(np.float32), requires_grad=True)
+    w = tg.Tensor(np.ones(32, np.float32), requires_grad=True)
+    F.batch_norm(x, None, None, w, training=True).backward(tg.Tensor(np.ones((64, 32), np.float32)))
+    assert x.grad.shape == (64, 32) and w.grad.shape == (32,)

@@ -25,6 +25,7 @@ def pool(monkeypatch):
     before = tg.get_num_threads()
     monkeypatch.setattr(threads, "GRAIN", 1)
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
+    monkeypatch.setattr(threads, "BN_GRAIN", 1)
     monkeypatch.setattr(threads._cores, "free", lambda: 3)
     tg.set_num_threads(3)
     yield
@@ -129,15 +130,17 @@ def test_batch_norm_on_the_pool_is_bit_identical_to_one_thread(shape, dtype, tra
     up = rng.standard_normal(shape).astype(dtype)
     gamma = rng.uniform(0.5, 1.5, shape[1]).astype(dtype)
     beta = rng.standard_normal(shape[1]).astype(dtype)
-    before, grain = tg.get_num_threads(), threads.GRAIN
+    before, grains = tg.get_num_threads(), (threads.GRAIN, threads.BN_GRAIN)
     try:
         tg.set_num_threads(1)
         one = _bn_run(x, gamma, beta, up, training)
         tg.set_num_threads(3)
-        threads.GRAIN = 1  # every call split (test_batch_norm_is_actually_split)
+        # every (N, C, *) call split into blocks of samples (test_batch_norm_is_actually_split);
+        # (N, C) inputs run whole at any thread count
+        threads.GRAIN = threads.BN_GRAIN = 1
         split = _bn_run(x, gamma, beta, up, training)
     finally:
-        threads.GRAIN = grain
+        threads.GRAIN, threads.BN_GRAIN = grains
         tg.set_num_threads(before)
     for a, b in zip(one, split):
         np.testing.assert_array_equal(a, b)
@@ -301,3 +304,37 @@ def test_a_split_wakes_no_more_workers_than_free_cores(pool, monkeypatch):
     monkeypatch.setattr(threads._pool, "jobs", _Counting(threads._pool.jobs, handed))
     assert threads.map_blocks(60, 6, lambda lo, hi: hi - lo) == [10] * 6
     assert len(handed) == 1  # three threads, six blocks, one free core: one worker
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (0, 3, 2, 2), (2, 0, 5), (3, 2, 0)])
+def test_batch_norm_of_empty_inputs_in_blocks_of_samples(shape):
+    """Eval mode accepts an empty batch (a rank of a data-parallel job may get none): the
+    sample-blocked path must not look at a first sample that is not there."""
+    x = tg.Tensor(np.ones(shape, np.float32), requires_grad=True)
+    c = shape[1]
+    w = tg.Tensor(np.ones(c, np.float32), requires_grad=True)
+    y = F.batch_norm(x, np.zeros(c, np.float32), np.ones(c, np.float32), w, training=False)
+    y.backward(tg.Tensor(np.ones(shape, np.float32)))
+    assert y.shape == shape and x.grad.shape == shape and w.grad.shape == (c,)
+    np.testing.assert_array_equal(w.grad.data, np.zeros(c, np.float32))
+
+
+@pytest.mark.parametrize("any_partition", [False, True])
+def test_with_no_free_core_blocks_that_any_partition_allows_run_as_one(pool, monkeypatch,
+                                                                      any_partition):
+    """No free core: the caller runs the work itself, as the same blocks, or, when the
+    results do not depend on the partition (`any_partition`), as one block."""
+    monkeypatch.setattr(threads._cores, "free", lambda: 0)
+    calls = []
+    threads.map_blocks(10, 3, lambda lo, hi: calls.append((lo, hi)), any_partition)
+    assert calls == ([(0, 10)] if any_partition else [(0, 3), (3, 6), (6, 10)])
+
+
+def test_batch_norm_with_no_free_core_runs_unsplit_and_bit_identical(pool, monkeypatch):
+    x = np.random.default_rng(2).standard_normal((9, 4, 5)).astype(np.float32)
+    gamma, beta = np.ones(4, np.float32), np.zeros(4, np.float32)
+    split_run = _bn_run(x, gamma, beta, x, True)
+    monkeypatch.setattr(threads._cores, "free", lambda: 0)
+    monkeypatch.setattr(threads, "split", lambda *_: pytest.fail("cut into blocks"))
+    for a, b in zip(split_run, _bn_run(x, gamma, beta, x, True)[:4]):
+        np.testing.assert_array_equal(a, b)

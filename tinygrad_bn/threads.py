@@ -60,6 +60,11 @@ __all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
 # elements) took 1.42x its one-thread time split at 2^16 elements per block, 1.35x at
 # 2^18, 1.02x at 2^20 (docs/performance.md, "Threads"). So only larger work is split.
 GRAIN = 1 << 20
+# The fused batch norm of an (N, C, *) input splits into blocks of samples, each a contiguous
+# piece of memory (batch_norm's docstring in nn/normalization.py); measured separately from
+# GRAIN because its blocks cost other things than channel blocks did (docs/performance.md,
+# "Batch norm on two cores, stop 30").
+BN_GRAIN = 1 << 18
 # A product is split when each block still has this many multiply-adds (at 2^22 the
 # (60, 400) x (400, 400) products of an MLP step lost 1.32x; at 2^26 only products like
 # (60, 1600) x (1600, 1600) split, 0.92x).
@@ -280,23 +285,30 @@ def blocks(total: int, per_item: int = 1, grain: int | None = None) -> int:
     return max(1, min(total, 2 * threads, (total * per_item) // grain))
 
 
-def map_blocks(total: int, parts: int, fn: Callable[[int, int], Any]) -> list[Any]:
+def map_blocks(total: int, parts: int, fn: Callable[[int, int], Any],
+               any_partition: bool = False) -> list[Any]:
     """[fn(start, stop) for each of `parts` blocks covering range(total)], the blocks run on
     the pool; one block, fn(0, total) in the caller, when parts is 1 or tg.compile records.
     fn must only write what its own block owns.
 
     Only as many workers are woken as there are free cores (see _Cores); with none free,
     or while the pool backs off (see _Pool.judge), the caller runs the same blocks itself,
-    one after another: the partition, hence every result, never depends on timing."""
+    one after another: the partition, hence every result, never depends on timing. With
+    `any_partition` (fn's caller combines the blocks so that nothing depends on how
+    range(total) is cut, as the fused batch norm's blocks of samples do), the caller then
+    runs fn(0, total) instead: the blocks' own calls would only add overhead (a batch
+    norm of 1M elements cut into 4 blocks took 1.09x its unsplit time run this way)."""
     if parts == 1 or recording():
         return [fn(0, total)]
-    bounds = split(total, parts)
-    if _pool.skip > 0:
+    alone = _pool.skip > 0
+    if alone:
         _pool.skip -= 1
-        return [fn(bounds[i], bounds[i + 1]) for i in range(parts)]
-    free = _cores.free()
-    if free < 1:  # every core is busy: a woken worker would only wait for one
-        return [fn(bounds[i], bounds[i + 1]) for i in range(parts)]
+    free = 0 if alone else _cores.free()
+    if free < 1:  # backing off, or every core is busy: a woken worker would only wait
+        if any_partition:
+            return [fn(0, total)]
+        return [fn(start, stop) for start, stop in itertools.pairwise(split(total, parts))]
+    bounds = split(total, parts)
     job = _Job(fn, bounds)
     for _ in range(min(_pool.ensure_workers(), parts - 1, free)):
         _pool.jobs.put(job)

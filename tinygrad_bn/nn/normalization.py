@@ -23,6 +23,7 @@ the composite's pieces.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import threads
 from ..autograd.function import sum_tangents, wrap_grads
 from ..dtypes import factor as _factor
 from ..errors import ArgumentError, DTypeError, ShapeError
@@ -175,11 +177,24 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
 # ---------------------------------------------------------------- batch norm: fused op
 # Arrays are viewed as (N, C, S), S the product of the spatial sizes, or as (N, C) when
 # S = 1 (BatchNorm1d's usual input), where a (C,) vector already is the contiguous
-# operand NumPy's inner loop wants. Per-channel sums of (N, C, S) use einsum's summation
-# loops: no temporaries, and unlike a BLAS product with a ones vector they do not depend
-# on BLAS threading (which collapses when the machine's cores are shared). The op is
-# memory bound for large inputs and call-overhead bound for small ones, so it makes as
-# few passes and NumPy calls as it can.
+# operand NumPy's inner loop wants. The op is memory bound for large inputs and
+# call-overhead bound for small ones, so it makes as few passes and NumPy calls as it can.
+#
+# Threads. An (N, C, S) input is cut into blocks of samples: each block is one contiguous
+# piece of memory. (Blocks of channels, as before stop 30, are N pieces of C/parts * S
+# values at a stride of C * S: at (64, 64, 16, 16) those pieces fall 64 KiB apart, onto the
+# same sets of the L2 cache, and an in-place multiply on such a block ran 3-4x slower per
+# element than on a block of samples; docs/performance.md, "Batch norm on two cores, stop
+# 30".) A block writes the sums of its (sample, channel) rows into an (N, C) array of
+# partial sums, and the caller adds each channel's N partial sums in sample order, so a
+# channel's statistics are computed from the same numbers in the same order whatever the
+# blocks: the pool is bit-identical to one thread. The price is a hand-off per pass over
+# the data (two in the forward, two in the backward, one more for the mean), each a wait
+# for the slowest block. (N, C) inputs run whole in the calling thread: their column sums
+# are BLAS products with a ones vector (2-3x faster than a ufunc reduction at the sizes of
+# an MLP's BatchNorm1d), whose rounding may depend on where a column sits in the block,
+# so a split would not be bit-identical; blocks of columns are strided like blocks of
+# channels, and no BatchNorm1d in the suite is large enough to split.
 
 
 def _channels_view(a: np.ndarray) -> np.ndarray:
@@ -196,30 +211,44 @@ def _per_channel(v: np.ndarray, a: np.ndarray) -> np.ndarray:
     return v if a.ndim == 2 else np.repeat(v[:, None], a.shape[2], axis=1)
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones (the left operand of a column sum), made once."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 def _channel_sum(a: np.ndarray) -> np.ndarray:
-    """sum over every axis but 1 of a `_channels_view`: a ufunc reduction for (N, C)
-    (the fewest Python layers), einsum's loop for (N, C, S)."""
-    return np.add.reduce(a, axis=0) if a.ndim == 2 else np.einsum("ncs->c", a)
+    """sum over every axis but 1 of a `_channels_view`: for (N, C) one BLAS product with a
+    ones vector (2.3 us against add.reduce's 5.4 us at (60, 100) float32), einsum's loop
+    for (N, C, S) (no temporaries)."""
+    if a.ndim == 2:
+        return np.matmul(_ones(a.shape[0], a.dtype), a)
+    return np.einsum("ncs->c", a)
 
 
 def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum of a * b over every axis but 1, without the full-size product. For (N, C, S):
-    one BLAS dot per (sample, channel) row (`np.vecdot`, 115 us against einsum's 196 us
-    for a * a at (64, 64, 256) float32, one thread), then the N partial sums of each
-    channel added as one contiguous row, so that every channel's result is computed
-    alone, whatever block of channels it is part of (the pool's blocks stay bit-identical
-    to one thread)."""
+    """sum of a * b over every axis but 1. For (N, C): the product, then its column sums
+    as above (5.3 us against einsum's 7.5 us at (60, 100)). For (N, C, S), without the
+    full-size product: one BLAS dot per (sample, channel) row (`np.vecdot`, 115 us against
+    einsum's 196 us for a * a at (64, 64, 256) float32, one thread), then the N partial
+    sums of each channel added as one contiguous row (`_add_rows`)."""
     if a.ndim == 2:
-        return np.einsum("nc,nc->c", a, b)
-    partial = np.vecdot(a, b)  # (N, C)
+        return _channel_sum(a * b)
+    return _add_rows(np.vecdot(a, b))
+
+
+def _row_sums(a: np.ndarray, out: np.ndarray) -> None:
+    """The sum of each (sample, channel) row of an (n, C, S) block, into `out` (n, C):
+    einsum's summation loop, one row at a time, as fast as its whole-channel sum."""
+    np.einsum("ncs->nc", a, out=out)
+
+
+def _add_rows(partial: np.ndarray) -> np.ndarray:
+    """(N, C) partial sums -> (C,) sums, each channel's N values added as one contiguous
+    row (the same order whatever the blocks that wrote them)."""
     return np.add.reduce(np.ascontiguousarray(partial.T), axis=1)
-
-
-def _centered(xs: np.ndarray, mean: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """xs - mean per channel: a new array, or written into `out` (xs's shape)."""
-    if out is None:
-        return xs - _per_channel(mean, xs)
-    return np.subtract(xs, _per_channel(mean, xs), out=out)
 
 
 class FusedBatchNorm(Function):
@@ -239,6 +268,10 @@ class FusedBatchNorm(Function):
     A plain backward evaluates these on ndarrays. Under `create_graph=True` (grad
     mode on inside backward) the same formulas are built from Tensor ops, with
     mean and invstd recomputed as functions of x, so second derivatives are exact.
+
+    Statistics are a corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers
+    the rounding error of the first pass's mean0, and the variance is taken about the
+    corrected mean; float32 stays accurate when |mean| >> std.
     """
 
     saved_names = ("mean", "invstd", "scale")  # what the trace and the graph call them
@@ -266,75 +299,102 @@ class FusedBatchNorm(Function):
             # this op's backward
             inv_count, stats = None, (self.running_mean.astype(dtype),
                                       self.running_var.astype(dtype))
-        parts = blocks(channels, count)
-        if parts == 1:  # the whole input in this thread: no block bookkeeping (~5 us)
-            y, mean, var, invstd, scale = self._normalize(xv, weight, bias, None, inv_count,
-                                                          stats)
+        if xv.ndim == 3:
+            y, mean, var, invstd, scale = self._forward_samples(xv, weight, bias, inv_count,
+                                                                stats)
         else:
-            y = np.empty_like(xv, order="C")  # each block writes its channels into it
-
-            def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
-                return self._normalize(
-                    xv[:, lo:hi], None if weight is None else weight[lo:hi],
-                    None if bias is None else bias[lo:hi], y[:, lo:hi], inv_count,
-                    None if stats is None else (stats[0][lo:hi], stats[1][lo:hi]))
-
-            results = map_blocks(channels, parts, block)  # one block while tg.compile records
-            if len(results) == 1:
-                y, mean, var, invstd, scale = results[0]
-            else:
-                mean, var, invstd, scale = (np.concatenate([r[k] for r in results])
-                                            for k in range(1, 5))
+            y, mean, var, invstd, scale = self._normalize(xv, weight, bias, inv_count, stats)
         if self.training:
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
                                   self.momentum)
         self.save_for_backward(mean, invstd, scale)
-        return y.reshape(x.shape)
+        # (N, C) is its own view: no reshape (a call per step of a compiled BatchNorm1d)
+        return y if y.shape == x.shape else y.reshape(x.shape)
 
-    def _normalize(self, xs: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
-                   out: np.ndarray | None, inv_count: np.ndarray | None,
-                   stats: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, ...]:
-        """The forward of the channels of `xs` (a `_channels_view`, or a block of its
-        channels), independent of every other channel: their normalized values (in `out`
-        when given) and their mean, var, invstd and scale. Training takes the statistics
-        of the batch (1 / M in `inv_count`), eval the running ones (`stats`). For an
-        (N, C) view the helpers' (N, C) branches are written inline (`flat`): the same
-        NumPy calls, fewer Python calls."""
-        flat = xs.ndim == 2
-        if stats is None:
-            # Corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers the
-            # rounding error of the first pass's mean0, and the variance is taken about
-            # the corrected mean; float32 stays accurate when |mean| >> std.
-            if flat:
-                mean0 = np.add.reduce(xs, axis=0) * inv_count
-                ys = xs - mean0 if out is None else np.subtract(xs, mean0, out=out)
-                offset = np.add.reduce(ys, axis=0) * inv_count
-            else:
-                mean0 = _channel_sum(xs) * inv_count
-                ys = _centered(xs, mean0, out)
-                offset = _channel_sum(ys) * inv_count
-            var = _channel_dot(ys, ys) * inv_count
-            # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
-            # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
-            np.subtract(var, offset * offset, out=var, where=var < np.inf)
-            np.maximum(var, 0, out=var)
-            mean = mean0 + offset
-        else:
-            offset = None
-            mean, var = stats
-            ys = _centered(xs, mean, out)
+    def _scale_shift(self, var: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
+                     offset: np.ndarray | None) -> tuple[Any, ...]:
+        """invstd, scale = gamma * invstd and the shift added after scaling: beta, less
+        offset * scale when the data was centered about mean0 = mean - offset."""
         # eps as a 0-d array of var's dtype: the value a Python float is cast to, without
         # the promotion rules for Python scalars; reciprocal(sqrt): ~1.5 us less than ** -0.5
         invstd = np.reciprocal(np.sqrt(var + _factor(self.eps, var.dtype)))
         scale = invstd if w is None else invstd * w
-        ys *= scale if flat else _per_channel(scale, xs)
         # y = (x - mean0) * scale + beta - (mean - mean0) * scale
         shift = b
         if offset is not None:
             shift = offset * scale
             shift = np.negative(shift, out=shift) if b is None else b - shift
+        return invstd, scale, shift
+
+    @staticmethod
+    def _corrected(mean0: np.ndarray, offset: np.ndarray,
+                   var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """mean and var from the second pass's mean(y) = `offset` and mean(y^2) = `var`
+        (y = x - mean0): var - offset^2 in place."""
+        # where var overflowed to inf, inf - offset^2 could be inf - inf = NaN: keep
+        # inf (then invstd = 0, as in the composite; docs/batchnorm.md, "Overflow")
+        np.subtract(var, offset * offset, out=var, where=var < np.inf)
+        np.maximum(var, 0, out=var)
+        return mean0 + offset, var
+
+    def _forward_samples(self, xv: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
+                         inv_count: np.ndarray | None,
+                         stats: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, ...]:
+        """The forward of an (N, C, S) view in blocks of samples (see the note above the
+        class): the normalized values and the mean, var, invstd and scale. Training takes
+        the statistics of the batch (1 / M in `inv_count`), eval the running ones."""
+        n = xv.shape[0]
+        parts = blocks(n, xv.shape[1] * xv.shape[2], threads.BN_GRAIN)
+        y = np.empty_like(xv, order="C")
+        offset = None
+        if stats is None:
+            rows = np.empty_like(xv, shape=(3,) + xv.shape[:2])  # sum x, sum y, sum y^2
+
+            def centre(lo: int, hi: int) -> None:
+                ys = np.subtract(xv[lo:hi], m0, out=y[lo:hi])
+                _row_sums(ys, rows[1, lo:hi])
+                np.vecdot(ys, ys, out=rows[2, lo:hi])
+
+            map_blocks(n, parts, lambda lo, hi: _row_sums(xv[lo:hi], rows[0, lo:hi]), True)
+            mean0 = _add_rows(rows[0]) * inv_count
+            m0 = _per_channel(mean0, xv)
+            map_blocks(n, parts, centre, True)
+            offset = _add_rows(rows[1]) * inv_count
+            mean, var = self._corrected(mean0, offset, _add_rows(rows[2]) * inv_count)
+        else:
+            mean, var = stats
+            m = _per_channel(mean, xv)
+        invstd, scale, shift = self._scale_shift(var, w, b, offset)
+        sc = _per_channel(scale, xv)
+        sh = None if shift is None else _per_channel(shift, xv)
+
+        def finish(lo: int, hi: int) -> None:
+            ys = y[lo:hi] if stats is None else np.subtract(xv[lo:hi], m, out=y[lo:hi])
+            ys *= sc
+            if sh is not None:
+                ys += sh
+
+        map_blocks(n, parts, finish, True)
+        return y, mean, var, invstd, scale
+
+    def _normalize(self, xs: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
+                   inv_count: np.ndarray | None,
+                   stats: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, ...]:
+        """The forward of an (N, C) input, in the calling thread: the normalized values and
+        the mean, var, invstd and scale."""
+        if stats is None:
+            mean0 = _channel_sum(xs) * inv_count
+            ys = xs - mean0
+            offset = _channel_sum(ys) * inv_count
+            mean, var = self._corrected(mean0, offset, _channel_dot(ys, ys) * inv_count)
+            invstd, scale, shift = self._scale_shift(var, w, b, offset)
+        else:
+            mean, var = stats
+            ys = xs - mean
+            invstd, scale, shift = self._scale_shift(var, w, b, None)
+        ys *= scale
         if shift is not None:
-            ys += shift if flat else _per_channel(shift, xs)
+            ys += shift
         return ys, mean, var, invstd, scale
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -348,66 +408,85 @@ class FusedBatchNorm(Function):
         mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
         xv = x._data
         xv, gv = (xv, g) if xv.ndim == 2 else (_channels_view(xv), _channels_view(g))
-        channels = xv.shape[1]
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
-        minus_inv_count = _factor(-channels / x._data.size if self.training else 0, mean.dtype)
-        parts = blocks(channels, x._data.size // max(channels, 1))
-        if parts == 1:  # the whole input in this thread: no block bookkeeping
-            sum_g, sum_g_xhat, gx = self._input_grad(xv, gv, mean, invstd, scale, None,
-                                                     need_dot, minus_inv_count)
+        minus_inv_count = _factor(-xv.shape[1] / x._data.size if self.training else 0,
+                                  mean.dtype)
+        if xv.ndim == 3:
+            sum_g, sum_g_xhat, gx = self._grad_samples(xv, gv, mean, invstd, scale, need_dot,
+                                                       minus_inv_count)
         else:
-            gx = np.empty_like(xv, order="C") if x.requires_grad or need_dot else None
+            sum_g, sum_g_xhat, gx = self._input_grad(xv, gv, mean, invstd, scale, need_dot,
+                                                     minus_inv_count)
+        if x.requires_grad and gx.shape != x._data.shape:
+            gx = gx.reshape(x._data.shape)
+        return self._with_param_grads(gx if x.requires_grad else None, sum_g_xhat, sum_g)
 
-            def block(lo: int, hi: int) -> tuple[Any, ...]:
-                return self._input_grad(xv[:, lo:hi], gv[:, lo:hi], mean[lo:hi],
-                                        invstd[lo:hi], scale[lo:hi],
-                                        None if gx is None else gx[:, lo:hi], need_dot,
-                                        minus_inv_count)
+    def _dx_terms(self, inv: np.ndarray, sum_g: np.ndarray, sum_g_xhat: np.ndarray,
+                  minus_inv_count: np.ndarray, like: np.ndarray) -> tuple[Any, Any] | None:
+        """In training, the per-channel operands a = -invstd sum(g xhat) / M and
+        b = -sum(g) / M of dx = scale * (g + a (x - mean) + b); None in eval."""
+        if not self.training:
+            return None
+        return (_per_channel(inv * sum_g_xhat * minus_inv_count, like),
+                _per_channel(sum_g * minus_inv_count, like))
 
-            results = map_blocks(channels, parts, block)  # one block while tg.compile records
-            if len(results) == 1:
-                sum_g, sum_g_xhat, gx = results[0]
-            else:
-                sum_g = np.concatenate([r[0] for r in results])
-                sum_g_xhat = np.concatenate([r[1] for r in results]) if need_dot else None
-        return self._with_param_grads(gx.reshape(x._data.shape) if x.requires_grad else None,
-                                      sum_g_xhat, sum_g)
+    @staticmethod
+    def _dx(centred: np.ndarray | None, gs: np.ndarray, terms: tuple[Any, Any] | None,
+            sc: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+        """dx of one block: in training built in place in `centred` (x - mean), from the
+        `_dx_terms`; in eval scale * g (in `out` when given)."""
+        if terms is None:
+            return gs * sc if out is None else np.multiply(gs, sc, out=out)
+        centred *= terms[0]
+        centred += terms[1]
+        centred += gs
+        centred *= sc
+        return centred
+
+    def _grad_samples(self, xv: np.ndarray, gv: np.ndarray, mean: np.ndarray,
+                      invstd: np.ndarray, scale: np.ndarray, need_dot: bool,
+                      minus_inv_count: np.ndarray) -> tuple[Any, ...]:
+        """sum g, sum g xhat (when `need_dot`) and dx (None when x needs no gradient) of an
+        (N, C, S) view, in blocks of samples (see the note above the class)."""
+        n = xv.shape[0]
+        parts = blocks(n, xv.shape[1] * xv.shape[2], threads.BN_GRAIN)
+        want_dx = self.parents[0].requires_grad
+        rows = np.empty_like(xv, shape=(2,) + xv.shape[:2])  # sum g, sum g (x - mean)
+        # x - mean, in the buffer of dx: one full-size allocation in all
+        gx = np.empty_like(xv, order="C") if want_dx or need_dot else None
+        m = _per_channel(mean, xv) if need_dot else None
+
+        def reduce(lo: int, hi: int) -> None:
+            _row_sums(gv[lo:hi], rows[0, lo:hi])
+            if need_dot:
+                centred = np.subtract(xv[lo:hi], m, out=gx[lo:hi])
+                np.vecdot(gv[lo:hi], centred, out=rows[1, lo:hi])
+
+        map_blocks(n, parts, reduce, True)
+        sum_g = _add_rows(rows[0])
+        sum_g_xhat = _add_rows(rows[1]) * invstd if need_dot else None
+        if want_dx:
+            terms = self._dx_terms(invstd, sum_g, sum_g_xhat, minus_inv_count, xv)
+            sc = _per_channel(scale, xv)
+            map_blocks(n, parts, lambda lo, hi: self._dx(gx[lo:hi], gv[lo:hi], terms, sc,
+                                                         gx[lo:hi]), True)
+        return sum_g, sum_g_xhat, gx
 
     def _input_grad(self, xs: np.ndarray, gs: np.ndarray, m: np.ndarray, inv: np.ndarray,
-                    sc: np.ndarray, out: np.ndarray | None, need_dot: bool,
+                    sc: np.ndarray, need_dot: bool,
                     minus_inv_count: np.ndarray) -> tuple[Any, ...]:
-        """The channels of `xs` and `gs` (or a block of them) with their saved mean,
-        invstd and scale: their sum g, sum g xhat (when `need_dot`) and their part of dx
-        (in `out` when given; None when x needs no gradient). An (N, C) view takes its
-        (C,) vectors as they are (`flat`, as in `_normalize`)."""
-        flat = xs.ndim == 2
-        sum_g = np.add.reduce(gs, axis=0) if flat else _channel_sum(gs)
-        sum_g_xhat = gxs = None
+        """sum g, sum g xhat (when `need_dot`) and dx (None when x needs no gradient) of an
+        (N, C) input, in the calling thread."""
+        sum_g = _channel_sum(gs)
+        sum_g_xhat = centred = None
         if need_dot:
             # x - mean, in the buffer of dx: one full-size allocation in all
-            if flat:
-                gxs = xs - m if out is None else np.subtract(xs, m, out=out)
-            else:
-                gxs = _centered(xs, m, out)
-            sum_g_xhat = _channel_dot(gs, gxs) * inv
+            centred = xs - m
+            sum_g_xhat = _channel_dot(gs, centred) * inv
         if not self.parents[0].requires_grad:
             return sum_g, sum_g_xhat, None
-        if not flat:
-            sc = _per_channel(sc, xs)
-        if self.training:
-            # gamma*invstd * (g - sum g / M - (x - mean) * invstd * sum(g xhat) / M),
-            # built in place in the buffer of x - mean
-            take_dot = inv * sum_g_xhat * minus_inv_count
-            take_sum = sum_g * minus_inv_count
-            gxs *= take_dot if flat else _per_channel(take_dot, xs)
-            gxs += take_sum if flat else _per_channel(take_sum, xs)
-            gxs += gs
-            gxs *= sc
-        elif out is None:
-            gxs = gs * sc
-        else:
-            gxs = np.multiply(gs, sc, out=out)
-        return sum_g, sum_g_xhat, gxs
+        terms = self._dx_terms(inv, sum_g, sum_g_xhat, minus_inv_count, xs)
+        return sum_g, sum_g_xhat, self._dx(centred, gs, terms, sc, None)
 
     def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """The same formulas as Tensor ops: differentiable with respect to x, gamma and g."""
