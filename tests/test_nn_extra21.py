@@ -356,7 +356,7 @@ BAD = [
     ("dirac_", lambda: nn.init.dirac_(nn.Parameter(np.zeros((3, 2)))), tg.ShapeError),
     ("dirac_", lambda: nn.init.dirac_(nn.Parameter(np.zeros((3, 2, 3))), 2), tg.ArgumentError),
     ("from_pretrained", lambda: nn.Embedding.from_pretrained(np.zeros(3)), tg.ShapeError),
-    ("from_pretrained", lambda: nn.Embedding.from_pretrained(np.zeros((3, 2)), max_norm=1.0),
+    ("from_pretrained", lambda: nn.Embedding.from_pretrained(np.zeros((3, 2)), max_norm=-1.0),
      tg.ArgumentError),
     ("nansum", lambda: tg.nansum(X34, 2), tg.TinygradError),
     ("nanmean", lambda: tg.nanmean(Tensor(np.zeros(3, np.int64))), tg.DTypeError),

@@ -489,11 +489,11 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
+    def __eq__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        return False if other is None else self._compare(other, np.equal)  # None: PyTorch's
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
+    def __ne__(self, other: Any) -> Tensor | bool:  # type: ignore[override]
+        return True if other is None else self._compare(other, np.not_equal)
 
 
 _function.set_tensor_class(Tensor)

@@ -13,6 +13,8 @@ from .activations import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
     Softplus,
     Tanh,
 )
@@ -72,7 +74,13 @@ from .pooling_extra import (
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .shape_layers import Bilinear, PixelShuffle, PixelUnshuffle, Unflatten, Upsample
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
@@ -97,6 +105,8 @@ __all__ = [
     "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
 ]
 __all__ += ["Fold", "Unfold"]  # issue 22 (fn22)
+__all__ += ["Softmax2d", "Softmin", "Transformer", "TransformerDecoder",
+            "TransformerDecoderLayer"]  # surface30
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -1,5 +1,5 @@
 """Activations, as functions and as Modules: relu, leaky_relu, elu, gelu (exact and tanh),
-silu, softplus, softmax and log_softmax, plus Identity.
+silu, softplus, softmax, log_softmax, Softmin and Softmax2d, plus Identity.
 
 Every activation is a composite of primitive ops (its gradient and second derivative
 follow from theirs); erf is one (ops/special.py: Erf), softmax and log_softmax are the
@@ -15,16 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, names_errors
+from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor, where
 from .arguments import resolve_axis
 from .module import Module
 
 __all__ = [
     "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax",
-    "Softplus", "Tanh", "elu", "erf", "gelu", "leaky_relu", "log1p_exp", "log_softmax", "relu",
-    "sigmoid",
-    "silu", "softmax", "softplus", "tanh",
+    "Softmax2d", "Softmin", "Softplus", "Tanh", "elu", "erf", "gelu", "leaky_relu",
+    "log1p_exp", "log_softmax", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh",
 ]
 
 @names_errors("erf")
@@ -267,3 +266,22 @@ class LogSoftmax(_SoftmaxBase):
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
         return log_softmax(x, self._axis(x))
+
+
+class Softmin(_SoftmaxBase):
+    """softmax(-x) along `dim`: the smallest entries get the largest weights."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        return softmax(-x, self._axis(x))
+
+
+class Softmax2d(Module):
+    """softmax over the channels of each position: dim -3 of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected input of shape (N, C, H, W) or (C, H, W), "
+                             f"got {x.shape}")
+        return softmax(x, -3)

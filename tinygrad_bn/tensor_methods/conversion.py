@@ -59,6 +59,13 @@ class ConversionMethods:
         """Bytes of the elements (numel() * element_size())."""
         return self._data.nbytes
 
+    def detach_(self) -> Tensor:
+        """This tensor cut from the graph in place: a leaf that does not require grad, its
+        values and memory unchanged (PyTorch's detach_)."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
     def data_ptr(self) -> int:
         """The address of the first element: equal for a tensor and a view of it that
         starts at the same element (scripts compare it to tell a view from a copy)."""
