@@ -121,7 +121,8 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for x of shape (..., in), W (out, in), b (out,), all of one dtype (as
     PyTorch's, which does not promote: a DTypeMismatchError names both dtypes); an ndarray
     or list x is a constant of the weight's dtype."""
-    x = layer_input(x, weight._data.dtype)
+    if not isinstance(x, Tensor):
+        x = layer_input(x, weight._data.dtype)
     dtype = x._data.dtype
     if weight._data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
         same_dtype("linear", dtype, weight=weight, bias=bias)

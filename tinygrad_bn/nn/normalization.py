@@ -86,11 +86,20 @@ def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True) ->
                          f"shape {x.shape}")
 
 
-def _same_dtypes(op: str, x: Tensor, weight: Any, bias: Any, **statistics: Any) -> None:
+def _same_dtypes(op: str, x: Tensor, weight: Tensor | None, bias: Tensor | None,
+                 running_mean: np.ndarray | None = None,
+                 running_var: np.ndarray | None = None) -> None:
     """x's dtype against the parameters' and statistics' as PyTorch's CPU norms check it,
     after the shapes (as PyTorch's): the same, or float32 and float16 together (PyTorch's: a
     float16 x; ours also the float32 x a float16 one is computed in)."""
-    same_dtype(op, x.dtype, mixed=True, weight=weight, bias=bias, **statistics)
+    dtype = x._data.dtype  # the common case by identity first: a few us per layer call
+    if (weight is None or weight._data.dtype is dtype) and \
+            (bias is None or bias._data.dtype is dtype) and \
+            (running_mean is None or running_mean.dtype is dtype) and \
+            (running_var is None or running_var.dtype is dtype):
+        return
+    statistics = {"running_mean": running_mean, "running_var": running_var}
+    same_dtype(op, dtype, mixed=True, weight=weight, bias=bias, **statistics)
 
 
 def _affine_param(op: str, name: str, value: Any, shape: tuple[int, ...],
@@ -568,7 +577,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     parameters and statistics have x's dtype (or float32 for a float16 x), as PyTorch's;
     an array x takes the weight's.
     """
-    x = layer_input(x, state_dtype(weight))
+    if not isinstance(x, Tensor):
+        x = layer_input(x, state_dtype(weight))
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
     _check_input("batch_norm", x, eps)
@@ -640,7 +650,8 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     """Normalize each sample over its last len(normalized_shape) axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
-    x = layer_input(x, state_dtype(weight))
+    if not isinstance(x, Tensor):
+        x = layer_input(x, state_dtype(weight))
     _check_input("layer_norm", x, eps, channels_first=False)
     if x.dtype == HALF:
         return layer_norm(x.astype(np.float32), normalized_shape, weight, bias, eps).astype(HALF)
@@ -663,7 +674,8 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     normalize each sample's group over its channels and spatial positions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape (C,) (per channel). A composite: autograd derives the backward."""
-    x = layer_input(x, state_dtype(weight))
+    if not isinstance(x, Tensor):
+        x = layer_input(x, state_dtype(weight))
     _check_input("group_norm", x, eps)
     if x.dtype == HALF:
         return group_norm(x.astype(np.float32), num_groups, weight, bias, eps).astype(HALF)
