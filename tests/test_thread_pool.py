@@ -27,6 +27,9 @@ def pool(monkeypatch):
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
     monkeypatch.setattr(threads, "BN_GRAIN", 1)
     monkeypatch.setattr(threads._cores, "free", lambda: 3)
+    # and no back-off left by an earlier test's late worker: it would make the first
+    # calls here run unsplit (a blocks-of-samples batch norm as one block, no split call)
+    monkeypatch.setattr(threads._pool, "skip", 0)
     tg.set_num_threads(3)
     yield
     tg.set_num_threads(before)
