@@ -145,3 +145,23 @@ REFUSALS = [
                          ids=[r[0] for r in REFUSALS])
 def test_bad_input_is_refused_with_a_clear_error(call, error, fragments) -> None:
     check_refusal(call, error, fragments)
+
+
+@pytest.mark.parametrize("stack, layer", [
+    ("TransformerEncoder", lambda: tg.nn.TransformerEncoderLayer(4, 2)),
+    ("TransformerDecoder", lambda: tg.nn.TransformerDecoderLayer(4, 2)),
+])
+def test_stacks_copy_their_layer_and_refuse_bad_arguments(stack, layer) -> None:
+    cls = getattr(tg.nn, stack)
+    one = layer()
+    built = cls(one, 2)
+    first, second = (dict(m.named_parameters()) for m in built.layers)
+    given = dict(one.named_parameters())
+    assert first.keys() == second.keys() == given.keys()
+    for name in first:  # copies: neither the given layer's parameters nor each other's
+        assert first[name] is not second[name] and first[name] is not given[name]
+        np.testing.assert_array_equal(first[name].detach().numpy(), second[name].detach().numpy())
+    with pytest.raises(tg.TinygradError, match=f"{stack}: .*must be a Module, got int"):
+        cls(3, 2)
+    with pytest.raises(tg.TinygradError, match=f"{stack}: num_layers must be a positive int"):
+        cls(layer(), 0)

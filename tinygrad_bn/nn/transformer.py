@@ -77,6 +77,16 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._ff_block(x))
 
 
+
+def _copies(owner: str, name: str, layer: Any, num_layers: int) -> ModuleList:
+    """num_layers deep copies of `layer` (parameters copied, not shared), as PyTorch's
+    stacks build their `layers`."""
+    if not isinstance(layer, Module):
+        raise ArgumentTypeError(f"{owner}: {name} must be a Module, got "
+                                f"{type(layer).__name__}")
+    positive_ints(owner, num_layers=num_layers)
+    return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
 class TransformerEncoder(Module):
     """num_layers copies of `encoder_layer` (parameters copied, not shared) as `layers`,
     then `norm` if given; forward(src, mask=None, src_key_padding_mask=None,
@@ -87,11 +97,7 @@ class TransformerEncoder(Module):
                  norm: Module | None = None, enable_nested_tensor: bool = True,
                  mask_check: bool = True) -> None:
         super().__init__()
-        if not isinstance(encoder_layer, Module):
-            raise ArgumentTypeError(f"TransformerEncoder: encoder_layer must be a Module, got "
-                                    f"{type(encoder_layer).__name__}")
-        positive_ints("TransformerEncoder", num_layers=num_layers)
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.layers = _copies("TransformerEncoder", "encoder_layer", encoder_layer, num_layers)
         self.num_layers = int(num_layers)
         self.norm = norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
@@ -186,11 +192,7 @@ class TransformerDecoder(Module):
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm: Module | None = None) -> None:
         super().__init__()
-        if not isinstance(decoder_layer, Module):
-            raise ArgumentTypeError(f"TransformerDecoder: decoder_layer must be a Module, got "
-                                    f"{type(decoder_layer).__name__}")
-        positive_ints("TransformerDecoder", num_layers=num_layers)
-        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.layers = _copies("TransformerDecoder", "decoder_layer", decoder_layer, num_layers)
         self.num_layers = int(num_layers)
         self.norm = norm
 
