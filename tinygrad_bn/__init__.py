@@ -22,6 +22,7 @@ from . import (
 from . import autograd_functional as _autograd_functional
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from . import method_functions as _method_functions
+from . import surface_functions as _surface_functions
 from .anomaly import detect_anomaly
 from .backends import (
     are_deterministic_algorithms_enabled,
@@ -114,6 +115,7 @@ from .seeding import (
     set_rng_state,
 )
 from .serialization import load, save
+from .surface_functions import *  # noqa: F403 (more of PyTorch's functions: its __all__)
 from .tensor import (
     Tensor,
     concatenate,
@@ -222,6 +224,9 @@ __all__ += ["chain_matmul", "lu", "lu_unpack"]
 # PyTorch's functions of several tensors beside the rearrangement methods' functions
 # (method_functions.py): tinygrad_bn/tensor_methods/arrangements.py
 __all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
+
+# surface31: more of PyTorch's functions (surface_functions.py, its __all__)
+__all__ += _surface_functions.__all__
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
 # and torch.distributions (it sits above nn)

@@ -53,6 +53,7 @@ from .tensor_methods import (
     MatrixMethods,
     MovementMethods,
     PlacingMethods,
+    PyTorchSurfaceMethods,
     RandomMethods,
     ReduceMethods,
     ScanMethods,
@@ -125,7 +126,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
              MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
              InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
              StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods,
-             DecompositionMethods, ArrangementMethods):
+             DecompositionMethods, ArrangementMethods, PyTorchSurfaceMethods):
     """An n-d array with reverse-mode autograd.
 
     `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);

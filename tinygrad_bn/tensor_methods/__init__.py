@@ -47,11 +47,22 @@
 - random.py, RandomMethods: bernoulli multinomial, and the fills normal_ uniform_ bernoulli_
   exponential_ geometric_ cauchy_ log_normal_ random_ (each with generator=)
 
+- PyTorchSurfaceMethods (surface31), one mixin of five by concern: attributes.py (is_cpu
+  layout get_device is_signed is_nonzero storage_offset cuda conj real imag H adjoint byte
+  char short new ...), choosing.py (fmax fmin maximum minimum where isneginf isposinf
+  isreal angle sum_to_size; function isin), pairs.py (renorm renorm_; functions
+  combinations pdist), positions.py (as_strided put put_ index_put slice_scatter
+  select_scatter diagonal_scatter; function unravel_index), stacking.py (hsplit vsplit
+  dsplit split_with_sizes; functions hstack vstack row_stack dstack column_stack); and the
+  functions of calculus.py (trapezoid trapz cumulative_trapezoid gradient)
+
 The functions of several tensors live beside the methods of their concern: `where`,
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
 """
 
 from .arrangements import ArrangementMethods
+from .attributes import AttributeMethods
+from .choosing import ChoosingMethods
 from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .decompositions import DecompositionMethods
@@ -63,7 +74,9 @@ from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .matrix import MatrixMethods
 from .movement import MovementMethods, concatenate, stack
+from .pairs import PairMethods
 from .placing import PlacingMethods
+from .positions import PositionMethods
 from .random import RandomMethods
 from .reduce import ReduceMethods
 from .scans import ScanMethods, bucketize, searchsorted
@@ -79,7 +92,16 @@ from .shaping import (
     triu_indices,
 )
 from .special_math import SpecialMathMethods
+from .stacking import StackingMethods
 from .statistics import StatisticsMethods
+
+
+class PyTorchSurfaceMethods(AttributeMethods, ChoosingMethods, PairMethods, PositionMethods,
+                            StackingMethods):
+    """The mixins added by surface31, joined so that Tensor takes them as one base."""
+
+    __slots__ = ()
+
 
 __all__ = ["ArrangementMethods", "ComparisonMethods", "ConversionMethods",
            "DecompositionMethods", "ElementwiseMethods",
@@ -89,4 +111,4 @@ __all__ = ["ArrangementMethods", "ComparisonMethods", "ConversionMethods",
            "RandomMethods", "ShapingMethods", "StatisticsMethods", "block_diag", "cartesian_prod",
            "meshgrid", "MatrixMethods", "concatenate", "einsum", "maximum", "minimum",
            "searchsorted", "stack", "where", "SpecialMathMethods", "atleast_1d", "atleast_2d",
-           "atleast_3d", "tril_indices", "triu_indices"]
+           "atleast_3d", "tril_indices", "triu_indices", "PyTorchSurfaceMethods"]
