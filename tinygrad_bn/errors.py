@@ -58,6 +58,12 @@ class StateDictError(DataError, RuntimeError):
     "Error(s) in loading state_dict". The message names every offending key."""
 
 
+class PathLookupError(TinygradError, AttributeError):
+    """A dotted path such as `"encoder.0.weight"` names nothing, or something of the wrong kind
+    (`Module.get_submodule`, `get_parameter`, `get_buffer`, `set_submodule`): an
+    AttributeError too, as PyTorch's; the message names the path and the part that failed."""
+
+
 class WriteError(TinygradError, OSError):
     """A file could not be written (its directory is missing or read-only, a directory is in
     the way, the disk is full); the message names the path, the OS error is the cause."""

@@ -64,6 +64,23 @@ from .losses_extra import (
 )
 from .module import Module, Parameter, Sequential
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .padding_layers import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from .pooling import AdaptiveAvgPool2d
 from .pooling_extra import (
     AdaptiveAvgPool1d,
@@ -107,6 +124,10 @@ __all__ = [
 __all__ += ["Fold", "Unfold"]  # issue 22 (fn22)
 __all__ += ["Softmax2d", "Softmin", "Transformer", "TransformerDecoder",
             "TransformerDecoderLayer"]  # surface30
+__all__ += ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
+            "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+            "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+            "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]  # nn31: the padding layers
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -1,5 +1,6 @@
 """The per-channel state that batch norm and instance norm layers share (their own
-module, so that neither layer module imports the other)."""
+module, so that neither layer module imports the other): its registration, and the
+loading of state dicts saved before `num_batches_tracked` existed (state-dict version 1)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,19 @@ def register_channel_state(module: Module, affine: Any, track_running_stats: Any
     module.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
     module.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
     module.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+
+
+class ChannelStateModule(Module):
+    """Base of the batch and instance norm layers: state-dict version 2, PyTorch's
+    (`num_batches_tracked` was added at version 2)."""
+
+    _version = 2
+
+    def _upgrade_state(self, state: dict[str, Any], prefix: str, version: int | None) -> None:
+        """A state dict of version 1 or of no known version (a plain dict, a loaded
+        checkpoint) that lacks `num_batches_tracked` keeps the module's own counter, and the
+        key is not reported missing (as PyTorch's _NormBase)."""
+        key = prefix + "num_batches_tracked"
+        counter = self._buffers.get("num_batches_tracked")
+        if (version is None or version < 2) and counter is not None and key not in state:
+            state[key] = counter.copy()

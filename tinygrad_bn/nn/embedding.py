@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.versions import record_write
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, where
 from . import init
@@ -66,13 +67,16 @@ def _check_norm(op: str, max_norm: Any, norm_type: Any) -> None:
 
 def _renorm(weight: Tensor, indices: np.ndarray, max_norm: Any, norm_type: Any) -> None:
     """PyTorch's embedding_renorm_: the rows of `indices` with norm above max_norm scaled
-    in place to max_norm (by max_norm / (norm + 1e-7)), outside the graph."""
+    in place to max_norm (by max_norm / (norm + 1e-7)), outside the graph. The write counts
+    as one in-place write of weight even when no row changes (its version moves, as
+    PyTorch's), so a backward that saved weight before it refuses to run."""
     _check_norm("embedding", max_norm, norm_type)
     rows = np.unique(indices)
     table = weight._data
     norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
     large = norms > max_norm
     table[rows[large]] *= (max_norm / (norms[large] + 1e-7))[:, None].astype(table.dtype)
+    record_write(weight)
 
 
 class Embedding(Module):

@@ -20,8 +20,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
 from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
-from .channel_state import register_channel_state
-from .module import Module
+from .channel_state import ChannelStateModule, register_channel_state
 from .normalization import (
     HALF,
     _affine,
@@ -91,7 +90,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     return y.astype(HALF) if as_tensor(input).dtype == HALF else y
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(ChannelStateModule):
     spatial = 1
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,

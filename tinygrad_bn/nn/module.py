@@ -10,19 +10,21 @@ attribute or the training flag moves the structure clock (nn/structure.py).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from ..device import check_device
 from ..device import device as device_type
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, StateDictError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange
 from ..keywords import one_of
 from ..recording import replay_as_call
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import RemovableHandle
+from .module_paths import ModulePaths
+from .module_state import ModuleState
 from .structure import Registry, moved
 
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
@@ -44,14 +46,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(strict=False)` did not match."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class Module:
+class Module(ModulePaths, ModuleState):
     """Base class of every layer and model.
 
     Subclasses call `super().__init__()` first, assign parameters, buffers
@@ -233,17 +228,25 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, once each, with dotted names ('' for self)."""
-        seen: set[int] = set()
-        stack = [(prefix, self)]
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant with dotted names ('' for self, or `prefix`),
+        depth first; a module reached twice is listed once unless not remove_duplicate
+        (then under every path, as the state dict lists it). `memo`: modules to skip (and
+        add to), PyTorch's."""
+        seen: set[Module] = set() if memo is None else memo  # modules hash by identity
+        stack = [(prefix, self, ())]
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
+            name, module, ancestors = stack.pop()
+            if remove_duplicate:
+                if module in seen:
+                    continue
+                seen.add(module)
+            elif id(module) in ancestors:  # a module inside itself: listed once per cycle
                 continue
-            seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{child}" if name else child, sub)
+            inner = (*ancestors, id(module))
+            children = [(f"{name}.{child}" if name else child, sub, inner)
                         for child, sub in module.named_children()]
             stack.extend(reversed(children))
 
@@ -251,30 +254,34 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_members(self, registry: int, recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(self, registry: int, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()  # a shared parameter is listed once
-        modules = self.named_modules() if recurse else iter([("", self)])
-        for prefix, module in modules:
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else iter([(prefix, self)]))
+        for path, module in modules:
             for name, value in module._registries()[registry].items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
-                yield (f"{prefix}.{name}" if prefix else name), value
+                yield (f"{path}.{name}" if path else name), value
 
-    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs, depth first in registration order."""
-        return self._named_members(0, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, depth first in registration order; a shared
+        parameter once unless not remove_duplicate."""
+        return self._named_members(0, prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, param in self.named_parameters(recurse):
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, recurse: bool = True
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                       ) -> Iterator[tuple[str, Tensor | np.ndarray]]:
-        return self._named_members(1, recurse)
+        return self._named_members(1, prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor | np.ndarray]:
-        for _, buffer in self.named_buffers(recurse):
+        for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -309,72 +316,6 @@ class Module:
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
-
-    # ---- state ----
-    def _state_slots(self) -> dict[str, Tensor | np.ndarray]:
-        """name -> the live parameter or persistent buffer, in state-dict order: each
-        module's own parameters, then its buffers, then its children's."""
-        slots: dict[str, Tensor | np.ndarray] = {}
-        for prefix, module in self.named_modules():
-            params, buffers, _ = module._registries()
-            skipped = module.__dict__.get("_non_persistent_buffers", ())
-            for registry in (params, buffers):
-                for name, value in registry.items():
-                    if value is not None and not (registry is buffers and name in skipped):
-                        slots[f"{prefix}.{name}" if prefix else name] = value
-        return slots
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """An ordered dict of dotted name -> copy of every parameter's and buffer's array."""
-        return {name: (value._data if isinstance(value, Tensor) else value).copy()
-                for name, value in self._state_slots().items()}
-
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy `state`'s arrays into the parameters and buffers in place (so optimizers
-        keep their references), casting to each target's dtype.
-
-        Nothing is copied unless everything fits: shape mismatches and values that are
-        not arrays always raise a StateDictError (a DataError and a RuntimeError) naming
-        every offending key; missing and unexpected keys raise when `strict`, else are returned.
-        """
-        if not isinstance(state, Mapping):
-            raise ArgumentTypeError(f"load_state_dict into {type(self).__name__}: state must be a "
-                                    f"mapping of name -> array (e.g. from state_dict() or "
-                                    f"tg.load), got {type(state).__name__}")
-        slots = self._state_slots()
-        missing = [name for name in slots if name not in state]
-        unexpected = [name for name in state if name not in slots]
-        problems = []
-        arrays: dict[str, np.ndarray] = {}
-        for name, target in slots.items():
-            if name not in state:
-                continue
-            value = state[name]
-            value = value._data if isinstance(value, Tensor) else value
-            target = target._data if isinstance(target, Tensor) else target
-            if not isinstance(value, np.ndarray | np.generic):
-                problems.append(f"'{name}': expected an ndarray, got {type(value).__name__}")
-            elif value.shape != target.shape:
-                problems.append(f"'{name}': shape {value.shape} in the checkpoint, "
-                                f"{target.shape} in the model")
-            elif not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
-                problems.append(f"'{name}': dtype {value.dtype} cannot be stored in "
-                                f"{target.dtype}")
-            else:
-                arrays[name] = value
-        if strict:
-            if missing:
-                problems.append("missing keys: " + ", ".join(missing))
-            if unexpected:
-                problems.append("unexpected keys: " + ", ".join(unexpected))
-        if problems:
-            raise StateDictError(f"load_state_dict into {type(self).__name__}: "
-                                 + "; ".join(problems))
-        for name, value in arrays.items():
-            target = slots[name]
-            np.copyto(target._data if isinstance(target, Tensor) else target, value,
-                      casting="same_kind")
-        return IncompatibleKeys(missing, unexpected)
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
            non_blocking: bool = False) -> Module:

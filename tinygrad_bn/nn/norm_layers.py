@@ -18,12 +18,12 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
-from .channel_state import register_channel_state
+from .channel_state import ChannelStateModule, register_channel_state
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
 
 
-class _BatchNorm(Module):
+class _BatchNorm(ChannelStateModule):
     """Batch norm over every axis but 1; subclasses fix the accepted input ranks.
 
     Buffers: `running_mean` (zeros), `running_var` (ones), `num_batches_tracked`

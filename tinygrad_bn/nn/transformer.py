@@ -34,7 +34,46 @@ from .norm_layers import LayerNorm
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": relu, "gelu": gelu}
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: one attention per name in `attentions`
+    (self_attn first), the feed-forward network (linear1, dropout, linear2), one layer norm
+    and one dropout per residual block (norm1.., dropout1..; one block per attention and
+    the feed-forward one), in PyTorch's registration order, so state-dict keys match."""
+
+    def __init__(self, op: str, attentions: tuple[str, ...], d_model: int, nhead: int,
+                 dim_feedforward: int, dropout: float,
+                 activation: str | Callable[[Tensor], Tensor], layer_norm_eps: float,
+                 batch_first: bool, norm_first: bool, bias: bool, device: Any,
+                 dtype: Any) -> None:
+        super().__init__()
+        positive_ints(op, d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward)
+        factory = {"dtype": factory_dtype(op, device, dtype)}
+        for name in attentions:
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                   batch_first=batch_first, **factory))
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self.norm_first = bool(norm_first)
+        blocks = range(1, len(attentions) + 2)
+        for i in blocks:
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
+                                                **factory))
+        for i in blocks:
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self.activation = _activation_of(op, activation)
+
+    def _sa_block(self, x: Tensor, mask: Any, padding_mask: Any, is_causal: bool) -> Tensor:
+        out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding_mask,
+                             need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(out)
+
+    def _ff_block(self, x: Tensor, dropout: Module) -> Tensor:
+        """dropout(linear2(dropout(act(linear1(x))))), `dropout` the block's last one."""
+        return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """One encoder block; forward(src, src_mask=None, src_key_padding_mask=None,
     is_causal=False). activation: "relu", "gelu" or a callable."""
 
@@ -43,39 +82,18 @@ class TransformerEncoderLayer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
-        super().__init__()
-        positive_ints("TransformerEncoderLayer", d_model=d_model, nhead=nhead,
-                      dim_feedforward=dim_feedforward)
-        factory = {"dtype": factory_dtype("TransformerEncoderLayer", device, dtype)}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **factory)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation_of("TransformerEncoderLayer", activation)
-
-    def _sa_block(self, x: Tensor, mask: Any, padding_mask: Any, is_causal: bool) -> Tensor:
-        out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding_mask,
-                             need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(out)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        super().__init__("TransformerEncoderLayer", ("self_attn",), d_model, nhead,
+                         dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                         norm_first, bias, device, dtype)
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
         x = src if isinstance(src, Tensor) else Tensor(src)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            return x + self._ff_block(self.norm2(x))
+            return x + self._ff_block(self.norm2(x), self.dropout2)
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + self._ff_block(x))
-
+        return self.norm2(x + self._ff_block(x, self.dropout2))
 
 
 def _copies(owner: str, name: str, layer: Any, num_layers: int) -> ModuleList:
@@ -86,6 +104,7 @@ def _copies(owner: str, name: str, layer: Any, num_layers: int) -> ModuleList:
                                 f"{type(layer).__name__}")
     positive_ints(owner, num_layers=num_layers)
     return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
 
 class TransformerEncoder(Module):
     """num_layers copies of `encoder_layer` (parameters copied, not shared) as `layers`,
@@ -125,7 +144,7 @@ def _activation_of(op: str, activation: str | Callable[[Tensor], Tensor]
     return activation
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """One decoder block: self-attention over tgt, attention to the encoder's memory, then
     the feed-forward network, each in a residual connection with its layer norm (norm1,
     norm2, norm3; norm_first: pre-norm); forward(tgt, memory, tgt_mask=None,
@@ -137,37 +156,15 @@ class TransformerDecoderLayer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
-        super().__init__()
-        op = "TransformerDecoderLayer"
-        positive_ints(op, d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward)
-        factory = {"dtype": factory_dtype(op, device, dtype)}
-        attention = {"dropout": dropout, "bias": bias, "batch_first": batch_first, **factory}
-        self.self_attn = MultiheadAttention(d_model, nhead, **attention)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1, self.dropout2, self.dropout3 = (Dropout(dropout), Dropout(dropout),
-                                                       Dropout(dropout))
-        self.activation = _activation_of(op, activation)
-
-    def _sa_block(self, x: Tensor, mask: Any, padding_mask: Any, is_causal: bool) -> Tensor:
-        return self.dropout1(self.self_attn(x, x, x, attn_mask=mask,
-                                            key_padding_mask=padding_mask, need_weights=False,
-                                            is_causal=is_causal)[0])
+        super().__init__("TransformerDecoderLayer", ("self_attn", "multihead_attn"), d_model,
+                         nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                         batch_first, norm_first, bias, device, dtype)
 
     def _mha_block(self, x: Tensor, memory: Any, mask: Any, padding_mask: Any,
                    is_causal: bool) -> Tensor:
         return self.dropout2(self.multihead_attn(x, memory, memory, attn_mask=mask,
                                                  key_padding_mask=padding_mask,
                                                  need_weights=False, is_causal=is_causal)[0])
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
@@ -177,11 +174,11 @@ class TransformerDecoderLayer(Module):
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
             x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask,
                                     memory_is_causal)
-            return x + self._ff_block(self.norm3(x))
+            return x + self._ff_block(self.norm3(x), self.dropout3)
         x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
         x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask,
                                            memory_is_causal))
-        return self.norm3(x + self._ff_block(x))
+        return self.norm3(x + self._ff_block(x, self.dropout3))
 
 
 class TransformerDecoder(Module):
