@@ -60,6 +60,18 @@ for _name in ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]:
     _row(_name, lambda n=_name: getattr(nn, n)(1)(tg.tensor(1.0)), tg.ShapeError,
          (_name, "axes"), lambda n=_name: getattr(torch.nn, n)(1)(torch.tensor(1.0)))
 
+# the optimizer surface
+def _sgd(lib):
+    return lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+
+
+_row("MultiplicativeLR", lambda: tg.optim.lr_scheduler.MultiplicativeLR(_sgd(tg), [abs, abs]),
+     tg.ArgumentError, ("MultiplicativeLR", "lr_lambda", "1 functions"),
+     lambda: torch.optim.lr_scheduler.MultiplicativeLR(_sgd(torch), [abs, abs]))
+_row("MultiplicativeLR", lambda: tg.optim.lr_scheduler.MultiplicativeLR(_sgd(tg), 3),
+     tg.ArgumentError, ("MultiplicativeLR", "lr_lambda"),
+     lambda: torch.optim.lr_scheduler.MultiplicativeLR(_sgd(torch), 3))
+
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_nn31_refuses_bad_calls_as_pytorch(name: str) -> None:

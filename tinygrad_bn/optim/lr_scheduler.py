@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 import math
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,7 +37,8 @@ from .optimizer import Optimizer
 
 __all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
            "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-           "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR"]
+           "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
+           "StepLR"]
 
 
 class LRScheduler:
@@ -66,14 +68,23 @@ class LRScheduler:
         return [self._lr_at(self.last_epoch, base, i) for i, base in enumerate(self.base_lrs)]
 
     @replay_as_call  # inside tg.compile: called again on every replay (tinygrad_bn/recording.py)
-    def step(self) -> None:
-        """Advance one step and write each group's lr."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step and write each group's lr; `epoch` (deprecated in PyTorch, which
+        warns, as here) jumps to that step count instead."""
         if len(self.optimizer.param_groups) != len(self.base_lrs):  # PyTorch skips the new one
             raise ArgumentError(
                 f"{type(self).__name__}: the optimizer has {len(self.optimizer.param_groups)} "
                 f"parameter groups, the scheduler was made for {len(self.base_lrs)}: a group "
                 f"added later would never be scheduled; make the scheduler after adding it")
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            if isinstance(epoch, bool) or not isinstance(epoch, int | float):
+                raise ArgumentTypeError(f"{type(self).__name__}.step: epoch must be an int or "
+                                        f"None, got {epoch!r}")
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
+                          "PyTorch): call step() without it", UserWarning, stacklevel=3)
+            self.last_epoch = epoch
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
@@ -162,27 +173,24 @@ class CosineAnnealingLR(LRScheduler):
             / 2
 
 
-class LambdaLR(LRScheduler):
-    """lr_t = base_lr lr_lambda(t), one function for all groups or one per group."""
+class _Lambdas:
+    """The per-group functions of LambdaLR and MultiplicativeLR: one for all groups or one
+    per group, and their state (plain functions cannot be saved; callable objects' own
+    attributes are, as PyTorch)."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence,
-                 last_epoch: int = -1) -> None:
+    lr_lambdas: list[Callable[[int], float]]
+
+    def _take(self, optimizer: Any, lr_lambda: Any) -> None:
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
         lambdas = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * groups
         if len(lambdas) != groups or not all(callable(f) for f in lambdas):
-            raise ArgumentError(f"LambdaLR: lr_lambda must be a function or a list of "
-                                f"{groups} functions (one per parameter group), got "
+            raise ArgumentError(f"{type(self).__name__}: lr_lambda must be a function or a "
+                                f"list of {groups} functions (one per parameter group), got "
                                 f"{lr_lambda!r}")
         self.lr_lambdas = lambdas
-        super().__init__(optimizer, last_epoch)
-
-    def _lr_at(self, t: int, base_lr: float, index: int) -> float:
-        return base_lr * self.lr_lambdas[index](t)
 
     def state_dict(self) -> dict[str, Any]:
-        """Without the functions (plain functions cannot be saved; callable objects' own
-        attributes are, as PyTorch)."""
-        state = super().state_dict()
+        state = super().state_dict()  # type: ignore[misc]
         state["lr_lambdas"] = [None if _is_function(f) else dict(f.__dict__)
                                for f in self.lr_lambdas]
         return state
@@ -190,10 +198,39 @@ class LambdaLR(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
         saved = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
-        super().load_state_dict(state)
+        super().load_state_dict(state)  # type: ignore[misc]
         for f, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
                 f.__dict__.update(attributes)
+
+
+class LambdaLR(_Lambdas, LRScheduler):
+    """lr_t = base_lr lr_lambda(t), one function for all groups or one per group."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence,
+                 last_epoch: int = -1) -> None:
+        self._take(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def _lr_at(self, t: int, base_lr: float, index: int) -> float:
+        return base_lr * self.lr_lambdas[index](t)
+
+
+class MultiplicativeLR(_Lambdas, LRScheduler):
+    """lr_t = lr_{t-1} lr_lambda(t) for t > 0 (lr_0 = base_lr): each step multiplies the
+    group's current lr, as PyTorch's (recursive: a change made to the lr in between is
+    kept, and ChainedScheduler does not take it)."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence,
+                 last_epoch: int = -1) -> None:
+        self._take(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch > 0:
+            return [group["lr"] * f(self.last_epoch) for group, f in zip(groups, self.lr_lambdas)]
+        return [group["lr"] for group in groups]
 
 
 def _is_function(f: Any) -> bool:

@@ -18,19 +18,29 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, ShapeError
+from ..modes import enable_grad
 from ..recording import replay_as_call
 from ..tensor import Tensor
+from .step_hooks import StepHooks, hooked
+from .step_hooks import register_optimizer_step_post_hook as register_optimizer_step_post_hook
+from .step_hooks import register_optimizer_step_pre_hook as register_optimizer_step_pre_hook
 
 
-class Optimizer:
+class Optimizer(StepHooks):
     """Base class: subclasses pass their `defaults`, check a group's options in
-    `_check_group` and update one parameter in `_update(param, grad, state, group, scratch)`."""
+    `_check_group` and update one parameter in `_update(param, grad, state, group, scratch)`.
+    A subclass that defines its own `step` gets the step hooks run around it too."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = hooked(cls.__dict__["step"])
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -100,8 +110,18 @@ class Optimizer:
                     p.grad._data[...] = 0
 
     @replay_as_call  # reads lr and step counts of the moment: replayed as a call
-    def step(self) -> None:
-        """Update each parameter that has a gradient, in place."""
+    @hooked
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update each parameter that has a gradient, in place. `closure` (optional, as
+        PyTorch's): called first with gradients enabled, to recompute the loss and its
+        gradients; its result is returned (else None)."""
+        loss = None
+        if closure is not None:
+            if not callable(closure):
+                raise ArgumentTypeError(f"{type(self).__name__}.step: closure must be callable "
+                                        f"or None, got {type(closure).__name__}")
+            with enable_grad():
+                loss = closure()
         states, scratches, update = self.state, self._scratch, self._update
         for group in self.param_groups:
             if self._group_step(group):  # the rule updated the whole group itself
@@ -127,6 +147,7 @@ class Optimizer:
                 update(data, g, state, group, scratch)
                 if fresh and state:  # rules without state (plain SGD) keep none
                     states[p] = state
+        return loss
 
     def _group_step(self, group: dict[str, Any]) -> bool:
         """Update a whole group at once, its options read once (a rule whose options make
