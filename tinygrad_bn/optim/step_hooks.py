@@ -4,8 +4,9 @@
 
 A pre-hook is called `hook(optimizer, args, kwargs)` before the step, `args` the step's
 positional arguments with the optimizer first (as PyTorch's), and may return
-`(new_args, new_kwargs)` to replace them; a post-hook is called the same way after it. Order, as PyTorch's: the global pre-hooks, the optimizer's own pre-hooks, the
-step, the optimizer's own post-hooks, the global post-hooks. Each registration returns a
+`(new_args, new_kwargs)` to replace them; a post-hook is called the same way after it.
+Order, as PyTorch's: the global pre-hooks, the optimizer's own pre-hooks, the step, the
+optimizer's own post-hooks, the global post-hooks. Each registration returns a
 handle whose `remove()` unregisters the hook. Every optimizer class's `step` runs through
 `hooked` (Optimizer applies it to its subclasses' steps); with no hook anywhere it costs
 two list checks.

@@ -1,5 +1,5 @@
-"""PyTorch's nn.utils: gradient clipping and gradient norms (clip_grad.py), parameters as one vector and back
-(convert_parameters.py), and variable-length sequences for recurrent layers
+"""PyTorch's nn.utils: gradient clipping and gradient norms (clip_grad.py), parameters as
+one vector and back (convert_parameters.py), and variable-length sequences for recurrent layers
 (`nn.utils.rnn`: pad_sequence, PackedSequence, pack_padded_sequence, pad_packed_sequence,
 pack_sequence)."""
 
