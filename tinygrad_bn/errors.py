@@ -12,22 +12,28 @@ class TinygradError(Exception):
     """Base class of every error raised by tinygrad_bn."""
 
 
-class ShapeError(TinygradError, ValueError):
-    """An operand's shape does not fit the op (broadcasting, matmul, reshape, layers)."""
+class ShapeError(TinygradError, ValueError, RuntimeError):
+    """An operand's shape does not fit the op (broadcasting, matmul, reshape, layers).
+    A RuntimeError too: PyTorch raises that ("The size of tensor a (2) must match ...",
+    "mat1 and mat2 shapes cannot be multiplied"), so a script's `except RuntimeError`
+    catches it here as there."""
 
 
-class AxisError(TinygradError, ValueError):
-    """An axis argument is out of range or repeated."""
+class AxisError(TinygradError, ValueError, IndexError):
+    """An axis argument is out of range or repeated; an IndexError too, as PyTorch's
+    "Dimension out of range"."""
 
 
-class DTypeError(TinygradError, TypeError):
-    """An operand has a dtype the op cannot use (e.g. grad on an integer tensor)."""
+class DTypeError(TinygradError, TypeError, RuntimeError):
+    """An operand has a dtype the op cannot use (e.g. grad on an integer tensor); a
+    RuntimeError too, as PyTorch's ("only Tensors of floating point dtype can require
+    gradients", "mean(): could not infer output dtype")."""
 
 
-class DTypeMismatchError(DTypeError, RuntimeError):
+class DTypeMismatchError(DTypeError):
     """Tensors of different dtypes given to an op that does not promote (a product, a
-    convolution, a layer and its parameters): PyTorch raises RuntimeError ("mat1 and mat2
-    must have the same dtype"); the message names the op and both dtypes."""
+    convolution, a layer and its parameters): PyTorch's "mat1 and mat2 must have the same
+    dtype"; the message names the op and both dtypes."""
 
 
 class ArgumentTypeError(TinygradError, TypeError):
