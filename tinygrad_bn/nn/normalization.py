@@ -197,11 +197,13 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
 # 30".) A block writes the sums of its (sample, channel) rows into an (N, C) array of
 # partial sums, and the caller adds each channel's N partial sums in sample order, so a
 # channel's statistics are computed from the same numbers in the same order whatever the
-# blocks: the pool is bit-identical to one thread. The price is a hand-off per pass over
-# the data (two in the forward, two in the backward, one more for the mean), each a wait
-# for the slowest block. (N, C) inputs run whole in the calling thread: their column sums
-# are BLAS products with a ones vector (2-3x faster than a ufunc reduction at the sizes of
-# an MLP's BatchNorm1d), whose rounding may depend on where a column sits in the block,
+# blocks: the pool is bit-identical to one thread. The price is a hand-off wherever the
+# next pass needs a statistic of the whole batch, each a wait for the slowest block: two
+# in the forward (every sum, taken about the first sample's mean, then the normalization),
+# two in the backward (both sums, then dx). (N, C) inputs run whole in the calling thread:
+# their column sums are BLAS products with a ones vector (2-3x faster than a ufunc
+# reduction at the sizes of an MLP's BatchNorm1d), whose rounding may depend on where a
+# column sits in the block,
 # so a split would not be bit-identical; blocks of columns are strided like blocks of
 # channels, and no BatchNorm1d in the suite is large enough to split.
 
@@ -278,9 +280,15 @@ class FusedBatchNorm(Function):
     mode on inside backward) the same formulas are built from Tensor ops, with
     mean and invstd recomputed as functions of x, so second derivatives are exact.
 
-    Statistics are a corrected two-pass: y = x - mean0 is small, so sum(y) / M recovers
-    the rounding error of the first pass's mean0, and the variance is taken about the
-    corrected mean; float32 stays accurate when |mean| >> std.
+    Statistics are taken about a reference mean0 per channel: y = x - mean0, offset =
+    sum(y) / M, mean = mean0 + offset, var = sum(y^2) / M - offset^2. For (N, C) input
+    mean0 is a first pass's mean, so offset is its rounding error (a corrected
+    two-pass). For (N, C, S) input mean0 is the first sample's mean, so the sums of y and
+    y^2 are one pass and one hand-off to the pool: the cancellation in var is then by
+    1 + offset^2 / var, which is at most 1 + N (one sample's mean lies at most sqrt(N) of
+    the channel's standard deviations from its mean) and near 1 when the first sample is
+    a typical one. Either way no term of size |mean| is formed, so float32 stays accurate
+    when |mean| >> std (docs/batchnorm.md, section 5).
     """
 
     saved_names = ("mean", "invstd", "scale")  # what the trace and the graph call them
@@ -357,19 +365,20 @@ class FusedBatchNorm(Function):
         y = np.empty_like(xv, order="C")
         offset = None
         if stats is None:
-            rows = np.empty_like(xv, shape=(3,) + xv.shape[:2])  # sum x, sum y, sum y^2
+            # the reference mean0: the first sample's mean per channel, made here (1/N of a
+            # pass) so that one hand-off takes every sum (see the class docstring)
+            mean0 = np.einsum("cs->c", xv[0]) * _factor(1.0 / xv.shape[2], xv.dtype)
+            m0 = _per_channel(mean0, xv)
+            rows = np.empty_like(xv, shape=(2,) + xv.shape[:2])  # sum y, sum y^2
 
             def centre(lo: int, hi: int) -> None:
                 ys = np.subtract(xv[lo:hi], m0, out=y[lo:hi])
-                _row_sums(ys, rows[1, lo:hi])
-                np.vecdot(ys, ys, out=rows[2, lo:hi])
+                _row_sums(ys, rows[0, lo:hi])
+                np.vecdot(ys, ys, out=rows[1, lo:hi])
 
-            map_blocks(n, parts, lambda lo, hi: _row_sums(xv[lo:hi], rows[0, lo:hi]), True)
-            mean0 = _add_rows(rows[0]) * inv_count
-            m0 = _per_channel(mean0, xv)
             map_blocks(n, parts, centre, True)
-            offset = _add_rows(rows[1]) * inv_count
-            mean, var = self._corrected(mean0, offset, _add_rows(rows[2]) * inv_count)
+            offset = _add_rows(rows[0]) * inv_count
+            mean, var = self._corrected(mean0, offset, _add_rows(rows[1]) * inv_count)
         else:
             mean, var = stats
             m = _per_channel(mean, xv)
@@ -465,18 +474,23 @@ class FusedBatchNorm(Function):
         gx = np.empty_like(xv, order="C") if want_dx or need_dot else None
         m = _per_channel(mean, xv) if need_dot else None
 
+        # in eval dx = scale * g needs no sum: it is made in the same hand-off as the sums
+        sc = _per_channel(scale, xv) if want_dx else None
+        dx_now = want_dx and not self.training
+
         def reduce(lo: int, hi: int) -> None:
             _row_sums(gv[lo:hi], rows[0, lo:hi])
             if need_dot:
                 centred = np.subtract(xv[lo:hi], m, out=gx[lo:hi])
                 np.vecdot(gv[lo:hi], centred, out=rows[1, lo:hi])
+            if dx_now:
+                self._dx(None, gv[lo:hi], None, sc, gx[lo:hi])
 
         map_blocks(n, parts, reduce, True)
         sum_g = _add_rows(rows[0])
         sum_g_xhat = _add_rows(rows[1]) * invstd if need_dot else None
-        if want_dx:
+        if want_dx and not dx_now:
             terms = self._dx_terms(invstd, sum_g, sum_g_xhat, minus_inv_count, xv)
-            sc = _per_channel(scale, xv)
             map_blocks(n, parts, lambda lo, hi: self._dx(gx[lo:hi], gv[lo:hi], terms, sc,
                                                          gx[lo:hi]), True)
         return sum_g, sum_g_xhat, gx
