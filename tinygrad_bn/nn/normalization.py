@@ -203,9 +203,8 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
 # two in the backward (both sums, then dx). (N, C) inputs run whole in the calling thread:
 # their column sums are BLAS products with a ones vector (2-3x faster than a ufunc
 # reduction at the sizes of an MLP's BatchNorm1d), whose rounding may depend on where a
-# column sits in the block,
-# so a split would not be bit-identical; blocks of columns are strided like blocks of
-# channels, and no BatchNorm1d in the suite is large enough to split.
+# column sits in the block, so a split would not be bit-identical; blocks of columns are
+# strided like blocks of channels, and no BatchNorm1d in the suite is large enough to split.
 
 
 def _channels_view(a: np.ndarray) -> np.ndarray:
