@@ -173,14 +173,36 @@ def _update_running_stats(running_mean: np.ndarray | None, running_var: np.ndarr
     a checkpointed segment is recomputed (`replaying`)."""
     if running_mean is None or running_var is None or replaying.active:
         return
-    # Factors as 0-d arrays of each buffer's dtype (dtypes.factor: the values a Python
-    # float would be cast to, made once). The fused op takes its factors the same way.
-    # Written out for the two buffers: this runs once per batch-norm call.
-    keep = 1.0 - momentum
-    running_mean *= _factor(keep, running_mean.dtype)
-    running_mean += _factor(momentum, running_mean.dtype) * mean
-    running_var *= _factor(keep, running_var.dtype)
-    running_var += _factor(momentum * count / (count - 1), running_var.dtype) * var
+    keep_mean, new_mean, keep_var, new_var = _running_factors(
+        momentum, count, running_mean.dtype, running_var.dtype)
+    running_mean *= keep_mean
+    running_mean += new_mean * mean
+    running_var *= keep_var
+    running_var += new_var * var
+
+
+_RUNNING_FACTORS: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
+
+
+def _running_factors(momentum: float, count: int, mean_dtype: np.dtype,
+                     var_dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """1 - momentum and momentum in the running mean's dtype, the same and momentum * M /
+    (M - 1) in the running variance's, as `dtypes.factor` makes them (the values a Python
+    float is cast to), looked up once per call rather than four times (a batch-norm call
+    per layer and step). Kept per key as `factor` keeps its values: not for a zero momentum
+    (0.0 == -0.0), emptied past 256 entries (a cumulative average's momentum changes every
+    step)."""
+    key = (momentum, count, mean_dtype, var_dtype)
+    factors = _RUNNING_FACTORS.get(key)
+    if factors is None:
+        keep = 1.0 - momentum
+        factors = (_factor(keep, mean_dtype), _factor(momentum, mean_dtype),
+                   _factor(keep, var_dtype), _factor(momentum * count / (count - 1), var_dtype))
+        if momentum:
+            if len(_RUNNING_FACTORS) >= 256:
+                _RUNNING_FACTORS.clear()
+            _RUNNING_FACTORS[key] = factors
+    return factors
 
 
 # ---------------------------------------------------------------- batch norm: fused op
@@ -227,6 +249,26 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     ones = np.ones(n, dtype)
     ones.flags.writeable = False
     return ones
+
+
+_ROW_FACTORS: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
+
+
+def _row_factors(n: int, channels: int, eps: float, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """1 / N, eps and -1 / N (as -C / (N C), the value the other paths compute) of a
+    training (N, C) batch norm, as `dtypes.factor` makes them: looked up once per call
+    rather than three times. Kept as `factor` keeps its values: not for eps 0 (0.0 ==
+    -0.0), emptied past 256 entries."""
+    key = (n, channels, eps, dtype)
+    factors = _ROW_FACTORS.get(key)
+    if factors is None:
+        factors = (_factor(1.0 / n, dtype), _factor(eps, dtype),
+                   _factor(-channels / (n * channels), dtype))
+        if eps:
+            if len(_ROW_FACTORS) >= 256:
+                _ROW_FACTORS.clear()
+            _ROW_FACTORS[key] = factors
+    return factors
 
 
 def _channel_sum(a: np.ndarray) -> np.ndarray:
@@ -305,7 +347,11 @@ class FusedBatchNorm(Function):
             self.saves_inputs = (0,)
         if params and (params[0].dtype is not dtype or params[-1].dtype is not dtype):
             self.exact_grads = False  # the engine casts their gradients (x's dtype) to theirs
-        xv = x if x.ndim == 2 else _channels_view(x)  # (N, C) is its own view: no call
+        if x.ndim == 2:
+            return self._forward_rows(x, weight, bias)
+        xv = _channels_view(x)
+        if xv.ndim == 2:  # (N, C, 1, ...)
+            return self._forward_rows(xv, weight, bias).reshape(x.shape)
         channels = xv.shape[1]
         count = x.size // channels if channels else 0
         if self.training:
@@ -315,17 +361,50 @@ class FusedBatchNorm(Function):
             # this op's backward
             inv_count, stats = None, (self.running_mean.astype(dtype),
                                       self.running_var.astype(dtype))
-        if xv.ndim == 3:
-            y, mean, var, invstd, scale = self._forward_samples(xv, weight, bias, inv_count,
-                                                                stats)
-        else:
-            y, mean, var, invstd, scale = self._normalize(xv, weight, bias, inv_count, stats)
+        y, mean, var, invstd, scale = self._forward_samples(xv, weight, bias, inv_count, stats)
         if self.training:
             _update_running_stats(self.running_mean, self.running_var, mean, var, count,
                                   self.momentum)
         self.save_for_backward(mean, invstd, scale)
-        # (N, C) is its own view: no reshape (a call per step of a compiled BatchNorm1d)
-        return y if y.shape == x.shape else y.reshape(x.shape)
+        return y.reshape(x.shape)
+
+    def _forward_rows(self, x: np.ndarray, w: np.ndarray | None,
+                      b: np.ndarray | None) -> np.ndarray:
+        """The forward of an (N, C) input (or view), in the calling thread, written out: the
+        corrected two-pass statistics (column sums as BLAS products with a ones vector),
+        the running statistics' update and the saved arrays; returns y. BatchNorm1d's
+        usual call, where the op's Python is most of its cost."""
+        dtype = x.dtype
+        training = self.training
+        if training:
+            n = x.shape[0]
+            inv_count, eps, minus_inv_count = _row_factors(n, x.shape[1], self.eps, dtype)
+            ones = _ones(n, dtype)
+            mean0 = np.matmul(ones, x) * inv_count
+            ys = x - mean0
+            offset = np.matmul(ones, ys) * inv_count
+            var = np.matmul(ones, ys * ys) * inv_count
+            mean, var = self._corrected(mean0, offset, var)
+        else:
+            # copies: a later in-place update of the running statistics must not reach
+            # this op's backward
+            mean, var = self.running_mean.astype(dtype), self.running_var.astype(dtype)
+            eps, minus_inv_count = _factor(self.eps, dtype), None
+            ys = x - mean
+        invstd = np.reciprocal(np.sqrt(var + eps))
+        scale = invstd if w is None else invstd * w
+        ys *= scale
+        if training:  # y = (x - mean0) * scale + beta - offset * scale
+            shift = offset * scale
+            ys += np.negative(shift, out=shift) if b is None else b - shift
+        elif b is not None:
+            ys += b
+        self._minus_inv_count = minus_inv_count
+        if training:
+            _update_running_stats(self.running_mean, self.running_var, mean, var, x.shape[0],
+                                  self.momentum)
+        self.save_for_backward(mean, invstd, scale)
+        return ys
 
     def _scale_shift(self, var: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
                      offset: np.ndarray | None) -> tuple[Any, ...]:
@@ -394,26 +473,6 @@ class FusedBatchNorm(Function):
         map_blocks(n, parts, finish, True)
         return y, mean, var, invstd, scale
 
-    def _normalize(self, xs: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
-                   inv_count: np.ndarray | None,
-                   stats: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, ...]:
-        """The forward of an (N, C) input, in the calling thread: the normalized values and
-        the mean, var, invstd and scale."""
-        if stats is None:
-            mean0 = _channel_sum(xs) * inv_count
-            ys = xs - mean0
-            offset = _channel_sum(ys) * inv_count
-            mean, var = self._corrected(mean0, offset, _channel_dot(ys, ys) * inv_count)
-            invstd, scale, shift = self._scale_shift(var, w, b, offset)
-        else:
-            mean, var = stats
-            ys = xs - mean
-            invstd, scale, shift = self._scale_shift(var, w, b, None)
-        ys *= scale
-        if shift is not None:
-            ys += shift
-        return ys, mean, var, invstd, scale
-
     def backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
         if is_grad_enabled():
             return self._backward_graph(g)
@@ -422,21 +481,49 @@ class FusedBatchNorm(Function):
     def backward_arrays(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """The plain rule on ndarrays (the formulas of the class docstring)."""
         x = self.parents[0]
-        mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
         xv = x._data
-        xv, gv = (xv, g) if xv.ndim == 2 else (_channels_view(xv), _channels_view(g))
+        if xv.ndim == 2:
+            return self._grad_rows(xv, g)
+        xv, gv = _channels_view(xv), _channels_view(g)
+        if xv.ndim == 2:  # (N, C, 1, ...)
+            grads = self._grad_rows(xv, gv)
+            return (None if grads[0] is None else grads[0].reshape(x._data.shape),) + grads[1:]
+        mean, invstd, scale = self.saved  # scale = gamma * invstd (gamma as in forward)
         need_dot = self.training or (self.has_weight and self.parents[1].requires_grad)
         minus_inv_count = _factor(-xv.shape[1] / x._data.size if self.training else 0,
                                   mean.dtype)
-        if xv.ndim == 3:
-            sum_g, sum_g_xhat, gx = self._grad_samples(xv, gv, mean, invstd, scale, need_dot,
-                                                       minus_inv_count)
-        else:
-            sum_g, sum_g_xhat, gx = self._input_grad(xv, gv, mean, invstd, scale, need_dot,
-                                                     minus_inv_count)
-        if x.requires_grad and gx.shape != x._data.shape:
+        sum_g, sum_g_xhat, gx = self._grad_samples(xv, gv, mean, invstd, scale, need_dot,
+                                                   minus_inv_count)
+        if x.requires_grad:
             gx = gx.reshape(x._data.shape)
         return self._with_param_grads(gx if x.requires_grad else None, sum_g_xhat, sum_g)
+
+    def _grad_rows(self, xv: np.ndarray, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """dx, dgamma and dbeta of an (N, C) input (or view), in the calling thread, written
+        out (see `_forward_rows`)."""
+        mean, invstd, scale = self.saved
+        training = self.training
+        sum_g = np.matmul(_ones(g.shape[0], g.dtype), g)
+        sum_g_xhat = None
+        if training or (self.has_weight and self.parents[1].requires_grad):
+            # x - mean, in the buffer of dx: one full-size allocation in all
+            centred = xv - mean
+            product = g * centred
+            sum_g_xhat = np.matmul(_ones(product.shape[0], product.dtype), product) * invstd
+        gx = None
+        if self.parents[0].requires_grad:
+            if training:  # dx = scale * (g + a (x - mean) + b), see _dx_terms
+                minus_inv_count = self._minus_inv_count
+                centred *= invstd * sum_g_xhat * minus_inv_count
+                centred += sum_g * minus_inv_count
+                centred += g
+                centred *= scale
+                gx = centred
+            else:
+                gx = g * scale
+        if self.has_weight:
+            return (gx, sum_g_xhat, sum_g) if self.has_bias else (gx, sum_g_xhat)
+        return (gx, sum_g) if self.has_bias else (gx,)
 
     def _dx_terms(self, inv: np.ndarray, sum_g: np.ndarray, sum_g_xhat: np.ndarray,
                   minus_inv_count: np.ndarray, like: np.ndarray) -> tuple[Any, Any] | None:
@@ -493,22 +580,6 @@ class FusedBatchNorm(Function):
             map_blocks(n, parts, lambda lo, hi: self._dx(gx[lo:hi], gv[lo:hi], terms, sc,
                                                          gx[lo:hi]), True)
         return sum_g, sum_g_xhat, gx
-
-    def _input_grad(self, xs: np.ndarray, gs: np.ndarray, m: np.ndarray, inv: np.ndarray,
-                    sc: np.ndarray, need_dot: bool,
-                    minus_inv_count: np.ndarray) -> tuple[Any, ...]:
-        """sum g, sum g xhat (when `need_dot`) and dx (None when x needs no gradient) of an
-        (N, C) input, in the calling thread."""
-        sum_g = _channel_sum(gs)
-        sum_g_xhat = centred = None
-        if need_dot:
-            # x - mean, in the buffer of dx: one full-size allocation in all
-            centred = xs - m
-            sum_g_xhat = _channel_dot(gs, centred) * inv
-        if not self.parents[0].requires_grad:
-            return sum_g, sum_g_xhat, None
-        terms = self._dx_terms(inv, sum_g, sum_g_xhat, minus_inv_count, xs)
-        return sum_g, sum_g_xhat, self._dx(centred, gs, terms, sc, None)
 
     def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:
         """The same formulas as Tensor ops: differentiable with respect to x, gamma and g."""
