@@ -665,20 +665,36 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
         x = layer_input(x, state_dtype(weight))
     if impl not in _IMPLS:
         raise ArgumentError(f"batch_norm: impl must be one of {_IMPLS}, got {impl!r}")
-    _check_input("batch_norm", x, eps)
-    if x._data.dtype == HALF:
+    # Each check below first accepts the common case inline (a layer's own parameters
+    # and buffers, float eps and momentum: no call), and otherwise runs the full check,
+    # which raises, in the same order, or accepts the other forms (an array weight, an
+    # int eps ...). This runs once per layer call.
+    data = x._data
+    if data.dtype.kind != "f" or type(eps) is not float or not eps >= 0 or data.ndim < 2:
+        _check_input("batch_norm", x, eps)
+    if data.dtype == HALF:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias,
                           training, momentum, eps, impl).astype(HALF)
-    shape = x._data.shape
+    shape = data.shape
     channels = shape[1]
-    weight = _affine_param("batch_norm", "weight", weight, (channels,), shape)
-    bias = _affine_param("batch_norm", "bias", bias, (channels,), shape)
-    running_mean = _running_array("running_mean", running_mean, channels)
-    running_var = _running_array("running_var", running_var, channels)
+    vector = (channels,)
+    if weight is not None and (not isinstance(weight, Tensor) or weight._data.shape != vector):
+        weight = _affine_param("batch_norm", "weight", weight, vector, shape)
+    if bias is not None and (not isinstance(bias, Tensor) or bias._data.shape != vector):
+        bias = _affine_param("batch_norm", "bias", bias, vector, shape)
+    if running_mean is not None and (type(running_mean) is not np.ndarray or
+                                     running_mean.dtype.kind != "f" or
+                                     running_mean.shape != vector):
+        running_mean = _running_array("running_mean", running_mean, channels)
+    if running_var is not None and (type(running_var) is not np.ndarray or
+                                    running_var.dtype.kind != "f" or
+                                    running_var.shape != vector):
+        running_var = _running_array("running_var", running_var, channels)
     if (running_mean is None) != (running_var is None):
         raise ArgumentError("batch_norm: give both running_mean and running_var, or neither")
-    count = x._data.size // channels if channels else 0
-    if momentum is not None:  # checked in eval mode too, where it is unused (as PyTorch)
+    count = data.size // channels if channels else 0
+    # checked in eval mode too, where it is unused (as PyTorch)
+    if momentum is not None and type(momentum) is not float:
         real_number("batch_norm", "momentum", momentum, "a number in [0, 1]")
     if training:
         if count <= 1:
