@@ -11,7 +11,9 @@ implementation:
   gradients reset each call), median of interleaved repeats; PyTorch CPU eager
   too when `torch` is importable;
 - float32 error: max |y - y64| and |dx - dx64| relative to their scale, on data
-  with mean 100 and std 10, against the same computation in float64.
+  with mean 100 and std 10, against the same computation in float64; and the
+  statistics' errors, also with the first sample (the fused op's reference for
+  (N, C, S) input) moved away from the others.
 
 Usage: python benchmarks/bench_bn.py [--shape 64 64 16 16] [--repeats 30] [--torch-threads 1]
 The machine may be shared: medians of interleaved runs are the honest number,
@@ -145,12 +147,15 @@ def float32_errors(shape: tuple[int, ...]) -> dict[str, tuple[float, float]]:
     return errors
 
 
-def statistics_errors(shape: tuple[int, ...], mean: float,
-                      std: float) -> dict[str, tuple[float, float]]:
-    """(mean error / std, var relative error) of three float32 ways to get per-channel
+def statistics_errors(shape: tuple[int, ...], mean: float, std: float,
+                      first: float = 0.0) -> dict[str, tuple[float, float]]:
+    """(mean error / std, var relative error) of four float32 ways to get per-channel
     statistics, against float64: one pass E[x^2] - E[x]^2, plain two-pass (mean, then
-    centred variance), and the fused op's corrected two-pass."""
+    centred variance), the corrected two-pass (the fused op's for (N, C) input), and the
+    fused op itself (for (N, C, S) input: one pass about the first sample's mean). `first`
+    moves the first sample by that many standard deviations."""
     x = make_data(shape, np.float32, mean=mean, std=std)["x"]
+    x[0] += np.float32(first * std)
     x3 = x.reshape(shape[0], shape[1], -1)
     count = x3.shape[0] * x3.shape[2]
     x64 = x3.astype(np.float64)
@@ -164,10 +169,14 @@ def statistics_errors(shape: tuple[int, ...], mean: float,
     d = x3 - m0[:, None]
     two_pass = np.einsum("ncs,ncs->c", d, d) / count
     offset = np.einsum("ncs->c", d) / count
+    # the op's own statistics: momentum 1 leaves the batch's mean and unbiased var behind
+    running = (np.zeros(shape[1], np.float32), np.ones(shape[1], np.float32))
+    F.batch_norm(Tensor(x), *running, training=True, momentum=1.0)
     return {"one pass E[x^2]-E[x]^2": errors(m0, np.einsum("ncs,ncs->c", x3, x3) / count
                                              - m0 * m0),
             "two-pass": errors(m0, two_pass),
-            "corrected two-pass (fused)": errors(m0 + offset, two_pass - offset * offset)}
+            "corrected two-pass ((N, C) fused)": errors(m0 + offset, two_pass - offset * offset),
+            "the fused op": errors(running[0], running[1] * np.float32((count - 1) / count))}
 
 
 def main() -> None:
@@ -208,10 +217,11 @@ def main() -> None:
     print("\nfloat32 error vs float64, data mean 100 std 10 (max |err| / max |ref|):")
     for impl, (ey, edx) in float32_errors(shape).items():
         print(f"  {impl}: y {ey:.1e}, dx {edx:.1e}")
-    for mean, std in ((100.0, 10.0), (1e4, 1.0)):
-        print(f"float32 statistics, data mean {mean:g} std {std:g}: "
-              "(max |mean error| / std, max var relative error)")
-        for method, (em, ev) in statistics_errors(shape, mean, std).items():
+    for mean, std, first in ((100.0, 10.0, 0.0), (1e4, 1.0, 0.0), (1e4, 1.0, 8.0),
+                             (1e4, 1.0, 64.0)):
+        print(f"float32 statistics, data mean {mean:g} std {std:g}, first sample moved by "
+              f"{first:g} std: (max |mean error| / std, max var relative error)")
+        for method, (em, ev) in statistics_errors(shape, mean, std, first).items():
             print(f"  {method}: {em:.1e}, {ev:.1e}")
     x = data["x"].reshape(shape[0], shape[1], -1)
     reductions = {"float32 einsum": lambda: np.einsum("ncs->c", x),
