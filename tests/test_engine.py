@@ -136,15 +136,17 @@ def test_fresh_gradients_are_summed_in_place_and_adopted_by_leaves_correctly() -
     assert y.grad.data.tolist() == [1.0, 2.0]
 
 
-def test_a_later_backward_never_writes_into_an_earlier_grad_array() -> None:
-    """Accumulation across calls makes a new array: a user (or optimizer) holding the old
-    .grad keeps its values, even when the leaf gets several gradients in the second pass."""
+def test_a_later_backward_adds_into_the_leafs_grad_in_place() -> None:
+    """Accumulation across calls adds into the .grad tensor there is, as PyTorch's
+    AccumulateGrad (`grad += new` without create_graph): a user (or optimizer) holding it
+    sees the sum, also when the leaf gets several gradients in the second pass (more
+    cases, against PyTorch: tests/test_grad_accumulation_31.py)."""
     x = leaf([1.0, 2.0])
     (x * 3.0).sum().backward()
-    first = x.grad.data
+    first = x.grad
     (x * x + x * 5.0).sum().backward()
-    assert first.tolist() == [3.0, 3.0]
-    assert x.grad.data.tolist() == [3.0 + 2.0 + 5.0, 3.0 + 4.0 + 5.0]
+    assert x.grad is first
+    assert first.data.tolist() == [3.0 + 2.0 + 5.0, 3.0 + 4.0 + 5.0]
 
 
 def test_leaf_used_by_many_ops_gets_every_gradient_in_one_pass() -> None:

@@ -194,7 +194,7 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
             for slot in wanted.get(key, ()):
                 results[slot] = grad
         elif ctx is None or tensor._retains_grad:
-            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+            tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
         if ctx is None:
             continue
         if ctx._epoch < clock:  # written in place since its forward: may it still run?
@@ -209,7 +209,9 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
             if pgrad._data.dtype != data.dtype:
                 pgrad = pgrad.astype(data.dtype)
             if wanted is None and parent._ctx is None and not parent._hooks:
-                parent.grad = pgrad if parent.grad is None else parent.grad + pgrad
+                # a clone: the gradient may be shared (Add hands g to both inputs), and a
+                # later backward adds into a leaf's .grad in place
+                parent.grad = pgrad.clone() if parent.grad is None else parent.grad + pgrad
                 continue
             key = id(parent)
             grads[key] = grads[key] + pgrad if key in grads else pgrad
@@ -369,13 +371,21 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, fresh: bool, owned_grads: set[
     """Add `grad` into `tensor.grad` (the array pass). `fresh`: nobody else holds grad, so
     it can become .grad as it is; otherwise .grad gets a new writable array (`grad` may be
     a read-only broadcast view, or shared with another tensor's grad: Add passes g to both
-    inputs). An array made in this pass (`owned_grads`) takes later gradients in place;
-    an earlier pass's .grad is never written to, since the user may hold it."""
+    inputs). An array made in this pass (`owned_grads`) takes later gradients in place.
+
+    A leaf's .grad from before this pass is added into in place, as PyTorch's
+    AccumulateGrad does without create_graph (`grad += new`): whoever holds that tensor
+    (an optimizer, a user's `g = p.grad`) sees the sum, and the write is counted in its
+    version. A retained non-leaf's .grad is replaced by a new sum, as PyTorch's
+    retain_grad hook does, and so is a read-only .grad (a broadcast view set by hand)."""
     if id(tensor) in owned_grads:
         np.add(tensor.grad._data, grad, out=tensor.grad._data)
         return
     if tensor.grad is None:
         tensor.grad = new_tensor(grad if fresh else grad.copy(order="K"))
+    elif tensor._ctx is None and tensor.grad._data.flags.writeable:
+        np.add(tensor.grad._data, grad, out=tensor.grad._data, casting="unsafe")
+        versions.record_write(tensor.grad)
     else:
         tensor.grad = new_tensor(tensor.grad._data + grad)
     owned_grads.add(id(tensor))
@@ -458,8 +468,12 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
     results = run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs)
     for t, g in zip(inputs, results):
-        if g is not None:
-            t.grad = g if t.grad is None else t.grad + g
+        if g is None:
+            continue
+        if create_graph:  # a clone, as _graph_pass gives a leaf (two inputs may share g)
+            t.grad = g.clone() if t.grad is None else t.grad + g
+        else:  # g is a fresh array (_array_pass copies each result)
+            _accumulate(t, g._data, True, set())
 
 
 def _tensor_list(role: str, values: Any) -> list[Tensor]:
