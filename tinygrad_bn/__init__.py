@@ -22,6 +22,8 @@ from . import (
 from . import autograd_functional as _autograd_functional
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from . import method_functions as _method_functions
+from . import nn_spellings as _nn_spellings
+from . import settings as _settings
 from . import surface_functions as _surface_functions
 from .anomaly import detect_anomaly
 from .backends import (
@@ -102,8 +104,9 @@ from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
 from .method_functions import *  # noqa: F403 (PyTorch's module-level functions: its __all__)
 from .modes import inference_mode, is_inference_mode_enabled
+from .nn_spellings import *  # noqa: F403 (torch.conv2d, torch.dropout ...: its __all__)
 from .printing import set_printoptions
-from .sampling import bernoulli, multinomial, normal, poisson
+from .sampling import bernoulli, binomial, multinomial, normal, poisson
 from .saved_tensors import saved_tensors_hooks
 from .seeding import (
     Generator,
@@ -115,6 +118,7 @@ from .seeding import (
     set_rng_state,
 )
 from .serialization import load, save
+from .settings import *  # noqa: F403 (PyTorch's process settings: its __all__)
 from .surface_functions import *  # noqa: F403 (more of PyTorch's functions: its __all__)
 from .tensor import (
     Tensor,
@@ -164,6 +168,7 @@ def is_tensor(obj: object) -> bool:
 
 
 cat = concatenate  # PyTorch's name
+vmap = func.vmap  # PyTorch's torch.vmap is torch.func.vmap
 # PyTorch's constants
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 newaxis = None  # x[:, tg.newaxis] adds an axis, as NumPy's
@@ -190,12 +195,12 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
     "load", "manual_seed", "maximum", "minimum", "nn", "no_grad", "optim", "save",
     "set_grad_enabled", "stack", "viz", "where",
-    "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp",
+    "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp", "vmap",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
     "autograd", "return_types", "Size", "get_default_dtype", "set_default_dtype",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
-    "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed",
+    "Generator", "bernoulli", "binomial", "default_generator", "get_rng_state", "initial_seed",
     "multinomial", "normal", "poisson", "randperm", "seed", "set_rng_state",
     "accelerator", "are_deterministic_algorithms_enabled", "backends",
     "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
@@ -226,7 +231,7 @@ __all__ += ["chain_matmul", "lu", "lu_unpack"]
 __all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
 
 # surface31: more of PyTorch's functions (surface_functions.py, its __all__)
-__all__ += _surface_functions.__all__
+__all__ += _surface_functions.__all__ + _settings.__all__ + _nn_spellings.__all__
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
 # and torch.distributions (it sits above nn)

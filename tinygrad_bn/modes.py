@@ -94,18 +94,20 @@ class GradMode(ModeContext):
     kind = "grad_enabled"
 
 
-class set_grad_enabled(GradMode):  # noqa: N801 (PyTorch's name)
-    """Record the graph (mode=True) or not (False) in the current thread: at once when
-    called (`tg.set_grad_enabled(False)` as a statement holds until changed), and inside
-    the block when used with `with`, after which the mode it found is back (as PyTorch's).
-    The mode must be a bool, as PyTorch requires."""
+class _Statement(ModeContext):
+    """A mode set at once when called (as a statement it holds until changed), and inside
+    the block when used with `with`, after which the mode it found is back (as PyTorch's
+    set_grad_enabled and set_detect_anomaly). The mode must be a bool, as PyTorch
+    requires."""
+
+    op = ""
 
     def __init__(self, mode: bool) -> None:
-        super().__init__(flag("set_grad_enabled", "mode", mode))
+        super().__init__(flag(self.op, "mode", mode))
         s = state
         self._found: bool | None = s.base[self.kind]
         s.base[self.kind] = self.mode  # as a statement: the mode from now on
-        s.grad_enabled = self.mode
+        setattr(s, self.kind, self.mode)
         _update_op_mode(s)
 
     def _restore(self, s: _ThreadState) -> None:
@@ -118,10 +120,19 @@ class set_grad_enabled(GradMode):  # noqa: N801 (PyTorch's name)
         s = state
         if self._found is not None:
             s.base[self.kind] = self._found
-            s.grad_enabled = s.open[self.kind][-1].mode if s.open[self.kind] else self._found
+            setattr(s, self.kind, s.open[self.kind][-1].mode if s.open[self.kind] else
+                    self._found)
             _update_op_mode(s)
         self._found = None
         return super().__call__(function)
+
+
+class set_grad_enabled(_Statement, GradMode):  # noqa: N801 (PyTorch's name)
+    """Record the graph (mode=True) or not (False) in the current thread: at once when
+    called (`tg.set_grad_enabled(False)` as a statement holds until changed), and inside
+    the block when used with `with`, after which the mode it found is back."""
+
+    op = "set_grad_enabled"
 
 
 def flag(op: str, name: str, value: Any) -> bool:
@@ -136,6 +147,18 @@ class AnomalyMode(ModeContext):
     """Anomaly detection on inside the block, in the current thread (see anomaly.py)."""
 
     kind = "anomaly"
+
+
+class set_detect_anomaly(_Statement, AnomalyMode):  # noqa: N801 (PyTorch's name)
+    """Anomaly detection on (mode=True) or off in the current thread, at once or inside
+    the block, as set_grad_enabled (PyTorch's torch.autograd.set_detect_anomaly;
+    `check_nan` is accepted: the checks always look for NaN and inf)."""
+
+    op = "set_detect_anomaly"
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        flag(self.op, "check_nan", check_nan)
+        super().__init__(mode)
 
 
 def no_grad() -> GradMode:

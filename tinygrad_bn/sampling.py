@@ -1,6 +1,6 @@
 """Draws whose distribution is given by tensors, with PyTorch's signatures:
 `tg.normal`, `tg.bernoulli`, `tg.multinomial` (the Tensor methods of those names,
-tensor_methods/random.py), `tg.poisson`.
+tensor_methods/random.py), `tg.poisson`, `tg.binomial`.
 
     normal(mean, std)            mean + std * N(0, 1), mean and std broadcast (tensors or
                                  floats; two floats need `size`)
@@ -8,6 +8,8 @@ tensor_methods/random.py), `tg.poisson`.
     multinomial(input, n, r)     n category indices per row of non-negative weights `input`
                                  (1-d or 2-d), with or without replacement; int64
     poisson(input)               Poisson counts with rates `input`; input's dtype
+    binomial(count, prob)        successes in `count` trials of probability `prob`
+                                 (broadcast); count's dtype
 
 Each draws from `generator=` (a `tg.Generator` or `np.random.Generator`), else from
 `tg.default_generator`. The results are constants: PyTorch gives them zero gradient
@@ -27,7 +29,7 @@ from .keywords import parse_size
 from .seeding import generator as chosen_generator
 from .tensor import Tensor
 
-__all__ = ["bernoulli", "multinomial", "normal", "poisson"]
+__all__ = ["bernoulli", "binomial", "multinomial", "normal", "poisson"]
 
 
 def _values(op: str, name: str, value: Any) -> np.ndarray:
@@ -90,6 +92,24 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     if not np.all(x.data >= 0):
         raise ArgumentError("poisson: rates must be >= 0 (and not NaN)")
     return Tensor(chosen_generator(generator, "poisson").poisson(x.data).astype(x.dtype))
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
+    """Binomial draws: successes in `count` trials (non-negative whole numbers) each of
+    probability `prob` in [0, 1], broadcast, in count's (floating) dtype."""
+    n, p = _tensor("binomial", count), _tensor("binomial", prob)
+    try:
+        shape = np.broadcast_shapes(n.shape, p.shape)
+    except ValueError:
+        raise ShapeError(f"binomial: count of shape {n.shape} and prob of shape {p.shape} do "
+                         f"not broadcast") from None
+    if not np.all((n.data >= 0) & (n.data == np.floor(n.data))):
+        raise ArgumentError("binomial: count must hold non-negative whole numbers")
+    if not np.all((p.data >= 0) & (p.data <= 1)):
+        raise ArgumentError("binomial: prob must lie in [0, 1] (and not be NaN)")
+    draws = chosen_generator(generator, "binomial").binomial(
+        np.broadcast_to(n.data, shape).astype(np.int64), np.broadcast_to(p.data, shape))
+    return Tensor(np.asarray(draws).astype(n.dtype))
 
 
 def _tensor(op: str, value: Any) -> Tensor:

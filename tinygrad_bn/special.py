@@ -2,7 +2,8 @@
 
 Most are the package's functions under their SciPy-style names (expit is sigmoid,
 gammaln is lgamma, psi is digamma, multigammaln is mvlgamma); the rest are composites
-whose gradients follow: i1 (a primitive op, tinygrad_bn/ops/gamma.py), xlog1py
+whose gradients follow: i1, i0e, i1e (primitive ops, tinygrad_bn/ops/gamma.py), erfcx
+(a primitive op, tinygrad_bn/ops/special.py), xlog1py
 (x log(1 + y), 0 where x = 0), entr (-x ln x, 0 at 0, -inf below), ndtr (the standard
 normal CDF, erfc(-x / sqrt 2) / 2), ndtri (its inverse, sqrt 2 erfinv(2p - 1)) and
 log_ndtr (ln ndtr, through erfc, and its asymptotic series far in the left tail).
@@ -22,8 +23,8 @@ from .errors import names_errors
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "i0", "i1", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
+           "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
            "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
            "xlog1py", "xlogy"]
 
@@ -48,6 +49,25 @@ def i1(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """The modified Bessel function of the first kind of order 1:
     sum_k (x/2)^(2k+1) / (k! (k+1)!)."""
     return ops.BesselI1.apply(floating(as_tensor(input)))
+
+
+@names_errors("erfcx")
+def erfcx(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """The scaled complementary error function e^(x^2) erfc x (finite where erfc
+    underflows, ~ 1 / (x sqrt pi) for large x)."""
+    return ops.Erfcx.apply(floating(as_tensor(input)))
+
+
+@names_errors("i0e")
+def i0e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """e^-|x| I0(x): i0 scaled to stay finite for large |x|."""
+    return ops.BesselI0e.apply(floating(as_tensor(input)))
+
+
+@names_errors("i1e")
+def i1e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """e^-|x| I1(x): i1 scaled to stay finite for large |x|."""
+    return ops.BesselI1e.apply(floating(as_tensor(input)))
 
 
 @names_errors("xlog1py")

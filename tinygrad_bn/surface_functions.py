@@ -34,15 +34,17 @@ from .tensor_methods.stacking import column_stack, dstack, hstack, row_stack, vs
 
 # function forms of Tensor methods (the methods' arguments and semantics)
 _METHODS = """adjoint amax amin angle as_strided conj conj_physical detach diagonal_scatter
-    dsplit fmax fmin hsplit index_put is_conj is_inference is_neg is_nonzero is_same_size
-    is_signed isneginf isposinf isreal put renorm resolve_conj resolve_neg select_scatter
-    slice_scatter split_with_sizes swapaxes vsplit""".split()
+    dsplit fmax fmin hsplit index_put index_reduce is_conj is_inference is_neg is_nonzero
+    is_same_size is_signed isneginf isposinf isreal put renorm resolve_conj resolve_neg
+    select_scatter slice_scatter split_with_sizes swapaxes unsafe_chunk unsafe_split
+    unsafe_split_with_sizes vsplit""".split()
 # PyTorch's in-place function forms: `tg.NAME_(x, ...)` is `x.NAME_(...)`
 _INPLACE = """abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_
-    asinh_ atan_ atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_ deg2rad_ erf_
-    erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_ frac_ gcd_ index_put_ lcm_ ldexp_ log10_
+    asinh_ atan_ atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ conj_physical_ cos_ cosh_
+    deg2rad_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_ frac_ gcd_ i0_ index_put_ lcm_
+    ldexp_ log10_
     log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ relu_ round_
-    rsqrt_ sigmoid_ sin_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_ zero_""".split()
+    rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_ zero_""".split()
 
 __all__ = _METHODS + _INPLACE + [
     "bartlett_window", "blackman_window", "can_cast", "column_stack", "combinations",

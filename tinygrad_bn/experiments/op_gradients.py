@@ -521,6 +521,12 @@ OPS: list[OpCase] = [
            x.nextafter(x * 2), ((3, 4),), ("positive",),
            torch_fn=lambda x: x.lgamma() * x.polygamma(2) + x.i0() + torch.special.i1(x) +
            x.nextafter(x * 2)),
+    # surface31: the scaled Bessel functions and erfc (ops/gamma.py, ops/special.py)
+    OpCase("special.i0e / i1e / erfcx",
+           lambda x: special.i0e(x) * special.i1e(x * 3) + special.erfcx(x),
+           ((3, 4),), ("real",),
+           torch_fn=lambda x: torch.special.i0e(x) * torch.special.i1e(x * 3) +
+           torch.special.erfcx(x)),
     OpCase("softmax / log_softmax (methods)", lambda x: x.softmax(0) + x.log_softmax(dim=1),
            ((3, 4),), torch_fn=lambda x: x.softmax(0) + x.log_softmax(dim=1)),
     OpCase("in place: erfinv_ / logit_ / hypot_ / lerp_",

@@ -13,9 +13,9 @@
   QRFactorR SingularValues SVDFactorU SVDFactorVh PseudoInverse LUFactorL LUFactorU
   (adjoints: docs/linalg.md)
 - special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
-  Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfinv, rounding Floor Ceil Round Trunc
+  Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfcx Erfinv, rounding Floor Ceil Round Trunc
 - gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
-  BesselI1, and the float bits' NextAfter
+  BesselI1 BesselI0e BesselI1e, and the float bits' NextAfter
 
 Backward rules are written with Tensor ops, so they are differentiable and
 `create_graph=True` gives higher derivatives. Composites (mean, var, softmax, ...) have no
@@ -38,7 +38,7 @@ from .decompositions import (
     SVDFactorU,
     SVDFactorVh,
 )
-from .gamma import BesselI0, BesselI1, Lgamma, NextAfter, Polygamma
+from .gamma import BesselI0, BesselI0e, BesselI1, BesselI1e, Lgamma, NextAfter, Polygamma
 from .linalg import (
     Det,
     EigenvaluesSymmetric,
@@ -74,6 +74,7 @@ from .special import (
     Cosh,
     Erf,
     Erfc,
+    Erfcx,
     Erfinv,
     Exp2,
     Expm1,
@@ -109,14 +110,15 @@ ReLU, Sigmoid, Tanh = Rectify, Logistic, HyperbolicTangent
 __all__ = [
     "Abs", "Add", "Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctan2", "Arctanh",
     "Cast", "Ceil", "Clip", "Clone", "Concatenate", "Cos", "Cosh", "Cumsum", "Div", "Einsum",
-    "Erf", "Erfc", "Erfinv",
+    "Erf", "Erfc", "Erfcx", "Erfinv",
     "Exp", "Exp2", "Expand", "Expm1", "Flip", "Floor", "GetItem", "HyperbolicTangent", "Log",
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
-    "SingularValues", "Solve", "BesselI0", "BesselI1", "Lgamma", "NextAfter", "Polygamma",
+    "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",
+    "NextAfter", "Polygamma",
     "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
     "SVDFactorU", "SVDFactorVh", "SolveTriangular",
 ]

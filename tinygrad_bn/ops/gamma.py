@@ -1,7 +1,7 @@
 """The gamma function's family and the modified Bessel functions of the first kind:
-lgamma, digamma and polygamma, i0 and i1, each derivative the next member of its family
-(lgamma' = digamma = psi, psi^(n)' = psi^(n+1), i0' = i1, i1' = i0 - i1 / x), so every order
-of derivative is there.
+lgamma, digamma and polygamma, i0 and i1 and their scaled e^-|x| i0e and i1e, each
+derivative written with the family (lgamma' = digamma = psi, psi^(n)' = psi^(n+1), i0' =
+i1, i1' = i0 - i1 / x, i0e' = i1e - sign(x) i0e), so every order of derivative is there.
 
 NumPy has none of them (and SciPy is not a dependency): each is computed here, vectorised,
 in float64, then cast back. The method for each is the textbook one: shift the argument by
@@ -200,17 +200,38 @@ def _bessel_series(x: np.ndarray, order: int) -> np.ndarray:
 
 
 def _bessel_asymptotic(x: np.ndarray, order: int) -> np.ndarray:
-    """I_order(x) for x >= 30: e^x / sqrt(2 pi x) sum_k (-1)^k prod_{j<=k} (4 order^2 -
-    (2j - 1)^2) / (k! (8x)^k); e^x split in two halves so that it overflows only where the
-    result does."""
+    """I_order(x) for x >= 30: e^x times the scaled series (_bessel_scaled_asymptotic); e^x
+    split in two halves so that it overflows only where the result does."""
+    half = np.exp(x / 2)
+    return half * (half * _bessel_scaled_asymptotic(x, order))
+
+
+def _bessel_scaled_asymptotic(x: np.ndarray, order: int) -> np.ndarray:
+    """e^-x I_order(x) for x >= 30: sum_k (-1)^k prod_{j<=k} (4 order^2 - (2j - 1)^2) /
+    (k! (8x)^k) / sqrt(2 pi x)."""
     mu = 4 * order * order
     term = np.ones_like(x)
     total = term.copy()
     for k in range(1, 30):
         term = -term * (mu - (2 * k - 1) ** 2) / (k * 8 * x)
         total = total + term
-    half = np.exp(x / 2)
-    return half * (half / np.sqrt(2 * math.pi * x)) * total
+    return total / np.sqrt(2 * math.pi * x)
+
+
+def bessel_ie(order: int, x: np.ndarray) -> np.ndarray:
+    """The exponentially scaled e^-|x| I_0(x) (even) or e^-|x| I_1(x) (odd) of float64 x:
+    finite for every finite x, where I overflows past |x| ~ 713."""
+    x = np.asarray(x, np.float64)
+    a = np.abs(x)
+    out = np.empty_like(x)
+    with np.errstate(all="ignore"):
+        small = a < 30
+        out[small] = np.exp(-a[small]) * _bessel_series(a[small], order)
+        large = ~small
+        out[large] = np.where(np.isinf(a[large]), 0.0, _bessel_scaled_asymptotic(a[large],
+                                                                                 order))
+        out[np.isnan(x)] = np.nan
+    return out if order == 0 else np.copysign(out, x)
 
 
 def bessel_i(order: int, x: np.ndarray) -> np.ndarray:
@@ -307,6 +328,56 @@ class BesselI1(Function):
         # at 0 the limit 1/2 (I1(x) / x -> 1/2); x replaced by 1 there so no 0/0 enters
         safe = Where.apply(new_tensor(np.ones((), x.dtype)), x, cond=zero)
         slope = BesselI0.apply(safe) - BesselI1.apply(safe) / safe
+        return Where.apply(new_tensor(np.full((), 0.5, x.dtype)), slope, cond=zero)
+
+
+@quiet
+class BesselI0e(Function):
+    """z = e^-|x| I0(x);  dx = g (i1e(x) - sign(x) i0e(x))."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return _as(x, bessel_ie(0, x))
+
+    def backward(self, g):
+        return g * self._derivative()
+
+    def jvp(self, tx):
+        """tz = tx (i1e(x) - sign(x) i0e(x))."""
+        return tx * self._derivative()
+
+    def _derivative(self):
+        x = self.parents[0]
+        sign = new_tensor(np.sign(x._data))  # constant: its derivative is 0 (but at 0)
+        return BesselI1e.apply(x) - sign * BesselI0e.apply(x)
+
+
+@quiet
+class BesselI1e(Function):
+    """z = e^-|x| I1(x);  dx = g (i0e(x) - i1e(x) / x - sign(x) i1e(x)) (1/2 at 0)."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        return _as(x, bessel_ie(1, x))
+
+    def backward(self, g):
+        return g * self._derivative()
+
+    def jvp(self, tx):
+        """tz = tx (i0e(x) - i1e(x) / x - sign(x) i1e(x))."""
+        return tx * self._derivative()
+
+    def _derivative(self):
+        x = self.parents[0]
+        zero = x._data == 0
+        safe = Where.apply(new_tensor(np.ones((), x.dtype)), x, cond=zero) if zero.any() else x
+        sign = new_tensor(np.sign(x._data))
+        scaled = BesselI1e.apply(safe)
+        slope = BesselI0e.apply(safe) - scaled / safe - sign * scaled
+        if not zero.any():
+            return slope
         return Where.apply(new_tensor(np.full((), 0.5, x.dtype)), slope, cond=zero)
 
 

@@ -307,6 +307,41 @@ _WINITZKI_A = 0.147  # Winitzki's constant: the closed form below is within 2e-3
 _SERIES_BELOW = 1e-3  # below: erfinv x ~ sqrt(pi)/2 (x + pi x^3 / 12), within 1e-12
 
 
+class Erfcx(_Unary):
+    """z = erfcx x = e^(x^2) erfc x, finite where erfc underflows;  dx = g (2 x erfcx x -
+    2/sqrt(pi)).
+
+    tz = tx (2 x erfcx x - 2/sqrt(pi))."""
+
+    def forward(self, x):
+        return erfcx(x.astype(np.float64)).astype(x.dtype, copy=False)
+
+    def derivative(self):
+        x = self.parents[0]
+        return x * Erfcx.apply(x) * 2 - TWO_OVER_SQRT_PI
+
+
+_ERFCX_FRACTION_FROM = 2.0  # below: e^(x^2) erfc x loses at most ~x^2 ulp to e^(x^2)
+_ERFCX_TERMS = 80  # the continued fraction's terms: float64's precision from x = 2 on
+
+
+def erfcx(x: np.ndarray) -> np.ndarray:
+    """e^(x^2) erfc x of float64 x: the product below x = 2 (inf past x ~ -26.6, as the
+    function), above it erfc's continued fraction 1/sqrt(pi) / (x + (1/2)/(x + 1/(x +
+    (3/2)/(x + ...)))) summed from its tail, which never forms e^(x^2)."""
+    out = np.empty_like(x)
+    near = x < _ERFCX_FRACTION_FROM
+    xn = x[near]
+    out[near] = np.exp(xn * xn) * _elementwise(_erfc, xn)
+    far = ~near  # NaN lands here and stays NaN
+    xf = x[far]
+    tail = xf.copy()
+    for n in range(_ERFCX_TERMS, 0, -1):
+        tail = xf + (n / 2) / tail
+    out[far] = 1 / (math.sqrt(math.pi) * tail)
+    return out
+
+
 def erfinv(x: np.ndarray) -> np.ndarray:
     """erfinv of float64 x to float64's precision, by NumPy alone: a closed-form start
     (Winitzki's, or the Taylor series near 0, where the closed form cancels) refined by

@@ -47,7 +47,9 @@
 - random.py, RandomMethods: bernoulli multinomial, and the fills normal_ uniform_ bernoulli_
   exponential_ geometric_ cauchy_ log_normal_ random_ (each with generator=)
 
-- PyTorchSurfaceMethods (surface31), one mixin of five by concern: attributes.py (is_cpu
+- PyTorchSurfaceMethods (surface31), one mixin of six by concern: inplace_more.py
+  (digamma_ lgamma_ i0_ sinc_ polygamma_ mvlgamma_ nextafter_ addbmm_ addr_
+  conj_physical_), attributes.py (is_cpu
   layout get_device is_signed is_nonzero storage_offset cuda conj real imag H adjoint byte
   char short new ...), choosing.py (fmax fmin maximum minimum where isneginf isposinf
   isreal angle sum_to_size; function isin), pairs.py (renorm renorm_; functions
@@ -70,6 +72,7 @@ from .elementwise import ElementwiseMethods, maximum, minimum, where
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
 from .inplace_math import InplaceMathMethods
+from .inplace_more import InplaceMoreMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .matrix import MatrixMethods
@@ -96,8 +99,8 @@ from .stacking import StackingMethods
 from .statistics import StatisticsMethods
 
 
-class PyTorchSurfaceMethods(AttributeMethods, ChoosingMethods, PairMethods, PositionMethods,
-                            StackingMethods):
+class PyTorchSurfaceMethods(AttributeMethods, ChoosingMethods, InplaceMoreMethods, PairMethods,
+                            PositionMethods, StackingMethods):
     """The mixins added by surface31, joined so that Tensor takes them as one base."""
 
     __slots__ = ()

@@ -1,8 +1,8 @@
 """Reading and writing elements by position, as PyTorch's: as_strided (a window on the
 elements by sizes and strides), put and put_ (writes at flat indices), index_put (the
 out-of-place index_put_), slice_scatter, select_scatter and diagonal_scatter (x with a
-slice, a selected sub-tensor or a diagonal replaced); and the function unravel_index
-(flat indices to coordinates).
+slice, a selected sub-tensor or a diagonal replaced), index_reduce(_) (scatter_reduce of
+whole slices); and the function unravel_index (flat indices to coordinates).
 
     as_strided(x, size, stride, offset)[i] = flat(x)[offset + sum_k i_k stride_k]
     slice_scatter(x, src)                  = x with x[..., start:end:step, ...] = src
@@ -156,6 +156,36 @@ class PositionMethods:
         k = np.arange(length)
         index = (Ellipsis, k - min(offset, 0), k + max(offset, 0))
         return _scatter_at(moved, "diagonal_scatter", src, index).movedim((-2, -1), (a, b))
+
+
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *,
+                     include_self: bool = True) -> Tensor:
+        """x with source's slice i (along dim) reduced into x's slice index[i] by reduce
+        ("prod", "mean", "amax", "amin"): scatter_reduce with index spread over the slice."""
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise ArgumentError(f"index_reduce: reduce must be one of prod, mean, amax or "
+                                f"amin, got {reduce!r}")
+        d = one_axis("index_reduce", max(self.ndim, 1), None, dim)
+        if not is_tensor(index) or index.dtype != np.int64 or index.ndim > 1:
+            raise DTypeError(f"index_reduce: index must be a 1-d int64 tensor, got "
+                             f"{getattr(index, 'dtype', type(index).__name__)} of shape "
+                             f"{getattr(index, 'shape', None)}")
+        source = self._coerce(source, "index_reduce")
+        expected = self.shape[:d] + (index.numel(),) + self.shape[d + 1:]
+        if source.shape != expected:
+            raise ShapeError(f"index_reduce: source of shape {source.shape} must have shape "
+                             f"{expected} (x {self.shape} with index's {index.numel()} "
+                             f"slices along dim {d})")
+        spread = np.broadcast_to(index._data.reshape((-1,) + (1,) * (self.ndim - d - 1)),
+                                 expected)
+        return self.scatter_reduce(d, new_tensor(np.ascontiguousarray(spread)), source, reduce,
+                                   include_self=include_self)
+
+    def index_reduce_(self, dim: int, index: Any, source: Any, reduce: str, *,
+                      include_self: bool = True) -> Tensor:
+        """index_reduce written into x in place."""
+        return self._write("index_reduce_", lambda t: t.index_reduce(
+            dim, index, source, reduce, include_self=include_self))
 
 
 def _scatter_at(x: Tensor, op: str, src: Any, index: Any) -> Tensor:

@@ -1,6 +1,7 @@
 """Joining and cutting along a named direction, NumPy's way: the functions hstack, vstack
 (row_stack), dstack and column_stack, and the methods hsplit, vsplit, dsplit and
-split_with_sizes.
+split_with_sizes (and PyTorch's unsafe_ spellings of split, chunk and split_with_sizes,
+which differ from them only in PyTorch's view bookkeeping).
 
 Each is atleast_1d/2d/3d, a reshape, then concatenate, or a tensor_split / split, so the
 gradients of every order are those of concatenation and slicing: each output element is
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class StackingMethods:
-    """The mixin of Tensor's hsplit, vsplit, dsplit and split_with_sizes."""
+    """The mixin of Tensor's hsplit, vsplit, dsplit, split_with_sizes and the unsafe_
+    splits."""
 
     __slots__ = ()
 
@@ -48,6 +50,19 @@ class StackingMethods:
             raise ArgumentTypeError(f"split_with_sizes: split_sizes must be a sequence of "
                                     f"ints, got {type(split_sizes).__name__}")
         return self.split(list(split_sizes), dim)
+
+    def unsafe_split(self, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """split (PyTorch's unsafe_ marks pieces that are not tracked as views)."""
+        return self.split(split_size, dim)
+
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """chunk (see unsafe_split)."""
+        return self.chunk(chunks, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0
+                                ) -> tuple[Tensor, ...]:
+        """split_with_sizes (see unsafe_split)."""
+        return self.split_with_sizes(split_sizes, dim)
 
 
 def _directional_split(x: Tensor, name: str, least: int, axis: int,
