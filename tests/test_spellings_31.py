@@ -195,39 +195,6 @@ def test_typename_and_settings_answer_as_pytorch() -> None:
     assert tg.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
 
 
-def test_anomaly_modes_under_pytorchs_autograd_names() -> None:
-    assert not tg.is_anomaly_enabled()
-    tg.autograd.set_detect_anomaly(True)
-    try:
-        assert tg.is_anomaly_enabled() and tg.is_anomaly_check_nan_enabled()
-    finally:
-        tg.autograd.set_detect_anomaly(False)
-    assert not tg.is_anomaly_enabled()
-    with tg.autograd.set_detect_anomaly(True):
-        assert tg.is_anomaly_enabled()
-    assert not tg.is_anomaly_enabled()
-    with tg.autograd.detect_anomaly():
-        x = Tensor(np.array([-1.0]), requires_grad=True)
-        with pytest.raises(tg.AnomalyError):
-            x.sqrt()
-    tg.set_anomaly_enabled(True)
-    try:
-        assert tg.is_anomaly_enabled()
-    finally:
-        tg.set_anomaly_enabled(False)
-
-    @tg.autograd.set_detect_anomaly(True)
-    def inside() -> bool:
-        return tg.is_anomaly_enabled()
-
-    assert inside() and not tg.is_anomaly_enabled()
-    with tg.autograd.no_grad():
-        assert not (Tensor(np.ones(1), requires_grad=True) * 2).requires_grad
-    with tg.autograd.set_grad_enabled(False):
-        assert not tg.is_grad_enabled()
-    assert tg.is_grad_enabled()
-
-
 BAD = {
     "conv2d": (lambda m, c: m.conv2d(c(X4), c(W3)), tg.ShapeError, "conv2d"),
     "conv1d": (lambda m, c: m.conv1d(c(X3), c(W4)), tg.ShapeError, "conv1d"),
