@@ -515,6 +515,11 @@ EXEMPT: dict[str, str] = {
     "tg.utils.data.Sampler": "a base class whose argument PyTorch ignores too (its subclasses "
                              "have rows)",
     "tg.is_inference_mode_enabled": f"added in this session by idioms21: {_NO_ARGUMENT}",
+    **{f"tg.{n}": f"surface31's getters (tests/test_modes_31.py): {_NO_ARGUMENT}" for n in
+       """get_default_device get_float32_matmul_precision get_num_interop_threads
+       is_anomaly_check_nan_enabled is_anomaly_enabled is_warn_always_enabled""".split()},
+    "tg.typename": "answers any object (a type name), as PyTorch's",
+    "tg.is_storage": "answers any object (False: no storages here), as PyTorch's",
     "tg.distributed.AllGather": "the autograd Function all_gather applies (all_gather has rows)",
     "tg.distributed.SyncBatchNormFunction": "the autograd Function sync_batch_norm applies "
                                             "(sync_batch_norm has rows)",

@@ -150,51 +150,6 @@ def test_vmap_is_funcs() -> None:
     assert tg.vmap(lambda r: r.sum())(tg.ones(3, 2)).tolist() == [2.0] * 3
 
 
-def test_settings_are_kept_and_answered_back() -> None:
-    assert tg.get_float32_matmul_precision() == "highest"
-    try:
-        tg.set_float32_matmul_precision("high")
-        assert tg.get_float32_matmul_precision() == "high"
-    finally:
-        tg.set_float32_matmul_precision("highest")
-    tg.set_default_device("cpu")
-    assert tg.get_default_device() == tg.device("cpu")
-    try:
-        tg.set_default_tensor_type(tg.DoubleTensor)
-        assert tg.ones(1).dtype == np.float64
-        tg.set_default_tensor_type("torch.FloatTensor")
-        assert tg.ones(1).dtype == np.float32
-    finally:
-        tg.set_default_dtype(tg.float32)
-    assert tg.set_flush_denormal(True) is False
-    assert tg.get_num_interop_threads() >= 1
-    try:
-        tg.set_num_interop_threads(3)
-        assert tg.get_num_interop_threads() == 3
-        tg.set_warn_always(True)
-        assert tg.is_warn_always_enabled()
-    finally:
-        tg.set_num_interop_threads(1)
-        tg.set_warn_always(False)
-    assert tg.typename(tg.ones(2)) == "torch.FloatTensor"
-    assert tg.typename(tg.ones(2, dtype=tg.int64)) == "torch.LongTensor"
-    assert tg.typename(1.5) == "float" and not tg.is_storage(tg.ones(1))
-    data = np.arange(3.0)
-    shared = tg.asarray(data)
-    data[0] = 7.0
-    assert shared.tolist() == [7.0, 1.0, 2.0]
-    assert tg.asarray(data, copy=True)._data is not data
-    assert tg.asarray([1.0], requires_grad=True).requires_grad
-    assert tg.asarray([1, 2], dtype=tg.float64).dtype == np.float64
-
-
-@needs_torch
-def test_typename_and_settings_answer_as_pytorch() -> None:
-    assert tg.typename(tg.ones(2)) == torch.typename(torch.ones(2))
-    assert tg.typename(1.5) == torch.typename(1.5)
-    assert tg.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
-
-
 BAD = {
     "conv2d": (lambda m, c: m.conv2d(c(X4), c(W3)), tg.ShapeError, "conv2d"),
     "conv1d": (lambda m, c: m.conv1d(c(X3), c(W4)), tg.ShapeError, "conv1d"),
