@@ -37,7 +37,7 @@ from .errors import (
     TinygradError,
     short_repr,
 )
-from .keywords import Size, normalize_axes, one_of
+from .keywords import Size, normalize_axes, one_of, parse_size
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
     ArrangementMethods,
@@ -73,8 +73,7 @@ from .tensor_methods.math import no_bool_subtraction
 __all__ = [
     "Function", "Tensor", "as_tensor", "concatenate", "enable_grad", "grad",
     "is_grad_enabled", "maximum", "minimum", "no_grad", "normalize_axes", "op_observers",
-    "run_backward", "set_grad_enabled", "stack", "topological_order", "unbroadcast", "where",
-]
+    "run_backward", "set_grad_enabled", "stack", "topological_order", "unbroadcast", "where"]
 
 _COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                 "equal": "==", "not_equal": "!="}
@@ -106,13 +105,11 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         if dtype is None and array.dtype.kind in "iuf":
             array = array.astype(get_default_dtype())  # Python data: the default dtype
     if array.dtype.kind == "O":  # None, a dict, an arbitrary object
-        raise DTypeError(f"Tensor: cannot make a tensor of {type(data).__name__} "
-                         f"{short_repr(data)}; expected numbers, (nested) lists of numbers or an "
-                         f"ndarray")
+        raise DTypeError(f"Tensor: cannot make a tensor of {type(data).__name__} {short_repr(data)}"
+                         f"; expected numbers, (nested) lists of numbers or an ndarray")
     if array.dtype.kind not in "biuf":  # strings, bytes, complex: no op here supports them
-        raise DTypeError(f"Tensor: unsupported dtype {array.dtype} (from "
-                         f"{type(data).__name__} data); expected a boolean, integer or "
-                         f"floating dtype")
+        raise DTypeError(f"Tensor: unsupported dtype {array.dtype} (from {type(data).__name__} "
+                         f"data); expected a boolean, integer or floating dtype")
     return array
 
 
@@ -129,10 +126,9 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
              DecompositionMethods, ArrangementMethods, PyTorchSurfaceMethods):
     """An n-d array with reverse-mode autograd.
 
-    `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory);
-    Python numbers and lists become float32. Only floating tensors can
-    require a gradient.
-    """
+    `Tensor(np.ndarray)` keeps the array's dtype (and shares its memory); Python numbers and
+    lists become float32; `Tensor(2, 3)`, sizes, is PyTorch's legacy constructor (zeroed
+    here). Only floating tensors can require a gradient."""
 
     # _data: the ndarray. Set only when needed (read with getattr, so that making a tensor
     # costs nothing for them): _base, the tensor owning the memory this one views (views and
@@ -144,7 +140,11 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, *sizes: int) -> None:
+        if isinstance(requires_grad, int | float) and type(requires_grad) is not bool:  # sizes
+            shape = (data, requires_grad, *(v for v in (dtype, name) if v is not None), *sizes)
+            data, requires_grad, dtype, name = parse_size("Tensor", shape), 0, None, None
+            data = np.zeros(data, get_default_dtype())
         self._data = _to_array(data, dtype)
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
