@@ -63,6 +63,7 @@ from .distances import (
 )
 from .embedding import embedding
 from .folding import fold, unfold
+from .grid_sampling import affine_grid, grid_sample
 from .init import random
 from .instance_norm import instance_norm
 from .losses import (
@@ -96,7 +97,7 @@ from .pooling_extra import (
 from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
 
 # issue 22 (fn22): folding and the Gumbel-softmax
-__all__ = ["fold", "gumbel_softmax", "unfold"]
+__all__ = ["affine_grid", "fold", "grid_sample", "gumbel_softmax", "unfold"]
 __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
