@@ -14,7 +14,8 @@ the load average is printed with every table):
    configuration (grain: log2 of threads.BN_GRAIN; 0 keeps the module's value).
 
 Usage: python benchmarks/bench_bn_blocks.py [blocks] [handoff] [bn] [--shape 64 64 16 16]
-       [--configs 1:0 2:0 2:19] [--rounds 15]
+       [--configs 1:0 2:0 2:19] [--rounds 15] [--free]
+(run with PYTHONPATH set to another checkout to measure its batch norm the same way)
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def handoff_table(rounds: int) -> None:
         print(f"| {label} | {seconds * 1e6:.1f} us |")
 
 
-def bn_table(shape: tuple[int, ...], configs: list[tuple[int, int]], rounds: int) -> None:
+def bn_table(shape: tuple[int, ...], configs: list[tuple[int, int]], rounds: int,
+             free: bool = False) -> None:
     rng = np.random.default_rng(0)
     c = shape[1]
     x = Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
@@ -102,11 +104,18 @@ def bn_table(shape: tuple[int, ...], configs: list[tuple[int, int]], rounds: int
     b = Tensor(rng.standard_normal(c).astype(np.float32), requires_grad=True)
     rm, rv = np.zeros(c, np.float32), np.ones(c, np.float32)
 
+    pool = getattr(threads, "_pool", None)
+
     def step() -> None:
+        if free and pool is not None:
+            pool.skip = 0  # and no back-off after a late worker
         x.grad = w.grad = b.grad = None
         F.batch_norm(x, rm, rv, w, b, training=True).backward(up)
 
     default = getattr(threads, "BN_GRAIN", threads.GRAIN)  # older checkouts: no BN_GRAIN
+    cores = getattr(threads, "_cores", None)  # older checkouts: no free-core count
+    if free and cores is not None:  # every split wakes a worker, whatever the load
+        cores.free = lambda: threads.get_num_threads() - 1
     samples: dict[tuple[int, int], list[float]] = {cfg: [] for cfg in configs}
     before = load()
     for r in range(rounds):
@@ -138,6 +147,9 @@ def main() -> None:
     parser.add_argument("--shape", type=int, nargs="+", default=[64, 64, 16, 16])
     parser.add_argument("--configs", nargs="+", default=["1:0", "2:0", "2:19", "2:20"])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--free", action="store_true",
+                        help="count every core free: the pool hands each split out, as on an "
+                             "idle machine, whatever the load (the hand-offs' own cost)")
     args = parser.parse_args()
     if "blocks" in args.parts:
         blocks_table()
@@ -145,7 +157,7 @@ def main() -> None:
         handoff_table(args.rounds)
     if "bn" in args.parts:
         configs = [tuple(int(v) for v in c.split(":")) for c in args.configs]
-        bn_table(tuple(args.shape), configs, args.rounds)
+        bn_table(tuple(args.shape), configs, args.rounds, args.free)
 
 
 if __name__ == "__main__":
