@@ -218,6 +218,11 @@ def test_binary_ops_between_tensors(name: str, pair: tuple) -> None:
     if name == "-" and np.bool_ in (a.dtype, b.dtype):  # PyTorch refuses; NumPy, two bools
         _refused_bool_subtraction(lambda: ours(Tensor(a), Tensor(b)))
         return
+    if name == "**" and a.dtype == b.dtype == np.bool_:  # PyTorch refuses; NumPy gives int8
+        with pytest.raises(tg.DTypeError, match=r"\*\*: pow is not implemented for two bool"):
+            ours(Tensor(a), Tensor(b))
+        OUTCOMES["DTypeError"] += 1
+        return
     if name in PROMOTED:  # NumPy's op in PyTorch's result dtype
         dtype = _true_division(name, result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0))
         check(lambda: ours(Tensor(a), Tensor(b)),
@@ -258,6 +263,27 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
         _refused_bool_subtraction(lambda: ours(other, Tensor(a)) if reflected else
                                   ours(Tensor(a), other))
         return
+    if name == "==" and other is None:  # PyTorch's answer (since transformer30): False
+        assert (other == Tensor(a) if reflected else Tensor(a) == other) is False
+        OUTCOMES["accepted and equal"] += 1
+        return
+    if name == "**" and a.dtype == np.bool_ and isinstance(other, bool):
+        _bool_power_of_python_bool(a, other, reflected)
+        return
+    if name == "**" and not reflected and a.dtype.kind in "biu" and type(other) is int and \
+            other < 0:  # PyTorch refuses it, empty tensors too (NumPy refuses it unless empty)
+        with pytest.raises(tg.ArgumentError, match="integers to negative integer powers"):
+            Tensor(a) ** other
+        OUTCOMES["ArgumentError"] += 1
+        return
+    if name == "**" and reflected and a.dtype.kind in "iu" and isinstance(other, int) and \
+            (a < 0).any():  # NumPy refuses; PyTorch's integer power truncates (0 ** -n: 0)
+        negative = np.vectorize(lambda e: int(other ** float(e)) if other else 0)(
+            np.minimum(a, -1))
+        expected = np.where(a >= 0, np.power(np.asarray(other, a.dtype), np.maximum(a, 0)),
+                            negative).astype(a.dtype)
+        check(lambda: other ** Tensor(a), lambda: expected)
+        return
     if name in PROMOTED and isinstance(other, int | float):
         a_ref = a.astype(_true_division(name, _scalar_dtype(a, other)))
     else:
@@ -266,6 +292,19 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
         check(lambda: ours(other, Tensor(a)), lambda: _python_reference(reference, other, a_ref))
     else:
         check(lambda: ours(Tensor(a), other), lambda: _python_reference(reference, a_ref, other))
+
+
+def _bool_power_of_python_bool(a: np.ndarray, other: bool, reflected: bool) -> None:
+    """PyTorch's bool ** bool: a bool tensor to True is itself, to False all True (NumPy:
+    int8); True or False to a bool tensor is refused, as two bool tensors are."""
+    if reflected:
+        with pytest.raises(tg.DTypeError, match=r"\*\*: pow is not implemented for two bool"):
+            other ** Tensor(a)
+        OUTCOMES["DTypeError"] += 1
+        return
+    out = Tensor(a) ** other
+    assert out.dtype == np.bool_ and np.array_equal(out.data, a if other else np.ones_like(a))
+    OUTCOMES["accepted and equal"] += 1
 
 
 def _refused_bool_subtraction(call: Callable[[], Any]) -> None:

@@ -9,6 +9,7 @@ so `x.dtype == tg.float32` reads as in PyTorch. The PyTorch aliases are
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 from typing import Any
 
@@ -92,6 +93,18 @@ def result_type(a: np.dtype, a_has_axes: bool, b: np.dtype, b_has_axes: bool) ->
         return promote_types(a, b)
     axes, zero_d = (a, b) if a_has_axes else (b, a)
     return zero_d if _CATEGORY[zero_d.kind] > _CATEGORY[axes.kind] else axes
+
+
+def result_type_of(*operands: tuple[np.dtype, bool]) -> np.dtype:
+    """result_type of any number of (dtype, has_axes) operands, as PyTorch's: the tensors
+    with axes and the 0-d ones promoted apart, then the latter count where their category
+    is higher (a bool matrix clamped by 0-d float32 and float64 bounds is float64)."""
+    axes = [d for d, has_axes in operands if has_axes]
+    zero_d = [d for d, has_axes in operands if not has_axes]
+    if not axes or not zero_d:
+        return functools.reduce(promote_types, axes or zero_d)
+    return result_type(functools.reduce(promote_types, axes), True,
+                       functools.reduce(promote_types, zero_d), False)
 
 
 # PyTorch's legacy tensor-type names (`x.type()`, `tg.FloatTensor`), by dtype

@@ -52,6 +52,10 @@ def _function(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 (PyTorch's name)
+        if type(input) in (bool, int, float) and args and isinstance(args[0], Tensor):
+            # a number before a tensor (tg.remainder(-4, t)) is PyTorch's weak scalar: it
+            # takes t's dtype where its kind allows, as in -4 % t
+            return method(args[0]._coerce(input, name), *args, **kwargs)
         return method(as_tensor(input), *args, **kwargs)
 
     function.__name__ = function.__qualname__ = name

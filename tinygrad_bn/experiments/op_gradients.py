@@ -383,9 +383,11 @@ OPS: list[OpCase] = [
     OpCase("remainder / fmod", lambda x, y: x.remainder(y) + x.fmod(y * 0.3),
            ((3, 4), (3, 4)), ("real", "positive"),
            torch_fn=lambda x, y: x.remainder(y) + x.fmod(y * 0.3)),
-    OpCase("div (rounding_mode) + x y", lambda x, y: x.div(y, rounding_mode="trunc") + x * y,
-           ((3, 4), (3, 4)), ("real", "positive"),
-           torch_fn=lambda x, y: x.div(y, rounding_mode="trunc") + x * y),
+    OpCase("div (rounding_mode) + x y",
+           lambda x, y: x.div(y, rounding_mode="trunc") + x.div(y, rounding_mode="floor") +
+           x * y, ((3, 4), (3, 4)), ("real", "positive"),
+           torch_fn=lambda x, y: x.div(y, rounding_mode="trunc") +
+           x.div(y, rounding_mode="floor") + x * y),
     OpCase("reciprocal / rsqrt / square", lambda x: x.reciprocal() + x.rsqrt() + x.square(),
            ((3, 4),), ("positive",),
            torch_fn=lambda x: x.reciprocal() + x.rsqrt() + x.square()),

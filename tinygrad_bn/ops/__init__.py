@@ -1,7 +1,8 @@
 """The primitive ops, by family: each a `Function` with its forward (ndarrays), backward
 (Tensors) and jvp (forward mode, Tensors) side by side under a one-line math docstring.
 
-- binary.py, two inputs elementwise: Add Sub Mul Div Pow Maximum Minimum Where
+- binary.py, two inputs elementwise: Add Sub Mul Div Pow FloorDivide TruncDivide Remainder
+  Fmod Maximum Minimum Where
 - unary.py, one input elementwise: Neg Exp Log Sqrt Abs Sin Cos HyperbolicTangent Logistic
   Rectify Sign Clip Cast Clone
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
@@ -25,7 +26,20 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 """
 
 from ..autograd.function import sum_tangents
-from .binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
+from .binary import (
+    Add,
+    Div,
+    FloorDivide,
+    Fmod,
+    Maximum,
+    Minimum,
+    Mul,
+    Pow,
+    Remainder,
+    Sub,
+    TruncDivide,
+    Where,
+)
 from .decompositions import (
     Cholesky,
     LUFactorL,
@@ -121,4 +135,5 @@ __all__ = [
     "NextAfter", "Polygamma",
     "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
     "SVDFactorU", "SVDFactorVh", "SolveTriangular",
+    "FloorDivide", "Fmod", "Remainder", "TruncDivide",
 ]

@@ -1,4 +1,5 @@
-"""Elementwise ops of two inputs: add, subtract, multiply, divide, power, max, min, where.
+"""Elementwise ops of two inputs: add, subtract, multiply, divide, power, the rounded
+quotients and remainders, max, min, where.
 
 Inputs broadcast as in NumPy; a backward may return the broadcast-shaped gradient, which
 the engine sums back to each input's shape (`autograd.engine.unbroadcast`), and a jvp
@@ -107,12 +108,19 @@ class Pow(Function):
     (x**0 is constant), and dy is 0 where x = 0 and y >= 0 (z is 0 or 1 there; the
     limit of z log x is 0). Both are made with `where` on a safe operand (exponent 1,
     base 1), so the gradients stay differentiable and finite second derivatives elsewhere.
+    Integers to a negative integer power follow PyTorch: 1, +-1 for base -1, else 0.
     """
 
     uses_output = True
     saves_inputs = (0, 1)
 
     def forward(self, x, y):
+        if y.dtype.kind in "iu" and x.dtype.kind in "biu" and (y < 0).any():
+            # PyTorch's integer powers: 1 ** -n = 1, (-1) ** -n = +-1, any other base 0
+            # (NumPy refuses negative integer exponents)
+            z = x ** np.maximum(y, 0)
+            unit = np.where(y % 2 == 0, 1, x).astype(z.dtype)  # x ** -n for x = +-1
+            return np.where(y >= 0, z, np.where(np.abs(x) == 1, unit, 0).astype(z.dtype))
         return x**y
 
     def reads_output(self):
@@ -143,6 +151,88 @@ class Pow(Function):
         x, y = self.parents
         limit = (x._data == 0) & (y._data >= 0)
         return Where.apply(_one(x), x, cond=limit) if limit.any() else x
+
+
+class _RoundedQuotient(Function):
+    """z = x / y rounded to an integer;  dx = dy = 0 (a step function: PyTorch's
+    div(rounding_mode=...) has a zero gradient, also where y = 0).
+
+    tz = 0."""
+
+    def backward(self, g):
+        zero = g * 0
+        return zero, zero
+
+    def jvp(self, tx, ty):
+        return sum_tangents(None if tx is None else tx * 0, None if ty is None else ty * 0)
+
+
+@quiet
+class FloorDivide(_RoundedQuotient):
+    """z = floor(x / y), Python's x // y (exact for integers; 3. // -inf is -1);  dx = dy = 0.
+
+    tz = 0."""
+
+    def forward(self, x, y):
+        return np.floor_divide(x, y)
+
+
+@quiet
+class TruncDivide(_RoundedQuotient):
+    """z = trunc(x / y), the quotient rounded towards 0 (C's integer division);  dx = dy = 0.
+
+    tz = 0."""
+
+    def forward(self, x, y):
+        if x.dtype.kind == "f":
+            return np.trunc(x / y)
+        q = np.floor_divide(x, y)  # exact; one up where the floor went below 0's side
+        return q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(q.dtype)
+
+
+class _Remainder(Function):
+    """z = x - q(x, y) y for a rounded quotient q;  dx = g, dy = -g q (as PyTorch: q is
+    piecewise constant). `ufunc` computes z, `quotient` q."""
+
+    saves_inputs = (0, 1)
+    quotient: type[Function]
+    ufunc: np.ufunc
+
+    def forward(self, x, y):
+        return self.ufunc(x, y)
+
+    def needed_inputs(self):
+        """x and y only for dy."""
+        return (0, 1) if self.parents[1].requires_grad else ()
+
+    def backward(self, g):
+        return g, -g * self._quotient() if self.parents[1].requires_grad else None
+
+    def jvp(self, tx, ty):
+        """tz = tx - ty q."""
+        return sum_tangents(tx, None if ty is None else -ty * self._quotient())
+
+    def _quotient(self) -> Tensor:
+        x, y = self.parents
+        return new_tensor(self.quotient().forward(x._data, y._data))
+
+
+@quiet
+class Remainder(_Remainder):
+    """z = x - floor(x / y) y, with y's sign (Python's %);  dx = g, dy = -g floor(x / y).
+
+    tz = tx - ty floor(x / y)."""
+
+    quotient, ufunc = FloorDivide, np.remainder
+
+
+@quiet
+class Fmod(_Remainder):
+    """z = x - trunc(x / y) y, with x's sign (C's fmod);  dx = g, dy = -g trunc(x / y).
+
+    tz = tx - ty trunc(x / y)."""
+
+    quotient, ufunc = TruncDivide, np.fmod
 
 
 class _Extremum(Function):

@@ -10,11 +10,16 @@ constant: its gradient is 0 everywhere, as PyTorch's (also at the jumps).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd.function import Function, sum_tangents
+from ..autograd.function import Function, new_tensor, sum_tangents
+from .binary import Where
 from .quiet import quiet
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -227,7 +232,7 @@ class Arctanh(_Unary):
 
 class Arctan2(Function):
     """z = atan2(y, x), the angle of the point (x, y);  dy = g x / (x^2 + y^2),
-    dx = -g y / (x^2 + y^2)."""
+    dx = -g y / (x^2 + y^2); both 0 at the origin (as PyTorch's, not 0 / 0)."""
 
     saves_inputs = (0, 1)
 
@@ -236,16 +241,25 @@ class Arctan2(Function):
 
     def backward(self, g):
         y, x = self.parents
-        r2 = x * x + y * y
+        r2 = self._squared_radius()
         return (g * x / r2 if y.requires_grad else None,
                 -g * y / r2 if x.requires_grad else None)
 
     def jvp(self, ty, tx):
         """tz = (x ty - y tx) / (x^2 + y^2)."""
         y, x = self.parents
-        r2 = x * x + y * y
+        r2 = self._squared_radius()
         return sum_tangents(None if ty is None else ty * x / r2,
                             None if tx is None else -tx * y / r2)
+
+    def _squared_radius(self) -> Tensor:
+        """x^2 + y^2, with inf at the origin: there x / inf = 0 is PyTorch's gradient."""
+        y, x = self.parents
+        r2 = x * x + y * y
+        origin = r2._data == 0
+        if not origin.any():
+            return r2
+        return Where.apply(new_tensor(np.full((), np.inf, r2.dtype)), r2, cond=origin)
 
 
 # ufuncs (np.frompyfunc), not np.vectorize: called on a traced array they dispatch to

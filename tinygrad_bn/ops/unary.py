@@ -213,10 +213,13 @@ class Rectify(Function):
 
 
 class Sign(Function):
-    """z = sign x (-1, 0 or 1);  dx = 0 (piecewise constant, as PyTorch's)."""
+    """z = sign x (-1, 0 or 1; 0 at NaN, as PyTorch's);  dx = 0 (piecewise constant)."""
 
     def forward(self, x):
-        return np.sign(x)
+        z = np.sign(x)
+        if x.dtype.kind == "f" and np.isnan(z).any():
+            z = np.where(np.isnan(z), 0, z).astype(x.dtype)
+        return z
 
     def backward(self, g):
         return g * 0

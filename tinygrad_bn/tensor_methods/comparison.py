@@ -93,7 +93,12 @@ class ComparisonMethods:
         for t in (self, other):
             if t.dtype.kind not in "biu":
                 raise DTypeError(f"{name}: needs bool or integer tensors, got dtype {t.dtype}")
-        return new_tensor(op(self._data, other._data))
+        x, y = self._operands(other, name)  # PyTorch's result dtype, not NumPy's
+        try:
+            return new_tensor(np.asarray(op(x._data, y._data)))
+        except ValueError as error:
+            raise ShapeError(f"{name}: shapes {self.shape} and {other.shape} do not "
+                             f"broadcast") from error
 
     def bitwise_and(self, other: Any) -> Tensor:
         return self._bitwise(other, np.bitwise_and, "bitwise_and")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import as_tensor, is_tensor, new_tensor
-from ..dtypes import get_default_dtype, result_type
+from ..dtypes import get_default_dtype, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
@@ -83,6 +83,10 @@ class ElementwiseMethods:
             raise ShapeError("clip: give at least one of min and max")
         if self._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
             return floating(self).clip(min, max)  # PyTorch: an int tensor meets a float
+        if self._data.dtype.kind == "b":  # PyTorch: int bounds make it int64, bools refused
+            if all(type(b) in (bool, type(None)) for b in (min, max)):
+                no_bool("clip", self)
+            return self.astype(np.int64).clip(min, max)
         return ops.Clip.apply(self, low=min, high=max)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -97,12 +101,18 @@ class ElementwiseMethods:
             return self.clip(min, max)
         low = None if min is None else self._coerce(min)
         high = None if max is None else self._coerce(max)
-        dtype = self.dtype
-        for bound in (low, high):
-            if bound is not None:
-                dtype = result_type(dtype, self.ndim > 0, bound.dtype, bound.ndim > 0)
+        try:
+            np.broadcast_shapes(self.shape, *(b.shape for b in (low, high) if b is not None))
+        except ValueError:
+            raise ShapeError(f"clamp: the bounds' shapes {None if low is None else low.shape} "
+                             f"and {None if high is None else high.shape} do not broadcast "
+                             f"with the tensor's shape {self.shape}") from None
+        dtype = result_type_of(*((t.dtype, t.ndim > 0) for t in (self, low, high)
+                                 if t is not None))
         if dtype != self.dtype:  # PyTorch's promotion: an int tensor clamped by floats
             return self.astype(dtype).clamp(min, max)
+        if low is not None and high is not None:  # PyTorch: bool min or max alone is fine
+            no_bool("clamp", self)
         x = self._data
         value = x if low is None else np.maximum(x, low._data)
         value = value if high is None else np.minimum(value, high._data)
@@ -111,8 +121,8 @@ class ElementwiseMethods:
         if high is not None:
             inside = inside & (x <= high._data)
             above = x > high._data
-            if low is not None:
-                above = above | (high._data < low._data)
+            if low is not None:  # min > max gives max; a NaN min gives NaN (value's)
+                above = (above | (high._data < low._data)) & ~np.isnan(low._data)
             out = where(above, high, out)
         if low is not None:
             inside = inside & (x >= low._data)
@@ -123,24 +133,34 @@ class ElementwiseMethods:
         return where(inside, self, out)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        """x with `value` where the bool `mask` (broadcast to x's shape) is True; the gradient
-        of x is g where the mask is False, that of a tensor value the sum of g where it is
-        True."""
+        """x with `value` where the bool `mask` is True (x and mask broadcast together, as
+        PyTorch's out-of-place masked_fill); the gradient of x is g where the mask is
+        False, that of a tensor value the sum of g where it is True."""
+        return self._masked_fill("masked_fill", mask, value)
+
+    def _masked_fill(self, op: str, mask: Any, value: Any, grow: bool = True) -> Tensor:
+        """masked_fill; `grow` False (masked_fill_): the mask must broadcast to x's shape."""
         cond = mask._data if is_tensor(mask) else np.asarray(mask)
         if cond.dtype != np.bool_:
-            raise DTypeError(f"masked_fill: the mask must be a bool tensor, got dtype "
-                             f"{cond.dtype}")
+            raise DTypeError(f"{op}: the mask must be a bool tensor, got dtype {cond.dtype}")
         try:
-            if np.broadcast_shapes(cond.shape, self.shape) != self.shape:
+            if not grow and np.broadcast_shapes(cond.shape, self.shape) != self.shape:
                 raise ValueError("it would grow the tensor")
+            np.broadcast_shapes(cond.shape, self.shape)
         except ValueError as error:
-            raise ShapeError(f"masked_fill: mask of shape {cond.shape} does not broadcast to "
+            raise ShapeError(f"{op}: mask of shape {cond.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}: {error}") from None
-        fill = self._coerce(value, "masked_fill")
+        fill = self._coerce(value, op)
         if fill._data.size != 1:
-            raise ShapeError(f"masked_fill: value must be one number or a one-element tensor, "
+            raise ShapeError(f"{op}: value must be one number or a one-element tensor, "
                              f"got shape {fill.shape}")
         if fill.dtype != self.dtype:  # PyTorch keeps x's dtype (a bool mask filled with 0)
+            if self.dtype.kind in "iu" and not np.isfinite(fill._data).all():
+                raise ArgumentError(f"{op}: the value {fill._data.item()} cannot be converted "
+                                    f"to the tensor's dtype {self.dtype}")
+            if fill.requires_grad and self.dtype.kind != "f":
+                raise DTypeError(f"{op}: a value that requires grad cannot fill a tensor of "
+                                 f"dtype {self.dtype} (no gradient flows into integers)")
             fill = fill.astype(self.dtype)
         return where(cond, fill.reshape(()), self)
 
@@ -171,8 +191,16 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
         raise ArgumentTypeError(f"where: the condition must be a bool tensor or array (or "
                                 f"numbers), got {type(condition).__name__} {condition!r:.60}")
     cond = np.asarray(raw, dtype=bool)
+    if _is_number(x) and _is_number(y):  # two Python numbers: PyTorch's dtype of the pair
+        x = new_tensor(np.asarray(x, dtype=bool if type(x) is type(y) is bool else
+                                  get_default_dtype() if float in (type(x), type(y)) else
+                                  np.int64))
     x = x if is_tensor(x) else (y._coerce(x, "where") if is_tensor(y) else as_tensor(x))
     return ops.Where.apply(*x._operands(y, "where"), cond=cond)  # PyTorch's promotion
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (bool, int, float)
 
 
 def maximum(x: Any, y: Any) -> Tensor:

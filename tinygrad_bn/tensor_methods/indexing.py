@@ -167,7 +167,8 @@ class IndexingMethods:
         return self.nonzero()
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
-        axes = None if dim is None else normalize_axes("count_nonzero", dim, self.ndim)
+        axes = None if dim is None else normalize_axes("count_nonzero", dim, self.ndim,
+                                                       scalar_axis=True)  # 0-d: dim 0, -1
         return new_tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # ---- placing

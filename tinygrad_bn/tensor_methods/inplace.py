@@ -43,6 +43,7 @@ from ..errors import (
     ArgumentTypeError,
     BackwardError,
     DTypeError,
+    DTypeMismatchError,
     IndexOutOfRange,
     ShapeError,
     TinygradError,
@@ -240,7 +241,8 @@ class InplaceMethods:
         return self._write("sign_", lambda t: t.sign())
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
-        return self._write("masked_fill_", lambda t: t.masked_fill(mask, value))
+        return self._write("masked_fill_", lambda t: t._masked_fill("masked_fill_", mask, value,
+                                                                     grow=False))
 
     # ---- filling ----
     def fill_(self, value: Any) -> Tensor:
@@ -418,6 +420,11 @@ class InplaceMethods:
             index = index._data
         elif isinstance(index, tuple):
             index = tuple(i._data if is_tensor(i) else i for i in index)
+        if is_tensor(value) and value.dtype != self.dtype and _puts_by_position(index, value):
+            raise DTypeMismatchError(f"setitem: writing through an index of arrays or masks "
+                                     f"needs the value's dtype ({value.dtype}) to be the "
+                                     f"tensor's ({self.dtype}), as PyTorch's index_put; "
+                                     f"cast the value first")
         put = self._value_at("setitem", index, value)
         self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
                     casting="unsafe")
@@ -431,6 +438,8 @@ class InplaceMethods:
             raise IndexOutOfRange(f"{op}: index {short_repr(index)} does not fit a tensor of "
                                   f"shape {self.shape}: {error}") from None
         put = value if is_tensor(value) else new_tensor(np.asarray(value))
+        while put.ndim > len(target) and put.shape[0] == 1:  # PyTorch drops leading 1s
+            put = put.squeeze(0)
         if put.dtype.kind not in "biuf":
             raise DTypeError(f"{op}: cannot write {type(value).__name__} "
                              f"{short_repr(value)} into a tensor of dtype {self.dtype}")
@@ -445,6 +454,16 @@ class InplaceMethods:
             put = put.astype(self.dtype) if put.requires_grad and self.dtype.kind == "f" \
                 else new_tensor(put._data.astype(self.dtype))
         return put
+
+
+def _puts_by_position(index: Any, value: Tensor) -> bool:
+    """Whether PyTorch writes x[index] = value by index_put, which refuses a value of another
+    dtype: an index holding integer arrays or a 0-d mask, or masks with more than one value
+    (masks of axes and one value are filled as by masked_fill, which casts)."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [np.asarray(i) for i in items if isinstance(i, list | np.ndarray)]
+    return any(a.dtype.kind != "b" or a.ndim == 0 for a in arrays) or (
+        bool(arrays) and value._data.size != 1)
 
 
 _WATCHING = -1  # the op observer noting compute's nodes: before the saved-tensor hooks

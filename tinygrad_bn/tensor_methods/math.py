@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, result_type
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
@@ -115,8 +115,11 @@ class MathMethods:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self) in (-pi, pi]: atan2(y=self, x=other)."""
-        y, x = self._operands(other, "atan2")
-        return ops.Arctan2.apply(floating(y), floating(x))
+        y, x = (floating(t) for t in self._operands(other, "atan2"))
+        if y.dtype != x.dtype:  # an integer operand beside a float64 0-d one: float64 both
+            dtype = np.promote_types(y.dtype, x.dtype)
+            y, x = y.astype(dtype), x.astype(dtype)
+        return ops.Arctan2.apply(y, x)
 
     arctan2 = atan2
 
@@ -199,15 +202,8 @@ class MathMethods:
         if rounding_mode not in ("trunc", "floor"):
             raise ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                                 f"{rounding_mode!r}")
-        other = self._coerce(other, "div")
-        if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            _no_zero_divisor("div", self, other)
-            q = np.floor_divide(self._data, other._data) if rounding_mode == "floor" else \
-                np.trunc(np.true_divide(self._data, other._data)).astype(
-                    np.result_type(self._data, other._data))
-            return type(self)._from_op(q, None)
-        q = self / other
-        return q.floor() if rounding_mode == "floor" else q.trunc()
+        op = ops.FloorDivide if rounding_mode == "floor" else ops.TruncDivide
+        return op.apply(*_quotient_operands(self, other, "div"))
 
     divide = div
 
@@ -220,19 +216,11 @@ class MathMethods:
 
     def remainder(self, other: Any) -> Tensor:
         """x - floor(x / y) y: the result takes y's sign (Python's %)."""
-        other = self._coerce(other, "remainder")
-        if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            _no_zero_divisor("remainder", self, other)
-            return type(self)._from_op(np.remainder(self._data, other._data), None)
-        return self - (self / other).floor() * other
+        return ops.Remainder.apply(*_quotient_operands(self, other, "remainder"))
 
     def fmod(self, other: Any) -> Tensor:
         """x - trunc(x / y) y: the result takes x's sign (C's fmod)."""
-        other = self._coerce(other, "fmod")
-        if self.dtype.kind in "biu" and other.dtype.kind in "biu":
-            _no_zero_divisor("fmod", self, other)
-            return type(self)._from_op(np.fmod(self._data, other._data), None)
-        return self - (self / other).trunc() * other
+        return ops.Fmod.apply(*_quotient_operands(self, other, "fmod"))
 
     def __mod__(self, other: Any) -> Tensor:
         return self.remainder(other)
@@ -408,14 +396,25 @@ def _scaled_by(x: Tensor, op: str, other: Any, alpha: Any) -> Tensor:
     if isinstance(alpha, float) and x.dtype.kind in "biu" and other.dtype.kind in "biu":
         raise ArgumentError(f"{op}: for integer tensors ({x.dtype} and {other.dtype}) alpha "
                             f"must not be a float, got {alpha!r}")
-    return other * alpha
+    scaled = other * alpha
+    # alpha does not take part in the promotion (bool + 2 * bool is bool, as PyTorch's)
+    dtype = result_type(x.dtype, x.ndim > 0, other.dtype, other.ndim > 0)
+    return scaled if scaled.dtype == dtype else scaled.astype(dtype)
 
 
-def _no_zero_divisor(op: str, dividend: Tensor, divisor: Tensor) -> None:
-    """Integer division by 0 has no answer: PyTorch raises (NumPy would give 0)."""
-    if dividend._data.size and not divisor._data.all():
+def _quotient_operands(x: Tensor, other: Any, op: str) -> tuple[Tensor, Tensor]:
+    """x and other in PyTorch's result type for a rounded quotient or a remainder: bools
+    refused (PyTorch has no bool kernel for them), an integer divisor 0 refused (PyTorch
+    raises; NumPy would give 0)."""
+    a, b = x._operands(other, op)
+    if a.dtype.kind == "b" and b.dtype.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool tensors (as PyTorch); cast to an "
+                         f"integer or float dtype first")
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu" and a._data.size and \
+            not b._data.all():
         raise ArgumentError(f"{op}: integer division by zero (the divisor, of shape "
-                            f"{divisor.shape}, holds a 0); divide floats to get inf or NaN")
+                            f"{b.shape}, holds a 0); divide floats to get inf or NaN")
+    return a, b
 
 
 def _bound(x: Tensor, bound: Any, op: str) -> Any:
@@ -456,6 +455,28 @@ def distance(x: Tensor, y: Tensor) -> Tensor:
     if not equal.any():
         return (x - y).abs()
     return (where(equal, 0.0, x) - where(equal, 0.0, y)).abs()  # no inf - inf computed
+
+
+def power(base: Tensor, exponent: Any) -> Tensor:
+    """base ** exponent (`x ** y`) with PyTorch's refusals and bool rule: an integer tensor
+    to a negative Python int is refused, a bool tensor to True is itself and to False all
+    True, two bool tensors are refused."""
+    if base._data.dtype.kind in "biu" and type(exponent) is int and exponent < 0:
+        raise ArgumentError(f"**: integers to negative integer powers are not allowed (a "
+                            f"{base._data.dtype} tensor to the power {exponent}), as PyTorch; "
+                            f"use a float tensor or a tensor exponent")
+    if base._data.dtype.kind == "b" and type(exponent) is bool:
+        return base.clone() if exponent else new_tensor(np.ones(base.shape, bool))
+    x, y = base._operands(exponent, "**")
+    no_bool_power(x, y)
+    return ops.Pow.apply(x, y)
+
+
+def no_bool_power(base: Tensor, exponent: Tensor) -> None:
+    """PyTorch has no pow of two bools (NumPy's would be int8)."""
+    if base._data.dtype.kind == "b" and exponent._data.dtype.kind == "b":
+        raise DTypeError("**: pow is not implemented for two bool operands (as PyTorch); cast "
+                         "one to an integer dtype first")
 
 
 def no_bool_subtraction(x: Tensor, other: Any) -> None:

@@ -176,7 +176,9 @@ class MovementMethods:
                             default=0)
         end_axis = one_of("flatten", "end_axis", None if end_axis == -1 else end_axis, "end_dim",
                           end_dim, default=-1)
-        if self.ndim == 0:
+        if self.ndim == 0:  # dims 0 and -1 name the one element, as PyTorch's
+            for a in (start_axis, end_axis):
+                normalize_axes("flatten", a, 0, scalar_axis=True)
             return self.reshape(1)
         start, end = (normalize_axes("flatten", a, self.ndim)[0] for a in (start_axis, end_axis))
         if start > end:
@@ -335,9 +337,14 @@ def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,
         raise ShapeError("concatenate: needs at least one tensor")
     dtype = functools.reduce(promote_types, (t.dtype for t in tensors))
     # PyTorch's legacy rule: an empty 1-D tensor (`tg.tensor([])`, where a loop starts
-    # accumulating) is left out when joined with tensors of other shapes
-    tensors = [t for t in tensors if t.shape != (0,)] or tensors
-    (axis,) = normalize_axes("concatenate", axis, tensors[0].ndim)
+    # accumulating) is left out of the shape checks (all of them empty: of the axis check
+    # too); it joins as an empty block of the others' shape, so its graph stays
+    kept = [t for t in tensors if t.shape != (0,)]
+    if not kept:
+        axis, kept = 0, tensors
+    (axis,) = normalize_axes("concatenate", axis, kept[0].ndim)
+    empty = kept[0].shape[:axis] + (0,) + kept[0].shape[axis + 1:]
+    tensors = [t.reshape(empty) if t.shape == (0,) else t for t in tensors]
     shapes = [t.shape for t in tensors]
     if any(len(s) != len(shapes[0]) or s[:axis] + s[axis + 1:] != shapes[0][:axis] +
            shapes[0][axis + 1:] for s in shapes):

@@ -144,7 +144,7 @@ class ReduceMethods:
             return self._reduce_extremum(op, kind, dim, keepdim, None, None)
         (axis,) = normalize_axes(op, dim, self.ndim, scalar_axis=True) or (None,)
         if axis is None:  # a 0-d tensor: dim 0 names no axis
-            return result(self * 1, new_tensor(np.zeros((), dtype=np.int64)))
+            return result(self.clone(), new_tensor(np.zeros((), dtype=np.int64)))
         self._check_nonempty(op, (axis,))
         indices = np.expand_dims(pick(self._data, axis=axis), axis)
         values = self.gather(axis, indices)  # the gradient goes to the chosen index alone
@@ -168,12 +168,15 @@ class ReduceMethods:
         return _in_dtype(ops.Prod.apply(x, axis=one_axis("prod", x.ndim, axis, None),
                                         keepdims=keepdims), dtype, x.dtype)
 
-    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        """Running sums along `dim` (required, as in PyTorch; a 0-d tensor takes 0 or -1)."""
-        if self.ndim == 0:
+    def cumsum(self, dim: int | None = None, *, axis: int | None = None,
+               dtype: Any = None) -> Tensor:
+        """Running sums along `dim` (required, as in PyTorch; a 0-d tensor takes 0 or -1);
+        `dtype=` casts first."""
+        x = self if dtype is None else self.astype(as_dtype("cumsum", dtype))
+        if x.ndim == 0:
             one_axis("cumsum", 1, dim, axis)  # checks the axis as for one element
-            return self.reshape(1).cumsum(0).reshape(())
-        return ops.Cumsum.apply(_signed(self), axis=one_axis("cumsum", self.ndim, dim, axis))
+            return x.reshape(1).cumsum(0).reshape(())
+        return ops.Cumsum.apply(_signed(x), axis=one_axis("cumsum", x.ndim, dim, axis))
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                   keepdim: bool | None = None) -> Tensor:
