@@ -66,7 +66,7 @@ from .tensor_methods import (
     stack,
     where,
 )
-from .tensor_methods.math import no_bool_power, no_bool_subtraction, power
+from .tensor_methods.math import no_bool_subtraction, power
 
 # Names that were importable from here before the core was split into packages; they keep
 # working (tests/test_import_paths.py).
@@ -442,9 +442,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return power(self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
-        a, b = self._operands(base, "**")
-        no_bool_power(a, b)
-        return ops.Pow.apply(b, a)
+        return power(self, base, reflected=True)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..autograd.function import is_tensor, new_tensor
-from ..errors import ArgumentTypeError, DTypeError, ShapeError, short_repr
+from ..errors import ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError, short_repr
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -54,6 +54,9 @@ class ComparisonMethods:
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
+        if is_tensor(other) and other.dtype != self.dtype:
+            raise DTypeMismatchError(f"isclose: the tensors' dtypes {self.dtype} and "
+                                     f"{other.dtype} differ (as PyTorch, they must match)")
         other = self._coerce(other, "isclose")
         try:
             close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)

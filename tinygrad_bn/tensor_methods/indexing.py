@@ -14,6 +14,7 @@ their order (a stable sort), so ties are deterministic.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,14 @@ import numpy as np
 
 from .. import ops, return_types
 from ..autograd.function import as_tensor, is_tensor, new_tensor
-from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError, named
+from ..errors import (
+    ArgumentError,
+    DTypeError,
+    DTypeMismatchError,
+    IndexOutOfRange,
+    ShapeError,
+    named,
+)
 from ..keywords import normalize_axes, one_axis
 from .elementwise import no_bool
 from .movement import concatenate
@@ -74,7 +82,7 @@ class IndexingMethods:
              ) -> return_types.topk:
         """The k largest (or smallest) values along dim and their indices, in order."""
         no_bool("topk", self)
-        d = one_axis("topk", self.ndim, None, dim) if self.ndim else 0
+        d = one_axis("topk", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         n = self.shape[d] if self.ndim else 1
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
             raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
@@ -134,11 +142,17 @@ class IndexingMethods:
         if dim is None:
             return self.reshape(-1).gather(0, idx.reshape(-1))
         d = one_axis("take_along_dim", self.ndim, None, dim)
-        shape = list(np.broadcast_shapes(
-            tuple(1 if i == d else s for i, s in enumerate(self.shape)),
-            tuple(1 if i == d else s for i, s in enumerate(idx.shape))))
+        try:
+            shape = list(np.broadcast_shapes(
+                tuple(1 if i == d else s for i, s in enumerate(self.shape)),
+                tuple(1 if i == d else s for i, s in enumerate(idx.shape))))
+        except ValueError:
+            raise ShapeError(f"take_along_dim: indices of shape {idx.shape} do not broadcast "
+                             f"with the tensor's shape {self.shape} outside dim {d}") from None
         x_shape, i_shape = list(shape), list(shape)
         x_shape[d], i_shape[d] = self.shape[d], idx.shape[d]
+        _check_range("take_along_dim", idx, self.shape[d], d, allow_negative=True)
+        idx = idx % max(self.shape[d], 1)  # PyTorch's take_along_dim counts from the end
         return self.expand(*x_shape).gather(d, np.broadcast_to(idx, i_shape))
 
     def masked_select(self, mask: Any) -> Tensor:
@@ -185,10 +199,13 @@ class IndexingMethods:
         """x with the cells index[i][j] of axis dim replaced by src[i][j] (or value); reduce
         "add" adds instead. A repeated index keeps one of its sources (PyTorch does not say
         which)."""
+        if isinstance(src, int | float) and value is None:  # PyTorch's scatter(dim, i, 2.5)
+            src, value = None, src
         if (src is None) == (value is None):
             raise ArgumentError("scatter: give src or value")
         if value is not None:
-            src = np.full(_index_array("scatter", index).shape, value)
+            src = new_tensor(np.full(_index_array("scatter", index).shape,
+                                     fill_number("scatter", self, value), dtype=self.dtype))
         if reduce == "add":
             return self.scatter_add(dim, index, src)
         if reduce is not None:
@@ -197,6 +214,8 @@ class IndexingMethods:
         if not self.ndim:
             return _scalar_scatter(self, "scatter", dim, index, src)
         d, grid, src = self._scatter_args("scatter", dim, index, src)
+        if not src._data.size:  # nothing to place
+            return self.clone()
         hit = np.zeros(self.shape, dtype=bool)
         hit[grid] = True
         last = np.zeros(self.shape, dtype=np.int64)  # which source lands in each cell
@@ -208,7 +227,7 @@ class IndexingMethods:
                       ) -> tuple[int, tuple, Tensor]:
         d = one_axis(op, self.ndim, None, dim)
         idx = _index_array(op, index)
-        src = self._coerce(src, op) if not is_tensor(src) else src
+        src = self._coerce(src, op) if not is_tensor(src) else same_dtype(op, self, src)
         if idx.ndim != self.ndim or builtins.any(
                 idx.shape[k] > self.shape[k] for k in range(self.ndim) if k != d) or \
                 (src.ndim and builtins.any(idx.shape[k] > src.shape[k]
@@ -231,7 +250,11 @@ class IndexingMethods:
         d = one_axis("index_add", self.ndim, None, dim)
         idx = _index_array("index_add", index).reshape(-1)
         _check_range("index_add", idx, self.shape[d], d)
-        source = self._coerce(source, "index_add")
+        source = same_dtype("index_add", self, self._coerce(source, "index_add"))
+        expected = self.shape[:d] + (len(idx),) + self.shape[d + 1:]
+        if source.shape != expected:
+            raise ShapeError(f"index_add: source of shape {source.shape} must have shape "
+                             f"{expected} (x {self.shape} with {len(idx)} slices along dim {d})")
         if alpha != 1:
             source = source * alpha
         return self + ops.ScatterAdd.apply(source, index=_along(d, idx), shape=self.shape)
@@ -240,7 +263,7 @@ class IndexingMethods:
         """x with the slices index of axis dim set to value."""
         d = one_axis("index_fill", self.ndim, None, dim)
         idx = _index_array("index_fill", index).reshape(-1)
-        _check_range("index_fill", idx, self.shape[d], d)
+        _check_range("index_fill", idx, self.shape[d], d, allow_negative=True)  # PyTorch's
         hit = np.zeros(self.shape, dtype=bool)
         hit[_along(d, idx)] = True
         return self.masked_fill(hit, value)
@@ -369,6 +392,10 @@ class IndexingMethods:
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         d = one_axis("unflatten", self.ndim, None, dim)
+        sizes = list(sizes)
+        known = math.prod(n for n in sizes if n != -1)
+        if sizes.count(-1) == 1 and known:  # -1 from dim's size, also where that is 0
+            sizes[sizes.index(-1)] = self.shape[d] // known
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
     def tile(self, *dims: Any) -> Tensor:
@@ -394,6 +421,23 @@ class IndexingMethods:
         for _ in range(n):
             x = x[_along(d, slice(1, None))] - x[_along(d, slice(None, -1))]
         return x
+
+
+def same_dtype(op: str, x: Tensor, source: Tensor) -> Tensor:
+    """A source tensor of x's dtype; another one is refused, as PyTorch's scatter, index_add
+    and index_copy refuse it."""
+    if source.dtype != x.dtype:
+        raise DTypeMismatchError(f"{op}: the source's dtype {source.dtype} must be the "
+                                 f"tensor's {x.dtype} (as PyTorch); cast it first")
+    return source
+
+
+def fill_number(op: str, x: Tensor, value: Any) -> Any:
+    """A number to write into x: NaN and infinities do not fit an integer dtype."""
+    if x.dtype.kind in "iu" and isinstance(value, float) and not math.isfinite(value):
+        raise ArgumentError(f"{op}: the value {value} cannot be converted to the tensor's "
+                            f"dtype {x.dtype}")
+    return value
 
 
 def _check_range(op: str, idx: np.ndarray, n: int, axis: int | None,

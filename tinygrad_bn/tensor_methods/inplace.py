@@ -2,8 +2,7 @@
 `index_put_`, `apply_`, ...), the ones that change the shape (`t_`, `transpose_`,
 `squeeze_`, `unsqueeze_`, `resize_`, ...), the augmented assignments (`x += y` changes x itself)
 and item assignment (`x[i] = v`); the random fills (`normal_`, `random_`, ...) are in
-random.py, the twins of the math methods in inplace_math.py, all written through `_write`
-here.
+random.py, the twins of the math methods in inplace_math.py, all written through `_write`.
 
 Each write runs the out-of-place op and writes its result into the tensor's memory, so
 every view and every holder of the array sees it. Autograd, as PyTorch does it:
@@ -53,6 +52,7 @@ from ..errors import (
 )
 from ..keywords import Size, int_sizes
 from ..modes import is_grad_enabled
+from .indexing import fill_number
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -248,7 +248,7 @@ class InplaceMethods:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a one-element tensor); a tensor value
         that requires grad receives the sum of the gradient."""
-        fill = value if is_tensor(value) else np.asarray(value)
+        fill = value if is_tensor(value) else np.asarray(fill_number("fill_", self, value))
         if np.size(fill._data if is_tensor(fill) else fill) != 1:
             raise ShapeError(f"fill_: needs one value, got shape {fill.shape}")
         return self._write("fill_", lambda t: _filled(t, fill), casting="unsafe")
@@ -294,7 +294,8 @@ class InplaceMethods:
             if i.dtype.kind not in "biu":
                 raise DTypeError(f"index_put_: index {k} must hold integers or booleans, got "
                                  f"dtype {i.dtype}")
-        put = self._value_at("index_put_", index, values)
+        put = self._value_at("index_put_", index, values,
+                             accumulate or _puts_by_position(index, values))
         if not accumulate:
             return self._write("index_put_", lambda t: ops.IndexPut.apply(t, put, index=index),
                                casting="unsafe")
@@ -420,18 +421,18 @@ class InplaceMethods:
             index = index._data
         elif isinstance(index, tuple):
             index = tuple(i._data if is_tensor(i) else i for i in index)
-        if is_tensor(value) and value.dtype != self.dtype and _puts_by_position(index, value):
-            raise DTypeMismatchError(f"setitem: writing through an index of arrays or masks "
-                                     f"needs the value's dtype ({value.dtype}) to be the "
-                                     f"tensor's ({self.dtype}), as PyTorch's index_put; "
-                                     f"cast the value first")
-        put = self._value_at("setitem", index, value)
+        put = self._value_at("setitem", index, value, _puts_by_position(index, value))
         self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
                     casting="unsafe")
 
-    def _value_at(self, op: str, index: Any, value: Any) -> Tensor:
+    def _value_at(self, op: str, index: Any, value: Any, by_position: bool = True) -> Tensor:
         """`value` as written at x[index]: a tensor of x's dtype (cast as PyTorch's
-        assignment casts, 1.5 into int: 1) that broadcasts to x[index]'s shape."""
+        assignment casts, 1.5 into int: 1) that broadcasts to x[index]'s shape; written
+        `by_position` (PyTorch's index_put), a tensor of another dtype is refused."""
+        if by_position and is_tensor(value) and value.dtype != self.dtype:
+            raise DTypeMismatchError(f"{op}: writing through an index of arrays or masks "
+                                     f"needs the value's dtype {value.dtype} to be the "
+                                     f"tensor's {self.dtype} (as PyTorch); cast it first")
         try:
             target = np.empty(self.shape, dtype=bool)[index].shape
         except IndexError as error:
@@ -456,14 +457,13 @@ class InplaceMethods:
         return put
 
 
-def _puts_by_position(index: Any, value: Tensor) -> bool:
-    """Whether PyTorch writes x[index] = value by index_put, which refuses a value of another
-    dtype: an index holding integer arrays or a 0-d mask, or masks with more than one value
-    (masks of axes and one value are filled as by masked_fill, which casts)."""
-    items = index if isinstance(index, tuple) else (index,)
-    arrays = [np.asarray(i) for i in items if isinstance(i, list | np.ndarray)]
-    return any(a.dtype.kind != "b" or a.ndim == 0 for a in arrays) or (
-        bool(arrays) and value._data.size != 1)
+def _puts_by_position(index: Any, value: Any) -> bool:
+    """Whether PyTorch writes x[index] = value by index_put, which refuses another dtype: for
+    integer arrays, a 0-d mask, or masks and several values (one value: masked_fill, casting)."""
+    arrays = [np.asarray(i) for i in (index if isinstance(index, tuple) else (index,))
+              if isinstance(i, list | np.ndarray)]
+    several = is_tensor(value) and value._data.size != 1
+    return any(a.dtype.kind != "b" or a.ndim == 0 or several for a in arrays)
 
 
 _WATCHING = -1  # the op observer noting compute's nodes: before the saved-tensor hooks

@@ -189,6 +189,13 @@ class InplaceMathMethods:
     gcd_ = _twin("gcd", binary=True)
     lcm_ = _twin("lcm", binary=True)
 
+    # the augmented assignments Python would otherwise turn into a new tensor (`x //= 2`
+    # rebinding x): written in place, as PyTorch's, so views and other names see them
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
+    __ifloordiv__ = floor_divide_
+    __imod__ = remainder_
+
     def heaviside_(self, values: Any) -> Tensor:
         return self._write("heaviside_", lambda t: _copied(t, t.heaviside(values)))
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
-from ..dtypes import as_dtype, result_type
+from ..dtypes import as_dtype, get_default_dtype, result_type
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
@@ -55,24 +55,20 @@ class MathMethods:
     def logaddexp(self, other: Any) -> Tensor:
         """log(e^x + e^y), computed as max + log1p(e^-|x - y|) (no overflow; equal
         infinities give themselves). Floating inputs only, as PyTorch."""
-        x, y = self._operands(other, "logaddexp")
-        for t in (x, y):
-            if t.dtype.kind != "f":
-                raise DTypeError(f"logaddexp: only supports floating-point dtypes, got "
-                                 f"{t.dtype}")
+        x, y = _float_operands(self, other, "logaddexp", integers=False)
         return ops.Maximum.apply(x, y) + (-distance(x, y)).exp().log1p()
 
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
-        other = self._coerce(other, "xlogy")
+        x, other = _float_operands(self, other, "xlogy")
         try:  # the masks below are NumPy's: their broadcast error would name no op
-            np.broadcast_shapes(self.shape, other.shape)
+            np.broadcast_shapes(x.shape, other.shape)
         except ValueError:
-            raise ShapeError(f"xlogy: shapes {self.shape} and {other.shape} do not "
+            raise ShapeError(f"xlogy: shapes {x.shape} and {other.shape} do not "
                              f"broadcast") from None
-        zero = self._data == 0
+        zero = x._data == 0
         safe = where(zero & ~np.isnan(other._data), 1.0, other) if zero.any() else other
-        return where(zero & ~np.isnan(other._data), 0.0, self * safe.log())
+        return where(zero & ~np.isnan(other._data), 0.0, x * safe.log())
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
@@ -115,20 +111,14 @@ class MathMethods:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self) in (-pi, pi]: atan2(y=self, x=other)."""
-        y, x = (floating(t) for t in self._operands(other, "atan2"))
-        if y.dtype != x.dtype:  # an integer operand beside a float64 0-d one: float64 both
-            dtype = np.promote_types(y.dtype, x.dtype)
-            y, x = y.astype(dtype), x.astype(dtype)
+        y, x = _float_operands(self, other, "atan2")
         return ops.Arctan2.apply(y, x)
 
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(x^2 + y^2); not both integer (as PyTorch: one float operand is enough)."""
-        x, other = self._operands(other, "hypot")
-        if x.dtype.kind != "f":
-            raise DTypeError(f"hypot: not implemented for dtype {x.dtype}: needs a floating "
-                             f"operand")
+        x, other = _float_operands(self, other, "hypot", integers=False)
         return (x * x + other * other).sqrt()
 
     # ---- the error function
@@ -256,14 +246,14 @@ class MathMethods:
     def copysign(self, other: Any) -> Tensor:
         """|x| with the sign of other (of -0.0 too); no gradient to other. Floating, as
         PyTorch's (integers in the default dtype)."""
-        x, other = self._operands(other, "copysign")
-        x = floating(x)
+        x, other = _float_operands(self, other, "copysign")
         negative = np.signbit(other._data)
         return where(negative, -x.abs(), x.abs())
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
-        """x + weight (end - x): x floating, end (and a weight tensor of dims) of x's dtype,
-        as PyTorch's."""
+        """x + weight (end - x) for |weight| < 1/2, else end - (end - x)(1 - weight) (exact
+        at weight 1, and -inf for x = inf past it, as PyTorch's): x floating, end (and a
+        weight tensor of dims) of x's dtype."""
         if self.dtype.kind != "f":
             raise DTypeError(f"lerp: not implemented for dtype {self.dtype} (floating only)")
         for name, t in (("end", end), ("weight", weight)):
@@ -273,7 +263,10 @@ class MathMethods:
         end = self._coerce(end, "lerp")
         weight = weight if is_tensor(weight) or isinstance(weight, int | float) else \
             self._coerce(weight, "lerp")
-        return self + weight * (end - self)
+        diff = end - self
+        if not is_tensor(weight):
+            return self + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+        return where(weight.abs()._data < 0.5, self + weight * diff, end - diff * (1 - weight))
 
     # ---- more of PyTorch's elementwise spellings (issue 22)
     def absolute(self) -> Tensor:
@@ -402,6 +395,22 @@ def _scaled_by(x: Tensor, op: str, other: Any, alpha: Any) -> Tensor:
     return scaled if scaled.dtype == dtype else scaled.astype(dtype)
 
 
+def _float_operands(x: Tensor, other: Any, op: str, integers: bool = True
+                    ) -> tuple[Tensor, Tensor]:
+    """x and other both in PyTorch's result dtype of a function of real numbers: the
+    promoted one if floating, else the default float (two integer or bool operands
+    refused unless `integers`, as PyTorch's hypot and logaddexp refuse them)."""
+    a, b = x._operands(other, op)
+    dtype = np.result_type(a.dtype, b.dtype)  # PyTorch's, by _operands' construction
+    if dtype.kind != "f":
+        if not integers:
+            raise DTypeError(f"{op}: only supports floating-point dtypes, got {dtype} (one "
+                             f"floating operand is enough, as PyTorch)")
+        dtype = get_default_dtype()
+    return (a if a.dtype == dtype else a.astype(dtype)), (b if b.dtype == dtype else
+                                                          b.astype(dtype))
+
+
 def _quotient_operands(x: Tensor, other: Any, op: str) -> tuple[Tensor, Tensor]:
     """x and other in PyTorch's result type for a rounded quotient or a remainder: bools
     refused (PyTorch has no bool kernel for them), an integer divisor 0 refused (PyTorch
@@ -457,19 +466,19 @@ def distance(x: Tensor, y: Tensor) -> Tensor:
     return (where(equal, 0.0, x) - where(equal, 0.0, y)).abs()  # no inf - inf computed
 
 
-def power(base: Tensor, exponent: Any) -> Tensor:
-    """base ** exponent (`x ** y`) with PyTorch's refusals and bool rule: an integer tensor
-    to a negative Python int is refused, a bool tensor to True is itself and to False all
-    True, two bool tensors are refused."""
-    if base._data.dtype.kind in "biu" and type(exponent) is int and exponent < 0:
+def power(x: Tensor, other: Any, reflected: bool = False) -> Tensor:
+    """x ** other (`reflected`: other ** x) with PyTorch's refusals and bool rule: an integer
+    tensor to a negative Python int is refused, a bool tensor to True is itself and to False
+    all True, two bool operands are refused."""
+    if not reflected and x._data.dtype.kind in "biu" and type(other) is int and other < 0:
         raise ArgumentError(f"**: integers to negative integer powers are not allowed (a "
-                            f"{base._data.dtype} tensor to the power {exponent}), as PyTorch; "
-                            f"use a float tensor or a tensor exponent")
-    if base._data.dtype.kind == "b" and type(exponent) is bool:
-        return base.clone() if exponent else new_tensor(np.ones(base.shape, bool))
-    x, y = base._operands(exponent, "**")
-    no_bool_power(x, y)
-    return ops.Pow.apply(x, y)
+                            f"{x._data.dtype} tensor to the power {other}), as PyTorch; use "
+                            f"a float tensor or a tensor exponent")
+    if not reflected and x._data.dtype.kind == "b" and type(other) is bool:
+        return x.clone() if other else new_tensor(np.ones(x.shape, bool))
+    a, b = x._operands(other, "**")
+    no_bool_power(a, b)
+    return ops.Pow.apply(b, a) if reflected else ops.Pow.apply(a, b)
 
 
 def no_bool_power(base: Tensor, exponent: Tensor) -> None:

@@ -23,7 +23,7 @@ from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
-from .indexing import _along, _check_range, _index_array
+from .indexing import _along, _check_range, _index_array, same_dtype
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -93,9 +93,9 @@ class PlacingMethods:
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """x with its slice index[i] of axis dim replaced by source's slice i."""
-        d = one_axis("index_copy", self.ndim, None, dim) if self.ndim else 0
+        d = one_axis("index_copy", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         idx = _index_array("index_copy", index).reshape(-1)
-        source = self._coerce(source, "index_copy")
+        source = same_dtype("index_copy", self, self._coerce(source, "index_copy"))
         x = self if self.ndim else self.reshape(1)
         s = source if source.ndim else source.reshape(1)
         expected = x.shape[:d] + (len(idx),) + x.shape[d + 1:]
@@ -108,7 +108,7 @@ class PlacingMethods:
         hit = np.zeros(x.shape[d], bool)
         hit[idx] = True
         hit = hit.reshape((-1,) + (1,) * (x.ndim - d - 1))
-        out = ops.Where.apply(s[_along(d, which)], x, cond=hit) if len(idx) else x * 1
+        out = ops.Where.apply(s[_along(d, which)], x, cond=hit) if len(idx) else x.clone()
         return out.reshape(self.shape)
 
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:

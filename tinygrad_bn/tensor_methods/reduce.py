@@ -25,6 +25,7 @@ from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
+from ..modes import is_grad_enabled
 from .elementwise import floating as to_floating
 from .elementwise import where
 
@@ -45,7 +46,7 @@ class ReduceMethods:
         `dtype=` casts first."""
         if dim is not None or keepdim is not None:
             axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
-        x = _signed(self) if dtype is None else self.astype(as_dtype("sum", dtype))
+        x = _signed(self) if dtype is None else _cast_first("sum", self, dtype)
         axes = normalize_axes("sum", axis, x.ndim, scalar_axis=True)
         return _in_dtype(ops.Sum.apply(x, axes=axes, keepdims=keepdims), dtype, x.dtype)
 
@@ -138,7 +139,7 @@ class ReduceMethods:
     def _extremum(self, op: str, result: type, kind: type, pick: Any, dim: Any, keepdim: Any,
                   axis: Axis, keepdims: Any) -> Any:
         if is_tensor(dim) or isinstance(dim, np.ndarray):  # x.max(y): elementwise
-            return (ops.Maximum if op == "max" else ops.Minimum).apply(self, self._coerce(dim))
+            return (ops.Maximum if op == "max" else ops.Minimum).apply(*self._operands(dim, op))
         dim, keepdim = dim_keywords(op, dim, keepdim, axis, keepdims)
         if dim is None or not isinstance(dim, int | np.integer):
             return self._reduce_extremum(op, kind, dim, keepdim, None, None)
@@ -158,7 +159,7 @@ class ReduceMethods:
         """Product of the values along one axis, or of all of them when no axis is given
         (`dtype=` casts first)."""
         axis, keepdims = axis_keywords("prod", axis, keepdims or None, dim, keepdim)
-        x = _signed(self) if dtype is None else self.astype(as_dtype("prod", dtype))
+        x = _signed(self) if dtype is None else _cast_first("prod", self, dtype)
         if axis is not None and x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: all of it
             one_axis("prod", 1, axis, None)
             axis = None
@@ -172,7 +173,7 @@ class ReduceMethods:
                dtype: Any = None) -> Tensor:
         """Running sums along `dim` (required, as in PyTorch; a 0-d tensor takes 0 or -1);
         `dtype=` casts first."""
-        x = self if dtype is None else self.astype(as_dtype("cumsum", dtype))
+        x = self if dtype is None else _cast_first("cumsum", self, dtype)
         if x.ndim == 0:
             one_axis("cumsum", 1, dim, axis)  # checks the axis as for one element
             return x.reshape(1).cumsum(0).reshape(())
@@ -267,6 +268,16 @@ def _signed(x: Tensor) -> Tensor:
     """x, unsigned integers as int64: PyTorch sums and multiplies every integer dtype in
     int64 (NumPy would give uint64)."""
     return x.astype(np.int64) if x._data.dtype.kind == "u" else x
+
+
+def _cast_first(op: str, x: Tensor, dtype: Any) -> Tensor:
+    """x cast to a reduction's dtype=: an integer or bool one is refused for a tensor that
+    requires grad (no gradient flows into integers; PyTorch refuses it too)."""
+    wanted = as_dtype(op, dtype)
+    if wanted.kind != "f" and x.requires_grad and is_grad_enabled():
+        raise DTypeError(f"{op}: dtype={wanted} for a tensor that requires grad: no gradient "
+                         f"flows through integers (as PyTorch); detach() it first")
+    return x.astype(wanted)
 
 
 def _in_dtype(out: Tensor, dtype: Any, wanted: np.dtype) -> Tensor:

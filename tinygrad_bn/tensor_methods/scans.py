@@ -55,6 +55,7 @@ class ScanMethods:
 
     def _running(self, op: str, dim: int, better: Any, result: type) -> Any:
         if not self.ndim:
+            one_axis(op, 1, None, dim)  # a 0-d tensor takes dim 0 or -1
             return result(self.clone(), new_tensor(np.zeros((), np.int64)))
         d = one_axis(op, self.ndim, None, dim)
         index = _running_arg(self._data, d, better)
@@ -75,8 +76,12 @@ class ScanMethods:
         return self._write("cumprod_", lambda t: t.cumprod(dim, dtype=dtype))
 
     def logcumsumexp(self, dim: int) -> Tensor:
-        """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow)."""
-        d = one_axis("logcumsumexp", self.ndim, None, dim) if self.ndim else 0
+        """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow); floating only,
+        as PyTorch's."""
+        if self.dtype.kind != "f":
+            raise DTypeError(f"logcumsumexp: not implemented for dtype {self.dtype} (floating "
+                             f"only, as PyTorch)")
+        d = one_axis("logcumsumexp", max(self.ndim, 1), None, dim)
         if not self.ndim or not self.shape[d]:
             return self.clone()
         m = np.max(self._data, axis=d, keepdims=True)

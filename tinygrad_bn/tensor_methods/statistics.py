@@ -49,7 +49,7 @@ class StatisticsMethods:
         no_bool("median", self)
         if dim is None:
             return self._global_median()
-        d = one_axis("median", self.ndim, None, dim) if self.ndim else 0
+        d = one_axis("median", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         x = self if self.ndim else self.reshape(1)
         if x.shape[d] == 0:
             raise ShapeError(f"median: dim {d} of shape {self.shape} has no elements")
@@ -89,7 +89,7 @@ class StatisticsMethods:
                 return self._global_median()
             value = np.sort(present)[(present.size - 1) // 2]
             return self.masked_fill(~(self._data <= value), -np.inf).amax()
-        d = one_axis("nanmedian", self.ndim, None, dim) if self.ndim else 0
+        d = one_axis("nanmedian", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         x = self if self.ndim else self.reshape(1)
         if x.shape[d] == 0:
             raise ShapeError(f"nanmedian: dim {d} of shape {self.shape} has no elements")
@@ -107,7 +107,7 @@ class StatisticsMethods:
     def mode(self, dim: int = -1, keepdim: bool = False) -> return_types.mode:
         """PyTorch's named tuple (values, indices): the most frequent value along dim (the
         smallest of equally frequent ones) and the index of its last occurrence."""
-        d = one_axis("mode", self.ndim, None, dim) if self.ndim else 0
+        d = one_axis("mode", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         x = self if self.ndim else self.reshape(1)
         n = x.shape[d]
         if n == 0:
@@ -228,7 +228,7 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
         rows = x.reshape(-1)
         out_shape = (1,) * x.ndim if keepdim else ()
     else:
-        d = one_axis(op, x.ndim, None, dim) if x.ndim else 0
+        d = one_axis(op, max(x.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         rows = (x if x.ndim else x.reshape(1)).movedim(d, -1)
         out_shape = list(x.shape)
         if out_shape:
