@@ -14,13 +14,15 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as F
 from tests.test_bad_input_surface import _check
 from tinygrad_bn import nn
 
 try:
     import torch
+    import torch.nn.functional as TF
 except ImportError:  # the rows still run; only the grading against PyTorch is skipped
-    torch = None
+    torch = TF = None
 
 Row = tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any] | None, str | None]
 ROWS: dict[str, Row] = {}
@@ -71,6 +73,68 @@ _row("MultiplicativeLR", lambda: tg.optim.lr_scheduler.MultiplicativeLR(_sgd(tg)
 _row("MultiplicativeLR", lambda: tg.optim.lr_scheduler.MultiplicativeLR(_sgd(tg), 3),
      tg.ArgumentError, ("MultiplicativeLR", "lr_lambda"),
      lambda: torch.optim.lr_scheduler.MultiplicativeLR(_sgd(torch), 3))
+
+# in-place activations: a list is no tensor to write (PyTorch refuses too)
+for _name in ["relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "rrelu_"]:
+    _row(_name, lambda n=_name: getattr(F, n)([1.0, -1.0]), tg.ArgumentTypeError,
+         (_name, "Tensor"), lambda n=_name: getattr(TF, n)([1.0, -1.0]))
+_row("threshold_", lambda: F.threshold_([1.0], 0.5, 0.0), tg.ArgumentTypeError,
+     ("threshold_", "Tensor"), lambda: TF.threshold_([1.0], 0.5, 0.0))
+_row("rrelu", lambda: F.rrelu(_x(2), 0.5, 0.1), tg.ArgumentError, ("rrelu", "lower"),
+     None, "PyTorch accepts lower > upper in eval mode (the mean slope) and fails only in "
+     "training mode")
+_row("RReLU", lambda: nn.RReLU("a", 0.3), tg.ArgumentTypeError, ("RReLU", "lower"),
+     lambda: torch.nn.RReLU("a", 0.3)(_tx(2)))
+_row("softmin", lambda: F.softmin(_x(2, 3), 2), tg.AxisError, ("softmin", "2"),
+     lambda: TF.softmin(_tx(2, 3), 2))
+_row("functional_call", lambda: tg.func.functional_call(nn.Linear(2, 2), {"nope": _x(2)},
+                                                        (_x(1, 2),)),
+     tg.ArgumentError, ("functional_call", "nope"),
+     lambda: torch.func.functional_call(torch.nn.Linear(2, 2), {"nope": _tx(2)}, (_tx(1, 2),),
+                                        strict=True))
+
+_row("StackDataset", lambda: tg.utils.data.StackDataset(tg.utils.data.TensorDataset(_x(3)),
+                                                        tg.utils.data.TensorDataset(_x(4))),
+     tg.ShapeError, ("StackDataset", "one length"),
+     lambda: torch.utils.data.StackDataset(torch.utils.data.TensorDataset(_tx(3)),
+                                           torch.utils.data.TensorDataset(_tx(4))))
+
+_row("rms_norm", lambda: F.rms_norm(_x(2, 3), (4,)), tg.ShapeError, ("rms_norm", "(4,)"),
+     lambda: TF.rms_norm(_tx(2, 3), (4,)))
+_row("RMSNorm", lambda: nn.RMSNorm(4)(_x(2, 3)), tg.ShapeError, ("rms_norm", "(4,)"),
+     lambda: torch.nn.RMSNorm(4)(_tx(2, 3)))
+
+# the older upsampling spellings and channel shuffle
+for _name in ["channel_shuffle", "native_channel_shuffle"]:
+    _row(_name, lambda n=_name: getattr(F, n)(_x(1, 4, 2), 3), tg.ShapeError,
+         ("channel_shuffle", "divisible"), lambda: TF.channel_shuffle(_tx(1, 4, 2), 3))
+_row("ChannelShuffle", lambda: nn.ChannelShuffle(2)(_x(4)), tg.ShapeError,
+     ("channel_shuffle", "(4,)"), lambda: torch.nn.ChannelShuffle(2)(_tx(4)))
+for _name in ["upsample", "upsample_nearest", "upsample_bilinear"]:
+    _row(_name, lambda n=_name: getattr(F, n)(_x(1, 1, 2, 2)), tg.ArgumentError,
+         ("interpolate", "size"), lambda n=_name: getattr(TF, n)(_tx(1, 1, 2, 2)))
+for _name in ["UpsamplingNearest2d", "UpsamplingBilinear2d"]:
+    _row(_name, lambda n=_name: getattr(nn, n)()(_x(1, 1, 2, 2)), tg.ArgumentError,
+         ("interpolate", "size"), lambda n=_name: getattr(torch.nn, n)()(_tx(1, 1, 2, 2)))
+
+# the margin losses and local response normalisation
+_row("multi_margin_loss", lambda: F.multi_margin_loss(_x(2, 3), tg.tensor([0, 3])),
+     tg.IndexOutOfRange, ("multi_margin_loss", "3"),
+     lambda: TF.multi_margin_loss(_tx(2, 3), torch.tensor([0, 3])))
+_row("MultiMarginLoss", lambda: nn.MultiMarginLoss(p=3), tg.ArgumentError,
+     ("MultiMarginLoss", "p == 1"), lambda: torch.nn.MultiMarginLoss(p=3)(_tx(2, 3),
+                                                                           torch.tensor([0, 1])))
+_row("multilabel_margin_loss", lambda: F.multilabel_margin_loss(_x(2, 3), tg.tensor([0, 1])),
+     tg.ShapeError, ("multilabel_margin_loss", "(2, 3)"),
+     lambda: TF.multilabel_margin_loss(_tx(2, 3), torch.tensor([0, 1])))
+_row("MultiLabelMarginLoss", lambda: nn.MultiLabelMarginLoss(reduction="avg"), tg.ArgumentError,
+     ("MultiLabelMarginLoss", "reduction"),
+     lambda: torch.nn.MultiLabelMarginLoss(reduction="avg")(_tx(2, 3),
+                                                            torch.tensor([[0, 1, -1]] * 2)))
+_row("local_response_norm", lambda: F.local_response_norm(_x(2, 3), 2), tg.ShapeError,
+     ("local_response_norm", "(2, 3)"), lambda: TF.local_response_norm(_tx(2, 3), 2))
+_row("LocalResponseNorm", lambda: nn.LocalResponseNorm(2)(_x(3)), tg.ShapeError,
+     ("local_response_norm", "(3,)"), lambda: torch.nn.LocalResponseNorm(2)(_tx(3)))
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))

@@ -21,6 +21,9 @@ plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
                           grad(grad(f)) is the second derivative)
     vmap(f)(xs)         = stack(f(x) for x in xs): torch.func.vmap as a loop over the
                           mapped axis (the same numbers; no batching speed-up)
+    functional_call(m, tensors, args) = m(*args) with some parameters and buffers
+                          replaced for the call (nn/utils/stateless.py): with grad, the
+                          gradient of a loss in the parameters as a function of them
 
 The point x is used by value: the transforms differentiate at fresh leaves that share
 x's arrays, so x need not require grad and its graph is left alone. `grad` is the
@@ -39,10 +42,12 @@ import numpy as np
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
 from .modes import enable_grad
+from .nn.utils.stateless import functional_call
 from .tensor import Tensor, stack
 from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), not tg.func.grad
 
-__all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacobian", "jvp", "vjp", "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacobian", "jvp",
+           "vjp", "vmap"]
 
 
 def _as_tuple(value: Any) -> tuple:

@@ -5,6 +5,7 @@ iterable-style (`__iter__`), with the wrappers that cut and join them.
     Subset(ds, indices)          sample i = ds[indices[i]]
     ConcatDataset(datasets)      the samples of each dataset in turn; ds1 + ds2 makes one
     ChainDataset(datasets)       the same for iterable datasets
+    StackDataset(*ds, **named)   sample i = (d[i] for each d), or {name: d[i]} by keyword
     random_split(ds, lengths)    disjoint Subsets of a random permutation of ds, of the given
                                  lengths or fractions of len(ds)
 """
@@ -32,8 +33,8 @@ from ..seeding import generator as numpy_generator
 from ..tensor import Tensor
 
 __all__ = [
-    "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset", "TensorDataset",
-    "random_split",
+    "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset", "Subset",
+    "TensorDataset", "random_split",
 ]
 
 
@@ -78,6 +79,39 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return self.tensors[0].data.shape[0]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: `ds[i]` is `tuple(d[i] for d in args)`, or with
+    keyword datasets `{name: d[i]}` (one form or the other, as PyTorch's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ArgumentError("StackDataset: give datasets as positional arguments (tuple "
+                                "samples) or as keywords (dict samples), not both")
+        if not args and not kwargs:
+            raise DataError("StackDataset: needs at least one dataset")
+        self.datasets: tuple[Any, ...] | dict[str, Any] = args or dict(kwargs)
+        parts = args or tuple(kwargs.values())
+        unsized = [type(d).__name__ for d in parts if not isinstance(d, Sized)]
+        if unsized:
+            raise ArgumentTypeError(f"StackDataset: every dataset needs a length, got a "
+                                    f"{unsized[0]}")
+        lengths = [len(d) for d in parts]
+        if len(set(lengths)) != 1:
+            raise ShapeError(f"StackDataset: the datasets must have one length, got {lengths}")
+        self._length = lengths[0]
+
+    def __getitem__(self, index: Any) -> Any:
+        if not -self._length <= index < self._length:
+            raise IndexOutOfRange(f"StackDataset: index {index} is out of range for "
+                                  f"{self._length} samples")
+        if isinstance(self.datasets, dict):
+            return {name: d[index] for name, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class Subset(Dataset):

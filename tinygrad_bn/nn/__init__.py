@@ -35,6 +35,7 @@ from .activations_extra import (
     Tanhshrink,
     Threshold,
 )
+from .activations_inplace import RReLU
 from .attention import MultiheadAttention
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
@@ -44,6 +45,7 @@ from .embedding import Embedding
 from .folding import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
+from .local_response_norm import LocalResponseNorm
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -62,6 +64,7 @@ from .losses_extra import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
+from .margin_losses import MultiLabelMarginLoss, MultiMarginLoss
 from .module import Module, Parameter, Sequential
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .padding_layers import (
@@ -90,7 +93,9 @@ from .pooling_extra import (
     MaxPool1d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .rms_norm import RMSNorm
 from .shape_layers import Bilinear, PixelShuffle, PixelUnshuffle, Unflatten, Upsample
+from .shape_layers_extra import ChannelShuffle, UpsamplingBilinear2d, UpsamplingNearest2d
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -128,6 +133,8 @@ __all__ += ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
             "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
             "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
             "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]  # nn31: the padding layers
+__all__ += ["ChannelShuffle", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
+            "RMSNorm", "RReLU", "UpsamplingBilinear2d", "UpsamplingNearest2d"]  # nn31
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -262,7 +262,8 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        x = self._checked(layer_input(input, self.weight.dtype))
+        weight = self.weight  # read once: a parametrized weight is computed at each read
+        x = self._checked(layer_input(input, weight.dtype))
         if self.padding_mode == "zeros":
             padding = self.padding
         else:  # pad in the mode, then convolve without padding
@@ -270,7 +271,7 @@ class _ConvNd(Module):
                                               self.kernel_size, self.stride, self.dilation),
                              self.padding_mode)
             padding = 0
-        return self.function(x, self.weight, self.bias, self.stride, padding, self.dilation,
+        return self.function(x, weight, self.bias, self.stride, padding, self.dilation,
                              self.groups)
 
     def _checked(self, x: Tensor) -> Tensor:

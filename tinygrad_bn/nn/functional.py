@@ -49,6 +49,18 @@ from .activations_extra import (
     tanhshrink,
     threshold,
 )
+from .activations_inplace import (
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu_,
+    softmin,
+    threshold_,
+)
 from .arguments import layer_input, probability, same_dtype
 from .channel_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
@@ -66,6 +78,7 @@ from .folding import fold, unfold
 from .grid_sampling import affine_grid, grid_sample
 from .init import random
 from .instance_norm import instance_norm
+from .local_response_norm import local_response_norm
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -84,6 +97,7 @@ from .losses_extra import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from .margin_losses import multi_margin_loss, multilabel_margin_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -94,7 +108,15 @@ from .pooling_extra import (
     avg_pool1d,
     max_pool1d,
 )
+from .rms_norm import rms_norm
 from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
+from .shape_layers_extra import (
+    channel_shuffle,
+    native_channel_shuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 # issue 22 (fn22): folding and the Gumbel-softmax
 __all__ = ["affine_grid", "fold", "grid_sample", "gumbel_softmax", "unfold"]
@@ -116,6 +138,10 @@ __all__ += [
     "multilabel_soft_margin_loss", "poisson_nll_loss", "prelu", "soft_margin_loss",
     "triplet_margin_loss",
 ]
+__all__ += ["celu_", "channel_shuffle", "elu_", "hardtanh_", "leaky_relu_",
+            "local_response_norm", "multi_margin_loss", "multilabel_margin_loss",
+            "native_channel_shuffle", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_",
+            "softmin", "threshold_", "upsample", "upsample_bilinear", "upsample_nearest"]  # nn31
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -49,8 +49,12 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         params = self._parameters  # one dict lookup each, not Module.__getattr__
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # a parametrized tensor (nn.utils.parametrize) is a property
+            weight, bias = self.weight, self.bias
         try:  # F.linear checks the shapes once (a try costs nothing until it raises)
-            return F.linear(x, params["weight"], params["bias"])
+            return F.linear(x, weight, bias)
         except ShapeError:
             shape = np.shape(x._data if isinstance(x, Tensor) else x)
             if not shape or shape[-1] != self.in_features:  # the input's fault: say whose

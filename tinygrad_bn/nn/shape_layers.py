@@ -124,6 +124,10 @@ class Upsample(Module):
         if mode not in _MODE_RANK:
             raise ArgumentError(f"Upsample: mode must be one of {sorted(_MODE_RANK)}, got "
                                 f"{mode!r}")
+        if isinstance(scale_factor, int | float) and not isinstance(scale_factor, bool):
+            scale_factor = float(scale_factor)  # PyTorch keeps a float (its repr shows 2.0)
+        elif isinstance(scale_factor, tuple | list):
+            scale_factor = tuple(float(f) for f in scale_factor)
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 

@@ -1,7 +1,7 @@
 """PyTorch's `torch.utils.data`: datasets, samplers and a DataLoader yielding Tensors.
 
 The submodules have PyTorch's paths: `dataset` (Dataset, IterableDataset, TensorDataset,
-Subset, ConcatDataset, ChainDataset, random_split), `sampler` (Sampler,
+StackDataset, Subset, ConcatDataset, ChainDataset, random_split), `sampler` (Sampler,
 SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
 BatchSampler), `dataloader` (DataLoader, default_collate, default_convert) and
 `distributed` (DistributedSampler, resolved on first access: it needs the `mpi` extra).
@@ -18,6 +18,7 @@ from .dataset import (
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
@@ -34,7 +35,7 @@ from .sampler import (
 __all__ = [  # noqa: F822 (DistributedSampler is resolved by __getattr__)
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
     "DistributedSampler", "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler",
-    "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
+    "StackDataset", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
     "dataloader", "dataset", "default_collate", "distributed", "default_convert", "get_worker_info",
     "random_split", "sampler",
 ]
