@@ -13,6 +13,7 @@ fan_out = out * prod(kernel), as in PyTorch (Linear (out, in), conv OIHW).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -226,5 +227,51 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
             data[(g * per_group + j, j) + centre] = 1
     return tensor
 
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Any = None) -> Tensor:
+    """Fill a 2-d tensor with draws from N(0, std^2), then zero ceil(sparsity * rows)
+    randomly chosen rows of each column (Martens 2010)."""
+    data = _target("sparse_", tensor)
+    if data.ndim != 2:
+        raise ShapeError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{data.shape}")
+    if isinstance(sparsity, bool) or not isinstance(sparsity, int | float) or \
+            not 0 <= sparsity <= 1:
+        raise ArgumentError(f"sparse_: sparsity must be a fraction in [0, 1], got {sparsity!r}")
+    rows, cols = data.shape
+    draws = numpy_generator(generator, "sparse_")
+    data[...] = draws.normal(0.0, std, size=data.shape)
+    zeros = math.ceil(sparsity * rows)
+    for col in range(cols):
+        data[draws.permutation(rows)[:zeros], col] = 0
+    return tensor
+
+
+def _deprecated(function: Any) -> Any:
+    """PyTorch's old name of an initialiser (without the trailing underscore): warns."""
+    old = function.__name__[:-1]
+
+    def deprecated(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of "
+                      f"`nn.init.{function.__name__}`.", FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated spelling of {function.__name__} (warns, as PyTorch's)."
+    return deprecated
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
 
 generator = numpy_generator  # its old path, nn.init.generator

@@ -373,6 +373,17 @@ class Module(ModulePaths, ModuleState):
         """The module itself: everything lives on the CPU."""
         return self
 
+    def share_memory(self) -> Module:
+        """The module itself: PyTorch moves the arrays to shared memory for its
+        multiprocessing; here processes share nothing implicitly (tg.distributed sends)."""
+        return self
+
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """PyTorch's move to `device` without copying the values (after building on the
+        meta device): the device must be the CPU, where everything lives; the values stay."""
+        check_device(f"{type(self).__name__}.to_empty", device)
+        return self
+
     def cuda(self, device: Any = None) -> Module:
         """Refused: there is no GPU (tg.cuda.is_available() is False)."""
         check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
