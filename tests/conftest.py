@@ -1,11 +1,24 @@
-"""Hypothesis profiles: `ci` (reproducible, bounded) and `dev` (more examples).
-
-Chosen by the HYPOTHESIS_PROFILE environment variable; CI sets `ci`.
+"""Hypothesis profiles: `ci` (reproducible, bounded) and `dev` (more examples), chosen by the
+HYPOTHESIS_PROFILE environment variable (CI sets `ci`); and a settled heap per test module.
 """
 
+import gc
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _settled_heap() -> None:
+    """What earlier modules left alive (pytest's reports, Hypothesis's example databases,
+    caches) moves to the permanent generation before a module runs, so the collector's
+    full passes walk only what the module itself makes. Without it a test slows as the
+    suite goes on: the benchmark smoke run took 45 s after 1,666 earlier tests and 17 s
+    alone (in a process holding 3M objects, a seed-B smoke run: 34.7 s, 4.1 s frozen).
+    Objects a test makes are collected as ever (tests of freed graphs hold)."""
+    gc.collect()
+    gc.freeze()
 
 settings.register_profile(
     "ci",
