@@ -150,12 +150,15 @@ class ElementwiseMethods:
         except ValueError as error:
             raise ShapeError(f"{op}: mask of shape {cond.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}: {error}") from None
-        fill = self._coerce(value, op)
+        # a Python float is converted once, into x's dtype (2.9999999999999996 into int: 2)
+        fill = new_tensor(np.asarray(value)) if type(value) is float else \
+            self._coerce(value, op)
         if fill._data.size != 1:
             raise ShapeError(f"{op}: value must be one number or a one-element tensor, "
                              f"got shape {fill.shape}")
         if fill.dtype != self.dtype:  # PyTorch keeps x's dtype (a bool mask filled with 0)
-            if self.dtype.kind in "iu" and not np.isfinite(fill._data).all():
+            if self.dtype.kind in "iu" and not (np.isfinite(fill._data).all() and np.iinfo(
+                    self.dtype).min <= fill._data.item() <= np.iinfo(self.dtype).max):
                 raise ArgumentError(f"{op}: the value {fill._data.item()} cannot be converted "
                                     f"to the tensor's dtype {self.dtype}")
             if fill.requires_grad and self.dtype.kind != "f":

@@ -478,6 +478,8 @@ def power(x: Tensor, other: Any, reflected: bool = False) -> Tensor:
         return x.clone() if other else new_tensor(np.ones(x.shape, bool))
     a, b = x._operands(other, "**")
     no_bool_power(a, b)
+    dtype = np.result_type(a.dtype, b.dtype)  # one dtype for both: the gradient's log(x)
+    a, b = a.astype(dtype), b.astype(dtype)  # in the result's precision (no-op if equal)
     return ops.Pow.apply(b, a) if reflected else ops.Pow.apply(a, b)
 
 
