@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 _tensor_class: Any = None  # tinygrad_bn.tensor.Tensor, once tensor.py has defined it
+_ANOMALY = _modes.ANOMALY  # a global, not an attribute of one: read on every op
 
 
 def set_tensor_class(cls: type) -> None:
@@ -184,15 +185,16 @@ class Function:
         if params:
             ctx.__dict__.update(params)
         mode = _modes.state.op_mode  # this thread's: record, do not, or check for anomalies
+        n = len(inputs)
         try:  # ops of one to three inputs (nearly all) skip building an argument list
-            if mode == _modes.ANOMALY:  # detect_anomaly and/or a profiler
+            if mode == _ANOMALY:  # detect_anomaly and/or a profiler
                 out_data = _instrumented_forward(ctx, inputs)
                 mode = _modes.state.grad_enabled
-            elif len(inputs) == 2:
+            elif n == 2:
                 out_data = ctx.forward(inputs[0]._data, inputs[1]._data)
-            elif len(inputs) == 1:
+            elif n == 1:
                 out_data = ctx.forward(inputs[0]._data)
-            elif len(inputs) == 3:  # Linear with bias, batch norm with weight and bias
+            elif n == 3:  # Linear with bias, batch norm with weight and bias
                 out_data = ctx.forward(inputs[0]._data, inputs[1]._data, inputs[2]._data)
             else:
                 out_data = ctx.forward(*[t._data for t in inputs])

@@ -156,11 +156,14 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     where e = label_smoothing and w the class weights (1 without `weight`). The plain
     case (2-d logits, indices, no weight, nothing ignored, e = 0) runs as the fused op
     `CrossEntropy`, whose gradient per row is softmax(x_n) - onehot(t_n)."""
-    x = as_tensor(logits)
-    _check_reduction("cross_entropy", reduction)
-    if x.ndim == 0:
+    x = logits if isinstance(logits, Tensor) else as_tensor(logits)
+    # the checks' common cases accepted inline (a step's loss: no call); else the full check
+    if type(reduction) is not str or reduction not in _REDUCTIONS:
+        _check_reduction("cross_entropy", reduction)
+    if x._data.ndim == 0:
         _rows("cross_entropy", x, None)  # raises the shape error
-    _check_smoothing("cross_entropy", label_smoothing)
+    if type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0:
+        _check_smoothing("cross_entropy", label_smoothing)
     array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)

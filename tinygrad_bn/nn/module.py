@@ -447,6 +447,6 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x: Any) -> Any:
-        for module in self._registries()[2].values():
+        for module in self._modules.values():  # (an instance attribute: no __getattr__)
             x = module(x)
         return x
