@@ -170,7 +170,8 @@ def _anomaly_block(code: str, name: str) -> str:
 PACKAGE = ROOT / "tinygrad_bn"
 CORE_READING_ORDER = [
     "modes.py", "keywords.py", "dtypes.py", "anomaly.py", "autograd/function.py",
-    "autograd/engine.py", "autograd/versions.py", "autograd/custom.py", "ops/__init__.py",
+    "autograd/order.py", "autograd/engine.py", "autograd/versions.py", "autograd/custom.py",
+    "ops/__init__.py",
     "ops/binary.py", "ops/unary.py", "ops/special.py", "ops/reduce.py", "ops/movement.py",
     "ops/linalg.py", "ops/decompositions.py", "tensor_methods/__init__.py",
     "tensor_methods/elementwise.py",

@@ -1,4 +1,4 @@
-"""The engine's recursive order (`engine._backward_order`) against the iterative
+"""The engine's recursive order (`order.backward_order`) against the iterative
 `topological_order` it stands in for: the same tensors in the same order on random graphs
 (shared tensors, a tensor used twice by one op, leaves with and without hooks, inputs that
 need no gradient, several outputs, tensors written in place after their use), the same
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
-from tinygrad_bn.autograd import engine
+from tinygrad_bn.autograd import engine, order
 from tinygrad_bn.errors import BackwardError
 
 OPS = ["add", "mul", "square", "relu", "linear", "sum_rows", "exp", "write"]
@@ -73,10 +73,10 @@ def _ids(order: list[tg.Tensor]) -> list[int]:
        leaves=st.booleans())
 def test_recursive_order_is_the_iterative_one(plan, hooked, outputs, leaves) -> None:
     outs, _ = _graph(plan, hooked, outputs)
-    expected = engine.topological_order(outs, leaves=leaves)
-    assert _ids(engine._backward_order(outs, leaves)) == _ids(expected)
+    expected = order.topological_order(outs, leaves=leaves)
+    assert _ids(order.backward_order(outs, leaves)) == _ids(expected)
     # a second walk (edges of written tensors already resolved) gives it again
-    assert _ids(engine._backward_order(outs, leaves)) == _ids(expected)
+    assert _ids(order.backward_order(outs, leaves)) == _ids(expected)
 
 
 @settings(max_examples=10, deadline=None)
@@ -87,21 +87,21 @@ def test_backward_gives_the_gradients_of_the_iterative_order(plan, outputs) -> N
     """The whole backward with the engine's order replaced by the iterative one: the
     same .grad bytes, hooks called in the same order, the same refusal."""
     grads = []
-    for order_fn in (engine._backward_order,
-                     lambda outs, leaves: engine.topological_order(outs, leaves=leaves)):
+    for order_fn in (engine.backward_order,
+                     lambda outs, leaves: order.topological_order(outs, leaves=leaves)):
         outs, pool = _graph(plan, [True, False, True], outputs)
         calls: list[int] = []
         for k, t in enumerate(pool):
             if t.requires_grad:
                 t.register_hook(lambda g, k=k, calls=calls: calls.append(k))
-        saved, engine._backward_order = engine._backward_order, order_fn
+        saved, engine.backward_order = engine.backward_order, order_fn
         error = None
         try:
             tg.autograd.backward([o.sum() for o in outs])
         except BackwardError as e:  # a saved input written in place: refused alike
             error = str(e)
         finally:
-            engine._backward_order = saved
+            engine.backward_order = saved
         grads.append(([None if t.grad is None else t.grad.numpy().tobytes()
                        for t in pool[:3]], calls, error))
     assert grads[0] == grads[1]
@@ -117,13 +117,13 @@ def _chain(depth: int) -> tuple[tg.Tensor, tg.Tensor]:
 
 def test_past_the_recursion_limit_the_iterative_walk_takes_over() -> None:
     x, loss = _chain(400)
-    expected = _ids(engine.topological_order([loss], leaves=False))
+    expected = _ids(order.topological_order([loss], leaves=False))
     limit = sys.getrecursionlimit()
     depth = len(inspect.stack(0))
     sys.setrecursionlimit(depth + 100)  # the recursive walk fails some 100 nodes down
     try:
-        order = engine._backward_order([loss], False)
-        assert _ids(order) == expected
+        walked = order.backward_order([loss], False)
+        assert _ids(walked) == expected
         loss.backward()
     finally:
         sys.setrecursionlimit(limit)
@@ -135,8 +135,8 @@ def test_a_freed_graph_is_refused_with_the_iterative_walks_error() -> None:
     y = (x.exp() * 2.0).sum()
     y.backward()
     errors = []
-    for walk in (lambda: engine._backward_order([y], False),
-                 lambda: engine.topological_order([y], leaves=False)):
+    for walk in (lambda: order.backward_order([y], False),
+                 lambda: order.topological_order([y], leaves=False)):
         with pytest.raises(BackwardError) as info:
             walk()
         errors.append(str(info.value))

@@ -24,8 +24,9 @@ from . import ops, printing
 from .autograd import function as _function
 from .autograd import versions
 from .autograd.engine import backward as autograd_backward
-from .autograd.engine import grad, run_backward, topological_order, unbroadcast
+from .autograd.engine import grad, run_backward, unbroadcast
 from .autograd.function import Function, RemovableHandle, as_tensor, op_observers
+from .autograd.order import topological_order
 from .data_array import DataArray
 from .dtypes import get_default_dtype, result_type
 from .errors import (
