@@ -194,7 +194,7 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
     gradients, or a `fresh_grads` op's): later gradients are added into it in place, and a
     leaf takes it as .grad without a copy. `owned_grads`: the .grad arrays this pass made
     (see _accumulate)."""
-    owned: set[int] = set()
+    owned: dict[int, bool] = {}  # a dict: one pop tells whether a key was there and drops it
     owned_grads: set[int] = set()
     state = _modes.state
     instrumented = state.anomaly or state.profiler is not None
@@ -208,9 +208,7 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
             grad = grads.pop(key, None)
             if grad is None:
                 continue
-            fresh = key in owned
-            if fresh:
-                owned.discard(key)
+            fresh = owned.pop(key, False)
             ctx = tensor._ctx
             if tensor._hooks or ctx is None or not direct or tensor._retains_grad:
                 if tensor._hooks:
@@ -264,12 +262,12 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
                 if key not in grads:
                     grads[key] = pgrad
                     if exclusive and type(pgrad) is np.ndarray:  # not a NumPy scalar (a 0-d
-                        owned.add(key)  # rule's result), which takes no in-place add
+                        owned[key] = True  # rule's result), which takes no in-place add
                 elif key in owned:
                     np.add(grads[key], pgrad, out=grads[key])
                 else:  # asarray: 0-d + 0-d gives a NumPy scalar, which takes no in-place add
                     grads[key] = np.asarray(grads[key] + pgrad)
-                    owned.add(key)
+                    owned[key] = True
             if not retain_graph:
                 ctx.release()
     finally:

@@ -709,8 +709,13 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     elif running_mean is None:
         raise ArgumentError("batch_norm: training=False normalizes with running statistics: "
                             "pass running_mean and running_var (or use training=True)")
-    _same_dtypes("batch_norm", x, weight, bias, running_mean=running_mean,
-                 running_var=running_var)
+    dtype = data.dtype  # _same_dtypes' common case (every dtype x's, by identity) inline
+    if not ((weight is None or weight._data.dtype is dtype) and
+            (bias is None or bias._data.dtype is dtype) and
+            (running_mean is None or running_mean.dtype is dtype) and
+            (running_var is None or running_var.dtype is dtype)):
+        _same_dtypes("batch_norm", x, weight, bias, running_mean=running_mean,
+                     running_var=running_var)
     if impl == "fused":
         params = [] if weight is None else [weight]  # not a generator: ~1 us per call
         if bias is not None:

@@ -88,9 +88,9 @@ class SGD(Optimizer):
                 if data.dtype is not lr_dtype:  # one factor per dtype met, not per parameter
                     lr_dtype = data.dtype
                     lr_factor = factor(lr, lr_dtype)
-                multiply(grad._data, lr_factor, out=out)
+                multiply(grad._data, lr_factor, out)  # out positional: no keyword names
             else:
-                multiply(grad._data, lr, out=out)
+                multiply(grad._data, lr, out)
             data -= out
         return True
 
