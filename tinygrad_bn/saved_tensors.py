@@ -154,7 +154,6 @@ def _record(ctx: Function, out: Tensor) -> None:
     ctx._packed = (block.unpack, inputs, saved, output)
     op = weakref.ref(ctx)  # not ctx itself: no reference cycle ctx -> backward -> ctx
     ctx.backward = lambda grad: _backward_unpacked(op(), grad)
-    ctx.arrays_rule = False  # the engine calls this instance's own backward
     key = id(out)
 
     def forget(ref: weakref.ref) -> None:

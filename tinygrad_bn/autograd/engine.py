@@ -226,8 +226,10 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
             if ctx._epoch < clock:  # written in place since its forward: may it still run?
                 versions.check_saved(ctx)
             hooks = ctx._node_hooks
-            # arrays_rule is False on an instance given its own backward (saved_tensors.py)
-            if ctx.arrays_rule and hooks is None and not instrumented:
+            # (a node given its own backward, by saved_tensors.py or the backward trace,
+            # is called through it)
+            if ctx.arrays_rule and hooks is None and not instrumented and \
+                    "backward" not in ctx.__dict__:
                 parent_grads = ctx.backward_arrays(grad)
                 exclusive = ctx.fresh_grads
                 # g has the output's shape and dtype (the seed's are checked, every sum is
