@@ -68,8 +68,8 @@ def test_a_small_convolution_is_not_split_at_two_threads(two_threads, monkeypatc
     assert _conv1d_step_splits(monkeypatch) == []
 
 
-def test_convolution_products_split_at_the_product_grain(two_threads, monkeypatch):
-    monkeypatch.setattr(threads, "GEMM_GRAIN", 1 << 16)  # the same work, a smaller grain
+def test_convolution_products_split_at_the_convolution_grain(two_threads, monkeypatch):
+    monkeypatch.setattr(threads, "CONV_GRAIN", 1 << 16)  # the same work, a smaller grain
     assert any(n > 1 for n in _conv1d_step_splits(monkeypatch))
 
 

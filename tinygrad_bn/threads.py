@@ -69,6 +69,12 @@ BN_GRAIN = 1 << 18
 # (60, 400) x (400, 400) products of an MLP step lost 1.32x; at 2^26 only products like
 # (60, 1600) x (1600, 1600) split, 0.92x).
 GEMM_GRAIN = 1 << 26
+# A convolution is split into blocks of samples (or grid rows, or kernel offsets) when each
+# block still has this many multiply-adds. Unlike a row block of one product, a block of
+# samples reads none of another block's operands again (each copies its own windows and
+# runs its own per-sample GEMMs), so it pays at far smaller sizes (docs/performance.md,
+# "Two cores for convolution, stop 32").
+CONV_GRAIN = 1 << 26
 
 
 class MissingDependency(TinygradError, ImportError):
@@ -329,12 +335,9 @@ def parallel_for(total: int, fn: Callable[[int, int], Any], per_item: int = 1,
 
 
 def parallel_products(total: int, fn: Callable[[int, int], Any], macs_per_item: int) -> None:
-    """parallel_for for products (convolutions' GEMMs per sample, per grid row or per kernel
-    offset): work counted in multiply-adds and split at GEMM_GRAIN, as `matmul` is. At the
-    elementwise GRAIN a (32, 16, 128) Conv1d's 5M multiply-adds were cut into 4 blocks,
-    which made its step 10% slower at two threads than at one (docs/performance.md,
-    "Default threads, fourth pass")."""
-    parallel_for(total, fn, macs_per_item, GEMM_GRAIN)
+    """parallel_for for convolutions' products (GEMMs per sample, per grid row or per kernel
+    offset): work counted in multiply-adds and split at CONV_GRAIN."""
+    parallel_for(total, fn, macs_per_item, CONV_GRAIN)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

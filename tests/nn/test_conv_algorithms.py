@@ -18,7 +18,7 @@ from tinygrad_bn.testing import strategies as tst
 
 
 @st.composite
-def geometries(draw, unit_stride=False, square3=False):
+def geometries(draw, unit_stride=False, square3=False, batch=(1, 3)):
     """(x, w, g, win, groups): a valid geometry, arrays for it and an upstream gradient."""
     groups = 1 if square3 else draw(st.integers(1, 2))
     cg, og = draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -29,7 +29,7 @@ def geometries(draw, unit_stride=False, square3=False):
     padding = tuple(draw(st.integers(0, 2)) for _ in range(2))
     side = tuple(max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 4))
                  for d, k, p in zip(dilation, kernel, padding))
-    n = draw(st.integers(1, 3))
+    n = draw(st.integers(*batch))
     x = draw(tst.arrays((n, groups * cg) + side))
     w = draw(tst.arrays((groups * og, cg) + kernel))
     win = alg.window(kernel, stride, padding, dilation, side)
@@ -121,15 +121,26 @@ def test_gradcheck_with_each_algorithm_forced(kind, monkeypatch):
         assert tg.gradgradcheck(lambda x, w, b: conv2d(x, w, b, padding=1), inputs)
 
 
-@pytest.fixture
-def pool(monkeypatch):
+def _split_runs(run, splits=None):
+    """run() at one thread and at three with every convolution split (grain 1, every core
+    counted free, no back-off left over): [result at 1, result at 3]."""
     before = tg.get_num_threads()
-    monkeypatch.setattr(threads, "GRAIN", 1)
-    monkeypatch.setattr(threads, "GEMM_GRAIN", 1)  # the products' grain (parallel_products)
-    monkeypatch.setattr(threads._cores, "free", lambda: 3)  # workers take blocks under load too
-    tg.set_num_threads(3)
-    yield
-    tg.set_num_threads(before)
+    results = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(threads, "GRAIN", 1)
+        mp.setattr(threads, "CONV_GRAIN", 1)
+        mp.setattr(threads._cores, "free", lambda: 3)
+        if splits is not None:
+            real = threads.split
+            mp.setattr(threads, "split", lambda total, n: splits.append(n) or real(total, n))
+        try:
+            for n in (1, 3):
+                tg.set_num_threads(n)
+                threads._pool.skip = 0
+                results.append(run())
+        finally:
+            tg.set_num_threads(before)
+    return results
 
 
 @settings(max_examples=20, deadline=None)
@@ -137,21 +148,39 @@ def pool(monkeypatch):
 def test_the_pool_split_matches_one_thread(case):
     x, w, g, win, groups = case
     x, w, g = (a.astype(np.float32) for a in (x, w, g))
-    before, grain, gemm_grain = tg.get_num_threads(), threads.GRAIN, threads.GEMM_GRAIN
-    runs = []
-    try:
-        for n in (1, 3):
-            tg.set_num_threads(n)
-            threads.GRAIN = threads.GEMM_GRAIN = 1
-            runs.append([alg.FORWARD[f](x, w, win, groups, None)[0]
-                         for f in alg.applicable("forward", win, groups)]
-                        + [alg.WEIGHT_GRAD[f](x, g, win, groups)
-                           for f in alg.applicable("weight_grad", win, groups)])
-    finally:
-        threads.GRAIN, threads.GEMM_GRAIN = grain, gemm_grain
-        tg.set_num_threads(before)
+    runs = _split_runs(lambda: [alg.FORWARD[f](x, w, win, groups, None)[0]
+                                for f in alg.applicable("forward", win, groups)]
+                       + [alg.WEIGHT_GRAD[f](x, g, win, groups)
+                          for f in alg.applicable("weight_grad", win, groups)])
     for one, split in zip(*runs):
         np.testing.assert_allclose(split, one, rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=geometries(batch=(2, 9)), bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_conv2d_split_by_samples_is_bit_identical_to_one_thread(case, bias, seed):
+    """conv2d's value and its gradients in x, w and b on the heuristic's algorithms: blocks
+    of samples each copy their windows and run their own per-sample GEMMs, and the weight
+    gradient sums the per-sample products once after every block, so the split changes no
+    bit. Checked to split (the block counts asked for). Normal values (Hypothesis' arrays
+    are often sums that round exactly in any order)."""
+    _, _, _, win, groups = case
+    rng = np.random.default_rng(seed)
+    x, w, g = (rng.standard_normal(a.shape) for a in case[:3])
+    b = np.linspace(-1, 1, w.shape[0]) if bias else None
+
+    def run():
+        inputs = [Tensor(a.copy(), requires_grad=True) for a in (x, w) + ((b,) if bias else ())]
+        y = conv2d(*inputs, stride=win.stride, padding=win.padding, dilation=win.dilation,
+                   groups=groups)
+        y.backward(Tensor(g))
+        return [y.data] + [t.grad.data for t in inputs]
+
+    splits: list[int] = []
+    one, split = _split_runs(run, splits)
+    assert any(n > 1 for n in splits)
+    for a, c in zip(one, split):
+        np.testing.assert_array_equal(c, a)
 
 
 def test_benchmark_policy_measures_once_per_signature():

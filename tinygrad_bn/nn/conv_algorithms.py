@@ -221,33 +221,36 @@ def forward_im2col(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
     return out, cols
 
 
-def _sample_patches(x: np.ndarray, win: Window, groups: int) -> np.ndarray:
-    """The windows of padded x per sample: a contiguous (N, groups, C/groups kh kw, OH OW)
-    array (copied block of samples by block of samples on the pool)."""
-    xp = win.pad(x)
+def _sample_windows(x: np.ndarray, win: Window) -> tuple[np.ndarray, Callable[[int, int], None]]:
+    """An empty (N, C, kh, kw, OH, OW) array for the windows of x per sample, and the
+    function that fills the rows of samples [lo, hi) (padding those samples itself): each
+    block of samples of a split convolution copies its own windows, in the same hand-off
+    as its products."""
     n, c = x.shape[:2]
-    kh, kw = win.kernel
-    cols = np.empty_like(x, shape=(n, c, kh, kw) + win.out_size, order="C")
+    cols = np.empty_like(x, shape=(n, c) + win.kernel + win.out_size, order="C")
 
-    def block(lo: int, hi: int) -> None:
-        np.copyto(cols[lo:hi], win.window_view(xp[lo:hi]).transpose(3, 0, 1, 2, 4, 5))
+    def fill(lo: int, hi: int) -> None:
+        view = win.window_view(win.pad(x[lo:hi]))
+        np.copyto(cols[lo:hi], view.transpose(3, 0, 1, 2, 4, 5))
 
-    parallel_for(n, block, per_item=c * kh * kw * _cells(win))
-    return cols.reshape(n, groups, -1, _cells(win))
+    return cols, fill
 
 
 def forward_batched(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
                     bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """One (O/groups, K) x (K, OH OW) GEMM per sample and group, written straight into the
-    NCHW output (no transposing copy); returns (y, the per-sample window matrices)."""
+    NCHW output (no transposing copy); returns (y, the per-sample window matrices,
+    (N, groups, K, OH OW)). A block of samples copies its windows and runs its GEMMs."""
     n, o = x.shape[0], w.shape[0]
-    cols = _sample_patches(x, win, groups)
+    cols, fill = _sample_windows(x, win)
+    cols = cols.reshape(n, groups, -1, _cells(win))
     wm = w.reshape(groups, o // groups, -1)
     out = np.empty_like(x, dtype=np.result_type(x, w), shape=(n, o) + win.out_size, order="C")
     grouped = out.reshape(n, groups, o // groups, -1)
     grouped_bias = None if bias is None else bias.reshape(groups, o // groups, 1)
 
     def block(lo: int, hi: int) -> None:
+        fill(lo, hi)
         np.matmul(wm, cols[lo:hi], out=grouped[lo:hi])
         if grouped_bias is not None:
             grouped[lo:hi] += grouped_bias
@@ -435,11 +438,24 @@ def weight_grad_im2col(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
 
 def weight_grad_batched(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
                         cols: np.ndarray | None = None) -> np.ndarray:
-    """Per sample (O/groups, OH OW) x (OH OW, K) GEMMs on the per-sample window matrices,
-    summed over the samples."""
+    """Per sample (O/groups, OH OW) x (OH OW, K) GEMMs on the per-sample window matrices
+    (copied block by block when the forward's are not given), summed over the samples in
+    one reduction after every block: the result does not depend on how samples are cut."""
     n, o = g.shape[:2]
-    cols = cols if cols is not None else _sample_patches(x, win, groups)
-    per_sample = np.matmul(g.reshape(n, groups, o // groups, -1), cols.swapaxes(-1, -2))
+    fill = None
+    if cols is None:
+        cols, fill = _sample_windows(x, win)
+        cols = cols.reshape(n, groups, -1, _cells(win))
+    g4 = g.reshape(n, groups, o // groups, -1)
+    per_sample = np.empty_like(cols, dtype=np.result_type(x, g),
+                               shape=(n, groups, o // groups, cols.shape[2]), order="C")
+
+    def block(lo: int, hi: int) -> None:
+        if fill is not None:
+            fill(lo, hi)
+        np.matmul(g4[lo:hi], cols[lo:hi].swapaxes(-1, -2), out=per_sample[lo:hi])
+
+    parallel_products(n, block, macs_per_item=cols.shape[2] * o * cols.shape[3] // groups)
     return per_sample.sum(axis=0).reshape((o, -1) + win.kernel)
 
 
