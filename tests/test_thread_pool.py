@@ -25,6 +25,8 @@ def pool(monkeypatch):
     before = tg.get_num_threads()
     monkeypatch.setattr(threads, "GRAIN", 1)
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
+    monkeypatch.setattr(threads, "CONV_GRAIN", 1)
+    monkeypatch.setattr(threads, "POOL_GRAIN", 1)
     monkeypatch.setattr(threads, "BN_GRAIN", 1)
     monkeypatch.setattr(threads._cores, "free", lambda: 3)
     # and no back-off left by an earlier test's late worker: it would make the first
@@ -209,23 +211,30 @@ def test_recording_runs_in_the_calling_thread(pool):
 @settings(max_examples=10, deadline=None)
 @given(kernel=st.integers(1, 3), stride=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_max_pool_on_the_pool_is_bit_identical_to_one_thread(kernel, stride, seed):
+    """Max pooling and its backward split into blocks of samples (POOL_GRAIN of one, every
+    core counted free; checked to split)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((5, 3, 7, 6)).round(1)  # rounded: ties exercise the argmax
     out_size = [(side - kernel) // stride + 1 for side in (7, 6)]
     up = rng.standard_normal((5, 3, *out_size))
-    runs = []
-    before, grain = tg.get_num_threads(), threads.GRAIN
-    try:
-        for n in (1, 3):
-            tg.set_num_threads(n)
-            threads.GRAIN = 1
-            xt = tg.Tensor(x, requires_grad=True)
-            y = F.max_pool2d(xt, kernel, stride)
-            y.backward(tg.Tensor(up))
-            runs.append((y.data, xt.grad.data))
-    finally:
-        threads.GRAIN = grain
-        tg.set_num_threads(before)
+    runs, parts = [], []
+    before = tg.get_num_threads()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(threads, "POOL_GRAIN", 1)
+        mp.setattr(threads._cores, "free", lambda: 3)
+        real = threads.split
+        mp.setattr(threads, "split", lambda total, n: parts.append(n) or real(total, n))
+        try:
+            for n in (1, 3):
+                tg.set_num_threads(n)
+                threads._pool.skip = 0
+                xt = tg.Tensor(x, requires_grad=True)
+                y = F.max_pool2d(xt, kernel, stride)
+                y.backward(tg.Tensor(up))
+                runs.append((y.data, xt.grad.data))
+        finally:
+            tg.set_num_threads(before)
+    assert any(n > 1 for n in parts)
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
 

@@ -52,7 +52,7 @@ import numpy as np
 from .errors import ArgumentError, TinygradError
 
 __all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
-           "parallel_products", "set_num_threads", "split"]
+           "parallel_pooling", "parallel_products", "set_num_threads", "split"]
 
 # Elements per block below which splitting costs more than it saves. Handing a block to a
 # worker is ~20-60 us, but the real cost on a shared VM is that two threads share one
@@ -75,6 +75,11 @@ GEMM_GRAIN = 1 << 26
 # runs its own per-sample GEMMs), so it pays at far smaller sizes (docs/performance.md,
 # "Two cores for convolution, stop 32").
 CONV_GRAIN = 1 << 26
+# Max pooling and its backward split into blocks of samples at this many elements (window
+# cells read) per block: several passes over each block (a maximum and a comparison per
+# kernel offset) make it more compute per byte than the elementwise ops GRAIN was measured
+# on (docs/performance.md, "Two cores for convolution, stop 32").
+POOL_GRAIN = 1 << 20
 
 
 class MissingDependency(TinygradError, ImportError):
@@ -338,6 +343,11 @@ def parallel_products(total: int, fn: Callable[[int, int], Any], macs_per_item: 
     """parallel_for for convolutions' products (GEMMs per sample, per grid row or per kernel
     offset): work counted in multiply-adds and split at CONV_GRAIN."""
     parallel_for(total, fn, macs_per_item, CONV_GRAIN)
+
+
+def parallel_pooling(total: int, fn: Callable[[int, int], Any], per_item: int) -> None:
+    """parallel_for for max pooling's blocks of samples, split at POOL_GRAIN."""
+    parallel_for(total, fn, per_item, POOL_GRAIN)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
