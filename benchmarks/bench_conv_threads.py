@@ -1,7 +1,7 @@
 """Where convolution and max pooling should be split for the thread pool: the suite's
 training steps (the small CNN, the Conv1d step) and their convolution maps alone, at
-`threads:conv:pool` configurations (conv, pool: log2 of threads.CONV_GRAIN and
-threads.POOL_GRAIN; 0 keeps the module's value).
+`threads:conv:grain` configurations (conv, grain: log2 of threads.CONV_GRAIN and of
+threads.GRAIN, the elementwise grain max pooling splits at; 0 keeps the module's value).
 
 Configurations run in interleaved rounds (the order rotated each round), each round a
 batch of calls timed as wall time and as this process's CPU time (all its threads). The
@@ -9,9 +9,13 @@ machine is shared: with the free-core count (threads._cores) a split only happen
 core is free, so every row also says in how many rounds the machine had no other runnable
 task at the start and the end of the batch ("quiet"), and the median over those. `--free`
 counts every core free, so splits happen whatever the load: the cost of the split itself.
+On a machine whose load does not drop, `chrt -f 10 python benchmarks/bench_conv_threads.py
+... --free` preempts the neighbours while it runs, the nearest to an idle machine there is
+(a one-thread row still shares the memory bus with what runs on the other core; a
+two-thread row has both cores).
 
 Usage: python benchmarks/bench_conv_threads.py [steps] [maps]
-       [--configs 1:0:0 2:0:0 2:20:17] [--rounds 12] [--calls 5] [--free]
+       [--configs 1:0:0 2:0:0 2:26:0] [--rounds 12] [--calls 5] [--free]
 """
 
 from __future__ import annotations
@@ -45,13 +49,13 @@ def load() -> str:
 def configure(cfg: tuple[int, int, int], defaults: tuple[int, int]) -> None:
     tg.set_num_threads(cfg[0])
     threads.CONV_GRAIN = defaults[0] if cfg[1] == 0 else 1 << cfg[1]
-    threads.POOL_GRAIN = defaults[1] if cfg[2] == 0 else 1 << cfg[2]
+    threads.GRAIN = defaults[1] if cfg[2] == 0 else 1 << cfg[2]
     threads._pool.skip = threads._pool.penalty = 0
 
 
 def table(title: str, fn: Callable[[], Any], configs: list[tuple[int, int, int]],
           rounds: int, calls: int) -> None:
-    defaults = threads.CONV_GRAIN, threads.POOL_GRAIN
+    defaults = threads.CONV_GRAIN, threads.GRAIN
     wall: dict[tuple, list[float]] = {c: [] for c in configs}
     cpu: dict[tuple, list[float]] = {c: [] for c in configs}
     quiet: dict[tuple, list[float]] = {c: [] for c in configs}
@@ -78,7 +82,7 @@ def table(title: str, fn: Callable[[], Any], configs: list[tuple[int, int, int]]
         configure((tg.get_num_threads(), 0, 0), defaults)
     base = statistics.median(wall[configs[0]])
     print(f"\n{title}: {rounds} rounds of {calls} calls, load {before} -> {load()}\n\n"
-          "| threads | CONV_GRAIN | POOL_GRAIN | wall median | / first row | CPU median | "
+          "| threads | CONV_GRAIN | GRAIN | wall median | / first row | CPU median | "
           "quiet rounds | quiet median |\n|---|---|---|---|---|---|---|---|")
     for cfg in configs:
         conv = defaults[0] if cfg[1] == 0 else 1 << cfg[1]
@@ -128,7 +132,7 @@ def maps() -> dict[str, Callable[[], Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("parts", nargs="*", default=["steps"])
-    parser.add_argument("--configs", nargs="+", default=["1:0:0", "2:0:0", "2:20:17"])
+    parser.add_argument("--configs", nargs="+", default=["1:0:0", "2:0:0", "2:26:0"])
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--calls", type=int, default=5)
     parser.add_argument("--free", action="store_true",

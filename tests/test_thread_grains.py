@@ -62,10 +62,30 @@ def _conv1d_step_splits(monkeypatch) -> list[int]:
 
 
 def test_a_small_convolution_is_not_split_at_two_threads(two_threads, monkeypatch):
-    """Its products (5M multiply-adds in the forward) are far below two product grains;
-    at the elementwise grain they were cut into 4 blocks, and the Conv1d step ran 10%
-    slower at two threads than at one."""
+    """Its maps (10M multiply-adds each) are below two convolution grains: at the
+    elementwise grain they were cut into 4 blocks, and the Conv1d step ran 10% slower at
+    two threads than at one; cut into 2 (CONV_GRAIN 2^22) it gained nothing either."""
+    monkeypatch.setattr(threads._cores, "free", lambda: 1)
     assert _conv1d_step_splits(monkeypatch) == []
+
+
+def test_the_small_cnns_second_convolution_splits_in_four(two_threads, monkeypatch):
+    """At the real grains and a free core: the small CNN's conv2 maps (58M multiply-adds
+    each) go into 4 blocks of samples, an even share for two threads; conv1 (7M) stays
+    whole."""
+    parts: list[int] = []
+    real = threads.split
+    monkeypatch.setattr(threads, "split", lambda total, n: parts.append(n) or real(total, n))
+    monkeypatch.setattr(threads._cores, "free", lambda: 1)
+    monkeypatch.setattr(threads._pool, "skip", 0)
+    rng = np.random.default_rng(3)
+    for shape, filters, want in (((64, 1, 28, 28), 16, []), ((64, 16, 14, 14), 32, [4, 4, 4])):
+        parts.clear()
+        x = tg.Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=shape[1] > 1)
+        w = tg.Tensor(rng.standard_normal((filters, shape[1], 3, 3)).astype(np.float32),
+                      requires_grad=True)
+        F.conv2d(x, w, padding=1).sum().backward()
+        assert parts == want
 
 
 def test_convolution_products_split_at_the_convolution_grain(two_threads, monkeypatch):

@@ -26,7 +26,6 @@ def pool(monkeypatch):
     monkeypatch.setattr(threads, "GRAIN", 1)
     monkeypatch.setattr(threads, "GEMM_GRAIN", 1)
     monkeypatch.setattr(threads, "CONV_GRAIN", 1)
-    monkeypatch.setattr(threads, "POOL_GRAIN", 1)
     monkeypatch.setattr(threads, "BN_GRAIN", 1)
     monkeypatch.setattr(threads._cores, "free", lambda: 3)
     # and no back-off left by an earlier test's late worker: it would make the first
@@ -211,8 +210,8 @@ def test_recording_runs_in_the_calling_thread(pool):
 @settings(max_examples=10, deadline=None)
 @given(kernel=st.integers(1, 3), stride=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_max_pool_on_the_pool_is_bit_identical_to_one_thread(kernel, stride, seed):
-    """Max pooling and its backward split into blocks of samples (POOL_GRAIN of one, every
-    core counted free; checked to split)."""
+    """Max pooling and its backward split into blocks of samples (GRAIN of one, every core
+    counted free; checked to split)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((5, 3, 7, 6)).round(1)  # rounded: ties exercise the argmax
     out_size = [(side - kernel) // stride + 1 for side in (7, 6)]
@@ -220,7 +219,7 @@ def test_max_pool_on_the_pool_is_bit_identical_to_one_thread(kernel, stride, see
     runs, parts = [], []
     before = tg.get_num_threads()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(threads, "POOL_GRAIN", 1)
+        mp.setattr(threads, "GRAIN", 1)
         mp.setattr(threads._cores, "free", lambda: 3)
         real = threads.split
         mp.setattr(threads, "split", lambda total, n: parts.append(n) or real(total, n))

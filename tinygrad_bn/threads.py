@@ -52,7 +52,7 @@ import numpy as np
 from .errors import ArgumentError, TinygradError
 
 __all__ = ["blocks", "get_num_threads", "map_blocks", "matmul", "parallel_for",
-           "parallel_pooling", "parallel_products", "set_num_threads", "split"]
+           "parallel_products", "set_num_threads", "split"]
 
 # Elements per block below which splitting costs more than it saves. Handing a block to a
 # worker is ~20-60 us, but the real cost on a shared VM is that two threads share one
@@ -72,14 +72,12 @@ GEMM_GRAIN = 1 << 26
 # A convolution is split into blocks of samples (or grid rows, or kernel offsets) when each
 # block still has this many multiply-adds. Unlike a row block of one product, a block of
 # samples reads none of another block's operands again (each copies its own windows and
-# runs its own per-sample GEMMs), so it pays at far smaller sizes (docs/performance.md,
-# "Two cores for convolution, stop 32").
-CONV_GRAIN = 1 << 26
-# Max pooling and its backward split into blocks of samples at this many elements (window
-# cells read) per block: several passes over each block (a maximum and a comparison per
-# kernel offset) make it more compute per byte than the elementwise ops GRAIN was measured
-# on (docs/performance.md, "Two cores for convolution, stop 32").
-POOL_GRAIN = 1 << 20
+# runs its own per-sample GEMMs), so it pays at smaller sizes: the small CNN's second
+# convolution (58M multiply-adds per map, 4 blocks) took 0.54-0.66x its one-thread time
+# per map at two threads; at 2^22 the Conv1d step's 10M were cut in 2 and gained nothing
+# (0.94-1.11x), at 2^24 the 58M went into 3 blocks, uneven on 2 cores (0.65-0.75x)
+# (docs/performance.md, "Two cores for convolution, stop 32").
+CONV_GRAIN = 1 << 23
 
 
 class MissingDependency(TinygradError, ImportError):
@@ -343,11 +341,6 @@ def parallel_products(total: int, fn: Callable[[int, int], Any], macs_per_item: 
     """parallel_for for convolutions' products (GEMMs per sample, per grid row or per kernel
     offset): work counted in multiply-adds and split at CONV_GRAIN."""
     parallel_for(total, fn, macs_per_item, CONV_GRAIN)
-
-
-def parallel_pooling(total: int, fn: Callable[[int, int], Any], per_item: int) -> None:
-    """parallel_for for max pooling's blocks of samples, split at POOL_GRAIN."""
-    parallel_for(total, fn, per_item, POOL_GRAIN)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

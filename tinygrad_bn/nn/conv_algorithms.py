@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError
-from ..threads import parallel_for, parallel_pooling, parallel_products, recording
+from ..threads import parallel_for, parallel_products, recording
 from .arguments import Pair
 
 # ---------------------------------------------------------------- geometry
@@ -150,7 +150,7 @@ class Window:
             for k, (rows, cols) in enumerate(self.offsets):
                 np.multiply(g[lo:hi], index[lo:hi] == k, out=out[lo:hi, :, rows, cols])
 
-        parallel_pooling(g.shape[0], block, per_item=g[0].size * len(self.offsets))
+        parallel_for(g.shape[0], block, per_item=g[0].size * len(self.offsets))
         return self.crop(out)
 
     def _buffer(self, like: np.ndarray, shape: tuple[int, int], dtype: Any) -> np.ndarray:

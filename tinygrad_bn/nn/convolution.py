@@ -39,7 +39,7 @@ import numpy as np
 from ..autograd.function import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
-from ..threads import parallel_pooling
+from ..threads import parallel_for
 from . import conv_algorithms as alg
 from .arguments import Pair, int_pair, layer_input, same_dtype
 
@@ -216,7 +216,7 @@ class MaxPool(Function):
             if argmax is not None:
                 _first_match(views, o, argmax[lo:hi])
 
-        parallel_pooling(x.shape[0], block, per_item=out[0].size * len(self.win.offsets))
+        parallel_for(x.shape[0], block, per_item=out[0].size * len(self.win.offsets))
         return out, argmax
 
     def backward(self, g):
