@@ -39,7 +39,14 @@ from .activations_inplace import RReLU
 from .attention import MultiheadAttention
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
-from .conv_layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .conv_layers import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
 from .folding import Fold, Unfold
@@ -64,6 +71,7 @@ from .losses_extra import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
+from .lp_pooling import LPPool1d, LPPool2d, LPPool3d
 from .margin_losses import MultiLabelMarginLoss, MultiMarginLoss
 from .module import Module, Parameter, Sequential
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
@@ -85,6 +93,7 @@ from .padding_layers import (
     ZeroPad3d,
 )
 from .pooling import AdaptiveAvgPool2d
+from .pooling3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from .pooling_extra import (
     AdaptiveAvgPool1d,
     AdaptiveMaxPool1d,
@@ -103,6 +112,7 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .unpooling import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
@@ -135,6 +145,9 @@ __all__ += ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
             "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]  # nn31: the padding layers
 __all__ += ["ChannelShuffle", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
             "RMSNorm", "RReLU", "UpsamplingBilinear2d", "UpsamplingNearest2d"]  # nn31
+__all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspose3d", "LPPool1d",
+            "LPPool2d", "LPPool3d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
+            "MaxUnpool3d"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -1,6 +1,6 @@
-"""1-D and 3-D convolution, transposed convolution, and padding modes, composed from
-`F.conv2d` (convolution.py) and Tensor ops, so their gradients of every order are conv2d's
-and indexing's.
+"""1-D and 3-D convolution, transposed convolution (1-, 2- and 3-D), and padding modes,
+composed from `F.conv2d` (convolution.py) and Tensor ops, so their gradients of every order
+are conv2d's and indexing's.
 
     conv1d(x, w)   conv2d on (N, C, 1, L) with (O, C/g, 1, k) weights
     conv3d(x, w)   y[:, :, t] = sum_i conv2d(x[:, :, t s + i d], w[:, :, i]) over the kernel's
@@ -184,10 +184,7 @@ def _conv_transpose(op: str, dims: int, input: Any, weight: Any, bias: Any,  # n
     cin, cout_g = weight.shape[0], weight.shape[1]
     w = weight.reshape(groups, cin // groups, cout_g, *kernel).transpose(1, 2) \
         .reshape(groups * cout_g, cin // groups, *kernel).flip(tuple(range(2, 2 + dims)))
-    if dims == 1:
-        y = conv1d(x, w, bias, 1, 0, dilation, groups)
-    else:
-        y = conv2d(x, w, bias, 1, 0, dilation, groups)
+    y = (conv1d, conv2d, conv3d)[dims - 1](x, w, bias, 1, 0, dilation, groups)
     return y.squeeze(0) if single else y
 
 
@@ -206,6 +203,15 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     """The transposed 2-D convolution of (N, C_in, H, W) input with
     (C_in, C_out/groups, kh, kw) weights (the gradient of conv2d in its input)."""
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,  # noqa: A002
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """The transposed 3-D convolution of (N, C_in, D, H, W) input with
+    (C_in, C_out/groups, kd, kh, kw) weights (the gradient of conv3d in its input)."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
 
@@ -391,5 +397,18 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, input: Any, output_size: Any = None) -> Tensor:  # noqa: A002
         x = as_tensor(input)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                self._output_padding(x, output_size), self.groups,
+                                self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """conv_transpose3d; weight (in, out/groups, kd, kh, kw); forward(input,
+    output_size=None)."""
+
+    dims = 3
+
+    def forward(self, input: Any, output_size: Any = None) -> Tensor:  # noqa: A002
+        x = as_tensor(input)
+        return conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(x, output_size), self.groups,
                                 self.dilation)

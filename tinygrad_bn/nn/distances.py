@@ -4,6 +4,7 @@ and defaults, composed of Tensor ops (gradients of every order follow):
     normalize(x) = x / max(||x||_p, eps) along dim
     cosine_similarity(a, b) = <a, b> / max(||a|| ||b||, eps) along dim
     pairwise_distance(a, b) = ||a - b + eps||_p along the last dim
+    pdist(x)[k] = ||x[i] - x[j]||_p for the rows i < j of x (N, M), in row-major order
     smooth_l1_loss = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta   (d = x - y)
     huber_loss     = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)
     kl_div(input, target) = target (log target - input)  (input holds log-probabilities;
@@ -16,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError, names_errors
+from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
+from ..linalg import vector_norm
 from ..tensor import Tensor, as_tensor, where
 from .losses import _Loss, _reduce
 from .module import Module
@@ -54,6 +56,26 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     a, b = as_tensor(x1), as_tensor(x2)
     return _norm(a - b + eps, p, -1, keepdim)
+
+
+@names_errors("pdist")
+def pdist(input: Any, p: float = 2.0) -> Tensor:  # noqa: A002
+    """The p-norm distances between every pair of rows i < j of x (N, M): N (N - 1) / 2 of
+    them, ordered (0, 1), (0, 2), ..., (1, 2), ... (the upper triangle of cdist(x, x)). At
+    equal rows the gradient is 0 (vector_norm's subgradient), as PyTorch's."""
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ShapeError(f"pdist: input must be 2-D (N, M), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise DTypeError(f"pdist: needs a floating input, got dtype {x.dtype}")
+    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating) \
+            or not p >= 0:
+        raise ArgumentError(f"pdist: p must be a non-negative number, got {p!r}")
+    rows, cols = np.triu_indices(x.shape[0], 1)
+    diff = x[rows] - x[cols]
+    if p == 0:  # the count of differing entries, with PyTorch's zero gradient (a graph)
+        return diff.sign().abs().sum(-1)
+    return vector_norm(diff, float(p), dim=-1)
 
 
 def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa: A002

@@ -63,7 +63,7 @@ from .activations_inplace import (
 )
 from .arguments import layer_input, probability, same_dtype
 from .channel_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d
-from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d
+from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .convolution import conv2d
 from .distances import (
     cosine_similarity,
@@ -71,6 +71,7 @@ from .distances import (
     kl_div,
     normalize,
     pairwise_distance,
+    pdist,
     smooth_l1_loss,
 )
 from .embedding import embedding
@@ -97,10 +98,12 @@ from .losses_extra import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from .lp_pooling import lp_pool1d, lp_pool2d, lp_pool3d
 from .margin_losses import multi_margin_loss, multilabel_margin_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from .pooling_extra import (
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
@@ -117,6 +120,7 @@ from .shape_layers_extra import (
     upsample_bilinear,
     upsample_nearest,
 )
+from .unpooling import max_unpool1d, max_unpool2d, max_unpool3d
 
 # issue 22 (fn22): folding and the Gumbel-softmax
 __all__ = ["affine_grid", "fold", "grid_sample", "gumbel_softmax", "unfold"]
@@ -142,6 +146,9 @@ __all__ += ["celu_", "channel_shuffle", "elu_", "hardtanh_", "leaky_relu_",
             "local_response_norm", "multi_margin_loss", "multilabel_margin_loss",
             "native_channel_shuffle", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_",
             "softmin", "threshold_", "upsample", "upsample_bilinear", "upsample_nearest"]  # nn31
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_transpose3d",
+            "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d", "max_unpool1d", "max_unpool2d",
+            "max_unpool3d", "pdist"]  # nn32
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -64,8 +64,12 @@ class _BatchNorm(ChannelStateModule):
     def forward(self, x: Any) -> Tensor:
         buffers, params = self._buffers, self._parameters  # one lookup each, not __getattr__
         running_mean, tracked = buffers["running_mean"], buffers["num_batches_tracked"]
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # a parametrized tensor (nn.utils.parametrize) is a property:
+            weight, bias = self.weight, self.bias  # read once, computed at each read
         if not isinstance(x, Tensor):  # arrays are constants of the layer's dtype
-            x = layer_input(x, state_dtype(params["weight"], running_mean))
+            x = layer_input(x, state_dtype(weight, running_mean))
         shape = x._data.shape  # the array's: no property call
         if len(shape) not in self._ranks or shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
@@ -78,8 +82,8 @@ class _BatchNorm(ChannelStateModule):
         use_batch = self.training or running_mean is None
         keep = not self.training or self.track_running_stats
         y = self._batch_norm(x, running_mean if keep else None,
-                             buffers["running_var"] if keep else None, params["weight"],
-                             params["bias"], use_batch, factor)
+                             buffers["running_var"] if keep else None, weight, bias,
+                             use_batch, factor)
         if updating and not replaying.active:  # after the call: a rejected input leaves
             # the count unchanged; a checkpoint's recompute (replaying) counted it already
             # in place on the 0-d buffer (no Module.__setattr__), by a ufunc rather than

@@ -33,28 +33,39 @@ def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
     return x, False
 
 
+def window_geometry(op: str, spatial: tuple[int, ...], kernel: tuple[int, ...],
+                    stride: tuple[int, ...], padding: tuple[int, ...],
+                    dilation: tuple[int, ...], ceil_mode: bool
+                    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(output sizes, extra bottom/right cells ceil_mode's last windows need) per axis:
+    out = ceil((n + 2p - d (k - 1) - 1) / s) + 1, less one if that last window would start
+    past the input and its left padding (PyTorch's rule); floor without ceil_mode."""
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ArgumentError(f"{op}: padding {padding} must be at most half of kernel_size "
+                            f"{kernel}")
+    sizes, extra = [], []
+    for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        if span < 0:
+            raise ShapeError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the "
+                             f"padded input {spatial} (padding {padding})")
+        out = -(-span // s) + 1 if ceil_mode else span // s + 1
+        if ceil_mode and (out - 1) * s >= n + p:
+            out -= 1
+        sizes.append(out)
+        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))
+    return tuple(sizes), tuple(extra)
+
+
 def _geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool) -> tuple[Pair, Pair, Pair, Pair, Pair]:
-    """kernel, stride, padding, dilation and the extra bottom/right cells of ceil_mode:
-    out = ceil((H + 2p - d (k - 1) - 1) / s) + 1, less one if that last window would start
-    past the input and its left padding (PyTorch's rule)."""
+    """kernel, stride, padding, dilation and the extra bottom/right cells of ceil_mode."""
     kernel = int_pair(op, "kernel_size", kernel_size, 1)
     stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
     padding = int_pair(op, "padding", padding, 0)
     dilation = int_pair(op, "dilation", dilation, 1)
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ArgumentError(f"{op}: padding {padding} must be at most half of kernel_size "
-                            f"{kernel}")
-    extra = []
-    for size, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation):
-        span = size + 2 * p - d * (k - 1) - 1
-        if span < 0:
-            raise ShapeError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the "
-                             f"padded input {x.shape[2:]} (padding {padding})")
-        out = -(-span // s) + 1 if ceil_mode else span // s + 1
-        if ceil_mode and (out - 1) * s >= size + p:
-            out -= 1
-        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    _, extra = window_geometry(op, tuple(x.shape[2:]), kernel, stride, padding, dilation,
+                               ceil_mode)
     return kernel, stride, padding, dilation, (extra[0], extra[1])
 
 

@@ -10,6 +10,7 @@ them flattened over the pooled axes, as PyTorch.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -90,24 +91,20 @@ def _bins(n: int, m: int) -> list[tuple[int, int]]:
 
 def _adaptive_max(op: str, x: Tensor, sizes: tuple[int, ...], return_indices: bool
                   ) -> Tensor | tuple[Tensor, Tensor]:
-    """Adaptive max pooling over x's trailing len(sizes) axes (1 or 2)."""
+    """Adaptive max pooling over x's trailing len(sizes) axes (1, 2 or 3)."""
     k = len(sizes)
     spatial = x.shape[-k:]
     lead = x.shape[:-k]
     data = x._data
-    flat_len = int(np.prod(spatial))
     index = np.empty(lead + sizes, dtype=np.int64)
-    if k == 1:
-        for i, (a, b) in enumerate(_bins(spatial[0], sizes[0])):
-            index[..., i] = a + np.argmax(data[..., a:b], axis=-1)
-    else:
-        (h, w), (oh, ow) = spatial, sizes
-        for i, (a, b) in enumerate(_bins(h, oh)):
-            for j, (c, d) in enumerate(_bins(w, ow)):
-                window = data[..., a:b, c:d].reshape(lead + (-1,))
-                pos = np.argmax(window, axis=-1)
-                index[..., i, j] = (a + pos // (d - c)) * w + c + pos % (d - c)
-    flat = x.reshape(*lead, flat_len)
+    for cell in itertools.product(*(enumerate(_bins(n, m)) for n, m in zip(spatial, sizes))):
+        starts = [a for _, (a, _) in cell]
+        widths = [b - a for _, (a, b) in cell]
+        window = data[(Ellipsis, *(slice(a, b) for _, (a, b) in cell))]
+        pos = np.unravel_index(np.argmax(window.reshape(lead + (-1,)), axis=-1), widths)
+        coords = tuple(start + p for start, p in zip(starts, pos))
+        index[(Ellipsis, *(i for i, _ in cell))] = np.ravel_multi_index(coords, spatial)
+    flat = x.reshape(*lead, int(np.prod(spatial)))
     y = flat.gather(-1, index.reshape(lead + (-1,))).reshape(*lead, *sizes)
     if return_indices:
         return y, Tensor(index)
