@@ -49,6 +49,7 @@ from .conv_layers import (
 )
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
+from .embedding_bag import EmbeddingBag
 from .folding import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
@@ -145,9 +146,9 @@ __all__ += ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
             "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]  # nn31: the padding layers
 __all__ += ["ChannelShuffle", "LocalResponseNorm", "MultiLabelMarginLoss", "MultiMarginLoss",
             "RMSNorm", "RReLU", "UpsamplingBilinear2d", "UpsamplingNearest2d"]  # nn31
-__all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspose3d", "LPPool1d",
-            "LPPool2d", "LPPool3d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
-            "MaxUnpool3d"]  # nn32
+__all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspose3d",
+            "EmbeddingBag", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool3d", "MaxUnpool1d",
+            "MaxUnpool2d", "MaxUnpool3d"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

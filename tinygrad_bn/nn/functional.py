@@ -75,6 +75,7 @@ from .distances import (
     smooth_l1_loss,
 )
 from .embedding import embedding
+from .embedding_bag import embedding_bag
 from .folding import fold, unfold
 from .grid_sampling import affine_grid, grid_sample
 from .init import random
@@ -147,8 +148,8 @@ __all__ += ["celu_", "channel_shuffle", "elu_", "hardtanh_", "leaky_relu_",
             "native_channel_shuffle", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_",
             "softmin", "threshold_", "upsample", "upsample_bilinear", "upsample_nearest"]  # nn31
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_transpose3d",
-            "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d", "max_unpool1d", "max_unpool2d",
-            "max_unpool3d", "pdist"]  # nn32
+            "embedding_bag", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d",
+            "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist"]  # nn32
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
