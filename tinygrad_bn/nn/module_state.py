@@ -7,20 +7,38 @@ state's layout): loading an older or unversioned state dict (a plain dict, a loa
 checkpoint) lets each module `_upgrade_state` it first, e.g. batch norm fills the
 `num_batches_tracked` counter that version 1 lacked. A module overriding
 `get_extra_state`/`set_extra_state` saves and restores any object under `<prefix>_extra_state`.
+
+State-dict hooks, PyTorch's, per module (`register_state_dict_pre_hook`,
+`register_state_dict_post_hook` and the private `_register_state_dict_hook` whose result may
+replace the root's dict; `register_load_state_dict_pre_hook` (also the private
+`_register_load_state_dict_pre_hook`) and `register_load_state_dict_post_hook`). Pre-hooks run
+as each module is reached (parents first), post-hooks after the module's descendants. Load
+pre-hooks see the whole state dict being loaded (a copy: renaming keys there is how they
+migrate old checkpoints). Loading changes nothing unless everything fits, except when a load
+post-hook exists: then, as PyTorch, the matching entries are loaded, the post-hooks may
+clear the missing/unexpected lists they are given, and only what remains raises under strict.
+One difference from PyTorch, whose loading walks the modules and runs each one's post-hooks
+after its descendants are loaded: here every load pre-hook runs first, then the matching and
+loading, then the post-hooks (each module's after its descendants'), each seeing the complete
+key lists rather than the keys found so far.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import ArgumentTypeError, StateDictError
 from ..tensor import Tensor
+from .hooks import RemovableHandle
 
 EXTRA_STATE = "_extra_state"
+# the hook dictionaries, under PyTorch's attribute names, created on first registration
+SAVE_PRE, SAVE_POST = "_state_dict_pre_hooks", "_state_dict_hooks"
+LOAD_PRE, LOAD_POST = "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"
 
 
 class IncompatibleKeys(NamedTuple):
@@ -87,12 +105,58 @@ class ModuleState:
         """Bring this module's entries of `state` (a copy; keys `prefix + name`) saved at
         state-dict `version` (None: unknown) up to the current layout. Nothing by default."""
 
+    # ---- hooks ----
+    def _add_state_hook(self, kind: str, method: str, hook: Callable[..., Any]
+                        ) -> RemovableHandle:
+        if not callable(hook):
+            raise ArgumentTypeError(f"{type(self).__name__}.{method}: the hook must be "
+                                    f"callable, got {type(hook).__name__} {hook!r}")
+        hooks = self.__dict__.setdefault(kind, OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, prefix, keep_vars)` before the module's entries are saved."""
+        return self._add_state_hook(SAVE_PRE, "register_state_dict_pre_hook", hook)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, state_dict, prefix, local_metadata)` after the module's and its
+        descendants' entries are saved; it may change state_dict in place, returns None."""
+        return self._add_state_hook(SAVE_POST, "register_state_dict_post_hook",
+                                    _PublicPostHook(hook))
+
+    def _register_state_dict_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's older post-hook: like register_state_dict_post_hook, but a dict it
+        returns at the root replaces the state dict."""
+        return self._add_state_hook(SAVE_POST, "_register_state_dict_hook", hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before anything is matched; it may edit state_dict (a
+        copy of what is being loaded) and append to error_msgs (then loading raises)."""
+        return self._add_state_hook(LOAD_PRE, "register_load_state_dict_pre_hook", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable[..., Any],
+                                           with_module: bool = False) -> RemovableHandle:
+        """PyTorch's private spelling: the hook is called without the module unless
+        with_module."""
+        called = hook if with_module else _WithoutModule(hook)
+        return self._add_state_hook(LOAD_PRE, "_register_load_state_dict_pre_hook", called)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, incompatible_keys)` after loading; it may remove entries from
+        incompatible_keys.missing_keys / unexpected_keys (only those left raise under
+        strict); it must return None."""
+        return self._add_state_hook(LOAD_POST, "register_load_state_dict_post_hook", hook)
+
     def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Any]:
         """An OrderedDict of dotted name -> a copy of every parameter's and persistent
         buffer's array (keep_vars: the live Parameter, Tensor or ndarray itself), names
         prefixed by `prefix`, written into `destination` if given; its `_metadata` holds
-        each module's state-dict version."""
+        each module's state-dict version. State-dict hooks run as the module docstring
+        says."""
         if destination is None:
             destination = OrderedDict()
         if not hasattr(destination, "_metadata"):
@@ -102,12 +166,18 @@ class ModuleState:
                 pass
         metadata = getattr(destination, "_metadata", None)
         base = prefix[:-1] if prefix.endswith(".") else prefix
+        open_modules: list[tuple[str, Any, dict]] = []  # visited, descendants still to come
+        result = destination
         for path, module in self.named_modules(  # type: ignore[attr-defined]
                 remove_duplicate=False):
+            while open_modules and not _inside(path, open_modules[-1][0]):
+                result = _save_post_hooks(*open_modules.pop(), destination, prefix, result)
+            local = {"version": module._version}
             if metadata is not None:
-                metadata[".".join(part for part in (base, path) if part)] = {
-                    "version": module._version}
+                metadata[".".join(part for part in (base, path) if part)] = local
             head = prefix + (f"{path}." if path else "")
+            for hook in tuple(module.__dict__.get(SAVE_PRE, {}).values()):
+                hook(module, head, keep_vars)
             for name, slot in _own_state(module):
                 value = slot.value
                 if not keep_vars:
@@ -115,7 +185,10 @@ class ModuleState:
                 destination[head + name] = value
             if _overrides(module, "get_extra_state"):
                 destination[head + EXTRA_STATE] = module.get_extra_state()
-        return destination
+            open_modules.append((path, module, local))
+        while open_modules:
+            result = _save_post_hooks(*open_modules.pop(), destination, prefix, result)
+        return result
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
@@ -132,17 +205,24 @@ class ModuleState:
             raise ArgumentTypeError(f"load_state_dict into {type(self).__name__}: state must be a "
                                     f"mapping of name -> array (e.g. from state_dict() or "
                                     f"tg.load), got {type(state_dict).__name__}")
-        state = dict(state_dict)
+        state = OrderedDict(state_dict)
         metadata = getattr(state_dict, "_metadata", None) or {}
-        for name, module in self.named_modules(  # type: ignore[attr-defined]
-                remove_duplicate=False):
-            version = (metadata.get(name) or {}).get("version")
-            module._upgrade_state(state, f"{name}." if name else "", version)
+        missing: list[str] = []
+        unexpected: list[str] = []
+        problems: list[str] = []  # PyTorch's error_msgs: hooks may append
+        modules = list(self.named_modules(  # type: ignore[attr-defined]
+            remove_duplicate=False))
+        for name, module in modules:
+            local = dict(metadata.get(name) or {})
+            prefix = f"{name}." if name else ""
+            module._upgrade_state(state, prefix, local.get("version"))
+            for hook in tuple(module.__dict__.get(LOAD_PRE, {}).values()):
+                # strict is always True here, as PyTorch passes it to _load_from_state_dict
+                hook(module, state, prefix, local, True, missing, unexpected, problems)
         slots = dict(self._state_items())
         extras = self._extra_state_owners("set_extra_state")
-        missing = [name for name in (*slots, *extras) if name not in state]
-        unexpected = [name for name in state if name not in slots and name not in extras]
-        problems = []
+        missing += [name for name in (*slots, *extras) if name not in state]
+        unexpected += [name for name in state if name not in slots and name not in extras]
         arrays: dict[str, np.ndarray] = {}
         for name, slot in slots.items():
             if name not in state:
@@ -159,11 +239,9 @@ class ModuleState:
                                 f"{target.dtype}")
             else:
                 arrays[name] = value
-        if strict:
-            if missing:
-                problems.append("missing keys: " + ", ".join(missing))
-            if unexpected:
-                problems.append("unexpected keys: " + ", ".join(unexpected))
+        post_hooks = any(module.__dict__.get(LOAD_POST) for _, module in modules)
+        if not post_hooks:  # all or nothing: refuse before changing anything
+            problems += _key_problems(strict, missing, unexpected)
         if problems:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: "
                                  + "; ".join(problems))
@@ -172,7 +250,77 @@ class ModuleState:
         for key, module in extras.items():
             if key in state:
                 module.set_extra_state(state[key])
-        return IncompatibleKeys(missing, unexpected)
+        result = IncompatibleKeys(missing, unexpected)
+        if post_hooks:  # PyTorch's order: each module after its descendants, then strict
+            for module in _post_order(modules):
+                for hook in tuple(module.__dict__.get(LOAD_POST, {}).values()):
+                    if hook(module, result) is not None:
+                        raise StateDictError(f"load_state_dict: a load_state_dict post-hook "
+                                             f"must return None, {hook!r} did not")
+            problems = _key_problems(strict, missing, unexpected)
+            if problems:
+                raise StateDictError(f"load_state_dict into {type(self).__name__} (the "
+                                     f"matching entries are loaded): " + "; ".join(problems))
+        return result
+
+
+class _PublicPostHook:
+    """A hook from register_state_dict_post_hook: it must return None (PyTorch's rule)."""
+
+    def __init__(self, hook: Callable[..., Any]) -> None:
+        self.hook = hook
+
+    def __call__(self, *args: Any) -> None:
+        if self.hook(*args) is not None:
+            raise StateDictError(f"state_dict: a state_dict post-hook must return None, "
+                                 f"{self.hook!r} did not")
+
+
+class _WithoutModule:
+    """A load pre-hook registered without the module: called without it."""
+
+    def __init__(self, hook: Callable[..., Any]) -> None:
+        self.hook = hook
+
+    def __call__(self, module: Any, *args: Any) -> Any:
+        return self.hook(*args)
+
+
+def _inside(path: str, ancestor: str) -> bool:
+    """Whether the module at dotted `path` lies below the one at `ancestor`."""
+    return ancestor == "" or path.startswith(ancestor + ".")
+
+
+def _save_post_hooks(path: str, module: Any, local: dict, destination: dict, prefix: str,
+                     result: dict) -> dict:
+    """Run a module's state-dict post-hooks. A dict one returns is what the module's later
+    hooks see and, at the root, the result; below the root it is dropped (PyTorch's parent
+    keeps writing into its own dict)."""
+    head = prefix + (f"{path}." if path else "")
+    current = destination if path else result
+    for hook in tuple(module.__dict__.get(SAVE_POST, {}).values()):
+        returned = hook(module, current, head, local)
+        if returned is not None:
+            current = returned
+    return current if path == "" else result
+
+
+def _post_order(modules: list[tuple[str, Any]]) -> Iterator[Any]:
+    """The modules of a pre-order (path, module) list, each after its descendants."""
+    open_modules: list[tuple[str, Any]] = []
+    for path, module in modules:
+        while open_modules and not _inside(path, open_modules[-1][0]):
+            yield open_modules.pop()[1]
+        open_modules.append((path, module))
+    while open_modules:
+        yield open_modules.pop()[1]
+
+
+def _key_problems(strict: bool, missing: list[str], unexpected: list[str]) -> list[str]:
+    if not strict:
+        return []
+    return ([f"missing keys: {', '.join(missing)}"] if missing else []) + \
+        ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
 
 
 def _own_state(module: Any) -> Iterator[tuple[str, _Slot]]:
