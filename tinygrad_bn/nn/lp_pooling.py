@@ -59,6 +59,9 @@ def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None, 
     return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
+_LP_POOLS = (lp_pool1d, lp_pool2d, lp_pool3d)
+
+
 class _LPPoolNd(Module):
     """The layer of lp_pool{dims}d; the arguments kept as given (PyTorch's repr)."""
 
@@ -76,8 +79,8 @@ class _LPPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        return _lp_pool(type(self).__name__, self.dims, input, self.norm_type,
-                        self.kernel_size, self.stride, self.ceil_mode)
+        return _LP_POOLS[self.dims - 1](input, self.norm_type, self.kernel_size, self.stride,
+                                        self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "

@@ -1,0 +1,144 @@
+"""Bad input on the nn, optim and func surface nn32 added: typical bad calls per public
+callable, graded as tests/test_bad_input_surface.py grades its rows (its `_check`): a project
+error of the class given (and its builtin) whose message names the op; where torch is
+installed the twin call must fail too, and `ours_only` rows say why PyTorch accepts what we
+refuse. tests/test_bad_input_surface.py's coverage test reads this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as F
+from tests.test_bad_input_surface import _check
+from tinygrad_bn import nn
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:  # the rows still run; only the grading against PyTorch is skipped
+    torch = TF = None
+
+Row = tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any] | None, str | None]
+ROWS: dict[str, Row] = {}
+
+
+def _row(name: str, call: Callable[[], Any], error: type, fragments: str | tuple[str, ...],
+         twin: Callable[[], Any] | None, ours_only: str | None = None) -> None:
+    key = name
+    while key in ROWS:
+        key += "'"
+    ROWS[key] = (call, error, (fragments,) if isinstance(fragments, str) else fragments, twin,
+                 ours_only)
+
+
+def _x(*shape: int) -> tg.Tensor:
+    return tg.Tensor(np.ones(shape, np.float32))
+
+
+def _tx(*shape: int):
+    return torch.ones(*shape)
+
+
+def _index(*shape: int, value: int = 0) -> tg.Tensor:
+    return tg.Tensor(np.full(shape, value, np.int64))
+
+
+def _tindex(*shape: int, value: int = 0):
+    return torch.full(shape, value, dtype=torch.int64)
+
+
+# 3-d pooling: input of the wrong rank, a kernel larger than the input, bad sizes
+for _name in ["max_pool3d", "avg_pool3d"]:
+    _row(_name, lambda n=_name: getattr(F, n)(_x(2, 3, 4), 2), tg.ShapeError, (_name, "(2, 3, 4)"),
+         lambda n=_name: getattr(TF, n)(_tx(2, 3, 4), 2))
+    _row(_name, lambda n=_name: getattr(F, n)(_x(1, 1, 2, 4, 4), 3), tg.ShapeError,
+         (_name, "larger"), lambda n=_name: getattr(TF, n)(_tx(1, 1, 2, 4, 4), 3))
+    _row(_name, lambda n=_name: getattr(F, n)(_x(1, 1, 4, 4, 4), 2, padding=2), tg.ArgumentError,
+         (_name, "padding"), lambda n=_name: getattr(TF, n)(_tx(1, 1, 4, 4, 4), 2, padding=2))
+for _name in ["MaxPool3d", "AvgPool3d"]:
+    _row(_name, lambda n=_name: getattr(nn, n)(2)(_x(3, 4)), tg.ShapeError, ("pool3d", "(3, 4)"),
+         lambda n=_name: getattr(torch.nn, n)(2)(_tx(3, 4)))
+    _row(_name, lambda n=_name: getattr(nn, n)((2, 2)), tg.ArgumentError, (_name, "kernel_size"),
+         lambda n=_name: getattr(torch.nn, n)((2, 2))(_tx(1, 1, 4, 4, 4)))
+for _name in ["adaptive_avg_pool3d", "adaptive_max_pool3d"]:
+    _row(_name, lambda n=_name: getattr(F, n)(_x(2, 3), 1), tg.ShapeError, (_name, "(2, 3)"),
+         lambda n=_name: getattr(TF, n)(_tx(2, 3), 1))
+    _row(_name, lambda n=_name: getattr(F, n)(_x(1, 2, 2, 2), (1, 1)), tg.ArgumentError,
+         (_name, "output_size"), lambda n=_name: getattr(TF, n)(_tx(1, 2, 2, 2), (1, 1)))
+for _name in ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d"]:
+    _row(_name, lambda n=_name: getattr(nn, n)(1)(_x(2, 3)), tg.ShapeError, ("pool3d", "(2, 3)"),
+         lambda n=_name: getattr(torch.nn, n)(1)(_tx(2, 3)))
+
+# transposed 3-d convolution: channels that do not match the weight
+_row("conv_transpose3d", lambda: F.conv_transpose3d(_x(1, 2, 2, 2, 2), _x(3, 1, 2, 2, 2)),
+     tg.ShapeError, ("conv_transpose3d", "channels"),
+     lambda: TF.conv_transpose3d(_tx(1, 2, 2, 2, 2), _tx(3, 1, 2, 2, 2)))
+_row("ConvTranspose3d", lambda: nn.ConvTranspose3d(3, 2, 2)(_x(1, 2, 2, 2, 2)), tg.ShapeError,
+     ("conv_transpose3d", "channels"),
+     lambda: torch.nn.ConvTranspose3d(3, 2, 2)(_tx(1, 2, 2, 2, 2)))
+_row("ConvTranspose3d", lambda: nn.ConvTranspose3d(3, 2, 2, groups=2), tg.ArgumentError,
+     ("ConvTranspose3d", "groups"), lambda: torch.nn.ConvTranspose3d(3, 2, 2, groups=2))
+
+# max unpooling: indices of another shape, out of range, not integers
+for _d in (1, 2, 3):
+    _name = f"max_unpool{_d}d"
+    _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(2,) * d),
+                                                     _index(1, 1, *(2,) * d, value=99), 2),
+         tg.IndexOutOfRange, (_name, "[0,"),
+         lambda n=_name, d=_d: getattr(TF, n)(_tx(1, 1, *(2,) * d),
+                                               _tindex(1, 1, *(2,) * d, value=99), 2))
+    _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(2,) * d), _index(1, 1, 3), 2),
+         tg.ShapeError, (_name, "indices"),
+         lambda n=_name, d=_d: getattr(TF, n)(_tx(1, 1, *(2,) * d), _tindex(1, 1, 3), 2))
+    _name = f"MaxUnpool{_d}d"
+    _row(_name, lambda n=_name, d=_d: getattr(nn, n)(2)(_x(1, 1, *(2,) * d),
+                                                         _x(1, 1, *(2,) * d)),
+         tg.DTypeError, (_name, "integers"),
+         lambda n=_name, d=_d: getattr(torch.nn, n)(2)(_tx(1, 1, *(2,) * d),
+                                                        _tx(1, 1, *(2,) * d)))
+
+# power-average pooling: a norm_type that is no number, input of the wrong rank
+for _d in (1, 2, 3):
+    _name = f"lp_pool{_d}d"
+    _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(4,) * d), "two", 2),
+         tg.ArgumentTypeError, (_name, "norm_type"),
+         lambda n=_name, d=_d: getattr(TF, n)(_tx(1, 1, *(4,) * d), "two", 2))
+    _name = f"LPPool{_d}d"
+    _row(_name, lambda n=_name, d=_d: getattr(nn, n)(2, 3)(_x(1, 1, *(2,) * d)), tg.ShapeError,
+         (f"lp_pool{_d}d", "larger"),
+         lambda n=_name, d=_d: getattr(torch.nn, n)(2, 3)(_tx(1, 1, *(2,) * d)))
+
+# pdist
+_row("pdist", lambda: F.pdist(_x(2, 3, 4)), tg.ShapeError, ("pdist", "2-D"),
+     lambda: TF.pdist(_tx(2, 3, 4)))
+_row("pdist", lambda: F.pdist(_x(3, 4), -1.0), tg.ArgumentError, ("pdist", "non-negative"),
+     lambda: TF.pdist(_tx(3, 4), -1.0))
+
+# embedding bags: offsets with 2-d input, offsets not starting at 0, indices out of range
+_row("embedding_bag", lambda: F.embedding_bag(_index(2, 2), _x(4, 2), _index(1)),
+     tg.ArgumentError, ("embedding_bag", "offsets"),
+     lambda: TF.embedding_bag(_tindex(2, 2), _tx(4, 2), _tindex(1)))
+_row("embedding_bag", lambda: F.embedding_bag(_index(3), _x(4, 2), _index(1, value=1)),
+     tg.ArgumentError, ("embedding_bag", "start at 0"),
+     lambda: TF.embedding_bag(_tindex(3), _tx(4, 2), _tindex(1, value=1)))
+_row("EmbeddingBag", lambda: nn.EmbeddingBag(4, 2)(_index(1, 2, value=7)), tg.IndexOutOfRange,
+     ("embedding", "7"), lambda: torch.nn.EmbeddingBag(4, 2)(_tindex(1, 2, value=7)))
+_row("EmbeddingBag", lambda: nn.EmbeddingBag(4, 2, mode="prod"), tg.ArgumentError,
+     ("EmbeddingBag", "mode"), lambda: torch.nn.EmbeddingBag(4, 2, mode="prod")(_tindex(1, 2)))
+_row("EmbeddingBag", lambda: nn.EmbeddingBag(4, 2)(_index(1, 2), per_sample_weights=_x(1, 2)),
+     tg.UnsupportedError, ("embedding_bag", "mode='sum'"),
+     lambda: torch.nn.EmbeddingBag(4, 2)(_tindex(1, 2), per_sample_weights=_tx(1, 2)))
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_nn32_refuses_bad_calls_as_pytorch(name: str) -> None:
+    call, error, fragments, twin, ours_only = ROWS[name]
+    builtin = next(b for b in error.__mro__ if b.__module__ == "builtins" and
+                   b is not object and not issubclass(b, tg.TinygradError))
+    _check(call, error, builtin, fragments, twin, ours_only)
