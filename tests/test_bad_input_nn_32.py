@@ -86,8 +86,8 @@ _row("ConvTranspose3d", lambda: nn.ConvTranspose3d(3, 2, 2, groups=2), tg.Argume
      ("ConvTranspose3d", "groups"), lambda: torch.nn.ConvTranspose3d(3, 2, 2, groups=2))
 
 # max unpooling: indices of another shape, out of range, not integers
-for _d in (1, 2, 3):
-    _name = f"max_unpool{_d}d"
+for _d, _name, _layer in [(1, "max_unpool1d", "MaxUnpool1d"), (2, "max_unpool2d", "MaxUnpool2d"),
+                          (3, "max_unpool3d", "MaxUnpool3d")]:
     _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(2,) * d),
                                                      _index(1, 1, *(2,) * d, value=99), 2),
          tg.IndexOutOfRange, (_name, "[0,"),
@@ -96,22 +96,20 @@ for _d in (1, 2, 3):
     _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(2,) * d), _index(1, 1, 3), 2),
          tg.ShapeError, (_name, "indices"),
          lambda n=_name, d=_d: getattr(TF, n)(_tx(1, 1, *(2,) * d), _tindex(1, 1, 3), 2))
-    _name = f"MaxUnpool{_d}d"
-    _row(_name, lambda n=_name, d=_d: getattr(nn, n)(2)(_x(1, 1, *(2,) * d),
-                                                         _x(1, 1, *(2,) * d)),
-         tg.DTypeError, (_name, "integers"),
+    _row(_layer, lambda n=_layer, d=_d: getattr(nn, n)(2)(_x(1, 1, *(2,) * d),
+                                                           _x(1, 1, *(2,) * d)),
+         tg.DTypeError, (_layer, "integers"),
          lambda n=_name, d=_d: getattr(torch.nn, n)(2)(_tx(1, 1, *(2,) * d),
                                                         _tx(1, 1, *(2,) * d)))
 
 # power-average pooling: a norm_type that is no number, input of the wrong rank
-for _d in (1, 2, 3):
-    _name = f"lp_pool{_d}d"
+for _d, _name, _layer in [(1, "lp_pool1d", "LPPool1d"), (2, "lp_pool2d", "LPPool2d"),
+                          (3, "lp_pool3d", "LPPool3d")]:
     _row(_name, lambda n=_name, d=_d: getattr(F, n)(_x(1, 1, *(4,) * d), "two", 2),
          tg.ArgumentTypeError, (_name, "norm_type"),
          lambda n=_name, d=_d: getattr(TF, n)(_tx(1, 1, *(4,) * d), "two", 2))
-    _name = f"LPPool{_d}d"
-    _row(_name, lambda n=_name, d=_d: getattr(nn, n)(2, 3)(_x(1, 1, *(2,) * d)), tg.ShapeError,
-         (f"lp_pool{_d}d", "larger"),
+    _row(_layer, lambda n=_layer, d=_d: getattr(nn, n)(2, 3)(_x(1, 1, *(2,) * d)),
+         tg.ShapeError, (_name, "larger"),
          lambda n=_name, d=_d: getattr(torch.nn, n)(2, 3)(_tx(1, 1, *(2,) * d)))
 
 # pdist
