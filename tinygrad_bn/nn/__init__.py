@@ -53,6 +53,22 @@ from .embedding_bag import EmbeddingBag
 from .folding import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedParameter,
+)
 from .local_response_norm import LocalResponseNorm
 from .losses import (
     BCELoss,
@@ -148,7 +164,11 @@ __all__ += ["ChannelShuffle", "LocalResponseNorm", "MultiLabelMarginLoss", "Mult
             "RMSNorm", "RReLU", "UpsamplingBilinear2d", "UpsamplingNearest2d"]  # nn31
 __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspose3d",
             "EmbeddingBag", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool3d", "MaxUnpool1d",
-            "MaxUnpool2d", "MaxUnpool3d"]  # nn32
+            "MaxUnpool2d", "MaxUnpool3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+            "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
+            "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
+            "UninitializedParameter"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.
