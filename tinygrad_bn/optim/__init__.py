@@ -4,10 +4,11 @@ allocates no arrays after the first (in-place ufuncs into buffers kept per param
 works on flat copies of the parameters and gradients."""
 
 from . import lr_scheduler
+from .adafactor import Adafactor
 from .adaptive_rules import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rules import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["ASGD", "LBFGS", "SGD", "AdaGrad", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax",
-           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "AdaGrad", "Adafactor", "Adadelta", "Adagrad", "Adam", "AdamW",
+           "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]

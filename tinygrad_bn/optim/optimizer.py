@@ -165,8 +165,13 @@ class Optimizer(StepHooks):
         if scratch is None:
             scratch = self._scratch[id(p)] = _Scratch([], data)
         elif scratch.follow(data) and state is not None:
-            _check_state_shapes(type(self).__name__, p, state)
+            _check_state_shapes(type(self).__name__, p, state, self._state_shape)
         return scratch
+
+    def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of state array `key` of a parameter of `shape`: the parameter's (a rule
+        whose state has other shapes, such as Adafactor's factored moments, says so)."""
+        return shape
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scratch: _Scratch) -> None:
@@ -218,9 +223,11 @@ class Optimizer(StepHooks):
             restored = {}
             for key, value in entries.items():
                 if isinstance(value, np.ndarray) and value.ndim:
-                    if value.shape != p.shape:
+                    expected = self._state_shape(key, p.shape)
+                    if value.shape != expected:
                         raise DataError(f"{where}: state '{key}' of parameter {i} has shape "
-                                        f"{value.shape}, the parameter {p.shape}")
+                                        f"{value.shape}, expected {expected} for the "
+                                        f"parameter {p.shape}")
                     value = value.astype(p.dtype, copy=True)
                 restored[key] = copy.deepcopy(value)
             new_state[p] = restored
@@ -318,11 +325,13 @@ def _refuse_grad(name: str, p: Tensor) -> None:
                      f"{grad.shape}; they must match")
 
 
-def _check_state_shapes(name: str, p: Tensor, state: dict[str, Any]) -> None:
+def _check_state_shapes(name: str, p: Tensor, state: dict[str, Any],
+                        expected: Callable[[str, tuple[int, ...]], tuple[int, ...]]) -> None:
     """A parameter whose `.data` took a new shape cannot continue its old state (PyTorch
     fails too, inside the update); say so rather than fail in NumPy."""
     for key, value in state.items():
-        if isinstance(value, np.ndarray) and value.ndim and value.shape != p.shape:
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != expected(key,
+                                                                                    p.shape):
             raise ShapeError(f"{name}.step: a parameter's .data now has shape {p.shape}, but "
                              f"its state '{key}' was made for shape {value.shape}; create the "
                              f"optimizer again (or delete optimizer.state[p]) after replacing "
