@@ -133,6 +133,34 @@ _row("EmbeddingBag", lambda: nn.EmbeddingBag(4, 2)(_index(1, 2), per_sample_weig
      tg.UnsupportedError, ("embedding_bag", "mode='sum'"),
      lambda: torch.nn.EmbeddingBag(4, 2)(_tindex(1, 2), per_sample_weights=_tx(1, 2)))
 
+# lazy modules: a first input without the axis the size is read from
+_row("LazyLinear", lambda: nn.LazyLinear(3)(tg.tensor(1.0)), tg.ShapeError,
+     ("LazyLinear", "in_features"), lambda: torch.nn.LazyLinear(3)(torch.tensor(1.0)))
+for _name in ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+              "LazyConvTranspose2d", "LazyConvTranspose3d"]:
+    _row(_name, lambda n=_name: getattr(nn, n)(2, 1)(_x(5)), tg.ShapeError, (_name, "(5,)"),
+         lambda n=_name: getattr(torch.nn, n)(2, 1)(_tx(5)))
+for _name in ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+              "LazyInstanceNorm2d", "LazyInstanceNorm3d"]:
+    _row(_name, lambda n=_name: getattr(nn, n)()(_x(5)), tg.ShapeError, (_name, "(5,)"),
+         lambda n=_name: getattr(torch.nn, n)()(_tx(5)))
+_row("UninitializedParameter", lambda: nn.UninitializedParameter(dtype="int7"), tg.DTypeError,
+     ("UninitializedParameter", "int7"), lambda: torch.nn.UninitializedParameter(dtype="int7"))
+
+# Adafactor's options
+_row("Adafactor", lambda: tg.optim.Adafactor([_x(2).requires_grad_()], d=0.5), tg.ArgumentError,
+     ("Adafactor", "d must be >= 1"),
+     lambda: torch.optim.Adafactor([_tx(2).requires_grad_()], d=0.5))
+_row("Adafactor", lambda: tg.optim.Adafactor([_x(2).requires_grad_()], beta2_decay=0.5),
+     tg.ArgumentError, ("Adafactor", "beta2_decay"),
+     lambda: torch.optim.Adafactor([_tx(2).requires_grad_()], beta2_decay=0.5))
+
+# jacrev / jacfwd: argnums naming no tensor
+for _name in ["jacrev", "jacfwd"]:
+    _row(_name, lambda n=_name: getattr(tg.func, n)(lambda a: a * 2, argnums=1)(_x(2)),
+         tg.ArgumentTypeError, (_name, "argnums"),
+         lambda n=_name: getattr(torch.func, n)(lambda a: a * 2, argnums=1)(_tx(2)))
+
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_nn32_refuses_bad_calls_as_pytorch(name: str) -> None:
