@@ -127,6 +127,27 @@ SPECS: dict[str, Spec] = {
                    finals={"mean_radius": 0.14, "mean_G_loss": 0.016}),
     "mnist_cnn": Spec("seed spread 0.10 / 0.12; test loss 0.12, accuracy 0.054",
                       band=(0.2, 0.24), finals={"test_loss": 0.25, "test_accuracy": 0.11}),
+    "examples_progression": Spec(
+        FLOAT64_EXACT + "; rounding model 9.6e-16, observed 9.0e-16", rtol=1e-11,
+        finals={"manual_vs_autograd": 1e-12, "sort_grad": 1e-12, "middle_norm": 1e-10}),
+    "checkpoint_resume": Spec(
+        "float32, same path; rounding model 6e-7, observed 3.9e-7; finals 1.4e-7 (model), "
+        "4.7e-8 observed", rtol=1e-5,
+        finals={"val_loss": 2e-6, "val_acc": 0.0, "resumed_val_loss": 2e-6,
+                "running_mean_sum": 3e-6}),
+    "func_transforms": Spec(
+        FLOAT64_EXACT + "; observed 5.1e-15 (the rounding model's hook does not run under "
+        "torch.func)", rtol=1e-11,
+        finals={"jac_sum": 1e-12, "hess_trace": 1e-12, "mean_norm": 1e-12}),
+    "hooks_checkpointing": Spec(
+        FLOAT64_EXACT + "; rounding model 8.6e-16, observed 6.5e-16", rtol=1e-11,
+        finals={"act_mean": 1e-13, "block_grad_norm": 1e-13, "fc1_grad_clipped": 1e-12,
+                "chain_loss": 1e-12}),
+    "micrograd_lecture": Spec(
+        "float64, same path; rounding model 2.4e-12 (learning rates up to 10 in the sweep), "
+        "observed 1.9e-15; full_loss is a float32 cross-entropy (2.4e-7 observed)",
+        rtol=1e-10, finals={"neuron_w1_grad": 1e-14, "mlp_loss": 1e-12, "best_lre": 1e-9,
+                            "full_loss": 2e-6}),
     "vae": Spec("seed spread 10.1 / 2.9 (summed BCE + KL per digit, about 230 at the end); "
                 "test loss 1.8, sample mean 0.0086", band=(21.0, 6.0),
                 finals={"test_loss": 3.6, "sample_mean": 0.018}),

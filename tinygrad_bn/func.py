@@ -1,5 +1,6 @@
 """Functional transforms: vjp, jvp, jacobian, hessian, hvp, and torch.func's grad,
-grad_and_value and vmap (PyTorch 2's `torch.func` names).
+grad_and_value and vmap (PyTorch 2's `torch.func` names); torch.func's jacrev, jacfwd
+and hessian(f) are in func_jacobians.py.
 
 Each takes a function f of Tensors and the point to differentiate at, and returns
 plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
@@ -21,13 +22,6 @@ plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
                           grad(grad(f)) is the second derivative)
     vmap(f)(xs)         = stack(f(x) for x in xs): torch.func.vmap as a loop over the
                           mapped axis (the same numbers; no batching speed-up)
-    jacrev(f)(x), jacfwd(f)(x) = J as a function (torch.func's), reverse or forward mode
-
-grad's arguments and vmap's arguments and results may be pytrees, as torch.func's: a Tensor,
-or tuples, lists and dicts of them (other values inside are constants): grad of a function
-of a parameter dict returns a dict of gradients, vmap maps every Tensor of a mapped
-argument and stacks every Tensor of the results (the per-sample-gradient recipe
-vmap(grad(loss), in_dims=(None, 0, 0))(params, xs, ys) with functional_call).
     functional_call(m, tensors, args) = m(*args) with some parameters and buffers
                           replaced for the call (nn/utils/stateless.py): with grad, the
                           gradient of a loss in the parameters as a function of them
@@ -46,8 +40,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
+from .errors import ArgumentError, ArgumentTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
+from .func_args import differentiable, tree_flatten, tree_unflatten
+from .func_jacobians import jacfwd, jacobian_hessian, jacrev
 from .modes import enable_grad
 from .nn.utils.stateless import functional_call
 from .tensor import Tensor, stack
@@ -55,41 +51,6 @@ from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), n
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacobian",
            "jacrev", "jvp", "vjp", "vmap"]
-
-_LEAF = object()  # a Tensor's place in a tree's structure
-
-
-def tree_flatten(tree: Any) -> tuple[list[Tensor], Any]:
-    """The Tensors of a pytree (tuples, lists, dicts, in order) and its structure."""
-    leaves: list[Tensor] = []
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, Tensor):
-            leaves.append(node)
-            return _LEAF
-        if isinstance(node, dict):
-            return type(node), [(key, walk(value)) for key, value in node.items()]
-        if isinstance(node, tuple | list):
-            return type(node), [walk(value) for value in node]
-        return None, node  # a constant
-    return leaves, walk(tree)
-
-
-def tree_unflatten(leaves: list[Any], structure: Any) -> Any:
-    """The pytree of `structure` with its Tensors replaced by `leaves`, in order."""
-    items = iter(leaves)
-
-    def build(node: Any) -> Any:
-        if node is _LEAF:
-            return next(items)
-        kind, content = node
-        if kind is None:
-            return content
-        if issubclass(kind, dict):
-            return kind((key, build(value)) for key, value in content)
-        values = [build(value) for value in content]
-        return kind(*values) if hasattr(kind, "_fields") else kind(values)  # namedtuples
-    return build(structure)
 
 
 def _as_tuple(value: Any) -> tuple:
@@ -223,11 +184,17 @@ def _value_and_gradients(f: Callable[..., Tensor], xs: tuple[Tensor, ...], op: s
                    for g, x in zip(grads, xs)))
 
 
-def hessian(f: Callable[..., Tensor], x: Any) -> Any:
+def hessian(f: Callable[..., Tensor], x: Any = None, argnums: int | tuple[int, ...] = 0
+            ) -> Any:
     """d^2 f / dx^2 of a scalar function, shape x.shape + x.shape: the forward-mode
     Jacobian of the gradient (forward-over-reverse: one jvp of a create_graph backward
     per element of x). With several inputs (a tuple or list) f takes them as arguments and
-    the result is nested tuples, result[i][j] = d^2 f / dx_i dx_j."""
+    the result is nested tuples, result[i][j] = d^2 f / dx_i dx_j.
+
+    Without a point (`hessian(f)`, `hessian(f, argnums=1)`, `hessian(f, 1)`) it is
+    torch.func.hessian: a function of f's arguments (func_jacobians.jacobian_hessian)."""
+    if x is None or _is_argnums(x):
+        return jacobian_hessian(f, argnums if x is None else x)
     xs = _leaves(x, "hessian")
     many = isinstance(x, tuple | list)
 
@@ -236,6 +203,12 @@ def hessian(f: Callable[..., Tensor], x: Any) -> Any:
         return found if many else found[0]
 
     return jacobian(gradients, xs if many else xs[0], mode="forward")
+
+
+def _is_argnums(x: Any) -> bool:
+    """An int or a non-empty tuple of ints (torch.func.hessian's argnums), not a point."""
+    ints = x if isinstance(x, tuple) and x else (x,)
+    return all(isinstance(i, int) and not isinstance(i, bool) for i in ints)
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Any]:
@@ -257,51 +230,35 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Any]:
     return outs[0].detach(), products if isinstance(x, tuple | list) else products[0]
 
 
-def _argnums(op: str, argnums: Any) -> tuple[bool, tuple[int, ...]]:
-    """(whether argnums is a tuple, the positions), or an error naming `op`."""
-    many = isinstance(argnums, tuple)
-    positions = argnums if many else (argnums,)
-    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
-                                for p in positions):
-        raise ArgumentTypeError(f"{op}: argnums must be an int or a non-empty tuple of ints, "
-                                f"got {argnums!r}")
-    return many, positions
-
-
 def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
     """torch.func.grad_and_value: a function of func's arguments returning (gradient,
     value): the gradient of the scalar (0-d) func(*args) with respect to args[argnums]
-    (a tuple of gradients when argnums is a tuple). With `has_aux` func returns
-    (value, aux) and the result is (gradient, (value, aux))."""
+    (a tuple of gradients when argnums is a tuple). An argument may be a Tensor or a dict,
+    list or tuple of them (a model's parameters by name): its gradient has the same
+    structure. With `has_aux` func returns (value, aux) and the result is (gradient,
+    (value, aux)). Composable: an argument that requires grad (an outer grad's point) or
+    carries a tangent (an outer jvp's) is differentiated with create_graph."""
     if not callable(func):
         raise ArgumentTypeError(f"grad: func must be callable, got {type(func).__name__}")
-    many, positions = _argnums("grad", argnums)
+    many = isinstance(argnums, tuple)
+    positions = argnums if many else (argnums,)
+    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
+                                for p in positions):
+        raise ArgumentTypeError(f"grad: argnums must be an int or a non-empty tuple of ints, "
+                                f"got {argnums!r}")
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         args = list(args)
-        nested = False
-        trees = []  # per differentiated argument: its fresh leaves and structure
+        nested, points, specs = False, [], []
         for p in positions:
             if not -len(args) <= p < len(args):
                 raise ArgumentError(f"grad: argnums {p}, but only {len(args)} positional "
                                     f"inputs were given")
-            leaves, structure = tree_flatten(args[p])
-            if not leaves:
-                raise ArgumentTypeError(f"grad: argument {p} must be a Tensor or a tuple, list "
-                                        f"or dict of Tensors, got {type(args[p]).__name__}")
-            fresh = []
-            for leaf in leaves:
-                if leaf.dtype.kind != "f":
-                    raise DTypeError(f"grad: argument {p} must be floating to be "
-                                     f"differentiated, got dtype {leaf.dtype}")
-                if leaf.requires_grad:  # in a graph already (an outer grad): there
-                    nested = True
-                    fresh.append(leaf)
-                else:
-                    fresh.append(Tensor._from_op(leaf.data, None).requires_grad_())
-            args[p] = tree_unflatten(fresh, structure)
-            trees.append((fresh, structure))
+            args[p], leaves, inner = differentiable(args[p], "grad", p)
+            nested = nested or inner
+            specs.append((len(points), len(leaves), tree_flatten(args[p])[1]))
+            points.extend(leaves)
         with enable_grad():
             result = func(*args, **kwargs)
             if has_aux:
@@ -315,13 +272,11 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                 shape = value.shape if isinstance(value, Tensor) else type(value).__name__
                 raise ShapeError(f"grad: func must return a scalar (0-d) Tensor, got {shape}; "
                                  f"for other outputs use tg.func.vjp or jacobian")
-            inputs = [leaf for fresh, _ in trees for leaf in fresh]
-            found = _grad(value, inputs, create_graph=nested) if value.requires_grad \
-                else [None] * len(inputs)
-        flat = iter(g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
-                    for g, x in zip(found, inputs))
-        grads = tuple(tree_unflatten([next(flat) for _ in fresh], structure)
-                      for fresh, structure in trees)
+            found = _grad(value, points, create_graph=nested) if value.requires_grad \
+                else [None] * len(points)
+        found = [g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
+                 for g, x in zip(found, points)]
+        grads = tuple(tree_unflatten(found[start:start + n], spec) for start, n, spec in specs)
         gradient = grads if many else grads[0]
         if not nested:  # as torch.func: the value and aux leave the transform as constants
             value, aux = value.detach(), detached(aux) if has_aux else None
@@ -340,51 +295,6 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         gradient, value = both(*args, **kwargs)
         return (gradient, value[1]) if has_aux else gradient
-
-    return wrapper
-
-
-def _slice_tree(tree: Any, d: int, i: int) -> Any:
-    """Slice i along dim d of every Tensor of a pytree."""
-    leaves, structure = tree_flatten(tree)
-    return tree_unflatten([leaf[(slice(None),) * (d % leaf.ndim) + (i,)] for leaf in leaves],
-                          structure)
-
-
-def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """torch.func.jacrev: a function of func's arguments returning the Jacobian of func's
-    Tensor output with respect to args[argnums] (shape output + argument; a tuple for a
-    tuple of argnums), by reverse mode."""
-    return _jacobian_function("jacrev", func, argnums, "reverse")
-
-
-def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """torch.func.jacfwd: as jacrev, by forward mode (cheaper for few inputs)."""
-    return _jacobian_function("jacfwd", func, argnums, "forward")
-
-
-def _jacobian_function(op: str, func: Callable[..., Any], argnums: int | tuple[int, ...],
-                       mode: str) -> Callable[..., Any]:
-    if not callable(func):
-        raise ArgumentTypeError(f"{op}: func must be callable, got {type(func).__name__}")
-    many, positions = _argnums(op, argnums)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        for p in positions:
-            if not -len(args) <= p < len(args) or not isinstance(args[p], Tensor):
-                raise ArgumentTypeError(f"{op}: argnums {p} must name a Tensor among the "
-                                        f"{len(args)} positional arguments")
-        chosen = [p % len(args) for p in positions]
-
-        def of_chosen(*xs: Tensor) -> Any:
-            full = list(args)
-            for p, x in zip(chosen, xs):
-                full[p] = x
-            return func(*full, **kwargs)
-        result = jacobian(of_chosen, tuple(args[p] for p in chosen), mode=mode)
-        if isinstance(result[0], tuple):  # several outputs: one row of blocks each
-            return tuple(row if many else row[0] for row in result)
-        return tuple(result) if many else result[0]
 
     return wrapper
 
@@ -418,14 +328,19 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             leaves = tree_flatten(arg)[0]
             if not leaves or not isinstance(d, int):
                 raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims {d!r}, so "
-                                        f"it must be a Tensor (or a tuple, list or dict of "
-                                        f"them) and the dim an int (got {type(arg).__name__})")
-            for j, leaf in enumerate(leaves):
+                                        f"it must hold Tensors and the dim be an int (got "
+                                        f"{type(arg).__name__})")
+            for leaf in leaves:
+                if not isinstance(leaf, Tensor):
+                    raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims "
+                                            f"{d!r}, so it must be a Tensor (or a dict, list "
+                                            f"or tuple of them), got {type(leaf).__name__}")
                 if not -leaf.ndim <= d < max(leaf.ndim, 1) or leaf.ndim == 0:
-                    raise ShapeError(f"vmap: argument {k} of shape {leaf.shape} has no dim "
-                                     f"{d}")
-                sizes[f"{k}" if isinstance(arg, Tensor) else f"{k}, tensor {j}"] = \
-                    leaf.shape[d]
+                    raise ShapeError(f"vmap: argument {k} of shape {leaf.shape} has no dim {d}")
+                if sizes.setdefault(k, leaf.shape[d]) != leaf.shape[d]:
+                    raise ShapeError(f"vmap: the tensors of argument {k} have sizes "
+                                     f"{sizes[k]} and {leaf.shape[d]} along in_dims {d}; "
+                                     f"they must be equal")
         if not sizes:
             raise ArgumentError("vmap: at least one argument must be mapped (in_dims is None "
                                 "for all of them)")
@@ -446,15 +361,28 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         if len(outs) != len(columns):
             raise ArgumentError(f"vmap: out_dims has {len(outs)} entries for {len(columns)} "
                                 f"outputs of func")
-        stacked = []
-        for k, (column, d) in enumerate(zip(columns, outs)):
-            flats = [tree_flatten(c) for c in column]
-            if not flats[0][0] or any(len(f[0]) != len(flats[0][0]) for f in flats):
-                raise ArgumentTypeError(f"vmap: output {k} of func must be a Tensor (or a "
-                                        f"tuple, list or dict of them), the same for every "
-                                        f"slice; got {type(column[0]).__name__}")
-            leaves = [stack([f[0][j] for f in flats], dim=d) for j in range(len(flats[0][0]))]
-            stacked.append(tree_unflatten(leaves, flats[0][1]))
+        stacked = [_stack_trees(column, d, k) for k, (column, d) in enumerate(zip(columns, outs))]
         return type(results[0])(stacked) if many else stacked[0]
 
     return wrapper
+
+
+def _slice_tree(arg: Any, dim: int, i: int) -> Any:
+    """Slice i along `dim` of every Tensor in `arg` (a Tensor or a dict/list/tuple of them)."""
+    leaves, spec = tree_flatten(arg)
+    return tree_unflatten([leaf[(slice(None),) * (dim % leaf.ndim) + (i,)] for leaf in leaves],
+                          spec)
+
+
+def _stack_trees(column: Any, dim: int, k: int) -> Any:
+    """Output k of every call (Tensors, or dicts/lists/tuples of them of one structure)
+    stacked leaf by leaf along `dim`."""
+    flat = [tree_flatten(result) for result in column]
+    for leaves, spec in flat:
+        if spec != flat[0][1] or not all(isinstance(leaf, Tensor) for leaf in leaves):
+            kind = type(next((x for x in leaves if not isinstance(x, Tensor)), column[0]))
+            raise ArgumentTypeError(f"vmap: output {k} of func must be a Tensor (or a dict, "
+                                    f"list or tuple of them, the same for every slice), got "
+                                    f"{kind.__name__}")
+    return tree_unflatten([stack(list(group), dim=dim) for group in zip(*(f[0] for f in flat))],
+                          flat[0][1])

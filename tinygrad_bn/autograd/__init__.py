@@ -14,9 +14,10 @@ torch.autograd names too.
 
 from ..anomaly import detect_anomaly
 from ..modes import enable_grad, inference_mode, no_grad, set_detect_anomaly, set_grad_enabled
-from .custom import Function, FunctionCtx, once_differentiable
+from .custom import Function, FunctionCtx
 from .engine import autograd_grad as grad  # PyTorch's (tg.grad: None for unused)
 from .engine import backward
+from .once import once_differentiable
 from .variable import Variable
 
 __all__ = ["Function", "FunctionCtx", "Variable", "backward", "grad", "once_differentiable",

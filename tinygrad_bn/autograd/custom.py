@@ -25,7 +25,6 @@ output's gradient; an output nothing used gets zeros, or None after
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -253,14 +252,3 @@ def _rebind(t: Tensor, ctx: Any, before: dict) -> None:
     t.requires_grad = True
     ctx.written_at = epoch
 
-
-def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate a custom backward that is not itself differentiable: it runs without
-    recording, so a second derivative through it is refused instead of wrong."""
-
-    @functools.wraps(backward)
-    def wrapper(ctx: FunctionCtx, *grads: Any) -> Any:
-        with no_grad():
-            return backward(ctx, *grads)
-
-    return wrapper

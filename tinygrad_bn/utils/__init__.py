@@ -1,6 +1,7 @@
 """PyTorch's `torch.utils` counterpart: `tinygrad_bn.utils.data` (datasets, samplers and a
-DataLoader yielding Tensors, under PyTorch's submodule paths)."""
+DataLoader yielding Tensors, under PyTorch's submodule paths) and
+`tinygrad_bn.utils.checkpoint` (gradient checkpointing under PyTorch's names)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
