@@ -179,7 +179,7 @@ def _gradient_differences(ours: Any, theirs: Any, ours_in: tuple, theirs_in: tup
     except Exception as e:  # noqa: BLE001 - a failing backward is a finding
         return f"ours backward raised {type(e).__name__}: {e}"
     for i, (g, w, leaf) in enumerate(zip(got, want, their_leaves)):
-        w = np.zeros(tuple(leaf.shape)) if w is None else w.numpy()
+        w = np.zeros(tuple(leaf.shape)) if w is None else w.detach().numpy()
         g = np.zeros(w.shape) if g is None else np.asarray(g.data)
         if g.shape != w.shape:
             return f"grad {i}: shape ours {g.shape}, torch {w.shape}"

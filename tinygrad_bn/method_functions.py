@@ -48,10 +48,21 @@ __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad
             "gcd", "heaviside", "lcm", "ldexp", "nan_to_num", "rad2deg", "sgn"]
 
 
+# PyTorch's functions that take a Python number as `input` (a Scalar overload); the others
+# refuse one (torch.fmod(2, t), torch.exp(2.0): TypeError), and so do ours
+_NUMBER_INPUT = frozenset("add sub subtract mul multiply div divide true_divide floor_divide "
+                          "remainder pow float_power xlogy bitwise_and bitwise_or bitwise_xor "
+                          "bitwise_left_shift bitwise_right_shift".split())
+
+
 def _function(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 (PyTorch's name)
+        if type(input) in (bool, int, float) and name not in _NUMBER_INPUT:
+            raise ArgumentTypeError(f"{name}: input must be a tensor (as PyTorch's), got "
+                                    f"{type(input).__name__} {input!r}; tg.tensor({input!r}) "
+                                    f"makes one")
         if type(input) in (bool, int, float) and args and isinstance(args[0], Tensor):
             # a number before a tensor (tg.remainder(-4, t)) is PyTorch's weak scalar: it
             # takes t's dtype where its kind allows, as in -4 % t

@@ -264,6 +264,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
                              f"or floating dtype (as Tensor())")
         if dtype == self.dtype:
             return self
+        if dtype.kind != "f":  # an integer or bool tensor holds no gradient (PyTorch's `to`)
+            return Tensor._from_op(self._data.astype(dtype), None)
         return ops.Cast.apply(self, dtype=dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -461,10 +463,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return self._coerce(other, "@").matmul(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index._data
-        elif isinstance(index, tuple):
-            index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+        index = ops.array_index("getitem", index)
         out = ops.GetItem.apply(self, index=index)
         return self._as_view(out, index) if ops.is_basic_index(index) else out
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor, where
-from .arguments import resolve_axis
+from .arguments import floating_input, resolve_axis
 from .module import Module
 
 __all__ = [
@@ -53,7 +53,7 @@ def tanh(x: Any) -> Tensor:
 @names_errors("leaky_relu")
 def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    x = as_tensor(x)
+    x = floating_input("leaky_relu", x)
     return where(x._data > 0, x, x * negative_slope)
 
 
@@ -62,7 +62,7 @@ def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x unless x <= 0 (NaN included, as PyTorch), alpha (e^x - 1) where x <= 0. The
     exponent is 0 outside x <= 0, so that the unused branch has no inf or NaN (which
     would turn its zero gradient into NaN)."""
-    x = as_tensor(x)
+    x = floating_input("elu", x)
     low = x._data <= 0
     return where(~low, x, (where(low, x, 0.0).exp() - 1.0) * alpha)
 
@@ -71,7 +71,7 @@ def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(x: Any, approximate: str = "none") -> Tensor:
     """x Phi(x) with Phi the standard normal CDF: x/2 (1 + erf(x / sqrt 2)) (approximate=
     "none"), or PyTorch's tanh form x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    x = as_tensor(x)
+    x = floating_input("gelu", x)
     if approximate == "none":
         inner = erf(x * (1.0 / math.sqrt(2.0)))
     elif approximate == "tanh":
@@ -84,7 +84,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 @names_errors("silu")
 def silu(x: Any, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (also called swish)."""
-    x = as_tensor(x)
+    x = floating_input("silu", x)
     return x * x.sigmoid()
 
 
@@ -92,7 +92,7 @@ def silu(x: Any, inplace: bool = False) -> Tensor:
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch: there
     the two agree to float precision)."""
-    x = as_tensor(x)
+    x = floating_input("softplus", x)
     if beta == 0:
         raise ArgumentError("softplus: beta must be nonzero")
     z = x * beta

@@ -28,7 +28,14 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, n
 from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, where
 from .activations import _Activation, log1p_exp, softplus
-from .arguments import factory_dtype, layer_input, positive_ints, real_number, same_dtype
+from .arguments import (
+    factory_dtype,
+    floating_input,
+    layer_input,
+    positive_ints,
+    real_number,
+    same_dtype,
+)
 from .init import random
 from .module import Module, Parameter
 
@@ -42,7 +49,10 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A
     if min_val > max_val:
         raise ArgumentError(f"hardtanh: min_val ({min_val}) must not exceed max_val "
                             f"({max_val})")
-    return as_tensor(input).clip(min_val, max_val)
+    x = as_tensor(input)
+    if x.dtype.kind in "iu":  # PyTorch's integer kernel: the bounds as integers, x's dtype
+        return x.clip(int(min_val), int(max_val))
+    return x.clip(min_val, max_val)
 
 
 @names_errors("relu6")
@@ -52,18 +62,18 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @names_errors("hardsigmoid")
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
-    return (as_tensor(input) / 6 + 0.5).clip(0.0, 1.0)
+    return (floating_input("hardsigmoid", input) / 6 + 0.5).clip(0.0, 1.0)
 
 
 @names_errors("hardswish")
 def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
-    x = as_tensor(input)
+    x = floating_input("hardswish", input)
     return x * hardsigmoid(x)
 
 
 @names_errors("mish")
 def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
-    x = as_tensor(input)
+    x = floating_input("mish", input)
     return x * softplus(x).tanh()
 
 
@@ -75,7 +85,7 @@ def _negative_part(x: Tensor, alpha: float, scale_in: float) -> Tensor:
 
 @names_errors("selu")
 def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
-    x = as_tensor(input)
+    x = floating_input("selu", input)
     return (x.relu() + _negative_part(x, SELU_ALPHA, 1.0)) * SELU_SCALE
 
 
@@ -83,13 +93,13 @@ def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     if alpha == 0:
         raise ArgumentError("celu: alpha must be nonzero")
-    x = as_tensor(input)
+    x = floating_input("celu", input)
     return x.relu() + _negative_part(x, alpha, 1.0 / alpha)
 
 
 @names_errors("glu")
 def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
-    x = as_tensor(input)
+    x = floating_input("glu", input)
     if x.ndim:
         dim = one_axis("glu", x.ndim, None, dim)
     if x.ndim == 0 or x.shape[dim] % 2:
@@ -106,7 +116,7 @@ def softsign(input: Any) -> Tensor:  # noqa: A002
 
 @names_errors("logsigmoid")
 def logsigmoid(input: Any) -> Tensor:  # noqa: A002
-    return -log1p_exp(-as_tensor(input))
+    return -log1p_exp(-floating_input("logsigmoid", input))
 
 
 @names_errors("tanhshrink")
@@ -119,14 +129,15 @@ def tanhshrink(input: Any) -> Tensor:  # noqa: A002
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise ArgumentError(f"softshrink: lambd must be >= 0, got {lambd}")
-    x = as_tensor(input)
-    return where(x._data > lambd, x - lambd, where(x._data < -lambd, x + lambd, 0.0))
+    x = floating_input("softshrink", input)
+    # x * 0 inside: a NaN stays NaN, as PyTorch's
+    return where(x._data > lambd, x - lambd, where(x._data < -lambd, x + lambd, x * 0))
 
 
 @names_errors("hardshrink")
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
-    x = as_tensor(input)
-    return where(np.abs(x._data) > lambd, x, 0.0)
+    x = floating_input("hardshrink", input)
+    return where(~(np.abs(x._data) <= lambd), x, 0.0)  # a NaN stays NaN, as PyTorch's
 
 
 @names_errors("threshold")
@@ -136,17 +147,24 @@ def threshold(input: Any, threshold: float, value: float,  # noqa: A002
         raise ArgumentTypeError(f"threshold: threshold must be a number, got "
                                 f"{type(threshold).__name__} {threshold!r}")
     x = as_tensor(input)
-    return where(x._data > threshold, x, value)
+    return where(~(x._data <= threshold), x, value)  # a NaN stays NaN, as PyTorch's
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """int64 (*, num_classes) with a 1 at each index (num_classes -1: the largest + 1)."""
     idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if idx.dtype.kind not in "iu":
-        raise DTypeError(f"one_hot: needs an integer tensor of class indices, got dtype "
+    if idx.dtype != np.int64:  # PyTorch takes int64 (LongTensor) only
+        raise DTypeError(f"one_hot: needs an int64 tensor of class indices, got dtype "
                          f"{idx.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer) or \
+            num_classes < -1:
+        raise ArgumentError(f"one_hot: num_classes must be an int >= 0 (or -1: the largest "
+                            f"class + 1), got {num_classes!r}")
+    if not idx.size and num_classes <= 0:
+        raise ArgumentError(f"one_hot: an empty tensor needs num_classes > 0 (as PyTorch: "
+                            f"nothing to infer it from), got {num_classes}")
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
+        num_classes = int(idx.max()) + 1
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise ArgumentError(f"one_hot: class values must lie in [0, {num_classes}), got "
                             f"{idx.min()}..{idx.max()}")

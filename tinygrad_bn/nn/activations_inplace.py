@@ -22,6 +22,7 @@ from ..seeding import generator as numpy_generator
 from ..tensor import Tensor, as_tensor, where
 from .activations import elu, leaky_relu, softmax
 from .activations_extra import celu, hardtanh, selu, threshold
+from .arguments import floating_input
 from .module import Module
 
 __all__ = ["RReLU", "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu", "rrelu_",
@@ -111,7 +112,7 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A
     """x for x >= 0, a x below (see the module docstring); `inplace` is ignored, as by the
     other activations."""
     _check_bounds("rrelu", lower, upper)
-    x = as_tensor(input)
+    x = floating_input("rrelu", input)
     return where(x._data >= 0, x, x * _slopes(x, lower, upper, training))
 
 

@@ -98,6 +98,19 @@ def layer_input(x: Any, dtype: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=dtype))
 
 
+def floating_input(op: str, x: Any) -> Tensor:
+    """x as a floating Tensor: an integer or bool Tensor is refused, as PyTorch's
+    activations have no integer kernel; an ndarray or a list (a constant) of integers
+    takes the default float dtype."""
+    if isinstance(x, Tensor):
+        if x.dtype.kind != "f":
+            raise DTypeError(f"{op}: not implemented for dtype {x.dtype} (as PyTorch: a "
+                             f"floating tensor only); cast it with .float() first")
+        return x
+    x = np.asarray(x)
+    return Tensor(x if x.dtype.kind == "f" else x.astype(get_default_dtype()))
+
+
 def state_dtype(*states: Any) -> np.dtype | None:
     """The dtype of the first of a layer's parameters or buffers that has one."""
     return next((s.dtype for s in states if hasattr(s, "dtype")), None)

@@ -25,11 +25,9 @@ from .module import Module
 
 
 def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
-    if p == 2:
-        return (x * x).sum(dim, keepdims=keepdim).sqrt()
-    if p == 1:
-        return x.abs().sum(dim, keepdims=keepdim)
-    return (x.abs() ** p).sum(dim, keepdims=keepdim) ** (1.0 / p)
+    """The vector p-norm along dim, as PyTorch's: inf the largest |x|, 0 the count of
+    nonzeros, the gradient 0 at the zero vector."""
+    return x.norm(p, dim, keepdim)
 
 
 @names_errors("normalize")
@@ -117,9 +115,8 @@ def kl_div(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
                             f"got {reduction!r}")
     if log_target:
         loss = y.exp() * (y - x)
-    else:  # y log y - y x with 0 log 0 = 0 (negative y gives NaN, as PyTorch's xlogy)
-        zero = y._data == 0
-        loss = where(zero, -(y * x), y * (where(zero, 1.0, y).log() - x))
+    else:  # xlogy(y, y) - y x: 0 log 0 = 0, its y-gradient NaN there, as PyTorch's
+        loss = y.xlogy(y) - y * x
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(loss, reduction, "kl_div")

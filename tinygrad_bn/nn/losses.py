@@ -166,6 +166,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
         _check_smoothing("cross_entropy", label_smoothing)
     array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
+        if ignore_index != -100:  # PyTorch refuses it: no class index to ignore
+            raise ArgumentError(f"cross_entropy: ignore_index ({ignore_index}) is for class "
+                                f"index targets, not class probabilities (as PyTorch)")
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)
     shape = x._data.shape
     if (len(shape) == 2 and weight is None and label_smoothing == 0.0

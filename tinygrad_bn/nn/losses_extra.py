@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError
 from ..tensor import Tensor, as_tensor, where
 from .activations import log1p_exp
 from .arguments import real_number
@@ -149,6 +149,9 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
     x, y = _tensors(op, input, target)
     _check_reduction(op, reduction)
     _same_shape(op, "input and target", x, y)
+    if y.requires_grad:  # PyTorch's kernel has no target gradient and refuses to pretend
+        raise BackwardError(f"{op}: not differentiable with respect to target (as PyTorch); "
+                            f"pass target.detach()")
     return _reduce(log1p_exp(-y * x), reduction, op)
 
 
@@ -180,12 +183,9 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,  # noqa: A
     _check_reduction(op, reduction)
     _same_shape(op, "input and target", x, y)
     loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
-    if full:
-        counts = y._data
-        big = counts > 1
-        safe = Tensor(np.where(big, counts, 2.0).astype(counts.dtype))  # no log of 0 evaluated
-        stirling = y * safe.log() - y + 0.5 * (2.0 * math.pi * safe).log()
-        loss = loss + where(big, stirling, 0.0)
+    if full:  # PyTorch's formula term for term: its target gradient too (NaN at y = 0)
+        stirling = y * y.log() - y + 0.5 * (2.0 * math.pi * y).log()
+        loss = loss + where(y._data > 1, stirling, 0.0)
     return _reduce(loss, reduction, op)
 
 

@@ -61,14 +61,20 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant",  # noqa: A002
             slice(max(-lo, 0), x.shape[x.ndim - 1 - k] - max(-hi, 0))
             for k, (lo, hi) in reversed(list(enumerate(pairs)))])
         if any(lo < 0 or hi < 0 for lo, hi in pairs):
-            if any(s.start >= s.stop for s in crop[x.ndim - axes:]):
-                raise ShapeError(f"pad: widths {tuple(widths)} crop shape {x.shape} to nothing")
+            if any(s.start > s.stop for s in crop[x.ndim - axes:]):  # (to empty is fine)
+                raise ShapeError(f"pad: widths {tuple(widths)} crop shape {x.shape} below "
+                                 f"nothing")
             x = x[crop]
         full = [(0, 0)] * (x.ndim - axes) + [(max(lo, 0), max(hi, 0))
                                              for lo, hi in reversed(pairs)]
         if any(lo or hi for lo, hi in full):
             x = x.pad(full, value=0.0 if value is None else value)
         return x
+    if axes not in (x.ndim - 2, x.ndim - 1) or not 1 <= axes <= 3:
+        raise ShapeError(f"pad: mode={mode!r} pads the last 1, 2 or 3 axes of a batched or "
+                         f"unbatched input (2 widths for 2-d or 3-d input, 4 for 3-d or 4-d, "
+                         f"6 for 4-d or 5-d, as PyTorch); got {len(widths)} widths for shape "
+                         f"{x.shape}")
     for k, (lo, hi) in enumerate(pairs):
         axis = x.ndim - 1 - k
         n = x.shape[axis]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, concatenate
 from . import conv_algorithms as alg
 from . import convolution as conv
 from .arguments import Pair, int_pair
@@ -46,12 +46,12 @@ def window_geometry(op: str, spatial: tuple[int, ...], kernel: tuple[int, ...],
     sizes, extra = [], []
     for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
         span = n + 2 * p - d * (k - 1) - 1
-        if span < 0:
-            raise ShapeError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the "
-                             f"padded input {spatial} (padding {padding})")
-        out = -(-span // s) + 1 if ceil_mode else span // s + 1
+        out = (span + (s - 1 if ceil_mode else 0)) // s + 1  # floor, as PyTorch's div_rtn
         if ceil_mode and (out - 1) * s >= n + p:
             out -= 1
+        if out < 1:  # (ceil_mode keeps one window that starts inside the input)
+            raise ShapeError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the "
+                             f"padded input {spatial} (padding {padding})")
         sizes.append(out)
         extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))
     return tuple(sizes), tuple(extra)
@@ -95,6 +95,9 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         return y.squeeze(0) if single else y
     views = [xp._data[:, :, rows, cols] for rows, cols in win.offsets]
     offset = conv._first_match(views, y._data)  # kernel offset of each window's maximum
+    if x.dtype.kind == "f" and np.isnan(y._data).any():  # PyTorch's: the window's last NaN
+        for k, view in enumerate(views):
+            offset[np.isnan(view)] = k
     i, j = np.divmod(offset, kernel[1])
     oh, ow = win.out_size
     rows = np.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0]
@@ -152,6 +155,16 @@ def _bin_means(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
     return matrix
 
 
+def sliced_bin_means(x: Tensor, axis: int, n_out: int) -> Tensor:
+    """The means over PyTorch's adaptive bins along axis, bin by bin: an inf or a NaN stays
+    in its own bins (a product with the bin matrix spreads inf * 0 = NaN to all)."""
+    n = x.shape[axis]
+    starts = [(i * n) // n_out for i in range(n_out + 1)]
+    stops = [-((-(i + 1) * n) // n_out) for i in range(n_out)]
+    return concatenate([x.narrow(axis, a, b - a).mean(axis, keepdims=True)
+                        for a, b in zip(starts, stops)], axis)
+
+
 def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     """Mean over PyTorch's adaptive bins of (N, C, H, W) or (C, H, W) input, as two
     matrix products y = A_h x A_w^T with the bin-averaging matrices A (so the gradient is
@@ -171,8 +184,11 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
     sizes = tuple(s if s is not None else d for s, d in zip(sizes, (h, w)))
     out_h, out_w = int_pair("adaptive_avg_pool2d", "output_size", sizes, 1)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    x = x if x.dtype == dtype else x.astype(dtype)
+    if not np.isfinite(x._data).all():
+        return sliced_bin_means(sliced_bin_means(x, -2, out_h), -1, out_w)
     rows, cols = Tensor(_bin_means(h, out_h, dtype)), Tensor(_bin_means(w, out_w, dtype).T)
-    return rows @ x.astype(dtype) @ cols if x.dtype != dtype else rows @ x @ cols
+    return rows @ x @ cols
 
 
 class AdaptiveAvgPool2d(Module):

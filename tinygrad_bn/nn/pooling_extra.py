@@ -19,7 +19,7 @@ from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from .arguments import positive_ints
 from .module import Module
-from .pooling import _bin_means, avg_pool2d, max_pool2d
+from .pooling import _bin_means, avg_pool2d, max_pool2d, sliced_bin_means
 
 
 def _one(op: str, name: str, value: Any, minimum: int) -> int:
@@ -81,8 +81,10 @@ def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
                          f"{x.shape}")
     m = _one("adaptive_avg_pool1d", "output_size", output_size, 1)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    matrix = Tensor(_bin_means(x.shape[-1], m, dtype).T)
-    return (x if x.dtype == dtype else x.astype(dtype)) @ matrix
+    x = x if x.dtype == dtype else x.astype(dtype)
+    if not np.isfinite(x._data).all():
+        return sliced_bin_means(x, -1, m)
+    return x @ Tensor(_bin_means(x.shape[-1], m, dtype).T)
 
 
 def _bins(n: int, m: int) -> list[tuple[int, int]]:
@@ -101,7 +103,7 @@ def _adaptive_max(op: str, x: Tensor, sizes: tuple[int, ...], return_indices: bo
         starts = [a for _, (a, _) in cell]
         widths = [b - a for _, (a, b) in cell]
         window = data[(Ellipsis, *(slice(a, b) for _, (a, b) in cell))]
-        pos = np.unravel_index(np.argmax(window.reshape(lead + (-1,)), axis=-1), widths)
+        pos = np.unravel_index(_argmax(window.reshape(lead + (-1,))), widths)
         coords = tuple(start + p for start, p in zip(starts, pos))
         index[(Ellipsis, *(i for i, _ in cell))] = np.ravel_multi_index(coords, spatial)
     flat = x.reshape(*lead, int(np.prod(spatial)))
@@ -109,6 +111,18 @@ def _adaptive_max(op: str, x: Tensor, sizes: tuple[int, ...], return_indices: bo
     if return_indices:
         return y, Tensor(index)
     return y
+
+
+def _argmax(window: np.ndarray) -> np.ndarray:
+    """The first maximum's position along the last axis, or the last NaN's, as PyTorch's
+    kernels (a NaN beats everything, a later one its predecessor)."""
+    pos = np.argmax(window, axis=-1)
+    if window.dtype.kind == "f":
+        nan = np.isnan(window)
+        if nan.any():
+            last = window.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+            pos = np.where(nan.any(axis=-1), last, pos)
+    return pos
 
 
 def _output_sizes(op: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:

@@ -11,8 +11,12 @@ scale s = 1 / scale_factor when a scale_factor is given (and not recomputed), el
     linear, align_corners=False  src = max((i + 0.5) s - 0.5, 0), blended between floor(src)
                     and the next cell by its fraction
     linear, align_corners=True   src = i (n - 1) / (m - 1)
+    area            adaptive average pooling to the output size, as PyTorch's
+    bicubic         src as linear's but not clipped at 0; Keys' cubic weights (A = -0.75)
+                    of the 4 cells floor(src) - 1 .. floor(src) + 2, clamped to the edges
 
-("linear" on (N, C, L), "bilinear" on (N, C, H, W), "trilinear" on (N, C, D, H, W).)
+("linear" on (N, C, L), "bilinear" and "bicubic" on (N, C, H, W), "trilinear" on
+(N, C, D, H, W).)
 """
 
 from __future__ import annotations
@@ -29,17 +33,20 @@ from ..tensor import Tensor, as_tensor
 from . import init
 from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
 from .module import Module, Parameter
+from .pooling import adaptive_avg_pool2d
+from .pooling_extra import adaptive_avg_pool1d
 
-_MODE_RANK = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4,
-              "trilinear": 5}
+_MODE_RANK = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3,
+              "bilinear": 4, "bicubic": 4, "trilinear": 5}
 
 
-def _resample_matrix(mode: str, n: int, m: int, scale: float | None, align_corners: bool,
-                     dtype: np.dtype) -> np.ndarray:
-    """The (m, n) matrix taking an axis of length n to length m (see the module docstring)."""
+def _taps(mode: str, n: int, m: int, scale: float | None, align_corners: bool
+          ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For an axis of length n resampled to length m: (index, weight) pairs, one per tap,
+    with output i = sum over taps of weight[i] * x[index[i]], PyTorch's terms (see the
+    module docstring)."""
     i = np.arange(m, dtype=np.float64)
     s = (n / m) if scale is None else scale
-    matrix = np.zeros((m, n), dtype=dtype)
     rows = np.arange(m)
     if mode in ("nearest", "nearest-exact"):
         # PyTorch computes these indices in float32, and "nearest" copies (m = n) or
@@ -49,18 +56,47 @@ def _resample_matrix(mode: str, n: int, m: int, scale: float | None, align_corne
         else:
             s32, i32 = np.float32(s), i.astype(np.float32)
             src = np.floor(i32 * s32 if mode == "nearest" else (i32 + np.float32(0.5)) * s32)
-        matrix[rows, np.minimum(src.astype(np.int64), n - 1)] = 1.0
-        return matrix
+        return [(np.minimum(src.astype(np.int64), n - 1), np.ones(m))]
     if align_corners:
         src = i * ((n - 1) / (m - 1)) if m > 1 else np.zeros(m)
     else:
-        src = np.maximum((i + 0.5) * s - 0.5, 0.0)
+        src = (i + 0.5) * s - 0.5
+    if mode == "bicubic":  # Keys' cubic convolution, A = -0.75, taps clamped to the edges
+        low = np.floor(src)
+        t = src - low
+        a = -0.75
+        near = lambda d: ((a + 2) * d - (a + 3)) * d * d + 1  # noqa: E731 (|d| <= 1)
+        far = lambda d: ((a * d - 5 * a) * d + 8 * a) * d - 4 * a  # noqa: E731 (1 < |d| < 2)
+        weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+        return [(np.clip(low.astype(np.int64) + k - 1, 0, n - 1), w)
+                for k, w in enumerate(weights)]
+    src = np.maximum(src, 0.0)
     low = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    high = np.minimum(low + 1, n - 1)
     frac = src - low
-    np.add.at(matrix, (rows, low), 1.0 - frac)
-    np.add.at(matrix, (rows, high), frac)
+    return [(low, 1.0 - frac), (np.minimum(low + 1, n - 1), frac)]
+
+
+def _resample_matrix(taps: list[tuple[np.ndarray, np.ndarray]], n: int, dtype: np.dtype
+                     ) -> np.ndarray:
+    """The (m, n) matrix of the taps: y = A x along the axis."""
+    m = len(taps[0][0])
+    matrix = np.zeros((m, n), dtype=dtype)
+    for index, weight in taps:
+        np.add.at(matrix, (np.arange(m), index), weight)
     return matrix
+
+
+def _resample(y: Tensor, axis: int, taps: list[tuple[np.ndarray, np.ndarray]]) -> Tensor:
+    """y resampled along axis: one product with the taps' matrix; tap by tap where y holds
+    an inf or a NaN (the matrix's zeros would spread inf * 0 = NaN over the whole axis;
+    the taps give PyTorch's values, which are NaN only where its own terms are)."""
+    moved = y.transpose(axis, -1) if axis != y.ndim - 1 else y
+    if np.isfinite(moved._data).all():
+        moved = moved @ Tensor(_resample_matrix(taps, y.shape[axis], y.dtype).T)
+    else:
+        terms = [moved[..., index] * Tensor(weight.astype(y.dtype)) for index, weight in taps]
+        moved = terms[0] if len(terms) == 1 else sum(terms[1:], terms[0])
+    return moved.transpose(axis, -1) if axis != y.ndim - 1 else moved
 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa: A002
@@ -100,17 +136,22 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
             raise ArgumentError(f"interpolate: scale_factor must be a positive number or one "
                                 f"per spatial axis ({len(spatial)}), got {scale_factor!r}")
         sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
+        if any(m < 1 for m in sizes):
+            raise ShapeError(f"interpolate: scale_factor {scale_factor!r} makes the spatial "
+                             f"size {tuple(spatial)} into {tuple(sizes)}: every size must "
+                             f"stay > 0 (as PyTorch)")
         scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
+    if mode == "area":  # PyTorch's: adaptive average pooling to the output size
+        if x.ndim == 5:
+            raise ArgumentError("interpolate: mode='area' of 5-D input is not supported")
+        sizes = tuple(int(m) for m in sizes)
+        return adaptive_avg_pool1d(x, sizes) if x.ndim == 3 else adaptive_avg_pool2d(x, sizes)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     y = x if x.dtype == dtype else x.astype(dtype)
     for k, (n, m, s) in enumerate(zip(spatial, sizes, scales)):
         if n == m and s in (None, 1.0):
             continue
-        matrix = Tensor(_resample_matrix(mode, n, int(m), s, bool(align_corners), dtype))
-        axis = 2 + k
-        moved = y.transpose(axis, -1) if axis != y.ndim - 1 else y
-        moved = moved @ matrix.T
-        y = moved.transpose(axis, -1) if axis != y.ndim - 1 else moved
+        y = _resample(y, 2 + k, _taps(mode, n, int(m), s, bool(align_corners)))
     return y
 
 

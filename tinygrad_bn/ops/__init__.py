@@ -28,6 +28,7 @@ composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 from ..autograd.function import sum_tangents
 from .binary import (
     Add,
+    CopySign,
     Div,
     FloorDivide,
     Fmod,
@@ -39,6 +40,7 @@ from .binary import (
     Sub,
     TruncDivide,
     Where,
+    XLogY,
 )
 from .decompositions import (
     Cholesky,
@@ -73,9 +75,10 @@ from .movement import (
     Reshape,
     ScatterAdd,
     Transpose,
+    array_index,
     is_basic_index,
 )
-from .reduce import Cumprod, Cumsum, Max, Min, Prod, Sum
+from .reduce import Cumprod, Cumsum, Max, Min, Prod, Sum, VarianceWithoutFreedom
 from .special import (
     Arccos,
     Arccosh,
@@ -129,11 +132,12 @@ __all__ = [
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
-    "Trunc", "Where", "is_basic_index", "sum_tangents", "IndexPut",
+    "Trunc", "Where", "array_index", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",
     "NextAfter", "Polygamma",
     "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
     "SVDFactorU", "SVDFactorVh", "SolveTriangular",
-    "FloorDivide", "Fmod", "Remainder", "TruncDivide",
+    "FloorDivide", "Fmod", "Remainder", "TruncDivide", "CopySign", "XLogY",
+    "VarianceWithoutFreedom",
 ]

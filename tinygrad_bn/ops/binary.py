@@ -1,5 +1,5 @@
 """Elementwise ops of two inputs: add, subtract, multiply, divide, power, the rounded
-quotients and remainders, max, min, where.
+quotients and remainders, max, min, where, copysign and x log y.
 
 Inputs broadcast as in NumPy; a backward may return the broadcast-shaped gradient, which
 the engine sums back to each input's shape (`autograd.engine.unbroadcast`), and a jvp
@@ -299,6 +299,63 @@ class Where(Function):
         """tz = where(cond, tx, ty)."""
         tx, ty = or_zeros(self.parents, (tx, ty))
         return Where.apply(tx, ty, cond=self.cond)
+
+
+@quiet
+class CopySign(Function):
+    """z = |x| with y's sign bit (-0.0's too);  dx = g z / x (0 at x = 0, NaN at x = +-inf,
+    as PyTorch's), dy = 0 (z is piecewise constant in y; zeros, as PyTorch's).
+
+    tz = tx z / x."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.copysign(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        dy = new_tensor(np.zeros(y.shape, y.dtype)) if y.requires_grad else None
+        return (g * self._slope() if x.requires_grad else None), dy
+
+    def jvp(self, tx, ty):
+        return None if tx is None else tx * self._slope()
+
+    def _slope(self) -> np.ndarray:
+        """z / x, 0 where x = 0 (a constant: its own derivative is 0 almost everywhere)."""
+        x, y = (p._data for p in self.parents)
+        return np.where(x == 0, 0, np.copysign(x, y) / np.where(x == 0, 1, x))
+
+
+@quiet
+class XLogY(Function):
+    """z = x log y, 0 where x = 0 and y is not NaN;  dx = g log y (0 where x = 0 and
+    y <= 0), dy = g x / y (NaN at x = y = 0, as PyTorch's).
+
+    tz = tx log y (as dx) + ty x / y."""
+
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, y = self.parents
+        return (self._log_y(g) if x.requires_grad else None), \
+            (g * x / y if y.requires_grad else None)
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else self._log_y(tx),
+                            None if ty is None else ty * x / y)
+
+    def _log_y(self, t: Tensor) -> Tensor:
+        """t log y (xlogy of t and y), 0 where x = 0 and y <= 0."""
+        x, y = self.parents
+        out = XLogY.apply(t, y)
+        undefined = (x._data == 0) & (y._data <= 0)
+        zero = new_tensor(np.zeros((), out.dtype))
+        return Where.apply(zero, out, cond=undefined) if undefined.any() else out
 
 
 def _one(like: Tensor) -> Tensor:

@@ -100,10 +100,11 @@ def _trace_product(a: Tensor, b: Tensor) -> Tensor:
 
 
 class Det(Function):
-    """z = det(A) (last two axes);  dA = g z A^{-T}.
+    """z = det(A) (last two axes);  dA = g adj(A)^T, which is g z A^{-T} for an invertible A.
 
-    A singular A has no inverse: its gradient is the adjugate, which this formula cannot
-    reach (the tests stay away from singular matrices)."""
+    A singular A (z = 0) has no inverse: there the adjugate comes from the SVD A = U S V^T,
+    adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T, as a constant (the second
+    derivative at a singular matrix is not followed)."""
 
     uses_output = True
     saves_inputs = (0,)
@@ -112,12 +113,32 @@ class Det(Function):
         return np.linalg.det(a)
 
     def backward(self, g):
-        a = self.parents[0]
-        return (g * self.output).unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(a))
+        return g.unsqueeze(-1).unsqueeze(-1) * self._adjugate_t()
 
     def jvp(self, ta):
-        """tz = z tr(A^{-1} tA)."""
-        return self.output * _trace_product(_mT(Inverse.apply(self.parents[0])), ta)
+        """tz = tr(adj(A) tA)."""
+        return _trace_product(self._adjugate_t(), ta)
+
+    def _adjugate_t(self) -> Tensor:
+        a, z = self.parents[0], self.output
+        singular = z._data == 0
+        if not singular.any():
+            return z.unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(a))
+        mask = singular[..., None, None]
+        eye = new_tensor(np.eye(a.shape[-1], dtype=a.dtype))
+        regular = z.unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(Where.apply(eye, a,
+                                                                               cond=mask)))
+        return regular + new_tensor(np.where(mask, _svd_adjugate_t(a._data), 0))
+
+
+def _svd_adjugate_t(a: np.ndarray) -> np.ndarray:
+    """adj(A)^T of each matrix, from its SVD (defined for singular matrices too)."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1) \
+        if n else s
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (sign[..., None, None] * (u * others[..., None, :]) @ vh).astype(a.dtype)
 
 
 class LogAbsDet(Function):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function, is_tensor, new_tensor, or_zeros
+from ..errors import ArgumentError
 
 
 class Reshape(Function):
@@ -149,6 +150,21 @@ class IndexPut(Function):
 
 def _zeros_like(t):
     return new_tensor(np.zeros((), dtype=t.dtype))
+
+
+def array_index(op: str, index: object) -> object:
+    """`index` as NumPy takes it: tensors in it become their arrays. A slice with a step
+    below 1 is refused, as PyTorch refuses it (ValueError; `x.flip(d)` reverses)."""
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if isinstance(i, slice) and i.step is not None and i.step <= 0:
+            raise ArgumentError(f"{op}: slice steps must be positive (as PyTorch), got "
+                                f"{i.step} in {i}; use flip() to reverse")
+    if is_tensor(index):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if is_tensor(i) else i for i in index)
+    return index
 
 
 def is_basic_index(index: object) -> bool:

@@ -15,6 +15,7 @@ from ..autograd.function import Function, new_tensor
 from ..modes import is_grad_enabled
 from .binary import Where
 from .movement import Concatenate, Expand, Flip, Reshape
+from .quiet import quiet
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -79,6 +80,43 @@ class Min(Max):
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+@quiet
+class VarianceWithoutFreedom(Function):
+    """z = sum((x - mean)^2) / 0 over `axes`: a variance whose correction leaves no degree
+    of freedom (inf, NaN where x is constant); dx as PyTorch's: with `slope` = 2 / (n -
+    correction) (its rule along given dims; finite when n < correction),
+    dx = g slope (x - mean), and without (over all axes), dx = g inf, NaN where x = mean.
+
+    tz = sum of tx times the same factor."""
+
+    saves_inputs = (0,)
+
+    def forward(self, x):
+        centered = x - _mean(x, self.axes)
+        return np.add.reduce(centered * centered, axis=self.axes, keepdims=self.keepdims) \
+            * x.dtype.type(np.inf)
+
+    def backward(self, g):
+        x = self.parents[0]
+        return Reshape.apply(g, shape=_kept_shape(x.shape, self.axes)) * self._factor()
+
+    def jvp(self, tx):
+        return Sum.apply(tx * self._factor(), axes=self.axes, keepdims=self.keepdims)
+
+    def _factor(self) -> np.ndarray:
+        x = self.parents[0]._data
+        centered = x - _mean(x, self.axes)
+        if self.slope is None:
+            return np.where(centered == 0, np.nan, np.inf).astype(x.dtype)
+        return (x.dtype.type(self.slope) * centered).astype(x.dtype)
+
+
+def _mean(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """x's mean over axes, kept as size-1 axes (NaN over none, without NumPy's warning)."""
+    count = np.prod([x.shape[a] for a in axes], dtype=np.int64)
+    return np.add.reduce(x, axis=axes, keepdims=True) / x.dtype.type(count)
 
 
 class Prod(Function):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.function import is_tensor
 from ..device import Device, check_device
 from ..dtypes import TENSOR_TYPES, as_dtype, tensor_type_dtype
 from ..errors import ArgumentTypeError
@@ -106,12 +106,7 @@ class ConversionMethods:
     def _to_dtype(self, dtype: Any) -> Tensor:
         """x as `dtype`. Between floating dtypes the cast is differentiable; any other target
         (int, bool) gives a tensor without a graph, as in PyTorch."""
-        dtype = as_dtype("to", dtype)
-        if dtype == self.dtype:
-            return self
-        if dtype.kind == "f":
-            return self.astype(dtype)
-        return new_tensor(self._data.astype(dtype))
+        return self.astype(as_dtype("to", dtype))
 
     def cpu(self) -> Tensor:
         return self

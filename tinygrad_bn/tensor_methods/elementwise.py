@@ -97,6 +97,7 @@ class ElementwiseMethods:
         x > max or max < min; nobody at a NaN (nor where x < min == max)."""
         if min is None and max is None:
             raise ArgumentError("clamp: give at least one of min and max")
+        min, max = _scalar_bounds(min, max)
         if not isinstance(min, np.ndarray) and not is_tensor(min) and \
                 not isinstance(max, np.ndarray) and not is_tensor(max):
             return self.clip(min, max)
@@ -179,6 +180,23 @@ class ElementwiseMethods:
     def isinf(self) -> Tensor:
         """A bool tensor: True at +inf and -inf."""
         return new_tensor(np.isinf(self._data))
+
+
+def _scalar_bounds(low: Any, high: Any) -> tuple[Any, Any]:
+    """clamp's bounds as PyTorch takes them: two numbers or two tensors (either may be None).
+    With one of each, the tensor must be 0-d and need no gradient, and is read as a
+    number; PyTorch refuses any other mix (TypeError)."""
+    arrays = [isinstance(b, np.ndarray) or is_tensor(b) for b in (low, high)]
+    if low is None or high is None or arrays[0] == arrays[1]:
+        return low, high
+    bound = low if arrays[0] else high
+    if bound.ndim or getattr(bound, "requires_grad", False):
+        raise ArgumentTypeError(f"clamp: bounds are two numbers or two tensors (as PyTorch); "
+                                f"got a number and a tensor of shape {tuple(bound.shape)}"
+                                f"{' that requires grad' if not bound.ndim else ''}; "
+                                f"make both tensors")
+    value = np.asarray(bound).item()
+    return (value, high) if arrays[0] else (low, value)
 
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:

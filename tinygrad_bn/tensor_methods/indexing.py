@@ -24,15 +24,17 @@ from .. import ops, return_types
 from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..errors import (
     ArgumentError,
+    ArgumentTypeError,
     DTypeError,
     DTypeMismatchError,
     IndexOutOfRange,
     ShapeError,
     named,
+    short_repr,
 )
 from ..keywords import normalize_axes, one_axis
 from .elementwise import no_bool
-from .movement import concatenate
+from .movement import _given, concatenate
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -87,10 +89,10 @@ class IndexingMethods:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
             raise ArgumentError(f"topk: k must be an int in [0, {n}] for dim {dim} of shape "
                                 f"{self.shape}, got {k!r}")
-        if not self.ndim:  # over the one element, the result 0-d as PyTorch's
+        if not self.ndim:  # the one element, 0-d, as PyTorch's (for k = 0 too)
             one_axis("topk", 1, None, dim)
-            values, indices = self.reshape(1).topk(k, 0, largest, sorted)
-            return return_types.topk(*(t.reshape(()) if k else t for t in (values, indices)))
+            values, indices = self.reshape(1).topk(1, 0, largest, sorted)
+            return return_types.topk(values.reshape(()), indices.reshape(()))
         order = self.argsort(d, descending=largest)._data
         indices = new_tensor(order[_along(d, slice(0, k))])
         return return_types.topk(self.gather(d, indices), indices)
@@ -189,6 +191,7 @@ class IndexingMethods:
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """x with src[i][j] added at row index[i][j] of axis dim (dim 0; likewise others);
         repeated indices accumulate."""
+        _source("scatter_add", "src", src)
         if not self.ndim:  # dim 0 or -1, the one element as a 1-d tensor (PyTorch's)
             return _scalar_scatter(self, "scatter_add", dim, index, src)
         d, grid, src = self._scatter_args("scatter_add", dim, index, src)
@@ -245,6 +248,7 @@ class IndexingMethods:
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """x with alpha * source's slices added at the slices index of axis dim."""
+        _source("index_add", "source", source)
         if not self.ndim:
             return _scalar_scatter(self, "index_add", dim, index, source, alpha=alpha)
         d = one_axis("index_add", self.ndim, None, dim)
@@ -399,6 +403,7 @@ class IndexingMethods:
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
     def tile(self, *dims: Any) -> Tensor:
+        _given("tile", "dims", dims)
         reps = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
         reps = (1,) * (self.ndim - len(reps)) + tuple(reps)
         return self.repeat(*reps)
@@ -447,6 +452,14 @@ def _check_range(op: str, idx: np.ndarray, n: int, axis: int | None,
         where = "" if axis is None else f" along dim {axis}"
         raise IndexOutOfRange(f"{op}: index values must lie in [{low}, {n}){where}, got "
                               f"{idx.min()}..{idx.max()}")
+
+
+def _source(op: str, name: str, value: Any) -> None:
+    """PyTorch's placing ops take their source as a tensor (an array here too), not as a
+    number: scatter(dim, index, value) is the spelling that fills one."""
+    if not (is_tensor(value) or isinstance(value, np.ndarray)):
+        raise ArgumentTypeError(f"{op}: {name} must be a tensor (as PyTorch), got "
+                                f"{type(value).__name__} {short_repr(value)}")
 
 
 def _scalar_scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, alpha: Any = 1

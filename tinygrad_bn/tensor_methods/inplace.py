@@ -417,10 +417,7 @@ class InplaceMethods:
     def __setitem__(self, index: Any, value: Any) -> None:
         """`x[index] = value`: basic, integer-array and boolean indices, value broadcast to
         x[index]'s shape; recorded as an IndexPut node when it requires grad."""
-        if is_tensor(index):
-            index = index._data
-        elif isinstance(index, tuple):
-            index = tuple(i._data if is_tensor(i) else i for i in index)
+        index = ops.array_index("setitem", index)
         put = self._value_at("setitem", index, value, _puts_by_position(index, value))
         self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
                     casting="unsafe")

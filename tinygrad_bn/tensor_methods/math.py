@@ -23,7 +23,7 @@ import numpy as np
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..dtypes import as_dtype, get_default_dtype, result_type
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
 
@@ -60,15 +60,7 @@ class MathMethods:
 
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
-        x, other = _float_operands(self, other, "xlogy")
-        try:  # the masks below are NumPy's: their broadcast error would name no op
-            np.broadcast_shapes(x.shape, other.shape)
-        except ValueError:
-            raise ShapeError(f"xlogy: shapes {x.shape} and {other.shape} do not "
-                             f"broadcast") from None
-        zero = x._data == 0
-        safe = where(zero & ~np.isnan(other._data), 1.0, other) if zero.any() else other
-        return where(zero & ~np.isnan(other._data), 0.0, x * safe.log())
+        return ops.XLogY.apply(*_float_operands(self, other, "xlogy"))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
@@ -244,11 +236,9 @@ class MathMethods:
         return x * x
 
     def copysign(self, other: Any) -> Tensor:
-        """|x| with the sign of other (of -0.0 too); no gradient to other. Floating, as
+        """|x| with the sign of other (of -0.0 too); other's gradient is 0. Floating, as
         PyTorch's (integers in the default dtype)."""
-        x, other = _float_operands(self, other, "copysign")
-        negative = np.signbit(other._data)
-        return where(negative, -x.abs(), x.abs())
+        return ops.CopySign.apply(*_float_operands(self, other, "copysign"))
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """x + weight (end - x) for |weight| < 1/2, else end - (end - x)(1 - weight) (exact

@@ -50,6 +50,7 @@ class MovementMethods:
         return out
 
     def reshape(self, *shape: Any) -> Tensor:
+        _given("reshape", "shape", shape)
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray) \
             else shape
         target = int_sizes("reshape", shape)
@@ -68,6 +69,7 @@ class MovementMethods:
     def view(self, *shape: Any) -> Tensor:
         """`reshape` that must share the memory: where the new shape cannot be laid over the
         tensor's strides (a transposed matrix flattened), PyTorch refuses, and so do we."""
+        _given("view", "shape", shape)
         out = self.reshape(*shape)
         if out is not self and out._data.size and not np.may_share_memory(out._data, self._data):
             raise ShapeError(f"view: the shape {out.shape} cannot be laid over the memory of "
@@ -88,6 +90,7 @@ class MovementMethods:
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the axes: output axis i is input axis dims[i] (negatives count from the
         end); `permute(2, 0, 1)` or `permute((2, 0, 1))`. The gradient is g permuted back."""
+        _given("permute", "dims", dims)
         if len(dims) == 1 and isinstance(dims[0], tuple | list):
             dims = tuple(dims[0])
         if len(dims) != self.ndim or any(not isinstance(d, int | np.integer) for d in dims):
@@ -133,6 +136,7 @@ class MovementMethods:
         return self._as_view(ops.Transpose.apply(self, axes=tuple(order)))
 
     def expand(self, *shape: Any) -> Tensor:
+        _given("expand", "size", shape)
         shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
         new_axes = len(shape) - self.ndim
         if any(n == -1 for n in shape[:max(new_axes, 0)]):
@@ -315,6 +319,7 @@ class MovementMethods:
         sizes than axes add leading axes. A reshape to (1, n0, 1, n1, ...), an expand to
         (r0, n0, r1, n1, ...) and a reshape to (r0 n0, r1 n1, ...): the gradient sums the
         copies."""
+        _given("repeat", "repeats", sizes)
         reps = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes
         if len(reps) < self.ndim or not builtins.all(isinstance(r, int | np.integer) and r >= 0
                                                      for r in reps):
@@ -325,6 +330,14 @@ class MovementMethods:
         tiled = [n for pair in zip(reps, shape) for n in pair]
         return self.reshape(spread).expand(tiled).reshape(tuple(r * n for r, n in
                                                                 zip(reps, shape)))
+
+
+def _given(op: str, name: str, args: tuple) -> None:
+    """PyTorch's sized methods refuse a call without sizes (`x.view()`): a 0-d tensor's
+    sizes are `()`, given explicitly."""
+    if not args:
+        raise ArgumentTypeError(f"{op}() missing its {name} argument (as in PyTorch; an "
+                                f"empty one is {op}(()))")
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *,

@@ -23,7 +23,7 @@ from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
-from .indexing import _along, _check_range, _index_array, same_dtype
+from .indexing import _along, _check_range, _index_array, _source, same_dtype
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -93,6 +93,7 @@ class PlacingMethods:
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """x with its slice index[i] of axis dim replaced by source's slice i."""
+        _source("index_copy", "source", source)
         d = one_axis("index_copy", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         idx = _index_array("index_copy", index).reshape(-1)
         source = same_dtype("index_copy", self, self._coerce(source, "index_copy"))

@@ -94,9 +94,13 @@ class ReduceMethods:
         floating(op, self, "std and var only support floating tensors")
         axes = normalize_axes(op, dim, self.ndim, scalar_axis=True)
         count = math.prod([self.shape[a] for a in axes])
+        if count <= correction:  # dividing by 0: PyTorch's gradient, not inf - inf
+            slope = None if dim is None or not self.ndim else \
+                2.0 / (count - correction) if count != correction else math.inf
+            return ops.VarianceWithoutFreedom.apply(self, axes=axes, keepdims=keepdim,
+                                                    slope=slope)
         centered = self - self.mean(axes, keepdims=True)
-        factor = 1.0 / (count - correction) if count > correction else math.inf
-        return (centered * centered).sum(axes, keepdim) * factor
+        return (centered * centered).sum(axes, keepdim) * (1.0 / (count - correction))
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
@@ -200,8 +204,11 @@ class ReduceMethods:
         """PyTorch's Tensor.norm: "fro" (and 2) sqrt(sum x^2) over dim (all axes by
         default, or a pair); "nuc" the nuclear norm of a matrix (dim: its two axes); a
         number p the vector p-norm (sum |x|^p)^(1/p) over dim, inf max |x|, -inf min |x|,
-        0 the count of nonzeros (tensor_methods/matrix.py: vector_norm, matrix_norm)."""
+        0 the count of nonzeros, None the 2-norm (tensor_methods/matrix.py: vector_norm,
+        matrix_norm)."""
         dim, keepdim = dim_keywords("norm", dim, keepdim, axis, keepdims)
+        if p is None:  # PyTorch's torch.norm: the 2-norm over dim (any number of dims)
+            p = 2
         if p == "nuc":
             return matrix_norm(self, "nuc", (0, 1) if dim is None else dim, keepdim,
                                dtype=dtype)

@@ -11,6 +11,7 @@ a graph, as PyTorch's.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,13 +125,14 @@ class ScanMethods:
         their counts; with dim, the distinct slices along dim (sorted lexicographically),
         each slice's index into them and their counts."""
         if dim is not None:
-            d = one_axis("unique", self.ndim, None, dim)
+            d = _slices_axis("unique", self.shape, dim)
             values, inverse, counts = np.unique(self._data, return_inverse=True,
                                                 return_counts=True, axis=d)
             inverse = inverse.reshape(-1)
         else:
+            # each NaN is its own value, as PyTorch's (NumPy's default merges them)
             values, inverse, counts = np.unique(self._data, return_inverse=True,
-                                                return_counts=True)
+                                                return_counts=True, equal_nan=False)
             inverse = inverse.reshape(self.shape)
         out = [new_tensor(values)]
         if return_inverse:
@@ -146,8 +148,9 @@ class ScanMethods:
         if dim is None:
             rows, shape = self._data.reshape(-1, 1), self.shape
         else:
-            d = one_axis("unique_consecutive", self.ndim, None, dim)
-            rows = np.moveaxis(self._data, d, 0).reshape(self.shape[d], -1)
+            d = _slices_axis("unique_consecutive", self.shape, dim)
+            rows = np.moveaxis(self._data, d, 0).reshape(self.shape[d], self._data.size //
+                                                         max(self.shape[d], 1))
             shape = (self.shape[d],)
         starts = np.ones(len(rows), bool)
         starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
@@ -160,6 +163,16 @@ class ScanMethods:
             edges = np.flatnonzero(np.concatenate([starts, [True]]))
             out.append(new_tensor(np.diff(edges).astype(np.int64)))
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _slices_axis(op: str, shape: tuple[int, ...], dim: Any) -> int:
+    """The axis whose slices unique compares: every other axis must be non-empty (as
+    PyTorch: an empty slice has nothing to compare, unless all of them are)."""
+    d = one_axis(op, len(shape), None, dim)
+    if any(n == 0 for k, n in enumerate(shape) if k != d):
+        raise ShapeError(f"{op}: shape {shape} has an empty axis other than dim {d}, whose "
+                         f"slices it would compare (as PyTorch refuses)")
+    return d
 
 
 def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
@@ -180,9 +193,12 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
         if seq.shape[:-1] != vals.shape[:-1]:
             raise ShapeError(f"searchsorted: leading dims of the sequence {seq.shape} and the "
                              f"values {vals.shape} must match")
-        flat_seq = seq.reshape(-1, seq.shape[-1])
-        flat_vals = vals.reshape(-1, vals.shape[-1])
-        out = np.stack([np.searchsorted(s, v, side=which) for s, v in zip(flat_seq, flat_vals)])
+        rows = math.prod(seq.shape[:-1])
+        flat_seq = seq.reshape(rows, seq.shape[-1])
+        flat_vals = vals.reshape(rows, vals.shape[-1])
+        out = np.empty(flat_vals.shape, np.int64)
+        for k in range(rows):
+            out[k] = np.searchsorted(flat_seq[k], flat_vals[k], side=which)
         out = out.reshape(vals.shape)
     return new_tensor(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
