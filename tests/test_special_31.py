@@ -78,3 +78,13 @@ def test_bad_input_names_the_function(name: str) -> None:
     if torch is not None:
         with pytest.raises(Exception):  # noqa: B017, PT011 (any refusal of PyTorch's)
             getattr(torch.special, name)("a")
+
+
+def test_i1e_slope_at_zero_is_one_half_and_finite_beside_it() -> None:
+    # i1e'(x) = i0e(x) - i1e(x)/x - sign(x) i1e(x): 0/0 at x = 0, where the limit is 1/2
+    x = Tensor(np.array([0.0, -0.0, 1e-300, -2.0]), requires_grad=True)
+    (g,) = tg.grad(tg.special.i1e(x).sum(), [x])
+    assert g.numpy()[:3].tolist() == [0.5, 0.5, 0.5]
+    # at -2 (i0e even, i1e odd): i0e(2) - (-i1e(2))/(-2) - (-1)(-i1e(2))
+    i0e2, i1e2 = 0.30850832255367097, 0.21526928924893763
+    assert abs(g.numpy()[3] - (i0e2 - i1e2 / 2 - i1e2)) < 1e-15

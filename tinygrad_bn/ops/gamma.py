@@ -321,14 +321,8 @@ class BesselI1(Function):
         return tx * self._derivative()
 
     def _derivative(self):
-        x = self.parents[0]
-        zero = x._data == 0
-        if not zero.any():
-            return BesselI0.apply(x) - BesselI1.apply(x) / x
-        # at 0 the limit 1/2 (I1(x) / x -> 1/2); x replaced by 1 there so no 0/0 enters
-        safe = Where.apply(new_tensor(np.ones((), x.dtype)), x, cond=zero)
-        slope = BesselI0.apply(safe) - BesselI1.apply(safe) / safe
-        return Where.apply(new_tensor(np.full((), 0.5, x.dtype)), slope, cond=zero)
+        return _half_at_zero(self.parents[0],
+                             lambda x: BesselI0.apply(x) - BesselI1.apply(x) / x)
 
 
 @quiet
@@ -370,15 +364,22 @@ class BesselI1e(Function):
         return tx * self._derivative()
 
     def _derivative(self):
-        x = self.parents[0]
-        zero = x._data == 0
-        safe = Where.apply(new_tensor(np.ones((), x.dtype)), x, cond=zero) if zero.any() else x
-        sign = new_tensor(np.sign(x._data))
-        scaled = BesselI1e.apply(safe)
-        slope = BesselI0e.apply(safe) - scaled / safe - sign * scaled
-        if not zero.any():
-            return slope
-        return Where.apply(new_tensor(np.full((), 0.5, x.dtype)), slope, cond=zero)
+        def slope(x):
+            scaled = BesselI1e.apply(x)
+            sign = new_tensor(np.sign(x._data))  # constant, as in BesselI0e
+            return BesselI0e.apply(x) - scaled / x - sign * scaled
+
+        return _half_at_zero(self.parents[0], slope)
+
+
+def _half_at_zero(x, slope):
+    """slope(x), with its limit 1/2 where x = 0 (I1(x) / x -> 1/2 there): x is replaced by
+    1 at those places before `slope` sees it, so no 0/0 enters the graph."""
+    zero = x._data == 0
+    if not zero.any():
+        return slope(x)
+    safe = Where.apply(new_tensor(np.ones((), x.dtype)), x, cond=zero)
+    return Where.apply(new_tensor(np.full((), 0.5, x.dtype)), slope(safe), cond=zero)
 
 
 @quiet
