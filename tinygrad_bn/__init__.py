@@ -6,6 +6,7 @@ import sys as _sys
 
 from . import (
     accelerator,
+    amp,
     autograd,
     backends,
     cuda,
@@ -57,6 +58,7 @@ from .creation import (
     zeros_like,
 )
 from .device import device
+from .dtypes import DType as _DType
 from .dtypes import (
     bool,
     double,
@@ -85,6 +87,8 @@ from .errors import (
     ArgumentTypeError,
     AxisError,
     BackwardError,
+    CallOrderError,
+    ComparisonError,
     DataError,
     DependencyError,
     DistributedError,
@@ -183,11 +187,20 @@ autograd.gradgradcheck = functools.partial(gradgradcheck, check_forward_ad=False
 autograd.functional = _autograd_functional
 _sys.modules.setdefault(f"{__name__}.autograd.functional", _autograd_functional)
 
+# torch.autocast and torch.cuda.amp (autocast, GradScaler): tg.amp's, handed to tg.cuda
+# here since tg.cuda sits below the Tensor that amp needs
+dtype = _DType  # torch.dtype: isinstance(tg.float32, tg.dtype) holds
+autocast = amp.autocast
+is_autocast_enabled = amp.is_autocast_enabled
+cuda.amp = amp
+_sys.modules.setdefault(f"{__name__}.cuda.amp", amp)
+
 __version__ = "0.1.0"
 
 __all__ = [
     "AllocationError", "AnomalyError", "ArgumentError", "ArgumentTypeError", "AxisError",
-    "BackwardError", "DTypeError", "DTypeMismatchError", "DataError", "DistributedError",
+    "BackwardError", "CallOrderError", "ComparisonError", "DTypeError", "DTypeMismatchError",
+    "DataError", "DistributedError",
     "DependencyError", "GradcheckError", "IndexOutOfRange", "ShapeError", "StateDictError",
     "Tensor",
     "UnsupportedError", "WriteError",
@@ -198,6 +211,7 @@ __all__ = [
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp", "vmap",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
     "autograd", "return_types", "Size", "get_default_dtype", "set_default_dtype",
+    "amp", "autocast", "is_autocast_enabled", "dtype",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
     "Generator", "bernoulli", "binomial", "default_generator", "get_rng_state", "initial_seed",
@@ -234,8 +248,8 @@ __all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
 __all__ += _surface_functions.__all__ + _settings.__all__ + _nn_spellings.__all__
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
-# and torch.distributions (it sits above nn)
-_TOOLS = ("lab", "profiler", "distributions")
+# torch.distributions (it sits above nn) and torch.testing
+_TOOLS = ("lab", "profiler", "distributions", "testing")
 __all__ += _TOOLS
 
 

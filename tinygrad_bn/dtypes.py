@@ -27,6 +27,24 @@ int64 = long = np.int64
 uint8 = np.uint8
 bool = np.bool_  # noqa: A001
 
+
+
+class _DTypeKind(type):
+    def __instancecheck__(cls, obj: Any) -> builtins.bool:
+        return isinstance(obj, np.dtype) or (isinstance(obj, type)
+                                             and issubclass(obj, np.generic))
+
+
+class DType(metaclass=_DTypeKind):
+    """PyTorch's `torch.dtype`, for `isinstance(x, tg.dtype)` and annotations: a dtype here
+    is a NumPy dtype (a tensor's `.dtype`) or a NumPy scalar type (`tg.float32`); no
+    instances of this class are made."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> DType:
+        raise DTypeError("tg.dtype cannot be constructed: use tg.float32, tg.int64, ... "
+                         "(as torch.dtype)")
+
+
 _BY_NAME = {"float16": float16, "half": float16, "float32": float32, "float": float32,
             "float64": float64, "double": float64, "int8": int8, "int16": int16,
             "short": int16, "int32": int32, "int": int32, "int64": int64, "long": int64,

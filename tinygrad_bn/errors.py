@@ -49,6 +49,15 @@ class GradcheckError(TinygradError, AssertionError):
     """Analytic and numerical gradients disagree (see tg.gradcheck)."""
 
 
+class ComparisonError(TinygradError, AssertionError):
+    """`tg.testing.assert_close` found values, shapes or dtypes that differ."""
+
+
+class CallOrderError(TinygradError, RuntimeError):
+    """An object's methods were called out of their order (a GradScaler's step twice
+    before its update)."""
+
+
 class ArgumentError(TinygradError, ValueError):
     """An argument's value is outside what the function accepts (a probability, a rate,
     a mode name such as `reduction`)."""
