@@ -93,8 +93,10 @@ def test_the_rules_by_hand() -> None:
     assert scaler.get_scale() == 8.0
     with pytest.raises(ArgumentError, match="growth_factor"):
         tg.amp.GradScaler("cpu", growth_factor=0.5)
-    with pytest.raises(ArgumentError, match="device type"):
-        tg.amp.GradScaler("gpu0")
+    for bad_device in (lambda: tg.amp.GradScaler("gpu0"), lambda: tg.autocast("gpu0"),
+                       lambda: tg.is_autocast_enabled("gpu0")):
+        with pytest.raises(ArgumentError, match="device type.*'gpu0'"):
+            bad_device()
     with pytest.raises(StateDictError, match="empty"):
         scaler.load_state_dict({})
     other = tg.amp.GradScaler("cpu")
