@@ -84,10 +84,10 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 
 @quiet
 class VarianceWithoutFreedom(Function):
-    """z = sum((x - mean)^2) / 0 over `axes`: a variance whose correction leaves no degree
-    of freedom (inf, NaN where x is constant); dx as PyTorch's: with `slope` = 2 / (n -
-    correction) (its rule along given dims; finite when n < correction),
-    dx = g slope (x - mean), and without (over all axes), dx = g inf, NaN where x = mean.
+    """z = sum((x - mean)^2) / 0 over `axes` (a variance whose correction leaves no degree
+    of freedom: inf, NaN where x is constant);  dx = g slope (x - mean), slope = 2 / (n -
+    correction) along given dims (finite when n < correction), else (over all axes)
+    dx = g inf, NaN where x = mean: PyTorch's rules.
 
     tz = sum of tx times the same factor."""
 
