@@ -10,7 +10,7 @@ from ..device import check_device
 from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError
 from ..keywords import one_of
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 
 Pair = tuple[int, int]
 
@@ -107,8 +107,8 @@ def floating_input(op: str, x: Any) -> Tensor:
             raise DTypeError(f"{op}: not implemented for dtype {x.dtype} (as PyTorch: a "
                              f"floating tensor only); cast it with .float() first")
         return x
-    x = np.asarray(x)
-    return Tensor(x if x.dtype.kind == "f" else x.astype(get_default_dtype()))
+    x = as_tensor(x)  # what is no array of numbers (a string) is refused here
+    return x if x.dtype.kind == "f" else Tensor(x._data.astype(get_default_dtype()))
 
 
 def state_dtype(*states: Any) -> np.dtype | None:

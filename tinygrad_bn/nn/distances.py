@@ -52,6 +52,9 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
 @names_errors("pairwise_distance")
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
+    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
+        raise DTypeError(f"pairwise_distance: p must be a float, not {type(p).__name__} "
+                         f"{p!r}")
     a, b = as_tensor(x1), as_tensor(x2)
     return _norm(a - b + eps, p, -1, keepdim)
 
