@@ -460,12 +460,12 @@ OPS: list[OpCase] = [
            ((1, 4, 3, 2), (4, 1, 2, 3), (2,)),
            torch_fn=lambda x, w, b: TF.conv_transpose2d(x, w, b, stride=2, groups=2)),
     OpCase("pad (reflect, replicate, circular)",
-           lambda x: F.pad(x, (2, 1), "reflect").sum() + F.pad(x, (1, 2, 0, 1), "replicate")
-           .sum() + F.pad(x, (3, 1), "circular"), ((2, 4),),
-           # torch pads 2-d and 3-d only with a batch axis: x[None]
+           lambda x: F.pad(x, (2, 1), "reflect").sum() + F.pad(x[None], (1, 2, 0, 1),
+                                                                 "replicate").sum()
+           + F.pad(x, (3, 1), "circular"), ((2, 4),),
+           # as torch's: 4 widths pad a 3-d or 4-d input, so the 2-d x gets a batch axis
            torch_fn=lambda x: TF.pad(x, (2, 1), "reflect").sum() +
-           TF.pad(x[None], (1, 2, 0, 1), "replicate").sum() +
-           TF.pad(x[None], (3, 1), "circular")[0]),
+           TF.pad(x[None], (1, 2, 0, 1), "replicate").sum() + TF.pad(x, (3, 1), "circular")),
     OpCase("interpolate (bilinear, nearest)",
            lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear").sum() +
            F.interpolate(x, size=(3, 5)), ((1, 1, 2, 3),),
