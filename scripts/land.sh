@@ -38,6 +38,6 @@ fi
 export HYPOTHESIS_PROFILE=ci OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH="$worktree"
 python -m ruff check .
 if grep -q '^\[tool.importlinter\]' pyproject.toml; then lint-imports; fi
-python -m pytest -q -x -p no:cacheprovider
+python -m pytest -q -x -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist loadfile
 git -C "$main_dir" merge --ff-only "$branch"
 echo "land: $branch is on main at $(git rev-parse --short HEAD)"
