@@ -37,7 +37,7 @@ from .activations_extra import (
 )
 from .activations_inplace import RReLU
 from .attention import MultiheadAttention
-from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
+from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv_layers import (
     Conv1d,
@@ -87,6 +87,7 @@ from .losses_extra import (
     PoissonNLLLoss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .lp_pooling import LPPool1d, LPPool2d, LPPool3d
 from .margin_losses import MultiLabelMarginLoss, MultiMarginLoss
@@ -168,7 +169,8 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
             "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
-            "UninitializedParameter"]  # nn32
+            "UninitializedParameter", "FeatureAlphaDropout",
+            "TripletMarginWithDistanceLoss"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

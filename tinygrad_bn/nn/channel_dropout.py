@@ -6,6 +6,7 @@ names, arguments and defaults:
     alpha_dropout(x) = a (x m + alpha' (1 - m)) + b,  m ~ Bernoulli(1 - p) per element,
         alpha' = -SELU_SCALE SELU_ALPHA, a = ((1 - p)(1 + p alpha'^2))^(-1/2), b = -a alpha' p
         (keeps zero mean and unit variance of SELU activations)
+    feature_alpha_dropout(x): alpha_dropout with one m per channel, m[n, c] (N, C, *spatial)
 
 Each is the identity when not training or p = 0; p = 1 gives zeros. The masks come from
 `generator` (our addition to PyTorch's signature), else `tg.default_generator`; the mask is
@@ -23,8 +24,8 @@ from .arguments import probability
 from .init import random
 from .module import Module
 
-__all__ = ["AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "alpha_dropout",
-           "dropout1d", "dropout2d", "dropout3d"]
+__all__ = ["AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout",
+           "alpha_dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
 
 
 def _feature_dropout(op: str, x: Any, p: float, training: bool, spatial: int,
@@ -75,15 +76,32 @@ def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,  # noqa: A
     """Set each element to SELU's saturation value -SELU_SCALE SELU_ALPHA with probability
     p, then a (.) + b restores zero mean and unit variance (PyTorch's training default is
     False here, as its F.alpha_dropout)."""
-    p = probability("alpha_dropout", p)
     x = as_tensor(input)
+    return _alpha_dropout("alpha_dropout", x, p, training, x.shape, generator)
+
+
+def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,  # noqa: A002
+                          inplace: bool = False, *, generator: Any = None) -> Tensor:
+    """alpha_dropout of whole channels of (N, C, *spatial) input: one mask entry per
+    (sample, channel)."""
+    x = as_tensor(input)
+    if x.ndim < 2:
+        raise ShapeError(f"feature_alpha_dropout: expected input of shape (N, C, ...), got "
+                         f"{x.shape}")
+    return _alpha_dropout("feature_alpha_dropout", x, p, training,
+                          x.shape[:2] + (1,) * (x.ndim - 2), generator)
+
+
+def _alpha_dropout(op: str, x: Tensor, p: float, training: bool, mask_shape: tuple[int, ...],
+                   generator: Any) -> Tensor:
+    p = probability(op, p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * 0.0
     saturation = -SELU_SCALE * SELU_ALPHA
     a = ((1.0 - p) * (1.0 + p * saturation ** 2)) ** -0.5
-    keep = (random(x.shape, generator, "alpha_dropout") >= p).astype(x.dtype)
+    keep = (random(mask_shape, generator, op) >= p).astype(x.dtype)
     offset = (a * saturation * (1.0 - keep) - a * saturation * p).astype(x.dtype)
     return x * Tensor((a * keep).astype(x.dtype)) + Tensor(offset)
 
@@ -116,3 +134,8 @@ class Dropout3d(_DropoutNd):
 class AlphaDropout(_DropoutNd):
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return feature_alpha_dropout(input, self.p, self.training)

@@ -62,7 +62,13 @@ from .activations_inplace import (
     threshold_,
 )
 from .arguments import layer_input, probability, same_dtype
-from .channel_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d
+from .channel_dropout import (
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .convolution import conv2d
 from .distances import (
@@ -98,6 +104,7 @@ from .losses_extra import (
     poisson_nll_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from .lp_pooling import lp_pool1d, lp_pool2d, lp_pool3d
 from .margin_losses import multi_margin_loss, multilabel_margin_loss
@@ -149,7 +156,8 @@ __all__ += ["celu_", "channel_shuffle", "elu_", "hardtanh_", "leaky_relu_",
             "softmin", "threshold_", "upsample", "upsample_bilinear", "upsample_nearest"]  # nn31
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_transpose3d",
             "embedding_bag", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d",
-            "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist"]  # nn32
+            "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist",
+            "feature_alpha_dropout", "triplet_margin_with_distance_loss"]  # nn32
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -403,10 +403,7 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         _check_reduction(type(self).__name__, reduction)
-        self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        self.reduction = reduction  # not in the repr: PyTorch's losses show no arguments
 
 
 class _WeightedLoss(_Loss):

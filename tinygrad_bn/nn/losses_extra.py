@@ -28,7 +28,7 @@ from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError
 from ..tensor import Tensor, as_tensor, where
 from .activations import log1p_exp
 from .arguments import real_number
-from .distances import pairwise_distance
+from .distances import PairwiseDistance, pairwise_distance
 from .losses import _check_reduction, _elementwise_weight, _Loss, _reduce
 
 __all__ = [
@@ -121,14 +121,39 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     if a.ndim not in (1, 2):
         raise ShapeError(f"{op}: expected inputs of shape (N, D) or (D,), got {a.shape}")
     _same_shape(op, "anchor, positive and negative", a, pos, neg)
+    return _triplet(op, lambda u, v: pairwise_distance(u, v, p, eps), a, pos, neg, margin,
+                    swap, reduction)
+
+
+def _triplet(op: str, distance: Any, a: Tensor, pos: Tensor, neg: Tensor, margin: float,
+             swap: bool, reduction: str) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)), d(a, n) replaced by d(p, n) where smaller (swap)."""
     if margin <= 0:
         raise ArgumentError(f"{op}: margin must be greater than 0, got {margin}")
-    d_pos = pairwise_distance(a, pos, p, eps)
-    d_neg = pairwise_distance(a, neg, p, eps)
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
     if swap:
-        d_swap = pairwise_distance(pos, neg, p, eps)
+        d_swap = distance(pos, neg)
         d_neg = where(d_swap._data < d_neg._data, d_swap, d_neg)
     return _reduce(_positive_rectified(margin + d_pos - d_neg), reduction, op)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) per sample with any distance d (a callable of two
+    Tensors; default pairwise_distance); swap as triplet_margin_loss."""
+    op = "triplet_margin_with_distance_loss"
+    a, pos, neg = _tensors(op, anchor, positive, negative)
+    real_number(op, "margin", margin)
+    _check_reduction(op, reduction)
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ShapeError(f"{op}: anchor, positive and negative must have the same number of "
+                         f"dims, got shapes {a.shape}, {pos.shape} and {neg.shape}")
+    if distance_function is not None and not callable(distance_function):
+        raise ArgumentTypeError(f"{op}: distance_function must be callable or None, got "
+                                f"{type(distance_function).__name__}")
+    return _triplet(op, distance_function or pairwise_distance, a, pos, neg, margin, swap,
+                    reduction)
 
 
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: A002
@@ -248,6 +273,27 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
         return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
                                    self.swap, self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        name = "TripletMarginWithDistanceLoss"
+        if real_number(name, "margin", margin) <= 0:
+            raise ArgumentError(f"{name}: margin must be greater than 0, got {margin}")
+        if distance_function is not None and not callable(distance_function):
+            raise ArgumentTypeError(f"{name}: distance_function must be callable or None, "
+                                    f"got {type(distance_function).__name__}")
+        # None means pairwise_distance, kept as a PairwiseDistance child (PyTorch's repr)
+        self.distance_function = PairwiseDistance() if distance_function is None \
+            else distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class HingeEmbeddingLoss(_Loss):
