@@ -233,7 +233,7 @@ class Optimizer(StepHooks):
             new_state[p] = restored
         groups = []
         for group, saved_group in zip(self.param_groups, saved):
-            unknown = set(saved_group) - set(self.defaults) - {"params", "initial_lr"}
+            unknown = set(saved_group) - set(self.defaults) - {"params", "initial_lr", "swa_lr"}
             if unknown:
                 raise DataError(f"{where}: unknown options {sorted(unknown)} in a saved group "
                                 f"(known: {sorted(self.defaults)})")
