@@ -155,6 +155,36 @@ _row("Adafactor", lambda: tg.optim.Adafactor([_x(2).requires_grad_()], beta2_dec
      tg.ArgumentError, ("Adafactor", "beta2_decay"),
      lambda: torch.optim.Adafactor([_tx(2).requires_grad_()], beta2_decay=0.5))
 
+# feature alpha dropout and the triplet loss with any distance
+_row("feature_alpha_dropout", lambda: F.feature_alpha_dropout(_x(2), 0.5, True), tg.ShapeError,
+     ("feature_alpha_dropout", "(N, C, ...)"),
+     lambda: TF.feature_alpha_dropout(_tx(2), 0.5, True))
+_row("FeatureAlphaDropout", lambda: nn.FeatureAlphaDropout(1.5), tg.ArgumentError,
+     ("FeatureAlphaDropout", "1.5"), lambda: torch.nn.FeatureAlphaDropout(1.5))
+_row("triplet_margin_with_distance_loss",
+     lambda: F.triplet_margin_with_distance_loss(_x(2, 3), _x(2, 3), _x(3)), tg.ShapeError,
+     ("triplet_margin_with_distance_loss", "same number of dims"),
+     lambda: TF.triplet_margin_with_distance_loss(_tx(2, 3), _tx(2, 3), _tx(3)))
+_row("TripletMarginWithDistanceLoss",
+     lambda: nn.TripletMarginWithDistanceLoss(margin=-1.0), tg.ArgumentError,
+     ("TripletMarginWithDistanceLoss", "margin"),
+     lambda: torch.nn.TripletMarginWithDistanceLoss(margin=-1.0))
+
+# SparseAdam: bad options, and the dense gradient every tinygrad_bn parameter has
+_row("SparseAdam", lambda: tg.optim.SparseAdam([_x(2).requires_grad_()], betas=(0.9, 1.5)),
+     tg.ArgumentError, ("SparseAdam", "beta2"),
+     lambda: torch.optim.SparseAdam([_tx(2).requires_grad_()], betas=(0.9, 1.5)))
+
+
+def _sparse_adam_step(lib):
+    p = lib.nn.Parameter(lib.ones(2))
+    p.grad = lib.ones(2)
+    lib.optim.SparseAdam([p]).step()
+
+
+_row("SparseAdam", lambda: _sparse_adam_step(tg), tg.UnsupportedError,
+     ("SparseAdam", "dense gradients"), lambda: _sparse_adam_step(torch))
+
 # jacrev / jacfwd: argnums naming no tensor
 for _name in ["jacrev", "jacfwd"]:
     _row(_name, lambda n=_name: getattr(tg.func, n)(lambda a: a * 2, argnums=1)(_x(2)),
