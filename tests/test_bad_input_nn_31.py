@@ -29,11 +29,13 @@ ROWS: dict[str, Row] = {}
 
 
 def _row(name: str, call: Callable[[], Any], error: type, fragments: str | tuple[str, ...],
-         twin: Callable[[], Any] | None, ours_only: str | None = None) -> None:
+         twin: Callable[[], Any] | None, ours_only: str | None = None, *,
+         rows: dict[str, Row] = ROWS) -> None:
+    """Add a row to `rows` (this file's ROWS; a later suite passes its own)."""
     key = name
-    while key in ROWS:
+    while key in rows:
         key += "'"
-    ROWS[key] = (call, error, (fragments,) if isinstance(fragments, str) else fragments, twin,
+    rows[key] = (call, error, (fragments,) if isinstance(fragments, str) else fragments, twin,
                  ours_only)
 
 

@@ -7,14 +7,15 @@ refuse. tests/test_bad_input_surface.py's coverage test reads this file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import functools
 
 import numpy as np
 import pytest
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
+from tests.test_bad_input_nn_31 import Row, _tx, _x
+from tests.test_bad_input_nn_31 import _row as _add_row
 from tests.test_bad_input_surface import _check
 from tinygrad_bn import nn
 
@@ -24,25 +25,8 @@ try:
 except ImportError:  # the rows still run; only the grading against PyTorch is skipped
     torch = TF = None
 
-Row = tuple[Callable[[], Any], type, tuple[str, ...], Callable[[], Any] | None, str | None]
 ROWS: dict[str, Row] = {}
-
-
-def _row(name: str, call: Callable[[], Any], error: type, fragments: str | tuple[str, ...],
-         twin: Callable[[], Any] | None, ours_only: str | None = None) -> None:
-    key = name
-    while key in ROWS:
-        key += "'"
-    ROWS[key] = (call, error, (fragments,) if isinstance(fragments, str) else fragments, twin,
-                 ours_only)
-
-
-def _x(*shape: int) -> tg.Tensor:
-    return tg.Tensor(np.ones(shape, np.float32))
-
-
-def _tx(*shape: int):
-    return torch.ones(*shape)
+_row = functools.partial(_add_row, rows=ROWS)
 
 
 def _index(*shape: int, value: int = 0) -> tg.Tensor:

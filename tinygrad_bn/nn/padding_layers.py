@@ -78,79 +78,27 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
-class ReflectionPad1d(_PadNd):
-    """Pads the last axis by mirroring the input at its edges,
-    not repeating them (widths < the axis length)."""
-
-    _dims, _mode = 1, "reflect"
-
-
-class ReflectionPad2d(_PadNd):
-    """Pads the last 2 axes by mirroring the input at its edges,
-    not repeating them (widths < the axis length)."""
-
-    _dims, _mode = 2, "reflect"
+def _ranked(base: type, prefix: str, doc: str, **attributes: Any) -> tuple[type, ...]:
+    """The 1-, 2- and 3-d layers `prefix`1d/2d/3d of one base: `doc` with {axes} filled."""
+    classes = []
+    for dims, axes in ((1, "the last axis"), (2, "the last 2 axes"), (3, "the last 3 axes")):
+        name = f"{prefix}{dims}d"
+        classes.append(type(name, (base,), {
+            "_dims": dims, "__doc__": doc.format(axes=axes), "__module__": __name__,
+            "__qualname__": name, **attributes}))
+    return tuple(classes)
 
 
-class ReflectionPad3d(_PadNd):
-    """Pads the last 3 axes by mirroring the input at its edges,
-    not repeating them (widths < the axis length)."""
-
-    _dims, _mode = 3, "reflect"
-
-
-class ReplicationPad1d(_PadNd):
-    """Pads the last axis by repeating the edge values."""
-
-    _dims, _mode = 1, "replicate"
-
-
-class ReplicationPad2d(_PadNd):
-    """Pads the last 2 axes by repeating the edge values."""
-
-    _dims, _mode = 2, "replicate"
-
-
-class ReplicationPad3d(_PadNd):
-    """Pads the last 3 axes by repeating the edge values."""
-
-    _dims, _mode = 3, "replicate"
-
-
-class CircularPad1d(_PadNd):
-    """Pads the last axis by wrapping around (widths <= the axis length)."""
-
-    _dims, _mode = 1, "circular"
-
-
-class CircularPad2d(_PadNd):
-    """Pads the last 2 axes by wrapping around (widths <= the axis length)."""
-
-    _dims, _mode = 2, "circular"
-
-
-class CircularPad3d(_PadNd):
-    """Pads the last 3 axes by wrapping around (widths <= the axis length)."""
-
-    _dims, _mode = 3, "circular"
-
-
-class ConstantPad1d(_ConstantPadNd):
-    """Pads the last axis with a constant `value`; negative widths crop."""
-
-    _dims = 1
-
-
-class ConstantPad2d(_ConstantPadNd):
-    """Pads the last 2 axes with a constant `value`; negative widths crop."""
-
-    _dims = 2
-
-
-class ConstantPad3d(_ConstantPadNd):
-    """Pads the last 3 axes with a constant `value`; negative widths crop."""
-
-    _dims = 3
+ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = _ranked(
+    _PadNd, "ReflectionPad", "Pads {axes} by mirroring the input at its edges, not repeating "
+    "them (widths < the axis length).", _mode="reflect")
+ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = _ranked(
+    _PadNd, "ReplicationPad", "Pads {axes} by repeating the edge values.", _mode="replicate")
+CircularPad1d, CircularPad2d, CircularPad3d = _ranked(
+    _PadNd, "CircularPad", "Pads {axes} by wrapping around (widths <= the axis length).",
+    _mode="circular")
+ConstantPad1d, ConstantPad2d, ConstantPad3d = _ranked(
+    _ConstantPadNd, "ConstantPad", "Pads {axes} with a constant `value`; negative widths crop.")
 
 
 class _Zero:
@@ -163,13 +111,10 @@ class _Zero:
         return f"{self.padding}"  # type: ignore[attr-defined]
 
 
-class ZeroPad1d(_Zero, ConstantPad1d):
-    """Pads the last axis with zeros; negative widths crop."""
-
-
-class ZeroPad2d(_Zero, ConstantPad2d):
-    """Pads the last 2 axes with zeros; negative widths crop."""
-
-
-class ZeroPad3d(_Zero, ConstantPad3d):
-    """Pads the last 3 axes with zeros; negative widths crop."""
+ZeroPad1d, ZeroPad2d, ZeroPad3d = (
+    type(f"ZeroPad{d}d", (_Zero, constant), {
+        "__doc__": f"Pads {axes} with zeros; negative widths crop.", "__module__": __name__,
+        "__qualname__": f"ZeroPad{d}d"})
+    for d, axes, constant in ((1, "the last axis", ConstantPad1d),
+                              (2, "the last 2 axes", ConstantPad2d),
+                              (3, "the last 3 axes", ConstantPad3d)))
