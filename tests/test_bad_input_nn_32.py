@@ -154,6 +154,14 @@ _row("TripletMarginWithDistanceLoss",
      ("TripletMarginWithDistanceLoss", "margin"),
      lambda: torch.nn.TripletMarginWithDistanceLoss(margin=-1.0))
 
+# CTC: a blank among the targets, input lengths beyond the frames
+_row("ctc_loss", lambda: F.ctc_loss(_x(4, 1, 3), _index(1, 1), [4], [1]), tg.IndexOutOfRange,
+     ("ctc_loss", "blank"), None,
+     "PyTorch computes a loss for a target equal to blank (an undefined alignment)")
+_row("CTCLoss", lambda: nn.CTCLoss()(_x(4, 1, 3), _index(1, 1, value=1), [5], [1]),
+     tg.ArgumentError, ("ctc_loss", "input_lengths"),
+     lambda: torch.nn.CTCLoss()(_tx(4, 1, 3).log_softmax(2), _tindex(1, 1, value=1), [5], [1]))
+
 # SparseAdam: bad options, and the dense gradient every tinygrad_bn parameter has
 _row("SparseAdam", lambda: tg.optim.SparseAdam([_x(2).requires_grad_()], betas=(0.9, 1.5)),
      tg.ArgumentError, ("SparseAdam", "beta2"),

@@ -47,6 +47,7 @@ from .conv_layers import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from .ctc_loss import CTCLoss
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
@@ -170,7 +171,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
             "UninitializedParameter", "FeatureAlphaDropout",
-            "TripletMarginWithDistanceLoss"]  # nn32
+            "TripletMarginWithDistanceLoss", "CTCLoss"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -71,6 +71,7 @@ from .channel_dropout import (
 )
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .convolution import conv2d
+from .ctc_loss import ctc_loss
 from .distances import (
     cosine_similarity,
     huber_loss,
@@ -157,7 +158,7 @@ __all__ += ["celu_", "channel_shuffle", "elu_", "hardtanh_", "leaky_relu_",
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_transpose3d",
             "embedding_bag", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d",
             "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist",
-            "feature_alpha_dropout", "triplet_margin_with_distance_loss"]  # nn32
+            "feature_alpha_dropout", "triplet_margin_with_distance_loss", "ctc_loss"]  # nn32
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
