@@ -162,6 +162,10 @@ _row("CTCLoss", lambda: nn.CTCLoss()(_x(4, 1, 3), _index(1, 1, value=1), [5], [1
      tg.ArgumentError, ("ctc_loss", "input_lengths"),
      lambda: torch.nn.CTCLoss()(_tx(4, 1, 3).log_softmax(2), _tindex(1, 1, value=1), [5], [1]))
 
+# nn.Buffer: data that is no tensor
+_row("Buffer", lambda: nn.Buffer("abc"), tg.DTypeError, ("Tensor", "dtype"),
+     lambda: torch.nn.Buffer("abc"))
+
 # SparseAdam: bad options, and the dense gradient every tinygrad_bn parameter has
 _row("SparseAdam", lambda: tg.optim.SparseAdam([_x(2).requires_grad_()], betas=(0.9, 1.5)),
      tg.ArgumentError, ("SparseAdam", "beta2"),

@@ -92,7 +92,7 @@ from .losses_extra import (
 )
 from .lp_pooling import LPPool1d, LPPool2d, LPPool3d
 from .margin_losses import MultiLabelMarginLoss, MultiMarginLoss
-from .module import Module, Parameter, Sequential
+from .module import Buffer, Module, Parameter, Sequential
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .padding_layers import (
     CircularPad1d,
@@ -171,7 +171,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
             "UninitializedParameter", "FeatureAlphaDropout",
-            "TripletMarginWithDistanceLoss", "CTCLoss"]  # nn32
+            "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

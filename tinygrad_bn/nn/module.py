@@ -46,6 +46,17 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(Tensor):
+    """PyTorch's nn.Buffer: a Tensor that, assigned to a Module attribute, is registered as a
+    buffer (persistent unless persistent=False); the module keeps a plain Tensor sharing it."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        super().__init__(np.empty(0, np.float32) if data is None else data)
+        self.persistent = bool(persistent)
+
+
 class Module(ModulePaths, ModuleState):
     """Base class of every layer and model.
 
@@ -119,7 +130,9 @@ class Module(ModulePaths, ModuleState):
         return d["_parameters"], d["_buffers"], d["_modules"]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Parameter | Module) or ("_parameters" in self.__dict__ and any(
+        if isinstance(value, Buffer):
+            self.register_buffer(name, value.detach(), value.persistent)
+        elif isinstance(value, Parameter | Module) or ("_parameters" in self.__dict__ and any(
                 name in registry for registry in self._registries())):
             self._register(name, value)
         else:
