@@ -181,6 +181,10 @@ def _sparse_adam_step(lib):
 _row("SparseAdam", lambda: _sparse_adam_step(tg), tg.UnsupportedError,
      ("SparseAdam", "dense gradients"), lambda: _sparse_adam_step(torch))
 
+# stack_module_state: no models
+_row("stack_module_state", lambda: tg.func.stack_module_state([]), tg.ArgumentTypeError,
+     ("stack_module_state", "non-empty"), lambda: torch.func.stack_module_state([]))
+
 # jacrev / jacfwd: argnums naming no tensor
 for _name in ["jacrev", "jacfwd"]:
     _row(_name, lambda n=_name: getattr(tg.func, n)(lambda a: a * 2, argnums=1)(_x(2)),

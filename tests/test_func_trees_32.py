@@ -115,3 +115,30 @@ def test_jacrev_and_jacfwd_equal_torch_func(argnums) -> None:
                 np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-12, atol=1e-15)
     single = jacrev(lambda a: a.sin())(tg.tensor(x[0]))
     np.testing.assert_allclose(single.numpy(), np.diag(np.cos(x[0])), rtol=1e-12)
+
+
+def test_stack_module_state_ensemble_equals_torch_func() -> None:
+    torch = pytest.importorskip("torch")
+    import copy
+
+    x = np.random.default_rng(3).standard_normal((4, 3))
+    outputs, states = [], []
+    for lib, func in ((tg, tg.func), (torch, torch.func)):
+        models = [lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4),
+                                    lib.nn.Linear(4, 2)).double().eval() for _ in range(3)]
+        if lib is torch:
+            for model, state in zip(models, states):
+                model.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+        states = [{k: np.array(v.detach().numpy() if hasattr(v, "detach") else v)
+                   for k, v in m.state_dict().items()} for m in models]
+        params, buffers = func.stack_module_state(models)
+        assert params["0.weight"].shape == (3, 4, 3) and params["0.weight"].requires_grad
+        base = copy.deepcopy(models[0])
+
+        def one(p, b, inputs, base=base, func=func):
+            return func.functional_call(base, (p, b), (inputs,))
+        outputs.append(func.vmap(one, in_dims=(0, 0, None))(params, buffers,
+                                                              lib.tensor(x)).detach().numpy())
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-12)
+    with pytest.raises(TinygradError, match="stack_module_state"):
+        tg.func.stack_module_state([])

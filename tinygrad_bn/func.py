@@ -45,12 +45,13 @@ from .forward_ad import jvp
 from .func_args import differentiable, tree_flatten, tree_unflatten
 from .func_jacobians import jacfwd, jacobian_hessian, jacrev
 from .modes import enable_grad
+from .nn.module import Module
 from .nn.utils.stateless import functional_call
 from .tensor import Tensor, stack
 from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), not tg.func.grad
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacobian",
-           "jacrev", "jvp", "vjp", "vmap"]
+           "jacrev", "jvp", "stack_module_state", "vjp", "vmap"]
 
 
 def _as_tuple(value: Any) -> tuple:
@@ -297,6 +298,35 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         return (gradient, value[1]) if has_aux else gradient
 
     return wrapper
+
+
+def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """torch.func.stack_module_state: the parameters and the buffers of same-shaped models
+    stacked along a new first axis, by name (parameters as new leaves that require grad), for
+    model ensembles: vmap(lambda p, b, x: functional_call(base, (p, b), (x,)),
+    in_dims=(0, 0, None))(params, buffers, x)."""
+    if isinstance(models, Module) or not isinstance(models, list | tuple) or not models or \
+            not all(isinstance(m, Module) for m in models):
+        raise ArgumentTypeError(f"stack_module_state: expected a non-empty list of modules, got "
+                                f"{type(models).__name__}")
+    names = [[n for n, _ in m.named_parameters()] for m in models]
+    if any(n != names[0] for n in names):
+        raise ArgumentError("stack_module_state: the models must have the same parameters "
+                            "(the same names, in the same order)")
+    params = {}
+    for name in names[0]:
+        tensors = [dict(m.named_parameters())[name] for m in models]
+        if len({t.requires_grad for t in tensors}) != 1:
+            raise ArgumentError(f"stack_module_state: parameter '{name}' requires grad in some "
+                                f"models and not in others")
+        stacked = stack([t.detach() for t in tensors])
+        params[name] = stacked.requires_grad_() if tensors[0].requires_grad else stacked
+    buffers = {}
+    for name, _ in models[0].named_buffers():
+        arrays = [dict(m.named_buffers())[name] for m in models]
+        buffers[name] = stack([b.detach() if isinstance(b, Tensor) else Tensor(np.asarray(b))
+                               for b in arrays])
+    return params, buffers
 
 
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
