@@ -474,7 +474,235 @@ SORTING = {
                        lambda m, s, v, r: m.searchsorted(s.sort(-1)[0], v, right=r)),
 }
 
-OPS = {**ACTIVATIONS, **NORMALIZED, **LOSSES, **POOLED, **LINALG, **SORTING}
+# ---- in-place ops: the result, the version counter, PyTorch's refusals ------------------
+
+@st.composite
+def _written(draw: st.DrawFn) -> tuple:
+    """What an in-place op writes into: a clone (a non-leaf when x requires grad), x itself
+    (a leaf: refused when it requires grad), or a slice of x (refused for a view of a leaf
+    that requires grad); and the op's arguments, drawn for x's shape."""
+    x = draw(arrays(DTYPES, shapes(min_dims=1)))
+    if draw(st.integers(0, 2)) == 0 and x.value.dtype == F64:
+        x = Arr(np.nan_to_num(x.value), True)  # a leaf that requires grad, for the refusals
+    target = draw(st.sampled_from(["clone", "clone", "leaf", "slice"]))
+    name = draw(st.sampled_from(sorted(_INPLACE_ARGS)))
+    return x, target, name, draw(_INPLACE_ARGS[name](x))
+
+
+def _same_shape(x: Arr, dtypes: tuple = DTYPES) -> st.SearchStrategy:
+    return arrays(dtypes, x.value.shape).map(lambda a: Arr(a.value))
+
+
+def _index_for(x: Arr) -> st.SearchStrategy:
+    n = x.value.shape[0]
+    return hnp.arrays(np.int64, st.integers(0, 2), elements=st.integers(0, max(n - 1, 0))
+                      ).map(Arr) if n else st.just(Arr(np.zeros(0, np.int64)))
+
+
+_INPLACE_ARGS: dict[str, Callable[[Arr], st.SearchStrategy]] = {
+    "add_": lambda x: st.tuples(st.one_of(_same_shape(x), st.floats(-2, 2))),
+    "sub_": lambda x: st.tuples(st.one_of(_same_shape(x), st.integers(-2, 2))),
+    "mul_": lambda x: st.tuples(st.one_of(_same_shape(x), st.floats(-2, 2))),
+    "div_": lambda x: st.tuples(st.one_of(_same_shape(x, FLOATS), st.sampled_from([2.0, -0.5]))),
+    "clamp_": lambda x: st.tuples(st.sampled_from([-1, 0.5, None]), st.sampled_from([1.5, 2])),
+    "clamp_min_": lambda x: st.tuples(st.sampled_from([0, -0.5])),
+    "fill_": lambda x: st.tuples(st.sampled_from([0, 1.5, True])),
+    "zero_": lambda x: st.just(()),
+    "copy_": lambda x: st.tuples(_same_shape(x)),
+    "masked_fill_": lambda x: st.tuples(
+        hnp.arrays(np.bool_, x.value.shape).map(Arr), st.sampled_from([0.5, -1, False])),
+    "index_add_": lambda x: _index_for(x).flatmap(lambda i: st.tuples(
+        st.just(0), st.just(i), arrays((x.value.dtype.type,),
+                                       (i.value.size,) + x.value.shape[1:]))),
+    "index_fill_": lambda x: _index_for(x).flatmap(lambda i: st.tuples(
+        st.just(0), st.just(i), st.sampled_from([-1, 2.5]))),
+    "scatter_": lambda x: _index_for(x).flatmap(lambda i: st.tuples(
+        st.just(0), st.just(Arr(np.broadcast_to(i.value.reshape((-1,) + (1,) * (
+            x.value.ndim - 1)), (i.value.size,) + x.value.shape[1:]).copy())),
+        arrays((x.value.dtype.type,), (i.value.size,) + x.value.shape[1:]))),
+    "relu_": lambda x: st.just(()),
+    "exp_": lambda x: st.just(()),
+    "sigmoid_": lambda x: st.just(()),
+    "abs_": lambda x: st.just(()),
+    "neg_": lambda x: st.just(()),
+    "pow_": lambda x: st.tuples(st.sampled_from([2, 0.5, 3])),
+    "lerp_": lambda x: st.tuples(_same_shape(x, FLOATS), st.sampled_from([0.25, 1.5])),
+    "addcmul_": lambda x: st.tuples(_same_shape(x), _same_shape(x)),
+    "t_": lambda x: st.just(()),
+    "unsqueeze_": lambda x: st.tuples(st.integers(-1, 1)),
+    "squeeze_": lambda x: st.just(()),
+}
+
+
+def _write_in_place(m: Any, x: Any, target: str, name: str, args: tuple) -> Any:
+    """The op on its target: whether it returns the target itself, the target's values and
+    version-counter step, and x's values after (a slice writes through)."""
+    y = x.clone() if target == "clone" else x if target == "leaf" else x[:1]
+    before = y._version
+    out = getattr(y, name)(*args)
+    return out is y, y, y._version - before, x.detach()
+
+
+INPLACE = {"in place": Op(_written(), _write_in_place)}
+
+
+# ---- the autograd API: scenarios run on both libraries ------------------------------------
+
+def _leaf(m: Any) -> Any:
+    return m.tensor([1.0, -2.0, 3.0], dtype=m.float64, requires_grad=True)
+
+
+def _with_leaf(m: Any, call: Callable) -> Any:
+    return call(_leaf(m))
+
+
+def _grad_unused(m: Any, **options: Any) -> Any:
+    x, y = _leaf(m), _leaf(m)
+    return m.autograd.grad((x * 2).sum(), [x, y], **options)
+
+
+def _twice(m: Any, make: Callable, first: Callable, retain: bool = False) -> Any:
+    x = _leaf(m)
+    z = make(x)
+    first(m, z, x, retain)
+    z.backward()
+    return x.grad
+
+
+def _backward(m: Any, z: Any, x: Any, retain: bool) -> None:
+    z.backward(retain_graph=retain)
+
+
+def _grad_once(m: Any, z: Any, x: Any, retain: bool) -> None:
+    m.autograd.grad(z, x, retain_graph=retain)
+
+
+def _hooks(m: Any) -> Any:
+    x, calls = _leaf(m), []
+    y = x * 2
+    y.register_hook(lambda g: calls.append("first"))
+    y.register_hook(lambda g: (calls.append("second"), g * 10)[1])
+    y.register_hook(lambda g: g + 1)
+    x.register_hook(lambda g: (calls.append("leaf"), g * 3)[1])
+    (y * y).sum().backward()
+    return calls, x.grad
+
+
+def _removed_hook(m: Any) -> Any:
+    x = _leaf(m)
+    x.register_hook(lambda g: g * 0).remove()
+    (x * 2).sum().backward()
+    return x.grad
+
+
+def _requires_grad_on_non_leaf(m: Any, flag: bool) -> Any:
+    y = _leaf(m) * 2
+    y.requires_grad_(flag)
+    return y.requires_grad, y.is_leaf
+
+
+def _modes(m: Any) -> Any:
+    x = _leaf(m)
+    with m.no_grad():
+        a = x * 2
+        with m.enable_grad():
+            b = x * 2
+        x.add_(1)  # a leaf written under no_grad: allowed, still a leaf
+    with m.set_grad_enabled(False):
+        c = x * 2
+    with m.inference_mode():
+        d = x * 2
+    return ([t.requires_grad for t in (a, b, c, d)], x, x.is_leaf, x.requires_grad,
+            m.is_grad_enabled())
+
+
+def _detach(m: Any) -> Any:
+    x = _leaf(m)
+    y = x * 2
+    d = y.detach()
+    d.add_(1)  # shares y's memory and version counter
+    e = x.detach().requires_grad_()
+    return d.requires_grad, d.is_leaf, y, y._version, e.is_leaf, e.requires_grad
+
+
+def _saved_then_written(m: Any, op: str, write_input: bool) -> Any:
+    """A tensor saved for backward written in place afterwards: PyTorch's version check."""
+    x = _leaf(m)
+    w = x * 2
+    v = getattr(w, op)()
+    (w if write_input else v).mul_(2)
+    v.sum().backward()
+    return x.grad
+
+
+def _retain_grad(m: Any) -> Any:
+    x = _leaf(m)
+    y, z = x * 2, x * 3
+    y.retain_grad()
+    (y * z).sum().backward()
+    return y.grad, z.grad, x.grad
+
+
+def _backward_inputs(m: Any) -> Any:
+    x, y = _leaf(m), _leaf(m)
+    (x * y).sum().backward(inputs=[x])
+    return x.grad, y.grad
+
+
+def _double(m: Any) -> Any:
+    x = _leaf(m)
+    (g,) = m.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    return g.requires_grad, m.autograd.grad(g.sum(), x)
+
+
+SCENARIOS: dict[str, Callable[[Any], Any]] = {
+    "grad: an unused input is refused": lambda m: _grad_unused(m),
+    "grad: allow_unused gives None": lambda m: _grad_unused(m, allow_unused=True),
+    "grad: materialize_grads gives zeros": lambda m: _grad_unused(
+        m, allow_unused=True, materialize_grads=True),
+    "grad: materialize_grads alone": lambda m: _grad_unused(m, materialize_grads=True),
+    "grad: grad_outputs": lambda m: _with_leaf(m, lambda x: m.autograd.grad(
+        x * x, x, grad_outputs=m.tensor([1.0, 0.5, -1.0], dtype=m.float64))),
+    "grad: a non-scalar without grad_outputs is refused": lambda m: _with_leaf(
+        m, lambda x: m.autograd.grad(x * 2, x)),
+    "grad: of a tensor that requires no grad is refused": lambda m: m.autograd.grad(
+        (m.ones(2) * 2).sum(), m.ones(2)),
+    "backward twice through saved tensors is refused": lambda m: _twice(
+        m, lambda x: (x * x).sum(), _backward),
+    "backward twice with retain_graph accumulates": lambda m: _twice(
+        m, lambda x: (x * x).sum(), _backward, True),
+    "grad then backward without retain_graph is refused": lambda m: _twice(
+        m, lambda x: (x * x).sum(), _grad_once),
+    "grad with retain_graph then backward": lambda m: _twice(
+        m, lambda x: (x * x).sum(), _grad_once, True),
+    "a non-scalar backward without gradient is refused": lambda m: (_leaf(m) * 2).backward(),
+    "hooks: order, returned values chained, leaf hook": _hooks,
+    "hooks: a removed hook does nothing": _removed_hook,
+    "requires_grad_(False) on a non-leaf is refused": lambda m: _requires_grad_on_non_leaf(
+        m, False),
+    "requires_grad_(True) on a non-leaf": lambda m: _requires_grad_on_non_leaf(m, True),
+    "requires_grad_ on an integer tensor is refused": lambda m: m.tensor([1, 2]).requires_grad_(),
+    "no_grad, enable_grad, set_grad_enabled, inference_mode": _modes,
+    "detach shares memory and the version counter": _detach,
+    "mul's saved input written in place: backward refused": lambda m: _saved_then_written(
+        m, "sin", True),
+    "exp's input written in place: backward fine (exp saves its output)":
+        lambda m: _saved_then_written(m, "exp", True),
+    "exp's output written in place: backward refused": lambda m: _saved_then_written(
+        m, "exp", False),
+    "retain_grad": _retain_grad,
+    "backward(inputs=[x]) leaves the others alone": _backward_inputs,
+    "create_graph and a second derivative": _double,
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_autograd_api_agrees_with_pytorch(scenario: str) -> None:
+    diff = differences(lambda m: SCENARIOS[scenario](m), ())
+    assert diff is None, f"{scenario}: {diff}"
+
+
+OPS = {**ACTIVATIONS, **NORMALIZED, **LOSSES, **POOLED, **LINALG, **SORTING, **INPLACE}
 
 
 def _groups(family: str, table: dict[str, Op], size: int) -> dict[str, dict[str, Op]]:
@@ -486,7 +714,8 @@ def _groups(family: str, table: dict[str, Op], size: int) -> dict[str, dict[str,
 
 GROUPS = {**_groups("activations", ACTIVATIONS, 13), **_groups("normalized", NORMALIZED, 10),
           **_groups("losses", LOSSES, 7), **_groups("pooled", POOLED, 7),
-          **_groups("linalg", LINALG, 8), **_groups("sorting", SORTING, 9)}
+          **_groups("linalg", LINALG, 8), **_groups("sorting", SORTING, 9),
+          "in place": INPLACE}
 
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
@@ -672,6 +901,15 @@ PINNED: dict[str, tuple[Callable, tuple]] = {
         lambda m, x: m.unique_consecutive(x, return_inverse=True, return_counts=True, dim=1),
         (Arr(np.zeros((1, 0), F64)),)),
     "topk(0) of a 0-d tensor is the element": (lambda m, x: x.topk(0), (_a(2.5, F64, True),)),
+    # in place
+    "t_ on a view of a leaf that requires grad is refused": (
+        lambda m, x: x[:1].t_(), (_a([[1.0, 2.0]], F64, True),)),
+    "unsqueeze_ and squeeze_ on a view of a leaf that requires grad are refused": (
+        lambda m, x: (x[:1].unsqueeze_(0), x[:1].squeeze_()), (_a([[1.0], [2.0]], F64, True),)),
+    "t_ on a view of a non-leaf (a guard)": (
+        lambda m, x: (x * 2)[:1].t_(), (_a([[1.0, 2.0]], F64, True),)),
+    "addcmul_ of bools is refused": (
+        lambda m, x: x.clone().addcmul_(x, x), (_a([True, False], B),)),
 }
 
 

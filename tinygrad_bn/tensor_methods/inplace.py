@@ -101,8 +101,9 @@ class InplaceMethods:
             view = base
         return self
 
-    def _refuse_recorded_leaf(self, op: str, recording: bool) -> None:
-        if recording and self.requires_grad and self._ctx is None:
+    def _refuse_recorded_leaf(self, op: str, recording: bool, views: bool = False) -> None:
+        leaf = versions.root(self) if views else self  # views: a view of a leaf counts too
+        if recording and self.requires_grad and leaf.requires_grad and leaf._ctx is None:
             what = "a view of a leaf" if getattr(self, "_base", None) is not None else "a leaf"
             raise BackwardError(
                 f"{op}: {what} tensor that requires grad (shape {self.shape}) is being used in "
@@ -357,7 +358,7 @@ class InplaceMethods:
         op. A view made by indexing becomes a plain view of its base (the index no longer
         describes it), so a later write through it in the graph is refused (_write)."""
         recording = is_grad_enabled()
-        self._refuse_recorded_leaf(op, recording)
+        self._refuse_recorded_leaf(op, recording, views=True)
         in_graph = recording and self.requires_grad
         old = self._identity() if in_graph else self
         if in_graph:

@@ -285,6 +285,8 @@ class MathMethods:
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """x + value t1 t2."""
         product = self._coerce(tensor1, "addcmul") * tensor2
+        if self.dtype.kind == "b" and product.dtype.kind == "b":  # PyTorch has no bool kernel
+            raise DTypeError("addcmul: not implemented for bool tensors (as PyTorch)")
         return self + (product if value == 1 else product * value)
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
