@@ -111,6 +111,8 @@ def _softmax_args(draw: st.DrawFn) -> tuple:
     x = draw(arrays(DTYPES[1:], shapes(min_dims=0)).filter(
         lambda a: a.value.dtype.kind == "f" or a.value.size))
     dtype = draw(st.sampled_from([None, None, "float64", "float32"]))
+    if dtype == "float32":  # (a float32 gradient cast up: its rounding, not a difference)
+        x = Arr(x.value)
     return x, draw(dims(x.value.ndim)), dtype
 
 
@@ -372,6 +374,10 @@ def _norm_args(draw: st.DrawFn) -> tuple:
 def _matrix_norm_args(draw: st.DrawFn) -> tuple:
     n = draw(st.integers(1, 3))
     x = draw(floats(draw(st.sampled_from([(n, n), (2, n, n), (n, n + 1)])), finite=True))
+    # distinct singular values: at repeated ones (a rank-deficient draw) the gradients of
+    # the spectral and nuclear norms are not unique
+    x = Arr(x.value + np.eye(n, x.value.shape[-1]) * np.arange(3, 3 + 2 * n, 2)[:, None],
+            x.grad)
     return x, draw(st.sampled_from(["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf])), \
         draw(st.booleans())
 
@@ -910,6 +916,41 @@ PINNED: dict[str, tuple[Callable, tuple]] = {
         lambda m, x: (x * 2)[:1].t_(), (_a([[1.0, 2.0]], F64, True),)),
     "addcmul_ of bools is refused": (
         lambda m, x: x.clone().addcmul_(x, x), (_a([True, False], B),)),
+    "addcmul multiplies in the result's dtype (float64, not float32)": (
+        lambda m, x, a, b: x.addcmul(a, b), (_a([0.5], F64), _a([3], I64), _a([1.8513209], F32))),
+    "scatter_ of an empty source that requires grad": (
+        lambda m, x, i, src: x.clone().scatter_(0, i, src), (
+            Arr(np.zeros((0, 2), F64)), Arr(np.zeros((0, 2), I64)),
+            Arr(np.zeros((0, 2), F64), True))),
+    # the second pass
+    "cosine_similarity of a zero vector: PyTorch's gradient": (
+        lambda m, a, b: F(m).cosine_similarity(a, b, 0), (
+            _a([[-3.5, -2.9, -0.0], [-1.8, 2.5, -0.0]], F64, True),
+            _a([[-0.07, -3.35, -0.0], [3.06, -1.3, -2.7]], F64, True))),
+    "hardtanh and relu6: no gradient at the bounds": (
+        lambda m, x: (F(m).hardtanh(x), F(m).relu6(x)), (_a([-1.0, 0.0, 1.0, 6.0], F64, True),)),
+    "hardtanh of bools is refused": (lambda m, x: F(m).hardtanh(x), (_a([True], B),)),
+    # (hardsigmoid's slope inside is PyTorch's 1/6 in float32: only the bounds compared)
+    "hardsigmoid: no gradient at -3 and 3": (
+        lambda m, x: F(m).hardsigmoid(x), (_a([-3.0, 3.0, -4.0, 4.0], F64, True),)),
+    "hardswish at -3 and 3": (
+        lambda m, x: F(m).hardswish(x), (_a([-3.0, 3.0, -2.0, 0.0], F64, True),)),
+    "rrelu in eval mode: the slope's gradient at 0": (
+        lambda m, x: F(m).rrelu(x), (_a([0.0, -1.0, 2.0], F64, True),)),
+    "logsigmoid of -inf is -inf": (lambda m, x: F(m).logsigmoid(x), (_a([-math.inf, 0.0], F32),)),
+    "vector_norm with a negative ord over an empty dim is refused": (
+        lambda m, x: m.linalg.vector_norm(x, -1, 2), (Arr(np.zeros((3, 2, 0), F32)),)),
+    "interpolate area to an empty size": (
+        lambda m, x: F(m).interpolate(x, scale_factor=0.5, mode="area"),
+        (Arr(np.ones((1, 2, 3, 1)), True),)),
+    "argsort descending puts NaN first": (
+        lambda m, x: m.argsort(x, dim=-1, descending=True, stable=True),
+        (_a([-1.0, 2.0, math.nan], F64),)),
+    "topk takes NaN as the largest": (
+        lambda m, x: x.topk(1, -1)[0], (_a([[math.nan, -2.0, math.inf], [2.0, 0.0, 1.0]], F64),)),
+    "max_pool2d's index never lands on padding": (
+        lambda m, x: F(m).max_pool2d(x, 2, 1, 1, return_indices=True)[1],
+        (_a([[[1.0, -math.inf], [math.nan, math.nan]]], F64),)),
 }
 
 

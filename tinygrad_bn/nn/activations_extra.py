@@ -26,8 +26,8 @@ import numpy as np
 from ..autograd.function import new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from ..keywords import one_axis
-from ..tensor import Tensor, as_tensor, where
-from .activations import _Activation, log1p_exp, softplus
+from ..tensor import Tensor, as_tensor, minimum, where
+from .activations import _Activation, softplus
 from .arguments import (
     factory_dtype,
     floating_input,
@@ -50,9 +50,13 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A
         raise ArgumentError(f"hardtanh: min_val ({min_val}) must not exceed max_val "
                             f"({max_val})")
     x = as_tensor(input)
+    if x.dtype.kind == "b":
+        raise DTypeError("hardtanh: not implemented for bool tensors (as PyTorch)")
     if x.dtype.kind in "iu":  # PyTorch's integer kernel: the bounds as integers, x's dtype
         return x.clip(int(min_val), int(max_val))
-    return x.clip(min_val, max_val)
+    # the gradient passes strictly inside (min, max): 0 at the bounds, as PyTorch's
+    inside = (x._data > min_val) & (x._data < max_val)
+    return where(inside, x, x.detach().clip(min_val, max_val))
 
 
 @names_errors("relu6")
@@ -62,7 +66,11 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @names_errors("hardsigmoid")
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
-    return (floating_input("hardsigmoid", input) / 6 + 0.5).clip(0.0, 1.0)
+    """x / 6 + 1/2 clipped to [0, 1]; the gradient 1/6 strictly inside (-3, 3), 0 at the
+    bounds too, as PyTorch's (hardswish's gradient there follows: 0 at -3, 1 at 3)."""
+    x = floating_input("hardsigmoid", input)
+    inside = (x._data > -3) & (x._data < 3)
+    return where(inside, x / 6 + 0.5, (x.detach() / 6 + 0.5).clip(0.0, 1.0))
 
 
 @names_errors("hardswish")
@@ -116,7 +124,9 @@ def softsign(input: Any) -> Tensor:  # noqa: A002
 
 @names_errors("logsigmoid")
 def logsigmoid(input: Any) -> Tensor:  # noqa: A002
-    return -log1p_exp(-floating_input("logsigmoid", input))
+    """min(x, 0) - log(1 + e^-|x|), PyTorch's formula: -inf at -inf, no overflow."""
+    x = floating_input("logsigmoid", input)
+    return minimum(x, Tensor(np.zeros((), x.dtype))) - (-x.abs()).exp().log1p()
 
 
 @names_errors("tanhshrink")

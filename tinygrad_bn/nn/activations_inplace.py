@@ -112,8 +112,8 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A
     """x for x >= 0, a x below (see the module docstring); `inplace` is ignored, as by the
     other activations."""
     _check_bounds("rrelu", lower, upper)
-    x = floating_input("rrelu", input)
-    return where(x._data >= 0, x, x * _slopes(x, lower, upper, training))
+    x = floating_input("rrelu", input)  # (at 0 the gradient is the slope, as PyTorch's)
+    return where(x._data > 0, x, x * _slopes(x, lower, upper, training))
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002

@@ -45,8 +45,15 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     except ValueError:
         raise ShapeError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not "
                          f"broadcast") from None
-    product = (_norm(a, 2, dim, False) * _norm(b, 2, dim, False))
-    return (a * b).sum(dim) / where(product._data < eps, eps, product)
+    # PyTorch's formula: each input over its norm, the norms raised to eps in value only
+    # (its clamp_min_ runs under no_grad), then the dot product
+    return ((a / _at_least(_norm(a, 2, dim, True), eps)) *
+            (b / _at_least(_norm(b, 2, dim, True), eps))).sum(dim)
+
+
+def _at_least(norm: Tensor, eps: float) -> Tensor:
+    """max(norm, eps) in value, with norm's gradient unchanged."""
+    return norm + Tensor(np.maximum(norm._data, eps) - norm._data)
 
 
 @names_errors("pairwise_distance")

@@ -93,11 +93,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     y = conv.MaxPool.apply(xp, win=win)
     if not return_indices:
         return y.squeeze(0) if single else y
-    views = [xp._data[:, :, rows, cols] for rows, cols in win.offsets]
-    offset = conv._first_match(views, y._data)  # kernel offset of each window's maximum
-    if x.dtype.kind == "f" and np.isnan(y._data).any():  # PyTorch's: the window's last NaN
-        for k, view in enumerate(views):
-            offset[np.isnan(view)] = k
+    offset = _argmax_offsets(xp._data, y._data, win, padding, x.shape[2:])
     i, j = np.divmod(offset, kernel[1])
     oh, ow = win.out_size
     rows = np.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0]
@@ -106,6 +102,24 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     if single:
         return y.squeeze(0), indices.squeeze(0)
     return y, indices
+
+
+def _argmax_offsets(xp: np.ndarray, y: np.ndarray, win: Any, padding: Pair,
+                    size: tuple[int, ...]) -> np.ndarray:
+    """The kernel offset of each window's maximum, as PyTorch's kernel finds it: the first
+    input cell equal to it (a padding cell never counts), or the window's last NaN."""
+    inside = np.zeros(xp.shape[2:], bool)
+    inside[padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]] = True
+    offset = np.zeros(y.shape, np.int64)
+    found = np.zeros(y.shape, bool)
+    for k, (rows, cols) in enumerate(win.offsets):
+        view = xp[:, :, rows, cols]
+        hit = (view == y) & inside[rows, cols] & ~found
+        offset[hit] = k
+        found |= hit
+        if xp.dtype.kind == "f":
+            offset[np.isnan(view)] = k
+    return offset
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,

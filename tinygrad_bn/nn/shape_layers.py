@@ -136,7 +136,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
             raise ArgumentError(f"interpolate: scale_factor must be a positive number or one "
                                 f"per spatial axis ({len(spatial)}), got {scale_factor!r}")
         sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
-        if any(m < 1 for m in sizes):
+        if any(m < 1 for m in sizes) and mode != "area":
             raise ShapeError(f"interpolate: scale_factor {scale_factor!r} makes the spatial "
                              f"size {tuple(spatial)} into {tuple(sizes)}: every size must "
                              f"stay > 0 (as PyTorch)")
@@ -145,6 +145,8 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
         if x.ndim == 5:
             raise ArgumentError("interpolate: mode='area' of 5-D input is not supported")
         sizes = tuple(int(m) for m in sizes)
+        if 0 in sizes:  # an empty output (PyTorch's pooling gives it too)
+            return x.reshape(-1)[:0].reshape(*x.shape[:2], *sizes)
         return adaptive_avg_pool1d(x, sizes) if x.ndim == 3 else adaptive_avg_pool2d(x, sizes)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     y = x if x.dtype == dtype else x.astype(dtype)

@@ -63,9 +63,12 @@ class IndexingMethods:
         their original order."""
         d = one_axis("argsort", max(self.ndim, 1), axis, dim)  # 0-d: dim 0 or -1, as one
         data = self._data if self.ndim else self._data.reshape(1)
-        if descending:  # a stable sort of the negated values keeps ties first-come
-            data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
-        order = np.argsort(data, axis=d, kind="stable")
+        if descending and data.dtype.kind == "f":  # NaN is the largest, first (PyTorch's)
+            order = np.lexsort((-data, ~np.isnan(data)), axis=d)  # stable: ties first-come
+        else:  # a stable sort of the negated values keeps ties first-come
+            if descending:
+                data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
+            order = np.argsort(data, axis=d, kind="stable")
         return new_tensor(order.reshape(self.shape).astype(np.int64))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
@@ -217,8 +220,9 @@ class IndexingMethods:
         if not self.ndim:
             return _scalar_scatter(self, "scatter", dim, index, src)
         d, grid, src = self._scatter_args("scatter", dim, index, src)
-        if not src._data.size:  # nothing to place
-            return self.clone()
+        if not src._data.size:  # nothing to place (in the graph of src all the same)
+            return ops.Where.apply(src.sum(), self, cond=np.zeros(self.shape, bool)) \
+                if src.requires_grad else self.clone()
         hit = np.zeros(self.shape, dtype=bool)
         hit[grid] = True
         last = np.zeros(self.shape, dtype=np.int64)  # which source lands in each cell

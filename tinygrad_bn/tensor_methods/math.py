@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
-from ..dtypes import as_dtype, get_default_dtype, result_type
+from ..dtypes import as_dtype, get_default_dtype, result_type, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
@@ -284,9 +284,11 @@ class MathMethods:
 
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """x + value t1 t2."""
-        product = self._coerce(tensor1, "addcmul") * tensor2
-        if self.dtype.kind == "b" and product.dtype.kind == "b":  # PyTorch has no bool kernel
+        t1, t2 = self._coerce(tensor1, "addcmul"), self._coerce(tensor2, "addcmul")
+        dtype = result_type_of(*((t.dtype, t.ndim > 0) for t in (self, t1, t2)))
+        if dtype.kind == "b":  # PyTorch has no bool kernel
             raise DTypeError("addcmul: not implemented for bool tensors (as PyTorch)")
+        product = t1.astype(dtype) * t2.astype(dtype)  # in the result's dtype, as PyTorch's
         return self + (product if value == 1 else product * value)
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:

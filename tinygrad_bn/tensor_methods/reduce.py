@@ -314,9 +314,10 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     # an empty dim reduces every axis, as PyTorch's vector_norm
     axes = normalize_axes(op, None if dim == () or dim == [] else dim, x.ndim, scalar_axis=True)
     keepdim = bool(keepdim)
+    if (ord < 0 or ord == math.inf) and any(x.shape[a] == 0 for a in axes):
+        raise ShapeError(f"{op}: ord={ord} over an empty dim of shape {x.shape} (no "
+                         f"identity for it, as PyTorch)")
     if ord in (math.inf, -math.inf):
-        if any(x.shape[a] == 0 for a in axes):
-            raise ShapeError(f"{op}: ord={ord} over an empty dim of shape {x.shape}")
         return (x.abs().amax if ord > 0 else x.abs().amin)(axes, keepdim)
     if ord == 0:
         return new_tensor(np.count_nonzero(x._data, axis=axes, keepdims=keepdim)
