@@ -182,7 +182,7 @@ _row("SparseAdam", lambda: _sparse_adam_step(tg), tg.UnsupportedError,
      ("SparseAdam", "dense gradients"), lambda: _sparse_adam_step(torch))
 
 # stack_module_state: no models
-_row("stack_module_state", lambda: tg.func.stack_module_state([]), tg.ArgumentTypeError,
+_row("stack_module_state", lambda: tg.func.stack_module_state([]), tg.ArgumentError,
      ("stack_module_state", "non-empty"), lambda: torch.func.stack_module_state([]))
 
 # jacrev / jacfwd: argnums naming no tensor

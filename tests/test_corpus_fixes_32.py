@@ -4,8 +4,11 @@ of parameters and vmap of dict outputs (the per-sample-gradient recipe:
 vmap(grad(loss), in_dims=(None, None, 0, 0)) with functional_call); jvp over grad (the
 tangent was dropped: a silent zero Hessian-vector product); torch.func.jacrev, jacfwd
 and hessian(f) (absent); torch.utils.checkpoint's checkpoint and checkpoint_sequential
-(absent). Values and gradients against PyTorch (skipped without it) and central
-differences in float64; bad input.
+(absent); torch.func.vjp(f, x) returning vjp_fn and stack_module_state (the
+ensembling recipe; absent); nn.Flatten(start_dim=, end_dim=) (it took start_axis);
+torch.cuda.empty_cache and the memory counters (absent).
+Values and gradients against PyTorch (skipped without it) and central differences in
+float64; bad input.
 """
 
 from __future__ import annotations
@@ -112,6 +115,10 @@ def test_vmap_maps_and_stacks_dicts() -> None:
     np.testing.assert_allclose(out["y"].numpy(), batch["w"].numpy() @ x.numpy() +
                                batch["b"].numpy())
     assert out["w2"].shape == (4, 3)
+    empty = vmap(lambda p, b, x: p["b"] * 2, in_dims=(0, 0, None))(batch, {}, x)  # no buffers
+    np.testing.assert_allclose(empty.numpy(), batch["b"].numpy() * 2)
+    with pytest.raises(tg.ArgumentTypeError, match="vmap: in_dims '0' of argument 0 must be"):
+        vmap(lambda p: p, in_dims=("0",))(x)
     with pytest.raises(tg.ShapeError, match="vmap: the tensors of argument 0 have sizes 4 and 2"):
         vmap(lambda p: p["w"])({"w": Tensor(np.ones((4, 3))), "b": Tensor(np.ones(2))})
     with pytest.raises(tg.ArgumentTypeError, match="vmap: output 0 of func must be a Tensor"):
@@ -272,3 +279,82 @@ def test_utils_checkpoint_refuses_bad_input() -> None:
         checkpoint(model, x, use_reentrant=False, determinism_check="strict")
     with pytest.raises(tg.ArgumentTypeError, match="checkpoint: function must be callable"):
         checkpoint(3, x, use_reentrant=False)
+
+
+@needs_torch
+def test_func_vjp_with_one_primal_returns_a_function_as_pytorchs() -> None:
+    x = RNG.standard_normal((2, 3))
+    u = RNG.standard_normal(3)
+
+    def f(t):
+        return (t.sin() * t.roll(1, 1)).sum(0)
+
+    out, vjp_fn = tg.func.vjp(f, Tensor(x))
+    their_out, their_fn = torch.func.vjp(f, torch.from_numpy(x))
+    np.testing.assert_allclose(out.numpy(), their_out.numpy(), rtol=1e-14)
+    for _ in range(2):  # callable again, as PyTorch's
+        ours, = vjp_fn(Tensor(u))
+        theirs, = their_fn(torch.from_numpy(u))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-13)
+    params = {"w": Tensor(x), "b": Tensor(u)}
+    out, fn, aux = tg.func.vjp(lambda p: ((p["w"] * p["b"]).sum(), "aux"), params, has_aux=True)
+    grads, = fn(Tensor(np.array(1.0)))
+    assert aux == "aux" and list(grads) == ["w", "b"]
+    np.testing.assert_allclose(grads["w"].numpy(), np.broadcast_to(u, (2, 3)))
+    with pytest.raises(tg.ShapeError, match="vjp: cotangent 0 has shape"):
+        fn(Tensor(np.ones(2)))
+    with pytest.raises(tg.ArgumentError, match="vjp: has_aux needs"):
+        tg.func.vjp(f, Tensor(x), Tensor(u), has_aux=True)
+
+
+@needs_torch
+def test_stack_module_state_ensembles_with_vmap_as_pytorchs() -> None:
+    weights = [(RNG.standard_normal((2, 3)), RNG.standard_normal(2)) for _ in range(3)]
+    x = RNG.standard_normal((4, 3))
+    results = []
+    for lib, nn_mod, func in ((tg, nn, tg.func), (torch, torch.nn, torch.func)):
+        models = []
+        for w, b in weights:
+            model = nn_mod.Sequential(nn_mod.Linear(3, 2), nn_mod.BatchNorm1d(2)).double()
+            model.load_state_dict({"0.weight": lib.from_numpy(w), "0.bias": lib.from_numpy(b),
+                                   "1.weight": lib.from_numpy(np.ones(2)),
+                                   "1.bias": lib.from_numpy(np.zeros(2)),
+                                   "1.running_mean": lib.from_numpy(b),
+                                   "1.running_var": lib.from_numpy(np.ones(2) * 2),
+                                   "1.num_batches_tracked": lib.tensor(0)})
+            models.append(model.eval())
+        params, buffers = func.stack_module_state(models)
+        assert params["0.weight"].shape == (3, 2, 3) and params["0.weight"].requires_grad
+        assert params["0.weight"].is_leaf and not buffers["1.running_mean"].requires_grad
+        def ensemble(p, b, t, func=func, base=models[0]):
+            return func.functional_call(base, (p, b), (t,))
+
+        out = func.vmap(ensemble, in_dims=(0, 0, None))(params, buffers, lib.from_numpy(x))
+        out.sum().backward()
+        results.append((out.detach().numpy(), params["0.weight"].grad.numpy()))
+        for i, model in enumerate(models):
+            np.testing.assert_allclose(out[i].detach().numpy(),
+                                       model(lib.from_numpy(x)).detach().numpy(), rtol=1e-13)
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+
+
+def test_stack_module_state_refuses_bad_input() -> None:
+    with pytest.raises(tg.ArgumentError, match="stack_module_state: expected a non-empty"):
+        tg.func.stack_module_state([])
+    with pytest.raises(tg.ArgumentTypeError, match="model 1 is not an nn.Module: got int"):
+        tg.func.stack_module_state([nn.Linear(2, 2), 3])
+    with pytest.raises(tg.ArgumentError, match="model 1's parameters differ"):
+        tg.func.stack_module_state([nn.Linear(2, 2), nn.Linear(2, 3)])
+    with pytest.raises(tg.ArgumentError, match="must all be in training mode or all in eval"):
+        tg.func.stack_module_state([nn.Linear(2, 2), nn.Linear(2, 2).eval()])
+    with pytest.raises(tg.ArgumentTypeError, match="expected a list of modules, got Linear"):
+        tg.func.stack_module_state(nn.Linear(2, 2))
+
+
+def test_cuda_memory_calls_of_training_loops_answer_as_pytorch_without_cuda() -> None:
+    assert tg.cuda.empty_cache() is None  # training loops call it unconditionally
+    assert (tg.cuda.memory_allocated(), tg.cuda.max_memory_allocated(),
+            tg.cuda.memory_reserved(0)) == (0, 0, 0)
+    if torch is not None:
+        assert torch.cuda.memory_allocated() == 0 and torch.cuda.empty_cache() is None

@@ -1,6 +1,6 @@
 """Functional transforms: vjp, jvp, jacobian, hessian, hvp, and torch.func's grad,
 grad_and_value and vmap (PyTorch 2's `torch.func` names); torch.func's jacrev, jacfwd
-and hessian(f) are in func_jacobians.py.
+and hessian(f) are in func_jacobians.py, stack_module_state in func_ensembles.py.
 
 Each takes a function f of Tensors and the point to differentiate at, and returns
 plain results; none touches any `.grad`. For f: R^n -> R^m with Jacobian J:
@@ -43,12 +43,14 @@ import numpy as np
 from .errors import ArgumentError, ArgumentTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
 from .func_args import differentiable, tree_flatten, tree_unflatten
+from .func_ensembles import stack_module_state
 from .func_jacobians import jacfwd, jacobian_hessian, jacrev
 from .modes import enable_grad
-from .nn.module import Module
 from .nn.utils.stateless import functional_call
 from .tensor import Tensor, stack
 from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), not tg.func.grad
+
+_PRIMAL_ONLY: Any = object()  # vjp called as torch.func.vjp(f, x): no cotangents
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacobian",
            "jacrev", "jvp", "stack_module_state", "vjp", "vmap"]
@@ -86,10 +88,21 @@ def _tensor_outputs(result: Any, op: str) -> tuple[Tensor, ...]:
     return outs
 
 
-def vjp(f: Callable[..., Any], inputs: Any, cotangents: Any) -> tuple[Any, Any]:
+def vjp(f: Callable[..., Any], inputs: Any, cotangents: Any = _PRIMAL_ONLY, *,
+        has_aux: bool = False) -> tuple[Any, ...]:
     """(f(*inputs), u^T J): the cotangents u (one per output of f, of its shape) pulled back
     to the inputs by one backward pass. Returns the inputs' cotangents in the structure of
-    `inputs` (zeros for an input f does not use)."""
+    `inputs` (zeros for an input f does not use).
+
+    Without cotangents it is torch.func.vjp with one primal: `out, vjp_fn = vjp(f, x)`
+    (f called as f(x); x a Tensor or a dict/list/tuple of them), and `vjp_fn(u)` (u in
+    the structure of out; callable again) returns the 1-tuple (u^T J in x's structure,);
+    with `has_aux` f returns (out, aux) and so does the result: (out, vjp_fn, aux).
+    (torch.func.vjp(f, x, y) with two primals reads here as a point and its cotangents.)"""
+    if cotangents is _PRIMAL_ONLY:
+        return _vjp_function(f, inputs, has_aux)
+    if has_aux:
+        raise ArgumentError("vjp: has_aux needs the torch.func form vjp(f, x) (no cotangents)")
     xs = _leaves(inputs, "vjp")
     result = f(*xs)
     outs = _tensor_outputs(result, "vjp")
@@ -107,6 +120,45 @@ def vjp(f: Callable[..., Any], inputs: Any, cotangents: Any) -> tuple[Any, Any]:
     pulled = tuple(g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
                    for g, x in zip(grads, xs))
     return result, pulled if isinstance(inputs, tuple | list) else pulled[0]
+
+
+def _vjp_function(f: Callable[..., Any], primal: Any, has_aux: bool) -> tuple[Any, ...]:
+    """torch.func.vjp(f, primal): (f(primal), vjp_fn[, aux]); see vjp."""
+    arg, points, nested = differentiable(primal, "vjp", 0)
+    in_spec = tree_flatten(arg)[1]
+    with enable_grad():
+        result = f(arg)
+    if has_aux:
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            raise ArgumentTypeError(f"vjp: with has_aux=True f must return a pair (output, "
+                                    f"aux), got {type(result).__name__}")
+        result, aux = result
+    outs = tree_flatten(result)[0]
+    for k, out in enumerate(outs):
+        if not isinstance(out, Tensor):
+            raise ArgumentTypeError(f"vjp: output {k} of f must be a Tensor, got "
+                                    f"{type(out).__name__}")
+
+    def vjp_fn(cotangents: Any) -> tuple[Any]:
+        us = tree_flatten(cotangents)[0]
+        if len(us) != len(outs):
+            raise ShapeError(f"vjp: f has {len(outs)} outputs but {len(us)} cotangents were "
+                             f"given")
+        us = [u if isinstance(u, Tensor) else Tensor(np.asarray(u, dtype=o.dtype))
+              for u, o in zip(us, outs)]
+        for k, (u, o) in enumerate(zip(us, outs)):
+            if u.shape != o.shape:
+                raise ShapeError(f"vjp: cotangent {k} has shape {u.shape}, output {k} has "
+                                 f"{o.shape}")
+        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+        found = _grad([o for o, _ in live], points, grad_outputs=[u for _, u in live],
+                      retain_graph=True, create_graph=nested) if live else [None] * len(points)
+        grads = [g if g is not None else Tensor(np.zeros(x.shape, dtype=x.dtype))
+                 for g, x in zip(found, points)]
+        return (tree_unflatten(grads, in_spec),)
+
+    output = result if nested else detached(result)
+    return (output, vjp_fn, aux) if has_aux else (output, vjp_fn)
 
 
 def _jacobian_reverse(outs: tuple[Tensor, ...], xs: tuple[Tensor, ...]) -> list[list[np.ndarray]]:
@@ -300,35 +352,6 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     return wrapper
 
 
-def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """torch.func.stack_module_state: the parameters and the buffers of same-shaped models
-    stacked along a new first axis, by name (parameters as new leaves that require grad), for
-    model ensembles: vmap(lambda p, b, x: functional_call(base, (p, b), (x,)),
-    in_dims=(0, 0, None))(params, buffers, x)."""
-    if isinstance(models, Module) or not isinstance(models, list | tuple) or not models or \
-            not all(isinstance(m, Module) for m in models):
-        raise ArgumentTypeError(f"stack_module_state: expected a non-empty list of modules, got "
-                                f"{type(models).__name__}")
-    names = [[n for n, _ in m.named_parameters()] for m in models]
-    if any(n != names[0] for n in names):
-        raise ArgumentError("stack_module_state: the models must have the same parameters "
-                            "(the same names, in the same order)")
-    params = {}
-    for name in names[0]:
-        tensors = [dict(m.named_parameters())[name] for m in models]
-        if len({t.requires_grad for t in tensors}) != 1:
-            raise ArgumentError(f"stack_module_state: parameter '{name}' requires grad in some "
-                                f"models and not in others")
-        stacked = stack([t.detach() for t in tensors])
-        params[name] = stacked.requires_grad_() if tensors[0].requires_grad else stacked
-    buffers = {}
-    for name, _ in models[0].named_buffers():
-        arrays = [dict(m.named_buffers())[name] for m in models]
-        buffers[name] = stack([b.detach() if isinstance(b, Tensor) else Tensor(np.asarray(b))
-                               for b in arrays])
-    return params, buffers
-
-
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """torch.func.vmap as a loop: func applied to each slice along `in_dims` (an int or
@@ -356,10 +379,9 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             if d is None:
                 continue
             leaves = tree_flatten(arg)[0]
-            if not leaves or not isinstance(d, int):
-                raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims {d!r}, so "
-                                        f"it must hold Tensors and the dim be an int (got "
-                                        f"{type(arg).__name__})")
+            if not isinstance(d, int) or isinstance(d, bool):
+                raise ArgumentTypeError(f"vmap: in_dims {d!r} of argument {k} must be an int or "
+                                        f"None")
             for leaf in leaves:
                 if not isinstance(leaf, Tensor):
                     raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims "

@@ -82,7 +82,7 @@ CASES: dict[str, tuple[Callable[[], object], type, type, tuple[str, ...]]] = {
     "mse_loss str target": (lambda: F.mse_loss(Tensor(np.ones(2)), "a"), tg.ArgumentTypeError,
                             TypeError, ("mse_loss", "'a'")),
     "Flatten bool axis": (lambda: nn.Flatten(1, True), tg.ArgumentTypeError, TypeError,
-                          ("Flatten", "end_axis", "True")),
+                          ("Flatten", "end_dim", "True")),
     "LayerNorm eps None": (lambda: nn.LayerNorm(3, eps=None), tg.ArgumentTypeError, TypeError,
                            ("LayerNorm", "eps", "None")),
     "BatchNorm1d momentum str": (lambda: nn.BatchNorm1d(3, momentum="a"), tg.ArgumentTypeError,

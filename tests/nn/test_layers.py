@@ -175,7 +175,9 @@ def test_flatten_merges_the_given_axes() -> None:
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
-    assert repr(nn.Flatten()) == "Flatten(start_axis=1, end_axis=-1)"
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"  # PyTorch's
+    layer = nn.Flatten(start_dim=2, end_dim=3)  # PyTorch's keywords and attributes
+    assert layer(x).shape == (2, 3, 20) and (layer.start_dim, layer.end_dim) == (2, 3)
 
 
 @given(tst.tensors(shape=tst.shapes(min_dims=1)))

@@ -16,17 +16,30 @@ hessian, functional_call, grad_and_value`, `jacrev(f)(x)`, `jacrev(f, argnums=(0
 grad(compute_loss)`, `vmap(ft_compute_grad, in_dims=(None, None, 0, 0))`,
 `torch.linalg.solve`, `torch.autograd.grad` rows stacked into a Jacobian,
 `torch.allclose(..., atol=...)`, `torch.no_grad()` around a manual update of
-`model.parameters()` from a dict of gradients.
+`model.parameters()` from a dict of gradients, `out, vjp_fn = torch.func.vjp(f, x)` with
+`vjp_fn(v)`, model ensembling with `params, buffers = stack_module_state(models)` and
+`vmap(fmodel, in_dims=(0, 0, None))` over a `copy.deepcopy(models[0])` base.
 
 Everything is float64 from NumPy: both runs take the same path.
 """
+import copy
+
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.functional import hessian, hvp, jacobian, jvp, vjp
-from torch.func import functional_call, grad, grad_and_value, jacfwd, jacrev, vmap
+from torch.func import (
+    functional_call,
+    grad,
+    grad_and_value,
+    jacfwd,
+    jacrev,
+    stack_module_state,
+    vmap,
+)
 from torch.func import hessian as func_hessian
+from torch.func import vjp as func_vjp
 
 torch.set_default_dtype(torch.float64)
 rng = np.random.default_rng(3)
@@ -137,3 +150,25 @@ for epoch in range(30):
             clipped = g * factor.view(-1, *([1] * (g.dim() - 1)))
             param -= lr * clipped.mean(0)
 print(f"final mean_norm {norms.mean().item():.15e}")
+
+out, vjp_fn = func_vjp(f, x)
+(pulled,) = vjp_fn(torch.ones(H))
+print(torch.allclose(out, f(x)), torch.allclose(pulled, J.T @ torch.ones(H)))
+
+# Model ensembling: three models' states stacked, run at once with vmap.
+models = [nn.Sequential(nn.Linear(D, H), nn.Tanh(), nn.Linear(H, C)) for _ in range(3)]
+with torch.no_grad():
+    for m in models:
+        for param in m.parameters():
+            param.copy_(torch.from_numpy(rng.standard_normal(tuple(param.shape)) * 0.4))
+params, buffers = stack_module_state(models)
+base_model = copy.deepcopy(models[0])
+
+
+def fmodel(params, buffers, x):
+    return functional_call(base_model, (params, buffers), (x,))
+
+
+ensemble = vmap(fmodel, in_dims=(0, 0, None))(params, buffers, inputs)
+print(tuple(ensemble.shape), all(torch.allclose(ensemble[i], models[i](inputs)) for i in range(3)))
+print(f"final ensemble_sum {ensemble.sum().item():.15e}")

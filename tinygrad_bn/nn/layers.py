@@ -128,21 +128,21 @@ class AvgPool2d(_Pool2d):
 
 
 class Flatten(Module):
-    """Merge axes start_axis..end_axis into one (by default all but the batch axis)."""
+    """Merge dims start_dim..end_dim into one (by default all but the batch dim)."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        for name, axis in (("start_axis", start_axis), ("end_axis", end_axis)):
-            if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+        for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
                 raise ArgumentTypeError(f"Flatten: {name} must be an int, got "
-                                        f"{type(axis).__name__} {axis!r}")
-        self.start_axis, self.end_axis = int(start_axis), int(end_axis)
+                                        f"{type(dim).__name__} {dim!r}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Any) -> Tensor:
-        return as_tensor(x).flatten(self.start_axis, self.end_axis)
+        return as_tensor(x).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Dropout(Module):
