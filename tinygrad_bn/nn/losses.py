@@ -203,7 +203,10 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     else:
         safe = np.where(kept, flat, 0)
         count = np.add.reduce(w._data[safe] * kept) if w is not None else np.add.reduce(kept)
-        smooth = smooth.sum() / float(count)
+        # every target ignored: the nll term's 0 / 0 already makes the loss NaN, as
+        # PyTorch's; dividing the (all-masked) smoothing sum by 0 too would turn its zero
+        # gradient into inf * 0 = NaN, where PyTorch's gradient is 0
+        smooth = smooth.sum() / (float(count) if count else 1.0)
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
