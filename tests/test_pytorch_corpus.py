@@ -158,6 +158,43 @@ SPECS: dict[str, Spec] = {
     "vae": Spec("seed spread 10.1 / 2.9 (summed BCE + KL per digit, about 230 at the end); "
                 "test loss 1.8, sample mean 0.0086", band=(21.0, 6.0),
                 finals={"test_loss": 3.6, "sample_mean": 0.018}),
+    "d2l_batch_norm": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 10 decimals (1e-12 on a final)",
+        rtol=1e-9, finals={"scratch_test_acc": 0.0, "scratch_gamma_sum": 1e-10,
+                           "scratch_moving_var_sum": 1e-10, "concise_test_acc": 0.0,
+                           "concise_gamma_sum": 1e-10, "concise_running_var_sum": 1e-10}),
+    "makemore_wavenet": Spec("seed spread 0.032 / 0.092; losses 0.029 (train), 0.06 (val), "
+                             "running variance 0.38", band=(0.07, 0.19),
+                             finals={"train_loss": 0.06, "val_loss": 0.12,
+                                     "running_var_mean": 0.76}),
+    "dcgan_digits": Spec("seed spread 0.086 / 0.089; G loss 0.11, sample mean 0.026",
+                         band=(0.18, 0.18), trains=False,
+                         finals={"mean_G_loss": 0.22, "sample_mean": 0.052}),
+    "fgsm_adversarial": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed precision, the attacked "
+        "accuracies and pixel sums included (without the test digits' dither, max-pooling "
+        "ties moved them by up to 0.05)", rtol=1e-9,
+        finals={f"acc_eps_{e}": 0.0 for e in (0, 5, 10, 20, 30)} | {"adv_pixel_sum": 1e-7}),
+    "knowledge_distillation": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed precision; the KL forms agree "
+        "to 2.1e-17", rtol=1e-9,
+        finals={"teacher_acc": 0.0, "student_ce_acc": 0.0, "student_kd_acc": 0.0,
+                "kl_batchmean": 1e-10, "kl_forms_differ": 1e-15, "cosine_loss": 1e-10,
+                "student_grad_norm": 1e-10}),
+    "lstm_pos_tagger": Spec("seed spread 0.30 / 0.12 (mean loss per epoch); tag accuracy "
+                            "0.037; the stepped LSTM equals the whole-sequence one",
+                            band=(0.6, 0.24), window=10,
+                            finals={"stepwise_matches": 0.0, "tag_accuracy": 0.074}),
+    "transformer_lm": Spec("seed spread 0.36 / 0.037; best val loss 0.083, test loss 0.095",
+                           band=(0.72, 0.074), finals={"best_val_loss": 0.17,
+                                                       "test_loss": 0.19}),
+    "magnitude_pruning": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed precision (the random pruning "
+        "draws from the generator, but only its count is printed)", rtol=1e-9,
+        finals={"random_pruned": 0.0, "bias_zeros": 0.0, "zero_channels": 0.0,
+                "global_sparsity": 0.0, "foobar_mask_sum": 0.0, "dense_acc": 0.0,
+                "pruned_acc_0": 0.0, "pruned_acc_1": 0.0, "zeros_kept": 0.0,
+                "zeros_after_remove": 0.0, "fc1_norm": 1e-9}),
 }
 
 

@@ -108,6 +108,18 @@ class DataArray(np.ndarray):
     def size(self) -> _CallableSize:  # type: ignore[override]
         return _CallableSize(self)
 
+    @property
+    def data(self) -> DataArray:  # type: ignore[override]
+        """`x.data.data` is the same memory again, as in PyTorch (NumPy's attribute is a
+        memoryview: code that keeps `.data` of a `.data`, as a from-scratch BatchNorm's
+        moving statistics do, would lose its array)."""
+        return self
+
+    @property
+    def device(self) -> Any:  # type: ignore[override]
+        """The tensor's device (NumPy's attribute is the string 'cpu')."""
+        return self._tensor().device
+
     def view(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """NumPy's view (`view(dtype)`, `view(type=...)`), or PyTorch's `view(*shape)`
         when given sizes."""

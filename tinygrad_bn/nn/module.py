@@ -298,9 +298,12 @@ class Module(ModulePaths, ModuleState):
             yield buffer
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
-        """Call `fn` on every submodule and then on self (e.g. custom initialisation)."""
-        for module in reversed(list(self.modules())):
-            fn(module)
+        """Call `fn` on every submodule and then on self (e.g. custom initialisation), in
+        PyTorch's order: depth first, each child's subtree in registration order before its
+        parent (an init drawing from one generator draws the same numbers as on PyTorch)."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
         return self
 
     # ---- modes and gradients ----

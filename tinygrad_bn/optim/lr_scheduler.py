@@ -120,9 +120,13 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        # PyTorch's language-model tutorial passes step_size=1.0: a float with an integral
+        # value counts as that int (a fractional one has no meaning here, refused)
+        if isinstance(step_size, float) and step_size.is_integer():
+            step_size = int(step_size)
         _positive_int("StepLR", step_size=step_size)
         _number("StepLR", gamma=gamma)
-        self.step_size, self.gamma = int(step_size), gamma
+        self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:

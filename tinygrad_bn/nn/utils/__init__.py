@@ -3,9 +3,10 @@ one vector and back (convert_parameters.py), variable-length sequences for recur
 (`nn.utils.rnn`: pad_sequence, PackedSequence, pack_padded_sequence, pad_packed_sequence,
 pack_sequence), folding an eval-mode batch norm into the layer before it (fusion.py),
 parametrizations (`nn.utils.parametrize`, and weight and spectral norm in
-`nn.utils.parametrizations`) and the older hook-based weight_norm and spectral_norm."""
+`nn.utils.parametrizations`), the older hook-based weight_norm and spectral_norm, and
+pruning through masks (`nn.utils.prune`)."""
 
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, prune, rnn
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -25,5 +26,5 @@ from .norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm,
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector",
-           "parametrizations", "parametrize", "remove_spectral_norm", "remove_weight_norm",
+           "parametrizations", "parametrize", "prune", "remove_spectral_norm", "remove_weight_norm",
            "rnn", "spectral_norm", "vector_to_parameters", "weight_norm"]
