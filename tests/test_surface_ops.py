@@ -192,10 +192,10 @@ CASES = [
          lambda a, b: TF.smooth_l1_loss(a, b, beta=0.7), ((3, 4), (3, 4))),
     Case("huber_loss", lambda a, b: F.huber_loss(a, b, "sum", 0.6),
          lambda a, b: TF.huber_loss(a, b, "sum", 0.6), ((3, 4), (3, 4))),
-    Case("kl_div", lambda a, b: F.kl_div(a, b, "batchmean"),
+    Case("kl_div", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
          lambda a, b: TF.kl_div(a, b, reduction="batchmean"), ((3, 4), (3, 4)),
          ("real", "positive")),
-    Case("kl_div (log_target)", lambda a, b: F.kl_div(a, b, "sum", True),
+    Case("kl_div (log_target)", lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True),
          lambda a, b: TF.kl_div(a, b, reduction="sum", log_target=True), ((3, 4), (3, 4))),
 ]
 

@@ -168,15 +168,17 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
                                      pos_weight: Any = None, reduction: int = 0) -> Tensor:
     """F.binary_cross_entropy_with_logits with an int reduction."""
     return F.binary_cross_entropy_with_logits(
-        input, target, _reduction("binary_cross_entropy_with_logits", reduction),
-        weight=weight, pos_weight=pos_weight)
+        input, target, weight,
+        reduction=_reduction("binary_cross_entropy_with_logits", reduction),
+        pos_weight=pos_weight)
 
 
 @names_errors("kl_div")
 def kl_div(input: Any, target: Any, reduction: int = 0, *,  # noqa: A002
            log_target: bool = False) -> Tensor:
     """F.kl_div with an int reduction (1, 'mean', averages over every element)."""
-    return F.kl_div(input, target, _reduction("kl_div", reduction), log_target)
+    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction),
+                    log_target=log_target)
 
 
 @names_errors("cosine_embedding_loss")
@@ -184,7 +186,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
                           reduction: int = 0) -> Tensor:
     """F.cosine_embedding_loss with an int reduction."""
     return F.cosine_embedding_loss(input1, input2, target, margin,
-                                   _reduction("cosine_embedding_loss", reduction))
+                                   reduction=_reduction("cosine_embedding_loss", reduction))
 
 
 @names_errors("hinge_embedding_loss")
@@ -192,7 +194,7 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: 
                          reduction: int = 0) -> Tensor:
     """F.hinge_embedding_loss with an int reduction."""
     return F.hinge_embedding_loss(input, target, margin,
-                                  _reduction("hinge_embedding_loss", reduction))
+                                  reduction=_reduction("hinge_embedding_loss", reduction))
 
 
 @names_errors("margin_ranking_loss")
@@ -200,15 +202,15 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
                         reduction: int = 0) -> Tensor:
     """F.margin_ranking_loss with an int reduction."""
     return F.margin_ranking_loss(input1, input2, target, margin,
-                                 _reduction("margin_ranking_loss", reduction))
+                                 reduction=_reduction("margin_ranking_loss", reduction))
 
 
 @names_errors("poisson_nll_loss")
 def poisson_nll_loss(input: Any, target: Any, log_input: bool, full: bool,  # noqa: A002
                      eps: float, reduction: int) -> Tensor:
     """F.poisson_nll_loss with every argument required and an int reduction."""
-    return F.poisson_nll_loss(input, target, log_input, full, eps,
-                              _reduction("poisson_nll_loss", reduction))
+    return F.poisson_nll_loss(input, target, log_input, full, eps=eps,
+                              reduction=_reduction("poisson_nll_loss", reduction))
 
 
 @names_errors("triplet_margin_loss")
@@ -217,4 +219,4 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
                         reduction: int = 0) -> Tensor:
     """F.triplet_margin_loss with an int reduction."""
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
-                                 _reduction("triplet_margin_loss", reduction))
+                                 reduction=_reduction("triplet_margin_loss", reduction))

@@ -69,7 +69,7 @@ def ce_cases(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _ours(case: dict[str, Any], x: Tensor) -> Tensor:
-    return F.cross_entropy(x, case["t"], case["reduction"], weight=case["weight"],
+    return F.cross_entropy(x, case["t"], reduction=case["reduction"], weight=case["weight"],
                            ignore_index=case["ignore"], label_smoothing=case["smoothing"])
 
 
@@ -122,7 +122,7 @@ def probability_cases(draw: st.DrawFn) -> dict[str, Any]:
 @given(probability_cases(), st.data())
 def test_cross_entropy_with_probability_targets(case, data) -> None:
     def fn(x: Tensor) -> Tensor:
-        return F.cross_entropy(x, case["p"], case["reduction"], weight=case["weight"],
+        return F.cross_entropy(x, case["p"], reduction=case["reduction"], weight=case["weight"],
                                label_smoothing=case["smoothing"])
 
     x, p, weight = case["x"], case["p"], case["weight"]
@@ -148,7 +148,7 @@ def test_nll_loss_matches_pytorch_and_gradchecks(case, data) -> None:
     logp = _log_softmax(x, 0 if x.ndim == 1 else 1)
 
     def fn(t: Tensor) -> Tensor:
-        return F.nll_loss(t, case["t"], case["reduction"], weight=case["weight"],
+        return F.nll_loss(t, case["t"], reduction=case["reduction"], weight=case["weight"],
                           ignore_index=case["ignore"])
 
     expected = reference_cross_entropy(x, case["t"], case["weight"], case["ignore"], 0.0,
@@ -180,7 +180,8 @@ def binary_cases(draw: st.DrawFn) -> dict[str, Any]:
 BINARY = {
     # name: (ours(x, case), theirs(torch, x, case), input key, NumPy reference)
     "binary_cross_entropy": (
-        lambda x, c: F.binary_cross_entropy(x, c["target"], c["reduction"], weight=c["weight"]),
+        lambda x, c: F.binary_cross_entropy(x, c["target"], c["weight"],
+                                            reduction=c["reduction"]),
         lambda torch, x, c: torch.nn.functional.binary_cross_entropy(
             x, torch.tensor(c["target"]), weight=_opt(torch, c["weight"]),
             reduction=c["reduction"]),
@@ -189,7 +190,8 @@ BINARY = {
         * _ones(c["weight"])),
     "binary_cross_entropy_with_logits": (
         lambda x, c: F.binary_cross_entropy_with_logits(
-            x, c["target"], c["reduction"], weight=c["weight"], pos_weight=c["pos_weight"]),
+            x, c["target"], reduction=c["reduction"], weight=c["weight"],
+            pos_weight=c["pos_weight"]),
         lambda torch, x, c: torch.nn.functional.binary_cross_entropy_with_logits(
             x, torch.tensor(c["target"]), weight=_opt(torch, c["weight"]),
             pos_weight=_opt(torch, c["pos_weight"]), reduction=c["reduction"]),
@@ -197,11 +199,11 @@ BINARY = {
         lambda x, c: -(_ones(c["pos_weight"]) * c["target"] * np.log(1 / (1 + np.exp(-x)))
                        + (1 - c["target"]) * np.log(1 - 1 / (1 + np.exp(-x))))
         * _ones(c["weight"])),
-    "l1_loss": (lambda x, c: F.l1_loss(x, c["target"], c["reduction"]),
+    "l1_loss": (lambda x, c: F.l1_loss(x, c["target"], reduction=c["reduction"]),
                 lambda torch, x, c: torch.nn.functional.l1_loss(
                     x, torch.tensor(c["target"]), reduction=c["reduction"]),
                 "logits", lambda x, c: np.abs(x - c["target"])),
-    "mse_loss": (lambda x, c: F.mse_loss(x, c["target"], c["reduction"]),
+    "mse_loss": (lambda x, c: F.mse_loss(x, c["target"], reduction=c["reduction"]),
                  lambda torch, x, c: torch.nn.functional.mse_loss(
                      x, torch.tensor(c["target"]), reduction=c["reduction"]),
                  "logits", lambda x, c: (x - c["target"]) ** 2),
@@ -236,7 +238,8 @@ def test_elementwise_losses_match_formula_pytorch_and_gradcheck(name, case, data
 
 
 def test_bce_clamps_log_at_minus_100_and_refuses_non_probabilities() -> None:
-    loss = F.binary_cross_entropy(Tensor(np.array([0.0, 1.0])), np.array([1.0, 0.0]), "none")
+    loss = F.binary_cross_entropy(Tensor(np.array([0.0, 1.0])), np.array([1.0, 0.0]),
+                                  reduction="none")
     np.testing.assert_array_equal(loss.data, [100.0, 100.0])
     with pytest.raises(tg.ArgumentError, match=r"probabilities in \[0, 1\], got values in "
                                                r"\[-0.5, 0.5\]"):
@@ -245,7 +248,7 @@ def test_bce_clamps_log_at_minus_100_and_refuses_non_probabilities() -> None:
 
 def test_bce_with_logits_is_finite_for_large_logits() -> None:
     x = Tensor(np.array([1000.0, -1000.0]), requires_grad=True)
-    loss = F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0]), "sum")
+    loss = F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0]), reduction="sum")
     assert loss.item() == 2000.0
     loss.backward()
     np.testing.assert_array_equal(x.grad.data, [1.0, -1.0])
@@ -257,14 +260,14 @@ def test_loss_modules_equal_their_functions_and_keep_weights_as_buffers() -> Non
     criterion = nn.CrossEntropyLoss(weight=w, ignore_index=1, label_smoothing=0.1,
                                     reduction="sum")
     assert criterion(x, t).item() == F.cross_entropy(
-        x, t, "sum", weight=w, ignore_index=1, label_smoothing=0.1).item()
+        x, t, reduction="sum", weight=w, ignore_index=1, label_smoothing=0.1).item()
     assert list(criterion.state_dict()) == ["weight"]
     assert list(nn.CrossEntropyLoss().state_dict()) == []
     logp = F.log_softmax(x, axis=1)
     assert nn.NLLLoss(weight=w)(logp, t).item() == F.nll_loss(logp, t, weight=w).item()
     y = rng.uniform(size=(4, 3))
     assert nn.MSELoss()(x, y).item() == F.mse_loss(x, y).item()
-    assert nn.L1Loss(reduction="sum")(x, y).item() == F.l1_loss(x, y, "sum").item()
+    assert nn.L1Loss(reduction="sum")(x, y).item() == F.l1_loss(x, y, reduction="sum").item()
     p = 1 / (1 + np.exp(-x))
     assert nn.BCELoss(weight=w)(p, y).item() == F.binary_cross_entropy(p, y, weight=w).item()
     module = nn.BCEWithLogitsLoss(pos_weight=w)

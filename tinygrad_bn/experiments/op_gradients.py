@@ -441,7 +441,7 @@ OPS: list[OpCase] = [
            TF.pairwise_distance(a, b, 3.0)),
     OpCase("smooth_l1 / huber / kl_div",
            lambda a, b: F.smooth_l1_loss(a, b * 0.1, beta=0.05) +
-           F.huber_loss(a, b * 0.1, delta=0.05) + F.kl_div(a, b.abs(), "batchmean"),
+           F.huber_loss(a, b * 0.1, delta=0.05) + F.kl_div(a, b.abs(), reduction="batchmean"),
            ((3, 4), (3, 4)),
            torch_fn=lambda a, b: TF.smooth_l1_loss(a, b * 0.1, beta=0.05) +
            TF.huber_loss(a, b * 0.1, delta=0.05) + TF.kl_div(a, b.abs(), reduction="batchmean")),

@@ -152,7 +152,7 @@ class CTCLoss(_Loss):
 
     def __init__(self, blank: int = 0, reduction: str = "mean",
                  zero_infinity: bool = False) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         if isinstance(blank, bool) or not isinstance(blank, int) or blank < 0:
             raise ArgumentError(f"CTCLoss: blank must be a class index >= 0, got {blank!r}")
         self.blank, self.zero_infinity = blank, zero_infinity

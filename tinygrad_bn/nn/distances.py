@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from ..linalg import vector_norm
 from ..tensor import Tensor, as_tensor, where
-from .losses import _Loss, _reduce
+from .legacy_reduction import legacy_reduction
+from .losses import _elementwise_weight, _Loss, _reduce
 from .module import Module
 
 
@@ -31,10 +32,17 @@ def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
 
 
 @names_errors("normalize")
-def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """x / max(||x||_p, eps) along dim; written into `out` (and returned) when given."""
     x = as_tensor(input)
     norm = _norm(x, p, dim, True)
-    return x / where(norm._data < eps, eps, norm)
+    result = x / where(norm._data < eps, eps, norm)
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise ArgumentTypeError(f"normalize: out must be a Tensor, got {type(out).__name__}")
+    return out.copy_(result)
 
 
 @names_errors("cosine_similarity")
@@ -93,8 +101,12 @@ def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa: A
     return x, y
 
 
-def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+def smooth_l1_loss(input: Any, target: Any, size_average: bool | None = None,  # noqa: A002
+                   reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
+    """(x - y)^2 / (2 beta) where |x - y| < beta, else |x - y| - beta / 2; elementwise."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     x, y = _pair("smooth_l1_loss", input, target)
     if beta < 0:
         raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
@@ -107,18 +119,31 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A0
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
-               delta: float = 1.0) -> Tensor:
+               delta: float = 1.0, weight: Any = None) -> Tensor:
+    """w (x - y)^2 / 2 where |x - y| < delta, else w delta (|x - y| - delta / 2); with
+    `weight` (the input's shape) "mean" is the mean of the weighted terms, as PyTorch."""
     x, y = _pair("huber_loss", input, target)
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - y
     small = np.abs(d._data) < delta
-    return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction,
-                   "huber_loss")
+    loss = where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
+    if weight is not None:
+        w = _elementwise_weight("huber_loss", weight, x)
+        if w.shape != x.shape:
+            raise ShapeError(f"huber_loss: weight of shape {w.shape} must have the input's "
+                             f"shape {x.shape}")
+        loss = loss * w
+    return _reduce(loss, reduction, "huber_loss")
 
 
-def kl_div(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+def kl_div(input: Any, target: Any, size_average: bool | None = None,  # noqa: A002
+           reduce: bool | None = None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
+    """y (log y - x) elementwise (x log-probabilities; y probabilities, or log-probabilities
+    with log_target), reduced; "batchmean" divides the sum by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("kl_div", size_average, reduce, reduction)
     x, y = _pair("kl_div", input, target)
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ArgumentError(f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', "
@@ -133,17 +158,18 @@ def kl_div(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return smooth_l1_loss(input, target, self.reduction, self.beta)
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
@@ -151,12 +177,14 @@ class HuberLoss(_Loss):
 
 
 class KLDivLoss(Module):
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
+        reduction = legacy_reduction("KLDivLoss", size_average, reduce, reduction)
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return kl_div(input, target, self.reduction, self.log_target)
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class CosineSimilarity(Module):

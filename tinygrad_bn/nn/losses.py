@@ -7,9 +7,8 @@ ignore_index or smoothing) is one fused op, `CrossEntropy`; every other case
 is the composite nll_loss(log_softmax(x)) plus the smoothing term, whose
 gradients follow from the primitives. Shapes of input and target must match
 where PyTorch would broadcast with a warning (a deliberate difference: a
-silently broadcast loss is a bug). Every loss takes (input, target, reduction)
-positionally and its other options by keyword (PyTorch's third positional argument
-is `weight` for some of them; a non-string reduction is refused with a message).
+silently broadcast loss is a bug). Every loss has PyTorch's signature, positional
+order and the legacy size_average= / reduce= arguments included (see legacy_reduction).
 """
 
 from __future__ import annotations
@@ -23,6 +22,9 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRan
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax
 from .arguments import REAL_TYPES, same_dtype
+from .legacy_reduction import REDUCTIONS as _REDUCTIONS
+from .legacy_reduction import check_reduction as _check_reduction
+from .legacy_reduction import legacy_reduction
 from .module import Module
 
 __all__ = [
@@ -30,18 +32,6 @@ __all__ = [
     "NLLLoss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
     "l1_loss", "mse_loss", "nll_loss",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_reduction(op: str, reduction: Any) -> None:
-    if not isinstance(reduction, str):
-        raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got a "
-                            f"{type(reduction).__name__} (the third positional argument of "
-                            f"every loss is reduction; pass weight= by keyword)")
-    if reduction not in _REDUCTIONS:
-        raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     _check_reduction(op, reduction)
@@ -90,9 +80,18 @@ def _rows(op: str, x: Tensor, target_shape: tuple[int, ...] | None
     return x.transpose(order).reshape(-1, x.shape[1]), per_row
 
 
+def _not_a_reduction(op: str, weight: Any) -> None:
+    """A string where PyTorch's signature has `weight` is a reduction given positionally."""
+    if isinstance(weight, str):
+        raise ArgumentTypeError(f"{op}: weight must be a Tensor or None, got the string "
+                                f"{weight!r} (PyTorch's third positional argument is weight; "
+                                f"pass reduction={weight!r} by keyword)")
+
+
 def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tensor | None:
     if weight is None:
         return None
+    _not_a_reduction(op, weight)
     if isinstance(weight, Tensor):  # PyTorch's losses do not promote a weight tensor
         same_dtype(op, dtype, weight=weight)
     # a constant, as in PyTorch (no gradient: "mean" divides by a sum of weights)
@@ -104,12 +103,16 @@ def _class_weights(op: str, weight: Any, classes: int, dtype: np.dtype) -> Tenso
     return weight
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
-             weight: Any = None, ignore_index: int = -100) -> Tensor:
+def nll_loss(input: Any, target: Any, weight: Any = None,  # noqa: A002
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """loss_n = -w[t_n] input[n, t_n] for log-probabilities input (N, C) (or (C,), or
     (N, C, d1, ...) with one target per position), integer targets t; targets equal to
     ignore_index contribute 0 and no weight. "mean" divides the sum by sum_n w[t_n] over
-    the kept targets (by their count without weight), as PyTorch."""
+    the kept targets (by their count without weight), as PyTorch; if that sum is 0 (every
+    kept target weighs 0) the loss and its gradient are NaN (0 / 0), as PyTorch's."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     return _nll("nll_loss", as_tensor(input), target, weight, ignore_index, reduction)
 
 
@@ -139,11 +142,20 @@ def _nll(op: str, x: Tensor, target: Any, weight: Any, ignore_index: int,
     # Every target ignored: PyTorch's loss is NaN (0 / 0) and its gradient 0, not NaN
     weight_sum = factor.sum()
     empty = weight_sum._data == 0
-    return where(empty, np.nan, total / where(empty, 1.0, weight_sum))
+    mean = where(empty, np.nan, total / where(empty, 1.0, weight_sum))
+    if w is None or not (empty and np.logical_or.reduce(kept, axis=None)):
+        return mean
+    # Kept targets that all weigh 0: PyTorch's gradient on their scores is w[t] / sum w =
+    # 0 / 0 = NaN (ignored targets keep 0), which the guarded division above hides; this
+    # term's value and gradient are NaN on the kept targets' scores, 0 on the others.
+    poison = Tensor(np.where(kept, np.nan, 0.0).astype(x.dtype))
+    return mean + (rows[np.arange(len(flat)), safe] * poison).sum()
 
 
-def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
-                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits input (N, C), (C,) or (N, C, d1, ...) against target, which
     holds either integer class indices (shape (N,), () or (N, d1, ...)) or class
     probabilities (input's shape, floating). With logp = log_softmax over the class axis:
@@ -156,7 +168,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean", *, weight: 
     where e = label_smoothing and w the class weights (1 without `weight`). The plain
     case (2-d logits, indices, no weight, nothing ignored, e = 0) runs as the fused op
     `CrossEntropy`, whose gradient per row is softmax(x_n) - onehot(t_n)."""
-    x = logits if isinstance(logits, Tensor) else as_tensor(logits)
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("cross_entropy", size_average, reduce, reduction)
+    x = input if isinstance(input, Tensor) else as_tensor(input)
     # the checks' common cases accepted inline (a step's loss: no call); else the full check
     if type(reduction) is not str or reduction not in _REDUCTIONS:
         _check_reduction("cross_entropy", reduction)
@@ -319,25 +333,51 @@ def _paired(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # noqa:
     return x, target
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """(input - target)^2 elementwise, reduced by mean, sum or none. Shapes must match
-    (no silent broadcasting); the target gets a gradient too if it requires one."""
+def mse_loss(input: Any, target: Any, size_average: bool | None = None,  # noqa: A002
+             reduce: bool | None = None, reduction: str = "mean", weight: Any = None
+             ) -> Tensor:
+    """w (input - target)^2 elementwise, reduced by mean, sum or none (w = 1 without
+    `weight`; with it "mean" is sum(w l) / sum(w), as PyTorch). Shapes must match (no
+    silent broadcasting); the target gets a gradient too if it requires one."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("mse_loss", size_average, reduce, reduction)
     x, target = _paired("mse_loss", input, target)
     _check_reduction("mse_loss", reduction)
     diff = x - target
-    return _reduce(diff * diff, reduction, "mse_loss")
+    return _weighted_reduce("mse_loss", diff * diff, weight, reduction)
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """|input - target| elementwise, reduced by mean, sum or none."""
+def l1_loss(input: Any, target: Any, size_average: bool | None = None,  # noqa: A002
+            reduce: bool | None = None, reduction: str = "mean", weight: Any = None
+            ) -> Tensor:
+    """w |input - target| elementwise, reduced by mean, sum or none (see mse_loss)."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("l1_loss", size_average, reduce, reduction)
     x, target = _paired("l1_loss", input, target)
     _check_reduction("l1_loss", reduction)
-    return _reduce((x - target).abs(), reduction, "l1_loss")
+    return _weighted_reduce("l1_loss", (x - target).abs(), weight, reduction)
+
+
+def _weighted_reduce(op: str, losses: Tensor, weight: Any, reduction: str) -> Tensor:
+    """losses * weight reduced, "mean" as sum(w l) / sum(w) (PyTorch's weighted
+    regression losses); weight must have the losses' shape exactly, as PyTorch asks."""
+    if weight is None:
+        return _reduce(losses, reduction, op)
+    _not_a_reduction(op, weight)
+    w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=losses.dtype))
+    if w.shape != losses.shape:
+        raise ShapeError(f"{op}: weight of shape {w.shape} must have the input's shape "
+                         f"{losses.shape}")
+    weighted = losses * w
+    if reduction == "mean":
+        return weighted.sum() / w.sum()
+    return _reduce(weighted, reduction, op)
 
 
 def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
     if weight is None:
         return None
+    _not_a_reduction(op, weight)
     weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=x.dtype))
     try:
         fits = np.broadcast_shapes(weight.shape, x.shape) == x.shape
@@ -364,10 +404,13 @@ def _check_smoothing(op: str, value: Any) -> None:
         raise ArgumentError(f"{op}: label_smoothing must be in [0, 1], got {value}")
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  # noqa: A002
-                         weight: Any = None) -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-w (y log x + (1 - y) log(1 - x)) elementwise for probabilities x in [0, 1]; each log
     is clamped at -100 as PyTorch does, so x = 0 or 1 gives a finite loss."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
     x, y = _paired("binary_cross_entropy", input, target)
     _check_reduction("binary_cross_entropy", reduction)
     if x._data.size and not (np.all(x._data >= 0) and np.all(x._data <= 1)):
@@ -383,11 +426,15 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,  #
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
-                                     reduction: str = "mean", *, weight: Any = None,
+                                     weight: Any = None, size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Any = None) -> Tensor:
     """w (p y log(1 + e^-x) + (1 - y) log(1 + e^x)) elementwise: binary cross-entropy of
     sigmoid(x), written with -log sigmoid(x) = log(1 + e^-x) so that no logit overflows;
     p = pos_weight (broadcast along the last axis, one per class) weighs the positives."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction("binary_cross_entropy_with_logits", size_average, reduce,
+                                     reduction)
     x, y = _paired("binary_cross_entropy_with_logits", input, target)
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     w = _elementwise_weight("binary_cross_entropy_with_logits", weight, x)
@@ -403,8 +450,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
 # ------------------------------------------------------------------ modules
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
         super().__init__()
+        reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
         _check_reduction(type(self).__name__, reduction)
         self.reduction = reduction  # not in the repr: PyTorch's losses show no arguments
 
@@ -412,8 +461,10 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     """A loss with an optional class-weight buffer (saved in the state dict, as PyTorch)."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Any = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        _not_a_reduction(type(self).__name__, weight)
         array = weight._data if isinstance(weight, Tensor) else weight
         self.register_buffer("weight", None if array is None else np.asarray(array))
 
@@ -422,60 +473,63 @@ class MSELoss(_Loss):
     """mse_loss as a module."""
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return mse_loss(input, target, self.reduction)
+        return mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """l1_loss as a module."""
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return l1_loss(input, target, self.reduction)
+        return l1_loss(input, target, reduction=self.reduction)
 
 
 class NLLLoss(_WeightedLoss):
     """nll_loss as a module."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100,
+    def __init__(self, weight: Any = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return nll_loss(input, target, self.reduction, weight=self.weight,
-                        ignore_index=self.ignore_index)
+        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
 
 
 class CrossEntropyLoss(_WeightedLoss):
     """cross_entropy as a module."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Any = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         _check_smoothing("CrossEntropyLoss", label_smoothing)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return cross_entropy(input, target, self.reduction, weight=self.weight,
-                             ignore_index=self.ignore_index,
-                             label_smoothing=self.label_smoothing)
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class BCELoss(_WeightedLoss):
     """binary_cross_entropy as a module."""
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return binary_cross_entropy(input, target, self.reduction, weight=self.weight)
+        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
     """binary_cross_entropy_with_logits as a module; pos_weight is a buffer too."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean",
+    def __init__(self, weight: Any = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         array = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
         self.register_buffer("pos_weight", None if array is None else np.asarray(array))
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return binary_cross_entropy_with_logits(input, target, self.reduction,
-                                                weight=self.weight, pos_weight=self.pos_weight)
+        return binary_cross_entropy_with_logits(input, target, self.weight,
+                                                reduction=self.reduction,
+                                                pos_weight=self.pos_weight)

@@ -29,7 +29,8 @@ from ..tensor import Tensor, as_tensor, where
 from .activations import log1p_exp
 from .arguments import real_number
 from .distances import PairwiseDistance, pairwise_distance
-from .losses import _check_reduction, _elementwise_weight, _Loss, _reduce
+from .legacy_reduction import legacy_reduction
+from .losses import _check_reduction, _elementwise_weight, _Loss, _reduce, _WeightedLoss
 
 __all__ = [
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
@@ -80,10 +81,13 @@ def _positive_rectified(x: Tensor) -> Tensor:
 
 
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(a, b) for y = 1 and max(0, cos(a, b) - margin) for y = -1, cos along the last
     dim of (N, D) or (D,) inputs with PyTorch's guard |a|^2 + 1e-12 under the root."""
     op = "cosine_embedding_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     a, b, y = _tensors(op, input1, input2, target)
     real_number(op, "margin", margin)
     _check_reduction(op, reduction)
@@ -98,9 +102,12 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
 
 
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin) elementwise (y = 1: x1 should rank higher)."""
     op = "margin_ranking_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     x1, x2, y = _tensors(op, input1, input2, target)
     real_number(op, "margin", margin)
     _check_reduction(op, reduction)
@@ -110,10 +117,13 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
 
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) per row, d = pairwise_distance(., ., p, eps); with
     swap the negative distance is min(d(a, n), d(p, n)) (Balntas et al.)."""
     op = "triplet_margin_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     a, pos, neg = _tensors(op, anchor, positive, negative)
     real_number(op, "margin", margin)
     real_number(op, "p", p)
@@ -157,9 +167,12 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
 
 
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: A002
+                         size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1 and max(0, margin - x) where y = -1, elementwise."""
     op = "hinge_embedding_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     x, y = _tensors(op, input, target)
     real_number(op, "margin", margin)
     _check_reduction(op, reduction)
@@ -168,9 +181,13 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: 
     return _reduce(where(labels == 1, x, _positive_rectified(margin - x)), reduction, op)
 
 
-def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def soft_margin_loss(input: Any, target: Any,  # noqa: A002
+                     size_average: bool | None = None, reduce: bool | None = None,
+                     reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)) elementwise (the logistic loss of ±1 labels), without overflow."""
     op = "soft_margin_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     x, y = _tensors(op, input, target)
     _check_reduction(op, reduction)
     _same_shape(op, "input and target", x, y)
@@ -181,10 +198,13 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
 
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                                size_average: bool | None = None, reduce: bool | None = None,
                                 reduction: str = "mean") -> Tensor:
     """-(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample of
     (N, C) or (C,) logits, with -log sigmoid(x) = log(1 + e^-x) so no logit overflows."""
     op = "multilabel_soft_margin_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     x, y = _tensors(op, input, target)
     _check_reduction(op, reduction)
     if x.ndim not in (1, 2):
@@ -198,11 +218,14 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,  # 
 
 
 def poisson_nll_loss(input: Any, target: Any, log_input: bool = True,  # noqa: A002
-                     full: bool = False, eps: float = 1e-8,
+                     full: bool = False, size_average: bool | None = None,
+                     eps: float = 1e-8, reduce: bool | None = None,
                      reduction: str = "mean") -> Tensor:
     """exp(x) - y x when x is the log-rate (log_input), else x - y log(x + eps); full adds
     Stirling's approximation of log(y!) where y > 1."""
     op = "poisson_nll_loss"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(op, size_average, reduce, reduction)
     x, y = _tensors(op, input, target)
     real_number(op, "eps", eps)
     _check_reduction(op, reduction)
@@ -246,39 +269,44 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
 # ------------------------------------------------------------------ modules
 
 class CosineEmbeddingLoss(_Loss):
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = real_number("CosineEmbeddingLoss", "margin", margin)
 
     def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
-        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+        return cosine_embedding_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
 
 
 class MarginRankingLoss(_Loss):
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = real_number("MarginRankingLoss", "margin", margin)
 
     def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
-        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+        return margin_ranking_loss(input1, input2, target, self.margin,
+                                   reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                 swap: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+                 swap: bool = False, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = real_number("TripletMarginLoss", "margin", margin)
         self.p, self.eps, self.swap = p, eps, swap
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
         return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
-                                   self.swap, self.reduction)
+                                   self.swap, reduction=self.reduction)
 
 
 class TripletMarginWithDistanceLoss(_Loss):
     def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         name = "TripletMarginWithDistanceLoss"
         if real_number(name, "margin", margin) <= 0:
             raise ArgumentError(f"{name}: margin must be greater than 0, got {margin}")
@@ -297,44 +325,45 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = real_number("HingeEmbeddingLoss", "margin", margin)
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return hinge_embedding_loss(input, target, self.margin, self.reduction)
+        return hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return soft_margin_loss(input, target, self.reduction)
+        return soft_margin_loss(input, target, reduction=self.reduction)
 
 
-class MultiLabelSoftMarginLoss(_Loss):
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.weight = None if weight is None else as_tensor(weight)
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """multilabel_soft_margin_loss as a module; `weight` is a buffer, as PyTorch's."""
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+        return multilabel_soft_margin_loss(input, target, self.weight,
+                                           reduction=self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
-    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, log_input: bool = True, full: bool = False,
+                 size_average: bool | None = None, eps: float = 1e-8,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full = log_input, full
         self.eps = real_number("PoissonNLLLoss", "eps", eps)
 
     def forward(self, log_input: Any, target: Any) -> Tensor:
-        return poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
-                                self.reduction)
+        return poisson_nll_loss(log_input, target, self.log_input, self.full,
+                                eps=self.eps, reduction=self.reduction)
 
 
 class GaussianNLLLoss(_Loss):
     def __init__(self, *, full: bool = False, eps: float = 1e-6,
                  reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full = full
         self.eps = real_number("GaussianNLLLoss", "eps", eps)
 

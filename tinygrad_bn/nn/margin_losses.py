@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, as_tensor
+from .legacy_reduction import legacy_reduction
 from .losses import _check_reduction, _reduce, _WeightedLoss
 from .module import Module
 
@@ -51,6 +52,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
                       reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss (see the module docstring); p is 1 or 2."""
     op = "multi_margin_loss"
+    reduction = legacy_reduction(op, size_average, reduce, reduction)
     _check_reduction(op, reduction)
     if p not in (1, 2) or isinstance(p, bool):
         raise ArgumentError(f"{op}: only p == 1 and p == 2 are supported, got {p!r}")
@@ -79,6 +81,7 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,  #
                            reduce: Any = None, reduction: str = "mean") -> Tensor:
     """The multi-label hinge loss (see the module docstring)."""
     op = "multilabel_margin_loss"
+    reduction = legacy_reduction(op, size_average, reduce, reduction)
     _check_reduction(op, reduction)
     x, t, single = _scores_and_targets(op, input, target, 2)
     n, c = x.shape
@@ -104,7 +107,7 @@ class MultiMarginLoss(_WeightedLoss):
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
                  size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         if p not in (1, 2) or isinstance(p, bool):
             raise ArgumentError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got "
                                 f"{p!r}")
@@ -121,6 +124,7 @@ class MultiLabelMarginLoss(Module):
     def __init__(self, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__()
+        reduction = legacy_reduction("MultiLabelMarginLoss", size_average, reduce, reduction)
         _check_reduction("MultiLabelMarginLoss", reduction)
         self.reduction = reduction
 
