@@ -244,7 +244,7 @@ def test_instance_norm_modules_match_pytorch_with_running_stats() -> None:
     default = nn.InstanceNorm2d(4)
     assert default.weight is None and default.running_mean is None
     assert repr(default) == ("InstanceNorm2d(4, eps=1e-05, momentum=0.1, affine=False, "
-                             "track_running_stats=False)")
+                             "bias=False, track_running_stats=False)")
 
 
 def test_prelu_module_and_init_helpers_match_pytorch() -> None:
@@ -282,8 +282,8 @@ def test_loss_modules_forward_to_the_functions() -> None:
     a, b, c = (Tensor(rng.normal(size=(3, 4))) for _ in range(3))
     y = Tensor(np.array(Y3))
     pairs = [(nn.CosineEmbeddingLoss(0.2)(a, b, y), F.cosine_embedding_loss(a, b, y, 0.2)),
-             (nn.MarginRankingLoss(0.1, "sum")(a, b, Tensor(np.sign(c.numpy()))),
-              F.margin_ranking_loss(a, b, Tensor(np.sign(c.numpy())), 0.1, "sum")),
+             (nn.MarginRankingLoss(0.1, reduction="sum")(a, b, Tensor(np.sign(c.numpy()))),
+              F.margin_ranking_loss(a, b, Tensor(np.sign(c.numpy())), 0.1, reduction="sum")),
              (nn.TripletMarginLoss(swap=True)(a, b, c), F.triplet_margin_loss(a, b, c, swap=True)),
              (nn.HingeEmbeddingLoss()(a, Tensor(np.sign(c.numpy()))),
               F.hinge_embedding_loss(a, Tensor(np.sign(c.numpy())))),
@@ -338,7 +338,7 @@ BAD = [
      tg.ArgumentError),
     ("HingeEmbeddingLoss", lambda: nn.HingeEmbeddingLoss()(X34, Tensor(np.ones(4))),
      tg.ShapeError),
-    ("soft_margin_loss", lambda: F.soft_margin_loss(X34, X34, "avg"), tg.ArgumentError),
+    ("soft_margin_loss", lambda: F.soft_margin_loss(X34, X34, reduction="avg"), tg.ArgumentError),
     ("SoftMarginLoss", lambda: nn.SoftMarginLoss()(X34, Tensor(np.ones(3))), tg.ShapeError),
     ("multilabel_soft_margin_loss", lambda: F.multilabel_soft_margin_loss(
         Tensor(np.zeros((2, 3, 4))), Tensor(np.zeros((2, 3, 4)))), tg.ShapeError),

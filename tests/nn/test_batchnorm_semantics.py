@@ -193,10 +193,12 @@ def test_wrong_rank_or_channel_count_names_expected_shape(layer, shape, match):
 
 def test_extra_repr_like_pytorch():
     assert repr(BatchNorm2d(16)) == \
-        "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, " \
+        "track_running_stats=True)"
     assert repr(BatchNorm1d(4, eps=1e-3, momentum=None, affine=False,
                             track_running_stats=False)) == \
-        "BatchNorm1d(4, eps=0.001, momentum=None, affine=False, track_running_stats=False)"
+        "BatchNorm1d(4, eps=0.001, momentum=None, affine=False, bias=False, " \
+        "track_running_stats=False)"
     assert repr(BatchNorm1d(4, impl="composite")).endswith("impl='composite')")
 
 

@@ -212,7 +212,7 @@ def test_repr_is_nested_like_pytorch() -> None:
         "  (0): Linear(in_features=4, out_features=3, bias=True)\n"
         "  (1): ReLU()\n"
         "  (2): Sequential(\n"
-        "    (0): Dropout(p=0.25)\n"
+        "    (0): Dropout(p=0.25, inplace=False)\n"
         "  )\n"
         ")")
 

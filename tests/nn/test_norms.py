@@ -149,7 +149,7 @@ def test_modules_forward_parameters_and_repr():
     np.testing.assert_allclose(ln(Tensor(x)).data,
                                np_layer_norm(x, 2, ln.weight.data, ln.bias.data, 1e-5),
                                rtol=1e-5, atol=1e-6)
-    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True, bias=True)"
     assert list(LayerNorm(3, elementwise_affine=False).parameters()) == []
 
     gn = GroupNorm(2, 4)
@@ -157,7 +157,7 @@ def test_modules_forward_parameters_and_repr():
     np.testing.assert_allclose(gn(Tensor(x)).data,
                                np_group_norm_loops(x, 2, np.ones(4), np.zeros(4), 1e-5),
                                rtol=1e-5, atol=1e-5)
-    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True)"
+    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
     assert list(gn.state_dict()) == ["weight", "bias"]
     assert list(GroupNorm(2, 4, affine=False).parameters()) == []
 

@@ -33,36 +33,37 @@ def erf(x: Any) -> Tensor:
 
 
 @names_errors("relu")
-def relu(x: Any, inplace: bool = False) -> Tensor:
+def relu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0)."""
-    return as_tensor(x).relu()
+    return as_tensor(input).relu()
 
 
 @names_errors("sigmoid")
-def sigmoid(x: Any) -> Tensor:
+def sigmoid(input: Any) -> Tensor:  # noqa: A002
     """1 / (1 + e^-x)."""
-    return as_tensor(x).sigmoid()
+    return as_tensor(input).sigmoid()
 
 
 @names_errors("tanh")
-def tanh(x: Any) -> Tensor:
+def tanh(input: Any) -> Tensor:  # noqa: A002
     """tanh x."""
-    return as_tensor(x).tanh()
+    return as_tensor(input).tanh()
 
 
 @names_errors("leaky_relu")
-def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+def leaky_relu(input: Any, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    x = floating_input("leaky_relu", x)
+    x = floating_input("leaky_relu", input)
     return where(x._data > 0, x, x * negative_slope)
 
 
 @names_errors("elu")
-def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x unless x <= 0 (NaN included, as PyTorch), alpha (e^x - 1) where x <= 0. The
     exponent is 0 outside x <= 0, so that the unused branch has no inf or NaN (which
     would turn its zero gradient into NaN)."""
-    x = floating_input("elu", x)
+    x = floating_input("elu", input)
     low = x._data <= 0
     return where(~low, x, (where(low, x, 0.0).exp() - 1.0) * alpha)
 
@@ -82,9 +83,9 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 
 @names_errors("silu")
-def silu(x: Any, inplace: bool = False) -> Tensor:
+def silu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """x sigmoid(x) (also called swish)."""
-    x = floating_input("silu", x)
+    x = floating_input("silu", input)
     return x * x.sigmoid()
 
 
@@ -110,17 +111,18 @@ def log1p_exp(x: Any) -> Tensor:
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
 
-def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None, dtype: Any = None
-                ) -> Tensor:
+def log_softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
+                dtype: Any = None) -> Tensor:
     """Tensor.log_softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
     `dtype` first when given."""
-    return as_tensor(x).log_softmax(resolve_axis("log_softmax", axis, dim, -1), dtype)
+    return as_tensor(input).log_softmax(resolve_axis("log_softmax", axis, dim, -1), dtype)
 
 
-def softmax(x: Any, axis: int = -1, *, dim: int | None = None, dtype: Any = None) -> Tensor:
+def softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
+            dtype: Any = None) -> Tensor:
     """Tensor.softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
     `dtype` first when given."""
-    return as_tensor(x).softmax(resolve_axis("softmax", axis, dim, -1), dtype)
+    return as_tensor(input).softmax(resolve_axis("softmax", axis, dim, -1), dtype)
 
 
 # ------------------------------------------------------------------ modules

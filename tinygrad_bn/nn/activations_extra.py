@@ -19,6 +19,7 @@ the one of the piece `where`/`clip` selects.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -226,9 +227,18 @@ def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float
 
 
 class Hardtanh(_Activation):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
-                 inplace: bool = False) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__(inplace)
+        # PyTorch's old spellings, with its FutureWarning
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning, stacklevel=2)
+            max_val = max_value
         if min_val > max_val:  # refused here, as PyTorch, not at the first call
             raise ArgumentError(f"Hardtanh: min_val ({min_val}) must not exceed max_val "
                                 f"({max_val})")
@@ -238,7 +248,8 @@ class Hardtanh(_Activation):
         return hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
 
 
 class ReLU6(_Activation):
@@ -250,10 +261,16 @@ class Hardsigmoid(_Activation):
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return hardsigmoid(input)
 
+    def extra_repr(self) -> str:  # PyTorch's shows no inplace here
+        return ""
+
 
 class Hardswish(_Activation):
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return hardswish(input)
+
+    def extra_repr(self) -> str:  # PyTorch's shows no inplace here
+        return ""
 
 
 class Mish(_Activation):
@@ -275,7 +292,7 @@ class CELU(_Activation):
         return celu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class GLU(Module):
@@ -351,4 +368,5 @@ class Threshold(_Activation):
         return threshold(input, self.threshold, self.value)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")

@@ -29,6 +29,11 @@ from .layers import Linear
 from .module import Module, Parameter
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention's out_proj (so that a printed
+    model reads as PyTorch's)."""
+
+
 class MultiheadAttention(Module):
     """Multi-head attention with PyTorch's parameters (in_proj_weight or q/k/v_proj_weight,
     in_proj_bias, out_proj, bias_k/bias_v) and forward(query, key, value, key_padding_mask,
@@ -68,7 +73,8 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_weight", None)
         self.register_parameter("in_proj_bias",
                                 param("in_proj_bias", (3 * embed_dim,)) if bias else None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        dtype=dtype)
         if add_bias_kv:
             self.bias_k = param("bias_k", (1, 1, embed_dim))
             self.bias_v = param("bias_v", (1, 1, embed_dim))
@@ -189,7 +195,3 @@ class MultiheadAttention(Module):
         if average_attn_weights:
             weights = weights.mean(1)
         return out, (weights.squeeze(0) if unbatched else weights)
-
-    def extra_repr(self) -> str:
-        text = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-        return text + (", batch_first=True" if self.batch_first else "")

@@ -12,18 +12,28 @@ from .module import Module, Parameter
 
 
 def register_channel_state(module: Module, affine: Any, track_running_stats: Any,
-                           dtype: Any) -> None:
+                           dtype: Any, bias: Any = True) -> None:
     """The per-channel state of batch and instance norm over `module.num_features`
-    channels: weight = 1 and bias = 0 when affine, running_mean = 0, running_var = 1 and
-    num_batches_tracked = 0 when tracking running statistics (else None, as PyTorch's)."""
+    channels: weight = 1 and bias = 0 when affine (no bias when bias=False, PyTorch
+    2.13's), running_mean = 0, running_var = 1 and num_batches_tracked = 0 when tracking
+    running statistics (else None, as PyTorch's)."""
     module.affine, module.track_running_stats = bool(affine), bool(track_running_stats)
     c = module.num_features
     module.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
-    module.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(c, dtype))
+                              if affine and bias else None)
     tracked = module.track_running_stats
     module.register_buffer("running_mean", np.zeros(c, dtype) if tracked else None)
     module.register_buffer("running_var", np.ones(c, dtype) if tracked else None)
     module.register_buffer("num_batches_tracked", np.array(0, np.int64) if tracked else None)
+
+
+def channel_repr(module: Module) -> str:
+    """PyTorch's extra_repr of the batch and instance norms (bias= tells whether there is
+    one)."""
+    return (f"{module.num_features}, eps={module.eps}, momentum={module.momentum}, "
+            f"affine={module.affine}, bias={module.bias is not None}, "
+            f"track_running_stats={module.track_running_stats}")
 
 
 class ChannelStateModule(Module):

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ArgumentTypeError, IndexOutOfRange
 from ..tensor import Tensor
-from .module import Module, Parameter
+from .module import Module, Parameter, _layout
 
 
 def _module(owner: str, where: Any, value: Any) -> Module:
@@ -32,6 +32,21 @@ class ModuleList(Module):
 
     def _list(self) -> list[Module]:
         return list(self._registries()[2].values())
+
+    def __repr__(self) -> str:
+        """PyTorch's: a run of entries with the same repr shown once, as
+        `(first-last): n x repr`."""
+        runs: list[list[Any]] = []  # [first index, last index, repr]
+        for index, module in enumerate(self._list()):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [(f"({first}): " if first == last else
+                  f"({first}-{last}): {last - first + 1} x ") + text.replace("\n", "\n  ")
+                 for first, last, text in runs]
+        return _layout(self._get_name(), [], lines)
 
     def _index(self, index: int) -> int:
         n = len(self)

@@ -307,9 +307,12 @@ class _ConvNd(Module):
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
         if self.padding != (0,) * self.dims:
-            text += f", padding={self.padding!r}"
+            text += f", padding={self.padding}"  # str, as PyTorch's: padding=same
         if self.dilation != (1,) * self.dims:
             text += f", dilation={self.dilation}"
+        output_padding = getattr(self, "output_padding", None)  # the transposed ones'
+        if output_padding is not None and output_padding != (0,) * self.dims:
+            text += f", output_padding={output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -369,12 +372,6 @@ class _ConvTransposeNd(_ConvNd):
                                  f"{base + max(self.stride[k], self.dilation[k]) - 1}")
             extra.append(sizes[k] - base)
         return tuple(extra)
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.output_padding != (0,) * self.dims:
-            text += f", output_padding={self.output_padding}"
-        return text
 
 
 class ConvTranspose1d(_ConvTransposeNd):

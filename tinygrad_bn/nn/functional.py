@@ -235,15 +235,15 @@ class Affine(Function):
 
 
 @names_errors("dropout")
-def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
-            generator: Any = None) -> Tensor:
+def dropout(input: Any, p: float = 0.5, training: bool = True,  # noqa: A002
+            inplace: bool = False, *, generator: Any = None) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by
     1 / (1 - p), so the expectation is unchanged and eval needs no rescaling.
     Identity when not training or p = 0. The mask comes from `generator` (our addition
     to PyTorch's signature), else `tg.default_generator`. `inplace` is accepted as PyTorch's
     flag of the same name and the result is returned out of place, as the activations do."""
     p = probability("dropout", p)
-    x = as_tensor(x)
+    x = as_tensor(input)
     if not training or p == 0.0:
         return x
     if p == 1.0:

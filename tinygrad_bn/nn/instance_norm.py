@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
 from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
-from .channel_state import ChannelStateModule, register_channel_state
+from .channel_state import ChannelStateModule, channel_repr, register_channel_state
 from .normalization import (
     HALF,
     _affine,
@@ -95,14 +95,14 @@ class _InstanceNorm(ChannelStateModule):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         positive_ints(name, num_features=num_features)
         _check_eps(name, eps)
         dtype = factory_dtype(name, device, dtype)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
-        register_channel_state(self, affine, track_running_stats, dtype)
+        register_channel_state(self, affine, track_running_stats, dtype, bias)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         x = layer_input(input, state_dtype(self.weight, self.running_mean))
@@ -127,8 +127,7 @@ class _InstanceNorm(ChannelStateModule):
         return y.squeeze(0) if unbatched else y
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return channel_repr(self)
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -90,9 +90,8 @@ class _Pool2d(Module):
                              f"got {x.shape}")
         return x
 
-    def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+    def extra_repr(self) -> str:  # AvgPool2d's, PyTorch's: no ceil_mode
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(_Pool2d):
@@ -109,6 +108,10 @@ class MaxPool2d(_Pool2d):
         x = self._check(x)
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                f", dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(_Pool2d):
@@ -157,4 +160,4 @@ class Dropout(Module):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

@@ -66,7 +66,8 @@ class LazyModuleMixin:
         bound = inspect.signature(eager.__init__).bind(self, 1, *args, **kwargs)
         bound.apply_defaults()
         # a size any grouping divides: the layer is built once to get every attribute
-        eager.__init__(self, *args_of(bound, _dummy_size(bound.arguments)))  # type: ignore
+        args, kwargs = args_of(bound, _dummy_size(bound.arguments))
+        eager.__init__(self, *args, **kwargs)  # type: ignore[misc]
         object.__setattr__(self, "_lazy_arguments", bound)
         setattr(self, self._size_name, 0)
         params, buffers, _ = self._registries()  # type: ignore[attr-defined]
@@ -97,7 +98,8 @@ class LazyModuleMixin:
         if dtype is not None and "dtype" in bound.arguments:
             bound.arguments["dtype"] = dtype
         training = self.training  # type: ignore[attr-defined]
-        self.cls_to_become.__init__(self, *args_of(bound, size))  # type: ignore[misc]
+        args, kwargs = args_of(bound, size)
+        self.cls_to_become.__init__(self, *args, **kwargs)  # type: ignore[misc]
         self.training = training
         params = self._registries()[0]  # type: ignore[attr-defined]
         for name, old in placeholders.items():  # the same Parameter objects, now real
@@ -117,11 +119,12 @@ class LazyModuleMixin:
         return self.forward(*args, **kwargs)
 
 
-def args_of(bound: inspect.BoundArguments, size: int) -> tuple[Any, ...]:
-    """The eager constructor's positional arguments (without self) with `size` first."""
+def args_of(bound: inspect.BoundArguments, size: int) -> tuple[tuple[Any, ...], dict]:
+    """The eager constructor's positional arguments (without self) with `size` first, and
+    its keyword-only ones."""
     values = list(bound.args[1:])
     values[0] = size
-    return tuple(values) + tuple(bound.kwargs.values())
+    return tuple(values), dict(bound.kwargs)
 
 
 def _dummy_size(arguments: dict[str, Any]) -> int:
@@ -199,9 +202,9 @@ class _LazyNorm(LazyModuleMixin):
 
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         LazyModuleMixin.__init__(self, eps, momentum, affine, track_running_stats, device,
-                                 dtype)
+                                 dtype, bias=bias)
 
     def _infer_size(self, x: Tensor) -> int:
         if x.ndim < 2:
@@ -220,9 +223,18 @@ class _LazyNorm(LazyModuleMixin):
 def _lazy(eager: type, base: type, **extra: Any) -> type:
     """The lazy twin of an eager layer class: `base`'s size inference, then `eager`."""
     name = f"Lazy{eager.__name__}"
-    return type(name, (base, eager), {
+    cls = type(name, (base, eager), {
         "cls_to_become": eager, "__module__": __name__, "__qualname__": name,
         "__doc__": f"{eager.__name__} with {base._size_name} from the first input.", **extra})
+    if base is _LazyConv:  # shown as the eager constructor's without in_channels (PyTorch's)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            _LazyConv.__init__(self, *args, **kwargs)
+        signature = inspect.signature(eager.__init__)
+        self_, _, *rest = signature.parameters.values()
+        __init__.__signature__ = signature.replace(parameters=[self_, *rest])  # type: ignore
+        __init__.__qualname__ = f"{name}.__init__"
+        cls.__init__ = __init__  # type: ignore[misc]
+    return cls
 
 
 LazyConv1d = _lazy(Conv1d, _LazyConv)

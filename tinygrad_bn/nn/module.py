@@ -410,17 +410,28 @@ class Module(ModulePaths, ModuleState):
         """The constructor arguments shown between the parentheses of the repr."""
         return ""
 
+    def _get_name(self) -> str:
+        """The class name the repr starts with (PyTorch's hook for renaming it)."""
+        return type(self).__name__
+
     def __repr__(self) -> str:
-        lines = [line for line in self.extra_repr().split("\n") if line]
-        for name, module in self.named_children():
-            child = repr(module).replace("\n", "\n  ")
-            lines.append(f"({name}): {child}")
-        head = type(self).__name__
-        if not lines:
-            return f"{head}()"
-        if len(lines) == 1 and not list(self.named_children()):
-            return f"{head}({lines[0]})"
-        return head + "(\n  " + "\n  ".join(lines) + "\n)"
+        """PyTorch's layout: Name(extra) on one line without children, else the extra_repr
+        lines and one `(name): repr` per child (None children included), indented by 2."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                       for name, module in self._registries()[2].items()]
+        return _layout(self._get_name(), extra_lines, child_lines)
+
+
+def _layout(head: str, extra_lines: list[str], child_lines: list[str]) -> str:
+    """Module.__repr__'s text from its parts (also ModuleList's, whose lines group)."""
+    lines = extra_lines + child_lines
+    if not lines:
+        return f"{head}()"
+    if len(extra_lines) == 1 and not child_lines:
+        return f"{head}({extra_lines[0]})"
+    return head + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def _hooks_in_use() -> None:

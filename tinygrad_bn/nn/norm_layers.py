@@ -18,7 +18,7 @@ from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
 from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
-from .channel_state import ChannelStateModule, register_channel_state
+from .channel_state import ChannelStateModule, channel_repr, register_channel_state
 from .module import Module, Parameter
 from .normalization import _check_eps, replaying
 
@@ -39,7 +39,7 @@ class _BatchNorm(ChannelStateModule):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None, impl: str = "fused") -> None:
+                 dtype: Any = None, impl: str = "fused", *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         positive_ints(name, num_features=num_features)
@@ -52,7 +52,7 @@ class _BatchNorm(ChannelStateModule):
             raise ArgumentError(f"{name}: impl must be 'fused' or 'composite', got {impl!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum, self.impl = eps, momentum, impl
-        register_channel_state(self, affine, track_running_stats, dtype)
+        register_channel_state(self, affine, track_running_stats, dtype, bias)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked (in place)."""
@@ -100,8 +100,7 @@ class _BatchNorm(ChannelStateModule):
                             momentum=factor, eps=self.eps, impl=self.impl)
 
     def extra_repr(self) -> str:
-        text = (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        text = channel_repr(self)
         return text if self.impl == "fused" else f"{text}, impl={self.impl!r}"
 
 
@@ -165,7 +164,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -174,7 +173,8 @@ class GroupNorm(Module):
     when `affine`. Independent of the batch: same in train and eval."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         dtype = factory_dtype("GroupNorm", device, dtype)
         positive_ints("GroupNorm", num_groups=num_groups, num_channels=num_channels)
@@ -186,7 +186,8 @@ class GroupNorm(Module):
         self.eps, self.affine = eps, bool(affine)
         c = self.num_channels
         self.register_parameter("weight", Parameter(np.ones(c, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(c, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, dtype))
+                                if affine and bias else None)
 
     def forward(self, x: Any) -> Tensor:
         x = layer_input(x, state_dtype(self.weight))
@@ -196,4 +197,5 @@ class GroupNorm(Module):
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")

@@ -750,11 +750,13 @@ def _batch_norm_composite(x: Tensor, running_mean: np.ndarray | None,
 # ---------------------------------------------------------------- layer norm, group norm
 
 
-def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
     """Normalize each sample over its last len(normalized_shape) axes:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape `normalized_shape` (elementwise). A composite: autograd derives the backward."""
+    x = input
     if not isinstance(x, Tensor):
         x = layer_input(x, state_dtype(weight))
     _check_input("layer_norm", x, eps, channels_first=False)
@@ -773,12 +775,13 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
     return _affine(y, weight, bias)
 
 
-def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Split the C channels of x (N, C, *) into `num_groups` groups of C/G channels and
     normalize each sample's group over its channels and spatial positions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, biased var, weight and bias of
     shape (C,) (per channel). A composite: autograd derives the backward."""
+    x = input
     if not isinstance(x, Tensor):
         x = layer_input(x, state_dtype(weight))
     _check_input("group_norm", x, eps)

@@ -179,11 +179,11 @@ def sliced_bin_means(x: Tensor, axis: int, n_out: int) -> Tensor:
                         for a, b in zip(starts, stops)], axis)
 
 
-def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over PyTorch's adaptive bins of (N, C, H, W) or (C, H, W) input, as two
     matrix products y = A_h x A_w^T with the bin-averaging matrices A (so the gradient is
     A_h^T g A_w). An output size of None keeps that input size."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim not in (3, 4):
         raise ShapeError(f"adaptive_avg_pool2d: expected input of shape (N, C, H, W) or "
                          f"(C, H, W), got {x.shape}")

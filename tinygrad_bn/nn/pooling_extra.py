@@ -181,6 +181,11 @@ class MaxPool1d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
+def _single(value: Any) -> Any:
+    """PyTorch's _single: an int as a one-tuple, a sequence as a tuple."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
 class AvgPool1d(Module):
     """avg_pool1d with fixed arguments."""
 
@@ -188,8 +193,10 @@ class AvgPool1d(Module):
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
         _one("AvgPool1d", "kernel_size", kernel_size, 1)
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, bool(ceil_mode)
+        # one-tuples, as PyTorch's attributes (and repr) hold them
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(kernel_size if stride is None else stride)
+        self.padding, self.ceil_mode = _single(padding), bool(ceil_mode)
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002

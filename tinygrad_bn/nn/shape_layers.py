@@ -179,7 +179,8 @@ class Upsample(Module):
                            self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
-        what = f"scale_factor={self.scale_factor}" if self.size is None else f"size={self.size}"
+        what = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None \
+            else f"size={self.size!r}"
         return f"{what}, mode={self.mode!r}"
 
 
