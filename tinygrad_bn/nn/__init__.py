@@ -71,7 +71,7 @@ from .lazy import (
     UninitializedParameter,
 )
 from .local_response_norm import LocalResponseNorm
-from .losses import (
+from .loss_modules import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,

@@ -30,7 +30,8 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor, concatenate, where
-from .losses import _check_reduction, _Loss
+from .loss_modules import _Loss
+from .losses import _check_reduction
 
 _UNREACHABLE = -1e30  # a log-probability no path reaches: exp() of it minus a real one is 0
 _IMPOSSIBLE = 1e29  # a loss above this came from unreachable states only: inf

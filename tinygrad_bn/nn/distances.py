@@ -21,7 +21,8 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, n
 from ..linalg import vector_norm
 from ..tensor import Tensor, as_tensor, where
 from .legacy_reduction import legacy_reduction
-from .losses import _elementwise_weight, _Loss, _reduce
+from .loss_modules import _Loss
+from .losses import _elementwise_weight, _reduce
 from .module import Module
 
 

@@ -1,6 +1,7 @@
 """Losses, as functions and as Modules, with PyTorch's semantics and defaults:
 cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy,
-binary_cross_entropy_with_logits, each with reduction="mean" | "sum" | "none".
+binary_cross_entropy_with_logits, each with reduction="mean" | "sum" | "none" (their
+Modules are in loss_modules.py).
 
 cross_entropy's common case (logits (N, C), integer targets, no weight,
 ignore_index or smoothing) is one fused op, `CrossEntropy`; every other case
@@ -25,12 +26,10 @@ from .arguments import REAL_TYPES, same_dtype
 from .legacy_reduction import REDUCTIONS as _REDUCTIONS
 from .legacy_reduction import check_reduction as _check_reduction
 from .legacy_reduction import legacy_reduction
-from .module import Module
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropy", "CrossEntropyLoss", "L1Loss", "MSELoss",
-    "NLLLoss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-    "l1_loss", "mse_loss", "nll_loss",
+    "CrossEntropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "l1_loss", "mse_loss", "nll_loss",
 ]
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
@@ -445,91 +444,3 @@ def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
     losses = y * positive + (1.0 - y) * log1p_exp(x)
     return _reduce(losses if w is None else losses * w, reduction,
                    "binary_cross_entropy_with_logits")
-
-
-# ------------------------------------------------------------------ modules
-
-class _Loss(Module):
-    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
-                 reduction: str = "mean") -> None:
-        super().__init__()
-        reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
-        _check_reduction(type(self).__name__, reduction)
-        self.reduction = reduction  # not in the repr: PyTorch's losses show no arguments
-
-
-class _WeightedLoss(_Loss):
-    """A loss with an optional class-weight buffer (saved in the state dict, as PyTorch)."""
-
-    def __init__(self, weight: Any = None, size_average: bool | None = None,
-                 reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        _not_a_reduction(type(self).__name__, weight)
-        array = weight._data if isinstance(weight, Tensor) else weight
-        self.register_buffer("weight", None if array is None else np.asarray(array))
-
-
-class MSELoss(_Loss):
-    """mse_loss as a module."""
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return mse_loss(input, target, reduction=self.reduction)
-
-
-class L1Loss(_Loss):
-    """l1_loss as a module."""
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return l1_loss(input, target, reduction=self.reduction)
-
-
-class NLLLoss(_WeightedLoss):
-    """nll_loss as a module."""
-
-    def __init__(self, weight: Any = None, size_average: bool | None = None,
-                 ignore_index: int = -100, reduce: bool | None = None,
-                 reduction: str = "mean") -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
-                        reduction=self.reduction)
-
-
-class CrossEntropyLoss(_WeightedLoss):
-    """cross_entropy as a module."""
-
-    def __init__(self, weight: Any = None, size_average: bool | None = None,
-                 ignore_index: int = -100, reduce: bool | None = None,
-                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        _check_smoothing("CrossEntropyLoss", label_smoothing)
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                             reduction=self.reduction, label_smoothing=self.label_smoothing)
-
-
-class BCELoss(_WeightedLoss):
-    """binary_cross_entropy as a module."""
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
-
-
-class BCEWithLogitsLoss(_WeightedLoss):
-    """binary_cross_entropy_with_logits as a module; pos_weight is a buffer too."""
-
-    def __init__(self, weight: Any = None, size_average: bool | None = None,
-                 reduce: bool | None = None, reduction: str = "mean",
-                 pos_weight: Any = None) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        array = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
-        self.register_buffer("pos_weight", None if array is None else np.asarray(array))
-
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return binary_cross_entropy_with_logits(input, target, self.weight,
-                                                reduction=self.reduction,
-                                                pos_weight=self.pos_weight)

@@ -30,7 +30,8 @@ from .activations import log1p_exp
 from .arguments import real_number
 from .distances import PairwiseDistance, pairwise_distance
 from .legacy_reduction import legacy_reduction
-from .losses import _check_reduction, _elementwise_weight, _Loss, _reduce, _WeightedLoss
+from .loss_modules import _Loss, _WeightedLoss
+from .losses import _check_reduction, _elementwise_weight, _reduce
 
 __all__ = [
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",

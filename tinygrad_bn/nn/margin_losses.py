@@ -18,7 +18,8 @@ import numpy as np
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, as_tensor
 from .legacy_reduction import legacy_reduction
-from .losses import _check_reduction, _reduce, _WeightedLoss
+from .loss_modules import _WeightedLoss
+from .losses import _check_reduction, _reduce
 from .module import Module
 
 __all__ = ["MultiLabelMarginLoss", "MultiMarginLoss", "multi_margin_loss",
