@@ -281,11 +281,13 @@ def _expected_shape(layer: nn.Module, d) -> tuple[int, ...] | None:
     return None
 
 
-def _load_into(theirs: Any, state: dict[str, np.ndarray]) -> None:
-    """Our state dict into the PyTorch module, in float64 (the same key names)."""
+def _load_into(theirs: Any, state: dict[str, Any]) -> None:
+    """Our state dict (of Tensors) into the PyTorch module, in float64 (the same key
+    names)."""
     theirs.double()
+    arrays = {k: v.numpy() for k, v in state.items()}
     theirs.load_state_dict({k: torch.from_numpy(v.astype(np.float64) if v.dtype.kind == "f"
-                                                else v.copy()) for k, v in state.items()})
+                                                else v.copy()) for k, v in arrays.items()})
 
 
 @SETTINGS
@@ -302,7 +304,9 @@ def test_layers_accept_only_what_they_can_compute_and_compute_it_right(name, dat
     layer.train(training)
     reference.train(training)
     x = d(inputs(_expected_shape(layer, d)))
-    state = layer.state_dict()  # the reference starts from the state before our forward
+    # the reference starts from the state before our forward (which writes the buffers
+    # that the state dict's tensors share, as PyTorch's): cloned
+    state = {k: v.clone() for k, v in layer.state_dict().items()}
     accepted, y = attempt(f"{name} forward", lambda: layer(x))
     if not accepted:
         return
@@ -566,7 +570,7 @@ def test_checkpoints_round_trip_or_refuse(tmp_path, state, target, corruption, m
         assert sorted(os.listdir(tmp_path)) == before, "a refused save left files behind"
         return
     assert target == "file"
-    saved = {k: (v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
+    saved = dict(state)
     raw = path.read_bytes()
     if corruption is not None:
         how, where = corruption
@@ -579,8 +583,10 @@ def test_checkpoints_round_trip_or_refuse(tmp_path, state, target, corruption, m
         return
     assert list(loaded) == list(saved)
     for key, value in saved.items():
-        if isinstance(value, np.ndarray):
-            assert loaded[key].dtype == value.dtype and loaded[key].tobytes() == value.tobytes()
+        if isinstance(value, Tensor | np.ndarray):  # each comes back as it went, bit for bit
+            assert type(loaded[key]) is type(value)
+            assert loaded[key].dtype == value.dtype
+            assert np.asarray(loaded[key]).tobytes() == np.asarray(value).tobytes()
         else:  # a nested checkpoint keeps Python values (NaN as NaN)
             assert type(loaded[key]) is type(value)
             assert loaded[key] == value or value != value and loaded[key] != loaded[key]
@@ -591,7 +597,8 @@ def test_checkpoints_round_trip_or_refuse(tmp_path, state, target, corruption, m
 def test_module_state_calls_refuse_or_take_effect(data):
     d = data.draw
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
-    before = model.state_dict()
+    # a snapshot: the state dict's tensors share the module's memory, as PyTorch's
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     action = d(st.sampled_from(["load_state_dict", "to", "register_buffer", "setattr"]))
     if action == "load_state_dict":
         state = d(st.one_of(st.just(before), JUNK, st.dictionaries(

@@ -50,7 +50,7 @@ def test_embedding_bag_module_per_sample_weights_and_max_norm_equal_pytorch() ->
     ours = nn.EmbeddingBag(8, 4, mode="sum", max_norm=1.0, padding_idx=0).double()
     theirs = torch.nn.EmbeddingBag(8, 4, mode="sum", max_norm=1.0, padding_idx=0).double()
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     assert repr(ours) == repr(theirs)
     assert np.all(ours.weight.numpy()[0] == 0)
     x, offsets = np.array([3, 0, 5, 7, 7, 1]), np.array([0, 3])

@@ -20,7 +20,7 @@ def _model(lib):
 def test_outputs_and_gradients_equal_pytorch_and_the_module_is_untouched() -> None:
     torch = pytest.importorskip("torch")
     ours, theirs = _model(tg).double(), _model(torch).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     rng = np.random.default_rng(0)
     replaced = {"0.weight": rng.standard_normal((4, 3)), "3.bias": rng.standard_normal(2),
                 "1.running_mean": rng.standard_normal(4)}

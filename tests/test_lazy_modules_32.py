@@ -50,7 +50,7 @@ def test_first_call_builds_the_eager_layer_as_pytorch(name, args, shape) -> None
     assert list(ours.state_dict()) == list(theirs.state_dict())
     for key, value in ours.state_dict().items():
         assert value.shape == tuple(theirs.state_dict()[key].shape), key
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     y, ref = ours(a), theirs(b)
     np.testing.assert_allclose(y.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(y.shape)
@@ -103,7 +103,8 @@ def test_loading_a_state_dict_materializes_as_pytorch() -> None:
         for key, value in lazy.state_dict().items():
             np.testing.assert_array_equal(value, state[key])
     twin = torch.nn.LazyLinear(2)
-    twin.load_state_dict({k: torch.tensor(v) for k, v in nn.Linear(7, 2).state_dict().items()})
+    twin.load_state_dict({k: torch.tensor(v.numpy())
+                          for k, v in nn.Linear(7, 2).state_dict().items()})
     assert twin.weight.shape == (2, 7)
 
 

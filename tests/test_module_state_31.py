@@ -113,8 +113,12 @@ def test_state_dict_is_an_ordered_dict_with_pytorch_metadata_prefix_and_keep_var
     assert list(mine) == list(reference) and mine._metadata == reference._metadata
     kept = ours.state_dict(keep_vars=True)
     assert kept["stem.weight"] is ours.stem.weight
-    copied = ours.state_dict()["stem.weight"]
-    assert isinstance(copied, np.ndarray) and not np.shares_memory(copied, ours.stem.weight._data)
+    # as PyTorch's param.detach(): a plain Tensor over the parameter's memory, no gradient
+    detached, reference = ours.state_dict()["stem.weight"], theirs.state_dict()["stem.weight"]
+    assert type(detached) is tg.Tensor and type(reference) is torch.Tensor
+    assert np.shares_memory(detached._data, ours.stem.weight._data)
+    assert reference.data_ptr() == theirs.stem.weight.data_ptr()
+    assert detached.requires_grad is reference.requires_grad is False
     into: dict = {}
     assert ours.state_dict(destination=into) is into
     assert list(into) == list(theirs.state_dict())

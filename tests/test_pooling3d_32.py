@@ -186,7 +186,7 @@ def test_conv_transpose3d_equals_pytorch(args) -> None:
     torch = pytest.importorskip("torch")
     ours, theirs = nn.ConvTranspose3d(4, 6, (2, 3, 2), **args).double(), \
         torch.nn.ConvTranspose3d(4, 6, (2, 3, 2), **args).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
     x = np.random.default_rng(0).standard_normal((2, 4, 3, 4, 3))

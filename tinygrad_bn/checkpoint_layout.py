@@ -7,6 +7,11 @@ become members `0`, `1`, ... in the order met, and the rest of it (dicts with th
 types, lists, tuples, Python numbers, strings, None) a JSON description stored as a
 uint8 member `__layout__`, in which each array is `{"array": "<member>"}`. A flat dict of
 name -> array is written as it always was, one member per key and no description.
+
+A Tensor comes back a Tensor (requiring grad if it did; a Parameter comes back a Tensor
+that requires grad: this layer sits below nn), an ndarray an ndarray: the description
+marks a Tensor's array `"tensor": "<kind>"`, a flat archive marks the member by its zip
+comment (which `np.load` ignores). Archives written before the marks load as ndarrays.
 """
 
 from __future__ import annotations
@@ -21,6 +26,25 @@ from .errors import DataError
 from .tensor import Tensor
 
 LAYOUT = "__layout__"  # the member holding the JSON description of a nested checkpoint
+# what a saved Tensor is marked with, by whether it required grad
+TENSOR, GRAD_TENSOR = "tensor", "tensor requires_grad"
+_KINDS = (TENSOR, GRAD_TENSOR)
+MEMBER_MARK = b"tinygrad_bn:"  # a flat archive's member comment: MEMBER_MARK + kind
+
+
+def tensor_kind(value: Any) -> str | None:
+    """How a saved value is to come back: None (an ndarray or NumPy scalar), TENSOR or
+    GRAD_TENSOR."""
+    if not isinstance(value, Tensor):
+        return None
+    return GRAD_TENSOR if value.requires_grad else TENSOR
+
+
+def restore(array: np.ndarray, kind: Any) -> Any:
+    """The loaded array as it was saved: the ndarray itself, or a Tensor over it."""
+    if kind not in _KINDS:  # None, or a mark from a later version: the array, as before
+        return array
+    return Tensor(array, requires_grad=kind == GRAD_TENSOR and array.dtype.kind == "f")
 
 
 def is_flat(obj: Any) -> bool:
@@ -41,7 +65,8 @@ def flatten(obj: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 
 def _describe(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
-    if isinstance(obj, Tensor):
+    kind = tensor_kind(obj)
+    if kind is not None:
         obj = obj._data
     if isinstance(obj, np.ndarray | np.generic):
         array = np.asarray(obj)
@@ -49,7 +74,10 @@ def _describe(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
             raise DataError(f"save: {where} is an object array, which would need pickle")
         key = str(len(arrays))
         arrays[key] = array
-        return {"array": key, "scalar": isinstance(obj, np.generic)}
+        node = {"array": key, "scalar": isinstance(obj, np.generic)}
+        if kind is not None:
+            node["tensor"] = kind
+        return node
     if obj is None or isinstance(obj, bool | int | float | str):
         return {"value": obj}
     if isinstance(obj, Mapping):
@@ -68,7 +96,8 @@ def _describe(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
 
 
 def rebuild(members: dict[str, np.ndarray], source: str) -> Any:
-    """The object `flatten` described, from the loaded members (the arrays as ndarrays)."""
+    """The object `flatten` described, from the loaded members (each array an ndarray or
+    a Tensor, as it was saved)."""
     try:
         layout = json.loads(members.pop(LAYOUT).tobytes().decode())
         return _build(layout, members)
@@ -80,7 +109,7 @@ def rebuild(members: dict[str, np.ndarray], source: str) -> Any:
 def _build(node: dict, arrays: dict[str, np.ndarray]) -> Any:
     if "array" in node:
         array = arrays[node["array"]]
-        return array[()] if node.get("scalar") else array
+        return array[()] if node.get("scalar") else restore(array, node.get("tensor"))
     if "value" in node:
         return node["value"]
     if "dict" in node:

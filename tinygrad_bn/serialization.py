@@ -4,8 +4,9 @@ The file is a zip archive with one `.npy` member per key, in the state
 dict's order (the layout of `np.savez`, readable by `np.load`). A nested object
 (`{"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict()}`, as
 PyTorch scripts save) keeps that layout too: its arrays become members and the rest a
-JSON description member (tinygrad_bn/checkpoint_layout.py). `f` is a path or an open
-binary file (io.BytesIO too). Arrays are
+JSON description member (tinygrad_bn/checkpoint_layout.py). A saved Tensor loads as a
+Tensor, a saved ndarray as an ndarray (files from before that distinction load ndarrays).
+`f` is a path or an open binary file (io.BytesIO too). Arrays are
 stored byte for byte, so parameters, running statistics and integer
 counters such as `num_batches_tracked` round-trip exactly. Object arrays,
 which would need pickle, are refused on both sides.
@@ -25,6 +26,7 @@ import numbers
 import os
 import secrets
 import threading
+import time
 import zipfile
 from collections.abc import Mapping
 from typing import Any, BinaryIO
@@ -32,7 +34,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .allocation import allocating, nbytes
-from .checkpoint_layout import LAYOUT, flatten, is_flat, rebuild
+from .checkpoint_layout import LAYOUT, MEMBER_MARK, flatten, is_flat, rebuild, restore, tensor_kind
 from .device import check_device
 from .errors import ArgumentError, ArgumentTypeError, DataError, WriteError
 from .tensor import Tensor
@@ -43,22 +45,25 @@ MAX_LOAD_BYTES = 2**30
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
-    """Write `obj` (a state dict of name -> ndarray or Tensor, or a nested object of dicts,
-    lists, tuples, numbers, strings, None and arrays) to `f` as an `.npz` archive: to a
-    path atomically (see the module docstring), or into an open binary file.
+    """Write `obj` (a state dict of name -> Tensor or ndarray, or a nested object of dicts,
+    lists, tuples, numbers, strings, None, Tensors and arrays) to `f` as an `.npz`
+    archive: to a path atomically (see the module docstring), or into an open binary
+    file. Tensors are saved detached (their values; a whole Module is refused).
 
     Bad values raise a DataError before anything is written. A path that cannot be
     written (missing or read-only directory, a directory at `path`, a full disk) raises
     a WriteError naming it; the previous file at `path` is then untouched and no
     temporary file is left behind.
     """
+    kinds: dict[str, str] = {}
     if is_flat(obj):
         arrays = _arrays_to_save(obj)
+        kinds = {k: kind for k, v in obj.items() if (kind := tensor_kind(v)) is not None}
     else:
         arrays, layout = flatten(obj)
         arrays[LAYOUT] = layout
     if hasattr(f, "write"):
-        _write_archive(f, arrays)
+        _write_archive(f, arrays, kinds)
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
@@ -71,7 +76,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     try:
         temporary, fd = _create_temporary(path)
         with os.fdopen(fd, "wb") as file:
-            _write_archive(file, arrays)
+            _write_archive(file, arrays, kinds)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -86,10 +91,16 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
                 os.remove(temporary)
 
 
-def _write_archive(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+def _write_archive(file: BinaryIO, arrays: dict[str, np.ndarray], kinds: dict[str, str]
+                   ) -> None:
+    """One stored `.npy` member per key; a member that was a Tensor carries its kind in
+    its zip comment (np.load ignores comments)."""
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
         for key, array in arrays.items():
-            with archive.open(key + ".npy", "w", force_zip64=True) as member:
+            info = zipfile.ZipInfo(key + ".npy", date_time=time.localtime()[:6])
+            if key in kinds:
+                info.comment = MEMBER_MARK + kinds[key].encode()
+            with archive.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
@@ -144,9 +155,10 @@ def _fsync_directory(directory: str) -> None:
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
          weights_only: bool | None = None, max_bytes: float | None = None) -> Any:
     """Read a checkpoint written by `save` from a path or an open binary file: a state
-    dict with the same keys in the same order (arrays as ndarrays), or the nested object
-    that was saved. `map_location` (PyTorch's) must be the CPU; `weights_only` is
-    accepted: a checkpoint never holds code.
+    dict with the same keys in the same order, or the nested object that was saved; each
+    saved Tensor comes back a Tensor (requiring grad if it did), each ndarray an ndarray.
+    `map_location` (PyTorch's) must be the CPU; `weights_only` is accepted: a checkpoint
+    never holds code.
 
     A missing, corrupted or non-`.npz` file, duplicate member names, a member whose
     `.npy` header declares more data than the member holds, and archives declaring more
@@ -175,12 +187,21 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
             for key, (info, shape, dtype) in members.items():
                 with archive.open(info) as file, allocating(f"load: {name}: '{key}'", shape,
                                                             dtype):
-                    state[key] = np.lib.format.read_array(file, allow_pickle=False)
+                    array = np.lib.format.read_array(file, allow_pickle=False)
+                state[key] = restore(array, _member_kind(info))
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         if isinstance(error, DataError):
             raise
         raise DataError(f"load: {name} cannot be read as a checkpoint: {error}") from error
     return rebuild(state, name) if LAYOUT in state else state
+
+
+def _member_kind(info: zipfile.ZipInfo) -> str | None:
+    """The kind a flat archive's member was saved as (its comment), None for an ndarray."""
+    comment = info.comment
+    if not comment.startswith(MEMBER_MARK):
+        return None
+    return comment[len(MEMBER_MARK):].decode("ascii", errors="replace")
 
 
 def _checked_members(path: str, archive: zipfile.ZipFile, max_bytes: float

@@ -71,7 +71,7 @@ def test_eval_uses_running_stats_and_leaves_them(impl):
         bn(Tensor(x))
     bn.weight.data[...] = [2.0, -1.0]
     bn.bias.data[...] = [0.5, 0.0]
-    state = {k: v.copy() for k, v in bn.state_dict().items()}
+    state = {k: v.clone().numpy() for k, v in bn.state_dict().items()}
     bn.eval()
     x = batches((1, 2, 3, 3), 1, seed=9)[0]  # one sample is fine in eval mode
     y = bn(Tensor(x)).data

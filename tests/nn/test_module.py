@@ -121,14 +121,18 @@ def test_zero_grad_clears_every_gradient() -> None:
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_state_dict_holds_copies_in_order_with_buffers() -> None:
+def test_state_dict_holds_detached_tensors_sharing_memory_in_order_with_buffers() -> None:
+    # PyTorch's state dict holds param.detach(): a write into it is a write into the model
     model = make_model()
     state = model.state_dict()
     assert list(state) == ["0.scale", "0.running", "0.count", "0.inner.weight", "0.inner.bias",
                            "2.0.weight", "2.0.bias"]
+    assert all(type(v) is Tensor and not v.requires_grad for v in state.values())
     assert state["0.count"].dtype == np.int64 and state["0.count"].shape == ()
     state["0.scale"][...] = 42
-    assert not np.any(model[0].scale.data == 42)
+    assert np.all(model[0].scale.data == 42)
+    state["0.running"].fill_(5.0)
+    assert np.all(np.asarray(model[0].running) == 5.0)
 
 
 def test_load_state_dict_round_trip_copies_in_place() -> None:
@@ -152,7 +156,7 @@ def test_load_state_dict_names_missing_unexpected_and_mismatched_keys() -> None:
     del state["0.inner.bias"]
     state["extra.weight"] = np.zeros(2)
     state["2.0.weight"] = np.zeros((3, 2), dtype=np.float32)
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())  # a snapshot (the tensors share memory)
     with pytest.raises(tg.DataError) as info:
         model.load_state_dict(state)
     message = str(info.value)
@@ -182,7 +186,7 @@ def test_load_state_dict_rejects_non_arrays_and_unsafe_casts() -> None:
     model = make_model()
     state = model.state_dict()
     state["0.scale"] = [0.0, 1.0, 2.0]
-    with pytest.raises(tg.DataError, match="'0.scale': expected an ndarray, got list"):
+    with pytest.raises(tg.DataError, match="'0.scale': expected a Tensor or an ndarray, got list"):
         model.load_state_dict(state)
     state = model.state_dict()
     state["0.count"] = np.array(1.5)

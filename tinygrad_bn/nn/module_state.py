@@ -41,11 +41,20 @@ SAVE_PRE, SAVE_POST = "_state_dict_pre_hooks", "_state_dict_hooks"
 LOAD_PRE, LOAD_POST = "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"
 
 
-class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(strict=False)` did not match."""
+class _IncompatibleKeys(NamedTuple):
+    """What `load_state_dict` did not match (PyTorch's namedtuple, printed as PyTorch
+    prints it: `<All keys matched successfully>` when both lists are empty)."""
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"{type(self).__name__}(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
+
+    __str__ = __repr__
 
 
 class _Slot(NamedTuple):
@@ -152,11 +161,12 @@ class ModuleState:
 
     def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """An OrderedDict of dotted name -> a copy of every parameter's and persistent
-        buffer's array (keep_vars: the live Parameter, Tensor or ndarray itself), names
-        prefixed by `prefix`, written into `destination` if given; its `_metadata` holds
-        each module's state-dict version. State-dict hooks run as the module docstring
-        says."""
+        """An OrderedDict of dotted name -> every parameter and persistent buffer as a
+        detached Tensor sharing its memory (and its version counter), as PyTorch's
+        `param.detach()`: an in-place write to `sd[name]` changes the module; keep_vars
+        gives the live Parameter, Tensor (or ndarray buffer) itself. Names are prefixed by
+        `prefix` and written into `destination` if given; its `_metadata` holds each
+        module's state-dict version. State-dict hooks run as the module docstring says."""
         if destination is None:
             destination = OrderedDict()
         if not hasattr(destination, "_metadata"):
@@ -179,10 +189,7 @@ class ModuleState:
             for hook in tuple(module.__dict__.get(SAVE_PRE, {}).values()):
                 hook(module, head, keep_vars)
             for name, slot in _own_state(module):
-                value = slot.value
-                if not keep_vars:
-                    value = (value._data if isinstance(value, Tensor) else value).copy()
-                destination[head + name] = value
+                destination[head + name] = slot.value if keep_vars else _detached(slot.value)
             if _overrides(module, "get_extra_state"):
                 destination[head + EXTRA_STATE] = module.get_extra_state()
             open_modules.append((path, module, local))
@@ -191,19 +198,20 @@ class ModuleState:
         return result
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> IncompatibleKeys:
-        """Copy `state_dict`'s arrays into the parameters and buffers in place (so optimizers
-        keep their references), casting to each target's dtype; with `assign`, put the
-        state's arrays in their place instead (new Parameters, keeping requires_grad).
+                        assign: bool = False) -> _IncompatibleKeys:
+        """Copy `state_dict`'s tensors (or ndarrays) into the parameters and buffers in
+        place (so optimizers keep their references), casting to each target's dtype; with
+        `assign`, put the state's arrays in their place instead (new Parameters sharing the
+        given memory, keeping requires_grad).
 
         Nothing is changed unless everything fits: shape mismatches and values that are
-        not arrays always raise a StateDictError (a DataError and a RuntimeError) naming
-        every offending key; missing and unexpected keys raise when `strict`, else are
-        returned.
+        neither Tensors nor arrays always raise a StateDictError (a DataError and a
+        RuntimeError) naming every offending key; missing and unexpected keys raise when
+        `strict`. Returns PyTorch's `_IncompatibleKeys(missing_keys, unexpected_keys)`.
         """
         if not isinstance(state_dict, Mapping):
             raise ArgumentTypeError(f"load_state_dict into {type(self).__name__}: state must be a "
-                                    f"mapping of name -> array (e.g. from state_dict() or "
+                                    f"mapping of name -> tensor (e.g. from state_dict() or "
                                     f"tg.load), got {type(state_dict).__name__}")
         state = OrderedDict(state_dict)
         metadata = getattr(state_dict, "_metadata", None) or {}
@@ -230,7 +238,8 @@ class ModuleState:
             value = _array(state[name])
             target = slot.value._data if isinstance(slot.value, Tensor) else slot.value
             if not isinstance(value, np.ndarray | np.generic):
-                problems.append(f"'{name}': expected an ndarray, got {type(value).__name__}")
+                problems.append(f"'{name}': expected a Tensor or an ndarray, got "
+                                f"{type(value).__name__}")
             elif value.shape != target.shape:
                 problems.append(f"'{name}': shape {value.shape} in the checkpoint, "
                                 f"{target.shape} in the model")
@@ -250,7 +259,7 @@ class ModuleState:
         for key, module in extras.items():
             if key in state:
                 module.set_extra_state(state[key])
-        result = IncompatibleKeys(missing, unexpected)
+        result = _IncompatibleKeys(missing, unexpected)
         if post_hooks:  # PyTorch's order: each module after its descendants, then strict
             for module in _post_order(modules):
                 for hook in tuple(module.__dict__.get(LOAD_POST, {}).values()):
@@ -331,6 +340,14 @@ def _own_state(module: Any) -> Iterator[tuple[str, _Slot]]:
         for name, value in registry.items():
             if value is not None and not (registry is buffers and name in skipped):
                 yield name, _Slot(module, registry, name, value)
+
+
+def _detached(value: Any) -> Tensor:
+    """A state-dict entry: the tensor detached (same memory, same version counter, no
+    gradient), or an ndarray buffer wrapped in a Tensor over the same memory."""
+    if isinstance(value, Tensor):
+        return value.detach()
+    return Tensor(value if isinstance(value, np.ndarray) else np.asarray(value))
 
 
 def _overrides(module: Any, method: str) -> bool:

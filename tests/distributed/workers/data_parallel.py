@@ -78,7 +78,7 @@ def run_parallel(build_reference, build, shape, sync_layers: int = 0):
     data = dataset(shape)
     tg.manual_seed(0)
     reference = build_reference()
-    start = reference.state_dict()
+    start = {k: v.clone() for k, v in reference.state_dict().items()}  # before training
     train(reference, data, dist.DistributedSampler(data, 1, 0, seed=7), GLOBAL_BATCH)
 
     tg.manual_seed(100 + RANK)  # a different start per rank: DDP must broadcast rank 0's

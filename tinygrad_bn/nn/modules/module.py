@@ -1,4 +1,5 @@
-"""`torch.nn.modules.module`'s public names: `Module` and the global module hooks."""
+"""`torch.nn.modules.module`'s public names: `Module` and the global module hooks (and
+`_IncompatibleKeys`, the namedtuple `load_state_dict` returns, which scripts import)."""
 
 from ..hooks import (
     register_module_forward_hook,
@@ -7,6 +8,8 @@ from ..hooks import (
     register_module_full_backward_pre_hook,
 )
 from ..module import Module
+from ..module_state import _IncompatibleKeys
 
-__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook",
-           "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
+__all__ = ["Module", "_IncompatibleKeys", "register_module_forward_hook",
+           "register_module_forward_pre_hook", "register_module_full_backward_hook",
+           "register_module_full_backward_pre_hook"]
