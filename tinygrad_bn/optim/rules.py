@@ -64,35 +64,70 @@ class SGD(Optimizer):
         """Plain SGD (no momentum, no weight decay, not maximize): p <- p - lr g for each
         parameter, the options read once per group; `_update`'s arithmetic on the same
         scratch array, so the same bits. Such a step keeps no state. A subclass with its
-        own `_update` gets it called."""
+        own `_update` gets it called.
+
+        The group's parameters, their arrays and scratch arrays are kept as a plan
+        (`_SGDPlan`), valid while the group holds the same parameters (compared by
+        identity, in order) of one dtype: a parameter whose array changed, or whose .grad
+        is not a Tensor of its shape, goes through the checked path (`_plain_param`),
+        which raises the same errors and makes the plan again at the next step."""
         if group["momentum"] or group["weight_decay"] or group["maximize"] or \
                 type(self)._update is not SGD._update:
             return False
-        lr = group["lr"]
-        scaled = type(lr) is float  # as in _update: a Python float as a 0-d array
-        lr_dtype = lr_factor = None
-        states, scratches, multiply = self.state, self._scratch, np.multiply
-        for p in group["params"]:
+        lr, params = group["lr"], group["params"]
+        plans = self.__dict__.setdefault("_sgd_plans", {})
+        plan = plans.get(id(group))
+        if plan is None or plan.group is not group or plan.ids != [*map(id, params)]:
+            plan = plans[id(group)] = _SGDPlan(self, group)
+        if plan.dtype is None:  # several dtypes: a factor per parameter's dtype
+            self._plain_params(params, lr)
+            return True
+        # a Python float lr as a 0-d array of the parameters' one dtype (as `_update`)
+        scale = factor(lr, plan.dtype) if type(lr) is float else lr
+        multiply, tensor = np.multiply, Tensor
+        for p, data, out in plan.entries:
             grad = p.grad
             if grad is None:
                 continue
-            data = p._data
-            if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
-                _refuse_grad(type(self).__name__, p)
-            scratch = scratches.get(id(p))
-            if scratch is None or scratch.like is not data:
-                scratch = self._scratch_of(p, data, states.get(p))
-            arrays = scratch.arrays
-            out = arrays[0] if arrays else scratch[0]
-            if scaled:
-                if data.dtype is not lr_dtype:  # one factor per dtype met, not per parameter
-                    lr_dtype = data.dtype
-                    lr_factor = factor(lr, lr_dtype)
-                multiply(grad._data, lr_factor, out)  # out positional: no keyword names
-            else:
-                multiply(grad._data, lr, out)
+            if p._data is not data or grad.__class__ is not tensor or \
+                    grad._data.shape != data.shape:
+                plans.pop(id(group), None)  # made again at the next step
+                self._plain_param(p, lr)
+                continue
+            multiply(grad._data, scale, out)  # out positional: no keyword names
             data -= out
         return True
+
+    def _plain_params(self, params: list[Tensor], lr: Any) -> None:
+        """Plain SGD on each parameter through `_plain_param` (a group without a plan)."""
+        lr_dtype = lr_factor = None
+        for p in params:
+            lr_dtype, lr_factor = self._plain_param(p, lr, lr_dtype, lr_factor)
+
+    def _plain_param(self, p: Tensor, lr: Any, lr_dtype: Any = None,
+                     lr_factor: Any = None) -> tuple[Any, Any]:
+        """p <- p - lr p.grad with every check (the path of a parameter outside a valid
+        plan); returns the last (dtype, factor) of lr, reused while the dtype repeats."""
+        grad = p.grad
+        if grad is None:
+            return lr_dtype, lr_factor
+        data = p._data
+        if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
+            _refuse_grad(type(self).__name__, p)
+        scratch = self._scratch.get(id(p))
+        if scratch is None or scratch.like is not data:
+            scratch = self._scratch_of(p, data, self.state.get(p))
+        arrays = scratch.arrays
+        out = arrays[0] if arrays else scratch[0]
+        if type(lr) is float:  # as in _update: a Python float as a 0-d array
+            if data.dtype is not lr_dtype:  # one factor per dtype met, not per parameter
+                lr_dtype = data.dtype
+                lr_factor = factor(lr, lr_dtype)
+            np.multiply(grad._data, lr_factor, out)
+        else:
+            np.multiply(grad._data, lr, out)
+        data -= out
+        return lr_dtype, lr_factor
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
@@ -123,6 +158,32 @@ class SGD(Optimizer):
         # casts a Python float to the array's dtype), ~1 us less per parameter
         np.multiply(d, factor(lr, param.dtype) if type(lr) is float else lr, out=out)
         param -= out
+
+
+class _SGDPlan:
+    """A plain SGD group's parameters as (parameter, its array, its scratch array) in the
+    group's order, with the identities they were taken from (`ids`, `group`) and their one
+    dtype (None when they have several: the group then takes the plain path). The arrays
+    are checked by identity at each step; the scratch arrays are the optimizer's own
+    (`Optimizer._scratch`), so a later momentum or plain step writes the same memory. A
+    parameter whose scratch is not made yet for its array gets None for both: its first
+    step with a gradient takes the plain path, which makes it."""
+
+    __slots__ = ("group", "ids", "entries", "dtype")
+
+    def __init__(self, opt: SGD, group: dict[str, Any]) -> None:
+        params = group["params"]
+        self.group, self.ids = group, [*map(id, params)]
+        dtypes = {p._data.dtype for p in params}
+        self.dtype = dtypes.pop() if len(dtypes) == 1 else None
+        entries = []
+        for p in params:
+            data, scratch = p._data, opt._scratch.get(id(p))
+            if scratch is None or scratch.like is not data:
+                entries.append((p, None, None))
+            else:
+                entries.append((p, data, scratch[0]))
+        self.entries = entries
 
 
 class _AdamFamily(Optimizer):
