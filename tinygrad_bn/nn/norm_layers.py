@@ -20,7 +20,7 @@ from . import functional as F
 from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
 from .channel_state import ChannelStateModule, channel_repr, register_channel_state
 from .module import Module, Parameter
-from .normalization import _check_eps, replaying
+from .normalization import FusedBatchNorm, _check_eps, replaying
 
 
 class _BatchNorm(ChannelStateModule):
@@ -81,9 +81,24 @@ class _BatchNorm(ChannelStateModule):
         # without running statistics even eval mode can only use the batch's
         use_batch = self.training or running_mean is None
         keep = not self.training or self.track_running_stats
-        y = self._batch_norm(x, running_mean if keep else None,
-                             buffers["running_var"] if keep else None, weight, bias,
-                             use_batch, factor)
+        mean, var = (running_mean, buffers["running_var"]) if keep else (None, None)
+        plan = self.__dict__.get("_checked")
+        # the call F.batch_norm accepted last time, again (see _Checked): its op directly
+        if plan is not None and plan.weight is weight and plan.bias is bias and \
+                plan.mean is mean and plan.var is var and plan.eps is self.eps and \
+                plan.impl is self.impl and plan.dtype is x._data.dtype and \
+                shape[1] == plan.channels and \
+                (weight is None or weight._data is plan.weight_data) and \
+                (bias is None or bias._data is plan.bias_data) and \
+                type(factor) is float and 0.0 <= factor <= 1.0 and \
+                (not use_batch or x._data.size > shape[1]):
+            y = FusedBatchNorm.apply(x, *plan.params, has_weight=weight is not None,
+                                     has_bias=bias is not None, training=bool(use_batch),
+                                     eps=plan.eps_value, momentum=factor,
+                                     running_mean=mean, running_var=var)
+        else:
+            y = self._batch_norm(x, mean, var, weight, bias, use_batch, factor)
+            self.__dict__["_checked"] = _Checked.of(self, x, mean, var, weight, bias, factor)
         if updating and not replaying.active:  # after the call: a rejected input leaves
             # the count unchanged; a checkpoint's recompute (replaying) counted it already
             # in place on the 0-d buffer (no Module.__setattr__), by a ufunc rather than
@@ -102,6 +117,50 @@ class _BatchNorm(ChannelStateModule):
     def extra_repr(self) -> str:
         text = channel_repr(self)
         return text if self.impl == "fused" else f"{text}, impl={self.impl!r}"
+
+
+class _Checked:
+    """The arguments of a batch-norm layer's last call of `F.batch_norm` that took its
+    common path (float eps and momentum, the layer's own Tensors and arrays in x's one
+    dtype, not float16, the fused op), kept so that the next call with the same objects
+    applies the op without checking them again. Identity stands for the checks: a Tensor
+    whose array is the same object has the same shape and dtype, and the same eps, impl
+    and running arrays passed them before; what the identities cannot tell (the momentum
+    factor, which the layer recomputes, and more than one value per channel) is checked
+    on each call. Anything else takes `F.batch_norm` with its checks and errors."""
+
+    __slots__ = ("weight", "bias", "mean", "var", "eps", "impl", "dtype", "weight_data",
+                 "bias_data", "params", "eps_value", "channels")
+
+    @staticmethod
+    def of(layer: _BatchNorm, x: Tensor, mean: np.ndarray | None, var: np.ndarray | None,
+           weight: Tensor | None, bias: Tensor | None, factor: float) -> _Checked | None:
+        """The record of a call `F.batch_norm` just accepted, or None when it did not take
+        the common path (or the layer normalizes some other way, as SyncBatchNorm)."""
+        dtype, eps = x._data.dtype, layer.eps
+        if type(layer)._batch_norm is not _BatchNorm._batch_norm or layer.impl != "fused" or \
+                dtype == HALF or type(eps) is not float or type(factor) is not float:
+            return None
+        vector = x._data.shape[1:2]
+        for t in (weight, bias):
+            if t is not None and (not isinstance(t, Tensor) or t._data.dtype is not dtype or
+                                  t._data.shape != vector):
+                return None
+        for a in (mean, var):
+            if a is not None and (type(a) is not np.ndarray or a.dtype is not dtype or
+                                  a.shape != vector):
+                return None
+        plan = _Checked()
+        plan.weight, plan.bias, plan.mean, plan.var = weight, bias, mean, var
+        plan.eps, plan.impl, plan.dtype, plan.eps_value = eps, layer.impl, dtype, float(eps)
+        plan.weight_data = None if weight is None else weight._data
+        plan.bias_data = None if bias is None else bias._data
+        plan.params = tuple(t for t in (weight, bias) if t is not None)
+        plan.channels = vector[0]
+        return plan
+
+
+HALF = np.dtype(np.float16)
 
 
 class BatchNorm1d(_BatchNorm):
