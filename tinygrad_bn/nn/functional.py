@@ -167,18 +167,25 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     or list x is a constant of the weight's dtype."""
     if not isinstance(x, Tensor):
         x = layer_input(x, weight._data.dtype)
-    dtype = x._data.dtype
-    if weight._data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
+    data, w = x._data, weight._data  # the arrays' dtypes and shapes: no property calls
+    dtype, x_shape, w_shape = data.dtype, data.shape, w.shape
+    # `is not`: equal dtypes that are not one object only cost same_dtype's test
+    if w.dtype is not dtype or (bias is not None and bias._data.dtype is not dtype):
         same_dtype("linear", dtype, weight=weight, bias=bias)
-    x_shape, w_shape = x._data.shape, weight._data.shape  # arrays' shapes: no property calls
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ShapeError(f"linear: input of shape {x_shape} needs last dim equal to the "
                          f"weight's in_features; weight has shape {w_shape} (out, in)")
-    if bias is not None and bias._data.shape != w_shape[:1]:
+    if bias is None:
+        if len(x_shape) == 2:
+            return Affine.apply(x, weight)
+        return Affine.apply(x.reshape(-1, x_shape[-1]), weight).reshape(x_shape[:-1] +
+                                                                       w_shape[:1])
+    if bias._data.shape != w_shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape}, expected ({w_shape[0]},)")
-    rows = x if len(x_shape) == 2 else x.reshape(-1, x_shape[-1])
-    y = Affine.apply(rows, weight) if bias is None else Affine.apply(rows, weight, bias)
-    return y if len(x_shape) == 2 else y.reshape(x_shape[:-1] + w_shape[:1])
+    if len(x_shape) == 2:
+        return Affine.apply(x, weight, bias)
+    return Affine.apply(x.reshape(-1, x_shape[-1]), weight, bias).reshape(x_shape[:-1] +
+                                                                         w_shape[:1])
 
 
 class Affine(Function):
