@@ -177,8 +177,8 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
             s0 = scratch(param, 0)
             if wd:
                 body += [f"        multiply({p_expr}, "
-                         f"{factor(read['weight_decay'], dtype)}, out={s0})",
-                         f"        add({s0}, {d}, out={s0})"]
+                         f"{factor(read['weight_decay'], dtype)}, out=({s0},))",
+                         f"        add({s0}, {d}, out=({s0},))"]
                 d = s0
             if mu:
                 state = opt.state.get(p)
@@ -189,25 +189,25 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
                 b, sd = program._name("mb", buf), program._name("sd", state)
                 checks.append(f"{st}.get({t}) is {sd} and {sd}.get('momentum_buffer') is {b}")
                 mu_f = factor(read["momentum"], dtype)
-                body.append(f"        multiply({b}, {mu_f}, out={b})")
+                body.append(f"        multiply({b}, {mu_f}, out=({b},))")
                 if tau:
                     out = scratch(param, 1) if d == s0 else s0
                     body += [f"        multiply({d}, "
                              f"{factor('1.0 - ' + read['dampening'], dtype)}, "
-                             f"out={out})",
-                             f"        add({b}, {out}, out={b})"]
+                             f"out=({out},))",
+                             f"        add({b}, {out}, out=({b},))"]
                 else:
-                    body.append(f"        add({b}, {d}, out={b})")
+                    body.append(f"        add({b}, {d}, out=({b},))")
                 if group["nesterov"]:
                     out = scratch(param, 1) if d == s0 else s0
-                    body += [f"        multiply({b}, {mu_f}, out={out})",
-                             f"        add({out}, {d}, out={out})"]
+                    body += [f"        multiply({b}, {mu_f}, out=({out},))",
+                             f"        add({out}, {d}, out=({out},))"]
                     d = out
                 else:
                     d = b
             body += [f"        multiply({d}, {factor(read['lr'], dtype)}, "
-                     f"out={s0})",
-                     f"        subtract({p_expr}, {s0}, out={p_expr})"]
+                     f"out=({s0},))",
+                     f"        subtract({p_expr}, {s0}, out=({p_expr},))"]
     condition = " and\n            ".join(checks)
     return [f"    if ({condition}):  # SGD.step folded (compiler/fold.py)", *fills, *body,
             "    else:", f"        {call}"]
