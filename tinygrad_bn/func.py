@@ -42,7 +42,13 @@ import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
-from .func_args import differentiable, tree_flatten, tree_unflatten
+from .func_args import (
+    argnum_positions,
+    differentiable,
+    differentiable_points,
+    tree_flatten,
+    tree_unflatten,
+)
 from .func_ensembles import stack_module_state
 from .func_jacobians import jacfwd, jacobian_hessian, jacrev
 from .modes import enable_grad
@@ -294,24 +300,11 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     carries a tangent (an outer jvp's) is differentiated with create_graph."""
     if not callable(func):
         raise ArgumentTypeError(f"grad: func must be callable, got {type(func).__name__}")
-    many = isinstance(argnums, tuple)
-    positions = argnums if many else (argnums,)
-    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
-                                for p in positions):
-        raise ArgumentTypeError(f"grad: argnums must be an int or a non-empty tuple of ints, "
-                                f"got {argnums!r}")
+    many, positions = argnum_positions(argnums, "grad")
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         args = list(args)
-        nested, points, specs = False, [], []
-        for p in positions:
-            if not -len(args) <= p < len(args):
-                raise ArgumentError(f"grad: argnums {p}, but only {len(args)} positional "
-                                    f"inputs were given")
-            args[p], leaves, inner = differentiable(args[p], "grad", p)
-            nested = nested or inner
-            specs.append((len(points), len(leaves), tree_flatten(args[p])[1]))
-            points.extend(leaves)
+        points, specs, nested = differentiable_points(args, positions, "grad")
         with enable_grad():
             result = func(*args, **kwargs)
             if has_aux:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ArgumentTypeError, DTypeError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError
 from .forward_ad import attach_tangent, tangent_of
 from .tensor import Tensor
 
@@ -84,3 +84,32 @@ def differentiable(arg: Any, op: str, position: int) -> tuple[Any, list[Tensor],
             nested = True
         points.append(point)
     return tree_unflatten(points, spec), points, nested
+
+
+def argnum_positions(argnums: Any, op: str) -> tuple[bool, tuple[int, ...]]:
+    """(whether argnums is a tuple, the positions): torch.func's argnums, an int or a
+    non-empty tuple of ints."""
+    many = isinstance(argnums, tuple)
+    positions = argnums if many else (argnums,)
+    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
+                                for p in positions):
+        raise ArgumentTypeError(f"{op}: argnums must be an int or a non-empty tuple of ints, "
+                                f"got {argnums!r}")
+    return many, positions
+
+
+def differentiable_points(args: list, positions: tuple[int, ...], op: str
+                          ) -> tuple[list[Tensor], list, bool]:
+    """Replace args[p] by its points to differentiate at (func_args.differentiable); the
+    points in order, each argument's (start, count, structure), whether nested."""
+    points: list[Tensor] = []
+    specs, nested = [], False
+    for p in positions:
+        if not -len(args) <= p < len(args):
+            raise ArgumentError(f"{op}: argnums {p}, but only {len(args)} positional inputs "
+                                f"were given")
+        args[p], leaves, inner = differentiable(args[p], op, p)
+        nested = nested or inner
+        specs.append((len(points), len(leaves), tree_flatten(args[p])[1]))
+        points.extend(leaves)
+    return points, specs, nested

@@ -27,22 +27,12 @@ import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError
 from .forward_ad import jvp
-from .func_args import differentiable, tree_flatten, tree_unflatten
+from .func_args import argnum_positions, differentiable_points, tree_flatten, tree_unflatten
 from .modes import enable_grad
 from .tensor import Tensor, stack
 from .tensor import grad as _grad  # tg.autograd.grad's list form: None for an unused input
 
 __all__ = ["jacfwd", "jacrev", "jacobian_hessian"]
-
-
-def _positions(argnums: Any, op: str) -> tuple[bool, tuple[int, ...]]:
-    many = isinstance(argnums, tuple)
-    positions = argnums if many else (argnums,)
-    if not positions or not all(isinstance(p, int) and not isinstance(p, bool)
-                                for p in positions):
-        raise ArgumentTypeError(f"{op}: argnums must be an int or a non-empty tuple of ints, "
-                                f"got {argnums!r}")
-    return many, positions
 
 
 def _split(result: Any, has_aux: bool, op: str) -> tuple[Any, Any]:
@@ -70,22 +60,6 @@ def _nest(blocks: list[list[Tensor]], output: Any, specs: list, many: bool) -> A
     return tree_unflatten(per_output, tree_flatten(output)[1])
 
 
-def _points(args: list, positions: tuple[int, ...], op: str) -> tuple[list[Tensor], list, bool]:
-    """Replace args[p] by its points to differentiate at (func_args.differentiable); the
-    points in order, each argument's (start, count, structure), whether nested."""
-    points: list[Tensor] = []
-    specs, nested = [], False
-    for p in positions:
-        if not -len(args) <= p < len(args):
-            raise ArgumentError(f"{op}: argnums {p}, but only {len(args)} positional inputs "
-                                f"were given")
-        args[p], leaves, inner = differentiable(args[p], op, p)
-        nested = nested or inner
-        specs.append((len(points), len(leaves), tree_flatten(args[p])[1]))
-        points.extend(leaves)
-    return points, specs, nested
-
-
 def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
            has_aux: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """torch.func.jacrev: a function of func's arguments returning the Jacobian of
@@ -94,11 +68,11 @@ def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
     With `has_aux` func returns (output, aux) and the result is (jacobian, aux)."""
     if not callable(func):
         raise ArgumentTypeError(f"jacrev: func must be callable, got {type(func).__name__}")
-    many, positions = _positions(argnums, "jacrev")
+    many, positions = argnum_positions(argnums, "jacrev")
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         args = list(args)
-        points, specs, nested = _points(args, positions, "jacrev")
+        points, specs, nested = differentiable_points(args, positions, "jacrev")
         with enable_grad():
             output, aux = _split(func(*args, **kwargs), has_aux, "jacrev")
             blocks = []
@@ -132,7 +106,7 @@ def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
     output elements). `randomness` is accepted for PyTorch's signature."""
     if not callable(func):
         raise ArgumentTypeError(f"jacfwd: func must be callable, got {type(func).__name__}")
-    many, positions = _positions(argnums, "jacfwd")
+    many, positions = argnum_positions(argnums, "jacfwd")
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         args = list(args)
