@@ -12,6 +12,7 @@ from . import (
     cuda,
     forward_ad,
     func,
+    jit,
     linalg,
     nn,
     optim,
@@ -211,7 +212,7 @@ __all__ = [
     "checkpoint", "forward_ad", "func", "jvp", "saved_tensors_hooks", "vjp", "vmap",
     "CompileError", "compile", "utils", "get_num_threads", "set_num_threads",
     "autograd", "return_types", "Size", "get_default_dtype", "set_default_dtype",
-    "amp", "autocast", "is_autocast_enabled", "dtype",
+    "amp", "autocast", "is_autocast_enabled", "dtype", "jit",
     # the PyTorch surface: creation functions, dtype names, devices, functions
     # random generators and draws (tinygrad_bn/seeding.py, sampling.py)
     "Generator", "bernoulli", "binomial", "default_generator", "get_rng_state", "initial_seed",
