@@ -72,8 +72,9 @@ def test_a_from_scratch_batch_norm_keeps_data_of_data() -> None:
     (prediction mode passes it through), then `.device` and `.to` are asked of it."""
     moving = tg.zeros((1, 3))
     for step in range(3):
-        with tg.set_grad_enabled(step < 2):
-            if tg.is_grad_enabled():
+        training = step < 2  # D2L asks whether grad is enabled; prediction passes it through
+        with tg.set_grad_enabled(training):
+            if training:
                 moving = 0.9 * moving + 0.1 * tg.ones((2, 3)).mean(dim=0)
             moving = moving.data
     assert moving.device == tg.ones(1).device
@@ -110,3 +111,75 @@ def test_step_lr_refuses_a_step_size_that_is_no_positive_integer(step_size) -> N
     weight = tg.nn.Parameter(tg.zeros(1))
     with pytest.raises((tg.errors.ArgumentError, TypeError, ValueError), match="step_size"):
         tg.optim.lr_scheduler.StepLR(tg.optim.SGD([weight], lr=1.0), step_size)
+
+
+# ---- memory formats (the channels-last tutorial's idioms; PyTorch's own optimizers'
+# `torch.zeros_like(p, memory_format=torch.preserve_format)`) ----
+
+def _nchw(lib):
+    return lib.tensor(np.arange(120.0).reshape(2, 3, 4, 5), dtype=lib.float64)
+
+
+def test_channels_last_strides_and_checks() -> None:
+    x = _nchw(tg)
+    y = x.contiguous(memory_format=tg.channels_last)
+    assert y.stride() == (60, 1, 15, 3) and y.tolist() == x.tolist()
+    assert y.is_contiguous(memory_format=tg.channels_last) and not y.is_contiguous()
+    assert y.contiguous(memory_format=tg.channels_last) is y
+    assert y.contiguous().stride() == (60, 20, 5, 1)
+    assert x.to(memory_format=tg.channels_last).stride() == (60, 1, 15, 3)
+    assert x.clone(memory_format=tg.channels_last).stride() == (60, 1, 15, 3)
+    assert (y * 2 + 1).stride() == (60, 1, 15, 3)  # elementwise ops keep the layout
+    z = tg.ones(2, 3, 2, 4, 5).contiguous(memory_format=tg.channels_last_3d)
+    assert z.stride() == (120, 1, 60, 15, 3)
+    assert repr(tg.channels_last) == "torch.channels_last"
+
+
+def test_channels_last_passes_the_gradient() -> None:
+    x = _nchw(tg).requires_grad_()
+    (x.contiguous(memory_format=tg.channels_last) * tg.arange(5.0)).sum().backward()
+    assert x.grad.tolist() == np.broadcast_to(np.arange(5.0), (2, 3, 4, 5)).tolist()
+
+
+@needs_torch
+def test_memory_formats_as_pytorch() -> None:
+    seen = []
+    for lib in (tg, torch):
+        x = _nchw(lib)
+        y = x.contiguous(memory_format=lib.channels_last)
+        row_major = lib.empty_like(y, memory_format=lib.contiguous_format)
+        seen.append((y.stride(), y.is_contiguous(),
+                     y.is_contiguous(memory_format=lib.channels_last),
+                     lib.zeros_like(y).stride(), row_major.stride(),
+                     lib.randn_like(x, memory_format=lib.channels_last).stride(),
+                     lib.ones(1, 3, 1, 1).is_contiguous(memory_format=lib.channels_last),
+                     lib.ones(2, 3).is_contiguous(memory_format=lib.channels_last)))
+    assert seen[0] == seen[1]
+    net_t = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    net = tg.nn.Sequential(tg.nn.Conv2d(3, 4, 3), tg.nn.BatchNorm2d(4))
+    assert net.to(memory_format=tg.channels_last) is net
+    net_t.to(memory_format=torch.channels_last)
+    assert net[0].weight.stride() == net_t[0].weight.stride() == (27, 1, 9, 3)
+    assert net[1].weight.stride() == (1,)
+
+
+def test_module_to_keeps_the_parameters_and_their_values() -> None:
+    conv = tg.nn.Conv2d(2, 3, 3)
+    weight, before = conv.weight, conv.weight.tolist()
+    conv.to(tg.float64, memory_format=tg.channels_last)
+    assert conv.weight is weight and conv.weight.dtype == tg.float64
+    assert conv.weight.is_contiguous(memory_format=tg.channels_last)
+    np.testing.assert_allclose(np.asarray(conv.weight.tolist()), np.asarray(before), rtol=1e-7)
+
+
+def test_memory_format_bad_input() -> None:
+    with pytest.raises(ValueError, match="channels_last needs a tensor of 4 dimensions"):
+        tg.ones(2, 3).contiguous(memory_format=tg.channels_last)
+    with pytest.raises(ValueError, match="preserve_format is not supported"):
+        tg.ones(2, 3).contiguous(memory_format=tg.preserve_format)
+    with pytest.raises(TypeError, match="memory_format must be a tg.memory_format"):
+        tg.ones(2, 3).to(memory_format="channels_last")
+    with pytest.raises(TypeError, match="memory_format must be"):
+        tg.zeros_like(tg.ones(2), memory_format=1)
+    with pytest.raises(ValueError, match="no format 'nhwc'"):
+        tg.memory_format("nhwc")

@@ -107,6 +107,13 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
+from .memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .method_functions import *  # noqa: F403 (PyTorch's module-level functions: its __all__)
 from .modes import inference_mode, is_inference_mode_enabled
 from .nn_spellings import *  # noqa: F403 (torch.conv2d, torch.dropout ...: its __all__)
@@ -235,6 +242,9 @@ __all__ = [
 # PyTorch's module-level functions: the names method_functions.py lists (imported above)
 __all__ += _method_functions.__all__
 
+# memory formats (tinygrad_bn/memory_format.py)
+__all__ += ["channels_last", "channels_last_3d", "contiguous_format", "memory_format",
+            "preserve_format"]
 # surface29: shapes and the torch.special namespace
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices", "triu_indices"]
 # PyTorch's top-level linear algebra beside its Tensor methods' functions (method_functions.py):

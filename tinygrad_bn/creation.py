@@ -25,6 +25,15 @@ from .device import check_device
 from .dtypes import as_dtype, get_default_dtype, promote_types
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .keywords import parse_size
+from .memory_format import (
+    array_in_format,
+    channels_last,
+    channels_last_3d,
+    checked_format,
+    contiguous_format,
+    laid_out,
+    preserve_format,
+)
 from .seeding import generator as chosen_generator
 from .tensor import Tensor
 
@@ -297,60 +306,83 @@ def _like(op: str, like: Any) -> Tensor:
     return like
 
 
+def _laid_out_like(op: str, out: Tensor, like: Tensor, memory_format: Any) -> Tensor:
+    """`out` in `memory_format`; preserve_format (the default) keeps a channels-last
+    input's layout, as PyTorch does for a dense input."""
+    fmt = checked_format(op, memory_format)
+    if fmt is preserve_format:
+        fmt = next((f for f in (channels_last, channels_last_3d)
+                    if not like._data.flags.c_contiguous and laid_out(like._data, f)),
+                   contiguous_format)
+    out._data = array_in_format(op, out._data, fmt)
+    return out
+
+
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False,
+               *, memory_format: Any = preserve_format) -> Tensor:
     """Zeros of `input`'s shape and (unless given) dtype."""
     x = _like("zeros_like", input)
-    return zeros(x.shape, dtype=_like_dtype(x, dtype), device=device,
-                 requires_grad=requires_grad)
+    out = zeros(x.shape, dtype=_like_dtype(x, dtype), device=device, requires_grad=requires_grad)
+    return _laid_out_like("zeros_like", out, x, memory_format)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False,
+              *, memory_format: Any = preserve_format) -> Tensor:
     """Ones of `input`'s shape and (unless given) dtype."""
     x = _like("ones_like", input)
-    return ones(x.shape, dtype=_like_dtype(x, dtype), device=device,
-                requires_grad=requires_grad)
+    out = ones(x.shape, dtype=_like_dtype(x, dtype), device=device, requires_grad=requires_grad)
+    return _laid_out_like("ones_like", out, x, memory_format)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False,
+               *, memory_format: Any = preserve_format) -> Tensor:
     """`empty` of `input`'s shape and (unless given) dtype."""
     x = _like("empty_like", input)
-    return empty(x.shape, dtype=_like_dtype(x, dtype), device=device,
-                 requires_grad=requires_grad)
+    out = empty(x.shape, dtype=_like_dtype(x, dtype), device=device, requires_grad=requires_grad)
+    return _laid_out_like("empty_like", out, x, memory_format)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None,  # noqa: A002
-              device: Any = None, requires_grad: bool = False) -> Tensor:
+              device: Any = None, requires_grad: bool = False,
+              *, memory_format: Any = preserve_format) -> Tensor:
     """`fill_value` in `input`'s shape and (unless given) dtype."""
     x = _like("full_like", input)
-    return full(x.shape, fill_value, dtype=_like_dtype(x, dtype), device=device,
-                requires_grad=requires_grad)
+    out = full(x.shape, fill_value, dtype=_like_dtype(x, dtype), device=device,
+               requires_grad=requires_grad)
+    return _laid_out_like("full_like", out, x, memory_format)
 
 
 def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
-              device: Any = None, requires_grad: bool = False) -> Tensor:
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = preserve_format) -> Tensor:
     """`rand` of `input`'s shape and (unless given) dtype."""
     x = _like("rand_like", input)
-    return rand(x.shape, dtype=_like_dtype(x, dtype), device=device,
-                requires_grad=requires_grad, generator=generator)
+    out = rand(x.shape, dtype=_like_dtype(x, dtype), device=device,
+               requires_grad=requires_grad, generator=generator)
+    return _laid_out_like("rand_like", out, x, memory_format)
 
 
 def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
-               device: Any = None, requires_grad: bool = False) -> Tensor:
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = preserve_format) -> Tensor:
     """`randn` of `input`'s shape and (unless given) dtype."""
     x = _like("randn_like", input)
-    return randn(x.shape, dtype=_like_dtype(x, dtype), device=device,
-                 requires_grad=requires_grad, generator=generator)
+    out = randn(x.shape, dtype=_like_dtype(x, dtype), device=device,
+                requires_grad=requires_grad, generator=generator)
+    return _laid_out_like("randn_like", out, x, memory_format)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
                  generator: Any = None, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
+                 requires_grad: bool = False,
+                 memory_format: Any = preserve_format) -> Tensor:
     """`randint` of `input`'s shape and (unless given) dtype; `randint_like(x, high)` and
     `randint_like(x, high=h)` draw from [0, high)."""
     x = _like("randint_like", input)
     low, high = (0, low) if high is None else (low, high)
-    return randint(low, high, x.shape, dtype=_like_dtype(x, dtype), device=device,
-                   requires_grad=requires_grad, generator=generator)
+    out = randint(low, high, x.shape, dtype=_like_dtype(x, dtype), device=device,
+                  requires_grad=requires_grad, generator=generator)
+    return _laid_out_like("randint_like", out, x, memory_format)

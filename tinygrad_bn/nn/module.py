@@ -19,6 +19,14 @@ from ..device import check_device
 from ..device import device as device_type
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange
 from ..keywords import one_of
+from ..memory_format import (
+    array_in_format,
+    channels_last,
+    channels_last_3d,
+    checked_format,
+    memory_format,
+    preserve_format,
+)
 from ..recording import replay_as_call
 from ..tensor import Tensor
 from . import hooks as _hooks
@@ -334,10 +342,11 @@ class Module(ModulePaths, ModuleState):
         return self
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False) -> Module:
+           non_blocking: bool = False, memory_format: Any = preserve_format) -> Module:
         """Convert floating parameters (and their grads) and buffers to a dtype, in place:
         PyTorch's `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype)
         and keywords. The device must be the CPU (everything lives there already).
+        `memory_format=tg.channels_last` lays the 4-d ones out so (5-d: channels_last_3d).
 
         Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
         objects stay the same, so optimizers built before still hold them.
@@ -350,6 +359,9 @@ class Module(ModulePaths, ModuleState):
             else:
                 dtype = one_of("to", "dtype", dtype, "positional dtype", arg)
         check_device(f"{type(self).__name__}.to", device)
+        fmt = checked_format(f"{type(self).__name__}.to", memory_format)
+        if fmt is not preserve_format:
+            self._lay_out(fmt)
         if dtype is None:
             return self
         try:
@@ -372,6 +384,16 @@ class Module(ModulePaths, ModuleState):
                 elif buffer is not None and buffer.dtype.kind == "f":
                     buffers[name] = buffer.astype(dtype, copy=False)
         return self
+
+    def _lay_out(self, fmt: memory_format) -> None:
+        """Every parameter and buffer of the format's rank laid out in it, as PyTorch's
+        `to(memory_format=)` (which skips the others)."""
+        rank = {channels_last: 4, channels_last_3d: 5}.get(fmt)
+        for module in self.modules():
+            params, buffers, _ = module._registries()
+            for tensor in (*params.values(), *buffers.values()):
+                if isinstance(tensor, Tensor) and (rank is None or tensor.ndim == rank):
+                    tensor.data = array_in_format("Module.to", tensor._data, fmt)
 
     def float(self) -> Module:
         """`to(np.float32)`."""

@@ -16,6 +16,13 @@ from ..device import Device, check_device
 from ..dtypes import TENSOR_TYPES, as_dtype, tensor_type_dtype
 from ..errors import ArgumentTypeError
 from ..keywords import Size, normalize_axes, one_of, parse_size
+from ..memory_format import (
+    checked_format,
+    contiguous_format,
+    laid_out,
+    memory_order,
+    preserve_format,
+)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -88,10 +95,12 @@ class ConversionMethods:
         return False
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
+           non_blocking: bool = False, memory_format: Any = preserve_format) -> Tensor:
         """PyTorch's `to`: `to(dtype)`, `to("cpu")`, `to(device, dtype)`, `to(other_tensor)`
         (its dtype), or keywords. The device must be the CPU; `copy=True` always returns a
-        new tensor."""
+        new tensor; `memory_format=tg.channels_last` lays it out so (tinygrad_bn/
+        memory_format.py)."""
+        fmt = checked_format("to", memory_format)
         for arg in args:
             if is_tensor(arg):
                 dtype = one_of("to", "dtype", dtype, "other tensor's dtype", arg.dtype)
@@ -101,7 +110,8 @@ class ConversionMethods:
                 dtype = one_of("to", "dtype", dtype, "positional dtype", arg)
         check_device("to", device)
         out = self if dtype is None else self._to_dtype(dtype)
-        return ops.Clone.apply(out) if copy and out is self else out
+        out = ops.Clone.apply(out) if copy and out is self else out
+        return out if fmt is preserve_format else out.contiguous(memory_format=fmt)
 
     def _to_dtype(self, dtype: Any) -> Tensor:
         """x as `dtype`. Between floating dtypes the cast is differentiable; any other target
@@ -150,19 +160,30 @@ class ConversionMethods:
         return self._to_dtype(dtype)
 
     # ---- new tensors ----
-    def clone(self) -> Tensor:
-        """A copy in new memory; the gradient passes through unchanged."""
-        return ops.Clone.apply(self)
+    def clone(self, *, memory_format: Any = preserve_format) -> Tensor:
+        """A copy in new memory (row-major, or laid out in `memory_format`); the gradient
+        passes through unchanged."""
+        fmt = checked_format("clone", memory_format)
+        out = ops.Clone.apply(self)
+        return out if fmt is preserve_format else out.contiguous(memory_format=fmt)
 
-    def contiguous(self) -> Tensor:
-        """This tensor when its memory is in row-major order, else a row-major copy (the
-        gradient passes through), as PyTorch's."""
-        return self if self.is_contiguous() else ops.Clone.apply(self)
+    def contiguous(self, memory_format: Any = contiguous_format) -> Tensor:
+        """This tensor when its memory is in row-major order (or in `memory_format`, e.g.
+        tg.channels_last), else such a copy (the gradient passes through), as PyTorch's."""
+        fmt = checked_format("contiguous", memory_format, preserve=False)
+        if laid_out(self._data, fmt):
+            return self
+        order = memory_order("contiguous", fmt, self.shape)
+        if order is None:
+            return ops.Clone.apply(self)
+        # a row-major copy of the axes in memory order, viewed back in the tensor's order
+        return ops.Clone.apply(self.permute(*order)).permute(*np.argsort(order).tolist())
 
-    def is_contiguous(self) -> bool:
-        """Whether the elements lie in memory in row-major order without gaps (False for a
-        transpose or a strided slice, as in PyTorch)."""
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: Any = contiguous_format) -> bool:
+        """Whether the elements lie in memory without gaps in row-major order (False for a
+        transpose or a strided slice, as in PyTorch), or in `memory_format`'s order."""
+        return laid_out(self._data, checked_format("is_contiguous", memory_format,
+                                                   preserve=False))
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
