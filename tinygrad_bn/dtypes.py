@@ -113,6 +113,15 @@ def result_type(a: np.dtype, a_has_axes: bool, b: np.dtype, b_has_axes: bool) ->
     return zero_d if _CATEGORY[zero_d.kind] > _CATEGORY[axes.kind] else axes
 
 
+def scalar_dtype(value: builtins.bool | builtins.int | builtins.float) -> np.dtype:
+    """The dtype PyTorch gives a Python number on its own: bool, int64, the default float."""
+    if isinstance(value, builtins.bool | np.bool_):
+        return np.dtype(bool)
+    if isinstance(value, builtins.int):
+        return np.dtype(int64)
+    return get_default_dtype()
+
+
 def result_type_of(*operands: tuple[np.dtype, bool]) -> np.dtype:
     """result_type of any number of (dtype, has_axes) operands, as PyTorch's: the tensors
     with axes and the 0-d ones promoted apart, then the latter count where their category

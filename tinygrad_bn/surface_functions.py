@@ -119,9 +119,20 @@ def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
                 v, builtins.bool | int | float | np.number | np.bool_)):
             raise ArgumentTypeError(f"result_type: {name} must be a Tensor or a number, got "
                                     f"{type(v).__name__}")
-    a = tensor1 if is_tensor(tensor1) else tensor2._coerce(tensor1, "result_type") \
-        if is_tensor(tensor2) else as_tensor(tensor1)
-    return a._operands(tensor2, "result_type")[0].dtype
+    # PyTorch's three ranks: tensors with axes, then 0-d tensors, then numbers (whose
+    # dtypes are bool, int64 and the default float), each promoted within itself; a lower
+    # rank counts only where its category is higher (int32 matrix, 0-d int64: int32)
+    ranks: dict[int, np.dtype] = {}
+    for v in (tensor1, tensor2):
+        rank = (2 if v.ndim else 1) if is_tensor(v) else 0
+        dtype = v.dtype if is_tensor(v) else dtypes.scalar_dtype(
+            v.item() if isinstance(v, np.generic) else v)  # (NumPy's scalars: numbers)
+        ranks[rank] = dtypes.promote_types(ranks.get(rank, dtype), np.dtype(dtype))
+    result = None
+    for rank in sorted(ranks):  # numbers first: each higher rank over what is below it
+        result = ranks[rank] if result is None else dtypes.result_type(
+            ranks[rank], True, result, False)
+    return result
 
 
 def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,

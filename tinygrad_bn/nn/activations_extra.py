@@ -199,7 +199,10 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
         a = a.reshape(())
     else:
         a = a.reshape((1, slopes) + (1,) * (x.ndim - 2))
-    return where(x._data > 0, x, a * x)
+    # a times x's negative part only: a * x where x > 0 would be an unused branch whose
+    # gradient 0 * a is NaN for an infinite a (PyTorch's gradient there is 1)
+    positive = x._data > 0
+    return where(positive, x, a * where(positive, 0.0, x))
 
 
 def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

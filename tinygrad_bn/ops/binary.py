@@ -287,13 +287,17 @@ class Minimum(_Extremum):
 
 
 class Where(Function):
-    """z = x where cond else y;  dx = g where cond, dy = g elsewhere (cond: no gradient)."""
+    """z = x where cond else y;  dx = g where cond, dy = g elsewhere (cond: no gradient).
+    The gradients select, as PyTorch's, rather than multiply by the mask: a NaN or inf that
+    g carries where a branch was not taken (0 * inf from a composite's unused branch)
+    stays out of that branch's gradient."""
 
     def forward(self, x, y):
         return np.where(self.cond, x, y)
 
     def backward(self, g):
-        return g * self.cond, g * ~self.cond
+        zero = new_tensor(np.zeros((), g.dtype))
+        return Where.apply(g, zero, cond=self.cond), Where.apply(zero, g, cond=self.cond)
 
     def jvp(self, tx, ty):
         """tz = where(cond, tx, ty)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, wrap_grads
+from ..autograd.function import Function, new_tensor, wrap_grads
 from ..modes import is_grad_enabled
 from .quiet import quiet
 
@@ -223,6 +223,23 @@ class Sign(Function):
 
     def backward(self, g):
         return g * 0
+
+    def jvp(self, tx):
+        """tz = 0."""
+        return None  # a zero tangent
+
+
+class Stepwise(Function):
+    """z = `value`, a piecewise-constant function of x that the caller computed (the sign of
+    a determinant, the count of nonzero elements);  dx = 0. The result stays in the graph
+    and requires grad, as PyTorch's does, with a zero gradient of x's shape."""
+
+    def forward(self, x):
+        return self.value
+
+    def backward(self, g):
+        x = self.parents[0]
+        return new_tensor(np.zeros(x._data.shape, x._data.dtype))
 
     def jvp(self, tx):
         """tz = 0."""

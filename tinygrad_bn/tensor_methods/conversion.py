@@ -14,7 +14,7 @@ from .. import ops
 from ..autograd.function import is_tensor
 from ..device import Device, check_device
 from ..dtypes import TENSOR_TYPES, as_dtype, tensor_type_dtype
-from ..errors import ArgumentTypeError
+from ..errors import ArgumentTypeError, BackwardError
 from ..keywords import Size, normalize_axes, one_of, parse_size
 from ..memory_format import (
     checked_format,
@@ -68,7 +68,13 @@ class ConversionMethods:
 
     def detach_(self) -> Tensor:
         """This tensor cut from the graph in place: a leaf that does not require grad, its
-        values and memory unchanged (PyTorch's detach_)."""
+        values and memory unchanged (PyTorch's detach_). A view (x[:1], x.view(...)) is
+        refused as PyTorch refuses it: its base would keep a graph the view no longer has."""
+        if self._data.base is not None and getattr(self, "_base", None) is not None and \
+                self._data is not self._base._data:
+            raise BackwardError(f"detach_: the tensor (shape {self.shape}) is a view of "
+                                f"another one and cannot be detached in place (as PyTorch); "
+                                f"use detach() instead")
         self._ctx = None
         self.requires_grad = False
         return self

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor, new_tensor
+from ..autograd.function import as_tensor
 from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import where
@@ -149,7 +149,8 @@ class MatrixMethods:
         """PyTorch's named tuple (sign, logabsdet): det = sign * exp(logabsdet), computed
         without overflow; the gradient flows through logabsdet."""
         a = _square("slogdet", self)
-        sign = new_tensor(np.linalg.slogdet(a._data)[0])
+        # (a step function of a: in the graph with a zero gradient, as PyTorch's sign)
+        sign = ops.Stepwise.apply(a, value=np.linalg.slogdet(a._data)[0])
         return return_types.slogdet(sign, ops.LogAbsDet.apply(a))
 
     def logdet(self) -> Tensor:

@@ -319,9 +319,9 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                          f"identity for it, as PyTorch)")
     if ord in (math.inf, -math.inf):
         return (x.abs().amax if ord > 0 else x.abs().amin)(axes, keepdim)
-    if ord == 0:
-        return new_tensor(np.count_nonzero(x._data, axis=axes, keepdims=keepdim)
-                          .astype(x.dtype))
+    if ord == 0:  # (a step function of x: in the graph with a zero gradient, as PyTorch's)
+        return ops.Stepwise.apply(x, value=np.count_nonzero(x._data, axis=axes,
+                                                            keepdims=keepdim).astype(x.dtype))
     if ord == 1:
         return x.abs().sum(axes, keepdim)
     if ord == 2:

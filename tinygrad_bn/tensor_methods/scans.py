@@ -187,7 +187,9 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
     which = side or ("right" if right else "left")
     if which not in ("left", "right"):
         raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
-    if seq.ndim <= 1:
+    if seq.dtype.kind == "f" and np.isnan(seq).any():  # (NumPy's order differs, see there)
+        out = _torch_bound(seq, vals, which == "right")
+    elif seq.ndim <= 1:
         out = np.searchsorted(seq, vals, side=which)
     else:
         if seq.shape[:-1] != vals.shape[:-1]:
@@ -201,6 +203,29 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
             out[k] = np.searchsorted(flat_seq[k], flat_vals[k], side=which)
         out = out.reshape(vals.shape)
     return new_tensor(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
+
+
+def _torch_bound(seq: np.ndarray, vals: np.ndarray, right: bool) -> np.ndarray:
+    """PyTorch's binary search over a sequence holding NaN, step for step: the search moves
+    right past s[mid] unless s[mid] >= v (s[mid] > v with right), so a NaN there reads as
+    smaller than every value, wherever it sits (NumPy sorts NaN last, and answers
+    otherwise). Vectorized over the values: about log2(n) steps for all of them."""
+    if seq.ndim > 1 and seq.shape[:-1] != vals.shape[:-1]:
+        raise ShapeError(f"searchsorted: leading dims of the sequence {seq.shape} and the "
+                         f"values {vals.shape} must match")
+    rows = np.broadcast_to(seq[..., None, :], vals.shape + seq.shape[-1:]) if seq.ndim > 1 \
+        else np.broadcast_to(seq, vals.shape + seq.shape)
+    start = np.zeros(vals.shape, np.int64)
+    end = np.full(vals.shape, seq.shape[-1], np.int64)
+    with np.errstate(invalid="ignore"):
+        while (active := start < end).any():
+            mid = (start + end) // 2
+            at = np.take_along_axis(rows, np.minimum(mid, seq.shape[-1] - 1)[..., None],
+                                    -1)[..., 0]
+            moves = ~(at > vals) if right else ~(at >= vals)
+            start = np.where(active & moves, mid + 1, start)
+            end = np.where(active & ~moves, mid, end)
+    return start
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
