@@ -113,6 +113,16 @@ def result_type(a: np.dtype, a_has_axes: bool, b: np.dtype, b_has_axes: bool) ->
     return zero_d if _CATEGORY[zero_d.kind] > _CATEGORY[axes.kind] else axes
 
 
+def can_cast(src: np.dtype, dst: np.dtype, casting: str) -> builtins.bool:
+    """Whether an in-place op may write a result of dtype src into a tensor of dtype dst:
+    "same_kind" is PyTorch's rule (no float into an integer, no number into a bool; any
+    width within a category, uint8 and the signed integers alike), the other names are
+    NumPy's."""
+    if casting == "same_kind":
+        return _CATEGORY[np.dtype(src).kind] <= _CATEGORY[np.dtype(dst).kind]
+    return np.can_cast(src, dst, casting=casting)
+
+
 def scalar_dtype(value: builtins.bool | builtins.int | builtins.float) -> np.dtype:
     """The dtype PyTorch gives a Python number on its own: bool, int64, the default float."""
     if isinstance(value, builtins.bool | np.bool_):

@@ -25,6 +25,12 @@ def axis_keywords(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any
                                                          "keepdim", keepdim, default=False)
 
 
+def every_axis_if_empty(dim: Any) -> Any:
+    """PyTorch's reading of an empty `dim` (() or []) in sum, mean, var, std, nansum,
+    logsumexp, count_nonzero: every axis (None), where NumPy's axis=() reduces none."""
+    return None if isinstance(dim, tuple | list) and not dim else dim
+
+
 def dim_keywords(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any
                  ) -> tuple[Any, bool]:
     """(dim, keepdim) of a method whose signature is PyTorch's (`dim`, `keepdim=False`),

@@ -22,6 +22,7 @@ from .autograd.function import new_tensor
 from .errors import names_errors
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating
+from .tensor_methods.math import float_operands
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
            "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
@@ -73,9 +74,10 @@ def i1e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
 @names_errors("xlog1py")
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log(1 + y), 0 where x = 0 (unless y is NaN), as xlogy is x log y."""
-    x = other._coerce(input, "xlog1py") if isinstance(other, Tensor) and \
-        not isinstance(input, Tensor) else as_tensor(input)
-    x, y = (floating(t) for t in x._operands(other, "xlog1py"))
+    if isinstance(other, Tensor) and not isinstance(input, Tensor):  # a number first
+        y, x = float_operands(other, input, "xlog1py")
+    else:
+        x, y = float_operands(as_tensor(input), other, "xlog1py")
     zero = (x._data == 0) & ~np.isnan(y._data)
     if not zero.any():
         return x * y.log1p()

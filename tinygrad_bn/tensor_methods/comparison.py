@@ -91,12 +91,17 @@ class ComparisonMethods:
         return new_tensor(np.logical_not(self._data))
 
     # ---- bitwise, on bool and integer tensors
-    def _bitwise(self, other: Any, op: Any, name: str) -> Tensor:
+    def _bitwise(self, other: Any, op: Any, name: str, reflected: bool = False) -> Tensor:
         other = self._coerce(other, name)
         for t in (self, other):
             if t.dtype.kind not in "biu":
                 raise DTypeError(f"{name}: needs bool or integer tensors, got dtype {t.dtype}")
         x, y = self._operands(other, name)  # PyTorch's result dtype, not NumPy's
+        if x.dtype.kind == y.dtype.kind == "b" and "shift" in name:  # (promoted: bool)
+            raise DTypeError(f"{name}: not implemented for bool tensors (as PyTorch); "
+                             f"convert them first, e.g. .to(tg.uint8)")
+        if reflected:  # `number << tensor`: the number shifted
+            x, y = y, x
         try:
             return new_tensor(np.asarray(op(x._data, y._data)))
         except ValueError as error:
@@ -141,6 +146,12 @@ class ComparisonMethods:
 
     def __rshift__(self, other: Any) -> Tensor:
         return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.left_shift, "bitwise_left_shift", reflected=True)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.right_shift, "bitwise_right_shift", reflected=True)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 

@@ -32,7 +32,7 @@ from ..errors import (
     named,
     short_repr,
 )
-from ..keywords import normalize_axes, one_axis
+from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from .elementwise import no_bool
 from .movement import _given, concatenate
 
@@ -186,6 +186,7 @@ class IndexingMethods:
         return self.nonzero()
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
+        dim = every_axis_if_empty(dim)
         axes = None if dim is None else normalize_axes("count_nonzero", dim, self.ndim,
                                                        scalar_axis=True)  # 0-d: dim 0, -1
         return new_tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))

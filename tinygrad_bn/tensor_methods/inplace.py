@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ops
+from .. import dtypes, ops
 from ..autograd import versions
 from ..autograd.function import Function, is_tensor, new_tensor, op_observers
 from ..errors import (
@@ -123,7 +123,7 @@ class InplaceMethods:
             raise ShapeError(f"{op}: the result has shape {result.shape}, which does not fit "
                              f"in place into a tensor of shape {self.shape} (an in-place "
                              f"op cannot broadcast the tensor it writes)")
-        if not np.can_cast(result.dtype, self.dtype, casting=casting):
+        if not dtypes.can_cast(result.dtype, self.dtype, casting):
             raise DTypeError(f"{op}: result type {result.dtype} can't be cast to the tensor's "
                              f"dtype {self.dtype} in place; cast the tensor first")
         np.copyto(self._data, result._data, casting="unsafe")
@@ -153,7 +153,7 @@ class InplaceMethods:
             # a backward reads the value being overwritten (the op's, or that of a node inside
             # a composite such as logit_): as PyTorch, it keeps a copy
             old._data, old._base = old._data.copy(), None
-        if result.dtype != self.dtype and np.can_cast(result.dtype, self.dtype, casting):
+        if result.dtype != self.dtype and dtypes.can_cast(result.dtype, self.dtype, casting):
             result = result.astype(self.dtype)
         self._store(op, result, casting)  # through the views, into every base's memory
         epoch = versions.record_write(self)

@@ -23,7 +23,7 @@ import numpy as np
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
 from ..dtypes import as_dtype, get_default_dtype, result_type, result_type_of
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
 
@@ -55,12 +55,12 @@ class MathMethods:
     def logaddexp(self, other: Any) -> Tensor:
         """log(e^x + e^y), computed as max + log1p(e^-|x - y|) (no overflow; equal
         infinities give themselves). Floating inputs only, as PyTorch."""
-        x, y = _float_operands(self, other, "logaddexp", integers=False)
+        x, y = float_operands(self, other, "logaddexp", integers=False)
         return ops.Maximum.apply(x, y) + (-distance(x, y)).exp().log1p()
 
     def xlogy(self, other: Any) -> Tensor:
         """x log y, 0 where x = 0 (whatever y, as PyTorch; NaN y stays NaN)."""
-        return ops.XLogY.apply(*_float_operands(self, other, "xlogy"))
+        return ops.XLogY.apply(*float_operands(self, other, "xlogy"))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
@@ -103,14 +103,14 @@ class MathMethods:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self) in (-pi, pi]: atan2(y=self, x=other)."""
-        y, x = _float_operands(self, other, "atan2")
+        y, x = float_operands(self, other, "atan2")
         return ops.Arctan2.apply(y, x)
 
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(x^2 + y^2); not both integer (as PyTorch: one float operand is enough)."""
-        x, other = _float_operands(self, other, "hypot", integers=False)
+        x, other = float_operands(self, other, "hypot", integers=False)
         return (x * x + other * other).sqrt()
 
     # ---- the error function
@@ -167,6 +167,8 @@ class MathMethods:
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """x - alpha * other."""
+        if alpha != 1:  # (checked before scaling, which would make a bool other an int)
+            no_bool_subtraction(self, other)
         return self - (other if alpha == 1 else _scaled_by(self, "sub", other, alpha))
 
     subtract = sub
@@ -238,7 +240,7 @@ class MathMethods:
     def copysign(self, other: Any) -> Tensor:
         """|x| with the sign of other (of -0.0 too); other's gradient is 0. Floating, as
         PyTorch's (integers in the default dtype)."""
-        return ops.CopySign.apply(*_float_operands(self, other, "copysign"))
+        return ops.CopySign.apply(*float_operands(self, other, "copysign"))
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """x + weight (end - x) for |weight| < 1/2, else end - (end - x)(1 - weight) (exact
@@ -307,10 +309,13 @@ class MathMethods:
         return base ** (exponent.astype(np.float64) if is_tensor(exponent) else exponent)
 
     def ldexp(self, other: Any) -> Tensor:
-        """x 2^other; integers in the default dtype, an integer exponent in x's."""
-        x, exponent = floating(self), self._coerce(other, "ldexp")
-        if exponent.dtype.kind != "f":
-            exponent = exponent.astype(x.dtype)
+        """x 2^other in PyTorch's dtype: the two promoted, integers to the default float; a
+        bool exponent of a floating x is refused, as PyTorch's."""
+        exponent = self._coerce(other, "ldexp")
+        if exponent.dtype.kind == "b" and self.dtype.kind == "f":
+            raise DTypeError("ldexp: not implemented for a bool exponent of a floating "
+                             "tensor (as PyTorch); convert it first, e.g. .int()")
+        x, exponent = float_operands(self, exponent, "ldexp")
         return x * 2.0 ** exponent
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
@@ -389,13 +394,19 @@ def _scaled_by(x: Tensor, op: str, other: Any, alpha: Any) -> Tensor:
     return scaled if scaled.dtype == dtype else scaled.astype(dtype)
 
 
-def _float_operands(x: Tensor, other: Any, op: str, integers: bool = True
+def float_operands(x: Tensor, other: Any, op: str, integers: bool = True
                     ) -> tuple[Tensor, Tensor]:
     """x and other both in PyTorch's result dtype of a function of real numbers: the
     promoted one if floating, else the default float (two integer or bool operands
-    refused unless `integers`, as PyTorch's hypot and logaddexp refuse them)."""
-    a, b = x._operands(other, op)
-    dtype = np.result_type(a.dtype, b.dtype)  # PyTorch's, by _operands' construction
+    refused unless `integers`, as PyTorch's hypot and logaddexp refuse them). Integer
+    operands are cast to that float from their own values, not through the integer
+    promotion (uint8 [3] with a 0-d int8 -3: -3.0, not 253.0, as PyTorch)."""
+    if isinstance(other, int) and not isinstance(other, bool) and x.dtype.kind != "f":
+        b = new_tensor(np.asarray(other, np.int64))  # (a number: its value, whatever x's)
+    else:
+        b = x._coerce(other, op)
+    a = x
+    dtype = result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0)
     if dtype.kind != "f":
         if not integers:
             raise DTypeError(f"{op}: only supports floating-point dtypes, got {dtype} (one "
@@ -430,9 +441,15 @@ def _bound(x: Tensor, bound: Any, op: str) -> Any:
 
 
 def _integers(x: Tensor, y: Tensor, op: str, ufunc: np.ufunc) -> Tensor:
-    if x.dtype.kind not in "iu" or y.dtype.kind not in "iu":  # bools too: PyTorch refuses
+    """ufunc of two integer tensors in PyTorch's promoted dtype (a bool beside an integer
+    counts as one; two bools, as floats, are refused)."""
+    dtype = result_type(x.dtype, x.ndim > 0, y.dtype, y.ndim > 0)
+    if dtype.kind not in "iu" or x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
         raise DTypeError(f"{op}: needs integer tensors, got dtypes {x.dtype} and {y.dtype}")
-    return new_tensor(ufunc(x._data, y._data))
+    try:
+        return new_tensor(np.asarray(ufunc(x._data.astype(dtype), y._data.astype(dtype))))
+    except ValueError as error:
+        raise ShapeError(f"{op}: shapes {x.shape} and {y.shape} do not broadcast") from error
 
 
 def _shifted(x: Tensor, op: str, dim: Any, dtype: Any) -> tuple[Tensor, tuple[int, ...]]:

@@ -24,7 +24,14 @@ from .. import ops, return_types
 from ..autograd.function import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
-from ..keywords import axis_keywords, correction_of, dim_keywords, normalize_axes, one_axis
+from ..keywords import (
+    axis_keywords,
+    correction_of,
+    dim_keywords,
+    every_axis_if_empty,
+    normalize_axes,
+    one_axis,
+)
 from ..modes import is_grad_enabled
 from .elementwise import floating as to_floating
 from .elementwise import where
@@ -45,7 +52,8 @@ class ReduceMethods:
         """The sum over the axes (all by default); ints and bools sum in int64, as PyTorch's;
         `dtype=` casts first."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords("sum", axis, keepdims, dim, keepdim)
+            axis, keepdims = axis_keywords("sum", axis, keepdims, every_axis_if_empty(dim),
+                                           keepdim)
         x = _signed(self) if dtype is None else _cast_first("sum", self, dtype)
         axes = normalize_axes("sum", axis, x.ndim, scalar_axis=True)
         return _in_dtype(ops.Sum.apply(x, axes=axes, keepdims=keepdims), dtype, x.dtype)
@@ -58,7 +66,8 @@ class ReduceMethods:
         first) is given: the mean of ints has no dtype to infer. float16 is summed in
         float32 (its sum overflows past 65504), the result cast back."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = axis_keywords("mean", axis, keepdims, dim, keepdim)
+            axis, keepdims = axis_keywords("mean", axis, keepdims, every_axis_if_empty(dim),
+                                           keepdim)
         x = floating_mean_input("mean", self, dtype)
         axes = normalize_axes("mean", axis, x.ndim, scalar_axis=True)
         count = math.prod([x.shape[a] for a in axes])
@@ -89,7 +98,7 @@ class ReduceMethods:
         if isinstance(unbiased, int | tuple | list) and not isinstance(unbiased, bool):
             raise ArgumentTypeError(f"{op}: unbiased must be True or False, got {unbiased!r} "
                                     f"(axes go first: {op}(dim, unbiased, keepdim))")
-        dim, keepdim = dim_keywords(op, dim, keepdim, axis, keepdims)
+        dim, keepdim = dim_keywords(op, every_axis_if_empty(dim), keepdim, axis, keepdims)
         correction = correction_of(op, correction, unbiased, ddof)
         floating(op, self, "std and var only support floating tensors")
         axes = normalize_axes(op, dim, self.ndim, scalar_axis=True)
@@ -189,6 +198,7 @@ class ReduceMethods:
         is positive, so no overflow); the gradient is softmax(x). Integers in the default
         dtype; over no elements -inf, as PyTorch."""
         axis, keepdims = axis_keywords("logsumexp", axis, keepdims or None, dim, keepdim)
+        axis = every_axis_if_empty(axis)  # (PyTorch's signature: no NumPy reading of ())
         x = to_floating(self)
         axes = normalize_axes("logsumexp", axis, x.ndim, scalar_axis=True)
         if x._data.size == 0:  # nothing to shift: an empty sum is 0, its log -inf

@@ -28,7 +28,7 @@ import numpy as np
 from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
-from ..keywords import normalize_axes, one_axis
+from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from .elementwise import no_bool
 from .movement import stack
 from .reduce import floating, floating_mean_input
@@ -171,6 +171,7 @@ class StatisticsMethods:
 
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """sum over dim with every NaN counted as 0 (no gradient reaches a NaN)."""
+        dim = every_axis_if_empty(dim)
         x = self if dtype is None else self.astype(dtype)
         normalize_axes("nansum", dim, x.ndim, scalar_axis=True)  # an error naming nansum
         if x.dtype.kind != "f":
@@ -180,6 +181,7 @@ class StatisticsMethods:
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """nansum / the count of non-NaN elements over dim (NaN where every one is NaN). As
         PyTorch's, the input must be floating, and so must `dtype=` (the input cast to it)."""
+        dim = every_axis_if_empty(dim)
         x = floating_mean_input("nanmean", floating(
             "nanmean", self, "expected the input to have a floating dtype"), dtype)
         normalize_axes("nanmean", dim, x.ndim, scalar_axis=True)
