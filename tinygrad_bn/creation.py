@@ -22,8 +22,14 @@ import numpy as np
 
 from .allocation import allocating
 from .device import check_device
-from .dtypes import as_dtype, get_default_dtype, promote_types
-from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from .dtypes import as_dtype, fits, get_default_dtype, promote_types, python_array
+from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DTypeError,
+    ShapeError,
+    UnsupportedError,
+)
 from .keywords import parse_size
 from .memory_format import (
     array_in_format,
@@ -45,7 +51,11 @@ __all__ = [
 
 
 def _shape(op: str, args: tuple[Any, ...], size: Any) -> tuple[int, ...]:
-    """The size given as varargs, one sequence, or the keyword `size=` (not two of them)."""
+    """The size given as varargs, one sequence, or the keyword `size=` (not two of them);
+    none at all is refused, as PyTorch's `zeros()` refuses it (`zeros(())` is 0-d)."""
+    if size is None and not args:
+        raise ArgumentTypeError(f"{op}() missing its size (as PyTorch); a 0-d tensor is "
+                                f"{op}(())")
     if size is not None:
         if args:
             raise ArgumentError(f"{op}: size given twice, as {args!r} and size={size!r}")
@@ -80,7 +90,9 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """A new tensor holding a copy of `data` (PyTorch's `torch.tensor`): an ndarray or Tensor
     keeps its dtype; Python floats become float32, ints int64, bools bool."""
     source = data.data if isinstance(data, Tensor) else data
-    if dtype is not None:
+    if dtype is not None and not isinstance(source, np.ndarray | np.generic):
+        array = python_array("tensor", source, as_dtype("tensor", dtype))
+    elif dtype is not None:
         array = np.array(source, dtype=as_dtype("tensor", dtype))
     elif isinstance(source, np.ndarray | np.generic):
         array = np.array(source)
@@ -145,7 +157,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def zeros(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of the given size (default dtype float32)."""
+    """A tensor of zeros of the given size (default dtype float32); a size is required, as
+    PyTorch's (zeros(()) is 0-d)."""
     return _made("zeros", np.zeros(_shape("zeros", args, size), _dtype("zeros", dtype)), device,
                  requires_grad)
 
@@ -169,64 +182,83 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     """A tensor of `size` filled with `fill_value`; the dtype defaults to the value's
     (int64 for an int, bool for a bool, float32 for a float)."""
     shape = parse_size("full", (size,))
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0 and \
+            not fill_value.requires_grad:  # PyTorch reads it as a number
+        fill_value = fill_value.item()
     if not isinstance(fill_value, numbers.Number | np.generic) or isinstance(fill_value, str):
         raise ArgumentTypeError(f"full: fill_value must be a number, got "
                                 f"{type(fill_value).__name__} {fill_value!r}")
     dtype = _value_dtype(fill_value) if dtype is None else as_dtype("full", dtype)
-    if dtype.kind in "iu" and not _fits(fill_value, dtype):
-        raise ArgumentError(f"full: fill_value {fill_value!r} cannot be represented in {dtype} "
-                            f"(as PyTorch, no silent wrap-around)")
-    return _made("full", np.full(shape, fill_value, dtype), device, requires_grad)
-
-
-def _fits(value: Any, dtype: np.dtype) -> bool:
-    """Whether a number, truncated towards 0 as PyTorch casts a float (2.7 -> 2), lies in
-    the range of an integer dtype; inf and NaN never do."""
-    if isinstance(value, bool | np.bool_):
-        return True
-    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
-        if not math.isfinite(value):
-            return False
-        value = int(value)
-    if not isinstance(value, numbers.Integral):
-        return False
-    info = np.iinfo(dtype)
-    return info.min <= int(value) <= info.max
+    if dtype.kind in "iu" and not fits(fill_value, dtype):
+        raise ArgumentError(f"full: fill_value {fill_value!r} cannot be converted to {dtype} "
+                            f"without overflow (as PyTorch)")
+    value = np.asarray(fill_value).astype(dtype) if dtype.kind in "iu" else fill_value
+    return _made("full", np.full(shape, value, dtype), device, requires_grad)
 
 
 def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: Any = None,
            device: Any = None, requires_grad: bool = False) -> Tensor:
     """Values from `start` up to `end` (excluded) by `step`; `arange(end)` and
-    `arange(end=n)` start at 0. int64 when all three are ints, else float32."""
+    `arange(end=n)` start at 0. int64 when all three are ints, else float32. As PyTorch's,
+    an integer dtype takes start and step truncated to ints (arange(0.5, 3, 1.5, dtype=
+    tg.int32) is [0, 1, 2]), int64 its end too, counting its length from those (a step
+    that truncates to 0 is refused there), the other dtypes from the numbers given. A
+    step of 0, or an end on the wrong side of start for the step's sign, is refused."""
     if end is None:
         start, end = 0, start
     for name, v in (("start", start), ("end", end), ("step", step)):
-        if isinstance(v, builtins.bool) or not isinstance(v, numbers.Real) or \
-                not math.isfinite(v):
+        if not isinstance(v, numbers.Real) or not math.isfinite(v):
             raise ArgumentError(f"arange: {name} must be a finite number, got {v!r}")
+    integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
+    chosen = _dtype("arange", dtype, np.int64 if integral else None)
+    if chosen.kind == "b":
+        raise UnsupportedError("arange: not implemented for dtype bool (as PyTorch)")
     if step == 0:
         raise ArgumentError("arange: step must be nonzero")
-    integral = all(isinstance(v, int | np.integer) and not isinstance(v, builtins.bool)
-                   for v in (start, end, step))
-    default = np.int64 if integral else None
-    chosen = _dtype("arange", dtype, default)
-    if chosen.kind in "iu" and not integral and not all(
-            float(v).is_integer() for v in (start, end, step)):
-        raise ArgumentError(f"arange: dtype {chosen} needs integer start, end and step, got "
-                            f"{start!r}, {end!r}, {step!r} (the values would be truncated)")
-    length = max(math.ceil((end - start) / step), 0)
-    with allocating("arange", (length,), np.int64 if integral else np.float64):
-        array = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
+    if not (step > 0 and end >= start or step < 0 and end <= start):
+        raise ArgumentError(f"arange: upper bound and lower bound inconsistent with step "
+                            f"sign (start {start!r}, end {end!r}, step {step!r}), as PyTorch")
+    length = math.ceil((end - start) / step)  # (in doubles, as PyTorch's)
+    if chosen.kind in "iu":
+        start, step = int(start), int(step)
+        if chosen == np.int64:
+            end = int(end)
+            if step == 0:
+                raise ArgumentError("arange: step must be nonzero (truncated to int64)")
+            span = end - start + step - (1 if step > 0 else -1)  # (C's integer division)
+            length = abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1)
+    length = max(length, 0)
+    exact = chosen.kind in "iu" or integral
+    with allocating("arange", (length,), np.int64 if exact else np.float64):
+        array = start + np.arange(length, dtype=np.int64 if exact else np.float64) * step
     return _made("arange", array.astype(chosen), device, requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """`steps` evenly spaced values from `start` to `end`, both included (float32)."""
+    """`steps` evenly spaced values from `start` to `end`, both included (float32). An
+    integer dtype takes start and end truncated to ints first and the values truncated
+    (PyTorch's: linspace(1, 2.5, 5, dtype=tg.int32) is [1, 1, 1, 1, 2]); bool is refused."""
     if not isinstance(steps, int | np.integer) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    return _made("linspace", np.linspace(start, end, steps).astype(_dtype("linspace", dtype)),
-                 device, requires_grad)
+    chosen = _dtype("linspace", dtype)
+    if chosen.kind == "b" and steps > 1:
+        raise UnsupportedError("linspace: not implemented for dtype bool (as PyTorch)")
+    if chosen.kind in "iu":  # start and end converted first (uint8: -5 is 251)
+        for v in (start, end):
+            if not fits(v, chosen):
+                raise ArgumentError(f"linspace: {v!r} cannot be converted to {chosen} "
+                                    f"without overflow (as PyTorch)")
+        start, end = (int(np.asarray(int(v)).astype(chosen)) for v in (start, end))
+    if chosen.kind not in "iu" or steps < 2:
+        values = np.linspace(start, end, steps) if chosen.kind == "f" else \
+            np.full(steps, start)  # (one value: start itself, as PyTorch's)
+        return _made("linspace", values.astype(chosen), device, requires_grad)
+    # PyTorch's integer kernel: the first half counted from start, the second from end
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps)
+    values = np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
+    return _made("linspace", values.astype(chosen), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,

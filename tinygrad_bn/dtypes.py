@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
+import numbers
 import threading
 from typing import Any
 
 import numpy as np
 
-from .errors import DTypeError
+from .errors import ArgumentError, DTypeError, ShapeError, short_repr
 
 float16 = half = np.float16
 float32 = float = np.float32  # noqa: A001 (PyTorch's name)
@@ -121,6 +123,47 @@ def can_cast(src: np.dtype, dst: np.dtype, casting: str) -> builtins.bool:
     if casting == "same_kind":
         return _CATEGORY[np.dtype(src).kind] <= _CATEGORY[np.dtype(dst).kind]
     return np.can_cast(src, dst, casting=casting)
+
+
+def fits(value: Any, dtype: np.dtype) -> bool:
+    """Whether a number, truncated towards 0 as PyTorch casts a float (2.7 -> 2), lies in
+    the range of an integer dtype; inf and NaN never do. PyTorch's check lets an int down
+    to -max into an unsigned dtype (wrapped: -5 as uint8 is 251), not a negative float."""
+    if isinstance(value, bool | np.bool_):
+        return True
+    info = np.iinfo(dtype)
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        if not math.isfinite(value) or (info.min == 0 and value <= -1):
+            return False
+        value = int(value)
+    if not isinstance(value, numbers.Integral):
+        return False
+    low = -info.max if info.min == 0 else info.min
+    return low <= int(value) <= info.max
+
+
+def python_array(op: str, source: Any, dtype: np.dtype) -> np.ndarray:
+    """Python numbers (nested lists) as an array of `dtype`, as PyTorch converts them: an
+    integer dtype takes floats truncated and ints that fit (an unsigned one also negative
+    ints down to -max, wrapped: -4 as uint8 is 252); anything else is refused naming the
+    op, not wrapped silently."""
+    try:
+        raw = np.array(source)
+    except ValueError as error:  # ragged nesting
+        raise ShapeError(f"{op}: cannot make an array of {short_repr(source)}: {error}"
+                         ) from error
+    if dtype.kind in "iu" and raw.dtype.kind in "iufO" and raw.size:
+        if not all(fits(v, dtype) for v in raw.reshape(-1).tolist()):
+            raise ArgumentError(f"{op}: a value of {short_repr(source)} cannot be converted "
+                                f"to {dtype} without overflow (as PyTorch)")
+        if raw.dtype.kind == "O":
+            raw = raw.astype(np.float64 if any(isinstance(v, float) for v in
+                                               raw.reshape(-1).tolist()) else np.int64)
+    try:
+        return raw.astype(dtype)
+    except (TypeError, ValueError) as error:
+        raise DTypeError(f"{op}: cannot convert {short_repr(source)} to {dtype}: {error}"
+                         ) from error
 
 
 def scalar_dtype(value: builtins.bool | builtins.int | builtins.float) -> np.dtype:

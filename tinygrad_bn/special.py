@@ -22,7 +22,7 @@ from .autograd.function import new_tensor
 from .errors import names_errors
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating
-from .tensor_methods.math import float_operands
+from .tensor_methods.operands import float_operands
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
            "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",

@@ -163,8 +163,10 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     """base ** linspace(start, end, steps): `steps` values evenly spaced in the exponent."""
     if isinstance(base, str) or not isinstance(base, int | float | np.number):
         raise ArgumentTypeError(f"logspace: base must be a number, got {base!r}")
-    exponents = linspace(start, end, steps, dtype=np.float64)._data
     kind = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype("logspace", dtype)
+    if kind.kind in "iu" and steps != 1:  # PyTorch's: the bounds truncated to ints first
+        start, end = int(start), int(end)
+    exponents = linspace(start, end, steps, dtype=np.float64)._data
     return Tensor((float(base) ** exponents).astype(kind), requires_grad=requires_grad)
 
 

@@ -154,7 +154,13 @@ def _zeros_like(t):
 
 def array_index(op: str, index: object) -> object:
     """`index` as NumPy takes it: tensors in it become their arrays. A slice with a step
-    below 1 is refused, as PyTorch refuses it (ValueError; `x.flip(d)` reverses)."""
+    below 1 is refused, as PyTorch refuses it (ValueError; `x.flip(d)` reverses). A list
+    holding a list, a tensor, a slice, None or Ellipsis is a tuple of indices, as PyTorch
+    2.13 still reads it (x[[[0, 1]]] is x[[0, 1]]; NumPy 2 reads an array of shape (1, 2))."""
+    if isinstance(index, list) and any(
+            isinstance(i, list | tuple | slice | np.ndarray) or i is None or i is Ellipsis or
+            is_tensor(i) for i in index):
+        index = tuple(index)
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
         if isinstance(i, slice) and i.step is not None and i.step <= 0:

@@ -13,7 +13,7 @@ import numpy as np
 from .. import ops
 from ..autograd.function import is_tensor
 from ..device import Device, check_device
-from ..dtypes import TENSOR_TYPES, as_dtype, tensor_type_dtype
+from ..dtypes import TENSOR_TYPES, as_dtype, python_array, tensor_type_dtype
 from ..errors import ArgumentTypeError, BackwardError
 from ..keywords import Size, normalize_axes, one_of, parse_size
 from ..memory_format import (
@@ -222,5 +222,8 @@ class ConversionMethods:
         """A copy of `data` with this tensor's dtype unless `dtype` is given."""
         check_device("new_tensor", device)
         dtype = self.dtype if dtype is None else as_dtype("new_tensor", dtype)
-        source = data._data if is_tensor(data) else data
-        return type(self)(np.array(source, dtype=dtype), requires_grad=requires_grad)
+        if is_tensor(data) or isinstance(data, np.ndarray | np.generic):
+            array = np.array(data._data if is_tensor(data) else data, dtype=dtype)
+        else:  # Python data: checked as PyTorch converts it (no raw NumPy error)
+            array = python_array("new_tensor", data, dtype)
+        return type(self)(array, requires_grad=requires_grad)

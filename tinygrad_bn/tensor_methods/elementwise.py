@@ -88,6 +88,12 @@ class ElementwiseMethods:
             if all(type(b) in (bool, type(None)) for b in (min, max)):
                 no_bool("clip", self)
             return self.astype(np.int64).clip(min, max)
+        if self._data.dtype.kind in "iu":
+            info = np.iinfo(self._data.dtype)
+            for b in (min, max):
+                if isinstance(b, int | np.integer) and not info.min <= b <= info.max:
+                    raise ArgumentError(f"clamp: the bound {b} is out of range for the "
+                                        f"tensor's dtype {self.dtype}; cast the tensor first")
         return ops.Clip.apply(self, low=min, high=max)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002

@@ -204,8 +204,9 @@ class IndexingMethods:
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
         """x with the cells index[i][j] of axis dim replaced by src[i][j] (or value); reduce
-        "add" adds instead. A repeated index keeps one of its sources (PyTorch does not say
-        which)."""
+        "add" adds instead, "multiply" multiplies (every source of a repeated index, as
+        scatter_reduce's "prod"). A repeated index keeps one of its sources (PyTorch does
+        not say which)."""
         if isinstance(src, int | float) and value is None:  # PyTorch's scatter(dim, i, 2.5)
             src, value = None, src
         if (src is None) == (value is None):
@@ -215,9 +216,14 @@ class IndexingMethods:
                                      fill_number("scatter", self, value), dtype=self.dtype))
         if reduce == "add":
             return self.scatter_add(dim, index, src)
+        if reduce == "multiply":
+            if not self.ndim:
+                return self.reshape(1).scatter(dim, index, src, reduce=reduce).reshape(())
+            return self.scatter_reduce(dim, new_tensor(_index_array("scatter", index)), src,
+                                       "prod")
         if reduce is not None:
-            raise ArgumentError(f"scatter: reduce must be None or 'add' (reduce='multiply' is "
-                                f"not supported), got {reduce!r}")
+            raise ArgumentError(f"scatter: reduce must be None, 'add' or 'multiply', got "
+                                f"{reduce!r}")
         if not self.ndim:
             return _scalar_scatter(self, "scatter", dim, index, src)
         d, grid, src = self._scatter_args("scatter", dim, index, src)
@@ -266,10 +272,16 @@ class IndexingMethods:
                              f"{expected} (x {self.shape} with {len(idx)} slices along dim {d})")
         if alpha != 1:
             source = source * alpha
-        return self + ops.ScatterAdd.apply(source, index=_along(d, idx), shape=self.shape)
+        out = self + ops.ScatterAdd.apply(source, index=_along(d, idx), shape=self.shape)
+        # (bools: alpha * source is an integer; PyTorch's result stays bool)
+        return out if out.dtype == self.dtype else new_tensor(out._data.astype(self.dtype))
 
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
-        """x with the slices index of axis dim set to value."""
+        """x with the slices index of axis dim set to value (a 0-d x: dim 0 or -1, its one
+        element)."""
+        if not self.ndim:
+            one_axis("index_fill", 1, None, dim)
+            return self.reshape(1).index_fill(0, index, value).reshape(())
         d = one_axis("index_fill", self.ndim, None, dim)
         idx = _index_array("index_fill", index).reshape(-1)
         _check_range("index_fill", idx, self.shape[d], d, allow_negative=True)  # PyTorch's
@@ -389,6 +401,10 @@ class IndexingMethods:
             return self.reshape(())
         src = [one_axis("movedim", self.ndim, None, s) for s in src]
         dst = [one_axis("movedim", self.ndim, None, s) for s in dst]
+        for name, dims in (("source", src), ("destination", dst)):
+            if len(set(dims)) != len(dims):
+                raise ArgumentError(f"movedim: repeated dim in {name} {tuple(dims)} (as "
+                                    f"PyTorch)")
         order = [k for k in range(self.ndim) if k not in src]
         for s, t in sorted(zip(dst, src)):
             order.insert(s, t)
@@ -403,7 +419,13 @@ class IndexingMethods:
         d = one_axis("unflatten", self.ndim, None, dim)
         sizes = list(sizes)
         known = math.prod(n for n in sizes if n != -1)
-        if sizes.count(-1) == 1 and known:  # -1 from dim's size, also where that is 0
+        inferred = sizes.count(-1)
+        if inferred > 1 or not inferred and known != self.shape[d] or \
+                inferred and (not known or self.shape[d] % known):
+            # (checked here: reshape alone would accept (2, 2) for an empty dim of 3)
+            raise ShapeError(f"unflatten: sizes {tuple(sizes)} don't multiply up to the size "
+                             f"{self.shape[d]} of dim {d} (shape {self.shape}), as PyTorch")
+        if inferred:  # -1 from dim's size, also where that is 0
             sizes[sizes.index(-1)] = self.shape[d] // known
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
@@ -411,7 +433,7 @@ class IndexingMethods:
         _given("tile", "dims", dims)
         reps = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
         reps = (1,) * (self.ndim - len(reps)) + tuple(reps)
-        return self.repeat(*reps)
+        return self.repeat(reps)  # (one tuple: a 0-d tensor tiled by () is itself)
 
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
              ) -> Tensor:

@@ -436,8 +436,10 @@ class InplaceMethods:
         except IndexError as error:
             raise IndexOutOfRange(f"{op}: index {short_repr(index)} does not fit a tensor of "
                                   f"shape {self.shape}: {error}") from None
-        put = value if is_tensor(value) else new_tensor(np.asarray(value))
-        while put.ndim > len(target) and put.shape[0] == 1:  # PyTorch drops leading 1s
+        put = value if is_tensor(value) else new_tensor(np.asarray(fill_number(op, self, value)))
+        # x[index] = value drops the value's leading 1s (PyTorch's setitem); index_put_
+        # broadcasts the value as it is
+        while op != "index_put_" and put.ndim > len(target) and put.shape[0] == 1:
             put = put.squeeze(0)
         if put.dtype.kind not in "biuf":
             raise DTypeError(f"{op}: cannot write {type(value).__name__} "

@@ -22,10 +22,11 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import is_tensor, new_tensor
-from ..dtypes import as_dtype, get_default_dtype, result_type, result_type_of
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..dtypes import as_dtype, result_type, result_type_of
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import normalize_axes
 from .elementwise import floating, no_bool, where
+from .operands import float_operands, integer_ufunc
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -339,11 +340,11 @@ class MathMethods:
 
     def gcd(self, other: Any) -> Tensor:
         """The greatest common divisor, elementwise, of integer tensors (non-negative)."""
-        return _integers(self, self._coerce(other, "gcd"), "gcd", np.gcd)
+        return integer_ufunc(self, self._coerce(other, "gcd"), "gcd", np.gcd)
 
     def lcm(self, other: Any) -> Tensor:
         """The least common multiple, elementwise, of integer tensors (non-negative)."""
-        return _integers(self, self._coerce(other, "lcm"), "lcm", np.lcm)
+        return integer_ufunc(self, self._coerce(other, "lcm"), "lcm", np.lcm)
 
     def heaviside(self, values: Any) -> Tensor:
         """`values` where x == 0, 1 where x > 0, else 0 (NaN included, as PyTorch); no
@@ -394,28 +395,6 @@ def _scaled_by(x: Tensor, op: str, other: Any, alpha: Any) -> Tensor:
     return scaled if scaled.dtype == dtype else scaled.astype(dtype)
 
 
-def float_operands(x: Tensor, other: Any, op: str, integers: bool = True
-                    ) -> tuple[Tensor, Tensor]:
-    """x and other both in PyTorch's result dtype of a function of real numbers: the
-    promoted one if floating, else the default float (two integer or bool operands
-    refused unless `integers`, as PyTorch's hypot and logaddexp refuse them). Integer
-    operands are cast to that float from their own values, not through the integer
-    promotion (uint8 [3] with a 0-d int8 -3: -3.0, not 253.0, as PyTorch)."""
-    if isinstance(other, int) and not isinstance(other, bool) and x.dtype.kind != "f":
-        b = new_tensor(np.asarray(other, np.int64))  # (a number: its value, whatever x's)
-    else:
-        b = x._coerce(other, op)
-    a = x
-    dtype = result_type(a.dtype, a.ndim > 0, b.dtype, b.ndim > 0)
-    if dtype.kind != "f":
-        if not integers:
-            raise DTypeError(f"{op}: only supports floating-point dtypes, got {dtype} (one "
-                             f"floating operand is enough, as PyTorch)")
-        dtype = get_default_dtype()
-    return (a if a.dtype == dtype else a.astype(dtype)), (b if b.dtype == dtype else
-                                                          b.astype(dtype))
-
-
 def _quotient_operands(x: Tensor, other: Any, op: str) -> tuple[Tensor, Tensor]:
     """x and other in PyTorch's result type for a rounded quotient or a remainder: bools
     refused (PyTorch has no bool kernel for them), an integer divisor 0 refused (PyTorch
@@ -438,18 +417,6 @@ def _bound(x: Tensor, bound: Any, op: str) -> Any:
                                              and not isinstance(bound, bool)):
         return bound
     return x._coerce(bound, op)
-
-
-def _integers(x: Tensor, y: Tensor, op: str, ufunc: np.ufunc) -> Tensor:
-    """ufunc of two integer tensors in PyTorch's promoted dtype (a bool beside an integer
-    counts as one; two bools, as floats, are refused)."""
-    dtype = result_type(x.dtype, x.ndim > 0, y.dtype, y.ndim > 0)
-    if dtype.kind not in "iu" or x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
-        raise DTypeError(f"{op}: needs integer tensors, got dtypes {x.dtype} and {y.dtype}")
-    try:
-        return new_tensor(np.asarray(ufunc(x._data.astype(dtype), y._data.astype(dtype))))
-    except ValueError as error:
-        raise ShapeError(f"{op}: shapes {x.shape} and {y.shape} do not broadcast") from error
 
 
 def _shifted(x: Tensor, op: str, dim: Any, dtype: Any) -> tuple[Tensor, tuple[int, ...]]:

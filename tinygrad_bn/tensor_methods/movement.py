@@ -284,9 +284,11 @@ class MovementMethods:
         n = self.shape[axis]
         if isinstance(split_size_or_sections, int | np.integer):
             step = int(split_size_or_sections)
-            if step <= 0:
-                raise ArgumentError(f"split: split_size must be a positive int, got {step}")
-            sizes = [min(step, n - start) for start in range(0, n, step)] or [0]
+            if step < 0 or step == 0 and n:  # (0 splits an empty axis, as PyTorch)
+                raise ArgumentError(f"split: split_size must be a positive int (0 only for an "
+                                    f"empty dim), got {step} for dim {axis} of size {n}")
+            sizes = [min(step, n - start) for start in range(0, n, step)] if step else []
+            sizes = sizes or [0]
         else:
             sections = split_size_or_sections
             if not isinstance(sections, Sequence) or isinstance(sections, str) or not \

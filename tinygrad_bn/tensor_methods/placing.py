@@ -65,6 +65,9 @@ class PlacingMethods:
         if src.dtype != self.dtype:
             raise DTypeError(f"scatter_reduce: src's dtype {src.dtype} must be x's dtype "
                              f"{self.dtype}")
+        if reduce == "mean" and self.dtype.kind == "b":
+            raise DTypeError("scatter_reduce: reduce='mean' is not implemented for bool "
+                             "tensors (as PyTorch)")
         _, grid, src = self._scatter_args("scatter_reduce", dim, index, src)
         n, m = self.numel(), src.numel()
         cells = np.ravel_multi_index(grid, self.shape).reshape(-1) if m else \
@@ -89,6 +92,8 @@ class PlacingMethods:
             count = (table != pad).sum(1)
             out = new_tensor(out._data // count) if self.dtype.kind in "biu" else \
                 out * new_tensor((1.0 / count).astype(self.dtype))
+        if out.dtype != self.dtype:  # (an integer sum or product is int64: x's dtype back)
+            out = new_tensor(out._data.astype(self.dtype))
         return out.reshape(self.shape)
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
@@ -133,8 +138,9 @@ class PlacingMethods:
             raise ShapeError(f"masked_scatter: the mask selects {wanted} elements but source "
                              f"(shape {source.shape}) has {source.numel()}")
         x = self if self.shape == shape else self.expand(*shape)
-        if not wanted:
-            return x * 1
+        if not wanted:  # x; a source in the graph stays there with a zero gradient
+            return ops.Where.apply(source.reshape(-1).sum(), x, cond=m) if \
+                source.requires_grad else x.clone()
         taken = np.maximum(np.cumsum(m.reshape(-1)) - 1, 0).reshape(shape)
         return ops.Where.apply(source.reshape(-1)[taken], x, cond=m)
 

@@ -98,11 +98,12 @@ class PositionMethods:
         if source.numel() != flat.size:
             raise ShapeError(f"put_: source has {source.numel()} elements but index has "
                              f"{flat.size}; expected one per index")
-        if not flat.size:
+        if not flat.size and (self.ndim == 0 or not source.requires_grad):
             return self
         if self.ndim == 0:  # every index is 0: the sum, or the last value written
             values = source.reshape(-1)
-            return self.index_put_((), values.sum() if accumulate else values[-1], accumulate)
+            return self.index_put_((), values.sum(dtype=self.dtype) if accumulate else
+                                   values[-1], accumulate)
         where = tuple(np.unravel_index(flat, self.shape))
         return self.index_put_(where, source.reshape(-1), accumulate)
 
@@ -171,6 +172,9 @@ class PositionMethods:
                              f"{getattr(index, 'dtype', type(index).__name__)} of shape "
                              f"{getattr(index, 'shape', None)}")
         source = self._coerce(source, "index_reduce")
+        if self.dtype.kind == "b" and reduce in ("prod", "mean"):
+            raise DTypeError(f"index_reduce: reduce={reduce!r} is not implemented for bool "
+                             f"tensors (as PyTorch)")
         expected = self.shape[:d] + (index.numel(),) + self.shape[d + 1:]
         if source.shape != expected:
             raise ShapeError(f"index_reduce: source of shape {source.shape} must have shape "

@@ -66,9 +66,9 @@ class StatisticsMethods:
 
     def _global_median(self) -> Tensor:
         flat = self._data.reshape(-1)
-        if not flat.size:
-            return new_tensor(np.array(np.nan, dtype=self.dtype if self.dtype.kind == "f"
-                                       else np.float32))
+        if not flat.size:  # NaN, in x's dtype (an integer's is NaN cast, as PyTorch's)
+            with np.errstate(invalid="ignore"):
+                return new_tensor(np.array(np.nan).astype(self.dtype))
         value = np.sort(flat)[(flat.size - 1) // 2]  # NaNs sort last
         if self.dtype.kind != "f":  # no gradient to route
             return new_tensor(np.asarray(value))
@@ -130,9 +130,10 @@ class StatisticsMethods:
         """PyTorch's named tuple (min, max): amin and amax over dim (all elements when
         None); each one's gradient is split evenly between its ties."""
         if dim is not None:
-            dim = one_axis("aminmax", self.ndim, None, dim) if self.ndim else dim
-        if self._data.size == 0:
-            raise ShapeError(f"aminmax: the tensor (shape {self.shape}) has no elements")
+            dim = one_axis("aminmax", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
+        if self._data.size == 0 and (dim is None or not self.ndim or self.shape[dim] == 0):
+            raise ShapeError(f"aminmax: the tensor (shape {self.shape}) has no elements "
+                             f"{'' if dim is None else f'along dim {dim}'} to reduce")
         over = () if dim is None or not self.ndim else dim
         return return_types.aminmax(self.amin(over, keepdim), self.amax(over, keepdim))
 
