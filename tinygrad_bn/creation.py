@@ -220,11 +220,12 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
                             f"sign (start {start!r}, end {end!r}, step {step!r}), as PyTorch")
     length = math.ceil((end - start) / step)  # (in doubles, as PyTorch's)
     if chosen.kind in "iu":
-        start, step = int(start), int(step)
+        given, start, step = step, int(start), int(step)
         if chosen == np.int64:
             end = int(end)
             if step == 0:
-                raise ArgumentError("arange: step must be nonzero (truncated to int64)")
+                raise ArgumentError(f"arange: step must be nonzero, and {given!r} truncates "
+                                    f"to 0 for dtype int64 (as PyTorch)")
             span = end - start + step - (1 if step > 0 else -1)  # (C's integer division)
             length = abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1)
     length = max(length, 0)
