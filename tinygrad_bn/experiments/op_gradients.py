@@ -332,6 +332,8 @@ OPS: list[OpCase] = [
            F.gaussian_nll_loss(x, y, v), ((3, 4), (3, 4), (3, 4)), ("real", "real", "positive"),
            torch_fn=lambda x, y, v: TF.soft_margin_loss(x, y.detach().sign()) +
            TF.poisson_nll_loss(x, v) + TF.gaussian_nll_loss(x, y, v)),
+    OpCase("nansum", lambda x: x.masked_fill(x.data > 0, float("nan")).nansum(1), ((3, 4),),
+           torch_fn=lambda x: x.masked_fill(x.detach() > 0, float("nan")).nansum(1)),
     OpCase("quantile / nanmean", lambda x: x.quantile(0.3, dim=1) + x.nanmean(0)[:3],
            ((3, 4),), torch_fn=lambda x: x.quantile(0.3, dim=1) + x.nanmean(0)[:3]),
     # issue 22: elementwise math (ops/special.py and tensor_methods/math.py)

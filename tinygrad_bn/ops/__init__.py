@@ -4,7 +4,7 @@
 - binary.py, two inputs elementwise: Add Sub Mul Div Pow FloorDivide TruncDivide Remainder
   Fmod Maximum Minimum Where
 - unary.py, one input elementwise: Neg Exp Log Sqrt Abs Sin Cos HyperbolicTangent Logistic
-  Rectify Sign Stepwise Clip Cast Clone
+  Rectify Sign ZeroNaN Stepwise Clip Cast Clone
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
   IndexPut Concatenate
@@ -120,6 +120,7 @@ from .unary import (
     Sin,
     Sqrt,
     Stepwise,
+    ZeroNaN,
 )
 
 # the names these ops had before they were told apart from the nn modules ReLU, Sigmoid, Tanh
@@ -140,5 +141,5 @@ __all__ = [
     "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
     "SVDFactorU", "SVDFactorVh", "SolveTriangular",
     "FloorDivide", "Fmod", "Remainder", "TruncDivide", "CopySign", "XLogY",
-    "VarianceWithoutFreedom", "Stepwise",
+    "VarianceWithoutFreedom", "Stepwise", "ZeroNaN",
 ]

@@ -229,6 +229,23 @@ class Sign(Function):
         return None  # a zero tangent
 
 
+class ZeroNaN(Function):
+    """z = 0 where x is NaN, else x;  dx = g * (x is not NaN): a product, as PyTorch's nansum
+    derivative, so an inf or NaN g reaching a dropped NaN gives NaN there (a select would
+    give 0)."""
+
+    def forward(self, x):
+        self.keep = ~np.isnan(x)
+        return np.where(self.keep, x, np.zeros((), x.dtype))
+
+    def backward(self, g):
+        return g * new_tensor(self.keep.astype(g.dtype))
+
+    def jvp(self, tx):
+        """tz = tx * (x is not NaN)."""
+        return tx * new_tensor(self.keep.astype(tx.dtype))
+
+
 class Stepwise(Function):
     """z = `value`, a piecewise-constant function of x that the caller computed (the sign of
     a determinant, the count of nonzero elements);  dx = 0. The result stays in the graph

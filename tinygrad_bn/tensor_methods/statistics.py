@@ -29,6 +29,7 @@ from .. import return_types
 from ..autograd.function import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
+from ..ops import ZeroNaN
 from .elementwise import no_bool
 from .movement import stack
 from .reduce import floating, floating_mean_input
@@ -171,13 +172,14 @@ class StatisticsMethods:
                                       new_tensor(bin_edges.astype(self.dtype)))
 
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        """sum over dim with every NaN counted as 0 (no gradient reaches a NaN)."""
+        """sum over dim with every NaN counted as 0; the gradient at a NaN is g * 0 (PyTorch's:
+        0, or NaN where g is inf or NaN, as when nanmean divides by a count of 0)."""
         dim = every_axis_if_empty(dim)
         x = self if dtype is None else self.astype(dtype)
         normalize_axes("nansum", dim, x.ndim, scalar_axis=True)  # an error naming nansum
         if x.dtype.kind != "f":
             return x.sum(dim=dim, keepdim=keepdim)
-        return x.masked_fill(np.isnan(x._data), 0.0).sum(dim=dim, keepdim=keepdim)
+        return ZeroNaN.apply(x).sum(dim=dim, keepdim=keepdim)
 
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """nansum / the count of non-NaN elements over dim (NaN where every one is NaN). As
