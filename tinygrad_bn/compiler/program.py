@@ -17,6 +17,9 @@ The program is generated Python source, one line per NumPy call, compiled once w
 the program (not an output, not a .grad, not handed to a replayed call) is written into a
 buffer allocated once (`out=`); the rest are allocated fresh on each replay, as eager
 does, because Python code may keep them.
+
+Just over 500 lines: the comparison of the two recordings and the code it emits are one
+pass over one state.
 """
 
 from __future__ import annotations

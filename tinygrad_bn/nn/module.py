@@ -5,6 +5,9 @@ A Module keeps three ordered registries, filled by plain attribute assignment: p
 statistics: saved in the state dict unless `persistent=False`, never trained) and submodules,
 named like `"0.weight"` or `"block.bn.running_mean"` (the state dict's keys). Changing them, an
 attribute or the training flag moves the structure clock (nn/structure.py).
+
+Just over 500 lines: nn.Module's own PyTorch surface; its state dicts and paths are
+mixins already (module_state.py, module_paths.py).
 """
 
 from __future__ import annotations
