@@ -341,12 +341,18 @@ class FusedBatchNorm(Function):
 
     def forward(self, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
         dtype = x.dtype
-        weight = params[0].astype(dtype, copy=False) if self.has_weight else None
-        bias = params[-1].astype(dtype, copy=False) if self.has_bias else None
+        weight = bias = None
+        if params:
+            weight, bias = params[0], params[-1]
+            if weight.dtype is not dtype or bias.dtype is not dtype:
+                # (astype of an equal dtype returns the array itself: only these convert)
+                weight, bias = weight.astype(dtype, copy=False), bias.astype(dtype, copy=False)
+                self.exact_grads = False  # the engine casts their gradients (x's dtype) to theirs
+            if not self.has_bias:
+                bias = None
         if not self.has_weight:
+            weight = None
             self.saves_inputs = (0,)
-        if params and (params[0].dtype is not dtype or params[-1].dtype is not dtype):
-            self.exact_grads = False  # the engine casts their gradients (x's dtype) to theirs
         if x.ndim == 2:
             return self._forward_rows(x, weight, bias)
         xv = _channels_view(x)
