@@ -169,7 +169,7 @@ def _anomaly_block(code: str, name: str) -> str:
 
 PACKAGE = ROOT / "tinygrad_bn"
 CORE_READING_ORDER = [
-    "modes.py", "keywords.py", "dtypes.py", "anomaly.py", "autograd/function.py",
+    "modes.py", "keywords.py", "dtypes.py", "anomaly.py", "autograd/primitive.py",
     "autograd/order.py", "autograd/engine.py", "autograd/versions.py", "autograd/custom.py",
     "ops/__init__.py",
     "ops/binary.py", "ops/unary.py", "ops/special.py", "ops/reduce.py", "ops/movement.py",

@@ -65,7 +65,7 @@ def test_a_reference_to_a_name_that_is_gone_is_reported(tmp_path: Path) -> None:
 
 def test_the_op_index_lists_every_op_with_its_three_rules() -> None:
     from tinygrad_bn import ops
-    from tinygrad_bn.autograd.function import Function
+    from tinygrad_bn.autograd.primitive import Function
 
     listed = docs["_ops"]()
     primitives = [v for v in vars(ops).values() if isinstance(v, type) and

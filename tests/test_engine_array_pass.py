@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
-from tinygrad_bn.autograd.function import Function
+from tinygrad_bn.autograd.primitive import Function
 
 N, C = 5, 4
 STEPS = ["linear", "relu", "sigmoid", "batch_norm", "scale_rows", "scale_all", "add",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
-from tinygrad_bn.autograd.function import Function
+from tinygrad_bn.autograd.primitive import Function
 from tinygrad_bn.nn.functional import Affine
 from tinygrad_bn.nn.losses import CrossEntropy
 from tinygrad_bn.nn.normalization import FusedBatchNorm

@@ -8,7 +8,7 @@ import pytest
 
 from tests.wrong_gradients import FrozenSquare, HalfSquare
 from tinygrad_bn import ops
-from tinygrad_bn.autograd.function import Function
+from tinygrad_bn.autograd.primitive import Function
 from tinygrad_bn.experiments import op_coverage, op_gradients
 from tinygrad_bn.experiments.op_gradients import OpCase
 

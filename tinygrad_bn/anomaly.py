@@ -26,7 +26,7 @@ from .errors import AnomalyError
 from .modes import AnomalyMode, state
 
 if TYPE_CHECKING:
-    from .autograd.function import Function
+    from .autograd.primitive import Function
     from .tensor import Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

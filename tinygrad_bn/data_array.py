@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd.function import new_tensor
+from .autograd.primitive import new_tensor
 from .errors import ShapeError
 from .seeding import generator as chosen_generator
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import ops
 from .autograd import versions
-from .autograd.function import Function, op_observers
+from .autograd.primitive import Function, op_observers
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .tensor import Tensor
 

@@ -50,7 +50,7 @@ def _update_op_mode(s: _ThreadState) -> None:
 def set_profiler(profiler: Any) -> None:
     """Install `profiler` (None: remove it) in this thread: every op's forward and backward
     then runs through `profiler.forward(ctx, inputs, run)` / `profiler.backward(ctx, grad,
-    run)` (autograd/function.py, autograd/engine.py)."""
+    run)` (autograd/primitive.py, autograd/engine.py)."""
     s = state
     s.profiler = profiler
     _update_op_mode(s)

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import method_functions as _f
 from . import ops
-from .autograd.function import new_tensor
+from .autograd.primitive import new_tensor
 from .errors import names_errors
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .autograd.function import as_tensor, is_tensor
+from .autograd.primitive import as_tensor, is_tensor
 from .creation import full_like, linspace
 from .errors import ArgumentError, ArgumentTypeError, names_errors
 from .method_functions import _function

@@ -7,7 +7,7 @@ graph is the chain of `_ctx.parents`; `backward` hands it to the engine
 array-like properties, the operators and gradients. PyTorch's long tail of methods comes
 from the mixins in tinygrad_bn/tensor_methods/, the ops from tinygrad_bn/ops/.
 
-Reading guide, the core in order: modes.py, anomaly.py, autograd/function.py,
+Reading guide, the core in order: modes.py, anomaly.py, autograd/primitive.py,
 autograd/engine.py, ops/, tensor_methods/, this file (docs/autograd.md).
 """
 
@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from . import ops, printing
-from .autograd import function as _function
+from .autograd import primitive as _primitive
 from .autograd import versions
 from .autograd.engine import backward as autograd_backward
 from .autograd.engine import grad, run_backward, unbroadcast
-from .autograd.function import Function, RemovableHandle, as_tensor, op_observers
 from .autograd.order import topological_order
+from .autograd.primitive import Function, RemovableHandle, as_tensor, op_observers
 from .data_array import DataArray
 from .dtypes import get_default_dtype, result_type
 from .errors import (
@@ -496,4 +496,4 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return True if other is None else self._compare(other, np.not_equal)
 
 
-_function.set_tensor_class(Tensor)
+_primitive.set_tensor_class(Tensor)

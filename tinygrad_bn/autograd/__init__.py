@@ -1,6 +1,6 @@
 """Reverse-mode automatic differentiation: the primitive op and the engine.
 
-Read `function.py` first (an op and how a call records it), then `engine.py` (the
+Read `primitive.py` first (an op and how a call records it), then `engine.py` (the
 backward pass over the recorded graph), then `versions.py` (in-place writes). The ops
 themselves are in tinygrad_bn/ops/. `tg.autograd.Function` is PyTorch's way to write a
 custom op (`custom.py`); `grad` (a tuple; an unused input refused unless allow_unused,

@@ -16,7 +16,7 @@
 `forward` runs on Tensors without recording (as in PyTorch); `apply` then records one
 node whose backward calls yours, written with Tensor ops, so double backward works when
 your backward is differentiable. The engine's own ops use the primitive `Function`
-(autograd/function.py), whose forward works on ndarrays; docs/autograd.md explains both.
+(autograd/primitive.py), whose forward works on ndarrays; docs/autograd.md explains both.
 
 Several outputs are packed into one hidden tensor (one node, one backward call with every
 output's gradient; an output nothing used gets zeros, or None after
@@ -33,8 +33,8 @@ import numpy as np
 from ..errors import ArgumentTypeError, BackwardError, DTypeError, ShapeError, UnsupportedError
 from ..modes import is_grad_enabled, no_grad
 from . import versions
-from .function import Function as PrimitiveFunction
-from .function import OpName, is_tensor, new_tensor, op_observers
+from .primitive import Function as PrimitiveFunction
+from .primitive import OpName, is_tensor, new_tensor, op_observers
 
 if TYPE_CHECKING:
     from ..tensor import Tensor

@@ -9,7 +9,7 @@ Leaves receive their gradient in `.grad` (`Tensor.backward`) or as a return valu
 
 The walk has two forms. With create_graph (`_graph_pass`) gradients are Tensors and
 every step is a recorded op. Without (`_array_pass`) they are ndarrays: an op that
-writes its plain rule as `backward_arrays` (autograd/function.py) is handed g's array
+writes its plain rule as `backward_arrays` (autograd/primitive.py) is handed g's array
 and returns arrays (the same method its `backward` wraps under no-grad, so the bits are
 the same); any other op, or a node with hooks or under detect_anomaly or a profiler, has
 its `backward` called on a Tensor as before (`_tensor_rule`). Tensors are made where they
@@ -17,7 +17,7 @@ are seen: hooks, `.grad`, tg.grad's results.
 
 The engine imports nothing above it: it works on the attributes every Tensor has (`data`,
 `grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
-`function.new_tensor`.
+`primitive.new_tensor`.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import GradMode
-from . import function, versions
-from .function import as_tensor, is_tensor, new_tensor
+from . import primitive, versions
 from .order import backward_order
+from .primitive import as_tensor, is_tensor, new_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
-    from .function import Function, NodeHooks
+    from .primitive import Function, NodeHooks
 
 
 def _seed_grad(output: Tensor, grad: Any) -> Tensor:
@@ -200,7 +200,7 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
     instrumented = state.anomaly or state.profiler is not None
     clock = versions.CLOCK[0]
     direct = wanted is None
-    from_op = function._tensor_class._from_op
+    from_op = primitive._tensor_class._from_op
     no_grad: GradMode | None = None
     try:
         for tensor in reversed(order):

@@ -1,7 +1,7 @@
 """`once_differentiable`: PyTorch's decorator for a custom backward that is not itself
-differentiable. It lives below both custom.py (tg.autograd.Function) and function.py so
+differentiable. It lives below both custom.py (tg.autograd.Function) and primitive.py so
 that PyTorch's spelling `from torch.autograd.function import once_differentiable` works
-on tinygrad_bn.autograd.function as well."""
+on tinygrad_bn.autograd.primitive as well."""
 
 from __future__ import annotations
 

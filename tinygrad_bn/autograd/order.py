@@ -17,7 +17,7 @@ from . import versions
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
-    from .function import Function
+    from .primitive import Function
 
 
 def topological_order(outputs: Sequence[Tensor], constants: bool = False,

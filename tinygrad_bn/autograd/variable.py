@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..errors import ArgumentTypeError
-from .function import is_tensor, new_tensor
+from .primitive import is_tensor, new_tensor
 
 
 class _VariableMeta(type):

@@ -32,7 +32,7 @@ from ..errors import BackwardError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
-    from .function import Function
+    from .primitive import Function
 
 # ticks at every in-place write, in any thread; read by Function.apply. A list that apply
 # holds as its own global: reading a module attribute per recorded op cost ~1% of a

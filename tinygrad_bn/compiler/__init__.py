@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import recording
-from ..autograd.function import HOOK_CLOCK
+from ..autograd.primitive import HOOK_CLOCK
 from ..nn import structure
 from ..nn.module import Module
 from ..tensor import Tensor, is_grad_enabled

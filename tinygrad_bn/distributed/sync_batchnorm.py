@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import sum_tangents
+from ..autograd.primitive import sum_tangents
 from ..errors import ArgumentError, ShapeError
 from ..nn.module import Module
 from ..nn.norm_layers import _BatchNorm

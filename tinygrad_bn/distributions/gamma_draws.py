@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.primitive import Function
 from ..errors import UnsupportedError
 from ..ops.gamma import digamma
 from ..seeding import generator

@@ -12,7 +12,7 @@ Each case of `op_gradients.OPS` is checked four ways, on float64 inputs drawn by
 - cross-checked: where the case has a PyTorch twin and torch imports, the value and the
   gradient of <v, f> against torch's in float64 (to 1e-10 relative).
 
-While a case runs, an op observer (autograd/function.py: `op_observers`) records the
+While a case runs, an op observer (autograd/primitive.py: `op_observers`) records the
 class of every op whose output needs a gradient. Reverse, jvp and the cross-check credit
 the ops of the case's graph; double backward credits the ops of the first-derivative
 graph it differentiates, which adds the ops that only backward rules build (ConvInputGrad,
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import Function, op_observers
+from ..autograd.primitive import Function, op_observers
 from ..errors import GradcheckError
 from ..gradcheck import gradgradcheck, gradient_pairs, judge_forward, judge_reverse
 from ..tensor import Tensor, grad

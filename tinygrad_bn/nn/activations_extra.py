@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import new_tensor
+from ..autograd.primitive import new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from ..keywords import one_axis
 from ..tensor import Tensor, as_tensor, minimum, where

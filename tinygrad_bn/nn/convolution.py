@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import sum_tangents
+from ..autograd.primitive import sum_tangents
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from ..threads import parallel_for

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import threads
-from ..autograd.function import sum_tangents, wrap_grads
+from ..autograd.primitive import sum_tangents, wrap_grads
 from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled
 from .activations import (

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.function import hooks_moved
+from ..autograd.primitive import hooks_moved
 from ..errors import ArgumentTypeError, BackwardError
 from ..tensor import Function, Tensor, concatenate, is_grad_enabled
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import wrap_grads
+from ..autograd.primitive import wrap_grads
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Function, Tensor, as_tensor, is_grad_enabled, where
 from .activations import log1p_exp, log_softmax, softmax

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import threads
-from ..autograd.function import sum_tangents, wrap_grads
+from ..autograd.primitive import sum_tangents, wrap_grads
 from ..dtypes import factor as _factor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Function, Tensor, is_grad_enabled

@@ -25,7 +25,7 @@ The ops of layers (affine, convolution, fused batch norm, cross-entropy) live be
 composite twins in tinygrad_bn/nn/. An index of every rule: docs/autograd.md.
 """
 
-from ..autograd.function import sum_tangents
+from ..autograd.primitive import sum_tangents
 from .binary import (
     Add,
     CopySign,

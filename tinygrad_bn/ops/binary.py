@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor, or_zeros, sum_tangents
+from ..autograd.primitive import Function, new_tensor, or_zeros, sum_tangents
 from .quiet import quiet
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor, sum_tangents
+from ..autograd.primitive import Function, new_tensor, sum_tangents
 from ..errors import BackwardError
 from .linalg import _mT, _symmetric, inverse_gaps
 

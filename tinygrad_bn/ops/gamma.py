@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor
+from ..autograd.primitive import Function, new_tensor
 from .binary import Where
 from .quiet import quiet
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, is_tensor, new_tensor, or_zeros
+from ..autograd.primitive import Function, is_tensor, new_tensor, or_zeros
 from ..errors import ArgumentError
 
 

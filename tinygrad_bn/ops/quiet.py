@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.primitive import Function
 
 F = TypeVar("F", bound=type[Function])
 

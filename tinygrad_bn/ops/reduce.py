@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor
+from ..autograd.primitive import Function, new_tensor
 from ..modes import is_grad_enabled
 from .binary import Where
 from .movement import Concatenate, Expand, Flip, Reshape

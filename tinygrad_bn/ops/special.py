@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor, sum_tangents
+from ..autograd.primitive import Function, new_tensor, sum_tangents
 from .binary import Where
 from .quiet import quiet
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, new_tensor, wrap_grads
+from ..autograd.primitive import Function, new_tensor, wrap_grads
 from ..modes import is_grad_enabled
 from .quiet import quiet
 

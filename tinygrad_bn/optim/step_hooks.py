@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..autograd.function import RemovableHandle
+from ..autograd.primitive import RemovableHandle
 from ..errors import ArgumentTypeError
 
 _global_pre: list[Callable[..., Any]] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import as_tensor, new_tensor
+from ..autograd.primitive import as_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..keywords import Size, normalize_axes
 

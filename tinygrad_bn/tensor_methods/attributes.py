@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError
 from ..keywords import Size, parse_size
 

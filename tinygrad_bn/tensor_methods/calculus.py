@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import as_tensor, is_tensor
+from ..autograd.primitive import as_tensor, is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..keywords import one_axis
 from .elementwise import floating

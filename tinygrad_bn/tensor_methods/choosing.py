@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import parse_size
 from .elementwise import floating, maximum, minimum, where

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError, short_repr
 
 if TYPE_CHECKING:

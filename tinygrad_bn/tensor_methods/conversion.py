@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import is_tensor
+from ..autograd.primitive import is_tensor
 from ..device import Device, check_device
 from ..dtypes import TENSOR_TYPES, as_dtype, python_array, tensor_type_dtype
 from ..errors import ArgumentTypeError, BackwardError

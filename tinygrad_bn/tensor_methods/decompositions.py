@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import return_types
-from ..autograd.function import as_tensor, new_tensor
+from ..autograd.primitive import as_tensor, new_tensor
 from ..errors import ShapeError
 from .factorizations import cholesky, matrices, qr, svd
 from .lu import lu_factor_ex, lu_solve, permutation_of_pivots

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..dtypes import get_default_dtype, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,

@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..autograd import versions
-from ..autograd.function import Function, is_tensor, new_tensor, op_observers
+from ..autograd.primitive import Function, is_tensor, new_tensor, op_observers
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,

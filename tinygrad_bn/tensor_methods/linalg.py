@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import as_tensor
+from ..autograd.primitive import as_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError
 
 if TYPE_CHECKING:

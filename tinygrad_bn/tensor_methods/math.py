@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..dtypes import as_dtype, result_type, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import normalize_axes

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor
+from ..autograd.primitive import as_tensor
 from ..errors import ArgumentError, LinAlgError, ShapeError
 from ..keywords import normalize_axes
 from .elementwise import where

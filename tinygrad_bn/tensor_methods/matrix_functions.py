@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor, new_tensor
+from ..autograd.primitive import as_tensor, new_tensor
 from ..errors import ArgumentError, ShapeError
 from .elementwise import where
 from .factorizations import matrices

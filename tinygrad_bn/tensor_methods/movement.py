@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd import versions
-from ..autograd.function import as_tensor, is_tensor
+from ..autograd.primitive import as_tensor, is_tensor
 from ..dtypes import promote_types
 from ..errors import (
     ArgumentError,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import new_tensor
+from ..autograd.primitive import new_tensor
 from ..dtypes import get_default_dtype, result_type
 from ..errors import DTypeError, ShapeError
 

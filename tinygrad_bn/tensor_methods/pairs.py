@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import is_tensor
+from ..autograd.primitive import is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import one_axis
 from .elementwise import where

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
 from .indexing import _along, _check_range, _index_array, _source, same_dtype

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, short_repr
 from ..seeding import generator as chosen_generator
 from .inplace import _filled

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd.function import as_tensor, is_tensor, new_tensor
+from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, LinAlgError, ShapeError
 from .elementwise import where
 from .factorizations import failed_element, matrices

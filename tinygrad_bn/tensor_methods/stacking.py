@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.function import is_tensor
+from ..autograd.primitive import is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .movement import concatenate
 from .shaping import atleast_1d, atleast_2d, atleast_3d

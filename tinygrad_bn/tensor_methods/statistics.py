@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import return_types
-from ..autograd.function import is_tensor, new_tensor
+from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from ..ops import ZeroNaN

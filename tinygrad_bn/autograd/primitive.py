@@ -34,7 +34,6 @@ from ..errors import (
     ShapeError,
     TinygradError,
 )
-from .once import once_differentiable as once_differentiable  # PyTorch's import path
 from .versions import CLOCK
 
 if TYPE_CHECKING:
