@@ -24,7 +24,7 @@ class _Block:
         class Block(lib_nn.Module):
             def __init__(self):
                 super().__init__()
-                self.fc = lib_nn.Linear(3, 4)
+                self.fc = lib_nn.Linear(3, 4, dtype=lib.float64)
 
             def forward(self, x):
                 y = self.fc(x)
@@ -50,7 +50,7 @@ def test_script_and_trace_of_a_module_keep_its_parameters_and_gradients():
     mine, ref = _Block.build(tg, nn), _Block.build(torch, torch.nn)
     ref.fc.weight.data = torch.tensor(mine.fc.weight.detach().numpy())
     ref.fc.bias.data = torch.tensor(mine.fc.bias.detach().numpy())
-    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((5, 3))  # float64: equal to rounding
     with pytest.warns(DeprecationWarning):
         scripted = tg.jit.script(mine)
     assert scripted is mine
@@ -58,11 +58,11 @@ def test_script_and_trace_of_a_module_keep_its_parameters_and_gradients():
         traced = tg.jit.trace(mine, tg.tensor(x))
     ref_traced = torch.jit.trace(ref, torch.tensor(x))
     out, ref_out = traced(tg.tensor(x)), ref_traced(torch.tensor(x))
-    np.testing.assert_allclose(out.detach().numpy(), ref_out.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), ref_out.detach().numpy(), rtol=1e-13)
     out.sum().backward()
     ref_out.sum().backward()
     np.testing.assert_allclose(mine.fc.weight.grad.numpy(), ref.fc.weight.grad.numpy(),
-                               rtol=1e-6)
+                               rtol=1e-13)
 
 
 def test_trace_runs_func_once_on_the_examples():
