@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -219,3 +220,11 @@ def test_the_incompatible_keys_type_is_pytorchs() -> None:
         assert str(_IncompatibleKeys(*keys)) == str(Theirs(*keys))
         assert _IncompatibleKeys(*keys) == keys and Theirs(*keys) == keys
         assert _IncompatibleKeys(*keys)._fields == Theirs(*keys)._fields
+
+
+def test_saving_a_whole_model_is_refused_with_the_state_dict_way() -> None:
+    model = tg.nn.Linear(2, 2)
+    for obj, where in ((model, "checkpoint"), ({"model": model}, "checkpoint['model']")):
+        with pytest.raises(tg.DataError, match=rf"save: {re.escape(where)} is a Linear; .*never "
+                                                r"pickle\); save its \.state_dict\(\) instead"):
+            tg.save(obj, io.BytesIO())

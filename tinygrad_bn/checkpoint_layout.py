@@ -91,8 +91,11 @@ def _describe(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if isinstance(obj, list | tuple):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_describe(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    hint = f"; save its .state_dict() instead and load that into a new {type(obj).__name__} " \
+        f"with load_state_dict" if callable(getattr(obj, "state_dict", None)) else ""
     raise DataError(f"save: {where} is a {type(obj).__name__}; a checkpoint holds arrays, "
-                    f"Tensors, dicts, lists, tuples, numbers, strings and None (never pickle)")
+                    f"Tensors, dicts, lists, tuples, numbers, strings and None (never "
+                    f"pickle){hint}")
 
 
 def rebuild(members: dict[str, np.ndarray], source: str) -> Any:
