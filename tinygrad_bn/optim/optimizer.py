@@ -27,6 +27,7 @@ from ..errors import ArgumentError, ArgumentTypeError, DataError, DTypeError, Sh
 from ..modes import enable_grad
 from ..recording import replay_as_call
 from ..tensor import Tensor
+from . import state_tensors
 from .step_hooks import StepHooks, hooked
 from .step_hooks import register_optimizer_step_post_hook as register_optimizer_step_post_hook
 from .step_hooks import register_optimizer_step_pre_hook as register_optimizer_step_pre_hook
@@ -180,10 +181,13 @@ class Optimizer(StepHooks):
     # ---- state dicts ----
     def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: {"state": {index: {name: value}}, "param_groups": [{options...,
-        "params": [indices]}]}, parameters numbered in group order; arrays are copies."""
+        "params": [indices]}]}, parameters numbered in group order. As PyTorch's, the state
+        holds the optimizer's own buffers as Tensors (sharing memory: a later step changes
+        them; snapshot with copy.deepcopy) and the step counts as 0-d Tensors
+        (tinygrad_bn/optim/state_tensors.py)."""
         index = {id(p): i for i, p in enumerate(self.params)}
-        state = {index[id(p)]: {k: v.copy() if isinstance(v, np.ndarray) else v
-                                for k, v in s.items()}
+        scalars = state_tensors.scalars_of(self)
+        state = {index[id(p)]: state_tensors.saved(s, scalars)
                  for p, s in self.state.items() if s}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
@@ -191,8 +195,9 @@ class Optimizer(StepHooks):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and state saved by `state_dict` (of an optimizer over parameters
-        of the same shapes, grouped the same way); arrays are copied in, cast to each
-        parameter's dtype."""
+        of the same shapes, grouped the same way): PyTorch's layout (Tensors, 0-d step
+        Tensors; PyTorch's own tensors too) or the one earlier versions saved (ndarrays,
+        Python numbers). Arrays are copied in, cast to each parameter's dtype."""
         name = type(self).__name__
         where = f"{name}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
@@ -212,6 +217,7 @@ class Optimizer(StepHooks):
                             f"{[len(g['params']) for g in saved]} parameters, this optimizer's "
                             f"{sizes}")
         params = self.params
+        scalars = state_tensors.scalars_of(self)
         new_state: dict[Tensor, dict[str, Any]] = {}
         for i, entries in entries_by_index.items():
             if isinstance(i, bool) or not isinstance(i, int | np.integer | str) or \
@@ -222,6 +228,7 @@ class Optimizer(StepHooks):
             p = params[int(i)]
             restored = {}
             for key, value in entries.items():
+                value = state_tensors.restored(where, key, value, scalars)
                 if isinstance(value, np.ndarray) and value.ndim:
                     expected = self._state_shape(key, p.shape)
                     if value.shape != expected:
