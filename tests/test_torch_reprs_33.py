@@ -18,6 +18,9 @@ torch = pytest.importorskip("torch")
 # class name -> argument sets (args, kwargs); a class absent here is built with no arguments
 ARGUMENTS: dict[str, list[tuple[tuple, dict]]] = {
     "AdaptiveAvgPool1d": [((3,), {})],
+    "AdaptiveLogSoftmaxWithLoss": [((16, 20, [4, 10, 15], 2.0), {}),
+                                   ((64, 30, [5, 10, 15, 20], 2.0), {"head_bias": True})],
+    "FractionalMaxPool2d": [((3,), {"output_ratio": 0.5}), ((2, 4), {"return_indices": True})],
     "AdaptiveAvgPool2d": [((3,), {}), (((2, None),), {})],
     "AdaptiveAvgPool3d": [((3,), {}), (((2, 3, 4),), {})],
     "AdaptiveMaxPool1d": [((3,), {}), ((3,), {"return_indices": True})],

@@ -36,6 +36,7 @@ from .activations_extra import (
     Threshold,
 )
 from .activations_inplace import RReLU
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
@@ -52,6 +53,7 @@ from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance,
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
 from .folding import Fold, Unfold
+from .fractional_pooling import FractionalMaxPool2d
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
 from .lazy import (
@@ -172,6 +174,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
             "UninitializedParameter", "FeatureAlphaDropout",
             "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d"]  # nnapi33
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -84,6 +84,7 @@ from .distances import (
 from .embedding import embedding
 from .embedding_bag import embedding_bag
 from .folding import fold, unfold
+from .fractional_pooling import fractional_max_pool2d, fractional_max_pool2d_with_indices
 from .grid_sampling import affine_grid, grid_sample
 from .init import random
 from .instance_norm import instance_norm
@@ -159,6 +160,7 @@ __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_tr
             "embedding_bag", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d",
             "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist",
             "feature_alpha_dropout", "triplet_margin_with_distance_loss", "ctc_loss"]  # nn32
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices"]  # nnapi33
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -129,8 +129,20 @@ class Module(ModulePaths, ModuleState):
         """`hook(module, grad_input, grad_output)` when the gradients of the module's
         positional inputs are known (not its parameters': None for inputs that are not
         tensors requiring grad); a returned tuple replaces grad_input."""
+        _hooks.backward_hook_kind(self, full=True)
         return _hooks.add_hook(f"{type(self).__name__}.register_full_backward_hook", hook,
                                _hooks.module_hooks(self)["_backward_hooks"], (), prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's legacy backward hook, `hook(module, grad_input, grad_output)`, with its
+        FutureWarning at each call whose forward is more than one autograd node fed by the
+        inputs. grad_input is the gradient of the module's inputs (as a full hook's), which is
+        PyTorch's when the forward is one op (ReLU, Tanh ...); PyTorch's is then that last
+        op's input gradients instead (three for Linear's addmm). Not combinable with full
+        backward hooks on one module."""
+        _hooks.backward_hook_kind(self, full=False)
+        return _hooks.add_hook(f"{type(self).__name__}.register_backward_hook", hook,
+                               _hooks.module_hooks(self)["_backward_hooks"])
 
     # ---- registration ----
     def _registries(self) -> tuple[dict, dict, dict]:
