@@ -80,6 +80,7 @@ from .loss_modules import (
     L1Loss,
     MSELoss,
     NLLLoss,
+    NLLLoss2d,
 )
 from .losses_extra import (
     CosineEmbeddingLoss,
@@ -174,7 +175,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear",
             "UninitializedParameter", "FeatureAlphaDropout",
             "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
-__all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d"]  # nnapi33
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "NLLLoss2d"]  # nnapi33
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

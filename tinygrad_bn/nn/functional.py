@@ -121,6 +121,14 @@ from .pooling_extra import (
     avg_pool1d,
     max_pool1d,
 )
+from .pooling_indices import (
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d_with_indices,
+)
 from .rms_norm import rms_norm
 from .shape_layers import bilinear, interpolate, pixel_shuffle, pixel_unshuffle
 from .shape_layers_extra import (
@@ -160,7 +168,10 @@ __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv_tr
             "embedding_bag", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool3d",
             "max_unpool1d", "max_unpool2d", "max_unpool3d", "pdist",
             "feature_alpha_dropout", "triplet_margin_with_distance_loss", "ctc_loss"]  # nn32
-__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices"]  # nnapi33
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+            "adaptive_max_pool3d_with_indices", "max_pool1d_with_indices",
+            "max_pool2d_with_indices", "max_pool3d_with_indices"]  # nnapi33
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

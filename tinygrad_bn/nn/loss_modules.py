@@ -24,7 +24,8 @@ from .losses import (
 )
 from .module import Module
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
+           "NLLLoss2d"]
 
 
 class _Loss(Module):
@@ -73,6 +74,10 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
         return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
                         reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name of NLLLoss (for (N, C, H, W) scores, which NLLLoss takes)."""
 
 
 class CrossEntropyLoss(_WeightedLoss):
