@@ -850,6 +850,20 @@ PINNED: dict[str, tuple[Callable, tuple]] = {
     "x[[[0, 1], 1]] picks elements": (_op("getitem"), (_a([[1, 2], [3, 4]], I64), [[0, 1], 1])),
     "x[[[0, 1]]] = 5 writes rows (a guard)": (_op("setitem"), (_a([[1, 2], [3, 4], [5, 6]], I64),
                                                      [[0, 1]], 5)),
+    # integers are selects, applied before the arrays (they keep no arrays apart)
+    "x[0, None, []]: the int is no advanced index": (
+        _op("getitem"), (Arr(np.zeros((1, 0), U8)), (0, None, []))),
+    "x[:, [0, 1], 0, [0, 1]]: the arrays stay in place (a guard)": (
+        _op("getitem"), (Arr(np.arange(24.0).reshape(2, 3, 2, 2), True),
+                         (slice(None), [0, 1], 0, [0, 1]))),
+    "x[None, mask, ::2, 0-d tensor]": (
+        _op("getitem"), (Arr(np.arange(12).reshape(3, 4, 1).astype(I16)),
+                         (None, _a([True, True, False], B), slice(None, None, 2), _a(-1, I64)))),
+    "x[[], None, True, None, ..., -1]: True a new dim indexed by [0] (a guard)": (
+        _op("getitem"), (Arr(np.zeros((0, 2, 1), I16)), ([], None, True, None, Ellipsis, -1))),
+    "x[1, ..., [[0], [1]], None]: the arrays' dims where the int was": (
+        _op("getitem"), (Arr(np.arange(24.0).reshape(2, 3, 4), True),
+                         (1, Ellipsis, [[0], [1]], None))),
     "x[i] = -inf into integers is refused": (_op("setitem"), (_a([5, -1, 3], I64), -1,
                                                               -math.inf)),
     "index_put_ does not drop a value's leading 1": (

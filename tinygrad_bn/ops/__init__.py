@@ -76,6 +76,7 @@ from .movement import (
     ScatterAdd,
     Transpose,
     array_index,
+    ints_first,
     is_basic_index,
 )
 from .reduce import Cumprod, Cumsum, Max, Min, Prod, Sum, VarianceWithoutFreedom
@@ -134,7 +135,7 @@ __all__ = [
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
-    "Trunc", "Where", "array_index", "is_basic_index", "sum_tangents", "IndexPut",
+    "Trunc", "Where", "array_index", "ints_first", "is_basic_index", "sum_tangents", "IndexPut",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",
     "NextAfter", "Polygamma",

@@ -173,6 +173,47 @@ def array_index(op: str, index: object) -> object:
     return index
 
 
+def ints_first(index: object, ndim: int) -> tuple[tuple, tuple] | None:
+    """PyTorch applies an index's integers (and 0-d integer tensors) first, as selects,
+    then its arrays: the integers do not count as advanced indices, so they neither keep
+    two arrays apart nor move the arrays' dims to the front (x[0, None, []] of a (1, 0)
+    tensor is (1, 0) in PyTorch, (0, 1) in NumPy). For an index that mixes integers with
+    arrays: (the basic index of the integers, None, slices and Ellipsis; the rest, the
+    arrays at the dims left), to apply one after the other; None for any other index."""
+    items = index if isinstance(index, tuple) else (index,)
+
+    def is_int(i: object) -> bool:
+        return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_) or \
+            isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu"
+
+    def is_array(i: object) -> bool:
+        return isinstance(i, list) or isinstance(i, np.ndarray) and i.ndim > 0
+
+    if not any(map(is_int, items)) or not any(map(is_array, items)):
+        return None
+    width = [np.asarray(i).ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else
+             0 if i is None or i is Ellipsis or isinstance(i, bool | np.bool_) else 1
+             for i in items]
+    basic: list = []
+    rest: list = []
+    for i, n in zip(items, width):
+        if i is Ellipsis:
+            basic += [slice(None)] * (ndim - sum(width))
+            rest += [slice(None)] * (ndim - sum(width))
+        elif is_int(i):
+            basic.append(int(i))
+        elif is_array(i):
+            basic += [slice(None)] * n
+            rest.append(i)
+        elif isinstance(i, bool | np.bool_):  # PyTorch's: a new dim, indexed by [0] or []
+            basic.append(None)
+            rest.append(np.zeros(1 if i else 0, np.int64))
+        else:  # None or a slice: applied in the first step, kept whole in the second
+            basic.append(i)
+            rest.append(slice(None))
+    return tuple(basic), tuple(rest)
+
+
 def is_basic_index(index: object) -> bool:
     """Whether NumPy indexes with `index` by slicing (a view, each cell once), not by arrays."""
     items = index if isinstance(index, tuple) else (index,)
