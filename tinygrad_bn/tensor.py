@@ -463,12 +463,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return self._coerce(other, "@").matmul(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        index = ops.array_index("getitem", index)
-        split = ops.ints_first(index, self.ndim)
-        if split is not None:  # integers mixed with arrays: PyTorch applies them first
-            return self[split[0]][split[1]]
-        out = ops.GetItem.apply(self, index=index)
-        return self._as_view(out, index) if ops.is_basic_index(index) else out
+        return self._indexed(ops.array_index("getitem", index))
 
     # comparisons: no gradient, a bool tensor
     def _compare(self, other: Any, compare: np.ufunc) -> Tensor:

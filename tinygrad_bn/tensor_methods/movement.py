@@ -49,6 +49,14 @@ class MovementMethods:
                 out._view_of = (self, index)
         return out
 
+    def _indexed(self, index: Any) -> Tensor:
+        """self[index], the index as ops.array_index gives it: a view for a basic index.
+        Integers mixed with arrays are applied first, as PyTorch's selects (ints_first)."""
+        if (split := ops.ints_first(index, self.ndim)) is not None:
+            return self._indexed(split[0])._indexed(split[1])
+        out = ops.GetItem.apply(self, index=index)
+        return self._as_view(out, index) if ops.is_basic_index(index) else out
+
     def reshape(self, *shape: Any) -> Tensor:
         _given("reshape", "shape", shape)
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray) \
