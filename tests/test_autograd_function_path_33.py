@@ -4,6 +4,9 @@ PyTorch-style subclass of it failed at apply with a message about a missing argu
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -46,3 +49,11 @@ def test_a_custom_function_from_the_module_path_matches_pytorch():
     z = _exp_function(TorchFunction).apply(theirs)
     (z * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15)
+
+
+def test_the_module_is_an_attribute_after_importing_the_package_alone():
+    """As torch.autograd.function after `import torch` (an order-dependent failure of the
+    suite: a test that named tg.autograd.function passed only after another imported it)."""
+    code = ("import tinygrad_bn as tg; "
+            "assert tg.autograd.function.Function is tg.autograd.Function")
+    subprocess.run([sys.executable, "-c", code], check=True)

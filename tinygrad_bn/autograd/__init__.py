@@ -14,6 +14,7 @@ torch.autograd names too.
 
 from ..anomaly import detect_anomaly
 from ..modes import enable_grad, inference_mode, no_grad, set_detect_anomaly, set_grad_enabled
+from . import function as function  # torch.autograd.function: an attribute, as in PyTorch
 from .custom import Function, FunctionCtx
 from .engine import autograd_grad as grad  # PyTorch's (tg.grad: None for unused)
 from .engine import backward
