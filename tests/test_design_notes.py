@@ -45,12 +45,12 @@ def test_the_documented_examples() -> None:
     assert Tensor([1, 2]).dtype == np.float32
 
 
-def test_advanced_indexing_order_is_numpys() -> None:
+def test_advanced_indexing_order_is_pytorchs() -> None:
     a = np.arange(24.0).reshape(2, 3, 4)
     x = Tensor(a, requires_grad=True)
     out = x[0, :, [0, 1]]
-    assert out.shape == (2, 3) == a[0, :, [0, 1]].shape  # PyTorch: (3, 2)
-    np.testing.assert_array_equal(out.data, a[0, :, [0, 1]])
+    assert out.shape == (3, 2) == a[0][:, [0, 1]].shape  # NumPy's a[0, :, [0, 1]]: (2, 3)
+    np.testing.assert_array_equal(out.data, a[0][:, [0, 1]])
     assert tg.gradcheck(lambda t: t[0, :, [0, 1]], [x])
     assert tg.gradcheck(lambda t: t[[1, 0, 1], :, [2, 2, 3]], [x])
 
