@@ -115,7 +115,8 @@ def smooth_l1_loss(input: Any, target: Any, size_average: bool | None = None,  #
     if beta == 0:
         return _reduce(d.abs(), reduction, "smooth_l1_loss")
     small = np.abs(d._data) < beta
-    return _reduce(where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction,
+    near = where(small, d, 0.0)  # the square's own input: an inf d stays out of its gradient
+    return _reduce(where(small, near * near * (0.5 / beta), d.abs() - 0.5 * beta), reduction,
                    "smooth_l1_loss")
 
 
@@ -128,7 +129,8 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - y
     small = np.abs(d._data) < delta
-    loss = where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
+    near = where(small, d, 0.0)  # the square's own input: an inf d stays out of its gradient
+    loss = where(small, near * near * 0.5, (d.abs() - 0.5 * delta) * delta)
     if weight is not None:
         w = _elementwise_weight("huber_loss", weight, x)
         if w.shape != x.shape:
