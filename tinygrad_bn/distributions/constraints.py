@@ -14,6 +14,12 @@ where value lies in the set, reduced over the constraint's `event_dim` rightmost
     independent(c, n)        c reduced (all) over n more rightmost axes
     positive_definite        square matrices, symmetric (to 1e-6) with a Cholesky factor
     lower_cholesky           lower triangular matrices with a positive diagonal
+    lower_triangular         lower triangular matrices; square / symmetric (to 1e-6)
+    positive_semidefinite    symmetric with eigenvalues >= 0
+    corr_cholesky            lower Cholesky factors whose rows have norm 1 (to 10 n eps)
+    positive_integer         integral x >= 1; multinomial(n): x >= 0, sum x <= n (last axis)
+    cat(cs, dim, lengths)    cs[i] on the i-th slice (of lengths[i]) along dim
+    stack(cs, dim)           cs[i] on the i-th index along dim
     dependent                not checkable (its bounds are other parameters)
 """
 
@@ -23,14 +29,18 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, ArgumentTypeError, AxisError
 from ..linalg import cholesky_ex
-from ..tensor import Tensor
+from ..tensor import Tensor, concatenate
+from ..tensor import stack as _stack_tensors
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval",
-    "independent", "integer_interval", "interval", "is_dependent", "less_than",
-    "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot", "positive",
-    "positive_definite", "real", "real_vector", "simplex", "unit_interval",
+    "Constraint", "boolean", "cat", "corr_cholesky", "dependent", "greater_than",
+    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
+    "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "multinomial",
+    "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
+    "positive_integer", "positive_semidefinite", "real", "real_vector", "simplex", "square",
+    "stack", "symmetric", "unit_interval",
 ]
 
 
@@ -189,6 +199,126 @@ class _LowerCholesky(Constraint):
         return Tensor(lower & (np.diagonal(a, 0, -2, -1) > 0).all(-1))
 
 
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        a = value.detach().numpy()
+        return Tensor((np.triu(a, 1) == 0).all((-2, -1)))
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        shape = tuple(value.shape)
+        return Tensor(np.full(shape[:-2], shape[-1] == shape[-2], dtype=bool))
+
+
+class _Symmetric(_Square):
+    def check(self, value: Tensor) -> Tensor:
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        a = value.detach().numpy()
+        return Tensor(np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all((-2, -1)))
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value: Tensor) -> Tensor:
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return Tensor((np.linalg.eigvalsh(value.detach().numpy()) >= 0).all(-1))
+
+
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower triangular, positive diagonal, rows
+    of unit norm (to 10 n eps, PyTorch's tolerance)."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        a = value.detach().numpy()
+        tol = np.finfo(a.dtype).eps * a.shape[-1] * 10
+        unit_rows = (np.abs(np.linalg.norm(a, axis=-1) - 1.0) <= tol).all(-1)
+        return _LowerCholesky().check(value) & Tensor(unit_rows)
+
+
+class _Multinomial(Constraint):
+    """Nonnegative counts along the last axis summing to at most upper_bound (PyTorch's
+    weaker check)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Tensor) -> Tensor:
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+
+def _check_dim(name: str, dim: int, value: Tensor) -> None:
+    if not -value.ndim <= dim < value.ndim:
+        raise AxisError(f"constraints.{name}: dim {dim} is out of range for a value of "
+                         f"shape {tuple(value.shape)}")
+
+
+class _Cat(Constraint):
+    """cseq[i] on the i-th slice, of lengths[i] entries, along dim (as torch.cat joins)."""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise ArgumentTypeError("constraints.cat: every element of cseq must be a Constraint")
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ArgumentError(f"constraints.cat: {len(self.lengths)} lengths for "
+                             f"{len(self.cseq)} constraints")
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value: Tensor) -> Tensor:
+        _check_dim("cat", self.dim, value)
+        checks, start = [], 0
+        for c, length in zip(self.cseq, self.lengths):
+            checks.append(c.check(value.narrow(self.dim, start, length)))
+            start += length
+        return concatenate(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """cseq[i] on the i-th index along dim (as torch.stack joins)."""
+
+    def __init__(self, cseq: Any, dim: int = 0) -> None:
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise ArgumentTypeError("constraints.stack: every element of cseq must be a Constraint")
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value: Tensor) -> Tensor:
+        _check_dim("stack", self.dim, value)
+        parts = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
+        return _stack_tensors([c.check(v) for v, c in zip(parts, self.cseq)], self.dim)
+
+
 # PyTorch's public names: instances for the fixed sets, the classes for the parameterized
 dependent = _Dependent()
 real = _Real()
@@ -209,3 +339,12 @@ independent = _Independent
 real_vector = _Independent(real, 1)
 positive_definite = _PositiveDefinite()
 lower_cholesky = _LowerCholesky()
+lower_triangular = _LowerTriangular()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+corr_cholesky = _CorrCholesky()
+positive_integer = _IntegerGreaterThan(1)
+multinomial = _Multinomial
+cat = _Cat
+stack = _Stack
