@@ -162,6 +162,16 @@ class _CustomNode(PrimitiveFunction):
             out.append(grad)
         return tuple(out)
 
+    def release(self) -> None:
+        """As PyTorch: the tensors of ctx.save_for_backward are freed, and a node that
+        saved some runs no second backward; one that saved none (its other ctx attributes
+        are kept) runs again."""
+        if self.ctx._saved:
+            self.ctx._saved = ()
+            super().release()
+        else:
+            self._backward_ran = True
+
     def _split(self, g: Tensor) -> list[Tensor | None]:
         """One gradient per output of forward: its part of g for a differentiable output,
         zeros (None without materialized grads, and for non-tensors) for the others."""

@@ -92,6 +92,14 @@ class Function:
     # sets it False on the instance in forward where they do). tests/test_exact_grads.py
     # holds every op that declares it to the engine's fitting.
     exact_grads = False
+    # The backward reads no value of the forward (no input's or output's array, nothing
+    # saved; shapes, dtypes and constants of the op only): a backward without retain_graph
+    # then keeps the node's inputs, and a second backward runs through it, as PyTorch's
+    # nodes that saved no tensor (AddBackward, SumBackward, ViewBackward, ...) run again.
+    # An op sets it per instance where it depends on the call (GetItem: a basic index).
+    reads_no_values = False
+    # set by `release` on a node it kept: a backward without retain_graph ran through it
+    _backward_ran = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -216,9 +224,22 @@ class Function:
         return out
 
     def release(self) -> None:
-        """Drop the inputs and saved arrays: the graph below can be freed."""
+        """After a backward without retain_graph: drop the inputs and saved arrays, so the
+        graph below can be freed and a second backward through this node raises (PyTorch
+        frees the tensors a node saved and refuses to run it again). A node that read no
+        value (`reads_no_values`) keeps its inputs, as PyTorch keeps a node's edges: a
+        second backward runs through it and accumulates again. What that keeps alive: the
+        input Tensors (their arrays), until the node's output is dropped."""
+        if self.reads_no_values and not self.saved:
+            self._backward_ran = True
+            return
         self.parents = None
         self.saved = ()
+
+    @property
+    def released(self) -> bool:
+        """Whether a backward without retain_graph ran through this node."""
+        return self.parents is None or self._backward_ran
 
     def __repr__(self) -> str:
         return f"<{self.name}>"

@@ -174,7 +174,7 @@ class CompiledFunction:
             try:
                 if first.failure or second.failure:
                     raise Unreplayable(first.failure or second.failure)
-                if any(ctx.parents is None for ctx in first.live):
+                if any(ctx.released for ctx in first.live):
                     raise Unreplayable(
                         "the caller ran backward through the tensor it returned (a replay's "
                         "results have no graph): call backward inside the compiled function")
@@ -384,7 +384,7 @@ def _live_graphs(value: Any) -> list[Any]:
     """The ops that made the returned tensors whose graph no backward has freed yet."""
     if isinstance(value, Tensor):
         ctx = value._ctx
-        return [ctx] if ctx is not None and ctx.parents is not None else []
+        return [ctx] if ctx is not None and not ctx.released else []
     if isinstance(value, tuple | list):
         return [ctx for v in value for ctx in _live_graphs(v)]
     return []

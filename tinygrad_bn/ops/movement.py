@@ -16,6 +16,8 @@ from ..errors import ArgumentError
 class Reshape(Function):
     """z = x viewed with another shape;  dx = g reshaped back."""
 
+    reads_no_values = True
+
     def forward(self, x):
         return x.reshape(self.shape)
 
@@ -29,6 +31,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """z = x with axes permuted;  dx = g with the inverse permutation."""
+
+    reads_no_values = True
 
     def forward(self, x):
         return x.transpose(self.axes)
@@ -44,6 +48,8 @@ class Transpose(Function):
 class Expand(Function):
     """z = x broadcast to `shape`;  dx = g summed back (by the engine's unbroadcast)."""
 
+    reads_no_values = True
+
     def forward(self, x):
         return np.broadcast_to(x, self.shape)
 
@@ -57,6 +63,8 @@ class Expand(Function):
 
 class Pad(Function):
     """z = x padded with a constant;  dx = the interior of g."""
+
+    reads_no_values = True
 
     def forward(self, x):
         return np.pad(x, self.pad_width, constant_values=self.value)
@@ -72,6 +80,8 @@ class Pad(Function):
 
 class Flip(Function):
     """z = x reversed along `axes`;  dx = g reversed along the same axes."""
+
+    reads_no_values = True
 
     def forward(self, x):
         return np.flip(x, self.axes)
@@ -95,6 +105,12 @@ class GetItem(Function):
         # write into it reaches x (as a PyTorch view does)
         index = self.index if isinstance(self.index, tuple) else (self.index,)
         return x[tuple(i for i in index if i is not Ellipsis) + (Ellipsis,)]
+
+    @property
+    def reads_no_values(self) -> bool:
+        """A basic index (integers, slices) is a constant of the op; an array index is
+        saved, as PyTorch's IndexBackward saves its indices."""
+        return is_basic_index(self.index)
 
     def backward(self, g):
         return ScatterAdd.apply(g, index=self.index, shape=self.parents[0].shape)
@@ -222,6 +238,8 @@ def is_basic_index(index: object) -> bool:
 
 class Concatenate(Function):
     """z = inputs joined along `axis`;  dx_k = the slice of g that x_k filled."""
+
+    reads_no_values = True
 
     def forward(self, *xs):
         return np.concatenate(xs, axis=self.axis)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 class Sum(Function):
     """z = sum of x over `axes`;  dx = g broadcast back over the summed axes."""
 
+    reads_no_values = True
+
     def forward(self, x):
         # the ufunc's reduce directly: ndarray.sum adds a Python-level wrapper per call
         return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)
@@ -178,6 +180,8 @@ class Cumsum(Function):
 
     float16 and float32 are summed in float64 and rounded once: a running float32 sum of
     1e6 values drifts by ~1e-5 relative (PyTorch's stays near 1e-7)."""
+
+    reads_no_values = True
 
     def forward(self, x):
         if x.dtype.kind != "f":

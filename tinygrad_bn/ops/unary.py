@@ -17,6 +17,8 @@ from .quiet import quiet
 class Neg(Function):
     """z = -x;  dx = -g."""
 
+    reads_no_values = True
+
     def forward(self, x):
         return -x
 
@@ -215,6 +217,8 @@ class Rectify(Function):
 class Sign(Function):
     """z = sign x (-1, 0 or 1; 0 at NaN, as PyTorch's);  dx = 0 (piecewise constant)."""
 
+    reads_no_values = True
+
     def forward(self, x):
         z = np.sign(x)
         if x.dtype.kind == "f" and np.isnan(z).any():
@@ -250,6 +254,8 @@ class Stepwise(Function):
     """z = `value`, a piecewise-constant function of x that the caller computed (the sign of
     a determinant, the count of nonzero elements);  dx = 0. The result stays in the graph
     and requires grad, as PyTorch's does, with a zero gradient of x's shape."""
+
+    reads_no_values = True
 
     def forward(self, x):
         return self.value
@@ -291,6 +297,8 @@ class Clip(Function):
 class Cast(Function):
     """z = x as another dtype;  dx = g cast back to x's dtype."""
 
+    reads_no_values = True
+
     def forward(self, x):
         return x.astype(self.dtype)
 
@@ -304,6 +312,8 @@ class Cast(Function):
 
 class Clone(Function):
     """z = a copy of x (new memory);  dx = g."""
+
+    reads_no_values = True
 
     def forward(self, x):
         return x.copy()

@@ -73,8 +73,9 @@ class ReduceMethods:
         count = math.prod([x.shape[a] for a in axes])
         factor = 1.0 / count if count else math.nan
         if x.dtype.itemsize > 2:  # float32/64: the common case
-            return x.sum(axes, keepdims) * factor
-        return (x.astype(np.float32).sum(axes, keepdims) * factor).astype(x.dtype)
+            return _scaled_by_constant(x.sum(axes, keepdims) * factor)
+        return _scaled_by_constant(x.astype(np.float32).sum(axes, keepdims) * factor
+                                   ).astype(x.dtype)
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
@@ -279,6 +280,14 @@ class ReduceMethods:
                                 keepdims=bool(keepdims)))
         # PyTorch keeps uint8 for uint8 input (its legacy masks); every other dtype gives bool
         return new_tensor(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
+
+
+def _scaled_by_constant(out: Tensor) -> Tensor:
+    """`out`, a sum times 1/n: its node reads only that constant, as PyTorch's MeanBackward
+    saves only sizes, so a second backward runs through it (Function.release)."""
+    if out._ctx is not None:
+        out._ctx.reads_no_values = True
+    return out
 
 
 def _signed(x: Tensor) -> Tensor:

@@ -13,7 +13,7 @@ from ..errors import ArgumentError
 from ..tensor import Function, Tensor, topological_order
 
 # op attributes that are bookkeeping, not parameters
-_NOT_PARAMS = ("creation_frames", "saves_inputs", "anomaly_consumers")
+_NOT_PARAMS = ("creation_frames", "saves_inputs", "anomaly_consumers", "reads_no_values")
 _MAX_PARAM_CHARS = 28  # longer op parameters are cut: labels must stay one line wide
 
 @dataclass(eq=False, repr=False)
