@@ -121,3 +121,84 @@ def test_second_backward_through_a_graph_kept_by_a_compiled_caller_is_refused():
             out = f(x)
         out.backward()
         np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+# ---- Tensor.register_post_accumulate_grad_hook ----
+
+def _post_hook_trace(m):
+    """What the hooks of PyTorch's examples see: calls, order with a gradient hook, inputs=,
+    tg.grad / autograd.grad (no call), a leaf used twice (one call, with the sum)."""
+    seen = []
+    x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+    handle = x.register_post_accumulate_grad_hook(
+        lambda t: seen.append(("post", t is x, t.grad.detach().numpy().tolist())))
+    x.register_hook(lambda g: seen.append(("grad", g.detach().numpy().tolist())) or g * 10)
+    (x * 3 + x * 4).sum().backward()
+    (x * 3).sum().backward()
+    m.autograd.grad((x * 3).sum(), x)
+    (x * 5).sum().backward(inputs=[x])
+    handle.remove()
+    (x * 3).sum().backward()
+    return seen
+
+
+def test_post_accumulate_grad_hook_as_pytorch():
+    assert _post_hook_trace(tg) == _post_hook_trace(torch)
+
+
+def _optimizer_in_backward(m, steps=3):
+    """The idiom: each parameter steps in its hook and drops its .grad."""
+    m.manual_seed(0)
+    rng = np.random.default_rng(0)
+    layer1, layer2 = m.nn.Linear(4, 3).double(), m.nn.Linear(3, 2).double()
+    params = [*layer1.parameters(), *layer2.parameters()]
+    state = {}
+    with m.no_grad():
+        for p in params:
+            p.copy_(m.tensor(rng.standard_normal(tuple(p.shape))))
+
+    def step(p):
+        with m.no_grad():
+            buf = state.get(id(p))
+            buf = p.grad.clone() if buf is None else buf.mul_(0.9).add_(p.grad)
+            state[id(p)] = buf
+            p.add_(buf, alpha=-0.1)
+        p.grad = None
+
+    for p in params:
+        p.register_post_accumulate_grad_hook(step)
+    x = m.tensor(rng.standard_normal((5, 4)))
+    for _ in range(steps):
+        layer2(layer1(x).tanh()).pow(2).sum().backward()
+    assert all(p.grad is None for p in params)
+    return [p.detach().numpy().copy() for p in params]
+
+
+def test_optimizer_in_backward_idiom_as_pytorch():
+    for ours, theirs in zip(_optimizer_in_backward(tg), _optimizer_in_backward(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_post_accumulate_grad_hook_refusals():
+    x = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        tg.tensor([1.0]).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(TypeError, match="callable"):
+        x.register_post_accumulate_grad_hook(5)
+    x.register_post_accumulate_grad_hook(lambda t: 5)
+    with pytest.raises(TypeError, match="must return None"):
+        (x * 2).sum().backward()
+
+
+def test_post_accumulate_grad_hook_with_create_graph_sees_a_differentiable_grad():
+    def trace(m):
+        x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        seen = []
+        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.requires_grad))
+        (x ** 3).sum().backward(create_graph=True)
+        x.grad = None
+        return seen
+
+    assert trace(tg) == trace(torch) == [True]

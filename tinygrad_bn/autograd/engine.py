@@ -31,7 +31,7 @@ from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import GradMode
-from . import primitive, versions
+from . import accumulate_hooks, primitive, versions
 from .order import backward_order
 from .primitive import as_tensor, is_tensor, new_tensor
 
@@ -153,6 +153,8 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
         elif ctx is None or tensor._retains_grad:
             tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
         if ctx is None:
+            if tensor._hooks and wanted is None:
+                accumulate_hooks.run(tensor)
             continue
         if ctx._epoch < clock:  # written in place since its forward: may it still run?
             versions.check_saved(ctx)
@@ -222,6 +224,8 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
                 elif ctx is None or tensor._retains_grad:
                     _accumulate(tensor, grad, fresh and ctx is None, owned_grads)
                 if ctx is None:
+                    if direct and tensor._hooks:  # (PyTorch's post-accumulate-grad hooks)
+                        accumulate_hooks.run(tensor)
                     continue
             if ctx._epoch < clock:  # written in place since its forward: may it still run?
                 versions.check_saved(ctx)
@@ -458,6 +462,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
             t.grad = g.clone() if t.grad is None else t.grad + g
         else:  # g is a fresh array (_array_pass copies each result)
             _accumulate(t, g._data, True, set())
+        if t._hooks and t._ctx is None:
+            accumulate_hooks.run(t)
 
 
 def _tensor_list(role: str, values: Any) -> list[Tensor]:

@@ -57,6 +57,7 @@
   select_scatter diagonal_scatter; function unravel_index), stacking.py (hsplit vsplit
   dsplit split_with_sizes; functions hstack vstack row_stack dstack column_stack); and the
   functions of calculus.py (trapezoid trapz cumulative_trapezoid gradient)
+- grad_hooks.py, GradHookMethods (in PyTorchSurfaceMethods): register_post_accumulate_grad_hook
 
 The functions of several tensors live beside the methods of their concern: `where`,
 `maximum`, `minimum` (elementwise), `concatenate`, `stack` (movement), `einsum` (linalg).
@@ -69,6 +70,7 @@ from .comparison import ComparisonMethods
 from .conversion import ConversionMethods
 from .decompositions import DecompositionMethods
 from .elementwise import ElementwiseMethods, maximum, minimum, where
+from .grad_hooks import GradHookMethods
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
 from .inplace_math import InplaceMathMethods
@@ -100,8 +102,9 @@ from .statistics import StatisticsMethods
 
 
 class PyTorchSurfaceMethods(AttributeMethods, ChoosingMethods, InplaceMoreMethods, PairMethods,
-                            PositionMethods, StackingMethods):
-    """The mixins added by surface31, joined so that Tensor takes them as one base."""
+                            PositionMethods, StackingMethods, GradHookMethods):
+    """The mixins added by surface31 (and grad_hooks.py's), joined so that Tensor takes them
+    as one base."""
 
     __slots__ = ()
 
