@@ -202,3 +202,49 @@ def test_post_accumulate_grad_hook_with_create_graph_sees_a_differentiable_grad(
         return seen
 
     assert trace(tg) == trace(torch) == [True]
+
+
+# ---- binary_cross_entropy_with_logits (and the losses on log(1 + e^x)) at infinite logits ----
+
+INF = float("inf")
+
+
+def _bce_at_inf(m, kwargs, loss="bce"):
+    x = m.tensor([INF, -INF, 3.0, INF, -INF, 0.0, -40.0], dtype=m.float64, requires_grad=True)
+    y = m.tensor([1.0, 0.0, 0.5, 0.3, 0.7, 1.0, 0.0], dtype=m.float64)
+    weights = {k: m.tensor([2.0, 3.0, 1.0, 0.5, 4.0, 1.5, 2.5], dtype=m.float64)
+               for k in kwargs}
+    if loss == "bce":
+        out = m.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="sum",
+                                                               **weights)
+    elif loss == "soft_margin":
+        out = m.nn.functional.soft_margin_loss(x, m.sign(y - 0.5) + (y == 0.5),
+                                               reduction="sum")
+    else:
+        out = m.nn.functional.multilabel_soft_margin_loss(x[None], y[None], reduction="sum")
+    out.backward()
+    return x.grad.detach().numpy()
+
+
+@pytest.mark.parametrize("kwargs", [(), ("pos_weight",), ("weight",), ("weight", "pos_weight")])
+def test_bce_with_logits_gradient_at_infinite_logits_as_pytorch(kwargs):
+    """PyTorch's gradient w (sigmoid(x) (p y + 1 - y) - p y) is finite at x = +-inf."""
+    ours, theirs = _bce_at_inf(tg, kwargs), _bce_at_inf(torch, kwargs)
+    assert np.isfinite(theirs).all()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=0)
+
+
+def test_multilabel_soft_margin_at_infinite_inputs_as_pytorch():
+    np.testing.assert_allclose(_bce_at_inf(tg, (), "multilabel"),
+                               _bce_at_inf(torch, (), "multilabel"), rtol=1e-13, atol=0)
+
+
+def test_soft_margin_at_infinite_margins_is_the_limit():
+    """PyTorch's soft_margin_loss computes log(1 + exp(-y x)) as written: NaN gradient at
+    y x = -inf (exp overflows). Ours is log1p_exp's, whose gradient has the limit -y there
+    (a documented difference); elsewhere the same."""
+    ours, theirs = _bce_at_inf(tg, (), "soft_margin"), _bce_at_inf(torch, (), "soft_margin")
+    finite = np.isfinite(theirs)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-13, atol=0)
+    # x = +inf with y = -1 (0.3 - 0.5 < 0) and x = -inf with y = +1: d/dx = -y (a sum)
+    np.testing.assert_array_equal(ours[~finite], [1.0, -1.0])

@@ -105,8 +105,13 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def log1p_exp(x: Any) -> Tensor:
     """log(1 + e^x) = m + log(e^-m + e^(x - m)) with the constant m = max(x, 0): no exponent
-    is positive, so nothing overflows, and the gradient is sigmoid(x) whatever m is."""
+    is positive, so nothing overflows, and the gradient is sigmoid(x) whatever m is.
+    At x = +inf it is x itself (gradient 1, sigmoid's limit): there x - m is inf - inf,
+    whose NaN the formula is kept from seeing (it gets 0 there, its branch unused)."""
     x = as_tensor(x)
+    top = np.isposinf(x._data)
+    if top.any():  # (a rare input: the common one pays one test)
+        return where(top, x, log1p_exp(where(top, 0.0, x)))
     m = np.maximum(x._data, 0)
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
