@@ -248,3 +248,66 @@ def test_soft_margin_at_infinite_margins_is_the_limit():
     np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-13, atol=0)
     # x = +inf with y = -1 (0.3 - 0.5 < 0) and x = -inf with y = +1: d/dx = -y (a sum)
     np.testing.assert_array_equal(ours[~finite], [1.0, -1.0])
+
+
+# ---- index_copy / index_copy_ with repeated indices ----
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _index_copy_case(draw, unique=False):
+    ndim = draw(st.integers(1, 3))
+    shape = draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim))
+    dim = draw(st.integers(0, ndim - 1))
+    n = draw(st.integers(1, 5)) if not unique else draw(st.integers(1, shape[dim]))
+    if unique:
+        index = draw(st.permutations(range(shape[dim])))[:n]
+    else:
+        index = draw(st.lists(st.integers(0, shape[dim] - 1), min_size=n, max_size=n))
+    seed = draw(st.integers(0, 2 ** 16))
+    return tuple(shape), dim, list(index), seed
+
+
+def _index_copy_grads(m, shape, dim, index, seed, inplace):
+    rng = np.random.default_rng(seed)
+    src_shape = shape[:dim] + (len(index),) + shape[dim + 1:]
+    x = m.tensor(rng.standard_normal(shape), requires_grad=True)
+    s = m.tensor(rng.standard_normal(src_shape), requires_grad=True)
+    w = m.tensor(rng.standard_normal(shape))
+    idx = m.tensor(index)
+    if inplace:
+        out = x * 1
+        out.index_copy_(dim, idx, s)
+    else:
+        out = x.index_copy(dim, idx, s)
+    (out * w).sum().backward()
+    return out.detach().numpy(), x.grad.numpy(), s.grad.numpy()
+
+
+@given(case=_index_copy_case(), inplace=st.booleans())
+def test_index_copy_with_repeated_indices_as_pytorch(case, inplace):
+    """PyTorch's source gradient is grad.index_select(dim, index): every source slice gets
+    its destination's gradient, also one a later repeat overwrote."""
+    ours = _index_copy_grads(tg, *case, inplace)
+    theirs = _index_copy_grads(torch, *case, inplace)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
+
+
+@given(case=_index_copy_case(unique=True))
+def test_index_copy_gradients_where_the_index_is_unique(case):
+    """Without repeats PyTorch's rule is the derivative: central differences, forward mode
+    and second order."""
+    shape, dim, index, seed = case
+    rng = np.random.default_rng(seed)
+    src_shape = shape[:dim] + (len(index),) + shape[dim + 1:]
+    x = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+    s = tg.tensor(rng.standard_normal(src_shape), requires_grad=True)
+
+    def fn(a, b):
+        return a.index_copy(dim, tg.tensor(index), b) ** 2
+
+    assert tg.gradcheck(fn, [x, s])
+    assert tg.gradgradcheck(fn, [x, s])

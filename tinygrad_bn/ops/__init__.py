@@ -7,7 +7,7 @@
   Rectify Sign ZeroNaN Stepwise Clip Cast Clone
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
 - movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
-  IndexPut Concatenate
+  IndexCopy IndexPut Concatenate
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
   EigenvaluesSymmetric EigenvectorsSymmetric
 - decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
@@ -70,6 +70,7 @@ from .movement import (
     Expand,
     Flip,
     GetItem,
+    IndexCopy,
     IndexPut,
     Pad,
     Reshape,
@@ -136,6 +137,7 @@ __all__ = [
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "array_index", "ints_first", "is_basic_index", "sum_tangents", "IndexPut",
+    "IndexCopy",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",
     "NextAfter", "Polygamma",

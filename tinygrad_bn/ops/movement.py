@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.primitive import Function, is_tensor, new_tensor, or_zeros
 from ..errors import ArgumentError
+from .binary import Where
 
 
 class Reshape(Function):
@@ -138,6 +139,30 @@ class ScatterAdd(Function):
     def jvp(self, tx):
         """tz = ScatterAdd(tx)."""
         return ScatterAdd.apply(tx, index=self.index, shape=self.shape)
+
+
+class IndexCopy(Function):
+    """z = x with its slice index[i] along `axis` replaced by y's slice i (the last i wins
+    where index repeats);  dx = g zeroed at the replaced slices, dy = g's slices index[i]
+    for every i, also one a later i overwrote (PyTorch's rule: not the derivative where
+    index repeats; there an overwritten slice of y does not reach z).
+
+    tz = tx with the same slices replaced by ty's winners."""
+
+    def forward(self, x, y):
+        return np.where(self.hit, y[self.winner], x)
+
+    def backward(self, g):
+        x, y = self.parents
+        zero = new_tensor(np.zeros((), g.dtype))
+        gx = Where.apply(zero, g, cond=self.hit) if x.requires_grad else None
+        gy = GetItem.apply(g, index=self.picked) if y.requires_grad else None
+        return gx, gy
+
+    def jvp(self, tx, ty):
+        """tz = tx where not replaced, ty's winning slices where replaced."""
+        tx, ty = or_zeros(self.parents, (tx, ty))
+        return Where.apply(GetItem.apply(ty, index=self.winner), tx, cond=self.hit)
 
 
 class IndexPut(Function):

@@ -114,7 +114,9 @@ class PlacingMethods:
         hit = np.zeros(x.shape[d], bool)
         hit[idx] = True
         hit = hit.reshape((-1,) + (1,) * (x.ndim - d - 1))
-        out = ops.Where.apply(s[_along(d, which)], x, cond=hit) if len(idx) else x.clone()
+        if not len(idx):
+            return x.clone().reshape(self.shape)
+        out = ops.IndexCopy.apply(x, s, hit=hit, winner=_along(d, which), picked=_along(d, idx))
         return out.reshape(self.shape)
 
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
