@@ -23,10 +23,12 @@ from . import (
 )
 from . import autograd_functional as _autograd_functional
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
+from . import memory_creation as _memory_creation
 from . import method_functions as _method_functions
 from . import nn_spellings as _nn_spellings
 from . import settings as _settings
 from . import surface_functions as _surface_functions
+from . import view_copies as _view_copies
 from .anomaly import detect_anomaly
 from .backends import (
     are_deterministic_algorithms_enabled,
@@ -107,6 +109,7 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
+from .memory_creation import *  # noqa: F403 (strided, buffer and DLPack tensors: its __all__)
 from .memory_format import (
     channels_last,
     channels_last_3d,
@@ -117,6 +120,7 @@ from .memory_format import (
 from .method_functions import *  # noqa: F403 (PyTorch's module-level functions: its __all__)
 from .modes import inference_mode, is_inference_mode_enabled
 from .nn_spellings import *  # noqa: F403 (torch.conv2d, torch.dropout ...: its __all__)
+from .out_argument import accepts_out as _accepts_out
 from .printing import set_printoptions
 from .sampling import bernoulli, binomial, multinomial, normal, poisson
 from .saved_tensors import saved_tensors_hooks
@@ -160,6 +164,7 @@ from .tensor_methods import (
 )
 from .tensor_methods.arrangements import broadcast_shapes, broadcast_tensors, tensordot, vander
 from .tensor_methods.decompositions import chain_matmul, lu, lu_unpack
+from .tensor_methods.statistics import histogramdd
 from .tensor_types import (
     BoolTensor,
     ByteTensor,
@@ -172,6 +177,7 @@ from .tensor_types import (
     ShortTensor,
 )
 from .threads import get_num_threads, set_num_threads
+from .view_copies import *  # noqa: F403 (PyTorch's *_copy functions: its __all__)
 
 
 def is_tensor(obj: object) -> bool:
@@ -179,7 +185,9 @@ def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
 
 
-cat = concatenate  # PyTorch's name
+# PyTorch's names of concatenate, and stack, with PyTorch's out= (out_argument.py)
+cat = concat = _accepts_out("cat", concatenate)
+stack = _accepts_out("stack", stack)
 vmap = func.vmap  # PyTorch's torch.vmap is torch.func.vmap
 # PyTorch's constants
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
@@ -254,6 +262,12 @@ __all__ += ["chain_matmul", "lu", "lu_unpack"]
 # PyTorch's functions of several tensors beside the rearrangement methods' functions
 # (method_functions.py): tinygrad_bn/tensor_methods/arrangements.py
 __all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
+
+# tensors made from memory (memory_creation.py, its __all__); histogramdd beside the
+# Tensor's histogram (tensor_methods/statistics.py)
+__all__ += _memory_creation.__all__ + ["histogramdd"]
+# the *_copy functions, as_strided_scatter, nonzero_static (view_copies.py, its __all__)
+__all__ += _view_copies.__all__
 
 # surface31: more of PyTorch's functions (surface_functions.py, its __all__)
 __all__ += _surface_functions.__all__ + _settings.__all__ + _nn_spellings.__all__

@@ -171,10 +171,12 @@ def ones(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
 
 
 def empty(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    """PyTorch's uninitialised tensor; here zero-filled, so no garbage can leak into results."""
-    return _made("empty", np.zeros(_shape("empty", args, size), _dtype("empty", dtype)), device,
-                 requires_grad)
+          requires_grad: bool = False, memory_format: Any = contiguous_format) -> Tensor:
+    """PyTorch's uninitialised tensor; here zero-filled, so no garbage can leak into results
+    (laid out in memory_format, e.g. tg.channels_last)."""
+    array = np.zeros(_shape("empty", args, size), _dtype("empty", dtype))
+    fmt = checked_format("empty", memory_format, preserve=False)
+    return _made("empty", array_in_format("empty", array, fmt), device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,

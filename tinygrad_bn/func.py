@@ -369,23 +369,19 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
                                 f"positional arguments")
         sizes = {}
         for k, (arg, d) in enumerate(zip(args, dims)):
-            if d is None:
-                continue
-            leaves = tree_flatten(arg)[0]
-            if not isinstance(d, int) or isinstance(d, bool):
-                raise ArgumentTypeError(f"vmap: in_dims {d!r} of argument {k} must be an int or "
-                                        f"None")
-            for leaf in leaves:
+            for leaf, leaf_dim in _mapped_leaves(arg, d, k):
                 if not isinstance(leaf, Tensor):
                     raise ArgumentTypeError(f"vmap: argument {k} is mapped along in_dims "
-                                            f"{d!r}, so it must be a Tensor (or a dict, list "
-                                            f"or tuple of them), got {type(leaf).__name__}")
-                if not -leaf.ndim <= d < max(leaf.ndim, 1) or leaf.ndim == 0:
-                    raise ShapeError(f"vmap: argument {k} of shape {leaf.shape} has no dim {d}")
-                if sizes.setdefault(k, leaf.shape[d]) != leaf.shape[d]:
+                                            f"{leaf_dim!r}, so it must be a Tensor (or a dict, "
+                                            f"list or tuple of them), got "
+                                            f"{type(leaf).__name__}")
+                if not -leaf.ndim <= leaf_dim < max(leaf.ndim, 1) or leaf.ndim == 0:
+                    raise ShapeError(f"vmap: argument {k} of shape {leaf.shape} has no dim "
+                                     f"{leaf_dim}")
+                if sizes.setdefault(k, leaf.shape[leaf_dim]) != leaf.shape[leaf_dim]:
                     raise ShapeError(f"vmap: the tensors of argument {k} have sizes "
-                                     f"{sizes[k]} and {leaf.shape[d]} along in_dims {d}; "
-                                     f"they must be equal")
+                                     f"{sizes[k]} and {leaf.shape[leaf_dim]} along their "
+                                     f"in_dims; they must be equal")
         if not sizes:
             raise ArgumentError("vmap: at least one argument must be mapped (in_dims is None "
                                 "for all of them)")
@@ -397,7 +393,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             raise ShapeError("vmap: the mapped dims have size 0: no slice to call func on")
         results = []
         for i in range(n):
-            sliced = [arg if d is None else _slice_tree(arg, d, i) for arg, d in zip(args, dims)]
+            sliced = [_slice_arg(arg, d, i) for arg, d in zip(args, dims)]
             results.append(func(*sliced, **kwargs))
         many = isinstance(results[0], tuple | list)
         columns = list(zip(*results)) if many else [results]
@@ -410,6 +406,35 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         return type(results[0])(stacked) if many else stacked[0]
 
     return wrapper
+
+
+def _mapped_leaves(arg: Any, dims: Any, k: int) -> list[tuple[Any, int]]:
+    """The (leaf, dim) pairs of argument k that are mapped: `dims` is an int or None for
+    the whole argument, or a dict/list/tuple of them matching its structure (a prefix of
+    it, as torch.func's in_dims)."""
+    if dims is None:
+        return []
+    if isinstance(dims, int) and not isinstance(dims, bool):
+        return [(leaf, dims) for leaf in tree_flatten(arg)[0]]
+    if isinstance(dims, dict) and isinstance(arg, dict) and dims.keys() == arg.keys():
+        return [pair for key in dims for pair in _mapped_leaves(arg[key], dims[key], k)]
+    if isinstance(dims, tuple | list) and isinstance(arg, tuple | list) and \
+            len(dims) == len(arg):
+        return [pair for a, d in zip(arg, dims) for pair in _mapped_leaves(a, d, k)]
+    raise ArgumentTypeError(f"vmap: in_dims {dims!r} of argument {k} must be an int, None, or "
+                            f"a dict/list/tuple matching the argument's structure "
+                            f"({type(arg).__name__})")
+
+
+def _slice_arg(arg: Any, dims: Any, i: int) -> Any:
+    """Slice i of argument arg along its in_dims `dims` (see _mapped_leaves)."""
+    if dims is None:
+        return arg
+    if isinstance(dims, int):
+        return _slice_tree(arg, dims, i)
+    if isinstance(dims, dict):
+        return {key: _slice_arg(arg[key], dims[key], i) for key in arg}
+    return type(arg)(_slice_arg(a, d, i) for a, d in zip(arg, dims))
 
 
 def _slice_tree(arg: Any, dim: int, i: int) -> Any:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
+from .out_argument import accepts_out
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.reduce import floating
 
@@ -70,9 +71,10 @@ def _function(name: str) -> Callable[..., Any]:
         return method(as_tensor(input), *args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)` (PyTorch's torch.{name}). " + \
-        (method.__doc__ or "")
-    return names_errors(name)(function)  # an inner op's error ("Div: ...") names this op first
+    function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)` (PyTorch's torch.{name}), " \
+        f"with PyTorch's out= (out_argument.py). " + (method.__doc__ or "")
+    # an inner op's error ("Div: ...") names this op first
+    return names_errors(name)(accepts_out(name, function))
 
 
 abs = _function("abs")  # noqa: A001

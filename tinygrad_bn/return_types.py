@@ -77,6 +77,11 @@ class histogram(NamedTuple):  # noqa: N801
     bin_edges: Tensor
 
 
+class histogramdd(NamedTuple):  # noqa: N801
+    hist: Tensor
+    bin_edges: tuple[Tensor, ...]
+
+
 class slogdet(NamedTuple):  # noqa: N801
     sign: Tensor
     logabsdet: Tensor

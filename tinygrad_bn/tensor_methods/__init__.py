@@ -55,8 +55,9 @@
   isreal angle sum_to_size; function isin), pairs.py (renorm renorm_; functions
   combinations pdist), positions.py (as_strided put put_ index_put slice_scatter
   select_scatter diagonal_scatter; function unravel_index), stacking.py (hsplit vsplit
-  dsplit split_with_sizes; functions hstack vstack row_stack dstack column_stack); and the
-  functions of calculus.py (trapezoid trapz cumulative_trapezoid gradient)
+  dsplit split_with_sizes; functions hstack vstack row_stack dstack column_stack),
+  memory_views.py (view(dtype) __dlpack__ new_empty_strided dim_order narrow_copy); and
+  the functions of calculus.py (trapezoid trapz cumulative_trapezoid gradient)
 - grad_hooks.py, GradHookMethods (in PyTorchSurfaceMethods): register_post_accumulate_grad_hook
 
 The functions of several tensors live beside the methods of their concern: `where`,
@@ -78,6 +79,7 @@ from .inplace_more import InplaceMoreMethods
 from .linalg import LinalgMethods, einsum
 from .math import MathMethods
 from .matrix import MatrixMethods
+from .memory_views import MemoryMethods
 from .movement import MovementMethods, concatenate, stack
 from .pairs import PairMethods
 from .placing import PlacingMethods
@@ -102,9 +104,10 @@ from .statistics import StatisticsMethods
 
 
 class PyTorchSurfaceMethods(AttributeMethods, ChoosingMethods, InplaceMoreMethods, PairMethods,
-                            PositionMethods, StackingMethods, GradHookMethods):
-    """The mixins added by surface31 (and grad_hooks.py's), joined so that Tensor takes them
-    as one base."""
+                            PositionMethods, StackingMethods, GradHookMethods,
+                            MemoryMethods):
+    """The mixins added by surface31 (and grad_hooks.py's, memory_views.py's), joined so
+    that Tensor takes them as one base."""
 
     __slots__ = ()
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..autograd.primitive import as_tensor, new_tensor
+from ..dtypes import get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..keywords import Size, normalize_axes
 
@@ -93,7 +94,8 @@ class ArrangementMethods:
         w the product of the integer frequency weights and the observation weights, m the
         weighted means, c = correction (with aweights, correction * sum w a / sum w); 0-d
         for one variable, as PyTorch's."""
-        x = self
+        # integers and bools are counted in the default float dtype, as PyTorch's
+        x = self if self.dtype.kind == "f" else self.astype(get_default_dtype())
         if x.ndim > 2:
             raise ShapeError(f"cov: expected a 1-D or 2-D input (variables, observations), got "
                              f"shape {x.shape}")

@@ -353,10 +353,17 @@ class IndexingMethods:
             x = x[_along(d, (np.arange(n) - int(s)) % max(n, 1))]
         return x
 
-    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
         """Each element (dim None: of x flattened) or slice of dim repeated repeats times
-        (an int, or one count per element)."""
+        (an int, or one count per element). Without repeats, x holds the counts: the
+        positions 0, 1, ... each repeated its count of times (x = [1, 2]: [0, 1, 1])."""
+        if repeats is None:
+            if self.ndim != 1 or self.dtype.kind not in "iu":
+                raise ArgumentError(f"repeat_interleave: without repeats, input must be 1-D "
+                                    f"counts of an integer dtype, got {self.dtype} "
+                                    f"{self.shape}")
+            return new_tensor(np.arange(self.shape[0])).repeat_interleave(self)
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else one_axis("repeat_interleave", self.ndim, None, dim)
         counts = repeats._data if is_tensor(repeats) else np.asarray(repeats)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops
-from ..autograd.primitive import as_tensor
+from ..autograd.primitive import as_tensor, is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class LinalgMethods:
         self._same_dtype("inner", other)
         a = self.reshape(math.prod(self.shape[:-1]), self.shape[-1])  # -1 fails at size 0
         b = other.reshape(math.prod(other.shape[:-1]), other.shape[-1])
-        return (a @ b.T).reshape(*self.shape[:-1], *other.shape[:-1])
+        return (a @ b.T).reshape(tuple(self.shape[:-1]) + tuple(other.shape[:-1]))
 
     def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha mat1 @ mat2 (x broadcast to the product's shape; all three of one
@@ -149,7 +149,10 @@ def _scaled(x: Tensor, factor: Any) -> Tensor:
 def einsum(spec: str, *operands: Any) -> Tensor:
     """Einstein summation over Tensors, e.g. einsum("bij,bjk->bik", a, b) (PyTorch's and
     NumPy's notation, `...` and an implicit output included; operands may also be given as
-    one list). Differentiable in every operand."""
+    one list, or in the sublist form einsum(a, [0, 1], b, [1, 2], [0, 2])).
+    Differentiable in every operand."""
+    if is_tensor(spec):
+        spec, operands = _from_sublists(spec, operands)
     if not isinstance(spec, str):
         raise ArgumentTypeError(f"einsum: the equation must be a str such as 'ij,jk->ik', got "
                                 f"{type(spec).__name__} {spec!r}")
@@ -164,6 +167,34 @@ def einsum(spec: str, *operands: Any) -> Tensor:
     for k, s in enumerate(subscripts):
         tensors[k], subscripts[k] = _diagonals(tensors[k], s)
     return ops.Einsum.apply(*tensors, spec=f"{','.join(subscripts)}->{output}")
+
+
+def _from_sublists(first: Tensor, rest: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The equation and operands of the sublist form (operand, sublist, operand, sublist,
+    ..., [output sublist]): ints 0-25 are the letters a-z, 26-51 A-Z, Ellipsis is ..."""
+    items = (first,) + rest
+
+    def letters(sublist: Any) -> str:
+        if not isinstance(sublist, list | tuple):
+            raise ArgumentTypeError(f"einsum: in the sublist form each operand is followed by a "
+                                    f"list of ints or Ellipsis, got {type(sublist).__name__}")
+        out = []
+        for s in sublist:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 52:
+                out.append(chr(ord("a") + s) if s < 26 else chr(ord("A") + s - 26))
+            else:
+                raise ArgumentError(f"einsum: sublist entries must be ints in [0, 52) or "
+                                    f"Ellipsis, got {s!r}")
+        return "".join(out)
+
+    operands = items[0:len(items) - len(items) % 2:2]
+    inputs = [letters(s) for s in items[1:len(items) - len(items) % 2:2]]
+    spec = ",".join(inputs)
+    if len(items) % 2:
+        spec += "->" + letters(items[-1])
+    return spec, operands
 
 
 def _diagonals(x: Tensor, subscripts: str) -> tuple[Tensor, str]:

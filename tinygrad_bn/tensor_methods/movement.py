@@ -19,7 +19,7 @@ import numpy as np
 from .. import ops
 from ..autograd import versions
 from ..autograd.primitive import as_tensor, is_tensor
-from ..dtypes import promote_types
+from ..dtypes import DType, promote_types
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -29,6 +29,7 @@ from ..errors import (
     ShapeError,
 )
 from ..keywords import int_sizes, normalize_axes, one_axis, one_of
+from .memory_views import view_as_dtype
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -76,8 +77,11 @@ class MovementMethods:
 
     def view(self, *shape: Any) -> Tensor:
         """`reshape` that must share the memory: where the new shape cannot be laid over the
-        tensor's strides (a transposed matrix flattened), PyTorch refuses, and so do we."""
+        tensor's strides (a transposed matrix flattened), PyTorch refuses, and so do we.
+        `view(dtype)` reads the same memory as another dtype (memory_views.py)."""
         _given("view", "shape", shape)
+        if len(shape) == 1 and isinstance(shape[0], DType):
+            return view_as_dtype(self, shape[0])
         out = self.reshape(*shape)
         if out is not self and out._data.size and not np.may_share_memory(out._data, self._data):
             raise ShapeError(f"view: the shape {out.shape} cannot be laid over the memory of "

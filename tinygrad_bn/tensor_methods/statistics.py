@@ -21,6 +21,7 @@ all-NaN slice gives NaN). nansum and nanmean treat NaN as absent (gradient 0 the
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -267,3 +268,41 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
     if scalar:
         return results[0]
     return stack(results, 0)
+
+
+def histogramdd(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
+                weight: Any = None, density: bool = False) -> return_types.histogramdd:
+    """PyTorch's named tuple (hist, bin_edges) of the points in the rows of input (N, D):
+    counts (or summed weights, or with density=True a density) in the D-dimensional bins
+    given by `bins` (an int for every dim, one int per dim, or one 1-D tensor of edges per
+    dim) over `range` ([min_0, max_0, min_1, max_1, ...]; the data's by default)."""
+    if not is_tensor(input) or input.dtype.kind != "f" or input.ndim < 1:
+        raise DTypeError(f"histogramdd: input must be a floating tensor of points (..., D), "
+                         f"got {getattr(input, 'dtype', type(input).__name__)}")
+    points = input._data.reshape(-1, input.shape[-1])
+    dims = points.shape[1]
+    if isinstance(bins, list | tuple) and bins and is_tensor(bins[0]):
+        bins = [b._data for b in bins]
+    elif isinstance(bins, list | tuple):
+        bins = [int(b) for b in bins]
+    elif isinstance(bins, bool) or not isinstance(bins, int | np.integer):
+        raise ArgumentError(f"histogramdd: bins must be an int, one int per dim or one tensor "
+                            f"of edges per dim, got {bins!r}")
+    if isinstance(bins, list) and len(bins) != dims:
+        raise ArgumentError(f"histogramdd: {len(bins)} bin specifications for {dims}-dimensional "
+                            f"points")
+    if range is not None:
+        range = list(range)
+        if len(range) != 2 * dims:
+            raise ArgumentError(f"histogramdd: range needs {2 * dims} values (min and max per "
+                                f"dim), got {len(range)}")
+        range = [(range[2 * d], range[2 * d + 1]) for d in builtins.range(dims)]
+    w = None if weight is None else (weight._data if is_tensor(weight) else np.asarray(weight))
+    if w is not None and w.shape != input.shape[:-1]:
+        raise ShapeError(f"histogramdd: weight of shape {w.shape} must have the shape of the "
+                         f"points {input.shape[:-1]}")
+    counts, edges = np.histogramdd(points, bins, range=range,
+                                   weights=None if w is None else w.reshape(-1),
+                                   density=density)
+    return return_types.histogramdd(new_tensor(counts.astype(input.dtype)),
+                                    tuple(new_tensor(e.astype(input.dtype)) for e in edges))
