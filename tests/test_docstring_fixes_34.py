@@ -229,3 +229,54 @@ def test_vmap_in_dims_matching_a_dict() -> None:
     np.testing.assert_allclose(got.numpy(), x.numpy() @ y.numpy(), rtol=1e-5)
     with pytest.raises(tg.ArgumentTypeError, match="structure"):
         tg.vmap(lambda d: d["x"], in_dims=({"x": 0},))({"x": x, "y": y})
+
+
+# ---- found by the examples of torch.nn, torch.func, torch.nn.utils.rnn ----
+def test_sizes_may_be_one_element_integer_tensors() -> None:
+    total = tg.tensor([1, 2, 3]).sum()  # a 0-d int64 tensor, as in nn.CTCLoss's example
+    assert tg.randint(1, 3, size=(total,)).shape == (6,)
+    assert tg.zeros(tg.tensor(2), 3).shape == (2, 3)
+    assert tg.ones(6).view(tg.tensor(2), 3).shape == (2, 3)
+    assert tg.zeros(tg.tensor([2])).shape == (2,)
+    for bad in (2.0, True, tg.tensor(2.0)):
+        with pytest.raises(tg.ShapeError, match="zeros"):
+            tg.zeros(bad)
+
+
+def test_sync_batch_norm_takes_five_dims_as_batch_norm_3d() -> None:
+    x = tg.randn(4, 3, 2, 5, 6, dtype=tg.float64, requires_grad=True)
+    for impl in ("fused", "composite"):
+        sync, plain = tg.nn.SyncBatchNorm(3, impl=impl).double(), tg.nn.BatchNorm3d(3).double()
+        y, z = sync(x), plain(x)
+        np.testing.assert_allclose(y.detach().numpy(), z.detach().numpy(), atol=1e-12)
+        gy = tg.autograd.grad((y * y * x).sum(), x)[0]
+        gz = tg.autograd.grad((z * z * x).sum(), x)[0]
+        np.testing.assert_allclose(gy.numpy(), gz.numpy(), atol=1e-12)
+
+
+def test_linearize_is_the_jvp_at_the_point() -> None:
+    x = np.random.default_rng(1).standard_normal(5)
+    out, jvp_fn = tg.func.linearize(tg.sin, tg.tensor(x))
+    np.testing.assert_allclose(out.numpy(), np.sin(x), rtol=1e-15)
+    np.testing.assert_allclose(jvp_fn(tg.tensor(np.full(5, 2.0))).numpy(), 2 * np.cos(x),
+                               rtol=1e-15)
+    with pytest.raises(tg.DTypeError, match="dtype"):
+        jvp_fn(tg.ones(5))  # float32 tangent of a float64 primal
+
+
+def test_unpad_and_unpack_sequences_invert_pad_and_pack() -> None:
+    from tinygrad_bn.nn.utils.rnn import (
+        pack_sequence,
+        pad_sequence,
+        unpack_sequence,
+        unpad_sequence,
+    )
+    seqs = [tg.tensor([1, 2, 3]), tg.tensor([4, 5]), tg.tensor([6])]
+    assert [s.tolist() for s in unpack_sequence(pack_sequence(seqs))] == [[1, 2, 3], [4, 5], [6]]
+    shuffled = [seqs[1], seqs[0], seqs[2]]
+    assert [s.tolist() for s in unpack_sequence(pack_sequence(shuffled, enforce_sorted=False))] \
+        == [[4, 5], [1, 2, 3], [6]]
+    for batch_first in (False, True):
+        padded = pad_sequence(seqs, batch_first=batch_first)
+        back = unpad_sequence(padded, tg.tensor([3, 2, 1]), batch_first=batch_first)
+        assert [s.tolist() for s in back] == [[1, 2, 3], [4, 5], [6]]

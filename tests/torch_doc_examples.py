@@ -1,12 +1,13 @@
 """PyTorch's own docstring examples, run on PyTorch and on tinygrad_bn side by side.
 
 Every `>>>` example in the docstrings of torch.*, torch.Tensor.*, torch.nn.functional.*,
-torch.linalg.* and torch.special.* is a small program written by PyTorch's authors to
-show what a function does. Each function's examples run statement by statement twice:
-once as written, on torch, and once with `torch` bound to tinygrad_bn (import lines
-swapped by tests/torch_swap.py). The values of expression statements (what the
-interactive prompt would print) are compared: tensors by shape, dtype and values,
-sequences element by element, numbers by value.
+torch.linalg.*, torch.special.*, torch.nn.*, torch.optim.*, torch.distributions.*,
+torch.autograd.*, torch.func.*, torch.utils.data.* and torch.testing.* is a small program
+written by PyTorch's authors to show what a function does. Each function's examples run
+statement by statement twice: once as written, on torch, and once with `torch` bound to
+tinygrad_bn (import lines swapped by tests/torch_swap.py). The values of expression
+statements (what the interactive prompt would print) are compared: tensors by shape,
+dtype and values, sequences element by element, numbers by value.
 
 Random draws differ between the two libraries' generators, so they are replayed: on the
 torch run every draw (torch.randn, torch.rand, ... and the in-place fills x.uniform_(),
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib
 import inspect
 import io
 import math
@@ -47,7 +49,11 @@ UNINITIALISED = ("torch.empty", ".new_empty", "torch.empty_like", "torch.empty_s
 # examples that change the process for the examples after them
 STATEFUL = frozenset({"torch.set_default_device", "torch.set_default_tensor_type",
                       "torch.set_flush_denormal", "torch.Event"})
-NAMESPACES = ("torch", "torch.nn.functional", "torch.linalg", "torch.special")
+NAMESPACES = ("torch", "torch.nn.functional", "torch.linalg", "torch.special", "torch.nn",
+              "torch.nn.init", "torch.nn.utils", "torch.nn.utils.rnn",
+              "torch.nn.utils.parametrize", "torch.optim", "torch.optim.lr_scheduler",
+              "torch.distributions", "torch.autograd", "torch.autograd.functional",
+              "torch.func", "torch.utils.data", "torch.testing")
 
 
 def collect(torch: Any) -> dict[str, list[doctest.Example]]:
@@ -67,9 +73,7 @@ def collect(torch: Any) -> dict[str, list[doctest.Example]]:
             found[name] = examples
 
     for namespace in NAMESPACES:
-        module = sys.modules[namespace] if namespace in sys.modules else None
-        if module is None:
-            continue
+        module = importlib.import_module(namespace)
         for attr in dir(module):
             obj = getattr(module, attr, None)
             if not attr.startswith("_") and callable(obj) and not inspect.ismodule(obj):
@@ -166,9 +170,10 @@ def run(examples: list[doctest.Example], lib: Any, tape: Tape, recording: bool,
         swap: bool) -> list[Outcome]:
     """Run the examples in one fresh namespace with `torch` bound to lib."""
     make = lib.tensor
+    # the names the examples take as imported: torch, nn, F, optim, NumPy
     namespace: dict[str, Any] = {"torch": _Namespace(lib, tape, recording, make),
-                                 "np": np, "numpy": np,
-                                 "F": lib.nn.functional}
+                                 "np": np, "numpy": np, "nn": lib.nn,
+                                 "F": lib.nn.functional, "optim": lib.optim}
     outcomes: list[Outcome] = []
     tensor_class = lib.Tensor
     # examples that save files (torch.save(x, 'tensor.pt')) write into a scratch directory

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError, ShapeError, UnsupportedError
+from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
 from .forward_ad import jvp
 from .func_args import (
     argnum_positions,
@@ -59,6 +59,7 @@ from .tensor import grad as _grad  # the autograd function (tg.autograd.grad), n
 _PRIMAL_ONLY: Any = object()  # vjp called as torch.func.vjp(f, x): no cotangents
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacobian",
+           "linearize",
            "jacrev", "jvp", "stack_module_state", "vjp", "vmap"]
 
 
@@ -343,6 +344,31 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         return (gradient, value[1]) if has_aux else gradient
 
     return wrapper
+
+
+def linearize(func: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """torch.func.linearize: (func(*primals), jvp_fn), where jvp_fn(*tangents) is the
+    Jacobian-vector product J t of func at primals (one tangent per primal, of its shape).
+    Here jvp_fn runs func again in forward mode at each call (PyTorch replays a traced
+    graph); the values are the same."""
+    if not callable(func):
+        raise ArgumentTypeError(f"linearize: func must be callable, got {type(func).__name__}")
+    output = detached(func(*primals))
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise ArgumentError(f"linearize: jvp_fn expects {len(primals)} tangents (one per "
+                                f"primal), got {len(tangents)}")
+        for k, (p, t) in enumerate(zip(primals, tangents)):
+            if isinstance(p, Tensor) and (not isinstance(t, Tensor) or t.shape != p.shape):
+                raise ShapeError(f"linearize: tangent {k} must be a Tensor of the primal's "
+                                 f"shape {p.shape}, got {getattr(t, 'shape', type(t).__name__)}")
+            if isinstance(p, Tensor) and t.dtype != p.dtype:
+                raise DTypeError(f"linearize: tangent {k} has dtype {t.dtype}, its primal "
+                                 f"{p.dtype}; they must match")
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
 
 
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,

@@ -109,24 +109,40 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,
     return tuple(sorted(result)) if ndim else ()
 
 
+def _index(n: Any) -> int | None:
+    """n as a size: an int, a NumPy integer or (as PyTorch's) a one-element integer tensor
+    (`x.sum()` of an int tensor); None for anything else (floats, even 2.0, strings, bools)."""
+    if isinstance(n, builtins.bool | np.bool_):
+        return None
+    if isinstance(n, int | np.integer):
+        return int(n)
+    if type(n).__name__ == "Tensor" and n.dtype.kind in "iu" and n.numel() == 1:
+        return int(n.item())
+    return None
+
+
 def int_sizes(op: str, sizes: Sequence[Any]) -> tuple[int, ...]:
     """`sizes` as Python ints; floats (even 2.0), strings and bools are refused, not cast."""
-    for n in sizes:
-        if not isinstance(n, int | np.integer) or isinstance(n, builtins.bool | np.bool_):
+    if all(type(n) is int for n in sizes):  # the common case, without a call per size
+        return tuple(sizes)
+    out = tuple(_index(n) for n in sizes)
+    for n, m in zip(sizes, out):
+        if m is None:
             raise ArgumentTypeError(f"{op}: sizes must be ints, got {type(n).__name__} {n!r} "
                                     f"in {tuple(sizes)}")
-    return tuple(int(n) for n in sizes)
+    return out
 
 
 def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
     """A shape given as varargs `(2, 3)` or one sequence `((2, 3),)`: non-negative ints."""
-    if len(size) == 1 and isinstance(size[0], Sequence | np.ndarray):
+    if len(size) == 1 and (isinstance(size[0], Sequence | np.ndarray) or (
+            type(size[0]).__name__ == "Tensor" and size[0].ndim == 1)):
         size = tuple(size[0])
-    if not all(isinstance(n, int | np.integer) and not isinstance(n, builtins.bool)
-               and n >= 0 for n in size):
+    out = tuple(_index(n) for n in size)
+    if any(n is None or n < 0 for n in out):
         raise ShapeError(f"{op}: size must be non-negative ints (varargs or one tuple), "
                          f"got {tuple(size)!r}")
-    return tuple(int(n) for n in size)
+    return out
 
 
 def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> int | None:

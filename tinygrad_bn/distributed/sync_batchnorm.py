@@ -262,13 +262,14 @@ def sync_batch_norm(x: Tensor, running_mean: np.ndarray | None, running_var: np.
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch norm of (N, C), (N, C, L) or (N, C, H, W) input with the statistics of the
+    """Batch norm of (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W) input (as
+    PyTorch's, any of BatchNorm1d/2d/3d's layouts) with the statistics of the
     global batch over all MPI ranks (see the module docstring). Same arguments, buffers
     and state_dict keys as BatchNorm1d/2d; `impl` "fused" (one all-reduce per direction)
     or "composite" (autograd through the differentiable all-reduce)."""
 
-    _ranks = (2, 3, 4)
-    _layouts = "(N, C), (N, C, L) or (N, C, H, W)"
+    _ranks = (2, 3, 4, 5)
+    _layouts = "(N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W)"
 
     def _batch_norm(self, x: Tensor, running_mean: np.ndarray | None,
                     running_var: np.ndarray | None, weight: Tensor | None, bias: Tensor | None,

@@ -1,5 +1,6 @@
 """Variable-length sequences for recurrent layers (PyTorch's nn.utils.rnn): pad_sequence,
-and PackedSequence with pack_padded_sequence, pad_packed_sequence and pack_sequence.
+and PackedSequence with pack_padded_sequence, pad_packed_sequence and pack_sequence; their
+inverses unpad_sequence and unpack_sequence.
 
 A PackedSequence holds a batch of sequences of lengths l_1 >= l_2 >= ... (after sorting
 by length) time step by time step, without padding: `data` has, for each t, the rows of
@@ -22,6 +23,7 @@ from ...errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ...tensor import Tensor, concatenate, stack
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence",
+           "unpack_sequence", "unpad_sequence",
            "pad_sequence"]
 
 
@@ -174,3 +176,21 @@ def pack_sequence(sequences: Iterable[Tensor], enforce_sorted: bool = True) -> P
     seqs = list(sequences)
     lengths = [s.shape[0] if isinstance(s, Tensor) and s.ndim else 0 for s in seqs]
     return pack_padded_sequence(pad_sequence(seqs), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False
+                   ) -> list[Tensor]:
+    """The inverse of pad_sequence: sequence i is padded[:lengths[i], i] ((L, B, *) layout;
+    padded[i, :lengths[i]] with batch_first)."""
+    if not isinstance(padded_sequences, Tensor) or padded_sequences.ndim < 2:
+        raise ArgumentTypeError(f"unpad_sequence: expects a padded Tensor (L, B, *) or "
+                                f"(B, L, *), got {type(padded_sequences).__name__}")
+    padded = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
+    counts = _lengths("unpad_sequence", lengths, padded.shape[0], padded.shape[1])
+    return [padded[i, :int(n)] for i, n in enumerate(counts)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The inverse of pack_sequence: the list of sequences, in the batch's order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
