@@ -197,12 +197,12 @@ def test_creation_gives_pytorchs_values_and_dtypes(make: Callable) -> None:
     np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
-def test_linspace_equals_pytorchs_within_its_rounding() -> None:
-    """PyTorch computes linspace in the output dtype (its float32 zero comes out as -3e-8);
-    ours rounds NumPy's float64 values once. They agree to 6e-8, half a float32 step at 1."""
+def test_linspace_equals_pytorchs_bit_for_bit() -> None:
+    """PyTorch computes linspace in the output dtype with fused multiply-adds (its float32
+    zero comes out as -3e-8): so does tinygrad_bn (fused_arithmetic)."""
     ours = tg.linspace(-1, 1, 7)
-    assert ours.dtype == np.float32 and ours.data[3] == 0.0
-    np.testing.assert_allclose(ours.data, torch.linspace(-1, 1, 7).numpy(), rtol=0, atol=6e-8)
+    assert ours.dtype == np.float32 and ours.data[3] == np.float32(-2.9802322e-08)
+    np.testing.assert_array_equal(ours.data, torch.linspace(-1, 1, 7).numpy())
 
 
 @pytest.mark.parametrize("call", [

@@ -30,6 +30,7 @@ from .errors import (
     ShapeError,
     UnsupportedError,
 )
+from .fused_arithmetic import linspace_values
 from .keywords import parse_size
 from .memory_format import (
     array_in_format,
@@ -253,6 +254,9 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
                 raise ArgumentError(f"linspace: {v!r} cannot be converted to {chosen} "
                                     f"without overflow (as PyTorch)")
         start, end = (int(np.asarray(int(v)).astype(chosen)) for v in (start, end))
+    if chosen in (np.float32, np.float64):  # PyTorch's kernel, bit for bit (fused_arithmetic)
+        return _made("linspace", linspace_values(start, end, steps, chosen), device,
+                     requires_grad)
     if chosen.kind not in "iu" or steps < 2:
         values = np.linspace(start, end, steps) if chosen.kind == "f" else \
             np.full(steps, start)  # (one value: start itself, as PyTorch's)

@@ -8,14 +8,20 @@ x_j = -1 + 2 j / (W - 1); without, the corners of the corner pixels, x_j = (2 j 
 
 grid_sample(input, grid): out[n, c, i, j] = input[n, c] read at grid[n, i, j] = (x, y),
 unnormalized back to pixel coordinates by the same convention:
-u = (x + 1) / 2 (W - 1) with align_corners, u = ((x + 1) W - 1) / 2 without. Bilinear:
+u = (x + 1) / 2 (W - 1) with align_corners, u = (x + 1) W / 2 - 1 / 2 without. Bilinear:
 the four pixels around (u, v) weighted by (1 - a)(1 - b), a(1 - b), (1 - a) b, a b with
 a = u - floor(u), b = v - floor(v); nearest: the pixel at (round(u), round(v)), ties to
 even. Padding: "zeros" reads 0 outside the image, "border" clamps (u, v) into it,
 "reflection" reflects (u, v) about the image's edges (about the border pixels' centres
 with align_corners, about their outer edges without) and then clamps.
 
-Both are composites of differentiable primitive ops (matmul, floor, gather, where), so
+Rounded as PyTorch's CPU kernels, bit for bit: at the identity transform every grid point
+is a pixel centre, where the bilinear gradient is one-sided and the last bit of u decides
+the side. So the positions are PyTorch's linspace (fused_arithmetic), the grid is
+(x a + y b) + c in that order, and u without align_corners is one fused multiply-add.
+The padding's clamp counts the bounds as outside (no gradient there), as PyTorch's.
+
+Both are composites of differentiable primitive ops (products, floor, gather, where), so
 the gradients with respect to input, grid and theta, forward mode and double backward
 all come from the ops' own rules; floor and round contribute zero, as in PyTorch.
 """
@@ -27,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError, UnsupportedError
+from ..fused_arithmetic import fma, linspace_values
 from ..tensor import Tensor, where
 from .arguments import same_dtype
 
@@ -35,10 +42,15 @@ _PADDINGS = ("zeros", "border", "reflection")
 
 
 def _positions(n: int, align_corners: bool, dtype: np.dtype) -> np.ndarray:
-    """The normalized positions of n pixels along one axis (see the module)."""
+    """The normalized positions of n pixels along one axis (see the module), rounded as
+    PyTorch's: its linspace(-1, 1, n), times n - 1 and then over n without align_corners
+    (a last-bit difference moves a grid point across a pixel and with it the gradient)."""
+    if n <= 1:
+        return np.zeros(n, dtype)
+    positions = linspace_values(-1.0, 1.0, n, dtype)
     if align_corners:
-        return np.linspace(-1.0, 1.0, n, dtype=dtype) if n > 1 else np.zeros(n, dtype)
-    return ((np.arange(n, dtype=dtype) * 2 + 1) / n - 1).astype(dtype)
+        return positions
+    return positions * dtype.type(n - 1) / dtype.type(n)
 
 
 def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
@@ -58,9 +70,12 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
                          f"for size {size}, got shape {theta.shape} of dtype {theta.dtype}")
     corners = bool(align_corners)
     xs, ys = _positions(w, corners, theta.dtype), _positions(h, corners, theta.dtype)
-    base = np.stack([np.broadcast_to(xs, (h, w)), np.broadcast_to(ys[:, None], (h, w)),
-                     np.ones((h, w), theta.dtype)], axis=-1).reshape(1, h * w, 3)
-    return (Tensor(base) @ theta.transpose(1, 2)).reshape(n, h, w, 2)
+    x = Tensor(np.broadcast_to(xs, (h, w)).reshape(1, h * w, 1))
+    y = Tensor(np.broadcast_to(ys[:, None], (h, w)).reshape(1, h * w, 1))
+    rows = theta.transpose(1, 2)  # (N, 3, 2): the x, y and constant columns of each theta
+    # (x a + y b) + c in that order, rounded as PyTorch's batched product of (x, y, 1)
+    grid = (x * rows[:, 0:1] + y * rows[:, 1:2]) + rows[:, 2:3]
+    return grid.reshape(n, h, w, 2)
 
 
 def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
@@ -76,12 +91,24 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
 
 def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
     """A normalized coordinate in [-1, 1] as a pixel coordinate, padded (see the module)."""
-    pixel = (coord + 1) * ((size - 1) / 2) if align_corners else ((coord + 1) * size - 1) / 2
+    if align_corners:
+        pixel = (coord + 1) * ((size - 1) / 2)
+    else:
+        shifted = coord + 1
+        pixel = shifted * (size / 2) - 0.5
+        if pixel.dtype in (np.float32, np.float64):  # PyTorch's kernel fuses this: its bits
+            kind = pixel.dtype.type
+            fused = fma(shifted.detach().numpy(), kind(size / 2), kind(-0.5))
+            pixel = pixel + Tensor(fused - pixel.detach().numpy())  # (an exact difference)
     if padding_mode == "reflection":
         pixel = _reflect(pixel, 0, 2 * (size - 1)) if align_corners \
             else _reflect(pixel, -1, 2 * size - 1)
     if padding_mode != "zeros":
-        pixel = pixel.clamp(0, size - 1)
+        # clamped into [0, size - 1], the bounds themselves counted as outside: no gradient
+        # there (PyTorch's clip_coordinates; clamp's own would pass 1 at a bound)
+        values = pixel.detach().numpy()
+        inside = (values > 0) & (values < size - 1)
+        pixel = where(Tensor(inside), pixel, Tensor(np.clip(values, 0, size - 1)))
     return pixel
 
 
