@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import anomaly
 from .. import modes as _modes
-from ..errors import ArgumentTypeError, BackwardError, ShapeError, short_repr
+from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import GradMode
 from . import accumulate_hooks, primitive, versions
 from .order import backward_order
@@ -423,8 +423,8 @@ def autograd_grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[
                             "is not supported; loop over the grad_outputs instead")
     if allow_unused is None:
         allow_unused = materialize_grads
-    elif materialize_grads and not allow_unused:
-        raise BackwardError("autograd.grad: materialize_grads=True needs allow_unused to be "
+    elif materialize_grads and not allow_unused:  # (a ValueError, as PyTorch's)
+        raise ArgumentError("autograd.grad: materialize_grads=True needs allow_unused to be "
                             "None or True")
     results = grad(outputs, inputs, grad_outputs, retain_graph, create_graph)
     unused = [k for k, r in enumerate(results) if r is None]

@@ -158,6 +158,8 @@ def threshold(input: Any, threshold: float, value: float,  # noqa: A002
         raise ArgumentTypeError(f"threshold: threshold must be a number, got "
                                 f"{type(threshold).__name__} {threshold!r}")
     x = as_tensor(input)
+    if x.dtype.kind in "iub":  # PyTorch keeps x's dtype: the value cast to it (1.5 -> 1)
+        value = np.asarray(value).astype(x.dtype)
     return where(~(x._data <= threshold), x, value)  # a NaN stays NaN, as PyTorch's
 
 
@@ -189,6 +191,8 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
     or one per channel (dim 1 of (N, C, *); an input of fewer dims has one channel)."""
     a = as_tensor(weight)
     x = layer_input(input, a.dtype)
+    if x.dtype.kind != "f":  # (PyTorch has no integer kernel)
+        floating_input("prelu", x)
     same_dtype("prelu", x.dtype, weight=a)
     channels = x.shape[1] if x.ndim >= 2 else 1  # PyTorch: no channel dim below 2 dims
     slopes = a.numel()
@@ -223,6 +227,11 @@ def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float
     y = ((x + new_tensor(gumbels.astype(x.dtype))) / tau).softmax(dim)
     if not hard:
         return y
+    if y.ndim == 0:  # one category: the one-hot is 1
+        return new_tensor(np.ones_like(y._data)) - y.detach() + y
+    if y.shape[dim] == 0:
+        raise ShapeError(f"gumbel_softmax: hard=True takes the argmax along dim {dim}, which "
+                         f"is empty in shape {y.shape}")
     index = np.expand_dims(np.argmax(y._data, axis=dim), dim)
     one_hot = np.zeros_like(y._data)
     np.put_along_axis(one_hot, index, 1.0, axis=dim)

@@ -601,17 +601,27 @@ def choose(kind: str, table: dict[str, Callable[..., Any]], win: Window, groups:
 def run_forward(x: np.ndarray, w: np.ndarray, win: Window, groups: int,
                 bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """y (and the window matrix when im2col ran) by the algorithm chosen for this shape."""
+    if x.size == 0 or w.size == 0:  # an empty batch: no window to gather (PyTorch's zeros)
+        shape = (x.shape[0], w.shape[0]) + tuple(win.out_size)
+        out = np.zeros(shape, np.result_type(x, w))
+        return (out if bias is None else out + bias.reshape(1, -1, 1, 1)), None
     name, result = choose("forward", FORWARD, win, groups, (x, w), (bias,))
     return result if result is not None else FORWARD[name](x, w, win, groups, bias)
 
 
 def run_input_grad(g: np.ndarray, w: np.ndarray, win: Window, groups: int) -> np.ndarray:
+    if g.size == 0 or w.size == 0:
+        return np.zeros((g.shape[0], w.shape[1] * groups) + tuple(win.in_size),
+                        np.result_type(g, w))
     name, result = choose("input_grad", INPUT_GRAD, win, groups, (g, w))
     return result if result is not None else INPUT_GRAD[name](g, w, win, groups)
 
 
 def run_weight_grad(x: np.ndarray, g: np.ndarray, win: Window, groups: int,
                     cols: np.ndarray | None) -> np.ndarray:
+    if x.size == 0 or g.size == 0:  # a sum over no sample
+        return np.zeros((g.shape[1], x.shape[1] // groups) + tuple(win.kernel),
+                        np.result_type(x, g))
     if cols is not None:  # the forward's window matrices: the product alone is left
         reuse = weight_grad_im2col if cols.ndim == 3 else weight_grad_batched
         return reuse(x, g, win, groups, cols)

@@ -50,12 +50,15 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # n
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     a, b = as_tensor(x1), as_tensor(x2)
     try:
-        np.broadcast_shapes(a.shape, b.shape)
+        shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ShapeError(f"cosine_similarity: shapes {a.shape} and {b.shape} do not "
                          f"broadcast") from None
-    # PyTorch's formula: each input over its norm, the norms raised to eps in value only
-    # (its clamp_min_ runs under no_grad), then the dot product
+    # PyTorch's formula: the inputs broadcast first (the norms are of the broadcast
+    # vectors: a (1,) against a (2,) counts its element twice), each over its norm, the
+    # norms raised to eps in value only (its clamp_min_ runs under no_grad), then the dot
+    # product
+    a, b = a.expand(shape), b.expand(shape)
     return ((a / _at_least(_norm(a, 2, dim, True), eps)) *
             (b / _at_least(_norm(b, 2, dim, True), eps))).sum(dim)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from ..tensor import Function, Tensor, as_tensor
 from . import conv_algorithms as alg
 from .arguments import Pair, int_pair
@@ -80,11 +80,19 @@ def _window(op: str, size: Pair, kernel: Pair, dilation: Pair, padding: Pair,
     return win
 
 
+def _no_integers(op: str, x: Tensor) -> Tensor:
+    """PyTorch's im2col / col2im take floats and bools, not integers."""
+    if x.dtype.kind in "iu":
+        raise DTypeError(f"{op}: not implemented for dtype {x.dtype} (as PyTorch: floating or "
+                         f"bool tensors)")
+    return x
+
+
 def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,  # noqa: A002
            stride: Any = 1) -> Tensor:
     """The sliding blocks of x (N, C, H, W) as columns: (N, C kh kw, L), L = OH OW the
     number of blocks; an unbatched (C, H, W) gives (C kh kw, L)."""
-    x = as_tensor(input)
+    x = _no_integers("unfold", as_tensor(input))
     geometry = _geometry("unfold", kernel_size, dilation, padding, stride)
     if x.ndim not in (3, 4):
         raise ShapeError(f"unfold: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
@@ -100,7 +108,7 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1,  # n
     """The columns u (N, C kh kw, L) summed back onto (N, C, H, W), (H, W) = output_size:
     each column's cells at its block's place, overlapping cells added (unfold's adjoint);
     an unbatched (C kh kw, L) gives (C, H, W)."""
-    u = as_tensor(input)
+    u = _no_integers("fold", as_tensor(input))
     size = int_pair("fold", "output_size", output_size, 1)
     kernel, dilation, padding, stride = _geometry("fold", kernel_size, dilation, padding, stride)
     if u.ndim not in (2, 3):

@@ -179,7 +179,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
         _check_smoothing("cross_entropy", label_smoothing)
     array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
-        if ignore_index != -100:  # PyTorch refuses it: no class index to ignore
+        if ignore_index >= 0:  # PyTorch refuses a class to ignore (a negative one is moot)
             raise ArgumentError(f"cross_entropy: ignore_index ({ignore_index}) is for class "
                                 f"index targets, not class probabilities (as PyTorch)")
         return _soft_cross_entropy(x, as_tensor(target), weight, reduction, label_smoothing)

@@ -96,7 +96,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
         raise ShapeError(f"{op}: expected inputs of one shape (N, D) or (D,) and target (N,) "
                          f"or (), got {a.shape}, {b.shape} and {y.shape}")
     labels = _signs(op, y)
-    eps = 1e-12
+    eps = float(np.float32(1e-12))  # PyTorch's EPSILON is a float: 9.9999999600e-13
     cos = (a * b).sum(-1) / (((a * a).sum(-1) + eps) * ((b * b).sum(-1) + eps)).sqrt()
     loss = where(labels == 1, 1.0 - cos, _positive_rectified(cos - margin))
     return _reduce(loss, reduction, op)

@@ -4,12 +4,14 @@
 axis, (left, right, top, bottom) the last two, and so on. The modes, for an axis of length n
 and an output position i counted from the first padded cell (source index j = i - before):
 
-    constant   the value (default 0); negative widths crop
+    constant   the value (default 0)
     reflect    j mirrored at the edges without repeating them: -1 -> 1, n -> n - 2 (width < n)
     replicate  j clamped to [0, n - 1]
     circular   j mod n (width <= n)
 
-The non-constant modes are a gather x[..., index] along each padded axis, so the gradient is
+Negative widths crop in every mode (j starts past the edge; circular crops first and wraps
+what is left, as PyTorch). The non-constant modes are a
+gather x[..., index] along each padded axis, so the gradient is
 the scatter-add of the upstream gradient onto the source cells (a cell copied k times gets k
 contributions), and higher derivatives follow from indexing's.
 """
@@ -78,11 +80,15 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     for k, (lo, hi) in enumerate(pairs):
         axis = x.ndim - 1 - k
         n = x.shape[axis]
-        if lo < 0 or hi < 0:
-            raise ArgumentError(f"pad: negative widths are for mode='constant' only, got "
-                                f"{tuple(widths)} with mode={mode!r}")
+        if n + lo + hi < (mode != "circular"):  # (reflect, replicate: one cell at least)
+            raise ShapeError(f"pad: widths {(lo, hi)} leave nothing of axis {axis} of length "
+                             f"{n} (input shape {x.shape}, mode={mode!r})")
+        if mode == "circular" and (lo < 0 or hi < 0):
+            # PyTorch crops first and wraps what is left: (-1, 2) of [a b c d] is b c d b c
+            x = x[(slice(None),) * axis + (slice(max(-lo, 0), n - max(-hi, 0)),)]
+            n, lo, hi = x.shape[axis], max(lo, 0), max(hi, 0)
         limit = {"reflect": n - 1, "replicate": None, "circular": n}[mode]
-        if n == 0 or (limit is not None and max(lo, hi) > limit):
+        if (lo or hi) and (n == 0 or (limit is not None and max(lo, hi) > limit)):
             raise ShapeError(f"pad: mode={mode!r} needs widths {'<' if mode == 'reflect' else '<='}"
                              f" the axis length; widths {(lo, hi)} for axis {axis} of length "
                              f"{n} (input shape {x.shape})")

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate
 from . import conv_algorithms as alg
 from . import convolution as conv
-from .arguments import Pair, int_pair
+from .arguments import Pair, floating_input, int_pair
 from .module import Module
 
 
@@ -83,6 +83,8 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     gradient to each window's first maximum; with return_indices also the int64 position
     of that maximum in its (H, W) plane, row * W + column, as PyTorch."""
     x, single = _batched("max_pool2d", x)
+    if x.dtype == np.bool_:
+        raise DTypeError("max_pool2d: not implemented for bool (as PyTorch)")
     kernel, stride, padding, dilation, extra = _geometry("max_pool2d", x, kernel_size, stride,
                                                          padding, dilation, ceil_mode)
     if dilation == (1, 1) and extra == (0, 0) and not return_indices:
@@ -93,21 +95,33 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     y = conv.MaxPool.apply(xp, win=win)
     if not return_indices:
         return y.squeeze(0) if single else y
-    offset = _argmax_offsets(xp._data, y._data, win, padding, x.shape[2:])
+    offset, found = _argmax_offsets(xp._data, y._data, win, padding, x.shape[2:])
     i, j = np.divmod(offset, kernel[1])
     oh, ow = win.out_size
     rows = np.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0]
     cols = np.arange(ow).reshape(1, -1) * stride[1] + j * dilation[1] - padding[1]
+    if not found.all():  # a dilated window of padding only: PyTorch's index is its first
+        # tap at or past 0 (even past the input's end)
+        rows = np.where(found, rows, first_tap(oh, stride[0], padding[0], dilation[0])[:, None])
+        cols = np.where(found, cols, first_tap(ow, stride[1], padding[1], dilation[1]))
     indices = Tensor((rows * x.shape[3] + cols).astype(np.int64))
     if single:
         return y.squeeze(0), indices.squeeze(0)
     return y, indices
 
 
+def first_tap(count: int, stride: int, padding: int, dilation: int) -> np.ndarray:
+    """Per window along an axis, its first tap at or past 0 (PyTorch's start of the
+    search for the maximum)."""
+    start = np.arange(count) * stride - padding
+    return np.where(start < 0, start + (-start + dilation - 1) // dilation * dilation, start)
+
+
 def _argmax_offsets(xp: np.ndarray, y: np.ndarray, win: Any, padding: Pair,
-                    size: tuple[int, ...]) -> np.ndarray:
+                    size: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The kernel offset of each window's maximum, as PyTorch's kernel finds it: the first
-    input cell equal to it (a padding cell never counts), or the window's last NaN."""
+    input cell equal to it (a padding cell never counts), or the window's last NaN; and
+    where one was found (not in a window of padding only)."""
     inside = np.zeros(xp.shape[2:], bool)
     inside[padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]] = True
     offset = np.zeros(y.shape, np.int64)
@@ -118,8 +132,10 @@ def _argmax_offsets(xp: np.ndarray, y: np.ndarray, win: Any, padding: Pair,
         offset[hit] = k
         found |= hit
         if xp.dtype.kind == "f":
-            offset[np.isnan(view)] = k
-    return offset
+            nan = np.isnan(view)
+            offset[nan] = k
+            found |= nan
+    return offset, found
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -131,7 +147,9 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     divisor_override."""
     x, single = _batched("avg_pool2d", x)
     if x.dtype.kind != "f":
-        raise DTypeError(f"avg_pool2d: needs a floating input, got dtype {x.dtype}")
+        return integer_average("avg_pool2d", x, lambda t: avg_pool2d(
+            t.squeeze(0) if single else t, kernel_size, stride, padding, ceil_mode,
+            count_include_pad, divisor_override))
     kernel, stride, padding, _, extra = _geometry("avg_pool2d", x, kernel_size, stride, padding,
                                                   1, ceil_mode)
     if extra == (0, 0) and count_include_pad and divisor_override is None:
@@ -158,6 +176,16 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     return y.squeeze(0) if single else y
 
 
+def integer_average(op: str, x: Tensor, pool: Any) -> Tensor:
+    """An average pool of int64 x as PyTorch's: the window sum divided by the count in
+    integer arithmetic, truncated toward zero (-3 / 2 is -1); computed in float64, exact for
+    sums below 2**53. Its other integer dtypes and bool have no kernel: refused."""
+    if x.dtype != np.int64:
+        raise DTypeError(f"{op}: not implemented for dtype {x.dtype} (as PyTorch: a floating "
+                         f"or an int64 tensor)")
+    return Tensor(np.trunc(pool(x.astype(np.float64))._data).astype(np.int64))
+
+
 def _bin_means(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
     """The (n_out, n_in) matrix whose row i averages the inputs floor(i n_in / n_out) ..
     ceil((i + 1) n_in / n_out) - 1: PyTorch's bins (they overlap when n_out does not
@@ -173,6 +201,8 @@ def sliced_bin_means(x: Tensor, axis: int, n_out: int) -> Tensor:
     """The means over PyTorch's adaptive bins along axis, bin by bin: an inf or a NaN stays
     in its own bins (a product with the bin matrix spreads inf * 0 = NaN to all)."""
     n = x.shape[axis]
+    if n_out == 0:
+        return x.narrow(axis, 0, 0)
     starts = [(i * n) // n_out for i in range(n_out + 1)]
     stops = [-((-(i + 1) * n) // n_out) for i in range(n_out)]
     return concatenate([x.narrow(axis, a, b - a).mean(axis, keepdims=True)
@@ -183,11 +213,14 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over PyTorch's adaptive bins of (N, C, H, W) or (C, H, W) input, as two
     matrix products y = A_h x A_w^T with the bin-averaging matrices A (so the gradient is
     A_h^T g A_w). An output size of None keeps that input size."""
-    x = as_tensor(input)
+    x = floating_input("adaptive_avg_pool2d", input)  # (PyTorch has no integer kernel)
     if x.ndim not in (3, 4):
         raise ShapeError(f"adaptive_avg_pool2d: expected input of shape (N, C, H, W) or "
                          f"(C, H, W), got {x.shape}")
     h, w = x.shape[-2:]
+    if output_size is None:  # (None keeps a size only as an entry of a pair, as PyTorch)
+        raise ArgumentTypeError("adaptive_avg_pool2d: output_size must be an int or a pair "
+                                "of ints or None entries, got None")
     sizes = output_size if isinstance(output_size, tuple | list) else (output_size,) * 2
     if len(sizes) != 2:
         raise ArgumentError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
@@ -196,9 +229,8 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
         raise ShapeError(f"adaptive_avg_pool2d: the input's height and width must be non-zero, "
                          f"got shape {x.shape}")
     sizes = tuple(s if s is not None else d for s, d in zip(sizes, (h, w)))
-    out_h, out_w = int_pair("adaptive_avg_pool2d", "output_size", sizes, 1)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    x = x if x.dtype == dtype else x.astype(dtype)
+    out_h, out_w = int_pair("adaptive_avg_pool2d", "output_size", sizes, 0)
+    dtype = x.dtype
     if not np.isfinite(x._data).all():
         return sliced_bin_means(sliced_bin_means(x, -2, out_h), -1, out_w)
     rows, cols = Tensor(_bin_means(h, out_h, dtype)), Tensor(_bin_means(w, out_w, dtype).T)

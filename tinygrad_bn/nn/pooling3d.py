@@ -23,9 +23,10 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
+from .arguments import floating_input
 from .conv_layers import _tuple
 from .module import Module
-from .pooling import _bin_means, window_geometry
+from .pooling import _bin_means, first_tap, integer_average, window_geometry
 from .pooling_extra import _adaptive_max, _output_sizes
 
 _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
@@ -58,6 +59,8 @@ def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     (cells d apart); the gradient goes to each window's first maximum."""
     op = "max_pool3d"
     x, single = _batched(op, input)
+    if x.dtype == np.bool_:
+        raise DTypeError(f"{op}: not implemented for bool (as PyTorch)")
     kernel, stride, padding, dilation = _arguments(op, kernel_size, stride, padding, dilation)
     spatial = tuple(x.shape[2:])
     sizes, extra = window_geometry(op, spatial, kernel, stride, padding, dilation, ceil_mode)
@@ -71,15 +74,27 @@ def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                        *(slice(0, (o - 1) * s + 1, s) for o, s in zip(sizes, stride)),
                        *(slice(None, None, d) for d in dilation))]
     n, c = data.shape[:2]
-    offset = np.argmax(windows.reshape(n, c, *sizes, -1), axis=-1)  # first maximum (or NaN)
-    coords = []
-    for axis, (i, o, s, d, p) in enumerate(zip(np.unravel_index(offset, kernel), sizes, stride,
-                                              dilation, padding)):
-        start = (np.arange(o) * s - p).reshape([-1 if a == axis else 1 for a in range(3)])
+    cells = int(np.prod(kernel))
+    offset = np.argmax(windows.reshape(n, c, *sizes, cells), axis=-1)  # first max (or NaN)
+    coords, firsts, inside = [], [], np.ones((n, c, *sizes), bool)
+    for axis, (i, o, s, d, p, m) in enumerate(zip(np.unravel_index(offset, kernel), sizes,
+                                                 stride, dilation, padding, spatial)):
+        shape = [-1 if a == axis else 1 for a in range(3)]
+        start = (np.arange(o) * s - p).reshape(shape)
         coords.append(start + i * d)
-    index = np.ravel_multi_index(tuple(coords), spatial)  # inside the input: no window is
-    # all padding (padding <= k / 2), and -inf padding never beats a real cell
-    y = x.reshape(n, c, -1).gather(-1, index.reshape(n, c, -1)).reshape(n, c, *sizes)
+        inside &= (coords[-1] >= 0) & (coords[-1] < m)
+        # PyTorch's index of a window that holds padding only (dilated windows can): its
+        # first tap at or past 0, even past the input's end
+        firsts.append(first_tap(o, s, p, d).reshape(shape))
+    # -inf padding never beats a real cell: a maximum in the padding means no cell at all
+    clipped = tuple(np.clip(a, 0, m - 1) for a, m in zip(coords, spatial))
+    first = (firsts[0] * spatial[1] + firsts[1]) * spatial[2] + firsts[2]
+    index = np.where(inside, np.ravel_multi_index(clipped, spatial), first)
+    plane = int(np.prod(spatial))
+    y = x.reshape(n, c, plane).gather(-1, np.where(inside, index, 0).reshape(
+        n, c, int(np.prod(sizes)))).reshape(n, c, *sizes)
+    if not inside.all():
+        y = y.masked_fill(Tensor(~inside), low)
     if single:
         y, index = y.squeeze(0), index[0]
     return (y, Tensor(index.astype(np.int64))) if return_indices else y
@@ -108,10 +123,18 @@ def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     (False), or by divisor_override; ceil_mode's extra cells are never counted."""
     op = "avg_pool3d"
     x, single = _batched(op, input)
+    if x.dtype == np.float16:
+        raise DTypeError(f"{op}: not implemented for float16 (as PyTorch's CPU kernel); cast "
+                         f"the input with .float()")
     if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: needs a floating input, got dtype {x.dtype}")
+        return integer_average(op, x, lambda t: avg_pool3d(
+            t.squeeze(0) if single else t, kernel_size, stride, padding, ceil_mode,
+            count_include_pad, divisor_override))
     kernel, stride, padding, _ = _arguments(op, kernel_size, stride, padding, 1)
     spatial = tuple(x.shape[2:])
+    if any(n < k for n, k in zip(spatial, kernel)):  # (PyTorch's check, padding not counted)
+        raise ShapeError(f"{op}: the kernel size {kernel} is larger than the input (D, H, W) "
+                         f"= {spatial} (as PyTorch's avg_pool3d, padding not counted)")
     sizes, extra = window_geometry(op, spatial, kernel, stride, padding, (1, 1, 1), ceil_mode)
     pairs = tuple((p, p + e) for p, e in zip(padding, extra))
     padded = x.pad(((0, 0), (0, 0), *pairs), value=0.0) if any(map(any, pairs)) else x
@@ -139,13 +162,12 @@ def adaptive_avg_pool3d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over PyTorch's adaptive bins (rows floor(i n / m) .. ceil((i + 1) n / m) - 1 per
     axis): one product with the bin-averaging matrix per axis; None keeps that size."""
     op = "adaptive_avg_pool3d"
-    x = as_tensor(input)
+    x = floating_input(op, input)  # (PyTorch has no integer kernel)
     if x.ndim not in (4, 5) or 0 in x.shape[-3:]:
         raise ShapeError(f"{op}: input must be {_LAYOUT} with D, H, W > 0, got shape "
                          f"{x.shape}")
     sizes = _output_sizes(op, output_size, tuple(x.shape[-3:]))
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    y = x if x.dtype == dtype else x.astype(dtype)
+    dtype, y = x.dtype, x
     for axis, m in zip((-3, -2, -1), sizes):
         means = Tensor(_bin_means(y.shape[axis], m, dtype).T)
         y = y @ means if axis == -1 else (y.transpose(axis, -1) @ means).transpose(axis, -1)
@@ -158,7 +180,7 @@ def adaptive_max_pool3d(input: Any, output_size: Any,  # noqa: A002
     """Maximum over each adaptive bin (the first on ties; the gradient goes there); the
     indices are flattened over (D, H, W)."""
     op = "adaptive_max_pool3d"
-    x = as_tensor(input)
+    x = floating_input(op, input)
     if x.ndim not in (4, 5) or 0 in x.shape[-3:]:
         raise ShapeError(f"{op}: input must be {_LAYOUT} with D, H, W > 0, got shape "
                          f"{x.shape}")

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError, names_errors
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
-from .arguments import positive_ints
+from .arguments import floating_input
 from .module import Module
 from .pooling import _bin_means, avg_pool2d, max_pool2d, sliced_bin_means
 
@@ -75,13 +75,12 @@ def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
 def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
     """Means over PyTorch's adaptive bins of (N, C, L) or (C, L): x A^T."""
-    x = as_tensor(input)
-    if x.ndim not in (2, 3):
-        raise ShapeError(f"adaptive_avg_pool1d: input must be (N, C, L) or (C, L), got shape "
-                         f"{x.shape}")
-    m = _one("adaptive_avg_pool1d", "output_size", output_size, 1)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    x = x if x.dtype == dtype else x.astype(dtype)
+    x = floating_input("adaptive_avg_pool1d", input)  # (PyTorch has no integer kernel)
+    if x.ndim not in (2, 3) or x.shape[-1] == 0:
+        raise ShapeError(f"adaptive_avg_pool1d: input must be (N, C, L) or (C, L) with L > 0, "
+                         f"got shape {x.shape}")
+    m = _one("adaptive_avg_pool1d", "output_size", output_size, 0)
+    dtype = x.dtype
     if not np.isfinite(x._data).all():
         return sliced_bin_means(x, -1, m)
     return x @ Tensor(_bin_means(x.shape[-1], m, dtype).T)
@@ -103,11 +102,11 @@ def _adaptive_max(op: str, x: Tensor, sizes: tuple[int, ...], return_indices: bo
         starts = [a for _, (a, _) in cell]
         widths = [b - a for _, (a, b) in cell]
         window = data[(Ellipsis, *(slice(a, b) for _, (a, b) in cell))]
-        pos = np.unravel_index(_argmax(window.reshape(lead + (-1,))), widths)
+        pos = np.unravel_index(_argmax(window.reshape(lead + (int(np.prod(widths)),))), widths)
         coords = tuple(start + p for start, p in zip(starts, pos))
         index[(Ellipsis, *(i for i, _ in cell))] = np.ravel_multi_index(coords, spatial)
     flat = x.reshape(*lead, int(np.prod(spatial)))
-    y = flat.gather(-1, index.reshape(lead + (-1,))).reshape(*lead, *sizes)
+    y = flat.gather(-1, index.reshape(lead + (int(np.prod(sizes)),))).reshape(*lead, *sizes)
     if return_indices:
         return y, Tensor(index)
     return y
@@ -127,19 +126,24 @@ def _argmax(window: np.ndarray) -> np.ndarray:
 
 def _output_sizes(op: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:
     k = len(spatial)
+    if output_size is None:  # (None keeps a size only as an entry of a tuple, as PyTorch)
+        raise ArgumentTypeError(f"{op}: output_size must be an int or a tuple of {k} ints or "
+                                f"None entries, got None")
     sizes = list(output_size) if isinstance(output_size, tuple | list) else [output_size] * k
     if len(sizes) != k:
         raise ArgumentError(f"{op}: output_size must be an int or {k} of them, got "
                             f"{output_size!r}")
     sizes = [n if s is None else s for s, n in zip(sizes, spatial)]
-    positive_ints(op, **{f"output_size[{i}]": s for i, s in enumerate(sizes)})
+    for i, s in enumerate(sizes):  # 0 is an empty output, as PyTorch's
+        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
+            raise ArgumentError(f"{op}: output_size[{i}] must be an int >= 0, got {s!r}")
     return tuple(int(s) for s in sizes)
 
 
 def adaptive_max_pool1d(input: Any, output_size: Any,  # noqa: A002
                         return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over each adaptive bin of (N, C, L) or (C, L)."""
-    x = as_tensor(input)
+    x = floating_input("adaptive_max_pool1d", input)
     if x.ndim not in (2, 3) or x.shape[-1] == 0:
         raise ShapeError(f"adaptive_max_pool1d: input must be (N, C, L) or (C, L) with L > 0, "
                          f"got shape {x.shape}")
@@ -151,7 +155,7 @@ def adaptive_max_pool1d(input: Any, output_size: Any,  # noqa: A002
 def adaptive_max_pool2d(input: Any, output_size: Any,  # noqa: A002
                         return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over each adaptive bin of (N, C, H, W) or (C, H, W)."""
-    x = as_tensor(input)
+    x = floating_input("adaptive_max_pool2d", input)
     if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
         raise ShapeError(f"adaptive_max_pool2d: input must be (N, C, H, W) or (C, H, W) with "
                          f"H, W > 0, got shape {x.shape}")

@@ -14,6 +14,8 @@ scale s = 1 / scale_factor when a scale_factor is given (and not recomputed), el
     area            adaptive average pooling to the output size, as PyTorch's
     bicubic         src as linear's but not clipped at 0; Keys' cubic weights (A = -0.75)
                     of the 4 cells floor(src) - 1 .. floor(src) + 2, clamped to the edges
+    antialias=True  (bilinear, bicubic) a filter widened by the downscaling factor:
+                    antialias.py
 
 ("linear" on (N, C, L), "bilinear" and "bicubic" on (N, C, H, W), "trilinear" on
 (N, C, D, H, W).)
@@ -28,12 +30,14 @@ from typing import Any
 import numpy as np
 
 from ..allocation import empty
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import init
+from .antialias import antialias_taps
 from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
 from .module import Module, Parameter
 from .pooling import adaptive_avg_pool2d
+from .pooling3d import adaptive_avg_pool3d
 from .pooling_extra import adaptive_avg_pool1d
 
 _MODE_RANK = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3,
@@ -108,8 +112,9 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
     if mode not in _MODE_RANK:
         raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODE_RANK)}, got "
                             f"{mode!r}")
-    if antialias:
-        raise ArgumentError("interpolate: antialias=True is not supported")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ArgumentError(f"interpolate: antialias=True is for modes 'bilinear' and "
+                            f"'bicubic' (on 4-D input), as PyTorch's; got mode={mode!r}")
     rank = _MODE_RANK[mode]
     if x.ndim not in (3, 4, 5) or (rank is not None and x.ndim != rank):
         expected = f"{rank}-D" if rank else "3-D, 4-D or 5-D"
@@ -141,19 +146,33 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
                              f"size {tuple(spatial)} into {tuple(sizes)}: every size must "
                              f"stay > 0 (as PyTorch)")
         scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
+    if antialias and all(n == m and s in (None, 1.0) for n, m, s in zip(spatial, sizes, scales)):
+        return x.clone()  # PyTorch's antialiased kernels copy an unchanged size, any dtype
     if mode == "area":  # PyTorch's: adaptive average pooling to the output size
-        if x.ndim == 5:
-            raise ArgumentError("interpolate: mode='area' of 5-D input is not supported")
         sizes = tuple(int(m) for m in sizes)
         if 0 in sizes:  # an empty output (PyTorch's pooling gives it too)
             return x.reshape(-1)[:0].reshape(*x.shape[:2], *sizes)
-        return adaptive_avg_pool1d(x, sizes) if x.ndim == 3 else adaptive_avg_pool2d(x, sizes)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    y = x if x.dtype == dtype else x.astype(dtype)
+        pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}[x.ndim]
+        return pool(x, sizes)
+    if antialias and x.dtype == np.float16:
+        raise DTypeError("interpolate: antialias=True is not implemented for float16 (as "
+                         "PyTorch's CPU kernel); cast the input with .float()")
+    if x.dtype.kind != "f":
+        # PyTorch's kernels take uint8 alone (images); its nearest modes copy cells, exact
+        # here too; its uint8 linear modes round in fixed point, which ours does not follow
+        if x.dtype != np.uint8 or mode not in ("nearest", "nearest-exact"):
+            raise DTypeError(f"interpolate: mode={mode!r} is not implemented for dtype "
+                             f"{x.dtype} (as PyTorch's CPU kernels: floating tensors, and "
+                             f"uint8 in the nearest modes)")
+        exact = interpolate(x.astype(np.float64), size, scale_factor, mode, None,
+                            recompute_scale_factor)
+        return Tensor(exact._data.astype(np.uint8))
+    y = x
     for k, (n, m, s) in enumerate(zip(spatial, sizes, scales)):
         if n == m and s in (None, 1.0):
             continue
-        y = _resample(y, 2 + k, _taps(mode, n, int(m), s, bool(align_corners)))
+        taps = antialias_taps if antialias else _taps
+        y = _resample(y, 2 + k, taps(mode, n, int(m), s, bool(align_corners)))
     return y
 
 

@@ -4,7 +4,8 @@ max pooling's return_indices gives it) in an output of zeros:
 
     y.flatten(2)[n, c, indices[n, c, j]] = x.flatten(2)[n, c, j]
 
-so the gradient in x gathers the upstream gradient at the indices. The default output size
+so the gradient in x gathers the upstream gradient at the indices (every input value
+written to one cell gets that cell's gradient, as PyTorch's backward). The default output size
 per axis is (n - 1) s - 2p + k, the input size of the pooling that made the indices.
 """
 
@@ -62,8 +63,21 @@ def _unpool(op: str, dims: int, input: Any, indices: Any, kernel_size: Any,  # n
                                    f"size {sizes}, found {int(flat.min())} .. "
                                    f"{int(flat.max())}")
     zeros = Tensor(np.zeros((n, c, total), dtype=x.dtype))
-    y = zeros.scatter(-1, flat.astype(np.int64), x.reshape(n, c, -1)).reshape(n, c, *sizes)
+    flat = flat.astype(np.int64)
+    src = x.reshape(n, c, flat.shape[-1])
+    y = zeros.scatter_add(-1, flat, src)  # its gradient in x: g gathered at the indices
+    if flat.shape[-1] > 1 and _repeats(flat):
+        # overlapping pooling windows can pick one cell twice: the value is one write (as
+        # PyTorch's), the gradient still the gather, so each repeat gets the cell's g
+        y = y + (zeros.scatter(-1, flat, src) - y).detach()
+    y = y.reshape(n, c, *sizes)
     return y.squeeze(0) if single else y
+
+
+def _repeats(flat: np.ndarray) -> bool:
+    """Whether a row of the (N, C, L) indices holds one index twice."""
+    ordered = np.sort(flat, axis=-1)
+    return bool((ordered[..., 1:] == ordered[..., :-1]).any())
 
 
 @names_errors("max_unpool1d")

@@ -341,6 +341,9 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     if ord == 0:  # (a step function of x: in the graph with a zero gradient, as PyTorch's)
         return ops.Stepwise.apply(x, value=np.count_nonzero(x._data, axis=axes,
                                                             keepdims=keepdim).astype(x.dtype))
+    if x.dtype == np.float16:  # PyTorch accumulates half in float: [300, 400] is 500, not
+        # inf, and 6e-5 is no 0 (its square underflows in float16)
+        return vector_norm(x.float(), ord, dim, keepdim).half()
     if ord == 1:
         return x.abs().sum(axes, keepdim)
     if ord == 2:
