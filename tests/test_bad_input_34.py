@@ -62,6 +62,8 @@ ROWS["empty_strided"] = (lambda: tg.empty_strided((2, 3), (1,)), tg.ShapeError,
 ROWS["empty_permuted"] = (lambda: tg.empty_permuted((2, 3), (0, 0)), tg.ArgumentError,
                           ("empty_permuted", "permutation"),
                           lambda: torch.empty_permuted((2, 3), (0, 0)))
+ROWS["linearize"] = (lambda: tg.func.linearize("abc", _x(2)), tg.ArgumentTypeError,
+                     ("linearize", "callable"), lambda: torch.func.linearize("abc", _tx(2)))
 ROWS["from_dlpack"] = (lambda: tg.from_dlpack("abc"), tg.ArgumentTypeError,
                        ("from_dlpack", "str"), lambda: torch.from_dlpack("abc"))
 
