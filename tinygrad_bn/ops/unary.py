@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.primitive import Function, new_tensor, wrap_grads
 from ..modes import is_grad_enabled
+from .filled import zeros_as
 from .quiet import quiet
 
 
@@ -198,6 +199,11 @@ class Rectify(Function):
     exact_grads = True  # g * mask: g's shape and dtype, which are x's
 
     def forward(self, x):
+        if x.dtype.kind == "f" and x.flags.c_contiguous:
+            # against an array of zeros NumPy's maximum runs its vectorized loop, 2.5x
+            # faster than against the scalar 0 (ops/filled.py); the same values, the same
+            # C layout
+            return np.maximum(x, zeros_as(x))
         return np.maximum(x, 0)
 
     def backward(self, g):
