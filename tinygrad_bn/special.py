@@ -2,7 +2,9 @@
 
 Most are the package's functions under their SciPy-style names (expit is sigmoid,
 gammaln is lgamma, psi is digamma, multigammaln is mvlgamma); the rest are composites
-whose gradients follow: i1, i0e, i1e (primitive ops, tinygrad_bn/ops/gamma.py), erfcx
+whose gradients follow: gammainc, gammaincc and zeta (primitive ops differentiable in
+their second argument only, as PyTorch's: tinygrad_bn/ops/incomplete_gamma.py), i1, i0e,
+i1e (primitive ops, tinygrad_bn/ops/gamma.py), erfcx
 (a primitive op, tinygrad_bn/ops/special.py), xlog1py
 (x log(1 + y), 0 where x = 0), entr (-x ln x, 0 at 0, -inf below), ndtr (the standard
 normal CDF, erfc(-x / sqrt 2) / 2), ndtri (its inverse, sqrt 2 erfinv(2p - 1)) and
@@ -20,14 +22,15 @@ from . import method_functions as _f
 from . import ops
 from .autograd.primitive import new_tensor
 from .errors import names_errors
+from .ops.incomplete_gamma import Igamma, Igammac, Zeta
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.elementwise import floating
 from .tensor_methods.operands import float_operands
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
+           "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
+           "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
 
 digamma = psi = _f.digamma
 erf, erfc, erfinv = _f.erf, _f.erfc, _f.erfinv
@@ -69,6 +72,35 @@ def i0e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
 def i1e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """e^-|x| I1(x): i1 scaled to stay finite for large |x|."""
     return ops.BesselI1e.apply(floating(as_tensor(input)))
+
+
+def _pair(input: Any, other: Any, op: str, integers: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """The two operands in their floating result dtype (a number may come first)."""
+    if isinstance(other, Tensor) and not isinstance(input, Tensor):
+        y, x = float_operands(other, input, op, integers)
+        return x, y
+    return float_operands(as_tensor(input), other, op, integers)
+
+
+@names_errors("gammainc")
+def gammainc(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """The regularized lower incomplete gamma function P(a, x) = int_0^x t^(a-1) e^-t dt /
+    Gamma(a), a = input, x = other; differentiable in x only (as PyTorch)."""
+    return Igamma.apply(*_pair(input, other, "gammainc", integers=False))
+
+
+@names_errors("gammaincc")
+def gammaincc(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x);
+    differentiable in x only (as PyTorch)."""
+    return Igammac.apply(*_pair(input, other, "gammaincc", integers=False))
+
+
+@names_errors("zeta")
+def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """Hurwitz's zeta function sum_k (k + q)^-s, s = input, q = other; differentiable in q
+    only (as PyTorch)."""
+    return Zeta.apply(*_pair(input, other, "zeta"))
 
 
 @names_errors("xlog1py")

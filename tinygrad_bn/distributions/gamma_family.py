@@ -2,7 +2,8 @@
 
     Gamma(concentration a, rate b)  log p = a log b + (a - 1) log x - b x - lgamma(a), x >= 0
                                     H = a - log b + lgamma(a) + (1 - a) psi(a)
-                                    mean a / b, variance a / b^2, mode max(a - 1, 0) / b
+                                    mean a / b, variance a / b^2, mode max(a - 1, 0) / b,
+                                    cdf P(a, b x) (special.gammainc)
     Chi2(df)                        Gamma(df / 2, 1 / 2)
     Dirichlet(concentration a)      on the simplex of the last axis (event_shape (k,)):
                                     log p = sum (a_i - 1) log x_i + lgamma(a0) - sum lgamma(a_i)
@@ -33,6 +34,7 @@ from ..creation import arange, randn
 from ..dtypes import finfo
 from ..errors import ShapeError
 from ..method_functions import where
+from ..special import gammainc
 from ..tensor import Tensor, as_tensor, stack
 from . import constraints
 from .continuous import _batch_shape, _expand_params
@@ -82,6 +84,12 @@ class Gamma(Distribution):
         value = self._checked(as_tensor(value))
         a, b = self.concentration, self.rate
         return a.xlogy(b) + (a - 1).xlogy(value) - b * value - a.lgamma()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """P(concentration, rate x), the regularized lower incomplete gamma function
+        (differentiable in x and rate, not in the concentration, as PyTorch's)."""
+        value = self._checked(as_tensor(value))
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         a = self.concentration

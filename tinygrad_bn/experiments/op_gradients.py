@@ -531,6 +531,15 @@ OPS: list[OpCase] = [
            ((3, 4),), ("real",),
            torch_fn=lambda x: torch.special.i0e(x) * torch.special.i1e(x * 3) +
            torch.special.erfcx(x)),
+    # session 34: the incomplete gamma functions and Hurwitz zeta (ops/incomplete_gamma.py),
+    # differentiable in their second argument only (the first is a constant here)
+    OpCase("special.gammainc / gammaincc / zeta",
+           lambda x: special.gammainc(x.detach() * 0 + 1.7, x) *
+           special.gammaincc(x.detach() * 0 + 0.6, x * 2) + special.zeta(x.detach() * 0 + 2.5, x),
+           ((3, 4),), ("positive",),
+           torch_fn=lambda x: torch.special.gammainc(x.detach() * 0 + 1.7, x) *
+           torch.special.gammaincc(x.detach() * 0 + 0.6, x * 2) +
+           torch.special.zeta(x.detach() * 0 + 2.5, x)),
     OpCase("softmax / log_softmax (methods)", lambda x: x.softmax(0) + x.log_softmax(dim=1),
            ((3, 4),), torch_fn=lambda x: x.softmax(0) + x.log_softmax(dim=1)),
     OpCase("in place: erfinv_ / logit_ / hypot_ / lerp_",
