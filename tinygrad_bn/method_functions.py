@@ -298,10 +298,13 @@ rad2deg = _function("rad2deg")
 sgn = _function("sgn")
 # the special functions and shapes of surface29 (tensor_methods/special_math.py, shaping.py,
 # statistics.py); polygamma takes n first, as PyTorch's
-__all__ += ["digamma", "frexp", "i0", "kron", "lgamma", "logaddexp2", "mvlgamma", "nanmedian",
-            "nextafter", "polygamma", "positive", "select", "signbit", "sinc", "tensor_split"]
+__all__ += ["digamma", "frexp", "i0", "igamma", "igammac", "kron", "lgamma", "logaddexp2",
+            "mvlgamma", "nanmedian", "nextafter", "polygamma", "positive", "select", "signbit",
+            "sinc", "tensor_split"]
 digamma = _function("digamma")
 frexp = _function("frexp")
+igamma = _function("igamma")
+igammac = _function("igammac")
 i0 = _function("i0")
 kron = _function("kron")
 lgamma = _function("lgamma")

@@ -140,6 +140,8 @@ class InplaceMathMethods:
     hypot_ = _twin("hypot", binary=True)
     copysign_ = _twin("copysign", binary=True)
     xlogy_ = _twin("xlogy", binary=True)
+    igamma_ = _twin("igamma", binary=True)
+    igammac_ = _twin("igammac", binary=True)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         return self._write("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value=value))

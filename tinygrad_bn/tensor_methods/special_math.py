@@ -20,8 +20,10 @@ import numpy as np
 from .. import ops, return_types
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
+from ..ops.incomplete_gamma import Igamma, Igammac
 from .elementwise import floating, where
 from .math import distance
+from .operands import float_operands
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -74,6 +76,15 @@ class SpecialMathMethods:
     def i0(self) -> Tensor:
         """The modified Bessel function of the first kind of order 0: sum_k (x^2/4)^k / k!^2."""
         return ops.BesselI0.apply(floating(self))
+
+    def igamma(self, other: Any) -> Tensor:
+        """P(self, other), the regularized lower incomplete gamma function (tg.special.gammainc;
+        differentiable in other only, as PyTorch)."""
+        return Igamma.apply(*float_operands(self, other, "igamma", integers=False))
+
+    def igammac(self, other: Any) -> Tensor:
+        """Q(self, other) = 1 - P(self, other) (tg.special.gammaincc)."""
+        return Igammac.apply(*float_operands(self, other, "igammac", integers=False))
 
     # ---- composites
     def sinc(self) -> Tensor:
