@@ -1,7 +1,7 @@
 """Bad calls to tg.distributions' transforms, TransformedDistribution, the constraint
 registries and the families added in session 34: each raises a project error (also the
 builtin PyTorch raises) whose message names the op and what was expected, and PyTorch
-refuses the same call."""
+refuses the same call (where the twin is given)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import tinygrad_bn.distributions as D
 from tinygrad_bn.errors import (
     ArgumentError,
     ArgumentTypeError,
+    DTypeError,
     ShapeError,
     TinygradError,
     UnsupportedError,
@@ -28,6 +29,10 @@ except ImportError:
 
 def _zeros(*shape: int) -> Any:
     return tg.zeros(*shape, dtype=tg.float64)
+
+
+def _t(value: Any) -> Any:
+    return tg.tensor(value, dtype=tg.float64)
 
 
 # (id, our call, PyTorch's twin or None, error class, fragments of the message)
@@ -95,6 +100,71 @@ ROWS: list[tuple[str, Callable[[Any], Any], Any, type, tuple[str, ...]]] = [
     ("transform_to one_hot", lambda M: M.transform_to(M.constraints.one_hot),
      lambda: torch.distributions.transform_to(torch.distributions.constraints.one_hot),
      UnsupportedError, ("Cannot transform _OneHot",)),
+    # the families
+    ("Cauchy scale", lambda M: M.Cauchy(0.0, _t([-1.0])), None,
+     ArgumentError, ("Cauchy: expected parameter scale", "[-1.0]")),
+    ("ContinuousBernoulli probs", lambda M: M.ContinuousBernoulli(_t([1.5]), validate_args=True),
+     lambda: torch.distributions.ContinuousBernoulli(torch.tensor([1.5]), validate_args=True),
+     ArgumentError, ("ContinuousBernoulli", "probs", "1.5")),
+    ("ExpRelaxedCategorical probs", lambda M: M.ExpRelaxedCategorical(1.0, probs=_t(0.5)),
+     lambda: torch.distributions.ExpRelaxedCategorical(torch.tensor(1.0), torch.tensor(0.5)),
+     ArgumentError, ("probs must be at least one-dimensional",)),
+    ("ExponentialFamily validate", lambda M: M.ExponentialFamily(validate_args=3), None,
+     ArgumentError, ("ExponentialFamily", "validate_args")),
+    ("FisherSnedecor df1", lambda M: M.FisherSnedecor(_t([0.0]), 1.0), None,
+     ArgumentError, ("FisherSnedecor: expected parameter df1",)),
+    ("GeneralizedPareto scale", lambda M: M.GeneralizedPareto(0.0, _t([0.0]), 0.1), None,
+     ArgumentError, ("GeneralizedPareto: expected parameter scale",)),
+    ("Gumbel scale", lambda M: M.Gumbel(0.0, _t([-1.0])), None,
+     ArgumentError, ("Gumbel: expected parameter scale",)),
+    ("HalfCauchy scale", lambda M: M.HalfCauchy(_t([-2.0])), None,
+     ArgumentError, ("HalfCauchy: expected parameter scale",)),
+    ("HalfNormal support", lambda M: M.HalfNormal(1.0).log_prob(_t([-1.0])),
+     lambda: torch.distributions.HalfNormal(1.0).log_prob(torch.tensor([-1.0])),
+     ArgumentError, ("HalfNormal", "support")),
+    ("InverseGamma rate", lambda M: M.InverseGamma(1.0, _t([-1.0])), None,
+     ArgumentError, ("InverseGamma: expected parameter rate",)),
+    ("Kumaraswamy concentration", lambda M: M.Kumaraswamy(_t([-1.0]), 1.0), None,
+     ArgumentError, ("Kumaraswamy: expected parameter concentration1",)),
+    ("LKJCholesky dim", lambda M: M.LKJCholesky(1), lambda: torch.distributions.LKJCholesky(1),
+     ArgumentError, ("LKJCholesky", "dim=1")),
+    ("LogisticNormal support", lambda M: M.LogisticNormal(_t([0.0]), 1.0).log_prob(
+        _t([0.7, 0.7])), None, ArgumentError, ("LogisticNormal", "support")),
+    ("LogitRelaxedBernoulli both", lambda M: M.LogitRelaxedBernoulli(1.0, 0.5, 0.0), None,
+     ArgumentError, ("LogitRelaxedBernoulli", "not both")),
+    ("LowRankMultivariateNormal factor", lambda M: M.LowRankMultivariateNormal(
+        _zeros(3), _zeros(2, 1), _zeros(3) + 1), None,
+     ShapeError, ("LowRankMultivariateNormal", "cov_factor", "(2, 1)")),
+    ("MixtureSameFamily mixture", lambda M: M.MixtureSameFamily(M.Normal(0.0, 1.0),
+                                                                M.Normal(_zeros(2), 1.0)),
+     None, ArgumentTypeError, ("MixtureSameFamily", "Categorical", "Normal")),
+    ("Multinomial count", lambda M: M.Multinomial(_t([2.0]), _t([0.5, 0.5])), None,
+     UnsupportedError, ("Multinomial", "inhomogeneous total_count")),
+    ("NegativeBinomial probs", lambda M: M.NegativeBinomial(2.0, _t([1.0])), None,
+     ArgumentError, ("NegativeBinomial: expected parameter probs",)),
+    ("OneHotCategoricalStraightThrough probs",
+     lambda M: M.OneHotCategoricalStraightThrough(), None,
+     ArgumentError, ("either probs or logits",)),
+    ("Pareto alpha", lambda M: M.Pareto(1.0, _t([0.0])), None,
+     ArgumentError, ("Pareto: expected parameter alpha",)),
+    ("RelaxedBernoulli probs", lambda M: M.RelaxedBernoulli(0.5, _t([2.0])), None,
+     ArgumentError, ("probs", "2.0")),
+    ("RelaxedOneHotCategorical probs", lambda M: M.RelaxedOneHotCategorical(
+        0.5, probs=_t([-0.5, 1.5])), None, ArgumentError, ("probs",)),
+    ("VonMises concentration", lambda M: M.VonMises(0.0, _t([-1.0])), None,
+     ArgumentError, ("VonMises: expected parameter concentration",)),
+    ("Weibull scale", lambda M: M.Weibull(_t([-1.0]), 1.0), None,
+     ArgumentError, ("Weibull: expected parameter scale",)),
+    ("Wishart df", lambda M: M.Wishart(_t([1.0]), covariance_matrix=tg.eye(3, dtype=tg.float64)),
+     lambda: torch.distributions.Wishart(torch.tensor([1.0]),
+                                         covariance_matrix=torch.eye(3)),
+     ArgumentError, ("Wishart", "greater than ndim - 1 = 2")),
+    ("igamma integers", lambda M: tg.igamma(tg.tensor([1, 2]), tg.tensor([1, 2])),
+     lambda: torch.igamma(torch.tensor([1, 2]), torch.tensor([1, 2])),
+     DTypeError, ("igamma", "floating")),
+    ("igammac integers", lambda M: tg.igammac(tg.tensor([1, 2]), tg.tensor([1, 2])),
+     lambda: torch.igammac(torch.tensor([1, 2]), torch.tensor([1, 2])),
+     DTypeError, ("igammac", "floating")),
     ("constraints.cat lengths", lambda M: M.constraints.cat([M.constraints.real], 0, [1, 2]),
      None, ArgumentError, ("constraints.cat", "2 lengths for 1")),
 ]

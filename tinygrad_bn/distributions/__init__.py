@@ -3,24 +3,53 @@
 `tg.distributions.Normal` (loaded on first use).
 
 Families: Normal, LogNormal, Uniform, Exponential, Laplace, MultivariateNormal, Gamma,
-Chi2, Beta, Dirichlet, StudentT (reparameterized, rsample);
-Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial, Geometric (sample only);
-Independent. Closed-form
+Chi2, Beta, Dirichlet, StudentT, Cauchy, Gumbel, HalfNormal, HalfCauchy, Pareto, Weibull,
+InverseGamma, Kumaraswamy, LogisticNormal, LowRankMultivariateNormal, FisherSnedecor,
+GeneralizedPareto, ContinuousBernoulli, Wishart, the relaxed (Concrete) ones and
+OneHotCategoricalStraightThrough (reparameterized, rsample); Bernoulli, Categorical,
+OneHotCategorical, Poisson, Binomial, Geometric, Multinomial, NegativeBinomial, VonMises,
+LKJCholesky, MixtureSameFamily (sample only); Independent, TransformedDistribution and the
+transforms with biject_to / transform_to. Closed-form
 `kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
 `tg.default_generator`, so `tg.manual_seed` makes them reproducible.
 """
 
 from . import constraints, transforms
+from .cauchy import Cauchy
 from .constraint_registry import biject_to, transform_to
 from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
+from .counts_more import Multinomial, NegativeBinomial
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .kl_more import __all__ as _kl_more  # noqa: F401 (imported for its registrations)
+from .lowrank_mvn import LowRankMultivariateNormal
+from .matrix_families import LKJCholesky, Wishart
+from .mixture import MixtureSameFamily
+from .more_continuous import ContinuousBernoulli, FisherSnedecor, GeneralizedPareto
 from .multivariate import MultivariateNormal
+from .relaxed import (
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    OneHotCategoricalStraightThrough,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
 from .transformed import TransformedDistribution
+from .transformed_families import (
+    Gumbel,
+    HalfCauchy,
+    HalfNormal,
+    InverseGamma,
+    Kumaraswamy,
+    LogisticNormal,
+    Pareto,
+    Weibull,
+)
 from .transforms import (
     ComposeTransform,
     IndependentTransform,
@@ -47,6 +76,7 @@ from .transforms_vector import (
     StackTransform,
     StickBreakingTransform,
 )
+from .von_mises import VonMises
 
 __all__ = [
     "Bernoulli", "Beta", "Binomial", "Categorical", "Chi2", "Dirichlet", "Distribution",
@@ -60,4 +90,10 @@ __all__ = [
     "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform",
     "Transform", "TransformedDistribution", "biject_to", "identity_transform", "transform_to",
     "transforms",
+    "Cauchy", "ContinuousBernoulli", "ExpRelaxedCategorical", "ExponentialFamily",
+    "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
+    "Kumaraswamy", "LKJCholesky", "LogisticNormal", "LogitRelaxedBernoulli",
+    "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "NegativeBinomial",
+    "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "VonMises", "Weibull", "Wishart",
 ]

@@ -35,9 +35,9 @@ from ..tensor import Tensor, concatenate
 from ..tensor import stack as _stack_tensors
 
 __all__ = [
-    "Constraint", "boolean", "cat", "corr_cholesky", "dependent", "greater_than",
-    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-    "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "multinomial",
+    "Constraint", "MixtureSameFamilyConstraint", "boolean", "cat", "corr_cholesky", "dependent",
+    "greater_than", "greater_than_eq", "half_open_interval", "independent", "integer_interval",
+    "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "multinomial",
     "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
     "positive_integer", "positive_semidefinite", "real", "real_vector", "simplex", "square",
     "stack", "symmetric", "unit_interval",
@@ -317,6 +317,34 @@ class _Stack(Constraint):
         _check_dim("stack", self.dim, value)
         parts = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
         return _stack_tensors([c.check(v) for v, c in zip(parts, self.cseq)], self.dim)
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: base (the components' support) holding for the value against
+    every component."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return self.base_constraint.event_dim
+
+    def check(self, value: Tensor) -> Tensor:
+        if value.ndim < self.event_dim:
+            raise ArgumentError(f"MixtureSameFamilyConstraint: value of shape "
+                                f"{tuple(value.shape)} has fewer than event_dim = "
+                                f"{self.event_dim} dimensions")
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        keep = value.ndim - self.event_dim
+        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 # PyTorch's public names: instances for the fixed sets, the classes for the parameterized
