@@ -182,12 +182,16 @@ class _IncompleteGamma(Function):
 @quiet
 class Igamma(_IncompleteGamma):
     """z = P(a, x), the regularized lower incomplete gamma function;  dx = g x^(a-1) e^-x /
-    Gamma(a), none in a."""
+    Gamma(a), none in a.
+
+    tz = tx x^(a-1) e^-x / Gamma(a)"""
 
 
 @quiet
 class Igammac(_IncompleteGamma):
-    """z = Q(a, x) = 1 - P(a, x);  dx = -g x^(a-1) e^-x / Gamma(a), none in a."""
+    """z = Q(a, x) = 1 - P(a, x);  dx = -g x^(a-1) e^-x / Gamma(a), none in a.
+
+    tz = -tx x^(a-1) e^-x / Gamma(a)"""
 
     upper = True
 
