@@ -102,3 +102,93 @@ def test_zeta_agrees_with_mpmath_and_pytorch() -> None:
                                                           requires_grad=True)
     assert tg.gradcheck(lambda t: special.zeta(s4, t), [qq])
     assert tg.gradgradcheck(lambda t: special.zeta(s4, t), [qq])
+
+
+# ---------------------------------------------------------------- the functions without gradient
+
+BESSEL = {  # name: (SciPy's function, domain of x)
+    "bessel_j0": ("j0", "real"), "bessel_j1": ("j1", "real"),
+    "bessel_y0": ("y0", "positive"), "bessel_y1": ("y1", "positive"),
+    "modified_bessel_i0": ("i0", "real"), "modified_bessel_i1": ("i1", "real"),
+    "modified_bessel_k0": ("k0", "positive"), "modified_bessel_k1": ("k1", "positive"),
+    "scaled_modified_bessel_k0": ("k0e", "positive"),
+    "scaled_modified_bessel_k1": ("k1e", "positive"),
+    "spherical_bessel_j0": (None, "real"), "airy_ai": (None, "real"),
+}
+
+
+def _grid(domain: str) -> np.ndarray:
+    rng = np.random.default_rng(5)
+    magnitudes = np.concatenate([np.exp(rng.uniform(-9, 4.5, 400)), rng.uniform(0, 60, 400),
+                                 [1e-300, 1e-8, 4.99, 5.0, 5.01, 24.99, 25.0, 25.01, 700.0]])
+    return magnitudes if domain == "positive" else np.concatenate([magnitudes, -magnitudes])
+
+
+@pytest.mark.parametrize("name", sorted(BESSEL))
+def test_bessel_and_airy_agree_with_scipy_and_pytorch_without_gradient(name: str) -> None:
+    sp = pytest.importorskip("scipy.special")
+    scipy_name, domain = BESSEL[name]
+    x = _grid(domain)
+    if name == "airy_ai":
+        x, reference = x[x > -40], None
+        reference = sp.airy(x)[0]
+    elif name == "spherical_bessel_j0":
+        reference = sp.spherical_jn(0, x)
+    else:
+        reference = getattr(sp, scipy_name)(x)
+    got = getattr(special, name)(Tensor(x)).numpy()
+    scale = np.maximum(np.abs(reference), 1.0) if name.startswith(("bessel", "airy", "sph")) \
+        else np.abs(reference)  # J, Y, Ai: absolute error; I, K: relative
+    finite = np.isfinite(reference)
+    assert (np.abs(got - reference)[finite] <= 1e-11 * scale[finite]).all()
+    np.testing.assert_array_equal(got[~finite], reference[~finite])
+    if torch is not None:
+        want = getattr(torch.special, name)(torch.tensor(x)).numpy()
+        close = np.isclose(got, want, rtol=1e-5, atol=1e-5, equal_nan=True)
+        assert close.all(), (x[~close][:5], got[~close][:5], want[~close][:5])
+    t = Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    out = getattr(special, name)(t)
+    assert not out.requires_grad and out.dtype == tg.float64
+    assert getattr(special, name)(tg.tensor([1, 2])).dtype == tg.float32
+
+
+POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+               "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+               "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+               "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+               "laguerre_polynomial_l", "legendre_polynomial_p"]
+
+
+@pytest.mark.parametrize("name", POLYNOMIALS)
+def test_orthogonal_polynomials_match_pytorch(name: str) -> None:
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = np.concatenate([rng.uniform(-2, 2, 2000), np.tile([-1.0, 1.0, 0.0, 0.5, -0.5], 24)])
+    n = np.concatenate([rng.integers(-2, 16, 2000).astype(float),
+                        np.tile(np.arange(-1.0, 23.0), 5), ])
+    n[::7] += 0.6  # a fraction: truncated
+    got = getattr(special, name)(Tensor(x), Tensor(n)).numpy()
+    want = getattr(torch.special, name)(torch.tensor(x), torch.tensor(n)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+    # a number for either argument; no gradient
+    np.testing.assert_allclose(getattr(special, name)(0.3, Tensor(n[:6])).numpy(),
+                               getattr(torch.special, name)(0.3, torch.tensor(n[:6])).numpy(),
+                               rtol=1e-6)
+    t = Tensor(x[:3], requires_grad=True)
+    assert not getattr(special, name)(t, 3).requires_grad
+
+
+def test_polynomials_satisfy_their_closed_forms() -> None:
+    x = np.linspace(-0.95, 0.95, 41)
+    theta = np.arccos(x)
+    for n in range(0, 12):
+        np.testing.assert_allclose(special.chebyshev_polynomial_t(Tensor(x), n).numpy(),
+                                   np.cos(n * theta), atol=1e-12)
+        np.testing.assert_allclose(special.chebyshev_polynomial_u(Tensor(x), n).numpy(),
+                                   np.sin((n + 1) * theta) / np.sin(theta), atol=1e-11)
+    legendre = np.polynomial.legendre.legval(x, [0] * 7 + [1])
+    np.testing.assert_allclose(special.legendre_polynomial_p(Tensor(x), 7).numpy(), legendre,
+                               atol=1e-13)
+    hermite = np.polynomial.hermite.hermval(x, [0] * 5 + [1])
+    np.testing.assert_allclose(special.hermite_polynomial_h(Tensor(x), 5).numpy(), hermite,
+                               atol=1e-12)

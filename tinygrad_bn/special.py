@@ -8,7 +8,9 @@ i1e (primitive ops, tinygrad_bn/ops/gamma.py), erfcx
 (a primitive op, tinygrad_bn/ops/special.py), xlog1py
 (x log(1 + y), 0 where x = 0), entr (-x ln x, 0 at 0, -inf below), ndtr (the standard
 normal CDF, erfc(-x / sqrt 2) / 2), ndtri (its inverse, sqrt 2 erfinv(2p - 1)) and
-log_ndtr (ln ndtr, through erfc, and its asymptotic series far in the left tail).
+log_ndtr (ln ndtr, through erfc, and its asymptotic series far in the left tail). The
+Bessel and Airy functions and the orthogonal polynomials, which PyTorch gives no
+gradient, are special_no_grad.py's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from . import method_functions as _f
 from . import ops
+from . import special_no_grad as _no_grad
 from .autograd.primitive import new_tensor
 from .errors import names_errors
 from .ops.incomplete_gamma import Igamma, Igammac, Zeta
@@ -185,3 +188,7 @@ def log_ndtr(input: Any) -> Tensor:  # noqa: A002
 
 
 _FAR_LEFT = -20.0
+
+# the functions PyTorch gives no gradient: Bessel, Airy, the orthogonal polynomials
+__all__ += _no_grad.__all__
+globals().update({_name: getattr(_no_grad, _name) for _name in _no_grad.__all__})
