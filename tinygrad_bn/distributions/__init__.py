@@ -39,6 +39,13 @@ from .relaxed import (
     RelaxedBernoulli,
     RelaxedOneHotCategorical,
 )
+from .transform_base import (
+    ComposeTransform,
+    IndependentTransform,
+    ReshapeTransform,
+    Transform,
+    identity_transform,
+)
 from .transformed import TransformedDistribution
 from .transformed_families import (
     Gumbel,
@@ -49,13 +56,6 @@ from .transformed_families import (
     LogisticNormal,
     Pareto,
     Weibull,
-)
-from .transforms import (
-    ComposeTransform,
-    IndependentTransform,
-    ReshapeTransform,
-    Transform,
-    identity_transform,
 )
 from .transforms_elementwise import (
     AbsTransform,

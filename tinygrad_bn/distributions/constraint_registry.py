@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import ArgumentTypeError, UnsupportedError
 from . import constraints
-from .transforms import ComposeTransform, IndependentTransform, Transform, identity_transform
+from .transform_base import ComposeTransform, IndependentTransform, Transform, identity_transform
 from .transforms_elementwise import AffineTransform, ExpTransform, SigmoidTransform
 from .transforms_vector import (
     CatTransform,

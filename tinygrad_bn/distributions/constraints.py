@@ -20,7 +20,8 @@ where value lies in the set, reduced over the constraint's `event_dim` rightmost
     positive_integer         integral x >= 1; multinomial(n): x >= 0, sum x <= n (last axis)
     cat(cs, dim, lengths)    cs[i] on the i-th slice (of lengths[i]) along dim
     stack(cs, dim)           cs[i] on the i-th index along dim
-    dependent                not checkable (its bounds are other parameters)
+    dependent                not checkable (its bounds are other parameters);
+                             dependent_property: a property giving such a constraint
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ class _Dependent(Constraint):
 
 def is_dependent(constraint: Any) -> bool:
     return isinstance(constraint, _Dependent)
+
+
+class _DependentProperty(property, _Dependent):
+    """A property whose value is a constraint given by the instance's parameters (PyTorch's
+    `constraints.dependent_property`): `@dependent_property` or
+    `@dependent_property(is_discrete=..., event_dim=...)` over a method."""
+
+    def __init__(self, fn: Any = None, *, is_discrete: bool = False, event_dim: int = 0) -> None:
+        property.__init__(self, fn)
+        _Dependent.__init__(self, is_discrete=is_discrete, event_dim=event_dim)
+
+    def __call__(self, fn: Any) -> _DependentProperty:
+        return _DependentProperty(fn, is_discrete=self.is_discrete, event_dim=self.event_dim)
 
 
 class _Real(Constraint):
@@ -349,6 +363,7 @@ class MixtureSameFamilyConstraint(Constraint):
 
 # PyTorch's public names: instances for the fixed sets, the classes for the parameterized
 dependent = _Dependent()
+dependent_property = _DependentProperty
 real = _Real()
 boolean = _Boolean()
 positive = _GreaterThan(0.0)

@@ -11,7 +11,7 @@ subtracts from its base's log density. Here the base class and the structural on
 `cache_size=1` remembers the last (x, y): inverting the y just produced returns that x
 exactly (how PyTorch's SAC recipe TanhTransform(cache_size=1) avoids atanh(+-1)).
 The elementwise transforms are in transforms_elementwise.py, the vector and matrix ones in
-transforms_vector.py.
+transforms_vector.py; transforms.py gathers them all under PyTorch's module path.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, sum_rightmost
 from .independent import Independent
-from .transforms import ComposeTransform, Transform
+from .transform_base import ComposeTransform, Transform
 
 __all__ = ["TransformedDistribution"]
 

@@ -23,7 +23,7 @@ from ..nn import functional as F
 from ..tensor import Tensor
 from . import constraints
 from .distribution import broadcast_all, broadcast_shapes
-from .transforms import Transform
+from .transform_base import Transform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform",

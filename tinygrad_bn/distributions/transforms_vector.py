@@ -34,7 +34,7 @@ from ..nn import functional as F
 from ..tensor import Tensor, concatenate, stack
 from . import constraints
 from .distribution import Distribution, sum_rightmost
-from .transforms import Transform
+from .transform_base import Transform
 from .transforms_elementwise import clipped_sigmoid
 
 __all__ = [
