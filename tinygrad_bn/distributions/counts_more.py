@@ -30,14 +30,14 @@ from ..sampling import poisson
 from ..tensor import Tensor
 from . import constraints
 from .counts import Binomial
-from .discrete import Categorical, _BinaryParam, _one_of
+from .discrete import Categorical, CategoricalParams, _BinaryParam, _one_of
 from .distribution import Distribution, broadcast_all
 from .gamma_family import Gamma
 
 __all__ = ["Multinomial", "NegativeBinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParams, Distribution):
     """Counts of total_count draws from Categorical(probs | logits) (event_shape (K,))."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -64,18 +64,6 @@ class Multinomial(Distribution):
     @property
     def support(self) -> constraints.Constraint:
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

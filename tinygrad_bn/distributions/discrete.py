@@ -28,7 +28,7 @@ from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, broadcast_shapes
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
+__all__ = ["Bernoulli", "Categorical", "CategoricalParams", "OneHotCategorical"]
 
 def _clamp_probs(probs: Tensor) -> Tensor:
     eps = finfo(probs.dtype).eps
@@ -223,18 +223,11 @@ class Categorical(Distribution):
         return values.expand(self._num_events, *self.batch_shape) if expand else values
 
 
-class OneHotCategorical(Distribution):
-    """Categorical over one-hot vectors: a draw is a (..., K) vector with one 1."""
+class CategoricalParams:
+    """probs, logits and param_shape read from the Categorical a distribution wraps
+    (`self._categorical`: OneHotCategorical, Multinomial, ExpRelaxedCategorical)."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits, validate_args=False)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
+    _categorical: Categorical
 
     @property
     def probs(self) -> Tensor:
@@ -247,6 +240,20 @@ class OneHotCategorical(Distribution):
     @property
     def param_shape(self) -> tuple[int, ...]:
         return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParams, Distribution):
+    """Categorical over one-hot vectors: a draw is a (..., K) vector with one 1."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits, validate_args=False)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> OneHotCategorical:
         new, shape = self._new_expanded(batch_shape, _instance)

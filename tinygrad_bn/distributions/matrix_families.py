@@ -25,12 +25,10 @@ from functools import cached_property
 from numbers import Number
 from typing import Any
 
-import numpy as np
-
 from ..creation import arange, as_tensor, randn
 from ..dtypes import finfo
-from ..errors import ArgumentError, ShapeError
-from ..linalg import cholesky, slogdet, solve_triangular
+from ..errors import ArgumentError
+from ..linalg import slogdet, solve_triangular
 from ..method_functions import where
 from ..modes import no_grad
 from ..tensor import Tensor, concatenate
@@ -38,7 +36,7 @@ from . import constraints
 from .distribution import Distribution, broadcast_all, broadcast_shapes
 from .exp_family import ExponentialFamily
 from .gamma_family import Beta, Chi2
-from .multivariate import _precision_to_scale_tril
+from .multivariate import one_matrix_parameter, precision_of_tril, scale_tril_of
 
 __all__ = ["LKJCholesky", "Wishart"]
 
@@ -119,17 +117,8 @@ class Wishart(ExponentialFamily):
 
     def __init__(self, df: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
-        given = [(k, v) for k, v in (("covariance_matrix", covariance_matrix),
-                                     ("precision_matrix", precision_matrix),
-                                     ("scale_tril", scale_tril)) if v is not None]
-        if len(given) != 1:
-            raise ArgumentError(f"Wishart: exactly one of covariance_matrix, precision_matrix "
-                                f"or scale_tril may be specified, got "
-                                f"{[k for k, _ in given] or 'none'}")
-        key, param = given[0][0], as_tensor(given[0][1])
-        if param.ndim < 2 or param.shape[-1] != param.shape[-2]:
-            raise ShapeError(f"Wishart: {key} must be a square matrix or a batch of them, got "
-                             f"shape {tuple(param.shape)}")
+        key, param = one_matrix_parameter("Wishart", covariance_matrix, precision_matrix,
+                                          scale_tril)
         p = param.shape[-1]
         if isinstance(df, Number):
             batch = tuple(param.shape[:-2])
@@ -147,12 +136,7 @@ class Wishart(ExponentialFamily):
                           "occur for ndim - 1 < df < ndim.", stacklevel=2)
         self._event_shape = (p, p)  # arg_constraints reads it during the checks
         super().__init__(batch, (p, p), validate_args=validate_args)
-        if key == "scale_tril":
-            self._unbroadcasted_scale_tril = param
-        elif key == "covariance_matrix":
-            self._unbroadcasted_scale_tril = cholesky(param)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(param)
+        self._unbroadcasted_scale_tril = scale_tril_of(key, param)
         self._dist_chi2 = self._chi2()
 
     def _chi2(self) -> Chi2:
@@ -187,10 +171,7 @@ class Wishart(ExponentialFamily):
 
     @cached_property
     def precision_matrix(self) -> Tensor:
-        l = self._unbroadcasted_scale_tril
-        inverse = solve_triangular(l, Tensor(np.eye(l.shape[-1], dtype=l.dtype))
-                                   .expand(tuple(l.shape)), upper=False)
-        return (inverse.mT @ inverse).expand(self._matrix_shape())
+        return precision_of_tril(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
 
     def _df_matrix(self, df: Tensor | None = None) -> Tensor:
         """df (a number's df broadcast to the batch) with two axes for the matrix."""

@@ -28,7 +28,7 @@ from ..tensor import Tensor, as_tensor
 from . import constraints
 from .distribution import SymmetricAboutLoc, broadcast_shapes
 
-__all__ = ["MultivariateNormal"]
+__all__ = ["MultivariateNormal", "one_matrix_parameter", "precision_of_tril", "scale_tril_of"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -53,6 +53,39 @@ def _precision_to_scale_tril(p: Tensor) -> Tensor:
     return _solve_lower(inverse_t, eye.expand(*inverse_t.shape))
 
 
+def one_matrix_parameter(name: str, covariance_matrix: Any, precision_matrix: Any,
+                         scale_tril: Any) -> tuple[str, Tensor]:
+    """(the name, the Tensor) of the one matrix given, checked square, or the error."""
+    given = [(k, v) for k, v in (("covariance_matrix", covariance_matrix),
+                                 ("precision_matrix", precision_matrix),
+                                 ("scale_tril", scale_tril)) if v is not None]
+    if len(given) != 1:
+        raise ArgumentError(f"{name}: exactly one of covariance_matrix, precision_matrix "
+                            f"or scale_tril may be specified, got "
+                            f"{[k for k, _ in given] or 'none'}")
+    key, matrix = given[0][0], as_tensor(given[0][1])
+    if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2]:
+        raise ShapeError(f"{name}: {key} must be a square matrix or a batch of them, with "
+                         f"optional leading batch dimensions, got shape "
+                         f"{tuple(matrix.shape)}")
+    return key, matrix
+
+
+def scale_tril_of(key: str, matrix: Tensor) -> Tensor:
+    """The lower Cholesky factor of the covariance given as `key`."""
+    if key == "scale_tril":
+        return matrix
+    if key == "covariance_matrix":
+        return cholesky(matrix)
+    return _precision_to_scale_tril(matrix)
+
+
+def precision_of_tril(l: Tensor) -> Tensor:
+    """(L L^T)^-1 = L^-T L^-1."""
+    inverse = _solve_lower(l, Tensor(np.eye(l.shape[-1], dtype=l.dtype)).expand(*l.shape))
+    return inverse.mT @ inverse
+
+
 class MultivariateNormal(SymmetricAboutLoc):
     """N(loc, S) over vectors of the last axis of loc (event_shape (n,)); the batch is the
     broadcast of loc's leading axes and the matrix's."""
@@ -71,18 +104,8 @@ class MultivariateNormal(SymmetricAboutLoc):
         if loc.ndim < 1:
             raise ShapeError(f"{name}: loc must be at least one-dimensional, got shape "
                              f"{tuple(loc.shape)}")
-        given = [(k, v) for k, v in (("covariance_matrix", covariance_matrix),
-                                     ("precision_matrix", precision_matrix),
-                                     ("scale_tril", scale_tril)) if v is not None]
-        if len(given) != 1:
-            raise ArgumentError(f"{name}: exactly one of covariance_matrix, precision_matrix "
-                                f"or scale_tril may be specified, got "
-                                f"{[k for k, _ in given] or 'none'}")
-        key, matrix = given[0][0], as_tensor(given[0][1])
-        if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2]:
-            raise ShapeError(f"{name}: {key} must be a square matrix or a batch of them, with "
-                             f"optional leading batch dimensions, got shape "
-                             f"{tuple(matrix.shape)}")
+        key, matrix = one_matrix_parameter(name, covariance_matrix, precision_matrix,
+                                           scale_tril)
         if matrix.shape[-1] != loc.shape[-1]:
             raise ShapeError(f"{name}: loc of shape {tuple(loc.shape)} and {key} of shape "
                              f"{tuple(matrix.shape)} disagree on the event size")
@@ -91,12 +114,7 @@ class MultivariateNormal(SymmetricAboutLoc):
         setattr(self, key, matrix.expand(*batch, n, n))
         self.loc = loc.expand(*batch, n)
         super().__init__(batch, (n,), validate_args=validate_args)
-        if key == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif key == "covariance_matrix":
-            self._unbroadcasted_scale_tril = cholesky(matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(matrix)
+        self._unbroadcasted_scale_tril = scale_tril_of(key, matrix)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> MultivariateNormal:
         new, shape = self._new_expanded(batch_shape, _instance)
@@ -122,10 +140,7 @@ class MultivariateNormal(SymmetricAboutLoc):
 
     @cached_property
     def precision_matrix(self) -> Tensor:
-        l = self._unbroadcasted_scale_tril
-        inverse = _solve_lower(l, Tensor(np.eye(l.shape[-1], dtype=l.dtype))
-                               .expand(*l.shape))
-        return (inverse.mT @ inverse).expand(*self._matrix_shape())
+        return precision_of_tril(self._unbroadcasted_scale_tril).expand(*self._matrix_shape())
 
     @property
     def variance(self) -> Tensor:

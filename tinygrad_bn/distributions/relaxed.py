@@ -21,7 +21,14 @@ from typing import Any
 from ..creation import as_tensor, full_like, rand
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, OneHotCategorical, _BinaryParam, _clamp_probs, _one_of
+from .discrete import (
+    Categorical,
+    CategoricalParams,
+    OneHotCategorical,
+    _BinaryParam,
+    _clamp_probs,
+    _one_of,
+)
 from .distribution import Distribution, broadcast_all
 from .transformed import TransformedDistribution
 from .transforms_elementwise import ExpTransform, SigmoidTransform
@@ -73,17 +80,10 @@ class LogitRelaxedBernoulli(_BinaryParam):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """The Concrete relaxation of Bernoulli(probs | logits) at temperature t, on [0, 1]."""
+class _RelaxedParams:
+    """temperature, logits and probs read from the base (the relaxed distributions)."""
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
-    has_rsample = True
-
-    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits)
-        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+    base_dist: Any
 
     @property
     def temperature(self) -> Tensor:
@@ -98,7 +98,21 @@ class RelaxedBernoulli(TransformedDistribution):
         return self.base_dist.probs
 
 
-class ExpRelaxedCategorical(Distribution):
+class RelaxedBernoulli(_RelaxedParams, TransformedDistribution):
+    """The Concrete relaxation of Bernoulli(probs | logits) at temperature t, on [0, 1]."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        base = LogitRelaxedBernoulli(temperature, probs, logits)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+
+
+
+class ExpRelaxedCategorical(CategoricalParams, Distribution):
     """The log of a RelaxedOneHotCategorical draw (its support: real vectors whose
     exponentials sum to 1)."""
 
@@ -119,18 +133,6 @@ class ExpRelaxedCategorical(Distribution):
         new._categorical = self._categorical.expand(shape)
         return self._finish_expanded(new, shape)
 
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         u = _clamp_probs(rand(shape, dtype=self.logits.dtype))
@@ -148,7 +150,7 @@ class ExpRelaxedCategorical(Distribution):
         return (score - score.logsumexp(-1, keepdim=True)).sum(-1) + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_RelaxedParams, TransformedDistribution):
     """The Concrete (Gumbel-softmax) relaxation of OneHotCategorical at temperature t."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -160,17 +162,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
 
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):

@@ -23,7 +23,7 @@ from ..special import i0e, i1e
 from ..tensor import Tensor
 from . import constraints
 from .continuous import _expand_params
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, SymmetricAboutLoc, broadcast_all
 
 __all__ = ["VonMises"]
 
@@ -32,7 +32,7 @@ def _log_i0(kappa: Tensor) -> Tensor:
     return i0e(kappa).log() + kappa
 
 
-class VonMises(Distribution):
+class VonMises(SymmetricAboutLoc):
     """The circular normal distribution of mean direction loc and concentration kappa."""
 
     arg_constraints = {"loc": constraints.real, "concentration": constraints.positive}
@@ -50,14 +50,6 @@ class VonMises(Distribution):
         value = self._checked(value)
         return self.concentration * (value - self.loc).cos() - math.log(2 * math.pi) \
             - _log_i0(self.concentration)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
