@@ -256,3 +256,18 @@ def test_bad_arguments_raise_clear_errors() -> None:
     with pytest.raises(ValueError, match="event_dim"):
         _ = D.CorrCholeskyTransform().event_dim
     assert math.isclose(float(D.AffineTransform(1.0, -2.0).sign), -1.0)
+
+
+def test_pytorchs_module_paths_and_dependent_property() -> None:
+    from tinygrad_bn.distributions.constraint_registry import biject_to
+    from tinygrad_bn.distributions.transforms import StickBreakingTransform, TanhTransform
+    assert TanhTransform is D.TanhTransform and biject_to is D.biject_to
+    assert isinstance(biject_to(D.constraints.simplex), StickBreakingTransform)
+
+    class Bounded(D.Distribution):
+        @D.constraints.dependent_property(is_discrete=False, event_dim=0)
+        def support(self) -> Any:
+            return D.constraints.interval(0.0, 2.0)
+
+    assert D.constraints.is_dependent(Bounded.__dict__["support"])
+    assert repr(Bounded().support) == "Interval(lower_bound=0.0, upper_bound=2.0)"
