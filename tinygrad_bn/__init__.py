@@ -63,6 +63,7 @@ from .creation import (
 from .device import device
 from .dtypes import DType as _DType
 from .dtypes import (
+    bfloat16,
     bool,
     double,
     finfo,
@@ -234,7 +235,7 @@ __all__ = [
     "multinomial", "normal", "poisson", "randperm", "seed", "set_rng_state",
     "accelerator", "are_deterministic_algorithms_enabled", "backends",
     "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
-    "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
+    "arange", "bfloat16", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",
     "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "short", "tensor", "uint8",

@@ -30,11 +30,42 @@ uint8 = np.uint8
 bool = np.bool_  # noqa: A001
 
 
+class UnsupportedDType:
+    """A PyTorch dtype NumPy has no counterpart for (`tg.bfloat16`): the name exists, so a
+    script that spells it gets this module's error naming the dtype and what to use, not an
+    AttributeError; every use refuses, because NumPy asks for `.dtype` of anything passed
+    as a dtype (`np.dtype(tg.bfloat16)`, `x.astype(...)`, `np.zeros(..., dtype=...)`) and
+    that property raises. No emulation: rounding every op's result to bfloat16 would need a
+    hook after every op of the core."""
+
+    __slots__ = ("name", "advice")
+
+    def __init__(self, name: str, advice: str) -> None:
+        self.name, self.advice = name, advice
+
+    def error(self, op: str = "") -> DTypeError:
+        return DTypeError(f"{op + ': ' if op else ''}torch.{self.name} is not supported: "
+                          f"{self.advice}")
+
+    @property
+    def dtype(self) -> np.dtype:
+        raise self.error()
+
+    def __repr__(self) -> str:  # shown by callers that wrap the error: names the advice too
+        return f"torch.{self.name} (unsupported: {self.advice})"
+
+
+bfloat16 = UnsupportedDType(
+    "bfloat16", "NumPy has no bfloat16 dtype and tinygrad_bn does not emulate one; use "
+    "tg.float32 (or tg.float16 for half the memory, with its smaller range)")
+_UNSUPPORTED = {"bfloat16": bfloat16}
+
+
 
 class _DTypeKind(type):
     def __instancecheck__(cls, obj: Any) -> builtins.bool:
-        return isinstance(obj, np.dtype) or (isinstance(obj, type)
-                                             and issubclass(obj, np.generic))
+        return isinstance(obj, np.dtype | UnsupportedDType) or (
+            isinstance(obj, type) and issubclass(obj, np.generic))
 
 
 class DType(metaclass=_DTypeKind):
@@ -58,10 +89,14 @@ def as_dtype(op: str, dtype: Any) -> np.dtype:
     "float32" or "torch.long") as a NumPy dtype of a kind tensors support."""
     if isinstance(dtype, str):
         key = dtype.removeprefix("torch.")
+        if key in _UNSUPPORTED:
+            raise _UNSUPPORTED[key].error(op)
         if key not in _BY_NAME:
             raise DTypeError(f"{op}: unknown dtype name {dtype!r} (known: "
                              f"{', '.join(sorted(_BY_NAME))})")
         dtype = _BY_NAME[key]
+    if isinstance(dtype, UnsupportedDType):
+        raise dtype.error(op)
     try:
         result = np.dtype(dtype)
     except TypeError as error:

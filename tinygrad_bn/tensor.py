@@ -90,6 +90,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if dtype is not None:
         try:
             dtype = np.dtype(dtype)
+        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
+            raise
         except (TypeError, ValueError) as error:
             raise DTypeError(f"Tensor: {short_repr(dtype)} is not a dtype (expected e.g. "
                              f"np.float32 or 'float64')") from error
@@ -257,6 +259,8 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     def astype(self, dtype: Any) -> Tensor:
         try:
             dtype = np.dtype(dtype)
+        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
+            raise
         except (TypeError, ValueError) as error:
             raise DTypeError(f"astype: {dtype!r} is not a dtype") from error
         if dtype.kind not in "biuf":

@@ -381,6 +381,8 @@ class Module(ModulePaths, ModuleState):
             return self
         try:
             dtype = np.dtype(dtype)
+        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
+            raise
         except TypeError as error:
             raise DTypeError(f"{type(self).__name__}.to: {dtype!r} is not a dtype (a floating "
                              f"one such as np.float32 or 'float64' expected)") from error
