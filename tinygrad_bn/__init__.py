@@ -235,7 +235,7 @@ __all__ = [
     "multinomial", "normal", "poisson", "randperm", "seed", "set_rng_state",
     "accelerator", "are_deterministic_algorithms_enabled", "backends",
     "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
-    "arange", "bfloat16", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
+    "arange", "bool", "cat", "cuda", "device", "double", "einsum", "empty", "empty_like", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "half", "int",
     "int8", "int16", "int32", "int64", "linspace", "long", "ones", "ones_like", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "short", "tensor", "uint8",
@@ -259,6 +259,7 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices",
 # PyTorch's top-level linear algebra beside its Tensor methods' functions (method_functions.py):
 # tinygrad_bn/tensor_methods/decompositions.py
 __all__ += ["chain_matmul", "lu", "lu_unpack"]
+__all__ += ["bfloat16"]  # a name only: every use refuses (dtypes.py, UnsupportedDType)
 
 # PyTorch's functions of several tensors beside the rearrangement methods' functions
 # (method_functions.py): tinygrad_bn/tensor_methods/arrangements.py
