@@ -158,6 +158,7 @@ SKIP = {  # class name -> why its repr is not compared
     "ModuleList": "tested with contents below", "ModuleDict": "tested with contents below",
     "Sequential": "tested with contents below", "ParameterList": "holds tensors",
     "ParameterDict": "holds tensors",
+    "DataParallel": "wraps a module: tests/test_nn_extras_34.py compares its repr",
 }
 
 

@@ -49,6 +49,7 @@ from .conv_layers import (
     ConvTranspose3d,
 )
 from .ctc_loss import CTCLoss
+from .data_parallel import DataParallel
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
@@ -176,6 +177,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "UninitializedParameter", "FeatureAlphaDropout",
             "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
 __all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "NLLLoss2d"]  # nnapi33
+__all__ += ["DataParallel"]  # surface34
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

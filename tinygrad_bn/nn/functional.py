@@ -70,6 +70,7 @@ from .channel_dropout import (
     feature_alpha_dropout,
 )
 from .conv_layers import conv1d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .conv_tbc import conv_tbc
 from .convolution import conv2d
 from .ctc_loss import ctc_loss
 from .distances import (
@@ -172,6 +173,7 @@ __all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
             "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
             "adaptive_max_pool3d_with_indices", "max_pool1d_with_indices",
             "max_pool2d_with_indices", "max_pool3d_with_indices"]  # nnapi33
+__all__ += ["conv_tbc"]  # surface34
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -1,5 +1,6 @@
 """`nn.parallel.DistributedDataParallel`, PyTorch's spelling of
-`tinygrad_bn.distributed.DistributedDataParallel`.
+`tinygrad_bn.distributed.DistributedDataParallel`, and `nn.parallel.DataParallel`
+(nn/data_parallel.py).
 
 The name resolves on first access (PEP 562 module `__getattr__`), so importing
 `tinygrad_bn.nn` never imports mpi4py; without it, the access raises the
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DistributedDataParallel"]  # noqa: F822 (resolved by __getattr__)
+from .data_parallel import DataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]  # noqa: F822 (the second by __getattr__)
 
 
 def __getattr__(name: str) -> Any:
