@@ -463,7 +463,7 @@ BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py
                     "test_amp_32.py", "test_testing_32.py", "test_spellings_32.py",
                     "test_corpus_fixes_33.py", "test_model_builder_modules_33.py",
                     "test_pool_indices_33.py", "test_distributions_34_bad_input.py",
-                    "test_bad_input_34.py"]
+                    "test_bad_input_34.py", "test_nn_extras_34.py"]
 
 
 def _public() -> dict[str, list[str]]:
