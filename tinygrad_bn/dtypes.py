@@ -28,6 +28,10 @@ int32 = int = np.int32  # noqa: A001
 int64 = long = np.int64
 uint8 = np.uint8
 bool = np.bool_  # noqa: A001
+# complex dtypes name ComplexTensor's values (tinygrad_bn/complex_tensors/); a Tensor holds
+# real numbers only, so as_dtype refuses them
+complex64 = cfloat = np.complex64
+complex128 = cdouble = np.complex128
 
 
 class UnsupportedDType:
@@ -101,6 +105,9 @@ def as_dtype(op: str, dtype: Any) -> np.dtype:
         result = np.dtype(dtype)
     except TypeError as error:
         raise DTypeError(f"{op}: {dtype!r} is not a dtype") from error
+    if result.kind == "c":
+        raise DTypeError(f"{op}: dtype {result}: a Tensor holds real numbers; complex ones "
+                         f"are ComplexTensors (tg.complex, tg.view_as_complex, tg.fft)")
     if result.kind not in "biuf":
         raise DTypeError(f"{op}: unsupported dtype {result}; expected a boolean, integer or "
                          f"floating dtype")

@@ -64,6 +64,8 @@ def _function(name: str) -> Callable[..., Any]:
             raise ArgumentTypeError(f"{name}: input must be a tensor (as PyTorch's), got "
                                     f"{type(input).__name__} {input!r}; tg.tensor({input!r}) "
                                     f"makes one")
+        if type(input) is not Tensor and hasattr(input, "__tg_function__"):
+            return input.__tg_function__(name, args, kwargs)  # a ComplexTensor's own
         if type(input) in (bool, int, float) and args and isinstance(args[0], Tensor):
             # a number before a tensor (tg.remainder(-4, t)) is PyTorch's weak scalar: it
             # takes t's dtype where its kind allows, as in -4 % t

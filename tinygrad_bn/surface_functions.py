@@ -81,12 +81,16 @@ concat = concatenate  # PyTorch's third name of cat
 @names_errors("real")
 def real(input: Any) -> Tensor:  # noqa: A002
     """The real part: x itself for a real tensor."""
+    if hasattr(input, "__tg_function__"):
+        return input.__tg_function__("real", (), {})  # a ComplexTensor's
     return as_tensor(input).real
 
 
 @names_errors("imag")
 def imag(input: Any) -> Tensor:  # noqa: A002
     """The imaginary part: refused for a real tensor, as PyTorch's."""
+    if hasattr(input, "__tg_function__"):
+        return input.__tg_function__("imag", (), {})  # a ComplexTensor's
     return as_tensor(input).imag
 
 

@@ -110,7 +110,12 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if array.dtype.kind == "O":  # None, a dict, an arbitrary object
         raise DTypeError(f"Tensor: cannot make a tensor of {type(data).__name__} {short_repr(data)}"
                          f"; expected numbers, (nested) lists of numbers or an ndarray")
-    if array.dtype.kind not in "biuf":  # strings, bytes, complex: no op here supports them
+    if array.dtype.kind == "c":  # complex numbers: ComplexTensor's (complex_tensors/)
+        raise DTypeError(f"Tensor: complex values (dtype {array.dtype}, from "
+                         f"{type(data).__name__} data) make a ComplexTensor, not a Tensor: "
+                         f"tg.complex(real, imag) or tg.view_as_complex; with a real tensor "
+                         f"x, write z * x, not x * z")
+    if array.dtype.kind not in "biuf":  # strings, bytes: no op here supports them
         raise DTypeError(f"Tensor: unsupported dtype {array.dtype} (from {type(data).__name__} "
                          f"data); expected a boolean, integer or floating dtype")
     return array
