@@ -9,7 +9,7 @@ matches PyTorch's. `ours_only` rows are refusals PyTorch does not make (each say
 Outcomes are counted by class and printed at the end of the module (pytest -s).
 
 The coverage test lists the public callables of tg, tg.nn, tg.nn.functional, tg.optim,
-tg.optim.lr_scheduler, tg.utils.data, tg.func, tg.linalg, tg.distributions and
+tg.optim.lr_scheduler, tg.utils.data, tg.func, tg.linalg, tg.distributions, tg.fft and
 tg.distributed and fails when one has no bad-input row in any suite (BAD_INPUT_SUITES)
 and is not in EXEMPT (each entry says why): a public name added later fails it until it
 has a row.
@@ -463,14 +463,15 @@ BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py
                     "test_amp_32.py", "test_testing_32.py", "test_spellings_32.py",
                     "test_corpus_fixes_33.py", "test_model_builder_modules_33.py",
                     "test_pool_indices_33.py", "test_distributions_34_bad_input.py",
-                    "test_bad_input_34.py", "test_nn_extras_34.py"]
+                    "test_bad_input_34.py", "test_nn_extras_34.py", "test_fft_34.py",
+                    "test_complex_34.py"]
 
 
 def _public() -> dict[str, list[str]]:
     modules = {"tg": tg, "tg.nn": tg.nn, "tg.nn.functional": F, "tg.optim": tg.optim,
                "tg.optim.lr_scheduler": tg.optim.lr_scheduler, "tg.utils.data": tg.utils.data,
                "tg.func": tg.func, "tg.linalg": tg.linalg,
-               "tg.distributions": tg.distributions}
+               "tg.distributions": tg.distributions, "tg.fft": tg.fft}
     try:
         import tinygrad_bn.distributed as dist
         modules["tg.distributed"] = dist

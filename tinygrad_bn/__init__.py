@@ -37,6 +37,7 @@ from .backends import (
 )
 from .checkpoint import checkpoint
 from .compiler import CompileError, compile
+from .complex_tensors import complex, polar, view_as_complex, view_as_real
 from .creation import (
     arange,
     as_tensor,
@@ -65,6 +66,10 @@ from .dtypes import DType as _DType
 from .dtypes import (
     bfloat16,
     bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     finfo,
     float,
@@ -260,6 +265,9 @@ __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices",
 # tinygrad_bn/tensor_methods/decompositions.py
 __all__ += ["chain_matmul", "lu", "lu_unpack"]
 __all__ += ["bfloat16"]  # a name only: every use refuses (dtypes.py, UnsupportedDType)
+# surface34: complex tensors (complex_tensors/), for torch.fft (tg.fft, loaded on first use)
+__all__ += ["cdouble", "cfloat", "complex", "complex64", "complex128", "polar",
+            "view_as_complex", "view_as_real"]
 
 # PyTorch's functions of several tensors beside the rearrangement methods' functions
 # (method_functions.py): tinygrad_bn/tensor_methods/arrangements.py
@@ -276,7 +284,7 @@ __all__ += _surface_functions.__all__ + _settings.__all__ + _nn_spellings.__all_
 
 # Loaded on first use: the tools for studying autograd and batch norm (tg.lab, tg.profiler)
 # torch.distributions (it sits above nn) and torch.testing
-_TOOLS = ("lab", "profiler", "distributions", "testing")
+_TOOLS = ("lab", "profiler", "distributions", "testing", "fft")
 __all__ += _TOOLS
 
 

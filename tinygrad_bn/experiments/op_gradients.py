@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import linalg, special
+from .. import complex_tensors, fft, linalg, special
 from ..checkpoint import checkpoint
 from ..nn import LSTMCell, MultiheadAttention
 from ..nn import functional as F
@@ -603,7 +603,35 @@ OPS: list[OpCase] = [
            torch_fn=lambda a: _svd_parts(torch.linalg, a)),
     OpCase("linalg.lu (L, U)", lambda a: _lu_parts(linalg, a), ((3, 3),),
            torch_fn=lambda a: _lu_parts(torch.linalg, a)),
+    # complex tensors and torch.fft on the real layout (complex_tensors/, fft/)
+    OpCase("fftn / ifft / rfft / irfft (squared)", lambda a, x: _spectra(_TG, concatenate, a, x),
+           ((3, 4, 2), (3, 4)), torch_fn=lambda a, x: _spectra(torch, torch.cat, a, x)),
+    OpCase("complex abs / angle", lambda a: _abs_angle(_TG, a), ((3, 2),),
+           torch_fn=lambda a: _abs_angle(torch, a)),
 ]
+
+
+class _TG:
+    """tg's complex functions and tg.fft under torch's names, for the shared twins below."""
+
+    view_as_complex = staticmethod(complex_tensors.view_as_complex)
+    view_as_real = staticmethod(complex_tensors.view_as_real)
+    fft = fft
+
+
+def _spectra(lib: Any, cat: Callable, a: Any, x: Any) -> Any:
+    """The FFTs both ways over two dims, rfft of a padded real signal and irfft of a cropped
+    half spectrum (every transform op and its adjoint), squared: a second derivative."""
+    z = lib.view_as_complex(a)
+    both_ways = lib.fft.ifft(lib.fft.fftn(z, dim=(0, 1), norm="ortho"), n=5)
+    parts = [lib.view_as_real(both_ways), lib.view_as_real(lib.fft.rfft(x, n=6)),
+             lib.fft.irfft(z, n=5)]
+    return cat([(p * p).reshape(-1) for p in parts])
+
+
+def _abs_angle(lib: Any, a: Any) -> Any:
+    z = lib.view_as_complex(a)
+    return z.abs() ** 2 + z.angle()
 
 
 def _lu_parts(la: Any, a: Any) -> Any:

@@ -1,0 +1,25 @@
+"""torch.fft: the discrete Fourier transforms and their helpers, reached as tg.fft (loaded on
+first use; the core does not import it). Complex results are ComplexTensors
+(tinygrad_bn/complex_tensors/); docs/complex.md has the math and the gradients."""
+
+from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
+from .transforms import (
+    fft,
+    fft2,
+    fftn,
+    hfft,
+    ifft,
+    ifft2,
+    ifftn,
+    ihfft,
+    irfft,
+    irfft2,
+    irfftn,
+    rfft,
+    rfft2,
+    rfftn,
+)
+
+__all__ = ["fft", "fft2", "fftfreq", "fftn", "fftshift", "hfft", "ifft", "ifft2", "ifftn",
+           "ifftshift", "ihfft", "irfft", "irfft2", "irfftn", "rfft", "rfft2", "rfftfreq",
+           "rfftn"]
