@@ -148,6 +148,8 @@ ARGUMENTS: dict[str, list[tuple[tuple, dict]]] = {
     "LazyConvTranspose1d": [((4, 3), {})],
     "LazyConvTranspose2d": [((4, 3), {})],
     "LazyConvTranspose3d": [((4, 3), {})],
+    "CrossMapLRN2d": [((3,), {}), ((5, 1e-3, 0.5, 2.0), {})],
+    "FractionalMaxPool3d": [((2,), {"output_size": 3}), (((2, 1, 2),), {"output_ratio": 0.5})],
 }
 
 SKIP = {  # class name -> why its repr is not compared

@@ -48,6 +48,7 @@ from .conv_layers import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from .cross_map_lrn import CrossMapLRN2d
 from .ctc_loss import CTCLoss
 from .data_parallel import DataParallel
 from .distances import CosineSimilarity, HuberLoss, KLDivLoss, PairwiseDistance, SmoothL1Loss
@@ -55,6 +56,7 @@ from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
 from .folding import Fold, Unfold
 from .fractional_pooling import FractionalMaxPool2d
+from .fractional_pooling3d import FractionalMaxPool3d
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import AvgPool2d, Dropout, Flatten, Linear, MaxPool2d
 from .lazy import (
@@ -177,7 +179,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "UninitializedParameter", "FeatureAlphaDropout",
             "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
 __all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "NLLLoss2d"]  # nnapi33
-__all__ += ["DataParallel"]  # surface34
+__all__ += ["CrossMapLRN2d", "DataParallel", "FractionalMaxPool3d"]  # surface34
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.

@@ -1,6 +1,6 @@
 """`MultiheadAttention` with PyTorch's arguments, mask conventions, parameter names and
-initialisation, composed of Tensor ops (scaled dot-product attention itself, and the masks:
-`F.scaled_dot_product_attention` in functional.py). Its boolean masks follow PyTorch's
+initialisation, composed of Tensor ops: its forward is `attend` (attention_functional.py),
+which F.multi_head_attention_forward runs too. Its boolean masks follow PyTorch's
 convention for this module: True marks a position that may NOT be attended (the opposite
 of F.scaled_dot_product_attention's); a row whose every position is masked gives NaN.
 
@@ -12,19 +12,14 @@ head, concatenates the heads and projects with out_proj.
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
-from ..tensor import Tensor, as_tensor, concatenate
-from . import functional as F
+from ..tensor import Tensor, as_tensor
 from . import init
-from .activations import softmax
 from .arguments import factory_dtype, positive_ints, probability
-from .functional import additive_mask
+from .attention_functional import attend
 from .layers import Linear
 from .module import Module, Parameter
 
@@ -118,80 +113,20 @@ class MultiheadAttention(Module):
             return q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1), False
         return q, k, v, False
 
-    def _project(self, q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        e = self.embed_dim
-        b = self.in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            wq, wk, wv = w[:e], w[e:2 * e], w[2 * e:]
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        return F.linear(q, wq, bq), F.linear(k, wk, bk), F.linear(v, wv, bv)
-
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
         q, k, v, unbatched = self._sequences(query, key, value)
-        length, batch, e = q.shape
-        heads, hd = self.num_heads, self.head_dim
-        if is_causal and attn_mask is None:
-            raise ArgumentError(f"{self!r}: is_causal=True is a hint that attn_mask is the "
-                                f"causal mask; give attn_mask too")
-        q, k, v = self._project(q, k, v)
-        dtype = q.dtype
-        mask = additive_mask("MultiheadAttention", attn_mask, dtype, "masked")
-        pad = additive_mask("MultiheadAttention", key_padding_mask, dtype, "masked")
-        if mask is not None:
-            if mask.ndim == 2:
-                mask = mask.unsqueeze(0)
-            if mask.ndim != 3 or mask.shape[1:] != (length, k.shape[0]) \
-                    or mask.shape[0] not in (1, batch * heads):
-                raise ShapeError(f"{self!r}: attn_mask must be ({length}, {k.shape[0]}) or "
-                                 f"({batch * heads}, {length}, {k.shape[0]}), got "
-                                 f"{as_tensor(attn_mask).shape}")
-        if pad is not None:
-            if unbatched and pad.ndim == 1:
-                pad = pad.unsqueeze(0)
-            if pad.shape != (batch, k.shape[0]):
-                raise ShapeError(f"{self!r}: key_padding_mask must be ({batch}, {k.shape[0]}) "
-                                 f"(or ({k.shape[0]},) unbatched), got "
-                                 f"{as_tensor(key_padding_mask).shape}")
-        if self.bias_k is not None:  # one more key and value, learned
-            k = concatenate([k, self.bias_k.expand(1, batch, e)], 0)
-            v = concatenate([v, self.bias_v.expand(1, batch, e)], 0)
-            mask = None if mask is None else mask.pad(((0, 0), (0, 0), (0, 1)))
-            pad = None if pad is None else pad.pad(((0, 0), (0, 1)))
-        # heads: (L, N, E) -> (N heads, L, head_dim)
-        q = q.reshape(length, batch * heads, hd).transpose(0, 1)
-        k = k.reshape(k.shape[0], batch * heads, hd).transpose(0, 1)
-        v = v.reshape(v.shape[0], batch * heads, hd).transpose(0, 1)
-        if self.add_zero_attn:  # one more key and value, zero
-            zeros = Tensor(np.zeros((batch * heads, 1, hd), dtype=dtype))
-            k, v = concatenate([k, zeros], 1), concatenate([v, zeros], 1)
-            mask = None if mask is None else mask.pad(((0, 0), (0, 0), (0, 1)))
-            pad = None if pad is None else pad.pad(((0, 0), (0, 1)))
-        source = k.shape[1]
-        if pad is not None:
-            pad = pad.reshape(batch, 1, 1, source).expand(batch, heads, 1, source) \
-                .reshape(batch * heads, 1, source)
-            mask = pad if mask is None else mask + pad
-        scores = (q * math.sqrt(1.0 / hd)) @ k.transpose(1, 2)
-        if mask is not None:
-            scores = scores + mask
-        weights = softmax(scores, -1)
-        if self.dropout and self.training:
-            weights = F.dropout(weights, self.dropout, True)
-        out = (weights @ v).transpose(0, 1).reshape(length * batch, e)
-        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(length, batch, e)
+        separate = None if self._qkv_same_embed_dim else (
+            self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        out, weights = attend(repr(self), q, k, v, self.num_heads, self.in_proj_weight,
+                              self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn,
+                              self.dropout if self.training else 0.0, self.out_proj.weight,
+                              self.out_proj.bias, key_padding_mask, need_weights, attn_mask,
+                              separate, None, None, average_attn_weights, is_causal, unbatched)
         if unbatched:
             out = out.squeeze(1)
         elif self.batch_first:
             out = out.transpose(0, 1)
-        if not need_weights:
-            return out, None
-        weights = weights.reshape(batch, heads, length, source)
-        if average_attn_weights:
-            weights = weights.mean(1)
-        return out, (weights.squeeze(0) if unbatched else weights)
+        return out, (weights.squeeze(0) if unbatched and weights is not None else weights)

@@ -29,11 +29,17 @@ __all__ = ["FractionalMaxPool2d", "fractional_max_pool2d",
            "fractional_max_pool2d_with_indices"]
 
 
-def _pair(op: str, name: str, value: Any) -> tuple[Any, Any]:
-    pair = tuple(value) if isinstance(value, tuple | list) else (value, value)
-    if len(pair) != 2:
-        raise ArgumentError(f"{op}: {name} must be a number or a pair, got {value!r}")
-    return pair
+def ntuple(op: str, name: str, value: Any, n: int) -> tuple[Any, ...]:
+    """value as n numbers: a number repeated, or a sequence of n."""
+    values = tuple(value) if isinstance(value, tuple | list) else (value,) * n
+    if len(values) != n:
+        raise ArgumentError(f"{op}: {name} must be a number or a "
+                            f"{ {2: 'pair', 3: 'triple'}[n] }, got {value!r}")
+    return values
+
+
+def _pair(op: str, name: str, value: Any) -> tuple[Any, ...]:
+    return ntuple(op, name, value, 2)
 
 
 def _starts(sample: np.floating, size: int, out: int, pool: int) -> np.ndarray:
@@ -46,6 +52,27 @@ def _starts(sample: np.floating, size: int, out: int, pool: int) -> np.ndarray:
     if out > 0:
         starts[-1] = size - pool
     return starts
+
+
+def floating_input(op: str, input: Any, axes: str) -> Tensor:  # noqa: A002
+    """input as a floating Tensor of shape (N, C, *axes) or (C, *axes)."""
+    x = as_tensor(input)
+    dims = len(axes.split(","))
+    if x.ndim not in (dims + 1, dims + 2):
+        raise ShapeError(f"{op}: expected input of shape (N, C, {axes}) or (C, {axes}), got "
+                         f"{x.shape}")
+    if x.dtype.kind != "f":
+        raise ArgumentError(f"{op}: input must be floating, got dtype {x.dtype}")
+    return x
+
+
+def window_maxima(plane: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """The position (of `flat` (..., k): each window's flat positions in `plane`) of each
+    window's first maximum, or its first NaN (PyTorch's `val > max || isnan(val)`)."""
+    values = plane[flat]
+    nan = np.isnan(values)
+    pick = np.where(nan.any(-1), nan.argmax(-1), values.argmax(-1))
+    return np.take_along_axis(flat, pick[..., None], -1)[..., 0]
 
 
 def _output_size(op: str, shape: tuple[int, ...], output_size: Any, output_ratio: Any
@@ -68,12 +95,7 @@ def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any,  # noqa: A0
     """(values, indices) of fractional max pooling (see the module docstring) of (N, C, H, W)
     or (C, H, W) input."""
     op = "fractional_max_pool2d"
-    x = as_tensor(input)
-    if x.ndim not in (3, 4):
-        raise ShapeError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W), got "
-                         f"{x.shape}")
-    if x.dtype.kind != "f":
-        raise ArgumentError(f"{op}: input must be floating, got dtype {x.dtype}")
+    x = floating_input(op, input, "H, W")
     kh, kw = (int(k) for k in _pair(op, "kernel_size", kernel_size))
     oh, ow = _output_size(op, x.shape, output_size, output_ratio)
     unbatched = x.ndim == 3
@@ -103,12 +125,7 @@ def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any,  # noqa: A0
             cols = _starts(samples[b, ch, 0], w, ow, kw)
             corners = rows[:, None] * w + cols[None, :]  # (oh, ow) window origins
             flat = corners[..., None, None] + window  # (oh, ow, kh, kw) flat positions
-            values = data[b, ch].reshape(-1)[flat].reshape(oh, ow, kh * kw)
-            # the first maximum, or the first NaN (PyTorch's `val > max || isnan(val)`)
-            nan = np.isnan(values)
-            pick = np.where(nan.any(-1), nan.argmax(-1), values.argmax(-1))
-            indices[b, ch] = np.take_along_axis(flat.reshape(oh, ow, -1), pick[..., None],
-                                                -1)[..., 0]
+            indices[b, ch] = window_maxima(data[b, ch].reshape(-1), flat.reshape(oh, ow, -1))
     out = planes.reshape(n, c, h * w).gather(2, indices.reshape(n, c, oh * ow))
     out = out.reshape(n, c, oh, ow)
     index_tensor = Tensor(indices)
@@ -128,24 +145,27 @@ def fractional_max_pool2d(input: Any, kernel_size: Any, output_size: Any = None,
     return (out, indices) if return_indices else out
 
 
-class FractionalMaxPool2d(Module):
-    """fractional_max_pool2d with fixed arguments; `_random_samples` (N, C, 2) fixes the
-    windows (a reproducible run), else each call draws them."""
+class FractionalMaxPoolNd(Module):
+    """The layers' shared arguments: kernel_size, output_size or output_ratio (one of
+    them), return_indices and `_random_samples` (a buffer: (N, C, dims) samples fix the
+    windows, a reproducible run; else each call draws them)."""
+
+    dims = 2
 
     def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
                  return_indices: bool = False, _random_samples: Any = None) -> None:
         super().__init__()
-        op = "FractionalMaxPool2d"
-        self.kernel_size = _pair(op, "kernel_size", kernel_size)
+        op = type(self).__name__
+        self.kernel_size = ntuple(op, "kernel_size", kernel_size, self.dims)
         self.return_indices = return_indices
         self.register_buffer("_random_samples", None if _random_samples is None else
                              np.asarray(_random_samples._data
                                         if isinstance(_random_samples, Tensor)
                                         else _random_samples))
-        self.output_size = None if output_size is None else _pair(op, "output_size",
-                                                                  output_size)
-        self.output_ratio = None if output_ratio is None else _pair(op, "output_ratio",
-                                                                    output_ratio)
+        self.output_size = None if output_size is None else ntuple(
+            op, "output_size", output_size, self.dims)
+        self.output_ratio = None if output_ratio is None else ntuple(
+            op, "output_ratio", output_ratio, self.dims)
         if output_size is None and output_ratio is None:
             raise ArgumentError(f"{op} requires specifying either an output size, or a "
                                 f"pooling ratio")
@@ -156,7 +176,16 @@ class FractionalMaxPool2d(Module):
             raise ArgumentError(f"{op}: output_ratio must be between 0 and 1 (got "
                                 f"{output_ratio})")
 
+    def pool(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        raise NotImplementedError
+
     def forward(self, input: Any) -> Any:  # noqa: A002
-        return fractional_max_pool2d(input, self.kernel_size, self.output_size,
-                                     self.output_ratio, self.return_indices,
-                                     _random_samples=self._random_samples)
+        return self.pool(input, self.kernel_size, self.output_size, self.output_ratio,
+                         self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(FractionalMaxPoolNd):
+    """fractional_max_pool2d with fixed arguments; `_random_samples` (N, C, 2)."""
+
+    dims = 2
+    pool = staticmethod(fractional_max_pool2d)

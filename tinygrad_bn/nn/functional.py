@@ -62,6 +62,7 @@ from .activations_inplace import (
     threshold_,
 )
 from .arguments import layer_input, probability, same_dtype
+from .attention_functional import multi_head_attention_forward
 from .channel_dropout import (
     alpha_dropout,
     dropout1d,
@@ -86,6 +87,7 @@ from .embedding import embedding
 from .embedding_bag import embedding_bag
 from .folding import fold, unfold
 from .fractional_pooling import fractional_max_pool2d, fractional_max_pool2d_with_indices
+from .fractional_pooling3d import fractional_max_pool3d, fractional_max_pool3d_with_indices
 from .grid_sampling import affine_grid, grid_sample
 from .init import random
 from .instance_norm import instance_norm
@@ -173,7 +175,8 @@ __all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
             "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
             "adaptive_max_pool3d_with_indices", "max_pool1d_with_indices",
             "max_pool2d_with_indices", "max_pool3d_with_indices"]  # nnapi33
-__all__ += ["conv_tbc"]  # surface34
+__all__ += ["conv_tbc", "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
+            "multi_head_attention_forward"]  # surface34
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
