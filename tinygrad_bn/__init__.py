@@ -192,7 +192,7 @@ def is_tensor(obj: object) -> bool:
 
 
 # PyTorch's names of concatenate, and stack, with PyTorch's out= (out_argument.py)
-cat = concat = _accepts_out("cat", concatenate)
+concatenate = cat = concat = _accepts_out("cat", concatenate)
 stack = _accepts_out("stack", stack)
 vmap = func.vmap  # PyTorch's torch.vmap is torch.func.vmap
 # PyTorch's constants

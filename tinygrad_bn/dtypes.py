@@ -88,6 +88,17 @@ _BY_NAME = {"float16": float16, "half": float16, "float32": float32, "float": fl
             "uint8": uint8, "bool": bool}
 
 
+def numpy_dtype(op: str, dtype: Any, hint: str = "") -> np.dtype:
+    """np.dtype(dtype), any dtype NumPy knows; a refused one (tg.bfloat16) raises its own
+    error, anything else that is no dtype a DTypeError naming op (and the hint)."""
+    try:
+        return np.dtype(dtype)
+    except DTypeError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise DTypeError(f"{op}: {short_repr(dtype)} is not a dtype{hint}") from error
+
+
 def as_dtype(op: str, dtype: Any) -> np.dtype:
     """`dtype` (a NumPy dtype or scalar type, one of this module's names, or a name such as
     "float32" or "torch.long") as a NumPy dtype of a kind tensors support."""

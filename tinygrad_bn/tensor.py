@@ -28,7 +28,7 @@ from .autograd.engine import grad, run_backward, unbroadcast
 from .autograd.order import topological_order
 from .autograd.primitive import Function, RemovableHandle, as_tensor, op_observers
 from .data_array import DataArray
-from .dtypes import get_default_dtype, result_type
+from .dtypes import get_default_dtype, numpy_dtype, result_type
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -88,13 +88,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, DataArray):  # another tensor's .data: the plain array it views
         data = data.view(np.ndarray)
     if dtype is not None:
-        try:
-            dtype = np.dtype(dtype)
-        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
-            raise
-        except (TypeError, ValueError) as error:
-            raise DTypeError(f"Tensor: {short_repr(dtype)} is not a dtype (expected e.g. "
-                             f"np.float32 or 'float64')") from error
+        dtype = numpy_dtype("Tensor", dtype, " (expected e.g. np.float32 or 'float64')")
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(dtype, copy=False)
     elif isinstance(data, np.generic):
@@ -262,12 +256,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         return out
 
     def astype(self, dtype: Any) -> Tensor:
-        try:
-            dtype = np.dtype(dtype)
-        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
-            raise
-        except (TypeError, ValueError) as error:
-            raise DTypeError(f"astype: {dtype!r} is not a dtype") from error
+        dtype = numpy_dtype("astype", dtype)
         if dtype.kind not in "biuf":
             raise DTypeError(f"astype: unsupported dtype {dtype}; expected a boolean, integer "
                              f"or floating dtype (as Tensor())")

@@ -38,6 +38,7 @@ from .activations_extra import (
 from .activations_inplace import RReLU
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
+from .attention_functional import multi_head_attention_forward as _multi_head_attention_forward
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv_layers import (
@@ -193,3 +194,8 @@ def __getattr__(name: str):
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module, __name__), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# F.multi_head_attention_forward is written with F's own functions (attention_functional.py
+# imports functional.py), so it joins nn.functional here rather than by an import there,
+# which would close an import circle
+functional.multi_head_attention_forward = _multi_head_attention_forward

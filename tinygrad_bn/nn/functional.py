@@ -62,7 +62,6 @@ from .activations_inplace import (
     threshold_,
 )
 from .arguments import layer_input, probability, same_dtype
-from .attention_functional import multi_head_attention_forward
 from .channel_dropout import (
     alpha_dropout,
     dropout1d,
@@ -175,8 +174,8 @@ __all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
             "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
             "adaptive_max_pool3d_with_indices", "max_pool1d_with_indices",
             "max_pool2d_with_indices", "max_pool3d_with_indices"]  # nnapi33
-__all__ += ["conv_tbc", "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
-            "multi_head_attention_forward"]  # surface34
+# surface34 (multi_head_attention_forward joins this module in nn/__init__.py)
+__all__ += ["conv_tbc", "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
