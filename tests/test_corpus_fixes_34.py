@@ -87,3 +87,23 @@ def test_identity_transform_gradient_is_pytorchs(align_corners, padding_mode) ->
             (out * lib.tensor(upstream)).sum().backward()
             grads.append(theta.grad.numpy())
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+
+
+def test_repeat_owns_its_memory() -> None:
+    """fast_neural_style: `style.repeat(n, 1, 1, 1)` then `batch.div_(255)` failed (the
+    repeat was a read-only view of an expand), and `x.repeat(1, 1)` was x's own memory:
+    an in-place write to it changed x. PyTorch's repeat always copies."""
+    for lib in (torch, tg):
+        x = lib.ones(3, 4)
+        y = x.repeat(8, 1, 1)
+        y.div_(2)
+        assert y.sum().item() == 48.0 and x.sum().item() == 12.0
+        z = x.repeat(1, 1)
+        z.mul_(3)
+        assert z.sum().item() == 36.0 and x.sum().item() == 12.0
+    w = tg.ones(2, requires_grad=True)
+    (w.repeat(1) * 2).sum().backward()  # the cloned path keeps the gradient
+    assert w.grad.tolist() == [2.0, 2.0]
+    v = tg.ones(2, requires_grad=True)
+    v.repeat(4, 3).sum().backward()
+    assert v.grad.tolist() == [12.0, 12.0]

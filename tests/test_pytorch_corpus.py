@@ -224,6 +224,39 @@ SPECS: dict[str, Spec] = {
                            "theta_det_mean": 1e-7, "border_sum": 1e-5,
                            "theta_grad_norm": 1e-5, "image_grad_sum": 1e-5,
                            "nearest_sum": 1e-5}),
+    "time_sequence_prediction": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 12 decimals (nn.LSTMCell is "
+        "outside the model's hooks), 1e-12 on a future rollout; observed 3.5e-10 on one "
+        "step of a longer version (LBFGS's line search amplifies)", rtol=1e-8,
+        finals={"plain_test_loss": 1e-10, "plain_future_mean": 1e-9,
+                "plain_evaluations": 0.0, "wolfe_test_loss": 1e-10,
+                "wolfe_future_mean": 1e-9, "wolfe_evaluations": 0.0,
+                "wolfe_func_evals": 0.0, "wolfe_n_iter": 0.0}),
+    "actor_critic": Spec(
+        FLOAT64_EXACT + "; the losses are episode lengths (an action drawn otherwise "
+        "changes one by 1 or more); rounding model 0", rtol=1e-9,
+        finals={"running_reward": 1e-6, "last_entropy": 1e-8, "mean_length_last20": 0.0}),
+    "seq2seq_attention": Spec(FLOAT64_EXACT + "; rounding model 0 at the printed precision",
+                              rtol=1e-9, finals={"exact_translations": 0.0,
+                                                 "attention_peak": 1e-9}),
+    "neural_style": Spec(
+        "float64, same path; rounding model 7.1e-10 (the LBFGS phase: the clamp between "
+        "evaluations makes it chaotic, hence only its first 20 evaluations), observed "
+        "3.1e-9; the Adam phase 0", rtol=1e-7,
+        finals={"lbfgs_evaluations": 0.0, "lbfgs_output_mean": 1e-8,
+                "lbfgs_style_loss": 1e-8, "output_mean": 1e-9, "output_std": 1e-9,
+                "style_loss": 1e-10, "content_loss": 1e-10, "trainable": 0.0}),
+    "packed_sequences": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed precision, 2.2e-15 on the "
+        "packed-vs-alone difference", rtol=1e-9,
+        finals={"batch_sizes_sum": 0.0, "first_sorted_index": 0.0, "last_accuracy": 0.0,
+                "mean_accuracy": 0.0, "packed_vs_alone": 1e-14}),
+    "fast_neural_style": Spec(
+        "float64, same path; rounding model 1.1e-9 (losses of 1e9: style weight 1e10), "
+        "finals 4.1e-5 (content), 0.24 (style), 6e-8 (image mean), 1.9e-9 (weights); "
+        "observed 4.9e-16", rtol=2.5e-8,
+        finals={"content_loss": 1e-3, "style_loss": 5.0, "stylized_mean": 1e-6,
+                "in1_weight_sum": 4e-8}),
 }
 
 

@@ -332,7 +332,7 @@ class MovementMethods:
         """x tiled `sizes[i]` times along each axis (PyTorch's repeat, NumPy's tile); more
         sizes than axes add leading axes. A reshape to (1, n0, 1, n1, ...), an expand to
         (r0, n0, r1, n1, ...) and a reshape to (r0 n0, r1 n1, ...): the gradient sums the
-        copies."""
+        copies. The result owns its memory (writable, sharing none with x), as PyTorch's."""
         _given("repeat", "repeats", sizes)
         reps = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes
         if len(reps) < self.ndim or not builtins.all(isinstance(r, int | np.integer) and r >= 0
@@ -342,8 +342,14 @@ class MovementMethods:
         shape = (1,) * (len(reps) - self.ndim) + self.shape
         spread = [n for pair in zip((1,) * len(shape), shape) for n in pair]
         tiled = [n for pair in zip(reps, shape) for n in pair]
-        return self.reshape(spread).expand(tiled).reshape(tuple(r * n for r, n in
-                                                                zip(reps, shape)))
+        out = self.reshape(spread).expand(tiled).reshape(tuple(r * n for r, n in
+                                                               zip(reps, shape)))
+        # PyTorch's repeat always copies: where the last reshape could stay a view (of the
+        # read-only expand, or of x itself when every size is 1) the result is cloned, so
+        # that an in-place write neither fails nor reaches x
+        if out._data.flags.writeable and not np.may_share_memory(out._data, self._data):
+            return out
+        return out.clone()
 
 
 def _given(op: str, name: str, args: tuple) -> None:
