@@ -212,3 +212,24 @@ def test_gamma_cdf_matches_torch_and_differentiates_in_the_value(data: st.DataOb
     concentration = Tensor(a, requires_grad=True)
     with pytest.raises(UnsupportedError, match="igamma.*not implemented"):
         D.Gamma(concentration, Tensor(rate)).cdf(Tensor(x)).sum().backward()
+
+
+@pytest.mark.parametrize("name", ["Normal", "Exponential", "Bernoulli", "Poisson", "Gamma",
+                                  "Beta", "Dirichlet"])
+def test_exponential_families_bregman_kl_and_entropy_agree_with_the_closed_forms(
+        name: str) -> None:
+    from tinygrad_bn.distributions.exp_family import kl_exponential_family
+    t = lambda *v: Tensor(np.array(v))  # noqa: E731
+    p, q = {"Normal": (D.Normal(t(0.3, 1.0), t(1.2, 0.5)), D.Normal(t(-0.2, 2.0), t(0.7, 1.5))),
+            "Exponential": (D.Exponential(t(0.3, 2.0)), D.Exponential(t(1.2, 0.5))),
+            "Bernoulli": (D.Bernoulli(t(0.3, 0.8)), D.Bernoulli(t(0.6, 0.1))),
+            "Poisson": (D.Poisson(t(0.3, 2.0)), D.Poisson(t(1.2, 0.5))),
+            "Gamma": (D.Gamma(t(0.3, 2.0), t(1.0, 3.0)), D.Gamma(t(1.2, 0.5), t(2.0, 0.4))),
+            "Beta": (D.Beta(t(0.3, 2.0), t(1.0, 3.0)), D.Beta(t(1.2, 0.5), t(2.0, 0.4))),
+            "Dirichlet": (D.Dirichlet(t(0.3, 2.0, 1.0)), D.Dirichlet(t(1.2, 0.5, 2.0)))}[name]
+    assert isinstance(p, ExponentialFamily)  # as PyTorch's
+    np.testing.assert_allclose(kl_exponential_family(p, q).detach().numpy(),
+                               D.kl_divergence(p, q).numpy(), rtol=1e-12, atol=1e-14)
+    if name in ("Normal", "Exponential", "Bernoulli", "Gamma"):  # PyTorch's carrier measures
+        np.testing.assert_allclose(ExponentialFamily.entropy(p).detach().numpy(),
+                                   p.entropy().numpy(), rtol=1e-12, atol=1e-14)

@@ -9,9 +9,11 @@ GeneralizedPareto, ContinuousBernoulli, Wishart, the relaxed (Concrete) ones and
 OneHotCategoricalStraightThrough (reparameterized, rsample); Bernoulli, Categorical,
 OneHotCategorical, Poisson, Binomial, Geometric, Multinomial, NegativeBinomial, VonMises,
 LKJCholesky, MixtureSameFamily (sample only); Independent, TransformedDistribution and the
-transforms with biject_to / transform_to. Closed-form
-`kl_divergence` for same-family pairs, extensible with `register_kl`. Draws come from
-`tg.default_generator`, so `tg.manual_seed` makes them reproducible.
+transforms with biject_to / transform_to. Normal, Exponential, Bernoulli, Poisson, Gamma,
+Beta, Dirichlet, ContinuousBernoulli and Wishart are ExponentialFamily members, as in
+PyTorch. Closed-form `kl_divergence` for same-family pairs, extensible with
+`register_kl`. Draws come from `tg.default_generator`, so `tg.manual_seed` makes them
+reproducible.
 """
 
 from . import constraints, transforms

@@ -25,6 +25,7 @@ from ..method_functions import where
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, SymmetricAboutLoc, broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Exponential", "Laplace", "LogNormal", "Normal", "Uniform"]
 
@@ -60,8 +61,10 @@ class _LocScale(SymmetricAboutLoc):
         return _expand_params(self, ("loc", "scale"), batch_shape, _instance)
 
 
-class Normal(_LocScale):
+class Normal(ExponentialFamily, _LocScale):
     """The normal distribution N(loc, scale^2), elementwise over the broadcast batch."""
+
+    _mean_carrier_measure = 0
 
     @property
     def stddev(self) -> Tensor:
@@ -89,6 +92,14 @@ class Normal(_LocScale):
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
+
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.loc / self.scale ** 2, -0.5 * self.scale ** -2)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:  # type: ignore[override]
+        return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
 
 
 class LogNormal(Distribution):
@@ -198,8 +209,10 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """The exponential distribution with rate `rate` (mean 1 / rate)."""
+
+    _mean_carrier_measure = 0
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
@@ -245,6 +258,14 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - self.rate.log()
+
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:  # type: ignore[override]
+        return -(-x).log()
 
 
 class Laplace(_LocScale):

@@ -24,7 +24,8 @@ from ..sampling import poisson
 from ..tensor import Tensor
 from . import constraints
 from .discrete import _BinaryParam, _one_of, _softplus
-from .distribution import Distribution, broadcast_all
+from .distribution import broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Binomial", "Geometric", "Poisson"]
 
@@ -47,7 +48,7 @@ def _lgamma(x: Tensor) -> Tensor:
     return where(x >= 0.5, out, math.nan)
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Counts k = 0, 1, 2, ... with mean rate: p(k) = rate^k e^-rate / k!."""
 
     arg_constraints = {"rate": constraints.nonnegative}
@@ -83,6 +84,14 @@ class Poisson(Distribution):
         value = self._checked(value)
         rate, value = broadcast_all("Poisson.log_prob", self.rate, value)
         return value.xlogy(rate) - rate - _lgamma(value + 1)
+
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:  # type: ignore[override]
+        return x.exp()
 
 
 class Binomial(_BinaryParam):

@@ -27,6 +27,7 @@ from ..nn import functional as F
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, broadcast_shapes
+from .exp_family import ExponentialFamily
 
 __all__ = ["Bernoulli", "Categorical", "CategoricalParams", "OneHotCategorical"]
 
@@ -73,8 +74,10 @@ class _BinaryParam(Distribution):
         return self._finish_expanded(new, shape)
 
 
-class Bernoulli(_BinaryParam):
+class Bernoulli(ExponentialFamily, _BinaryParam):
     """1 with probability probs (or sigmoid(logits)), else 0."""
+
+    _mean_carrier_measure = 0
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -119,6 +122,14 @@ class Bernoulli(_BinaryParam):
 
     def entropy(self) -> Tensor:
         return _softplus(self.logits) - self.logits * self.probs
+
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.probs.logit(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:  # type: ignore[override]
+        return x.exp().log1p()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(2, dtype=self._param.dtype).reshape((-1,) + (1,) * len(self.batch_shape))

@@ -39,13 +39,16 @@ from ..tensor import Tensor, as_tensor, stack
 from . import constraints
 from .continuous import _batch_shape, _expand_params
 from .distribution import Distribution, broadcast_all
+from .exp_family import ExponentialFamily
 from .gamma_draws import standard_gamma
 
 __all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT"]
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """The gamma distribution of shape `concentration` and inverse scale `rate`."""
+
+    _mean_carrier_measure = 0
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -95,6 +98,14 @@ class Gamma(Distribution):
         a = self.concentration
         return a - self.rate.log() + a.lgamma() + (1.0 - a) * a.digamma()
 
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:  # type: ignore[override]
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     """The chi-squared distribution of `df` degrees of freedom: Gamma(df / 2, 1 / 2)."""
@@ -110,7 +121,7 @@ class Chi2(Gamma):
         return self.concentration * 2
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution on the probability simplex of the last axis of
     `concentration` (its batch: the leading axes)."""
 
@@ -168,8 +179,16 @@ class Dirichlet(Distribution):
         return a.lgamma().sum(-1) - a0.lgamma() - (k - a0) * a0.digamma() \
             - ((a - 1.0) * a.digamma()).sum(-1)
 
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x: Tensor) -> Tensor:  # type: ignore[override]
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()
+
+
+class Beta(ExponentialFamily):
     """The beta distribution on [0, 1], density proportional to
     x^(concentration1 - 1) (1 - x)^(concentration0 - 1)."""
 
@@ -221,6 +240,14 @@ class Beta(Distribution):
 
     def entropy(self) -> Tensor:
         return self._dirichlet.entropy()
+
+    # the exponential-family form (exp_family.py): natural parameters, log normalizer
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:  # type: ignore[override]
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()
 
 
 class StudentT(Distribution):
