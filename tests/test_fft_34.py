@@ -19,10 +19,11 @@ from tinygrad_bn.complex_tensors import ComplexTensor
 NORMS = st.sampled_from([None, "backward", "forward", "ortho"])
 # by the input they take: complex (a real one is promoted), real only
 COMPLEX_IN = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "irfft", "irfft2", "irfftn",
-              "hfft"]
-REAL_IN = ["rfft", "rfft2", "rfftn", "ihfft"]
+              "hfft", "hfft2", "hfftn"]
+REAL_IN = ["rfft", "rfft2", "rfftn", "ihfft", "ihfft2", "ihfftn"]
 ONE_DIM = {"fft", "ifft", "rfft", "irfft", "hfft", "ihfft"}
-TO_REAL = {"irfft", "irfft2", "irfftn", "hfft"}  # the half spectrum in, a real signal out
+# the half spectrum in, a real signal out
+TO_REAL = {"irfft", "irfft2", "irfftn", "hfft", "hfft2", "hfftn"}
 
 
 @st.composite
@@ -83,7 +84,8 @@ def test_values_dtypes_and_shapes_are_torchs(case) -> None:
     np.testing.assert_allclose(_values(out), expected.numpy(), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("name", ["fft", "rfft", "ifft2", "irfftn", "hfft", "ihfft"])
+@pytest.mark.parametrize("name", ["fft", "rfft", "ifft2", "irfftn", "hfft", "ihfft", "hfftn",
+                                  "ihfft2"])
 def test_float32_gives_complex64_and_integers_take_the_default_float(name: str) -> None:
     torch = pytest.importorskip("torch")
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
@@ -302,6 +304,12 @@ BAD = [
     ("irfftn", lambda L: L.fft.irfftn(L.c((2, 2)), dim=(1, -1)), tg.ArgumentError,
      "dims must be unique"),
     ("hfft", lambda L: L.fft.hfft(L.c(), dim=1.0), TypeError, "dim must be an int"),
+    ("hfft2", lambda L: L.fft.hfft2(L.c()), tg.AxisError, "dimension -2 is out of range"),
+    ("hfftn", lambda L: L.fft.hfftn(L.c(), norm="none"), tg.ArgumentError,
+     "invalid normalization mode"),
+    ("ihfft2", lambda L: L.fft.ihfft2(L.c((2, 2))), tg.DTypeError, "expects a real input"),
+    ("ihfftn", lambda L: L.fft.ihfftn(L.ones((2, 2)), s=(2, 0)), tg.ArgumentError,
+     r"data points \(0\)"),
 ]
 
 

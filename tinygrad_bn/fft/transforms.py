@@ -1,7 +1,7 @@
 """torch.fft's transforms, PyTorch 2.13's signatures and semantics: fft, ifft, fft2, ifft2,
 fftn, ifftn (complex -> complex), rfft, rfft2, rfftn (real -> the one-sided half spectrum),
-irfft, irfft2, irfftn (half spectrum -> real), hfft (Hermitian half -> real) and ihfft
-(real -> Hermitian half).
+irfft, irfft2, irfftn (half spectrum -> real), hfft, hfft2, hfftn (Hermitian half -> real)
+and ihfft, ihfft2, ihfftn (real -> Hermitian half).
 
 `n` / `s` set the signal length along each transformed dim (the input is zero-padded or
 cropped to it first; -1 keeps a dim's length); `norm` scales the forward transform by 1
@@ -27,8 +27,8 @@ from ..errors import ArgumentError, ArgumentTypeError, AxisError, DTypeError
 from ..tensor import Tensor, as_tensor
 from .ops import FFT, RFFT, RFFTAdjoint
 
-__all__ = ["fft", "fft2", "fftn", "hfft", "ifft", "ifft2", "ifftn", "ihfft", "irfft",
-           "irfft2", "irfftn", "rfft", "rfft2", "rfftn"]
+__all__ = ["fft", "fft2", "fftn", "hfft", "hfft2", "hfftn", "ifft", "ifft2", "ifftn", "ihfft",
+           "ihfft2", "ihfftn", "irfft", "irfft2", "irfftn", "rfft", "rfft2", "rfftn"]
 
 _NORMS = ("backward", "forward", "ortho")
 _SWAPPED = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -280,19 +280,53 @@ def irfft2(input: Any, s: Sequence[int] | None = None, dim: Any = (-2, -1),  # n
     return _c2r("irfft2", input, s, dim, norm)
 
 
+def _hermitian(op: str, input: Any, s: Any, dim: Any, norm: str | None,  # noqa: A002
+               all_by_default: bool = True) -> Tensor:
+    """hfftn: irfftn of the conjugate with the scaling's direction swapped."""
+    z = _complex_input(op, input)
+    return _c2r(op, z.conj(), s, dim, _SWAPPED[_norm(op, norm)], all_by_default)
+
+
+def _inverse_hermitian(op: str, input: Any, s: Any, dim: Any, norm: str | None,  # noqa: A002
+                       all_by_default: bool = True) -> ComplexTensor:
+    """ihfftn: the conjugate of rfftn with the scaling's direction swapped."""
+    x = _real_input(op, input)
+    return _r2c(op, x, s, dim, _SWAPPED[_norm(op, norm)], all_by_default).conj()
+
+
 def hfft(input: Any, n: int | None = None, dim: int = -1,  # noqa: A002
          norm: str | None = None) -> Tensor:
     """The real DFT of a signal with Hermitian symmetry given by its first half:
     irfft(conj(input)) with the forward transform's scaling (norm "backward": none)."""
-    z = _complex_input("hfft", input)
-    return _c2r("hfft", z.conj(), None if n is None else (n,), (dim,),
-                _SWAPPED[_norm("hfft", norm)])
+    return _hermitian("hfft", input, None if n is None else (n,), (dim,), norm)
 
 
 def ihfft(input: Any, n: int | None = None, dim: int = -1,  # noqa: A002
           norm: str | None = None) -> ComplexTensor:
     """The inverse of hfft: conj(rfft(input)) with the inverse's scaling (1/n by
     default)."""
-    x = _real_input("ihfft", input)
-    return _r2c("ihfft", x, None if n is None else (n,), (dim,),
-                _SWAPPED[_norm("ihfft", norm)]).conj()
+    return _inverse_hermitian("ihfft", input, None if n is None else (n,), (dim,), norm)
+
+
+def hfftn(input: Any, s: Sequence[int] | None = None, dim: Any = None,  # noqa: A002
+          norm: str | None = None) -> Tensor:
+    """hfft over several dims: irfftn(conj(input)) with the forward scaling."""
+    return _hermitian("hfftn", input, s, dim, norm)
+
+
+def ihfftn(input: Any, s: Sequence[int] | None = None, dim: Any = None,  # noqa: A002
+           norm: str | None = None) -> ComplexTensor:
+    """The inverse of hfftn: conj(rfftn(input)) with the inverse scaling."""
+    return _inverse_hermitian("ihfftn", input, s, dim, norm)
+
+
+def hfft2(input: Any, s: Sequence[int] | None = None, dim: Any = (-2, -1),  # noqa: A002
+          norm: str | None = None) -> Tensor:
+    """hfftn over the last two dims."""
+    return _hermitian("hfft2", input, s, dim, norm)
+
+
+def ihfft2(input: Any, s: Sequence[int] | None = None, dim: Any = (-2, -1),  # noqa: A002
+           norm: str | None = None) -> ComplexTensor:
+    """ihfftn over the last two dims."""
+    return _inverse_hermitian("ihfft2", input, s, dim, norm)
