@@ -1,0 +1,202 @@
+"""PyTorch's own operator database (OpInfo, torch.testing._internal.common_methods_invocations)
+as a differential test: for each of its ~700 entries, the sample inputs PyTorch's test
+suite uses for that operator are run on torch and on tinygrad_bn, and the results compared.
+
+How an entry is called on tinygrad_bn: an entry whose op is one of torch's functions is
+looked up by its name (`nn.functional.conv2d` is tg.nn.functional.conv2d; a name only a
+Tensor has, `mT`, is the method or attribute); an entry whose op is a wrapper written in
+the OpInfo module (`lambda x, n: torch.polygamma(n, x)`) is called with that module's
+`torch` (and `F`) bound to tinygrad_bn for the call. Tensors are copied to tinygrad_bn
+before torch runs (some samples are changed in place), torch dtypes and functions in the
+arguments become tinygrad_bn's, and the results are compared: tensors by shape, dtype
+and values (float64 to 1e-7 relative, float32 to 1e-5 relative to the largest value),
+tuples element by element. Ops that draw random numbers or return uninitialised memory
+compare by shape and dtype only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+import tinygrad_bn as tg
+
+DTYPE_NAMES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+               "bool")
+# entries compared by shape and dtype only: random draws, uninitialised memory
+META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
+    new_empty_strided rand_like randn_like randint randint_like normal multinomial bernoulli
+    uniform randn rand cauchy exponential geometric log_normal poisson nn.functional.dropout
+    nn.functional.dropout2d nn.functional.dropout3d nn.functional.alpha_dropout
+    nn.functional.feature_alpha_dropout nn.functional.fractional_max_pool2d
+    nn.functional.rrelu nn.functional.gumbel_softmax""".split())
+
+
+class Unconvertible(TypeError):
+    """A sample holds something tinygrad_bn has no counterpart of (complex, sparse...)."""
+
+
+def to_tg(value: Any, torch: Any) -> Any:
+    """value with torch's tensors, dtypes, sizes and functions replaced by tinygrad_bn's."""
+    if isinstance(value, torch.Tensor):
+        name = str(value.dtype).rsplit(".", 1)[-1]
+        if name not in DTYPE_NAMES or value.layout != torch.strided:
+            raise Unconvertible(f"a {value.dtype} {value.layout} tensor")
+        out = tg.tensor(value.detach().numpy().copy())
+        return out.requires_grad_() if value.requires_grad else out
+    if isinstance(value, torch.dtype):
+        name = str(value).rsplit(".", 1)[-1]
+        if name not in DTYPE_NAMES:
+            raise Unconvertible(f"dtype {value}")
+        return getattr(tg, name)
+    if isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, list | tuple):
+        return type(value)(to_tg(v, torch) for v in value)
+    if isinstance(value, dict):
+        return {k: to_tg(v, torch) for k, v in value.items()}
+    if isinstance(value, torch.device):
+        return "cpu"
+    if isinstance(value, torch.memory_format):
+        return getattr(tg, str(value).rsplit(".", 1)[-1])
+    if isinstance(value, torch.layout):
+        return None
+    if callable(value) and getattr(value, "__module__", "") in ("torch", "torch.functional",
+                                                                 "torch.nn.functional"):
+        ours = getattr(tg.nn.functional, value.__name__, None) or getattr(tg, value.__name__,
+                                                                          None)
+        if ours is None:
+            raise Unconvertible(f"torch.{value.__name__}")
+        return ours
+    return value
+
+
+def entry_name(op: Any) -> str:
+    return op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
+
+
+@contextlib.contextmanager
+def _bound_to_tg(function: Any) -> Iterator[None]:
+    """The OpInfo module's names torch and F bound to tinygrad_bn while a wrapper runs."""
+    names = function.__globals__
+    saved = {k: names[k] for k in ("torch", "F") if k in names}
+    names.update({"torch": tg} if "torch" in saved else {})
+    if "F" in saved:
+        names["F"] = tg.nn.functional
+    try:
+        yield
+    finally:
+        names.update(saved)
+
+
+def ours(op: Any) -> Any:
+    """tinygrad_bn's counterpart of an OpInfo entry's op, or None when there is none."""
+    if inspect.isfunction(op.op) and op.op.__module__.startswith("torch.testing"):
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with _bound_to_tg(op.op):
+                return op.op(*args, **kwargs)
+        return call
+    owner: Any = tg
+    for part in op.name.split("."):
+        if not hasattr(owner, part):
+            if owner is tg and hasattr(tg.Tensor, part):
+                attribute = getattr(tg.Tensor, part)
+                if isinstance(attribute, property):
+                    return lambda x: getattr(x, part)
+                return lambda x, *args, **kwargs: getattr(x, part)(*args, **kwargs)
+            return None
+        owner = getattr(owner, part)
+    return owner
+
+
+def difference(expected: Any, got: Any, meta_only: bool = False) -> str | None:
+    """How got differs from expected (torch's), or None."""
+    if type(expected).__name__ == "Tensor":
+        if not isinstance(got, tg.Tensor):
+            return f"a {type(got).__name__} where torch gives a Tensor"
+        if tuple(expected.shape) != tuple(got.shape):
+            return f"shape {tuple(got.shape)}, torch {tuple(expected.shape)}"
+        if str(expected.dtype).rsplit(".", 1)[-1] != str(got.dtype):
+            return f"dtype {got.dtype}, torch {str(expected.dtype).rsplit('.', 1)[-1]}"
+        if meta_only:
+            return None
+        want, have = expected.detach().numpy(), got.detach().numpy()
+        if want.dtype.kind == "f" and want.size:
+            finite = want[np.isfinite(want)]
+            scale = float(np.abs(finite).max(initial=1.0))
+            rtol = 1e-7 if want.dtype == np.float64 else 1e-4
+            atol = rtol * scale if want.dtype != np.float64 else 1e-10 * scale
+            close = np.allclose(have.astype(np.float64), want, rtol=rtol, atol=atol,
+                                equal_nan=True)
+            return None if close else "values differ"
+        return None if np.array_equal(have, want) else "values differ"
+    if isinstance(expected, tuple | list):
+        if not isinstance(got, tuple | list) or len(got) != len(expected):
+            return f"a {type(got).__name__} where torch gives {len(expected)} results"
+        for want, have in zip(expected, got, strict=True):
+            if (why := difference(want, have, meta_only)) is not None:
+                return why
+        return None
+    if isinstance(expected, bool | int | float) and not isinstance(got, tg.Tensor):
+        try:
+            same = expected == got or math.isclose(float(expected), float(got),
+                                                   rel_tol=1e-7) or \
+                (math.isnan(float(expected)) and math.isnan(float(got)))
+        except (TypeError, ValueError):
+            return f"{got!r:.60}, torch {expected!r:.60}"
+        return None if same else f"{got!r:.60}, torch {expected!r:.60}"
+    return None
+
+
+def check_entry(op: Any, torch: Any, dtypes: tuple[Any, ...], samples_per_dtype: int
+                ) -> tuple[int, str | None]:
+    """(samples compared, the first difference) for one OpInfo entry."""
+    function = ours(op)
+    if function is None:
+        return 0, f"no tinygrad_bn counterpart of {op.name}"
+    compared = 0
+    meta_only = op.name in META_ONLY
+    for dtype in dtypes:
+        if dtype not in op.supported_dtypes("cpu"):
+            continue
+        try:
+            samples = list(op.sample_inputs("cpu", dtype, requires_grad=False))
+        except Exception:  # noqa: BLE001, S112 (torch's own generator failing is not ours)
+            continue
+        for sample in samples[:samples_per_dtype]:
+            try:
+                args = to_tg((sample.input, *sample.args), torch)
+                kwargs = to_tg(sample.kwargs, torch)
+            except Unconvertible:
+                continue
+            try:
+                expected = op.op(sample.input, *sample.args, **sample.kwargs)
+            except Exception:  # noqa: BLE001, S112 (a sample torch refuses is no case)
+                continue
+            try:
+                got = function(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 (the difference we report)
+                return compared, f"{dtype}: raises {type(error).__name__}: " \
+                                 f"{str(error)[:160]} on {_describe(sample)}"
+            why = difference(expected, got, meta_only)
+            if why is not None:
+                return compared, f"{dtype}: {why} on {_describe(sample)}"
+            compared += 1
+    return compared, None
+
+
+def _describe(sample: Any) -> str:
+    def short(v: Any) -> str:
+        if type(v).__name__ == "Tensor":
+            return f"T{tuple(v.shape)}"
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(short(x) for x in v) + "]"
+        return repr(v)[:30]
+    parts = [short(sample.input)] + [short(a) for a in sample.args] + \
+        [f"{k}={short(v)}" for k, v in sample.kwargs.items()]
+    return "(" + ", ".join(parts) + ")"

@@ -1,0 +1,94 @@
+"""PyTorch's operator database (OpInfo) run on tinygrad_bn: every entry's sample inputs
+(float64, float32 and int64; the first 8 of each) compared with torch 2.13's results
+(tests/opinfo_harness.py explains how). Skipped without torch and expecttest (which
+PyTorch's test module imports).
+
+MISSING lists the entries tinygrad_bn has no counterpart of; DIFFERS the entries that
+differ on some sample, found by this sweep and not yet fixed (each test says how it
+differs): both are expected to fail until fixed, and a fixed entry simply passes (then it
+can leave its list). Every other entry must agree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("expecttest")
+if not torch.__version__.startswith("2.13"):
+    pytest.skip("the OpInfo database is torch 2.13's", allow_module_level=True)
+
+from torch.testing._internal.common_methods_invocations import op_db  # noqa: E402
+
+from tests.opinfo_harness import check_entry, entry_name  # noqa: E402
+
+SAMPLES = 8
+DTYPES = (torch.float64, torch.float32, torch.int64)
+MISSING = frozenset("""
+    __rdiv__ _batch_norm_with_update _chunk_cat _native_batch_norm_legit
+    _segment_reduce.lengths _segment_reduce.offsets _softmax_backward_data
+    _unsafe_masked_index _unsafe_masked_index_put_accumulate _upsample_bilinear2d_aa
+    cdouble cfloat complex fft.fft fft.fft2 fft.fftn fft.fftshift fft.hfft fft.hfft2
+    fft.hfftn fft.ifft fft.ifft2 fft.ifftn fft.ifftshift fft.ihfft fft.ihfft2 fft.ihfftn
+    fft.irfft fft.irfft2 fft.irfftn fft.rfft fft.rfft2 fft.rfftn geqrf grid_sampler_2d
+    grid_sampler_3d hash_tensor igamma igammac istft jiterator_2inputs_2outputs
+    jiterator_4inputs_with_extra_args jiterator_binary jiterator_binary_return_by_ref
+    jiterator_unary linalg.eig linalg.eigvals linalg.householder_product linalg.ldl_factor
+    linalg.ldl_factor_ex linalg.ldl_solve masked.amax masked.amin masked.argmax
+    masked.argmin masked.cumprod masked.cumsum masked.log_softmax masked.logaddexp
+    masked.logsumexp masked.mean masked.median masked.norm masked.normalize masked.prod
+    masked.softmax masked.softmin masked.std masked.sum masked.var native_batch_norm
+    native_dropout_backward native_group_norm native_layer_norm
+    nn.functional.linear_cross_entropy nn.functional.linear_cross_entropy.chunked
+    nn.functional.linear_cross_entropy.chunked_none ormqr polar signal.windows.bartlett
+    signal.windows.blackman signal.windows.cosine signal.windows.exponential
+    signal.windows.gaussian signal.windows.general_cosine signal.windows.general_hamming
+    signal.windows.hamming signal.windows.hann signal.windows.kaiser signal.windows.nuttall
+    slice sparse.mm.reduce sparse.sampled_addmm special.airy_ai special.bessel_j0
+    special.bessel_j1 special.bessel_y0 special.bessel_y1 special.chebyshev_polynomial_t
+    special.chebyshev_polynomial_u special.chebyshev_polynomial_v
+    special.chebyshev_polynomial_w special.hermite_polynomial_h
+    special.hermite_polynomial_he special.laguerre_polynomial_l
+    special.legendre_polynomial_p special.modified_bessel_i0 special.modified_bessel_i1
+    special.modified_bessel_k0 special.modified_bessel_k1 special.scaled_modified_bessel_k0
+    special.scaled_modified_bessel_k1 special.shifted_chebyshev_polynomial_t
+    special.shifted_chebyshev_polynomial_u special.shifted_chebyshev_polynomial_v
+    special.shifted_chebyshev_polynomial_w special.spherical_bessel_j0 special.zeta stft
+    torch._scaled_mm torch._scaled_mm_v2 torch.ops.aten._efficient_attention_forward
+    torch.ops.aten._flash_attention_forward torch.ops.aten._safe_softmax.default
+    view_as_complex view_as_real
+""".split())
+DIFFERS = frozenset("""
+    addbmm addmv addr as_strided.partial_views baddbmm bfloat16 bool byte chalf char double
+    expand_copy float gather gradient half histogramdd index_reduce.amax index_reduce.amin
+    index_reduce.mean index_reduce.prod int kthvalue linalg.eigh linalg.tensorsolve
+    linalg.vander linspace.tensor_overload long max_pool2d_with_indices_backward mode
+    nn.functional.avg_pool1d nn.functional.avg_pool2d nn.functional.avg_pool3d
+    nn.functional.batch_norm nn.functional.cosine_similarity
+    nn.functional.feature_alpha_dropout.without_train nn.functional.fractional_max_pool3d
+    nn.functional.group_norm nn.functional.layer_norm
+    nn.functional.multi_head_attention_forward nn.functional.multi_margin_loss
+    nn.functional.multilabel_margin_loss nn.functional.pad.circular
+    nn.functional.pad.replicate_negative nn.functional.rms_norm
+    nn.functional.scaled_dot_product_attention
+    nn.functional.triplet_margin_with_distance_loss nn.functional.unfold normal.number_mean
+    pca_lowrank permute_copy resize_as_ searchsorted short std.unbiased std_mean.unbiased
+    svd_lowrank tensordot to to_sparse topk var.unbiased var_mean.unbiased
+""".split())
+ENTRIES = {entry_name(op): op for op in op_db}
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_opinfo_samples_agree_with_torch(name: str) -> None:
+    compared, difference = check_entry(ENTRIES[name], torch, DTYPES, SAMPLES)
+    if name in MISSING or name in DIFFERS:
+        if difference is not None:
+            pytest.xfail(difference)
+        return
+    assert difference is None, f"{name}: {difference}"
+
+
+def test_the_lists_name_entries() -> None:
+    """Every listed name is an entry of the database (a renamed entry is noticed)."""
+    assert len(ENTRIES) > 600
+    assert (MISSING | DIFFERS) <= set(ENTRIES), sorted((MISSING | DIFFERS) - set(ENTRIES))
