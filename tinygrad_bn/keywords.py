@@ -56,6 +56,18 @@ def one_of(op: str, name: str, value: Any, alias: str, alias_value: Any,
     return alias_value
 
 
+def unbiased_overload(op: str, dim: Any, unbiased: Any) -> tuple[Any, Any]:
+    """(dim, unbiased) with PyTorch's overload `var(x, unbiased)` read: a bool where the
+    dim goes (`x.var(True)`, `torch.std_mean(x, False)`) is `unbiased`, over every axis."""
+    if not isinstance(dim, bool | np.bool_):
+        return dim, unbiased
+    if unbiased is not None:
+        raise ArgumentTypeError(f"{op}: got a bool ({dim!r}) as dim and unbiased={unbiased!r}; "
+                                f"{op}(x, unbiased) takes no dim, {op}(x, dim, unbiased) "
+                                f"takes a dim as an int or a tuple of ints")
+    return None, bool(dim)
+
+
 def correction_of(op: str, correction: Any, unbiased: Any, ddof: Any) -> float:
     """The variance's correction (n - correction in the denominator): PyTorch's
     `correction` (an int or a float, default 1), its older `unbiased` (True: 1, False: 0)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
+from .keywords import unbiased_overload
 from .out_argument import accepts_out
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.reduce import floating
@@ -335,6 +336,7 @@ def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa:
     """(x.std(...), x.mean(...)) over the same axes, in PyTorch's order and with its
     default correction of 1 (unbiased; `correction=0` or `unbiased=False` divides by n)."""
     x = floating("std_mean", as_tensor(input), "std_mean only supports floating tensors")
+    dim, unbiased = unbiased_overload("std_mean", dim, unbiased)
     return (x.std(dim, unbiased, keepdim, correction=correction),
             x.mean(dim=dim, keepdim=keepdim))
 
@@ -345,6 +347,7 @@ def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa:
     """(x.var(...), x.mean(...)) over the same axes, in PyTorch's order and with its
     default correction of 1."""
     x = floating("var_mean", as_tensor(input), "var_mean only supports floating tensors")
+    dim, unbiased = unbiased_overload("var_mean", dim, unbiased)
     return (x.var(dim, unbiased, keepdim, correction=correction),
             x.mean(dim=dim, keepdim=keepdim))
 

@@ -31,6 +31,7 @@ from ..keywords import (
     every_axis_if_empty,
     normalize_axes,
     one_axis,
+    unbiased_overload,
 )
 from ..modes import is_grad_enabled
 from .elementwise import floating as to_floating
@@ -96,6 +97,7 @@ class ReduceMethods:
 
     def _variance(self, op: str, dim: Axis, unbiased: Any, keepdim: Any, correction: Any,
                   axis: Axis, keepdims: Any, ddof: Any) -> Tensor:
+        dim, unbiased = unbiased_overload(op, dim, unbiased)
         if isinstance(unbiased, int | tuple | list) and not isinstance(unbiased, bool):
             raise ArgumentTypeError(f"{op}: unbiased must be True or False, got {unbiased!r} "
                                     f"(axes go first: {op}(dim, unbiased, keepdim))")
