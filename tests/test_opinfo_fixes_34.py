@@ -40,3 +40,32 @@ def test_var_mean_std_mean_read_a_bool_as_unbiased(name: str) -> None:
 def test_a_bool_dim_with_unbiased_too_is_refused() -> None:
     with pytest.raises(TypeError, match="var"):
         tg.tensor(DATA).var(True, True)
+
+
+# ---- the dtype casts take memory_format= ----
+@pytest.mark.parametrize("name", ["float", "double", "half", "int", "long", "bool", "byte",
+                                  "char", "short"])
+def test_the_casts_take_memory_format(name: str) -> None:
+    data = np.arange(120).reshape(2, 3, 4, 5) % 7
+    x, t = tg.tensor(data), torch.tensor(data)
+    got = getattr(x, name)(memory_format=tg.channels_last)
+    want = getattr(t, name)(memory_format=torch.channels_last)
+    assert str(got.dtype) == str(want.dtype).rsplit(".", 1)[-1]
+    assert got.stride() == want.stride()
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert getattr(x, name)(memory_format=tg.preserve_format).stride() == \
+        getattr(t, name)(memory_format=torch.preserve_format).stride()
+
+
+# ---- Tensor.to(device, dtype, non_blocking, copy) positionally ----
+def test_to_reads_positional_non_blocking_and_copy() -> None:
+    x = tg.tensor(DATA)
+    same = x.to("cpu", tg.float64, False, False)
+    copied = x.to("cpu", tg.float64, False, True)
+    assert same is x
+    assert copied is not x and copied.dtype == np.float64
+    assert x.to(tg.float64, True, True) is not x
+    assert x.to(x, False, False) is x
+    want = torch.tensor(DATA)
+    assert want.to("cpu", torch.float64, False, True) is not want  # the same reading
+    assert want.to("cpu", torch.float64, False, False) is want

@@ -20,6 +20,7 @@ import numpy as np
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError
 from ..keywords import Size, parse_size
+from ..memory_format import preserve_format
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -181,17 +182,17 @@ class AttributeMethods:
         return self.transpose(-2, -1)
 
     # ---- legacy casts and constructor ----
-    def byte(self) -> Tensor:
+    def byte(self, *, memory_format: Any = preserve_format) -> Tensor:
         """x as uint8."""
-        return self._to_dtype(np.uint8)
+        return self._cast("byte", np.uint8, memory_format)
 
-    def char(self) -> Tensor:
+    def char(self, *, memory_format: Any = preserve_format) -> Tensor:
         """x as int8."""
-        return self._to_dtype(np.int8)
+        return self._cast("char", np.int8, memory_format)
 
-    def short(self) -> Tensor:
+    def short(self, *, memory_format: Any = preserve_format) -> Tensor:
         """x as int16."""
-        return self._to_dtype(np.int16)
+        return self._cast("short", np.int16, memory_format)
 
     def bfloat16(self) -> Tensor:
         raise DTypeError("bfloat16: NumPy has no bfloat16 dtype, so tinygrad_bn does not "

@@ -105,9 +105,16 @@ class ConversionMethods:
         """PyTorch's `to`: `to(dtype)`, `to("cpu")`, `to(device, dtype)`, `to(other_tensor)`
         (its dtype), or keywords. The device must be the CPU; `copy=True` always returns a
         new tensor; `memory_format=tg.channels_last` lays it out so (tinygrad_bn/
-        memory_format.py)."""
+        memory_format.py). Positional True/False after the target are PyTorch's
+        `non_blocking` then `copy` (`to(device, dtype, False, True)`)."""
         fmt = checked_format("to", memory_format)
-        for arg in args:
+        flags = [arg for arg in args if isinstance(arg, bool)]
+        if len(flags) > 2 or flags and isinstance(args[0], bool):
+            raise ArgumentTypeError(f"to: expected to(device, dtype, non_blocking, copy), "
+                                    f"to(dtype, non_blocking, copy) or to(tensor, "
+                                    f"non_blocking, copy), got the arguments {args!r:.80}")
+        copy = copy or (len(flags) == 2 and flags[1])
+        for arg in (arg for arg in args if not isinstance(arg, bool)):
             if is_tensor(arg):
                 dtype = one_of("to", "dtype", dtype, "other tensor's dtype", arg.dtype)
             elif isinstance(arg, str | Device):
@@ -124,26 +131,33 @@ class ConversionMethods:
         (int, bool) gives a tensor without a graph, as in PyTorch."""
         return self.astype(as_dtype("to", dtype))
 
+    def _cast(self, op: str, dtype: Any, memory_format: Any) -> Tensor:
+        """x as `dtype`, laid out in `memory_format` (PyTorch's casts `x.float()`,
+        `x.int()`... take it; preserve_format keeps x's layout)."""
+        fmt = checked_format(op, memory_format)
+        out = self._to_dtype(dtype)
+        return out if fmt is preserve_format else out.contiguous(memory_format=fmt)
+
     def cpu(self) -> Tensor:
         return self
 
-    def float(self) -> Tensor:
-        return self._to_dtype(np.float32)
+    def float(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("float", np.float32, memory_format)
 
-    def double(self) -> Tensor:
-        return self._to_dtype(np.float64)
+    def double(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("double", np.float64, memory_format)
 
-    def half(self) -> Tensor:
-        return self._to_dtype(np.float16)
+    def half(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("half", np.float16, memory_format)
 
-    def long(self) -> Tensor:
-        return self._to_dtype(np.int64)
+    def long(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("long", np.int64, memory_format)
 
-    def int(self) -> Tensor:
-        return self._to_dtype(np.int32)
+    def int(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("int", np.int32, memory_format)
 
-    def bool(self) -> Tensor:
-        return self._to_dtype(np.bool_)
+    def bool(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return self._cast("bool", np.bool_, memory_format)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self._to_dtype(other.dtype)
