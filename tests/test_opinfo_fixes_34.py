@@ -69,3 +69,62 @@ def test_to_reads_positional_non_blocking_and_copy() -> None:
     want = torch.tensor(DATA)
     assert want.to("cpu", torch.float64, False, True) is not want  # the same reading
     assert want.to("cpu", torch.float64, False, False) is want
+
+
+# ---- the addmm family: integer beta/alpha truncated, beta = 0 ignores the input ----
+def _addmm_family(lib: object, data: dict[str, np.ndarray]) -> dict[str, object]:
+    t = {k: lib.tensor(v) for k, v in data.items()}
+    return {
+        "addmm": lambda **kw: lib.addmm(t["m"], t["a"], t["b"], **kw),
+        "addmv": lambda **kw: lib.addmv(t["v"], t["a"], t["w"], **kw),
+        "addr": lambda **kw: lib.addr(t["m"], t["r"], t["u"], **kw),
+        "baddbmm": lambda **kw: lib.baddbmm(t["m"], t["p"], t["q"], **kw),
+        "addbmm": lambda **kw: lib.addbmm(t["m"], t["p"], t["q"], **kw),
+    }
+
+
+FAMILY = ["addmm", "addmv", "addr", "baddbmm", "addbmm"]
+
+
+@pytest.mark.parametrize("name", FAMILY)
+@pytest.mark.parametrize("beta, alpha", [(0.2, 0.6), (1.7, 2.6), (2, 3), (0, 1)])
+def test_addmm_family_of_int64_stays_int64(name: str, beta: float, alpha: float) -> None:
+    rng = np.random.default_rng(0)
+    data = {"m": rng.integers(-9, 9, (2, 3)), "a": rng.integers(-9, 9, (2, 4)),
+            "b": rng.integers(-9, 9, (4, 3)), "v": rng.integers(-9, 9, 2),
+            "w": rng.integers(-9, 9, 4), "u": rng.integers(-9, 9, 3),
+            "r": rng.integers(-9, 9, 2),
+            "p": rng.integers(-9, 9, (5, 2, 4)), "q": rng.integers(-9, 9, (5, 4, 3))}
+    if name == "addr" and isinstance(beta, float):  # PyTorch's addr refuses float factors
+        with pytest.raises(RuntimeError):
+            _addmm_family(torch, data)[name](beta=beta, alpha=alpha)
+        with pytest.raises(TypeError, match="addr.*beta"):
+            _addmm_family(tg, data)[name](beta=beta, alpha=alpha)
+        return
+    got = _addmm_family(tg, data)[name](beta=beta, alpha=alpha)
+    want = _addmm_family(torch, data)[name](beta=beta, alpha=alpha)
+    assert str(got.dtype) == "int64"
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("name", FAMILY)
+def test_addmm_family_with_beta_0_ignores_nan_and_inf(name: str) -> None:
+    rng = np.random.default_rng(1)
+    data = {"m": np.array([[np.nan, np.inf, 1.0]] * 2), "v": np.array([np.nan, -np.inf]),
+            "a": rng.normal(size=(2, 4)), "b": rng.normal(size=(4, 3)),
+            "w": rng.normal(size=4), "u": rng.normal(size=3), "r": rng.normal(size=2),
+            "p": rng.normal(size=(5, 2, 4)), "q": rng.normal(size=(5, 4, 3))}
+    got = _addmm_family(tg, data)[name](beta=0.0, alpha=0.5)
+    want = _addmm_family(torch, data)[name](beta=0.0, alpha=0.5)
+    _same(got, want)
+    assert np.isfinite(got.numpy()).all()
+
+
+def test_beta_0_still_gives_the_input_a_zero_gradient() -> None:
+    x = tg.tensor(np.full((2, 3), np.nan), requires_grad=True)
+    tg.addmm(x, tg.ones(2, 4, dtype=tg.float64), tg.ones(4, 3, dtype=tg.float64),
+             beta=0).sum().backward()
+    t = torch.tensor(np.full((2, 3), np.nan), requires_grad=True)
+    torch.addmm(t, torch.ones(2, 4, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64),
+                beta=0).sum().backward()
+    _same(x.grad, t.grad)

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..autograd.primitive import as_tensor, new_tensor
 from ..dtypes import get_default_dtype
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import Size, normalize_axes
+from .linalg import added_product
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -75,13 +76,19 @@ class ArrangementMethods:
         return picked.movedim(d + 1, -1) if self.ndim else picked.reshape(size)
 
     def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """beta x + alpha outer(vec1, vec2) (x broadcast to the outer product's shape)."""
-        return _scaled(self, beta) + _scaled(as_tensor(vec1).outer(vec2), alpha)
+        """beta x + alpha outer(vec1, vec2) (x broadcast to the outer product's shape).
+        Of integer tensors beta and alpha must be ints, as PyTorch's addr requires."""
+        if self.dtype.kind in "iub":
+            for name, factor in (("beta", beta), ("alpha", alpha)):
+                if isinstance(factor, float):
+                    raise DTypeError(f"addr: of integer tensors ({self.dtype}), {name} must "
+                                     f"not be a float, got {factor!r}")
+        return added_product(self, as_tensor(vec1).outer(vec2), beta, alpha)
 
     def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha sum_b batch1[b] @ batch2[b] (one dtype, as PyTorch's)."""
         product = self._same_dtype("addbmm", as_tensor(batch1).bmm(batch2).sum(0))
-        return _scaled(self, beta) + _scaled(product, alpha)
+        return added_product(self, product, beta, alpha)
 
     def dist(self, other: Any, p: float = 2) -> Tensor:
         """The p-norm of x - other over every element (x and other broadcast)."""
@@ -139,10 +146,6 @@ class ArrangementMethods:
             return c / c
         std = c.diagonal().sqrt()
         return (c / std.unsqueeze(1) / std.unsqueeze(0)).clamp(-1, 1)
-
-
-def _scaled(x: Tensor, factor: Any) -> Tensor:
-    return x if isinstance(factor, int | float) and factor == 1 else x * factor
 
 
 def broadcast_shapes(*shapes: Any) -> Size:

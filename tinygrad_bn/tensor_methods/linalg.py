@@ -20,6 +20,7 @@ import numpy as np
 from .. import ops
 from ..autograd.primitive import as_tensor, is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError
+from .elementwise import where
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -129,21 +130,32 @@ class LinalgMethods:
         """beta x + alpha mat1 @ mat2 (x broadcast to the product's shape; all three of one
         dtype, as PyTorch's)."""
         product = self._same_dtype("addmm", as_tensor(mat1).mm(mat2))
-        return _scaled(self, beta) + _scaled(product, alpha)
+        return added_product(self, product, beta, alpha)
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha mat @ vec (one dtype)."""
         product = self._same_dtype("addmv", as_tensor(mat).mv(vec))
-        return _scaled(self, beta) + _scaled(product, alpha)
+        return added_product(self, product, beta, alpha)
 
     def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha batch1 @ batch2, batch by batch (one dtype)."""
         product = self._same_dtype("baddbmm", as_tensor(batch1).bmm(batch2))
-        return _scaled(self, beta) + _scaled(product, alpha)
+        return added_product(self, product, beta, alpha)
 
 
 def _scaled(x: Tensor, factor: Any) -> Tensor:
     return x if isinstance(factor, int | float) and factor == 1 else x * factor
+
+
+def added_product(x: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """beta x + alpha product, PyTorch's addmm family's way: for integer tensors beta and
+    alpha are truncated to ints (the result stays integer), and beta = 0 ignores x (its
+    NaN and inf are not propagated; x still gets a zero gradient)."""
+    if product.dtype.kind in "iu":
+        beta, alpha = (int(f) if isinstance(f, float) else f for f in (beta, alpha))
+    if isinstance(beta, int | float) and beta == 0:
+        return where(False, x, 0) + _scaled(product, alpha)
+    return _scaled(x, beta) + _scaled(product, alpha)
 
 
 def einsum(spec: str, *operands: Any) -> Tensor:
