@@ -128,3 +128,29 @@ def test_beta_0_still_gives_the_input_a_zero_gradient() -> None:
     torch.addmm(t, torch.ones(2, 4, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64),
                 beta=0).sum().backward()
     _same(x.grad, t.grad)
+
+
+# ---- layer_norm, group_norm, instance_norm, rms_norm take any eps (PyTorch's) ----
+NORMS = {
+    "layer_norm": lambda F, x, eps: F.layer_norm(x, [3], eps=eps),
+    "group_norm": lambda F, x, eps: F.group_norm(x, 2, eps=eps),
+    "instance_norm": lambda F, x, eps: F.instance_norm(x, eps=eps),
+    "rms_norm": lambda F, x, eps: F.rms_norm(x, [3], eps=eps),
+}
+
+
+@pytest.mark.parametrize("eps", [-0.5, -1e-3, float("nan")])
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norms_take_a_negative_or_nan_eps(name: str, eps: float) -> None:
+    data = np.random.default_rng(2).normal(size=(2, 6, 3))
+    got = NORMS[name](tg.nn.functional, tg.tensor(data), eps)
+    want = NORMS[name](torch.nn.functional, torch.tensor(data), eps)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_norm_still_refuses_a_negative_eps_as_pytorch() -> None:
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match="eps"):
+        torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True, eps=-0.5)
+    with pytest.raises(ValueError, match="eps"):
+        tg.nn.functional.batch_norm(tg.tensor(x), None, None, training=True, eps=-0.5)

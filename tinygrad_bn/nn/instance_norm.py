@@ -51,7 +51,7 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     """Normalize each (sample, channel) of x (N, C, *spatial) over its spatial positions."""
     op = "instance_norm"
     x = layer_input(input, state_dtype(weight))
-    _check_input(op, x, eps)
+    _check_input(op, x, eps, signed_eps=True)
     real_number(op, "momentum", momentum)
     if x.ndim < 3:
         raise ShapeError(f"{op}: expected input of shape (N, C, *spatial) with at least one "

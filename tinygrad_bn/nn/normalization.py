@@ -68,19 +68,24 @@ def _standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> _Standardized:
     return _Standardized(centered / (var + eps).sqrt(), mean, var)
 
 
-def _check_eps(op: str, eps: float) -> None:
-    real_number(op, "eps", eps, "a number >= 0")
-    if not eps >= 0:  # also rejects NaN
+def _check_eps(op: str, eps: float, signed: bool = False) -> None:
+    """eps a real number, and >= 0 unless `signed` (PyTorch's layer_norm, group_norm and
+    instance_norm take any eps, a negative one giving NaN where var + eps < 0; its
+    batch_norm and the norm modules' users expect eps >= 0)."""
+    real_number(op, "eps", eps, "a real number" if signed else "a number >= 0")
+    if not signed and not eps >= 0:  # also rejects NaN
         raise ArgumentError(f"{op}: eps must be >= 0, got {eps}")
 
 
-def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True) -> None:
-    """What every norm function checks first: a floating x, eps >= 0 and, when
-    `channels_first`, the (N, C, *) layout (at least 2 dims)."""
+def _check_input(op: str, x: Tensor, eps: float, channels_first: bool = True,
+                 signed_eps: bool = False) -> None:
+    """What every norm function checks first: a floating x, eps >= 0 (any real number
+    when `signed_eps`) and, when `channels_first`, the (N, C, *) layout (at least 2
+    dims)."""
     data = x._data  # the array's attributes: no property calls
     if data.dtype.kind != "f":
         raise DTypeError(f"{op}: input must be floating, got dtype {x.dtype}")
-    _check_eps(op, eps)
+    _check_eps(op, eps, signed_eps)
     if channels_first and data.ndim < 2:
         raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
                          f"shape {x.shape}")
@@ -765,7 +770,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     x = input
     if not isinstance(x, Tensor):
         x = layer_input(x, state_dtype(weight))
-    _check_input("layer_norm", x, eps, channels_first=False)
+    _check_input("layer_norm", x, eps, channels_first=False, signed_eps=True)
     if x.dtype == HALF:
         return layer_norm(x.astype(np.float32), normalized_shape, weight, bias, eps).astype(HALF)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) \
@@ -790,7 +795,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     x = input
     if not isinstance(x, Tensor):
         x = layer_input(x, state_dtype(weight))
-    _check_input("group_norm", x, eps)
+    _check_input("group_norm", x, eps, signed_eps=True)
     if x.dtype == HALF:
         return group_norm(x.astype(np.float32), num_groups, weight, bias, eps).astype(HALF)
     channels = x.shape[1]

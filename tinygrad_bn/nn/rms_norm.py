@@ -51,8 +51,8 @@ def rms_norm(input: Any, normalized_shape: int | Sequence[int],  # noqa: A002
                              f"normalized_shape {shape}")
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
-    elif isinstance(eps, bool) or not isinstance(eps, int | float) or eps < 0:
-        raise ArgumentError(f"rms_norm: eps must be a number >= 0 or None, got {eps!r}")
+    elif isinstance(eps, bool) or not isinstance(eps, int | float):  # PyTorch: any number
+        raise ArgumentError(f"rms_norm: eps must be a number or None, got {eps!r}")
     axes = tuple(range(x.ndim - k, x.ndim))
     y = x * ((x * x).mean(axis=axes, keepdims=True) + eps).rsqrt()
     if weight is None:
