@@ -68,7 +68,7 @@ DIFFERS = frozenset("""
     nn.functional.multi_margin_loss nn.functional.multilabel_margin_loss
     nn.functional.scaled_dot_product_attention
     nn.functional.triplet_margin_with_distance_loss nn.functional.unfold normal.number_mean
-    pca_lowrank permute_copy resize_as_ searchsorted svd_lowrank tensordot to_sparse topk
+    pca_lowrank permute_copy resize_as_ svd_lowrank tensordot to_sparse topk
 """.split())
 ENTRIES = {entry_name(op): op for op in op_db}
 

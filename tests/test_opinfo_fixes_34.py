@@ -154,3 +154,25 @@ def test_batch_norm_still_refuses_a_negative_eps_as_pytorch() -> None:
         torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True, eps=-0.5)
     with pytest.raises(ValueError, match="eps"):
         tg.nn.functional.batch_norm(tg.tensor(x), None, None, training=True, eps=-0.5)
+
+
+# ---- searchsorted's sorter= ----
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("shape", [(7,), (3, 7), (0,)])
+def test_searchsorted_reads_the_sequence_through_sorter(shape: tuple[int, ...],
+                                                         right: bool) -> None:
+    rng = np.random.default_rng(3)
+    seq = rng.integers(0, 5, shape).astype(np.float64)
+    values = rng.integers(-1, 6, shape[:-1] + (4,)).astype(np.float64)
+    order = np.argsort(seq, axis=-1, kind="stable")
+    got = tg.searchsorted(tg.tensor(seq), tg.tensor(values), right=right,
+                          sorter=tg.tensor(order))
+    want = torch.searchsorted(torch.tensor(seq), torch.tensor(values), right=right,
+                              sorter=torch.tensor(order))
+    _same(got, want)
+
+
+def test_searchsorted_refuses_a_sorter_of_another_shape() -> None:
+    with pytest.raises(ValueError, match="searchsorted.*sorter"):
+        tg.searchsorted(tg.tensor([3.0, 1.0, 2.0]), tg.tensor([2.0]),
+                        sorter=tg.tensor([1, 2]))

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops, return_types
 from ..autograd.primitive import is_tensor, new_tensor
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..keywords import one_axis
 
 if TYPE_CHECKING:
@@ -176,10 +176,14 @@ def _slices_axis(op: str, shape: tuple[int, ...], dim: Any) -> int:
 
 
 def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
-                 right: bool = False, side: str | None = None) -> Tensor:
+                 right: bool = False, side: str | None = None, sorter: Any = None) -> Tensor:
     """For each value, the index where it would be inserted into the sorted last axis of
-    sorted_sequence (the leftmost, or with right=True / side="right" the rightmost)."""
+    sorted_sequence (the leftmost, or with right=True / side="right" the rightmost). With
+    `sorter` (int64 indices of sorted_sequence's shape, e.g. its argsort) the sequence is
+    read in that order: the index is into sorted_sequence.gather(-1, sorter)."""
     seq = sorted_sequence._data if is_tensor(sorted_sequence) else np.asarray(sorted_sequence)
+    if sorter is not None:
+        seq = _sorted_by("searchsorted", seq, sorter)
     if seq.dtype.kind == "b":
         raise DTypeError("searchsorted: not implemented for a bool sorted_sequence (as "
                          "PyTorch); convert it first, e.g. .int()")
@@ -203,6 +207,20 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
             out[k] = np.searchsorted(flat_seq[k], flat_vals[k], side=which)
         out = out.reshape(vals.shape)
     return new_tensor(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
+
+
+def _sorted_by(op: str, seq: np.ndarray, sorter: Any) -> np.ndarray:
+    """seq's last axis taken in the order of `sorter` (PyTorch's: int64, seq's shape)."""
+    order = sorter._data if is_tensor(sorter) else np.asarray(sorter)
+    if order.dtype != np.int64:
+        raise DTypeError(f"{op}: sorter must be an int64 tensor, got dtype {order.dtype}")
+    if order.shape != seq.shape:
+        raise ShapeError(f"{op}: sorter of shape {order.shape} must have the sorted "
+                         f"sequence's shape {seq.shape}")
+    if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):
+        raise IndexOutOfRange(f"{op}: sorter's indices must lie in [0, {seq.shape[-1]}), "
+                              f"got {order.min()} to {order.max()}")
+    return np.take_along_axis(seq, order, -1) if seq.ndim else seq
 
 
 def _torch_bound(seq: np.ndarray, vals: np.ndarray, right: bool) -> np.ndarray:
