@@ -176,3 +176,25 @@ def test_searchsorted_refuses_a_sorter_of_another_shape() -> None:
     with pytest.raises(ValueError, match="searchsorted.*sorter"):
         tg.searchsorted(tg.tensor([3.0, 1.0, 2.0]), tg.tensor([2.0]),
                         sorter=tg.tensor([1, 2]))
+
+
+# ---- expand_copy / permute_copy of a 0-d tensor with an empty size; linalg.vander of 0-d ----
+@pytest.mark.parametrize("name", ["expand_copy", "permute_copy"])
+def test_view_copies_of_0d_with_an_empty_sequence(name: str) -> None:
+    _same(getattr(tg, name)(tg.tensor(2.5, dtype=tg.float64), []),
+          getattr(torch, name)(torch.tensor(2.5, dtype=torch.float64), []))
+    with pytest.raises(TypeError, match=name):
+        getattr(tg, name)(tg.ones(1), 0)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_vander_of_0d_is_one_row(n: int) -> None:
+    _same(tg.linalg.vander(tg.tensor(2.0, dtype=tg.float64), N=n),
+          torch.linalg.vander(torch.tensor(2.0, dtype=torch.float64), N=n))
+
+
+def test_vander_refuses_n_1_as_pytorch() -> None:
+    with pytest.raises(RuntimeError, match="N must be"):
+        torch.linalg.vander(torch.ones(3), N=1)
+    with pytest.raises(ValueError, match="vander.*N"):
+        tg.linalg.vander(tg.ones(3), N=1)

@@ -25,9 +25,10 @@ _VIEWS: dict[str, Callable[..., Any]] = {
         size, stride, storage_offset),
     "detach_copy": lambda x: x.detach(),
     "diagonal_copy": lambda x, offset=0, dim1=0, dim2=1: x.diagonal(offset, dim1, dim2),
-    "expand_copy": lambda x, size, *, implicit=False: x.expand(*size),
+    "expand_copy": lambda x, size, *, implicit=False: x.expand(
+        int_sequence("expand_copy", "size", size)),
     "narrow_copy": lambda x, dim, start, length: x.narrow(dim, start, length),
-    "permute_copy": lambda x, dims: x.permute(*dims),
+    "permute_copy": lambda x, dims: x.permute(int_sequence("permute_copy", "dims", dims)),
     "select_copy": lambda x, dim, index: x.select(dim, index),
     "slice_copy": lambda x, dim=0, start=None, end=None, step=1: x[
         (slice(None),) * (dim % max(x.ndim, 1)) + (slice(start, end, step),)],

@@ -69,14 +69,17 @@ def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
 
 def vander(x: Any, *, N: int | None = None) -> Tensor:  # noqa: N803
     """The Vandermonde matrix of x (..., n): columns x^0, x^1, ..., x^(N-1) (N = n by
-    default), built by a cumulative product (exact gradients at x = 0)."""
+    default; a 0-d x is one value, as PyTorch's), built by a cumulative product (exact
+    gradients at x = 0). N must be > 1, as PyTorch requires."""
     op = "linalg.vander"
     x = as_tensor(x)
-    if x.ndim < 1:
-        raise ShapeError(f"{op}: x must have at least 1 dim, got shape {x.shape}")
+    shape = x.shape
+    x = x.reshape(1) if x.ndim == 0 else x
     n = x.shape[-1] if N is None else N
-    if not isinstance(n, int) or n < 1:
-        raise ArgumentError(f"{op}: N must be a positive int, got {N!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ArgumentError(f"{op}: N must be an int greater than 1, got "
+                            f"{'N=' + repr(N) if N is not None else n} (x of shape "
+                            f"{shape})")
     columns = x.unsqueeze(-1).expand(*x.shape, n - 1)
     return columns.pad([(0, 0)] * x.ndim + [(1, 0)], value=1.0).cumprod(-1)
 
