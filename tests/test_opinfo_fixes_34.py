@@ -198,3 +198,20 @@ def test_vander_refuses_n_1_as_pytorch() -> None:
         torch.linalg.vander(torch.ones(3), N=1)
     with pytest.raises(ValueError, match="vander.*N"):
         tg.linalg.vander(tg.ones(3), N=1)
+
+
+# ---- gradient(spacing=None); resize_as_ as a function ----
+def test_gradient_spacing_none_is_1() -> None:
+    data = np.arange(12.0).reshape(3, 4) ** 2
+    for g, w in zip(tg.gradient(tg.tensor(data), spacing=None, dim=None),
+                    torch.gradient(torch.tensor(data), spacing=None, dim=None), strict=True):
+        _same(g, w)
+
+
+def test_resize_as_is_a_function_writing_into_its_input() -> None:
+    x, template = tg.zeros(2, 3, dtype=tg.float64), tg.ones(3, 3)
+    out = tg.resize_as_(x, template)
+    assert out is x and tuple(x.shape) == tuple(torch.resize_as_(torch.zeros(2, 3),
+                                                                 torch.ones(3, 3)).shape)
+    with pytest.raises(TypeError, match="resize_as_"):
+        tg.resize_as_(np.zeros(3), template)

@@ -121,7 +121,8 @@ def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     """The derivative of the sampled function along each dim of `dim` (default every dim),
     one tensor per dim: central differences inside, one-sided ones of order edge_order (1
     or 2) at the two edges. `spacing`: one number for every dim, one number per dim, or
-    one 1-d tensor of coordinates per dim (unevenly spaced samples)."""
+    one 1-d tensor of coordinates per dim (unevenly spaced samples); None is 1, as
+    PyTorch's."""
     if not is_tensor(input):
         raise ArgumentTypeError(f"gradient: input must be a Tensor, got {type(input).__name__}")
     if input.ndim == 0:
@@ -133,8 +134,8 @@ def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     axes = [one_axis("gradient", input.ndim, None, d) for d in dims]
     if len(set(axes)) != len(axes):
         raise ArgumentError(f"gradient: dim {dims} names an axis twice")
-    if _number(spacing):
-        spacings = [spacing] * len(axes)
+    if spacing is None or _number(spacing):
+        spacings = [1 if spacing is None else spacing] * len(axes)
     elif isinstance(spacing, Sequence) and not isinstance(spacing, str) or is_tensor(spacing) \
             and spacing.ndim == 1 and len(axes) == 1:
         spacings = [spacing] if is_tensor(spacing) else list(spacing)
