@@ -215,3 +215,25 @@ def test_resize_as_is_a_function_writing_into_its_input() -> None:
                                                                  torch.ones(3, 3)).shape)
     with pytest.raises(TypeError, match="resize_as_"):
         tg.resize_as_(np.zeros(3), template)
+
+
+# ---- gather with an empty index of another rank; index_reduce of a 0-d tensor ----
+@pytest.mark.parametrize("index_shape", [(2, 0), (0,), (0, 3, 1)])
+def test_gather_with_an_empty_index_is_empty(index_shape: tuple[int, ...]) -> None:
+    data = np.arange(5.0)
+    got = tg.gather(tg.tensor(data), 0, tg.zeros(index_shape, dtype=tg.int64))
+    want = torch.gather(torch.tensor(data), 0, torch.zeros(index_shape, dtype=torch.int64))
+    _same(got, want)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce_of_0d(reduce: str, include_self: bool) -> None:
+    got = tg.tensor(2.0, dtype=tg.float64).index_reduce(
+        0, tg.tensor([0]), tg.tensor(-3.0, dtype=tg.float64), reduce, include_self=include_self)
+    want = torch.tensor(2.0, dtype=torch.float64).index_reduce(
+        0, torch.tensor([0]), torch.tensor(-3.0, dtype=torch.float64), reduce,
+        include_self=include_self)
+    _same(got, want)
+    with pytest.raises(ValueError, match="index_reduce"):
+        tg.tensor(2.0).index_reduce(0, tg.tensor([0]), tg.tensor([3.0]), reduce)

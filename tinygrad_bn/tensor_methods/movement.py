@@ -260,8 +260,8 @@ class MovementMethods:
                ) -> Tensor:
         """out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (likewise for other axes):
         PyTorch's gather. `index` is an int tensor of x's rank, no larger than x outside
-        `axis`. The gradient scatter-adds g back into x's shape (repeated indices
-        accumulate)."""
+        `axis` (an empty index, of any shape, gives an empty result). The gradient
+        scatter-adds g back into x's shape (repeated indices accumulate)."""
         if not self.ndim and index is not None:  # dim 0 or -1: x as a 1-element 1-d tensor
             one_axis("gather", 1, axis, dim)
             idx = index._data if is_tensor(index) else np.asarray(index)
@@ -275,6 +275,8 @@ class MovementMethods:
         idx = index._data if is_tensor(index) else np.asarray(index)
         if idx.dtype.kind not in "iu":
             raise DTypeError(f"gather: index must hold integers, got dtype {idx.dtype}")
+        if not idx.size:  # PyTorch checks no shape for an empty index: an empty result
+            return self.reshape(-1)[:0].reshape(idx.shape)
         if idx.ndim != self.ndim or builtins.any(idx.shape[d] > self.shape[d]
                                                  for d in range(self.ndim) if d != axis):
             raise ShapeError(f"gather: index of shape {idx.shape} must have the rank of the "

@@ -172,6 +172,12 @@ class PositionMethods:
                              f"{getattr(index, 'dtype', type(index).__name__)} of shape "
                              f"{getattr(index, 'shape', None)}")
         source = self._coerce(source, "index_reduce")
+        if not self.ndim:  # a 0-d x is one slice, and a 0-d source its one reduced value
+            if source.ndim:
+                raise ShapeError(f"index_reduce: of a 0-d x, source must be 0-d too (as "
+                                 f"PyTorch), got shape {source.shape}")
+            return self.reshape(1).index_reduce(0, index, source.reshape(1), reduce,
+                                                include_self=include_self).reshape(())
         if self.dtype.kind == "b" and reduce in ("prod", "mean"):
             raise DTypeError(f"index_reduce: reduce={reduce!r} is not implemented for bool "
                              f"tensors (as PyTorch)")
