@@ -237,3 +237,33 @@ def test_index_reduce_of_0d(reduce: str, include_self: bool) -> None:
     _same(got, want)
     with pytest.raises(ValueError, match="index_reduce"):
         tg.tensor(2.0).index_reduce(0, tg.tensor([0]), tg.tensor([3.0]), reduce)
+
+
+# ---- feature_alpha_dropout outside training; the margin losses of 0-d input ----
+@pytest.mark.parametrize("shape", [(5,), ()])
+def test_feature_alpha_dropout_outside_training_passes_any_rank(shape: tuple[int, ...]) -> None:
+    data = np.full(shape, 0.25)
+    _same(tg.nn.functional.feature_alpha_dropout(tg.tensor(data), p=0.5, training=False),
+          torch.nn.functional.feature_alpha_dropout(torch.tensor(data), p=0.5, training=False))
+    with pytest.raises(ValueError, match="feature_alpha_dropout"):
+        tg.nn.functional.feature_alpha_dropout(tg.tensor(np.ones(5)), p=0.5, training=True)
+
+
+MARGIN_CASES = [  # (input, target) as PyTorch accepts them
+    ("multi_margin_loss", 0.7, 0), ("multi_margin_loss", 0.7, [0]),
+    ("multi_margin_loss", [0.3, -1.2, 2.0], [1]), ("multi_margin_loss", [0.3, -1.2, 2.0], 2),
+    ("multilabel_margin_loss", 0.7, 0), ("multilabel_margin_loss", 0.7, -1),
+    ("multilabel_margin_loss", 0.7, [0]),
+]
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("name, scores, target", MARGIN_CASES)
+def test_margin_losses_of_0d_or_one_sample(name: str, scores: object, target: object,
+                                           reduction: str) -> None:
+    got = getattr(tg.nn.functional, name)(tg.tensor(np.array(scores)),
+                                          tg.tensor(np.array(target)), reduction=reduction)
+    want = getattr(torch.nn.functional, name)(torch.tensor(np.array(scores)),
+                                              torch.tensor(np.array(target)),
+                                              reduction=reduction)
+    _same(got, want)

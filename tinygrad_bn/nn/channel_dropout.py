@@ -83,8 +83,11 @@ def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,  # noqa: A
 def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,  # noqa: A002
                           inplace: bool = False, *, generator: Any = None) -> Tensor:
     """alpha_dropout of whole channels of (N, C, *spatial) input: one mask entry per
-    (sample, channel)."""
+    (sample, channel). Outside training (or with p = 0) any input passes through
+    unchanged, as PyTorch's, which checks the rank only when it draws a mask."""
     x = as_tensor(input)
+    if not training or probability("feature_alpha_dropout", p) == 0.0:
+        return x
     if x.ndim < 2:
         raise ShapeError(f"feature_alpha_dropout: expected input of shape (N, C, ...), got "
                          f"{x.shape}")

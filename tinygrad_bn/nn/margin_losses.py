@@ -35,9 +35,15 @@ def _scores_and_targets(op: str, input: Any, target: Any, target_rank: int  # no
     if t.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold class indices (integers), got dtype "
                          f"{t.dtype}")
+    if x.ndim == 0:  # PyTorch's: one sample's scores of a single class
+        x = x.reshape(1)
+        t = t.reshape(1) if target_rank == 2 and t.shape == () else t
+    if target_rank == 1 and x.ndim == 1 and t.shape == (1,):  # PyTorch's batch of one
+        x = x.reshape(1, -1)
     single = x.ndim == 1
     if x.ndim not in (1, 2) or x.shape[-1] == 0:
-        raise ShapeError(f"{op}: input must be (N, C) or (C,) with C > 0, got {x.shape}")
+        raise ShapeError(f"{op}: input must be (N, C), (C,) with C > 0 or 0-d, got "
+                         f"{x.shape}")
     expected = (x.shape[0],) if target_rank == 1 and not single else \
         (() if target_rank == 1 else x.shape)
     if t.shape != expected:
