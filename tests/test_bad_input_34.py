@@ -67,6 +67,9 @@ ROWS["linearize"] = (lambda: tg.func.linearize("abc", _x(2)), tg.ArgumentTypeErr
 ROWS["from_dlpack"] = (lambda: tg.from_dlpack("abc"), tg.ArgumentTypeError,
                        ("from_dlpack", "str"), lambda: torch.from_dlpack("abc"))
 
+ROWS["resize_as_"] = (lambda: tg.resize_as_(np.zeros(2), _x(2)), tg.ArgumentTypeError,
+                      ("resize_as_", "Tensor"), lambda: torch.resize_as_(np.zeros(2), _tx(2)))
+
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_bad_input_34_refused_as_pytorch(name: str) -> None:
