@@ -61,9 +61,8 @@ MISSING = frozenset("""
 DIFFERS = frozenset("""
     as_strided.partial_views bfloat16 chalf histogramdd kthvalue linalg.eigh
     linalg.tensorsolve linspace.tensor_overload max_pool2d_with_indices_backward mode
-    nn.functional.avg_pool2d nn.functional.avg_pool3d nn.functional.batch_norm
-    nn.functional.fractional_max_pool3d nn.functional.multi_head_attention_forward
-    nn.functional.scaled_dot_product_attention
+    nn.functional.batch_norm nn.functional.fractional_max_pool3d
+    nn.functional.multi_head_attention_forward nn.functional.scaled_dot_product_attention
     nn.functional.triplet_margin_with_distance_loss nn.functional.unfold normal.number_mean
     pca_lowrank svd_lowrank tensordot to_sparse topk
 """.split())

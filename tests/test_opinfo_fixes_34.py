@@ -267,3 +267,31 @@ def test_margin_losses_of_0d_or_one_sample(name: str, scores: object, target: ob
                                               torch.tensor(np.array(target)),
                                               reduction=reduction)
     _same(got, want)
+
+
+# ---- average pools: a negative divisor_override, 1-element and empty size lists ----
+POOLS = {
+    "avg_pool2d neg divisor": lambda F, x: F.avg_pool2d(x, [2, 2], divisor_override=-3),
+    "avg_pool3d neg divisor": lambda F, x: F.avg_pool3d(x.unsqueeze(0), [2, 2, 1],
+                                                        stride=[2, 2, 1], divisor_override=-2),
+    "avg_pool2d padding [1]": lambda F, x: F.avg_pool2d(x, [3, 3], [1, 1], [1], True, False),
+    "avg_pool2d stride []": lambda F, x: F.avg_pool2d(x, [2, 2], [], [0]),
+    "max_pool2d [3] [1] [1]": lambda F, x: F.max_pool2d(x, [3], [1], [1]),
+    "conv2d stride [2] padding [1]": lambda F, x: F.conv2d(x, x[:1, :, :3, :3], stride=[2],
+                                                           padding=[1]),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pools_take_pytorchs_size_spellings(name: str, dtype: str) -> None:
+    if dtype == "int64" and ("max" in name or "conv" in name):
+        pytest.skip("no int64 kernel in PyTorch")
+    data = (np.arange(2 * 3 * 5 * 4).reshape(2, 3, 5, 4) % 11 - 4).astype(dtype)
+    _same(POOLS[name](tg.nn.functional, tg.tensor(data)),
+          POOLS[name](torch.nn.functional, torch.tensor(data)))
+
+
+def test_divisor_override_0_is_refused() -> None:
+    with pytest.raises(ValueError, match="avg_pool2d.*divisor_override"):
+        tg.nn.functional.avg_pool2d(tg.ones(1, 1, 2, 2), 2, divisor_override=0)

@@ -15,15 +15,28 @@ from ..tensor import Tensor, as_tensor
 Pair = tuple[int, int]
 
 
-def int_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
+def int_pair(op: str, name: str, value: Any, minimum: int, expand_one: bool = False) -> Pair:
     """`value` (an int or a pair of ints, each >= `minimum`) as a (height, width) pair, or an
-    ArgumentError naming `op` and `name`."""
+    ArgumentError naming `op` and `name`. With `expand_one`, a 1-element sequence is its
+    int for both (PyTorch's convolutions and pools take `padding=[1]`; fold, unfold and the
+    adaptive pools do not)."""
     items = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    items = items * 2 if expand_one and len(items) == 1 else items
     if len(items) != 2 or not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
                                   and v >= minimum for v in items):
         raise ArgumentError(f"{op}: {name} must be an int >= {minimum} or a pair of them, "
                             f"got {value!r}")
     return int(items[0]), int(items[1])
+
+
+def nonzero_divisor(op: str, divisor_override: Any) -> int:
+    """An average pool's divisor_override: any int but 0 (PyTorch's; a negative one flips
+    the sign), else an ArgumentError naming `op`."""
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, int | np.integer) \
+            or divisor_override == 0:
+        raise ArgumentError(f"{op}: divisor_override must be a nonzero int, got "
+                            f"{divisor_override!r}")
+    return int(divisor_override)
 
 
 def positive_ints(op: str, **sizes: Any) -> None:

@@ -327,9 +327,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPai
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, "
                          f"kw), got shape {weight.shape}")
-    stride = int_pair("conv2d", "stride", stride, 1)
-    padding = int_pair("conv2d", "padding", padding, 0)
-    dilation = int_pair("conv2d", "dilation", dilation, 1)
+    stride = int_pair("conv2d", "stride", stride, 1, expand_one=True)
+    padding = int_pair("conv2d", "padding", padding, 0, expand_one=True)
+    dilation = int_pair("conv2d", "dilation", dilation, 1, expand_one=True)
     if not isinstance(groups, int | np.integer) or isinstance(groups, bool) or groups < 1:
         raise ArgumentError(f"conv2d: groups must be a positive int, got {groups!r}")
     c, o = x.shape[1], weight.shape[0]
@@ -361,11 +361,11 @@ def _string_padding(x: Tensor, weight: Tensor, padding: str, stride: Any, dilati
     if padding != "same":
         raise ArgumentError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got "
                             f"{padding!r}")
-    if int_pair("conv2d", "stride", stride, 1) != (1, 1):
+    if int_pair("conv2d", "stride", stride, 1, expand_one=True) != (1, 1):
         raise ArgumentError(f"conv2d: padding='same' needs stride 1, got stride={stride!r}")
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4-D, got shape {weight.shape}")
-    dilation = int_pair("conv2d", "dilation", dilation, 1)
+    dilation = int_pair("conv2d", "dilation", dilation, 1, expand_one=True)
     totals = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
     if any(t % 2 for t in totals) and x.ndim == 4:
         x = x.pad(((0, 0), (0, 0), (0, totals[0] % 2), (0, totals[1] % 2)))
@@ -374,9 +374,10 @@ def _string_padding(x: Tensor, weight: Tensor, padding: str, stride: Any, dilati
 
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> _Window:
     _check_input(op, x)
-    kernel = int_pair(op, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
-    padding = int_pair(op, "padding", padding, 0)
+    kernel = int_pair(op, "kernel_size", kernel_size, 1, expand_one=True)
+    stride = kernel if stride is None or stride == [] or stride == () else \
+        int_pair(op, "stride", stride, 1, expand_one=True)  # PyTorch's: [] is the default
+    padding = int_pair(op, "padding", padding, 0, expand_one=True)
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise ArgumentError(f"{op}: padding {padding} must be at most half of kernel_size "
                          f"{kernel}")

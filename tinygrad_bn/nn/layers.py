@@ -75,10 +75,10 @@ class _Pool2d(Module):
                  padding: IntPair = 0, ceil_mode: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
-        int_pair(name, "kernel_size", kernel_size, 1)
-        int_pair(name, "padding", padding, 0)
+        int_pair(name, "kernel_size", kernel_size, 1, expand_one=True)
+        int_pair(name, "padding", padding, 0, expand_one=True)
         if stride is not None:
-            int_pair(name, "stride", stride, 1)
+            int_pair(name, "stride", stride, 1, expand_one=True)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding, self.ceil_mode = padding, bool(ceil_mode)
@@ -101,7 +101,7 @@ class MaxPool2d(_Pool2d):
                  padding: IntPair = 0, dilation: IntPair = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
-        int_pair("MaxPool2d", "dilation", dilation, 1)
+        int_pair("MaxPool2d", "dilation", dilation, 1, expand_one=True)
         self.dilation, self.return_indices = dilation, bool(return_indices)
 
     def forward(self, x: Any) -> Any:

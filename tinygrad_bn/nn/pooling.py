@@ -19,7 +19,7 @@ from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate
 from . import conv_algorithms as alg
 from . import convolution as conv
-from .arguments import Pair, floating_input, int_pair
+from .arguments import Pair, floating_input, int_pair, nonzero_divisor
 from .module import Module
 
 
@@ -60,10 +60,11 @@ def window_geometry(op: str, spatial: tuple[int, ...], kernel: tuple[int, ...],
 def _geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool) -> tuple[Pair, Pair, Pair, Pair, Pair]:
     """kernel, stride, padding, dilation and the extra bottom/right cells of ceil_mode."""
-    kernel = int_pair(op, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else int_pair(op, "stride", stride, 1)
-    padding = int_pair(op, "padding", padding, 0)
-    dilation = int_pair(op, "dilation", dilation, 1)
+    kernel = int_pair(op, "kernel_size", kernel_size, 1, expand_one=True)
+    stride = kernel if stride is None or stride == [] or stride == () else \
+        int_pair(op, "stride", stride, 1, expand_one=True)  # PyTorch's: [] is the default
+    padding = int_pair(op, "padding", padding, 0, expand_one=True)
+    dilation = int_pair(op, "dilation", dilation, 1, expand_one=True)
     _, extra = window_geometry(op, tuple(x.shape[2:]), kernel, stride, padding, dilation,
                                ceil_mode)
     return kernel, stride, padding, dilation, (extra[0], extra[1])
@@ -159,11 +160,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     win = alg.window(kernel, stride, (0, 0), (1, 1), tuple(xp.shape[2:]))
     sums = conv.WindowSum.apply(xp, win=win, scale=1.0)
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) \
-                or divisor_override < 1:
-            raise ArgumentError(f"avg_pool2d: divisor_override must be a positive int, got "
-                                f"{divisor_override!r}")
-        y = sums * (1.0 / divisor_override)
+        y = sums * (1.0 / nonzero_divisor("avg_pool2d", divisor_override))
     else:
         (h, w), (ph, pw) = x.shape[2:], padding
         mask = np.zeros((1, 1) + tuple(xp.shape[2:]), dtype=x.dtype)

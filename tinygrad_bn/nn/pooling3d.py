@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DTypeError, ShapeError, names_errors
+from ..errors import DTypeError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
-from .arguments import floating_input
+from .arguments import floating_input, nonzero_divisor
 from .conv_layers import _tuple
 from .module import Module
 from .pooling import _bin_means, first_tap, integer_average, window_geometry
@@ -140,11 +140,7 @@ def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     padded = x.pad(((0, 0), (0, 0), *pairs), value=0.0) if any(map(any, pairs)) else x
     sums = _window_sums(padded, kernel, stride, sizes)
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) \
-                or divisor_override < 1:
-            raise ArgumentError(f"{op}: divisor_override must be a positive int, got "
-                                f"{divisor_override!r}")
-        y = sums * (1.0 / divisor_override)
+        y = sums * (1.0 / nonzero_divisor(op, divisor_override))
     elif count_include_pad and not any(extra):
         y = sums * (1.0 / int(np.prod(kernel)))
     else:
