@@ -11,7 +11,8 @@ before torch runs (some samples are changed in place), torch dtypes and function
 arguments become tinygrad_bn's, and the results are compared: tensors by shape, dtype
 and values (float64 to 1e-7 relative, float32 to 1e-5 relative to the largest value),
 tuples element by element. Ops that draw random numbers or return uninitialised memory
-compare by shape and dtype only.
+compare by shape and dtype only; topk, kthvalue and mode, whose index of a tied value
+PyTorch leaves unspecified, compare values and check that our indices point at them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
     nn.functional.dropout2d nn.functional.dropout3d nn.functional.alpha_dropout
     nn.functional.feature_alpha_dropout nn.functional.fractional_max_pool2d
     nn.functional.rrelu nn.functional.gumbel_softmax""".split())
+
+# entries whose index results are any position of a tied value: PyTorch's topk, kthvalue
+# and mode promise no particular one (their CPU kernels' choice follows a quickselect or a
+# sort, not a rule: measured, neither the first nor the last occurrence), so the values
+# must agree and our indices must point at them; name: (position of dim, of keepdim)
+TIED_INDICES = {"kthvalue": (2, 3), "topk": (2, None), "mode": (1, 2)}
 
 
 class Unconvertible(TypeError):
@@ -183,11 +190,33 @@ def check_entry(op: Any, torch: Any, dtypes: tuple[Any, ...], samples_per_dtype:
             except Exception as error:  # noqa: BLE001 (the difference we report)
                 return compared, f"{dtype}: raises {type(error).__name__}: " \
                                  f"{str(error)[:160]} on {_describe(sample)}"
-            why = difference(expected, got, meta_only)
+            why = difference(expected, got, meta_only) if op.name not in TIED_INDICES else \
+                _tied_difference(op.name, sample, expected, got, torch)
             if why is not None:
                 return compared, f"{dtype}: {why} on {_describe(sample)}"
             compared += 1
     return compared, None
+
+
+def _tied_difference(name: str, sample: Any, expected: Any, got: Any, torch: Any
+                     ) -> str | None:
+    """How (values, indices) differs from torch's where indices of ties may differ: the
+    values compared as usual, and the input read at our indices must give them."""
+    if (why := difference(expected[0], got[0])) is not None or \
+            (why := difference(expected[1], got[1], meta_only=True)) is not None:
+        return why
+    dim_at, keepdim_at = TIED_INDICES[name]
+    args = (sample.input, *sample.args)
+    dim = args[dim_at] if len(args) > dim_at else sample.kwargs.get("dim", -1)
+    keepdim = keepdim_at is None or (args[keepdim_at] if len(args) > keepdim_at
+                                      else sample.kwargs.get("keepdim", False))
+    x, index = sample.input, torch.from_numpy(got[1].numpy().copy())
+    if x.ndim == 0:
+        return None if bool((index == 0).all()) else "indices of a 0-d input are not 0"
+    values = expected[0] if keepdim else expected[0].unsqueeze(dim)
+    index = index if keepdim else index.unsqueeze(dim)
+    picked = torch.gather(x, dim, index)
+    return None if torch.equal(picked, values) else "indices point at other values"
 
 
 def _describe(sample: Any) -> str:
