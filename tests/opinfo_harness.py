@@ -12,7 +12,8 @@ arguments become tinygrad_bn's, and the results are compared: tensors by shape, 
 and values (float64 to 1e-7 relative, float32 to 1e-5 relative to the largest value),
 tuples element by element. Ops that draw random numbers or return uninitialised memory
 compare by shape and dtype only; topk, kthvalue and mode, whose index of a tied value
-PyTorch leaves unspecified, compare values and check that our indices point at them.
+PyTorch leaves unspecified, compare values and check that our indices point at them;
+linalg.eigh's eigenvectors, defined up to sign, are compared after taking torch's signs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
 # sort, not a rule: measured, neither the first nor the last occurrence), so the values
 # must agree and our indices must point at them; name: (position of dim, of keepdim)
 TIED_INDICES = {"kthvalue": (2, 3), "topk": (2, None), "mode": (1, 2)}
+# entries whose eigenvectors (the result at this position) PyTorch defines only up to sign
+# (torch.linalg.eigh's documentation: "unique up to multiplication by -1"): ours are
+# turned to torch's signs, column by column, before the comparison
+SIGNED_VECTORS = {"linalg.eigh": 1}
 
 
 class Unconvertible(TypeError):
@@ -190,12 +195,24 @@ def check_entry(op: Any, torch: Any, dtypes: tuple[Any, ...], samples_per_dtype:
             except Exception as error:  # noqa: BLE001 (the difference we report)
                 return compared, f"{dtype}: raises {type(error).__name__}: " \
                                  f"{str(error)[:160]} on {_describe(sample)}"
+            if op.name in SIGNED_VECTORS:
+                got = _signs_as(expected, got, SIGNED_VECTORS[op.name])
             why = difference(expected, got, meta_only) if op.name not in TIED_INDICES else \
                 _tied_difference(op.name, sample, expected, got, torch)
             if why is not None:
                 return compared, f"{dtype}: {why} on {_describe(sample)}"
             compared += 1
     return compared, None
+
+
+def _signs_as(expected: Any, got: Any, at: int) -> Any:
+    """got with the columns of its result `at` multiplied by -1 where that makes them point
+    the way torch's do (a positive dot product); their values are compared after."""
+    want, have = expected[at].detach().numpy(), got[at].detach().numpy()
+    if want.shape != have.shape:
+        return got
+    signs = np.where((want * have).sum(axis=-2, keepdims=True) < 0, -1, 1).astype(have.dtype)
+    return (*got[:at], tg.tensor(have * signs), *got[at + 1:])
 
 
 def _tied_difference(name: str, sample: Any, expected: Any, got: Any, torch: Any

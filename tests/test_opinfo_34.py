@@ -59,7 +59,7 @@ MISSING = frozenset("""
     view_as_complex view_as_real
 """.split())
 DIFFERS = frozenset("""
-    as_strided.partial_views bfloat16 chalf histogramdd linalg.eigh linalg.tensorsolve
+    as_strided.partial_views bfloat16 chalf histogramdd linalg.tensorsolve
     linspace.tensor_overload max_pool2d_with_indices_backward nn.functional.batch_norm
     nn.functional.fractional_max_pool3d nn.functional.multi_head_attention_forward
     nn.functional.scaled_dot_product_attention
