@@ -62,7 +62,6 @@ DIFFERS = frozenset("""
     as_strided.partial_views bfloat16 chalf histogramdd linalg.tensorsolve
     linspace.tensor_overload max_pool2d_with_indices_backward nn.functional.batch_norm
     nn.functional.fractional_max_pool3d nn.functional.multi_head_attention_forward
-    nn.functional.scaled_dot_product_attention
     nn.functional.triplet_margin_with_distance_loss nn.functional.unfold normal.number_mean
     pca_lowrank svd_lowrank tensordot to_sparse
 """.split())
