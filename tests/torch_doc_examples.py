@@ -245,6 +245,38 @@ def difference(expected: Any, got: Any, source: str) -> str | None:
     return None  # other values (modules, dtypes, strings) are not compared
 
 
+@contextlib.contextmanager
+def process_state(*libs: Any) -> Iterator[None]:
+    """The process-wide settings an example may change (torch.use_deterministic_algorithms,
+    set_default_dtype, set_num_threads, anomaly mode, print options ...) put back as they
+    were afterwards, so that no later test of the worker sees them."""
+    saved = []
+    for lib in libs:
+        state = {"dtype": lib.get_default_dtype(), "grad": lib.is_grad_enabled(),
+                 "threads": lib.get_num_threads(),
+                 "deterministic": lib.are_deterministic_algorithms_enabled(),
+                 "warn_only": lib.is_deterministic_algorithms_warn_only_enabled()}
+        if hasattr(lib, "is_anomaly_enabled"):
+            state["anomaly"] = lib.is_anomaly_enabled()
+        if hasattr(lib, "get_float32_matmul_precision"):
+            state["precision"] = lib.get_float32_matmul_precision()
+        saved.append((lib, state))
+    try:
+        yield
+    finally:
+        for lib, state in saved:
+            lib.set_default_dtype(state["dtype"])
+            lib.set_grad_enabled(state["grad"])
+            lib.set_num_threads(state["threads"])
+            lib.use_deterministic_algorithms(state["deterministic"],
+                                             warn_only=state["warn_only"])
+            lib.set_printoptions(profile="default")
+            if "anomaly" in state:
+                lib.set_anomaly_enabled(state["anomaly"])
+            if "precision" in state:
+                lib.set_float32_matmul_precision(state["precision"])
+
+
 def first_difference(name: str, examples: list[doctest.Example], torch: Any,
                      tg: Any) -> str | None:
     """The first statement of name's examples where tinygrad_bn differs from torch."""
@@ -253,8 +285,9 @@ def first_difference(name: str, examples: list[doctest.Example], torch: Any,
         lib.set_grad_enabled(True)
     tape = Tape()
     torch.manual_seed(0)
-    expected = run(examples, torch, tape, recording=True, swap=False)
-    got = run(examples, tg, tape, recording=False, swap=True)
+    with process_state(torch, tg):
+        expected = run(examples, torch, tape, recording=True, swap=False)
+        got = run(examples, tg, tape, recording=False, swap=True)
     for want, have in zip(expected, got, strict=True):
         where = want.source.strip().replace("\n", " ")[:100]
         if not want.ok and not have.ok:
