@@ -441,6 +441,13 @@ PINNED: dict[str, tuple[Callable, tuple]] = {
     "max_unpool1d of repeated indices: each one gets the cell's gradient": (
         lambda m, x: F(m).max_unpool1d(*F(m).max_pool1d(x, 2, 1, return_indices=True), 2, 1),
         (_a([[[2.4, -3.0, 0.3, 2.4, 1.9], [2.9, 2.6, 2.4, 0.7, 2.4]]], F64, True),)),
+    "scatter with a repeated index: each source gets the cell's gradient": (
+        lambda m, b, x, i: b.scatter(0, i, x), (_a([5.0, 6.0, 7.0, 8.0], F64, True),
+                                                _a([1.0, 2.0, 3.0], F64, True),
+                                                _a([1, 1, 2], I64))),
+    "scatter along dim 1 with repeats, into a constant": (
+        lambda m, x, i: m.zeros(2, 3, dtype=m.float64).scatter(1, i, x),
+        (_a([[1.0, 2.0], [3.0, 4.0]], F64, True), _a([[0, 0], [2, 0]], I64))),
     # resampling
     "pad: negative widths in reflect, replicate and circular modes": (
         lambda m, x: [F(m).pad(x, w, mode=mode) for mode in ("reflect", "replicate", "circular")
@@ -529,3 +536,22 @@ def test_pixel_unshuffle_of_an_empty_input_has_its_shape() -> None:
     assert out.shape == (4, 0, 1)
     assert tuple(torch.nn.functional.pixel_shuffle(torch.zeros(4, 0, 1), 2).shape) == (1, 0, 2)
     assert math.prod(out.shape) == 0
+
+
+def test_scatter_with_a_repeated_index_in_forward_mode_picks_one_source() -> None:
+    """PyTorch's reverse mode gives every source of a repeated cell its gradient (pinned
+    above), while its forward mode carries the tangent of the one source written; ours
+    too (scatter is IndexPut, whose jvp writes the tangents as its forward the values). A
+    guard of that fix: forward mode picked one source before it too."""
+    import tinygrad_bn as tg
+
+    index = [1, 1, 2]
+    x, t = [1.0, 2.0, 3.0], [1.0, 10.0, 100.0]
+    _, want = torch.func.jvp(
+        lambda v: torch.zeros(4, dtype=torch.float64).scatter(0, torch.tensor(index), v),
+        (torch.tensor(x, dtype=torch.float64),), (torch.tensor(t, dtype=torch.float64),))
+    _, got = tg.func.jvp(
+        lambda v: tg.zeros(4, dtype=tg.float64).scatter(0, tg.tensor(index), v),
+        (tg.tensor(x, dtype=tg.float64),), (tg.tensor(t, dtype=tg.float64),))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert got.tolist() == [0.0, 10.0, 100.0, 0.0]

@@ -63,21 +63,11 @@ def _unpool(op: str, dims: int, input: Any, indices: Any, kernel_size: Any,  # n
                                    f"size {sizes}, found {int(flat.min())} .. "
                                    f"{int(flat.max())}")
     zeros = Tensor(np.zeros((n, c, total), dtype=x.dtype))
-    flat = flat.astype(np.int64)
-    src = x.reshape(n, c, flat.shape[-1])
-    y = zeros.scatter_add(-1, flat, src)  # its gradient in x: g gathered at the indices
-    if flat.shape[-1] > 1 and _repeats(flat):
-        # overlapping pooling windows can pick one cell twice: the value is one write (as
-        # PyTorch's), the gradient still the gather, so each repeat gets the cell's g
-        y = y + (zeros.scatter(-1, flat, src) - y).detach()
+    # (overlapping pooling windows can pick one cell twice: scatter writes one of them and
+    # gives each the cell's gradient, as PyTorch's)
+    y = zeros.scatter(-1, flat.astype(np.int64), x.reshape(n, c, flat.shape[-1]))
     y = y.reshape(n, c, *sizes)
     return y.squeeze(0) if single else y
-
-
-def _repeats(flat: np.ndarray) -> bool:
-    """Whether a row of the (N, C, L) indices holds one index twice."""
-    ordered = np.sort(flat, axis=-1)
-    return bool((ordered[..., 1:] == ordered[..., :-1]).any())
 
 
 @names_errors("max_unpool1d")

@@ -208,7 +208,7 @@ class IndexingMethods:
         """x with the cells index[i][j] of axis dim replaced by src[i][j] (or value); reduce
         "add" adds instead, "multiply" multiplies (every source of a repeated index, as
         scatter_reduce's "prod"). A repeated index keeps one of its sources (PyTorch does
-        not say which)."""
+        not say which); each of them gets the cell's gradient, as PyTorch's."""
         if isinstance(src, int | float) and value is None:  # PyTorch's scatter(dim, i, 2.5)
             src, value = None, src
         if (src is None) == (value is None):
@@ -232,12 +232,12 @@ class IndexingMethods:
         if not src._data.size:  # nothing to place (in the graph of src all the same)
             return ops.Where.apply(src.sum(), self, cond=np.zeros(self.shape, bool)) \
                 if src.requires_grad else self.clone()
-        hit = np.zeros(self.shape, dtype=bool)
-        hit[grid] = True
-        last = np.zeros(self.shape, dtype=np.int64)  # which source lands in each cell
-        flat = np.arange(src._data.size).reshape(src.shape)
-        last[grid] = flat
-        return ops.Where.apply(src.reshape(-1)[last], self, cond=hit)
+        # src written at the cells (IndexPut): a repeated cell keeps one of its sources,
+        # the last, as NumPy's assignment and PyTorch's CPU kernel do; in reverse mode each
+        # of its sources gets the cell's gradient, as PyTorch's backward (which gathers g
+        # at the index), and in forward mode the tangent is the one written source's, as
+        # PyTorch's (IndexPut's jvp writes the tangents as its forward writes the values)
+        return ops.IndexPut.apply(self, src, index=grid)
 
     def _scatter_args(self, op: str, dim: int, index: Any, src: Any
                       ) -> tuple[int, tuple, Tensor]:
