@@ -295,3 +295,35 @@ def test_pools_take_pytorchs_size_spellings(name: str, dtype: str) -> None:
 def test_divisor_override_0_is_refused() -> None:
     with pytest.raises(ValueError, match="avg_pool2d.*divisor_override"):
         tg.nn.functional.avg_pool2d(tg.ones(1, 1, 2, 2), 2, divisor_override=0)
+
+
+# ---- tensordot's size-1 axes; tensorsolve's sizes; unfold of an empty batch; linspace ----
+def test_tensordot_spreads_a_size_1_paired_axis() -> None:
+    a, b = np.arange(3.0).reshape(1, 3, 1) + 2, np.arange(8.0).reshape(2, 2, 2)
+    _same(tg.tensordot(tg.tensor(a), tg.tensor(b), dims=[[0, 2], [2, 0]]),
+          torch.tensordot(torch.tensor(a), torch.tensor(b), dims=[[0, 2], [2, 0]]))
+    with pytest.raises(ValueError, match="tensordot"):
+        tg.tensordot(tg.ones(2, 3), tg.ones(3, 3), dims=[[0], [0]])
+
+
+def test_tensorsolve_checks_sizes_only_as_pytorch() -> None:
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 3, 6)), rng.normal(size=(2, 3))
+    _same(tg.linalg.tensorsolve(tg.tensor(a), tg.tensor(b), dims=[0, 2]),
+          torch.linalg.tensorsolve(torch.tensor(a), torch.tensor(b), dims=[0, 2]))
+    with pytest.raises(ValueError, match="tensorsolve"):
+        tg.linalg.tensorsolve(tg.ones(2, 3, 6), tg.ones(2, 2))
+
+
+def test_unfold_of_an_empty_batch() -> None:
+    _same(tg.nn.functional.unfold(tg.zeros(0, 2, 5, 5, dtype=tg.float64), 2),
+          torch.nn.functional.unfold(torch.zeros(0, 2, 5, 5, dtype=torch.float64), 2))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64"])
+def test_linspace_takes_0d_tensors(dtype: str) -> None:
+    got = tg.linspace(tg.tensor(-2.0), tg.tensor(-3), 5, dtype=getattr(tg, dtype))
+    want = torch.linspace(torch.tensor(-2.0), torch.tensor(-3), 5, dtype=getattr(torch, dtype))
+    _same(got, want)
+    with pytest.raises(ValueError, match="linspace.*0-d"):
+        tg.linspace(tg.ones(2), 3.0, 4)

@@ -238,13 +238,27 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
     return _made("arange", array.astype(chosen), device, requires_grad)
 
 
+def _number_of(op: str, name: str, value: Any) -> Any:
+    """A 0-d tensor's value (PyTorch's tensor overloads of linspace and logspace), else
+    value itself."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim:
+        raise ShapeError(f"{op}: {name} must be a number or a 0-d tensor, got a tensor of "
+                         f"shape {value.shape}")
+    return value.item()
+
+
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from `start` to `end`, both included (float32). An
     integer dtype takes start and end truncated to ints first and the values truncated
-    (PyTorch's: linspace(1, 2.5, 5, dtype=tg.int32) is [1, 1, 1, 1, 2]); bool is refused."""
+    (PyTorch's: linspace(1, 2.5, 5, dtype=tg.int32) is [1, 1, 1, 1, 2]); bool is refused.
+    start and end may be 0-d tensors (PyTorch's tensor overload: their values)."""
     if not isinstance(steps, int | np.integer) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    start, end = (_number_of("linspace", name, v) for name, v in (("start", start),
+                                                                  ("end", end)))
     chosen = _dtype("linspace", dtype)
     if chosen.kind == "b" and steps > 1:
         raise UnsupportedError("linspace: not implemented for dtype bool (as PyTorch)")

@@ -15,6 +15,7 @@ follow. Both run on the window geometry of the convolutions (conv_algorithms.Win
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import DTypeError, ShapeError
@@ -35,7 +36,8 @@ class Im2Col(Function):
         n, c = x.shape[:2]
         view = self.win.window_view(self.win.pad(x))  # (C, kh, kw, N, OH, OW), no copy
         blocks = view.transpose(3, 0, 1, 2, 4, 5)
-        return blocks.reshape(n, c * len(self.win.offsets), -1)  # the one copy
+        # the one copy; L spelled out, as -1 is ambiguous for an empty batch
+        return blocks.reshape(n, c * len(self.win.offsets), math.prod(self.win.out_size))
 
     def backward(self, g):
         return Col2Im.apply(g, win=self.win)

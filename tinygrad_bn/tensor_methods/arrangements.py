@@ -166,7 +166,8 @@ def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
 
 def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     """sum over the pairs of axes: dims an int k (a's last k with b's first k) or a pair
-    of axis lists ([a's], [b's]); by one matmul of the reshaped operands."""
+    of axis lists ([a's], [b's]); by one matmul of the reshaped operands. A paired axis of
+    size 1 is broadcast to its partner's size, as PyTorch's."""
     a, b = as_tensor(a), as_tensor(b)
     if isinstance(dims, int | np.integer) and not isinstance(dims, bool):
         if not 0 <= dims <= min(a.ndim, b.ndim):
@@ -183,10 +184,14 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     else:
         raise ArgumentTypeError(f"tensordot: dims must be an int or a pair of axis lists, got "
                                 f"{dims!r}")
-    for i, j in zip(left, right):
-        if a.shape[i] != b.shape[j]:
+    for i, j in zip(left, right):  # a size-1 axis spreads to its partner's size (PyTorch's)
+        if a.shape[i] != b.shape[j] and 1 not in (a.shape[i], b.shape[j]):
             raise ShapeError(f"tensordot: axis {i} of a (shape {a.shape}) and axis {j} of b "
                              f"(shape {b.shape}) differ in size")
+        if a.shape[i] == 1 and b.shape[j] != 1:
+            a = a.expand(*(b.shape[j] if k == i else n for k, n in enumerate(a.shape)))
+        elif b.shape[j] == 1 and a.shape[i] != 1:
+            b = b.expand(*(a.shape[i] if k == j else n for k, n in enumerate(b.shape)))
     free_a = [k for k in range(a.ndim) if k not in left]
     free_b = [k for k in range(b.ndim) if k not in right]
     inner = math.prod(a.shape[k] for k in left)

@@ -116,16 +116,18 @@ def tensorinv(A: Any, ind: int = 2) -> Tensor:  # noqa: N803
 
 def tensorsolve(A: Any, B: Any, dims: Any = None) -> Tensor:  # noqa: N803
     """X with tensordot(A, X, X.ndim) = B, X of shape A.shape[B.ndim:] (dims: axes of A
-    moved to the end first)."""
+    moved to the end first). As PyTorch, only the sizes must agree: A read as a
+    (B.numel(), X.numel()) matrix and B as a vector."""
     op = "linalg.tensorsolve"
     a, b = floating(op, as_tensor(A)), floating(op, as_tensor(B))
     if dims is not None:
         dims = [d % a.ndim for d in (dims if isinstance(dims, (list, tuple)) else [dims])]
         a = a.permute(*[d for d in range(a.ndim) if d not in dims], *dims)
-    if a.shape[:b.ndim] != b.shape:
-        raise ShapeError(f"{op}: A of shape {a.shape} must start with B's shape {b.shape}")
-    unknowns, count = a.shape[b.ndim:], math.prod(b.shape)
-    if math.prod(unknowns) != count:
+    # PyTorch checks sizes only: A's first B.ndim axes hold as many entries as B and as
+    # its other axes (the unknowns), whatever their shapes
+    unknowns, count = a.shape[b.ndim:], math.prod(a.shape[:b.ndim])
+    if math.prod(unknowns) != count or b.numel() != count:
         raise ShapeError(f"{op}: A of shape {a.shape} is not square as a matrix from B's "
-                         f"{count} entries to {math.prod(unknowns)} unknowns")
+                         f"{b.numel()} entries (shape {b.shape}; A's first {b.ndim} axes: "
+                         f"{count}) to {math.prod(unknowns)} unknowns")
     return solve(a.reshape(count, count), b.reshape(count)).reshape(*unknowns)
