@@ -327,3 +327,16 @@ def test_linspace_takes_0d_tensors(dtype: str) -> None:
     _same(got, want)
     with pytest.raises(ValueError, match="linspace.*0-d"):
         tg.linspace(tg.ones(2), 3.0, 4)
+
+
+# ---- histogramdd with edges running backwards counts nothing (PyTorch's) ----
+@pytest.mark.parametrize("density", [False, True])
+def test_histogramdd_with_backward_edges_is_empty(density: bool) -> None:
+    x = np.random.default_rng(5).normal(size=(6, 2))
+    edges = [np.array([1.0, 0.0]), np.array([-1.0, 0.0, 1.0])]
+    got = tg.histogramdd(tg.tensor(x), [tg.tensor(e) for e in edges], density=density)
+    want = torch.histogramdd(torch.tensor(x), [torch.tensor(e) for e in edges],
+                             density=density)
+    np.testing.assert_array_equal(got.hist.numpy(), want.hist.numpy())
+    with pytest.raises(ValueError, match="histogramdd.*increase"):
+        tg.histogramdd(tg.tensor(x), [tg.tensor([0.0, 2.0, 1.0]), tg.tensor(edges[1])])

@@ -270,6 +270,23 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
     return stack(results, 0)
 
 
+def _edges_checked(edges: list[np.ndarray]) -> bool:
+    """Whether some dim's edges run backwards (first > last: PyTorch then counts no point,
+    every bin is empty); edges that go up and down are refused, as no rule defines them."""
+    backwards = False
+    for d, e in enumerate(edges):
+        if e.ndim != 1 or e.size < 1:
+            raise ShapeError(f"histogramdd: the edges of dim {d} must be a 1-D tensor of at "
+                             f"least one edge, got shape {e.shape}")
+        steps = np.diff(e)
+        if e.size > 1 and e[0] > e[-1] and (steps <= 0).all():
+            backwards = True
+        elif (steps < 0).any():
+            raise ArgumentError(f"histogramdd: the bin edges of dim {d} must increase (or all "
+                                f"decrease, which counts nothing, as PyTorch), got {e}")
+    return backwards
+
+
 def histogramdd(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
                 weight: Any = None, density: bool = False) -> return_types.histogramdd:
     """PyTorch's named tuple (hist, bin_edges) of the points in the rows of input (N, D):
@@ -301,6 +318,13 @@ def histogramdd(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     if w is not None and w.shape != input.shape[:-1]:
         raise ShapeError(f"histogramdd: weight of shape {w.shape} must have the shape of the "
                          f"points {input.shape[:-1]}")
+    if isinstance(bins, list) and bins and isinstance(bins[0], np.ndarray):
+        empty = _edges_checked(bins)
+        if empty:  # PyTorch counts a point only between a dim's first and last edge
+            shape = tuple(len(e) - 1 for e in bins)
+            hist = np.full(shape, np.nan if density else 0.0, input.dtype)
+            return return_types.histogramdd(new_tensor(hist), tuple(
+                new_tensor(e.astype(input.dtype)) for e in bins))
     counts, edges = np.histogramdd(points, bins, range=range,
                                    weights=None if w is None else w.reshape(-1),
                                    density=density)
