@@ -45,10 +45,11 @@ META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
 # sort, not a rule: measured, neither the first nor the last occurrence), so the values
 # must agree and our indices must point at them; name: (position of dim, of keepdim)
 TIED_INDICES = {"kthvalue": (2, 3), "topk": (2, None), "mode": (1, 2)}
-# entries whose eigenvectors (the result at this position) PyTorch defines only up to sign
-# (torch.linalg.eigh's documentation: "unique up to multiplication by -1"): ours are
-# turned to torch's signs, column by column, before the comparison
-SIGNED_VECTORS = {"linalg.eigh": 1}
+# entries whose eigenvectors or singular vectors (the results at these positions; U and V
+# flip together) PyTorch defines only up to sign (torch.linalg.eigh's documentation:
+# "unique up to multiplication by -1"; svd_lowrank's depend on its random draw too): ours
+# are turned to torch's signs, column by column, before the comparison
+SIGNED_VECTORS = {"linalg.eigh": (1,), "svd_lowrank": (0, 2), "pca_lowrank": (0, 2)}
 
 
 class Unconvertible(TypeError):
@@ -226,14 +227,17 @@ def check_entry(op: Any, torch: Any, dtypes: tuple[Any, ...], samples_per_dtype:
     return compared, None
 
 
-def _signs_as(expected: Any, got: Any, at: int) -> Any:
-    """got with the columns of its result `at` multiplied by -1 where that makes them point
-    the way torch's do (a positive dot product); their values are compared after."""
-    want, have = expected[at].detach().numpy(), got[at].detach().numpy()
+def _signs_as(expected: Any, got: Any, at: tuple[int, ...]) -> Any:
+    """got with the columns of its results `at` multiplied by -1 where that makes the
+    first's point the way torch's do (a positive dot product); values compared after."""
+    want, have = expected[at[0]].detach().numpy(), got[at[0]].detach().numpy()
     if want.shape != have.shape:
         return got
     signs = np.where((want * have).sum(axis=-2, keepdims=True) < 0, -1, 1).astype(have.dtype)
-    return (*got[:at], tg.tensor(have * signs), *got[at + 1:])
+    out = list(got)
+    for k in at:
+        out[k] = tg.tensor(got[k].detach().numpy() * signs)
+    return tuple(out)
 
 
 def _tied_difference(name: str, sample: Any, expected: Any, got: Any, torch: Any

@@ -70,6 +70,11 @@ ROWS["from_dlpack"] = (lambda: tg.from_dlpack("abc"), tg.ArgumentTypeError,
 ROWS["resize_as_"] = (lambda: tg.resize_as_(np.zeros(2), _x(2)), tg.ArgumentTypeError,
                       ("resize_as_", "Tensor"), lambda: torch.resize_as_(np.zeros(2), _tx(2)))
 
+ROWS["svd_lowrank"] = (lambda: tg.svd_lowrank(_x(3)), tg.ShapeError, ("svd_lowrank", "(3,)"),
+                       lambda: torch.svd_lowrank(_tx(3)))
+ROWS["pca_lowrank"] = (lambda: tg.pca_lowrank(_x(4, 5), q=6), tg.ArgumentError,
+                       ("pca_lowrank", "q", "6"), lambda: torch.pca_lowrank(_tx(4, 5), q=6))
+
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_bad_input_34_refused_as_pytorch(name: str) -> None:

@@ -61,7 +61,7 @@ MISSING = frozenset("""
 DIFFERS = frozenset("""
     max_pool2d_with_indices_backward nn.functional.batch_norm
     nn.functional.fractional_max_pool3d nn.functional.multi_head_attention_forward
-    normal.number_mean pca_lowrank svd_lowrank
+    normal.number_mean
 """.split())
 # no counterpart either: NumPy has no bfloat16 nor complex32 (x.bfloat16() raises a clear
 # DTypeError), and tinygrad_bn has no sparse layout

@@ -340,3 +340,60 @@ def test_histogramdd_with_backward_edges_is_empty(density: bool) -> None:
     np.testing.assert_array_equal(got.hist.numpy(), want.hist.numpy())
     with pytest.raises(ValueError, match="histogramdd.*increase"):
         tg.histogramdd(tg.tensor(x), [tg.tensor([0.0, 2.0, 1.0]), tg.tensor(edges[1])])
+
+
+# ---- svd_lowrank and pca_lowrank (new: lowrank.py) ----
+def _aligned(u: np.ndarray, v: np.ndarray, like_u: np.ndarray) -> tuple[np.ndarray, ...]:
+    """u and v with each singular pair's sign turned to like_u's (signs are free)."""
+    signs = np.where((u * like_u).sum(axis=-2, keepdims=True) < 0, -1.0, 1.0)
+    return u * signs, v * signs
+
+
+LOWRANK_SHAPES = [((5, 2), (4, 2)), ((3, 2), (6, 2)), ((2, 4, 3), (2, 5, 3))]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", LOWRANK_SHAPES)
+@pytest.mark.parametrize("name, kwargs", [("svd_lowrank", {}), ("svd_lowrank", {"niter": 0}),
+                                          ("pca_lowrank", {"center": False}),
+                                          ("pca_lowrank", {"center": True})])
+def test_lowrank_of_a_low_rank_matrix_is_its_svd(name: str, kwargs: dict, a_shape: tuple,
+                                                 b_shape: tuple) -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=a_shape) @ np.swapaxes(rng.normal(size=b_shape), -1, -2)
+    q = a_shape[-1] + (1 if kwargs.get("center") else 0)  # centring adds at most one rank
+    u, s, v = getattr(tg, name)(tg.tensor(x), q=q, **kwargs)
+    tu, ts, tv = getattr(torch, name)(torch.tensor(x), q=q, **kwargs)
+    assert (u.shape, s.shape, v.shape) == (tu.shape, ts.shape, tv.shape)
+    np.testing.assert_allclose(s.numpy(), ts.numpy(), atol=1e-10)
+    kept = ts.numpy() > 1e-8  # singular vectors of a zero singular value are free
+    u, v = _aligned(u.numpy(), v.numpy(), tu.numpy())
+    np.testing.assert_allclose((u - tu.numpy()) * kept[..., None, :], 0, atol=1e-8)
+    np.testing.assert_allclose((v - tv.numpy()) * kept[..., None, :], 0, atol=1e-8)
+
+
+def test_svd_lowrank_shapes_and_m_as_pytorch() -> None:
+    x = np.random.default_rng(7).normal(size=(4, 5))
+    for q in (2, 4, 7):
+        got = tg.svd_lowrank(tg.tensor(x), q=q)
+        want = torch.svd_lowrank(torch.tensor(x), q=q)
+        assert [g.shape for g in got] == [tuple(w.shape) for w in want]
+    m = x.mean(axis=0, keepdims=True)
+    got = tg.svd_lowrank(tg.tensor(x), q=4, M=tg.tensor(m))[1]
+    want = np.linalg.svd(x - m, compute_uv=False)
+    np.testing.assert_allclose(got.numpy(), want, atol=1e-10)
+
+
+def test_lowrank_singular_values_have_gradients() -> None:
+    x = tg.tensor(np.random.default_rng(8).normal(size=(5, 3)), requires_grad=True)
+
+    def values(a: tg.Tensor) -> tg.Tensor:
+        tg.manual_seed(0)  # the same random basis at every evaluation
+        return tg.svd_lowrank(a, q=3)[1]
+
+    assert tg.gradcheck(values, (x,))
+    assert tg.gradgradcheck(values, (x,))
+
+
+def test_pca_lowrank_refuses_q_past_min_m_n() -> None:
+    with pytest.raises(ValueError, match="pca_lowrank.*q"):
+        tg.pca_lowrank(tg.ones(4, 5), q=6)

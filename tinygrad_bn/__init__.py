@@ -115,6 +115,7 @@ from .forward_ad import jvp
 from .func import vjp
 from .gradcheck import gradcheck, gradgradcheck
 from .keywords import Size
+from .lowrank import pca_lowrank, svd_lowrank  # randomized low-rank SVD and PCA
 from .memory_creation import *  # noqa: F403 (strided, buffer and DLPack tensors: its __all__)
 from .memory_format import (
     channels_last,
@@ -278,6 +279,8 @@ __all__ += ["broadcast_shapes", "broadcast_tensors", "tensordot", "vander"]
 __all__ += _memory_creation.__all__ + ["histogramdd"]
 # the *_copy functions, as_strided_scatter, nonzero_static (view_copies.py, its __all__)
 __all__ += _view_copies.__all__
+# randomized low-rank SVD and PCA (lowrank.py)
+__all__ += ["pca_lowrank", "svd_lowrank"]
 
 # surface31: more of PyTorch's functions (surface_functions.py, its __all__)
 __all__ += _surface_functions.__all__ + _settings.__all__ + _nn_spellings.__all__
