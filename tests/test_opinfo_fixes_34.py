@@ -397,3 +397,12 @@ def test_lowrank_singular_values_have_gradients() -> None:
 def test_pca_lowrank_refuses_q_past_min_m_n() -> None:
     with pytest.raises(ValueError, match="pca_lowrank.*q"):
         tg.pca_lowrank(tg.ones(4, 5), q=6)
+
+
+# ---- normal(..., layout=) ----
+def test_normal_takes_the_dense_layout() -> None:
+    x = tg.normal(1.6, 0.3, (2, 3), dtype=tg.float64, layout=None)
+    y = tg.normal(1.6, 0.3, (2, 3), layout=x.layout)
+    assert (x.shape, y.shape, x.dtype) == ((2, 3), (2, 3), np.float64)
+    with pytest.raises(ValueError, match="normal.*layout"):
+        tg.normal(0.0, 1.0, (2,), layout="sparse_coo")

@@ -42,11 +42,16 @@ def _values(op: str, name: str, value: Any) -> np.ndarray:
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
-           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+           dtype: Any = None, layout: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """Draws from N(mean, std^2), elementwise over the broadcast of `mean` and `std`; with
     two numbers, `size` gives the shape (float32 unless `dtype`). A Tensor parameter sets
-    the dtype (float32 if none)."""
+    the dtype (float32 if none). `layout` is PyTorch's: only the dense one ("strided",
+    x.layout's value, or None) exists here."""
     check_device("normal", device)
+    if layout not in (None, "strided"):
+        raise ArgumentError(f"normal: layout must be the dense 'strided' (or None), got "
+                            f"{layout!r}")
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     m, s = _values("normal", "mean", mean), _values("normal", "std", std)
     if np.any(s < 0):
