@@ -406,3 +406,41 @@ def test_normal_takes_the_dense_layout() -> None:
     assert (x.shape, y.shape, x.dtype) == ((2, 3), (2, 3), np.float64)
     with pytest.raises(ValueError, match="normal.*layout"):
         tg.normal(0.0, 1.0, (2,), layout="sparse_coo")
+
+
+# ---- tg.signal.windows (new: signal/windows.py) ----
+WINDOWS = [("bartlett", {}), ("blackman", {}), ("cosine", {}), ("hann", {}), ("hamming", {}),
+           ("nuttall", {}), ("general_cosine", {"a": [0.4, 0.35, 0.25]}),
+           ("general_hamming", {"alpha": 0.61}), ("gaussian", {"std": 1.7}),
+           ("exponential", {"tau": 2.5}), ("kaiser", {"beta": 4.0}), ("kaiser", {})]
+
+
+@pytest.mark.parametrize("sym", [True, False])
+@pytest.mark.parametrize("name, kwargs", WINDOWS)
+def test_signal_windows_equal_pytorchs(name: str, kwargs: dict, sym: bool) -> None:
+    for m in (0, 1, 2, 7, 10):
+        for dtype in ("float32", "float64"):
+            got = getattr(tg.signal.windows, name)(m, sym=sym, dtype=getattr(tg, dtype),
+                                                   **kwargs)
+            want = getattr(torch.signal.windows, name)(m, sym=sym,
+                                                       dtype=getattr(torch, dtype), **kwargs)
+            assert str(got.dtype) == dtype and got.shape == tuple(want.shape)
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_a_periodic_exponential_window_may_move_its_center() -> None:
+    _same(tg.signal.windows.exponential(6, center=1.0, sym=False, dtype=tg.float64),
+          torch.signal.windows.exponential(6, center=1.0, sym=False, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("call", [
+    lambda w, i64: w.hann(-1), lambda w, i64: w.gaussian(4, std=-1.0),
+    lambda w, i64: w.kaiser(4, beta=-1.0), lambda w, i64: w.exponential(4, tau=0.0),
+    lambda w, i64: w.exponential(4, center=1.0), lambda w, i64: w.hann(4, dtype=i64),
+])
+def test_signal_windows_refuse_what_pytorch_refuses(call: object) -> None:
+    with pytest.raises((ValueError, RuntimeError)):
+        call(torch.signal.windows, torch.int64)
+    with pytest.raises(tg.TinygradError) as raised:
+        call(tg.signal.windows, tg.int64)
+    assert isinstance(raised.value, ValueError | TypeError)

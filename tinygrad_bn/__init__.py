@@ -17,6 +17,7 @@ from . import (
     nn,
     optim,
     return_types,
+    signal,
     special,
     utils,
     viz,
@@ -262,6 +263,7 @@ __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "memory_fo
             "preserve_format"]
 # surface29: shapes and the torch.special namespace
 __all__ += ["atleast_1d", "atleast_2d", "atleast_3d", "special", "tril_indices", "triu_indices"]
+__all__ += ["signal"]  # tg.signal.windows (signal/windows.py)
 # PyTorch's top-level linear algebra beside its Tensor methods' functions (method_functions.py):
 # tinygrad_bn/tensor_methods/decompositions.py
 __all__ += ["chain_matmul", "lu", "lu_unpack"]
