@@ -431,8 +431,8 @@ IN_PLACE_FORMS = [
     'exp2_', 'exp_', 'expm1_', 'fill_', 'fix_', 'floor_', 'frac_', 'gcd_', 'i0_',
     'index_put_', 'lcm_', 'ldexp_', 'log10_', 'log1p_', 'log2_', 'log_', 'logit_',
     'nan_to_num_', 'neg_', 'negative_', 'rad2deg_', 'reciprocal_', 'relu_', 'round_',
-    'rsqrt_', 'sigmoid_', 'sin_', 'sinc_', 'sinh_', 'sqrt_', 'square_', 'tan_', 'tanh_',
-    'trunc_', 'xlogy_', 'zero_']
+    'resize_as_', 'rsqrt_', 'sigmoid_', 'sin_', 'sinc_', 'sinh_', 'sqrt_', 'square_', 'tan_',
+    'tanh_', 'trunc_', 'xlogy_', 'zero_']
 
 
 def test_the_in_place_forms_listed_are_all_there_are() -> None:
