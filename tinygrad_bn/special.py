@@ -121,12 +121,9 @@ def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 @names_errors("entr")
 def entr(input: Any) -> Tensor:  # noqa: A002
-    """-x ln x for x > 0, 0 at x = 0, -inf for x < 0 (NaN stays NaN)."""
-    x = floating(as_tensor(input))
-    positive = x._data > 0
-    inside = -x * where(positive, x, 1.0).log()
-    return where(positive, inside, where(x._data == 0, 0.0, np.where(
-        np.isnan(x._data), np.nan, -np.inf).astype(x.dtype)))
+    """-x ln x for x > 0, 0 at x = 0, -inf for x < 0 (NaN stays NaN); ops.Entr, whose
+    gradient -(1 + ln x) is PyTorch's also outside the domain."""
+    return ops.Entr.apply(floating(as_tensor(input)))
 
 
 @names_errors("ndtr")

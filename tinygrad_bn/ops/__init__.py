@@ -13,7 +13,7 @@
 - decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
   QRFactorR SingularValues SVDFactorU SVDFactorVh PseudoInverse LUFactorL LUFactorU
   (adjoints: docs/linalg.md)
-- special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Tan Arcsin Arccos Arctan
+- special.py, more elementwise math: Log1p Expm1 Log2 Log10 Exp2 Entr Logit Tan Arcsin Arccos Arctan
   Sinh Cosh Arcsinh Arccosh Arctanh Arctan2 Erf Erfc Erfcx Erfinv, rounding Floor Ceil Round Trunc
 - gamma.py, the gamma and Bessel families: Lgamma Polygamma (digamma is n = 0) BesselI0
   BesselI1 BesselI0e BesselI1e, and the float bits' NextAfter
@@ -91,6 +91,7 @@ from .special import (
     Arctanh,
     Ceil,
     Cosh,
+    Entr,
     Erf,
     Erfc,
     Erfcx,
@@ -101,6 +102,7 @@ from .special import (
     Log1p,
     Log2,
     Log10,
+    Logit,
     Round,
     Sinh,
     Tan,
@@ -137,7 +139,7 @@ __all__ = [
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
     "Trunc", "Where", "array_index", "ints_first", "is_basic_index", "sum_tangents", "IndexPut",
-    "IndexCopy",
+    "IndexCopy", "Entr", "Logit",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",
     "NextAfter", "Polygamma",

@@ -1,6 +1,6 @@
 """Elementwise math beyond the basic ops: logarithms and exponentials of other bases and
-near 0, the trigonometric and hyperbolic functions and their inverses, atan2, the error
-function, its complement and its inverse, and rounding.
+near 0, the entropy term and the logit, the trigonometric and hyperbolic functions and their
+inverses, atan2, the error function, its complement and its inverse, and rounding.
 
 Each derivative is written with Tensor ops of the input (or of the output, where that is
 cheaper), so it is differentiable again. Rounding (floor, ceil, round, trunc) is piecewise
@@ -228,6 +228,47 @@ class Arctanh(_Unary):
     def derivative(self):
         x = self.parents[0]
         return 1 / (1 - x * x)
+
+
+class Entr(_Unary):
+    """z = -x ln x for x > 0, 0 at x = 0, -inf for x < 0 (NaN stays NaN);  dx = -g (1 + ln x)
+    everywhere, as PyTorch's: inf at 0, NaN below 0 (and at -inf), -inf at inf.
+
+    tz = -tx (1 + ln x)."""
+
+    def forward(self, x):
+        inside = -x * np.log(np.where(x > 0, x, 1))
+        return np.where(x > 0, inside, np.where(x == 0, 0, np.where(np.isnan(x), x, -np.inf))
+                        ).astype(x.dtype)
+
+    def derivative(self):
+        return -(self.parents[0].log() + 1)
+
+
+class Logit(_Unary):
+    """z = ln(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps;  dx = g / (x (1 - x))
+    on [lo, hi], outside it NaN without eps (lo, hi = 0, 1) and 0 with eps (lo, hi = eps,
+    1 - eps): PyTorch's rule (a NaN x gives NaN).
+
+    tz = the same of tx."""
+
+    def forward(self, x):
+        if self.eps is not None:
+            x = np.clip(x, self.eps, 1 - self.eps)
+        return np.log(x / (1 - x))
+
+    def backward(self, g):
+        return self._scaled(g)
+
+    def jvp(self, tx):
+        return self._scaled(tx)
+
+    def _scaled(self, g):
+        x = self.parents[0]
+        lo, hi = (0.0, 1.0) if self.eps is None else (self.eps, 1.0 - self.eps)
+        outside = (x._data < lo) | (x._data > hi)
+        fill = new_tensor(np.array(np.nan if self.eps is None else 0.0, g.dtype))
+        return Where.apply(fill, g / (x * (1 - x)), cond=outside)
 
 
 class Arctan2(Function):

@@ -64,12 +64,12 @@ class MathMethods:
         return ops.XLogY.apply(*float_operands(self, other, "xlogy"))
 
     def logit(self, eps: float | None = None) -> Tensor:
-        """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
+        """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given (ops.Logit: the
+        gradient outside the domain is PyTorch's)."""
         if eps is not None and (isinstance(eps, bool) or not isinstance(eps, int | float)):
             raise ArgumentTypeError(f"logit: eps must be a float or None, got "
                                     f"{type(eps).__name__} {eps!r}")
-        p = floating(self) if eps is None else floating(self).clip(eps, 1 - eps)
-        return p.log() - (1 - p).log()
+        return ops.Logit.apply(floating(self), eps=None if eps is None else float(eps))
 
     # ---- trigonometric and hyperbolic
     def tan(self) -> Tensor:
