@@ -313,7 +313,7 @@ SIMPLE_ROWS: dict[str, tuple[Callable[[], Any], type, str, Callable[[], Any]]] =
     "CrossEntropyLoss": (lambda: tg.nn.CrossEntropyLoss(reduction="x"), tg.ArgumentError,
                          "CrossEntropyLoss", lambda: torch.nn.CrossEntropyLoss(reduction="x")(
                              torch.zeros(2, 3), torch.tensor([0, 1]))),
-    "Embedding": (lambda: tg.nn.Embedding(0, 3), tg.ArgumentError, "Embedding",
+    "Embedding": (lambda: tg.nn.Embedding(-1, 3), tg.ArgumentError, "Embedding",
                   lambda: torch.nn.Embedding(-1, 3)),
     "L1Loss": (lambda: tg.nn.L1Loss()(tg.zeros(2), tg.zeros(3)), tg.ShapeError, "l1_loss",
                lambda: torch.nn.L1Loss()(torch.zeros(2), torch.zeros(3))),

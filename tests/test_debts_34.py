@@ -366,3 +366,87 @@ def test_entr_gradients(x):
     t = tg.tensor(x, dtype=tg.float64, requires_grad=True)
     assert tg.gradcheck(tg.special.entr, [t])
     assert tg.gradgradcheck(tg.special.entr, [t])
+
+
+# ---- zero-size layers: nn.Linear(8, 0) and the others PyTorch allows ----
+
+ZERO_SIZE_LAYERS = [  # PyTorch makes each (its zero-element weights' init is a no-op)
+    "Linear(8, 0)", "Linear(0, 4)", "Linear(0, 0)", "Bilinear(2, 2, 0)", "Bilinear(2, 0, 3)",
+    "Conv2d(3, 0, 3)", "Conv2d(0, 4, 3)", "Conv1d(0, 0, 3)", "ConvTranspose2d(3, 0, 2)",
+    "ConvTranspose2d(0, 3, 2)", "Embedding(5, 0)", "Embedding(0, 3)", "EmbeddingBag(0, 3)",
+    "LayerNorm((3, 0))", "BatchNorm1d(0)", "BatchNorm2d(0)", "InstanceNorm1d(0, affine=True)",
+    "GroupNorm(1, 0)", "PReLU(0)", "LSTMCell(0, 2)", "GRUCell(2, 0)", "RNNCell(0, 3)",
+    "RMSNorm(0)",
+]
+
+
+@pytest.mark.parametrize("case", ZERO_SIZE_LAYERS)
+def test_zero_size_layers_are_made_as_pytorch_makes_them(case):
+    """The parameters' and buffers' shapes; a bias without inputs to scale by is zeros
+    (PyTorch's U(-0, 0))."""
+    import warnings
+
+    def made(m):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (zero-element init: PyTorch's no-op warning)
+            layer = eval(f"m.nn.{case}")  # noqa: S307 (the cases above)
+        return {k: tuple(v.shape) for k, v in layer.state_dict().items()}, layer
+
+    (ours, layer), (theirs, _) = made(tg), made(torch)
+    assert ours == theirs
+    if case.startswith(("Linear(0", "Conv2d(0")):
+        np.testing.assert_array_equal(layer.bias.detach().numpy(), 0.0)
+
+
+ZERO_SIZE_FORWARD = {  # layer, input shape (None: Embedding's indices)
+    "Linear(8, 0)": (2, 8), "Linear(0, 4)": (2, 0), "Linear(0, 0)": (3, 0),
+    "Bilinear(2, 2, 0)": (3, 2), "Embedding(5, 0)": None, "LayerNorm((3, 0))": (2, 3, 0),
+    "GroupNorm(1, 0)": (2, 0, 3), "PReLU(0)": (2, 0), "LSTMCell(0, 2)": (3, 0),
+    "GRUCell(2, 0)": (3, 2), "RNNCell(0, 3)": (3, 0),
+}
+
+
+def _zero_size_forward(m, case, state):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = eval(f"m.nn.{case}").double()  # noqa: S307 (the cases above)
+    if state is not None:
+        layer.load_state_dict(state)
+    shape = ZERO_SIZE_FORWARD[case]
+    if shape is None:
+        x = m.tensor([0, 3, 4])
+        out = layer(x)
+    else:
+        x = m.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), requires_grad=True)
+        out = layer(x, x) if case.startswith("Bilinear") else layer(x)
+    out = out[0] if isinstance(out, tuple) else out
+    (out * out).sum().backward()
+    grads = {k: p.grad.numpy() for k, p in layer.named_parameters()}
+    if shape is not None:
+        grads["input"] = x.grad.numpy()
+    return out.detach().numpy(), grads, layer.state_dict()
+
+
+@pytest.mark.parametrize("case", sorted(ZERO_SIZE_FORWARD))
+def test_zero_size_layers_forward_and_backward_as_pytorch(case):
+    """With PyTorch's parameters loaded: the output and every gradient (empty ones, and the
+    others where an empty part meets a nonempty one)."""
+    theirs = _zero_size_forward(torch, case, None)
+    ours = _zero_size_forward(tg, case, theirs[2])
+    assert ours[0].shape == theirs[0].shape
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-14)
+    assert ours[1].keys() == theirs[1].keys()
+    for key in theirs[1]:
+        np.testing.assert_allclose(ours[1][key], theirs[1][key], rtol=1e-12, atol=1e-14,
+                                   err_msg=key)
+
+
+def test_init_of_zero_element_tensors_is_a_no_op():
+    w = tg.empty(0, 8)
+    with pytest.warns(UserWarning, match="zero-element"):
+        assert tg.nn.init.kaiming_uniform_(w) is w
+    with pytest.warns(UserWarning, match="zero-element"):
+        tg.nn.init.kaiming_normal_(w)
+    assert tg.nn.init.orthogonal_(w) is w

@@ -202,7 +202,7 @@ def test_extra_repr_like_pytorch():
     assert repr(BatchNorm1d(4, impl="composite")).endswith("impl='composite')")
 
 
-@pytest.mark.parametrize("kwargs", [{"num_features": 0}, {"num_features": 2.5},
+@pytest.mark.parametrize("kwargs", [{"num_features": -1}, {"num_features": 2.5},
                                     {"num_features": 2, "momentum": 1.5},
                                     {"num_features": 2, "eps": -1.0},
                                     {"num_features": 2, "impl": "fast"}])

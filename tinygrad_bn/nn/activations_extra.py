@@ -33,9 +33,9 @@ from .arguments import (
     factory_dtype,
     floating_input,
     layer_input,
-    positive_ints,
     real_number,
     same_dtype,
+    sizes,
 )
 from .init import random
 from .module import Module, Parameter
@@ -326,7 +326,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        positive_ints("PReLU", num_parameters=num_parameters)
+        sizes("PReLU", num_parameters=num_parameters)
         real_number("PReLU", "init", init)
         self.num_parameters, self.init = int(num_parameters), init
         self.weight = Parameter(np.full(self.num_parameters, init,

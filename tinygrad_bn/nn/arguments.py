@@ -46,6 +46,14 @@ def positive_ints(op: str, **sizes: Any) -> None:
             raise ArgumentError(f"{op}: {name} must be a positive int, got {value!r}")
 
 
+def sizes(op: str, **sizes: Any) -> None:
+    """Each keyword must be an int >= 0, or an ArgumentError names `op` and the keyword: a
+    layer's feature and channel counts, which PyTorch lets be 0 (zero-size parameters)."""
+    for name, value in sizes.items():
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0:
+            raise ArgumentError(f"{op}: {name} must be an int >= 0, got {value!r}")
+
+
 # a tuple made once: `int | float | ...` inside a function builds a new union on every call
 REAL_TYPES = (int, float, np.integer, np.floating)
 

@@ -27,7 +27,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from . import init
-from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
+from .arguments import factory_dtype, layer_input, positive_ints, same_dtype, sizes
 from .convolution import conv2d
 from .module import Module, Parameter
 from .padding import pad as _pad
@@ -235,7 +235,8 @@ class _ConvNd(Module):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name, n = type(self).__name__, self.dims
-        positive_ints(name, in_channels=in_channels, out_channels=out_channels, groups=groups)
+        sizes(name, in_channels=in_channels, out_channels=out_channels)
+        positive_ints(name, groups=groups)
         dtype = factory_dtype(name, device, dtype)
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"{name}: groups={groups} must divide both in_channels="

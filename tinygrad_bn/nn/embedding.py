@@ -10,7 +10,7 @@ from ..autograd.versions import record_write
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, where
 from . import init
-from .arguments import factory_dtype, positive_ints
+from .arguments import factory_dtype, sizes
 from .module import Module, Parameter
 
 
@@ -88,7 +88,7 @@ class Embedding(Module):
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                  sparse: bool = False, *, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        positive_ints("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         dtype = factory_dtype("Embedding", device, dtype)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = _padding_index("Embedding", padding_idx, self.num_embeddings)

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, names_errors
 from ..tensor import Tensor, as_tensor, concatenate
 from . import init
-from .arguments import factory_dtype, positive_ints
+from .arguments import factory_dtype, sizes
 from .embedding import _check_norm, _padding_index, embedding
 from .module import Module, Parameter
 
@@ -129,8 +129,7 @@ class EmbeddingBag(Module):
                  sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
                  padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        positive_ints("EmbeddingBag", num_embeddings=num_embeddings,
-                      embedding_dim=embedding_dim)
+        sizes("EmbeddingBag", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if mode not in MODES:
             raise ArgumentError(f"EmbeddingBag: mode must be one of {MODES}, got {mode!r}")
         if max_norm is not None:

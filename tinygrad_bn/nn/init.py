@@ -114,12 +114,23 @@ def _fan(op: str, tensor: Tensor, mode: str) -> int:
     return fan
 
 
+def _zero_element(op: str, tensor: Tensor) -> Tensor:
+    """A tensor without elements (a zero-size layer's weight, nn.Linear(8, 0)) has no fan to
+    scale by: left as it is, with PyTorch's warning."""
+    _target(op, tensor)
+    warnings.warn(f"{op}: initializing zero-element tensors is a no-op (shape "
+                  f"{tuple(tensor.shape)})", UserWarning, stacklevel=3)
+    return tensor
+
+
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      generator: Any = None) -> Tensor:
     """He initialisation: U(-bound, bound) with bound = gain * sqrt(3 / fan), so the
     variance is gain^2 / fan. (a = sqrt(5) gives PyTorch's Linear/Conv default,
     bound = 1 / sqrt(fan_in).)"""
+    if 0 in tensor.shape:
+        return _zero_element("kaiming_uniform_", tensor)
     fan = _fan("kaiming_uniform_", tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound, generator)
@@ -129,6 +140,8 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: Any = None) -> Tensor:
     """He initialisation: N(0, std^2) with std = gain / sqrt(fan)."""
+    if 0 in tensor.shape:
+        return _zero_element("kaiming_normal_", tensor)
     fan = _fan("kaiming_normal_", tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
@@ -184,6 +197,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     if data.ndim < 2:
         raise ShapeError(f"orthogonal_: needs a tensor with at least 2 dims, got shape "
                          f"{data.shape}")
+    if data.size == 0:  # nothing to fill (PyTorch's no-op, without a warning)
+        return tensor
     rows, cols = data.shape[0], data.size // data.shape[0]
     flat = numpy_generator(generator, "orthogonal_").normal(0.0, 1.0, (rows, cols))
     if rows < cols:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor, as_tensor
-from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
+from .arguments import factory_dtype, layer_input, real_number, sizes, state_dtype
 from .channel_state import ChannelStateModule, channel_repr, register_channel_state
 from .normalization import (
     HALF,
@@ -98,7 +98,7 @@ class _InstanceNorm(ChannelStateModule):
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
-        positive_ints(name, num_features=num_features)
+        sizes(name, num_features=num_features)
         _check_eps(name, eps)
         dtype = factory_dtype(name, device, dtype)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum

@@ -20,7 +20,7 @@ from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
-from .arguments import factory_dtype, int_pair, positive_ints, probability
+from .arguments import factory_dtype, int_pair, probability, sizes
 from .convolution import IntPair
 from .module import Module, Parameter
 
@@ -31,7 +31,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        positive_ints("Linear", in_features=in_features, out_features=out_features)
+        sizes("Linear", in_features=in_features, out_features=out_features)
         dtype = factory_dtype("Linear", device, dtype)
         self.in_features, self.out_features = int(in_features), int(out_features)
         op = f"Linear({in_features}, {out_features})"
@@ -44,7 +44,7 @@ class Linear(Module):
         """PyTorch's default: weight and bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1.0 / math.sqrt(self.in_features)
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from . import functional as F
-from .arguments import factory_dtype, layer_input, positive_ints, real_number, state_dtype
+from .arguments import factory_dtype, layer_input, positive_ints, real_number, sizes, state_dtype
 from .channel_state import ChannelStateModule, channel_repr, register_channel_state
 from .module import Module, Parameter
 from .normalization import FusedBatchNorm, _check_eps, replaying
@@ -42,7 +42,7 @@ class _BatchNorm(ChannelStateModule):
                  dtype: Any = None, impl: str = "fused", *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
-        positive_ints(name, num_features=num_features)
+        sizes(name, num_features=num_features)
         dtype = factory_dtype(name, device, dtype)
         _check_eps(name, eps)
         if momentum is not None and not 0.0 <= real_number(name, "momentum", momentum) <= 1.0:
@@ -200,7 +200,7 @@ class LayerNorm(Module):
         dtype = factory_dtype("LayerNorm", device, dtype)
         shape = (normalized_shape,) if not isinstance(normalized_shape, tuple | list) \
             else tuple(normalized_shape)
-        positive_ints("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+        sizes("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
         if not shape:
             raise ArgumentError("LayerNorm: normalized_shape must have at least one dim")
         _check_eps("LayerNorm", eps)
@@ -236,7 +236,8 @@ class GroupNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         dtype = factory_dtype("GroupNorm", device, dtype)
-        positive_ints("GroupNorm", num_groups=num_groups, num_channels=num_channels)
+        positive_ints("GroupNorm", num_groups=num_groups)
+        sizes("GroupNorm", num_channels=num_channels)
         if num_channels % num_groups:
             raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible "
                                 f"by num_groups ({num_groups})")

@@ -32,7 +32,7 @@ from ..allocation import empty
 from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate, stack, where
 from . import init
-from .arguments import factory_dtype, layer_input, positive_ints, probability, same_dtype
+from .arguments import factory_dtype, layer_input, positive_ints, probability, same_dtype, sizes
 from .functional import dropout, linear
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence, packed_like, pad_packed_sequence
@@ -313,7 +313,7 @@ class RNNCellBase(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
-        positive_ints(name, input_size=input_size, hidden_size=hidden_size)
+        sizes(name, input_size=input_size, hidden_size=hidden_size)
         dtype = factory_dtype(name, device, dtype)
         self.mode = mode
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
@@ -330,7 +330,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size else 0.0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ShapeError, names_errors
 from ..tensor import Tensor
-from .arguments import factory_dtype, layer_input, positive_ints, state_dtype
+from .arguments import factory_dtype, layer_input, sizes, state_dtype
 from .module import Module, Parameter
 
 __all__ = ["RMSNorm", "rms_norm"]
@@ -27,7 +27,7 @@ __all__ = ["RMSNorm", "rms_norm"]
 def _shape(op: str, normalized_shape: Any) -> tuple[int, ...]:
     shape = (normalized_shape,) if not isinstance(normalized_shape, Sequence) \
         else tuple(normalized_shape)
-    positive_ints(op, **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+    sizes(op, **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
     if not shape:
         raise ArgumentError(f"{op}: normalized_shape must have at least one dim")
     return tuple(int(n) for n in shape)

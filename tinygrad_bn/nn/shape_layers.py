@@ -34,7 +34,7 @@ from ..errors import ArgumentError, DTypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from . import init
 from .antialias import antialias_taps
-from .arguments import factory_dtype, layer_input, positive_ints, same_dtype
+from .arguments import factory_dtype, layer_input, positive_ints, same_dtype, sizes
 from .module import Module, Parameter
 from .pooling import adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
@@ -304,8 +304,9 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
                          f"(out, in1, in2), got {x1.shape}, {x2.shape}, {w.shape}")
     out, in1, in2 = w.shape
     lead = x1.shape[:-1]
-    rows = x1.reshape(-1, in1) @ w.transpose(0, 1).reshape(in1, out * in2)  # (M, out in2)
-    y = (rows.reshape(-1, out, in2) * x2.reshape(-1, 1, in2)).sum(-1)
+    m = math.prod(lead)  # (not -1: a zero-size layer's rows have 0 elements to infer from)
+    rows = x1.reshape(m, in1) @ w.transpose(0, 1).reshape(in1, out * in2)  # (M, out in2)
+    y = (rows.reshape(m, out, in2) * x2.reshape(m, 1, in2)).sum(-1)
     if bias is not None:
         y = y + as_tensor(bias)
     return y.reshape(*lead, out)
@@ -318,8 +319,8 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        positive_ints("Bilinear", in1_features=in1_features, in2_features=in2_features,
-                      out_features=out_features)
+        positive_ints("Bilinear", in1_features=in1_features)  # (bound 1/sqrt(in1), as PyTorch)
+        sizes("Bilinear", in2_features=in2_features, out_features=out_features)
         dtype = factory_dtype("Bilinear", device, dtype)
         self.in1_features, self.in2_features = int(in1_features), int(in2_features)
         self.out_features = int(out_features)
