@@ -450,3 +450,83 @@ def test_init_of_zero_element_tensors_is_a_no_op():
     with pytest.warns(UserWarning, match="zero-element"):
         tg.nn.init.kaiming_normal_(w)
     assert tg.nn.init.orthogonal_(w) is w
+
+
+# ---- lr schedulers' state dicts: PyTorch's keys, and a torch-made dict loads ----
+
+SCHEDULERS = {
+    "StepLR": dict(step_size=2), "MultiStepLR": dict(milestones=[1, 3, 3]),
+    "ExponentialLR": dict(gamma=0.9), "CosineAnnealingLR": dict(T_max=5),
+    "LambdaLR": dict(lr_lambda=lambda e: 0.9 ** e),
+    "MultiplicativeLR": dict(lr_lambda=lambda e: 0.9), "LinearLR": dict(),
+    "ConstantLR": dict(), "PolynomialLR": dict(),
+    "OneCycleLR": dict(max_lr=1.0, total_steps=12),
+    "CyclicLR": dict(base_lr=0.01, max_lr=0.1, step_size_up=2),
+    "CosineAnnealingWarmRestarts": dict(T_0=2), "ReduceLROnPlateau": dict(patience=1),
+}
+
+
+def _scheduled(m, name, steps):
+    p = m.nn.Parameter(m.zeros(2))
+    opt = m.optim.SGD([p], lr=0.1, momentum=0.9)
+    scheduler = getattr(m.optim.lr_scheduler, name)(opt, **SCHEDULERS[name])
+    for k in range(steps):
+        opt.step()
+        scheduler.step(*([1.0 + (k > 1)] if name == "ReduceLROnPlateau" else []))
+    return opt, scheduler
+
+
+def _lrs_after(opt, scheduler, name, steps=4):
+    lrs = []
+    for _ in range(steps):
+        opt.step()
+        scheduler.step(*([2.0] if name == "ReduceLROnPlateau" else []))
+        lrs.append(opt.param_groups[0]["lr"])
+    return lrs
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_scheduler_state_dict_as_pytorch(name):
+    """The same keys, of the same types, with the same values (lrs to rounding: ours are
+    the closed forms); a torch-made dict loaded into ours goes on as PyTorch's does."""
+    _, theirs = _scheduled(torch, name, 3)
+    _, ours = _scheduled(tg, name, 3)
+    a, b = ours.state_dict(), theirs.state_dict()
+    assert sorted(a) == sorted(b)
+    for key in b:
+        assert type(a[key]) is type(b[key]), key
+        if key != "_last_lr":
+            assert a[key] == b[key] or a[key] != a[key] and b[key] != b[key], key
+    np.testing.assert_allclose(a["_last_lr"], b["_last_lr"], rtol=1e-14)
+    opt_t, sched_t = _scheduled(torch, name, 3)
+    opt, sched = _scheduled(tg, name, 0)
+    opt.load_state_dict(opt_t.state_dict())
+    sched.load_state_dict(sched_t.state_dict())
+    np.testing.assert_allclose(_lrs_after(opt, sched, name), _lrs_after(opt_t, sched_t, name),
+                               rtol=1e-13)
+
+
+def test_lbfgs_state_counts_are_ints_and_a_torch_made_state_goes_on_as_pytorch():
+    def made(m, x0):
+        w = m.nn.Parameter(m.tensor(x0, dtype=m.float64))
+        opt = m.optim.LBFGS([w], lr=0.5, max_iter=4, history_size=3)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 2) ** 4).sum() + (w[0] * w[1]) ** 2
+            loss.backward()
+            return loss
+        return w, opt, closure
+
+    w_t, opt_t, closure_t = made(torch, [1.5, -0.5])
+    for _ in range(2):
+        opt_t.step(closure_t)
+    w, opt, closure = made(tg, w_t.detach().numpy().tolist())
+    opt.load_state_dict(opt_t.state_dict())
+    for _ in range(3):
+        opt_t.step(closure_t)
+        opt.step(closure)
+    np.testing.assert_allclose(w.detach().numpy(), w_t.detach().numpy(), rtol=1e-12)
+    ours, theirs = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
+    for key in ("func_evals", "n_iter"):
+        assert type(ours[key]) is type(theirs[key]) is int and ours[key] == theirs[key]

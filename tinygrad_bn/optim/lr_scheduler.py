@@ -28,6 +28,7 @@ import bisect
 import math
 import types
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,7 +59,14 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
+        # PyTorch's bookkeeping, kept under its names so that state dicts have the same keys
+        # both ways: steps taken (the construction's first among them), whether get_lr runs
+        # inside step, whether the construction's step is running
+        self._step_count = 0
+        self._get_lr_called_within_step = False
+        self._is_initial = True
         self.step()
+        self._is_initial = False
 
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         raise NotImplementedError
@@ -85,7 +93,12 @@ class LRScheduler:
             warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
                           "PyTorch): call step() without it", UserWarning, stacklevel=3)
             self.last_epoch = epoch
-        lrs = self.get_lr()
+        self._step_count += 1
+        self._get_lr_called_within_step = True
+        try:
+            lrs = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = list(lrs)
@@ -143,11 +156,13 @@ class MultiStepLR(LRScheduler):
             raise ArgumentTypeError(f"MultiStepLR: milestones must be a sequence of ints, got "
                                     f"{milestones!r}")
         _number("MultiStepLR", gamma=gamma)
-        self.milestones, self.gamma = sorted(int(m) for m in milestones), gamma
+        # a Counter, as PyTorch keeps it (a repeated milestone applies gamma once per copy)
+        self.milestones, self.gamma = Counter(int(m) for m in milestones), gamma
         super().__init__(optimizer, last_epoch)
 
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
-        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
+        passed = sum(count for milestone, count in self.milestones.items() if milestone <= t)
+        return base_lr * self.gamma ** passed
 
 
 class ExponentialLR(LRScheduler):
@@ -273,19 +288,21 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ArgumentError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
                                 f"{anneal_strategy!r}")
-        self.total_steps, self.anneal_strategy = int(total_steps), anneal_strategy
+        # PyTorch's names and layouts (state dicts load both ways)
+        self.total_steps, self._anneal_func_type = int(total_steps), anneal_strategy
         self.cycle_momentum = bool(cycle_momentum)
         first = float(pct_start * total_steps) - 1
         if three_phase:
-            self._phases = [(first, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
-                             "base_momentum", "max_momentum"),
-                            (total_steps - 1, "initial_lr", "min_lr", "max_momentum",
-                             "max_momentum")]
+            phases = [(first, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
+                       "base_momentum", "max_momentum"),
+                      (total_steps - 1, "initial_lr", "min_lr", "max_momentum",
+                       "max_momentum")]
         else:
-            self._phases = [(first, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                             "max_momentum")]
+            phases = [(first, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
         groups = optimizer.param_groups
         for key, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
@@ -315,7 +332,7 @@ class OneCycleLR(LRScheduler):
             group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
@@ -327,12 +344,15 @@ class OneCycleLR(LRScheduler):
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
-            for i, (end, lr_from, lr_to, m_from, m_to) in enumerate(self._phases):
-                if t <= end or i == len(self._phases) - 1:
+            for i, phase in enumerate(self._schedule_phases):
+                end = phase["end_step"]
+                if t <= end or i == len(self._schedule_phases) - 1:
                     pct = (t - start) / (end - start)
-                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]],
+                                            pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(group[m_from], group[m_to], pct))
+                        self._set_momentum(group, self._anneal(group[phase["start_momentum"]],
+                                                               group[phase["end_momentum"]], pct))
                     break
                 start = end
         return lrs
@@ -536,9 +556,20 @@ class CyclicLR(LRScheduler):
         return lrs
 
     def state_dict(self) -> dict[str, Any]:
+        """As PyTorch's: a custom scale_fn is saved as None when it is a function (which
+        cannot be pickled), as its attributes when it is a callable object."""
         state = super().state_dict()
-        state.pop("_scale_fn_custom")  # a function cannot be saved (PyTorch drops it too)
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) \
+            else fn.__dict__.copy()
         return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        attributes = state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
+        if attributes is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(attributes)
 
 
 class ReduceLROnPlateau:
@@ -549,7 +580,7 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | Sequence[float] = 0.0,
+                 cooldown: int = 0, min_lr: float | Sequence[float] = 0,
                  eps: float = 1e-8) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ArgumentTypeError(f"ReduceLROnPlateau: needs an Optimizer, got "
@@ -563,6 +594,8 @@ class ReduceLROnPlateau:
         self.optimizer, self.factor = optimizer, factor
         self.min_lrs = _per_group("min_lr", min_lr, len(optimizer.param_groups),
                                   "ReduceLROnPlateau")
+        # PyTorch's record of a scalar min_lr (None for one per group): a state-dict key
+        self.default_min_lr = None if isinstance(min_lr, list | tuple) else min_lr
         self.patience, self.cooldown, self.cooldown_counter = patience, cooldown, 0
         self.mode, self.threshold, self.threshold_mode, self.eps = mode, threshold, \
             threshold_mode, eps

@@ -32,6 +32,12 @@ from .step_hooks import StepHooks, hooked
 from .step_hooks import register_optimizer_step_post_hook as register_optimizer_step_post_hook
 from .step_hooks import register_optimizer_step_pre_hook as register_optimizer_step_pre_hook
 
+# the options lr schedulers write into a group besides the optimizer's own (as PyTorch's):
+# a saved group may hold them (swa_utils.SWALR's swa_lr; OneCycleLR's and CyclicLR's lr
+# and momentum bounds)
+SCHEDULER_KEYS = frozenset({"initial_lr", "swa_lr", "max_lr", "min_lr", "max_momentum",
+                            "base_momentum"})
+
 
 class Optimizer(StepHooks):
     """Base class: subclasses pass their `defaults`, check a group's options in
@@ -240,7 +246,7 @@ class Optimizer(StepHooks):
             new_state[p] = restored
         groups = []
         for group, saved_group in zip(self.param_groups, saved):
-            unknown = set(saved_group) - set(self.defaults) - {"params", "initial_lr", "swa_lr"}
+            unknown = set(saved_group) - set(self.defaults) - {"params"} - SCHEDULER_KEYS
             if unknown:
                 raise DataError(f"{where}: unknown options {sorted(unknown)} in a saved group "
                                 f"(known: {sorted(self.defaults)})")
