@@ -530,3 +530,63 @@ def test_lbfgs_state_counts_are_ints_and_a_torch_made_state_goes_on_as_pytorch()
     ours, theirs = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
     for key in ("func_evals", "n_iter"):
         assert type(ours[key]) is type(theirs[key]) is int and ours[key] == theirs[key]
+
+
+# ---- the legacy Module.register_backward_hook sees the last node's gradients ----
+
+LEGACY_HOOK_CASES = {  # module, input shape
+    "Linear": (lambda nn: nn.Linear(4, 2), (3, 4)),
+    "Linear, no bias": (lambda nn: nn.Linear(4, 2, bias=False), (3, 4)),
+    "Linear, 1-d input": (lambda nn: nn.Linear(4, 2), (4,)),
+    "Linear, 3-d input": (lambda nn: nn.Linear(4, 2), (2, 3, 4)),
+    "Linear, input without grad": (lambda nn: nn.Linear(4, 2), None),
+    "Conv2d": (lambda nn: nn.Conv2d(2, 3, 3), (1, 2, 4, 4)),
+    "ReLU": (lambda nn: nn.ReLU(), (3, 4)),
+}
+
+
+def _legacy_hook(m, case, state):
+    import warnings
+
+    build, shape = LEGACY_HOOK_CASES[case]
+    module = build(m.nn).double()
+    if state is not None:
+        module.load_state_dict(state)
+    seen = []
+
+    def hook(mod, grad_input, grad_output):
+        assert mod is module
+        seen.append(([None if g is None else g.detach().numpy().copy() for g in grad_input],
+                      [g.detach().numpy().copy() for g in grad_output]))
+        return tuple(None if g is None else g * 2 for g in grad_input)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's FutureWarning on such modules)
+        module.register_backward_hook(hook)
+        x = m.tensor(np.linspace(-1, 1, int(np.prod(shape or (3, 4)))).reshape(shape or (3, 4)),
+                     dtype=m.float64, requires_grad=shape is not None)
+        y = module(x)
+        (y * y).sum().backward()
+    grads = {k: p.grad.numpy() for k, p in module.named_parameters()}
+    if shape is not None:
+        grads["input"] = x.grad.numpy()
+    return seen, grads, module.state_dict()
+
+
+@pytest.mark.parametrize("case", sorted(LEGACY_HOOK_CASES))
+def test_legacy_backward_hook_sees_the_last_nodes_gradients_as_pytorch(case):
+    """grad_input is the last op's (Linear: addmm's (d bias, d input, d weight^T), a reshape's
+    for 1-d and 3-d inputs); a returned tuple replaces them, and the leaves' gradients
+    follow."""
+    seen_t, grads_t, state = _legacy_hook(torch, case, None)
+    seen, grads, _ = _legacy_hook(tg, case, state)
+    assert len(seen) == len(seen_t) == 1
+    for ours, theirs in zip(seen[0], seen_t[0]):
+        assert [None if g is None else g.shape for g in ours] == \
+            [None if g is None else g.shape for g in theirs]
+        for a, b in zip(ours, theirs):
+            if b is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert grads.keys() == grads_t.keys()
+    for key in grads_t:
+        np.testing.assert_allclose(grads[key], grads_t[key], rtol=1e-12, atol=1e-14, err_msg=key)

@@ -251,6 +251,22 @@ class Affine(Function):
             return gx, gw
         return gx, gw, np.add.reduce(g, axis=0) if parents[2].requires_grad else None
 
+    def pytorch_grad_inputs(self, grads: tuple) -> tuple:
+        """The gradients as PyTorch's node of x @ W.T + b gives them to a legacy module
+        backward hook (nn/hooks.py): AddmmBackward's (db, dx, dW^T), MmBackward's (dx, dW^T)
+        without b."""
+        gx, gw = grads[0], grads[1]
+        gwt = None if gw is None else gw.T
+        return (gx, gwt) if len(grads) == 2 else (grads[2], gx, gwt)
+
+    def from_pytorch_grad_inputs(self, grads: tuple) -> tuple:
+        """The inverse of pytorch_grad_inputs: a hook's replacement in this node's order."""
+        if len(self.parents) == 2:
+            gx, gwt = grads
+            return gx, None if gwt is None else gwt.T
+        gb, gx, gwt = grads
+        return gx, None if gwt is None else gwt.T, gb
+
     def jvp(self, tx, tw, tb=None):
         """Bilinear in (x, W) plus b: t_y = t_x W^T + x t_W^T + t_b."""
         x, w = self.parents[0], self.parents[1]

@@ -167,7 +167,11 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                 new = hook(module, args)
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
-        backward_hooks = (*_global_backward_hooks.values(), *own["_backward_hooks"].values())
+        # a module's legacy hooks (register_backward_hook) go on its output's last node,
+        # as PyTorch's; full ones (its own or the global ones) on the call's boundary
+        legacy = d.get("_is_full_backward_hook") is False
+        own_backward = tuple(own["_backward_hooks"].values())
+        backward_hooks = (*_global_backward_hooks.values(), *(() if legacy else own_backward))
         backward_pre_hooks = (*_global_backward_pre_hooks.values(),
                               *own["_backward_pre_hooks"].values())
         boundary = None
@@ -176,7 +180,7 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
             boundary = _Boundary(module, backward_hooks, backward_pre_hooks)
             args = boundary.wrap_inputs(args)
         result = module.forward(*args, **kwargs)
-        if boundary is not None and d.get("_is_full_backward_hook") is False:
+        if legacy and own_backward and is_grad_enabled():
             _warn_legacy(plain_args, args, result)
         for hook_id, hook in forward_hooks:
             if hook_id in always or hook_id in _global_forward_hooks_always_called:
@@ -189,6 +193,8 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                 result = new
         if boundary is not None:
             result = boundary.wrap_outputs(result)
+        if legacy and own_backward and is_grad_enabled():
+            _hook_last_node(module, own_backward, result)
         return result
     except Exception:
         for hook_id, hook in forward_hooks:  # always_call hooks that did not run yet
@@ -351,6 +357,36 @@ class _Boundary:
                                   f"backward hook of {type(self.module).__name__}", "grad_input")
         self.grad_output = None
         return grads if changed else None
+
+
+def _hook_last_node(module: Any, hooks: tuple, result: Any) -> None:
+    """PyTorch's legacy module backward hooks: on the node that made the first tensor of the
+    result, each called as hook(module, grad_input, grad_output) with that node's gradients
+    (grad_input: one per input of the node, not of the module; an op fused here shows them
+    as PyTorch's node does, `pytorch_grad_inputs`), a returned tuple replacing grad_input."""
+    first = result
+    while not isinstance(first, Tensor):
+        if isinstance(first, dict) and first:
+            first = next(iter(first.values()))
+        elif isinstance(first, list | tuple) and first:
+            first = first[0]
+        else:
+            return
+    node = first._ctx
+    if node is None:
+        return
+    to_pytorch = getattr(node, "pytorch_grad_inputs", None)
+    name = type(module).__name__
+
+    def on_node(grad_inputs: tuple, grad_outputs: tuple) -> tuple | None:
+        shown = to_pytorch(grad_inputs) if to_pytorch is not None else grad_inputs
+        shown, changed = _chained(hooks, lambda hook, g: hook(module, g, grad_outputs), shown,
+                                  f"backward hook of {name}", "grad_input")
+        if not changed:
+            return None
+        return node.from_pytorch_grad_inputs(shown) if to_pytorch is not None else shown
+
+    node.register_hook(on_node)
 
 
 def backward_hook_kind(module: Any, full: bool) -> None:

@@ -136,10 +136,12 @@ class Module(ModulePaths, ModuleState):
     def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """PyTorch's legacy backward hook, `hook(module, grad_input, grad_output)`, with its
         FutureWarning at each call whose forward is more than one autograd node fed by the
-        inputs. grad_input is the gradient of the module's inputs (as a full hook's), which is
-        PyTorch's when the forward is one op (ReLU, Tanh ...); PyTorch's is then that last
-        op's input gradients instead (three for Linear's addmm). Not combinable with full
-        backward hooks on one module."""
+        inputs. As PyTorch's, it hooks the last node of the forward (the one that made the
+        output's first tensor): grad_input is that node's input gradients, the module's
+        inputs' only when the forward is one op (ReLU, Tanh ...); for Linear, addmm's
+        (d bias, d input, d weight^T) (mm's without a bias; a 1-d or >2-d input's last node
+        is the reshape of the (N, out) product). Not combinable with full backward hooks on
+        one module."""
         _hooks.backward_hook_kind(self, full=False)
         return _hooks.add_hook(f"{type(self).__name__}.register_backward_hook", hook,
                                _hooks.module_hooks(self)["_backward_hooks"])
