@@ -590,3 +590,35 @@ def test_legacy_backward_hook_sees_the_last_nodes_gradients_as_pytorch(case):
     assert grads.keys() == grads_t.keys()
     for key in grads_t:
         np.testing.assert_allclose(grads[key], grads_t[key], rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+# ---- tg.Size: what slicing, + and * give; how it prints ----
+
+SIZE_EXPRESSIONS = ["s[1:]", "s[::-1]", "s[:0]", "s + (4,)", "(4,) + s", "s + s", "s * 2",
+                    "2 * s", "s[0]", "s[-1]", "s[1:].numel()", "s == (2, 3)", "s.count(2)",
+                    "s.index(3)", "s[:1] + s[1:]"]
+
+
+@pytest.mark.parametrize("expression", SIZE_EXPRESSIONS)
+def test_size_operations_give_what_pytorch_gives(expression):
+    """Slices, sums with tuples (either side) and repetitions are Sizes, as PyTorch's."""
+    ours = eval(expression, {"s": tg.zeros(2, 3).shape})  # noqa: S307 (the list above)
+    theirs = eval(expression, {"s": torch.zeros(2, 3).shape})  # noqa: S307
+    assert type(ours).__name__ == type(theirs).__name__
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("expression", ["s + [4]", "s + (4.5,)", "s * 2.0"])
+def test_size_refusals_as_pytorch(expression):
+    for s in (tg.zeros(2, 3).shape, torch.zeros(2, 3).shape):
+        with pytest.raises(TypeError):
+            eval(expression, {"s": s})  # noqa: S307 (the list above)
+
+
+def test_size_prints_as_its_tuple():
+    """A decision (docs/coming-from-pytorch.md): PyTorch prints torch.Size([2, 3]); ours
+    prints (2, 3), in repr and str, so that no message names a module torch that is not
+    there and shapes read alike in every message."""
+    s = tg.zeros(2, 3).shape
+    assert repr(s) == str(s) == f"{s}" == "(2, 3)"
+    assert repr(s[1:]) == "(3,)"

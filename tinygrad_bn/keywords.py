@@ -172,10 +172,13 @@ def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> 
 
 class Size(tuple):
     """A tensor's shape, PyTorch's `torch.Size`: a tuple of ints that also counts its
-    elements (`numel()`). It prints as the tuple it is, `(2, 3)`, so that shapes read the
-    same in every message. As PyTorch's, `Size(items)` takes ints (anything with
-    `__index__`: NumPy ints, bools, one-element int tensors) and refuses floats, strings and
-    None; a tensor's `shape` is made with `Size.of`, which skips the check."""
+    elements (`numel()`). It prints as the tuple it is, `(2, 3)`, where PyTorch prints
+    `torch.Size([2, 3])`: shapes read the same in every message and print, and nothing
+    names a module `torch` that is not there (docs/coming-from-pytorch.md). As PyTorch's,
+    `Size(items)` takes ints (anything with `__index__`: NumPy ints, bools, one-element int
+    tensors) and refuses floats, strings and None; a tensor's `shape` is made with
+    `Size.of`, which skips the check. A slice, a sum with a tuple (either side) and a
+    repetition are Sizes again (`x.shape[1:].numel()`), as PyTorch's."""
 
     __slots__ = ()
 
@@ -202,3 +205,22 @@ class Size(tuple):
         for n in self:
             count *= n
         return count
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return tuple.__new__(Size, item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, count: Any) -> Size:
+        return tuple.__new__(Size, tuple.__mul__(self, count))
+
+    __rmul__ = __mul__
