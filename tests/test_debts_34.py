@@ -622,3 +622,40 @@ def test_size_prints_as_its_tuple():
     s = tg.zeros(2, 3).shape
     assert repr(s) == str(s) == f"{s}" == "(2, 3)"
     assert repr(s[1:]) == "(3,)"
+
+
+# ---- a list holding slices, None, Ellipsis or sequences as an index ----
+
+LIST_INDICES = {  # (the objects themselves: under eval PyTorch's warning does not show)
+    "[0, slice(None)]": [0, slice(None)], "[0, 1]": [0, 1], "[slice(None), 1]": [slice(None), 1],
+    "[None, 0]": [None, 0], "[Ellipsis, 1]": [Ellipsis, 1], "[0, [1, 2]]": [0, [1, 2]],
+    "[[0, 1], [1, 2]]": [[0, 1], [1, 2]], "[0:1, 1:3]": [slice(0, 1), slice(1, 3)],
+    "[True, False]": [True, False], "[[0, 1]]": [[0, 1]], "[0, Ellipsis]": [0, Ellipsis],
+    "[(0, 1)]": [(0, 1)], "[0, (0, 1)]": [0, (0, 1)],
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIST_INDICES))
+def test_list_index_read_and_warned_as_pytorch(case):
+    """PyTorch 2.13 reads a list holding a slice, None, Ellipsis or a sequence as a tuple of
+    indices, with a deprecation UserWarning; a list of ints or bools is an array index, not
+    warned. Reads, writes and gradients agree."""
+    import warnings
+
+    def run(m):
+        index = LIST_INDICES[case]
+        x = m.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+        z = x.detach().clone()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = x[index]
+            z[index] = -1.0
+        (y * y).sum().backward()
+        warned = [w for w in caught if "non-tuple sequence" in str(w.message).lower()]
+        assert all(w.category is UserWarning for w in warned)
+        return y.detach().numpy(), z.numpy(), x.grad.numpy(), len(warned)
+
+    ours, theirs = run(tg), run(torch)
+    for a, b in zip(ours[:3], theirs[:3]):
+        np.testing.assert_array_equal(a, b)
+    assert ours[3] == theirs[3]

@@ -7,6 +7,8 @@ interior of a padding, a scatter-add for an index (repeated indices accumulate).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.primitive import Function, is_tensor, new_tensor, or_zeros
@@ -197,10 +199,15 @@ def array_index(op: str, index: object) -> object:
     """`index` as NumPy takes it: tensors in it become their arrays. A slice with a step
     below 1 is refused, as PyTorch refuses it (ValueError; `x.flip(d)` reverses). A list
     holding a list, a tensor, a slice, None or Ellipsis is a tuple of indices, as PyTorch
-    2.13 still reads it (x[[[0, 1]]] is x[[0, 1]]; NumPy 2 reads an array of shape (1, 2))."""
+    2.13 still reads it (x[[[0, 1]]] is x[[0, 1]]; NumPy 2 reads an array of shape (1, 2)),
+    with PyTorch's deprecation warning (a UserWarning; x[[0, 1]] is an integer-array index and
+    does not warn)."""
     if isinstance(index, list) and any(
             isinstance(i, list | tuple | slice | np.ndarray) or i is None or i is Ellipsis or
             is_tensor(i) for i in index):
+        warnings.warn(f"{op}: using a non-tuple sequence for multidimensional indexing is "
+                      f"deprecated (PyTorch warns the same; it reads it as a tuple, as this "
+                      f"does); use x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=3)
         index = tuple(index)
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
