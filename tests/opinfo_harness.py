@@ -38,6 +38,7 @@ META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
     uniform randn rand cauchy exponential geometric log_normal poisson nn.functional.dropout
     nn.functional.dropout2d nn.functional.dropout3d nn.functional.alpha_dropout
     nn.functional.feature_alpha_dropout nn.functional.fractional_max_pool2d
+    nn.functional.fractional_max_pool3d
     nn.functional.rrelu nn.functional.gumbel_softmax""".split())
 
 # entries whose index results are any position of a tied value: PyTorch's topk, kthvalue
@@ -45,6 +46,9 @@ META_ONLY = frozenset("""empty empty_like new_empty empty_strided empty_permuted
 # sort, not a rule: measured, neither the first nor the last occurrence), so the values
 # must agree and our indices must point at them; name: (position of dim, of keepdim)
 TIED_INDICES = {"kthvalue": (2, 3), "topk": (2, None), "mode": (1, 2)}
+# entries whose samples draw random numbers in some cases (compared by shape and dtype then)
+DRAWS = {"nn.functional.multi_head_attention_forward":  # dropout_p (positional) in training
+         lambda sample: bool(sample.kwargs.get("training", True) and sample.args[9])}
 # entries whose eigenvectors or singular vectors (the results at these positions; U and V
 # flip together) PyTorch defines only up to sign (torch.linalg.eigh's documentation:
 # "unique up to multiplication by -1"; svd_lowrank's depend on its random draw too): ours
@@ -218,7 +222,8 @@ def check_entry(op: Any, torch: Any, dtypes: tuple[Any, ...], samples_per_dtype:
             if op.name in SIGNED_VECTORS:
                 got = _signs_as(expected, got, SIGNED_VECTORS[op.name])
             # a sample with dropout_p > 0 (scaled_dot_product_attention's) draws: no values
-            random = meta_only or bool(sample.kwargs.get("dropout_p", 0))
+            random = meta_only or bool(sample.kwargs.get("dropout_p", 0)) or \
+                DRAWS.get(op.name, lambda _: False)(sample)
             why = difference(expected, got, random) if op.name not in TIED_INDICES else \
                 _tied_difference(op.name, sample, expected, got, torch)
             if why is not None:

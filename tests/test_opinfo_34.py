@@ -56,8 +56,7 @@ MISSING = frozenset("""
     view_as_complex view_as_real
 """.split())
 DIFFERS = frozenset("""
-    nn.functional.batch_norm nn.functional.fractional_max_pool3d
-    nn.functional.multi_head_attention_forward
+    nn.functional.batch_norm
 """.split())
 # no counterpart either: NumPy has no bfloat16 nor complex32 (x.bfloat16() raises a clear
 # DTypeError), and tinygrad_bn has no sparse layout
