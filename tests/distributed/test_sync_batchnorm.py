@@ -65,11 +65,13 @@ def test_one_rank_equals_batchnorm(impl, shape):
 
 def test_input_errors_name_the_layer_and_shape():
     layer = nn.SyncBatchNorm(3)
-    with pytest.raises(tg.ShapeError, match=r"SyncBatchNorm\(3.*\(N, C\), \(N, C, L\) or "
-                                            r"\(N, C, H, W\) with C = 3, got \(2, 4\)"):
+    with pytest.raises(tg.ShapeError, match=r"SyncBatchNorm\(3.*\(N, C\), \(N, C, L\), "
+                                            r"\(N, C, H, W\) or \(N, C, D, H, W\) with C = 3, "
+                                            r"got \(2, 4\)"):
         layer(Tensor(np.ones((2, 4), np.float32)))
-    with pytest.raises(tg.ShapeError, match="got \\(2, 3, 1, 1, 1\\)"):
-        layer(Tensor(np.ones((2, 3, 1, 1, 1), np.float32)))
+    # (N, C, D, H, W) is BatchNorm3d's layout, which PyTorch's SyncBatchNorm takes too
+    with pytest.raises(tg.ShapeError, match="got \\(2, 3, 1, 1, 1, 1\\)"):
+        layer(Tensor(np.ones((2, 3, 1, 1, 1, 1), np.float32)))
     with pytest.raises(tg.ShapeError, match="more than 1 value per channel over all ranks"):
         layer(Tensor(np.ones((1, 3), np.float32)))
     with pytest.raises(tg.ArgumentError, match="impl must be"):

@@ -16,7 +16,10 @@ PyTorch. Closed-form `kl_divergence` for same-family pairs, extensible with
 reproducible.
 """
 
+import sys as _sys
+
 from . import constraints, transforms
+from . import paths as _paths
 from .cauchy import Cauchy
 from .constraint_registry import biject_to, transform_to
 from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
@@ -99,3 +102,6 @@ __all__ = [
     "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "VonMises", "Weibull", "Wishart",
 ]
+
+# PyTorch's per-family module paths (torch.distributions.normal ...): paths.py
+_paths.register(_sys.modules[__name__])
