@@ -111,5 +111,5 @@ def test_layers_take_the_options_and_refuse_bad_ones() -> None:
         nn.Conv2d(2, 3, 3, stride=2, padding="same")
     with pytest.raises(tg.ArgumentError, match="padding must be an int, a pair, 'valid' or"):
         F.conv2d(x, np.ones((1, 2, 3, 3)), padding="full")
-    with pytest.raises(tg.ArgumentError, match="divisor_override must be a positive int"):
+    with pytest.raises(tg.ArgumentError, match="divisor_override must be a nonzero int"):
         F.avg_pool2d(x, 2, divisor_override=0)
