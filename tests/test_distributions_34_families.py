@@ -373,3 +373,15 @@ def test_bad_parameters_and_values_raise_argument_errors() -> None:
                             D.Normal(tg.zeros(3), tg.ones(3)))
     with pytest.raises(NotImplementedError, match="inhomogeneous total_count"):
         D.Multinomial(tg.tensor([3.0]), tg.tensor([0.5, 0.5]))
+
+
+def test_zero_dimensional_tensor_parameters_sample_and_expand_as_pytorch() -> None:
+    """expand(()) and draws of a batch of shape () (each failed: `expand(*())` is refused)."""
+    scalar = tg.tensor(0.4, dtype=tg.float64)
+    families = [D.Poisson(scalar * 5), D.Bernoulli(scalar), D.Gamma(scalar + 1, 1.0),
+                D.Binomial(3, scalar), D.NegativeBinomial(scalar * 5, scalar),
+                D.Normal(scalar, 1.0), D.Gumbel(scalar, 1.0), D.Beta(scalar + 1, 2.0)]
+    for dist in families:
+        assert tuple(dist.sample().shape) == () and tuple(dist.sample((3,)).shape) == (3,)
+        assert tuple(dist.expand(()).batch_shape) == ()
+        assert tuple(dist.expand((2,)).sample().shape) == (2,)

@@ -41,7 +41,7 @@ def _expand_params(dist: Distribution, names: tuple[str, ...], batch_shape: Any,
                    instance: Any) -> Distribution:
     new, shape = dist._new_expanded(batch_shape, instance)
     for name in names:
-        setattr(new, name, getattr(dist, name).expand(*shape))
+        setattr(new, name, getattr(dist, name).expand(tuple(shape)))
     return dist._finish_expanded(new, shape)
 
 

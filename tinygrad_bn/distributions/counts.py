@@ -61,7 +61,7 @@ class Poisson(ExponentialFamily):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Poisson:
         new, shape = self._new_expanded(batch_shape, _instance)
-        new.rate = self.rate.expand(*shape)
+        new.rate = self.rate.expand(tuple(shape))
         return self._finish_expanded(new, shape)
 
     @property
@@ -78,7 +78,8 @@ class Poisson(ExponentialFamily):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        return poisson(self.rate.detach().expand(*shape))
+        # drawn flat: tg.poisson of a 0-d tensor fails in tinygrad_bn/sampling.py
+        return poisson(self.rate.detach().expand(tuple(shape)).reshape(-1)).reshape(tuple(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._checked(value)
@@ -136,8 +137,8 @@ class Binomial(_BinaryParam):
         """The number of n_max uniform draws below probs, counting only the first
         total_count (n_max the largest total_count): O(n_max) draws per element."""
         shape = self._extended_shape(sample_shape)
-        n = self.total_count.detach().expand(*shape).unsqueeze(-1)
-        p = self.probs.detach().expand(*shape).unsqueeze(-1)
+        n = self.total_count.detach().expand(tuple(shape)).unsqueeze(-1)
+        p = self.probs.detach().expand(tuple(shape)).unsqueeze(-1)
         n_max = int(self.total_count.max().item()) if self.total_count.numel() else 0
         trials = arange(n_max, dtype=p.dtype)
         hits = (rand(tuple(shape) + (n_max,), dtype=p.dtype) < p) & (trials < n)

@@ -138,7 +138,8 @@ class NegativeBinomial(_BinaryParam):
         with no_grad():
             rate = Gamma(self.total_count, (-self.logits).exp(),
                          validate_args=False).sample(sample_shape)
-            return poisson(rate)
+            # drawn flat: tg.poisson of a 0-d tensor fails in tinygrad_bn/sampling.py
+            return poisson(rate.reshape(-1)).reshape(tuple(rate.shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._checked(value)

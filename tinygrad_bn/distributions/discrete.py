@@ -69,7 +69,7 @@ class _BinaryParam(Distribution):
         new, shape = self._new_expanded(batch_shape, instance)
         name = "probs" if "probs" in self.__dict__ else "logits"
         for attr in (name, *extra):
-            setattr(new, attr, getattr(self, attr).expand(*shape))
+            setattr(new, attr, getattr(self, attr).expand(tuple(shape)))
         new._param = getattr(new, name)
         return self._finish_expanded(new, shape)
 
@@ -113,7 +113,7 @@ class Bernoulli(ExponentialFamily, _BinaryParam):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        return self.probs.detach().expand(*shape).bernoulli()
+        return self.probs.detach().expand(tuple(shape)).bernoulli()
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._checked(value)
@@ -222,7 +222,7 @@ class Categorical(Distribution):
         shape = broadcast_shapes(f"{type(self).__name__}.log_prob", tuple(index.shape),
                                  tuple(self.logits.shape))
         index = index.expand(*shape[:-1], 1)
-        return self.logits.expand(*shape).gather(-1, index).squeeze(-1)
+        return self.logits.expand(tuple(shape)).gather(-1, index).squeeze(-1)
 
     def entropy(self) -> Tensor:
         logits = self.logits.clamp(min=finfo(self.logits.dtype).min)

@@ -65,7 +65,7 @@ def broadcast_all(op: str, *values: Any) -> tuple[Tensor, ...]:
     dtype = floating[0] if floating else get_default_dtype()
     as_tensors = [v if isinstance(v, Tensor) else as_tensor(float(v), dtype=dtype) for v in values]
     shape = broadcast_shapes(op, *(tuple(t.shape) for t in as_tensors))
-    return tuple(t if tuple(t.shape) == shape else t.expand(*shape) for t in as_tensors)
+    return tuple(t if tuple(t.shape) == shape else t.expand(tuple(shape)) for t in as_tensors)
 
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:

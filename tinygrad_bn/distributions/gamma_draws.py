@@ -43,9 +43,10 @@ def standard_gamma(alpha: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """Draws of Gamma(alpha, 1) of `shape` (alpha broadcast to it) from the default
     generator, at least the dtype's smallest normal number (as PyTorch clamps them), and
     differentiable in alpha."""
-    alpha = alpha.expand(*shape)
+    alpha = alpha.expand(tuple(shape))
     rng = generator(None, op)
-    draws = rng.standard_gamma(alpha.detach().numpy().astype(np.float64))
+    # (asarray: for a 0-d alpha NumPy returns a Python float)
+    draws = np.asarray(rng.standard_gamma(alpha.detach().numpy().astype(np.float64)))
     draws = np.maximum(draws.astype(alpha.dtype), np.finfo(alpha.dtype).tiny)
     return _StandardGamma.apply(alpha, draws=draws)
 
