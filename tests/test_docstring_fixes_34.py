@@ -280,3 +280,11 @@ def test_unpad_and_unpack_sequences_invert_pad_and_pack() -> None:
         padded = pad_sequence(seqs, batch_first=batch_first)
         back = unpad_sequence(padded, tg.tensor([3, 2, 1]), batch_first=batch_first)
         assert [s.tolist() for s in back] == [[1, 2, 3], [4, 5], [6]]
+
+
+def test_poisson_of_a_0d_rate() -> None:
+    """NumPy draws a Python int for a 0-d rate; tg.poisson raised a raw AttributeError
+    (reported by dist34)."""
+    tg.manual_seed(0)
+    draw = tg.poisson(tg.tensor(2.0))
+    assert draw.shape == () and draw.dtype == np.float32 and draw.item() >= 0

@@ -96,7 +96,9 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     x = _tensor("poisson", input)
     if not np.all(x.data >= 0):
         raise ArgumentError("poisson: rates must be >= 0 (and not NaN)")
-    return Tensor(chosen_generator(generator, "poisson").poisson(x.data).astype(x.dtype))
+    # NumPy's draw for a 0-d rate is a Python int: asarray keeps it an array
+    draws = chosen_generator(generator, "poisson").poisson(x.data)
+    return Tensor(np.asarray(draws).astype(x.dtype))
 
 
 def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
