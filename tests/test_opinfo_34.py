@@ -27,33 +27,23 @@ DTYPES = (torch.float64, torch.float32, torch.int64)
 MISSING = frozenset("""
     __rdiv__ _batch_norm_with_update _chunk_cat _native_batch_norm_legit
     _segment_reduce.lengths _segment_reduce.offsets _softmax_backward_data
-    _unsafe_masked_index _unsafe_masked_index_put_accumulate _upsample_bilinear2d_aa
-    cdouble cfloat complex fft.fft fft.fft2 fft.fftn fft.fftshift fft.hfft fft.hfft2
-    fft.hfftn fft.ifft fft.ifft2 fft.ifftn fft.ifftshift fft.ihfft fft.ihfft2 fft.ihfftn
-    fft.irfft fft.irfft2 fft.irfftn fft.rfft fft.rfft2 fft.rfftn geqrf grid_sampler_2d
-    grid_sampler_3d hash_tensor igamma igammac istft jiterator_2inputs_2outputs
-    jiterator_4inputs_with_extra_args jiterator_binary jiterator_binary_return_by_ref
-    jiterator_unary linalg.eig linalg.eigvals linalg.householder_product linalg.ldl_factor
-    linalg.ldl_factor_ex linalg.ldl_solve masked.amax masked.amin masked.argmax
-    masked.argmin masked.cumprod masked.cumsum masked.log_softmax masked.logaddexp
-    masked.logsumexp masked.mean masked.median masked.norm masked.normalize masked.prod
-    masked.softmax masked.softmin masked.std masked.sum masked.var native_batch_norm
-    native_dropout_backward native_group_norm native_layer_norm
-    nn.functional.linear_cross_entropy nn.functional.linear_cross_entropy.chunked
-    nn.functional.linear_cross_entropy.chunked_none ormqr polar
-    slice sparse.mm.reduce sparse.sampled_addmm special.airy_ai special.bessel_j0
-    special.bessel_j1 special.bessel_y0 special.bessel_y1 special.chebyshev_polynomial_t
-    special.chebyshev_polynomial_u special.chebyshev_polynomial_v
-    special.chebyshev_polynomial_w special.hermite_polynomial_h
-    special.hermite_polynomial_he special.laguerre_polynomial_l
-    special.legendre_polynomial_p special.modified_bessel_i0 special.modified_bessel_i1
-    special.modified_bessel_k0 special.modified_bessel_k1 special.scaled_modified_bessel_k0
-    special.scaled_modified_bessel_k1 special.shifted_chebyshev_polynomial_t
-    special.shifted_chebyshev_polynomial_u special.shifted_chebyshev_polynomial_v
-    special.shifted_chebyshev_polynomial_w special.spherical_bessel_j0 special.zeta stft
-    torch._scaled_mm torch._scaled_mm_v2 torch.ops.aten._efficient_attention_forward
-    torch.ops.aten._flash_attention_forward torch.ops.aten._safe_softmax.default
-    view_as_complex view_as_real
+    _unsafe_masked_index _unsafe_masked_index_put_accumulate _upsample_bilinear2d_aa cdouble
+    cfloat complex fft.fft fft.fft2 fft.fftn fft.ifft fft.ifft2 fft.ifftn fft.ihfft
+    fft.ihfft2 fft.ihfftn fft.rfft fft.rfft2 fft.rfftn geqrf grid_sampler_2d grid_sampler_3d
+    hash_tensor istft jiterator_2inputs_2outputs jiterator_4inputs_with_extra_args
+    jiterator_binary jiterator_binary_return_by_ref jiterator_unary linalg.eig
+    linalg.eigvals linalg.householder_product linalg.ldl_factor linalg.ldl_factor_ex
+    linalg.ldl_solve masked.amax masked.amin masked.argmax masked.argmin masked.cumprod
+    masked.cumsum masked.log_softmax masked.logaddexp masked.logsumexp masked.mean
+    masked.median masked.norm masked.normalize masked.prod masked.softmax masked.softmin
+    masked.std masked.sum masked.var native_batch_norm native_dropout_backward
+    native_group_norm native_layer_norm nn.functional.linear_cross_entropy
+    nn.functional.linear_cross_entropy.chunked
+    nn.functional.linear_cross_entropy.chunked_none ormqr polar slice sparse.mm.reduce
+    sparse.sampled_addmm special.bessel_j0 special.bessel_j1 special.bessel_y1
+    special.spherical_bessel_j0 stft torch._scaled_mm torch._scaled_mm_v2
+    torch.ops.aten._efficient_attention_forward torch.ops.aten._flash_attention_forward
+    torch.ops.aten._safe_softmax.default view_as_complex
 """.split())
 DIFFERS = frozenset("""
     nn.functional.batch_norm

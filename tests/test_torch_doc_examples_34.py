@@ -67,20 +67,12 @@ KNOWN = {
     "torch.linalg.ldl_factor": "LDL factorizations are not built",
     "torch.linalg.ldl_factor_ex": "LDL factorizations are not built",
     "torch.linalg.ldl_solve": "LDL factorizations are not built",
-    "torch.nn.functional.fractional_max_pool3d": "not built yet",
-    "torch.nn.functional.fractional_max_pool3d_with_indices": "not built yet",
-    "torch.special.gammainc": "not built yet",
-    "torch.special.gammaincc": "not built yet",
-    "torch.special.zeta": "not built yet",
     "torch.autograd.enforce_grad_layout_policy": "not built (new in PyTorch 2.13)",
     "torch.autograd.inference_mode": "inference mode makes ordinary tensors here",
-    "torch.distributions.Independent": "the per-family submodule paths "
-                                       "(torch.distributions.multivariate_normal) are missing",
     "torch.func.functionalize": "functionalize needs torch.fx, which is not built",
     "torch.func.rearrange": "not built",
     "torch.func.vjp": "tg.func.vjp(f, inputs, cotangents) reads a second positional as "
                       "cotangents (design.md), torch.func.vjp(f, *primals) as a primal",
-    "torch.nn.FractionalMaxPool3d": "not built yet",
     "torch.nn.LinearCrossEntropyLoss": "not built (new in PyTorch 2.13)",
     **dict.fromkeys("""torch.nn.Fold torch.nn.Unfold torch.optim.lr_scheduler.CyclicLR
         torch.optim.lr_scheduler.OneCycleLR""".split(), "the example passes `...` as a "
@@ -90,6 +82,9 @@ UNCOMPARABLE = {
     "torch.empty_strided": "uninitialised memory in torch",
     "torch.nn.functional.fractional_max_pool2d": "draws its pooling regions inside",
     "torch.nn.functional.fractional_max_pool2d_with_indices": "draws its pooling regions inside",
+    "torch.nn.functional.fractional_max_pool3d": "draws its pooling regions inside",
+    "torch.nn.functional.fractional_max_pool3d_with_indices": "draws its pooling regions "
+                                                              "inside",
     "torch.nn.functional.gumbel_softmax": "draws its Gumbel noise inside",
     "torch.poisson": "draws inside",
     "torch.sort": "the order of ties of an unstable sort is unspecified",
