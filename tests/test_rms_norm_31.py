@@ -73,7 +73,7 @@ def test_rms_norm_passes_gradcheck_and_gradgradcheck(rows: int, cols: int, weigh
     (lambda: F.rms_norm(tg.ones(2, 3), (4,)), tg.ShapeError, "must end with"),
     (lambda: F.rms_norm(tg.ones(2, 4), (4,), tg.ones(3)), tg.ShapeError, "weight"),
     (lambda: F.rms_norm(tg.ones(2, 4), (4,), eps="1e-3"), tg.ArgumentError, "eps"),
-    (lambda: nn.RMSNorm(0), tg.ArgumentError, "normalized_shape"),
+    (lambda: nn.RMSNorm(-1), tg.ArgumentError, "normalized_shape"),
     (lambda: nn.RMSNorm(()), tg.ArgumentError, "at least one"),
     (lambda: F.rms_norm(tg.tensor([[1, 2]]), (2,)), tg.ArgumentError, "floating"),
 ])
