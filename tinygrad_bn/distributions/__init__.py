@@ -44,13 +44,6 @@ from .relaxed import (
     RelaxedBernoulli,
     RelaxedOneHotCategorical,
 )
-from .transform_base import (
-    ComposeTransform,
-    IndependentTransform,
-    ReshapeTransform,
-    Transform,
-    identity_transform,
-)
 from .transformed import TransformedDistribution
 from .transformed_families import (
     Gumbel,
@@ -62,25 +55,8 @@ from .transformed_families import (
     Pareto,
     Weibull,
 )
-from .transforms_elementwise import (
-    AbsTransform,
-    AffineTransform,
-    ExpTransform,
-    PowerTransform,
-    SigmoidTransform,
-    SoftplusTransform,
-    TanhTransform,
-)
-from .transforms_vector import (
-    CatTransform,
-    CorrCholeskyTransform,
-    CumulativeDistributionTransform,
-    LowerCholeskyTransform,
-    PositiveDefiniteTransform,
-    SoftmaxTransform,
-    StackTransform,
-    StickBreakingTransform,
-)
+from .transforms import *  # noqa: F403 (the transforms under PyTorch's names: transforms.py)
+from .transforms import __all__ as _transform_names
 from .von_mises import VonMises
 
 __all__ = [
@@ -88,13 +64,7 @@ __all__ = [
     "Exponential", "Gamma", "Geometric", "Independent", "Laplace", "LogNormal",
     "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
     "constraints", "kl_divergence", "register_kl",
-    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
-    "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
-    "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
-    "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
-    "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform",
-    "Transform", "TransformedDistribution", "biject_to", "identity_transform", "transform_to",
-    "transforms",
+    *_transform_names, "TransformedDistribution", "biject_to", "transform_to", "transforms",
     "Cauchy", "ContinuousBernoulli", "ExpRelaxedCategorical", "ExponentialFamily",
     "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
     "Kumaraswamy", "LKJCholesky", "LogisticNormal", "LogitRelaxedBernoulli",
