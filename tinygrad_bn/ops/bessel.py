@@ -208,7 +208,7 @@ def spherical_j0(x: np.ndarray) -> np.ndarray:
     """sin(x) / x, 1 at 0 (its Taylor series below |x| = 0.5, as PyTorch's)."""
     x = np.asarray(x, np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sin(x) / x
+        out = np.array(np.sin(x) / x)  # an array even for 0-d x (NumPy gives a scalar)
     small = np.abs(x) < 0.5
     x2 = x[small] ** 2
     out[small] = 1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42 * (1 - x2 / 72 * (1 - x2 / 110))))
