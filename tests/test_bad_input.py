@@ -257,8 +257,11 @@ def _scalar_dtype(array: np.ndarray, scalar: Any) -> np.dtype:
 def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
                                          reflected: bool) -> None:
     ours, reference = BINARY[name]
-    if reflected and name in ("maximum", "minimum"):
-        reflected = False
+    if name in ("maximum", "minimum"):  # PyTorch's take two tensors (clamp takes a number)
+        with pytest.raises(tg.ArgumentTypeError, match=f"{name}: .* must be a tensor"):
+            ours(other, Tensor(a)) if reflected else ours(Tensor(a), other)
+        OUTCOMES["ArgumentTypeError"] += 1
+        return
     if name == "-" and (a.dtype == np.bool_ or isinstance(other, bool)):
         _refused_bool_subtraction(lambda: ours(other, Tensor(a)) if reflected else
                                   ours(Tensor(a), other))

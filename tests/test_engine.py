@@ -487,7 +487,7 @@ F32_OPS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "getitem": lambda x, y: x[1:, ::2], "getitem array": lambda x, y: x[[0, 0, 1]],
     "concatenate": lambda x, y: tg.concatenate([x, y], axis=1),
     "stack": lambda x, y: tg.stack([x, y]), "where": lambda x, y: tg.where(x > y, x, 0.0),
-    "maximum": lambda x, y: tg.maximum(x, y), "minimum": lambda x, y: tg.minimum(x, 1.0),
+    "maximum": lambda x, y: tg.maximum(x, y), "minimum": lambda x, y: tg.minimum(x, y.detach()),
     "astype": lambda x, y: x.astype(np.float64).astype(np.float32),
 }
 

@@ -255,7 +255,9 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     integer dtype takes start and end truncated to ints first and the values truncated
     (PyTorch's: linspace(1, 2.5, 5, dtype=tg.int32) is [1, 1, 1, 1, 2]); bool is refused.
     start and end may be 0-d tensors (PyTorch's tensor overload: their values)."""
-    if not isinstance(steps, int | np.integer) or steps < 0:
+    if not isinstance(steps, int | np.integer):
+        raise ArgumentTypeError(f"linspace: steps must be an int, got {steps!r}")
+    if steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
     start, end = (_number_of("linspace", name, v) for name, v in (("start", start),
                                                                   ("end", end)))

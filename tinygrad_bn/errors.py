@@ -19,9 +19,15 @@ class ShapeError(TinygradError, ValueError, RuntimeError):
     catches it here as there."""
 
 
-class AxisError(TinygradError, ValueError, IndexError):
+class EmptyReductionError(ShapeError, IndexError):
+    """A reduction without an identity (max, min, argmax, amax ...) over an axis of size 0;
+    an IndexError too, as PyTorch's "Expected reduction dim 1 to have non-zero size"."""
+
+
+class AxisError(TinygradError, ValueError, IndexError, RuntimeError):
     """An axis argument is out of range or repeated; an IndexError too, as PyTorch's
-    "Dimension out of range"."""
+    "Dimension out of range", and a RuntimeError, as its "dim 0 appears multiple times in
+    the list of dims" and "narrow() cannot be applied to a 0-dim tensor"."""
 
 
 class DTypeError(TinygradError, TypeError, RuntimeError):
@@ -58,9 +64,12 @@ class CallOrderError(TinygradError, RuntimeError):
     before its update)."""
 
 
-class ArgumentError(TinygradError, ValueError):
+class ArgumentError(TinygradError, ValueError, RuntimeError):
     """An argument's value is outside what the function accepts (a probability, a rate,
-    a mode name such as `reduction`)."""
+    a mode name such as `reduction`); a RuntimeError too, as PyTorch's checks of argument
+    values in its kernels raise (`diagonal(dim1=0, dim2=0)`, `conv2d(..., stride=-1)`: its
+    own error inputs, torch.testing's OpInfo database, expect RuntimeError for 154 of 184
+    such calls and ValueError, PyTorch's Python-level checks, for the rest)."""
 
 
 class DataError(TinygradError, ValueError):
@@ -84,8 +93,10 @@ class WriteError(TinygradError, OSError):
     the way, the disk is full); the message names the path, the OS error is the cause."""
 
 
-class IndexOutOfRange(TinygradError, IndexError):
-    """An index is out of range for the indexed tensor."""
+class IndexOutOfRange(TinygradError, IndexError, RuntimeError):
+    """An index is out of range for the indexed tensor: an IndexError, as PyTorch's `x[10]`,
+    and a RuntimeError, as its gather/scatter/narrow ("index 34 is out of bounds for
+    dimension 0 with size 3")."""
 
 
 class AnomalyError(TinygradError, FloatingPointError):

@@ -55,16 +55,43 @@ __all__ += ["absolute", "addcdiv", "addcmul", "clamp_max", "clamp_min", "deg2rad
 _NUMBER_INPUT = frozenset("add sub subtract mul multiply div divide true_divide floor_divide "
                           "remainder pow float_power xlogy bitwise_and bitwise_or bitwise_xor "
                           "bitwise_left_shift bitwise_right_shift".split())
+# ... of which these take a number as `input` only with a tensor `other` (torch.pow(2, 3):
+# TypeError; torch.add(2, 3) is a tensor)
+_NOT_TWO_NUMBERS = frozenset("remainder pow float_power xlogy bitwise_and bitwise_or "
+                             "bitwise_xor bitwise_left_shift bitwise_right_shift".split())
+# and these refuse a number as `other` too (no Scalar overload: torch.atan2(t, 2) TypeError)
+_TENSOR_OTHER = frozenset("allclose arctan2 atan2 gcd hypot inner isclose lcm ldexp logaddexp "
+                          "logical_and logical_or logical_xor take take_along_dim".split())
+_NUMBER = (bool, int, float)
+
+
+def tensor_input(name: str, value: Any) -> Tensor:
+    """`input` of a function PyTorch binds to Tensor only: a Python number refused (its
+    TypeError), anything else as_tensor."""
+    refuse_numbers(name, (value,), (0,))
+    return as_tensor(value)
+
+
+def refuse_numbers(name: str, args: tuple[Any, ...], positions: tuple[int, ...]) -> None:
+    """PyTorch's bindings refuse a Python number where they take only a Tensor: raise its
+    TypeError (ours names the argument) when args holds one at any of `positions`."""
+    for at in positions:
+        if at < len(args) and type(args[at]) in _NUMBER:
+            what = "input" if at == 0 else f"argument {at + 1}"
+            raise ArgumentTypeError(f"{name}: {what} must be a tensor (as PyTorch's), got "
+                                    f"{type(args[at]).__name__} {args[at]!r}; "
+                                    f"tg.tensor({args[at]!r}) makes one")
 
 
 def _function(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 (PyTorch's name)
-        if type(input) in (bool, int, float) and name not in _NUMBER_INPUT:
-            raise ArgumentTypeError(f"{name}: input must be a tensor (as PyTorch's), got "
-                                    f"{type(input).__name__} {input!r}; tg.tensor({input!r}) "
-                                    f"makes one")
+        if type(input) in _NUMBER and (name not in _NUMBER_INPUT or name in _NOT_TWO_NUMBERS
+                                       and (not args or type(args[0]) in _NUMBER)):
+            refuse_numbers(name, (input,), (0,))
+        if name in _TENSOR_OTHER:
+            refuse_numbers(name, (input, *args[:1]), (1,))
         if type(input) is not Tensor and hasattr(input, "__tg_function__"):
             return input.__tg_function__(name, args, kwargs)  # a ComplexTensor's own
         if type(input) in (bool, int, float) and args and isinstance(args[0], Tensor):

@@ -55,30 +55,32 @@ SQRT_HALF = math.sqrt(0.5)
 def i1(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """The modified Bessel function of the first kind of order 1:
     sum_k (x/2)^(2k+1) / (k! (k+1)!)."""
-    return ops.BesselI1.apply(floating(as_tensor(input)))
+    return ops.BesselI1.apply(floating(_f.tensor_input("i1", input)))
 
 
 @names_errors("erfcx")
 def erfcx(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """The scaled complementary error function e^(x^2) erfc x (finite where erfc
     underflows, ~ 1 / (x sqrt pi) for large x)."""
-    return ops.Erfcx.apply(floating(as_tensor(input)))
+    return ops.Erfcx.apply(floating(_f.tensor_input("erfcx", input)))
 
 
 @names_errors("i0e")
 def i0e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """e^-|x| I0(x): i0 scaled to stay finite for large |x|."""
-    return ops.BesselI0e.apply(floating(as_tensor(input)))
+    return ops.BesselI0e.apply(floating(_f.tensor_input("i0e", input)))
 
 
 @names_errors("i1e")
 def i1e(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """e^-|x| I1(x): i1 scaled to stay finite for large |x|."""
-    return ops.BesselI1e.apply(floating(as_tensor(input)))
+    return ops.BesselI1e.apply(floating(_f.tensor_input("i1e", input)))
 
 
 def _pair(input: Any, other: Any, op: str, integers: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """The two operands in their floating result dtype (a number may come first)."""
+    """The two operands in their floating result dtype (a number may come first, not
+    both: PyTorch's TypeError)."""
+    _f.refuse_numbers(op, (input,), (0,) if type(other) in (bool, int, float) else ())
     if isinstance(other, Tensor) and not isinstance(input, Tensor):
         y, x = float_operands(other, input, op, integers)
         return x, y
@@ -89,6 +91,7 @@ def _pair(input: Any, other: Any, op: str, integers: bool = True) -> tuple[Tenso
 def gammainc(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """The regularized lower incomplete gamma function P(a, x) = int_0^x t^(a-1) e^-t dt /
     Gamma(a), a = input, x = other; differentiable in x only (as PyTorch)."""
+    _f.refuse_numbers("gammainc", (input, other), (0, 1))
     return Igamma.apply(*_pair(input, other, "gammainc", integers=False))
 
 
@@ -96,6 +99,7 @@ def gammainc(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
 def gammaincc(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x);
     differentiable in x only (as PyTorch)."""
+    _f.refuse_numbers("gammaincc", (input, other), (0, 1))
     return Igammac.apply(*_pair(input, other, "gammaincc", integers=False))
 
 
@@ -109,6 +113,7 @@ def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
 @names_errors("xlog1py")
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log(1 + y), 0 where x = 0 (unless y is NaN), as xlogy is x log y."""
+    _f.refuse_numbers("xlog1py", (input,), (0,) if type(other) in (bool, int, float) else ())
     if isinstance(other, Tensor) and not isinstance(input, Tensor):  # a number first
         y, x = float_operands(other, input, "xlog1py")
     else:
@@ -123,13 +128,13 @@ def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
 def entr(input: Any) -> Tensor:  # noqa: A002
     """-x ln x for x > 0, 0 at x = 0, -inf for x < 0 (NaN stays NaN); ops.Entr, whose
     gradient -(1 + ln x) is PyTorch's also outside the domain."""
-    return ops.Entr.apply(floating(as_tensor(input)))
+    return ops.Entr.apply(floating(_f.tensor_input("entr", input)))
 
 
 @names_errors("ndtr")
 def ndtr(input: Any) -> Tensor:  # noqa: A002
     """The standard normal CDF: erfc(-x / sqrt 2) / 2 (erfc keeps the left tail's digits)."""
-    return (floating(as_tensor(input)) * -SQRT_HALF).erfc() * 0.5
+    return (floating(_f.tensor_input("ndtr", input)) * -SQRT_HALF).erfc() * 0.5
 
 
 @names_errors("ndtri")
@@ -139,7 +144,7 @@ def ndtri(input: Any) -> Tensor:  # noqa: A002
     steps on ndtr(y) = p (ndtr through erfc, exact in the left tail); the gradient is the
     composite's, sqrt(2 pi) e^(y^2/2). Below p ~ 1e-16, 2p - 1 is -1 and the value -inf
     (PyTorch's rational approximation goes on to p ~ 1e-308)."""
-    p = floating(as_tensor(input))
+    p = floating(_f.tensor_input("ndtri", input))
     y = (p * 2 - 1).erfinv() * math.sqrt(2.0)
     data = y._data.astype(np.float64)
     target = p._data.astype(np.float64)
@@ -164,7 +169,7 @@ def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     """ln ndtr(x): for x > 0 as log1p(-ndtr(-x)), which keeps the digits of a value near 0;
     below -20, where erfc nears its underflow, the asymptotic series -x^2/2 - ln(-x) -
     ln(2 pi)/2 + ln(1 - 1/x^2 + 3/x^4 - 15/x^6 ...)."""
-    x = floating(as_tensor(input))
+    x = floating(_f.tensor_input("log_ndtr", input))
     right = x._data > 0
     far = x._data < _FAR_LEFT
     middle = where(right | far, -1.0, x)

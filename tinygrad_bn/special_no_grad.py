@@ -24,6 +24,7 @@ import numpy as np
 
 from .autograd.primitive import new_tensor
 from .errors import names_errors
+from .method_functions import refuse_numbers, tensor_input
 from .ops.bessel import airy_ai as _airy_ai
 from .ops.bessel import bessel_j, bessel_k, bessel_y, spherical_j0
 from .ops.gamma import bessel_i
@@ -41,7 +42,7 @@ __all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
 def _unary(name: str, kernel: Callable[[np.ndarray], np.ndarray], doc: str) -> Callable:
     @names_errors(name)
     def function(input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
-        x = floating(as_tensor(input))
+        x = floating(tensor_input(name, input))
         return new_tensor(kernel(x.detach().numpy()).astype(x.dtype))
 
     function.__name__ = function.__qualname__ = name
@@ -52,6 +53,7 @@ def _unary(name: str, kernel: Callable[[np.ndarray], np.ndarray], doc: str) -> C
 def _binary(name: str) -> Callable:
     @names_errors(name)
     def function(input: Any, n: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        refuse_numbers(name, (input,), (0,) if type(n) in (bool, int, float) else ())
         if isinstance(n, Tensor) and not isinstance(input, Tensor):
             n, x = float_operands(n, input, name)
         else:

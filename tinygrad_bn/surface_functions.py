@@ -24,7 +24,7 @@ from . import dtypes
 from .autograd.primitive import as_tensor, is_tensor
 from .creation import full_like, linspace
 from .errors import ArgumentError, ArgumentTypeError, names_errors
-from .method_functions import _function
+from .method_functions import _function, tensor_input
 from .tensor import Tensor, concatenate
 from .tensor_methods.calculus import cumulative_trapezoid, gradient, trapezoid, trapz
 from .tensor_methods.choosing import isin
@@ -152,8 +152,9 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
 
 @names_errors("rsub")
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
-    """other - alpha * input (`sub` with its operands swapped)."""
-    x = as_tensor(input)
+    """other - alpha * input (`sub` with its operands swapped); input is a tensor (a
+    number is PyTorch's TypeError)."""
+    x = tensor_input("rsub", input)
     return x._coerce(other, "rsub").sub(x, alpha=alpha)
 
 

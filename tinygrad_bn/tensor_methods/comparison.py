@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..autograd.primitive import is_tensor, new_tensor
-from ..errors import ArgumentTypeError, DTypeError, DTypeMismatchError, ShapeError, short_repr
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DTypeError,
+    DTypeMismatchError,
+    ShapeError,
+    short_repr,
+)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -58,6 +65,10 @@ class ComparisonMethods:
             raise DTypeMismatchError(f"isclose: the tensors' dtypes {self.dtype} and "
                                      f"{other.dtype} differ (as PyTorch, they must match)")
         other = self._coerce(other, "isclose")
+        for name, tolerance in (("rtol", rtol), ("atol", atol)):
+            if not tolerance >= 0:  # NaN too
+                raise ArgumentError(f"isclose: {name} must be >= 0 (as PyTorch's), got "
+                                    f"{tolerance}")
         try:
             close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
         except ValueError as error:

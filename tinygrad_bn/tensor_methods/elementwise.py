@@ -161,8 +161,8 @@ class ElementwiseMethods:
         # a Python float is converted once, into x's dtype (2.9999999999999996 into int: 2)
         fill = new_tensor(np.asarray(value)) if type(value) is float else \
             self._coerce(value, op)
-        if fill._data.size != 1:
-            raise ShapeError(f"{op}: value must be one number or a one-element tensor, "
+        if fill._data.ndim:
+            raise ShapeError(f"{op}: value must be a number or a 0-d tensor (as PyTorch's), "
                              f"got shape {fill.shape}")
         if fill.dtype != self.dtype:  # PyTorch keeps x's dtype (a bool mask filled with 0)
             if self.dtype.kind in "iu" and not (np.isfinite(fill._data).all() and np.iinfo(
@@ -234,11 +234,20 @@ def _is_number(value: Any) -> bool:
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise max (PyTorch's promotion); the gradient goes to the larger input (split
     on ties)."""
-    x = x if is_tensor(x) else y._coerce(x, "maximum")
+    _both_tensors("maximum", x, y)
     return ops.Maximum.apply(*x._operands(y, "maximum"))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise min (PyTorch's promotion); the gradient goes to the smaller input."""
-    x = x if is_tensor(x) else y._coerce(x, "minimum")
+    _both_tensors("minimum", x, y)
     return ops.Minimum.apply(*x._operands(y, "minimum"))
+
+
+def _both_tensors(op: str, x: Any, y: Any) -> None:
+    """PyTorch's maximum, minimum, fmax and fmin take two tensors, no Python number (no
+    Scalar overload: torch.maximum(t, 2) is a TypeError; clamp takes a number)."""
+    for name, value in (("input", x), ("other", y)):
+        if not is_tensor(value):
+            raise ArgumentTypeError(f"{op}: {name} must be a tensor (as PyTorch's; clamp "
+                                    f"takes a number), got {type(value).__name__} {value!r:.40}")

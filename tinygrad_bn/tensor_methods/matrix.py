@@ -176,7 +176,8 @@ class MatrixMethods:
             if dim is None:
                 raise ShapeError(f"cross: no dimension of size 3 in shape {shape}")
         d = normalize_axes("cross", dim, len(shape))[0]
-        if shape[d] != 3 or self.ndim != other.ndim:
+        # each input has 3 there before broadcasting (a size 1 does not stretch, as PyTorch's)
+        if self.ndim != other.ndim or self.shape[d] != 3 or other.shape[d] != 3:
             raise ShapeError(f"cross: inputs of shapes {self.shape} and {other.shape} need "
                              f"the same rank and size 3 at dim {dim}")
         x, y = self.expand(*shape), other.expand(*shape)

@@ -23,7 +23,7 @@ import numpy as np
 from .. import ops, return_types
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError, EmptyReductionError, ShapeError
 from ..keywords import (
     axis_keywords,
     correction_of,
@@ -116,7 +116,8 @@ class ReduceMethods:
 
     def _check_nonempty(self, op: str, axes: tuple[int, ...]) -> None:
         if any(self.shape[a] == 0 for a in axes):  # an empty axis has no max; other axes may
-            raise ShapeError(f"{op}: zero-size reduction over axes {axes} of shape {self.shape}")
+            raise EmptyReductionError(f"{op}: zero-size reduction over axes {axes} of shape "
+                                      f"{self.shape}")
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
@@ -257,8 +258,9 @@ class ReduceMethods:
         if axis is not None:
             axis = one_axis(op, self.ndim, axis, None)
         if self._data.size == 0 and (axis is None or self.shape[axis] == 0):
-            raise ShapeError(f"{op}: the tensor (shape {self.shape}) has no elements "
-                             f"{'' if axis is None else f'along dim {axis}'}")
+            raise EmptyReductionError(f"{op}: the tensor (shape {self.shape}) has no "
+                                      f"elements "
+                                      f"{'' if axis is None else f'along dim {axis}'}")
         return new_tensor(np.asarray(pick(self._data, axis=axis, keepdims=bool(keepdims)))
                           .astype(np.int64))
 

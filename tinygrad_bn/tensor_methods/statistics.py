@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import return_types
 from ..autograd.primitive import is_tensor, new_tensor
-from ..errors import ArgumentError, DTypeError, ShapeError
+from ..errors import ArgumentError, DTypeError, EmptyReductionError, ShapeError
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from ..ops import ZeroNaN
 from .elementwise import no_bool
@@ -54,7 +54,8 @@ class StatisticsMethods:
         d = one_axis("median", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         x = self if self.ndim else self.reshape(1)
         if x.shape[d] == 0:
-            raise ShapeError(f"median: dim {d} of shape {self.shape} has no elements")
+            raise EmptyReductionError(f"median: dim {d} of shape {self.shape} has no "
+                                      f"elements")
         order = np.argsort(x._data, axis=d, kind="stable")  # NaNs sort last
         index = np.take(order, [(x.shape[d] - 1) // 2], axis=d)
         if x.dtype.kind == "f":
@@ -94,7 +95,8 @@ class StatisticsMethods:
         d = one_axis("nanmedian", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         x = self if self.ndim else self.reshape(1)
         if x.shape[d] == 0:
-            raise ShapeError(f"nanmedian: dim {d} of shape {self.shape} has no elements")
+            raise EmptyReductionError(f"nanmedian: dim {d} of shape {self.shape} has no "
+                                      f"elements")
         order = np.argsort(x._data, axis=d, kind="stable")  # NaNs sort last
         if x.dtype.kind == "f":
             count = (~np.isnan(x._data)).sum(axis=d, keepdims=True)
@@ -113,7 +115,8 @@ class StatisticsMethods:
         x = self if self.ndim else self.reshape(1)
         n = x.shape[d]
         if n == 0:
-            raise ShapeError(f"mode: dim {d} of shape {self.shape} has no elements")
+            raise EmptyReductionError(f"mode: dim {d} of shape {self.shape} has no "
+                                      f"elements")
         rows = np.moveaxis(x._data, d, -1).reshape(-1, n)
         ordered = np.sort(rows, axis=1)
         starts = np.ones(ordered.shape, bool)
@@ -134,8 +137,9 @@ class StatisticsMethods:
         if dim is not None:
             dim = one_axis("aminmax", max(self.ndim, 1), None, dim)  # 0-d: dim 0 or -1
         if self._data.size == 0 and (dim is None or not self.ndim or self.shape[dim] == 0):
-            raise ShapeError(f"aminmax: the tensor (shape {self.shape}) has no elements "
-                             f"{'' if dim is None else f'along dim {dim}'} to reduce")
+            raise EmptyReductionError(f"aminmax: the tensor (shape {self.shape}) has no "
+                                      f"elements "
+                                      f"{'' if dim is None else f'along dim {dim}'} to reduce")
         over = () if dim is None or not self.ndim else dim
         return return_types.aminmax(self.amin(over, keepdim), self.amax(over, keepdim))
 
