@@ -93,3 +93,24 @@ def test_an_empty_reduction_is_an_index_error(reduce) -> None:
     """PyTorch: IndexError "Expected reduction dim 1 to have non-zero size"."""
     with pytest.raises(IndexError, match="zero-size|no elements"):
         reduce(tg.zeros(5, 0, 5))
+
+
+@given(st.floats(1e-300, 1e300), st.floats(1e-300, 1e300), st.booleans(), st.booleans())
+def test_hypot_neither_overflows_nor_underflows(a: float, b: float, neg_a: bool,
+                                                neg_b: bool) -> None:
+    """hypot was sqrt(x * x + y * y): inf for 1e200 and 0 for 1e-200 (found by PyTorch's
+    OpInfo reference inputs); now np.hypot, and its gradient x / z, y / z, is exact."""
+    x = tg.tensor([-a if neg_a else a], dtype=tg.float64, requires_grad=True)
+    y = tg.tensor([-b if neg_b else b], dtype=tg.float64, requires_grad=True)
+    z = tg.hypot(x, y)
+    assert np.isclose(z.item(), math.hypot(a, b), rtol=1e-15, atol=0)
+    gx, gy = tg.autograd.grad(z.sum(), [x, y])
+    assert np.isclose(gx.item(), x.item() / math.hypot(a, b), rtol=1e-15, atol=0)
+    assert np.isclose(gy.item(), y.item() / math.hypot(a, b), rtol=1e-15, atol=0)
+
+
+def test_hypot_of_an_infinity_and_a_nan_is_infinite() -> None:
+    """C99's (and PyTorch's) hypot(+-inf, NaN) = +inf; the squares' sum gave NaN."""
+    out = tg.hypot(tg.tensor([math.inf, math.nan, -math.inf]),
+                   tg.tensor([math.nan, -math.inf, 1.0]))
+    assert out.tolist() == [math.inf, math.inf, math.inf]

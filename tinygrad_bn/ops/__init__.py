@@ -32,6 +32,7 @@ from .binary import (
     Div,
     FloorDivide,
     Fmod,
+    Hypot,
     Maximum,
     Minimum,
     Mul,
@@ -145,6 +146,6 @@ __all__ = [
     "NextAfter", "Polygamma",
     "Cholesky", "LUFactorL", "LUFactorU", "PseudoInverse", "QRFactorQ", "QRFactorR",
     "SVDFactorU", "SVDFactorVh", "SolveTriangular",
-    "FloorDivide", "Fmod", "Remainder", "TruncDivide", "CopySign", "XLogY",
+    "FloorDivide", "Fmod", "Remainder", "TruncDivide", "CopySign", "Hypot", "XLogY",
     "VarianceWithoutFreedom", "Stepwise", "ZeroNaN",
 ]

@@ -1,5 +1,5 @@
 """Elementwise ops of two inputs: add, subtract, multiply, divide, power, the rounded
-quotients and remainders, max, min, where, copysign and x log y.
+quotients and remainders, max, min, where, copysign, hypot and x log y.
 
 Inputs broadcast as in NumPy; a backward may return the broadcast-shaped gradient, which
 the engine sums back to each input's shape (`autograd.engine.unbroadcast`), and a jvp
@@ -335,6 +335,31 @@ class CopySign(Function):
         """z / x, 0 where x = 0 (a constant: its own derivative is 0 almost everywhere)."""
         x, y = (p._data for p in self.parents)
         return np.where(x == 0, 0, np.copysign(x, y) / np.where(x == 0, 1, x))
+
+
+@quiet
+class Hypot(Function):
+    """z = sqrt(x^2 + y^2) without overflow or underflow in the squares (np.hypot: +inf if
+    either is infinite, NaN otherwise too);  dx = g x / z, dy = g y / z (NaN at x = y = 0,
+    as PyTorch's).
+
+    tz = (tx x + ty y) / z."""
+
+    uses_output = True
+    saves_inputs = (0, 1)
+
+    def forward(self, x, y):
+        return np.hypot(x, y)
+
+    def backward(self, g):
+        x, y = self.parents
+        z = self.output
+        return (g * x / z if x.requires_grad else None), (g * y / z if y.requires_grad else None)
+
+    def jvp(self, tx, ty):
+        x, y = self.parents
+        return sum_tangents(None if tx is None else tx * x, None if ty is None else ty * y) / \
+            self.output
 
 
 @quiet

@@ -110,9 +110,10 @@ class MathMethods:
     arctan2 = atan2
 
     def hypot(self, other: Any) -> Tensor:
-        """sqrt(x^2 + y^2); not both integer (as PyTorch: one float operand is enough)."""
+        """sqrt(x^2 + y^2) without overflow in the squares (ops.Hypot); not both integer (as
+        PyTorch: one float operand is enough)."""
         x, other = float_operands(self, other, "hypot", integers=False)
-        return (x * x + other * other).sqrt()
+        return ops.Hypot.apply(x, other)
 
     # ---- the error function
     def erf(self) -> Tensor:
