@@ -19,6 +19,7 @@ at the end of the module (pytest -s); the counts are the numbers the issue asks 
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections import Counter
@@ -479,7 +480,13 @@ def test_optimizers_refuse_bad_arguments_and_step_as_pytorch(name, data):
                            arrays(shape=(2, 3), dtype=np.float64),
                            arrays(), st.none(), JUNK))
         as_tensor = d(st.sampled_from([True, True, True, False]))
-        param.grad = Tensor(grad) if isinstance(grad, np.ndarray) and as_tensor else grad
+        value = Tensor(grad) if isinstance(grad, np.ndarray) and as_tensor else grad
+        twin = torch.from_numpy(grad.copy()) if isinstance(value, Tensor) else value
+        # .grad takes None or a Tensor of the parameter's shape and dtype, as PyTorch's
+        accepted, _ = attempt(f"{name} .grad =", functools.partial(setattr, param, "grad", value))
+        if not accepted:
+            assert not torch_accepts(functools.partial(setattr, reference, "grad", twin))[0]
+            return
         accepted, _ = attempt(f"{name}.step", opt.step)
         if not accepted:
             return

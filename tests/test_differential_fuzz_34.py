@@ -319,6 +319,12 @@ SCENARIOS: dict[str, Callable[[Any], Any]] = {
     "backward(gradient) of the output's shape": lambda m: _backward_gradient(m, (3,)),
     "backward(gradient) of another shape is refused": lambda m: _backward_gradient(m, (2,)),
     "x.grad = None": lambda m: _grad_assign(m, lambda m: None),
+    # (reported to the core in session 34, fixed by core35: autograd/grad_attribute.py)
+    "a non-leaf's .grad is None, with a UserWarning": _non_leaf_grad,
+    "x.grad = a tensor of another shape is refused": lambda m: _grad_assign(
+        m, lambda m: m.ones(2, dtype=m.float64)),
+    "x.grad = a tensor of another dtype is refused": lambda m: _grad_assign(
+        m, lambda m: m.ones(3, dtype=m.float32)),
     ".data writes are untracked, detach() writes are": _data_aliasing,
     "requires_grad and is_leaf of results": _requires_grad_of_results,
     "in place on views of a non-leaf": _in_place_on_view_of_non_leaf,
@@ -334,25 +340,6 @@ def _no_grad_write(m: Any, y: Any) -> None:
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_autograd_semantics_agree_with_pytorch(scenario: str) -> None:
     diff = differences(lambda m: SCENARIOS[scenario](m), ())
-    assert diff is None, f"{scenario}: {diff}"
-
-
-# Differences in the core (tensor.py's `grad` slot, the engine's freed graph), outside this
-# round's modules: reported to the lead, kept here so that the fix turns them green (then
-# strict xfail fails and they move to SCENARIOS).
-REPORTED: dict[str, Callable[[Any], Any]] = {
-    "a non-leaf's .grad is None, with a UserWarning": _non_leaf_grad,
-    "x.grad = a tensor of another shape is refused": lambda m: _grad_assign(
-        m, lambda m: m.ones(2, dtype=m.float64)),
-    "x.grad = a tensor of another dtype is refused": lambda m: _grad_assign(
-        m, lambda m: m.ones(3, dtype=m.float32)),
-}
-
-
-@pytest.mark.xfail(strict=True, reason="reported, in the core: see REPORTED")
-@pytest.mark.parametrize("scenario", sorted(REPORTED))
-def test_reported_autograd_difference(scenario: str) -> None:
-    diff = differences(lambda m: REPORTED[scenario](m), ())
     assert diff is None, f"{scenario}: {diff}"
 
 

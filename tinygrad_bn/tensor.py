@@ -25,6 +25,7 @@ from .autograd import primitive as _primitive
 from .autograd import versions
 from .autograd.engine import backward as autograd_backward
 from .autograd.engine import grad, run_backward, unbroadcast
+from .autograd.grad_attribute import GradAttribute
 from .autograd.order import topological_order
 from .autograd.primitive import Function, RemovableHandle, as_tensor, op_observers
 from .data_array import DataArray
@@ -121,8 +122,8 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
             and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
 
 
-class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, ScanMethods,
-             MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
+class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods,
+             ScanMethods, MovementMethods, IndexingMethods, LinalgMethods, ConversionMethods,
              InplaceMethods, InplaceMathMethods, PlacingMethods, RandomMethods,
              StatisticsMethods, ShapingMethods, MatrixMethods, SpecialMathMethods,
              DecompositionMethods, ArrangementMethods, PyTorchSurfaceMethods):
@@ -132,12 +133,13 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
     lists become float32; `Tensor(2, 3)`, sizes, is PyTorch's legacy constructor (zeroed
     here). Only floating tensors can require a gradient."""
 
-    # _data: the ndarray. Set only when needed (read with getattr, so that making a tensor
-    # costs nothing for them): _base, the tensor owning the memory this one views (views and
-    # detach share its version counter); _view_of, (tensor, index) for a view by basic
-    # indexing (an in-place write through it updates that tensor's graph too); _inplace,
-    # what in-place writes did (autograd/versions.py); _data_view, the cached `.data`
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
+    # _data: the ndarray; _grad: `.grad`'s (autograd/grad_attribute.py). Set only when
+    # needed (read with getattr, so that making a tensor costs nothing for them): _base,
+    # the tensor owning the memory this one views (views and detach share its version
+    # counter); _view_of, (tensor, index) for a view by basic indexing (an in-place write
+    # through it updates that tensor's graph too); _inplace, what in-place writes did
+    # (autograd/versions.py); _data_view, the cached `.data`
+    __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
                  "_base", "_view_of", "_inplace", "_data_view", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -148,7 +150,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
             data, requires_grad, dtype, name = parse_size("Tensor", shape), 0, None, None
             data = np.zeros(data, get_default_dtype())
         self._data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self._ctx: Function | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self._retains_grad = False
@@ -162,7 +164,7 @@ class Tensor(ElementwiseMethods, MathMethods, ComparisonMethods, ReduceMethods, 
         # The hot path for op outputs: no conversions, no checks.
         t = cls.__new__(cls)
         t._data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        t.grad = None
+        t._grad = None
         t._ctx = ctx
         t._hooks = None
         t._retains_grad = False

@@ -280,6 +280,6 @@ def test_clip_grad_value_clamps_in_place_and_skips_missing_grads() -> None:
     np.testing.assert_array_equal(grad.data, [-1.0, 0.5, 1.0])
     with pytest.raises(tg.ArgumentError, match="clip_value must be >= 0"):
         tg.nn.utils.clip_grad_value_(p, -1)
-    p.grad = Tensor(np.array([np.inf]))
+    p.grad = Tensor(np.array([np.inf, 0.0, 0.0]))
     with pytest.raises(tg.TinygradError, match="total gradient norm is inf"):
         tg.nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)

@@ -74,17 +74,15 @@ class _Named(optim.SGD):
 def test_the_same_errors_on_both_paths(cls) -> None:
     params, _ = _pair([np.float64], [(3, 2)], 0)
     opt = cls(params, lr=0.1)
-    params[0].grad = Tensor(np.ones((2, 3)))
+    # `.grad =` refuses a wrong gradient (PyTorch's check); one that stopped fitting when
+    # the parameter's array was replaced reaches the step
+    params[0].grad = Tensor(np.ones((3, 2)))
+    params[0].data = np.zeros((2, 3))
     with pytest.raises(Exception) as wrong_shape:
         opt.step()
-    params[0].grad = np.ones((3, 2))
-    with pytest.raises(Exception) as not_a_tensor:
-        opt.step()
     assert (type(wrong_shape.value).__name__, str(wrong_shape.value)) == (
-        "ShapeError", f"{cls.__name__}.step: a parameter of shape (3, 2) has a .grad of "
-        "shape (2, 3); they must match")
-    assert type(not_a_tensor.value).__name__ == "ArgumentTypeError"
-    assert "has a .grad of type ndarray" in str(not_a_tensor.value)
+        "ShapeError", f"{cls.__name__}.step: a parameter of shape (2, 3) has a .grad of "
+        "shape (3, 2); they must match")
 
 
 @pytest.mark.parametrize("cls", [optim.SGD, _Loop, _Named])

@@ -146,17 +146,14 @@ def test_refusals_after_the_plan_is_made(when) -> None:
                 p.grad = Tensor(np.ones(p.shape))
             opt.step()
         params[0].grad = Tensor(np.ones((2, 2)))
-        params[1].grad = Tensor(np.ones((2, 3)))
+        # (`.grad =` refuses a wrong gradient: one that stopped fitting when the
+        # parameter's array was replaced reaches the step)
+        params[1].grad = Tensor(np.ones((3, 2)))
+        params[1].data = np.ones((2, 3))
         with pytest.raises(Exception) as wrong_shape:
-            opt.step()
-        params[1].grad = np.ones((3, 2))
-        with pytest.raises(Exception) as not_a_tensor:
             opt.step()
         results.append((type(wrong_shape.value).__name__,
                         str(wrong_shape.value).replace(cls.__name__, "SGD"),
-                        type(not_a_tensor.value).__name__,
-                        str(not_a_tensor.value).replace(cls.__name__, "SGD"),
                         [p._data.tobytes() for p in params]))
     assert results[0] == results[1]
     assert results[0][0] == "ShapeError"
-    assert results[0][2] == "ArgumentTypeError"

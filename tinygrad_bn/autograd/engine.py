@@ -16,8 +16,9 @@ its `backward` called on a Tensor as before (`_tensor_rule`). Tensors are made w
 are seen: hooks, `.grad`, tg.grad's results.
 
 The engine imports nothing above it: it works on the attributes every Tensor has (`data`,
-`grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
-`primitive.new_tensor`.
+`_grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
+`primitive.new_tensor`. It writes the slot `_grad` itself, not the checked property
+`grad` (autograd/grad_attribute.py): its gradients fit their tensors by construction.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
             for slot in wanted.get(key, ()):
                 results[slot] = grad
         elif ctx is None or tensor._retains_grad:
-            tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
+            tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
         if ctx is None:
             if tensor._hooks and wanted is None:
                 accumulate_hooks.run(tensor)
@@ -170,7 +171,7 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
             if wanted is None and parent._ctx is None and not parent._hooks:
                 # a clone: the gradient may be shared (Add hands g to both inputs), and a
                 # later backward adds into a leaf's .grad in place
-                parent.grad = pgrad.clone() if parent.grad is None else parent.grad + pgrad
+                parent._grad = pgrad.clone() if parent._grad is None else parent._grad + pgrad
                 continue
             key = id(parent)
             grads[key] = grads[key] + pgrad if key in grads else pgrad
@@ -258,8 +259,8 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
                     if pgrad.dtype != data.dtype:
                         pgrad = pgrad.astype(data.dtype)
                 if direct and parent._ctx is None and not parent._hooks:
-                    if exclusive and parent.grad is None:  # _accumulate's first case, inline
-                        parent.grad = from_op(pgrad, None)
+                    if exclusive and parent._grad is None:  # _accumulate's first case, inline
+                        parent._grad = from_op(pgrad, None)
                         owned_grads.add(id(parent))
                     else:
                         _accumulate(parent, pgrad, exclusive, owned_grads)
@@ -366,16 +367,16 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, fresh: bool, owned_grads: set[
     (an optimizer, a user's `g = p.grad`) sees the sum, and the write is counted in its
     version. A retained non-leaf's .grad is replaced by a new sum, as PyTorch's
     retain_grad hook does, and so is a read-only .grad (a broadcast view set by hand)."""
-    if tensor.grad is None:  # (also after a hook set it to None during this pass)
-        tensor.grad = new_tensor(grad if fresh else grad.copy(order="K"))
+    if tensor._grad is None:  # (also after a hook set it to None during this pass)
+        tensor._grad = new_tensor(grad if fresh else grad.copy(order="K"))
     elif id(tensor) in owned_grads:
-        np.add(tensor.grad._data, grad, out=tensor.grad._data)
+        np.add(tensor._grad._data, grad, out=tensor._grad._data)
         return
-    elif tensor._ctx is None and tensor.grad._data.flags.writeable:
-        np.add(tensor.grad._data, grad, out=tensor.grad._data, casting="unsafe")
-        versions.record_write(tensor.grad)
+    elif tensor._ctx is None and tensor._grad._data.flags.writeable:
+        np.add(tensor._grad._data, grad, out=tensor._grad._data, casting="unsafe")
+        versions.record_write(tensor._grad)
     else:
-        tensor.grad = new_tensor(tensor.grad._data + grad)
+        tensor._grad = new_tensor(tensor._grad._data + grad)
     owned_grads.add(id(tensor))
 
 
@@ -459,7 +460,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         if g is None:
             continue
         if create_graph:  # a clone, as _graph_pass gives a leaf (two inputs may share g)
-            t.grad = g.clone() if t.grad is None else t.grad + g
+            t._grad = g.clone() if t._grad is None else t._grad + g
         else:  # g is a fresh array (_array_pass copies each result)
             _accumulate(t, g._data, True, set())
         if t._hooks and t._ctx is None:

@@ -237,6 +237,13 @@ class Adam(_AdamFamily):
                                              capturable=capturable, fused=fused,
                                              decoupled_weight_decay=decoupled_weight_decay)})
 
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        # PyTorch's Adam and AdamW (not NAdam, RAdam) take betas as two Python floats
+        if not all(isinstance(b, float) for b in group["betas"]):
+            raise ArgumentError(f"{type(self).__name__}: betas must be either both floats or "
+                                f"both Tensors, got {group['betas']!r} (write 0.0, not 0)")
+
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

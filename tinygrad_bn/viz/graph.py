@@ -62,7 +62,7 @@ class GraphNode:
 
     def grad_norm(self) -> float | None:
         """||grad||_2 of this node's tensor, or None if it kept no gradient."""
-        grad = self.tensor.grad
+        grad = self.tensor._grad  # (the slot: no warning for a non-leaf that kept none)
         return None if grad is None else float(np.linalg.norm(grad.data.astype(np.float64)))
 
     def __repr__(self) -> str:
