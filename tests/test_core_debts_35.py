@@ -4,6 +4,8 @@ know to its reflected operator, inference tensors. Each test failed before its f
 
 from __future__ import annotations
 
+import operator
+import re
 import warnings
 
 import numpy as np
@@ -121,3 +123,66 @@ def test_adam_takes_betas_as_floats_as_pytorch(cls) -> None:
             cls([nn.Parameter(np.ones(1))], betas=betas)
     cls([nn.Parameter(np.ones(1))], betas=[0.5, np.float64(0.9)])  # floats in a list: fine
     optim.NAdam([nn.Parameter(np.ones(1))], betas=(0, 0.5))  # NAdam takes ints, as PyTorch
+
+
+# ---- 3. an operand of a class Tensor's operators do not know ---------------------------
+
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+             "==": operator.eq, "<": operator.lt}
+
+
+def _complex(m, real, imag):
+    dtype = m.float64
+    return m.complex(m.tensor(real, dtype=dtype), m.tensor(imag, dtype=dtype))
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "=="])
+def test_a_real_tensor_on_the_left_of_a_complex_one_as_pytorch(op) -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for m in (tg, torch):
+        x = m.tensor([1.0, 2.0, -0.5], dtype=m.float64)
+        z = _complex(m, [1.0, -1.0, 0.0], [0.5, 2.0, -3.0])
+        results.append(np.asarray(OPERATORS[op](x, z)))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-15)
+    assert results[0].dtype == results[1].dtype
+
+
+def test_the_gradient_reaches_the_real_tensor_on_the_left() -> None:
+    torch = pytest.importorskip("torch")
+    grads = []
+    for m in (tg, torch):
+        x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        z = _complex(m, [1.0, -1.0], [0.5, 2.0])
+        (x * z - x / z).abs().sum().backward()
+        grads.append(np.asarray(x.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13)
+
+
+class _Quantity:
+    """A user's class that takes some operations over from the right."""
+
+    def __radd__(self, other):
+        return ("radd", other)
+
+    def __rmul__(self, other):
+        return ("rmul", other)
+
+    def __gt__(self, other):
+        return ("gt", other)
+
+
+def test_any_class_with_the_reflected_operator_takes_the_operation_over() -> None:
+    x, q = tg.ones(2), _Quantity()
+    assert (x + q)[0] == "radd" and (x * q)[0] == "rmul" and (x < q)[0] == "gt"
+    assert (x + q)[1] is x
+    with pytest.raises(tg.DTypeError, match=r"-: cannot use _Quantity"):
+        x - q  # no __rsub__: Tensor's own clear error
+
+
+@pytest.mark.parametrize("other", ["a", ["a", "b"], {"a": 1}, None, object(), b"ab"])
+@pytest.mark.parametrize("op", ["+", "*", "-", "/", "<"])
+def test_bad_operands_keep_their_clear_error(op, other) -> None:
+    for x in (tg.ones(2), tg.tensor([2])):  # str * int tensor must not repeat the string
+        with pytest.raises(tg.TinygradError, match=f"{re.escape(op)}: cannot use"):
+            OPERATORS[op](x, other)

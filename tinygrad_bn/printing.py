@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError
 
@@ -67,3 +70,24 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
     with _lock:
         base = _PROFILES[profile] if profile is not None else _options[0]
         _options[0] = base._replace(sci_mode=sci_mode, **given)
+
+
+def tensor_repr(data: np.ndarray, shape: Any, ctx: Any, requires_grad: bool) -> str:
+    """A Tensor's repr under the options in force: its values (a summary past `threshold`
+    elements, then with the shape), dtype, and grad_fn or requires_grad."""
+    options = current()
+    threshold = sys.maxsize if math.isinf(options.threshold) else int(options.threshold)
+    scientific = {"float_kind": lambda v: f"{v:.{options.precision}e}"} \
+        if options.sci_mode else None
+    body = np.array2string(data, precision=options.precision, threshold=threshold,
+                           edgeitems=options.edgeitems, max_line_width=options.linewidth,
+                           suppress_small=options.sci_mode is False,
+                           formatter=scientific, prefix="Tensor(")
+    extra = f", dtype={data.dtype}"
+    if data.size > threshold:  # the summary elides values: say what the shape is
+        extra = f", shape={shape}{extra}"
+    if ctx is not None:
+        extra += f", grad_fn=<{ctx.name}>"
+    elif requires_grad:
+        extra += ", requires_grad=True"
+    return f"Tensor({body}{extra})"

@@ -13,8 +13,6 @@ autograd/engine.py, ops/, tensor_methods/, this file (docs/autograd.md).
 
 from __future__ import annotations
 
-import math
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +37,7 @@ from .errors import (
     TinygradError,
     short_repr,
 )
+from .foreign_operands import defers
 from .keywords import Size, normalize_axes, one_of, parse_size
 from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
@@ -108,8 +107,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if array.dtype.kind == "c":  # complex numbers: ComplexTensor's (complex_tensors/)
         raise DTypeError(f"Tensor: complex values (dtype {array.dtype}, from "
                          f"{type(data).__name__} data) make a ComplexTensor, not a Tensor: "
-                         f"tg.complex(real, imag) or tg.view_as_complex; with a real tensor "
-                         f"x, write z * x, not x * z")
+                         f"tg.complex(real, imag) or tg.view_as_complex")
     if array.dtype.kind not in "biuf":  # strings, bytes: no op here supports them
         raise DTypeError(f"Tensor: unsupported dtype {array.dtype} (from {type(data).__name__} "
                          f"data); expected a boolean, integer or floating dtype")
@@ -272,22 +270,7 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self) -> str:
-        options = printing.current()  # tg.set_printoptions
-        threshold = sys.maxsize if math.isinf(options.threshold) else int(options.threshold)
-        scientific = {"float_kind": lambda v: f"{v:.{options.precision}e}"} \
-            if options.sci_mode else None
-        body = np.array2string(self._data, precision=options.precision, threshold=threshold,
-                               edgeitems=options.edgeitems, max_line_width=options.linewidth,
-                               suppress_small=options.sci_mode is False,
-                               formatter=scientific, prefix="Tensor(")
-        extra = f", dtype={self.dtype}"
-        if self._data.size > threshold:  # the summary elides values: say what the shape is
-            extra = f", shape={self.shape}{extra}"
-        if self._ctx is not None:
-            extra += f", grad_fn=<{self._ctx.name}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"Tensor({body}{extra})"
+        return printing.tensor_repr(self._data, self.shape, self._ctx, self.requires_grad)
 
     # identity, as object's (== is elementwise, so Python would leave Tensors unhashable);
     # object's own slot, not a Python method: no Python call per dict or set lookup (the
@@ -361,7 +344,8 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
     # ---- operators: each a primitive op from tinygrad_bn/ops/ ----
     def _coerce(self, other: Any, op: str = "op") -> Tensor:
         """Wrap a non-Tensor operand of `op`; Python scalars take this tensor's dtype (no
-        upcast). What cannot be a tensor (None, a string, a dict) is refused naming `op`."""
+        upcast). What cannot be a tensor (None, a string, a dict) is refused naming `op`,
+        or is NotImplemented, for its reflected operator, if it has one (foreign_operands.py)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
@@ -386,16 +370,21 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
         try:
             return Tensor(other)
         except TinygradError as error:
+            if defers(other, op):
+                return NotImplemented
             raise type(error)(f"{op}: cannot use {type(other).__name__} {short_repr(other)} as an "
                               f"operand of a tensor of shape {self.shape} and dtype "
                               f"{self.dtype} ({error})") from error
 
     def _operands(self, other: Any, op: str, true_division: bool = False
-                  ) -> tuple[Tensor, Tensor]:
+                  ) -> tuple[Tensor, Tensor] | Any:
         """(self, other) as an op of two tensors takes them: other wrapped, both cast to
         PyTorch's result type (dtypes.result_type); `true_division`: integers as the
-        default float dtype (int / int is a float, as in PyTorch)."""
+        default float dtype (int / int is a float, as in PyTorch). NotImplemented for an
+        operand of a class that takes the operation over."""
         other = self._coerce(other, op)
+        if other is NotImplemented:
+            return other
         a, b = self._data.dtype, other._data.dtype
         dtype = a if a is b else result_type(a, self._data.ndim > 0, b, other._data.ndim > 0)
         if true_division and dtype.kind != "f":
@@ -408,38 +397,42 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
     def __add__(self, other: Any) -> Tensor:
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
             return ops.Add.apply(self, other)
-        return ops.Add.apply(*self._operands(other, "+"))
+        pair = self._operands(other, "+")
+        return pair if pair is NotImplemented else ops.Add.apply(*pair)
 
     def __radd__(self, other: Any) -> Tensor:
-        a, b = self._operands(other, "+")
-        return ops.Add.apply(b, a)
+        pair = self._operands(other, "+")
+        return pair if pair is NotImplemented else ops.Add.apply(pair[1], pair[0])
 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
             return ops.Sub.apply(self, other)
         no_bool_subtraction(self, other)
-        return ops.Sub.apply(*self._operands(other, "-"))
+        pair = self._operands(other, "-")
+        return pair if pair is NotImplemented else ops.Sub.apply(*pair)
 
     def __rsub__(self, other: Any) -> Tensor:
         no_bool_subtraction(self, other)
-        a, b = self._operands(other, "-")
-        return ops.Sub.apply(b, a)
+        pair = self._operands(other, "-")
+        return pair if pair is NotImplemented else ops.Sub.apply(pair[1], pair[0])
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the hot path
             return ops.Mul.apply(self, other)
-        return ops.Mul.apply(*self._operands(other, "*"))
+        pair = self._operands(other, "*")
+        return pair if pair is NotImplemented else ops.Mul.apply(*pair)
 
     def __rmul__(self, other: Any) -> Tensor:
-        a, b = self._operands(other, "*")
-        return ops.Mul.apply(b, a)
+        pair = self._operands(other, "*")
+        return pair if pair is NotImplemented else ops.Mul.apply(pair[1], pair[0])
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(*self._operands(other, "/", true_division=True))
+        pair = self._operands(other, "/", true_division=True)
+        return pair if pair is NotImplemented else ops.Div.apply(*pair)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        a, b = self._operands(other, "/", true_division=True)
-        return ops.Div.apply(b, a)
+        pair = self._operands(other, "/", true_division=True)
+        return pair if pair is NotImplemented else ops.Div.apply(pair[1], pair[0])
 
     def __pow__(self, exponent: Any) -> Tensor:
         return power(self, exponent)
@@ -469,6 +462,8 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
     def _compare(self, other: Any, compare: np.ufunc) -> Tensor:
         symbol = _COMPARISONS[compare.__name__]
         other = self._coerce(other, symbol)
+        if other is NotImplemented:
+            return other
         try:
             return Tensor._from_op(compare(self._data, other._data), None)
         except ValueError as error:

@@ -15,8 +15,9 @@ takes. Forward mode and double backward follow from the real ops the same way
 
 A ComplexTensor is not a tg.Tensor: Tensor's ops are written for real numbers (its
 gradients would be wrong for complex ones), so only the methods below exist; any other
-is refused naming it (ComplexMethodError, an AttributeError as well). A real Tensor on the
-left of a complex operand (`x * z`) is refused by Tensor's operator: write `z * x`.
+is refused naming it (ComplexMethodError, an AttributeError as well). With a real Tensor
+on the left (`x * z`), Tensor's operator returns NotImplemented and Python calls this
+class's reflected one (tinygrad_bn/foreign_operands.py).
 """
 
 from __future__ import annotations
