@@ -186,3 +186,97 @@ def test_bad_operands_keep_their_clear_error(op, other) -> None:
     for x in (tg.ones(2), tg.tensor([2])):  # str * int tensor must not repeat the string
         with pytest.raises(tg.TinygradError, match=f"{re.escape(op)}: cannot use"):
             OPERATORS[op](x, other)
+
+
+# ---- 4. inference tensors ---------------------------------------------------------------
+
+def _outcome(call):
+    try:
+        return call()
+    except RuntimeError as error:
+        return ("RuntimeError", str(error).split(".")[0].split(": ")[-1])
+
+
+def _inference_story(m):
+    x = m.ones(3, requires_grad=True)
+    with m.inference_mode():
+        y = x * x
+        a = m.ones(3)
+        a.add_(1)  # inside the mode: allowed
+        made_inside = [t.is_inference() for t in (y, a, a.view(3), x)]
+    normal = m.ones(3)
+    with m.inference_mode():
+        normal.add_(1)  # a normal tensor written inside: counted
+        view_of_normal = normal.view(3)
+    return (y.requires_grad, made_inside, view_of_normal.is_inference(), normal._version,
+            [t.is_inference() for t in (a * 2, a.clone(), a[0], a.view(3))],
+            [_outcome(f) for f in (lambda: y._version, lambda: a.add_(1),
+                                   lambda: a.__setitem__(0, 5.0), lambda: a.view(3).mul_(2),
+                                   lambda: a.copy_(m.zeros(3)), lambda: a.zero_(),
+                                   lambda: a.requires_grad_())]), a.tolist()
+
+
+def test_inference_tensors_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    (ours, values), (theirs, _) = _inference_story(tg), _inference_story(torch)
+    assert ours == theirs
+    assert values == [2.0, 2.0, 2.0]  # refused before writing (PyTorch writes, then raises)
+    assert ours[5][0] == ("RuntimeError", "Inference tensors do not track version counter")
+    assert ours[5][1] == ("RuntimeError",
+                          "Inplace update to inference tensor outside InferenceMode is not "
+                          "allowed")
+
+
+def test_inplace_writes_into_inference_tensors_are_refused_under_no_grad_too() -> None:
+    with tg.inference_mode():
+        a = tg.ones(2)
+    with tg.no_grad(), pytest.raises(tg.BackwardError, match="add_: Inplace update"):
+        a.add_(1)
+    with pytest.raises(tg.BackwardError, match="t_: Inplace update"):
+        a.t_()
+    a.data.add_(1)  # through .data: allowed, as PyTorch
+    assert a.tolist() == [2.0, 2.0]
+    with tg.inference_mode():
+        a.add_(1)  # and inside the mode again
+    assert a.tolist() == [3.0, 3.0]
+
+
+def test_inference_mode_false_records_and_makes_normal_tensors_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for m in (tg, torch):
+        row = []
+        with m.inference_mode():
+            with m.inference_mode(False):
+                row += [m.is_inference_mode_enabled(), m.is_grad_enabled(),
+                        m.ones(1).is_inference()]
+            with m.enable_grad():  # grad modes leave inference mode on
+                row += [m.is_inference_mode_enabled(), m.ones(1).is_inference()]
+            row += [m.is_inference_mode_enabled(), m.is_grad_enabled()]
+        with m.no_grad(), m.inference_mode(False):
+            row.append(m.is_grad_enabled())
+        row.append(m.is_inference_mode_enabled())
+        results.append(row)
+    assert results[0] == results[1]
+
+
+def test_inference_mode_is_per_thread() -> None:
+    import threading
+
+    seen = {}
+    entered, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        entered.wait()
+        seen["other"] = tg.ones(1).is_inference()
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with tg.inference_mode():
+        entered.set()
+        done.wait()
+        seen["here"] = tg.ones(1).is_inference()
+    thread.join()
+    assert seen == {"other": False, "here": True}
+    assert not tg.ones(1).is_inference()

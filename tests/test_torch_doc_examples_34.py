@@ -61,14 +61,11 @@ KNOWN = {
     "torch.from_file": "storages and memory-mapped files are not supported",
     "torch.is_storage": "storages are not supported (untyped_storage, TypedStorage)",
     "torch.hash_tensor": "not built (new in PyTorch 2.13)",
-    "torch.inference_mode": "inference mode makes ordinary tensors here (is_inference() is "
-                            "False, _version is kept)",
     "torch.linalg.householder_product": "geqrf / householder_product are not built",
     "torch.linalg.ldl_factor": "LDL factorizations are not built",
     "torch.linalg.ldl_factor_ex": "LDL factorizations are not built",
     "torch.linalg.ldl_solve": "LDL factorizations are not built",
     "torch.autograd.enforce_grad_layout_policy": "not built (new in PyTorch 2.13)",
-    "torch.autograd.inference_mode": "inference mode makes ordinary tensors here",
     "torch.func.functionalize": "functionalize needs torch.fx, which is not built",
     "torch.func.rearrange": "not built",
     "torch.func.vjp": "tg.func.vjp(f, inputs, cotangents) reads a second positional as "

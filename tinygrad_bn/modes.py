@@ -23,6 +23,10 @@ from .errors import ArgumentTypeError, short_repr
 
 DEFAULTS = {"grad_enabled": True, "anomaly": False}
 NO_RECORD, RECORD, ANOMALY = 0, 1, 2
+# inference_mode blocks open in all threads: while 0, making a tensor asks nothing more
+# (tensor.py reads it on every tensor made; a list so that the reader holds it as a global)
+INFERENCE_OPEN = [0]
+_lock = threading.Lock()
 
 
 class _ThreadState(threading.local):
@@ -180,11 +184,11 @@ def is_anomaly_enabled() -> bool:
 
 
 class inference_mode(GradMode):  # noqa: N801 (PyTorch's name)
-    """PyTorch's `inference_mode`: no recording inside the block (or the decorated
-    function; `@tg.inference_mode` works without parentheses too), as `no_grad`, in the
-    current thread; `inference_mode(False)` leaves recording as it is. PyTorch also marks
-    the tensors made inside as never usable by autograd, a speed-up this engine, which
-    has nothing to gain from it, does not make."""
+    """PyTorch's `inference_mode`, in the current thread: inside the block (or the
+    decorated function; `@tg.inference_mode` works without parentheses too) nothing is
+    recorded, as under `no_grad`, and the tensors made are inference tensors
+    (autograd/inference.py: no version counter, no in-place write outside the mode).
+    `inference_mode(False)` turns the mode off inside, and recording on, as PyTorch's."""
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode):  # the bare decorator: `@tg.inference_mode`
@@ -192,18 +196,26 @@ class inference_mode(GradMode):  # noqa: N801 (PyTorch's name)
         return super().__new__(cls)
 
     def __init__(self, mode: bool = True) -> None:
-        super().__init__(False)
         self.inference = flag("inference_mode", "mode", mode)
+        super().__init__(not self.inference)
 
     def __enter__(self) -> None:
-        if self.inference:
-            super().__enter__()
+        with _lock:
+            INFERENCE_OPEN[0] += 1
+        super().__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.inference:
-            super().__exit__(*exc_info)
+        super().__exit__(*exc_info)
+        with _lock:
+            INFERENCE_OPEN[0] -= 1
 
 
 def is_inference_mode_enabled() -> bool:
-    """Whether an `inference_mode(True)` block is open in this thread."""
-    return any(isinstance(c, inference_mode) and c.inference for c in state.open["grad_enabled"])
+    """Whether the innermost `inference_mode` block open in this thread is one of
+    inference_mode(True) (grad modes opened inside it leave it on, as in PyTorch)."""
+    if not INFERENCE_OPEN[0]:
+        return False
+    for context in reversed(state.open["grad_enabled"]):
+        if isinstance(context, inference_mode):
+            return context.inference
+    return False

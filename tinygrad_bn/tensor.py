@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import ops, printing
+from .autograd import inference, versions
 from .autograd import primitive as _primitive
-from .autograd import versions
 from .autograd.engine import backward as autograd_backward
 from .autograd.engine import grad, run_backward, unbroadcast
 from .autograd.grad_attribute import GradAttribute
@@ -39,7 +39,7 @@ from .errors import (
 )
 from .foreign_operands import defers
 from .keywords import Size, normalize_axes, one_of, parse_size
-from .modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .modes import INFERENCE_OPEN, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor_methods import (
     ArrangementMethods,
     ComparisonMethods,
@@ -136,9 +136,10 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
     # the tensor owning the memory this one views (views and detach share its version
     # counter); _view_of, (tensor, index) for a view by basic indexing (an in-place write
     # through it updates that tensor's graph too); _inplace, what in-place writes did
-    # (autograd/versions.py); _data_view, the cached `.data`
+    # (autograd/versions.py); _data_view, the cached `.data`; _inference, made under
+    # inference_mode (autograd/inference.py)
     __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "name",
-                 "_base", "_view_of", "_inplace", "_data_view", "__weakref__")
+                 "_base", "_view_of", "_inplace", "_data_view", "_inference", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -148,6 +149,8 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
             data, requires_grad, dtype, name = parse_size("Tensor", shape), 0, None, None
             data = np.zeros(data, get_default_dtype())
         self._data = _to_array(data, dtype)
+        if INFERENCE_OPEN[0]:  # made under tg.inference_mode(): autograd/inference.py
+            inference.mark(self)
         self._grad: Tensor | None = None
         self._ctx: Function | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
@@ -168,6 +171,8 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
         t._retains_grad = False
         t.name = None
         t.requires_grad = ctx is not None
+        if INFERENCE_OPEN[0]:
+            inference.mark(t)
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -175,7 +180,9 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
             raise DTypeError(
                 f"requires_grad: only floating tensors can require a gradient, got dtype "
                 f"{self._data.dtype} (convert with .astype(np.float32) first)")
-        if not requires_grad and self._ctx is not None:
+        if requires_grad:
+            inference.check_requires_grad(self)
+        elif self._ctx is not None:
             raise BackwardError("requires_grad_(False) on a non-leaf tensor: use .detach()")
         self.requires_grad = bool(requires_grad)
         return self
@@ -204,7 +211,7 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
     @property
     def _version(self) -> int:
         """How many in-place writes this tensor's memory has had (PyTorch's `_version`)."""
-        return versions.version(self)
+        return inference.version_of(self)
 
     @property
     def shape(self) -> Size:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..autograd import inference
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError
 from ..keywords import Size, parse_size
@@ -107,9 +108,8 @@ class AttributeMethods:
                                ".to(device) with device = 'cpu'")
 
     def is_inference(self) -> bool:
-        """Whether the tensor was made under inference_mode: inference mode here records
-        nothing but makes ordinary tensors, so False."""
-        return False
+        """Whether the tensor was made under inference_mode (or is a view of one such)."""
+        return inference.is_inference(self)
 
     @property
     def retains_grad(self) -> bool:

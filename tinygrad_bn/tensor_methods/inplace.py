@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dtypes, ops
-from ..autograd import versions
+from ..autograd import inference, versions
 from ..autograd.primitive import Function, is_tensor, new_tensor, op_observers
 from ..errors import (
     ArgumentError,
@@ -102,6 +102,7 @@ class InplaceMethods:
         return self
 
     def _refuse_recorded_leaf(self, op: str, recording: bool, views: bool = False) -> None:
+        inference.check_write(self, op)  # an inference tensor outside inference mode
         leaf = versions.root(self) if views else self  # views: a view of a leaf counts too
         if recording and self.requires_grad and leaf.requires_grad and leaf._ctx is None:
             what = "a view of a leaf" if getattr(self, "_base", None) is not None else "a leaf"
@@ -420,8 +421,7 @@ class InplaceMethods:
         x[index]'s shape; recorded as an IndexPut node when it requires grad."""
         index = ops.array_index("setitem", index)
         put = self._value_at("setitem", index, value, _puts_by_position(index, value))
-        self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index),
-                    casting="unsafe")
+        self._write("setitem", lambda t: ops.IndexPut.apply(t, put, index=index), casting="unsafe")
 
     def _value_at(self, op: str, index: Any, value: Any, by_position: bool = True) -> Tensor:
         """`value` as written at x[index]: a tensor of x's dtype (cast as PyTorch's
