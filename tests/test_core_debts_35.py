@@ -280,3 +280,19 @@ def test_inference_mode_is_per_thread() -> None:
     thread.join()
     assert seen == {"other": False, "here": True}
     assert not tg.ones(1).is_inference()
+
+
+# ---- 5. a post-accumulate hook returning its tensor (PyTorch's docstring example) --------
+
+def test_a_post_accumulate_hook_may_return_its_tensor_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for m in (tg, torch):
+        v = m.tensor([0.0, 0.0, 0.0], requires_grad=True)
+        v.register_post_accumulate_grad_hook(lambda p: p.add_(p.grad, alpha=-0.5))
+        v.backward(m.tensor([1.0, 2.0, 3.0]))
+        assert v.tolist() == [-0.5, -1.0, -1.5]
+        w = m.tensor([0.0, 0.0, 0.0], requires_grad=True)
+        w.register_post_accumulate_grad_hook(lambda p: p.grad * 1)  # another tensor: refused
+        with pytest.raises(RuntimeError, match="should return None" if m is torch else
+                           "must return None"):
+            w.backward(m.tensor([1.0, 2.0, 3.0]))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArgumentTypeError, BackwardError
-from .primitive import RemovableHandle
+from .primitive import RemovableHandle, is_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -66,8 +66,10 @@ def run(tensor: Tensor) -> None:
             continue
         for hook in tuple(carrier.hooks):
             returned = hook(tensor)
-            if returned is not None:
+            # the tensor itself is taken too, as PyTorch takes it (`lambda p: p.add_(...)`)
+            if returned is not None and returned is not tensor:
                 name = getattr(hook, "__name__", type(hook).__name__)
-                raise ArgumentTypeError(f"post accumulate grad hook {name} returned "
-                                    f"{type(returned).__name__}; it must return None (it "
-                                    f"changes the tensor or its .grad in place)")
+                error = BackwardError if is_tensor(returned) else ArgumentTypeError
+                raise error(f"post accumulate grad hook {name} returned "
+                            f"{type(returned).__name__}; it must return None, or the tensor "
+                            f"it was given (it changes the tensor or its .grad in place)")
