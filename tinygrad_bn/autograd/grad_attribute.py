@@ -17,6 +17,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArgumentTypeError, DTypeError, ShapeError
+from . import primitive
 from .primitive import is_tensor
 
 if TYPE_CHECKING:
@@ -45,10 +46,15 @@ class GradAttribute:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None and not (is_tensor(value) and value._data.shape == self._data.shape
-                                      and value._data.dtype == self._data.dtype):
+        # the common case first, without a call: None, or a Tensor of the very dtype object
+        if value is None or (type(value) is primitive._tensor_class and value._data.dtype is
+                             self._data.dtype and value._data.shape == self._data.shape):
+            self._grad = value
+        elif is_tensor(value) and value._data.dtype == self._data.dtype and \
+                value._data.shape == self._data.shape:  # a subclass, an equal dtype
+            self._grad = value
+        else:
             _refuse(self, value)
-        self._grad = value
 
     @grad.deleter
     def grad(self) -> None:

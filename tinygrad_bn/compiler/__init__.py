@@ -270,8 +270,8 @@ class CompiledFunction:
                 else:
                     rec.failure = "the function replaced a module buffer"
             for t in rec.tensors:
-                if t.grad is not None and isinstance(t.grad._data, Traced):
-                    _store(t.grad, plain(t.grad._data))
+                if t._grad is not None and isinstance(t._grad._data, Traced):
+                    _store(t._grad, plain(t._grad._data))
         for root, _ in rec.rec.scratch.values():
             if any(root is original for _, original, _ in swapped) or \
                     any(root is original for _, _, original, _ in buffers):

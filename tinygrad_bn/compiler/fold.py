@@ -97,7 +97,7 @@ def zero_grad_lines(program: Any, instr: Any, args: tuple, kwargs: dict, call: s
     if not isinstance(opt, Optimizer) or type(opt).params is not Optimizer.params:
         return None
     condition = " and\n            ".join(_structure(program, opt))
-    clear = [f"    {program._name('t', p)}.grad = None" for p in opt.params]
+    clear = [f"    {program._name('t', p)}._grad = None" for p in opt.params]
     if first:
         program.verified.add(id(opt))
         return [f"    if not ({condition}):  # Optimizer.zero_grad folded (compiler/fold.py)",
@@ -165,7 +165,7 @@ def sgd_lines(program: Any, opt: SGD, grads: tuple, call: str) -> list[str] | No
             if g is None:  # no gradient at this step: eager skips the parameter
                 continue
             if g == "keep":  # the .grad from before the call: skipped if it is None
-                checks.append(f"{t}.grad is None")
+                checks.append(f"{t}._grad is None")
                 continue
             if not isinstance(g, tuple) or g[0] != "slot" or id(p) not in slot_of:
                 return None

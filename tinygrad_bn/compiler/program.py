@@ -373,7 +373,7 @@ class Program:
             array = g is not None and g[0] == "slot" and isinstance(self.values[g[1]], np.ndarray)
             value = "None" if g is None else f"_F(v{g[1]}, None)" if array else \
                 f"_T({self._expr(g)})"  # _F: Tensor._from_op, for an array as it is
-            lines.append(f"    {owner}.grad = {value}")
+            lines.append(f"    {owner}._grad = {value}")  # the slot: the recorded grad fits
         return lines
 
     def _tensor_expr(self, key: Any) -> str:

@@ -420,7 +420,7 @@ class Recorder:
         or "keep" (as at the start of the call)."""
         state = []
         for t in self.tensors:
-            g = t.grad
+            g = t._grad  # (the slot: a watched non-leaf's read does not warn)
             if g is None:  # "keep" when it was None at the start too: the call left it alone
                 state.append("keep" if self.start_grads.get(id(t), 0) is None else None)
                 continue
@@ -435,7 +435,7 @@ class Recorder:
 
     def start(self) -> None:
         """Note each watched tensor's .grad array as the call starts ("keep" means it)."""
-        self.start_grads = {id(t): None if t.grad is None else t.grad._data
+        self.start_grads = {id(t): None if t._grad is None else t._grad._data
                             for t in self.tensors}
 
 
