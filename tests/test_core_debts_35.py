@@ -296,3 +296,58 @@ def test_a_post_accumulate_hook_may_return_its_tensor_as_pytorch() -> None:
         with pytest.raises(RuntimeError, match="should return None" if m is torch else
                            "must return None"):
             w.backward(m.tensor([1.0, 2.0, 3.0]))
+
+
+# ---- 5. grad_dtype (PyTorch 2.13) -------------------------------------------------------
+
+def _grad_dtype_story(m):
+    def attempt(call):
+        try:
+            call()
+            return "ok"
+        except (RuntimeError, TypeError):
+            return "refused"
+
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    seen = [str(x.grad_dtype)]
+    x.grad_dtype = m.float16
+    seen.append(str(x.grad_dtype))
+    seen += [attempt(lambda: setattr(x, "grad", m.ones(2, dtype=m.float16))),
+             attempt(lambda: setattr(x, "grad", m.ones(2))),
+             attempt(lambda: setattr(x, "grad_dtype", m.float64))]  # a float16 .grad is there
+    x.grad = None
+    x.grad_dtype = None
+    seen += [str(x.grad_dtype), attempt(lambda: setattr(x, "grad", m.ones(2, dtype=m.float64)))]
+    (x * 2).sum().backward()  # added into the float64 .grad
+    seen.append(f"{x.grad.dtype} {x.grad.tolist()}")
+    y = m.tensor([1.0, 2.0], requires_grad=True)
+    y.grad_dtype = m.float64
+    for create_graph in (False, True):
+        (y * 2).sum().backward(create_graph=create_graph)
+        seen.append(f"{y.grad.dtype} {y.grad.tolist()}")
+    z = m.tensor([1.0, 2.0], requires_grad=True)
+    z.grad_dtype = None
+    (z * 3).sum().backward()
+    seen.append(str(z.grad.dtype))
+    seen += [attempt(lambda: setattr(z * 2, "grad_dtype", m.float64)),
+             attempt(lambda: setattr(m.ones(2), "grad_dtype", m.float64))]
+    return [s.replace("torch.", "") for s in seen]
+
+
+def test_grad_dtype_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours = _grad_dtype_story(tg)
+    with warnings.catch_warnings():  # PyTorch's about backward(create_graph=True)
+        warnings.simplefilter("ignore")
+        theirs = _grad_dtype_story(torch)
+    assert ours == theirs
+    assert "float64 [4.0, 4.0]" in ours
+
+
+def test_grad_dtype_refuses_what_is_no_dtype() -> None:
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(tg.DTypeError, match="grad_dtype must be a dtype or None"):
+        x.grad_dtype = "float64"
+    with pytest.raises(tg.DTypeError, match="grad_dtype: 3 is not a dtype"):
+        x.grad_dtype = 3
+    assert x.grad_dtype == np.float32 and not x._hooks

@@ -55,8 +55,6 @@ KNOWN = {
         torch.quantized_batch_norm torch.quantized_max_pool1d
         torch.quantized_max_pool2d""".split(), _QUANTIZED),
     "torch.Tensor.to": "the CPU only: torch.device('cuda:0') is refused",
-    "torch.Tensor.grad_dtype": "grad_dtype (a .grad of another dtype than its tensor's) is not "
-                               "supported",
     "torch.from_file": "storages and memory-mapped files are not supported",
     "torch.is_storage": "storages are not supported (untyped_storage, TypedStorage)",
     "torch.hash_tensor": "not built (new in PyTorch 2.13)",

@@ -32,7 +32,7 @@ from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import GradMode
-from . import accumulate_hooks, primitive, versions
+from . import accumulate_hooks, grad_attribute, primitive, versions
 from .order import backward_order
 from .primitive import as_tensor, is_tensor, new_tensor
 
@@ -152,6 +152,8 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
             for slot in wanted.get(key, ()):
                 results[slot] = grad
         elif ctx is None or tensor._retains_grad:
+            if tensor._grad is None and ctx is None and tensor._hooks:  # its grad_dtype
+                grad = grad.astype(tensor.grad_dtype or grad.dtype)
             tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
         if ctx is None:
             if tensor._hooks and wanted is None:
@@ -368,6 +370,9 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, fresh: bool, owned_grads: set[
     version. A retained non-leaf's .grad is replaced by a new sum, as PyTorch's
     retain_grad hook does, and so is a read-only .grad (a broadcast view set by hand)."""
     if tensor._grad is None:  # (also after a hook set it to None during this pass)
+        if tensor._hooks and tensor._ctx is None:  # a grad_dtype of its own, maybe
+            cast = grad_attribute.cast(tensor, grad)
+            fresh, grad = fresh or cast is not grad, cast
         tensor._grad = new_tensor(grad if fresh else grad.copy(order="K"))
     elif id(tensor) in owned_grads:
         np.add(tensor._grad._data, grad, out=tensor._grad._data)

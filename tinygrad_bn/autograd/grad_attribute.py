@@ -6,6 +6,12 @@ likely picked the wrong tensor. Assigning it takes None or a Tensor of the tenso
 and dtype, as PyTorch's check of an assigned gradient: the optimizers and the engine's
 in-place sum `grad += g` rely on both. `del t.grad` is `t.grad = None`.
 
+`grad_dtype` (PyTorch 2.13's) is the dtype `.grad` must have: the tensor's own unless set
+on a leaf, None for any. A leaf whose grad_dtype is not its dtype carries a `GradDtype`
+among its gradient hooks (a hook that changes nothing), so the engine takes it on its
+path for leaves with hooks, where `cast` gives the gradient that dtype; every other leaf
+costs nothing.
+
 The engine, which accumulates gradients on every step, reads and writes `_grad` itself:
 the checks are for the values others assign, and the engine's fit each tensor by
 construction (autograd/engine.py unbroadcasts and casts every gradient to its tensor's).
@@ -16,7 +22,10 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ArgumentTypeError, DTypeError, ShapeError
+import numpy as np
+
+from ..dtypes import numpy_dtype
+from ..errors import ArgumentTypeError, BackwardError, DTypeError, ShapeError
 from . import primitive
 from .primitive import is_tensor
 
@@ -31,8 +40,33 @@ NON_LEAF_GRAD = (
     "instead.")
 
 
+class GradDtype:
+    """The mark of a leaf whose `.grad` has another dtype than its own (None: any)."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype | None) -> None:
+        self.dtype = dtype
+
+    def __call__(self, grad: Any) -> None:
+        return None  # as a gradient hook: the gradient stays as it is
+
+
+def _mark(t: Any) -> GradDtype | None:
+    for hook in t._hooks or ():
+        if type(hook) is GradDtype:
+            return hook
+    return None
+
+
+def cast(t: Any, grad: np.ndarray) -> np.ndarray:
+    """`grad` (of t's dtype) in t's grad_dtype: the engine, for a leaf with hooks."""
+    mark = _mark(t)
+    return grad if mark is None or mark.dtype is None else grad.astype(mark.dtype)
+
+
 class GradAttribute:
-    """The `grad` property of Tensor (which holds the `_grad` slot)."""
+    """The `grad` and `grad_dtype` properties of Tensor (which holds the `_grad` slot)."""
 
     __slots__ = ()
 
@@ -47,22 +81,47 @@ class GradAttribute:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         # the common case first, without a call: None, or a Tensor of the very dtype object
-        if value is None or (type(value) is primitive._tensor_class and value._data.dtype is
-                             self._data.dtype and value._data.shape == self._data.shape):
-            self._grad = value
-        elif is_tensor(value) and value._data.dtype == self._data.dtype and \
-                value._data.shape == self._data.shape:  # a subclass, an equal dtype
+        # on a tensor without hooks (so without a grad_dtype of its own)
+        if value is None or (type(value) is primitive._tensor_class and self._hooks is None
+                             and value._data.dtype is self._data.dtype
+                             and value._data.shape == self._data.shape):
             self._grad = value
         else:
-            _refuse(self, value)
+            self._grad = _checked(self, value)
 
     @grad.deleter
     def grad(self) -> None:
         self._grad = None
 
+    @property
+    def grad_dtype(self) -> np.dtype | None:
+        """The dtype `.grad` must have: the tensor's unless set (None: any dtype)."""
+        mark = _mark(self)
+        return self._data.dtype if mark is None else mark.dtype
 
-def _refuse(tensor: Any, value: Any) -> None:
-    """Raise PyTorch's error for a value `tensor.grad` cannot take."""
+    @grad_dtype.setter
+    def grad_dtype(self, value: Any) -> None:
+        if value is not None:
+            if isinstance(value, str):  # PyTorch takes a dtype object only
+                raise DTypeError(f"grad_dtype must be a dtype or None, but got str {value!r}")
+            value = numpy_dtype("grad_dtype", value, " (expected a dtype or None)")
+        if self._ctx is not None:
+            raise BackwardError("grad_dtype can only be set on leaf tensors")
+        if self._grad is not None and value is not None and self._grad.dtype != value:
+            raise BackwardError(f"Cannot set grad_dtype to {value} because there is already a "
+                                f"gradient with dtype {self._grad.dtype}; set .grad = None "
+                                f"first, or a grad_dtype that matches it")
+        mark = _mark(self)
+        if mark is not None:
+            self._hooks.remove(mark)
+        if value is None or value != self._data.dtype:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(GradDtype(value))
+
+
+def _checked(tensor: Any, value: Any) -> Any:
+    """`value` if `tensor.grad` can take it, else PyTorch's error."""
     if not is_tensor(value):
         raise ArgumentTypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
@@ -71,6 +130,10 @@ def _refuse(tensor: Any, value: Any) -> None:
                          f"gradient of shape {tuple(value.shape)} to a tensor of shape "
                          f"{tuple(tensor.shape)}; the gradient and the tensor must have the "
                          f"same shape")
-    raise DTypeError(f"assigned grad has data of a different type: attempting to assign a "
-                     f"gradient of dtype {value.dtype} to a tensor of dtype {tensor.dtype}; the "
-                     f"gradient must have the tensor's dtype (cast it with .to(tensor.dtype))")
+    expected = tensor.grad_dtype
+    if expected is not None and value.dtype != expected:
+        raise DTypeError(f"assigned grad has data of a different type: attempting to assign a "
+                         f"gradient of dtype {value.dtype} to a tensor with grad_dtype "
+                         f"{expected}; the gradient must have the tensor's grad_dtype (its "
+                         f"dtype unless set; grad_dtype = None takes any)")
+    return value
