@@ -1,0 +1,195 @@
+"""PyTorch's optimizer database (OptimizerInfo, torch 2.13's common_optimizers.optim_db) run
+on tinygrad_bn: every entry's optimizer inputs on the CPU, the entries' paired lr schedulers,
+and every lr scheduler over 30 steps with a state-dict round trip, compared with torch
+(tests/optiminfo_harness.py explains how). Skipped without torch and expecttest (which
+PyTorch's test modules import).
+
+The lists below name what is known to differ, each with its reason; a listed case must
+still differ (strict: a case that agrees fails until it leaves its list), every other case
+must agree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("expecttest")
+if not torch.__version__.startswith("2.13"):
+    pytest.skip("the optimizer database is torch 2.13's", allow_module_level=True)
+
+from torch.testing._internal.common_optimizers import optim_db  # noqa: E402
+
+import tinygrad_bn as tg  # noqa: E402
+from tests.optiminfo_harness import (  # noqa: E402
+    SCHEDULES,
+    input_name,
+    optimizer_inputs,
+    run_input,
+    run_schedule,
+    run_schedulers,
+)
+
+INPUTS = {input_name(info, oi): (info, oi) for info in optim_db
+          for oi in optimizer_inputs(info, torch)}
+PAIRED = {f"{info.optim_cls.__name__}:scheduler_inputs[{k}]": (info, makers)
+          for info in optim_db for k, makers in enumerate(info.scheduler_inputs)}
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(line.strip() for line in text.strip().splitlines())
+
+
+# reason -> the cases that differ for it
+KNOWN: dict[str, frozenset[str]] = {
+    "tinygrad_bn has no Muon optimizer":
+        frozenset(n for n in INPUTS | PAIRED if n.startswith("Muon:")),
+    "tinygrad_bn has no sparse tensors: SparseAdam refuses every (dense) gradient":
+        frozenset(n for n in INPUTS | PAIRED if n.startswith("SparseAdam:")),
+    # PyTorch records a differentiable step in the graph; tinygrad_bn's optimizers update
+    # .data in place with NumPy and refuse differentiable=True with a clear error
+    "differentiable=True is refused":
+        frozenset(n for n, (_, oi) in INPUTS.items() if oi.kwargs.get("differentiable")
+                  and not n.startswith("Muon:")),
+    "a default PyTorch gives as the int 0 (weight_decay, momentum) is the float 0.0 in the "
+    "state dict's param_groups": _names("""
+        Adadelta:default
+        Adadelta:non-default lr
+        Adadelta:maximize
+        Adam:default
+        Adam:default & fused
+        Adam:non-default lr
+        Adam:non-default lr & fused
+        Adamax:default
+        Adamax:non-default lr
+        Adamax:maximize
+        RAdam:default
+        RAdam:non-default lr
+        RAdam:non-default eps
+        RMSprop:default
+        RMSprop:non-default lr
+        RMSprop:nonzero weight_decay
+        RMSprop:maximize
+        RMSprop:centered
+        RMSprop:maximize, weight_decay
+        SGD:non-default lr
+        SGD:non-default lr & fused
+    """),
+    "SGD's lr has no default (PyTorch's is 1e-3)": _names("""
+        SGD:default
+        SGD:default & fused
+        SGD:non-zero weight_decay
+        SGD:non-zero weight_decay & fused
+        SGD:momentum
+        SGD:momentum & fused
+        SGD:maximize
+        SGD:maximize & fused
+        SGD:dampening
+        SGD:dampening & fused
+        SGD:weight_decay w/ momentum
+        SGD:weight_decay w/ momentum & fused
+        SGD:nesterov
+        SGD:nesterov & fused
+        SGD:scheduler_inputs[0]
+        SGD:scheduler_inputs[1]
+        SGD:scheduler_inputs[2]
+        SGD:scheduler_inputs[3]
+        SGD:scheduler_inputs[4]
+        SGD:scheduler_inputs[5]
+        SGD:scheduler_inputs[6]
+    """),
+    "Adagrad makes its state (step, sum) at its first step, PyTorch's in the constructor "
+    "(a parameter that never gets a gradient has none)": _names("""
+        Adagrad:default
+        Adagrad:default & fused
+        Adagrad:nonzero weight_decay
+        Adagrad:nonzero weight_decay & fused
+        Adagrad:maximize
+        Adagrad:maximize & fused
+        Adagrad:non-default lr
+        Adagrad:non-default lr & fused
+        Adagrad:initial_accumulator_value
+        Adagrad:initial_accumulator_value & fused
+        Adagrad:lr_decay
+        Adagrad:lr_decay & fused
+    """),
+    "a Tensor lr is refused": _names("""
+        Adagrad:Tensor lr
+        Adagrad:Tensor lr & fused
+        SGD:tensor lr
+        SGD:tensor lr & fused
+        LBFGS:Tensor lr
+    """),
+    # PyTorch keeps ASGD's eta and mu and NAdam's mu_product as float32 0-d tensors (the
+    # scalar dtype) and computes with their rounded values; ours are float64
+    "ASGD's eta and mu, NAdam's mu_product are float64 (PyTorch's float32)": _names("""
+        ASGD:default
+        ASGD:non-default lambd
+        ASGD:non-default lr
+        ASGD:t0
+        ASGD:maximize
+        ASGD:nonzero weight_decay
+        ASGD:maximize, nonzero weight_decay
+        ASGD:scheduler_inputs[0]
+        NAdam:default
+        NAdam:non-default lr
+        NAdam:non-zero momentum_decay
+        NAdam:weight_decay
+        NAdam:weight_decay, momentum_decay
+        NAdam:decoupled_weight_decay
+        NAdam:maximize
+    """),
+    "LBFGS keeps no 'al' in its state, and its default lr is 1.0 (PyTorch's the int 1)":
+        _names("""
+        LBFGS:default
+        LBFGS:non-default lr
+        LBFGS:tolerance_grad
+        LBFGS:strong_wolfe
+        LBFGS:scheduler_inputs[0]
+    """),
+    # each scheduler writes its closed form of the base lr, so the last one stepped wins;
+    # PyTorch's chainable forms multiply the lr the group holds, so they compose
+    "two schedulers stepping one optimizer do not compose": _names("""
+        Adam:scheduler_inputs[2]
+        stacked.Constant_Exponential
+        stacked.Linear_Step
+    """),
+}
+LISTED = {name: reason for reason, names in KNOWN.items() for name in names}
+
+
+def _expect(name: str, difference: str | None) -> None:
+    if name in LISTED:
+        assert difference is not None, f"{name} agrees with torch now: take it off its list"
+        pytest.xfail(f"{LISTED[name]}: {difference}")
+    assert difference is None, f"{name}: {difference}"
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_optimizer_input_agrees_with_torch(name: str) -> None:
+    info, optim_input = INPUTS[name]
+    ours = getattr(tg.optim, info.optim_cls.__name__, None)
+    difference = "no tinygrad_bn counterpart" if ours is None else \
+        run_input(info, optim_input, torch, ours)
+    _expect(name, difference)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRED))
+def test_paired_schedulers_agree_with_torch(name: str) -> None:
+    info, makers = PAIRED[name]
+    difference = "no tinygrad_bn counterpart" if \
+        getattr(tg.optim, info.optim_cls.__name__, None) is None else \
+        run_schedulers(info, makers, torch)
+    _expect(name, difference)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_scheduler_agrees_with_torch(name: str) -> None:
+    _expect(name, run_schedule(name, torch))
+
+
+def test_the_lists_name_cases() -> None:
+    """Every listed name is a case (a renamed input is noticed), and the sweep is whole."""
+    assert len(optim_db) == 15 and len(INPUTS) > 120
+    assert set(LISTED) <= set(INPUTS) | set(PAIRED) | set(SCHEDULES), \
+        sorted(set(LISTED) - set(INPUTS) - set(PAIRED) - set(SCHEDULES))
