@@ -25,10 +25,11 @@ ENTRIES = {op.name: op for op in module.autograd_function_db}
 CASES = [f"{name}:{check}" for name in ENTRIES for check in CHECKS]
 
 KNOWN: dict[str, frozenset[str]] = {
-    # forward(*args) without ctx, then setup_context(ctx, inputs, output): PyTorch 2.0's
-    # second way of writing a Function, which every entry of the database uses
-    "tg.autograd.Function has no setup_context (forward is called with a ctx)":
-        frozenset(CASES),
+    # SortGenVmap calls torch.argsort(ind, axis=dim): tg.argsort takes the NumPy spelling
+    # axis= but counts its own default dim=-1 as given too (tensor_methods/indexing.py,
+    # not this file's owner's: reported)
+    "tg.argsort(x, axis=d) refuses: 'got both axis=d and dim=-1'":
+        frozenset(f"SortGenVmapAutogradFunction:{check}" for check in CHECKS),
 }
 LISTED = {case: reason for reason, cases in KNOWN.items() for case in cases}
 

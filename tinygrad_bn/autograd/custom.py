@@ -13,6 +13,19 @@
 
     y = Cube.apply(x)
 
+The other way PyTorch (2.0 on) writes one, which its function transforms need: a
+`forward(*args)` without ctx and a `setup_context(ctx, inputs, output)` that saves what
+backward and jvp need (`inputs` with forward's defaults filled in, as PyTorch's):
+
+    class Cube(tg.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
 `forward` runs on Tensors without recording (as in PyTorch); `apply` then records one
 node whose backward calls yours, written with Tensor ops, so double backward works when
 your backward is differentiable. The engine's own ops use the primitive `Function`
@@ -25,6 +38,7 @@ output's gradient; an output nothing used gets zeros, or None after
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +62,8 @@ class FunctionCtx:
         self.materialize_grads = True
         self._saved: tuple[Any, ...] = ()
         self._saved_versions: tuple[int, ...] = ()
+        self._saved_forward: tuple[Any, ...] | None = None
+        self._in_jvp = False
         self._non_differentiable: set[int] = set()
         self._dirty: set[int] = set()
 
@@ -61,8 +77,20 @@ class FunctionCtx:
         self._saved = tensors
         self._saved_versions = tuple(0 if t is None else versions.version(t) for t in tensors)
 
+    def save_for_forward(self, *tensors: Tensor | None) -> None:
+        """Keep tensors for the jvp rule: there `ctx.saved_tensors` gives these (PyTorch's
+        split of what backward and forward mode need; without it jvp sees backward's)."""
+        for t in tensors:
+            if t is not None and not is_tensor(t):
+                raise ArgumentTypeError(f"save_for_forward: takes Tensors (or None), got "
+                                        f"{type(t).__name__}; keep other values as ctx "
+                                        f"attributes")
+        self._saved_forward = tensors
+
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        if self._in_jvp and self._saved_forward is not None:
+            return self._saved_forward
         for i, (t, saved) in enumerate(zip(self._saved, self._saved_versions)):
             if t is not None and versions.version(t) != saved:
                 raise BackwardError(
@@ -97,17 +125,30 @@ class Function:
     def backward(ctx: FunctionCtx, *grads: Any) -> Any:
         raise NotImplementedError("a custom Function defines @staticmethod backward(ctx, ...)")
 
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> None:
+        """Defined by a Function whose forward takes no ctx (see the module docstring)."""
+        raise NotImplementedError("setup_context is defined by a Function whose forward "
+                                  "takes no ctx")
+
     jvp: Callable[..., Any] | None = None
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        separate = cls.setup_context is not Function.setup_context
+        if separate:  # forward(*args) and setup_context: its inputs with the defaults
+            args, kwargs = _bound_args(cls.forward, args, kwargs), {}
         needs = tuple(bool(is_tensor(a) and a.requires_grad) for a in args)
         ctx = FunctionCtx(needs)
         record = any(needs) and is_grad_enabled()
         inputs = {id(a): a for a in args if is_tensor(a)}
         before = {key: t._identity() for key, t in inputs.items()} if record else {}
         with no_grad():
-            result = cls.forward(ctx, *args, **kwargs)
+            if separate:
+                result = cls.forward(*args)
+                cls.setup_context(ctx, args, result)
+            else:
+                result = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(result, tuple)
         outputs = (result,) if single else result
         for key in ctx._dirty:
@@ -121,13 +162,50 @@ class Function:
         if not record and not op_observers.count:
             return result
         node = _CustomNode()
-        node.parents = tuple(before[id(a)] if id(a) in ctx._dirty else a
+        # an input written in place: its identity before the write (kept when recording;
+        # under forward AD alone the tensor itself, which carries the tangent)
+        node.parents = tuple(before.get(id(a), a) if id(a) in ctx._dirty else a
                              for a in args if is_tensor(a))
         node.saved, node._out = (), None
         node._epoch = versions.CLOCK[0]
         node.fn, node.ctx, node.kinds = cls, ctx, tuple(is_tensor(a) for a in args)
         wrapped = _wrap(cls, node, ctx, outputs, inputs, before, record)
+        _save_outputs(ctx, outputs, wrapped)
         return wrapped[0] if single else tuple(wrapped)
+
+
+def _save_outputs(ctx: FunctionCtx, outputs: tuple, wrapped: list) -> None:
+    """Saved tensors that are outputs of forward, as PyTorch saves them: the outputs that
+    apply returns (in the graph, so a double backward flows through them), at their
+    version after forward's in-place writes (an input written in place and saved is the
+    written one)."""
+    if not ctx._saved and not ctx._saved_forward:
+        return
+    returned = {id(o): w for o, w in zip(outputs, wrapped) if is_tensor(o)}
+    if not any(id(t) in returned for t in (*ctx._saved, *(ctx._saved_forward or ()))):
+        return
+    ctx._saved = tuple(returned.get(id(t), t) for t in ctx._saved)
+    ctx._saved_versions = tuple(0 if t is None else versions.version(t) for t in ctx._saved)
+    if ctx._saved_forward is not None:
+        ctx._saved_forward = tuple(returned.get(id(t), t) for t in ctx._saved_forward)
+
+
+_SIGNATURES: dict[Any, inspect.Signature] = {}
+
+
+def _bound_args(forward: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[Any, ...]:
+    """forward's arguments as one tuple, in its order, its defaults filled in (PyTorch's
+    bind_default_args: what setup_context gets as `inputs`)."""
+    signature = _SIGNATURES.get(forward)
+    if signature is None:
+        signature = _SIGNATURES[forward] = inspect.signature(forward)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as error:
+        raise ArgumentTypeError(f"{getattr(forward, '__qualname__', 'forward')}: {error}") \
+            from error
+    bound.apply_defaults()
+    return bound.args
 
 
 class _CustomNode(PrimitiveFunction):
@@ -157,8 +235,7 @@ class _CustomNode(PrimitiveFunction):
             if grad is not None and not is_tensor(grad):
                 grad = new_tensor(np.asarray(grad, dtype=parent.dtype))
             if grad is not None and grad.shape != parent.shape:
-                raise ShapeError(f"{self.fn.__name__}.backward: the gradient of argument {i} "
-                                 f"has shape {grad.shape}, the input has {parent.shape}")
+                grad = _summed_to(self.fn.__name__, i, grad, parent.shape)
             out.append(grad)
         return tuple(out)
 
@@ -203,7 +280,52 @@ class _CustomNode(PrimitiveFunction):
         per_arg, given = [], iter(tangents)
         for is_t in self.kinds:
             per_arg.append(next(given) if is_t else None)
-        return self.fn.jvp(self.ctx, *per_arg)
+        self.ctx._in_jvp = True
+        try:
+            returned = self.fn.jvp(self.ctx, *per_arg)
+        finally:
+            self.ctx._in_jvp = False
+        if not self.packed:  # one differentiable output: its tangent
+            if not isinstance(returned, tuple):
+                return returned
+            tangent = [t for (differentiable, _), t in zip(self.layout, returned) if
+                       differentiable]
+            return tangent[0] if tangent else None
+        return self._packed_tangent(returned)
+
+    def _packed_tangent(self, returned: Any) -> Tensor | None:
+        """The tangents of several differentiable outputs (one per output of forward, None
+        for zero) as the packed output's: flattened and joined in its layout. (The joined
+        tangent is a new leaf: the engine has no op to join them with; a tangent's own
+        graph matters only to a derivative of a jvp through such a Function.)"""
+        returned = returned if isinstance(returned, tuple) else (returned,)
+        if len(returned) != len(self.layout):
+            raise BackwardError(f"{self.fn.__name__}.jvp returned {len(returned)} tangents; "
+                                f"forward returned {len(self.layout)} outputs")
+        pieces = []
+        for (differentiable, shape), t in zip(self.layout, returned):
+            if not differentiable:
+                continue
+            pieces.append(np.zeros(int(np.prod(shape))) if t is None else
+                          np.asarray(t._data if is_tensor(t) else t).reshape(-1))
+        if all(t is None for t in returned):
+            return None
+        return new_tensor(np.concatenate(pieces))
+
+
+def _summed_to(name: str, i: int, grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """A gradient of a broadcast shape summed down to its input's `shape`, as PyTorch's
+    engine does (a backward may return the gradient of the broadcast input); a shape the
+    input does not broadcast to is refused."""
+    lead = grad.ndim - len(shape)
+    if lead < 0 or any(g != s and s != 1 for g, s in zip(grad.shape[lead:], shape)):
+        raise ShapeError(f"{name}.backward: the gradient of argument {i} has shape "
+                         f"{tuple(grad.shape)}, the input has {tuple(shape)} (and does not "
+                         f"broadcast to it)")
+    if lead:
+        grad = grad.sum(tuple(range(lead)))
+    ones = tuple(k for k, (g, s) in enumerate(zip(grad.shape, shape)) if s == 1 and g != 1)
+    return grad.sum(ones, keepdim=True) if ones else grad
 
 
 def _wrap(cls: type, node: _CustomNode, ctx: FunctionCtx, outputs: tuple, inputs: dict,

@@ -1,0 +1,176 @@
+"""Pinned tests of the differences that PyTorch's optimizer database and autograd.Function
+database (tests/test_optiminfo_35.py, tests/test_autograd_function_db_35.py) found and
+this session fixed: each failed before its fix. Values are checked against torch where it
+is installed, else against the closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+
+def _torch():  # noqa: ANN202
+    return pytest.importorskip("torch")
+
+
+# ---- tg.autograd.Function written with setup_context (PyTorch 2.0's second way) ----
+
+class _Scale(tg.autograd.Function):
+    """y = x * factor, factor defaulting to 3.0: setup_context sees the default."""
+
+    @staticmethod
+    def forward(x, factor=3.0):  # noqa: ANN001, ANN205
+        return x * factor
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # noqa: ANN001, ANN205
+        ctx.factor = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: ANN001, ANN205
+        return grad * ctx.factor, None
+
+
+def test_setup_context_style_forward_takes_no_ctx_and_sees_defaults() -> None:
+    x = tg.tensor([1.0, -2.0], dtype=tg.float64, requires_grad=True)
+    y = _Scale.apply(x)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [3.0, -6.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    x.grad = None
+    _Scale.apply(x, factor=0.5).sum().backward()  # a keyword argument reaches inputs too
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.5])
+
+
+class _CubeAndSlope(tg.autograd.Function):
+    """(x^3, 3x^2), saving an output: PyTorch's NumpyCube (autograd_function_db)."""
+
+    @staticmethod
+    def forward(x):  # noqa: ANN001, ANN205
+        return x ** 3, 3 * x ** 2
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # noqa: ANN001, ANN205
+        ctx.save_for_backward(inputs[0], output[1])
+        ctx.save_for_forward(inputs[0], output[1])
+
+    @staticmethod
+    def backward(ctx, grad_cube, grad_slope):  # noqa: ANN001, ANN205
+        x, slope = ctx.saved_tensors
+        return grad_cube * slope + 6 * grad_slope * x
+
+    @staticmethod
+    def jvp(ctx, tangent):  # noqa: ANN001, ANN205
+        x, slope = ctx.saved_tensors
+        return tangent * slope, 6 * tangent * x
+
+
+def test_a_saved_output_takes_part_in_double_backward() -> None:
+    """d/dx of (3x^2 (the saved output) * 1 + 6x * 0) is 6x: through the saved output;
+    before, it was saved without its graph and the second derivative was 0."""
+    x = tg.tensor([0.5, 2.0], dtype=tg.float64, requires_grad=True)
+    cube, slope = _CubeAndSlope.apply(x)
+    (g,) = tg.autograd.grad(cube.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 3 * np.array([0.5, 2.0]) ** 2)
+    (gg,) = tg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 6 * np.array([0.5, 2.0]))
+
+
+def test_jvp_of_several_outputs_uses_save_for_forward() -> None:
+    x = tg.tensor([0.5, 2.0], dtype=tg.float64)
+    t = tg.tensor([1.0, -1.0], dtype=tg.float64)
+    _, (t_cube, t_slope) = tg.jvp(lambda v: _CubeAndSlope.apply(v), (x,), (t,))
+    np.testing.assert_allclose(t_cube.numpy(), 3 * np.array([0.5, 2.0]) ** 2 * [1, -1])
+    np.testing.assert_allclose(t_slope.numpy(), 6 * np.array([0.5, 2.0]) * [1, -1])
+
+
+class _BroadcastMul(tg.autograd.Function):
+    """x * y whose backward returns the broadcast gradient (PyTorch's NumpyMul)."""
+
+    @staticmethod
+    def forward(x, y):  # noqa: ANN001, ANN205
+        return x * y
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # noqa: ANN001, ANN205
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: ANN001, ANN205
+        x, y = ctx.saved_tensors
+        return grad * y, grad * x
+
+
+def test_a_broadcast_gradient_is_summed_to_the_input_shape() -> None:
+    """PyTorch's engine sums a gradient of the broadcast shape down to the input's; before,
+    ShapeError."""
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4,)), rng.standard_normal((3, 1, 4))
+    x = tg.tensor(a, requires_grad=True)
+    y = tg.tensor(b, requires_grad=True)
+    _BroadcastMul.apply(x, y).sum().backward()
+    tx = torch.tensor(a, requires_grad=True)
+    ty = torch.tensor(b, requires_grad=True)
+    (tx * ty).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-12)
+
+
+def test_a_gradient_that_does_not_broadcast_is_still_refused() -> None:
+    class Wrong(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):  # noqa: ANN001, ANN205
+            return tg.ones(5, dtype=tg.float64)
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(tg.errors.ShapeError, match=r"Wrong.backward.*\(5,\).*\(2,\)"):
+        Wrong.apply(x).sum().backward()
+
+
+class _ExpInPlace(tg.autograd.Function):
+    """exp written into its input (mark_dirty), the written input saved: NumpyExp_."""
+
+    @staticmethod
+    def forward(x):  # noqa: ANN001, ANN205
+        np.exp(x.numpy(), out=x.numpy())
+        return x
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # noqa: ANN001, ANN205
+        ctx.mark_dirty(inputs[0])
+        ctx.save_for_backward(output)
+        ctx.save_for_forward(output)
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: ANN001, ANN205
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+    @staticmethod
+    def jvp(ctx, tangent):  # noqa: ANN001, ANN205
+        (out,) = ctx.saved_tensors
+        return tangent * out
+
+
+def test_mark_dirty_with_the_written_input_saved() -> None:
+    """Saving the written input is saving it after the write (before: 'modified by an
+    inplace operation' at backward)."""
+    x = tg.tensor([0.0, 1.0], dtype=tg.float64, requires_grad=True)
+    _ExpInPlace.apply(x.clone()).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.0, 1.0]))
+
+
+def test_mark_dirty_under_forward_ad_alone() -> None:
+    """No input requires grad, forward AD on: before, a KeyError."""
+    x = tg.tensor([0.0, 1.0], dtype=tg.float64)
+    out, tangent = tg.jvp(lambda v: _ExpInPlace.apply(v.clone()), (x,),
+                          (tg.tensor([1.0, 2.0], dtype=tg.float64),))
+    np.testing.assert_allclose(out.numpy(), np.exp([0.0, 1.0]))
+    np.testing.assert_allclose(tangent.numpy(), np.exp([0.0, 1.0]) * [1.0, 2.0])
