@@ -8,7 +8,9 @@ capturable=True) with PyTorch's global switches added as its test suite adds the
 (`_get_optim_inputs_including_global_cliquey_kwargs`): each input once with every switch of
 the entry's `supported_impls` False, then once per switch True. foreach is left out on the
 CPU (PyTorch's foreach kernels are for accelerators) and fused where the entry's
-`supports_fused_on` does not name "cpu", as PyTorch's suite does.
+`supports_fused_on` does not name "cpu", as PyTorch's suite does. SGD's lr, which the
+project's contract makes required, is given as PyTorch's default 1e-3 where an input omits
+it.
 
 How one input runs: float64 parameters of several shapes (a matrix, a vector, a 0-d one,
 and one whose .grad stays None; Muon takes matrices only) are made alike on both sides;
@@ -117,7 +119,7 @@ def run_input(info: Any, optim_input: Any, torch: Any, ours_cls: Any,
     values = [rng.standard_normal(s) for s in _shapes(info)]
     kwargs = optim_input.kwargs
     try:
-        ours_kwargs = to_tg(kwargs, torch)
+        ours_kwargs = _ours_kwargs(info, kwargs, torch)
     except TypeError as error:
         return f"unconvertible kwargs: {error}"
     theirs = Side("torch", info.optim_cls, copy.deepcopy(kwargs), values, torch)
@@ -149,6 +151,15 @@ def run_input(info: Any, optim_input: Any, torch: Any, ours_cls: Any,
                                   reloaded_mine.optimizer.state_dict(), torch)) is not None:
         return f"reloaded: state_dict {why}"
     return None
+
+
+def _ours_kwargs(info: Any, kwargs: dict[str, Any], torch: Any) -> dict[str, Any]:
+    """The input's keyword arguments for tinygrad_bn. The project's contract (design.md)
+    makes SGD's lr required, where PyTorch's defaults to 1e-3: ours is given that lr."""
+    ours = to_tg(kwargs, torch)
+    if info.optim_cls.__name__ == "SGD" and "lr" not in ours:
+        ours["lr"] = 1e-3
+    return ours
 
 
 def _steps(info: Any, theirs: Side, mine: Side, rng: np.random.Generator, steps: int,
@@ -227,20 +238,28 @@ def value_difference(want: Any, have: Any) -> str | None:
 
 def compare_state(theirs: Side, mine: Side) -> str | None:
     """Each parameter's `optimizer.state` entry: the same names, equal values (ours keeps
-    arrays and Python numbers: compared by value only)."""
+    arrays and Python numbers: compared by value only; the state dict's types are compared
+    by `compare_state_dict`)."""
     for i, (p, q) in enumerate(zip(theirs.params, mine.params, strict=True)):
         want, have = theirs.optimizer.state.get(p, {}), mine.optimizer.state.get(q, {})
         if set(want) != set(have):
             return f"state of parameter {i}: keys {sorted(have)}, torch {sorted(want)}"
         for key, value in want.items():
-            other = have[key]
-            if isinstance(other, np.ndarray | np.number | int | float) and \
-                    type(value).__name__ == "Tensor" and not isinstance(other, bool):
-                value, other = value.detach().numpy().astype(np.float64), \
-                    np.asarray(other, dtype=np.float64)
-            if (why := value_difference(value, other)) is not None:
+            if (why := value_difference(_plain(value), _plain(have[key]))) is not None:
                 return f"state of parameter {i}['{key}']: {why}"
     return None
+
+
+def _plain(value: Any) -> Any:
+    """A state value compared by value alone: tensors, arrays and numbers as float64
+    arrays (inside lists too); the rest as it is."""
+    if hasattr(value, "detach"):
+        value = value.detach().numpy()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray | np.number | int | float) and not isinstance(value, bool):
+        return np.asarray(value, dtype=np.float64)
+    return value
 
 
 def compare_state_dict(want: dict[str, Any], have: dict[str, Any], torch: Any) -> str | None:
@@ -293,8 +312,8 @@ def run_schedulers(info: Any, makers: list[Any], torch: Any, steps: int = 12) ->
     theirs = Side("torch", info.optim_cls, copy.deepcopy(kwargs), values, torch)
     their_scheds = [make(theirs.optimizer) for make in makers]
     try:
-        mine = Side("tg", getattr(tg.optim, info.optim_cls.__name__), to_tg(kwargs, torch),
-                    values, torch)
+        mine = Side("tg", getattr(tg.optim, info.optim_cls.__name__),
+                    _ours_kwargs(info, kwargs, torch), values, torch)
         my_scheds = []
         for make in makers:
             with bound_to_tg(make):

@@ -51,106 +51,20 @@ KNOWN: dict[str, frozenset[str]] = {
     "differentiable=True is refused":
         frozenset(n for n, (_, oi) in INPUTS.items() if oi.kwargs.get("differentiable")
                   and not n.startswith("Muon:")),
-    "a default PyTorch gives as the int 0 (weight_decay, momentum) is the float 0.0 in the "
-    "state dict's param_groups": _names("""
-        Adadelta:default
-        Adadelta:non-default lr
-        Adadelta:maximize
-        Adam:default
-        Adam:default & fused
-        Adam:non-default lr
-        Adam:non-default lr & fused
-        Adamax:default
-        Adamax:non-default lr
-        Adamax:maximize
-        RAdam:default
-        RAdam:non-default lr
-        RAdam:non-default eps
-        RMSprop:default
-        RMSprop:non-default lr
-        RMSprop:nonzero weight_decay
-        RMSprop:maximize
-        RMSprop:centered
-        RMSprop:maximize, weight_decay
-        SGD:non-default lr
-        SGD:non-default lr & fused
-    """),
-    "SGD's lr has no default (PyTorch's is 1e-3)": _names("""
-        SGD:default
-        SGD:default & fused
-        SGD:non-zero weight_decay
-        SGD:non-zero weight_decay & fused
-        SGD:momentum
-        SGD:momentum & fused
-        SGD:maximize
-        SGD:maximize & fused
-        SGD:dampening
-        SGD:dampening & fused
-        SGD:weight_decay w/ momentum
-        SGD:weight_decay w/ momentum & fused
-        SGD:nesterov
-        SGD:nesterov & fused
-        SGD:scheduler_inputs[0]
-        SGD:scheduler_inputs[1]
-        SGD:scheduler_inputs[2]
-        SGD:scheduler_inputs[3]
-        SGD:scheduler_inputs[4]
-        SGD:scheduler_inputs[5]
-        SGD:scheduler_inputs[6]
-    """),
-    "Adagrad makes its state (step, sum) at its first step, PyTorch's in the constructor "
-    "(a parameter that never gets a gradient has none)": _names("""
-        Adagrad:default
-        Adagrad:default & fused
-        Adagrad:nonzero weight_decay
-        Adagrad:nonzero weight_decay & fused
-        Adagrad:maximize
-        Adagrad:maximize & fused
-        Adagrad:non-default lr
-        Adagrad:non-default lr & fused
-        Adagrad:initial_accumulator_value
-        Adagrad:initial_accumulator_value & fused
-        Adagrad:lr_decay
-        Adagrad:lr_decay & fused
-    """),
-    "a Tensor lr is refused": _names("""
-        Adagrad:Tensor lr
-        Adagrad:Tensor lr & fused
-        SGD:tensor lr
-        SGD:tensor lr & fused
+    # PyTorch computes t = min(1, 1/|g|_1) * lr in the Tensor's arithmetic and keeps t as a
+    # 0-d tensor; ours is a float: the direction's history drifts by ~1e-10
+    "LBFGS with a Tensor lr keeps t as a float": _names("""
         LBFGS:Tensor lr
-    """),
-    # PyTorch keeps ASGD's eta and mu and NAdam's mu_product as float32 0-d tensors (the
-    # scalar dtype) and computes with their rounded values; ours are float64
-    "ASGD's eta and mu, NAdam's mu_product are float64 (PyTorch's float32)": _names("""
-        ASGD:default
-        ASGD:non-default lambd
-        ASGD:non-default lr
-        ASGD:t0
-        ASGD:maximize
-        ASGD:nonzero weight_decay
-        ASGD:maximize, nonzero weight_decay
-        ASGD:scheduler_inputs[0]
-        NAdam:default
-        NAdam:non-default lr
-        NAdam:non-zero momentum_decay
-        NAdam:weight_decay
-        NAdam:weight_decay, momentum_decay
-        NAdam:decoupled_weight_decay
-        NAdam:maximize
-    """),
-    "LBFGS keeps no 'al' in its state, and its default lr is 1.0 (PyTorch's the int 1)":
-        _names("""
-        LBFGS:default
-        LBFGS:non-default lr
-        LBFGS:tolerance_grad
-        LBFGS:strong_wolfe
-        LBFGS:scheduler_inputs[0]
     """),
     # each scheduler writes its closed form of the base lr, so the last one stepped wins;
     # PyTorch's chainable forms multiply the lr the group holds, so they compose
+    # (and a schedule's first lr is its closed form's float, where PyTorch's chainable
+    # form leaves the group's lr as it is: LBFGS's int 1 becomes 1.0)
     "two schedulers stepping one optimizer do not compose": _names("""
         Adam:scheduler_inputs[2]
+        SGD:scheduler_inputs[2]
+        SGD:scheduler_inputs[3]
+        LBFGS:scheduler_inputs[0]
         stacked.Constant_Exponential
         stacked.Linear_Step
     """),

@@ -22,12 +22,14 @@ STEPS = 100
 
 @pytest.fixture(autouse=True)
 def _float64_torch():
-    """NAdam keeps its momentum product as a tensor of PyTorch's default dtype: float64 here,
-    so both sides round alike."""
-    previous = torch.get_default_dtype()
+    """NAdam keeps its momentum product as a tensor of the default dtype's scalar dtype
+    (tinygrad_bn's as PyTorch's): float64 here on both sides, so both round alike."""
+    previous, ours = torch.get_default_dtype(), tg.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    tg.set_default_dtype(tg.float64)
     yield
     torch.set_default_dtype(previous)
+    tg.set_default_dtype(ours)
 
 
 def _problem(seed: int = 0, convex: bool = False):

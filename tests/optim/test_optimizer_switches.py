@@ -23,10 +23,14 @@ NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NA
 @pytest.fixture
 def torch():
     torch = pytest.importorskip("torch")
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)  # PyTorch's scalar state (ASGD's eta) in float64
+    previous, ours = torch.get_default_dtype(), tg.get_default_dtype()
+    # the scalar state (ASGD's eta, NAdam's mu_product) in float64 on both sides: each
+    # keeps it in its default dtype's scalar dtype
+    torch.set_default_dtype(torch.float64)
+    tg.set_default_dtype(tg.float64)
     yield torch
     torch.set_default_dtype(previous)
+    tg.set_default_dtype(ours)
 
 
 def _run(lib, make, sign: float = 1.0, convex: bool = False,

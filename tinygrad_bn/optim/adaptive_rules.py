@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ArgumentError
 from .optimizer import Optimizer, _check_betas, _check_range, _Scratch, switches
 from .rules import _AdamFamily, _decayed
+from .state_tensors import scalar_dtype
 
 
 class Adadelta(Optimizer):
@@ -22,7 +23,7 @@ class Adadelta(Optimizer):
     u = rho u + (1 - rho) d^2, p <- p - lr d (state: square_avg a, acc_delta u)."""
 
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
                  differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
@@ -67,7 +68,7 @@ class Adamax(Optimizer):
     u = max(b2 u, |g| + eps), p <- p - lr / (1 - b1^t) m / u (state: exp_avg, exp_inf)."""
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
@@ -109,7 +110,7 @@ class NAdam(_AdamFamily):
     (state: step, mu_product, exp_avg, exp_avg_sq)."""
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
@@ -126,15 +127,19 @@ class NAdam(_AdamFamily):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
         if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(param),
-                         exp_avg_sq=np.zeros_like(param))
+            state.update(step=0, mu_product=scalar_dtype().type(1.0),
+                         exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
         g = self._moments(param, grad, state, group, s)
         (beta1, beta2), lr, psi = group["betas"], group["lr"], group["momentum_decay"]
         t = state["step"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-        state["mu_product"] *= mu
-        product = state["mu_product"]
+        # PyTorch keeps the product as a 0-d tensor of the scalar dtype (float32 unless the
+        # default dtype is float64; the parameter's after load_state_dict) and multiplies in
+        # it: a NumPy scalar of that dtype here, the same rounding
+        kind = _kind(state["mu_product"])
+        state["mu_product"] = kind(state["mu_product"]) * kind(mu)
+        product = float(state["mu_product"])
         denom, tmp = s[2], s[0]  # s[1] may hold g (the decayed gradient)
         np.divide(state["exp_avg_sq"], 1.0 - beta2**t, out=denom)
         np.sqrt(denom, out=denom)
@@ -155,7 +160,7 @@ class RAdam(_AdamFamily):
     adaptive rate sqrt(1 - b2^t) / (sqrt(v) + eps)."""
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 eps: float = 1e-8, weight_decay: float = 0,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
@@ -247,7 +252,7 @@ class ASGD(Optimizer):
     eta = lr / (1 + lambd lr t)^alpha, mu = 1 / max(1, t - t0) (state: step, eta, mu, ax)."""
 
     def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
-                 t0: float = 1e6, weight_decay: float = 0.0, foreach: bool | None = None,
+                 t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
                  maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
@@ -263,20 +268,32 @@ class ASGD(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
         lr, lambd = group["lr"], group["lambd"]
+        # eta and mu are PyTorch's 0-d tensors of the scalar dtype (float32 unless the
+        # default dtype is float64; the parameter's after load_state_dict): NumPy scalars of
+        # that dtype here, rounded as there, read as Python floats
         if not state:
-            state.update(step=0, eta=float(lr), mu=1.0, ax=np.zeros_like(param))
+            scalar = scalar_dtype().type
+            state.update(step=0, eta=scalar(lr), mu=scalar(1.0), ax=np.zeros_like(param))
         state["step"] += 1
         g = _decayed(param, grad, group["weight_decay"], s[1])
-        eta, tmp, ax = state["eta"], s[0], state["ax"]
+        eta, tmp, ax = float(state["eta"]), s[0], state["ax"]
         param *= 1.0 - lambd * eta
         np.multiply(g, -eta, out=tmp)
         param += tmp
         if state["mu"] != 1:
             np.subtract(param, ax, out=tmp)
-            tmp *= state["mu"]
+            tmp *= float(state["mu"])
             ax += tmp
         else:
             np.copyto(ax, param)
         t = state["step"]
-        state["eta"] = lr / (1.0 + lambd * lr * t) ** group["alpha"]
-        state["mu"] = 1.0 / max(1.0, t - group["t0"])
+        # PyTorch copies a new tensor of the default dtype into them: rounded to that first
+        scalar = scalar_dtype().type
+        state["eta"] = _kind(state["eta"])(scalar(lr / (1.0 + lambd * lr * t) ** group["alpha"]))
+        state["mu"] = _kind(state["mu"])(scalar(1.0 / max(1.0, t - group["t0"])))
+
+
+def _kind(value: Any) -> Any:
+    """The NumPy scalar type a state scalar is kept in (the scalar dtype for a number of
+    an older state dict)."""
+    return type(value) if isinstance(value, np.floating) else scalar_dtype().type

@@ -111,7 +111,7 @@ class LBFGS(Optimizer):
     """L-BFGS with PyTorch's arguments and defaults (one parameter group); see the module
     docstring. `step(closure)` returns the loss of the first evaluation."""
 
-    def __init__(self, params: Any, lr: float = 1.0, max_iter: int = 20,
+    def __init__(self, params: Any, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
@@ -136,6 +136,10 @@ class LBFGS(Optimizer):
             raise ArgumentError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
                                 f"{group['line_search_fn']!r}")
 
+    def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The state (on the first parameter) holds vectors over all the parameters."""
+        return (sum(p._data.size for p in self.params),)
+
     # ---- the parameters as one vector ----
     def _flat_grad(self) -> np.ndarray:
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
@@ -158,6 +162,8 @@ class LBFGS(Optimizer):
                                     "computes the loss, calls backward and returns the loss")
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        if isinstance(lr, Tensor):  # PyTorch's Tensor lr, read as its number
+            lr = float(lr.item())
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history = group["history_size"]
 
@@ -185,7 +191,7 @@ class LBFGS(Optimizer):
             n_iter += 1
             state["n_iter"] += 1
             if state["n_iter"] == 1:
-                d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1.0
+                d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
@@ -199,7 +205,9 @@ class LBFGS(Optimizer):
                     old_stps.append(s)
                     ro.append(1.0 / ys)
                     h_diag = ys / float(y @ y)
-                al = [0.0] * len(old_dirs)
+                # the coefficients of the two-loop recursion, kept in the state as PyTorch
+                # keeps them (one slot per pair of the history, None where never used)
+                al = state.setdefault("al", [None] * history)
                 q = -flat_grad
                 for i in range(len(old_dirs) - 1, -1, -1):
                     al[i] = float(old_stps[i] @ q) * ro[i]

@@ -133,6 +133,8 @@ class Optimizer(StepHooks):
         for group in self.param_groups:
             if self._group_step(group):  # the rule updated the whole group itself
                 continue
+            if type(group["lr"]) is Tensor:  # the rules read a number (PyTorch: lr.item())
+                group = number_lr(group)
             maximize = group.get("maximize")  # every rule then descends on -g, as PyTorch's
             for p in group["params"]:
                 grad = p.grad
@@ -235,6 +237,8 @@ class Optimizer(StepHooks):
             restored = {}
             for key, value in entries.items():
                 value = state_tensors.restored(where, key, value, scalars)
+                if scalars.get(key) is float and key != "step":  # cast as PyTorch casts
+                    value = p._data.dtype.type(value)
                 if isinstance(value, np.ndarray) and value.ndim:
                     expected = self._state_shape(key, p.shape)
                     if value.shape != expected:
@@ -253,7 +257,10 @@ class Optimizer(StepHooks):
             merged = {**group, **{k: copy.deepcopy(v) for k, v in saved_group.items()
                                   if k != "params"}}
             try:  # the options a constructor checks, checked again (a loaded lr = -1 ascends)
-                if not isinstance(merged.get("lr", 0.0), int | float) or merged["lr"] < 0:
+                lr = merged.get("lr", 0.0)
+                if isinstance(lr, Tensor) and lr.numel() == 1:
+                    lr = lr.item()
+                if isinstance(lr, bool) or not isinstance(lr, int | float) or lr < 0:
                     raise ArgumentError(f"{name}: lr must be a number >= 0, got "
                                         f"{merged.get('lr')!r}")
                 self._check_group(merged)
@@ -271,6 +278,14 @@ class Optimizer(StepHooks):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def number_lr(group: dict[str, Any]) -> dict[str, Any]:
+    """The group with a Tensor lr (PyTorch allows one: a scheduler or a compiled step may
+    change it in place) read as the Python float the update rules take; the group itself
+    keeps the Tensor."""
+    lr = group["lr"]
+    return {**group, "lr": float(lr.item())} if isinstance(lr, Tensor) else group
 
 
 def _short(value: Any) -> str:
@@ -362,8 +377,14 @@ def switches(maximize: bool = False, foreach: bool | None = None,
 
 
 def _check_range(name: str, upper: float = math.inf, **values: float) -> None:
-    """Each value must be a real number (not a bool) in [0, upper)."""
+    """Each value must be a real number (not a bool) in [0, upper); lr may also be a Tensor
+    of one element (PyTorch's Tensor lr)."""
     for key, value in values.items():
+        if key == "lr" and isinstance(value, Tensor):
+            if value.numel() != 1 or value.dtype.kind != "f":
+                raise ArgumentError(f"{name}: a Tensor lr must be one floating-point element, "
+                                    f"got shape {value.shape} of {value.dtype}")
+            value = value.item()
         if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
             raise ArgumentTypeError(f"{name}: {key} must be a real number, got "
                                     f"{type(value).__name__} {value!r}")

@@ -45,8 +45,8 @@ class SGD(Optimizer):
     before, and lr has no default, where PyTorch's is 1e-3: the contract's leading
     arguments stay; pass the others by keyword.)"""
 
-    def __init__(self, params: Any, lr: float, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, dampening: float = 0.0, *, maximize: bool = False,
+    def __init__(self, params: Any, lr: float, momentum: float = 0, nesterov: bool = False,
+                 weight_decay: float = 0, dampening: float = 0, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov,
@@ -75,6 +75,8 @@ class SGD(Optimizer):
                 type(self)._update is not SGD._update:
             return False
         lr, params = group["lr"], group["params"]
+        if type(lr) is Tensor:  # PyTorch's Tensor lr, read as its number
+            lr = float(lr.item())
         plans = self.__dict__.setdefault("_sgd_plans", {})
         plan = plans.get(id(group))
         if plan is None or plan.group is not group or plan.ids != [*map(id, params)]:
@@ -227,7 +229,7 @@ class Adam(_AdamFamily):
     in the denominator. decoupled_weight_decay=True is AdamW."""
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
@@ -284,20 +286,29 @@ class AdaGrad(Optimizer):
     p <- p - lr_t g / (sqrt(s_t) + eps) with lr_t = lr / (1 + (t - 1) lr_decay)."""
 
     def __init__(self, params: Any, lr: float = 1e-2, eps: float = 1e-10,
-                 weight_decay: float = 0.0, lr_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, foreach: bool | None = None, *,
+                 weight_decay: float = 0, lr_decay: float = 0,
+                 initial_accumulator_value: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,
                  fused: bool | None = None) -> None:
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay,
                                   "lr_decay": lr_decay,
                                   "initial_accumulator_value": initial_accumulator_value,
                                   **switches(maximize, foreach, differentiable, fused=fused)})
+        self._init_state()
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         _check_range(type(self).__name__, lr=group["lr"], eps=group["eps"],
                      lr_decay=group["lr_decay"],
                      initial_accumulator_value=group["initial_accumulator_value"])
+
+    def _init_state(self) -> None:
+        """Every parameter's state made now, as PyTorch's constructor makes it (a parameter
+        that never gets a gradient has its step 0 and its initial sum in the state dict)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = {"step": 0, "sum": np.full_like(
+                    p._data, group["initial_accumulator_value"])}
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], s: _Scratch) -> None:
@@ -320,8 +331,8 @@ class Adagrad(AdaGrad):
     """AdaGrad under PyTorch's name, with PyTorch's order of the arguments (AdaGrad's is the
     project contract's: eps before weight_decay)."""
 
-    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, lr, eps, weight_decay, lr_decay, initial_accumulator_value,
@@ -336,7 +347,7 @@ class RMSprop(Optimizer):
     PyTorch puts it after: the contract's order; pass them by keyword.)"""
 
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, weight_decay: float = 0.0, centered: bool = False,
+                 momentum: float = 0, weight_decay: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "momentum": momentum,

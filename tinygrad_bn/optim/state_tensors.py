@@ -5,13 +5,16 @@ read and written in place by every step, untouched here). PyTorch's state dict h
 tensors there: each buffer (`exp_avg`, `momentum_buffer`, ...) is the optimizer's own
 tensor, not a copy, and the step count is a 0-d tensor of the scalar dtype (float32, or
 float64 when that is the default dtype), as are NAdam's `mu_product` and ASGD's `eta` and
-`mu`. SparseAdam counts its steps, and LBFGS its `func_evals` and `n_iter`, with Python
-ints, and so do they here. One difference: the rules here keep `mu_product`, `eta` and
-`mu` as Python floats (float64), and they are saved as float64 0-d tensors, not PyTorch's
-float32: rounding NAdam's running product to float32 would make a resumed run drift from
-an uninterrupted one. (A count such as `step` is exact in float32 up to 2**24.) And
-LBFGS's `t`, `ro` and `H_diag` stay Python floats (PyTorch: 0-d tensors); its arrays are
-wrapped as every optimizer's.
+`mu` (their rules round them to that dtype at every step, as PyTorch's computes in it).
+SparseAdam counts its steps, and LBFGS its `func_evals` and `n_iter`, with Python ints,
+and so do they here. (A count such as `step` is exact in float32 up to 2**24.) LBFGS
+keeps `ro`, `al` (its lists) and `H_diag` as Python floats, saved as PyTorch saves them: 0-d
+tensors of the parameters' dtype (an int `H_diag`, 1 before any curvature pair, stays an
+int, as PyTorch's); its `t` stays a number (PyTorch's is a 0-d tensor after some steps);
+its arrays are wrapped as every optimizer's.
+
+As PyTorch's load_state_dict, loading casts every floating state value but `step` to the
+parameter's dtype: a loaded `mu_product`, `eta` or `mu` is then kept (and computed) in it.
 
 `saved` gives that layout: each array wrapped in a Tensor over the same memory, each such
 count a 0-d Tensor. `restored` takes it back to the rules' own layout, and takes the
@@ -50,7 +53,7 @@ def scalars_of(optimizer: Any) -> dict[str, type]:
     return {}
 
 
-def _scalar_dtype() -> np.dtype:
+def scalar_dtype() -> np.dtype:
     """PyTorch's `_get_scalar_dtype()`: float64 under a float64 default, else float32."""
     default = np.dtype(get_default_dtype())
     return default if default == np.float64 else np.dtype(np.float32)
@@ -60,14 +63,30 @@ def saved(entries: dict[str, Any], scalars: dict[str, type]) -> dict[str, Any]:
     """One parameter's state as PyTorch's state dict holds it: arrays (also inside lists,
     LBFGS's history) as Tensors sharing their memory, the scalars as 0-d Tensors."""
     out: dict[str, Any] = {}
+    like = entries.get("d")  # LBFGS's direction: the parameters' dtype
     for key, value in entries.items():
-        if key in scalars and isinstance(value, int | float | np.number) and \
+        if key in _FLOAT_TENSORS and isinstance(like, np.ndarray):
+            out[key] = _float_tensors(value, like.dtype)
+        elif key in scalars and isinstance(value, int | float | np.number) and \
                 not isinstance(value, bool):
-            dtype = _scalar_dtype() if key == "step" else np.float64  # see the docstring
+            # a NumPy scalar keeps its dtype (ASGD's eta after load: the parameter's)
+            dtype = value.dtype if isinstance(value, np.floating) else scalar_dtype()
             out[key] = Tensor(np.array(value, dtype=dtype))
         else:
             out[key] = _wrapped(value)
     return out
+
+
+# LBFGS's state values whose Python floats PyTorch keeps as 0-d tensors
+_FLOAT_TENSORS = frozenset({"ro", "al", "H_diag"})
+
+
+def _float_tensors(value: Any, dtype: np.dtype) -> Any:
+    if isinstance(value, float | np.floating):
+        return Tensor(np.array(value, dtype=dtype))
+    if isinstance(value, list | tuple):
+        return type(value)(_float_tensors(v, dtype) for v in value)
+    return _wrapped(value)
 
 
 def _wrapped(value: Any) -> Any:
