@@ -141,11 +141,14 @@ def test_multiplicative_lr_matches_pytorch_and_its_state_round_trips() -> None:
         lrs.append(seen)
     np.testing.assert_allclose(lrs[0], lrs[1], rtol=1e-12)
     assert state["lr_lambdas"][0] == {"base": 0.9} and state["lr_lambdas"][1] is None
-    with pytest.raises(tg.ArgumentError, match="ChainedScheduler"):
-        p = tg.zeros(1, requires_grad=True)
-        optimizer = tg.optim.SGD([p], lr=1.0)
-        tg.optim.lr_scheduler.ChainedScheduler(
-            [tg.optim.lr_scheduler.MultiplicativeLR(optimizer, lambda e: 0.9)])
+    # a recursive schedule chains, as PyTorch's ChainedScheduler steps each in turn
+    p = tg.zeros(1, requires_grad=True)
+    optimizer = tg.optim.SGD([p], lr=1.0)
+    chained = tg.optim.lr_scheduler.ChainedScheduler(
+        [tg.optim.lr_scheduler.MultiplicativeLR(optimizer, lambda e: 0.9)])
+    chained.step()
+    chained.step()
+    assert chained.get_last_lr() == pytest.approx([0.81])
     with pytest.raises(tg.ArgumentError, match="MultiplicativeLR: lr_lambda"):
         tg.optim.lr_scheduler.MultiplicativeLR(optimizer, [lambda e: 1.0] * 2)
 

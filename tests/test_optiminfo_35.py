@@ -56,18 +56,6 @@ KNOWN: dict[str, frozenset[str]] = {
     "LBFGS with a Tensor lr keeps t as a float": _names("""
         LBFGS:Tensor lr
     """),
-    # each scheduler writes its closed form of the base lr, so the last one stepped wins;
-    # PyTorch's chainable forms multiply the lr the group holds, so they compose
-    # (and a schedule's first lr is its closed form's float, where PyTorch's chainable
-    # form leaves the group's lr as it is: LBFGS's int 1 becomes 1.0)
-    "two schedulers stepping one optimizer do not compose": _names("""
-        Adam:scheduler_inputs[2]
-        SGD:scheduler_inputs[2]
-        SGD:scheduler_inputs[3]
-        LBFGS:scheduler_inputs[0]
-        stacked.Constant_Exponential
-        stacked.Linear_Step
-    """),
 }
 LISTED = {name: reason for reason, names in KNOWN.items() for name in names}
 

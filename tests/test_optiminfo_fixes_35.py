@@ -286,3 +286,55 @@ def test_scalar_state_in_pytorchs_scalar_dtype(name: str, keys: tuple[str, ...])
     np.testing.assert_allclose(q.detach().numpy(), tq.detach().numpy(), rtol=1e-14, atol=0)
     for key in keys:
         assert again.state_dict()["state"][0][key].dtype == tg.float64
+
+
+# ---- lr schedulers ----
+
+def _lrs(lib, make, steps: int = 12) -> list[float]:  # noqa: ANN001
+    p = lib.zeros(2, requires_grad=True)
+    opt = lib.optim.SGD([p], lr=0.1)
+    schedulers = make(lib.optim.lr_scheduler, opt)
+    seen = [opt.param_groups[0]["lr"]]
+    for _ in range(steps):
+        opt.step()
+        for s in schedulers:
+            s.step()
+        seen.append(opt.param_groups[0]["lr"])
+    return seen
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, o: [m.LinearLR(o, start_factor=0.1, total_iters=5), m.StepLR(o, 4, gamma=0.5)],
+    lambda m, o: [m.ConstantLR(o, factor=0.4, total_iters=4), m.ExponentialLR(o, gamma=0.9)],
+    lambda m, o: [m.CosineAnnealingLR(o, T_max=6), m.MultiStepLR(o, [3, 7], gamma=0.3)],
+    lambda m, o: [m.PolynomialLR(o, total_iters=8, power=2.0), m.ConstantLR(o, factor=0.5)],
+], ids=["warmup_then_step", "constant_exponential", "cosine_multistep", "poly_constant"])
+def test_two_schedulers_on_one_optimizer_compose(make) -> None:  # noqa: ANN001
+    """A warm-up and a decay stepping one optimizer: PyTorch's recursive forms multiply;
+    before, each wrote its closed form and the last one stepped won."""
+    torch = _torch()
+    np.testing.assert_allclose(_lrs(tg, make), _lrs(torch, make), rtol=1e-12)
+
+
+def test_chained_scheduler_takes_any_schedule() -> None:
+    """PyTorch's ChainedScheduler steps each in turn, so a CyclicLR chains too (before:
+    refused for having no closed form)."""
+    torch = _torch()
+
+    def make(m, o):  # noqa: ANN001, ANN202
+        return [m.ChainedScheduler([m.CyclicLR(o, 0.01, 0.1, step_size_up=3),
+                                    m.ExponentialLR(o, gamma=0.95)])]
+    np.testing.assert_allclose(_lrs(tg, make), _lrs(torch, make), rtol=1e-12)
+
+
+def test_a_scheduler_fills_a_tensor_lr_in_place() -> None:
+    """PyTorch's schedulers write a Tensor lr in place (the group keeps its Tensor; a
+    compiled step reading it sees the new value); before, a float replaced it."""
+    lr = tg.tensor(0.5)
+    opt = tg.optim.SGD([_param([1.0])], lr=lr)
+    scheduler = tg.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    opt.step()
+    scheduler.step()
+    assert opt.param_groups[0]["lr"] is lr
+    assert float(lr) == 0.25
+    assert float(scheduler.get_last_lr()[0]) == 0.25

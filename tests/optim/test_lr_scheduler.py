@@ -137,6 +137,9 @@ def test_state_dict_round_trip_resumes_the_schedule(name) -> None:
     assert "optimizer" not in saved and saved["last_epoch"] == 12
     fresh_opt = optim.SGD(_groups(nn), lr=0.1, momentum=0.9)
     resumed = make(fresh_opt)
+    # the optimizer's state too, as with PyTorch: the recursive schedules (StepLR, ...)
+    # go on from the lr its groups hold
+    fresh_opt.load_state_dict(opt.state_dict())
     resumed.load_state_dict(saved)
     scheduler.step()
     resumed.step()

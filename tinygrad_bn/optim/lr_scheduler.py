@@ -2,21 +2,23 @@
 
 A scheduler owns an optimizer; `step()` (once per epoch, or per batch for OneCycleLR)
 advances the step count t = `last_epoch` and writes each group's new "lr". Construction
-takes step 0, so the lr is the schedule's first value right away. Every schedule here is
-computed from its closed form in t and the group's base lr (its "initial_lr"), the
-formulas of PyTorch's documentation; PyTorch evaluates most of them recursively from the
-previous lr, which gives the same sequence to rounding (and a different one only if
-something else changes the lr between steps).
+takes step 0, so the lr is the schedule's first value right away.
+
+As PyTorch's, the multiplicative schedules (Step, MultiStep, Exponential, Constant, Linear,
+Polynomial, and CosineAnnealingLR) step recursively: each step multiplies (or moves) the lr
+the group holds now (`_chained`), so two schedulers stepping one optimizer compose (a
+warm-up and a decay). Each also has its closed form in t and the group's base lr, its
+"initial_lr" (`_lr_at`), used by `step(epoch)` and by SequentialLR's hand-overs, as
+PyTorch's `_get_closed_form_lr`. The others (LambdaLR, OneCycleLR, CyclicLR,
+CosineAnnealingWarmRestarts) compute the closed form at every step, as PyTorch's.
 
 `get_last_lr()` returns the lrs the last step set; `state_dict()` / `load_state_dict()`
 save and restore everything but the optimizer (and, as PyTorch, LambdaLR's functions).
 
 Combinators: SequentialLR hands over from one schedule to the next at milestones (each
-restarting at its step 0); ChainedScheduler steps several at once, their effects multiplied,
-lr_t = initial_lr prod_k (lr_k(t) / base_lr) (PyTorch's recursive forms compose the same way
-for the multiplicative schedules: Step, MultiStep, Exponential, Constant, Linear,
-Polynomial; and for CosineAnnealingLR with eta_min = 0). ReduceLROnPlateau is driven by a
-metric, not by the step count.
+restarting at its step 0); ChainedScheduler steps several at once, one after the other, so
+their recursive forms compose. ReduceLROnPlateau is driven by a metric, not by the step
+count.
 
 Why one file of over 500 lines: it holds PyTorch's whole torch.optim.lr_scheduler namespace, one
 small class per schedule.
@@ -34,6 +36,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ArgumentTypeError, DataError, TinygradError
 from ..recording import replay_as_call
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
@@ -43,7 +46,8 @@ __all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnneali
 
 
 class LRScheduler:
-    """Base class: subclasses define `_lr_at(t, base_lr, group_index)`."""
+    """Base class: subclasses define `_lr_at(t, base_lr, group_index)`, the closed form, and
+    the multiplicative ones `_chained(t, lr, base_lr)`, the step from the group's lr now."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -71,8 +75,17 @@ class LRScheduler:
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         raise NotImplementedError
 
+    _chained: Callable[[int, float, float], float] | None = None
+
     def get_lr(self) -> list[float]:
-        """The lr of every group at the current step."""
+        """The lr of every group at the current step: from the group's lr now (a
+        multiplicative schedule), else the closed form."""
+        if self._chained is not None:
+            return [self._chained(self.last_epoch, group["lr"], base)
+                    for group, base in zip(self.optimizer.param_groups, self.base_lrs)]
+        return self._closed_form()
+
+    def _closed_form(self) -> list[float]:
         return [self._lr_at(self.last_epoch, base, i) for i, base in enumerate(self.base_lrs)]
 
     @replay_as_call  # inside tg.compile: called again on every replay (tinygrad_bn/recording.py)
@@ -94,14 +107,27 @@ class LRScheduler:
                           "PyTorch): call step() without it", UserWarning, stacklevel=3)
             self.last_epoch = epoch
         self._step_count += 1
+        self._write(self.get_lr if epoch is None else self._at_epoch)
+
+    def _at_epoch(self) -> list[float]:
+        """The lrs at a step jumped to (PyTorch's `_get_closed_form_lr` where it has one)."""
+        return self._closed_form() if type(self)._lr_at is not LRScheduler._lr_at \
+            else self.get_lr()
+
+    def _write(self, lrs_of: Callable[[], list[float]]) -> None:
+        """Write the lrs `lrs_of` gives into the groups (a Tensor lr in place, as PyTorch)."""
         self._get_lr_called_within_step = True
         try:
-            lrs = self.get_lr()
+            lrs = lrs_of()
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
-        self._last_lr = list(lrs)
+            if isinstance(group["lr"], Tensor):
+                group["lr"].fill_(float(lr))
+            else:
+                group["lr"] = lr
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], Tensor) else g["lr"]
+                         for g in self.optimizer.param_groups]
 
     def get_last_lr(self) -> list[float]:
         return list(self._last_lr)
@@ -145,6 +171,9 @@ class StepLR(LRScheduler):
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         return base_lr * self.gamma ** (t // self.step_size)
 
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        return lr if t == 0 or t % self.step_size else lr * self.gamma
+
 
 class MultiStepLR(LRScheduler):
     """lr_t = base_lr gamma^(number of milestones <= t)."""
@@ -164,6 +193,9 @@ class MultiStepLR(LRScheduler):
         passed = sum(count for milestone, count in self.milestones.items() if milestone <= t)
         return base_lr * self.gamma ** passed
 
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        return lr * self.gamma ** self.milestones[t] if t in self.milestones else lr
+
 
 class ExponentialLR(LRScheduler):
     """lr_t = base_lr gamma^t."""
@@ -175,6 +207,9 @@ class ExponentialLR(LRScheduler):
 
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         return base_lr * self.gamma ** t
+
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        return lr if self._is_initial else lr * self.gamma
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -190,6 +225,19 @@ class CosineAnnealingLR(LRScheduler):
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) \
             / 2
+
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        """PyTorch's recursion: the ratio of consecutive cosine terms applied to lr - eta_min
+        (at the top of a period, where that ratio is 0/0, the increment instead; the first
+        step of a resumed schedule, the closed form)."""
+        if self._is_initial:
+            return lr
+        if self._step_count == 1 and t > 0:
+            return self._lr_at(t, base_lr, 0)
+        if (t - 1 - self.T_max) % (2 * self.T_max) == 0:
+            return lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+        return (1 + math.cos(math.pi * t / self.T_max)) / \
+            (1 + math.cos(math.pi * (t - 1) / self.T_max)) * (lr - self.eta_min) + self.eta_min
 
 
 class _Lambdas:
@@ -397,6 +445,14 @@ class LinearLR(LRScheduler):
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor)
                           * min(self.total_iters, t) / self.total_iters)
 
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        if t == 0:
+            return lr * self.start_factor
+        if self._is_initial or t > self.total_iters:
+            return lr
+        change = self.end_factor - self.start_factor
+        return lr * (1.0 + change / (self.total_iters * self.start_factor + (t - 1) * change))
+
 
 class ConstantLR(LRScheduler):
     """lr_t = base_lr factor for t < total_iters, then base_lr."""
@@ -412,6 +468,11 @@ class ConstantLR(LRScheduler):
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         return base_lr * (self.factor + (t >= self.total_iters) * (1 - self.factor))
 
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        if t == 0:
+            return lr * self.factor
+        return lr * (1.0 / self.factor) if t == self.total_iters else lr
+
 
 class PolynomialLR(LRScheduler):
     """lr_t = base_lr (1 - min(t, total_iters) / total_iters)^power."""
@@ -424,6 +485,12 @@ class PolynomialLR(LRScheduler):
 
     def _lr_at(self, t: int, base_lr: float, index: int) -> float:
         return base_lr * (1.0 - min(self.total_iters, t) / self.total_iters) ** self.power
+
+    def _chained(self, t: int, lr: float, base_lr: float) -> float:
+        if self._is_initial or t > self.total_iters:
+            return lr
+        return lr * ((1.0 - t / self.total_iters) / (1.0 - (t - 1) / self.total_iters)) \
+            ** self.power
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -671,16 +738,24 @@ class SequentialLR(LRScheduler):
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         for scheduler in items:
             scheduler.last_epoch -= 1
-        items[0].step()
-        self._last_lr = items[0].get_last_lr()
+        first = items[bisect.bisect_right(self._milestones, 0)]
+        first._step_count, first._is_initial = 0, True  # PyTorch's initial step
+        try:
+            first.step()
+        finally:
+            first._is_initial = False
+        self._last_lr = first.get_last_lr()
 
     def step(self) -> None:
         self.last_epoch += 1
         k = bisect.bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[k]
         if k > 0 and self._milestones[k - 1] == self.last_epoch:
-            scheduler.last_epoch = -1  # restart: the next step is its step 0
-        scheduler.step()
+            # the hand-over: the next schedule restarts at its step 0, in its closed form
+            scheduler.last_epoch = 0
+            scheduler._write(scheduler._at_epoch)
+        else:
+            scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
@@ -696,45 +771,28 @@ class SequentialLR(LRScheduler):
 
 
 class ChainedScheduler(LRScheduler):
-    """Steps every scheduler at once; lr = initial_lr times each one's factor
-    lr_k(t) / base_lr (see the module docstring)."""
+    """Steps every scheduler, one after the other, on one optimizer: their recursive forms
+    compose (lr = initial_lr times each one's factor for the multiplicative schedules)."""
 
     def __init__(self, schedulers: Sequence[LRScheduler],
                  optimizer: Optimizer | None = None) -> None:
         items = _schedulers("ChainedScheduler", schedulers)
-        recursive = [type(s).__name__ for s in items if type(s)._lr_at is LRScheduler._lr_at]
-        if recursive:
-            raise ArgumentError(f"ChainedScheduler: chains schedules with a closed form in the "
-                                f"step count; {recursive} have none here")
         self.optimizer = items[0].optimizer if optimizer is None else optimizer
         if any(s.optimizer is not self.optimizer for s in items):
             raise ArgumentError("ChainedScheduler: every scheduler must drive one optimizer")
         self._schedulers = items
-        self.base_lrs = [group["initial_lr"] for group in self.optimizer.param_groups]
-        self._apply()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def _apply(self) -> None:
-        lrs = []
-        for i, (group, base) in enumerate(zip(self.optimizer.param_groups, self.base_lrs)):
-            lr = base
-            for scheduler in self._schedulers:
-                own = scheduler.base_lrs[i]
-                lr *= scheduler._lr_at(scheduler.last_epoch, own, i) / own if own else 0.0
-            group["lr"] = lr
-            lrs.append(lr)
-        self._last_lr = lrs
-
-    def step(self) -> None:
+    def step(self) -> None:  # type: ignore[override]
         for scheduler in self._schedulers:
-            scheduler.last_epoch += 1
-        self._apply()
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"_schedulers": [s.state_dict() for s in self._schedulers],
-                "base_lrs": list(self.base_lrs), "_last_lr": list(self._last_lr)}
+        return {"_last_lr": list(self._last_lr),
+                "_schedulers": [s.state_dict() for s in self._schedulers]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"]):
             scheduler.load_state_dict(saved)
-        self.base_lrs, self._last_lr = list(state_dict["base_lrs"]), \
-            list(state_dict["_last_lr"])
+        self._last_lr = list(state_dict["_last_lr"])
