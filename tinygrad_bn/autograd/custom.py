@@ -69,22 +69,14 @@ class FunctionCtx:
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         """Keep tensors for backward (checked then: written in place since is an error)."""
-        for t in tensors:
-            if t is not None and not is_tensor(t):
-                raise ArgumentTypeError(f"save_for_backward: takes Tensors (or None), got "
-                                        f"{type(t).__name__}; keep other values as ctx "
-                                        f"attributes")
+        _only_tensors("save_for_backward", tensors)
         self._saved = tensors
         self._saved_versions = tuple(0 if t is None else versions.version(t) for t in tensors)
 
     def save_for_forward(self, *tensors: Tensor | None) -> None:
         """Keep tensors for the jvp rule: there `ctx.saved_tensors` gives these (PyTorch's
         split of what backward and forward mode need; without it jvp sees backward's)."""
-        for t in tensors:
-            if t is not None and not is_tensor(t):
-                raise ArgumentTypeError(f"save_for_forward: takes Tensors (or None), got "
-                                        f"{type(t).__name__}; keep other values as ctx "
-                                        f"attributes")
+        _only_tensors("save_for_forward", tensors)
         self._saved_forward = tensors
 
     @property
@@ -110,6 +102,13 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """False: an output nothing used gets None in backward instead of zeros."""
         self.materialize_grads = bool(value)
+
+
+def _only_tensors(op: str, tensors: tuple[Any, ...]) -> None:
+    for t in tensors:
+        if t is not None and not is_tensor(t):
+            raise ArgumentTypeError(f"{op}: takes Tensors (or None), got {type(t).__name__}; "
+                                    f"keep other values as ctx attributes")
 
 
 class Function:
