@@ -18,7 +18,8 @@ and one whose .grad stays None; Muon takes matrices only) are made alike on both
 drawn quadratic instead), the parameters compared after each step, then the optimizer's
 `state` (per parameter: its names and values) and `state_dict()` (state and param_groups:
 keys and values). Then a fresh optimizer over copies of the parameters loads the state
-dict, on both sides, and runs 3 more steps, compared as before. differentiable=True needs
+dict, on both sides, and runs 3 more steps, compared as before; so does one of ours that
+loads torch's state dict (a PyTorch checkpoint), beside torch's. differentiable=True needs
 parameters that are not leaves on torch (its step is recorded; a leaf would be changed in
 place): torch's then are clones of leaves.
 
@@ -144,13 +145,22 @@ def run_input(info: Any, optim_input: Any, torch: Any, ours_cls: Any,
         reloaded_mine.optimizer.load_state_dict(copy.deepcopy(mine.optimizer.state_dict()))
     except Exception as error:  # noqa: BLE001 (the difference we report)
         return f"load_state_dict raises {type(error).__name__}: {str(error)[:160]}"
+    # and ours loading torch's own state dict (a PyTorch checkpoint), beside torch's
+    twin_theirs = Side("torch", info.optim_cls, copy.deepcopy(kwargs), theirs.values(), torch)
+    twin_theirs.optimizer.load_state_dict(copy.deepcopy(theirs.optimizer.state_dict()))
+    crossed = Side("tg", ours_cls, copy.deepcopy(ours_kwargs), theirs.values(), torch)
+    try:
+        crossed.optimizer.load_state_dict(copy.deepcopy(theirs.optimizer.state_dict()))
+    except Exception as error:  # noqa: BLE001 (the difference we report)
+        return f"loading torch's state_dict raises {type(error).__name__}: {str(error)[:160]}"
+    same_draws = copy.deepcopy(rng)
     problem = _steps(info, reloaded_theirs, reloaded_mine, rng, MORE_STEPS, "reloaded ")
     if problem is not None:
         return problem
     if (why := compare_state_dict(reloaded_theirs.optimizer.state_dict(),
                                   reloaded_mine.optimizer.state_dict(), torch)) is not None:
         return f"reloaded: state_dict {why}"
-    return None
+    return _steps(info, twin_theirs, crossed, same_draws, MORE_STEPS, "torch's state loaded, ")
 
 
 def _ours_kwargs(info: Any, kwargs: dict[str, Any], torch: Any) -> dict[str, Any]:

@@ -42,6 +42,8 @@ def _names(text: str) -> frozenset[str]:
 
 # reason -> the cases that differ for it
 KNOWN: dict[str, frozenset[str]] = {
+    # PyTorch's Muon orthogonalizes in bfloat16 (Newton-Schulz iterations on grad.bfloat16()),
+    # which NumPy has no dtype for: not built (its results could not match to rounding)
     "tinygrad_bn has no Muon optimizer":
         frozenset(n for n in INPUTS | PAIRED if n.startswith("Muon:")),
     "tinygrad_bn has no sparse tensors: SparseAdam refuses every (dense) gradient":

@@ -338,3 +338,22 @@ def test_a_scheduler_fills_a_tensor_lr_in_place() -> None:
     assert opt.param_groups[0]["lr"] is lr
     assert float(lr) == 0.25
     assert float(scheduler.get_last_lr()[0]) == 0.25
+
+
+def test_a_pytorch_state_dict_with_a_tensor_lr_loads() -> None:
+    """A PyTorch optimizer's state dict whose group holds a Tensor lr loads (its lr a
+    Tensor of ours) and goes on as PyTorch's; before, DataError ('lr must be a number')."""
+    torch = _torch()
+    tp = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.SGD([tp], lr=torch.tensor(0.25), momentum=0.5)
+    tp.grad = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    topt.step()
+    p = _param(tp.detach().numpy())
+    opt = tg.optim.SGD([p], lr=0.1, momentum=0.5)
+    opt.load_state_dict(topt.state_dict())
+    assert isinstance(opt.param_groups[0]["lr"], tg.Tensor)
+    p.grad, tp.grad = tg.tensor([2.0, 0.5], dtype=tg.float64), \
+        torch.tensor([2.0, 0.5], dtype=torch.float64)
+    opt.step()
+    topt.step()
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-15)

@@ -254,8 +254,8 @@ class Optimizer(StepHooks):
             if unknown:
                 raise DataError(f"{where}: unknown options {sorted(unknown)} in a saved group "
                                 f"(known: {sorted(self.defaults)})")
-            merged = {**group, **{k: copy.deepcopy(v) for k, v in saved_group.items()
-                                  if k != "params"}}
+            merged = {**group, **{k: state_tensors.option(copy.deepcopy(v))
+                                  for k, v in saved_group.items() if k != "params"}}
             try:  # the options a constructor checks, checked again (a loaded lr = -1 ascends)
                 lr = merged.get("lr", 0.0)
                 if isinstance(lr, Tensor) and lr.numel() == 1:

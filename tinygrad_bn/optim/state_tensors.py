@@ -117,6 +117,15 @@ def restored(where: str, key: str, value: Any, scalars: dict[str, type]) -> Any:
     return float(number)
 
 
+def option(value: Any) -> Any:
+    """A saved group's option as the group keeps it: another library's tensor (PyTorch's
+    Tensor lr) as a Tensor of ours, anything else as it is."""
+    if isinstance(value, Tensor) or not hasattr(value, "detach"):
+        return value
+    array = _unwrapped(value)
+    return Tensor(array.copy()) if isinstance(array, np.ndarray) else value
+
+
 def _unwrapped(value: Any) -> Any:
     if isinstance(value, Tensor):
         return value._data
