@@ -33,13 +33,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 import tinygrad_bn as tg
-from tests.opinfo_harness import to_tg
+from tests.opinfo_harness import Unconvertible, to_tg
 
 STEPS, MORE_STEPS = 5, 3
 SHAPES = ((3, 4), (5,), (), (2, 3))  # the last one's .grad stays None
@@ -496,3 +497,60 @@ def _schedule_difference(theirs: _Schedule, mine: _Schedule, when: str) -> str |
         if (why := value_difference(want, have)) is not None:
             return f"{when}: the group's {key} {why}"
     return None
+
+
+# ---- PyTorch's error inputs (an entry's optim_error_inputs_func) ----
+
+def error_inputs(info: Any, torch: Any) -> list[Any]:
+    """The entry's error inputs on the CPU (those of complex parameters, which tinygrad_bn
+    has no Tensor of, left out)."""
+    if info.optim_error_inputs_func is None:
+        return []
+    out = []
+    for error in info.optim_error_inputs_func(device="cpu", dtype=torch.float64):
+        try:
+            _params_to_tg(error.optimizer_error_input.params, torch, {})
+        except Unconvertible:
+            continue
+        out.append(error)
+    return out
+
+
+def _params_to_tg(value: Any, torch: Any, seen: dict[int, Any]) -> Any:
+    """PyTorch's parameters (in lists, groups and (name, parameter) pairs) as ours, the
+    same torch tensor as the same Tensor of ours (duplicates stay duplicates)."""
+    if isinstance(value, torch.Tensor):
+        if id(value) not in seen:
+            seen[id(value)] = to_tg(value, torch)
+        return seen[id(value)]
+    if isinstance(value, list | tuple):
+        return type(value)(_params_to_tg(v, torch, seen) for v in value)
+    if isinstance(value, dict):
+        return {k: _params_to_tg(v, torch, seen) for k, v in value.items()}
+    return to_tg(value, torch)
+
+
+def run_error_input(info: Any, error: Any, torch: Any, ours_cls: Any) -> str | None:
+    """How tinygrad_bn's constructor differs from torch's on one error input: torch raises
+    error.error_type (or warns, for a Warning), ours must raise an exception of that type
+    (ours derive from ValueError, TypeError, RuntimeError as PyTorch's) or warn alike."""
+    optim_input = error.optimizer_error_input
+    params = optim_input.params if optim_input.params is not None else \
+        [torch.randn(2, 3, dtype=torch.float64, requires_grad=True)]
+    ours_params = _params_to_tg(params, torch, {})
+    kwargs = _ours_kwargs(info, optim_input.kwargs, torch)
+    wanted = error.error_type
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ours_cls(ours_params, **kwargs)
+        except Exception as raised:  # noqa: BLE001 (compared with torch's)
+            if issubclass(wanted, Warning):
+                return f"raises {type(raised).__name__} where torch warns ({wanted.__name__})"
+            if not isinstance(raised, wanted):
+                return f"raises {type(raised).__name__}, not a {wanted.__name__}: " \
+                       f"{str(raised)[:120]}"
+            return None
+    if issubclass(wanted, Warning) and any(issubclass(w.category, wanted) for w in caught):
+        return None
+    return f"no {wanted.__name__} (torch: {error.error_regex[:80]})"

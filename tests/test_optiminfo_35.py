@@ -1,6 +1,7 @@
 """PyTorch's optimizer database (OptimizerInfo, torch 2.13's common_optimizers.optim_db) run
 on tinygrad_bn: every entry's optimizer inputs on the CPU, the entries' paired lr schedulers,
-and every lr scheduler over 30 steps with a state-dict round trip, compared with torch
+every lr scheduler over 30 steps with a state-dict round trip, and the entries' error
+inputs (the constructor must raise PyTorch's kind of exception), compared with torch
 (tests/optiminfo_harness.py explains how). Skipped without torch and expecttest (which
 PyTorch's test modules import).
 
@@ -23,8 +24,10 @@ from torch.testing._internal.common_optimizers import optim_db  # noqa: E402
 import tinygrad_bn as tg  # noqa: E402
 from tests.optiminfo_harness import (  # noqa: E402
     SCHEDULES,
+    error_inputs,
     input_name,
     optimizer_inputs,
+    run_error_input,
     run_input,
     run_schedule,
     run_schedulers,
@@ -34,6 +37,9 @@ INPUTS = {input_name(info, oi): (info, oi) for info in optim_db
           for oi in optimizer_inputs(info, torch)}
 PAIRED = {f"{info.optim_cls.__name__}:scheduler_inputs[{k}]": (info, makers)
           for info in optim_db for k, makers in enumerate(info.scheduler_inputs)}
+
+ERRORS = {f"{info.optim_cls.__name__}:error_inputs[{k}]:{error.optimizer_error_input.desc}":
+          (info, error) for info in optim_db for k, error in enumerate(error_inputs(info, torch))}
 
 
 def _names(text: str) -> frozenset[str]:
@@ -45,7 +51,19 @@ KNOWN: dict[str, frozenset[str]] = {
     # PyTorch's Muon orthogonalizes in bfloat16 (Newton-Schulz iterations on grad.bfloat16()),
     # which NumPy has no dtype for: not built (its results could not match to rounding)
     "tinygrad_bn has no Muon optimizer":
-        frozenset(n for n in INPUTS | PAIRED if n.startswith("Muon:")),
+        frozenset(n for n in INPUTS | PAIRED | ERRORS if n.startswith("Muon:")),
+    # PyTorch warns ("in future, this will cause an error") and steps such a parameter
+    # twice; tinygrad_bn refuses it already (ArgumentError naming the parameter)
+    "a parameter twice in one group is refused, where PyTorch warns":
+        frozenset(n for n in ERRORS if n.endswith("a param group cannot have duplicate "
+                                                   "parameters") and not n.startswith("Muon")),
+    # tinygrad_bn has one implementation of each rule: foreach is kept and changes nothing,
+    # so nothing refuses a Tensor lr or Tensor betas with it; Tensor betas are refused
+    # (a TypeError, where PyTorch takes two Tensors and refuses a mix with ValueError)
+    "foreach=True changes nothing (no refusal of a Tensor lr with it); Tensor betas are "
+    "refused": frozenset(n for n in ERRORS for k in (8, 9, 10, 11)
+                         if n.startswith((f"Adam:error_inputs[{k}]:",
+                                          f"AdamW:error_inputs[{k}]:"))),
     "tinygrad_bn has no sparse tensors: SparseAdam refuses every (dense) gradient":
         frozenset(n for n in INPUTS | PAIRED if n.startswith("SparseAdam:")),
     # PyTorch records a differentiable step in the graph; tinygrad_bn's optimizers update
@@ -92,8 +110,16 @@ def test_scheduler_agrees_with_torch(name: str) -> None:
     _expect(name, run_schedule(name, torch))
 
 
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_error_input_raises_as_torch(name: str) -> None:
+    info, error = ERRORS[name]
+    ours = getattr(tg.optim, info.optim_cls.__name__, None)
+    _expect(name, "no tinygrad_bn counterpart" if ours is None else
+            run_error_input(info, error, torch, ours))
+
+
 def test_the_lists_name_cases() -> None:
     """Every listed name is a case (a renamed input is noticed), and the sweep is whole."""
     assert len(optim_db) == 15 and len(INPUTS) > 120
-    assert set(LISTED) <= set(INPUTS) | set(PAIRED) | set(SCHEDULES), \
-        sorted(set(LISTED) - set(INPUTS) - set(PAIRED) - set(SCHEDULES))
+    cases = set(INPUTS) | set(PAIRED) | set(SCHEDULES) | set(ERRORS)
+    assert set(LISTED) <= cases, sorted(set(LISTED) - cases)

@@ -357,3 +357,25 @@ def test_a_pytorch_state_dict_with_a_tensor_lr_loads() -> None:
     opt.step()
     topt.step()
     np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-15)
+
+
+def test_named_parameters_are_taken_as_pytorch_takes_them() -> None:
+    """optimizer(model.named_parameters()): the names kept in the group as "param_names"
+    and saved in the state dict, as PyTorch 2.13's; a mix of named and plain parameters is
+    a ValueError. Before, every (name, parameter) pair was refused (a TypeError)."""
+    torch = _torch()
+    model, theirs = tg.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    opt = tg.optim.Adam(model.named_parameters(), lr=0.01)
+    topt = torch.optim.Adam(theirs.named_parameters(), lr=0.01)
+    ours_group = opt.state_dict()["param_groups"][0]
+    their_group = topt.state_dict()["param_groups"][0]
+    assert ours_group["param_names"] == their_group["param_names"] == ["weight", "bias"]
+    assert set(ours_group) == set(their_group)
+    again = tg.optim.Adam(tg.nn.Linear(3, 2).named_parameters(), lr=0.01)
+    again.load_state_dict(opt.state_dict())
+    assert again.param_groups[0]["param_names"] == ["weight", "bias"]
+    (name, weight), bias = next(iter(model.named_parameters())), model.bias
+    with pytest.raises(ValueError, match="all parameters of a group"):
+        tg.optim.SGD([(name, weight), bias], lr=0.1)
+    with pytest.raises(ValueError, match="all parameter groups"):
+        tg.optim.SGD([{"params": [(name, weight)]}, {"params": [bias]}], lr=0.1)

@@ -77,7 +77,13 @@ class Optimizer(StepHooks):
                                     f"'params' entry, got {type(param_group).__name__}")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else _param_list(name, params)
-        unknown = set(param_group) - set(self.defaults) - {"params"}
+        params, names = _named(name, params)
+        if self.param_groups and (names is None) != ("param_names" not in self.param_groups[0]):
+            raise ArgumentError(f"{name}: all parameter groups must be given with names "
+                                f"((name, parameter) pairs, as model.named_parameters() gives) "
+                                f"or all without")
+        param_group = {**param_group, **({} if names is None else {"param_names": names})}
+        unknown = set(param_group) - set(self.defaults) - {"params", "param_names"}
         if unknown:
             raise ArgumentError(f"{name}: unknown options {sorted(unknown)} in a parameter "
                                 f"group (known: {sorted(self.defaults)})")
@@ -250,7 +256,8 @@ class Optimizer(StepHooks):
             new_state[p] = restored
         groups = []
         for group, saved_group in zip(self.param_groups, saved):
-            unknown = set(saved_group) - set(self.defaults) - {"params"} - SCHEDULER_KEYS
+            unknown = set(saved_group) - set(self.defaults) - {"params", "param_names"} - \
+                SCHEDULER_KEYS
             if unknown:
                 raise DataError(f"{where}: unknown options {sorted(unknown)} in a saved group "
                                 f"(known: {sorted(self.defaults)})")
@@ -340,6 +347,20 @@ def _param_list(name: str, params: Any) -> list:
         raise ArgumentTypeError(f"{name}: params must be an iterable of Tensors, got "
                                 f"{type(params).__name__}{hint}")
     return list(params)
+
+
+def _named(name: str, params: list) -> tuple[list, list[str] | None]:
+    """A group's parameters and their names, when it is given as (name, parameter) pairs
+    (PyTorch's `optimizer(model.named_parameters())`: the names are kept in the group as
+    "param_names" and saved in the state dict); None without names. All or none named."""
+    pairs = [isinstance(p, tuple) for p in params]
+    if not any(pairs):
+        return params, None
+    if not all(pairs) or any(len(p) != 2 or not isinstance(p[0], str) for p in params):
+        raise ArgumentError(f"{name}: all parameters of a group must be (name, parameter) "
+                            f"pairs or all plain parameters, got "
+                            f"{[type(p).__name__ for p in params][:6]}")
+    return [p for _, p in params], [n for n, _ in params]
 
 
 def _refuse_grad(name: str, p: Tensor) -> None:
