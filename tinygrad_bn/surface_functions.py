@@ -28,6 +28,7 @@ from .method_functions import _function, tensor_input
 from .tensor import Tensor, concatenate
 from .tensor_methods.calculus import cumulative_trapezoid, gradient, trapezoid, trapz
 from .tensor_methods.choosing import isin
+from .tensor_methods.elementwise import constant_in_graph
 from .tensor_methods.pairs import combinations, pdist
 from .tensor_methods.positions import unravel_index
 from .tensor_methods.stacking import column_stack, dstack, hstack, row_stack, vstack
@@ -160,8 +161,17 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 
 @names_errors("fill")
 def fill(input: Any, value: Any) -> Tensor:  # noqa: A002
-    """A new tensor of input's shape and dtype holding value everywhere."""
-    return full_like(as_tensor(input), value)
+    """A new tensor of input's shape, dtype and layout holding value (a number or a 0-d
+    tensor) everywhere; as PyTorch's, a result of input (zero gradient) and of value (the
+    gradient summed) for autograd."""
+    x = as_tensor(input)
+    if is_tensor(value) and value.ndim:
+        raise ArgumentError(f"fill: only a 0-d value tensor fills, got a value of shape "
+                            f"{tuple(value.shape)}")
+    filled = full_like(x, value.item() if is_tensor(value) else value)
+    if is_tensor(value) and value.requires_grad:
+        return constant_in_graph(value, x)
+    return constant_in_graph(filled, x) if x.requires_grad else filled
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,

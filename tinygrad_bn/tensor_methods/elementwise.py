@@ -227,6 +227,16 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return ops.Where.apply(*x._operands(y, "where"), cond=cond)  # PyTorch's promotion
 
 
+def constant_in_graph(value: Tensor, x: Tensor) -> Tensor:
+    """`value` (broadcast to x's shape; x's dtype) as a result computed from x, whose
+    gradient to x is zero and to value the gradient summed over the broadcast: what
+    PyTorch returns for an op whose result does not depend on an input (fill,
+    matrix_power(A, 0)): it requires grad whenever an input does, so backward through it
+    runs (and gives zeros) rather than refusing a result that does not require grad."""
+    value = value if value.dtype == x.dtype else value.astype(x.dtype)
+    return ops.Where.apply(value, x, cond=np.True_)
+
+
 def _is_number(value: Any) -> bool:
     return type(value) in (bool, int, float)
 

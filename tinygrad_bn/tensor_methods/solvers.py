@@ -17,7 +17,7 @@ import numpy as np
 from .. import ops, return_types
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, LinAlgError, ShapeError
-from .elementwise import where
+from .elementwise import constant_in_graph, where
 from .factorizations import failed_element, matrices
 from .matrix import _mirror, _square, converged
 from .reduce import floating
@@ -169,13 +169,16 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
                           f"of shape {a.shape} does not have full rank (driver 'gels')")
     solution = pinv(a, atol=0.0, rtol=rtol) @ rhs
     empty = new_tensor(np.zeros((0,), dtype=a.dtype))
+    # empty residuals are still a result of A and B for autograd, as PyTorch's (singular
+    # values are not: PyTorch's lstsq returns them detached)
     residuals = ((a @ solution - rhs) ** 2).sum(-2) \
-        if driver != "gelsy" and m > n and full else empty
+        if driver != "gelsy" and m > n and full else \
+        a.reshape(-1)[:0] + rhs.reshape(-1)[:0]
     if vector:
         solution = solution.squeeze(-1)
     return return_types.linalg_lstsq(
         solution, residuals, rank if driver != "gels" else new_tensor(np.zeros((0,), np.int64)),
-        ops.SingularValues.apply(a) if driver in ("gelsd", "gelss") else empty)
+        ops.SingularValues.apply(a).detach() if driver in ("gelsd", "gelss") else empty)
 
 
 def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
@@ -187,8 +190,8 @@ def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ShapeError(f"{op}: A must be a square matrix or a batch of them (..., n, n), "
                          f"got shape {a.shape}")
-    if n == 0:
-        return new_tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    if n == 0:  # the identity, a result of A for autograd as PyTorch's (a zero gradient)
+        return constant_in_graph(new_tensor(np.eye(a.shape[-1], dtype=a.dtype)), a)
     if n < 0:
         a = as_tensor(a).inverse() if a.dtype.kind == "f" else _square(op, a)
         n = -n

@@ -1,0 +1,99 @@
+"""What the OpInfo gradient sweep (tests/test_opinfo_grads_35.py) found wrong, pinned:
+each test failed before its fix and compares with torch 2.13 in float64 (gradients also
+with central differences where they are not zero by construction).
+
+A result that does not depend on an input is still a result of it for autograd in
+PyTorch: torch.fill, matrix_power(A, 0) and lstsq's empty residuals require grad when an
+input does, so `backward` through them runs and gives zeros. Ours returned tensors that
+did not require grad, and backward refused (RuntimeError) where PyTorch's works.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+
+torch = pytest.importorskip("torch")
+
+shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple)
+
+
+def _central(f, x: np.ndarray, v: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The gradient of <f(x), v> by central differences, element by element."""
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        out[i] = ((f(x + step) - f(x - step)) * v).sum() / (2 * eps)
+    return out
+
+
+@given(shapes, st.one_of(st.booleans(), st.floats(-5, 5)), st.integers(0, 2 ** 16))
+def test_fill_is_a_result_of_its_input_and_value(shape, value, seed) -> None:
+    rng = np.random.default_rng(seed)
+    x, v = rng.standard_normal(shape), rng.standard_normal(shape)
+    ours = tg.fill(tg.tensor(x, requires_grad=True), value)
+    theirs = torch.fill(torch.tensor(x, requires_grad=True), value)
+    assert ours.requires_grad and theirs.requires_grad
+    ours.backward(tg.tensor(v))  # (raised: does not require grad)
+    # a 0-d value tensor gets the gradient summed, as torch's
+    xs, ys = tg.tensor(x, requires_grad=True), tg.tensor(np.float64(value), requires_grad=True)
+    gx, gy = tg.autograd.grad(tg.fill(xs, ys), [xs, ys], tg.tensor(v))
+    tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(float(value), dtype=torch.float64,
+                                                               requires_grad=True)
+    want = torch.autograd.grad(torch.fill(tx, ty), [tx, ty], torch.tensor(v))
+    np.testing.assert_array_equal(gx.numpy(), want[0].numpy())
+    np.testing.assert_allclose(gy.numpy(), want[1].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gy.numpy(), v.sum(), rtol=1e-12)
+
+
+def test_fill_refuses_a_value_of_more_than_0_dims() -> None:
+    with pytest.raises(tg.ArgumentError, match="fill: only a 0-d value"):
+        tg.fill(tg.zeros(3), tg.ones(2))
+
+
+@given(st.lists(st.integers(0, 3), max_size=2).map(tuple), st.integers(1, 3),
+       st.integers(0, 2 ** 16))
+def test_matrix_power_zero_is_a_result_of_a(batch, n, seed) -> None:
+    a = np.random.default_rng(seed).standard_normal((*batch, n, n))
+    ours = tg.linalg.matrix_power(tg.tensor(a, requires_grad=True), 0)
+    theirs = torch.linalg.matrix_power(torch.tensor(a, requires_grad=True), 0)
+    assert ours.requires_grad and theirs.requires_grad
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    x = tg.tensor(a, requires_grad=True)
+    (g,) = tg.autograd.grad(x.matrix_power(0).sum(), [x])
+    np.testing.assert_array_equal(g.numpy(), np.zeros_like(a))
+    # and n != 0 unchanged: against central differences
+    v = np.random.default_rng(seed + 1).standard_normal(a.shape)
+    x = tg.tensor(a, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.linalg.matrix_power(x, 3), [x], tg.tensor(v))
+    np.testing.assert_allclose(g.numpy(), _central(lambda m: np.linalg.matrix_power(m, 3),
+                                                   a, v), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("m, n", [(2, 3), (3, 3), (4, 3)])
+def test_lstsq_results_require_grad_as_torchs(driver, m, n) -> None:
+    rng = np.random.default_rng(m * 10 + n)
+    a, b = rng.standard_normal((m, n)), rng.standard_normal((m, 2))
+    for grad_of in ("A", "B"):
+        ta, tb = torch.tensor(a, requires_grad=grad_of == "A"), \
+            torch.tensor(b, requires_grad=grad_of == "B")
+        ga, gb = tg.tensor(a, requires_grad=grad_of == "A"), \
+            tg.tensor(b, requires_grad=grad_of == "B")
+        theirs = torch.linalg.lstsq(ta, tb, driver=driver)
+        ours = tg.linalg.lstsq(ga, gb, driver=driver)
+        for name in ("solution", "residuals", "rank", "singular_values"):
+            mine, want = getattr(ours, name), getattr(theirs, name)
+            assert mine.shape == tuple(want.shape), (name, grad_of)
+            assert mine.requires_grad == want.requires_grad, (name, grad_of)
+        if not ours.residuals.numel():
+            leaf = ga if grad_of == "A" else gb
+            (g,) = tg.autograd.grad(ours.residuals.sum() + ours.solution.sum(), [leaf])
+            want_g = torch.autograd.grad(theirs.residuals.sum() + theirs.solution.sum(),
+                                         [ta if grad_of == "A" else tb])[0]
+            np.testing.assert_allclose(g.numpy(), want_g.numpy(), rtol=1e-9, atol=1e-12)
