@@ -97,3 +97,30 @@ def test_lstsq_results_require_grad_as_torchs(driver, m, n) -> None:
             want_g = torch.autograd.grad(theirs.residuals.sum() + theirs.solution.sum(),
                                          [ta if grad_of == "A" else tb])[0]
             np.testing.assert_allclose(g.numpy(), want_g.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@given(st.integers(1, 6), st.integers(1, 3), st.sampled_from(["quantile", "nanquantile"]),
+       st.booleans(), st.integers(0, 2 ** 16))
+def test_quantile_is_differentiable_in_q(n, levels, name, with_nan, seed) -> None:
+    """Linear interpolation's weight q * (n - 1) - lo moves with q: the gradient in q is
+    (v_hi - v_lo) * (n - 1) (of the non-NaN count for nanquantile), zero in a slice ranked
+    at its NaN. Ours was zero everywhere (OpInfo's quantile sample 37)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, n))
+    if with_nan:
+        x[0, 0] = np.nan
+    q = np.sort(rng.uniform(0.05, 0.95, levels))
+    v = rng.standard_normal((levels, 3))
+    gx, gq = tg.tensor(x, requires_grad=True), tg.tensor(q, requires_grad=True)
+    tx, tq = torch.tensor(x, requires_grad=True), torch.tensor(q, requires_grad=True)
+    ours = tg.autograd.grad(getattr(tg, name)(gx, gq, 1), [gx, gq], tg.tensor(v))
+    theirs = torch.autograd.grad(getattr(torch, name)(tx, tq, 1), [tx, tq], torch.tensor(v))
+    for mine, want in zip(ours, theirs):
+        np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    # central differences in q (the ranks stay between the same order statistics)
+    fn = getattr(np, name)
+    rows = [1, 2] if with_nan else [0, 1, 2]  # (NumPy's nanquantile warns on a NaN row)
+    numeric = _central(lambda qq: fn(x[rows], qq, axis=1), q, v[:, rows], eps=1e-7)
+    exact = tg.autograd.grad(getattr(tg, name)(tg.tensor(x[rows]), gq, 1), [gq],
+                             tg.tensor(v[:, rows]))[0]
+    np.testing.assert_allclose(exact.numpy(), numeric, rtol=1e-5, atol=1e-6)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import return_types
+from .. import ops, return_types
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, EmptyReductionError, ShapeError
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
@@ -253,8 +253,14 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
     # and an all-NaN slice takes its first (NaN) value
     top = np.maximum((~nan).sum(axis=-1) - 1, 0) if skip_nan else np.full(data.shape[:-1], last)
     with_nan = None if skip_nan else nan.any(axis=-1)
+    # a q that requires grad: the linear weight rank - lo = q * top - lo moves with q
+    # (PyTorch's gradient (v_hi - v_lo) * top; the slices ranked at their NaN do not move)
+    q_grad = q.reshape(-1).astype(x.dtype) if is_tensor(q) and q.requires_grad and \
+        interpolation == "linear" else None
+    moves = top > 0 if skip_nan else ~with_nan & (top > 0)
+    slope = new_tensor(np.where(moves, top, 0).astype(x.dtype))
     results = []
-    for level in levels:
+    for k, level in enumerate(levels):
         rank = level * top if skip_nan else np.where(with_nan, last, level * top)
         lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
         if interpolation == "nearest":
@@ -268,6 +274,11 @@ def _quantile(op: str, x: Tensor, q: Any, dim: int | None, keepdim: bool,
         weight = 0.5 if interpolation == "midpoint" else (rank - lo).astype(x.dtype)
         value = v_lo + (v_hi - v_lo) * new_tensor(np.asarray(weight, dtype=x.dtype)) \
             if interpolation in ("linear", "midpoint") else v_lo
+        if q_grad is not None:  # adds 0 (q - q), whose derivative in q is the slope
+            gap = v_hi - v_lo  # (an infinite gap too is left out: inf * 0 would be NaN)
+            gap = ops.Where.apply(gap, new_tensor(np.zeros((), x.dtype)),
+                                  cond=moves & np.isfinite(gap._data))
+            value = value + gap * ((q_grad[k] - q_grad[k].detach()) * slope)
         results.append(value.reshape(out_shape))
     if scalar:
         return results[0]
