@@ -29,6 +29,7 @@ draws differ, so do the derivatives) and the samples of a non-differentiable poi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -253,6 +254,8 @@ def _check_forward(torch: Any, op: Any, function: Callable[..., Any], sample: An
     torch has no forward derivative of it."""
     import torch.autograd.forward_ad as fwad
 
+    if _repeated_unpool_indices(op, sample):
+        raise _NoCase
     inputs = [t for t in _flat(torch, (sample.input, *sample.args, sample.kwargs))
               if t.requires_grad and t.dtype.is_floating_point]
     us = _draws(seed + 2, [tuple(t.shape) for t in inputs])
@@ -311,7 +314,9 @@ def _torch_jvp_is_off(torch: Any, op: Any, sample: Any, inputs: list, us: list,
     factor, where ours agree with central differences too)."""
     out = _run(None, op, op.op, sample, (sample.input, *sample.args), sample.kwargs)
     outs = [a for a, _ in _outputs(out, out) if a.dtype.is_floating_point]
-    if len(outs) != len(want) or not all(a.requires_grad for a in outs):
+    if len(outs) != len(want) or not all(a.requires_grad for a in outs) or \
+            any(h is not None and tuple(h.shape) != tuple(a.shape)
+                for h, a in zip(have, outs, strict=True)):
         return False
     for draw in range(3):
         vs = _draws(seed + 10 + draw, [tuple(a.shape) for a in outs])
@@ -329,6 +334,20 @@ def _torch_jvp_is_off(torch: Any, op: Any, sample: Any, inputs: list, us: list,
         if abs(mine - reverse) > 1e-10 * scale or abs(theirs - reverse) <= 1e-10 * scale:
             return False
     return True
+
+
+def _repeated_unpool_indices(op: Any, sample: Any) -> bool:
+    """Whether a max_unpool sample writes two inputs to one place (overlapping pooling
+    windows picked the same maximum twice): the values are equal, but which one's tangent
+    the output takes is the write order's, and PyTorch's forward-mode kernel keeps the
+    first write in one sample and the last in another (measured), so there is no tangent
+    to compare with; the reverse mode, which gathers, is still compared."""
+    if not op.name.startswith("nn.functional.max_unpool"):
+        return False
+    index = sample.args[0] if sample.args else sample.kwargs.get("indices")
+    spatial = int(op.name[len("nn.functional.max_unpool")])  # 1d, 2d, 3d
+    planes = index.reshape(-1, math.prod(index.shape[index.ndim - spatial:]))
+    return any(len(set(plane.tolist())) < len(plane) for plane in planes)
 
 
 def _random(op: Any, sample: Any) -> bool:
