@@ -124,3 +124,30 @@ def test_quantile_is_differentiable_in_q(n, levels, name, with_nan, seed) -> Non
     exact = tg.autograd.grad(getattr(tg, name)(tg.tensor(x[rows]), gq, 1), [gq],
                              tg.tensor(v[:, rows]))[0]
     np.testing.assert_allclose(exact.numpy(), numeric, rtol=1e-5, atol=1e-6)
+
+
+@given(shapes.filter(lambda s: len(s) >= 1), st.booleans(), st.booleans(),
+       st.integers(0, 2 ** 16))
+def test_diff_of_order_zero_is_a_copy_of_x(shape, prepend, append, seed) -> None:
+    """diff(x, n=0) is x, without prepend and append (PyTorch's and NumPy's); ours joined
+    them (OpInfo's diff sample 22: shape (8, 5), torch (5, 5)) and, without them,
+    returned x itself, so writing to the result wrote to x."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    edge = (*shape[:-1], 2)
+    kw = {"prepend": rng.standard_normal(edge) if prepend else None,
+          "append": rng.standard_normal(edge) if append else None}
+    gx = tg.tensor(x, requires_grad=True)
+    ours = gx.diff(0, -1, **{k: None if v is None else tg.tensor(v) for k, v in kw.items()})
+    theirs = torch.tensor(x).diff(0, -1, **{k: None if v is None else torch.tensor(v)
+                                           for k, v in kw.items()})
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), np.diff(x, 0, -1, **{
+        k: v for k, v in kw.items() if v is not None}))
+    v = rng.standard_normal(shape)
+    (g,) = tg.autograd.grad(ours, [gx], tg.tensor(v))
+    np.testing.assert_array_equal(g.numpy(), v)
+    plain = tg.tensor(x)
+    copy = plain.diff(0)
+    copy.add_(1.0)
+    np.testing.assert_array_equal(plain.numpy(), x)

@@ -447,7 +447,8 @@ class IndexingMethods:
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
              ) -> Tensor:
         """The n-th forward difference along dim, of x with `prepend` and `append` (tensors
-        of x's shape but along dim) joined before and after it first."""
+        of x's shape but along dim) joined before and after it first; n = 0 gives a copy of
+        x itself, without them (PyTorch's and NumPy's)."""
         d = one_axis("diff", self.ndim, None, dim)
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ArgumentError(f"diff: n (the order) must be an int >= 0, got {n!r}")
@@ -459,6 +460,8 @@ class IndexingMethods:
                 x = concatenate(parts, d)
             except ShapeError as error:
                 raise named("diff", error) from error
+        if n == 0:  # (a new tensor, as PyTorch's: writing to it leaves self alone)
+            return self.clone()
         for _ in range(n):
             x = x[_along(d, slice(1, None))] - x[_along(d, slice(None, -1))]
         return x
