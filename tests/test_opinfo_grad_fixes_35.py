@@ -151,3 +151,24 @@ def test_diff_of_order_zero_is_a_copy_of_x(shape, prepend, append, seed) -> None
     copy = plain.diff(0)
     copy.add_(1.0)
     np.testing.assert_array_equal(plain.numpy(), x)
+
+
+@given(st.sampled_from(["sum", "prod", "mean", "amax", "amin"]), st.booleans(),
+       st.sampled_from([(), (1,), (3,)]), st.integers(0, 2 ** 16))
+def test_scatter_reduce_into_a_0d_tensor(reduce, include_self, index_shape, seed) -> None:
+    """A 0-d x takes dim 0 (or -1), as one element of a 1-d tensor, as PyTorch's
+    scatter_reduce (and our scatter, scatter_add, index_add) do; ours raised AxisError
+    (OpInfo's scatter_reduce.* sample 18). Values and gradients as torch's."""
+    rng = np.random.default_rng(seed)
+    x, src = rng.standard_normal(()), rng.standard_normal(index_shape)  # (no ties)
+    index = np.zeros(index_shape, np.int64)
+    gx, gs = tg.tensor(x, requires_grad=True), tg.tensor(src, requires_grad=True)
+    tx, ts = torch.tensor(x, requires_grad=True), torch.tensor(src, requires_grad=True)
+    ours = gx.scatter_reduce(0, tg.tensor(index), gs, reduce, include_self=include_self)
+    theirs = tx.scatter_reduce(0, torch.tensor(index), ts, reduce, include_self=include_self)
+    assert ours.shape == ()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    mine = tg.autograd.grad(ours, [gx, gs])
+    want = torch.autograd.grad(theirs, [tx, ts])
+    for a, b in zip(mine, want):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)

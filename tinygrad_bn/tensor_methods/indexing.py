@@ -501,15 +501,16 @@ def _source(op: str, name: str, value: Any) -> None:
                                 f"{type(value).__name__} {short_repr(value)}")
 
 
-def _scalar_scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, alpha: Any = 1
-                    ) -> Tensor:
-    """scatter, scatter_add or index_add into a 0-d x along dim 0 or -1, as PyTorch's: the
-    op on x as one element of a 1-d tensor, with the index and a tensor source flattened."""
+def _scalar_scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, alpha: Any = 1,
+                    **options: Any) -> Tensor:
+    """scatter, scatter_add, scatter_reduce (its `options`) or index_add into a 0-d x along
+    dim 0 or -1, as PyTorch's: the op on x as one element of a 1-d tensor, with the index
+    and a tensor source flattened."""
     one_axis(op, 1, None, dim)
     idx = _index_array(op, index).reshape(-1)
     if is_tensor(src) or isinstance(src, np.ndarray):
         src = as_tensor(src).reshape(-1)
     one = x.reshape(1)
     out = one.index_add(0, idx, src, alpha=alpha) if op == "index_add" else \
-        getattr(one, op)(0, idx, src)
+        getattr(one, op)(0, idx, src, **options)
     return out.reshape(())

@@ -23,7 +23,7 @@ from .. import ops
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
-from .indexing import _along, _check_range, _index_array, _source, same_dtype
+from .indexing import _along, _check_range, _index_array, _scalar_scatter, _source, same_dtype
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -68,6 +68,9 @@ class PlacingMethods:
         if reduce == "mean" and self.dtype.kind == "b":
             raise DTypeError("scatter_reduce: reduce='mean' is not implemented for bool "
                              "tensors (as PyTorch)")
+        if not self.ndim:
+            return _scalar_scatter(self, "scatter_reduce", dim, index, src, reduce=reduce,
+                                   include_self=include_self)
         _, grid, src = self._scatter_args("scatter_reduce", dim, index, src)
         n, m = self.numel(), src.numel()
         cells = np.ravel_multi_index(grid, self.shape).reshape(-1) if m else \
