@@ -172,3 +172,23 @@ def test_scatter_reduce_into_a_0d_tensor(reduce, include_self, index_shape, seed
     want = torch.autograd.grad(theirs, [tx, ts])
     for a, b in zip(mine, want):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("batch", [(), (0,), (2,)])
+@pytest.mark.parametrize("n, k", [(0, 4), (0, 0), (3, 0)])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_lu_solve_of_empty_systems(batch, n, k, adjoint) -> None:
+    """An empty system (n = 0, or no right-hand side) solves to an empty result, as
+    PyTorch's; ours raised NumPy's 'cannot reshape array of size 0' while turning the
+    pivots into a permutation (OpInfo's linalg.lu_solve sample 216, lu_solve's 54)."""
+    rng = np.random.default_rng(n * 10 + k)
+    a = rng.standard_normal((*batch, n, n)) + 3 * np.eye(n)
+    b = rng.standard_normal((*batch, n, k))
+    lu, piv = torch.linalg.lu_factor(torch.tensor(a))
+    theirs = torch.linalg.lu_solve(lu, piv, torch.tensor(b), adjoint=adjoint)
+    glu, gb = tg.tensor(lu.numpy(), requires_grad=True), tg.tensor(b, requires_grad=True)
+    ours = tg.linalg.lu_solve(glu, tg.tensor(piv.numpy()), gb, adjoint=adjoint)
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-10)
+    grads = tg.autograd.grad(ours.sum(), [glu, gb])
+    assert [g.shape for g in grads] == [glu.shape, gb.shape]

@@ -10,6 +10,7 @@ L^{-1} X2]: composites, so every gradient follows.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,7 +38,7 @@ def _permutation(perm: np.ndarray, dtype: Any) -> np.ndarray:
 def _pivots(perm: np.ndarray) -> np.ndarray:
     """LAPACK's 1-based pivots (row j swapped with pivots[j] - 1, in order) of a row order."""
     m = perm.shape[-1]
-    flat = perm.reshape(-1, m)
+    flat = perm.reshape(math.prod(perm.shape[:-1]), m)  # (-1 is ambiguous when m = 0)
     out = np.zeros(flat.shape, dtype=np.int32)
     for b, order in enumerate(flat):
         current = list(range(m))  # current[i]: the original row now at i
@@ -52,7 +53,7 @@ def _pivots(perm: np.ndarray) -> np.ndarray:
 
 def _perm_of_pivots(pivots: np.ndarray, m: int) -> np.ndarray:
     k = pivots.shape[-1]
-    flat = pivots.reshape(-1, k).astype(np.int64) - 1
+    flat = pivots.reshape(math.prod(pivots.shape[:-1]), k).astype(np.int64) - 1
     perm = np.tile(np.arange(m), (len(flat), 1))
     rows = np.arange(len(flat))
     for j in range(k):
