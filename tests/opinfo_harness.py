@@ -94,8 +94,8 @@ def to_tg(value: Any, torch: Any) -> Any:
         return None
     if isinstance(value, torch.nn.Module) and not any(True for _ in value.parameters()):
         return _module_to_tg(value)
-    if callable(value) and getattr(value, "__module__", "") in ("torch", "torch.functional",
-                                                                 "torch.nn.functional"):
+    if callable(value) and getattr(value, "__module__", "") in (
+            "torch", "torch.functional", "torch.nn.functional", "torch._C._nn"):
         ours = getattr(tg.nn.functional, value.__name__, None) or getattr(tg, value.__name__,
                                                                           None)
         if ours is None:

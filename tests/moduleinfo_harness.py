@@ -1,0 +1,416 @@
+"""PyTorch's module databases run as a differential test: torch 2.13's ModuleInfo entries
+(torch.testing._internal.common_modules.module_db) and its older common_nn dictionaries
+(criterion_tests, module_tests, get_new_module_tests()) build a module and feed it inputs;
+the same module is built on tinygrad_bn and the two are compared.
+
+One case, in this order: the module is constructed on both sides from the same
+constructor arguments (torch's tensors, dtypes and functions among them turned into
+tinygrad_bn's by tests/opinfo_harness.to_tg), moved to the dtype under test, put in
+train or eval mode, and torch's parameters and buffers are copied into ours through
+load_state_dict (so our initialisation is not what is compared: state_dict keys and
+shapes are, before the copy). Then the forward on copies of the same inputs (outputs
+compared by opinfo_harness.difference: float64 to 1e-7, float32 to 1e-4 relative to the
+largest value), the buffers after it (running statistics), and the backward of
+sum(out * v) for a fixed random v of each floating output: the inputs' gradients and
+every parameter's .grad, matched by name. A module that draws (dropout with p > 0 in
+training, fractional max pooling, RReLU in training) is compared by shape and dtype only,
+and its gradients are not compared.
+
+A common_nn entry built by a lambda or by wrap_functional (a module whose forward calls a
+lambda of common_nn) is built on our side by calling the same code with common_nn's names
+torch, nn and F bound to tinygrad_bn's and the torch tensors its closure holds converted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+import tinygrad_bn as tg
+from tests.opinfo_harness import Unconvertible, difference, to_tg
+
+# modules whose forward draws random numbers whatever their settings (in training)
+DRAWING = frozenset({"FractionalMaxPool2d", "FractionalMaxPool3d", "RReLU"})
+INPUTS = 8  # module inputs compared per dtype and mode
+# but 3 of these slow ones (a second each on torch and ours: 8 agreed when measured)
+HEAVY = frozenset({"Transformer", "TransformerDecoderLayer", "TransformerEncoder",
+                   "TransformerEncoderLayer", "CTCLoss"})
+
+
+class Case:
+    """One module and its inputs on both sides, ready to compare."""
+
+    def __init__(self, theirs: Any, ours: Any, args: tuple, kwargs: dict, torch: Any) -> None:
+        self.theirs, self.ours, self.torch = theirs, ours, torch
+        # a non-leaf input (made by an op from a leaf) becomes a leaf, whose .grad is kept;
+        # but log_softmax's output is replayed on our side from its leaf, whose gradients
+        # are compared: torch's ctc_loss backward gives exp(lp) - gamma, the gradient of
+        # the logits before a log_softmax (right only through log_softmax's backward)
+        self.replayed: list[tuple[Any, Any]] = []
+        self.args, self.kwargs = _leaves(args, torch), _leaves(kwargs, torch)
+        self.our_args = tuple(self._to_tg(a) for a in self.args)
+        self.our_kwargs = {k: self._to_tg(v) for k, v in self.kwargs.items()}
+
+    def _to_tg(self, value: Any) -> Any:
+        function = getattr(value, "grad_fn", None)
+        if type(function).__name__ != "LogSoftmaxBackward0":
+            return to_tg(value, self.torch)
+        leaf = function.next_functions[0][0].variable
+        ours = to_tg(leaf, self.torch)
+        self.replayed.append((leaf, ours))
+        return tg.nn.functional.log_softmax(ours, function._saved_dim)
+
+    def draws(self) -> bool:
+        """Whether torch's module draws random numbers in its forward now."""
+        torch = self.torch
+        if not isinstance(self.theirs, torch.nn.Module) or not self.theirs.training:
+            return False
+        for sub in self.theirs.modules():
+            if type(sub).__name__ in DRAWING:
+                return True
+            p = getattr(sub, "p", None) if "Dropout" in type(sub).__name__ else \
+                getattr(sub, "dropout", None)
+            if isinstance(p, float) and p > 0:
+                return True
+        return False
+
+    def compare(self) -> str | None:
+        """The first way ours differs from torch's, or None."""
+        torch = self.torch
+        expected = self.theirs(*self.args, **self.kwargs)
+        try:
+            got = self.ours(*self.our_args, **self.our_kwargs)
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return f"forward raises {type(error).__name__}: {str(error)[:160]}"
+        random = self.draws()
+        if (why := difference(expected, got, random)) is not None:
+            return f"forward: {why}"
+        if (why := self._buffers_differ()) is not None:
+            return why
+        if random:
+            return None
+        outs = [(e, g) for e, g in zip(_flat(expected), _flat(got), strict=False)
+                if isinstance(e, torch.Tensor) and e.requires_grad and e.dtype.is_floating_point]
+        if not outs:
+            return None
+        generator = torch.Generator().manual_seed(7)
+        total_t, total_g = 0, 0
+        for e, g in outs:
+            v = torch.randn(e.shape, generator=generator, dtype=e.dtype)
+            total_t = total_t + (e * v).sum()
+            if not isinstance(g, tg.Tensor):
+                return f"an output is a {type(g).__name__}"
+            total_g = total_g + (g * tg.tensor(v.numpy())).sum()
+        total_t.backward()
+        try:
+            total_g.backward()
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return f"backward raises {type(error).__name__}: {str(error)[:160]}"
+        return self._grads_differ()
+
+    def _buffers_differ(self) -> str | None:
+        if not isinstance(self.ours, tg.nn.Module):
+            return None
+        ours = dict(self.ours.named_buffers())
+        for name, want in self.theirs.named_buffers():
+            have = ours.get(name)
+            if have is None:
+                return f"no buffer {name}"
+            have = have if isinstance(have, tg.Tensor) else tg.tensor(np.asarray(have))
+            if (why := difference(want, have)) is not None:
+                return f"buffer {name} after the forward: {why}"
+        return None
+
+    def _grads_differ(self) -> str | None:
+        torch = self.torch
+        pairs = [(f"input {k}", e, g) for k, (e, g) in
+                 enumerate(zip(_flat(self.args), _flat(self.our_args), strict=False))]
+        pairs += [(f"input {k}", self.kwargs[k], self.our_kwargs[k]) for k in self.kwargs]
+        pairs += [("log_softmax's input", e, g) for e, g in self.replayed]
+        if isinstance(self.ours, tg.nn.Module):
+            ours = dict(self.ours.named_parameters())
+            pairs += [(f"parameter {n}", p, ours.get(n)) for n, p in
+                      self.theirs.named_parameters()]
+        for what, e, g in pairs:
+            if not isinstance(e, torch.Tensor) or not e.requires_grad or not e.is_leaf:
+                continue
+            if not isinstance(g, tg.Tensor):
+                return f"{what}: none on our side"
+            if e.grad is None or g.grad is None:
+                if (e.grad is None) != (g.grad is None) and \
+                        not _zero(e.grad if e.grad is not None else g.grad):
+                    return f"{what}'s grad: {g.grad is None and 'None' or 'set'}, " \
+                           f"torch {e.grad is None and 'None' or 'set'}"
+                continue
+            want = e.grad.to_dense() if e.grad.is_sparse else e.grad
+            if (why := difference(want, g.grad)) is not None:
+                return f"{what}'s grad: {why}"
+        return None
+
+
+def _leaves(value: Any, torch: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        replayed = type(value.grad_fn).__name__ == "LogSoftmaxBackward0" and \
+            type(value.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
+        return value.detach().requires_grad_() if value.requires_grad and \
+            value.grad_fn is not None and not replayed else value
+    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
+        return type(value)(_leaves(v, torch) for v in value)
+    if isinstance(value, dict):
+        return {k: _leaves(v, torch) for k, v in value.items()}
+    return value
+
+
+def _zero(grad: Any) -> bool:
+    return bool((np.asarray(grad.detach().numpy()) == 0).all())
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in _flat(v)]
+    return [value]
+
+
+def state_difference(theirs: Any, ours: Any) -> str | None:
+    """How ours's state_dict keys and shapes differ from torch's module's, or None."""
+    want = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    have = {k: tuple(np.shape(v)) for k, v in ours.state_dict().items()}
+    if list(want) != list(have):
+        missing, extra = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+        return f"state_dict keys: missing {missing}, extra {extra}" if missing or extra \
+            else "state_dict keys in another order"
+    for k, shape in want.items():
+        if have[k] != shape:
+            return f"state_dict {k}: shape {have[k]}, torch {shape}"
+    return None
+
+
+def copy_state(theirs: Any, ours: Any, torch: Any) -> str | None:
+    """torch's parameters and buffers loaded into ours; how that failed, or None."""
+    state = {k: tg.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
+    try:
+        ours.load_state_dict(state)
+    except Exception as error:  # noqa: BLE001 (the difference we report)
+        return f"load_state_dict raises {type(error).__name__}: {str(error)[:160]}"
+    return None
+
+
+def _layer_settings(layer: Any, torch: Any) -> dict[str, Any]:
+    """The constructor keywords a torch TransformerEncoderLayer/DecoderLayer was built with,
+    read back from its parts."""
+    activation = layer.activation
+    if isinstance(activation, torch.nn.Module):
+        activation = type(activation).__name__.lower()
+    return {"d_model": layer.self_attn.embed_dim, "nhead": layer.self_attn.num_heads,
+            "dim_feedforward": layer.linear1.out_features, "dropout": layer.dropout.p,
+            "activation": to_tg(activation, torch), "layer_norm_eps": layer.norm1.eps,
+            "batch_first": layer.self_attn.batch_first, "norm_first": layer.norm_first,
+            "bias": layer.linear1.bias is not None}
+
+
+# torch modules that a constructor takes as an argument, rebuilt as ours from their settings
+REBUILT = {"TransformerEncoderLayer": _layer_settings, "TransformerDecoderLayer": _layer_settings}
+
+
+def constructor_to_tg(value: Any, torch: Any) -> Any:
+    """Constructor arguments as tinygrad_bn's (opinfo_harness.to_tg), a torch layer among
+    them rebuilt as ours with the same settings (its state is copied later with the
+    module's)."""
+    if isinstance(value, torch.nn.Module) and type(value).__name__ in REBUILT:
+        name = type(value).__name__
+        return getattr(tg.nn, name)(**REBUILT[name](value, torch))
+    if isinstance(value, list | tuple):
+        return type(value)(constructor_to_tg(v, torch) for v in value)
+    if isinstance(value, dict):
+        return {k: constructor_to_tg(v, torch) for k, v in value.items()}
+    return to_tg(value, torch)
+
+
+def _dtype(torch_dtype: Any) -> Any:
+    return getattr(tg, str(torch_dtype).rsplit(".", 1)[-1])
+
+
+def module_cases(info: Any, torch: Any, dtypes: tuple[Any, ...], per_dtype: int = INPUTS
+                 ) -> Iterator[tuple[str, Any, Any, Any]]:
+    """(label, torch's module input, dtype, training) for a ModuleInfo entry."""
+    for dtype in dtypes:
+        if dtype not in info.dtypes:
+            continue
+        for training in (True, False):
+            torch.manual_seed(0)
+            inputs = info.module_inputs_func(info, device="cpu", dtype=dtype,
+                                             requires_grad=True, training=training)
+            for k, module_input in enumerate(inputs[:per_dtype]):
+                label = f"{str(dtype).rsplit('.', 1)[-1]} {'train' if training else 'eval'} " \
+                        f"#{k} {module_input.desc or ''}".strip()
+                yield label, module_input, dtype, training
+
+
+def check_module_entry(info: Any, torch: Any, dtypes: tuple[Any, ...],
+                       per_dtype: int = INPUTS) -> tuple[int, str | None, str | None]:
+    """(cases compared, the first numeric difference, the first state/repr difference)."""
+    name = info.module_cls.__name__
+    cls = getattr(tg.nn, name, None)
+    if cls is None:
+        return 0, f"no tg.nn.{name}", None
+    compared, structure = 0, None
+    per_dtype = min(per_dtype, 3) if name in HEAVY else per_dtype
+    for label, module_input, dtype, training in module_cases(info, torch, dtypes, per_dtype):
+        c_args, c_kwargs = module_input.constructor_input.args, \
+            module_input.constructor_input.kwargs
+        try:
+            our_c = constructor_to_tg(c_args, torch), constructor_to_tg(c_kwargs, torch)
+        except Unconvertible:
+            continue
+        theirs = info.module_cls(*c_args, **c_kwargs).to(dtype).train(training)
+        try:
+            ours = cls(*our_c[0], **our_c[1]).to(_dtype(dtype)).train(training)
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return compared, f"{label}: constructor raises {type(error).__name__}: " \
+                             f"{str(error)[:160]}", structure
+        if structure is None and "Lazy" not in name:
+            structure = state_difference(theirs, ours)
+            if structure is None and repr(theirs) != repr(ours):
+                structure = f"repr {repr(ours)[:120]!r}, torch {repr(theirs)[:120]!r}"
+        if "Lazy" in name:  # materialise both the same way before the copy
+            with torch.no_grad():
+                theirs(*module_input.forward_input.args, **module_input.forward_input.kwargs)
+        if (why := copy_state(theirs, ours, torch)) is not None:
+            return compared, f"{label}: {why}", structure
+        try:
+            case = Case(theirs, ours, module_input.forward_input.args,
+                        module_input.forward_input.kwargs, torch)
+        except Unconvertible:
+            continue
+        if (why := case.compare()) is not None:
+            return compared, f"{label}: {why}", structure
+        compared += 1
+    return compared, None, structure
+
+
+@contextlib.contextmanager
+def bound_to_tg(function: Any) -> Iterator[None]:
+    """function's module-level names torch, nn and F bound to tinygrad_bn's meanwhile."""
+    names = function.__globals__
+    mapping = {"torch": tg, "nn": tg.nn, "F": tg.nn.functional}
+    saved = {k: names[k] for k in mapping if k in names}
+    names.update({k: mapping[k] for k in saved})
+    try:
+        yield
+    finally:
+        names.update(saved)
+
+
+def converted(function: Any, torch: Any) -> Callable[..., Any]:
+    """function with the torch values its closure holds as tinygrad_bn's, called with
+    its module's torch/nn/F bound to tinygrad_bn's."""
+    cells = function.__closure__ or ()
+    closure = tuple(types.CellType(_cell_to_tg(c.cell_contents, torch)) for c in cells)
+    inner = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                               function.__defaults__, closure or None)
+    inner.__kwdefaults__ = to_tg(function.__kwdefaults__, torch)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with bound_to_tg(function):
+            return inner(*args, **kwargs)
+    return call
+
+
+def _cell_to_tg(value: Any, torch: Any) -> Any:
+    """A value a common_nn lambda holds: its own lambdas converted, torch's functions
+    (F.interpolate itself) replaced by ours, tensors copied."""
+    if isinstance(value, types.FunctionType) and value.__module__.startswith("torch.testing"):
+        return converted(value, torch)
+    return to_tg(value, torch)
+
+
+class _Functional:
+    """Our side of a wrap_functional module: its lambda, converted, with its kwargs."""
+
+    def __init__(self, fn: Any, kwargs: dict, torch: Any) -> None:
+        self.fn, self.kwargs = _cell_to_tg(fn, torch), to_tg(kwargs, torch)
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args, **self.kwargs)
+
+
+def nn_test_name(test: dict) -> str:
+    if test.get("fullname"):
+        return test["fullname"]
+    return test["module_name"] + (f"_{test['desc']}" if test.get("desc") else "")
+
+
+def _our_nn_module(test: dict, theirs: Any, torch: Any) -> Any:
+    """tinygrad_bn's counterpart of a common_nn entry's module, before the state copy."""
+    if "module_name" in test:
+        cls = getattr(tg.nn, test["module_name"], None)
+        if cls is None:
+            raise LookupError(f"no tg.nn.{test['module_name']}")
+        return cls(*constructor_to_tg(tuple(test.get("constructor_args", ())), torch))
+    constructor = test["constructor"]
+    if isinstance(constructor, type) and constructor.__name__ == "FunctionalModule":
+        forward = constructor.forward
+        free = dict(zip(forward.__code__.co_freevars, (c.cell_contents for c in
+                                                        forward.__closure__), strict=True))
+        return _Functional(free["fn"], free["kwargs"], torch)
+    return converted(constructor, torch)(*constructor_to_tg(
+        tuple(test.get("constructor_args", ())), torch))
+
+
+def _nn_value(test: dict, name: str, torch: Any) -> Any:
+    if name in test:
+        return test[name]
+    if f"{name}_fn" in test:
+        return test[f"{name}_fn"]()
+    if f"{name}_size" in test:
+        def make(size: Any) -> Any:
+            return [make(s) for s in size] if isinstance(size, list) else torch.randn(size)
+        return make(test[f"{name}_size"])
+    return None
+
+
+def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
+    """(whether it was compared, its first difference) for one common_nn entry, in the
+    default dtype it names (float64 mostly)."""
+    dtype = test.get("default_dtype") or torch.float64
+    previous, our_previous = torch.get_default_dtype(), tg.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    tg.set_default_dtype(_dtype(dtype))
+    try:
+        torch.manual_seed(0)
+        if "module_name" in test:
+            theirs = getattr(torch.nn, test["module_name"])(*test.get("constructor_args", ()))
+        else:
+            theirs = test["constructor"](*test.get("constructor_args", ()))
+        inputs = _nn_value(test, "input", torch)
+        target = _nn_value(test, "target", torch)
+        args = [inputs] if not isinstance(inputs, tuple) else list(inputs)
+        args = [a.detach().requires_grad_(a.dtype.is_floating_point)
+                if isinstance(a, torch.Tensor) else a for a in args]
+        if target is not None:
+            args.append(target)
+        args += list(test.get("extra_args", ()))
+        try:
+            ours = _our_nn_module(test, theirs, torch)
+        except Unconvertible:
+            return False, None
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return True, f"constructor raises {type(error).__name__}: {str(error)[:160]}"
+        if isinstance(theirs, torch.nn.Module) and isinstance(ours, tg.nn.Module):
+            ours = ours.to(_dtype(dtype))
+            if (why := state_difference(theirs, ours)) is not None:
+                return True, why
+            if (why := copy_state(theirs, ours, torch)) is not None:
+                return True, why
+        try:
+            case = Case(theirs, ours, tuple(args), {}, torch)
+        except Unconvertible:
+            return False, None
+        return True, case.compare()
+    finally:
+        torch.set_default_dtype(previous)
+        tg.set_default_dtype(our_previous)
