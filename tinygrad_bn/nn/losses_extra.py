@@ -242,8 +242,8 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """(log v + (x - y)^2 / v) / 2 with v = max(var, eps) in value (the clamp passes the
     gradient through unchanged, as PyTorch's in-place clamp under no_grad); var has the
-    input's shape, or it without its last dim, or with a last dim of 1 (one variance per
-    sample). full adds log(2 pi) / 2."""
+    input's shape, or it without its last dim, or it with one dim of 1 (one variance
+    shared along that dim: per sample for (N, 1)). full adds log(2 pi) / 2."""
     op = "gaussian_nll_loss"
     x, y, v = _tensors(op, input, target, var)
     real_number(op, "eps", eps)
@@ -252,11 +252,10 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
     if v.shape != x.shape:
         if x.ndim and v.shape == x.shape[:-1]:
             v = v.unsqueeze(-1)
-        elif not (x.ndim and v.ndim == x.ndim and v.shape[:-1] == x.shape[:-1]
-                  and v.shape[-1] == 1):
+        elif not (v.ndim == x.ndim and _one_dim_of_one(x.shape, v.shape)):
             raise ShapeError(f"{op}: var of shape {v.shape} does not fit input of shape "
-                             f"{x.shape} (expected {x.shape}, {x.shape[:-1]} or "
-                             f"{x.shape[:-1] + (1,)})")
+                             f"{x.shape} (expected {x.shape}, {x.shape[:-1]} or it with "
+                             f"one dim of 1, such as {x.shape[:-1] + (1,)})")
     if v._data.size and np.any(v._data < 0):
         raise ArgumentError(f"{op}: var has negative entries (min {v._data.min()})")
     v = v + Tensor(np.maximum(v._data, eps) - v._data)  # the clamp as a constant offset
@@ -265,6 +264,12 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
     if full:
         loss = loss + 0.5 * math.log(2.0 * math.pi)
     return _reduce(loss, reduction, op)
+
+
+def _one_dim_of_one(shape: tuple[int, ...], var_shape: tuple[int, ...]) -> bool:
+    """PyTorch's homoscedastic test: the var sizes where var and input differ add up to
+    1 (one dim of 1: (4, 1, 32, 32) for (4, 3, 32, 32), (1, 3) for (4, 3))."""
+    return sum(v for n, v in zip(shape, var_shape, strict=True) if n != v) == 1
 
 
 # ------------------------------------------------------------------ modules

@@ -708,7 +708,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
     if momentum is not None and type(momentum) is not float:
         real_number("batch_norm", "momentum", momentum, "a number in [0, 1]")
     if training:
-        if count <= 1:
+        if count == 1:  # (an empty batch passes, as PyTorch's: see _empty_batch)
             raise ShapeError(f"batch_norm: Expected more than 1 value per channel when "
                              f"training, got input size {shape}")
         # (a momentum that is not None passed real_number above)
@@ -727,6 +727,8 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
             (running_var is None or running_var.dtype is dtype)):
         _same_dtypes("batch_norm", x, weight, bias, running_mean=running_mean,
                      running_var=running_var)
+    if not data.size:
+        return _empty_batch(x, weight, bias)
     if impl == "fused":
         params = [] if weight is None else [weight]  # not a generator: ~1 us per call
         if bias is not None:
@@ -737,6 +739,18 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
             running_mean=running_mean, running_var=running_var)
     return _batch_norm_composite(x, running_mean, running_var, weight, bias, bool(training),
                                  momentum, float(eps))
+
+
+def _empty_batch(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """batch_norm of an empty x, as PyTorch's (ATen's _batch_norm_impl_index): no
+    statistics, the running ones untouched, and x * weight[0] + bias[0] (empty, but in the
+    graph, so weight and bias get zero gradients rather than none)."""
+    y = x * 1
+    if weight is not None and weight.shape[0]:
+        y = y * weight[0]
+    if bias is not None and bias.shape[0]:
+        y = y + bias[0]
+    return y
 
 
 def _batch_norm_composite(x: Tensor, running_mean: np.ndarray | None,

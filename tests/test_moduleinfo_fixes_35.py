@@ -1,0 +1,93 @@
+"""What PyTorch's module databases (tests/test_moduleinfo_35.py) found wrong, each pinned
+on its own and compared with torch 2.13 where it is installed: batch norm of an empty
+batch, gaussian_nll_loss's var with one dim of 1 anywhere. Each failed before its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+from tinygrad_bn.errors import ShapeError
+
+try:
+    import torch
+except ImportError:  # the cross-checks skip; the checks of our own still run
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+
+
+# ---- batch norm of an empty batch ----
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 4), (2, 3, 0, 2)])
+def test_batch_norm_of_an_empty_batch_is_empty_and_keeps_the_statistics(
+        shape: tuple[int, ...], training: bool) -> None:
+    layer = {2: tg.nn.BatchNorm1d, 3: tg.nn.BatchNorm1d, 4: tg.nn.BatchNorm2d}[len(shape)](3)
+    layer.train(training)
+    layer.running_mean[:] = [1.0, 2.0, 3.0]
+    x = tg.zeros(shape, requires_grad=True)
+    out = layer(x)
+    assert out.shape == shape
+    out.sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(np.asarray(layer.running_mean), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(np.asarray(layer.running_var), np.ones(3))
+    assert int(np.asarray(layer.num_batches_tracked)) == int(training)
+
+
+def test_batch_norm_of_one_value_per_channel_is_still_refused() -> None:
+    with pytest.raises(ShapeError, match="more than 1 value per channel"):
+        tg.nn.BatchNorm1d(3)(tg.zeros(1, 3))
+
+
+@needs_torch
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_an_empty_batch_is_torchs(training: bool) -> None:
+    theirs = torch.nn.BatchNorm2d(4).double().train(training)
+    ours = tg.nn.BatchNorm2d(4).to(tg.float64).train(training)
+    theirs.running_mean.fill_(0.5)
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = torch.zeros(0, 4, 3, 3, dtype=torch.float64, requires_grad=True)
+    y = tg.zeros((0, 4, 3, 3), dtype=tg.float64, requires_grad=True)
+    theirs(x).sum().backward()
+    ours(y).sum().backward()
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(np.asarray(ours.state_dict()[name]), value.numpy())
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+
+
+# ---- gaussian_nll_loss: var with one dim of 1 ----
+@given(st.lists(st.integers(2, 4), min_size=1, max_size=4), st.data())
+def test_gaussian_nll_loss_takes_a_var_with_one_dim_of_one(shape: list[int],
+                                                            data: st.DataObject) -> None:
+    at = data.draw(st.integers(0, len(shape) - 1))
+    var_shape = [1 if k == at else n for k, n in enumerate(shape)]
+    rng = np.random.default_rng(len(shape) * 10 + at)
+    x, y = rng.standard_normal(shape), rng.standard_normal(shape)
+    v = rng.uniform(0.5, 2.0, var_shape)
+    got = tg.nn.functional.gaussian_nll_loss(tg.tensor(x), tg.tensor(y), tg.tensor(v),
+                                             reduction="none").numpy()
+    want = 0.5 * (np.log(v) + (x - y) ** 2 / v)  # the variance shared along dim `at`
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_gaussian_nll_loss_still_refuses_a_var_of_another_shape() -> None:
+    x = tg.zeros(4, 3)
+    with pytest.raises(ShapeError, match="var of shape"):
+        tg.nn.functional.gaussian_nll_loss(x, x, tg.ones(2, 3))
+    with pytest.raises(ShapeError, match="var of shape"):
+        tg.nn.functional.gaussian_nll_loss(x, x, tg.ones(1, 1))
+
+
+@needs_torch
+def test_gaussian_nll_loss_var_of_one_row_is_torchs() -> None:
+    rng = np.random.default_rng(3)
+    x, y, v = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), \
+        rng.uniform(0.5, 2, (1, 3))
+    want = torch.nn.GaussianNLLLoss()(*(torch.tensor(a) for a in (x, y, v)))
+    got = tg.nn.GaussianNLLLoss()(*(tg.tensor(a) for a in (x, y, v)))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
