@@ -85,7 +85,7 @@ def test_fractional_max_pool2d_gradchecks() -> None:
     (dict(kernel_size=4, output_size=4), tg.ShapeError,
      r"output size \(4, 4\) with kernel \(4, 4\) does not fit input"),
     (dict(kernel_size=2, output_size=2, _random_samples=np.zeros((1, 1, 2))), tg.ShapeError,
-     r"_random_samples must have shape \(2, 3, 2\)"),
+     r"_random_samples must have shape \(M, 3, 2\) with M >= 2"),
 ])
 def test_fractional_max_pool2d_bad_input(bad: dict, error: type, match: str) -> None:
     with pytest.raises(error, match=f"fractional_max_pool2d: {match}"):

@@ -91,3 +91,30 @@ def test_gaussian_nll_loss_var_of_one_row_is_torchs() -> None:
     want = torch.nn.GaussianNLLLoss()(*(torch.tensor(a) for a in (x, y, v)))
     got = tg.nn.GaussianNLLLoss()(*(tg.tensor(a) for a in (x, y, v)))
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+# ---- fractional max pooling: _random_samples with more rows than the batch ----
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_uses_the_first_rows_of_longer_samples(dims: int) -> None:
+    pool = getattr(tg.nn.functional, f"fractional_max_pool{dims}d")
+    rng = np.random.default_rng(dims)
+    x = rng.standard_normal((2, 3) + (7,) * dims)
+    samples = rng.uniform(size=(4, 3, dims))
+    want = pool(tg.tensor(x), 2, output_ratio=0.5, _random_samples=samples[:2]).numpy()
+    got = pool(tg.tensor(x), 2, output_ratio=0.5, _random_samples=samples).numpy()
+    np.testing.assert_array_equal(got, want)
+    unbatched = pool(tg.tensor(x[1]), 2, output_ratio=0.5, _random_samples=samples[1:])
+    np.testing.assert_array_equal(unbatched.numpy(), want[1])
+    with pytest.raises(ShapeError, match=r"M >= 2"):
+        pool(tg.tensor(x), 2, output_ratio=0.5, _random_samples=samples[:1])
+
+
+@needs_torch
+def test_fractional_max_pool3d_module_of_an_unbatched_input_is_torchs() -> None:
+    samples = torch.rand(2, 4, 3, dtype=torch.float64)
+    x = torch.randn(4, 5, 5, 5, dtype=torch.float64)
+    want = torch.nn.FractionalMaxPool3d(2, output_ratio=0.5, _random_samples=samples)(x)
+    got = tg.nn.FractionalMaxPool3d(2, output_ratio=0.5,
+                                    _random_samples=tg.tensor(samples.numpy()))(
+        tg.tensor(x.numpy()))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

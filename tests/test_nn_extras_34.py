@@ -373,7 +373,7 @@ def test_fractional_max_pool3d_output_ratio_and_drawn_samples() -> None:
      "kernel_size must be a number or a triple"),
     (lambda: F.fractional_max_pool3d(tg.zeros(1, 1, 4, 4, 4), 2, 2,
                                      _random_samples=np.zeros((1, 1, 2))), tg.ShapeError,
-     r"_random_samples must have shape \(1, 1, 3\)"),
+     r"_random_samples must have shape \(M, 1, 3\) with M >= 1"),
     (lambda: nn.FractionalMaxPool3d(2, output_size=2, output_ratio=0.5), tg.ArgumentError,
      "only one of output_size and output_ratio"),
     (lambda: nn.FractionalMaxPool3d(2, output_ratio=1.5), tg.ArgumentError,

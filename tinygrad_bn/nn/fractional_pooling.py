@@ -88,6 +88,21 @@ def _output_size(op: str, shape: tuple[int, ...], output_size: Any, output_ratio
     return int(shape[-2] * ratio[0]), int(shape[-1] * ratio[1])
 
 
+def given_samples(op: str, given: Any, shape: tuple[int, int, int],
+                  input_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The (N, C, dims) uniform samples that place the pooling windows: drawn when not
+    given; given ones may have more rows than the batch (PyTorch's rule: at least N, the
+    first N used; an unbatched input is a batch of 1)."""
+    n, c, dims = shape
+    if given is None:
+        return random(shape, None, op).astype(dtype)
+    samples = np.asarray(given._data if isinstance(given, Tensor) else given)
+    if samples.ndim != 3 or samples.shape[0] < n or samples.shape[1:] != (c, dims):
+        raise ShapeError(f"{op}: _random_samples must have shape (M, {c}, {dims}) with "
+                         f"M >= {n} for input of shape {input_shape}, got {samples.shape}")
+    return samples[:n].astype(dtype)
+
+
 def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any,  # noqa: A002
                                        output_size: Any = None, output_ratio: Any = None,
                                        return_indices: bool = False,
@@ -107,15 +122,7 @@ def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any,  # noqa: A0
         raise ShapeError(f"{op}: output size ({oh}, {ow}) with kernel ({kh}, {kw}) does not "
                          f"fit input of shape {x.shape} (needs output + kernel - 1 <= input "
                          f"on each axis)")
-    if _random_samples is None:
-        samples = random((n, c, 2), None, op).astype(x.dtype)
-    else:
-        samples = np.asarray(_random_samples._data if isinstance(_random_samples, Tensor)
-                             else _random_samples)
-        if samples.shape != (n, c, 2):
-            raise ShapeError(f"{op}: _random_samples must have shape ({n}, {c}, 2) for input "
-                             f"of shape {x.shape}, got {samples.shape}")
-        samples = samples.astype(x.dtype)
+    samples = given_samples(op, _random_samples, (n, c, 2), x.shape, x.dtype)
     data = planes._data
     indices = np.empty((n, c, oh, ow), dtype=np.int64)
     window = np.arange(kh)[:, None] * w + np.arange(kw)[None, :]  # flat offsets in a plane

@@ -20,10 +20,10 @@ from .fractional_pooling import (
     FractionalMaxPoolNd,
     _starts,
     floating_input,
+    given_samples,
     ntuple,
     window_maxima,
 )
-from .init import random
 
 __all__ = ["FractionalMaxPool3d", "fractional_max_pool3d",
            "fractional_max_pool3d_with_indices"]
@@ -44,17 +44,6 @@ def _output_size(op: str, shape: tuple[int, ...], output_size: Any, output_ratio
     if not all(0 < r < 1 for r in ratio):
         raise ArgumentError(f"{op}: output_ratio must be between 0 and 1, got {output_ratio!r}")
     return tuple(int(s * r) for s, r in zip(shape[-3:], ratio))
-
-
-def _samples(op: str, given: Any, n: int, c: int, shape: tuple, dtype: np.dtype
-             ) -> np.ndarray:
-    if given is None:
-        return random((n, c, 3), None, op).astype(dtype)
-    samples = np.asarray(given._data if isinstance(given, Tensor) else given)
-    if samples.shape != (n, c, 3):
-        raise ShapeError(f"{op}: _random_samples must have shape ({n}, {c}, 3) for input of "
-                         f"shape {shape}, got {samples.shape}")
-    return samples.astype(dtype)
 
 
 def fractional_max_pool3d_with_indices(input: Any, kernel_size: Any,  # noqa: A002
@@ -79,7 +68,7 @@ def fractional_max_pool3d_with_indices(input: Any, kernel_size: Any,  # noqa: A0
             raise ShapeError(f"{op}: pool {axis} {k} too large relative to input {axis} "
                              f"{s} for output size {o} (needs output + kernel - 1 < input; "
                              f"input shape {x.shape})")
-    samples = _samples(op, _random_samples, n, c, x.shape, x.dtype)
+    samples = given_samples(op, _random_samples, (n, c, 3), x.shape, x.dtype)
     (t, h, w), (ot, oh, ow), (kt, kh, kw) = size, out_size, kernel
     window = (np.arange(kt)[:, None, None] * h + np.arange(kh)[None, :, None]) * w \
         + np.arange(kw)[None, None, :]  # flat offsets in a volume
