@@ -118,3 +118,40 @@ def test_fractional_max_pool3d_module_of_an_unbatched_input_is_torchs() -> None:
                                     _random_samples=tg.tensor(samples.numpy()))(
         tg.tensor(x.numpy()))
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# ---- forward's parameter is named as PyTorch's: layer(input=x) ----
+# forwards whose names are not torch's on purpose: generic ones (*args, **kwargs: Module,
+# the containers, the Lazy modules before their first call) and the RNN base's
+SIGNATURES_OWN = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
+                  "RNNBase", "RNNCellBase", "AdaptiveLogSoftmaxWithLoss"}
+
+
+@needs_torch
+def test_every_forward_names_its_parameters_as_torch() -> None:
+    import inspect
+
+    differ = []
+    for name in sorted(dir(tg.nn)):
+        ours, theirs = getattr(tg.nn, name), getattr(torch.nn, name, None)
+        if not (isinstance(ours, type) and issubclass(ours, tg.nn.Module) and
+                isinstance(theirs, type) and issubclass(theirs, torch.nn.Module)) or \
+                name in SIGNATURES_OWN or name.startswith("Lazy"):
+            continue
+        mine = list(inspect.signature(ours.forward).parameters)
+        want = list(inspect.signature(theirs.forward).parameters)
+        if mine != want:
+            differ.append(f"{name}: {mine}, torch {want}")
+    assert not differ, differ
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: tg.nn.Linear(3, 2), lambda: tg.nn.ReLU(), lambda: tg.nn.BatchNorm1d(3),
+    lambda: tg.nn.LayerNorm(3), lambda: tg.nn.Softmax(-1), lambda: tg.nn.Dropout(0.0),
+    lambda: tg.nn.Sequential(tg.nn.Linear(3, 3), tg.nn.Tanh()), lambda: tg.nn.LazyLinear(2),
+    lambda: tg.nn.Identity(), lambda: tg.nn.Flatten()])
+def test_a_layer_takes_its_input_by_keyword(layer) -> None:
+    x = tg.randn(4, 3)
+    module = layer()
+    positional = module(x).numpy()
+    np.testing.assert_array_equal(module(input=x).numpy(), positional)

@@ -138,8 +138,8 @@ class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, x: Any) -> Tensor:
-        return as_tensor(x)
+    def forward(self, input: Any) -> Tensor:
+        return as_tensor(input)
 
 
 class _Activation(Module):
@@ -156,31 +156,31 @@ class _Activation(Module):
 class ReLU(_Activation):
     """max(x, 0)."""
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, input: Any) -> Tensor:
         # a Tensor straight to its method: F.relu's layers (error naming, conversion)
         # have nothing to do for one
-        return x.relu() if type(x) is Tensor else relu(x)
+        return input.relu() if type(input) is Tensor else relu(input)
 
 
 class Sigmoid(Module):
     """1 / (1 + e^-x)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return sigmoid(x)
+    def forward(self, input: Any) -> Tensor:
+        return sigmoid(input)
 
 
 class Tanh(Module):
     """tanh x."""
 
-    def forward(self, x: Any) -> Tensor:
-        return tanh(x)
+    def forward(self, input: Any) -> Tensor:
+        return tanh(input)
 
 
 class SiLU(_Activation):
     """x sigmoid(x)."""
 
-    def forward(self, x: Any) -> Tensor:
-        return silu(x)
+    def forward(self, input: Any) -> Tensor:
+        return silu(input)
 
 
 class LeakyReLU(_Activation):
@@ -190,8 +190,8 @@ class LeakyReLU(_Activation):
         super().__init__(inplace)
         self.negative_slope = negative_slope
 
-    def forward(self, x: Any) -> Tensor:
-        return leaky_relu(x, self.negative_slope)
+    def forward(self, input: Any) -> Tensor:
+        return leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -204,8 +204,8 @@ class ELU(_Activation):
         super().__init__(inplace)
         self.alpha = alpha
 
-    def forward(self, x: Any) -> Tensor:
-        return elu(x, self.alpha)
+    def forward(self, input: Any) -> Tensor:
+        return elu(input, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -221,8 +221,8 @@ class GELU(Module):
                                 f"{approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x: Any) -> Tensor:
-        return gelu(x, self.approximate)
+    def forward(self, input: Any) -> Tensor:
+        return gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -237,8 +237,8 @@ class Softplus(Module):
             raise ArgumentError("Softplus: beta must be nonzero")
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, x: Any) -> Tensor:
-        return softplus(x, self.beta, self.threshold)
+    def forward(self, input: Any) -> Tensor:
+        return softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -262,33 +262,33 @@ class _SoftmaxBase(Module):
 class Softmax(_SoftmaxBase):
     """softmax along `dim`."""
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        return softmax(x, self._axis(x))
+    def forward(self, input: Any) -> Tensor:
+        input = as_tensor(input)
+        return softmax(input, self._axis(input))
 
 
 class LogSoftmax(_SoftmaxBase):
     """log_softmax along `dim`."""
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        return log_softmax(x, self._axis(x))
+    def forward(self, input: Any) -> Tensor:
+        input = as_tensor(input)
+        return log_softmax(input, self._axis(input))
 
 
 class Softmin(_SoftmaxBase):
     """softmax(-x) along `dim`: the smallest entries get the largest weights."""
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        return softmax(-x, self._axis(x))
+    def forward(self, input: Any) -> Tensor:
+        input = as_tensor(input)
+        return softmax(-input, self._axis(input))
 
 
 class Softmax2d(Module):
     """softmax over the channels of each position: dim -3 of (N, C, H, W) or (C, H, W)."""
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        if x.ndim not in (3, 4):
+    def forward(self, input: Any) -> Tensor:
+        input = as_tensor(input)
+        if input.ndim not in (3, 4):
             raise ShapeError(f"Softmax2d: expected input of shape (N, C, H, W) or (C, H, W), "
-                             f"got {x.shape}")
-        return softmax(x, -3)
+                             f"got {input.shape}")
+        return softmax(input, -3)

@@ -47,16 +47,16 @@ class Linear(Module):
             bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, input: Any) -> Tensor:
         params = self._parameters  # one dict lookup each, not Module.__getattr__
         try:
             weight, bias = params["weight"], params["bias"]
         except KeyError:  # a parametrized tensor (nn.utils.parametrize) is a property
             weight, bias = self.weight, self.bias
         try:  # F.linear checks the shapes once (a try costs nothing until it raises)
-            return F.linear(x, weight, bias)
+            return F.linear(input, weight, bias)
         except ShapeError:
-            shape = np.shape(x._data if isinstance(x, Tensor) else x)
+            shape = np.shape(input._data if isinstance(input, Tensor) else input)
             if not shape or shape[-1] != self.in_features:  # the input's fault: say whose
                 raise ShapeError(f"{self!r}: expected input of shape (..., "
                                  f"{self.in_features}), got {shape}") from None
@@ -104,9 +104,9 @@ class MaxPool2d(_Pool2d):
         int_pair("MaxPool2d", "dilation", dilation, 1, expand_one=True)
         self.dilation, self.return_indices = dilation, bool(return_indices)
 
-    def forward(self, x: Any) -> Any:
-        x = self._check(x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+    def forward(self, input: Any) -> Any:
+        input = self._check(input)
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
@@ -124,9 +124,9 @@ class AvgPool2d(_Pool2d):
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad, self.divisor_override = bool(count_include_pad), divisor_override
 
-    def forward(self, x: Any) -> Tensor:
-        x = self._check(x)
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input: Any) -> Tensor:
+        input = self._check(input)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
 
@@ -141,8 +141,8 @@ class Flatten(Module):
                                         f"{type(dim).__name__} {dim!r}")
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
-    def forward(self, x: Any) -> Tensor:
-        return as_tensor(x).flatten(self.start_dim, self.end_dim)
+    def forward(self, input: Any) -> Tensor:
+        return as_tensor(input).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -156,8 +156,8 @@ class Dropout(Module):
         self.p = probability("Dropout", p)
         self.inplace = inplace  # PyTorch's flag; the result is computed out of place
 
-    def forward(self, x: Any) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+    def forward(self, input: Any) -> Tensor:
+        return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -112,10 +112,11 @@ class LazyModuleMixin:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The first call: build the layer for the input's size, then run it."""
-        if not args:
+        first = args[0] if args else kwargs.get("input")  # PyTorch's name for it
+        if first is None:
             raise ShapeError(f"{type(self).__name__}: the first call needs the input "
-                             f"positionally, to read its size")
-        self.initialize_parameters(args[0])
+                             f"(positionally or as input=), to read its size")
+        self.initialize_parameters(first)
         return self.forward(*args, **kwargs)
 
 

@@ -514,7 +514,7 @@ class Sequential(Module):
                                   f"{len(layers)} modules")
         return layers[index]
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():  # (an instance attribute: no __getattr__)
-            x = module(x)
-        return x
+            input = module(input)
+        return input

@@ -61,16 +61,16 @@ class _BatchNorm(ChannelStateModule):
             self.running_var[...] = 1
             self.num_batches_tracked[...] = 0
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, input: Any) -> Tensor:
         buffers, params = self._buffers, self._parameters  # one lookup each, not __getattr__
         running_mean, tracked = buffers["running_mean"], buffers["num_batches_tracked"]
         try:
             weight, bias = params["weight"], params["bias"]
         except KeyError:  # a parametrized tensor (nn.utils.parametrize) is a property:
             weight, bias = self.weight, self.bias  # read once, computed at each read
-        if not isinstance(x, Tensor):  # arrays are constants of the layer's dtype
-            x = layer_input(x, state_dtype(weight, running_mean))
-        shape = x._data.shape  # the array's: no property call
+        if not isinstance(input, Tensor):  # arrays are constants of the layer's dtype
+            input = layer_input(input, state_dtype(weight, running_mean))
+        shape = input._data.shape  # the array's: no property call
         if len(shape) not in self._ranks or shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: expected input of shape {self._layouts} with "
                              f"C = {self.num_features}, got {shape}")
@@ -86,19 +86,19 @@ class _BatchNorm(ChannelStateModule):
         # the call F.batch_norm accepted last time, again (see _Checked): its op directly
         if plan is not None and plan.weight is weight and plan.bias is bias and \
                 plan.mean is mean and plan.var is var and plan.eps is self.eps and \
-                plan.impl is self.impl and plan.dtype is x._data.dtype and \
+                plan.impl is self.impl and plan.dtype is input._data.dtype and \
                 shape[1] == plan.channels and \
                 (weight is None or weight._data is plan.weight_data) and \
                 (bias is None or bias._data is plan.bias_data) and \
                 type(factor) is float and 0.0 <= factor <= 1.0 and \
-                (not use_batch or x._data.size > shape[1]):
-            y = FusedBatchNorm.apply(x, *plan.params, has_weight=weight is not None,
+                (not use_batch or input._data.size > shape[1]):
+            y = FusedBatchNorm.apply(input, *plan.params, has_weight=weight is not None,
                                      has_bias=bias is not None, training=bool(use_batch),
                                      eps=plan.eps_value, momentum=factor,
                                      running_mean=mean, running_var=var)
         else:
-            y = self._batch_norm(x, mean, var, weight, bias, use_batch, factor)
-            self.__dict__["_checked"] = _Checked.of(self, x, mean, var, weight, bias, factor)
+            y = self._batch_norm(input, mean, var, weight, bias, use_batch, factor)
+            self.__dict__["_checked"] = _Checked.of(self, input, mean, var, weight, bias, factor)
         if updating and not replaying.active:  # after the call: a rejected input leaves
             # the count unchanged; a checkpoint's recompute (replaying) counted it already
             # in place on the 0-d buffer (no Module.__setattr__), by a ufunc rather than
@@ -213,13 +213,13 @@ class LayerNorm(Module):
             "bias", Parameter(np.zeros(self.normalized_shape, dtype))
             if affine and bias else None)
 
-    def forward(self, x: Any) -> Tensor:
-        x = layer_input(x, state_dtype(self.weight, self.bias))
+    def forward(self, input: Any) -> Tensor:
+        input = layer_input(input, state_dtype(self.weight, self.bias))
         k = len(self.normalized_shape)
-        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
+        if input.ndim < k or input.shape[input.ndim - k:] != self.normalized_shape:
             raise ShapeError(f"{self!r}: expected input of shape (*, "
-                             f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}")
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+                             f"{', '.join(map(str, self.normalized_shape))}), got {input.shape}")
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -249,12 +249,12 @@ class GroupNorm(Module):
         self.register_parameter("bias", Parameter(np.zeros(c, dtype))
                                 if affine and bias else None)
 
-    def forward(self, x: Any) -> Tensor:
-        x = layer_input(x, state_dtype(self.weight))
-        if x.ndim < 2 or x.shape[1] != self.num_channels:
+    def forward(self, input: Any) -> Tensor:
+        input = layer_input(input, state_dtype(self.weight))
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
-                             f"got {x.shape}")
-        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+                             f"got {input.shape}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "

@@ -241,8 +241,8 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x: Any) -> Tensor:
-        return adaptive_avg_pool2d(x, self.output_size)
+    def forward(self, input: Any) -> Tensor:
+        return adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
