@@ -155,3 +155,13 @@ def test_a_layer_takes_its_input_by_keyword(layer) -> None:
     module = layer()
     positional = module(x).numpy()
     np.testing.assert_array_equal(module(input=x).numpy(), positional)
+
+
+# ---- ConstantPadNd keeps its value as given ----
+@pytest.mark.parametrize("value", [2, 2.5, -1])
+def test_constant_pad_keeps_its_value_as_given(value: float) -> None:
+    layer = tg.nn.ConstantPad2d(1, value)
+    assert layer.value == value and type(layer.value) is type(value)
+    assert repr(layer) == f"ConstantPad2d(padding=(1, 1, 1, 1), value={value})"
+    if torch is not None:
+        assert repr(layer) == repr(torch.nn.ConstantPad2d(1, value))

@@ -62,7 +62,7 @@ class _ConstantPadNd(_PadNd):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ArgumentTypeError(f"{type(self).__name__}: value must be a number, got "
                                     f"{value!r}")
-        self.value = float(value)
+        self.value = value  # as given, as PyTorch (its repr shows value=2 for 2)
 
     def _check_rank(self, x: Tensor) -> None:
         if x.ndim < self._dims:
