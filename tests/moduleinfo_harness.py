@@ -275,7 +275,7 @@ def check_module_entry(info: Any, torch: Any, dtypes: tuple[Any, ...],
         if structure is None and "Lazy" not in name:
             structure = state_difference(theirs, ours)
             if structure is None and repr(theirs) != repr(ours):
-                structure = f"repr {repr(ours)[:120]!r}, torch {repr(theirs)[:120]!r}"
+                structure = f"{label}: repr {repr(ours)[:160]!r}, torch {repr(theirs)[:160]!r}"
         if "Lazy" in name:  # materialise both the same way before the copy
             with torch.no_grad():
                 theirs(*module_input.forward_input.args, **module_input.forward_input.kwargs)
@@ -414,3 +414,42 @@ def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
     finally:
         torch.set_default_dtype(previous)
         tg.set_default_dtype(our_previous)
+
+
+def check_module_errors(info: Any, torch: Any, dtype: Any) -> tuple[int, str | None]:
+    """(error inputs checked, the first one ours does not refuse as torch does) for a
+    ModuleInfo entry's module_error_inputs_func: construction or forward must raise, an
+    instance of torch's exception class (messages differ: not compared)."""
+    cls = getattr(tg.nn, info.module_cls.__name__, None)
+    if cls is None:
+        return 0, f"no tg.nn.{info.module_cls.__name__}"
+    if info.module_error_inputs_func is None:
+        return 0, None
+    from torch.testing._internal.common_modules import ModuleErrorEnum
+    checked = 0
+    inputs = info.module_error_inputs_func(info, device="cpu", dtype=dtype,
+                                           requires_grad=False, training=True)
+    for k, error_input in enumerate(inputs):
+        module_input = error_input.module_error_input
+        c = module_input.constructor_input
+        on_forward = error_input.error_on == ModuleErrorEnum.FORWARD_ERROR
+        try:
+            our_c = constructor_to_tg(c.args, torch), constructor_to_tg(c.kwargs, torch)
+            f = module_input.forward_input
+            our_f = (to_tg(f.args, torch), to_tg(f.kwargs, torch)) if on_forward else None
+        except Unconvertible:
+            continue
+        try:
+            module = cls(*our_c[0], **our_c[1])
+            if our_f is not None:
+                module(*our_f[0], **our_f[1])
+        except error_input.error_type:
+            checked += 1
+            continue
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return checked, f"#{k} ({error_input.error_regex[:60]!r}): raises " \
+                            f"{type(error).__name__}, torch {error_input.error_type.__name__}:" \
+                            f" {str(error)[:120]}"
+        return checked, f"#{k} ({error_input.error_regex[:60]!r}): no error, torch raises " \
+                        f"{error_input.error_type.__name__}"
+    return checked, None

@@ -27,7 +27,12 @@ from torch.testing._internal import common_nn  # noqa: E402
 from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
-from tests.moduleinfo_harness import check_module_entry, check_nn_test, nn_test_name  # noqa: E402
+from tests.moduleinfo_harness import (  # noqa: E402
+    check_module_entry,
+    check_module_errors,
+    check_nn_test,
+    nn_test_name,
+)
 
 DTYPES = (torch.float64, torch.float32)
 MISSING = frozenset("""
@@ -36,6 +41,22 @@ MISSING = frozenset("""
 DIFFERS: frozenset[str] = frozenset()
 STATE_DIFFERS: frozenset[str] = frozenset()
 NN_DIFFERS: frozenset[str] = frozenset()
+# error inputs (module_error_inputs_func) ours does not refuse as torch does, and why
+ERRORS_DIFFER = {
+    **dict.fromkeys(("nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d"),
+                    "eps=0 in training is accepted on purpose (docs/autograd.md section 8)"),
+    "nn.MaxPool2d": "padding > kernel/2 raises ArgumentError (a ValueError), torch's a "
+                    "RuntimeError",
+    "nn.CrossEntropyLoss": "ignore_index with class probabilities raises ArgumentError (a "
+                           "ValueError), torch's a RuntimeError",
+    "nn.Embedding": "a negative num_embeddings raises ArgumentError (a ValueError), torch's "
+                    "a RuntimeError",
+    "nn.NLLLoss": "a weight of another dtype (float16 for float32) is accepted, torch "
+                  "refuses it",
+    **dict.fromkeys(("nn.RNN", "nn.GRU", "nn.LSTM"),
+                    "input and weights of different dtypes raise DTypeMismatchError (a "
+                    "TypeError/RuntimeError), torch's a ValueError"),
+}
 # torch's CrossMapLRN2d backward is its legacy closed form, off by ~3e-6 in float64 from
 # central differences (ours, by autograd through the same forward, agrees to 2e-9)
 TORCH_INEXACT = {"CrossMapLRN2d": "input 0's grad: values differ"}
@@ -82,6 +103,19 @@ def test_module_state_dict_and_repr_agree(name: str, results: dict) -> None:
     assert difference is None, f"{name}: {difference}"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, info in ENTRIES.items()
+                                         if info.module_error_inputs_func is not None))
+def test_module_error_inputs_are_refused_as_torch(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, difference = check_module_errors(ENTRIES[name], torch, torch.float32)
+    if name in ERRORS_DIFFER or name in MISSING:
+        if difference is not None:
+            pytest.xfail(f"{ERRORS_DIFFER.get(name, 'missing')}: {difference}")
+        pytest.fail(f"{name}'s error inputs agree now: take it off ERRORS_DIFFER")
+    assert difference is None, f"{name}: {difference}"
+
+
 @pytest.mark.parametrize("name", sorted(NN_TESTS))
 def test_common_nn_entry_agrees_with_torch(name: str) -> None:
     with warnings.catch_warnings():
@@ -106,7 +140,7 @@ def test_cross_map_lrn_gradient_is_central_differences() -> None:
 
 def test_the_lists_name_entries() -> None:
     assert len(ENTRIES) > 100 and len(NN_TESTS) > 250
-    assert (MISSING | DIFFERS | STATE_DIFFERS) <= set(ENTRIES)
+    assert (MISSING | DIFFERS | STATE_DIFFERS | set(ERRORS_DIFFER)) <= set(ENTRIES)
     assert (NN_DIFFERS | set(TORCH_INEXACT)) <= set(NN_TESTS)
 
 

@@ -165,3 +165,25 @@ def test_constant_pad_keeps_its_value_as_given(value: float) -> None:
     assert repr(layer) == f"ConstantPad2d(padding=(1, 1, 1, 1), value={value})"
     if torch is not None:
         assert repr(layer) == repr(torch.nn.ConstantPad2d(1, value))
+
+
+# ---- HuberLoss / huber_loss / smooth_l1_loss: a non-number delta or beta ----
+@pytest.mark.parametrize("bad", [1 + 0j, "1", None])
+def test_huber_and_smooth_l1_refuse_a_non_number_threshold(bad) -> None:
+    with pytest.raises(TypeError, match=r"HuberLoss: delta must be a float or int"):
+        tg.nn.HuberLoss(delta=bad)
+    x = tg.ones(2)
+    with pytest.raises(tg.ArgumentTypeError, match=r"huber_loss: delta must be a float"):
+        tg.nn.functional.huber_loss(x, x, delta=bad)
+    with pytest.raises(tg.ArgumentTypeError, match=r"smooth_l1_loss: beta must be a float"):
+        tg.nn.functional.smooth_l1_loss(x, x, beta=bad)
+    if torch is not None:
+        with pytest.raises(TypeError):
+            torch.nn.HuberLoss(delta=bad)
+
+
+def test_huber_loss_takes_an_int_or_bool_delta_as_torch() -> None:
+    x, y = tg.tensor([0.0, 3.0]), tg.tensor([0.5, 0.0])
+    for delta in (2, True):
+        got = tg.nn.HuberLoss(delta=delta, reduction="none")(x, y).numpy()
+        np.testing.assert_allclose(got, [0.125, delta * (3.0 - delta / 2)])

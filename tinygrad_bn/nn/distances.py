@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from ..linalg import vector_norm
 from ..tensor import Tensor, as_tensor, where
+from .arguments import REAL_TYPES
 from .legacy_reduction import legacy_reduction
 from .loss_modules import _Loss
 from .losses import _elementwise_weight, _reduce
@@ -112,6 +113,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: bool | None = None,  #
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     x, y = _pair("smooth_l1_loss", input, target)
+    _threshold("smooth_l1_loss", "beta", beta)
     if beta < 0:
         raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     d = x - y
@@ -123,11 +125,20 @@ def smooth_l1_loss(input: Any, target: Any, size_average: bool | None = None,  #
                    "smooth_l1_loss")
 
 
+def _threshold(op: str, name: str, value: Any) -> None:
+    """A loss's delta or beta must be a number (an int or float, a bool passing as an int
+    as in PyTorch); a string or complex one raised a bare '<=' TypeError."""
+    if not isinstance(value, REAL_TYPES):
+        raise ArgumentTypeError(f"{op}: {name} must be a float or int, got "
+                                f"{type(value).__name__} {value!r}")
+
+
 def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
                delta: float = 1.0, weight: Any = None) -> Tensor:
     """w (x - y)^2 / 2 where |x - y| < delta, else w delta (|x - y| - delta / 2); with
     `weight` (the input's shape) "mean" is the mean of the weighted terms, as PyTorch."""
     x, y = _pair("huber_loss", input, target)
+    _threshold("huber_loss", "delta", delta)
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - y
@@ -175,6 +186,7 @@ class SmoothL1Loss(_Loss):
 
 class HuberLoss(_Loss):
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        _threshold("HuberLoss", "delta", delta)  # PyTorch's check here; the value at forward
         super().__init__(reduction=reduction)
         self.delta = delta
 
