@@ -14,7 +14,9 @@ largest value), the buffers after it (running statistics), and the backward of
 sum(out * v) for a fixed random v of each floating output: the inputs' gradients and
 every parameter's .grad, matched by name. A module that draws (dropout with p > 0 in
 training, fractional max pooling, RReLU in training) is compared by shape and dtype only,
-and its gradients are not compared.
+and its gradients are not compared. The RNNs' inputs include their PackedSequence ones
+(with_packed_sequence=True: the data's gradient compared). check_module_errors runs an
+entry's error inputs: ours must raise an instance of torch's exception class.
 
 A common_nn entry built by a lambda or by wrap_functional (a module whose forward calls a
 lambda of common_nn) is built on our side by calling the same code with common_nn's names
@@ -24,6 +26,7 @@ torch, nn and F bound to tinygrad_bn's and the torch tensors its closure holds c
 from __future__ import annotations
 
 import contextlib
+import inspect
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -56,6 +59,8 @@ class Case:
         self.our_kwargs = {k: self._to_tg(v) for k, v in self.kwargs.items()}
 
     def _to_tg(self, value: Any) -> Any:
+        if type(value).__name__ == "PackedSequence":
+            return tg.nn.utils.rnn.PackedSequence(*(to_tg(v, self.torch) for v in value))
         function = getattr(value, "grad_fn", None)
         if type(function).__name__ != "LogSoftmaxBackward0":
             return to_tg(value, self.torch)
@@ -129,6 +134,9 @@ class Case:
         torch = self.torch
         pairs = [(f"input {k}", e, g) for k, (e, g) in
                  enumerate(zip(_flat(self.args), _flat(self.our_args), strict=False))]
+        pairs += [(f"input {k}'s data", e.data, g.data) for k, (e, g) in
+                  enumerate(zip(self.args, self.our_args, strict=False))
+                  if type(e).__name__ == "PackedSequence"]
         pairs += [(f"input {k}", self.kwargs[k], self.our_kwargs[k]) for k in self.kwargs]
         pairs += [("log_softmax's input", e, g) for e, g in self.replayed]
         if isinstance(self.ours, tg.nn.Module):
@@ -158,6 +166,8 @@ def _leaves(value: Any, torch: Any) -> Any:
             type(value.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
         return value.detach().requires_grad_() if value.requires_grad and \
             value.grad_fn is not None and not replayed else value
+    if type(value).__name__ == "PackedSequence":  # its data made a leaf, the rest as is
+        return type(value)(_leaves(value.data, torch), *value[1:])
     if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
         return type(value)(_leaves(v, torch) for v in value)
     if isinstance(value, dict):
@@ -244,10 +254,20 @@ def module_cases(info: Any, torch: Any, dtypes: tuple[Any, ...], per_dtype: int 
             torch.manual_seed(0)
             inputs = info.module_inputs_func(info, device="cpu", dtype=dtype,
                                              requires_grad=True, training=training)
-            for k, module_input in enumerate(inputs[:per_dtype]):
+            if "with_packed_sequence" in inspect.signature(info.module_inputs_func).parameters:
+                inputs = inputs[:per_dtype] + [
+                    i for i in info.module_inputs_func(info, device="cpu", dtype=dtype,
+                                                       requires_grad=True, training=training,
+                                                       with_packed_sequence=True)
+                    if _packed(i)][:per_dtype]
+            for k, module_input in enumerate(inputs[:2 * per_dtype]):
                 label = f"{str(dtype).rsplit('.', 1)[-1]} {'train' if training else 'eval'} " \
                         f"#{k} {module_input.desc or ''}".strip()
                 yield label, module_input, dtype, training
+
+
+def _packed(module_input: Any) -> bool:
+    return any(type(a).__name__ == "PackedSequence" for a in module_input.forward_input.args)
 
 
 def check_module_entry(info: Any, torch: Any, dtypes: tuple[Any, ...],
