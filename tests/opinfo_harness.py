@@ -21,6 +21,7 @@ storage are skipped: the copy given to tinygrad_bn has no storage around the vie
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import math
 from collections.abc import Iterator
@@ -92,6 +93,10 @@ def to_tg(value: Any, torch: Any) -> Any:
         return getattr(tg, str(value).rsplit(".", 1)[-1])
     if isinstance(value, torch.layout):
         return None
+    if dataclasses.is_dataclass(value) and type(value).__module__.startswith("torch") and \
+            hasattr(tg.nn, type(value).__name__):  # settings (nn.LinearCrossEntropyOptions)
+        return getattr(tg.nn, type(value).__name__)(**{
+            f.name: to_tg(getattr(value, f.name), torch) for f in dataclasses.fields(value)})
     if isinstance(value, torch.nn.Module) and not any(True for _ in value.parameters()):
         return _module_to_tg(value)
     if callable(value) and getattr(value, "__module__", "") in (

@@ -123,8 +123,8 @@ def test_fractional_max_pool3d_module_of_an_unbatched_input_is_torchs() -> None:
 # ---- forward's parameter is named as PyTorch's: layer(input=x) ----
 # forwards whose names are not torch's on purpose: generic ones (*args, **kwargs: Module,
 # the containers, the Lazy modules before their first call) and the RNN base's
-SIGNATURES_OWN = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
-                  "RNNBase", "RNNCellBase", "AdaptiveLogSoftmaxWithLoss"}
+SIGNATURES_OWN = set("""Module ModuleDict ModuleList ParameterDict ParameterList RNNBase
+    RNNCellBase AdaptiveLogSoftmaxWithLoss""".split())
 
 
 @needs_torch
@@ -149,7 +149,7 @@ def test_every_forward_names_its_parameters_as_torch() -> None:
     lambda: tg.nn.Linear(3, 2), lambda: tg.nn.ReLU(), lambda: tg.nn.BatchNorm1d(3),
     lambda: tg.nn.LayerNorm(3), lambda: tg.nn.Softmax(-1), lambda: tg.nn.Dropout(0.0),
     lambda: tg.nn.Sequential(tg.nn.Linear(3, 3), tg.nn.Tanh()), lambda: tg.nn.LazyLinear(2),
-    lambda: tg.nn.Identity(), lambda: tg.nn.Flatten()])
+    lambda: tg.nn.Flatten()])
 def test_a_layer_takes_its_input_by_keyword(layer) -> None:
     x = tg.randn(4, 3)
     module = layer()
@@ -187,3 +187,146 @@ def test_huber_loss_takes_an_int_or_bool_delta_as_torch() -> None:
     for delta in (2, True):
         got = tg.nn.HuberLoss(delta=delta, reduction="none")(x, y).numpy()
         np.testing.assert_allclose(got, [0.125, delta * (3.0 - delta / 2)])
+
+
+# ---- F.linear_cross_entropy, nn.LinearCrossEntropyLoss, nn.LinearCrossEntropyOptions ----
+def _lce_case(rng: np.random.Generator, n: int | None, classes: int, out: tuple[int, ...],
+              features: int, probabilities: bool) -> tuple:
+    x = rng.standard_normal((features,) if n is None else (n, features))
+    w = rng.standard_normal((classes, *out, features))
+    b = rng.standard_normal((classes, *out))
+    batch = () if n is None else (n,)
+    if probabilities:
+        t = rng.uniform(0.1, 1.0, (*batch, classes, *out))
+        t = t / t.sum(axis=len(batch), keepdims=True)
+    else:
+        t = rng.integers(0, classes, (*batch, *out))
+    return x, w, b, t
+
+
+@given(st.sampled_from([None, 1, 3]), st.integers(2, 4), st.sampled_from([(), (2,), (2, 1)]),
+       st.integers(1, 3), st.booleans(), st.sampled_from(["mean", "sum", "none"]),
+       st.sampled_from([0.0, 0.2]), st.integers(0, 2**16))
+def test_linear_cross_entropy_is_cross_entropy_of_the_linear_logits(
+        n, classes, out, features, probabilities, reduction, smoothing, seed) -> None:
+    if out and n is None:
+        return  # a K-dimensional loss needs a batch (refused, below)
+    rng = np.random.default_rng(seed)
+    x, w, b, t = _lce_case(rng, n, classes, out, features, probabilities)
+    target = tg.tensor(t)
+    got = tg.nn.functional.linear_cross_entropy(
+        tg.tensor(x), tg.tensor(w), target, linear_bias=tg.tensor(b), reduction=reduction,
+        label_smoothing=smoothing)
+    logits = np.tensordot(x, np.moveaxis(w, -1, 0), axes=1) + b  # (N, C, *out) or (C,)
+    want = tg.nn.functional.cross_entropy(tg.tensor(logits), target, reduction=reduction,
+                                          label_smoothing=smoothing)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@given(st.integers(2, 3), st.booleans(), st.integers(0, 2**16))
+def test_linear_cross_entropy_gradients_are_central_differences(classes, probabilities,
+                                                                seed) -> None:
+    rng = np.random.default_rng(seed)
+    x, w, b, t = _lce_case(rng, 2, classes, (2,), 3, probabilities)
+    inputs = [tg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    target = tg.tensor(t)
+
+    def loss(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor) -> tg.Tensor:
+        return tg.nn.functional.linear_cross_entropy(x, w, target, linear_bias=b,
+                                                     label_smoothing=0.1)
+    assert tg.autograd.gradcheck(loss, inputs, eps=1e-6, atol=1e-7)
+    assert tg.autograd.gradgradcheck(loss, inputs, eps=1e-6, atol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_linear_cross_entropy_loss_module_is_torchs(reduction: str,
+                                                    probabilities: bool) -> None:
+    rng = np.random.default_rng(5)
+    x, _, _, t = _lce_case(rng, 4, 3, (2,), 5, probabilities)
+    weight = rng.uniform(0.5, 2.0, 3)
+    theirs = torch.nn.LinearCrossEntropyLoss(
+        5, 3, out_features=(2,), bias=True, reduction=reduction,
+        weight=torch.tensor(weight), label_smoothing=0.1,
+        ignore_index=None if probabilities else 1,
+        options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=2)).double()
+    ours = tg.nn.LinearCrossEntropyLoss(
+        5, 3, out_features=(2,), bias=True, reduction=reduction, weight=tg.tensor(weight),
+        label_smoothing=0.1, ignore_index=None if probabilities else 1,
+        options=tg.nn.LinearCrossEntropyOptions(batch_chunk_size=2)).to(tg.float64)
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    a, b = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    want, got = theirs(a, torch.tensor(t)), ours(b, tg.tensor(t))
+    np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-10)
+    want.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.linear.weight.grad.numpy(),
+                               theirs.linear.weight.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+LCE_BAD_INPUT = {
+    "input of 3 dims": (
+        lambda m: m.nn.functional.linear_cross_entropy(m.zeros(2, 2, 3), m.zeros(4, 3),
+                                                       m.zeros(2, dtype=m.int64)),
+        ShapeError, "dimensionality 1 or 2"),
+    "weight of 1 dim": (
+        lambda m: m.nn.functional.linear_cross_entropy(m.zeros(2, 3), m.zeros(3),
+                                                       m.zeros(2, dtype=m.int64)),
+        ShapeError, "at least 2"),
+    "in_features differ": (
+        lambda m: m.nn.functional.linear_cross_entropy(m.zeros(2, 3), m.zeros(4, 5),
+                                                       m.zeros(2, dtype=m.int64)),
+        ShapeError, "got 3 and 5"),
+    "bias of another shape": (
+        lambda m: m.nn.functional.linear_cross_entropy(
+            m.zeros(2, 3), m.zeros(4, 3), m.zeros(2, dtype=m.int64),
+            linear_bias=m.zeros(3)),
+        ShapeError, r"linear_bias shape \(4,\)"),
+    "K-dimensional without a batch": (
+        lambda m: m.nn.functional.linear_cross_entropy(m.zeros(3), m.zeros(4, 2, 3),
+                                                       m.zeros(2, dtype=m.int64)),
+        ShapeError, "requires batched input"),
+    "ignore_index with probabilities": (
+        lambda m: m.nn.functional.linear_cross_entropy(m.zeros(2, 3), m.zeros(4, 3),
+                                                       m.ones(2, 4) / 4, ignore_index=0),
+        tg.ArgumentError, "ignore_index cannot be specified"),
+    "module weight of another size": (
+        lambda m: m.nn.LinearCrossEntropyLoss(3, 4, weight=m.ones(3)),
+        ShapeError, r"expected weight shape to be \(4,\)"),
+    "module label_smoothing above 1": (
+        lambda m: m.nn.LinearCrossEntropyLoss(3, 4, label_smoothing=2.0),
+        tg.ArgumentError, r"label_smoothing must be in \[0, 1\]"),
+    "options acc_policy": (
+        lambda m: m.nn.LinearCrossEntropyOptions(acc_policy="fast"),
+        tg.ArgumentError, "invalid acc_policy"),
+    "options chunking_method": (
+        lambda m: m.nn.LinearCrossEntropyOptions(chunking_method="rows:2"),
+        tg.ArgumentError, "invalid chunking_method"),
+    "options batch_chunk_size": (
+        lambda m: m.nn.LinearCrossEntropyOptions(batch_chunk_size=0),
+        tg.ArgumentError, "batch_chunk_size must be a positive int"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LCE_BAD_INPUT))
+def test_linear_cross_entropy_refuses_bad_input_as_torch(name: str) -> None:
+    call, error, match = LCE_BAD_INPUT[name]
+    with pytest.raises(error, match=match) as info:
+        call(tg)
+    assert isinstance(info.value, tg.TinygradError)
+    assert any(op in str(info.value) for op in ("linear_cross_entropy", "LinearCrossEntropy"))
+    if torch is not None:
+        with pytest.raises((ValueError, RuntimeError, TypeError)):
+            call(torch)
+
+
+def test_linear_cross_entropy_refuses_foreign_options() -> None:
+    x = tg.zeros(2, 3)
+    with pytest.raises(tg.ArgumentTypeError, match="options must be a "
+                                                   "LinearCrossEntropyOptions"):
+        tg.nn.functional.linear_cross_entropy(x, tg.zeros(4, 3), tg.zeros(2, dtype=tg.int64),
+                                              options={"batch_chunk_size": 2})

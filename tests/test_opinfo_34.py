@@ -37,9 +37,7 @@ MISSING = frozenset("""
     masked.cumsum masked.log_softmax masked.logaddexp masked.logsumexp masked.mean
     masked.median masked.norm masked.normalize masked.prod masked.softmax masked.softmin
     masked.std masked.sum masked.var native_batch_norm native_dropout_backward
-    native_group_norm native_layer_norm nn.functional.linear_cross_entropy
-    nn.functional.linear_cross_entropy.chunked
-    nn.functional.linear_cross_entropy.chunked_none ormqr polar slice sparse.mm.reduce
+    native_group_norm native_layer_norm ormqr polar slice sparse.mm.reduce
     sparse.sampled_addmm stft torch._scaled_mm torch._scaled_mm_v2
     torch.ops.aten._efficient_attention_forward torch.ops.aten._flash_attention_forward
     torch.ops.aten._safe_softmax.default view_as_complex

@@ -67,7 +67,6 @@ KNOWN = {
     "torch.func.rearrange": "not built",
     "torch.func.vjp": "tg.func.vjp(f, inputs, cotangents) reads a second positional as "
                       "cotangents (design.md), torch.func.vjp(f, *primals) as a primal",
-    "torch.nn.LinearCrossEntropyLoss": "not built (new in PyTorch 2.13)",
     **dict.fromkeys("""torch.nn.Fold torch.nn.Unfold torch.optim.lr_scheduler.CyclicLR
         torch.optim.lr_scheduler.OneCycleLR""".split(), "the example passes `...` as a "
                                                         "placeholder argument"),

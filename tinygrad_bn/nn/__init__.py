@@ -76,6 +76,8 @@ from .lazy import (
     LazyLinear,
     UninitializedParameter,
 )
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
+from .linear_cross_entropy import linear_cross_entropy as _linear_cross_entropy
 from .local_response_norm import LocalResponseNorm
 from .loss_modules import (
     BCELoss,
@@ -181,6 +183,7 @@ __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ConvTranspos
             "TripletMarginWithDistanceLoss", "CTCLoss", "Buffer"]  # nn32
 __all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "NLLLoss2d"]  # nnapi33
 __all__ += ["CrossMapLRN2d", "DataParallel", "FractionalMaxPool3d"]  # surface34
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]  # modinfo35
 
 # Names served by tinygrad_bn.distributed (it needs mpi4py): imported on first use, so that
 # `import tinygrad_bn.nn` never loads MPI. Without mpi4py the access raises DependencyError.
@@ -199,3 +202,6 @@ def __getattr__(name: str):
 # imports functional.py), so it joins nn.functional here rather than by an import there,
 # which would close an import circle
 functional.multi_head_attention_forward = _multi_head_attention_forward
+# F.linear_cross_entropy likewise (linear_cross_entropy.py uses F.linear)
+functional.linear_cross_entropy = _linear_cross_entropy
+functional.__all__.append("linear_cross_entropy")
