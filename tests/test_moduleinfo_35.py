@@ -51,8 +51,8 @@ ERRORS_DIFFER = {
                                  "ValueError), torch's a RuntimeError",
     "nn.Embedding": "a negative num_embeddings raises ArgumentError (a ValueError), torch's "
                     "a RuntimeError",
-    "nn.NLLLoss": "a weight of another dtype (float16 for float32) is accepted, torch "
-                  "refuses it",
+    "nn.NLLLoss": "a class-weight buffer of another dtype (float16 for float32 input) is "
+                  "cast (the loss modules keep weight as an array), torch refuses it",
     **dict.fromkeys(("nn.RNN", "nn.GRU", "nn.LSTM"),
                     "input and weights of different dtypes raise DTypeMismatchError (a "
                     "TypeError/RuntimeError), torch's a ValueError"),
