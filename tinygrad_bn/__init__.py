@@ -23,6 +23,7 @@ from . import (
     viz,
 )
 from . import autograd_functional as _autograd_functional
+from . import autograd_graph as _autograd_graph
 from . import heap as _heap  # noqa: F401 (imported for its effect: it tunes the C heap)
 from . import memory_creation as _memory_creation
 from . import method_functions as _method_functions
@@ -210,6 +211,12 @@ autograd.gradgradcheck = functools.partial(gradgradcheck, check_forward_ad=False
 # and registered so that `from tinygrad_bn.autograd.functional import jacobian` works too
 autograd.functional = _autograd_functional
 _sys.modules.setdefault(f"{__name__}.autograd.functional", _autograd_functional)
+# torch.autograd.graph (the saved-tensor hooks on Tensors, Node) and torch.autograd.forward_ad
+# (tg.forward_ad), above the core too: attached and registered the same way
+autograd.graph = _autograd_graph
+autograd.forward_ad = forward_ad
+_sys.modules.setdefault(f"{__name__}.autograd.graph", _autograd_graph)
+_sys.modules.setdefault(f"{__name__}.autograd.forward_ad", forward_ad)
 
 # torch.autocast and torch.cuda.amp (autocast, GradScaler): tg.amp's, handed to tg.cuda
 # here since tg.cuda sits below the Tensor that amp needs

@@ -51,8 +51,9 @@ class BackwardError(TinygradError, RuntimeError):
     """Backward cannot run: non-scalar output without a gradient, freed graph, no grad."""
 
 
-class GradcheckError(TinygradError, AssertionError):
-    """Analytic and numerical gradients disagree (see tg.gradcheck)."""
+class GradcheckError(TinygradError, AssertionError, RuntimeError):
+    """Analytic and numerical gradients disagree (see tg.gradcheck). A RuntimeError too, as
+    PyTorch's torch.autograd.gradcheck.GradcheckError, which programs catch."""
 
 
 class ComparisonError(TinygradError, AssertionError):
@@ -99,8 +100,9 @@ class IndexOutOfRange(TinygradError, IndexError, RuntimeError):
     dimension 0 with size 3")."""
 
 
-class AnomalyError(TinygradError, FloatingPointError):
-    """Inside `tg.detect_anomaly()`, an op's forward or backward produced a NaN or an inf."""
+class AnomalyError(TinygradError, FloatingPointError, RuntimeError):
+    """Inside `tg.detect_anomaly()`, an op's forward or backward produced a NaN or an inf.
+    A RuntimeError too: PyTorch's anomaly mode raises one, which programs catch."""
 
 
 class DependencyError(TinygradError, RuntimeError):

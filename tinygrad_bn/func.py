@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, UnsupportedError
-from .forward_ad import jvp
 from .func_args import (
     argnum_positions,
     differentiable,
@@ -51,6 +50,7 @@ from .func_args import (
 )
 from .func_ensembles import stack_module_state
 from .func_jacobians import jacfwd, jacobian_hessian, jacrev
+from .func_jvp import jvp
 from .modes import enable_grad
 from .nn.utils.stateless import functional_call
 from .tensor import Tensor, stack

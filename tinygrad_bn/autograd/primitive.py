@@ -34,6 +34,7 @@ from ..errors import (
     ShapeError,
     TinygradError,
 )
+from .saved_variable import SavedTensor
 from .versions import CLOCK
 
 if TYPE_CHECKING:
@@ -161,6 +162,26 @@ class Function:
             return ()
         return tuple((p._ctx if p._ctx is not None else AccumulateGrad(p) if p.requires_grad
                       else None, 0) for p in self.parents)
+
+    _SAVED_INPUTS = {"_saved_self": 0, "_saved_other": 1}
+
+    def __getattr__(self, name: str) -> Any:
+        """PyTorch's `grad_fn._saved_self` / `_saved_other` (the first / second input) and
+        `_saved_result` (the output), where this node's backward reads them, and their
+        `_raw_saved_*` forms (autograd/saved_variable.py: hooks on one saved tensor). Called
+        only for a name the node lacks, so ops pay nothing."""
+        raw = name.startswith("_raw_saved_")
+        key = "_saved_" + name[len("_raw_saved_"):] if raw else name
+        slot = Function._SAVED_INPUTS.get(key)
+        if (slot is not None and slot in self.saves_inputs) or \
+                (key == "_saved_result" and self.uses_output):
+            if self.released:  # PyTorch frees what a node saved after its backward
+                raise BackwardError(f"{self.name}.{name}: the saved tensors were freed by a "
+                                    f"backward without retain_graph=True")
+            if raw:
+                return SavedTensor(self, slot, f"{self.name}.{name}")
+            return self.output if slot is None else self.parents[slot]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
     def metadata(self) -> dict[str, Any]:

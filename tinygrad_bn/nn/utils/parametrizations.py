@@ -24,8 +24,9 @@ from ..conv_layers import ConvTranspose1d, ConvTranspose2d
 from ..distances import normalize
 from ..module import Module
 from . import parametrize
+from .orthogonal import orthogonal
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 def norm_except_dim(v: Tensor, dim: int | None) -> Tensor:

@@ -61,8 +61,13 @@ class ParametrizationList(ModuleList):
         super().__init__(modules)
         self.unsafe = unsafe
         first = modules[0]
-        with no_grad():
-            new = first.right_inverse(original) if hasattr(first, "right_inverse") else original
+        new = original
+        if hasattr(first, "right_inverse"):
+            try:
+                with no_grad():
+                    new = first.right_inverse(original)
+            except NotImplementedError:  # as PyTorch: then it is taken as the identity
+                new = original
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
