@@ -257,6 +257,22 @@ SPECS: dict[str, Spec] = {
         "observed 4.9e-16", rtol=2.5e-8,
         finals={"content_loss": 1e-3, "style_loss": 5.0, "stylized_mean": 1e-6,
                 "in1_weight_sum": 4e-8}),
+    "autograd_mechanics": Spec(
+        FLOAT64_EXACT + "; rounding model 5.2e-16, finals 6.9e-18 (vjp_sum), 0 (accuracy, "
+        "head_norm)", rtol=1e-11, finals={"vjp_sum": 1e-13, "accuracy": 0.0,
+                                          "head_norm": 1e-10}),
+    "saved_tensor_hooks": Spec(
+        FLOAT64_EXACT + "; rounding model 4.1e-15; the activations kept on disk must give "
+        "the plain run's losses (checked in the script)", rtol=1e-11,
+        finals={"accumulated_norm": 1e-10}),
+    "double_backward_custom": Spec(
+        FLOAT64_EXACT + "; rounding model 1.6e-15 (every step differentiates twice "
+        "through the custom backwards), finals 0 at the printed precision", rtol=1e-11,
+        finals={"value_error": 1e-10, "slope_error": 1e-10, "w3_norm": 1e-10}),
+    "reproducibility_accumulation": Spec(
+        "seed spread 0.075 / 0.075 (losses of a step: four micro-batches of 16); test "
+        "loss 0.092, accuracy 0.04, mean clipped norm 0.12", band=(0.15, 0.15),
+        finals={"test_loss": 0.19, "test_accuracy": 0.08, "mean_clip_norm": 0.24}),
 }
 
 
