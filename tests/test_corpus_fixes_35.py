@@ -428,8 +428,61 @@ def test_func_jvp_refuses_mismatched_structures() -> None:
     with pytest.raises(ValueError, match="structure of primals"):
         tg.func.jvp(lambda p: p["w"] * 2, (params,), ({"v": tg.ones(2, dtype=tg.float64)},))
     with pytest.raises(TypeError, match="primals and tangents must be tuples"):
-        tg.func.jvp(lambda p: p["w"] * 2, params, params)
+        tg.func.jvp(lambda p: p["w"] * 2, params, params, has_aux=True)
     with pytest.raises(TypeError, match="with has_aux=True func must return a pair"):
         tg.func.jvp(lambda p: p["w"] * 2, (params,), (params,), has_aux=True)
     with pytest.raises(TypeError, match="every primal must be a Tensor"):
         tg.func.jvp(lambda p: p["w"] * 2, ({"w": 1.0},), ({"w": 1.0},))
+
+
+class _SortWithIndex(tg.autograd.Function):
+    @staticmethod
+    def forward(x):
+        values, index = x.sort(dim=-1)
+        return values, index
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.mark_non_differentiable(output[1])
+        ctx.save_for_forward(output[1])
+
+    @staticmethod
+    def backward(ctx, g, _):
+        raise AssertionError("not used here")
+
+    @staticmethod
+    def jvp(ctx, x_t):
+        index, = ctx.saved_tensors
+        return x_t.gather(-1, index), None
+
+
+class _SinCos(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_forward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, g_sin, g_cos):
+        raise AssertionError("not used here")
+
+    @staticmethod
+    def jvp(ctx, x_t):
+        x, = ctx.saved_tensors
+        return x_t * x.cos(), None if _SinCos.skip_cos else -x_t * x.sin()
+
+
+def test_jvp_of_a_function_with_several_outputs() -> None:
+    x = tg.tensor([[0.3, -1.2, 0.8]], dtype=tg.float64)
+    t = tg.tensor([[1.0, 2.0, 3.0]], dtype=tg.float64)
+    (values, index), (t_values, t_index) = tg.func.jvp(_SortWithIndex.apply, (x,), (t,))
+    np.testing.assert_allclose(t_values.numpy(), [[2.0, 1.0, 3.0]])
+    for skip in (False, True):
+        def sincos(u, skip=skip):
+            _SinCos.skip_cos = skip
+            return _SinCos.apply(u)
+
+        _, (t_sin, t_cos) = tg.func.jvp(sincos, (x,), (t,))
+        np.testing.assert_allclose(t_sin.numpy(), (t * x.cos()).numpy())
+        expected = 0 * x if skip else -t * x.sin()
+        np.testing.assert_allclose(t_cos.numpy(), expected.numpy())

@@ -7,7 +7,7 @@ them ("pytrees", as `functional_call`'s parameter dicts are); `tangents` has the
 structure, a tangent of each primal's shape. Both results have the structure of func's
 output. With `has_aux=True` func returns (output, aux), and jvp returns (output,
 jvp_out, aux). One forward pass of tinygrad_bn/forward_ad.py's `jvp` over the flattened
-leaves; a Tensor or a flat sequence of Tensors goes to it unchanged (tg.jvp's forms).
+leaves; arguments without containers go to it unchanged (tg.jvp's forms and errors).
 """
 
 from __future__ import annotations
@@ -23,15 +23,16 @@ from .tensor import Tensor
 __all__ = ["jvp"]
 
 
-def _flat_tensors(value: Any) -> bool:
-    return isinstance(value, Tensor) or (isinstance(value, tuple | list) and
-                                         all(isinstance(v, Tensor) for v in value))
+def _nested(value: Any) -> bool:
+    """A tuple or list holding containers (dicts, lists, tuples): a pytree of arguments."""
+    return isinstance(value, tuple | list) and any(isinstance(v, dict | tuple | list)
+                                                   for v in value)
 
 
 def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False,
         has_aux: bool = False) -> tuple[Any, ...]:
     """(func(*primals), J_func(primals) @ tangents[, aux]); see the module docstring."""
-    if not has_aux and _flat_tensors(primals) and _flat_tensors(tangents):
+    if not has_aux and not _nested(primals) and not _nested(tangents):
         return forward_ad.jvp(func, primals, tangents)
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise ArgumentTypeError(f"jvp: primals and tangents must be tuples (one item per "
