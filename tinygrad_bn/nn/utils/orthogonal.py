@@ -159,7 +159,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
         raise ArgumentError(f"orthogonal: {type(module).__name__} has no parameter or "
-                                f"buffer with name '{name}'")
+                            f"buffer with name '{name}'")
     if weight.ndim < 2:
         raise ShapeError(f"orthogonal: expected a matrix or batch of matrices, got a tensor "
                          f"of {weight.ndim} dimensions")
