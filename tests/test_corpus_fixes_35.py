@@ -305,7 +305,7 @@ def test_setup_context_sees_defaults_and_keywords_by_position() -> None:
     out = _Affine.apply(x, weight=w, bias=b)
     out.sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
-    with pytest.raises(TypeError, match="_Affine.apply: the arguments do not fit forward"):
+    with pytest.raises(TypeError, match="_Affine.forward: missing a required argument: 'weight'"):
         _Affine.apply(x)
 
 
