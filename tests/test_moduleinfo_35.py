@@ -43,14 +43,6 @@ NN_DIFFERS: frozenset[str] = frozenset()
 ERRORS_DIFFER = {
     **dict.fromkeys(("nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d"),
                     "eps=0 in training is accepted on purpose (docs/autograd.md section 8)"),
-    "nn.MaxPool2d": "padding > kernel/2 raises ArgumentError (a ValueError), torch's a "
-                    "RuntimeError",
-    "nn.CrossEntropyLoss": "ignore_index with class probabilities raises ArgumentError (a "
-                           "ValueError), torch's a RuntimeError",
-    "nn.LinearCrossEntropyLoss": "label_smoothing outside [0, 1] raises ArgumentError (a "
-                                 "ValueError), torch's a RuntimeError",
-    "nn.Embedding": "a negative num_embeddings raises ArgumentError (a ValueError), torch's "
-                    "a RuntimeError",
     "nn.NLLLoss": "a class-weight buffer of another dtype (float16 for float32 input) is "
                   "cast (the loss modules keep weight as an array), torch refuses it",
     **dict.fromkeys(("nn.RNN", "nn.GRU", "nn.LSTM"),
