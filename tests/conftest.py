@@ -20,22 +20,48 @@ def _settled_heap() -> None:
     gc.collect()
     gc.freeze()
 
-settings.register_profile(
-    "ci",
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "dev",
-    max_examples=100,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+def _load_our_profile() -> settings:
+    """Register the two profiles and load the one HYPOTHESIS_PROFILE names."""
+    settings.register_profile(
+        "ci",
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.register_profile(
+        "dev",
+        max_examples=100,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    return settings.default
+
+
+_OURS = _load_our_profile()
+
+
+def _ensure_our_profile() -> None:
+    """PyTorch's test utilities (torch.testing._internal.common_utils, which the OpInfo,
+    ModuleInfo and optimizer harnesses import) register a 'dev' profile of their own and
+    load it (10 examples, randomized) when first imported: every test collected or run
+    after that in the same process drew from it (test_bad_input_nn's guard saw no accepted
+    cross_entropy call). Ours is loaded again before each module is collected and each
+    test runs."""
+    global _OURS
+    if settings.default is not _OURS:
+        _OURS = _load_our_profile()
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    _ensure_our_profile()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _ensure_our_profile()
 
 if settings().derandomize:
     # Hypothesis (>= 6.131) also draws, 5% of the time, constants it collects from the source

@@ -743,13 +743,15 @@ def batch_norm(x: Tensor, running_mean: np.ndarray | Tensor | None,
 
 def _empty_batch(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
     """batch_norm of an empty x, as PyTorch's (ATen's _batch_norm_impl_index): no
-    statistics, the running ones untouched, and x * weight[0] + bias[0] (empty, but in the
-    graph, so weight and bias get zero gradients rather than none)."""
+    statistics, the running ones untouched, and x * weight + bias per channel (empty, but in
+    the graph, so weight and bias get zero gradients rather than none; PyTorch's
+    x * weight[0] + bias[0] is the same but fails on zero channels)."""
+    channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     y = x * 1
-    if weight is not None and weight.shape[0]:
-        y = y * weight[0]
-    if bias is not None and bias.shape[0]:
-        y = y + bias[0]
+    if weight is not None:
+        y = y * weight.reshape(channel)
+    if bias is not None:
+        y = y + bias.reshape(channel)
     return y
 
 
