@@ -114,3 +114,19 @@ def test_hypot_of_an_infinity_and_a_nan_is_infinite() -> None:
     out = tg.hypot(tg.tensor([math.inf, math.nan, -math.inf]),
                    tg.tensor([math.nan, -math.inf, 1.0]))
     assert out.tolist() == [math.inf, math.inf, math.inf]
+
+
+def test_margin_ranking_loss_broadcasts_as_pytorchs() -> None:
+    """(5, 2), (5, 1) and (1, 2) broadcast (PyTorch's loss is elementwise arithmetic); it
+    was refused as 'must have one shape'. Found by PyTorch's OpInfo reference inputs."""
+    rng = np.random.default_rng(0)
+    a, b, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1)), np.sign(rng.normal(size=(1, 2)))
+    x1 = tg.tensor(a, requires_grad=True)
+    out = tg.nn.functional.margin_ranking_loss(x1, tg.tensor(b), tg.tensor(y), margin=0.1,
+                                               reduction="none")
+    np.testing.assert_allclose(out.numpy(), np.maximum(0.0, -y * (a - b) + 0.1))
+    out.sum().backward()
+    np.testing.assert_allclose(x1.grad.numpy(), np.where(-y * (a - b) + 0.1 > 0, -y, 0.0)
+                               * np.ones((5, 2)))
+    with pytest.raises(RuntimeError, match="one number of dims"):
+        tg.nn.functional.margin_ranking_loss(x1, tg.tensor(b[:, 0]), tg.tensor(y))

@@ -105,14 +105,22 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
-    """max(0, -y (x1 - x2) + margin) elementwise (y = 1: x1 should rank higher)."""
+    """max(0, -y (x1 - x2) + margin) elementwise (y = 1: x1 should rank higher); the three
+    have one number of dims and broadcast together, as PyTorch's."""
     op = "margin_ranking_loss"
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(op, size_average, reduce, reduction)
     x1, x2, y = _tensors(op, input1, input2, target)
     real_number(op, "margin", margin)
     _check_reduction(op, reduction)
-    _same_shape(op, "input1, input2 and target", x1, x2, y)
+    shapes = (x1.shape, x2.shape, y.shape)
+    try:
+        if not x1.ndim == x2.ndim == y.ndim:
+            raise ValueError("ranks differ")
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"{op}: input1, input2 and target must have one number of dims and "
+                         f"broadcast together, got shapes {shapes}") from None
     return _reduce(_positive_rectified(-y * (x1 - x2) + margin), reduction, op)
 
 
