@@ -130,3 +130,12 @@ def test_margin_ranking_loss_broadcasts_as_pytorchs() -> None:
                                * np.ones((5, 2)))
     with pytest.raises(RuntimeError, match="one number of dims"):
         tg.nn.functional.margin_ranking_loss(x1, tg.tensor(b[:, 0]), tg.tensor(y))
+
+
+def test_argsort_and_sort_take_axis_alone() -> None:
+    """axis= with dim left at its default -1 raised 'got both axis=0 and dim=-1' (found by
+    optinfo35 through PyTorch's autograd.Function database: SortGenVmap)."""
+    x = tg.tensor([[3.0, 1.0], [0.0, 2.0]])
+    assert tg.argsort(x, axis=0).tolist() == [[1, 0], [0, 1]]
+    assert x.sort(axis=0).values.tolist() == [[0.0, 1.0], [3.0, 2.0]]
+    assert x.sort(axis=0).indices.tolist() == [[1, 0], [0, 1]]

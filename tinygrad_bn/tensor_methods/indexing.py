@@ -63,7 +63,9 @@ class IndexingMethods:
                 axis: int | None = None) -> Tensor:
         """The indices that sort x along dim (ascending, or descending), equal values in
         their original order."""
-        d = one_axis("argsort", max(self.ndim, 1), axis, dim)  # 0-d: dim 0 or -1, as one
+        # axis= (PyTorch's alias) with dim at its default -1 names the axis alone
+        d = one_axis("argsort", max(self.ndim, 1), axis, None if axis is not None and
+                     dim == -1 else dim)  # 0-d: dim 0 or -1, as one
         data = self._data if self.ndim else self._data.reshape(1)
         if descending and data.dtype.kind == "f":  # NaN is the largest, first (PyTorch's)
             order = np.lexsort((-data, ~np.isnan(data)), axis=d)  # stable: ties first-come
@@ -79,7 +81,7 @@ class IndexingMethods:
         indices = self.argsort(dim, descending, stable, axis=axis)
         if not self.ndim:
             return return_types.sort(self.clone(), indices)
-        d = one_axis("sort", self.ndim, axis, dim)
+        d = one_axis("sort", self.ndim, axis, None if axis is not None and dim == -1 else dim)
         return return_types.sort(self.gather(d, indices), indices)
 
     def msort(self) -> Tensor:
