@@ -245,13 +245,14 @@ def test_inference_mode_false_records_and_makes_normal_tensors_as_pytorch() -> N
     torch = pytest.importorskip("torch")
     results = []
     for m in (tg, torch):
-        row = []
+        row, x = [], m.ones(1, requires_grad=True)
         with m.inference_mode():
             with m.inference_mode(False):
                 row += [m.is_inference_mode_enabled(), m.is_grad_enabled(),
-                        m.ones(1).is_inference()]
-            with m.enable_grad():  # grad modes leave inference mode on
-                row += [m.is_inference_mode_enabled(), m.ones(1).is_inference()]
+                        m.ones(1).is_inference(), (x * 2).requires_grad]
+            with m.enable_grad():  # grad modes leave inference mode on: nothing recorded
+                row += [m.is_inference_mode_enabled(), m.ones(1).is_inference(),
+                        m.is_grad_enabled(), (x * 2).requires_grad]
             row += [m.is_inference_mode_enabled(), m.is_grad_enabled()]
         with m.no_grad(), m.inference_mode(False):
             row.append(m.is_grad_enabled())

@@ -46,9 +46,10 @@ state = _ThreadState()
 
 
 def _update_op_mode(s: _ThreadState) -> None:
-    # ANOMALY is the instrumented path: anomaly checks, a profiler's timing, or both
+    # ANOMALY is the instrumented path: anomaly checks, a profiler's timing, or both;
+    # inference mode records nothing, whatever grad mode is opened inside it (PyTorch's)
     s.op_mode = (ANOMALY if s.anomaly or s.profiler is not None
-                 else RECORD if s.grad_enabled else NO_RECORD)
+                 else RECORD if s.grad_enabled and not _inference_on(s) else NO_RECORD)
 
 
 def set_profiler(profiler: Any) -> None:
@@ -213,9 +214,13 @@ class inference_mode(GradMode):  # noqa: N801 (PyTorch's name)
 def is_inference_mode_enabled() -> bool:
     """Whether the innermost `inference_mode` block open in this thread is one of
     inference_mode(True) (grad modes opened inside it leave it on, as in PyTorch)."""
+    return _inference_on(state)
+
+
+def _inference_on(s: _ThreadState) -> bool:
     if not INFERENCE_OPEN[0]:
         return False
-    for context in reversed(state.open["grad_enabled"]):
+    for context in reversed(s.open["grad_enabled"]):
         if isinstance(context, inference_mode):
             return context.inference
     return False

@@ -218,7 +218,7 @@ class Function:
         try:  # ops of one to three inputs (nearly all) skip building an argument list
             if mode == _ANOMALY:  # detect_anomaly and/or a profiler
                 out_data = _instrumented_forward(ctx, inputs)
-                mode = _modes.state.grad_enabled
+                mode = _modes.state.grad_enabled and not _modes.is_inference_mode_enabled()
             elif n == 2:
                 out_data = ctx.forward(inputs[0]._data, inputs[1]._data)
             elif n == 1:
