@@ -352,3 +352,15 @@ def test_grad_dtype_refuses_what_is_no_dtype() -> None:
     with pytest.raises(tg.DTypeError, match="grad_dtype: 3 is not a dtype"):
         x.grad_dtype = 3
     assert x.grad_dtype == np.float32 and not x._hooks
+
+
+def test_an_inference_tensor_written_after_a_recorded_op_read_it_fails_its_backward() -> None:
+    # PyTorch refuses to save it at the forward; here the write is caught at the backward
+    w = tg.ones(3, requires_grad=True)
+    with tg.inference_mode():
+        a = tg.ones(3)
+    y = (w * a).sum()
+    with tg.inference_mode():
+        a.add_(1)
+    with pytest.raises(tg.BackwardError, match="modified by an inplace operation"):
+        y.backward()

@@ -19,8 +19,10 @@ Marking costs the tensors made outside the mode one test of a global integer
 process has made an inference tensor. Inside inference mode nothing is recorded even
 under `enable_grad()`, as PyTorch's (modes.py). Not built: PyTorch's refusal to save an
 inference tensor for backward (checking each recorded op's saved inputs cost ~0.8 us per
-op once one existed: +60% for a small op); `x.detach()` of an inference tensor is one too
-here, so writes through it are refused (PyTorch's detach allows them).
+op once one existed: +60% for a small op). Gradients stay right without it: writes are
+still counted inside, so a backward that reads an inference tensor written since its
+forward raises "modified by an inplace operation". `x.detach()` of an inference tensor
+is one too here, so writes through it are refused (PyTorch's detach allows them).
 """
 
 from __future__ import annotations
