@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import types
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -412,6 +413,19 @@ SCHEDULES: dict[str, Any] = {
     "stacked.Linear_Step": lambda m, o: [m.LinearLR(o, start_factor=0.1, total_iters=5),
                                          m.StepLR(o, step_size=4, gamma=0.5)],
 }
+SCHEDULES["swa_utils.SWALR"] = lambda m, o: m.SWALR(o, swa_lr=0.05, anneal_epochs=4)
+SCHEDULES["swa_utils.SWALR.linear"] = lambda m, o: m.SWALR(o, swa_lr=[0.2], anneal_epochs=3,
+                                                          anneal_strategy="linear")
+
+
+def _schedules_of(lib: Any) -> Any:
+    """A library's lr_scheduler names with swa_utils' SWALR beside them."""
+    return types.SimpleNamespace(**{k: getattr(lib.optim.lr_scheduler, k)
+                                    for k in dir(lib.optim.lr_scheduler)
+                                    if not k.startswith("_")},
+                                 SWALR=lib.optim.swa_utils.SWALR)
+
+
 PLATEAU_METRICS = [1.0, 0.9, 0.9, 0.95, 0.9, 0.9, 0.91, 0.9, 0.9, 0.9, 0.92, 0.9, 0.8, 0.8, 0.8,
                    0.85, 0.8, 0.8, 0.8, 0.8, 0.7, 0.71, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
 
@@ -443,9 +457,9 @@ def run_schedule(name: str, torch: Any, steps: int = 30, resume_at: int = 15) ->
     lrs (get_last_lr(), the groups' lr, momentum, betas) and the parameter; at `resume_at`,
     a fresh optimizer and scheduler on each side load the state dicts and go on."""
     make = SCHEDULES[name]
-    theirs = _Schedule(torch, torch.optim.lr_scheduler, make, name)
+    theirs = _Schedule(torch, _schedules_of(torch), make, name)
     try:
-        mine = _Schedule(tg, tg.optim.lr_scheduler, make, name)
+        mine = _Schedule(tg, _schedules_of(tg), make, name)
     except Exception as error:  # noqa: BLE001 (the difference we report)
         return f"constructor raises {type(error).__name__}: {str(error)[:160]}"
     if (why := _schedule_difference(theirs, mine, "construction")) is not None:
@@ -459,10 +473,10 @@ def run_schedule(name: str, torch: Any, steps: int = 30, resume_at: int = 15) ->
                 if key not in ("optimizer", "lr_lambdas", "_schedulers") and \
                         (why := value_difference(value, saved_mine[1][0].get(key))) is not None:
                     return f"state_dict()['{key}'] at step {k}: {why}"
-            theirs = _resume(torch, torch.optim.lr_scheduler, make, name, saved_theirs,
+            theirs = _resume(torch, _schedules_of(torch), make, name, saved_theirs,
                              theirs.p.detach().numpy().copy())
             try:
-                mine = _resume(tg, tg.optim.lr_scheduler, make, name, saved_mine,
+                mine = _resume(tg, _schedules_of(tg), make, name, saved_mine,
                                mine.p.detach().numpy().copy())
             except Exception as error:  # noqa: BLE001 (the difference we report)
                 return f"resuming raises {type(error).__name__}: {str(error)[:160]}"

@@ -379,3 +379,16 @@ def test_named_parameters_are_taken_as_pytorch_takes_them() -> None:
         tg.optim.SGD([(name, weight), bias], lr=0.1)
     with pytest.raises(ValueError, match="all parameter groups"):
         tg.optim.SGD([{"params": [(name, weight)]}, {"params": [bias]}], lr=0.1)
+
+
+def test_swalr_state_dict_has_pytorchs_keys() -> None:
+    """SWALR keeps its strategy under PyTorch's name `_anneal_strategy`, so a state dict
+    saved by one library loads in the other (before: `anneal_strategy`)."""
+    torch = _torch()
+    opt = tg.optim.SGD([_param([0.0])], lr=0.1)
+    theirs = torch.optim.swa_utils.SWALR(
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), swa_lr=0.05,
+        anneal_strategy="linear")
+    ours = tg.optim.swa_utils.SWALR(opt, swa_lr=0.05, anneal_strategy="linear")
+    assert set(ours.state_dict()) == set(theirs.state_dict())
+    assert ours.state_dict()["_anneal_strategy"] == "linear"

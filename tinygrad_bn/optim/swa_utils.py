@@ -187,11 +187,12 @@ class SWALR(LRScheduler):
                                 f"{anneal_epochs!r}")
         for lr, group in zip(lrs, groups):
             group["swa_lr"] = lr
-        self.anneal_epochs, self.anneal_strategy = anneal_epochs, anneal_strategy
+        # under PyTorch's private name, so that state dicts have PyTorch's keys both ways
+        self.anneal_epochs, self._anneal_strategy = anneal_epochs, anneal_strategy
         super().__init__(optimizer, last_epoch)
 
     def _alpha(self, t: float) -> float:
-        return (1.0 - math.cos(math.pi * t)) / 2.0 if self.anneal_strategy == "cos" else t
+        return (1.0 - math.cos(math.pi * t)) / 2.0 if self._anneal_strategy == "cos" else t
 
     def get_lr(self) -> list[float]:
         step = self.last_epoch if self.anneal_epochs else max(1, self.last_epoch)
