@@ -464,7 +464,8 @@ BAD_INPUT_SUITES = ["test_bad_input.py", "test_bad_input_nn.py", "test_errors.py
                     "test_corpus_fixes_33.py", "test_model_builder_modules_33.py",
                     "test_pool_indices_33.py", "test_distributions_34_bad_input.py",
                     "test_bad_input_34.py", "test_nn_extras_34.py", "test_fft_34.py",
-                    "test_complex_34.py", "test_moduleinfo_fixes_35.py"]
+                    "test_complex_34.py", "test_moduleinfo_fixes_35.py",
+                    "test_bad_input_optim_35.py"]
 
 
 def _public() -> dict[str, list[str]]:

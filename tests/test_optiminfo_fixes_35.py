@@ -392,3 +392,43 @@ def test_swalr_state_dict_has_pytorchs_keys() -> None:
     ours = tg.optim.swa_utils.SWALR(opt, swa_lr=0.05, anneal_strategy="linear")
     assert set(ours.state_dict()) == set(theirs.state_dict())
     assert ours.state_dict()["_anneal_strategy"] == "linear"
+
+
+# ---- Muon (PyTorch 2.13's torch.optim.Muon; tinygrad_bn had none) ----
+
+def test_bfloat16_rounding_is_pytorchs() -> None:
+    """Muon's Newton-Schulz runs in bfloat16: our rounding (from float64 directly, and from
+    float32) gives PyTorch's .bfloat16() bits, ties to even included."""
+    torch = _torch()
+    from tinygrad_bn.optim.muon import bfloat16_round
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.standard_normal(2000) * 10.0 ** rng.integers(-8, 8, 2000),
+                        [0.0, -0.0, 1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8, np.inf]])
+    for values in (x, x.astype(np.float32)):
+        want = torch.tensor(values).bfloat16().float().numpy()
+        np.testing.assert_array_equal(bfloat16_round(values), want)
+
+
+@pytest.mark.parametrize("options", [{}, {"nesterov": False, "momentum": 0.8},
+                                     {"adjust_lr_fn": "match_rms_adamw", "lr": 0.02},
+                                     {"ns_coefficients": (3.4, -4.7, 2.0), "ns_steps": 6}])
+def test_muon_matches_pytorch(options: dict) -> None:
+    torch = _torch()
+    rng = np.random.default_rng(7)
+    shapes = [(3, 4), (4, 2), (8, 16)]
+    starts = [rng.standard_normal(s) for s in shapes]
+    ours = [_param(v) for v in starts]
+    theirs = [torch.tensor(v, requires_grad=True) for v in starts]
+    opt, topt = tg.optim.Muon(ours, **options), torch.optim.Muon(theirs, **options)
+    for _ in range(4):
+        grads = [rng.standard_normal(s) for s in shapes]
+        for p, tp, g in zip(ours, theirs, grads, strict=True):
+            p.grad, tp.grad = tg.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+        for p, tp in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12,
+                                       atol=1e-14)
+    buffer = opt.state_dict()["state"][2]["momentum_buffer"].numpy()
+    np.testing.assert_allclose(buffer, topt.state_dict()["state"][2]["momentum_buffer"],
+                               rtol=1e-12)

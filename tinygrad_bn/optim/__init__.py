@@ -7,10 +7,11 @@ from . import lr_scheduler, swa_utils
 from .adafactor import Adafactor
 from .adaptive_rules import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
 from .lbfgs import LBFGS
+from .muon import Muon
 from .optimizer import Optimizer
 from .rules import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "LBFGS", "SGD", "AdaGrad", "Adafactor", "Adadelta", "Adagrad", "Adam", "AdamW",
-           "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam",
+           "Adamax", "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam",
            "lr_scheduler", "swa_utils"]

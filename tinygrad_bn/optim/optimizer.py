@@ -289,10 +289,12 @@ class Optimizer(StepHooks):
 
 def number_lr(group: dict[str, Any]) -> dict[str, Any]:
     """The group with a Tensor lr (PyTorch allows one: a scheduler or a compiled step may
-    change it in place) read as the Python float the update rules take; the group itself
-    keeps the Tensor."""
+    change it in place) read as the Python float the update rules take, and its dtype as
+    "lr_dtype" (for a rule that computes in it, as PyTorch's Muon); the group itself keeps
+    the Tensor."""
     lr = group["lr"]
-    return {**group, "lr": float(lr.item())} if isinstance(lr, Tensor) else group
+    return {**group, "lr": float(lr.item()), "lr_dtype": lr.dtype} if isinstance(lr, Tensor) \
+        else group
 
 
 def _short(value: Any) -> str:
