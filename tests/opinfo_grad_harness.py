@@ -117,9 +117,11 @@ def _run(mine: Any, op: Any, function: Callable[..., Any], sample: Any, args: tu
     return sample.output_process_fn_grad(op.gradcheck_wrapper(op.op, *args, **kwargs))
 
 
-def _draws(seed: int, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+def _draws(seed: int, like: list[Any]) -> list[np.ndarray]:
+    """Fixed-seed normal draws of the shapes and dtypes of the (torch) tensors `like`."""
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for shape in shapes]
+    return [rng.standard_normal(tuple(t.shape)).astype(str(t.dtype).rsplit(".", 1)[-1])
+            for t in like]
 
 
 def _zeros_for_none(torch: Any, like: Any, value: Any) -> Any:
@@ -177,7 +179,7 @@ def _torch_derivatives(torch: Any, op: Any, sample: Any, seed: int, second: bool
         outs = [a for a, _ in _outputs(out, out) if a.requires_grad]
         if not outs or not inputs:
             raise _NoCase
-        vs = _draws(seed, [tuple(a.shape) for a in outs])
+        vs = _draws(seed, outs)
         grads = torch.autograd.grad(outs, inputs, [torch.from_numpy(v) for v in vs],
                                     allow_unused=True, create_graph=second)
     except Exception as error:
@@ -185,7 +187,7 @@ def _torch_derivatives(torch: Any, op: Any, sample: Any, seed: int, second: bool
     seconds = None
     live = [k for k, g in enumerate(grads) if g is not None and g.requires_grad]
     if second and live:
-        ws = _draws(seed + 1, [tuple(grads[k].shape) for k in live])
+        ws = _draws(seed + 1, [grads[k] for k in live])
         try:
             seconds = list(torch.autograd.grad([grads[k] for k in live], inputs,
                                                [torch.from_numpy(w) for w in ws],
@@ -235,7 +237,7 @@ def _check_reverse(torch: Any, op: Any, function: Callable[..., Any], sample: An
     # double backward, d/dx <g(x), w>: a gradient of ours that does not require grad is
     # constant in x, so its part is zero (as torch's None)
     live = [k for k, g in enumerate(grads) if g is not None and g.requires_grad]
-    ws = _draws(seed + 1, [tuple(grads[k].shape) for k in live])
+    ws = _draws(seed + 1, [grads[k] for k in live])
     taken = [(mine[k], w) for k, w in zip(live, ws, strict=True)
              if mine[k] is not None and mine[k].requires_grad]
     try:
@@ -258,7 +260,7 @@ def _check_forward(torch: Any, op: Any, function: Callable[..., Any], sample: An
         raise _NoCase
     inputs = [t for t in _flat(torch, (sample.input, *sample.args, sample.kwargs))
               if t.requires_grad and t.dtype.is_floating_point]
-    us = _draws(seed + 2, [tuple(t.shape) for t in inputs])
+    us = _draws(seed + 2, inputs)
     duals: dict[int, Any] = {}
 
     def dual(value: Any) -> Any:
@@ -319,7 +321,7 @@ def _torch_jvp_is_off(torch: Any, op: Any, sample: Any, inputs: list, us: list,
                 for h, a in zip(have, outs, strict=True)):
         return False
     for draw in range(3):
-        vs = _draws(seed + 10 + draw, [tuple(a.shape) for a in outs])
+        vs = _draws(seed + 10 + draw, outs)
         grads = torch.autograd.grad(outs, inputs, [torch.from_numpy(v) for v in vs],
                                     allow_unused=True, retain_graph=True)
         terms = [g.detach().numpy() * u for g, u in zip(grads, us, strict=True)
@@ -359,20 +361,21 @@ def _random(op: Any, sample: Any) -> bool:
         DRAWS.get(op.name, lambda _: False)(sample)
 
 
-def check_entry_grads(op: Any, torch: Any, samples: int, gradgrad_samples: int
-                      ) -> Outcome:
-    """The gradient checks of one OpInfo entry on its first `samples` float64 samples
-    (double backward on the first `gradgrad_samples` of them)."""
+def check_entry_grads(op: Any, torch: Any, samples: int, gradgrad_samples: int,
+                      dtype: Any = None) -> Outcome:
+    """The gradient checks of one OpInfo entry on its first `samples` samples of `dtype`
+    (float64 by default; double backward on the first `gradgrad_samples` of them)."""
+    dtype = torch.float64 if dtype is None else dtype
     name = entry_name(op)
     function = ours(op)
     found: dict[str, str | None] = {"grad": None, "jvp": None, "gradgrad": None}
     counts, no_jvp = [0, 0, 0], None
     if function is None or not op.supports_autograd or \
-            torch.float64 not in op.supported_backward_dtypes("cpu"):
+            dtype not in op.supported_backward_dtypes("cpu"):
         return Outcome(None, None, None, (0, 0, 0), None)
     try:
         chosen = []
-        for sample in op.sample_inputs("cpu", torch.float64, requires_grad=True):
+        for sample in op.sample_inputs("cpu", dtype, requires_grad=True):
             if len(chosen) == samples:
                 break
             if not _random(op, sample) and not (name.startswith("as_strided") and
@@ -400,16 +403,17 @@ def check_entry_grads(op: Any, torch: Any, samples: int, gradgrad_samples: int
             counts[1] += no_jvp is None and forward is None
             found["jvp"] = found["jvp"] or (forward and forward + where)
     for mode in found:
-        if found[mode] is not None and _torch_expects_failure(op, torch, mode):
+        if found[mode] is not None and _torch_expects_failure(op, dtype, mode):
             found[mode] = None
     return Outcome(found["grad"], found["jvp"], found["gradgrad"], tuple(counts), no_jvp)
 
 
-def _torch_expects_failure(op: Any, torch: Any, mode: str) -> bool:
-    """Whether PyTorch's own suite marks this entry's `mode` test an expected failure."""
+def _torch_expects_failure(op: Any, dtype: Any, mode: str) -> bool:
+    """Whether PyTorch's own suite marks this entry's `mode` test an expected failure (on
+    the CPU, for dtype)."""
     import unittest
 
     cls_name, test_name = TORCH_TESTS[mode]
     return any(unittest.expectedFailure in getattr(info, "decorators", ()) and
-               info.is_active(cls_name, test_name, "cpu", torch.float64, {})
+               info.is_active(cls_name, test_name, "cpu", dtype, {})
                for info in op.decorators if hasattr(info, "is_active"))
