@@ -192,3 +192,17 @@ def test_lu_solve_of_empty_systems(batch, n, k, adjoint) -> None:
     np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-10)
     grads = tg.autograd.grad(ours.sum(), [glu, gb])
     assert [g.shape for g in grads] == [glu.shape, gb.shape]
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_cumprod_in_place_of_a_0d_tensor(dim) -> None:
+    """cumprod_ of a 0-d tensor in the graph: the Cumprod of a reshaped view saved the view,
+    which the write then changed, so backward refused ('modified by an inplace
+    operation'), where PyTorch's works (OpInfo's cumprod sample 3, in place)."""
+    x = tg.tensor(1.7, dtype=tg.float64, requires_grad=True)
+    t = torch.tensor(1.7, dtype=torch.float64, requires_grad=True)
+    ours, theirs = (x * 3.0).cumprod_(dim), (t * 3.0).cumprod_(dim)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    (g,) = tg.autograd.grad(ours, [x])
+    np.testing.assert_array_equal(g.numpy(), torch.autograd.grad(theirs, [t])[0].numpy())
+    assert x.cumprod(dim).requires_grad and x.cumprod(dim).shape == ()

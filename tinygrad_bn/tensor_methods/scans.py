@@ -68,9 +68,9 @@ class ScanMethods:
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind in "biu" and x.dtype != np.int64:
             x = x.astype(np.int64)
-        if not x.ndim:
+        if not x.ndim:  # the product of one element is that element
             one_axis("cumprod", 1, None, dim)  # a 0-d tensor takes dim 0 or -1
-            return ops.Cumprod.apply(x.reshape(1), axis=0).reshape(())
+            return x.clone()  # (not a Cumprod of a view: cumprod_ overwrites what it saved)
         return ops.Cumprod.apply(x, axis=one_axis("cumprod", x.ndim, None, dim))
 
     def cumprod_(self, dim: int, *, dtype: Any = None) -> Tensor:
