@@ -88,6 +88,28 @@ def test_the_sweep_compares_derivatives() -> None:
     assert entries[0] >= 440 and entries[1] >= 420 and entries[2] >= 430, entries
 
 
+def test_the_harness_sees_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each mode fails on a derivative made wrong on purpose: sin's gradient doubled, its
+    tangent doubled, and a second derivative wrong while the first stays right (cos's
+    gradient, which sin's backward calls, negated)."""
+    import tinygrad_bn.ops.unary as unary
+
+    sin = ENTRIES["sin"]
+    right = check_entry_grads(sin, torch, 1, 1)
+    assert right.grad is None and right.jvp is None and right.gradgrad is None
+    backward, jvp = unary.Sin.backward, unary.Sin.jvp
+    monkeypatch.setattr(unary.Sin, "backward", lambda self, g: 2 * backward(self, g))
+    assert "gradient of input 0: values differ" in check_entry_grads(sin, torch, 1, 0).grad
+    monkeypatch.undo()
+    monkeypatch.setattr(unary.Sin, "jvp", lambda self, tx: 2 * jvp(self, tx))
+    assert "tangent of output 0: values differ" in check_entry_grads(sin, torch, 1, 0).jvp
+    monkeypatch.undo()
+    cos_backward = unary.Cos.backward
+    monkeypatch.setattr(unary.Cos, "backward", lambda self, g: -cos_backward(self, g))
+    wrong = check_entry_grads(sin, torch, 1, 1)
+    assert wrong.grad is None and "second derivative of input 0" in wrong.gradgrad
+
+
 def test_the_lists_name_entries() -> None:
     """Every listed name is an entry of the database (a renamed entry is noticed)."""
     listed = set(GRAD_DIFFERS) | set(JVP_DIFFERS) | set(GRADGRAD_DIFFERS)
