@@ -3,12 +3,15 @@ supports autograd, its first float64 samples with requires_grad=True give a reve
 gradient (a vector-Jacobian product), a forward-mode tangent (entries with
 supports_forward_ad) and a second derivative (supports_gradgrad), each compared with
 torch 2.13's (tests/opinfo_grad_harness.py says how, and which samples it leaves out and
-why). Skipped without torch and expecttest (which PyTorch's test module imports).
+why); entries with an in-place variant are differentiated through it too
+(tests/opinfo_inplace_harness.py). Skipped without torch and expecttest (which PyTorch's
+test module imports).
 
 MISSING and FORWARD_DIFFERS are test_opinfo_34's lists (no counterpart, or the values
-already differ): expected to fail until fixed there. GRAD_DIFFERS, JVP_DIFFERS and
-GRADGRAD_DIFFERS list the entries whose derivatives differ, each with how: strict, so an
-entry that agrees again must leave its list. Every other entry must agree.
+already differ): expected to fail until fixed there. GRAD_DIFFERS, JVP_DIFFERS,
+GRADGRAD_DIFFERS and INPLACE_DIFFERS list the entries whose derivatives differ, each with
+how: strict, so an entry that agrees again must leave its list. Every other entry must
+agree.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from torch.testing._internal.common_methods_invocations import op_db  # noqa: E4
 from tests import test_opinfo_34  # noqa: E402
 from tests.opinfo_grad_harness import Outcome, check_entry_grads  # noqa: E402
 from tests.opinfo_harness import entry_name  # noqa: E402
+from tests.opinfo_inplace_harness import check_entry_inplace_grads  # noqa: E402
 
 SAMPLES = 6  # per entry, float64 (most entries have fewer with requires_grad)
 GRADGRAD_SAMPLES = 3  # of those, differentiated twice
@@ -36,8 +40,10 @@ FORWARD_DIFFERS = test_opinfo_34.DIFFERS
 GRAD_DIFFERS: dict[str, str] = {}
 JVP_DIFFERS: dict[str, str] = {}
 GRADGRAD_DIFFERS: dict[str, str] = {}
+INPLACE_DIFFERS: dict[str, str] = {}  # (tests/opinfo_inplace_harness.py)
 ENTRIES = {entry_name(op): op for op in op_db}
 DIFFERENTIATED = sorted(name for name, op in ENTRIES.items() if op.supports_autograd)
+IN_PLACE = sorted(name for name in DIFFERENTIATED if ENTRIES[name].inplace_variant is not None)
 
 
 @functools.cache
@@ -71,6 +77,22 @@ def test_opinfo_forward_mode_agrees_with_torch(name: str) -> None:
 @pytest.mark.parametrize("name", DIFFERENTIATED)
 def test_opinfo_second_derivatives_agree_with_torch(name: str) -> None:
     _expect(name, outcome(name).gradgrad, GRADGRAD_DIFFERS)
+
+
+@functools.cache
+def in_place_outcome(name: str) -> tuple[int, str | None]:
+    return check_entry_inplace_grads(ENTRIES[name], torch, SAMPLES)
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_opinfo_in_place_gradients_agree_with_torch(name: str) -> None:
+    _expect(name, in_place_outcome(name)[1], INPLACE_DIFFERS)
+
+
+def test_the_in_place_sweep_compares() -> None:
+    """Most in-place variants are differentiated (counted at stop 35: 120 entries)."""
+    compared = sum(1 for name in IN_PLACE if in_place_outcome(name)[0])
+    assert compared >= 110, compared
 
 
 def test_every_op_with_forward_ad_has_a_jvp_rule() -> None:
@@ -112,5 +134,6 @@ def test_the_harness_sees_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_the_lists_name_entries() -> None:
     """Every listed name is an entry of the database (a renamed entry is noticed)."""
-    listed = set(GRAD_DIFFERS) | set(JVP_DIFFERS) | set(GRADGRAD_DIFFERS)
+    listed = set(GRAD_DIFFERS) | set(JVP_DIFFERS) | set(GRADGRAD_DIFFERS) | \
+        set(INPLACE_DIFFERS)
     assert listed <= set(DIFFERENTIATED), sorted(listed - set(DIFFERENTIATED))
