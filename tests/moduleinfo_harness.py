@@ -17,6 +17,7 @@ training, fractional max pooling, RReLU in training) is compared by shape and dt
 and its gradients are not compared. The RNNs' inputs include their PackedSequence ones
 (with_packed_sequence=True: the data's gradient compared). check_module_errors runs an
 entry's error inputs: ours must raise an instance of torch's exception class.
+check_module_double_backward compares second derivatives (Case.compare_double_backward).
 
 A common_nn entry built by a lambda or by wrap_functional (a module whose forward calls a
 lambda of common_nn) is built on our side by calling the same code with common_nn's names
@@ -117,6 +118,79 @@ class Case:
             return f"backward raises {type(error).__name__}: {str(error)[:160]}"
         return self._grads_differ()
 
+    def compare_double_backward(self) -> str | None:
+        """The second derivative: g = d sum(out * v) / d inputs (with its graph), then the
+        backward of sum(g * u) for fixed random u: the inputs' and parameters' .grad
+        compared. None when nothing is differentiable twice, or ours agrees."""
+        torch = self.torch
+        expected = self.theirs(*self.args, **self.kwargs)
+        try:
+            got = self.ours(*self.our_args, **self.our_kwargs)
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return f"forward raises {type(error).__name__}: {str(error)[:160]}"
+        if self.draws():
+            return None
+        outs = [(e, g) for e, g in zip(_flat(expected), _flat(got), strict=False)
+                if isinstance(e, torch.Tensor) and e.requires_grad and e.dtype.is_floating_point]
+        leaves = [(e, g) for e, g in zip(_flat(self.args) + list(self.kwargs.values()),
+                                         _flat(self.our_args) + list(self.our_kwargs.values()),
+                                         strict=False)
+                  if isinstance(e, torch.Tensor) and e.requires_grad and e.is_leaf]
+        if not outs or not leaves:
+            return None
+        generator = torch.Generator().manual_seed(11)
+        vs = [torch.randn(e.shape, generator=generator, dtype=e.dtype) for e, _ in outs]
+        try:
+            first_t = torch.autograd.grad([e for e, _ in outs], [e for e, _ in leaves], vs,
+                                          create_graph=True, allow_unused=True)
+        except RuntimeError:  # torch has no second derivative here (its fused attention)
+            return None
+        try:
+            first_g = tg.autograd.grad([g for _, g in outs], [g for _, g in leaves],
+                                       [tg.tensor(v.numpy()) for v in vs], create_graph=True,
+                                       allow_unused=True)
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return f"first grad raises {type(error).__name__}: {str(error)[:160]}"
+        total_t, total_g = 0, 0
+        for k, (a, b) in enumerate(zip(first_t, first_g, strict=True)):
+            if a is None or not a.requires_grad:
+                continue
+            if b is None:
+                return f"input {k}'s first grad: None, torch a tensor"
+            if (why := difference(a, b)) is not None:
+                return f"input {k}'s first grad: {why}"
+            u = torch.randn(a.shape, generator=generator, dtype=a.dtype)
+            total_t = total_t + (a * u).sum()
+            total_g = total_g + (b * tg.tensor(u.numpy())).sum()
+        if isinstance(total_t, int):
+            return None
+        for e, _ in leaves:
+            e.grad = None
+        try:
+            total_t.backward()
+        except RuntimeError:  # no derivative of torch's backward kernel (multi_margin_loss)
+            return None
+        if not isinstance(total_g, tg.Tensor) or not total_g.requires_grad:
+            # ours knows the first gradient is constant (piecewise-linear layers): then
+            # torch's second derivatives must all be zero
+            if all(e.grad is None or _zero(e.grad) for e in self._torch_leaves()):
+                return None
+            return "the first gradient has no graph (constant), torch's is not"
+        try:
+            total_g.backward()
+        except Exception as error:  # noqa: BLE001 (the difference we report)
+            return f"double backward raises {type(error).__name__}: {str(error)[:160]}"
+        why = self._grads_differ()
+        return None if why is None else f"double backward: {why}"
+
+    def _torch_leaves(self) -> list[Any]:
+        torch = self.torch
+        leaves = [e for e in _flat(self.args) + list(self.kwargs.values())
+                  if isinstance(e, torch.Tensor) and e.requires_grad and e.is_leaf]
+        if isinstance(self.theirs, torch.nn.Module):
+            leaves += list(self.theirs.parameters())
+        return leaves
+
     def _buffers_differ(self) -> str | None:
         if not isinstance(self.ours, tg.nn.Module):
             return None
@@ -155,6 +229,8 @@ class Case:
                            f"torch {e.grad is None and 'None' or 'set'}"
                 continue
             want = e.grad.to_dense() if e.grad.is_sparse else e.grad
+            if want._is_zerotensor():  # (torch's symbolic zeros have no array)
+                want = torch.zeros(want.shape, dtype=want.dtype)
             if (why := difference(want, g.grad)) is not None:
                 return f"{what}'s grad: {why}"
         return None
@@ -176,7 +252,7 @@ def _leaves(value: Any, torch: Any) -> Any:
 
 
 def _zero(grad: Any) -> bool:
-    return bool((np.asarray(grad.detach().numpy()) == 0).all())
+    return bool((grad == 0).all())
 
 
 def _flat(value: Any) -> list[Any]:
@@ -473,3 +549,37 @@ def check_module_errors(info: Any, torch: Any, dtype: Any) -> tuple[int, str | N
         return checked, f"#{k} ({error_input.error_regex[:60]!r}): no error, torch raises " \
                         f"{error_input.error_type.__name__}"
     return checked, None
+
+
+def check_module_double_backward(info: Any, torch: Any, per_dtype: int = 2
+                                 ) -> tuple[int, str | None]:
+    """(cases compared, the first difference) of the second derivatives of a ModuleInfo
+    entry that supports them (supports_gradgrad), float64, train and eval."""
+    name = info.module_cls.__name__
+    cls = getattr(tg.nn, name, None)
+    if cls is None:
+        return 0, f"no tg.nn.{name}"
+    compared = 0
+    for label, module_input, dtype, training in module_cases(info, torch, (torch.float64,),
+                                                             per_dtype):
+        c = module_input.constructor_input
+        try:
+            our_c = constructor_to_tg(c.args, torch), constructor_to_tg(c.kwargs, torch)
+        except Unconvertible:
+            continue
+        theirs = info.module_cls(*c.args, **c.kwargs).to(dtype).train(training)
+        ours = cls(*our_c[0], **our_c[1]).to(_dtype(dtype)).train(training)
+        if "Lazy" in name:
+            with torch.no_grad():
+                theirs(*module_input.forward_input.args, **module_input.forward_input.kwargs)
+        if (why := copy_state(theirs, ours, torch)) is not None:
+            return compared, f"{label}: {why}"
+        try:
+            case = Case(theirs, ours, module_input.forward_input.args,
+                        module_input.forward_input.kwargs, torch)
+        except Unconvertible:
+            continue
+        if (why := case.compare_double_backward()) is not None:
+            return compared, f"{label}: {why}"
+        compared += 1
+    return compared, None

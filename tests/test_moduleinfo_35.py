@@ -28,6 +28,7 @@ from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
 from tests.moduleinfo_harness import (  # noqa: E402
+    check_module_double_backward,
     check_module_entry,
     check_module_errors,
     check_nn_test,
@@ -96,6 +97,21 @@ def test_module_state_dict_and_repr_agree(name: str, results: dict) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(n for n, info in ENTRIES.items()
+                                         if info.supports_gradgrad))
+def test_module_double_backward_agrees_with_torch(name: str) -> None:
+    """Second derivatives (the first input of each mode, float64): the gradient of
+    sum(d sum(out * v) / d inputs * u) for every input and parameter."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compared, difference = check_module_double_backward(ENTRIES[name], torch, 1)
+    if name in MISSING:
+        if difference is not None:
+            pytest.xfail(difference)
+        pytest.fail(f"{name} agrees now: take it off MISSING")
+    assert difference is None, f"{name}: {difference}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, info in ENTRIES.items()
                                          if info.module_error_inputs_func is not None))
 def test_module_error_inputs_are_refused_as_torch(name: str) -> None:
     with warnings.catch_warnings():
@@ -137,7 +153,7 @@ def test_the_lists_name_entries() -> None:
 
 
 def test_the_harness_notices_a_difference() -> None:
-    """A wrong forward, a wrong gradient and a wrong buffer are each reported."""
+    """A wrong forward, gradient, second derivative and buffer are each reported."""
     from tests.moduleinfo_harness import Case
 
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
@@ -149,6 +165,20 @@ def test_the_harness_notices_a_difference() -> None:
 
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     assert "grad" in Case(torch.nn.ReLU(), LeakyGrad(), (x,), {}, torch).compare()
+    class ConstantSlope(tg.nn.Module):  # x^3 with the right slope but a constant one
+        def forward(self, y: tg.Tensor) -> tg.Tensor:
+            flat = y.detach()
+            return flat ** 3 + 3 * flat ** 2 * (y - flat)
+
+    class Cube(torch.nn.Module):
+        def forward(self, y):
+            return y ** 3
+
+    x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    assert Case(Cube(), ConstantSlope(), (x,), {}, torch).compare() is None
+    x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    assert "constant" in Case(Cube(), ConstantSlope(), (x,), {}, torch
+                              ).compare_double_backward()
     theirs = torch.nn.BatchNorm1d(4, momentum=0.5).double()
     ours = tg.nn.BatchNorm1d(4, momentum=0.1).to(tg.float64)
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
