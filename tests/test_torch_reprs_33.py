@@ -143,6 +143,8 @@ ARGUMENTS: dict[str, list[tuple[tuple, dict]]] = {
     "ZeroPad3d": [((1,), {})],
     "CrossEntropyLoss": [((), {}), ((), {"label_smoothing": 0.1, "reduction": "sum"})],
     "TripletMarginWithDistanceLoss": [((), {}), ((), {"margin": 2.0})],
+    "LinearCrossEntropyLoss": [((5, 10), {}), ((5, 10), {"out_features": (4, 3), "bias": True,
+                                                         "label_smoothing": 0.1})],
     "LazyLinear": [((4,), {})],
     "LazyConv2d": [((4, 3), {}), ((4, 3), {"stride": 2, "bias": False})],
     "LazyConv1d": [((4, 3), {})],
