@@ -471,45 +471,59 @@ def _nn_value(test: dict, name: str, torch: Any) -> Any:
 
 def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
     """(whether it was compared, its first difference) for one common_nn entry, in the
-    default dtype it names (float64 mostly)."""
+    default dtype it names (float64 mostly), in train mode and in eval mode."""
     dtype = test.get("default_dtype") or torch.float64
     previous, our_previous = torch.get_default_dtype(), tg.get_default_dtype()
     torch.set_default_dtype(dtype)
     tg.set_default_dtype(_dtype(dtype))
     try:
-        torch.manual_seed(0)
-        if "module_name" in test:
-            theirs = getattr(torch.nn, test["module_name"])(*test.get("constructor_args", ()))
-        else:
-            theirs = test["constructor"](*test.get("constructor_args", ()))
-        inputs = _nn_value(test, "input", torch)
-        target = _nn_value(test, "target", torch)
-        args = [inputs] if not isinstance(inputs, tuple) else list(inputs)
-        args = [a.detach().requires_grad_(a.dtype.is_floating_point)
-                if isinstance(a, torch.Tensor) else a for a in args]
-        if target is not None:
-            args.append(target)
-        args += list(test.get("extra_args", ()))
-        try:
-            ours = _our_nn_module(test, theirs, torch)
-        except Unconvertible:
-            return False, None
-        except Exception as error:  # noqa: BLE001 (the difference we report)
-            return True, f"constructor raises {type(error).__name__}: {str(error)[:160]}"
-        if isinstance(theirs, torch.nn.Module) and isinstance(ours, tg.nn.Module):
-            ours = ours.to(_dtype(dtype))
-            if (why := state_difference(theirs, ours)) is not None:
-                return True, why
-            if (why := copy_state(theirs, ours, torch)) is not None:
-                return True, why
-        try:
-            case = Case(theirs, ours, tuple(args), {}, torch)
-        except Unconvertible:
-            return False, None
-        return True, case.compare()
+        compared = False
+        for training in (True, False):
+            done, why = _nn_case(test, torch, dtype, training)
+            if why is not None:
+                return True, f"{'train' if training else 'eval'}: {why}"
+            compared = compared or done
+        return compared, None
     finally:
         torch.set_default_dtype(previous)
         tg.set_default_dtype(our_previous)
+
+
+def _nn_case(test: dict, torch: Any, dtype: Any, training: bool) -> tuple[bool, str | None]:
+    torch.manual_seed(0)
+    if "module_name" in test:
+        theirs = getattr(torch.nn, test["module_name"])(*test.get("constructor_args", ()))
+    else:
+        theirs = test["constructor"](*test.get("constructor_args", ()))
+    inputs = _nn_value(test, "input", torch)
+    target = _nn_value(test, "target", torch)
+    args = [inputs] if not isinstance(inputs, tuple) else list(inputs)
+    args = [a.detach().requires_grad_(a.dtype.is_floating_point)
+            if isinstance(a, torch.Tensor) else a for a in args]
+    if target is not None:
+        args.append(target)
+    args += list(test.get("extra_args", ()))
+    try:
+        ours = _our_nn_module(test, theirs, torch)
+    except Unconvertible:
+        return False, None
+    except Exception as error:  # noqa: BLE001 (the difference we report)
+        return True, f"constructor raises {type(error).__name__}: {str(error)[:160]}"
+    if isinstance(theirs, torch.nn.Module) and isinstance(ours, tg.nn.Module):
+        ours = ours.to(_dtype(dtype))
+        if (why := state_difference(theirs, ours)) is not None:
+            return True, why
+        if (why := copy_state(theirs, ours, torch)) is not None:
+            return True, why
+        theirs.train(training)
+        ours.train(training)
+    elif not training:
+        return False, None  # a function: no mode
+    try:
+        case = Case(theirs, ours, tuple(args), {}, torch)
+    except Unconvertible:
+        return False, None
+    return True, case.compare()
 
 
 def check_module_errors(info: Any, torch: Any, dtype: Any) -> tuple[int, str | None]:

@@ -1,6 +1,7 @@
 """PyTorch's module databases run on tinygrad_bn: torch 2.13's ModuleInfo entries
 (common_modules.module_db: float64 and float32, train and eval, the first 8 module inputs
-of each) and common_nn's criterion_tests, module_tests and get_new_module_tests(), each
+of each; their error inputs; second derivatives) and common_nn's criterion_tests,
+module_tests and get_new_module_tests() (train and eval), each
 module built on both sides, torch's state copied into ours, forward, buffers, input and
 parameter gradients compared (tests/moduleinfo_harness.py explains how). Skipped without
 torch 2.13 and expecttest (which PyTorch's test modules import).
@@ -52,7 +53,7 @@ ERRORS_DIFFER = {
 }
 # torch's CrossMapLRN2d backward is its legacy closed form, off by ~3e-6 in float64 from
 # central differences (ours, by autograd through the same forward, agrees to 2e-9)
-TORCH_INEXACT = {"CrossMapLRN2d": "input 0's grad: values differ"}
+TORCH_INEXACT = {"CrossMapLRN2d": "train: input 0's grad: values differ"}
 
 ENTRIES = {info.name: info for info in module_db}
 with warnings.catch_warnings():
