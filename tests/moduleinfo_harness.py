@@ -469,9 +469,10 @@ def _nn_value(test: dict, name: str, torch: Any) -> Any:
     return None
 
 
-def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
+def check_nn_test(test: dict, torch: Any, second: bool = False) -> tuple[bool, str | None]:
     """(whether it was compared, its first difference) for one common_nn entry, in the
-    default dtype it names (float64 mostly), in train mode and in eval mode."""
+    default dtype it names (float64 mostly), in train mode and in eval mode; with second,
+    the second derivatives (Case.compare_double_backward) rather than the first."""
     dtype = test.get("default_dtype") or torch.float64
     previous, our_previous = torch.get_default_dtype(), tg.get_default_dtype()
     torch.set_default_dtype(dtype)
@@ -479,7 +480,7 @@ def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
     try:
         compared = False
         for training in (True, False):
-            done, why = _nn_case(test, torch, dtype, training)
+            done, why = _nn_case(test, torch, dtype, training, second)
             if why is not None:
                 return True, f"{'train' if training else 'eval'}: {why}"
             compared = compared or done
@@ -489,7 +490,8 @@ def check_nn_test(test: dict, torch: Any) -> tuple[bool, str | None]:
         tg.set_default_dtype(our_previous)
 
 
-def _nn_case(test: dict, torch: Any, dtype: Any, training: bool) -> tuple[bool, str | None]:
+def _nn_case(test: dict, torch: Any, dtype: Any, training: bool, second: bool
+             ) -> tuple[bool, str | None]:
     torch.manual_seed(0)
     if "module_name" in test:
         theirs = getattr(torch.nn, test["module_name"])(*test.get("constructor_args", ()))
@@ -523,7 +525,7 @@ def _nn_case(test: dict, torch: Any, dtype: Any, training: bool) -> tuple[bool, 
         case = Case(theirs, ours, tuple(args), {}, torch)
     except Unconvertible:
         return False, None
-    return True, case.compare()
+    return True, case.compare_double_backward() if second else case.compare()
 
 
 def check_module_errors(info: Any, torch: Any, dtype: Any) -> tuple[int, str | None]:

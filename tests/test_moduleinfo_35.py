@@ -1,7 +1,7 @@
 """PyTorch's module databases run on tinygrad_bn: torch 2.13's ModuleInfo entries
 (common_modules.module_db: float64 and float32, train and eval, the first 8 module inputs
 of each; their error inputs; second derivatives) and common_nn's criterion_tests,
-module_tests and get_new_module_tests() (train and eval), each
+module_tests and get_new_module_tests() (train and eval; second derivatives too), each
 module built on both sides, torch's state copied into ours, forward, buffers, input and
 parameter gradients compared (tests/moduleinfo_harness.py explains how). Skipped without
 torch 2.13 and expecttest (which PyTorch's test modules import).
@@ -137,6 +137,15 @@ def test_common_nn_entry_agrees_with_torch(name: str) -> None:
     if name in TORCH_INEXACT:
         assert difference == TORCH_INEXACT[name], difference
         return
+    assert difference is None, f"{name}: {difference}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, t in NN_TESTS.items()
+                                         if t.get("check_gradgrad", True)))
+def test_common_nn_entry_double_backward_agrees_with_torch(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compared, difference = check_nn_test(NN_TESTS[name], torch, second=True)
     assert difference is None, f"{name}: {difference}"
 
 
