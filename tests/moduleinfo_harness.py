@@ -95,6 +95,11 @@ class Case:
         random = self.draws()
         if (why := difference(expected, got, random)) is not None:
             return f"forward: {why}"
+        flat_e, flat_g = _flat(expected), _flat(got)  # (difference passes a None over)
+        if len(flat_e) != len(flat_g) or any((e is None) != (g is None)
+                                             for e, g in zip(flat_e, flat_g, strict=True)):
+            return f"forward: results {[type(g).__name__ for g in flat_g]}, torch " \
+                   f"{[type(e).__name__ for e in flat_e]}"
         if (why := self._buffers_differ()) is not None:
             return why
         if random:
