@@ -3,8 +3,9 @@
 of each; their error inputs; second derivatives) and common_nn's criterion_tests,
 module_tests and get_new_module_tests() (train and eval; second derivatives too), each
 module built on both sides, torch's state copied into ours, forward, buffers, input and
-parameter gradients compared (tests/moduleinfo_harness.py explains how). Skipped without
-torch 2.13 and expecttest (which PyTorch's test modules import).
+parameter gradients compared (tests/moduleinfo_harness.py and tests/common_nn_harness.py
+explain how). Skipped without torch 2.13 and expecttest (which PyTorch's test modules
+import).
 
 MISSING lists the entries tinygrad_bn has no module of; DIFFERS the entries that differ on
 some input, found by this sweep and not yet fixed; STATE_DIFFERS those whose state_dict
@@ -28,12 +29,11 @@ from torch.testing._internal import common_nn  # noqa: E402
 from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
+from tests.common_nn_harness import check_nn_test, nn_test_name  # noqa: E402
 from tests.moduleinfo_harness import (  # noqa: E402
     check_module_double_backward,
     check_module_entry,
     check_module_errors,
-    check_nn_test,
-    nn_test_name,
 )
 
 DTYPES = (torch.float64, torch.float32)
