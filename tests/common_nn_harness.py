@@ -12,9 +12,8 @@ entry's default dtype, float64 mostly, which tinygrad_bn's default dtype follows
 
 from __future__ import annotations
 
-import contextlib
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import tinygrad_bn as tg
@@ -25,20 +24,7 @@ from tests.moduleinfo_harness import (
     state_difference,
     tg_dtype,
 )
-from tests.opinfo_harness import Unconvertible, to_tg
-
-
-@contextlib.contextmanager
-def bound_to_tg(function: Any) -> Iterator[None]:
-    """function's module-level names torch, nn and F bound to tinygrad_bn's meanwhile."""
-    names = function.__globals__
-    mapping = {"torch": tg, "nn": tg.nn, "F": tg.nn.functional}
-    saved = {k: names[k] for k in mapping if k in names}
-    names.update({k: mapping[k] for k in saved})
-    try:
-        yield
-    finally:
-        names.update(saved)
+from tests.opinfo_harness import Unconvertible, bound_to_tg, to_tg
 
 
 def converted(function: Any, torch: Any) -> Callable[..., Any]:
@@ -51,7 +37,7 @@ def converted(function: Any, torch: Any) -> Callable[..., Any]:
     inner.__kwdefaults__ = to_tg(function.__kwdefaults__, torch)
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        with bound_to_tg(function):
+        with bound_to_tg(function, ("torch", "nn", "F")):
             return inner(*args, **kwargs)
     return call
 

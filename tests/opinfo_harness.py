@@ -127,24 +127,25 @@ def entry_name(op: Any) -> str:
 
 
 @contextlib.contextmanager
-def _bound_to_tg(function: Any) -> Iterator[None]:
-    """The OpInfo module's names torch and F bound to tinygrad_bn while a wrapper runs."""
-    names = function.__globals__
-    saved = {k: names[k] for k in ("torch", "F") if k in names}
-    names.update({"torch": tg} if "torch" in saved else {})
-    if "F" in saved:
-        names["F"] = tg.nn.functional
+def bound_to_tg(function: Any, names: tuple[str, ...] = ("torch", "F")) -> Iterator[None]:
+    """The module-level `names` of function's module (of torch, F = torch.nn.functional and
+    nn) bound to tinygrad_bn's while a wrapper runs (the OpInfo module's torch and F;
+    common_nn's torch, nn and F)."""
+    replacement = {"torch": tg, "F": tg.nn.functional, "nn": tg.nn}
+    module = function.__globals__
+    saved = {k: module[k] for k in names if k in module}
+    module.update({k: replacement[k] for k in saved})
     try:
         yield
     finally:
-        names.update(saved)
+        module.update(saved)
 
 
 def ours(op: Any) -> Any:
     """tinygrad_bn's counterpart of an OpInfo entry's op, or None when there is none."""
     if inspect.isfunction(op.op) and op.op.__module__.startswith("torch.testing"):
         def call(*args: Any, **kwargs: Any) -> Any:
-            with _bound_to_tg(op.op):
+            with bound_to_tg(op.op):
                 return op.op(*args, **kwargs)
         return call
     owner: Any = tg
