@@ -134,6 +134,12 @@ def test_saved_tensors_hooks_hand_tensors_to_the_hooks() -> None:
             return low.to(dtype)
 
         x = lib.tensor(values, requires_grad=True)
+        packed_inputs = []
+        with lib.autograd.graph.saved_tensors_hooks(
+                lambda t, packed_inputs=packed_inputs: packed_inputs.append(t) or t,
+                lambda t: t):
+            x.sin()
+        assert any(t is x for t in packed_inputs)  # the input itself, as PyTorch hands it
         with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
             loss = (lib.sin(x) * x).sum()
         loss.backward()

@@ -3,9 +3,10 @@ spelled with Tensors.
 
 `saved_tensors_hooks(pack_hook, unpack_hook)` is tinygrad_bn/saved_tensors.py's block
 (which hands its hooks the ndarrays an op keeps) with PyTorch's signatures:
-`pack_hook(tensor)` receives each tensor an op keeps for backward, as a Tensor that
-does not require grad, and may return anything; `unpack_hook(packed)` must return a
-Tensor of the same shape, which backward reads in its place. Subclassing it with
+`pack_hook(tensor)` receives each tensor an op keeps for backward (the input or output
+itself, or a Tensor of a value the op computed), runs without recording, and may return
+anything; `unpack_hook(packed)` must return a Tensor of the same shape, which backward
+reads in its place. Subclassing it with
 `super().__init__(pack, unpack)` works as in PyTorch. `save_on_cpu` is the block that
 keeps each tensor on the CPU: every tensor already lives there, so its hooks keep
 them as they are.
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import saved_tensors
-from .autograd.primitive import AccumulateGrad, Function, is_tensor, new_tensor
+from .autograd.primitive import AccumulateGrad, Function, is_tensor
 from .errors import ArgumentTypeError
 
 __all__ = ["Node", "save_on_cpu", "saved_tensors_hooks"]
@@ -53,9 +54,6 @@ class saved_tensors_hooks(saved_tensors.saved_tensors_hooks):  # noqa: N801 (PyT
                                         f"{type(hook).__name__}")
         self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
 
-        def pack(array: np.ndarray) -> Any:
-            return pack_hook(new_tensor(array))
-
         def unpack(packed: Any) -> np.ndarray:
             tensor = unpack_hook(packed)
             if not is_tensor(tensor):
@@ -63,7 +61,8 @@ class saved_tensors_hooks(saved_tensors.saved_tensors_hooks):  # noqa: N801 (PyT
                                         f"Tensor, got {type(tensor).__name__}")
             return tensor._data
 
-        super().__init__(pack, unpack)
+        super().__init__(pack_hook, unpack)
+        self.block.tensors = True  # pack_hook receives the Tensors themselves
 
 
 def _keep(tensor: Any) -> Any:

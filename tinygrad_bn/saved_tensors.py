@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, BackwardError, ShapeError
+from .modes import no_grad
 from .tensor import Function, Tensor, is_grad_enabled, op_observers
 
 __all__ = ["packing_op", "saved_tensors_hooks"]
@@ -51,6 +52,7 @@ class _Block:
     def __init__(self, pack: Callable[[np.ndarray], Any],
                  unpack: Callable[[Any], np.ndarray]) -> None:
         self.pack, self.unpack = pack, unpack
+        self.tensors = False  # pack takes Tensors (torch.autograd.graph's form), not arrays
         self.stand_ins: dict[int, tuple[weakref.ref, Tensor]] = {}
         self.swaps: list[tuple[weakref.ref, int, weakref.ref]] = []  # (op, slot, tensor)
 
@@ -109,10 +111,16 @@ def _stand_in(t: Tensor) -> Tensor:
     return Tensor._from_op(np.broadcast_to(fill, t.shape), t._ctx)
 
 
-def _pack(block: _Block, ctx: Function, array: np.ndarray) -> Any:
+def _pack(block: _Block, ctx: Function, array: np.ndarray, tensor: Tensor | None = None
+          ) -> Any:
+    """pack(array), or for a block that packs Tensors, pack(the tensor kept: the input or
+    output itself where it is one) without recording (what pack computes is data)."""
     _local.op = ctx.name
     try:
-        return block.pack(array)
+        if not block.tensors:
+            return block.pack(array)
+        with no_grad():
+            return block.pack(tensor if tensor is not None else Tensor._from_op(array, None))
     finally:
         _local.op = None
 
@@ -134,7 +142,7 @@ def _record(ctx: Function, out: Tensor) -> None:
     blocks = _blocks()
     block = blocks[-1]
     parents = ctx.parents
-    inputs = {i: _pack(block, ctx, parents[i]._data) for i in ctx.saves_inputs
+    inputs = {i: _pack(block, ctx, parents[i]._data, parents[i]) for i in ctx.saves_inputs
               if i < len(parents)}
     routed = list(parents)
     for i, p in enumerate(parents):
@@ -149,7 +157,7 @@ def _record(ctx: Function, out: Tensor) -> None:
     ctx.parents = tuple(routed)
     saved = tuple(_Packed(_pack(block, ctx, a)) if isinstance(a, np.ndarray) else a
                   for a in ctx.saved)
-    output = _pack(block, ctx, out._data) if ctx.uses_output else None
+    output = _pack(block, ctx, out._data, out) if ctx.uses_output else None
     ctx.saved = ()
     ctx._packed = (block.unpack, inputs, saved, output)
     op = weakref.ref(ctx)  # not ctx itself: no reference cycle ctx -> backward -> ctx

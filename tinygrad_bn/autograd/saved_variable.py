@@ -2,7 +2,7 @@
 for backward, on which hooks can be registered for that node alone.
 
 `saved.register_hooks(pack_hook, unpack_hook)` calls `pack_hook(tensor)` at once (the
-tensor as a Tensor that does not require grad) and keeps its result; when the node's
+saved tensor itself, without recording) and keeps its result; when the node's
 backward runs, it reads `unpack_hook(packed)` (a Tensor of the same shape) in the
 tensor's place. As PyTorch's, hooks can be registered once per saved tensor; the
 block-wide form is `torch.autograd.graph.saved_tensors_hooks`.
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArgumentTypeError, BackwardError, ShapeError
+from ..modes import no_grad
 
 if TYPE_CHECKING:  # (only for the annotations: primitive.py imports this module)
     from .primitive import Function
@@ -44,7 +45,8 @@ class SavedTensor:
         slot, name = self._slot, self._name
         original = node.parents[slot] if slot is not None else node.output
         tensor_class = type(original)  # (not imported: primitive.py imports this module)
-        packed = pack_hook(tensor_class._from_op(original._data, None))
+        with no_grad():  # what pack computes is data, not part of the graph
+            packed = pack_hook(original)
         node_ref = weakref.ref(node)  # not the node itself: no cycle node -> backward -> node
 
         def backward(grad: Any) -> Any:
