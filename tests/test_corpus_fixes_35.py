@@ -492,3 +492,16 @@ def test_jvp_of_a_function_with_several_outputs() -> None:
         np.testing.assert_allclose(t_sin.numpy(), (t * x.cos()).numpy())
         expected = 0 * x if skip else -t * x.sin()
         np.testing.assert_allclose(t_cos.numpy(), expected.numpy())
+
+
+def test_disable_saved_tensors_hooks_refuses_a_block_inside() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        with lib.autograd.graph.disable_saved_tensors_hooks("no hooks in here"):
+            with pytest.raises(RuntimeError, match="no hooks in here"):
+                with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                    pass
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            pass  # allowed again after the block
+    with pytest.raises(ValueError, match="error_message must be a str"):
+        tg.autograd.graph.disable_saved_tensors_hooks(3)

@@ -6,10 +6,11 @@ spelled with Tensors.
 `pack_hook(tensor)` receives each tensor an op keeps for backward (the input or output
 itself, or a Tensor of a value the op computed), runs without recording, and may return
 anything; `unpack_hook(packed)` must return a Tensor of the same shape, which backward
-reads in its place. Subclassing it with
-`super().__init__(pack, unpack)` works as in PyTorch. `save_on_cpu` is the block that
-keeps each tensor on the CPU: every tensor already lives there, so its hooks keep
-them as they are.
+reads in its place. Subclassing it with `super().__init__(pack, unpack)` works as in
+PyTorch. `save_on_cpu` is the block that keeps each tensor on the CPU: every tensor
+already lives there, so its hooks keep them as they are.
+`disable_saved_tensors_hooks(message)` makes opening either block inside it raise a
+RuntimeError with the message.
 
 `Node` is the abstract class of `tensor.grad_fn`: an op's node, a custom Function's
 node and the AccumulateGrad of a leaf are all instances (by `__subclasshook__`, as
@@ -27,8 +28,9 @@ import numpy as np
 from . import saved_tensors
 from .autograd.primitive import AccumulateGrad, Function, is_tensor
 from .errors import ArgumentTypeError
+from .saved_tensors import disable_saved_tensors_hooks
 
-__all__ = ["Node", "save_on_cpu", "saved_tensors_hooks"]
+__all__ = ["Node", "disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
 
 
 class Node(abc.ABC):  # noqa: B024 (PyTorch's Node has no abstract method either)

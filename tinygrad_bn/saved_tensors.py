@@ -40,7 +40,7 @@ from .errors import ArgumentError, BackwardError, ShapeError
 from .modes import no_grad
 from .tensor import Function, Tensor, is_grad_enabled, op_observers
 
-__all__ = ["packing_op", "saved_tensors_hooks"]
+__all__ = ["disable_saved_tensors_hooks", "packing_op", "saved_tensors_hooks"]
 
 _PRIORITY = 1  # after forward mode (its rules read the unpacked values), before checkpoint
 
@@ -84,6 +84,9 @@ class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
         self.block = _Block(pack, unpack)
 
     def __enter__(self) -> saved_tensors_hooks:
+        refusal = getattr(_local, "disabled", None)
+        if refusal is not None:  # inside disable_saved_tensors_hooks(refusal)
+            raise BackwardError(refusal)
         blocks = _blocks()
         if not blocks:
             op_observers.push(_PRIORITY, _record)
@@ -101,6 +104,24 @@ class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
                 ctx.parents = ctx.parents[:slot] + (tensor,) + ctx.parents[slot + 1:]
         self.block.stand_ins.clear()
         self.block.swaps.clear()
+
+
+class disable_saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
+    """Within the block (this thread), opening a saved_tensors_hooks block raises a
+    RuntimeError with `error_message`: for code that cannot work with them."""
+
+    def __init__(self, error_message: str) -> None:
+        if not isinstance(error_message, str):
+            raise ArgumentError(f"disable_saved_tensors_hooks: error_message must be a str, "
+                                f"got {type(error_message).__name__}")
+        self.error_message = error_message
+
+    def __enter__(self) -> None:
+        self.previous = getattr(_local, "disabled", None)
+        _local.disabled = self.error_message
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.disabled = self.previous
 
 
 def _stand_in(t: Tensor) -> Tensor:
