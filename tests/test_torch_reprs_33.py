@@ -84,8 +84,6 @@ ARGUMENTS: dict[str, list[tuple[tuple, dict]]] = {
     "LayerNorm": [((5,), {}), (((2, 3), 1e-6, False), {}), ((4,), {"bias": False})],
     "LeakyReLU": [((), {}), ((0.2, True), {})],
     "Linear": [((3, 4), {}), ((3, 4, False), {})],
-    "LinearCrossEntropyLoss": [((3, 4), {}), ((3, 4), {"bias": True, "reduction": "sum",
-                                                      "label_smoothing": 0.1})],
     "LocalResponseNorm": [((3,), {}), ((3, 1e-3, 0.5, 2.0), {})],
     "LogSoftmax": [((), {}), ((1,), {})],
     "MaxPool1d": [((3,), {}), ((3, 2, 1, 2, True, True), {})],
