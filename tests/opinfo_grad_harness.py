@@ -46,9 +46,9 @@ from tests.opinfo_harness import (
     DRAWS,
     META_ONLY,
     Unconvertible,
-    _bound_to_tg,
     _describe,
     _partial_view,
+    bound_to_tg,
     difference,
     entry_name,
     ours,
@@ -108,7 +108,7 @@ def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     it is one of that module's wrappers (a gradcheck wrapper, an output post-process)."""
     module = getattr(function, "__module__", "") or ""
     if module.startswith("torch.testing") and hasattr(function, "__globals__"):
-        with _bound_to_tg(function):
+        with bound_to_tg(function):
             return function(*args, **kwargs)
     return function(*args, **kwargs)
 

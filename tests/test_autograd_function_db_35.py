@@ -24,13 +24,7 @@ from tests.autograd_function_harness import CHECKS, TorchRefuses, run_check  # n
 ENTRIES = {op.name: op for op in module.autograd_function_db}
 CASES = [f"{name}:{check}" for name in ENTRIES for check in CHECKS]
 
-KNOWN: dict[str, frozenset[str]] = {
-    # SortGenVmap calls torch.argsort(ind, axis=dim): tg.argsort takes the NumPy spelling
-    # axis= but counts its own default dim=-1 as given too (tensor_methods/indexing.py,
-    # not this file's owner's: reported)
-    "tg.argsort(x, axis=d) refuses: 'got both axis=d and dim=-1'":
-        frozenset(f"SortGenVmapAutogradFunction:{check}" for check in CHECKS),
-}
+KNOWN: dict[str, frozenset[str]] = {}
 LISTED = {case: reason for reason, cases in KNOWN.items() for case in cases}
 
 
