@@ -18,6 +18,7 @@ from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, na
 from .keywords import unbiased_overload
 from .out_argument import accepts_out
 from .tensor import Tensor, as_tensor, where
+from .tensor_methods.axis_alias import takes_axis
 from .tensor_methods.reduce import floating
 
 __all__ = [
@@ -357,6 +358,7 @@ def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
 
 
 # ---- functions PyTorch has without a Tensor method of the same name ----
+@takes_axis
 def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
@@ -368,6 +370,7 @@ def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa:
             x.mean(dim=dim, keepdim=keepdim))
 
 
+@takes_axis
 def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:

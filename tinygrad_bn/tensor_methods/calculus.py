@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd.primitive import as_tensor, is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..keywords import one_axis
+from .axis_alias import takes_axis
 from .elementwise import floating
 from .movement import concatenate
 
@@ -83,6 +84,7 @@ def _setup(name: str, y: Any, x: Any, dx: Any, dim: Any) -> tuple[Tensor, int, A
     return y, axis, dx
 
 
+@takes_axis
 def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """The integral of y along dim by the trapezoidal rule, at sample points x (a 1-d
     tensor along dim, or one that broadcasts with y) or at a constant spacing dx (default
@@ -100,11 +102,13 @@ def _trapezoid(name: str, y: Tensor, x: Any, dx: Any, dim: Any) -> Tensor:
     return (y.sum(axis) - ends * 0.5) * step
 
 
+@takes_axis
 def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """trapezoid's older name."""
     return _trapezoid("trapz", y, x, dx, dim)
 
 
+@takes_axis
 def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1
                          ) -> Tensor:
     """The running integral of y along dim by the trapezoidal rule: element i is the
@@ -116,6 +120,7 @@ def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int =
     return (pairs * (step / 2)).cumsum(axis)
 
 
+@takes_axis
 def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
              edge_order: int = 1) -> tuple[Tensor, ...]:
     """The derivative of the sampled function along each dim of `dim` (default every dim),

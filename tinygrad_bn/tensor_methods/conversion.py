@@ -36,9 +36,12 @@ class ConversionMethods:
     __slots__ = ()
 
     # ---- sizes ----
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def size(self, dim: int | None = None, *, axis: int | None = None
+             ) -> tuple[int, ...] | int:
         """PyTorch's `size()`: the shape (a tuple), or with `dim` the length of that axis
         (the element count is `numel()`)."""
+        if axis is not None:  # PyTorch's alias for dim
+            dim = one_of("size", "dim", dim, "axis", axis)
         if dim is None:
             return Size.of(self._data.shape)
         return self._data.shape[normalize_axes("size", dim, self.ndim)[0]]
@@ -84,9 +87,12 @@ class ConversionMethods:
         starts at the same element (scripts compare it to tell a view from a copy)."""
         return int(self._data.__array_interface__["data"][0])
 
-    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def stride(self, dim: int | None = None, *, axis: int | None = None
+               ) -> tuple[int, ...] | int:
         """Steps in elements between neighbours along each axis (with `dim`, that axis's):
         0 along a broadcast axis, as PyTorch's expand."""
+        if axis is not None:  # PyTorch's alias for dim
+            dim = one_of("stride", "dim", dim, "axis", axis)
         steps = tuple(s // self._data.itemsize for s in self._data.strides)
         return steps if dim is None else steps[normalize_axes("stride", dim, self.ndim)[0]]
 

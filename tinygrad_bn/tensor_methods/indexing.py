@@ -35,6 +35,7 @@ from ..errors import (
     short_repr,
 )
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
+from .axis_alias import takes_axis
 from .elementwise import no_bool
 from .movement import _given, concatenate
 
@@ -87,6 +88,7 @@ class IndexingMethods:
     def msort(self) -> Tensor:
         return self.sort(0).values
 
+    @takes_axis
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
              ) -> return_types.topk:
         """The k largest (or smallest) values along dim and their indices, in order."""
@@ -104,6 +106,7 @@ class IndexingMethods:
         indices = new_tensor(order[_along(d, slice(0, k))])
         return return_types.topk(self.gather(d, indices), indices)
 
+    @takes_axis
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> return_types.kthvalue:
         """The k-th smallest value along dim (k from 1) and its index."""
         no_bool("kthvalue", self)
@@ -189,6 +192,7 @@ class IndexingMethods:
     def argwhere(self) -> Tensor:
         return self.nonzero()
 
+    @takes_axis
     def count_nonzero(self, dim: Any = None) -> Tensor:
         dim = every_axis_if_empty(dim)
         axes = None if dim is None else normalize_axes("count_nonzero", dim, self.ndim,
@@ -355,6 +359,7 @@ class IndexingMethods:
             x = x[_along(d, (np.arange(n) - int(s)) % max(n, 1))]
         return x
 
+    @takes_axis
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
         """Each element (dim None: of x flattened) or slice of dim repeated repeats times
@@ -446,6 +451,7 @@ class IndexingMethods:
         reps = (1,) * (self.ndim - len(reps)) + tuple(reps)
         return self.repeat(reps)  # (one tuple: a 0-d tensor tiled by () is itself)
 
+    @takes_axis
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
              ) -> Tensor:
         """The n-th forward difference along dim, of x with `prepend` and `append` (tensors

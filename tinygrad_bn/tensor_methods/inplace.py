@@ -343,13 +343,13 @@ class InplaceMethods:
     def swapaxes_(self, axis0: int, axis1: int) -> Tensor:
         return self._restride("swapaxes_", lambda t: t._swap("swapaxes_", axis0, axis1))
 
-    def squeeze_(self, dim: Any = None) -> Tensor:
+    def squeeze_(self, dim: Any = None, *, axis: Any = None) -> Tensor:
         """In place, the size-1 axes among dim (all of them by default) go (`squeeze`)."""
-        return self._restride("squeeze_", lambda t: t.squeeze(dim))
+        return self._restride("squeeze_", lambda t: t.squeeze(dim, axis=axis))
 
-    def unsqueeze_(self, dim: int) -> Tensor:
+    def unsqueeze_(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """In place, a size-1 axis is inserted at dim (`unsqueeze`)."""
-        return self._restride("unsqueeze_", lambda t: t.unsqueeze(dim))
+        return self._restride("unsqueeze_", lambda t: t.unsqueeze(axis, dim=dim))
 
     def _restride(self, op: str, view: Callable[[Tensor], Tensor]) -> Tensor:
         """This tensor becomes `view(self)` in place: the same memory with other sizes and

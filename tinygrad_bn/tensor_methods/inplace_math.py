@@ -19,6 +19,7 @@ import numpy as np
 
 from ..dtypes import as_dtype
 from ..errors import DTypeError
+from .axis_alias import takes_axis
 from .inplace import _copied
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ class InplaceMathMethods:
                            lambda t: t.baddbmm(batch1, batch2, beta=beta, alpha=alpha))
 
     # ---- shape-keeping methods of other concerns (scans, triangles)
+    @takes_axis
     def cumsum_(self, dim: int, dtype: Any = None) -> Tensor:
         """The running sums along dim, written in place; `dtype`, if given, must be the
         tensor's own (as PyTorch: an in-place result keeps the tensor's dtype)."""

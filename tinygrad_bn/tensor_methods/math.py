@@ -24,7 +24,7 @@ from .. import ops
 from ..autograd.primitive import is_tensor, new_tensor
 from ..dtypes import as_dtype, result_type, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
-from ..keywords import normalize_axes
+from ..keywords import normalize_axes, one_of
 from .elementwise import floating, no_bool, where
 from .operands import float_operands, integer_ufunc
 
@@ -360,11 +360,13 @@ class MathMethods:
         return new_tensor(np.where(x == 0, values._data, x > 0).astype(self.dtype))
 
     # ---- normalized exponentials along one axis
-    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+    def softmax(self, dim: int | None = None, dtype: Any = None, *,
+                    axis: int | None = None) -> Tensor:
         """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m) along `dim`, m = max_j x_j (a
         constant: softmax does not depend on it, and it keeps exp() from overflowing); x is
         cast to `dtype` first when given."""
-        z, axes = _shifted(self, "softmax", dim, dtype)
+        z, axes = _shifted(self, "softmax", dim if axis is None else
+                           one_of("softmax", "dim", dim, "axis", axis), dtype)
         if self.ndim == 0:  # one element: softmax over it is 1 (PyTorch's 0-d rule)
             return z.reshape(1).softmax(0).reshape(())
         e = z.exp()
@@ -372,10 +374,12 @@ class MathMethods:
             return e
         return e / e.sum(axis=axes, keepdims=True)
 
-    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *,
+                        axis: int | None = None) -> Tensor:
         """log softmax(x)_i = (x_i - m) - log sum_j e^(x_j - m), m = max_j x_j (stable for
         logits of any magnitude: every exponent is <= 0 and the sum is >= 1)."""
-        z, axes = _shifted(self, "log_softmax", dim, dtype)
+        z, axes = _shifted(self, "log_softmax", dim if axis is None else
+                           one_of("log_softmax", "dim", dim, "axis", axis), dtype)
         if self.ndim == 0:
             return z.reshape(1).log_softmax(0).reshape(())
         if z._data.size == 0:  # the empty result (its sums over the axis would give log 0)

@@ -29,6 +29,7 @@ from ..errors import (
     ShapeError,
 )
 from ..keywords import int_sizes, normalize_axes, one_axis, one_of
+from .axis_alias import takes_axis
 from .memory_views import view_as_dtype
 
 if TYPE_CHECKING:
@@ -238,6 +239,7 @@ class MovementMethods:
                              f"use transpose(a, b) or permute")
         return self if self.ndim < 2 else self.transpose(1, 0)
 
+    @takes_axis
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along `dim`, that axis removed: x[i] for each i (views, as PyTorch's);
         each slice's gradient lands in its place of x."""

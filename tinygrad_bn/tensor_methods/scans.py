@@ -20,6 +20,7 @@ from .. import ops, return_types
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..keywords import one_axis
+from .axis_alias import takes_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -46,10 +47,12 @@ class ScanMethods:
 
     __slots__ = ()
 
+    @takes_axis
     def cummax(self, dim: int) -> return_types.cummax:
         """(values, indices) of the running maximum along dim."""
         return self._running("cummax", dim, np.greater, return_types.cummax)
 
+    @takes_axis
     def cummin(self, dim: int) -> return_types.cummin:
         """(values, indices) of the running minimum along dim."""
         return self._running("cummin", dim, np.less, return_types.cummin)
@@ -62,6 +65,7 @@ class ScanMethods:
         index = _running_arg(self._data, d, better)
         return result(self.gather(d, index), new_tensor(index))
 
+    @takes_axis
     def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
         """Running products along dim (ints and bools give int64, as PyTorch; dtype= casts
         first). The gradient divides by no element, so it is right at zeros (ops.Cumprod)."""
@@ -73,9 +77,11 @@ class ScanMethods:
             return x.clone()  # (not a Cumprod of a view: cumprod_ overwrites what it saved)
         return ops.Cumprod.apply(x, axis=one_axis("cumprod", x.ndim, None, dim))
 
+    @takes_axis
     def cumprod_(self, dim: int, *, dtype: Any = None) -> Tensor:
         return self._write("cumprod_", lambda t: t.cumprod(dim, dtype=dtype))
 
+    @takes_axis
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(e^x)) along dim, shifted by the maximum (no overflow); floating only,
         as PyTorch's."""

@@ -20,6 +20,7 @@ from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import one_axis
+from .axis_alias import takes_axis
 from .movement import concatenate, stack
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class ShapingMethods:
             order.insert(axis, source)
         return planes.permute(*order)
 
+    @takes_axis
     def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Views along dim: an int n gives n pieces as equal as can be (the first n mod len
         one longer, as NumPy's array_split); a list (or 1-d int tensor) of indices cuts before

@@ -31,6 +31,7 @@ from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, EmptyReductionError, ShapeError
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from ..ops import ZeroNaN
+from .axis_alias import takes_axis
 from .elementwise import no_bool
 from .movement import stack
 from .reduce import floating, floating_mean_input
@@ -44,6 +45,7 @@ class StatisticsMethods:
 
     __slots__ = ()
 
+    @takes_axis
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """With no dim: the lower median of all elements (NaN if any is NaN). With dim:
         PyTorch's named tuple (values, indices) of the lower median along dim (a slice with
@@ -79,6 +81,7 @@ class StatisticsMethods:
             return self.masked_fill(~np.isnan(self._data), -np.inf).amax()
         return self.masked_fill(self._data > value, -np.inf).amax()
 
+    @takes_axis
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median ignoring NaNs: with no dim the lower median of the elements that are not
         NaN (NaN if all are); with dim the named tuple (values, indices) per slice."""
@@ -108,6 +111,7 @@ class StatisticsMethods:
             values, index = values.squeeze(d), index.squeeze(d)
         return return_types.nanmedian(values, new_tensor(index.astype(np.int64)))
 
+    @takes_axis
     def mode(self, dim: int = -1, keepdim: bool = False) -> return_types.mode:
         """PyTorch's named tuple (values, indices): the most frequent value along dim (the
         smallest of equally frequent ones) and the index of its last occurrence."""
@@ -131,6 +135,7 @@ class StatisticsMethods:
             values, index = values.squeeze(d), index.squeeze(d)
         return return_types.mode(values, new_tensor(index.astype(np.int64)))
 
+    @takes_axis
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> return_types.aminmax:
         """PyTorch's named tuple (min, max): amin and amax over dim (all elements when
         None); each one's gradient is split evenly between its ties."""
@@ -176,6 +181,7 @@ class StatisticsMethods:
         return return_types.histogram(new_tensor(counts.astype(self.dtype)),
                                       new_tensor(bin_edges.astype(self.dtype)))
 
+    @takes_axis
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """sum over dim with every NaN counted as 0; the gradient at a NaN is g * 0 (PyTorch's:
         0, or NaN where g is inf or NaN, as when nanmean divides by a count of 0)."""
@@ -186,6 +192,7 @@ class StatisticsMethods:
             return x.sum(dim=dim, keepdim=keepdim)
         return ZeroNaN.apply(x).sum(dim=dim, keepdim=keepdim)
 
+    @takes_axis
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """nansum / the count of non-NaN elements over dim (NaN where every one is NaN). As
         PyTorch's, the input must be floating, and so must `dtype=` (the input cast to it)."""
