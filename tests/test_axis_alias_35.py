@@ -73,6 +73,53 @@ def test_axis_is_dim(where: str, name: str, pre: tuple, axis: int) -> None:
                  _call(tg, where, name, tg.Tensor(A.copy()), pre, dim=axis))
 
 
+# methods whose dim comes before other arguments, called with keywords as PyTorch allows
+# (x.index_select(axis=0, index=i)): (name, its other arguments as arrays or values)
+_I, _IDX, _SRC = np.array([1]), np.array([[1, 0, 1]]), np.array([[5.0, 6.0, 7.0]])
+KEYWORD_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("index_select", {"index": _I}), ("narrow", {"start": 1, "length": 1}),
+    ("narrow_copy", {"start": 1, "length": 1}), ("select", {"index": 1}),
+    ("index_fill", {"index": _I, "value": 0.0}), ("index_add", {"index": _I, "source": _SRC}),
+    ("index_copy", {"index": _I, "source": _SRC}), ("scatter", {"index": _IDX, "src": _SRC}),
+    ("scatter_add", {"index": _IDX, "src": _SRC}),
+    ("scatter_reduce", {"index": _IDX, "src": _SRC, "reduce": "amax"}),
+    ("index_reduce", {"index": _I, "source": _SRC, "reduce": "prod"}),
+    ("take_along_dim", {"indices": _IDX}), ("renorm", {"p": 2, "maxnorm": 1.0}),
+    ("quantile", {"q": 0.5}), ("nanquantile", {"q": 0.5}), ("unsafe_chunk", {"chunks": 2}),
+    ("unsafe_split", {"split_size": 1}), ("select_scatter", {"src": _SRC[0], "index": 1}),
+    ("slice_scatter", {"src": _SRC, "start": 1}),
+    *[(name, keywords) for name, keywords in (
+        ("index_fill_", {"index": _I, "value": 0.0}), ("index_add_", {"index": _I, "source": _SRC}),
+        ("index_copy_", {"index": _I, "source": _SRC}), ("scatter_", {"index": _IDX, "src": _SRC}),
+        ("scatter_add_", {"index": _IDX, "src": _SRC}),
+        ("scatter_reduce_", {"index": _IDX, "src": _SRC, "reduce": "sum"}),
+        ("index_reduce_", {"index": _I, "source": _SRC, "reduce": "prod"}),
+        ("renorm_", {"p": 2, "maxnorm": 1.0}))],
+]
+
+
+def _keywords(module: Any, keywords: dict[str, Any]) -> dict[str, Any]:
+    return {k: module.tensor(v) if isinstance(v, np.ndarray) else v
+            for k, v in keywords.items()}
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")  # PyTorch's own warning
+@pytest.mark.parametrize(("name", "keywords"), KEYWORD_CASES,
+                         ids=[name for name, _ in KEYWORD_CASES])
+def test_axis_by_keyword_as_in_pytorch(name: str, keywords: dict[str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.tensor(A), name)(axis=0, **_keywords(torch, keywords))
+    ours = getattr(tg.Tensor(A.copy()), name)(axis=0, **_keywords(tg, keywords))
+    _assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize(("name", "keywords"), KEYWORD_CASES,
+                         ids=[name for name, _ in KEYWORD_CASES])
+def test_axis_by_keyword_is_dim(name: str, keywords: dict[str, Any]) -> None:
+    _assert_same(getattr(tg.Tensor(A.copy()), name)(axis=0, **_keywords(tg, keywords)),
+                 getattr(tg.Tensor(A.copy()), name)(dim=0, **_keywords(tg, keywords)))
+
+
 def test_axis_wins_over_a_default_dim() -> None:
     x = tg.Tensor(A)
     np.testing.assert_array_equal(x.kthvalue(1, axis=0).values.numpy(), [0.5, 1.0, -1.0])
@@ -85,6 +132,7 @@ def test_axis_wins_over_a_default_dim() -> None:
     lambda x: x.softmax(1, axis=0), lambda x: x.log_softmax(dim=1, axis=0),
     lambda x: x.topk(1, 1, axis=0), lambda x: x.kthvalue(1, dim=-1, axis=0),
     lambda x: x.size(1, axis=0), lambda x: tg.var_mean(x, 1, axis=0),
+    lambda x: x.index_select(1, tg.tensor([0]), axis=0),
     lambda x: tg.trapezoid(x, dim=-1, axis=0)])
 def test_dim_and_axis_together_are_refused(call: Any) -> None:
     with pytest.raises(ArgumentError, match="both dim=.* and axis=0"):

@@ -125,6 +125,7 @@ class IndexingMethods:
         return return_types.kthvalue(values, new_tensor(order))
 
     # ---- selecting
+    @takes_axis
     def index_select(self, dim: int, index: Any) -> Tensor:
         """The slices index[0], index[1], ... of axis dim (a 1-D int index; a 0-d x takes dim
         0 or -1 and an index of one value, as PyTorch's)."""
@@ -148,6 +149,7 @@ class IndexingMethods:
         _check_range("take", idx, self.numel(), None, allow_negative=True)
         return self.reshape(-1)[idx]
 
+    @takes_axis
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
         """gather along dim with indices broadcast against x (dim None: x flattened)."""
         idx = _index_array("take_along_dim", indices)
@@ -200,6 +202,7 @@ class IndexingMethods:
         return new_tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # ---- placing
+    @takes_axis
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """x with src[i][j] added at row index[i][j] of axis dim (dim 0; likewise others);
         repeated indices accumulate."""
@@ -209,6 +212,7 @@ class IndexingMethods:
         d, grid, src = self._scatter_args("scatter_add", dim, index, src)
         return self + ops.ScatterAdd.apply(src, index=grid, shape=self.shape)
 
+    @takes_axis
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
         """x with the cells index[i][j] of axis dim replaced by src[i][j] (or value); reduce
@@ -265,6 +269,7 @@ class IndexingMethods:
         grid[d] = idx
         return d, tuple(np.broadcast_arrays(*grid)), src
 
+    @takes_axis
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """x with alpha * source's slices added at the slices index of axis dim."""
         _source("index_add", "source", source)
@@ -284,6 +289,7 @@ class IndexingMethods:
         # (bools: alpha * source is an integer; PyTorch's result stays bool)
         return out if out.dtype == self.dtype else new_tensor(out._data.astype(self.dtype))
 
+    @takes_axis
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
         """x with the slices index of axis dim set to value (a 0-d x: dim 0 or -1, its one
         element)."""
@@ -380,6 +386,7 @@ class IndexingMethods:
                                 f"one per element of dim ({x.shape[d]}), got {repeats!r}")
         return x[_along(d, np.repeat(np.arange(x.shape[d]), counts))]
 
+    @takes_axis
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         d = one_axis("narrow", self.ndim, None, dim)
         n = self.shape[d]
@@ -389,6 +396,7 @@ class IndexingMethods:
                                   f"{d} of length {n}")
         return self[_along(d, slice(start, start + length))]
 
+    @takes_axis
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at `index` of axis dim, that axis removed (x[:, index] for dim 1);
         a negative index counts from the end."""

@@ -22,6 +22,7 @@ from ..dtypes import as_dtype
 from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError
 from ..keywords import int_sizes
 from ..memory_format import contiguous_format
+from .axis_alias import takes_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -108,6 +109,7 @@ class MemoryMethods:
         strides = self.stride()
         return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
 
+    @takes_axis
     def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
         """`narrow(dim, start, length)` copied into new memory."""
         return self.narrow(dim, start, length).clone(memory_format=contiguous_format)

@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd.primitive import is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import one_axis
+from .axis_alias import takes_axis
 from .elementwise import where
 from .reduce import vector_norm
 
@@ -42,6 +43,7 @@ class PairMethods:
 
     __slots__ = ()
 
+    @takes_axis
     def renorm(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
         """x with each slice along dim whose p-norm exceeds maxnorm scaled by maxnorm /
         (norm + 1e-7); other slices unchanged."""
@@ -65,6 +67,7 @@ class PairMethods:
         factor = where(over, float(maxnorm) / (norm + 1e-7), 1.0).astype(self.dtype)
         return self * factor
 
+    @takes_axis
     def renorm_(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
         """renorm in place."""
         return self._write("renorm_", lambda t: t.renorm(p, dim, maxnorm))

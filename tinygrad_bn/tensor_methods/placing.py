@@ -23,6 +23,7 @@ from .. import ops
 from ..autograd.primitive import is_tensor, new_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..keywords import one_axis
+from .axis_alias import takes_axis
 from .indexing import _along, _check_range, _index_array, _scalar_scatter, _source, same_dtype
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class PlacingMethods:
 
     __slots__ = ()
 
+    @takes_axis
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
                        include_self: bool = True) -> Tensor:
         """x with src[i][j] reduced into the cell index[i][j] of axis dim (dim 0; likewise
@@ -99,6 +101,7 @@ class PlacingMethods:
             out = new_tensor(out._data.astype(self.dtype))
         return out.reshape(self.shape)
 
+    @takes_axis
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """x with its slice index[i] of axis dim replaced by source's slice i."""
         _source("index_copy", "source", source)
@@ -150,25 +153,31 @@ class PlacingMethods:
         return ops.Where.apply(source.reshape(-1)[taken], x, cond=m)
 
     # ---- in place
+    @takes_axis
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
         return self._write("scatter_", lambda t: t.scatter(dim, index, src, value=value,
                                                           reduce=reduce))
 
+    @takes_axis
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         return self._write("scatter_add_", lambda t: t.scatter_add(dim, index, src))
 
+    @takes_axis
     def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
                         include_self: bool = True) -> Tensor:
         return self._write("scatter_reduce_", lambda t: t.scatter_reduce(
             dim, index, src, reduce, include_self=include_self))
 
+    @takes_axis
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         return self._write("index_add_", lambda t: t.index_add(dim, index, source, alpha=alpha))
 
+    @takes_axis
     def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
         return self._write("index_copy_", lambda t: t.index_copy(dim, index, source))
 
+    @takes_axis
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
         return self._write("index_fill_", lambda t: t.index_fill(dim, index, value))
 

@@ -27,6 +27,7 @@ from .. import ops
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
 from ..keywords import int_sizes, one_axis
+from .axis_alias import takes_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -115,6 +116,7 @@ class PositionMethods:
         """index_put_ on a copy: x with x[indices] = values (+= with accumulate=True)."""
         return self.clone().index_put_(indices, values, accumulate)
 
+    @takes_axis
     def slice_scatter(self, src: Any, dim: int = 0, start: int | None = None,
                       end: int | None = None, step: int = 1) -> Tensor:
         """x with x[..., start:end:step, ...] (on dim) replaced by src, which must have that
@@ -125,6 +127,7 @@ class PositionMethods:
         index = (slice(None),) * d + (slice(start, end, step),)
         return _scatter_at(self, "slice_scatter", src, index)
 
+    @takes_axis
     def select_scatter(self, src: Any, dim: int, index: int) -> Tensor:
         """x with x.select(dim, index) replaced by src (of x's shape without dim)."""
         if self.ndim == 0:
@@ -159,6 +162,7 @@ class PositionMethods:
         return _scatter_at(moved, "diagonal_scatter", src, index).movedim((-2, -1), (a, b))
 
 
+    @takes_axis
     def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *,
                      include_self: bool = True) -> Tensor:
         """x with source's slice i (along dim) reduced into x's slice index[i] by reduce
@@ -191,6 +195,7 @@ class PositionMethods:
         return self.scatter_reduce(d, new_tensor(np.ascontiguousarray(spread)), source, reduce,
                                    include_self=include_self)
 
+    @takes_axis
     def index_reduce_(self, dim: int, index: Any, source: Any, reduce: str, *,
                       include_self: bool = True) -> Tensor:
         """index_reduce written into x in place."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.primitive import is_tensor
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from .axis_alias import takes_axis
 from .movement import concatenate
 from .shaping import atleast_1d, atleast_2d, atleast_3d
 
@@ -51,10 +52,12 @@ class StackingMethods:
                                     f"ints, got {type(split_sizes).__name__}")
         return self.split(list(split_sizes), dim)
 
+    @takes_axis
     def unsafe_split(self, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
         """split (PyTorch's unsafe_ marks pieces that are not tracked as views)."""
         return self.split(split_size, dim)
 
+    @takes_axis
     def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """chunk (see unsafe_split)."""
         return self.chunk(chunks, dim)

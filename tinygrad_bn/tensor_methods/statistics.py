@@ -204,12 +204,14 @@ class StatisticsMethods:
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as PyTorch
             return x.nansum(dim, keepdim) / count
 
+    @takes_axis
     def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
                  interpolation: str = "linear") -> Tensor:
         """The q-th quantiles along dim (of all elements when None); q a number in [0, 1] or
         a 1-d tensor of them (then the output's first dim runs over q)."""
         return _quantile("quantile", self, q, dim, keepdim, interpolation, skip_nan=False)
 
+    @takes_axis
     def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
                     interpolation: str = "linear") -> Tensor:
         """quantile ignoring NaNs: each slice's quantiles of its non-NaN values."""
