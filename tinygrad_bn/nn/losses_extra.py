@@ -6,7 +6,7 @@ every order, and forward mode, follow from the primitives):
     margin_ranking_loss    = max(0, -y (x1 - x2) + margin)
     triplet_margin_loss    = max(0, margin + d(a, p) - d(a, n)),  d the p-norm distance
                              (swap: d(a, n) replaced by min(d(a, n), d(p, n)))
-    hinge_embedding_loss   = x where y = 1, max(0, margin - x) where y = -1
+    hinge_embedding_loss   = x where y != -1, plus max(0, margin - x) where y != 1
     soft_margin_loss       = log(1 + exp(-y x))
     multilabel_soft_margin = -mean_c (y log sigmoid(x) + (1 - y) log sigmoid(-x))
     poisson_nll_loss       = exp(x) - y x  (log_input) or x - y log(x + eps), plus Stirling's
@@ -67,9 +67,19 @@ def _same_shape(op: str, names: str, *tensors: Tensor) -> None:
                          ", ".join(str(s) for s in shapes))
 
 
+def _broadcast_shape(op: str, names: str, *tensors: Tensor) -> tuple[int, ...]:
+    """The shape the tensors broadcast to, or a ShapeError naming them."""
+    shapes = [t.shape for t in tensors]
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(f"{op}: {names} must broadcast together, got shapes " +
+                         ", ".join(str(s) for s in shapes)) from None
+
+
 def _signs(op: str, y: Tensor) -> np.ndarray:
-    """The ±1 labels of y as an array; other values are refused (PyTorch gives them zero
-    loss silently in some losses: a label that is neither 1 nor -1 is a bug here)."""
+    """The ±1 labels of y as an array; other values are refused (cosine_embedding_loss:
+    PyTorch gives them zero loss silently, so a label neither 1 nor -1 is a bug there)."""
     labels = y._data
     if labels.size and not np.all((labels == 1) | (labels == -1)):
         bad = labels[(labels != 1) & (labels != -1)].flat[0]
@@ -178,16 +188,20 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,  # noqa: A002
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
-    """x where y = 1 and max(0, margin - x) where y = -1, elementwise."""
+    """x where y != -1 plus max(0, margin - x) where y != 1, elementwise, input and target
+    broadcast together: PyTorch's formula term for term, so a target neither 1 nor -1 gets
+    both terms (x + max(0, margin - x)), as PyTorch's; the target gets no gradient."""
     op = "hinge_embedding_loss"
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(op, size_average, reduce, reduction)
     x, y = _tensors(op, input, target)
     real_number(op, "margin", margin)
     _check_reduction(op, reduction)
-    _same_shape(op, "input and target", x, y)
-    labels = _signs(op, y)
-    return _reduce(where(labels == 1, x, _positive_rectified(margin - x)), reduction, op)
+    shape = _broadcast_shape(op, "input and target", x, y)
+    x = x if x.shape == shape else x.expand(shape)
+    labels = np.broadcast_to(y._data, shape)
+    return _reduce(where(labels != -1, x, 0.0) +
+                   where(labels != 1, _positive_rectified(margin - x), 0.0), reduction, op)
 
 
 def soft_margin_loss(input: Any, target: Any,  # noqa: A002
@@ -251,12 +265,15 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
     """(log v + (x - y)^2 / v) / 2 with v = max(var, eps) in value (the clamp passes the
     gradient through unchanged, as PyTorch's in-place clamp under no_grad); var has the
     input's shape, or it without its last dim, or it with one dim of 1 (one variance
-    shared along that dim: per sample for (N, 1)). full adds log(2 pi) / 2."""
+    shared along that dim: per sample for (N, 1)), or a Python float for every entry.
+    target broadcasts with them (as PyTorch's, which checks only var against input).
+    full adds log(2 pi) / 2."""
     op = "gaussian_nll_loss"
     x, y, v = _tensors(op, input, target, var)
+    if isinstance(var, float):  # PyTorch's var * ones_like(input)
+        v = v.expand(x.shape)
     real_number(op, "eps", eps)
     _check_reduction(op, reduction)
-    _same_shape(op, "input and target", x, y)
     if v.shape != x.shape:
         if x.ndim and v.shape == x.shape[:-1]:
             v = v.unsqueeze(-1)
@@ -264,6 +281,7 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,  # 
             raise ShapeError(f"{op}: var of shape {v.shape} does not fit input of shape "
                              f"{x.shape} (expected {x.shape}, {x.shape[:-1]} or it with "
                              f"one dim of 1, such as {x.shape[:-1] + (1,)})")
+    _broadcast_shape(op, "input, target and var", x, y, v)
     if v._data.size and np.any(v._data < 0):
         raise ArgumentError(f"{op}: var has negative entries (min {v._data.min()})")
     v = v + Tensor(np.maximum(v._data, eps) - v._data)  # the clamp as a constant offset
