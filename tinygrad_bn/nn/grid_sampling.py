@@ -11,9 +11,14 @@ unnormalized back to pixel coordinates by the same convention:
 u = (x + 1) / 2 (W - 1) with align_corners, u = (x + 1) W / 2 - 1 / 2 without. Bilinear:
 the four pixels around (u, v) weighted by (1 - a)(1 - b), a(1 - b), (1 - a) b, a b with
 a = u - floor(u), b = v - floor(v); nearest: the pixel at (round(u), round(v)), ties to
-even. Padding: "zeros" reads 0 outside the image, "border" clamps (u, v) into it,
+even; bicubic: the 4 x 4 pixels around (u, v), at floor(u) - 1 .. floor(u) + 2 and likewise
+in v, weighted by Keys' cubic convolution with A = -0.75 (PyTorch's and OpenCV's):
+k(d) = (A + 2) |d|^3 - (A + 3) |d|^2 + 1 for |d| <= 1, A |d|^3 - 5 A |d|^2 + 8 A |d| - 4 A
+for 1 < |d| < 2, summed along x in each row and then along y. Padding: "zeros" reads 0
+outside the image, "border" clamps (u, v) into it,
 "reflection" reflects (u, v) about the image's edges (about the border pixels' centres
-with align_corners, about their outer edges without) and then clamps.
+with align_corners, about their outer edges without) and then clamps; bicubic pads each of
+its 16 taps that way instead of (u, v), as PyTorch's.
 
 Rounded as PyTorch's CPU kernels, bit for bit: at the identity transform every grid point
 is a pixel centre, where the bilinear gradient is one-sided and the last bit of u decides
@@ -37,7 +42,8 @@ from ..fused_arithmetic import fma, linspace_values
 from ..tensor import Tensor, where
 from .arguments import same_dtype
 
-_MODES = ("bilinear", "nearest")
+_MODES = ("bilinear", "nearest", "bicubic")
+_A = -0.75  # the cubic convolution's constant, PyTorch's
 _PADDINGS = ("zeros", "border", "reflection")
 
 
@@ -131,8 +137,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
             raise ArgumentTypeError(f"grid_sample: {name} must be a Tensor, got "
                                     f"{type(value).__name__}")
     if mode not in _MODES:
-        raise ArgumentError(f"grid_sample: mode must be one of {_MODES} (bicubic is not "
-                            f"implemented), got {mode!r}")
+        raise ArgumentError(f"grid_sample: mode must be one of {_MODES}, got {mode!r}")
     if padding_mode not in _PADDINGS:
         raise ArgumentError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
                             f"{padding_mode!r}")
@@ -149,9 +154,12 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     corners = bool(align_corners)
     n, c, h, w = input.shape
     _, ho, wo, _ = grid.shape
-    u = _source(grid[..., 0].reshape(n, ho * wo), w, padding_mode, corners)
-    v = _source(grid[..., 1].reshape(n, ho * wo), h, padding_mode, corners)
     flat = input.reshape(n, c, h * w)
+    gx, gy = grid[..., 0].reshape(n, ho * wo), grid[..., 1].reshape(n, ho * wo)
+    if mode == "bicubic":
+        return _bicubic(flat, gx, gy, (h, w), padding_mode, corners).reshape(n, c, ho, wo)
+    u = _source(gx, w, padding_mode, corners)
+    v = _source(gy, h, padding_mode, corners)
     if mode == "nearest":
         out = _read(flat, np.round(v.detach().numpy()).astype(np.int64),
                     np.round(u.detach().numpy()).astype(np.int64), h, w)
@@ -167,3 +175,53 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
             term = _read(flat, y0 + dy, x0 + dx, h, w) * (wx * wy).unsqueeze(1)
             out = term if out is None else out + term
     return out.reshape(n, c, ho, wo)
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The weights k(t + 1), k(t), k(1 - t), k(2 - t) of the taps at -1, 0, 1, 2 from
+    floor(u), t = u - floor(u) in [0, 1) (see the module), in PyTorch's Horner form."""
+    def near(d: Tensor) -> Tensor:
+        return ((_A + 2) * d - (_A + 3)) * d * d + 1
+
+    def far(d: Tensor) -> Tensor:
+        return ((_A * d - 5 * _A) * d + 8 * _A) * d - 4 * _A
+
+    rest = 1 - t
+    return [far(t + 1), near(t), near(rest), far(rest + 1)]
+
+
+def _taps(start: np.ndarray, size: int, padding_mode: str, align_corners: bool
+          ) -> list[np.ndarray]:
+    """The pixel indices of the four taps start - 1 .. start + 2, each padded as PyTorch's
+    bicubic kernel pads it (reflected, then clamped; zeros leaves it to _read)."""
+    taps = []
+    for offset in (-1, 0, 1, 2):
+        index = start + offset
+        if padding_mode == "reflection":
+            bounds = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+            index = _reflect(Tensor(index), *bounds).numpy()
+        if padding_mode != "zeros":
+            index = np.clip(index, 0, size - 1)
+        taps.append(np.nan_to_num(index, nan=-1.0, posinf=-1.0, neginf=-1.0).astype(np.int64))
+    return taps
+
+
+def _bicubic(flat: Tensor, gx: Tensor, gy: Tensor, hw: tuple[int, int], padding_mode: str,
+             align_corners: bool) -> Tensor:
+    """Bicubic grid sampling of flat (N, C, H * W) at the normalized (gx, gy), each (N, P):
+    (N, C, P). The weights carry the gradient to the grid, the gathers to the input."""
+    h, w = hw
+    u = _source(gx, w, "zeros", align_corners)  # unpadded: the taps are padded instead
+    v = _source(gy, h, "zeros", align_corners)
+    u0, v0 = np.floor(u.detach().numpy()), np.floor(v.detach().numpy())
+    wxs = _cubic_weights(u - Tensor(u0.astype(u.dtype)))
+    wys = _cubic_weights(v - Tensor(v0.astype(v.dtype)))
+    xs = _taps(u0, w, padding_mode, align_corners)
+    out = None
+    for iy, wy in zip(_taps(v0, h, padding_mode, align_corners), wys, strict=True):
+        row = None
+        for ix, wx in zip(xs, wxs, strict=True):
+            term = _read(flat, iy, ix, h, w) * wx.unsqueeze(1)
+            row = term if row is None else row + term
+        out = row * wy.unsqueeze(1) if out is None else out + row * wy.unsqueeze(1)
+    return out
