@@ -68,9 +68,9 @@ class CallOrderError(TinygradError, RuntimeError):
 class ArgumentError(TinygradError, ValueError, RuntimeError):
     """An argument's value is outside what the function accepts (a probability, a rate,
     a mode name such as `reduction`); a RuntimeError too, as PyTorch's checks of argument
-    values in its kernels raise (`diagonal(dim1=0, dim2=0)`, `conv2d(..., stride=-1)`: its
-    own error inputs, torch.testing's OpInfo database, expect RuntimeError for 154 of 184
-    such calls and ValueError, PyTorch's Python-level checks, for the rest)."""
+    values in its kernels raise (`diagonal(dim1=0, dim2=0)`, `conv2d(..., stride=-1)`: of
+    the calls in its OpInfo error inputs that ours refused with another class, 154 expect
+    RuntimeError; ValueError stays for PyTorch's Python-level checks: 26 there)."""
 
 
 class DataError(TinygradError, ValueError):
