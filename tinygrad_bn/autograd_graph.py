@@ -12,6 +12,9 @@ already lives there, so its hooks keep them as they are.
 `disable_saved_tensors_hooks(message)` makes opening either block inside it raise a
 RuntimeError with the message.
 
+`register_multi_grad_hook(tensors, fn, mode="all")` is one hook over the gradients of
+several tensors (autograd/multi_grad_hooks.py).
+
 `Node` is the abstract class of `tensor.grad_fn`: an op's node, a custom Function's
 node and the AccumulateGrad of a leaf are all instances (by `__subclasshook__`, as
 PyTorch's C++ nodes are registered to it).
@@ -26,11 +29,13 @@ from typing import Any
 import numpy as np
 
 from . import saved_tensors
+from .autograd.multi_grad_hooks import register_multi_grad_hook
 from .autograd.primitive import AccumulateGrad, Function, is_tensor
 from .errors import ArgumentTypeError
 from .saved_tensors import disable_saved_tensors_hooks
 
-__all__ = ["Node", "disable_saved_tensors_hooks", "save_on_cpu", "saved_tensors_hooks"]
+__all__ = ["Node", "disable_saved_tensors_hooks", "register_multi_grad_hook", "save_on_cpu",
+           "saved_tensors_hooks"]
 
 
 class Node(abc.ABC):  # noqa: B024 (PyTorch's Node has no abstract method either)

@@ -32,8 +32,8 @@ from .. import anomaly
 from .. import modes as _modes
 from ..errors import ArgumentError, ArgumentTypeError, BackwardError, ShapeError, short_repr
 from ..modes import GradMode
-from . import accumulate_hooks, grad_attribute, primitive, versions
-from .order import backward_order
+from . import accumulate_hooks, grad_attribute, graph_task, primitive, versions
+from .order import backward_order, toward
 from .primitive import as_tensor, is_tensor, new_tensor
 
 if TYPE_CHECKING:
@@ -93,11 +93,13 @@ def _unbroadcast_array(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                  retain_graph: bool | None, create_graph: bool,
-                 inputs: Sequence[Tensor] | None) -> list[Tensor | None] | None:
+                 inputs: Sequence[Tensor] | None,
+                 accumulate: bool = False) -> list[Tensor | None] | None:
     """The engine behind `Tensor.backward` and `tg.grad`.
 
-    With `inputs=None` gradients are accumulated into the leaves' `.grad`;
-    otherwise the gradients of `inputs` are returned and no `.grad` changes.
+    With `inputs=None` gradients are accumulated into the leaves' `.grad`; otherwise
+    the gradients of `inputs` are returned (with `accumulate`, added into their `.grad`
+    instead). The callbacks queued during the backward (autograd/graph_task.py) run last.
 
     Two passes over the same order: with create_graph the gradients are Tensors and every
     step is a recorded op (`_graph_pass`); without, nothing needs a graph, and the
@@ -123,12 +125,22 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     # Leaves without hooks are left out of the order: each gradient that reaches one is
     # accumulated into its .grad at once (tg.grad, which must not touch .grad, visits them)
     order = backward_order(outputs, inputs is not None)
-    if create_graph:
-        with GradMode(True):  # PyTorch takes a truthy create_graph
-            _graph_pass(order, grads, wanted, results, retain_graph)
-    else:
-        _array_pass(order, {key: g._data for key, g in grads.items()}, wanted, results,
-                    retain_graph)
+    if inputs is not None:
+        order = toward(order, inputs)
+    tasks = graph_task.tasks()
+    tasks.append(None)  # this backward, for the callbacks queued at its end
+    try:
+        if create_graph:
+            with GradMode(True):  # PyTorch takes a truthy create_graph
+                _graph_pass(order, grads, wanted, results, retain_graph)
+        else:
+            _array_pass(order, {key: g._data for key, g in grads.items()}, wanted, results,
+                        retain_graph)
+        if accumulate:
+            _accumulate_inputs(inputs, results, create_graph)
+        graph_task.finish(tasks[-1])
+    finally:
+        tasks.pop()
     return results if inputs is not None else None
 
 
@@ -460,7 +472,12 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None)
         return
     inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
-    results = run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs)
+    run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
+
+
+def _accumulate_inputs(inputs: Sequence[Tensor], results: list[Tensor | None],
+                       create_graph: bool) -> None:
+    """`backward(inputs=...)`: add each input's gradient into its .grad."""
     for t, g in zip(inputs, results):
         if g is None:
             continue

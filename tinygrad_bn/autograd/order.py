@@ -107,6 +107,29 @@ def backward_order(outputs: Sequence[Tensor], leaves: bool) -> list[Tensor]:
     return order
 
 
+def toward(order: list[Tensor], inputs: Sequence[Tensor]) -> list[Tensor]:
+    """The tensors of `order` (parents first) on a path to one of `inputs`: those a
+    backward for the gradients of `inputs` has to reach. As PyTorch's engine, which runs
+    only the nodes needed for its `inputs`, the others' hooks are not called."""
+    targets = {id(t) for t in inputs}
+    kept: list[Tensor] = []
+    needed: set[int] = set()
+    for tensor in order:
+        key = id(tensor)
+        if key not in targets:
+            ctx = tensor._ctx
+            if ctx is None:
+                continue
+            for parent in ctx.parents:
+                if id(parent) in needed:
+                    break
+            else:
+                continue
+        needed.add(key)
+        kept.append(tensor)
+    return kept
+
+
 def _freed_error(ctx: Function, tensor: Tensor) -> BackwardError:
     return BackwardError(
         f"the graph below {ctx.name} (output shape {tensor.shape}) was freed by a backward: "

@@ -4,6 +4,8 @@ Since PyTorch 0.4 a Variable is a Tensor: `Variable(t, requires_grad=True)` retu
 new leaf sharing t's memory (t itself is left as it was), and `isinstance(x, Variable)`
 is true of every tensor. Old tutorials and lecture notes still write both; they run
 unchanged here. `volatile=` was removed in PyTorch (a warning, no effect): the same.
+`Variable._execution_engine.queue_callback(fn)` queues `fn()` for the end of the running
+backward (autograd/graph_task.py), as PyTorch's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..errors import ArgumentTypeError
+from .graph_task import ExecutionEngine
 from .primitive import is_tensor, new_tensor
 
 
@@ -41,3 +44,5 @@ class _VariableMeta(type):
 class Variable(metaclass=_VariableMeta):
     """`Variable(tensor, requires_grad=False)`: a leaf sharing tensor's memory (see the
     module docstring)."""
+
+    _execution_engine = ExecutionEngine()

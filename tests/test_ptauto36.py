@@ -1,0 +1,180 @@
+"""Autograd as PyTorch's test_autograd.py exercises it: multi-grad hooks and the callbacks
+at the end of a backward, which nodes a backward with `inputs` runs, inference tensors
+saved for backward, grad_dtype, functional_call over plain attributes, the optimizers'
+gradients (session 36, checked against torch 2.13)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn.errors import ArgumentError, ArgumentTypeError, BackwardError
+
+queue_callback = tg.autograd.Variable._execution_engine.queue_callback
+multi_hook = tg.autograd.graph.register_multi_grad_hook
+
+
+def leaf(values: object) -> tg.Tensor:
+    return tg.tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+# ------------------------------------------------------------ callbacks at a backward's end
+
+def test_queued_callbacks_run_after_the_gradients_in_order_and_may_queue_more() -> None:
+    x = leaf([1.0, 2.0])
+    seen: list[object] = []
+
+    def later() -> None:
+        seen.append("later")
+
+    def at_end() -> None:
+        seen.append(("end", x.grad.tolist()))  # .grad already holds the backward's sum
+        queue_callback(later)
+
+    def hook(grad: tg.Tensor) -> None:
+        seen.append("hook")
+        queue_callback(at_end)
+
+    x.register_hook(hook)
+    (x * 3).sum().backward()
+    assert seen == ["hook", ("end", [3.0, 3.0]), "later"]
+    (x * 3).sum().backward()  # a second backward queues again, once
+    assert seen[3:] == ["hook", ("end", [6.0, 6.0]), "later"]
+
+
+def test_queue_callback_outside_a_backward_is_a_runtime_error() -> None:
+    with pytest.raises(RuntimeError, match="only be installed during backward"):
+        queue_callback(lambda: None)
+    with pytest.raises(TypeError, match="callable"):
+        queue_callback(3)
+
+
+def test_a_backward_that_raises_runs_no_callback_and_the_next_one_starts_clean() -> None:
+    x = leaf([1.0])
+    ran: list[int] = []
+
+    def hook(grad: tg.Tensor) -> None:
+        queue_callback(lambda: ran.append(1))
+        raise KeyError("boom")
+
+    handle = x.register_hook(hook)
+    with pytest.raises(KeyError):
+        (x * 2).sum().backward()
+    assert ran == []
+    handle.remove()
+    with pytest.raises(RuntimeError):  # no backward left open in this thread
+        queue_callback(lambda: None)
+
+
+def test_a_callback_of_a_nested_backward_runs_at_the_nested_ones_end() -> None:
+    x, w = leaf([2.0]), leaf([5.0])
+    order: list[str] = []
+
+    def hook(grad: tg.Tensor) -> None:
+        queue_callback(lambda: order.append("outer end"))
+        with tg.enable_grad():  # (a hook runs under no_grad, as PyTorch's)
+            (w * 2).sum().backward()  # a backward of its own inside the hook
+        order.append("inner returned")
+
+    w.register_hook(lambda g: queue_callback(lambda: order.append("inner end")))
+    x.register_hook(hook)
+    (x * 1).sum().backward()
+    assert order == ["inner end", "inner returned", "outer end"]
+
+
+# ------------------------------------------------------------------ register_multi_grad_hook
+
+def _flags(grads: list) -> list[bool]:
+    return [g is not None for g in grads]
+
+
+def test_multi_grad_hook_all_as_pytorchs_docstring_example() -> None:
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    c, d = a * b, a * b
+    calls: list[list[bool]] = []
+    handle = multi_hook((a, b, c, d), lambda grads: calls.append(_flags(grads)))
+    c.sum().backward(retain_graph=True)
+    assert calls == [[True, True, True, False]]
+    c.sum().backward(inputs=(a,), retain_graph=True)  # b's gradient is not computed
+    assert calls[1] == [True, False, True, False]
+    tg.autograd.grad(c.sum(), (b,), retain_graph=True)
+    assert calls[2] == [False, True, True, False]
+    handle.remove()
+    c.sum().backward()
+    assert len(calls) == 3
+
+
+def test_multi_grad_hook_all_gets_each_gradient_once_summed() -> None:
+    torch = pytest.importorskip("torch")
+    got = {}
+    for lib in (tg, torch):
+        a = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([0.5, 3.0], dtype=lib.float64, requires_grad=True)
+        h = a * b
+        calls = []
+        lib.autograd.graph.register_multi_grad_hook(
+            (h, b), lambda grads, calls=calls: calls.append([g.tolist() for g in grads]))
+        (h.exp() + h * b).sum().backward()
+        got[lib.__name__] = calls
+    assert got["tinygrad_bn"] == got["torch"]
+    assert len(got["torch"]) == 1
+
+
+def test_multi_grad_hook_not_reached_calls_nothing() -> None:
+    a, b = leaf([1.0]), leaf([2.0])
+    calls: list[object] = []
+    multi_hook((a,), calls.append)
+    (b * 2).sum().backward()
+    assert calls == []
+
+
+def test_multi_grad_hook_any_calls_once_with_the_first_gradient() -> None:
+    torch = pytest.importorskip("torch")
+    got = {}
+    for lib in (tg, torch):
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        const = lib.tensor([1.0, 1.0], dtype=lib.float64)
+        y = a * 2
+        calls = []
+        lib.autograd.graph.register_multi_grad_hook(
+            (a, y, const), lambda g, calls=calls: calls.append(g.tolist()), mode="any")
+        (y * b).sum().backward(retain_graph=True)
+        (y * b).sum().backward()
+        got[lib.__name__] = calls
+    assert got["tinygrad_bn"] == got["torch"] == [[3.0, 4.0], [3.0, 4.0]]
+
+
+def test_multi_grad_hook_bad_arguments() -> None:
+    a = leaf([1.0])
+    with pytest.raises(ValueError, match="mode"):
+        multi_hook((a,), print, mode="some")
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        multi_hook((a, tg.ones(1)), print)
+    with pytest.raises(TypeError, match="Tensor"):
+        multi_hook((a, 3), print)
+    with pytest.raises(TypeError, match="callable"):
+        multi_hook((a,), 3)
+    assert issubclass(ArgumentError, ValueError) and issubclass(ArgumentTypeError, TypeError)
+    assert issubclass(BackwardError, RuntimeError)
+
+
+# ------------------------------------------------------- a backward with inputs: what it runs
+
+def test_backward_with_inputs_runs_no_hook_off_the_path_to_them() -> None:
+    torch = pytest.importorskip("torch")
+    got = {}
+    for lib in (tg, torch):
+        a = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([2.0], dtype=lib.float64, requires_grad=True)
+        seen = []
+        hb = b * 3
+        hb.register_hook(lambda g, seen=seen: seen.append("hb"))
+        b.register_hook(lambda g, seen=seen: seen.append("b"))
+        a.register_hook(lambda g, seen=seen: seen.append("a"))
+        (a * hb).sum().backward(inputs=[a])
+        lib.autograd.grad((a * hb).sum(), [a])
+        got[lib.__name__] = (seen, b.grad)
+    assert got["tinygrad_bn"][0] == got["torch"][0] == ["a", "a"]
+    assert got["tinygrad_bn"][1] is None
