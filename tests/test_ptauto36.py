@@ -178,3 +178,43 @@ def test_backward_with_inputs_runs_no_hook_off_the_path_to_them() -> None:
         got[lib.__name__] = (seen, b.grad)
     assert got["tinygrad_bn"][0] == got["torch"][0] == ["a", "a"]
     assert got["tinygrad_bn"][1] is None
+
+
+# --------------------------------------------------------------------------------- grad_dtype
+
+def _grad_dtype_paths(m, f32, f64) -> list:
+    """A float32 leaf whose grad_dtype is float64, through each way a backward reaches it."""
+    out = []
+    for way in ("plain", "create_graph", "inputs", "autograd.grad"):
+        x = m.ones(3, dtype=f32, requires_grad=True)
+        x.grad_dtype = f64
+        seen = []
+        x.register_hook(lambda g, seen=seen: seen.append(str(g.dtype)))
+        y = (x * x).sum()
+        if way == "autograd.grad":
+            out.append((way, str(m.autograd.grad(y, [x])[0].dtype), seen))
+            continue
+        y.backward(create_graph=way == "create_graph", inputs=[x] if way == "inputs" else None)
+        (x * 3).sum().backward()
+        out.append((way, str(x.grad.dtype), x.grad.tolist(), seen))
+    return [[str(v).replace("torch.", "") for v in row] for row in out]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch's create_graph=True warning
+def test_grad_dtype_holds_on_every_path_and_hooks_see_it() -> None:
+    torch = pytest.importorskip("torch")
+    ours = _grad_dtype_paths(tg, np.float32, np.float64)
+    assert ours == _grad_dtype_paths(torch, torch.float32, torch.float64)
+    assert ours[0][1] == "float64" and ours[3][1] == "float64"
+
+
+def test_grad_dtype_is_an_attribute_not_a_hook() -> None:
+    x = tg.ones(2, requires_grad=True)
+    x.grad_dtype = np.float64
+    assert x._hooks == []  # no hook: the empty list only sends the leaf the engine's slow way
+    x.grad_dtype = None
+    assert x.grad_dtype is None and x._hooks == []
+    x.grad_dtype = np.float32  # its own dtype again
+    assert x.grad_dtype == np.float32 and not hasattr(x, "_grad_dtype")
+    (x * 2).sum().backward()
+    assert x.grad.dtype == np.float32

@@ -15,10 +15,9 @@ the same); any other op, or a node with hooks or under detect_anomaly or a profi
 its `backward` called on a Tensor as before (`_tensor_rule`). Tensors are made where they
 are seen: hooks, `.grad`, tg.grad's results.
 
-The engine imports nothing above it: it works on the attributes every Tensor has (`data`,
-`_grad`, `requires_grad`, `_ctx`, `_hooks`, `_retains_grad`) and makes Tensors through
-`primitive.new_tensor`. It writes the slot `_grad` itself, not the checked property
-`grad` (autograd/grad_attribute.py): its gradients fit their tensors by construction.
+It imports nothing above it: it reads `_data`, `_grad`, `requires_grad`, `_ctx`, `_hooks`
+(a leaf's, even empty, sends it the slow way), `_retains_grad`, makes Tensors with
+`new_tensor` and writes `_grad`, not the checked `grad` (autograd/grad_attribute.py).
 """
 
 from __future__ import annotations
@@ -157,15 +156,15 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
         grad = grads.pop(key, None)
         if grad is None:
             continue
+        ctx = tensor._ctx
+        if ctx is None and tensor._hooks is not None:  # a leaf's grad_dtype, if it has one
+            grad = grad_attribute.cast(tensor, grad)
         if tensor._hooks:
             grad = _run_hooks(tensor, grad)
-        ctx = tensor._ctx
         if wanted is not None:
             for slot in wanted.get(key, ()):
                 results[slot] = grad
         elif ctx is None or tensor._retains_grad:
-            if tensor._grad is None and ctx is None and tensor._hooks:  # its grad_dtype
-                grad = grad.astype(tensor.grad_dtype or grad.dtype)
             tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
         if ctx is None:
             if tensor._hooks and wanted is None:
@@ -182,7 +181,7 @@ def _graph_pass(order: list[Tensor], grads: dict[int, Tensor],
                 pgrad = unbroadcast(pgrad, data.shape)
             if pgrad._data.dtype != data.dtype:
                 pgrad = pgrad.astype(data.dtype)
-            if wanted is None and parent._ctx is None and not parent._hooks:
+            if wanted is None and parent._ctx is None and parent._hooks is None:
                 # a clone: the gradient may be shared (Add hands g to both inputs), and a
                 # later backward adds into a leaf's .grad in place
                 parent._grad = pgrad.clone() if parent._grad is None else parent._grad + pgrad
@@ -228,6 +227,9 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
             fresh = owned.pop(key, False)
             ctx = tensor._ctx
             if tensor._hooks or ctx is None or not direct or tensor._retains_grad:
+                if ctx is None and tensor._hooks is not None:  # a grad_dtype, maybe
+                    cast = grad_attribute.cast(tensor, grad)
+                    fresh, grad = fresh or cast is not grad, cast
                 if tensor._hooks:
                     if no_grad is None:
                         no_grad = _no_grad()
@@ -272,7 +274,7 @@ def _array_pass(order: list[Tensor], grads: dict[int, np.ndarray],
                         pgrad = _unbroadcast_array(pgrad, data.shape)
                     if pgrad.dtype != data.dtype:
                         pgrad = pgrad.astype(data.dtype)
-                if direct and parent._ctx is None and not parent._hooks:
+                if direct and parent._ctx is None and parent._hooks is None:
                     if exclusive and parent._grad is None:  # _accumulate's first case, inline
                         parent._grad = from_op(pgrad, None)
                         owned_grads.add(id(parent))
@@ -382,9 +384,6 @@ def _accumulate(tensor: Tensor, grad: np.ndarray, fresh: bool, owned_grads: set[
     version. A retained non-leaf's .grad is replaced by a new sum, as PyTorch's
     retain_grad hook does, and so is a read-only .grad (a broadcast view set by hand)."""
     if tensor._grad is None:  # (also after a hook set it to None during this pass)
-        if tensor._hooks and tensor._ctx is None:  # a grad_dtype of its own, maybe
-            cast = grad_attribute.cast(tensor, grad)
-            fresh, grad = fresh or cast is not grad, cast
         tensor._grad = new_tensor(grad if fresh else grad.copy(order="K"))
     elif id(tensor) in owned_grads:
         np.add(tensor._grad._data, grad, out=tensor._grad._data)

@@ -7,10 +7,10 @@ and dtype, as PyTorch's check of an assigned gradient: the optimizers and the en
 in-place sum `grad += g` rely on both. `del t.grad` is `t.grad = None`.
 
 `grad_dtype` (PyTorch 2.13's) is the dtype `.grad` must have: the tensor's own unless set
-on a leaf, None for any. A leaf whose grad_dtype is not its dtype carries a `GradDtype`
-among its gradient hooks (a hook that changes nothing), so the engine takes it on its
-path for leaves with hooks, where `cast` gives the gradient that dtype; every other leaf
-costs nothing.
+on a leaf, None for any. A leaf whose grad_dtype is not its dtype holds it in the slot
+`_grad_dtype`, and has a hook list (`_hooks`, maybe empty) so that the engine takes it
+on its path for leaves with hooks (`_hooks is not None`), where `cast` gives its first
+gradient that dtype; every other leaf costs nothing.
 
 The engine, which accumulates gradients on every step, reads and writes `_grad` itself:
 the checks are for the values others assign, and the engine's fit each tensor by
@@ -40,35 +40,18 @@ NON_LEAF_GRAD = (
     "instead.")
 
 
-class GradDtype:
-    """The mark of a leaf whose `.grad` has another dtype than its own (None: any)."""
-
-    __slots__ = ("dtype",)
-
-    def __init__(self, dtype: np.dtype | None) -> None:
-        self.dtype = dtype
-
-    def __call__(self, grad: Any) -> None:
-        return None  # as a gradient hook: the gradient stays as it is
-
-
-def _mark(t: Any) -> GradDtype | None:
-    for hook in t._hooks or ():
-        if type(hook) is GradDtype:
-            return hook
-    return None
-
-
-def cast(t: Any, grad: np.ndarray) -> np.ndarray:
-    """`grad` (of t's dtype) in t's grad_dtype: the engine, for a leaf with hooks."""
-    mark = _mark(t)
-    return grad if mark is None or mark.dtype is None else grad.astype(mark.dtype)
+def cast(t: Any, grad: Any) -> Any:
+    """`grad` (an ndarray or a Tensor, of t's dtype) in t's grad_dtype: the engine, for a
+    leaf on its hooks path (a Tensor is cast by a recorded op: create_graph)."""
+    dtype = getattr(t, "_grad_dtype", None)  # (unset on nearly every leaf)
+    return grad if dtype is None else grad.astype(dtype)
 
 
 class GradAttribute:
     """The `grad` and `grad_dtype` properties of Tensor (which holds the `_grad` slot)."""
 
-    __slots__ = ()
+    # set only on a leaf whose grad_dtype is not its dtype (None: any); read with getattr
+    __slots__ = ("_grad_dtype",)
 
     @property
     def grad(self) -> Tensor | None:
@@ -96,8 +79,7 @@ class GradAttribute:
     @property
     def grad_dtype(self) -> np.dtype | None:
         """The dtype `.grad` must have: the tensor's unless set (None: any dtype)."""
-        mark = _mark(self)
-        return self._data.dtype if mark is None else mark.dtype
+        return getattr(self, "_grad_dtype", self._data.dtype)
 
     @grad_dtype.setter
     def grad_dtype(self, value: Any) -> None:
@@ -111,13 +93,13 @@ class GradAttribute:
             raise BackwardError(f"Cannot set grad_dtype to {value} because there is already a "
                                 f"gradient with dtype {self._grad.dtype}; set .grad = None "
                                 f"first, or a grad_dtype that matches it")
-        mark = _mark(self)
-        if mark is not None:
-            self._hooks.remove(mark)
-        if value is None or value != self._data.dtype:
-            if self._hooks is None:
-                self._hooks = []
-            self._hooks.append(GradDtype(value))
+        if value is not None and value == self._data.dtype:
+            if hasattr(self, "_grad_dtype"):
+                del self._grad_dtype
+            return
+        self._grad_dtype = value
+        if self._hooks is None:  # the engine's path for leaves with hooks reads it
+            self._hooks = []
 
 
 def _checked(tensor: Any, value: Any) -> Any:

@@ -56,7 +56,7 @@ def topological_order(outputs: Sequence[Tensor], constants: bool = False,
             # every tensor an op made requires grad; a leaf is visited if it needs a gradient
             # (and, with leaves=False, has hooks) or if constants are wanted
             if (parent._ctx is not None or constants or parent.requires_grad and
-                    (leaves or parent._hooks)) and id(parent) not in visited:
+                    (leaves or parent._hooks is not None)) and id(parent) not in visited:
                 push((parent, False))
     return order
 
@@ -90,7 +90,7 @@ def backward_order(outputs: Sequence[Tensor], leaves: bool) -> list[Tensor]:
                 # an op's output, or a leaf that needs a gradient (and has hooks, for
                 # `leaves=False`); a leaf is tested first: most parents are parameters
                 if parent._ctx is None and not (parent.requires_grad and
-                                                (leaves or parent._hooks)):
+                                                (leaves or parent._hooks is not None)):
                     continue
                 if id(parent) not in visited:
                     visit(parent)
