@@ -69,10 +69,11 @@ def test_tied_weights_strict_and_the_restore_after_an_error() -> None:
     with pytest.raises(tg.ShapeError):
         functional_call(model, {"weight": tg.ones(3, 3)}, tg.ones(1, 2))
     assert model.weight is weight and list(model.state_dict()) == ["weight", "bias"]
-    with pytest.raises(tg.ArgumentError, match="strict=True: missing"):
+    with pytest.raises(RuntimeError, match="strict=True: missing"):  # PyTorch's class
         functional_call(model, {"weight": tg.ones(2, 2)}, tg.ones(1, 2), strict=True)
-    with pytest.raises(tg.ArgumentError, match="no parameter or buffer"):
-        functional_call(model, {"wieght": tg.ones(2, 2)}, tg.ones(1, 2))
+    # another name is a plain attribute for the call, as PyTorch's (tests/test_ptauto36.py)
+    functional_call(model, {"wieght": tg.ones(2, 2)}, tg.ones(1, 2))
+    assert not hasattr(model, "wieght")
     with pytest.raises(tg.ArgumentTypeError, match="must be a Tensor"):
         functional_call(model, {"weight": [[1.0, 2.0]]}, tg.ones(1, 2))
     out = functional_call(model, ({"weight": tg.zeros(2, 2)}, {"bias": tg.ones(2)}),

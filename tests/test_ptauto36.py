@@ -218,3 +218,50 @@ def test_grad_dtype_is_an_attribute_not_a_hook() -> None:
     assert x.grad_dtype == np.float32 and not hasattr(x, "_grad_dtype")
     (x * 2).sum().backward()
     assert x.grad.dtype == np.float32
+
+
+# ------------------------------------------------------- functional_call over plain attributes
+
+def _scaled(m):
+    class Scaled(m.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = m.nn.Linear(2, 2)
+            self.scale = m.tensor(2.0)  # a plain tensor attribute: no parameter, no buffer
+            self.count = 3
+
+        def forward(self, x):
+            out = self.lin(x) * self.scale
+            return out * self.lin.gain if hasattr(self.lin, "gain") else out
+
+    return Scaled()
+
+
+def _outcome(call, *args, **kwargs) -> object:
+    try:
+        return call(*args, **kwargs).detach().numpy().round(6).tolist()
+    except Exception as error:  # noqa: BLE001 (the class is what is compared)
+        return next(c.__name__ for c in (AttributeError, TypeError, RuntimeError, ValueError)
+                    if isinstance(error, c))
+
+
+def test_functional_call_sets_a_plain_attribute_for_the_call_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for m in (tg, torch):
+        model = _scaled(m)
+        with m.no_grad():
+            model.lin.weight.copy_(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+            model.lin.bias.copy_(m.tensor([0.5, -0.5]))
+        x = m.tensor([[1.0, -1.0]])
+        call = m.func.functional_call
+        results.append([
+            _outcome(call, model, {"scale": m.tensor(3.0)}, (x,)),
+            _outcome(call, model, {"lin.gain": m.tensor(10.0)}, (x,)),  # a new attribute
+            float(model.scale), hasattr(model.lin, "gain"),
+            _outcome(call, model, {"lin.nothing.gain": m.tensor(1.0)}, (x,)),
+            _outcome(call, model, {"count": m.tensor(1.0)}, (x,)),
+            _outcome(call, model, {"scale": m.tensor(1.0)}, (x,), strict=True),
+            model.count])
+    assert results[0] == results[1]
+    assert results[0][0] == [[-1.5, -4.5]] and results[0][3] is False

@@ -3,9 +3,14 @@ module with some of its parameters and buffers replaced, by dotted name, for tha
 (the module's own tensors are back afterwards, also when the call raises). Gradients flow to
 the tensors given: the basis of per-sample gradients and model ensembling with tg.func.
 
+A name that is no parameter or buffer is set as a plain attribute of its submodule for the
+call (and removed, or its tensor put back, afterwards), as PyTorch's; its submodules must
+exist (PathLookupError, an AttributeError) and what it replaces must be a tensor.
+
 With tie_weights (the default), a tensor shared under several names (tied embeddings) is
 replaced everywhere it appears when any one of its names is given; strict requires a value
-for every parameter and buffer and no other name.
+for every parameter and buffer and no other name (a StateDictError, a RuntimeError as
+PyTorch's).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ArgumentError, ArgumentTypeError
+from ...errors import ArgumentError, ArgumentTypeError, StateDictError
 from ...tensor import Tensor
 from ..module import Module
 
@@ -61,10 +66,8 @@ def functional_call(module: Module, parameter_and_buffer_dicts: Any, args: Any =
     unexpected = [name for name in given if name not in names]
     missing = [name for name in sorted(names) if name not in given]
     if strict and (missing or unexpected):
-        raise ArgumentError(f"{op}: strict=True: missing {missing}, unexpected {unexpected}")
-    if unexpected:
-        raise ArgumentError(f"{op}: {type(module).__name__} has no parameter or buffer "
-                            f"{unexpected}")
+        raise StateDictError(f"{op}: strict=True: missing {missing}, unexpected {unexpected}")
+    plain = [_plain_slot(op, module, name) for name in unexpected]
     by_tensor = {}  # a tied tensor: the value given for any of its names
     if tie_weights:
         for _, _, full, value in slots:
@@ -74,12 +77,16 @@ def functional_call(module: Module, parameter_and_buffer_dicts: Any, args: Any =
                     raise ArgumentError(f"{op}: tied tensors got different values ('{full}' "
                                         f"and another name of the same tensor)")
     swapped = []
+    set_plain: list[tuple[Module, str, Any]] = []
     try:
         for registry, local, full, value in slots:
             new = given.get(full, by_tensor.get(id(value)))
             if new is not None:
                 swapped.append((registry, local, value))
                 registry[local] = new
+        for (owner, local, value), name in zip(plain, unexpected):
+            set_plain.append((owner, local, value))
+            setattr(owner, local, given[name])
         if args is None:
             args = ()
         elif not isinstance(args, tuple):
@@ -88,3 +95,30 @@ def functional_call(module: Module, parameter_and_buffer_dicts: Any, args: Any =
     finally:
         for registry, local, value in reversed(swapped):
             registry[local] = value
+        for owner, local, value in reversed(set_plain):
+            if value is _MISSING:
+                delattr(owner, local)
+            else:
+                setattr(owner, local, value)
+
+
+_MISSING = object()
+
+
+def _plain_slot(op: str, module: Module, name: str) -> tuple[Module, str, Any]:
+    """(submodule, attribute, its value or _MISSING) for a name that is no parameter or
+    buffer: PyTorch's functional_call sets it as a plain attribute for the call (a tensor
+    kept as an attribute, or a new one), provided its submodules exist and what it
+    replaces is a tensor."""
+    path, _, local = name.rpartition(".")
+    owner = module.get_submodule(path) if path else module  # PathLookupError (AttributeError)
+    value = owner.__dict__.get(local, _MISSING)
+    if value is not _MISSING and not isinstance(value, Tensor | np.ndarray):
+        raise ArgumentTypeError(f"{op}: '{name}' of {type(module).__name__} is neither a "
+                                f"parameter, a buffer nor a tensor attribute: it holds "
+                                f"{type(value).__name__} {value!r:.40}")
+    if value is _MISSING and hasattr(owner, local):  # a method, a property: not replaced
+        raise ArgumentTypeError(f"{op}: '{name}' of {type(module).__name__} is a "
+                                f"{type(getattr(type(owner), local, None)).__name__} of its "
+                                f"class, not a parameter, a buffer or a tensor attribute")
+    return owner, local, value
