@@ -142,8 +142,8 @@ class LBFGS(Optimizer):
 
     # ---- the parameters as one vector ----
     def _flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
-                               else p.grad._data.ravel() for p in self.params])
+        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p._grad is None
+                               else p._grad._data.ravel() for p in self.params])
 
     def _add(self, t: float, d: np.ndarray) -> None:
         offset = 0

@@ -117,10 +117,12 @@ class Optimizer(StepHooks):
         place with set_to_none=False."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
+                # the slot the engine writes: a parameter is a leaf, its property would
+                # only add a call (PyTorch's warning is for a non-leaf's .grad)
+                if set_to_none or p._grad is None:
+                    p._grad = None
                 else:
-                    p.grad._data[...] = 0
+                    p._grad._data[...] = 0
 
     @replay_as_call  # reads lr and step counts of the moment: replayed as a call
     @hooked
@@ -143,11 +145,11 @@ class Optimizer(StepHooks):
                 group = number_lr(group)
             maximize = group.get("maximize")  # every rule then descends on -g, as PyTorch's
             for p in group["params"]:
-                grad = p.grad
+                grad = p._grad  # a Tensor or None: `.grad =` takes nothing else
                 if grad is None:
                     continue
                 data = p._data
-                if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
+                if grad._data.shape != data.shape:  # p.data was replaced since
                     _refuse_grad(type(self).__name__, p)
                 state = states.get(p)
                 scratch = scratches.get(id(p))
@@ -366,12 +368,10 @@ def _named(name: str, params: list) -> tuple[list, list[str] | None]:
 
 
 def _refuse_grad(name: str, p: Tensor) -> None:
-    """Raise for a p.grad that is not a Tensor of p's shape (NumPy would broadcast a wrong
-    one)."""
-    grad = p.grad
-    if not isinstance(grad, Tensor):
-        raise ArgumentTypeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of "
-                                f"type {type(grad).__name__}; a Tensor or None expected")
+    """Raise for a p.grad of another shape than p's (its array was replaced after the
+    gradient was set: NumPy would broadcast a wrong one). `.grad =` takes only None or a
+    Tensor of p's shape, so that is the one way a wrong gradient can get there."""
+    grad = p._grad
     raise ShapeError(f"{name}.step: a parameter of shape {p.shape} has a .grad of shape "
                      f"{grad.shape}; they must match")
 

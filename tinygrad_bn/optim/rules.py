@@ -68,8 +68,8 @@ class SGD(Optimizer):
 
         The group's parameters, their arrays and scratch arrays are kept as a plan
         (`_SGDPlan`), valid while the group holds the same parameters (compared by
-        identity, in order) of one dtype: a parameter whose array changed, or whose .grad
-        is not a Tensor of its shape, goes through the checked path (`_plain_param`),
+        identity, in order) of one dtype: a parameter whose array changed (its .grad
+        then may not fit it), goes through the checked path (`_plain_param`),
         which raises the same errors and makes the plan again at the next step."""
         if group["momentum"] or group["weight_decay"] or group["maximize"] or \
                 type(self)._update is not SGD._update:
@@ -86,13 +86,12 @@ class SGD(Optimizer):
             return True
         # a Python float lr as a 0-d array of the parameters' one dtype (as `_update`)
         scale = factor(lr, plan.dtype) if type(lr) is float else lr
-        multiply, tensor = np.multiply, Tensor
+        multiply = np.multiply
         for p, data, out in plan.entries:
-            grad = p.grad
+            grad = p._grad  # the engine's slot (a parameter is a leaf): no property call
             if grad is None:
                 continue
-            if p._data is not data or grad.__class__ is not tensor or \
-                    grad._data.shape != data.shape:
+            if p._data is not data or grad._data.shape != data.shape:
                 plans.pop(id(group), None)  # made again at the next step
                 self._plain_param(p, lr)
                 continue
@@ -110,11 +109,11 @@ class SGD(Optimizer):
                      lr_factor: Any = None) -> tuple[Any, Any]:
         """p <- p - lr p.grad with every check (the path of a parameter outside a valid
         plan); returns the last (dtype, factor) of lr, reused while the dtype repeats."""
-        grad = p.grad
+        grad = p._grad
         if grad is None:
             return lr_dtype, lr_factor
         data = p._data
-        if not isinstance(grad, Tensor) or grad._data.shape != data.shape:
+        if grad._data.shape != data.shape:
             _refuse_grad(type(self).__name__, p)
         scratch = self._scratch.get(id(p))
         if scratch is None or scratch.like is not data:
