@@ -354,13 +354,11 @@ def test_grad_dtype_refuses_what_is_no_dtype() -> None:
     assert x.grad_dtype == np.float32 and not x._hooks
 
 
-def test_an_inference_tensor_written_after_a_recorded_op_read_it_fails_its_backward() -> None:
-    # PyTorch refuses to save it at the forward; here the write is caught at the backward
+def test_an_inference_tensor_is_not_saved_for_backward() -> None:
+    # PyTorch refuses to save it at the forward, and so does tinygrad_bn since session 36
+    # (this test once checked that a write into it was caught at the backward instead)
     w = tg.ones(3, requires_grad=True)
     with tg.inference_mode():
         a = tg.ones(3)
-    y = (w * a).sum()
-    with tg.inference_mode():
-        a.add_(1)
-    with pytest.raises(tg.BackwardError, match="modified by an inplace operation"):
-        y.backward()
+    with pytest.raises(tg.BackwardError, match="Inference tensors cannot be saved"):
+        (w * a).sum()

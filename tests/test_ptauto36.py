@@ -265,3 +265,67 @@ def test_functional_call_sets_a_plain_attribute_for_the_call_as_pytorch() -> Non
             model.count])
     assert results[0] == results[1]
     assert results[0][0] == [[-1.5, -4.5]] and results[0][3] is False
+
+
+# -------------------------------------------------------------------------- inference tensors
+
+def _inference_story(m) -> list:
+    """What PyTorch allows and refuses of inference tensors outside the mode: each entry
+    the result's (is_inference, requires_grad) or the refusal's kind."""
+    out: list = []
+
+    def attempt(call) -> None:
+        try:
+            r = call()
+            out.append((r.is_inference(), r.requires_grad) if hasattr(r, "is_inference")
+                       else r)
+        except RuntimeError as error:
+            text = str(error)
+            out.append("saved" if "saved for backward" in text else
+                       "inplace" if "nplace update" in text else
+                       "requires_grad" if "requires_grad" in text else
+                       "version" if "version counter" in text else text)
+
+    x = m.ones(3, dtype=m.float64, requires_grad=True)
+    with m.inference_mode():
+        c = m.ones(3, dtype=m.float64)
+        z = m.ones(3, dtype=m.float64)
+    attempt(lambda: x * c)  # Mul saves c for x's gradient: refused
+    attempt(lambda: x @ c)
+    attempt(lambda: x * c[:3])  # a view of one is one
+    attempt(lambda: x + c)  # Add saves nothing: allowed
+    attempt(lambda: (x + c).exp())
+    attempt(lambda: m.ones(3, dtype=m.float64) * c)  # nothing recorded
+    attempt(lambda: x * c.clone())
+    attempt(lambda: c.resize_(3))  # its own shape: no write
+    attempt(lambda: c.resize_(5))
+    d = z.detach()
+    attempt(lambda: d)
+    attempt(lambda: d.add_(1))  # a detach of one may be written outside the mode ...
+    attempt(lambda: float(z[0]))  # ... (the same memory)
+    attempt(lambda: d._version)  # ... has a counter ...
+    attempt(lambda: z._version)
+    attempt(lambda: d[:2].add_(1))  # ... its views may not be written
+    attempt(lambda: x * d)
+    attempt(lambda: d.requires_grad_())
+    return out  # (not z's values now: PyTorch writes d[:2], then raises; here it is refused)
+
+
+def test_inference_tensors_outside_the_mode_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours = _inference_story(tg)
+    assert ours == _inference_story(torch)
+    assert ours[:3] == ["saved"] * 3 and ours[8] == "inplace"
+
+
+def test_inference_tensor_saved_refusal_names_the_op() -> None:
+    x = leaf([1.0, 2.0])
+    with tg.inference_mode():
+        c = tg.ones(2, dtype=np.float64)
+    with pytest.raises(BackwardError, match=r"Mul: Inference tensors cannot be saved .*"
+                                            r"input 1 \(shape \(2,\)\)"):
+        x * c
+    with tg.no_grad():  # nothing recorded: allowed
+        assert (x * c).tolist() == [1.0, 2.0]
+    with tg.inference_mode():
+        assert (x * c).is_inference()

@@ -260,7 +260,7 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
         """A leaf sharing the same memory (and its version counter), cut from the graph."""
         out = Tensor._from_op(self._data, None)
         out._base = versions.root(self)
-        return out
+        return inference.detached(out) if inference.MADE[0] else out
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = numpy_dtype("astype", dtype)

@@ -34,6 +34,7 @@ from ..errors import (
     ShapeError,
     TinygradError,
 )
+from . import inference
 from .saved_variable import SavedTensor
 from .versions import CLOCK
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 _tensor_class: Any = None  # tinygrad_bn.tensor.Tensor, once tensor.py has defined it
 _ANOMALY = _modes.ANOMALY  # a global, not an attribute of one: read on every op
+_INFERENCE_MADE = inference.MADE  # (as CLOCK: a list held as this module's global)
 
 
 def set_tensor_class(cls: type) -> None:
@@ -233,6 +235,8 @@ class Function:
             for t in inputs:  # a loop, not any(<generator>): this runs once per op
                 if t.requires_grad:
                     ctx._epoch = CLOCK[0]  # in-place writes after this are checked
+                    if _INFERENCE_MADE[0]:  # an inference tensor exists: may it be saved?
+                        inference.refuse_saved(ctx)
                     out = _tensor_class._from_op(out_data, ctx)
                     if ctx.uses_output:  # only then: a weak reference costs ~0.25 us
                         ctx._out = weakref.ref(out)

@@ -378,11 +378,10 @@ class InplaceMethods:
         return self
 
     def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
-        """PyTorch's resize_: this tensor takes the shape `sizes`, its elements the first
-        ones of its memory in order (kept in place when there are enough, else copied into
-        new memory followed by zeros, where PyTorch leaves them uninitialized). Refused on a
-        tensor that requires grad, as PyTorch's; on a non-contiguous tensor only its own
-        shape is accepted (PyTorch would reinterpret the memory under it)."""
+        """PyTorch's resize_: this tensor takes the shape `sizes`, its elements the first of
+        its memory in order (in place if there are enough, else copied into new memory and
+        zeros after: PyTorch leaves them uninitialized). Refused on a tensor that requires
+        grad, as PyTorch's; a non-contiguous one keeps its shape (PyTorch's reinterprets)."""
         shape = int_sizes("resize_", tuple(sizes[0]) if len(sizes) == 1 and isinstance(
             sizes[0], tuple | list | Size) else sizes)
         if any(n < 0 for n in shape):
@@ -392,6 +391,7 @@ class InplaceMethods:
                                 f"{self.shape}); resize a detach().clone() of it")
         data = self._data
         if shape != self.shape:
+            inference.check_write(self, "resize_")  # its own shape: no write, as PyTorch
             if not data.flags.c_contiguous:
                 raise UnsupportedError(f"resize_: a non-contiguous tensor (shape {self.shape}) "
                                        f"can only keep its shape, got {shape}; call "
