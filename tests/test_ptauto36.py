@@ -329,3 +329,15 @@ def test_inference_tensor_saved_refusal_names_the_op() -> None:
         assert (x * c).tolist() == [1.0, 2.0]
     with tg.inference_mode():
         assert (x * c).is_inference()
+
+
+# ------------------------------------------------------------ test_autograd.py: bad calls
+
+def test_grad_names_what_does_not_require_grad_outputs_first() -> None:
+    x = tg.ones(1)
+    y = x**2
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.autograd.grad(x, y)  # the output is checked first: PyTorch's message
+    with pytest.raises(RuntimeError, match=r"differentiated Tensors \(input 0\) does not "
+                                           r"require grad"):
+        tg.autograd.grad(leaf([1.0]) * 2, x)

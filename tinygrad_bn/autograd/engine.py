@@ -401,9 +401,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          create_graph: bool = False, allow_unused: bool = True) -> list[Tensor | None]:
     """Gradients of `outputs` with respect to `inputs`, leaving every `.grad` untouched.
 
-    Like `torch.autograd.grad`: returns a list with one entry per input (None
-    where an input does not influence the outputs). With `create_graph=True`
-    the returned gradients are differentiable.
+    Like `torch.autograd.grad`: returns a list with one entry per input (None where an
+    input does not influence the outputs). With `create_graph=True` they are differentiable.
     """
     outputs = [outputs] if is_tensor(outputs) else _tensor_list("outputs", outputs)
     inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
@@ -416,9 +415,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
         raise ShapeError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    for t in inputs:
-        if not is_tensor(t) or not t.requires_grad:
-            raise BackwardError("grad: every input must be a Tensor that requires grad")
+    for i, t in enumerate(inputs):  # (the outputs are checked first, as PyTorch's)
+        if not t.requires_grad and all(out.requires_grad for out in outputs):
+            raise BackwardError(f"grad: One of the differentiated Tensors (input {i}) "
+                                "does not require grad")
     results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
     if not allow_unused and any(r is None for r in results):
         raise BackwardError("grad: one of the inputs was not used to compute the outputs")
