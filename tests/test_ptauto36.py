@@ -341,3 +341,47 @@ def test_grad_names_what_does_not_require_grad_outputs_first() -> None:
     with pytest.raises(RuntimeError, match=r"differentiated Tensors \(input 0\) does not "
                                            r"require grad"):
         tg.autograd.grad(leaf([1.0]) * 2, x)
+
+
+# ------------------------------------------------- grad-mode decorators on generator functions
+
+def _generator_modes(m) -> list:
+    seen: list = []
+
+    def make(decorator):
+        @decorator
+        def steps(n):
+            for i in range(n):
+                seen.append(("inside", m.is_grad_enabled(), m.is_inference_mode_enabled()))
+                try:
+                    got = yield i
+                except KeyError:
+                    seen.append(("thrown", m.is_grad_enabled()))
+                    got = None
+                if got is not None:
+                    seen.append(("sent", got))
+            return "done"
+        return steps
+
+    for name, decorator in (("no_grad", m.no_grad()), ("enable_grad", m.enable_grad()),
+                            ("set_grad_enabled", m.set_grad_enabled(False)),
+                            ("inference_mode", m.inference_mode())):
+        seen.append(name)
+        with m.set_grad_enabled(name != "enable_grad"):
+            gen = make(decorator)(3)
+            next(gen)
+            seen.append(("caller", m.is_grad_enabled(), m.is_inference_mode_enabled()))
+            gen.send(7)
+            gen.throw(KeyError("k"))
+            try:
+                next(gen)
+            except StopIteration as stop:
+                seen.append(("returned", stop.value))
+    return seen
+
+
+def test_grad_mode_decorators_on_a_generator_hold_inside_it_only() -> None:
+    torch = pytest.importorskip("torch")
+    ours = _generator_modes(tg)
+    assert ours == _generator_modes(torch)
+    assert ("caller", True, False) in ours and ("inside", False, False) in ours

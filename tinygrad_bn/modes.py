@@ -16,6 +16,8 @@ thread-local lookup instead of two keeps the hot path cheap (benchmarks/bench_mo
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import threading
 from typing import Any
 
@@ -91,6 +93,40 @@ class ModeContext(contextlib.ContextDecorator):
 
     def _restore(self, s: _ThreadState) -> None:
         """Undo what constructing this context did at once (set_grad_enabled's call)."""
+
+    def __call__(self, function: Any) -> Any:
+        """As a decorator; a generator function runs each of its steps in the mode, and
+        its caller in its own between them (PyTorch's decorators do so: `@no_grad()` on a
+        generator does not leak into the loop that iterates it)."""
+        if inspect.isgeneratorfunction(function):
+            return _stepwise(self, function)
+        return super().__call__(function)
+
+
+def _stepwise(mode: ModeContext, function: Any) -> Any:
+    """`function`, a generator function, with `mode` entered around each of its steps."""
+
+    @functools.wraps(function)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        with mode:
+            inner = function(*args, **kwargs)
+        step, value = inner.send, None
+        while True:
+            try:
+                with mode:
+                    out = step(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                step, value = inner.send, (yield out)
+            except GeneratorExit:
+                with mode:
+                    inner.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: into the inner one
+                step, value = inner.throw, error
+
+    return generator
 
 
 class GradMode(ModeContext):
