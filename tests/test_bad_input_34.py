@@ -47,6 +47,9 @@ ROWS["as_strided_scatter"] = (
     lambda: tg.as_strided_scatter(_x(3, 3), _x(2, 2), (2, 2), (4, 5)), tg.ShapeError,
     ("as_strided_scatter", "outside"),
     lambda: torch.as_strided_scatter(_tx(3, 3), _tx(2, 2), (2, 2), (4, 5)))
+ROWS["as_strided_"] = (  # (tg.as_strided_, session 36: reaches past the 4 elements)
+    lambda: tg.as_strided_(_x(4), (3,), (2,)), tg.ShapeError, ("as_strided", "4 elements"),
+    lambda: torch.as_strided_(_tx(4), (3,), (2,)))
 ROWS["nonzero_static"] = (lambda: tg.nonzero_static(_x(2), size=-1), tg.ArgumentError,
                           ("nonzero_static", "size"),
                           lambda: torch.nonzero_static(_tx(2), size=-1))

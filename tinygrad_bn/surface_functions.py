@@ -40,7 +40,7 @@ _METHODS = """adjoint amax amin angle as_strided conj conj_physical detach diago
     select_scatter slice_scatter split_with_sizes swapaxes unsafe_chunk unsafe_split
     unsafe_split_with_sizes vsplit""".split()
 # PyTorch's in-place function forms: `tg.NAME_(x, ...)` is `x.NAME_(...)`
-_INPLACE = """abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_
+_INPLACE = """abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ as_strided_ asin_
     asinh_ atan_ atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ conj_physical_ cos_ cosh_
     deg2rad_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_ frac_ gcd_ i0_ index_put_ lcm_
     ldexp_ log10_

@@ -7,6 +7,7 @@ nonzero with a fixed number of rows.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from .autograd.primitive import as_tensor, is_tensor, new_tensor
 from .errors import ArgumentError, ArgumentTypeError, ShapeError, names_errors
 from .memory_format import contiguous_format
 from .tensor import Tensor
+from .tensor_methods.axis_alias import takes_axis
 from .tensor_methods.memory_views import int_sequence
 
 # name of the copy function: the view it copies, as a function of (x, *args, **kwargs)
@@ -53,6 +55,10 @@ def _copied(result: Any) -> Any:
 
 
 def _copy_function(name: str, view: Callable[..., Any]) -> Callable[..., Any]:
+    if "dim" in inspect.signature(view).parameters:  # axis=, PyTorch's alias for dim=
+        view.__name__ = name
+        view = takes_axis(view)
+
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 (PyTorch's)
         if not is_tensor(input):
             raise ArgumentTypeError(f"{name}: input must be a Tensor, got "

@@ -6,8 +6,8 @@
 - unary.py, one input elementwise: Neg Exp Log Sqrt Abs Sin Cos HyperbolicTangent Logistic
   Rectify Sign ZeroNaN Stepwise Clip Cast Clone
 - reduce.py, reductions and scans: Sum Max Min Prod Cumsum Cumprod
-- movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem ScatterAdd
-  IndexCopy IndexPut Concatenate
+- movement.py, moving elements: Reshape Transpose Expand Pad Flip GetItem StridedView
+  ScatterAdd IndexCopy IndexPut Concatenate
 - linalg.py, products: MatMul Einsum; matrices: Det LogAbsDet Inverse Solve
   EigenvaluesSymmetric EigenvectorsSymmetric
 - decompositions.py, factorizations and their solves: SolveTriangular Cholesky QRFactorQ
@@ -76,6 +76,7 @@ from .movement import (
     Pad,
     Reshape,
     ScatterAdd,
+    StridedView,
     Transpose,
     array_index,
     ints_first,
@@ -138,7 +139,8 @@ __all__ = [
     "Exp", "Exp2", "Expand", "Expm1", "Flip", "Floor", "GetItem", "HyperbolicTangent", "Log",
     "Log10", "Log1p", "Log2", "Logistic", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "Transpose",
+    "StridedView", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh",
+    "Transpose",
     "Trunc", "Where", "array_index", "ints_first", "is_basic_index", "sum_tangents", "IndexPut",
     "IndexCopy", "Entr", "Logit",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",

@@ -123,6 +123,23 @@ class GetItem(Function):
         return GetItem.apply(tx, index=self.index)
 
 
+class StridedView(GetItem):
+    """z = x[index], made as window(x), an array sharing x's memory by other strides (a
+    diagonal, sliding windows, an as_strided window), `index` the coordinates in x of z's
+    elements;  dx = zeros with g added at index (an element read twice gets both).
+
+    Only sizes and coordinates are kept, no value: as PyTorch's DiagonalBackward."""
+
+    reads_no_values = True
+
+    def forward(self, x):
+        return self.window(x)
+
+    def jvp(self, tx):
+        """tz = tx[index] (a copy: tangents share no memory)."""
+        return GetItem.apply(tx, index=self.index)
+
+
 class ScatterAdd(Function):
     """z = zeros(shape) with x added at index (the adjoint of GetItem);  dx = g[index]."""
 

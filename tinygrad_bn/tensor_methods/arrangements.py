@@ -21,6 +21,7 @@ from ..dtypes import get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import Size, normalize_axes
 from .linalg import added_product
+from .memory_views import window_view
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -59,7 +60,8 @@ class ArrangementMethods:
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         """Every window of `size` elements along `dimension`, `step` apart: that axis
         becomes the window count (n - size) // step + 1 and a last axis of `size` is added.
-        An element in several windows gets the sum of their gradients."""
+        A view, as PyTorch's; an element in several windows gets the sum of their
+        gradients."""
         d = normalize_axes("unfold", dimension, max(self.ndim, 1))[0]
         n = self.shape[d] if self.ndim else 1
         for name, value, least in (("size", size, 0), ("step", step, 1)):
@@ -69,11 +71,11 @@ class ArrangementMethods:
         if size > n:
             raise ShapeError(f"unfold: size {size} is larger than dimension {d} of the input "
                              f"(shape {self.shape}, size {n} there)")
-        x = self.reshape(1) if self.ndim == 0 else self
-        count = (n - size) // step + 1
-        windows = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-        picked = x[(slice(None),) * d + (windows,)]  # (..., count, size, ...)
-        return picked.movedim(d + 1, -1) if self.ndim else picked.reshape(size)
+        if self.ndim == 0:  # the one element as a window of `size` (0 or 1)
+            return self.reshape(1)[:size]
+        return window_view(self, lambda data: np.lib.stride_tricks.sliding_window_view(
+            data, size, axis=d, writeable=True)[(slice(None),) * d + (slice(None, None, step),)],
+            overlaps=step < size)
 
     def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha outer(vec1, vec2) (x broadcast to the outer product's shape).

@@ -37,6 +37,7 @@ from ..errors import (
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from .axis_alias import takes_axis
 from .elementwise import no_bool
+from .memory_views import window_view, writable_like
 from .movement import _given, concatenate
 
 if TYPE_CHECKING:
@@ -318,16 +319,16 @@ class IndexingMethods:
         return pick(np.ones(self.shape[-2:], dtype=bool), int(diagonal))
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-        """The offset-th diagonal of the planes (dim1, dim2), as the last axis."""
+        """The offset-th diagonal of the planes (dim1, dim2), as the last axis: a view, as
+        PyTorch's (a write through it reaches x, and x's graph)."""
         a = one_axis("diagonal", self.ndim, None, dim1)
         b = one_axis("diagonal", self.ndim, None, dim2)
         if a == b:
             raise ArgumentError(f"diagonal: dim1 and dim2 must differ, got {dim1}, {dim2}")
-        rest = [k for k in range(self.ndim) if k not in (a, b)]
-        x = self.permute(*rest, a, b)
-        n, m = x.shape[-2:]
-        rows = np.arange(max(0, -offset), min(n, m - offset)) if offset < m else np.arange(0)
-        return x[(Ellipsis, rows, rows + offset)]
+        if isinstance(offset, bool) or not isinstance(offset, int | np.integer):
+            raise ArgumentTypeError(f"diagonal: offset must be an int, got {offset!r}")
+        return window_view(self, lambda data: writable_like(
+            np.diagonal(data, int(offset), a, b), data), overlaps=False)
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """A 1-D x as the diagonal-th diagonal of a square matrix; a 2-D x's diagonal."""

@@ -1,7 +1,8 @@
 """Tensor methods about the memory under a tensor: `view(dtype)` (the same bytes read as
 another dtype), the DLPack protocol (`__dlpack__`, `__dlpack_device__`: NumPy's and
 PyTorch's `from_dlpack` share the memory), `new_empty_strided`, `dim_order` and
-`narrow_copy`.
+`narrow_copy`; and `window_view`, the views that are no basic index (diagonal, unfold,
+as_strided): windows on the memory by other strides.
 
 A view as another dtype is no function of the values that autograd can follow (PyTorch's
 is not differentiable either): its result never requires grad, and writes through it
@@ -10,11 +11,12 @@ reach the tensor's memory, as writes through any view.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import ops
 from ..autograd import versions
 from ..autograd.primitive import new_tensor
 from ..device import check_device
@@ -69,6 +71,33 @@ def view_as_dtype(x: Tensor, dtype: Any) -> Tensor:
     out = new_tensor(data.view(dtype))
     out._base = versions.root(x)
     return out
+
+
+def window_view(x: Tensor, window: Callable[[np.ndarray], np.ndarray],
+                overlaps: bool = True) -> Tensor:
+    """The elements of x that `window` picks, as a view sharing x's memory (PyTorch's
+    diagonal, unfold and as_strided are views). `window` makes an array's view by that
+    array's own strides (np.diagonal, a sliding window); applied to the row-major ids of
+    x's elements it gives the coordinates in x of each element of the view: the index
+    by which the gradient scatters back (ops.StridedView) and by which an in-place write
+    through the view reaches x's graph (inplace.py), as for a view by basic indexing.
+
+    `overlaps`: whether the window may hold an element twice (checked then). Such a view
+    shares the memory but not the graph: a write through it in the graph is refused, as
+    for a reshaped view, since one value written per element cannot follow two."""
+    ids = window(np.arange(x._data.size).reshape(x.shape))
+    index = np.unravel_index(ids, x.shape)
+    out = ops.StridedView.apply(x, window=window, index=index)
+    if overlaps and np.unique(ids).size != ids.size:
+        return x._as_view(out)
+    return x._as_view(out, index)
+
+
+def writable_like(view: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """`view` writable when its source is (NumPy's np.diagonal is read-only by default)."""
+    if source.flags.writeable and not view.flags.writeable:
+        view.flags.writeable = True
+    return view
 
 
 class MemoryMethods:

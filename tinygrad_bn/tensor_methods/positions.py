@@ -25,9 +25,17 @@ import numpy as np
 
 from .. import ops
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange, ShapeError
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DTypeError,
+    IndexOutOfRange,
+    ShapeError,
+    UnsupportedError,
+)
 from ..keywords import int_sizes, one_axis
 from .axis_alias import takes_axis
+from .memory_views import window_view
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -66,7 +74,8 @@ class PositionMethods:
     def as_strided(self, size: Sequence[int], stride: Sequence[int],
                    storage_offset: int | None = None) -> Tensor:
         """The tensor of shape `size` whose element i is flat(x)[offset + sum_k i_k
-        stride_k]: windows, diagonals, repeats; elements read twice get both gradients."""
+        stride_k]: windows, diagonals, repeats; elements read twice get both gradients.
+        A view of a row-major x (a copy of another: flat(x) is then no memory)."""
         size, stride = _ints("as_strided", "size", size), _ints("as_strided", "stride", stride)
         offset = 0 if storage_offset is None else storage_offset
         if len(size) != len(stride):
@@ -77,16 +86,37 @@ class PositionMethods:
         if isinstance(offset, bool) or not isinstance(offset, int | np.integer) or offset < 0:
             raise ArgumentError(f"as_strided: storage_offset must be a non-negative int, got "
                                 f"{storage_offset!r}")
-        flat = np.full(size, int(offset), np.int64)
+        offset, numel = int(offset), self._data.size
+        last = offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if 0 not in size and last >= numel:
+            raise ShapeError(f"as_strided: sizes {size}, strides {stride} and offset {offset} "
+                             f"reach element {last}, but x (shape {self.shape}) has "
+                             f"{numel} elements")
+        if self.ndim and self._data.flags.c_contiguous:  # flat(x) is x's memory: a view
+
+            def window(data: np.ndarray) -> np.ndarray:
+                return np.lib.stride_tricks.as_strided(
+                    data.reshape(-1)[offset:], size, tuple(s * data.itemsize for s in stride),
+                    writeable=True)
+
+            return window_view(self, window)
+        flat = np.full(size, offset, np.int64)
         for axis, (n, s) in enumerate(zip(size, stride)):
             flat += (np.arange(n, dtype=np.int64) * s).reshape((-1,) + (1,) * (len(size) - axis
                                                                                - 1))
-        numel = self._data.size
-        if flat.size and int(flat.max()) >= numel:
-            raise ShapeError(f"as_strided: sizes {size}, strides {stride} and offset {offset} "
-                             f"reach element {int(flat.max())}, but x (shape {self.shape}) has "
-                             f"{numel} elements")
         return self.reshape(-1)[flat]
+
+    def as_strided_(self, size: Sequence[int], stride: Sequence[int],
+                    storage_offset: int | None = None) -> Tensor:
+        """In place, this tensor becomes `as_strided(size, stride, storage_offset)` of its
+        memory (PyTorch changes the tensor's sizes and strides). Refused on a tensor whose
+        memory is not row-major: the window is over flat(x), which is then no memory."""
+        if not self._data.flags.c_contiguous:
+            raise UnsupportedError(f"as_strided_: a non-contiguous tensor (shape {self.shape}, "
+                                   f"strides {self.stride()}) cannot be re-strided in place "
+                                   f"here; call contiguous() first")
+        return self._restride("as_strided_", lambda t: t.as_strided(size, stride,
+                                                                    storage_offset))
 
     def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """Write source's elements at the flat (row-major) positions `index` of x, in place

@@ -1,0 +1,183 @@
+"""Views as PyTorch's test_view_ops.py, test_indexing.py and test_type_promotion.py expect
+them, checked against torch: diagonal, unfold and as_strided share their base's memory
+(writes reach it, also in the graph), as_strided_ re-strides in place, and the `*_copy`
+functions take `axis=` for `dim=`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(shape: tuple[int, ...], seed: int = 0, grad: bool = False):
+    values = np.random.default_rng(seed).normal(size=shape)
+    return (Tensor(values.copy(), requires_grad=grad),
+            torch.tensor(values.copy(), requires_grad=grad))
+
+
+DIAGONALS = [((3, 3), {}), ((3, 4), {"offset": 1}), ((4, 3), {"offset": -2}),
+             ((2, 3, 4), {"offset": 1, "dim1": 0, "dim2": 2}),
+             ((2, 3, 4), {"offset": -1, "dim1": 2, "dim2": 1}), ((3, 3), {"offset": 5})]
+
+
+@pytest.mark.parametrize(("shape", "kwargs"), DIAGONALS, ids=str)
+def test_diagonal_is_a_view_writes_reach_the_base(shape, kwargs) -> None:
+    ours, theirs = _pair(shape)
+    for x, lib in ((ours, tg), (theirs, torch)):
+        d = x.diagonal(**kwargs)
+        d.mul_(-3).add_(1)
+        lib.diagonal(x, **kwargs).sub_(0.5)  # the function too
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    d = ours.diagonal(**kwargs)
+    assert d._base is ours and d._version == ours._version == theirs._version == 3
+    assert d.stride() == theirs.diagonal(**kwargs).stride()
+    if d.numel():  # (PyTorch's data_ptr of an empty tensor is 0)
+        assert d.data_ptr() - ours.data_ptr() == \
+            (theirs.diagonal(**kwargs).data_ptr() - theirs.data_ptr())
+
+
+def test_linalg_diagonal_and_diagonal_of_a_view_write_through() -> None:
+    ours, theirs = _pair((2, 3, 3))
+    for x, lib in ((ours, tg), (theirs, torch)):
+        lib.linalg.diagonal(x).fill_(7.0)
+        x.mT.diagonal(1).zero_()  # a view of a view
+        x[1].diagonal()[0] = -1.0  # item assignment into it
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_diagonal_write_in_the_graph_as_pytorch() -> None:
+    """An in-place op through the diagonal of a non-leaf rewrites the base's graph (PyTorch's
+    CopySlices): both the values and the gradients follow."""
+    ours, theirs = _pair((4, 4), grad=True)
+    outs = []
+    for x in (ours, theirs):
+        b = x * 2
+        b.diagonal(1).mul_(x.diagonal(-1)).exp_()
+        outs.append(b)
+        (b ** 2).sum().backward()
+    np.testing.assert_allclose(outs[0].data, outs[1].detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+    # the other diagonal shares b's version counter: saved by mul_, then changed by exp_
+    for x, error in ((ours, tg.BackwardError), (theirs, RuntimeError)):
+        b = x * 2
+        b.diagonal(1).mul_(b.diagonal(-1)).exp_()
+        with pytest.raises(error, match="modified by an inplace operation"):
+            b.sum().backward()
+
+
+@settings(max_examples=8)
+@given(n=st.integers(1, 4), m=st.integers(1, 4), offset=st.integers(-2, 2),
+       seed=st.integers(0, 2**16))
+def test_diagonal_write_in_the_graph_gradients(n, m, offset, seed) -> None:
+    """Reverse mode, jvp and double backward of a function that writes through a diagonal."""
+    x0 = np.random.default_rng(seed).uniform(-1, 1, size=(n, m))
+
+    def f(x: Tensor) -> Tensor:
+        b = x * x
+        b.diagonal(offset).mul_(x.diagonal(offset).sin())
+        return b
+
+    x = Tensor(x0, requires_grad=True)
+    assert tg.gradcheck(f, [x]) and tg.gradgradcheck(f, [x])
+
+
+def test_unfold_is_a_view() -> None:
+    ours, theirs = _pair((3, 7))
+    for x in (ours, theirs):
+        x.unfold(1, 2, 3).mul_(10)  # windows apart: each element at most once
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    u = ours.unfold(0, 2, 1)
+    assert u._base is ours and u.stride() == theirs.unfold(0, 2, 1).stride()
+    assert np.shares_memory(u.data, ours.data)
+
+
+def test_unfold_write_in_the_graph() -> None:
+    ours, theirs = _pair((2, 6), grad=True)
+    for x in (ours, theirs):
+        b = x + 1
+        b.unfold(1, 2, 3).pow_(3)
+        (b * b.detach()).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_overlapping_windows_refuse_a_write_in_the_graph() -> None:
+    """One value written per memory element cannot follow two windows' gradients: refused
+    (a wrong gradient otherwise); outside the graph the write reaches the memory."""
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    with pytest.raises(tg.BackwardError, match="mul_"):
+        (x * 1).unfold(0, 2, 1).mul_(2)
+    with pytest.raises(tg.BackwardError, match="add_"):
+        (x * 1).as_strided((2, 2), (1, 1)).add_(1)
+    y = Tensor(np.zeros(4))
+    y.unfold(0, 2, 1)[1, 0] = 5.0
+    assert y.tolist() == [0.0, 5.0, 0.0, 0.0]
+
+
+def test_as_strided_of_a_contiguous_tensor_is_a_view() -> None:
+    ours, theirs = _pair((3, 4))
+    for x in (ours, theirs):
+        x.as_strided((2, 2), (4, 1), 5).neg_()
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    v = ours.as_strided((3,), (5,))
+    assert v._base is ours and v.stride() == (5,)
+    t = ours.mT  # not row-major: a copy of flat(x), which is no memory here
+    assert not np.shares_memory(t.as_strided((2,), (1,)).data, ours.data)
+
+
+def test_as_strided_write_in_the_graph() -> None:
+    ours, theirs = _pair((12,), grad=True)
+    for x in (ours, theirs):
+        b = x * 3
+        b.as_strided((2, 3), (6, 2), 1).sin_()
+        (b ** 2).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_as_strided_in_place() -> None:
+    ours, theirs = _pair((6,))
+    for x in (ours, theirs):
+        assert x.as_strided_((2, 2), (1, 2), 1) is x
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert ours.stride() == theirs.stride() and ours._version == theirs._version == 1
+    # in the graph: the gradient flows as through as_strided; on a leaf: refused
+    a, ta = _pair((5,), grad=True)
+    for x in (a, ta):
+        b = x * 1
+        b.as_strided_((2,), (2,), 1)
+        (b * b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy())
+    with pytest.raises(tg.BackwardError, match="as_strided_"):
+        a.as_strided_((2,), (1,))
+    with pytest.raises(tg.UnsupportedError, match="as_strided_.*contiguous"):
+        Tensor(np.ones((2, 3))).mT.as_strided_((2,), (1,))
+    with pytest.raises(tg.ShapeError, match="as_strided"):
+        Tensor(np.ones(4)).as_strided_((3,), (2,))
+
+
+COPIES = [("slice_copy", (), {"axis": 1, "start": 1}), ("split_copy", (2,), {"axis": 1}),
+          ("squeeze_copy", (), {"axis": 1}), ("unbind_copy", (), {"axis": 1}),
+          ("unsqueeze_copy", (), {"axis": 2}), ("narrow_copy", (), {"axis": 2, "start": 1,
+                                                                      "length": 2}),
+          ("select_copy", (), {"axis": 0, "index": 1}),
+          ("split_with_sizes_copy", ([1, 3],), {"axis": 2})]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), COPIES, ids=[c[0] for c in COPIES])
+def test_copy_functions_take_axis_for_dim(name, args, kwargs) -> None:
+    ours, theirs = _pair((2, 1, 4))
+    got, want = (getattr(lib, name)(x, *args, **kwargs) for lib, x in ((tg, ours),
+                                                                       (torch, theirs)))
+    got, want = (r if isinstance(r, tuple | list) else [r] for r in (got, want))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.data, w.numpy())
+        assert not np.shares_memory(g.data, ours.data)
+    with pytest.raises(tg.ArgumentError, match=f"{name}.*dim.*axis"):
+        getattr(tg, name)(ours, *args, dim=0, **kwargs)
