@@ -181,3 +181,62 @@ def test_copy_functions_take_axis_for_dim(name, args, kwargs) -> None:
         assert not np.shares_memory(g.data, ours.data)
     with pytest.raises(tg.ArgumentError, match=f"{name}.*dim.*axis"):
         getattr(tg, name)(ours, *args, dim=0, **kwargs)
+
+
+def test_view_is_always_a_new_tensor_an_alias() -> None:
+    """view(its own shape) and view_as(x) are new tensors sharing x's memory: an in-place
+    change of their sizes (t_, unsqueeze_, as_strided_) leaves x as it is."""
+    for change, index, at in ((lambda v: v.t_(), (0, 1), (1, 0)),
+                              (lambda v: v.swapdims_(0, 1), (0, 1), (1, 0)),
+                              (lambda v: v.unsqueeze_(1), (0, 0, 1), (0, 1)),
+                              (lambda v: v.as_strided_((25,), (1,)), 6, (1, 1))):
+        for lib in (tg, torch):
+            t = lib.ones(5, 5)
+            v = change(t.view_as(t))
+            v[index] = 0
+            assert tuple(t.shape) == (5, 5) and float(t[at]) == 0.0
+    x = tg.ones(2, 3)
+    assert x.view(2, 3) is not x and x.view(2, 3)._base is x
+    with pytest.raises(tg.ShapeError, match="view"):  # view_as is a view, not a reshape
+        x.t().view_as(tg.ones(6))
+
+
+def test_a_copy_by_reshape_is_no_view_of_its_input() -> None:
+    """A transposed matrix reshaped is a copy: it does not share the input's version
+    counter, so writing the input later does not fail a backward that saved the copy."""
+    ours, theirs = _pair((2, 3), grad=True)
+    for x in (ours, theirs):
+        b = x * 1
+        y = b.t().reshape(-1)
+        loss = (y * y).sum()
+        b.add_(1)
+        loss.backward()
+        assert y._version == 0 and getattr(y, "_base", None) is None
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy())
+
+
+def test_ravel_is_a_view_or_a_row_major_copy() -> None:
+    for make in (lambda lib: lib.ones(5, 5), lambda lib: lib.ones(5, 5).t(),
+                 lambda lib: lib.ones(10)[::2], lambda lib: lib.tensor(123.0)):
+        answers = []
+        for lib in (tg, torch):
+            s = make(lib)
+            flat = s.ravel()
+            answers.append((getattr(flat, "_base", None) is s, flat.is_contiguous()))
+        assert answers[0] == answers[1]
+
+
+def test_flip_copies_as_pytorch() -> None:
+    for lib in (tg, torch):
+        x = lib.zeros(3)
+        for y in (x.flip(0), lib.fliplr(x.reshape(1, 3)), lib.flipud(x)):
+            y.fill_(1.0)
+        assert x.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_narrow_takes_a_0d_integer_tensor_start_only() -> None:
+    x = tg.arange(9).reshape(3, 3)
+    assert x.narrow(0, tg.tensor(1), 1).tolist() == [[3, 4, 5]]
+    for bad in (tg.tensor([0]), tg.tensor(0.0), tg.tensor([0, 1])):
+        with pytest.raises(RuntimeError, match="narrow"):
+            x.narrow(0, bad, 1)

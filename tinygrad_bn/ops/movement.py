@@ -87,7 +87,8 @@ class Flip(Function):
     reads_no_values = True
 
     def forward(self, x):
-        return np.flip(x, self.axes)
+        # a copy, as PyTorch's flip (a write into z must not reach x): NumPy's is a view
+        return np.flip(x, self.axes).copy()
 
     def backward(self, g):
         return Flip.apply(g, axes=self.axes)

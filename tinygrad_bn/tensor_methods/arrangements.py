@@ -38,8 +38,9 @@ class ArrangementMethods:
         return self.expand(*shape)
 
     def ravel(self) -> Tensor:
-        """x flattened to 1-D (a view where the layout allows, as reshape)."""
-        return self.reshape(-1)
+        """x flattened to 1-D: a view of a row-major x, else a row-major copy (of a strided
+        1-D x too), as PyTorch's (`contiguous().view(-1)`)."""
+        return self.contiguous().reshape(-1)
 
     def flipud(self) -> Tensor:
         """x with its first axis reversed."""

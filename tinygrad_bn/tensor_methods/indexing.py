@@ -391,6 +391,11 @@ class IndexingMethods:
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         d = one_axis("narrow", self.ndim, None, dim)
         n = self.shape[d]
+        if is_tensor(start):  # PyTorch takes a 0-d integer tensor for start, nothing else
+            if start.ndim or start.dtype.kind not in "iu":
+                raise ArgumentError(f"narrow: a tensor start must be a 0-d integer tensor, "
+                                    f"got shape {start.shape}, dtype {start.dtype}")
+            start = int(start.item())
         start = start + n if start < 0 else start
         if not (0 <= start <= n and 0 <= length <= n - start):
             raise IndexOutOfRange(f"narrow: start {start} and length {length} do not fit dim "

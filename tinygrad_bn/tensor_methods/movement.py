@@ -44,8 +44,11 @@ class MovementMethods:
     def _as_view(self, out: Tensor, index: Any = None) -> Tensor:
         """Mark `out` as a view of this tensor when NumPy made its array one (reshape may
         copy): it then shares this tensor's version counter, and with a basic `index` an
-        in-place write through it also updates this tensor (autograd/versions.py)."""
-        if out is not self and out._data.base is not None:
+        in-place write through it also updates this tensor (autograd/versions.py). NumPy's
+        copy (a transposed matrix reshaped) has a base too, its own new memory: no view."""
+        data = out._data
+        if out is not self and data.base is not None and (
+                not data.size or np.may_share_memory(data, self._data)):
             out._base = versions.root(self)
             if index is not None:
                 out._view_of = (self, index)
@@ -84,7 +87,9 @@ class MovementMethods:
         if len(shape) == 1 and isinstance(shape[0], DType):
             return view_as_dtype(self, shape[0])
         out = self.reshape(*shape)
-        if out is not self and out._data.size and not np.may_share_memory(out._data, self._data):
+        if out is self:  # a new tensor all the same, as PyTorch's (an alias: `t_()` on it
+            return self._as_view(ops.Reshape.apply(self, shape=self.shape))  # keeps self)
+        if out._data.size and not np.may_share_memory(out._data, self._data):
             raise ShapeError(f"view: the shape {out.shape} cannot be laid over the memory of "
                              f"a non-contiguous tensor of shape {self.shape} (strides "
                              f"{self._data.strides}); use reshape(), or contiguous().view()")
@@ -224,13 +229,14 @@ class MovementMethods:
         return ops.Pad.apply(self, pad_width=widths, value=value)
 
     def flip(self, *axes: Any, dims: Any = None) -> Tensor:
-        """x reversed along the given axes (PyTorch: `flip(dims)`, a tuple or varargs)."""
+        """x reversed along the given axes (PyTorch: `flip(dims)`, a tuple or varargs), in
+        new memory as PyTorch's."""
         given = axes[0] if len(axes) == 1 else (axes or None)
         chosen = one_of("flip", "axes", given, "dims", dims)
         if chosen is None:
             raise AxisError("flip: give the axes to reverse, e.g. flip(0) or flip(dims=(0, 1))")
-        return self._as_view(ops.Flip.apply(self, axes=normalize_axes(
-            "flip", chosen, self.ndim, scalar_axis=True)))
+        return ops.Flip.apply(self, axes=normalize_axes("flip", chosen, self.ndim,
+                                                        scalar_axis=True))
 
     def t(self) -> Tensor:
         """The transpose of a matrix; 0-d and 1-d tensors are returned as they are."""
@@ -253,7 +259,9 @@ class MovementMethods:
         return self.expand(other.shape)
 
     def view_as(self, other: Tensor) -> Tensor:
-        return self.reshape(other.shape)
+        """`view(other.shape)`: a new tensor sharing the memory (refused where the shape
+        cannot be laid over it)."""
+        return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
