@@ -240,3 +240,29 @@ def test_narrow_takes_a_0d_integer_tensor_start_only() -> None:
     for bad in (tg.tensor([0]), tg.tensor(0.0), tg.tensor([0, 1])):
         with pytest.raises(RuntimeError, match="narrow"):
             x.narrow(0, bad, 1)
+
+
+@pytest.mark.filterwarnings("ignore:adjoint.*deprecated")  # (PyTorch's, on a 0-d tensor)
+def test_transposes_keywords_and_0d_adjoint_as_pytorch() -> None:
+    for lib in (tg, torch):
+        x = lib.ones(2, 3, 4)
+        assert tuple(x.transpose(dim0=0, dim1=-1).shape) == (4, 3, 2)
+        assert tuple(x.transpose(0, dim1=1).shape) == (3, 2, 4)
+        assert tuple(lib.transpose(x, dim0=2, dim1=1).shape) == (2, 4, 3)
+        assert tuple(x.swapaxes(axis0=0, axis1=1).shape) == (3, 2, 4)
+        assert tuple(lib.swapaxes(x, axis0=2, axis1=0).shape) == (4, 3, 2)
+        assert lib.tensor(2.0).adjoint().item() == 2.0
+        with pytest.raises(RuntimeError):
+            lib.ones(2).adjoint()
+
+
+def test_broadcast_shapes_refuses_floats_with_pytorch_classes() -> None:
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError):
+            lib.broadcast_shapes(1.1)
+        for bad in ((1.0, 2.0), "ab"):
+            with pytest.raises(TypeError):
+                lib.broadcast_shapes(bad)
+    with pytest.raises(tg.ArgumentError, match="broadcast_shapes.*1.1"):
+        tg.broadcast_shapes((2,), 1.1)
+    assert tg.broadcast_shapes(1, (3, 1), [2, 1, 1]) == (2, 3, 1)

@@ -153,9 +153,16 @@ class ArrangementMethods:
 
 def broadcast_shapes(*shapes: Any) -> Size:
     """The shape that tensors of `shapes` broadcast to (an int is a 1-D shape)."""
+    listed = [(s,) if isinstance(s, int | np.integer) else s for s in shapes]
+    for shape in listed:  # as PyTorch: a float is a RuntimeError, a float in a tuple a
+        if not isinstance(shape, Sequence):  # TypeError
+            raise ArgumentError(f"broadcast_shapes: shapes must be ints, or tuples or lists "
+                                f"of ints, got {shape!r}")
+        if isinstance(shape, str) or not all(isinstance(n, int | np.integer) and
+                                             not isinstance(n, bool) for n in shape):
+            raise ArgumentTypeError(f"broadcast_shapes: a shape must hold ints, got {shape!r}")
     try:
-        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s)
-                                          for s in shapes]))
+        return Size(np.broadcast_shapes(*[tuple(s) for s in listed]))
     except ValueError:
         raise ShapeError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast") from None
 

@@ -175,11 +175,12 @@ class AttributeMethods:
         return self.T
 
     def adjoint(self) -> Tensor:
-        """The conjugate transpose of the last two axes (the transpose, for real x)."""
-        if self.ndim < 2:
-            raise ShapeError(f"adjoint: expected a tensor of at least 2 dims, got shape "
-                             f"{self.shape}")
-        return self.transpose(-2, -1)
+        """The conjugate transpose of the last two axes (the transpose, for real x); a 0-d
+        x as it is, as PyTorch's."""
+        if self.ndim == 1:
+            raise ShapeError(f"adjoint: expected a tensor of at least 2 dims (or 0), got "
+                             f"shape {self.shape}")
+        return self.transpose(-2, -1) if self.ndim else self.view(())
 
     # ---- legacy casts and constructor ----
     def byte(self, *, memory_format: Any = preserve_format) -> Tensor:

@@ -95,9 +95,16 @@ class MovementMethods:
                              f"{self._data.strides}); use reshape(), or contiguous().view()")
         return out
 
-    def transpose(self, *axes: Any) -> Tensor:
-        """`transpose(a, b)`: swap axes a and b (at every rank, as PyTorch); one tuple or
-        list, or one int per axis: a NumPy permutation; no argument: all axes reversed."""
+    def transpose(self, *axes: Any, dim0: Any = None, dim1: Any = None) -> Tensor:
+        """`transpose(a, b)` (or dim0=a, dim1=b): swap axes a and b (at every rank, as
+        PyTorch); one tuple or list, or one int per axis: a NumPy permutation; no
+        argument: all axes reversed."""
+        if dim0 is not None or dim1 is not None:
+            if len(axes) + (dim0 is not None) + (dim1 is not None) != 2:
+                raise ArgumentTypeError(f"transpose: give two dims (dim0, dim1), got "
+                                        f"{axes} and dim0={dim0}, dim1={dim1}")
+            given = list(axes) + [d for d in (dim0, dim1) if d is not None]
+            return self._swap("transpose", *given)
         if not axes:
             return self._as_view(ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1,
                                                                             -1))))
@@ -140,8 +147,9 @@ class MovementMethods:
         """The conjugate transpose of the last two axes: `mT`, tensors being real here."""
         return self.mT
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return self._swap("swapaxes", axis1, axis2)
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Axes axis0 and axis1 swapped (PyTorch's names; NumPy's are axis1, axis2)."""
+        return self._swap("swapaxes", axis0, axis1)
 
     def _swap(self, op: str, axis1: int, axis2: int) -> Tensor:
         if self.ndim == 0:  # PyTorch: a 0-d tensor takes dims 0 and -1, and stays as it is
