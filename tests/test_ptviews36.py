@@ -266,3 +266,34 @@ def test_broadcast_shapes_refuses_floats_with_pytorch_classes() -> None:
     with pytest.raises(tg.ArgumentError, match="broadcast_shapes.*1.1"):
         tg.broadcast_shapes((2,), 1.1)
     assert tg.broadcast_shapes(1, (3, 1), [2, 1, 1]) == (2, 3, 1)
+
+
+def test_a_uint8_index_is_a_mask_as_pytorch() -> None:
+    """PyTorch reads a uint8 index tensor as a boolean mask (deprecated, with a warning);
+    NumPy would read it as the positions 0 and 1."""
+    for lib in (tg, torch):
+        v = lib.arange(15.0).reshape(5, 3)
+        with pytest.warns(UserWarning, match="uint8"):
+            got = v[lib.tensor([1, 0, 1, 1, 0], dtype=lib.uint8)]
+        assert got.tolist() == [[0, 1, 2], [6, 7, 8], [9, 10, 11]]
+        y = lib.ones(4, 4)
+        with pytest.warns(UserWarning, match="uint8"):
+            y.index_put_((lib.zeros(4, dtype=lib.uint8),), y[:0], accumulate=True)
+        assert y.tolist() == [[1.0] * 4] * 4
+    v = tg.arange(15.0).reshape(5, 3)  # (PyTorch's masked_fill_ refuses a scalar here)
+    with pytest.warns(UserWarning, match="uint8"):
+        v[:, tg.tensor([0, 1, 0], dtype=tg.uint8)] = -1.0
+    assert v[:, 1].tolist() == [-1.0] * 5 and v[:, 0].tolist() == [0, 3, 6, 9, 12]
+
+
+@pytest.mark.filterwarnings("ignore:.*non-tuple sequence")  # (the short list's, as PyTorch's)
+def test_a_long_list_of_lists_is_one_array_index() -> None:
+    """A list of sequences is read as a tuple of indices only below 32 items (PyTorch's
+    legacy rule); from 32 on it is an integer array."""
+    windows = [range(i, i + 10) for i in range(40)]
+    for lib in (tg, torch):
+        t = lib.arange(60.0)
+        assert tuple(t[windows].shape) == (40, 10)
+        assert tuple(t[windows[:32]].shape) == (32, 10)
+        with pytest.raises(IndexError):
+            t[windows[:31]]

@@ -79,6 +79,8 @@ from .movement import (
     StridedView,
     Transpose,
     array_index,
+    byte_masks,
+    index_array,
     ints_first,
     is_basic_index,
 )
@@ -141,7 +143,8 @@ __all__ = [
     "Neg", "Pad", "Pow", "Prod", "ReLU", "Rectify", "Reshape", "Round", "ScatterAdd",
     "StridedView", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Sub", "Sum", "Tan", "Tanh",
     "Transpose",
-    "Trunc", "Where", "array_index", "ints_first", "is_basic_index", "sum_tangents", "IndexPut",
+    "Trunc", "Where", "array_index", "byte_masks", "index_array", "ints_first", "is_basic_index",
+    "sum_tangents", "IndexPut",
     "IndexCopy", "Entr", "Logit",
     "Cumprod", "Det", "EigenvaluesSymmetric", "EigenvectorsSymmetric", "Inverse", "LogAbsDet",
     "SingularValues", "Solve", "BesselI0", "BesselI1", "BesselI0e", "BesselI1e", "Lgamma",

@@ -219,10 +219,11 @@ def array_index(op: str, index: object) -> object:
     holding a list, a tensor, a slice, None or Ellipsis is a tuple of indices, as PyTorch
     2.13 still reads it (x[[[0, 1]]] is x[[0, 1]]; NumPy 2 reads an array of shape (1, 2)),
     with PyTorch's deprecation warning (a UserWarning; x[[0, 1]] is an integer-array index and
-    does not warn)."""
-    if isinstance(index, list) and any(
-            isinstance(i, list | tuple | slice | np.ndarray) or i is None or i is Ellipsis or
-            is_tensor(i) for i in index):
+    does not warn) when it has fewer than 32 items (a longer one is an array, as PyTorch's).
+    A uint8 tensor is a mask, as PyTorch's deprecated byte masks (`byte_masks`)."""
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(i, list | tuple | range | slice | np.ndarray) or i is None or
+            i is Ellipsis or is_tensor(i) for i in index):
         warnings.warn(f"{op}: using a non-tuple sequence for multidimensional indexing is "
                       f"deprecated (PyTorch warns the same; it reads it as a tuple, as this "
                       f"does); use x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=3)
@@ -233,10 +234,26 @@ def array_index(op: str, index: object) -> object:
             raise ArgumentError(f"{op}: slice steps must be positive (as PyTorch), got "
                                 f"{i.step} in {i}; use flip() to reverse")
     if is_tensor(index):
-        return index._data
+        return byte_masks(op, (index._data,))[0]
     if isinstance(index, tuple):
-        return tuple(i._data if is_tensor(i) else i for i in index)
+        return byte_masks(op, tuple(i._data if is_tensor(i) else i for i in index))
     return index
+
+
+def index_array(index: object) -> np.ndarray:
+    """One index (a tensor, an array, a list) as an array."""
+    return index._data if is_tensor(index) else np.asarray(index)
+
+
+def byte_masks(op: str, index: tuple) -> tuple:
+    """The uint8 arrays in `index` as boolean masks: PyTorch reads a uint8 index tensor as
+    a mask (deprecated, with a warning), NumPy as integer positions."""
+    if not any(isinstance(i, np.ndarray) and i.dtype == np.uint8 for i in index):
+        return index
+    warnings.warn(f"{op}: indexing with dtype uint8 is deprecated (as in PyTorch, it is read "
+                  f"as a boolean mask); use a bool tensor", UserWarning, stacklevel=4)
+    return tuple(i.astype(bool) if isinstance(i, np.ndarray) and i.dtype == np.uint8 else i
+                 for i in index)
 
 
 def ints_first(index: object, ndim: int) -> tuple[tuple, tuple] | None:

@@ -291,7 +291,7 @@ class InplaceMethods:
         if not isinstance(indices, tuple | list):
             raise ArgumentTypeError(f"index_put_: indices must be a tuple of index tensors, got "
                                     f"{type(indices).__name__}")
-        index = tuple(i._data if is_tensor(i) else np.asarray(i) for i in indices)
+        index = ops.byte_masks("index_put_", tuple(map(ops.index_array, indices)))
         for k, i in enumerate(index):
             if i.dtype.kind not in "biu":
                 raise DTypeError(f"index_put_: index {k} must hold integers or booleans, got "
