@@ -297,3 +297,11 @@ def test_a_long_list_of_lists_is_one_array_index() -> None:
         assert tuple(t[windows[:32]].shape) == (32, 10)
         with pytest.raises(IndexError):
             t[windows[:31]]
+
+
+def test_flip_without_dims_is_a_type_error_as_pytorch() -> None:
+    for lib in (tg, torch):
+        with pytest.raises(TypeError):
+            lib.ones(2, 2).flip()
+    with pytest.raises(tg.ArgumentTypeError, match="flip.*dims"):
+        tg.ones(2).flip()

@@ -242,7 +242,8 @@ class MovementMethods:
         given = axes[0] if len(axes) == 1 else (axes or None)
         chosen = one_of("flip", "axes", given, "dims", dims)
         if chosen is None:
-            raise AxisError("flip: give the axes to reverse, e.g. flip(0) or flip(dims=(0, 1))")
+            raise ArgumentTypeError("flip: missing the dims to reverse (as PyTorch), e.g. "
+                                    "flip(0) or flip(dims=(0, 1))")
         return ops.Flip.apply(self, axes=normalize_axes("flip", chosen, self.ndim,
                                                         scalar_axis=True))
 
