@@ -111,7 +111,7 @@ def test_overlapping_windows_refuse_a_write_in_the_graph() -> None:
     """One value written per memory element cannot follow two windows' gradients: refused
     (a wrong gradient otherwise); outside the graph the write reaches the memory."""
     x = Tensor(np.arange(6.0), requires_grad=True)
-    with pytest.raises(tg.BackwardError, match="mul_"):
+    with pytest.raises(tg.BackwardError, match="mul_.*overlapping windows"):
         (x * 1).unfold(0, 2, 1).mul_(2)
     with pytest.raises(tg.BackwardError, match="add_"):
         (x * 1).as_strided((2, 2), (1, 1)).add_(1)

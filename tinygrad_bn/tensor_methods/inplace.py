@@ -147,9 +147,9 @@ class InplaceMethods:
         if owner is not view and (owner.requires_grad or result.requires_grad):
             raise BackwardError(
                 f"{op}: an in-place write through a view made by reshape, transpose, expand, "
-                f"flip or detach (or an indexed view changed by t_, squeeze_ ...), of a tensor "
-                f"in the graph, is not supported (only views made by basic indexing are); "
-                f"write into the base tensor, or clone() the view")
+                f"detach, overlapping windows (unfold, as_strided) or an indexed view changed "
+                f"by t_, squeeze_ ..., of a tensor in the graph, is not supported (indexing, "
+                f"diagonal and windows are); write into the base tensor, or clone() the view")
         if any(node.parents[i] is old for node in made for i in node.needed_inputs()):
             # a backward reads the value being overwritten (the op's, or that of a node inside
             # a composite such as logit_): as PyTorch, it keeps a copy
