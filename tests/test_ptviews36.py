@@ -305,3 +305,13 @@ def test_flip_without_dims_is_a_type_error_as_pytorch() -> None:
             lib.ones(2, 2).flip()
     with pytest.raises(tg.ArgumentTypeError, match="flip.*dims"):
         tg.ones(2).flip()
+
+
+@pytest.mark.parametrize(("shape", "kwargs"), DIAGONALS[3:5], ids=str)
+def test_diagonal_write_in_the_graph_of_more_dims(shape, kwargs) -> None:
+    ours, theirs = _pair(shape, grad=True)
+    for x in (ours, theirs):
+        b = x * 1
+        b.diagonal(**kwargs).mul_(3).sin_()
+        (b ** 2).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)

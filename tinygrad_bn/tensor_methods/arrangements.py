@@ -21,7 +21,7 @@ from ..dtypes import get_default_dtype
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import Size, normalize_axes
 from .linalg import added_product
-from .memory_views import window_view
+from .memory_views import placed, window_view
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -74,9 +74,13 @@ class ArrangementMethods:
                              f"(shape {self.shape}, size {n} there)")
         if self.ndim == 0:  # the one element as a window of `size` (0 or 1)
             return self.reshape(1)[:size]
+        count, rank = (n - size) // step + 1, self.ndim + 1
+        index = tuple(placed(np.arange(count)[:, None] * step + np.arange(size), (d, rank - 1),
+                             rank) if k == d else placed(np.arange(m), (k,), rank)
+                      for k, m in enumerate(self.shape))
         return window_view(self, lambda data: np.lib.stride_tricks.sliding_window_view(
             data, size, axis=d, writeable=True)[(slice(None),) * d + (slice(None, None, step),)],
-            overlaps=step < size)
+            overlaps=step < size and count > 1, index=index)
 
     def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """beta x + alpha outer(vec1, vec2) (x broadcast to the outer product's shape).

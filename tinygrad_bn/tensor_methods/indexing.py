@@ -37,7 +37,7 @@ from ..errors import (
 from ..keywords import every_axis_if_empty, normalize_axes, one_axis
 from .axis_alias import takes_axis
 from .elementwise import no_bool
-from .memory_views import window_view, writable_like
+from .memory_views import placed, window_view, writable_like
 from .movement import _given, concatenate
 
 if TYPE_CHECKING:
@@ -327,8 +327,19 @@ class IndexingMethods:
             raise ArgumentError(f"diagonal: dim1 and dim2 must differ, got {dim1}, {dim2}")
         if isinstance(offset, bool) or not isinstance(offset, int | np.integer):
             raise ArgumentTypeError(f"diagonal: offset must be an int, got {offset!r}")
+        offset = int(offset)
+        rest = [k for k in range(self.ndim) if k not in (a, b)]
+        first, second = max(0, -offset), max(0, offset)  # where the diagonal starts
+        count = max(0, min(self.shape[a] - first, self.shape[b] - second))
+        steps = np.arange(count)
+        index = [placed(np.arange(self.shape[k]), (i,), len(rest) + 1)
+                 for i, k in enumerate(rest)]
+        index.insert(min(a, b), None)
+        index.insert(max(a, b), None)
+        index[a], index[b] = (placed(steps + start, (len(rest),), len(rest) + 1)
+                              for start in (first, second))
         return window_view(self, lambda data: writable_like(
-            np.diagonal(data, int(offset), a, b), data), overlaps=False)
+            np.diagonal(data, offset, a, b), data), overlaps=False, index=tuple(index))
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """A 1-D x as the diagonal-th diagonal of a square matrix; a 2-D x's diagonal."""

@@ -74,7 +74,7 @@ def view_as_dtype(x: Tensor, dtype: Any) -> Tensor:
 
 
 def window_view(x: Tensor, window: Callable[[np.ndarray], np.ndarray],
-                overlaps: bool = True) -> Tensor:
+                overlaps: bool = True, index: tuple | None = None) -> Tensor:
     """The elements of x that `window` picks, as a view sharing x's memory (PyTorch's
     diagonal, unfold and as_strided are views). `window` makes an array's view by that
     array's own strides (np.diagonal, a sliding window); applied to the row-major ids of
@@ -82,15 +82,17 @@ def window_view(x: Tensor, window: Callable[[np.ndarray], np.ndarray],
     by which the gradient scatters back (ops.StridedView) and by which an in-place write
     through the view reaches x's graph (inplace.py), as for a view by basic indexing.
 
-    `overlaps`: whether the window may hold an element twice (checked then). Such a view
-    shares the memory but not the graph: a write through it in the graph is refused, as
-    for a reshaped view, since one value written per element cannot follow two."""
-    ids = window(np.arange(x._data.size).reshape(x.shape))
-    index = np.unravel_index(ids, x.shape)
+    `index`, when given, is that index (arrays broadcast to the view's shape); else it is
+    computed from the ids. `overlaps`: whether the window may hold an element twice
+    (checked when the ids are at hand). Such a view shares the memory but not the graph:
+    a write through it in the graph is refused, as for a reshaped view, since one value
+    written per element cannot follow two."""
+    if index is None:  # (the callers that can give it cheaply, broadcast, do)
+        ids = window(np.arange(x._data.size).reshape(x.shape))
+        index = np.unravel_index(ids, x.shape)
+        overlaps = overlaps and np.unique(ids).size != ids.size
     out = ops.StridedView.apply(x, window=window, index=index)
-    if overlaps and np.unique(ids).size != ids.size:
-        return x._as_view(out)
-    return x._as_view(out, index)
+    return x._as_view(out) if overlaps else x._as_view(out, index)
 
 
 def writable_like(view: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -98,6 +100,16 @@ def writable_like(view: np.ndarray, source: np.ndarray) -> np.ndarray:
     if source.flags.writeable and not view.flags.writeable:
         view.flags.writeable = True
     return view
+
+
+def placed(values: np.ndarray, axes: tuple[int, ...], rank: int) -> np.ndarray:
+    """`values` (of len(axes) dims) laid along output axes `axes` of an index of `rank`
+    dims, 1 elsewhere: one piece of a broadcast (unmaterialised) index."""
+    shape = [1] * rank
+    for axis, n in zip(axes, values.shape):
+        shape[axis] = n
+    order = np.argsort(axes)  # the values' axes in the output's order
+    return np.transpose(values, order).reshape(shape)
 
 
 class MemoryMethods:
