@@ -315,3 +315,21 @@ def test_diagonal_write_in_the_graph_of_more_dims(shape, kwargs) -> None:
         b.diagonal(**kwargs).mul_(3).sin_()
         (b ** 2).sum().backward()
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_a_0d_integer_tensor_index_selects_a_view() -> None:
+    """x[torch.tensor(0)] is x[0], a view: a write through it reaches x (it was a copy,
+    and the write was silently lost)."""
+    for lib in (tg, torch):
+        a = lib.zeros(2, 3)
+        zero, one = lib.tensor(0), lib.tensor(1)
+        a[zero][1] = 5.0
+        a[one, zero] = 7.0
+        a[1][one.int()] += 1.0
+        assert a.tolist() == [[0.0, 5.0, 0.0], [7.0, 1.0, 0.0]]
+        assert a[0, 1].data_ptr() == a[zero, one].data_ptr()
+        with pytest.raises(IndexError):
+            lib.tensor(2.0)[zero]
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    (x[tg.tensor(2)] * 3).backward()
+    assert x.grad.tolist() == [0.0, 0.0, 3.0]

@@ -234,10 +234,19 @@ def array_index(op: str, index: object) -> object:
             raise ArgumentError(f"{op}: slice steps must be positive (as PyTorch), got "
                                 f"{i.step} in {i}; use flip() to reverse")
     if is_tensor(index):
-        return byte_masks(op, (index._data,))[0]
+        return byte_masks(op, (_tensor_index(index),))[0]
     if isinstance(index, tuple):
-        return byte_masks(op, tuple(i._data if is_tensor(i) else i for i in index))
+        return byte_masks(op, tuple(_tensor_index(i) if is_tensor(i) else i for i in index))
     return index
+
+
+def _tensor_index(t: object) -> object:
+    """A tensor in an index: its array; a 0-d integer tensor is its int, as PyTorch's (so
+    `x[torch.tensor(0)]` selects, a view, as `x[0]`; uint8 and bool stay masks)."""
+    data = t._data
+    if data.ndim == 0 and data.dtype.kind in "iu" and data.dtype != np.uint8:
+        return int(data)
+    return data
 
 
 def index_array(index: object) -> np.ndarray:
