@@ -110,7 +110,7 @@ def test_module_dict_keeps_order_and_keys() -> None:
                                       "heads.b.bias"]
     assert net(np.zeros((1, 2)), "b").shape == (1, 3)
     heads = net.heads
-    assert heads.keys() == ["a", "b"] and "a" in heads and len(heads) == 2
+    assert list(heads.keys()) == ["a", "b"] and "a" in heads and len(heads) == 2
     heads["c"] = nn.Identity()
     assert [k for k, _ in heads.items()] == ["a", "b", "c"]
     assert isinstance(heads.pop("a"), nn.Linear) and list(heads) == ["b", "c"]

@@ -40,7 +40,7 @@ from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
 from .attention_functional import multi_head_attention_forward as _multi_head_attention_forward
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv_layers import (
     Conv1d,
     Conv2d,
@@ -101,7 +101,7 @@ from .losses_extra import (
 )
 from .lp_pooling import LPPool1d, LPPool2d, LPPool3d
 from .margin_losses import MultiLabelMarginLoss, MultiMarginLoss
-from .module import Buffer, Module, Parameter, Sequential
+from .module import Buffer, Module, Parameter
 from .norm_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .padding_layers import (
     CircularPad1d,

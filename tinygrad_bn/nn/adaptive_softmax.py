@@ -25,9 +25,9 @@ import numpy as np
 from ..errors import ArgumentError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, as_tensor, concatenate
 from .activations import log_softmax
-from .containers import ModuleList
+from .containers import ModuleList, Sequential
 from .layers import Linear
-from .module import Module, Sequential
+from .module import Module
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 

@@ -56,20 +56,33 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The gain that keeps activations' variance through `nonlinearity`: 1 for linear,
-    conv2d and sigmoid, 5/3 for tanh, sqrt(2) for relu, sqrt(2 / (1 + a^2)) for leaky_relu
-    with negative slope a (default 0.01)."""
-    if nonlinearity in ("linear", "conv2d", "sigmoid"):
+    """The gain that keeps activations' variance through `nonlinearity`: 1 for linear, the
+    convolutions (conv1d/2d/3d, conv_transpose1d/2d/3d) and sigmoid, 5/3 for tanh, sqrt(2)
+    for relu, sqrt(2 / (1 + a^2)) for leaky_relu with negative slope a (default 0.01), 3/4
+    for selu (PyTorch's choice for self-normalising networks)."""
+    if nonlinearity in _UNIT_GAIN:
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
     if nonlinearity == "relu":
         return math.sqrt(2.0)
+    if nonlinearity == "selu":
+        return 3.0 / 4.0
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, int | float) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ArgumentError(f"calculate_gain: negative_slope {param!r} is not a valid "
+                                f"number (leaky_relu takes an int or a float)")
         return math.sqrt(2.0 / (1.0 + slope**2))
-    raise ArgumentError(f"calculate_gain: unknown nonlinearity {nonlinearity!r} (known: linear, "
-                        f"conv2d, sigmoid, tanh, relu, leaky_relu)")
+    raise ArgumentError(f"calculate_gain: unknown nonlinearity {nonlinearity!r} (known: "
+                        f"{', '.join(_UNIT_GAIN)}, tanh, relu, leaky_relu, selu)")
+
+
+_UNIT_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "sigmoid")
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
@@ -112,6 +125,22 @@ def _fan(op: str, tensor: Tensor, mode: str) -> int:
     if fan == 0:
         raise ShapeError(f"{op}: a weight of shape {tensor.shape} has {mode} 0")
     return fan
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """PyTorch's private helper, which layers' `reset_parameters` copied from PyTorch call:
+    (fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
+    return fans(tuple(tensor.shape))
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    """PyTorch's private helper: fan_in or fan_out of `tensor` by `mode` (0 for an empty
+    dimension, as PyTorch's)."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ArgumentError(f"_calculate_correct_fan: mode must be 'fan_in' or 'fan_out', got "
+                            f"{mode!r}")
+    fan_in, fan_out = fans(tuple(tensor.shape))
+    return fan_in if mode == "fan_in" else fan_out
 
 
 def _zero_element(op: str, tensor: Tensor) -> Tensor:

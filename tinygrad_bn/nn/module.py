@@ -1,18 +1,15 @@
-"""`Module`, `Parameter` and `Sequential`: the containers every layer is built from.
+"""`Module` and `Parameter`: what every layer is built from (the containers, Sequential
+included, are in containers.py).
 
 A Module keeps three ordered registries, filled by plain attribute assignment: parameters
 (`Parameter`, trained by optimizers), buffers (Tensors, or ndarrays such as batch-norm running
 statistics: saved in the state dict unless `persistent=False`, never trained) and submodules,
 named like `"0.weight"` or `"block.bn.running_mean"` (the state dict's keys). Changing them, an
 attribute or the training flag moves the structure clock (nn/structure.py).
-
-Just over 500 lines: nn.Module's own PyTorch surface; its state dicts and paths are
-mixins already (module_state.py, module_paths.py).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,7 +17,7 @@ import numpy as np
 
 from ..device import check_device
 from ..device import device as device_type
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError, IndexOutOfRange
+from ..errors import ArgumentError, ArgumentTypeError, DTypeError
 from ..keywords import one_of
 from ..memory_format import (
     array_in_format,
@@ -39,6 +36,14 @@ from .module_state import ModuleState
 from .structure import Registry, moved
 
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
+
+
+class NameTakenError(ArgumentError, KeyError):
+    """A name register_parameter, register_buffer or add_module cannot take (empty, dotted,
+    or another kind of attribute already): PyTorch raises KeyError."""
+
+    def __str__(self) -> str:  # a message, not KeyError's repr of it
+        return str(self.args[0]) if self.args else ""
 
 
 class Parameter(Tensor):
@@ -196,7 +201,7 @@ class Module(ModulePaths, ModuleState):
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` under `name`; None reserves the name (e.g. `bias=False`)."""
-        self._check_name(name)
+        self._check_name(name, self._registries()[0])
         if param is not None and not isinstance(param, Parameter):
             raise ArgumentTypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
                             f"Parameter or None, got {type(param).__name__}")
@@ -207,12 +212,8 @@ class Module(ModulePaths, ModuleState):
         """Register a Tensor (or an ndarray, or None) that is not trained; it is saved in
         the state dict unless `persistent=False`. The name must not be taken by a
         parameter, a submodule or another attribute."""
-        self._check_name(name)
-        params, buffers, modules = self._registries()
-        if name not in buffers and (name in params or name in modules or
-                                    name in self.__dict__ or hasattr(type(self), name)):
-            raise ArgumentError(f"{type(self).__name__}: register_buffer: attribute '{name}' "
-                                f"already exists")
+        self._check_name(name, self._registries()[1])
+        buffers = self._registries()[1]
         if tensor is not None and not isinstance(tensor, Tensor | np.ndarray):
             raise ArgumentTypeError(f"{type(self).__name__}: register_buffer('{name}') needs a "
                                     f"Tensor, an ndarray or None, got {type(tensor).__name__}")
@@ -224,20 +225,25 @@ class Module(ModulePaths, ModuleState):
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` (or None) as a submodule under `name`, as attribute assignment."""
-        self._check_name(name)
+        self._check_name(name, self._registries()[2])
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: add_module('{name}') needs a Module or "
                             f"None, got {type(module).__name__}")
         self._store(name, module, self._registries()[2])
     register_module = add_module
 
-    def _check_name(self, name: str) -> None:
+    def _check_name(self, name: str, registry: dict | None = None) -> None:
+        """PyTorch's rules for a name given to register_parameter, register_buffer or
+        add_module: a str (TypeError), non-empty and without '.', and not an attribute of
+        another kind already (KeyError: NameTakenError)."""
         if not isinstance(name, str):
             raise ArgumentTypeError(f"{type(self).__name__}: attribute name must be a str, got "
                                     f"{type(name).__name__} {name!r}")
         if not name or "." in name:
-            raise ArgumentError(f"{type(self).__name__}: invalid attribute name {name!r} "
-                           f"(a non-empty string without '.')")
+            raise NameTakenError(f"{type(self).__name__}: invalid attribute name {name!r} "
+                                 f"(a non-empty string without '.')")
+        if registry is not None and name not in registry and hasattr(self, name):
+            raise NameTakenError(f"{type(self).__name__}: attribute '{name}' already exists")
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: the registries hold the attribute.
@@ -258,8 +264,12 @@ class Module(ModulePaths, ModuleState):
 
     # ---- traversal ----
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules by name; one registered twice is listed once, as PyTorch's
+        (named_modules(remove_duplicate=False) lists it under each name)."""
+        seen: set[int] = set()
         for name, module in self._registries()[2].items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def children(self) -> Iterator[Module]:
@@ -285,7 +295,7 @@ class Module(ModulePaths, ModuleState):
             yield name, module
             inner = (*ancestors, id(module))
             children = [(f"{name}.{child}" if name else child, sub, inner)
-                        for child, sub in module.named_children()]
+                        for child, sub in module._registries()[2].items() if sub is not None]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -480,41 +490,3 @@ def _hooks_in_use() -> None:
 
 
 _hooks.first_registration = _hooks_in_use  # the first hook switches every call's path
-
-
-class Sequential(Module):
-    """Modules applied one after another: `Sequential(a, b)(x) == b(a(x))`; from one
-    OrderedDict they are registered under its keys (named children, state-dict keys)."""
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        ordered = len(modules) == 1 and isinstance(modules[0], OrderedDict)
-        for index, module in modules[0].items() if ordered else enumerate(modules):
-            if isinstance(module, type):
-                raise ArgumentTypeError(f"Sequential: argument {index!r} is the class "
-                                        f"{module.__name__}, not a Module instance (did you mean "
-                                        f"{module.__name__}(...)?)")
-            if not isinstance(module, Module):
-                raise ArgumentTypeError(f"Sequential: argument {index!r} is a "
-                                        f"{type(module).__name__}, not a Module")
-            self.add_module(str(index), module)
-
-    def __len__(self) -> int:
-        return len(self._registries()[2])
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._registries()[2].values())
-
-    def __getitem__(self, index: int | slice) -> Module:
-        layers = list(self._registries()[2].values())
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        if not -len(layers) <= index < len(layers):
-            raise IndexOutOfRange(f"Sequential: index {index} is out of range for "
-                                  f"{len(layers)} modules")
-        return layers[index]
-
-    def forward(self, input: Any) -> Any:
-        for module in self._modules.values():  # (an instance attribute: no __getattr__)
-            input = module(input)
-        return input

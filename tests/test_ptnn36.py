@@ -1,0 +1,249 @@
+"""PyTorch's nn.Module API as its own test files exercise it (test/test_nn.py, test/nn/
+test_module_hooks.py, test/nn/test_init.py): containers' operations, registration errors,
+init helpers, hooks. Each test failed before the fix it names (session 36)."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn
+
+
+def _kinds(container) -> list[str]:
+    return [type(m).__name__ for m in container]
+
+
+def _children(module) -> list[str]:
+    return [name for name, _ in module.named_children()]
+
+
+# ---- Sequential ----
+def test_sequential_add_mul_and_their_in_place_forms_as_pytorch():
+    a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    s = nn.Sequential(a, b)
+    joined = s + nn.Sequential(c)
+    assert isinstance(joined, nn.Sequential) and _kinds(joined) == ["ReLU", "Tanh", "Sigmoid"]
+    assert len(s) == 2  # + makes a new one
+    with pytest.raises(ValueError, match="only objects of Sequential"):
+        s + [c]  # noqa: B018
+    tripled = s * 3
+    assert len(tripled) == 6 and tripled[0] is tripled[2] is a and len(2 * s) == 4
+    assert _children(tripled) == ["0", "1"]  # named_children lists a module once
+    assert [n for n, _ in tripled.named_modules(remove_duplicate=False)][1:] == \
+        [str(i) for i in range(6)]
+    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError)):
+        with pytest.raises(error):
+            s * bad  # noqa: B018
+    s += nn.Sequential(c)
+    assert _kinds(s) == ["ReLU", "Tanh", "Sigmoid"]
+    single = nn.Sequential(a)
+    single *= 3
+    assert len(single) == 3 and list(single._modules) == ["0", "1", "2"]
+
+
+def test_sequential_del_insert_pop_append_extend_renumber_as_pytorch():
+    a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    s = nn.Sequential(a, b, c)
+    del s[1]
+    assert _kinds(s) == ["ReLU", "Sigmoid"] and _children(s) == ["0", "1"]
+    s = nn.Sequential(a, b, c)
+    del s[0:2]
+    assert _kinds(s) == ["Sigmoid"] and _children(s) == ["0"]
+    s = nn.Sequential(a, b)
+    assert s.insert(1, c) is s
+    assert _kinds(s) == ["ReLU", "Sigmoid", "Tanh"] and _children(s) == ["0", "1", "2"]
+    s.insert(-1, nn.ELU())
+    assert _kinds(s) == ["ReLU", "Sigmoid", "ELU", "Tanh"]
+    with pytest.raises(IndexError):
+        s.insert(10, nn.ELU())
+    assert s.pop(1) is c and _children(s) == ["0", "1", "2"]
+    assert s.append(nn.GELU()) is s and s.extend([nn.SiLU()]) is s and len(s) == 5
+    s[-1] = nn.Mish()
+    assert type(s[4]).__name__ == "Mish"
+    with pytest.raises(IndexError):
+        s[9] = nn.Mish()
+
+
+def test_sequential_slice_keeps_an_ordered_dicts_keys_and_del_renumbers_them():
+    s = nn.Sequential(OrderedDict([("x", nn.ReLU()), ("y", nn.Tanh())]))
+    assert _children(s[1:]) == ["y"]
+    del s[0]
+    assert _children(s) == ["0"]
+
+
+def test_sequential_against_torch():
+    torch = pytest.importorskip("torch")
+
+    def story(lib):
+        s = lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid())
+        s = s + lib.nn.Sequential(lib.nn.ELU())
+        s *= 2
+        del s[1:3]
+        s.insert(2, lib.nn.GELU())
+        s.pop(0)
+        return _kinds(s), _children(s)
+
+    assert story(tg) == story(torch)
+
+
+# ---- ModuleList / ModuleDict ----
+def test_module_list_pop_iadd_del_slice_and_insert_as_pytorch():
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    ml += [nn.Sigmoid()]
+    assert _kinds(ml) == ["ReLU", "Tanh", "Sigmoid"]
+    assert type(ml.pop(0)).__name__ == "ReLU" and _children(ml) == ["0", "1"]
+    ml.extend([nn.ELU(), nn.GELU()])
+    del ml[::2]
+    assert _kinds(ml) == ["Sigmoid", "GELU"] and _children(ml) == ["0", "1"]
+    ml.insert(0, nn.SiLU())
+    assert _kinds(ml) == ["SiLU", "Sigmoid", "GELU"]
+    both = ml + [nn.Mish()]
+    assert isinstance(both, nn.ModuleList) and len(both) == 4
+    with pytest.raises(TypeError):
+        ml.extend(5)
+    with pytest.raises(TypeError):
+        ml * 2  # noqa: B018 (PyTorch's ModuleList has no *)
+
+
+def test_module_dict_views_and_update_errors_as_pytorch():
+    md = nn.ModuleDict({"a": nn.ReLU()})
+    md.update([("b", nn.Tanh())])
+    keys = md.keys()
+    md["c"] = nn.Sigmoid()
+    assert list(keys) == ["a", "b", "c"]  # a live view, as dict_keys
+    assert [type(m).__name__ for m in md.values()] == ["ReLU", "Tanh", "Sigmoid"]
+    assert [k for k, _ in md.items()] == ["a", "b", "c"]
+    with pytest.raises(TypeError):
+        md.update(5)
+    with pytest.raises(TypeError):
+        md.update([1, 2])
+    with pytest.raises(ValueError, match="length 3"):
+        md.update([("x", nn.ReLU(), 2)])
+    with pytest.raises(KeyError):
+        md["a.b"] = nn.ReLU()
+
+
+# ---- ParameterList / ParameterDict ----
+def test_parameter_list_iadd_holds_tensors_as_parameters_and_other_objects_as_they_are():
+    pl = nn.ParameterList([nn.Parameter(tg.ones(1))])
+    pl += [tg.ones(2)]
+    pl.append("a string")
+    assert len(pl) == 3 and isinstance(pl[1], nn.Parameter) and pl[1].requires_grad
+    assert pl[2] == "a string" and pl[-1] == "a string"
+    assert [name for name, _ in pl.named_parameters()] == ["0", "1"]
+    assert isinstance(pl[:2], nn.ParameterList) and len(pl[:2]) == 2
+    with pytest.raises(IndexError):
+        pl[3]  # noqa: B018
+    with pytest.raises(TypeError):
+        pl.extend(tg.ones(3))
+    assert "(2): Object of type: str" in repr(pl)
+
+
+def test_parameter_dict_dict_methods_as_pytorch():
+    pd = nn.ParameterDict({"b": tg.ones(1), "a": tg.ones(2)})
+    assert list(pd) == ["a", "b"]  # a plain dict's items are taken sorted, as PyTorch's
+    pd["s"] = "text"
+    assert pd["s"] == "text" and [n for n, _ in pd.named_parameters()] == ["a", "b"]
+    assert pd.popitem()[0] == "s" and list(pd) == ["a", "b"]
+    assert pd.setdefault("c", tg.zeros(1)) is pd["c"] and list(pd) == ["a", "b", "c"]
+    assert pd.get("zz", 3) == 3 and list(reversed(pd)) == ["c", "b", "a"]
+    joined = pd | nn.ParameterDict(OrderedDict([("q", tg.ones(1))]))
+    assert list(joined) == ["a", "b", "c", "q"] and joined["a"] is pd["a"]
+    assert list(pd.fromkeys(["x", "y"])) == ["x", "y"]
+    with pytest.raises(KeyError):
+        pd["missing"]  # noqa: B018
+    with pytest.raises(AttributeError):  # PyTorch's class for a missing key
+        pd["missing"]  # noqa: B018
+    with pytest.raises(ValueError):
+        pd.update([("a",)])
+
+
+# ---- registration names ----
+@pytest.mark.parametrize("register", ["register_buffer", "register_parameter", "add_module"])
+@pytest.mark.parametrize("name", ["a.b", "", "taken"])
+def test_registration_name_errors_are_key_errors_as_pytorch(register, name):
+    m = nn.Module()
+    m.taken = 1
+    value = {"register_buffer": tg.ones(1), "register_parameter": nn.Parameter(tg.ones(1)),
+             "add_module": nn.ReLU()}[register]
+    with pytest.raises(KeyError):
+        getattr(m, register)(name, value)
+    if name == "taken":  # the plain attribute is left as it was
+        assert m.taken == 1 and list(m.state_dict()) == []
+
+
+def test_a_name_of_one_kind_cannot_be_registered_as_another():
+    m = nn.Module()
+    m.register_parameter("w", nn.Parameter(tg.ones(1)))
+    with pytest.raises(KeyError, match="already exists"):
+        m.add_module("w", nn.ReLU())
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_buffer("w", tg.ones(1))
+    m.register_parameter("w", nn.Parameter(tg.zeros(1)))  # the same kind again: replaced
+    assert float(m.w.sum()) == 0.0
+
+
+# ---- init ----
+@pytest.mark.parametrize("nonlinearity", ["conv1d", "conv3d", "conv_transpose1d",
+                                          "conv_transpose2d", "conv_transpose3d"])
+def test_calculate_gain_of_every_convolution_is_one(nonlinearity):
+    assert nn.init.calculate_gain(nonlinearity) == 1.0
+
+
+def test_calculate_gain_selu_and_a_bad_slope_as_pytorch():
+    assert nn.init.calculate_gain("selu") == 0.75
+    assert math.isclose(nn.init.calculate_gain("leaky_relu", 1), 1.0)
+    for slope in ("a", True):
+        with pytest.raises(ValueError, match="negative_slope"):
+            nn.init.calculate_gain("leaky_relu", slope)
+
+
+def test_pytorchs_private_fan_helpers_that_reset_parameters_code_calls():
+    w = tg.zeros(3, 4, 5, 6)
+    assert nn.init._calculate_fan_in_and_fan_out(w) == (120, 90)
+    assert nn.init._calculate_correct_fan(w, "fan_out") == 90
+    with pytest.raises(ValueError):
+        nn.init._calculate_fan_in_and_fan_out(tg.zeros(3))
+    with pytest.raises(ValueError):
+        nn.init._calculate_correct_fan(w, "fan_avg")
+    layer = nn.Linear(4, 2)  # PyTorch's Linear.reset_parameters, as user code copies it
+    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
+    bound = 1 / math.sqrt(fan_in)
+    nn.init.uniform_(layer.bias, -bound, bound)
+    assert np.all(np.abs(layer.bias.numpy()) <= bound)
+
+
+# ---- default_collate ----
+def test_default_collate_keeps_strings_as_the_batch_holds_them():
+    from tinygrad_bn.utils.data import default_collate
+
+    ids, words = default_collate([(1, "x"), (2, "y")])
+    assert ids.tolist() == [1, 2] and words == ("x", "y")  # PyTorch's: the transposed tuple
+    assert default_collate(["a", "b"]) == ["a", "b"]
+
+
+def test_default_collate_keeps_an_ordered_dict_and_a_list_subclass():
+    from tinygrad_bn.utils.data import default_collate
+
+    merged = default_collate([OrderedDict(b=1, a=2), OrderedDict(b=3, a=4)])
+    assert type(merged) is OrderedDict and list(merged) == ["b", "a"]
+
+    class Row(list):
+        pass
+
+    assert type(default_collate([Row([1, 2]), Row([3, 4])])) is Row
+
+
+def test_default_collate_error_classes_are_pytorchs():
+    from tinygrad_bn.utils.data import default_collate
+
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([[1, 2], [3]])
+    for batch in ([object(), object()], [None, None], [np.array(["a"]), np.array(["b"])]):
+        with pytest.raises(TypeError, match="batch must contain"):
+            default_collate(batch)
