@@ -31,7 +31,7 @@ def test_default_collate_stacks_like_pytorch() -> None:
     x, y, names = default_collate([Squares()[i] for i in range(3)])
     assert isinstance(x, Tensor) and x.shape == (3, 1) and x.dtype == np.float64
     assert isinstance(y, Tensor) and y.dtype == np.int64 and y.tolist() == [0, 1, 4]
-    assert names == ["s0", "s1", "s2"]
+    assert names == ("s0", "s1", "s2")  # the transposed tuple, as PyTorch gives it
     batch = default_collate([{"a": 1.5, "b": [True, 2]}, {"a": 2.5, "b": [False, 3]}])
     assert batch["a"].dtype == np.float64 and batch["a"].tolist() == [1.5, 2.5]
     flag, count = batch["b"]

@@ -12,8 +12,11 @@ Samplers are consumed lazily (tinygrad_bn/data/loader.py).
 Tensors and ndarrays are stacked into one Tensor along a new first axis, Python floats
 become a float64 Tensor, ints an int64 Tensor, bools a bool Tensor; dicts are collated
 per key, tuples and lists per position (a list of the results, a namedtuple of its own
-type), strings are kept as a list. A `TensorDataset` and `tinygrad_bn.data.MNIST` are
-batched by one fancy index per array instead (same values, much faster).
+type; other mappings and lists keep their type where it can be rebuilt), strings are kept as
+the batch holds them. A ragged batch is a CollateError (a RuntimeError, as PyTorch's), a
+sample of another type a CollateTypeError (a TypeError); both are DataErrors. A `TensorDataset` and
+`tinygrad_bn.data.MNIST` are batched by one fancy index per array instead (same values, much
+faster).
 
 Loading happens in the calling thread: `num_workers > 0` runs no worker processes (so
 `worker_init_fn` is never called, as with PyTorch's `num_workers=0`), and `pin_memory`
@@ -44,6 +47,15 @@ _FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dat
                      "persistent_workers")
 
 
+class CollateError(DataError, RuntimeError):
+    """A ragged batch (samples of different lengths): PyTorch raises RuntimeError."""
+
+
+class CollateTypeError(DataError, TypeError):
+    """A sample default_collate cannot batch (None, an object, an array of strings):
+    PyTorch raises TypeError."""
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch (PyTorch's default_collate, see the module doc)."""
     elem = batch[0]
@@ -67,19 +79,31 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, numbers.Real):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(elem, str | bytes):
-        return list(batch)
+        return batch  # as PyTorch: the batch itself (a list from a loader, a tuple inside)
     if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        merged = {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        return _same_kind(elem, merged)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         if any(len(sample) != len(elem) for sample in batch):
-            raise DataError(f"default_collate: samples of a batch must have one length, got "
-                            f"{sorted({len(sample) for sample in batch})}")
-        return [default_collate(list(field)) for field in zip(*batch)]
-    raise DataError(f"default_collate: cannot batch samples of type {type(elem).__name__} "
-                    f"(Tensors, ndarrays, numbers, strings, dicts, tuples or lists); pass a "
-                    f"collate_fn")
+            raise CollateError(f"default_collate: each element in list of batch should be of "
+                               f"equal size (samples of a batch must have one length), got "
+                               f"{sorted({len(s) for s in batch})}")
+        fields = [default_collate(field) for field in zip(*batch)]
+        return fields if isinstance(elem, tuple) else _same_kind(elem, fields)
+    raise CollateTypeError(f"default_collate: batch must contain tensors, numpy arrays, "
+                           f"numbers, dicts or lists: cannot batch samples of type "
+                           f"{type(elem).__name__} (pass a collate_fn)")
+
+
+def _same_kind(elem: Any, merged: Any) -> Any:
+    """`merged` in the container type of the sample `elem` (an OrderedDict stays one), or
+    the plain dict / list where that type cannot be built from it, as PyTorch's."""
+    try:
+        return type(elem)(merged)
+    except TypeError:
+        return merged
 
 
 def default_convert(data: Any) -> Any:
