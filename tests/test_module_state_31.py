@@ -157,7 +157,7 @@ def test_old_state_dicts_load_into_nested_norm_layers_that_track_statistics() ->
     assert model.load_state_dict(state) == ([], [])
     # a layer without running statistics has no counter to fill: nothing is invented
     assert "2.num_batches_tracked" not in model.state_dict()
-    with pytest.raises(StateDictError, match="missing keys: 0.bias"):
+    with pytest.raises(StateDictError, match=r'Missing key\(s\) in state_dict: "0.bias"'):
         model.load_state_dict({k: v for k, v in state.items() if k != "0.bias"})
 
 

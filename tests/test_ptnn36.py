@@ -247,3 +247,33 @@ def test_default_collate_error_classes_are_pytorchs():
     for batch in ([object(), object()], [None, None], [np.array(["a"]), np.array(["b"])]):
         with pytest.raises(TypeError, match="batch must contain"):
             default_collate(batch)
+
+
+# ---- load_state_dict's message ----
+def test_load_state_dict_error_reads_as_pytorchs():
+    torch = pytest.importorskip("torch")
+
+    def message(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        state = {k: v for k, v in model.state_dict().items() if k != "1.bias"}
+        state["0.weight"] = lib.zeros(3, 2)
+        state["extra"] = lib.zeros(1)
+        with pytest.raises(RuntimeError) as info:
+            model.load_state_dict(state)
+        return str(info.value).replace("torch.Size([3, 2])", "(3, 2)").replace(
+            "torch.Size([2, 2])", "(2, 2)")
+
+    assert message(tg) == message(torch)
+
+
+def test_a_post_hooks_added_keys_fail_a_strict_load_with_pytorchs_lines():
+    inner = nn.Linear(2, 2)
+    wrapped = nn.ModuleList([inner])
+
+    def hook(module, incompatible):
+        incompatible.missing_keys.append("foo")
+        incompatible.unexpected_keys.append("bar")
+
+    inner.register_load_state_dict_post_hook(hook)
+    with pytest.raises(RuntimeError, match='"foo".*\n.*"bar"'):
+        wrapped.load_state_dict(wrapped.state_dict())

@@ -200,13 +200,14 @@ def test_load_state_dict_takes_tensors_arrays_and_pytorch_tensors_and_refuses_th
         assert result.missing_keys == ["bias"] and model.weight is weight
         assert float(np.asarray(value.detach() if hasattr(value, "detach") else value)[0, 0]) \
             == float(weight[0, 0])
-    with pytest.raises(tg.StateDictError, match="'weight': expected a Tensor or an ndarray, "
-                                                "got list"):
+    with pytest.raises(tg.StateDictError, match='"weight", expected a Tensor or an ndarray '
+                                                'from checkpoint but received list'):
         model.load_state_dict({"weight": [[0.0, 0.0], [0.0, 0.0]], "bias": tg.zeros(2)})
-    with pytest.raises(tg.StateDictError, match=r"'weight': shape \(3,\) in the checkpoint"):
+    with pytest.raises(tg.StateDictError, match=r"size mismatch for weight: copying a param "
+                                                r"with shape \(3,\) from checkpoint"):
         model.load_state_dict({"weight": tg.zeros(3), "bias": tg.zeros(2)})
-    with pytest.raises(tg.StateDictError, match="'bias': dtype float64 cannot be stored in "
-                                                "int64"):
+    with pytest.raises(tg.StateDictError, match='"bias": dtype float64 cannot be stored in '
+                                                'int64'):
         model.bias.data = np.zeros(2, np.int64)
         model.load_state_dict({"weight": tg.zeros(2, 2), "bias": tg.zeros(2, dtype=np.float64)})
 

@@ -238,22 +238,23 @@ class ModuleState:
             value = _array(state[name])
             target = slot.value._data if isinstance(slot.value, Tensor) else slot.value
             if not isinstance(value, np.ndarray | np.generic):
-                problems.append(f"'{name}': expected a Tensor or an ndarray, got "
-                                f"{type(value).__name__}")
+                problems.append(f'While copying the parameter named "{name}", expected a '
+                                f'Tensor or an ndarray from checkpoint but received '
+                                f'{type(value).__name__}')
             elif value.shape != target.shape:
-                problems.append(f"'{name}': shape {value.shape} in the checkpoint, "
-                                f"{target.shape} in the model")
+                problems.append(f"size mismatch for {name}: copying a param with shape "
+                                f"{value.shape} from checkpoint, the shape in current model "
+                                f"is {target.shape}.")
             elif not assign and not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
-                problems.append(f"'{name}': dtype {value.dtype} cannot be stored in "
-                                f"{target.dtype}")
+                problems.append(f'While copying the parameter named "{name}": dtype '
+                                f'{value.dtype} cannot be stored in {target.dtype}')
             else:
                 arrays[name] = value
         post_hooks = any(module.__dict__.get(LOAD_POST) for _, module in modules)
         if not post_hooks:  # all or nothing: refuse before changing anything
-            problems += _key_problems(strict, missing, unexpected)
+            problems[:0] = _key_problems(strict, missing, unexpected)
         if problems:
-            raise StateDictError(f"load_state_dict into {type(self).__name__}: "
-                                 + "; ".join(problems))
+            raise StateDictError(_loading_errors(self, problems))
         for name, value in arrays.items():
             _put(slots[name], value, assign)
         for key, module in extras.items():
@@ -267,9 +268,8 @@ class ModuleState:
                         raise StateDictError(f"load_state_dict: a load_state_dict post-hook "
                                              f"must return None, {hook!r} did not")
             problems = _key_problems(strict, missing, unexpected)
-            if problems:
-                raise StateDictError(f"load_state_dict into {type(self).__name__} (the "
-                                     f"matching entries are loaded): " + "; ".join(problems))
+            if problems:  # (the matching entries are loaded, as in PyTorch)
+                raise StateDictError(_loading_errors(self, problems))
         return result
 
 
@@ -326,10 +326,22 @@ def _post_order(modules: list[tuple[str, Any]]) -> Iterator[Any]:
 
 
 def _key_problems(strict: bool, missing: list[str], unexpected: list[str]) -> list[str]:
+    """PyTorch's lines for the keys that do not match (only when `strict`)."""
     if not strict:
         return []
-    return ([f"missing keys: {', '.join(missing)}"] if missing else []) + \
-        ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
+    return ([f"Missing key(s) in state_dict: {_quoted(missing)}. "] if missing else []) + \
+        ([f"Unexpected key(s) in state_dict: {_quoted(unexpected)}. "] if unexpected else [])
+
+
+def _quoted(keys: list[str]) -> str:
+    return ", ".join(f'"{key}"' for key in keys)
+
+
+def _loading_errors(module: Any, problems: list[str]) -> str:
+    """PyTorch's message, one problem a line (scripts and test suites match its phrases:
+    "Missing key(s) in state_dict", "size mismatch for")."""
+    return f"Error(s) in loading state_dict for {type(module).__name__}:\n\t" + \
+        "\n\t".join(problems)
 
 
 def _own_state(module: Any) -> Iterator[tuple[str, _Slot]]:
