@@ -296,6 +296,17 @@ def _as_entry(value: Any) -> Any:
     return value
 
 
+def _put_entry(owner: Module, key: str, value: Any) -> None:
+    """Register a Parameter (or None in a parameter's place) under `key`; keep any other
+    object as a plain attribute (out of the parameters)."""
+    params = owner._registries()[0]
+    if isinstance(value, Parameter) or value is None and key in params:
+        owner._store(key, value, params)
+    else:
+        params.pop(key, None)
+        Module.__setattr__(owner, key, value)
+
+
 def _entry_line(name: str, value: Any) -> str:
     """PyTorch's line for one entry (indented once more than the module's other lines)."""
     if isinstance(value, Tensor):
@@ -329,22 +340,14 @@ class ParameterList(Module):
 
     def __setitem__(self, index: int, value: Any) -> None:
         key = str(_position("ParameterList", index, len(self), "parameters"))
-        self._put(key, _as_entry(value))
-
-    def _put(self, key: str, value: Any) -> None:
-        params = self._registries()[0]
-        if isinstance(value, Parameter) or value is None and key in params:
-            self._store(key, value, params)
-        else:
-            params.pop(key, None)
-            Module.__setattr__(self, key, value)
+        _put_entry(self, key, _as_entry(value))
 
     def __dir__(self) -> list[str]:
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, value: Any) -> ParameterList:
         object.__setattr__(self, "_size", self._size + 1)
-        self._put(str(self._size - 1), _as_entry(value))
+        _put_entry(self, str(self._size - 1), _as_entry(value))
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
@@ -385,12 +388,7 @@ class ParameterDict(Module):
         value = _as_entry(value)
         self._check_name(key)
         self._keys[key] = None
-        params = self._registries()[0]
-        if isinstance(value, Parameter) or value is None and key in params:
-            self._store(key, value, params)
-        else:
-            params.pop(key, None)
-            Module.__setattr__(self, key, value)
+        _put_entry(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         self[key]  # noqa: B018 (the missing key's error)
