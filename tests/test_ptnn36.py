@@ -277,3 +277,103 @@ def test_a_post_hooks_added_keys_fail_a_strict_load_with_pytorchs_lines():
     inner.register_load_state_dict_post_hook(hook)
     with pytest.raises(RuntimeError, match='"foo".*\n.*"bar"'):
         wrapped.load_state_dict(wrapped.state_dict())
+
+
+# ---- module hooks ----
+def test_global_legacy_backward_hook_runs_before_the_modules_own():
+    from tinygrad_bn.nn.modules import module as nn_module
+
+    order = []
+    m = nn.Sigmoid()
+    m.register_backward_hook(lambda mod, gi, go: order.append("own"))
+    x = tg.randn(5, 5, requires_grad=True)
+    with pytest.warns(FutureWarning), nn_module.register_module_backward_hook(
+            lambda mod, gi, go: order.append("global")):
+        m(x).backward(tg.ones(5, 5))
+    assert order == ["global", "own"]
+
+
+def test_global_legacy_backward_hook_replaces_grad_input():
+    from tinygrad_bn.nn.modules import module as nn_module
+
+    x = tg.randn(5, 5, requires_grad=True)
+    s = 1 / (1 + np.exp(-x.numpy().astype(np.float64)))
+    with pytest.warns(FutureWarning), nn_module.register_module_backward_hook(
+            lambda mod, gi, go: tuple(g * 2 for g in gi)):
+        nn.Sigmoid()(x).backward(tg.ones(5, 5))
+    np.testing.assert_allclose(x.grad.numpy(), s * (1 - s) * 2, rtol=1e-5)
+
+
+def test_global_backward_hooks_are_all_legacy_or_all_full():
+    from tinygrad_bn.nn.modules import module as nn_module
+
+    with nn_module.register_module_backward_hook(lambda *a: None):
+        with pytest.raises(RuntimeError, match="Cannot use both"):
+            nn_module.register_module_full_backward_hook(lambda *a: None)
+    with nn_module.register_module_full_backward_hook(lambda *a: None):  # none left: free
+        pass
+
+
+@pytest.mark.parametrize("returned", [(), (tg.zeros(1), tg.zeros(1))])
+def test_a_hook_returning_the_wrong_count_says_got_and_expected(returned):
+    m = nn.Sigmoid()
+    x = tg.randn(3, requires_grad=True)
+    with m.register_full_backward_pre_hook(lambda mod, go: returned):
+        with pytest.raises(RuntimeError, match=f"got {len(returned)}, but expected 1"):
+            m(x).sum().backward()
+
+
+def test_handle_hooks_dict_ref_and_removal_inside_the_hook():
+    m = nn.Sigmoid()
+    handles = {}
+
+    def once(name):
+        def hook(mod, args):
+            handles[name].remove()
+        return hook
+
+    handles["a"] = m.register_forward_pre_hook(once("a"))
+    handles["b"] = m.register_forward_pre_hook(once("b"))
+    assert len(handles["a"].hooks_dict_ref()) == 2
+    m(tg.zeros(2))
+    assert len(handles["a"].hooks_dict_ref()) == 0
+    assert handles["b"].id not in handles["b"].hooks_dict_ref()
+
+
+@pytest.mark.parametrize("kind", ["buffer", "module", "parameter"])
+def test_global_registration_hooks_see_and_may_replace_each_registration(kind):
+    from tinygrad_bn.nn.modules import module as nn_module
+
+    seen = []
+    register = getattr(nn_module, f"register_module_{kind}_registration_hook")
+    with register(lambda owner, name, value: seen.append(name)):
+        nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    expected = {"buffer": ["running_mean", "running_var", "num_batches_tracked"],
+                "module": ["0", "1"], "parameter": ["weight", "bias", "weight", "bias"]}[kind]
+    assert seen == expected
+    replacement = {"buffer": tg.ones(1), "module": nn.Tanh(),
+                   "parameter": nn.Parameter(tg.ones(1))}[kind]
+    with register(lambda owner, name, value: replacement):
+        holder = nn.Module()
+        getattr(holder, {"buffer": "register_buffer", "module": "add_module",
+                         "parameter": "register_parameter"}[kind])(
+            "x", {"buffer": tg.zeros(1), "module": nn.ReLU(),
+                  "parameter": nn.Parameter(tg.zeros(1))}[kind])
+    assert holder.x is replacement
+    nn.Linear(1, 1)  # removed on exit: nothing replaced any more
+
+
+def test_backward_hooks_warn_where_pytorchs_do():
+    class DictOut(nn.Module):
+        def forward(self, d):
+            return {"x": d["x"] * 2}
+
+    m = DictOut()
+    m.register_full_backward_hook(lambda *a: None)
+    with pytest.warns(UserWarning, match="should be a Tensor or a tuple of Tensors"):
+        m({"x": tg.ones(2, requires_grad=True)})
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_pre_hook(lambda mod, go: None)
+    out = lin(tg.ones(1, 2))  # no input requires grad
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        out.sum().backward()

@@ -24,12 +24,18 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from ..autograd.primitive import hooks_moved
 from ..errors import ArgumentTypeError, BackwardError
 from ..tensor import Function, Tensor, concatenate, is_grad_enabled
+from .legacy_hooks import (  # noqa: F401 (backward_hook_kind: Module's registration reads it here)
+    backward_hook_kind,
+    chained,
+    hook_last_node,
+    warn_legacy,
+)
 
 _ids = itertools.count()  # handle ids, unique in the process (next() on a count is atomic)
 _lock = threading.Lock()  # guards registration; calls iterate over snapshots
@@ -44,6 +50,11 @@ class RemovableHandle:
         self.id = next(_ids)
         self._dicts = tuple(weakref.ref(d) for d in (hooks, *extra))
         hooks_moved()
+
+    def hooks_dict_ref(self) -> dict | None:
+        """The dict the hook is registered in (PyTorch's weak reference, called), or None
+        once that dict is gone; a removed hook is no longer in it."""
+        return self._dicts[0]()
 
     def remove(self) -> None:
         with _lock:
@@ -70,6 +81,7 @@ _global_forward_hooks_with_kwargs: OrderedDict[int, bool] = OrderedDict()  # wea
 _global_forward_hooks_always_called: OrderedDict[int, bool] = OrderedDict()
 _global_backward_pre_hooks: OrderedDict[int, Callable] = OrderedDict()
 _global_backward_hooks: OrderedDict[int, Callable] = OrderedDict()
+_global_is_full_backward_hook: list[bool | None] = [None]  # the kind of the global ones
 
 _KINDS = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
           "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_backward_pre_hooks",
@@ -134,7 +146,27 @@ def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> Removabl
 def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
     """`hook(module, grad_input, grad_output)` for every module, when the gradients of its
     positional inputs are known; a returned tuple replaces grad_input."""
+    _global_kind(full=True)
     return add_hook("register_module_full_backward_hook", hook, _global_backward_hooks)
+
+
+def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's legacy global backward hook: `hook(module, grad_input, grad_output)` on the
+    last node of every module's forward, as Module.register_backward_hook (before the
+    module's own); not combinable with global full backward hooks."""
+    _global_kind(full=False)
+    return add_hook("register_module_backward_hook", hook, _global_backward_hooks)
+
+
+def _global_kind(full: bool) -> None:
+    """PyTorch's rule: the global backward hooks are all full or all legacy (the kind of
+    the first one registered while none is left decides)."""
+    if not _global_backward_hooks:
+        _global_is_full_backward_hook[0] = None
+    if _global_is_full_backward_hook[0] not in (None, full):
+        raise BackwardError("Cannot use both regular backward hooks and full backward hooks as "
+                            "a global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook[0] = full
 
 
 def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
@@ -170,8 +202,12 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
         # a module's legacy hooks (register_backward_hook) go on its output's last node,
         # as PyTorch's; full ones (its own or the global ones) on the call's boundary
         legacy = d.get("_is_full_backward_hook") is False
+        global_legacy = _global_is_full_backward_hook[0] is False
         own_backward = tuple(own["_backward_hooks"].values())
-        backward_hooks = (*_global_backward_hooks.values(), *(() if legacy else own_backward))
+        legacy_hooks = (*(_global_backward_hooks.values() if global_legacy else ()),
+                        *(own_backward if legacy else ()))
+        backward_hooks = (*(() if global_legacy else _global_backward_hooks.values()),
+                          *(() if legacy else own_backward))
         backward_pre_hooks = (*_global_backward_pre_hooks.values(),
                               *own["_backward_pre_hooks"].values())
         boundary = None
@@ -180,8 +216,8 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
             boundary = _Boundary(module, backward_hooks, backward_pre_hooks)
             args = boundary.wrap_inputs(args)
         result = module.forward(*args, **kwargs)
-        if legacy and own_backward and is_grad_enabled():
-            _warn_legacy(plain_args, args, result)
+        if legacy_hooks and is_grad_enabled():
+            warn_legacy(plain_args, args, result)
         for hook_id, hook in forward_hooks:
             if hook_id in always or hook_id in _global_forward_hooks_always_called:
                 called.add(hook_id)
@@ -193,8 +229,8 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                 result = new
         if boundary is not None:
             result = boundary.wrap_outputs(result)
-        if legacy and own_backward and is_grad_enabled():
-            _hook_last_node(module, own_backward, result)
+        if legacy_hooks and is_grad_enabled():
+            hook_last_node(module, legacy_hooks, result)
         return result
     except Exception:
         for hook_id, hook in forward_hooks:  # always_call hooks that did not run yet
@@ -323,6 +359,11 @@ class _Boundary:
         return side.wrap(args)
 
     def wrap_outputs(self, result: Any) -> Any:
+        if not isinstance(result, Tensor | tuple):  # PyTorch's warning: no hook will run
+            warnings.warn(f"For backward hooks to be called, module output should be a Tensor "
+                          f"or a tuple of Tensors but received {type(result)}", UserWarning,
+                          stacklevel=4)
+            return result
         single = not isinstance(result, tuple)
         values = (result,) if single else result
         side = _Side(f"backward pre-hook of {type(self.module).__name__}", values,
@@ -334,9 +375,14 @@ class _Boundary:
 
     def _output_grads(self, grads: tuple) -> tuple | None:
         name = type(self.module).__name__
-        grads, changed = _chained(self.pre_hooks, lambda hook, g: hook(self.module, g), grads,
+        grads, changed = chained(self.pre_hooks, lambda hook, g: hook(self.module, g), grads,
                                   f"backward pre-hook of {name}", "grad_output")
         self.grad_output = grads
+        if self.inputs is None:  # PyTorch warns with pre-hooks alone too
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients. See "
+                          "Module.register_full_backward_hook's documentation.", UserWarning,
+                          stacklevel=2)
         if self.inputs is None and self.hooks:
             grad_input = (None,) * self.n_inputs
             for hook in self.hooks:
@@ -352,112 +398,8 @@ class _Boundary:
     def _input_grads(self, grads: tuple) -> tuple | None:
         if self.grad_output is None:  # the gradient reached the inputs without the outputs
             return None
-        grads, changed = _chained(self.hooks,
+        grads, changed = chained(self.hooks,
                                   lambda hook, g: hook(self.module, g, self.grad_output), grads,
                                   f"backward hook of {type(self.module).__name__}", "grad_input")
         self.grad_output = None
         return grads if changed else None
-
-
-def _hook_last_node(module: Any, hooks: tuple, result: Any) -> None:
-    """PyTorch's legacy module backward hooks: on the node that made the first tensor of the
-    result, each called as hook(module, grad_input, grad_output) with that node's gradients
-    (grad_input: one per input of the node, not of the module; an op fused here shows them
-    as PyTorch's node does, `pytorch_grad_inputs`), a returned tuple replacing grad_input."""
-    first = result
-    while not isinstance(first, Tensor):
-        if isinstance(first, dict) and first:
-            first = next(iter(first.values()))
-        elif isinstance(first, list | tuple) and first:
-            first = first[0]
-        else:
-            return
-    node = first._ctx
-    if node is None:
-        return
-    to_pytorch = getattr(node, "pytorch_grad_inputs", None)
-    name = type(module).__name__
-
-    def on_node(grad_inputs: tuple, grad_outputs: tuple) -> tuple | None:
-        shown = to_pytorch(grad_inputs) if to_pytorch is not None else grad_inputs
-        shown, changed = _chained(hooks, lambda hook, g: hook(module, g, grad_outputs), shown,
-                                  f"backward hook of {name}", "grad_input")
-        if not changed:
-            return None
-        return node.from_pytorch_grad_inputs(shown) if to_pytorch is not None else shown
-
-    node.register_hook(on_node)
-
-
-def backward_hook_kind(module: Any, full: bool) -> None:
-    """PyTorch's rule: a module's backward hooks are all full (register_full_backward_hook)
-    or all legacy (register_backward_hook); the first registration decides."""
-    d = module.__dict__
-    if d.get("_is_full_backward_hook", full) is not full:
-        raise BackwardError(f"{type(module).__name__}: Cannot use both regular backward hooks "
-                            f"and full backward hooks on a single Module. Please use only "
-                            f"one of them.")
-    d["_is_full_backward_hook"] = full
-
-
-_LEGACY = "Please use register_full_backward_hook to get the documented behavior."
-
-
-def _warn_legacy(inputs: tuple, images: tuple, result: Any) -> None:
-    """PyTorch's FutureWarnings for a legacy backward hook on a call whose forward is not one
-    autograd node fed by the module's inputs (where PyTorch's hook sees that last node's
-    gradients, not the inputs'; ours are always the inputs': see Module.register_backward_hook)."""
-    outputs = result if isinstance(result, tuple) else (result,)
-    if not all(isinstance(r, Tensor) for r in outputs):
-        message = ("Using non-full backward hooks on a Module that does not return a single "
-                   "Tensor or a tuple of Tensors is deprecated and will be removed in future "
-                   "versions. This hook will be missing some of the grad_output. " + _LEGACY)
-    elif not all(isinstance(i, Tensor) for i in inputs):
-        message = ("Using non-full backward hooks on a Module that does not take as input a "
-                   "single Tensor or a tuple of Tensors is deprecated and will be removed in "
-                   "future versions. This hook will be missing some of the grad_input. "
-                   + _LEGACY)
-    else:
-        nodes = {id(r._ctx): r._ctx for r in outputs if r._ctx is not None}
-        node = outputs[0]._ctx if outputs else None
-        if not nodes or (len(nodes) == 1 and id(node) not in nodes):
-            message = ("Using a non-full backward hook when outputs are nested in python data "
-                       "structure is deprecated and will be removed in future versions. This "
-                       "hook will be missing some grad_output.")
-        elif len(nodes) > 1:
-            message = ("Using a non-full backward hook when outputs are generated by different "
-                       "autograd Nodes is deprecated and will be removed in future versions. "
-                       "This hook will be missing some grad_output. " + _LEGACY)
-        else:
-            original = {id(image): plain for image, plain in zip(images, inputs)}
-            # PyTorch's next_functions: a parent's node, its gradient accumulator if a leaf
-            # that requires grad, else None; the inputs' nodes (leaves have none)
-            feeding = set()
-            for parent in node.parents:
-                parent = original.get(id(parent), parent)
-                feeding.add(id(parent._ctx) if parent._ctx is not None else
-                            ("leaf", id(parent)) if parent.requires_grad else None)
-            if feeding == {id(i._ctx) for i in inputs if i._ctx is not None}:
-                return
-            message = ("Using a non-full backward hook when the forward contains multiple "
-                       "autograd Nodes is deprecated and will be removed in future versions. "
-                       "This hook will be missing some grad_input. " + _LEGACY)
-    warnings.warn(message, FutureWarning, stacklevel=4)
-
-
-def _chained(hooks: Iterable[Callable], call: Callable[[Callable, tuple], Any], grads: tuple,
-             who: str, what: str) -> tuple[tuple, bool]:
-    """Runs each hook in turn on the latest gradients (`call(hook, grads)`); a result other
-    than None replaces them and must have as many entries. Returns the gradients and whether
-    any hook replaced them."""
-    changed = False
-    for hook in hooks:
-        new = call(hook, grads)
-        if new is None:
-            continue
-        new = new if isinstance(new, tuple) else (new,)
-        if len(new) != len(grads):
-            raise BackwardError(f"{who} returned {len(new)} {what} entries, expected "
-                                f"{len(grads)}")
-        grads, changed = new, True
-    return grads, changed

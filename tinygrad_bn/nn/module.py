@@ -33,6 +33,7 @@ from . import hooks as _hooks
 from .hooks import RemovableHandle
 from .module_paths import ModulePaths
 from .module_state import ModuleState
+from .registration_hooks import registered, registration_hooks_used
 from .structure import Registry, moved
 
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
@@ -192,8 +193,14 @@ class Module(ModulePaths, ModuleState):
         self._store(name, value, registry)
 
     def _store(self, name: str, value: Any, registry: dict[str, Any]) -> None:
-        """Put `value` under `name` in `registry`, and nowhere else: a name has one kind."""
-        for other in self._registries():
+        """Put `value` under `name` in `registry`, and nowhere else: a name has one kind.
+        The global registration hooks (register_module_*_registration_hook) see it first."""
+        registries = self._registries()
+        if value is not None and registration_hooks_used():
+            kinds = ("parameter", "buffer", "module")
+            kind = kinds[[r is registry for r in registries].index(True)]
+            value = registered(kind, self, name, value)
+        for other in registries:
             if other is not registry:
                 other.pop(name, None)
         self.__dict__.pop(name, None)
