@@ -377,3 +377,31 @@ def test_backward_hooks_warn_where_pytorchs_do():
     out = lin(tg.ones(1, 2))  # no input requires grad
     with pytest.warns(UserWarning, match="no inputs require gradients"):
         out.sum().backward()
+
+
+# ---- Module's own API ----
+def test_train_refuses_a_non_bool_mode():
+    with pytest.raises(ValueError, match="expected to be boolean"):
+        nn.Linear(1, 1).train("x")
+    assert nn.Linear(1, 1).train(np.bool_(False)).training is False
+
+
+def test_module_type_casts_every_parameter_and_buffer_as_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def dtypes(lib):
+        model = lib.nn.BatchNorm1d(3)
+        model.weight.grad = lib.ones(3)
+        assert model.type(lib.float64) is model
+        return [str(t.dtype).replace("torch.", "")
+                for t in (model.weight, model.weight.grad, model.running_mean,
+                          model.num_batches_tracked)]
+
+    assert dtypes(tg) == dtypes(torch) == ["float64"] * 4
+
+
+def test_dir_of_a_module_lists_its_parameters_buffers_and_submodules():
+    model = nn.Sequential(nn.BatchNorm1d(2))
+    assert {"weight", "running_mean", "forward"} <= set(dir(model[0]))
+    assert "0" not in dir(model) and dir(model) == sorted(dir(model))
+    assert nn.Module.call_super_init is False

@@ -15,28 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from ..device import check_device
-from ..device import device as device_type
-from ..errors import ArgumentError, ArgumentTypeError, DTypeError
-from ..keywords import one_of
-from ..memory_format import (
-    array_in_format,
-    channels_last,
-    channels_last_3d,
-    checked_format,
-    memory_format,
-    preserve_format,
-)
+from ..errors import ArgumentError, ArgumentTypeError
 from ..recording import replay_as_call
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .hooks import RemovableHandle
+from .module_casting import ModuleCasting
 from .module_paths import ModulePaths
 from .module_state import ModuleState
 from .registration_hooks import registered, registration_hooks_used
 from .structure import Registry, moved
-
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
 
 
 class NameTakenError(ArgumentError, KeyError):
@@ -74,7 +62,7 @@ class Buffer(Tensor):
         self.persistent = bool(persistent)
 
 
-class Module(ModulePaths, ModuleState):
+class Module(ModulePaths, ModuleState, ModuleCasting):
     """Base class of every layer and model.
 
     Subclasses call `super().__init__()` first, assign parameters, buffers
@@ -83,6 +71,7 @@ class Module(ModulePaths, ModuleState):
     """
 
     training: bool
+    call_super_init = False  # PyTorch's flag for multiple inheritance (read, never acted on)
     _hooks_used = False  # set when the first hook of any kind is registered (nn/hooks.py)
 
     def __init__(self) -> None:
@@ -351,6 +340,9 @@ class Module(ModulePaths, ModuleState):
     # ---- modes and gradients ----
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active, BatchNorm uses batch statistics) recursively."""
+        if not isinstance(mode, bool | np.bool_):
+            raise ArgumentError(f"{type(self).__name__}.train: training mode is expected to be "
+                                f"boolean, got {mode!r}")
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         moved()
@@ -375,93 +367,12 @@ class Module(ModulePaths, ModuleState):
             param.requires_grad_(requires_grad)
         return self
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False, memory_format: Any = preserve_format) -> Module:
-        """Convert floating parameters (and their grads) and buffers to a dtype, in place:
-        PyTorch's `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype)
-        and keywords. The device must be the CPU (everything lives there already).
-        `memory_format=tg.channels_last` lays the 4-d ones out so (5-d: channels_last_3d).
-
-        Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
-        objects stay the same, so optimizers built before still hold them.
-        """
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = one_of("to", "dtype", dtype, "tensor's dtype", arg.dtype)
-            elif isinstance(arg, str | device_type) and (str(arg).split(":")[0] in _DEVICES):
-                device = one_of("to", "device", device, "positional device", arg)
-            else:
-                dtype = one_of("to", "dtype", dtype, "positional dtype", arg)
-        check_device(f"{type(self).__name__}.to", device)
-        fmt = checked_format(f"{type(self).__name__}.to", memory_format)
-        if fmt is not preserve_format:
-            self._lay_out(fmt)
-        if dtype is None:
-            return self
-        try:
-            dtype = np.dtype(dtype)
-        except DTypeError:  # a refused dtype's own message (tg.bfloat16)
-            raise
-        except TypeError as error:
-            raise DTypeError(f"{type(self).__name__}.to: {dtype!r} is not a dtype (a floating "
-                             f"one such as np.float32 or 'float64' expected)") from error
-        if dtype.kind != "f":
-            raise DTypeError(f"{type(self).__name__}.to: needs a floating dtype, got {dtype}")
-        for module in self.modules():
-            params, buffers, _ = module._registries()
-            for param in params.values():
-                if param is not None and param.dtype.kind == "f":
-                    param.data = param._data.astype(dtype, copy=False)
-                    if param.grad is not None:
-                        param.grad = param.grad.detach().astype(dtype)
-            for name, buffer in buffers.items():
-                if isinstance(buffer, Tensor) and buffer.dtype.kind == "f":
-                    buffer.data = buffer._data.astype(dtype, copy=False)
-                elif buffer is not None and buffer.dtype.kind == "f":
-                    buffers[name] = buffer.astype(dtype, copy=False)
-        return self
-
-    def _lay_out(self, fmt: memory_format) -> None:
-        """Every parameter and buffer of the format's rank laid out in it, as PyTorch's
-        `to(memory_format=)` (which skips the others)."""
-        rank = {channels_last: 4, channels_last_3d: 5}.get(fmt)
-        for module in self.modules():
-            params, buffers, _ = module._registries()
-            for tensor in (*params.values(), *buffers.values()):
-                if isinstance(tensor, Tensor) and (rank is None or tensor.ndim == rank):
-                    tensor.data = array_in_format("Module.to", tensor._data, fmt)
-
-    def float(self) -> Module:
-        """`to(np.float32)`."""
-        return self.to(np.float32)
-
-    def double(self) -> Module:
-        """`to(np.float64)`."""
-        return self.to(np.float64)
-
-    def half(self) -> Module:
-        """`to(np.float16)`."""
-        return self.to(np.float16)
-
-    def cpu(self) -> Module:
-        """The module itself: everything lives on the CPU."""
-        return self
-
-    def share_memory(self) -> Module:
-        """The module itself: PyTorch moves the arrays to shared memory for its
-        multiprocessing; here processes share nothing implicitly (tg.distributed sends)."""
-        return self
-
-    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
-        """PyTorch's move to `device` without copying the values (after building on the
-        meta device): the device must be the CPU, where everything lives; the values stay."""
-        check_device(f"{type(self).__name__}.to_empty", device)
-        return self
-
-    def cuda(self, device: Any = None) -> Module:
-        """Refused: there is no GPU (tg.cuda.is_available() is False)."""
-        check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
-        return self
+    def __dir__(self) -> list[str]:
+        """PyTorch's: the class's and instance's attributes with the parameters', buffers' and
+        submodules' names (those starting with a digit left out)."""
+        keys = [*dir(type(self)), *self.__dict__, *(name for registry in self._registries()
+                                                    for name in registry)]
+        return sorted({key for key in keys if not key[:1].isdigit()})
 
     # ---- printing ----
     def extra_repr(self) -> str:
