@@ -5,6 +5,7 @@ init helpers, hooks. Each test failed before the fix it names (session 36)."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -405,3 +406,19 @@ def test_dir_of_a_module_lists_its_parameters_buffers_and_submodules():
     assert {"weight", "running_mean", "forward"} <= set(dir(model[0]))
     assert "0" not in dir(model) and dir(model) == sorted(dir(model))
     assert nn.Module.call_super_init is False
+
+
+# ---- nn.utils ----
+def test_spectral_norm_needs_at_least_one_power_iteration_as_pytorch():
+    with pytest.raises(ValueError, match="n_power_iterations"):
+        nn.utils.spectral_norm(nn.Linear(3, 4), n_power_iterations=0)
+
+
+def test_clip_grad_norm_of_an_infinite_gradient_gives_pytorchs_values_quietly():
+    p = nn.Parameter(tg.zeros(2))
+    p.grad = tg.tensor([1.0, float("inf")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = nn.utils.clip_grad_norm_([p], 1.0)
+    assert float(total) == float("inf")
+    assert p.grad.tolist()[0] == 0.0 and math.isnan(p.grad.tolist()[1])

@@ -89,8 +89,9 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float32)
     coefficient = min(dtype.type(max_norm) / (total.astype(dtype) + dtype.type(1e-6)),
                       dtype.type(1.0))
-    for g in grads:
-        g *= g.dtype.type(coefficient)
+    with np.errstate(invalid="ignore"):  # an infinite norm: inf * 0 is nan, as PyTorch's
+        for g in grads:
+            g *= g.dtype.type(coefficient)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,

@@ -126,8 +126,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     weight = _check_free("spectral_norm", module, name)
     _check_dim("spectral_norm", weight, dim)
     if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int) or \
-            n_power_iterations < 0:
-        raise ArgumentError(f"spectral_norm: n_power_iterations must be an int >= 0, got "
+            n_power_iterations <= 0:  # PyTorch's: at least one power iteration
+        raise ArgumentError(f"spectral_norm: n_power_iterations must be a positive int, got "
                             f"{n_power_iterations!r}")
     if dim is None:
         dim = 1 if isinstance(module, ConvTranspose1d | ConvTranspose2d) else 0
