@@ -422,3 +422,14 @@ def test_clip_grad_norm_of_an_infinite_gradient_gives_pytorchs_values_quietly():
         total = nn.utils.clip_grad_norm_([p], 1.0)
     assert float(total) == float("inf")
     assert p.grad.tolist()[0] == 0.0 and math.isnan(p.grad.tolist()[1])
+
+
+def test_packed_sequence_converts_its_data_as_pytorchs():
+    from tinygrad_bn.nn.utils import rnn
+
+    packed = rnn.pack_sequence([tg.tensor([1.0, 2.0]), tg.tensor([3.0])])
+    doubled = packed.double()
+    assert doubled.data.dtype == tg.float64 and doubled.batch_sizes.tolist() == [2, 1]
+    assert packed.to(tg.float64).data.dtype == tg.float64 and packed.long().data.dtype == tg.int64
+    assert packed.cpu() is packed and packed.to("cpu") is packed
+    assert packed.is_cuda is False and packed.is_pinned() is False

@@ -79,6 +79,49 @@ class PackedSequence(NamedTuple):
             return by_sorted
         return by_sorted[self.unsorted_indices.numpy()]
 
+    # PyTorch's conversions of a PackedSequence: they change `data` only
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """`data.to(...)` (a dtype, the CPU); the sizes and indices stay as they are."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def cpu(self) -> PackedSequence:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._replace(data=self.data.cuda(*args, **kwargs))  # refused: no GPU
+
+    def double(self) -> PackedSequence:
+        return self.to(np.float64)
+
+    def float(self) -> PackedSequence:
+        return self.to(np.float32)
+
+    def half(self) -> PackedSequence:
+        return self.to(np.float16)
+
+    def long(self) -> PackedSequence:
+        return self.to(np.int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(np.int32)
+
+    def short(self) -> PackedSequence:
+        return self.to(np.int16)
+
+    def char(self) -> PackedSequence:
+        return self.to(np.int8)
+
+    def byte(self) -> PackedSequence:
+        return self.to(np.uint8)
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_pinned(self) -> bool:
+        return False
+
 
 def _lengths(op: str, lengths: Any, batch: int, longest: int) -> np.ndarray:
     values = np.asarray(lengths.numpy() if isinstance(lengths, Tensor) else lengths)
