@@ -348,7 +348,7 @@ def test_gradcheck_error_names_input_element_values_and_error() -> None:
 
 
 NN_SIGNATURES = [
-    (nn.Parameter, [("data", REQUIRED)]),
+    (nn.Parameter, [("data", None)]),  # PyTorch's: Parameter() is an empty one
     (nn.Linear, [("in_features", REQUIRED), ("out_features", REQUIRED), ("bias", True),
                  ("device", None), ("dtype", None)]),
     (nn.Conv2d, [("in_channels", REQUIRED), ("out_channels", REQUIRED),

@@ -433,3 +433,42 @@ def test_packed_sequence_converts_its_data_as_pytorchs():
     assert packed.to(tg.float64).data.dtype == tg.float64 and packed.long().data.dtype == tg.int64
     assert packed.cpu() is packed and packed.to("cpu") is packed
     assert packed.is_cuda is False and packed.is_pinned() is False
+
+
+def test_call_super_init_passes_arguments_on_to_the_next_class():
+    class Mixin:
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.mixin_init = True
+
+    class After(nn.Module, Mixin):
+        pass
+
+    assert not hasattr(After(), "mixin_init")
+    After.call_super_init = True
+    assert After().mixin_init
+    with pytest.raises(TypeError, match="unexpected keyword argument 'a'"):
+        nn.Module(a=1)
+    with pytest.raises(TypeError, match="takes 1 positional argument"):
+        nn.Module(1)
+
+
+def test_buffer_assignment_in_a_subclass_whose_register_buffer_has_no_persistent():
+    class Old(nn.Linear):
+        def __init__(self):
+            super().__init__(2, 2)
+            self.bar = nn.Buffer(tg.ones(2))
+
+        def register_buffer(self, name, value):  # PyTorch tolerates this override
+            super().register_buffer(name, value, True)
+
+    assert Old().bar.tolist() == [1.0, 1.0]
+
+
+def test_parameter_without_data_is_empty_and_name_errors_read_as_pytorchs():
+    assert nn.Parameter().shape == (0,) and nn.Parameter().requires_grad
+    m = nn.Module()
+    with pytest.raises(TypeError, match="buffer name should be a string. Got int"):
+        m.register_buffer(1, tg.ones(1))
+    with pytest.raises(TypeError, match="parameter name should be a string. Got NoneType"):
+        m.register_parameter(None, nn.Parameter())

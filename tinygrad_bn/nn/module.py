@@ -10,6 +10,7 @@ attribute or the training flag moves the structure clock (nn/structure.py).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,8 +45,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data, requires_grad=requires_grad)
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        super().__init__(np.empty(0, np.float32) if data is None else data,
+                         requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -74,12 +76,22 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
     call_super_init = False  # PyTorch's flag for multiple inheritance (read, never acted on)
     _hooks_used = False  # set when the first hook of any kind is registered (nn/hooks.py)
 
-    def __init__(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Arguments only with `call_super_init = True` (PyTorch's flag for cooperative
+        multiple inheritance): then they go on to the next class's __init__."""
+        if not self.call_super_init and kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'")
+        if not self.call_super_init and args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
         object.__setattr__(self, "_parameters", Registry())
         object.__setattr__(self, "_buffers", Registry())
         object.__setattr__(self, "_modules", Registry())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -151,7 +163,7 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Buffer):
-            self.register_buffer(name, value.detach(), value.persistent)
+            _register_buffer(self, name, value.detach(), value.persistent)
         elif isinstance(value, Parameter | Module) or ("_parameters" in self.__dict__ and any(
                 name in registry for registry in self._registries())):
             self._register(name, value)
@@ -197,7 +209,7 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` under `name`; None reserves the name (e.g. `bias=False`)."""
-        self._check_name(name, self._registries()[0])
+        self._check_name(name, self._registries()[0], "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise ArgumentTypeError(f"{type(self).__name__}: register_parameter('{name}') needs a "
                             f"Parameter or None, got {type(param).__name__}")
@@ -208,7 +220,7 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
         """Register a Tensor (or an ndarray, or None) that is not trained; it is saved in
         the state dict unless `persistent=False`. The name must not be taken by a
         parameter, a submodule or another attribute."""
-        self._check_name(name, self._registries()[1])
+        self._check_name(name, self._registries()[1], "buffer")
         buffers = self._registries()[1]
         if tensor is not None and not isinstance(tensor, Tensor | np.ndarray):
             raise ArgumentTypeError(f"{type(self).__name__}: register_buffer('{name}') needs a "
@@ -221,20 +233,21 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` (or None) as a submodule under `name`, as attribute assignment."""
-        self._check_name(name, self._registries()[2])
+        self._check_name(name, self._registries()[2], "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: add_module('{name}') needs a Module or "
                             f"None, got {type(module).__name__}")
         self._store(name, module, self._registries()[2])
     register_module = add_module
 
-    def _check_name(self, name: str, registry: dict | None = None) -> None:
+    def _check_name(self, name: str, registry: dict | None = None, what: str = "attribute"
+                    ) -> None:
         """PyTorch's rules for a name given to register_parameter, register_buffer or
         add_module: a str (TypeError), non-empty and without '.', and not an attribute of
         another kind already (KeyError: NameTakenError)."""
         if not isinstance(name, str):
-            raise ArgumentTypeError(f"{type(self).__name__}: attribute name must be a str, got "
-                                    f"{type(name).__name__} {name!r}")
+            raise ArgumentTypeError(f"{type(self).__name__}: {what} name should be a string. Got "
+                                    f"{type(name).__name__} ({name!r})")
         if not name or "." in name:
             raise NameTakenError(f"{type(self).__name__}: invalid attribute name {name!r} "
                                  f"(a non-empty string without '.')")
@@ -401,6 +414,21 @@ def _layout(head: str, extra_lines: list[str], child_lines: list[str]) -> str:
     if len(extra_lines) == 1 and not child_lines:
         return f"{head}({extra_lines[0]})"
     return head + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _register_buffer(module: Module, name: str, tensor: Any, persistent: bool) -> None:
+    """`module.register_buffer(name, tensor, persistent)`, or without `persistent` for a
+    subclass whose register_buffer does not take it (PyTorch allows that: then the buffer must
+    be persistent)."""
+    if type(module).register_buffer is Module.register_buffer or \
+            "persistent" in inspect.signature(module.register_buffer).parameters:
+        module.register_buffer(name, tensor, persistent)
+    elif not persistent:
+        raise ArgumentError(f"{type(module).__name__}: its register_buffer takes no persistent "
+                            f"argument, so a non-persistent Buffer cannot be assigned to "
+                            f"'{name}'")
+    else:
+        module.register_buffer(name, tensor)
 
 
 def _hooks_in_use() -> None:
