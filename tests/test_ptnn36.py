@@ -472,3 +472,47 @@ def test_parameter_without_data_is_empty_and_name_errors_read_as_pytorchs():
         m.register_buffer(1, tg.ones(1))
     with pytest.raises(TypeError, match="parameter name should be a string. Got NoneType"):
         m.register_parameter(None, nn.Parameter())
+
+
+def test_insert_of_a_non_module_is_an_assertion_error_as_pytorchs():
+    with pytest.raises(AssertionError):
+        nn.Sequential(nn.ReLU()).insert(0, [nn.ReLU()])
+    with pytest.raises(IndexError):
+        nn.Sequential(nn.ReLU()).insert(-3, nn.ReLU())
+
+
+def test_parameter_dict_update_with_a_tensor_reads_its_rows_as_pairs():
+    with pytest.raises(ValueError, match="length 10; 2 is required"):
+        nn.ParameterDict().update(nn.Parameter(tg.zeros(10, 10)))
+
+
+def test_set_submodule_of_a_non_module_is_a_value_error_as_pytorchs():
+    net = nn.Module()
+    net.t = nn.Linear(1, 1)
+    with pytest.raises(ValueError, match="must be a Module"):
+        net.set_submodule("t", "not a module")
+
+
+def test_module_apply_runs_fn_on_parameters_grads_and_buffers_in_place():
+    torch = pytest.importorskip("torch")
+
+    def story(lib):
+        model = lib.nn.Linear(2, 2)
+        lib.nn.init.ones_(model.weight)
+        lib.nn.init.zeros_(model.bias)
+        model.register_buffer("stat", lib.zeros(2))
+        weight = model.weight
+        model.weight.grad = lib.ones(2, 2)
+        assert model._apply(lambda t: t.add_(1.0)) is model and model.weight is weight
+        model._apply(lambda t: t * 2)
+        return [np.asarray(t.tolist()).tolist() for t in
+                (model.weight, model.weight.grad, model.stat, model.bias)]
+
+    assert story(tg) == story(torch)
+
+
+def test_to_takes_non_blocking_positionally_after_a_dtype():
+    model = nn.Linear(2, 2)
+    assert model.to(tg.float64, True) is model and model.weight.dtype == tg.float64
+    with pytest.raises(TypeError):
+        model.to("cpu", tg.int64, True)

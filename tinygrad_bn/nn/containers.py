@@ -33,6 +33,10 @@ class MissingEntryError(PathLookupError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NotAModuleError(ArgumentTypeError, AssertionError):
+    """insert() of something that is not a Module: PyTorch asserts (AssertionError)."""
+
+
 def _module(owner: str, where: Any, value: Any) -> Module:
     if not isinstance(value, Module):
         raise ArgumentTypeError(f"{owner}: entry {where!r} is a {type(value).__name__}, not a "
@@ -52,8 +56,9 @@ def _position(owner: str, index: Any, n: int, what: str = "modules") -> int:
     return index % n
 
 
-def _iterable(owner: str, values: Any) -> Any:
-    if not isinstance(values, Iterable) or isinstance(values, Tensor):
+def _iterable(owner: str, values: Any, tensor_too: bool = False) -> Any:
+    """`values` if it is iterable (a Tensor only with `tensor_too`), else PyTorch's TypeError."""
+    if not isinstance(values, Iterable) or isinstance(values, Tensor) and not tensor_too:
         raise ArgumentTypeError(f"{owner} should be called with an iterable, but got "
                                 f"{type(values).__name__}")
     return values
@@ -65,8 +70,8 @@ def _pairs(owner: str, values: Any) -> Iterator[tuple[Any, Any]]:
     if isinstance(values, Mapping | ModuleDict | ParameterDict):
         yield from values.items()
         return
-    for j, pair in enumerate(_iterable(owner, values)):
-        if not isinstance(pair, Iterable) or isinstance(pair, str | Tensor):
+    for j, pair in enumerate(_iterable(owner, values, tensor_too=True)):
+        if not isinstance(pair, Iterable):
             raise ArgumentTypeError(f"{owner} sequence element #{j} should be Iterable; is "
                                     f"{type(pair).__name__}")
         pair = tuple(pair)
@@ -130,6 +135,9 @@ class _ModuleSequence(Module):
         """Put `module` before position `index` (-len(self) <= index <= len(self); negative
         from the end, as PyTorch's Sequential.insert)."""
         owner = type(self).__name__
+        if not isinstance(module, Module):
+            raise NotAModuleError(f"{owner}.insert: module should be of type Module, got "
+                                  f"{type(module).__name__}")
         modules = self._list()
         n, index = len(modules), operator.index(index)
         if not -n <= index <= n:

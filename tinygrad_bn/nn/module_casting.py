@@ -26,6 +26,7 @@ from ..memory_format import (
     memory_format,
     preserve_format,
 )
+from ..modes import no_grad
 from ..tensor import Tensor
 
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # `to("cuda")` is a device, refused by name
@@ -45,7 +46,9 @@ class ModuleCasting:
         objects stay the same, so optimizers built before still hold them.
         """
         for arg in args:
-            if isinstance(arg, Tensor):
+            if isinstance(arg, bool) and dtype is not None:
+                continue  # to(dtype, non_blocking): nothing is asynchronous here
+            elif isinstance(arg, Tensor):
                 dtype = one_of("to", "dtype", dtype, "tensor's dtype", arg.dtype)
             elif isinstance(arg, str | device_type) and (str(arg).split(":")[0] in _DEVICES):
                 device = one_of("to", "device", device, "positional device", arg)
@@ -114,6 +117,35 @@ class ModuleCasting:
     def cuda(self, device: Any = None) -> Any:
         """Refused: there is no GPU (tg.cuda.is_available() is False)."""
         check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
+        return self
+
+    def _apply(self, fn: Any, recurse: bool = True) -> Any:
+        """PyTorch's `_apply`: `fn` on every parameter, its grad and every buffer (of the
+        submodules too, unless not `recurse`), without recording a graph. A parameter keeps
+        its object: what `fn` returns becomes its data (an in-place `fn` changes it
+        directly); a buffer is replaced by the result (an ndarray buffer stays an ndarray).
+        Returns self."""
+        with no_grad():
+            for module in (self.modules() if recurse else (self,)):
+                params, buffers, _ = module._registries()
+                for param in params.values():
+                    if param is None:
+                        continue
+                    new = fn(param)
+                    if new is not param:
+                        param.data = new
+                    if param.grad is not None:
+                        grad = fn(param.grad)
+                        if grad is not param.grad:
+                            param.grad = grad
+                for name, buffer in buffers.items():
+                    if isinstance(buffer, Tensor):
+                        buffers[name] = fn(buffer)
+                    elif buffer is not None:  # an ndarray buffer: fn sees a Tensor sharing it
+                        view = Tensor(buffer)
+                        new = fn(view)
+                        if new is not view:
+                            buffers[name] = new._data if isinstance(new, Tensor) else new
         return self
 
     def type(self, dst_type: Any) -> Any:

@@ -60,8 +60,8 @@ class ModulePaths:
             raise ArgumentError("set_submodule: the target path is empty (a dotted name such "
                                 "as 'encoder.head' expected)")
         if not isinstance(module, ModulePaths):  # every Module is one
-            raise ArgumentTypeError(f"set_submodule('{target}'): module must be a Module "
-                                    f"instance, got {type(module).__name__}")
+            raise ArgumentError(f"set_submodule('{target}'): module must be a Module "
+                                f"instance, got {type(module).__name__}")  # ValueError, as PyTorch
         path, _, name = target.rpartition(".")
         parent = self.get_submodule(path)
         children = parent._registries()[2]
