@@ -97,7 +97,7 @@ def test_set_submodule_replaces_and_adds_as_pytorch() -> None:
     assert ours(tg.randn(2, 4)).shape == (2, 5)
     with pytest.raises(ArgumentError, match="empty"):
         ours.set_submodule("", nn.ReLU())
-    with pytest.raises(ArgumentTypeError, match="Module instance"):
+    with pytest.raises(ArgumentError, match="Module instance"):  # ValueError, as PyTorch
         ours.set_submodule("head", nn.ReLU)
     with pytest.raises(ArgumentTypeError, match="dotted path"):
         ours.get_submodule(0)
