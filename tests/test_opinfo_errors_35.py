@@ -45,18 +45,12 @@ ERRORS_DIFFER = frozenset("""
     arange bernoulli multinomial
     nn.functional.max_pool1d nn.functional.max_pool3d
     nn.functional.multi_margin_loss
-    signal.windows.bartlett signal.windows.blackman signal.windows.cosine
-    signal.windows.exponential signal.windows.gaussian signal.windows.general_cosine
-    signal.windows.general_hamming signal.windows.hamming signal.windows.hann
-    signal.windows.kaiser signal.windows.nuttall
 """.split())
 # Why, by line: out= of another dtype than the result is accepted (cast), PyTorch refuses;
 # out= that shares memory with an input is accepted, PyTorch refuses ("unsupported
 # operation"); arange, bernoulli and multinomial take no out=; max_pool1d of a 2-D input
 # with no rows and max_pool3d with an empty spatial dim are accepted; multi_margin_loss
-# checks the target's dtype before the weight's shape (another class); the windows refuse
-# an integer dtype with a DTypeError, a TypeError, where PyTorch's Python check raises
-# ValueError.
+# checks the target's dtype before the weight's shape (another class).
 
 
 def _describe(value: Any) -> str:
