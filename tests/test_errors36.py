@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import tinygrad_bn as tg
@@ -56,3 +57,145 @@ def test_window_arguments_of_the_wrong_type_or_value() -> None:
     refused_alike(lambda: w.hann(3, layout="sparse_coo"),
                   lambda: tw.hann(3, layout=torch.sparse_coo), ValueError)
     assert w.hann(3, layout=tg.ones(1).layout).shape == (3,)
+
+
+# ---- out=: which ops cast their result into out, which need out's dtype exact ----
+def _pair(data: np.ndarray) -> tuple[tg.Tensor, torch.Tensor]:
+    return tg.tensor(data), torch.tensor(data)
+
+
+X = np.linspace(0.5, 2.0, 12, dtype=np.float32).reshape(3, 4)
+INDEX = np.array([[0, 1, 2, 3], [3, 2, 1, 0], [1, 1, 1, 1]])
+# name -> the call, given the library and its tensors (x float32, i int64)
+OUT_CALLS = {
+    "exp": lambda m, x, i: (m.exp, (x,)), "add": lambda m, x, i: (m.add, (x, x)),
+    "sum": lambda m, x, i: (m.sum, (x, 1)), "mean": lambda m, x, i: (m.mean, (x, 0)),
+    "cumsum": lambda m, x, i: (m.cumsum, (x, 1)), "cat": lambda m, x, i: (m.cat, ([x, x],)),
+    "clamp_tensor": lambda m, x, i: (m.clamp, (x, x * 0, x)),
+    "abs": lambda m, x, i: (m.abs, (x,)), "neg": lambda m, x, i: (m.neg, (x,)),
+    "round": lambda m, x, i: (m.round, (x,)), "clamp_numbers": lambda m, x, i: (m.clamp,
+                                                                               (x, 0.6, 1.5)),
+    "gather": lambda m, x, i: (m.gather, (x, 1, i)),
+    "index_select": lambda m, x, i: (m.index_select, (x, 0, i[0, :2])),
+    "take": lambda m, x, i: (m.take, (x, i[0])), "mm": lambda m, x, i: (m.mm, (x, x.t())),
+    "tril": lambda m, x, i: (m.tril, (x,)), "softmax": lambda m, x, i: (m.softmax, (x, 1)),
+    "amax": lambda m, x, i: (m.amax, (x, 1)), "masked_select": lambda m, x, i: (
+        m.masked_select, (x, x > 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_of_a_wider_dtype_is_cast_or_refused_as_pytorch_does(name: str) -> None:
+    (x, t), (i, ti) = _pair(X), _pair(INDEX)
+    ours, our_args = OUT_CALLS[name](tg, x, i)
+    theirs, their_args = OUT_CALLS[name](torch, t, ti)
+    their_out = torch.empty(0, dtype=torch.float64)
+    try:
+        theirs(*their_args, out=their_out)
+    except RuntimeError:
+        refused_alike(lambda: ours(*our_args, out=tg.empty(0, dtype=tg.float64)),
+                      lambda: theirs(*their_args, out=torch.empty(0, dtype=torch.float64)),
+                      RuntimeError)
+        return
+    out = tg.empty(0, dtype=tg.float64)
+    assert ours(*our_args, out=out) is out and str(out.dtype) == "float64"
+    np.testing.assert_allclose(out.numpy(), their_out.numpy(), rtol=1e-6)
+
+
+def test_the_exact_dtype_rule_covers_results_in_tuples() -> None:
+    x, t = _pair(X)
+    refused_alike(lambda: tg.aminmax(x, dim=0, out=(tg.empty(0), tg.empty(0, dtype=tg.float64))),
+                  lambda: torch.aminmax(t, dim=0, out=(torch.empty(0),
+                                                       torch.empty(0, dtype=torch.float64))),
+                  RuntimeError)
+    refused_alike(lambda: tg.max(x, 1, out=(tg.empty(0, dtype=tg.float64),
+                                            tg.empty(0, dtype=tg.int64))),
+                  lambda: torch.max(t, 1, out=(torch.empty(0, dtype=torch.float64),
+                                               torch.empty(0, dtype=torch.int64))),
+                  RuntimeError)
+
+
+# ---- out= sharing memory with an input ----
+def _views(m: Any) -> dict[str, Any]:
+    base = m.tensor(np.linspace(1.0, 2.0, 7, dtype=np.float32))
+    return {"base": base, "head": base[:6], "tail": base[1:],
+            "expanded": m.tensor([0.5]).expand(6), "index": m.tensor([2, 1, 0, 3, 4, 5])}
+
+
+SHARING = [  # (call, whether PyTorch refuses; accepted calls reading what they overwrite
+    # give PyTorch's kernel's order of reads and writes: values compared only in place)
+    (lambda m, v: m.exp(v["head"], out=v["head"]), False),
+    (lambda m, v: m.exp(v["head"], out=v["tail"]), True),
+    (lambda m, v: m.add(v["head"], 1.0, out=v["expanded"]), True),
+    (lambda m, v: m.cumsum(v["head"], 0, out=v["tail"]), True),
+    (lambda m, v: m.take(v["head"], v["index"], out=v["head"]), True),
+    (lambda m, v: m.take(v["head"], v["index"], out=v["expanded"]), True),
+    (lambda m, v: m.index_select(v["head"], 0, v["index"], out=v["head"]), True),
+    (lambda m, v: m.gather(v["head"], 0, v["index"], out=v["tail"]), True),
+    (lambda m, v: m.masked_select(v["head"], v["head"] > 0, out=v["head"]), True),
+    (lambda m, v: m.cat([v["head"][:3], v["head"][3:]], out=v["head"]), True),
+    (lambda m, v: m.kthvalue(v["head"], 2, out=(v["head"], m.empty(0, dtype=m.int64))), True),
+    (lambda m, v: m.sort(v["head"], out=(v["head"], m.empty(0, dtype=m.int64))), False),
+    (lambda m, v: m.sum(v["head"].reshape(6, 1), 1, out=v["tail"]), False),
+    (lambda m, v: m.softmax(v["head"], 0, out=v["tail"]), False),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SHARING)))
+def test_out_sharing_memory_with_an_input(case: int) -> None:
+    call, refused = SHARING[case]
+    if refused:
+        error = refused_alike(lambda: call(tg, _views(tg)), lambda: call(torch, _views(torch)),
+                              RuntimeError)
+        assert "unsupported operation" in str(error)
+        return
+    views, their_views = _views(tg), _views(torch)
+    call(torch, their_views)
+    call(tg, views)
+    if case in (0, 11):  # out is the input itself
+        np.testing.assert_allclose(views["base"].numpy(), their_views["base"].numpy(),
+                                   rtol=1e-6)
+
+
+# ---- arange, bernoulli and multinomial take out=; the views and a few others do not ----
+def test_arange_writes_into_out_in_its_dtype() -> None:
+    for dtype in ("float64", "int32"):
+        out = tg.empty(0, dtype=getattr(tg, dtype))
+        want = torch.arange(0.5, 5, 1.5, out=torch.empty(0, dtype=getattr(torch, dtype)))
+        assert tg.arange(0.5, 5, 1.5, out=out) is out and str(out.dtype) == dtype
+        np.testing.assert_array_equal(out.numpy(), want.numpy())
+    refused_alike(lambda: tg.arange(0, 64, 0.5, out=tg.empty(0, dtype=tg.int64)),
+                  lambda: torch.arange(0, 64, 0.5, out=torch.empty(0, dtype=torch.int64)),
+                  ValueError)
+    refused_alike(lambda: tg.arange(3, dtype=tg.float32, out=tg.empty(0, dtype=tg.float64)),
+                  lambda: torch.arange(3, dtype=torch.float32,
+                                       out=torch.empty(0, dtype=torch.float64)), RuntimeError)
+
+
+def test_bernoulli_and_multinomial_take_out() -> None:
+    p = tg.tensor([0.0, 1.0, 1.0, 0.0])
+    for dtype in ("float32", "int64", "bool"):
+        out = tg.empty(0, dtype=getattr(tg, dtype))
+        assert tg.bernoulli(p, out=out) is out and str(out.dtype) == dtype
+        assert out.tolist() == [0, 1, 1, 0]
+    refused_alike(lambda: tg.bernoulli(p, out=tg.tensor([0.5]).expand(4)),
+                  lambda: torch.bernoulli(torch.tensor([0.0, 1, 1, 0]),
+                                          out=torch.tensor([0.5]).expand(4)), RuntimeError)
+    refused_alike(lambda: tg.bernoulli(p, 0.5, out=tg.empty(0)),
+                  lambda: torch.bernoulli(torch.tensor([0.0, 1, 1, 0]), 0.5,
+                                          out=torch.empty(0)), TypeError)
+    out = tg.empty(0, dtype=tg.int64)
+    assert tg.multinomial(p, 2, out=out) is out and sorted(out.tolist()) == [1, 2]
+    refused_alike(lambda: tg.multinomial(p, 2, out=tg.empty(0, dtype=tg.float64)),
+                  lambda: torch.multinomial(torch.tensor([0.0, 1, 1, 0]), 2,
+                                            out=torch.empty(0, dtype=torch.float64)),
+                  RuntimeError)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("flatten", ()), ("reshape", ((4, 3),)), ("clone", ()), ("isnan", ()), ("flip", ((0,),)),
+    ("t", ()), ("transpose", (0, 1)), ("tile", ((2,),)), ("roll", (1,))])
+def test_functions_without_out_in_pytorch_refuse_it(name: str, args: tuple) -> None:
+    x, t = _pair(X)
+    refused_alike(lambda: getattr(tg, name)(x, *args, out=tg.empty(0)),
+                  lambda: getattr(torch, name)(t, *args, out=torch.empty(0)), TypeError)

@@ -5,6 +5,8 @@ is an instance of the class PyTorch raises (our errors derive from the builtin c
 PyTorch uses: ArgumentError is a ValueError and a RuntimeError ...), so that a script's
 `except RuntimeError` or a test's `assertRaises(IndexError)` works unchanged. Messages are
 ours (they name the op, the shapes and what was expected), so they are not compared.
+A sample whose tensors share memory (out= a view of an input, an expanded out=) is
+converted keeping that sharing: one copy of each storage, each tensor a view of it.
 
 ERRORS_DIFFER lists the entries where some error input is accepted or refused with
 another class, found by this sweep and not yet changed; each test says which. Skipped
@@ -16,7 +18,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
+
+import tinygrad_bn as tg
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("expecttest")
@@ -40,17 +45,61 @@ def _error_inputs(op: Any) -> list[Any]:
 ENTRIES = {entry_name(op): op for op in op_db if op.error_inputs_func is not None and
            not op.name.startswith("__r")}
 ERRORS_DIFFER = frozenset("""
-    aminmax gather
-    cat index_select kthvalue masked_select take
-    arange bernoulli multinomial
+    cat gather
     nn.functional.max_pool1d nn.functional.max_pool3d
     nn.functional.multi_margin_loss
 """.split())
-# Why, by line: out= of another dtype than the result is accepted (cast), PyTorch refuses;
-# out= that shares memory with an input is accepted, PyTorch refuses ("unsupported
-# operation"); arange, bernoulli and multinomial take no out=; max_pool1d of a 2-D input
-# with no rows and max_pool3d with an empty spatial dim are accepted; multi_margin_loss
-# checks the target's dtype before the weight's shape (another class).
+# Why, by line: cat takes a Tensor as its sequence of tensors (its rows), PyTorch refuses
+# (TypeError); gather's out= that is a view grows into new memory when resized, where
+# PyTorch's grows in place into the storage under it (and then overlaps the index);
+# max_pool1d of a 2-D input with no rows and max_pool3d with an empty spatial dim are
+# accepted; multi_margin_loss checks the target's dtype before the weight's shape.
+
+
+def _flat_tensors(value: Any) -> list[Any]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _flat_tensors(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _flat_tensors(v)]
+    return []
+
+
+def _shares_memory(value: Any) -> bool:
+    """Some tensor of value is given twice, shares its storage with another, or writes one
+    element twice (an expanded out=): the cases whose conversion must keep the memory."""
+    tensors = _flat_tensors(value)
+    storages = [t.untyped_storage().data_ptr() for t in tensors if t.numel()]
+    return len({id(t) for t in tensors}) < len(tensors) or \
+        len(set(storages)) < len(storages) or \
+        any(s == 0 and n > 1 for t in tensors for s, n in zip(t.stride(), t.shape))
+
+
+def _to_tg_sharing(value: Any, memo: dict[Any, Any]) -> Any:
+    """to_tg, with the tensors that share memory in torch sharing it here: one NumPy copy of
+    each storage, and each tensor a strided view of it (tg.from_numpy keeps the strides)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_to_tg_sharing(v, memo) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_tg_sharing(v, memo) for k, v in value.items()}
+    if not isinstance(value, torch.Tensor):
+        return to_tg(value, torch)
+    if id(value) in memo:
+        return memo[id(value)]
+    if not value.numel():  # (a clone: NumPy's view would make torch's storage unresizable)
+        memo[id(value)] = to_tg(value.detach().clone(), torch)
+        return memo[id(value)]
+    storage = value.untyped_storage()
+    key = (storage.data_ptr(), value.dtype)
+    if key not in memo:
+        whole = value.new_empty(0).set_(storage, 0, (storage.nbytes() // value.element_size(),))
+        memo[key] = whole.detach().clone().numpy()
+    item = value.element_size()
+    view = np.lib.stride_tricks.as_strided(memo[key][value.storage_offset():], value.shape,
+                                           tuple(s * item for s in value.stride()))
+    memo[id(value)] = tg.from_numpy(view)
+    return memo[id(value)]
 
 
 def _describe(value: Any) -> str:
@@ -72,8 +121,13 @@ def error_difference(op: Any) -> str | None:
         if any(isinstance(v, torch.layout) and v != torch.strided for v in sample.kwargs.values()):
             continue  # a sparse layout asked for: tinygrad_bn has none to refuse
         try:
-            args = to_tg((sample.input, *sample.args), torch)
-            kwargs = to_tg(sample.kwargs, torch)
+            if _shares_memory((sample.input, sample.args, sample.kwargs)):
+                memo: dict[Any, Any] = {}
+                args = _to_tg_sharing((sample.input, *sample.args), memo)
+                kwargs = _to_tg_sharing(sample.kwargs, memo)
+            else:
+                args = to_tg((sample.input, *sample.args), torch)
+                kwargs = to_tg(sample.kwargs, torch)
         except Exception:  # noqa: BLE001, S112 (sparse, meta or complex: no counterpart)
             continue
         try:

@@ -41,6 +41,7 @@ from .memory_format import (
     laid_out,
     preserve_format,
 )
+from .out_argument import write_out
 from .seeding import generator as chosen_generator
 from .tensor import Tensor
 
@@ -200,13 +201,17 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
 
 
 def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False, *, out: Any = None) -> Tensor:
     """Values from `start` up to `end` (excluded) by `step`; `arange(end)` and
     `arange(end=n)` start at 0. int64 when all three are ints, else float32. As PyTorch's,
     an integer dtype takes start and step truncated to ints (arange(0.5, 3, 1.5, dtype=
     tg.int32) is [0, 1, 2]), int64 its end too, counting its length from those (a step
     that truncates to 0 is refused there), the other dtypes from the numbers given. A
-    step of 0, or an end on the wrong side of start for the step's sign, is refused."""
+    step of 0, or an end on the wrong side of start for the step's sign, is refused.
+    With out=, the values are computed in out's dtype (which dtype, if given, must be) and
+    written into out (resized), as PyTorch's."""
+    if out is not None:
+        return _arange_into(out, start, end, step, dtype, device, requires_grad)
     if end is None:
         start, end = 0, start
     for name, v in (("start", start), ("end", end), ("step", step)):
@@ -236,6 +241,19 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
     with allocating("arange", (length,), np.int64 if exact else np.float64):
         array = start + np.arange(length, dtype=np.int64 if exact else np.float64) * step
     return _made("arange", array.astype(chosen), device, requires_grad)
+
+
+def _arange_into(out: Any, start: float, end: float | None, step: float, dtype: Any,
+                 device: Any, requires_grad: bool) -> Tensor:
+    """arange(..., out=out): PyTorch computes the values in out's dtype."""
+    if not isinstance(out, Tensor):
+        raise ArgumentTypeError(f"arange: out must be a Tensor, got {type(out).__name__}")
+    if dtype is not None and _dtype("arange", dtype) != out.dtype:
+        raise DTypeError(f"arange: dtype {_dtype('arange', dtype)} does not match the dtype "
+                         f"of the out parameter ({out.dtype})")
+    values = arange(start, end, step, dtype=out.dtype, device=device)
+    write_out("arange", values, out)
+    return out.requires_grad_() if requires_grad else out
 
 
 def _number_of(op: str, name: str, value: Any) -> Any:

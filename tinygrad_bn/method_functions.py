@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError, names_errors
 from .keywords import unbiased_overload
-from .out_argument import accepts_out
+from .out_argument import accepts_out, refuses_out
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.axis_alias import takes_axis
 from .tensor_methods.reduce import floating
@@ -64,6 +64,14 @@ _NOT_TWO_NUMBERS = frozenset("remainder pow float_power xlogy bitwise_and bitwis
 _TENSOR_OTHER = frozenset("allclose arctan2 atan2 gcd hypot inner isclose lcm ldexp logaddexp "
                           "logical_and logical_or logical_xor take take_along_dim".split())
 _NUMBER = (bool, int, float)
+# PyTorch's functions whose binding takes no out= (a TypeError there, and here)
+_NO_OUT = frozenset("""
+    allclose argsort argwhere bincount broadcast_to chunk clone corrcoef count_nonzero cov
+    det diag_embed diagflat diagonal dist equal flatten flip fliplr flipud index_fill
+    is_complex is_floating_point isclose isfinite isinf isnan logdet masked_fill
+    masked_scatter matrix_exp moveaxis movedim narrow numel permute pinverse positive ravel
+    relu repeat_interleave reshape roll rot90 select split squeeze swapdims t tensor_split
+    tile trace transpose unbind unflatten unique unique_consecutive unsqueeze""".split())
 
 
 def tensor_input(name: str, value: Any) -> Tensor:
@@ -102,10 +110,12 @@ def _function(name: str) -> Callable[..., Any]:
         return method(as_tensor(input), *args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)` (PyTorch's torch.{name}), " \
-        f"with PyTorch's out= (out_argument.py). " + (method.__doc__ or "")
+    takes_out = name not in _NO_OUT
+    function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)` (PyTorch's torch.{name})" + \
+        (", with PyTorch's out= (out_argument.py). " if takes_out else ". ") + \
+        (method.__doc__ or "")
     # an inner op's error ("Div: ...") names this op first
-    return names_errors(name)(accepts_out(name, function))
+    return names_errors(name)((accepts_out if takes_out else refuses_out)(name, function))
 
 
 abs = _function("abs")  # noqa: A001

@@ -26,6 +26,7 @@ from .device import check_device
 from .dtypes import as_dtype, get_default_dtype
 from .errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
 from .keywords import parse_size
+from .out_argument import write_out
 from .seeding import generator as chosen_generator
 from .tensor import Tensor
 
@@ -77,18 +78,27 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
 
 
 def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
-              generator: Any = None) -> Tensor:
+              generator: Any = None, out: Any = None) -> Tensor:
     """Tensor.bernoulli: 1 with probability `input` (elementwise; or the one probability
-    `p`), else 0, in `input`'s floating dtype and shape."""
-    return _tensor("bernoulli", input).bernoulli(p, generator=generator)
+    `p`), else 0, in `input`'s floating dtype and shape. out= (without p, as PyTorch's)
+    takes the draws in its own dtype."""
+    x = _tensor("bernoulli", input)
+    if out is None:
+        return x.bernoulli(p, generator=generator)
+    if p is not None:
+        raise ArgumentTypeError("bernoulli: out= goes with the probabilities `input` only, "
+                                "not with a probability p (PyTorch's overloads)")
+    return write_out("bernoulli", x.bernoulli(generator=generator), out, (x,))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
-                generator: Any = None) -> Tensor:
+                generator: Any = None, out: Any = None) -> Tensor:
     """Tensor.multinomial: `num_samples` category indices drawn with probability
-    proportional to the non-negative weights `input` (per row when 2-d)."""
-    return _tensor("multinomial", input).multinomial(num_samples, replacement,
-                                                     generator=generator)
+    proportional to the non-negative weights `input` (per row when 2-d); out= must be
+    int64, as PyTorch's."""
+    x = _tensor("multinomial", input)
+    drawn = x.multinomial(num_samples, replacement, generator=generator)
+    return drawn if out is None else write_out("multinomial", drawn, out, (x,))
 
 
 def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
