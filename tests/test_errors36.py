@@ -199,3 +199,31 @@ def test_functions_without_out_in_pytorch_refuse_it(name: str, args: tuple) -> N
     x, t = _pair(X)
     refused_alike(lambda: getattr(tg, name)(x, *args, out=tg.empty(0)),
                   lambda: getattr(torch, name)(t, *args, out=torch.empty(0)), TypeError)
+
+
+# ---- pools: an empty batch is fine, an empty channel or spatial dim is not ----
+POOLS = [("max_pool1d", {}), ("avg_pool1d", {}), ("max_pool2d", {}), ("avg_pool2d", {}),
+         ("max_pool3d", {}), ("avg_pool3d", {}), ("max_pool2d", {"return_indices": True}),
+         ("max_pool2d", {"dilation": 2, "ceil_mode": True})]
+SPATIAL = {"1d": 1, "2d": 2, "3d": 3}
+
+
+@pytest.mark.parametrize("name, kwargs", POOLS)
+def test_pools_refuse_empty_non_batch_dims_and_take_an_empty_batch(name: str,
+                                                                   kwargs: dict) -> None:
+    dims = SPATIAL[name[-2:]]
+    ours, theirs = getattr(tg.nn.functional, name), getattr(torch.nn.functional, name)
+    # unbatched with no channel, batched with no channel, an empty spatial dim, no sample
+    for shape in [(0,) + (5,) * dims, (2, 0) + (5,) * dims, (2, 3) + (5,) * (dims - 1) + (0,),
+                  (0, 3) + (5,) * dims]:
+        data = np.zeros(shape, np.float32)
+        try:
+            want = theirs(torch.tensor(data), 2, **kwargs)
+        except RuntimeError:
+            refused_alike(lambda: ours(tg.tensor(data), 2, **kwargs),  # noqa: B023
+                          lambda: theirs(torch.tensor(data), 2, **kwargs),  # noqa: B023
+                          RuntimeError)
+            continue
+        got = ours(tg.tensor(data), 2, **kwargs)
+        got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
+        assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]

@@ -46,14 +46,12 @@ ENTRIES = {entry_name(op): op for op in op_db if op.error_inputs_func is not Non
            not op.name.startswith("__r")}
 ERRORS_DIFFER = frozenset("""
     cat gather
-    nn.functional.max_pool1d nn.functional.max_pool3d
     nn.functional.multi_margin_loss
 """.split())
 # Why, by line: cat takes a Tensor as its sequence of tensors (its rows), PyTorch refuses
 # (TypeError); gather's out= that is a view grows into new memory when resized, where
 # PyTorch's grows in place into the storage under it (and then overlaps the index);
-# max_pool1d of a 2-D input with no rows and max_pool3d with an empty spatial dim are
-# accepted; multi_margin_loss checks the target's dtype before the weight's shape.
+# multi_margin_loss checks the target's dtype before the weight's shape.
 
 
 def _flat_tensors(value: Any) -> list[Any]:

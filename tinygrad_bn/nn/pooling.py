@@ -26,11 +26,22 @@ from .module import Module
 def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
     x = as_tensor(x)
     if x.ndim == 3:
-        return x.unsqueeze(0), True
+        return nonempty_sample(op, x.unsqueeze(0), "(C, H, W)", True), True
     if x.ndim != 4:
         raise ShapeError(f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
                          f"{x.shape}")
-    return x, False
+    return nonempty_sample(op, x, "(N, C, H, W)", False), False
+
+
+def nonempty_sample(op: str, x: Tensor, layout: str, single: bool) -> Tensor:
+    """x (batched) unless a dim other than the batch dim is 0: PyTorch's pools take an
+    empty batch, never an empty channel or spatial dim (an unbatched input has no batch
+    dim, so none of its dims may be 0)."""
+    if 0 in x.shape[1:]:
+        shape = x.shape[1:] if single else x.shape
+        raise ShapeError(f"{op}: expected an input {layout} whose dims other than the batch "
+                         f"dim have positive length, got shape {shape}")
+    return x
 
 
 def window_geometry(op: str, spatial: tuple[int, ...], kernel: tuple[int, ...],
@@ -88,6 +99,11 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         raise DTypeError("max_pool2d: not implemented for bool (as PyTorch)")
     kernel, stride, padding, dilation, extra = _geometry("max_pool2d", x, kernel_size, stride,
                                                          padding, dilation, ceil_mode)
+    if not x.shape[0]:  # an empty batch (the kernels read sample 0): an empty result
+        sizes, _ = window_geometry("max_pool2d", tuple(x.shape[2:]), kernel, stride, padding,
+                                   dilation, ceil_mode)
+        y = x.reshape(0, x.shape[1], *sizes)
+        return (y, Tensor(np.zeros(y.shape, np.int64))) if return_indices else y
     if dilation == (1, 1) and extra == (0, 0) and not return_indices:
         y = conv.max_pool2d(x, kernel, stride, padding)
         return y.squeeze(0) if single else y

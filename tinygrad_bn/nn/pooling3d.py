@@ -26,7 +26,13 @@ from ..tensor import Tensor, as_tensor
 from .arguments import floating_input, nonzero_divisor
 from .conv_layers import _tuple
 from .module import Module
-from .pooling import _bin_means, first_tap, integer_average, window_geometry
+from .pooling import (
+    _bin_means,
+    first_tap,
+    integer_average,
+    nonempty_sample,
+    window_geometry,
+)
 from .pooling_extra import _adaptive_max, _output_sizes
 
 _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
@@ -35,10 +41,10 @@ _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
 def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
     x = as_tensor(x)
     if x.ndim == 4:
-        return x.unsqueeze(0), True
+        return nonempty_sample(op, x.unsqueeze(0), "(C, D, H, W)", True), True
     if x.ndim != 5:
         raise ShapeError(f"{op}: input must be {_LAYOUT}, got shape {x.shape}")
-    return x, False
+    return nonempty_sample(op, x, "(N, C, D, H, W)", False), False
 
 
 def _arguments(op: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any

@@ -19,7 +19,7 @@ from ..errors import ArgumentError, ArgumentTypeError, ShapeError, names_errors
 from ..tensor import Tensor, as_tensor
 from .arguments import floating_input
 from .module import Module
-from .pooling import _bin_means, avg_pool2d, max_pool2d, sliced_bin_means
+from .pooling import _bin_means, avg_pool2d, max_pool2d, nonempty_sample, sliced_bin_means
 
 
 def _one(op: str, name: str, value: Any, minimum: int) -> int:
@@ -36,7 +36,10 @@ def _lengthwise(op: str, x: Any) -> tuple[Tensor, bool]:
     x = as_tensor(x)
     if x.ndim not in (2, 3):
         raise ShapeError(f"{op}: input must be (N, C, L) or (C, L), got shape {x.shape}")
-    return (x.unsqueeze(-2) if x.ndim == 3 else x.unsqueeze(0).unsqueeze(-2)), x.ndim == 2
+    single = x.ndim == 2
+    nonempty_sample(op, x.unsqueeze(0) if single else x, "(C, L)" if single else "(N, C, L)",
+                    single)
+    return (x.unsqueeze(0).unsqueeze(-2) if single else x.unsqueeze(-2)), single
 
 
 def _restore(y: Tensor, single: bool) -> Tensor:
