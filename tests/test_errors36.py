@@ -227,3 +227,13 @@ def test_pools_refuse_empty_non_batch_dims_and_take_an_empty_batch(name: str,
         got = ours(tg.tensor(data), 2, **kwargs)
         got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
         assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]
+
+
+def test_multi_margin_loss_checks_the_weights_dims_first() -> None:
+    x, t = _pair(X)
+    for weight in (np.float32(2.0), np.ones((3, 4), np.float32)):  # with a float target too
+        refused_alike(lambda: tg.nn.functional.multi_margin_loss(
+                          x, tg.zeros(3), weight=tg.tensor(weight)),  # noqa: B023
+                      lambda: torch.nn.functional.multi_margin_loss(
+                          t, torch.zeros(3), weight=torch.tensor(weight)),  # noqa: B023
+                      ValueError)

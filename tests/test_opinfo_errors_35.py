@@ -46,12 +46,10 @@ ENTRIES = {entry_name(op): op for op in op_db if op.error_inputs_func is not Non
            not op.name.startswith("__r")}
 ERRORS_DIFFER = frozenset("""
     cat gather
-    nn.functional.multi_margin_loss
 """.split())
 # Why, by line: cat takes a Tensor as its sequence of tensors (its rows), PyTorch refuses
 # (TypeError); gather's out= that is a view grows into new memory when resized, where
-# PyTorch's grows in place into the storage under it (and then overlaps the index);
-# multi_margin_loss checks the target's dtype before the weight's shape.
+# PyTorch's grows in place into the storage under it (and then overlaps the index).
 
 
 def _flat_tensors(value: Any) -> list[Any]:

@@ -63,6 +63,10 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
     _check_reduction(op, reduction)
     if p not in (1, 2) or isinstance(p, bool):
         raise ArgumentError(f"{op}: only p == 1 and p == 2 are supported, got {p!r}")
+    w = None if weight is None else as_tensor(weight)
+    if w is not None and w.ndim != 1:  # (checked first, as PyTorch's Python wrapper does)
+        raise ShapeError(f"{op}: weight must be one-dimensional (one per class), got shape "
+                         f"{w.shape}")
     x, t, single = _scores_and_targets(op, input, target, 1)
     n, c = x.shape
     if t.size and (t.min() < 0 or t.max() >= c):
@@ -73,8 +77,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
     hinge = (x - picked + margin).relu()
     if p == 2:
         hinge = hinge * hinge
-    if weight is not None:
-        w = as_tensor(weight)
+    if w is not None:
         if w.shape != (c,):
             raise ShapeError(f"{op}: weight must have shape ({c},), got {w.shape}")
         hinge = hinge * w[t].reshape(n, 1)
