@@ -237,3 +237,32 @@ def test_multi_margin_loss_checks_the_weights_dims_first() -> None:
                       lambda: torch.nn.functional.multi_margin_loss(
                           t, torch.zeros(3), weight=torch.tensor(weight)),  # noqa: B023
                       ValueError)
+
+
+# ---- softmax without dim: the method refuses (TypeError), F.softmax picks one and warns ----
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_the_softmax_methods_need_a_dim(name: str) -> None:
+    x, t = _pair(X)
+    for call in (lambda m, v: getattr(v, name)(), lambda m, v: getattr(m, name)(v),
+                 lambda m, v: getattr(v, name)(None), lambda m, v: getattr(v, name)(1.0),
+                 lambda m, v: getattr(v, name)("a")):
+        refused_alike(lambda: call(tg, x), lambda: call(torch, t), TypeError)  # noqa: B023
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3, 4])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_functional_softmax_without_dim_picks_pytorchs_dim_and_warns(name: str,
+                                                                      ndim: int) -> None:
+    shape = (2, 3, 4, 5)[:ndim]
+    data = np.linspace(-2.0, 3.0, int(np.prod(shape))).reshape(shape)
+    with pytest.warns(UserWarning, match="Implicit dimension") as ours:
+        got = getattr(tg.nn.functional, name)(tg.tensor(data))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        want = getattr(torch.nn.functional, name)(torch.tensor(data))
+    assert ours[0].filename == __file__
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    module = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
+    with pytest.warns(UserWarning, match="Implicit dimension") as ours:
+        got = getattr(tg.nn, module)()(tg.tensor(data))
+    assert ours[0].filename == __file__
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

@@ -132,7 +132,7 @@ def test_softplus_and_elu_do_not_overflow_in_the_unused_branch() -> None:
 
 def test_softmax_refuses_axis_and_dim_together_and_bad_approximation() -> None:
     with pytest.raises(tg.ArgumentError, match="got both axis=0 and dim=1"):
-        F.softmax(Tensor(np.zeros((2, 2))), 0, dim=1)
+        F.softmax(Tensor(np.zeros((2, 2))), axis=0, dim=1)
     with pytest.raises(tg.ArgumentError, match="approximate must be 'none' or 'tanh'"):
         nn.GELU("erf")
     with pytest.raises(tg.ArgumentError, match="beta must be nonzero"):

@@ -11,13 +11,15 @@ either way (an in-place op would overwrite a value the graph needs).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError, names_errors
+from ..keywords import one_of
 from ..tensor import Tensor, as_tensor, where
-from .arguments import floating_input, resolve_axis
+from .arguments import floating_input
 from .module import Module
 
 __all__ = [
@@ -116,18 +118,33 @@ def log1p_exp(x: Any) -> Tensor:
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
 
-def log_softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
-                dtype: Any = None) -> Tensor:
-    """Tensor.log_softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
-    `dtype` first when given."""
-    return as_tensor(input).log_softmax(resolve_axis("log_softmax", axis, dim, -1), dtype)
+def implicit_dim(op: str, x: Tensor, dim: Any, stacklevel: int) -> Any:
+    """dim, or when it is None PyTorch's legacy choice for the softmaxes (dim 0 of a 0-, 1-
+    or 3-d input, else dim 1) with its deprecation warning (stacklevel counted as
+    PyTorch's _get_softmax_dim counts it: 1 is this function)."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if x.ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
-            dtype: Any = None) -> Tensor:
-    """Tensor.softmax along `axis` or PyTorch's `dim` (default: the last), x cast to
-    `dtype` first when given."""
-    return as_tensor(input).softmax(resolve_axis("softmax", axis, dim, -1), dtype)
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """Tensor.log_softmax along `dim` (or NumPy's `axis`), x cast to `dtype` first when
+    given; no dim: PyTorch's implicit choice (implicit_dim), with its warning."""
+    x = as_tensor(input)
+    dim = one_of("log_softmax", "axis", axis, "dim", dim)
+    return x.log_softmax(implicit_dim("log_softmax", x, dim, _stacklevel), dtype)
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """Tensor.softmax along `dim` (or NumPy's `axis`), x cast to `dtype` first when given;
+    no dim: PyTorch's implicit choice (implicit_dim), with its warning."""
+    x = as_tensor(input)
+    dim = one_of("softmax", "axis", axis, "dim", dim)
+    return x.softmax(implicit_dim("softmax", x, dim, _stacklevel), dtype)
 
 
 # ------------------------------------------------------------------ modules
@@ -250,10 +267,10 @@ class _SoftmaxBase(Module):
         self.dim = dim
 
     def _axis(self, x: Tensor) -> int:
-        """PyTorch's legacy rule when dim is None: axis 0 for 0-, 1- and 3-d input, else 1."""
-        if self.dim is not None:
-            return self.dim
-        return 0 if x.ndim in (0, 1, 3) else 1
+        """dim, or PyTorch's legacy choice when it is None, with its warning (pointing at
+        the line calling the module)."""
+        op = type(self).__name__.lower().replace("log", "log_")
+        return implicit_dim(op, x, self.dim, 5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

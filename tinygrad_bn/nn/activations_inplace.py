@@ -12,7 +12,6 @@ mode and (lower + upper) / 2 otherwise; the gradient is 1 or a, a held constant.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError, names_errors
 from ..seeding import generator as numpy_generator
 from ..tensor import Tensor, as_tensor, where
-from .activations import elu, leaky_relu, softmax
+from .activations import elu, implicit_dim, leaky_relu, softmax
 from .activations_extra import celu, hardtanh, selu, threshold
 from .arguments import floating_input
 from .module import Module
@@ -84,12 +83,7 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A
     """softmax(-x) along dim; dim None: PyTorch's legacy choice (axis 0 for 0-, 1- and 3-d
     input, else 1), with its warning."""
     x = as_tensor(input)
-    if dim is None:
-        warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the "
-                      "call to include dim=X as an argument.", UserWarning,
-                      stacklevel=_stacklevel)
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    return softmax(-x, dim=dim, dtype=dtype)
+    return softmax(-x, dim=implicit_dim("softmin", x, dim, _stacklevel + 1), dtype=dtype)
 
 
 def _check_bounds(op: str, lower: Any, upper: Any) -> None:

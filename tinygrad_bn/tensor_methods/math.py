@@ -432,8 +432,11 @@ def _shifted(x: Tensor, op: str, dim: Any, dtype: Any) -> tuple[Tensor, tuple[in
     if x.dtype.kind != "f":
         raise DTypeError(f"{op}: needs a floating tensor, got dtype {x.dtype} (pass "
                          f"dtype=tg.float32 to compute in floating point)")
-    if dim is None or isinstance(dim, bool) or not isinstance(dim, int | np.integer):
-        raise ArgumentError(f"{op}: dim must be an int, got {dim!r}")
+    if dim is None:  # PyTorch's method and torch.softmax have no default dim (F.softmax has)
+        raise ArgumentTypeError(f"{op}() missing the required argument dim (the axis to "
+                                f"normalize along)")
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise ArgumentTypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
     axes = normalize_axes(op, dim, x.ndim, scalar_axis=True)  # 0-d: dim 0 or -1, axes ()
     if x._data.size == 0 or x.ndim == 0:
         return x, axes
