@@ -266,3 +266,37 @@ def test_functional_softmax_without_dim_picks_pytorchs_dim_and_warns(name: str,
         got = getattr(tg.nn, module)()(tg.tensor(data))
     assert ours[0].filename == __file__
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+# ---- class weights of another dtype; cosine_embedding_loss's labels ----
+@pytest.mark.parametrize("name", ["NLLLoss", "CrossEntropyLoss", "MultiMarginLoss"])
+def test_class_weighted_loss_modules_refuse_a_weight_of_another_dtype(name: str) -> None:
+    x, t = _pair(X)
+    i, ti = _pair(np.array([0, 1, 3]))
+    refused_alike(lambda: getattr(tg.nn, name)(weight=tg.ones(4, dtype=tg.float64))(x, i),
+                  lambda: getattr(torch.nn, name)(weight=torch.ones(4, dtype=torch.float64))(
+                      t, ti), RuntimeError)
+    got = getattr(tg.nn, name)(weight=tg.tensor([1.0, 2.0, 0.5, 3.0]))(x, i)
+    want = getattr(torch.nn, name)(weight=torch.tensor([1.0, 2.0, 0.5, 3.0]))(t, ti)
+    np.testing.assert_allclose(got.item(), want.item(), rtol=1e-6)
+
+
+def test_multi_margin_loss_refuses_a_weight_of_another_dtype() -> None:
+    x, t = _pair(X)
+    i, ti = _pair(np.array([0, 1, 3]))
+    refused_alike(lambda: tg.nn.functional.multi_margin_loss(
+                      x, i, weight=tg.ones(4, dtype=tg.float64)),
+                  lambda: torch.nn.functional.multi_margin_loss(
+                      t, ti, weight=torch.ones(4, dtype=torch.float64)), RuntimeError)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_cosine_embedding_loss_takes_any_label_as_pytorch(reduction: str) -> None:
+    a = np.linspace(-1.0, 2.0, 15).reshape(5, 3)
+    b = np.cos(np.arange(15.0)).reshape(5, 3)
+    labels = np.array([1.0, -1.0, 0.0, 2.0, -0.5])
+    got = tg.nn.functional.cosine_embedding_loss(tg.tensor(a), tg.tensor(b), tg.tensor(labels),
+                                                 0.1, reduction=reduction)
+    want = torch.nn.functional.cosine_embedding_loss(
+        torch.tensor(a), torch.tensor(b), torch.tensor(labels), 0.1, reduction=reduction)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

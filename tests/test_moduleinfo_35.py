@@ -45,8 +45,6 @@ NN_DIFFERS: frozenset[str] = frozenset()
 ERRORS_DIFFER = {
     **dict.fromkeys(("nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d"),
                     "eps=0 in training is accepted on purpose (docs/autograd.md section 8)"),
-    "nn.NLLLoss": "a class-weight buffer of another dtype (float16 for float32 input) is "
-                  "cast (the loss modules keep weight as an array), torch refuses it",
     **dict.fromkeys(("nn.RNN", "nn.GRU", "nn.LSTM"),
                     "input and weights of different dtypes raise DTypeMismatchError (a "
                     "TypeError/RuntimeError), torch's a ValueError"),

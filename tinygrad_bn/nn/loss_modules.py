@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from .legacy_reduction import check_reduction as _check_reduction
 from .legacy_reduction import legacy_reduction
@@ -45,7 +46,14 @@ class _WeightedLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         _not_a_reduction(type(self).__name__, weight)
         array = weight._data if isinstance(weight, Tensor) else weight
-        self.register_buffer("weight", None if array is None else np.asarray(array))
+        # a tensor's (or array's) dtype is kept; numbers take the default dtype
+        dtype = None if hasattr(array, "dtype") else get_default_dtype()
+        self.register_buffer("weight", None if array is None else np.asarray(array, dtype))
+
+    def _class_weight(self) -> Tensor | None:
+        """The weight buffer as a Tensor: the functions then check its dtype against the
+        input's (PyTorch's class-weighted losses do not promote it)."""
+        return None if self.weight is None else Tensor(self.weight)
 
 
 class MSELoss(_Loss):
@@ -72,7 +80,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+        return nll_loss(input, target, self._class_weight(), ignore_index=self.ignore_index,
                         reduction=self.reduction)
 
 
@@ -91,8 +99,9 @@ class CrossEntropyLoss(_WeightedLoss):
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return cross_entropy(input, target, self._class_weight(),
+                             ignore_index=self.ignore_index, reduction=self.reduction,
+                             label_smoothing=self.label_smoothing)
 
 
 class BCELoss(_WeightedLoss):

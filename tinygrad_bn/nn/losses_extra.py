@@ -77,16 +77,6 @@ def _broadcast_shape(op: str, names: str, *tensors: Tensor) -> tuple[int, ...]:
                          ", ".join(str(s) for s in shapes)) from None
 
 
-def _signs(op: str, y: Tensor) -> np.ndarray:
-    """The ±1 labels of y as an array; other values are refused (cosine_embedding_loss:
-    PyTorch gives them zero loss silently, so a label neither 1 nor -1 is a bug there)."""
-    labels = y._data
-    if labels.size and not np.all((labels == 1) | (labels == -1)):
-        bad = labels[(labels != 1) & (labels != -1)].flat[0]
-        raise ArgumentError(f"{op}: target must hold labels 1 or -1, got {bad}")
-    return labels
-
-
 def _positive_rectified(x: Tensor) -> Tensor:
     return x.clip(min=0.0)
 
@@ -94,8 +84,9 @@ def _positive_rectified(x: Tensor) -> Tensor:
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
-    """1 - cos(a, b) for y = 1 and max(0, cos(a, b) - margin) for y = -1, cos along the last
-    dim of (N, D) or (D,) inputs with PyTorch's guard |a|^2 + 1e-12 under the root."""
+    """1 - cos(a, b) for y = 1, max(0, cos(a, b) - margin) for y = -1 and 0 for any other
+    label (PyTorch's formula), cos along the last dim of (N, D) or (D,) inputs with
+    PyTorch's guard |a|^2 + 1e-12 under the root."""
     op = "cosine_embedding_loss"
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(op, size_average, reduce, reduction)
@@ -105,10 +96,11 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     if a.ndim not in (1, 2) or a.shape != b.shape or y.shape != a.shape[:-1]:
         raise ShapeError(f"{op}: expected inputs of one shape (N, D) or (D,) and target (N,) "
                          f"or (), got {a.shape}, {b.shape} and {y.shape}")
-    labels = _signs(op, y)
+    labels = y._data
     eps = float(np.float32(1e-12))  # PyTorch's EPSILON is a float: 9.9999999600e-13
     cos = (a * b).sum(-1) / (((a * a).sum(-1) + eps) * ((b * b).sum(-1) + eps)).sqrt()
-    loss = where(labels == 1, 1.0 - cos, _positive_rectified(cos - margin))
+    loss = where(labels == 1, 1.0 - cos, 0.0) + \
+        where(labels == -1, _positive_rectified(cos - margin), 0.0)
     return _reduce(loss, reduction, op)
 
 

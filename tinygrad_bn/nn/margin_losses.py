@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DTypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor, as_tensor
+from .arguments import same_dtype
 from .legacy_reduction import legacy_reduction
 from .loss_modules import _WeightedLoss
 from .losses import _check_reduction, _reduce
@@ -78,6 +79,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
     if p == 2:
         hinge = hinge * hinge
     if w is not None:
+        if isinstance(weight, Tensor):  # PyTorch's loss does not promote a weight tensor
+            same_dtype(op, x.dtype, weight=w)
         if w.shape != (c,):
             raise ShapeError(f"{op}: weight must have shape ({c},), got {w.shape}")
         hinge = hinge * w[t].reshape(n, 1)
@@ -124,7 +127,7 @@ class MultiMarginLoss(_WeightedLoss):
         self.p, self.margin = p, margin
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return multi_margin_loss(input, target, self.p, self.margin, self.weight,
+        return multi_margin_loss(input, target, self.p, self.margin, self._class_weight(),
                                  reduction=self.reduction)
 
 
