@@ -300,3 +300,47 @@ def test_cosine_embedding_loss_takes_any_label_as_pytorch(reduction: str) -> Non
     want = torch.nn.functional.cosine_embedding_loss(
         torch.tensor(a), torch.tensor(b), torch.tensor(labels), 0.1, reduction=reduction)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+# ---- a foreign operand: the operator defers to its reflected method, the method refuses ----
+class _Quantity:
+    """Not a tensor, but takes `tensor + q` (and the others) over."""
+
+    def __radd__(self, other: Any) -> str:
+        return "radd"
+
+    def __rsub__(self, other: Any) -> str:
+        return "rsub"
+
+    def __rmul__(self, other: Any) -> str:
+        return "rmul"
+
+    def __rtruediv__(self, other: Any) -> str:
+        return "rtruediv"
+
+    def __gt__(self, other: Any) -> str:
+        return "gt"
+
+    def __eq__(self, other: Any) -> str:  # type: ignore[override]
+        return "eq"
+
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "subtract", "mul", "multiply", "div", "divide",
+                                  "true_divide", "lt", "less", "eq"])
+def test_the_method_form_refuses_an_operand_the_operator_defers_to(name: str) -> None:
+    refused_alike(lambda: getattr(tg.ones(2), name)(_Quantity()),
+                  lambda: getattr(torch.ones(2), name)(_Quantity()), TypeError)
+    refused_alike(lambda: getattr(tg, name)(tg.ones(2), _Quantity()),
+                  lambda: getattr(torch, name)(torch.ones(2), _Quantity()), TypeError)
+
+
+def test_the_operators_still_defer_to_the_foreign_operand() -> None:
+    for lib in (torch, tg):
+        x = lib.ones(2)
+        assert (x + _Quantity(), x - _Quantity(), x * _Quantity(), x / _Quantity(),
+                x < _Quantity(), x == _Quantity()) == ("radd", "rsub", "rmul", "rtruediv",
+                                                        "gt", "eq")
+    complex_operand = tg.complex(tg.ones(2), tg.ones(2))
+    assert tg.ones(2).add(complex_operand).tolist() == [2 + 1j, 2 + 1j]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import ArgumentTypeError
+
 # Tensor's operator symbol -> the operand's method Python tries next
 REFLECTED = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__",
              "<": "__gt__", "<=": "__ge__", ">": "__lt__", ">=": "__le__",
@@ -29,3 +31,16 @@ def defers(other: Any, op: str) -> bool:
         return False
     method = getattr(type(other), name, None)
     return method is not None and method is not getattr(object, name, None)
+
+
+def refuse_in_method(x: Any, other: Any, op: str, symbol: str) -> None:
+    """PyTorch's methods take no such operand: `x.add(q)` raises a TypeError where `x + q`
+    hands the operation to q's reflected method (their binding wants a Tensor or a number).
+    Raised when x's operator `symbol` would return NotImplemented for other."""
+    if type(other) in (int, float, bool) or isinstance(other, type(x)) or \
+            hasattr(other, "__tg_function__") or not defers(other, symbol):
+        return  # (the project's own tensor types, a ComplexTensor, have __tg_function__)
+    if x._coerce(other, symbol) is NotImplemented:
+        raise ArgumentTypeError(f"{op}(): other must be a Tensor or a number, got "
+                                f"{type(other).__name__} (its {REFLECTED[symbol]} serves "
+                                f"`x {symbol} other`, not x.{op}(other), as in PyTorch)")

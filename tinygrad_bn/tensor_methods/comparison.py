@@ -22,6 +22,7 @@ from ..errors import (
     ShapeError,
     short_repr,
 )
+from ..foreign_operands import refuse_in_method
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -33,21 +34,27 @@ class ComparisonMethods:
     __slots__ = ()
 
     def eq(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "eq", "==")
         return self == other
 
     def ne(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "ne", "!=")
         return self != other
 
     def lt(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "lt", "<")
         return self < other
 
     def le(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "le", "<=")
         return self <= other
 
     def gt(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "gt", ">")
         return self > other
 
     def ge(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "ge", ">=")
         return self >= other
 
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge

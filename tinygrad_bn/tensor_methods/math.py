@@ -24,6 +24,7 @@ from .. import ops
 from ..autograd.primitive import is_tensor, new_tensor
 from ..dtypes import as_dtype, result_type, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError
+from ..foreign_operands import refuse_in_method
 from ..keywords import normalize_axes, one_of
 from .elementwise import floating, no_bool, where
 from .operands import float_operands, integer_ufunc
@@ -165,10 +166,12 @@ class MathMethods:
     # ---- arithmetic in PyTorch's spellings
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """x + alpha * other."""
+        refuse_in_method(self, other, "add", "+")
         return self + (other if alpha == 1 else _scaled_by(self, "add", other, alpha))
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """x - alpha * other."""
+        refuse_in_method(self, other, "sub", "-")
         if alpha != 1:  # (checked before scaling, which would make a bool other an int)
             no_bool_subtraction(self, other)
         return self - (other if alpha == 1 else _scaled_by(self, "sub", other, alpha))
@@ -176,6 +179,7 @@ class MathMethods:
     subtract = sub
 
     def mul(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "mul", "*")
         return self * other
 
     multiply = mul
@@ -184,6 +188,7 @@ class MathMethods:
         """x / other; rounding_mode "trunc" rounds the quotient towards 0, "floor" down
         (gradient 0 then, as PyTorch); integer inputs keep an integer dtype when rounded."""
         if rounding_mode is None:
+            refuse_in_method(self, other, "div", "/")
             return self / other
         if rounding_mode not in ("trunc", "floor"):
             raise ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
@@ -194,6 +199,7 @@ class MathMethods:
     divide = div
 
     def true_divide(self, other: Any) -> Tensor:
+        refuse_in_method(self, other, "true_divide", "/")
         return self / other
 
     def floor_divide(self, other: Any) -> Tensor:
