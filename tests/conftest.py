@@ -1,5 +1,6 @@
 """Hypothesis profiles: `ci` (reproducible, bounded) and `dev` (more examples), chosen by the
-HYPOTHESIS_PROFILE environment variable (CI sets `ci`); and a settled heap per test module.
+HYPOTHESIS_PROFILE environment variable (CI sets `ci`); a settled heap per test module; and
+PyTorch's test utilities without their per-sample stack captures (tests/torch_test_utils.py).
 """
 
 import gc
@@ -7,6 +8,8 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests import torch_test_utils
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -58,10 +61,12 @@ def _ensure_our_profile() -> None:
 
 def pytest_collectstart(collector: pytest.Collector) -> None:
     _ensure_our_profile()
+    torch_test_utils.install_if_imported()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _ensure_our_profile()
+    torch_test_utils.install_if_imported()
 
 if settings().derandomize:
     # Hypothesis (>= 6.131) also draws, 5% of the time, constants it collects from the source
