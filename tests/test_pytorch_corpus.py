@@ -2,9 +2,11 @@
 with only its import lines swapped (tests/torch_swap.py) and, where torch is installed,
 its loss trajectory is compared with the unmodified script's on PyTorch.
 
-Each script is a plain PyTorch program run in its own interpreter, as a user runs it
+Each script is a plain PyTorch program run in a process of its own, as a user runs it
 (`python script.py`, `__name__ == "__main__"`, no arguments), one thread, with a time
-limit. Scripts print what the comparison reads in a fixed format:
+limit; the process is forked from one that has imported the framework, so that the ~100
+runs pay for one import of each (tests/script_server.py says why that start is a fresh
+interpreter's). Scripts print what the comparison reads in a fixed format:
 
     step <i> loss <value>       one line per training step, i = 0, 1, 2, ...
     final <name> <value>        a number to compare at the end (the last line of a name wins)
@@ -35,13 +37,14 @@ import functools
 import math
 import os
 import re
-import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.script_server import Server
 from tests.torch_swap import swap_line, to_tinygrad_bn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -341,25 +344,44 @@ def parse(stdout: str) -> tuple[list[float], dict[str, float]]:
 
 def run_script(name: str, framework: str, directory: Path) -> Run:
     """Run tests/pytorch_scripts/<name>.py on `framework` ("torch" or "tinygrad_bn") in a
-    fresh interpreter, one thread, from `directory` (where a swapped copy is written)."""
+    process of its own as `python <name>.py` would, one thread, from `directory` (where a
+    swapped copy is written); forked from a process that has imported the framework
+    (tests/script_server.py: the same start, without an import per script)."""
     source = (SCRIPT_DIR / f"{name}.py").read_text()
     if framework == "tinygrad_bn":
         source = to_tinygrad_bn(source)
     path = directory / framework / f"{name}.py"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(SCRIPT_DIR)]),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONHASHSEED="0")
-    try:
-        done = subprocess.run([sys.executable, str(path)], cwd=path.parent, env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired as expired:  # e.g. a loader that never yields a batch
-        stdout = expired.stdout or b""  # bytes even under text=True
-        stdout = stdout.decode(errors="replace") if isinstance(stdout, bytes) else stdout
+    out, err = path.with_suffix(".stdout"), path.with_suffix(".stderr")
+    returncode = _server(framework).run(path, out, err, TIMEOUT)
+    stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
+    if returncode is None:  # e.g. a loader that never yields a batch
         return Run(-1, stdout, f"timed out after {TIMEOUT} s", *parse(stdout))
-    steps, finals = parse(done.stdout)
-    return Run(done.returncode, done.stdout, done.stderr, steps, finals)
+    steps, finals = parse(stdout)
+    return Run(returncode, stdout, stderr, steps, finals)
+
+
+_SERVERS: dict[str, Server] = {}
+
+
+def _server(framework: str) -> Server:
+    """The framework's script server, started on first use: it imports NumPy, tinygrad_bn
+    (the scripts' data module imports it on both sides) and, for PyTorch's runs, torch."""
+    if framework not in _SERVERS:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(SCRIPT_DIR)]),
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   PYTHONHASHSEED="0")
+        modules = ["numpy", "tinygrad_bn", *(["torch"] if framework == "torch" else [])]
+        _SERVERS[framework] = Server(modules, env)
+    return _SERVERS[framework]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _stop_servers() -> Iterator[None]:
+    yield
+    while _SERVERS:
+        _SERVERS.popitem()[1].close()
 
 
 def script_names() -> list[str]:
