@@ -9,13 +9,14 @@ a fixed default seed at import (so children draw as fresh processes do), Python'
 `random` reseeds itself in a forked child, NumPy's global generator is reseeded from the
 OS here (a fresh process's is), and PYTHONHASHSEED and the thread settings come from the
 environment the server was started with. The child runs the script as `__main__` from
-its directory (sys.argv, sys.path[0], cwd as `python script.py` sets them), with its
+its directory (sys.argv, sys.path[0], cwd as `python script.py` sets them; or the
+arguments and working directory given, as `cd CWD; python script.py ARGS...`), with its
 stdout and stderr going to files, and exits with the script's exit code (1 and a
 traceback on stderr for an uncaught exception).
 
-Protocol, one JSON line each way: {"script", "stdout", "stderr"} -> {"pid"} when the
-child starts, then {"returncode"} when it ends. Run as `python script_server.py MODULE...`
-(the modules to import first).
+Protocol, one JSON line each way: {"script", "args", "cwd" (null: the script's
+directory), "stdout", "stderr"} -> {"pid"} when the child starts, then {"returncode"} when
+it ends. Run as `python script_server.py MODULE...` (the modules to import first).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
-def _child(script: str, stdout: str, stderr: str) -> None:
+def _child(script: str, args: list[str], cwd: str | None, stdout: str, stderr: str
+           ) -> None:
     """Run `script` as __main__ in this (forked) process and exit with its code."""
     import runpy
     import traceback
@@ -43,8 +46,8 @@ def _child(script: str, stdout: str, stderr: str) -> None:
         for fd, path in ((1, stdout), (2, stderr)):
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
         directory = str(Path(script).parent)
-        os.chdir(directory)
-        sys.argv = [script]
+        os.chdir(cwd or directory)
+        sys.argv = [script, *args]
         sys.path[0] = directory
         np.random.seed()  # as a fresh interpreter's (whatever NumPy does at a fork)
         try:
@@ -74,7 +77,8 @@ def serve(modules: list[str]) -> None:
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
-            _child(request["script"], request["stdout"], request["stderr"])
+            _child(request["script"], request["args"], request["cwd"], request["stdout"],
+                   request["stderr"])
         print(json.dumps({"pid": pid}), flush=True)
         _, status = os.waitpid(pid, 0)
         print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), flush=True)
@@ -106,13 +110,16 @@ class Server:
             line += byte
         return json.loads(line)
 
-    def run(self, script: Path, stdout: Path, stderr: Path, timeout: float) -> int | None:
+    def run(self, script: Path, stdout: Path, stderr: Path, timeout: float,
+            args: Sequence[str] = (), cwd: Path | None = None) -> int | None:
         """The script's exit code, or None when it ran past `timeout` seconds (killed)."""
         import signal
 
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps({"script": str(script), "stdout": str(stdout),
-                                              "stderr": str(stderr)}).encode() + b"\n")
+        request = {"script": str(script), "args": list(args),
+                   "cwd": None if cwd is None else str(cwd), "stdout": str(stdout),
+                   "stderr": str(stderr)}
+        self._process.stdin.write(json.dumps(request).encode() + b"\n")
         reply = self._reply()
         assert reply is not None
         done = self._reply(timeout)

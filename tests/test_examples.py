@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.script_server import Server
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {  # a line each script prints once its checks have passed
@@ -30,18 +31,29 @@ def test_every_example_is_listed() -> None:
     assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
 
 
-@pytest.mark.parametrize("script", sorted(EXPECTED))
-def test_example_runs(script: str, tmp_path: Path) -> None:
-    if script == "data_parallel.py":
-        pytest.importorskip("mpi4py")
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """Each example runs in a process of its own as `python example.py OUT` from an empty
+    directory, forked from one that has imported tinygrad_bn (tests/script_server.py), so
+    that the ten runs pay for one import."""
     env = {**os.environ, "TINYGRAD_BN_EXAMPLE_STEPS": "20", "OPENBLAS_NUM_THREADS": "1",
            "PYTHONPATH": str(EXAMPLES.parent)}  # this checkout's package, as the tests use
+    served = Server(["numpy", "tinygrad_bn"], env)
+    yield served
+    served.close()
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED))
+def test_example_runs(script: str, tmp_path: Path, server: Server) -> None:
+    if script == "data_parallel.py":
+        pytest.importorskip("mpi4py")
     cwd, out = tmp_path / "cwd", tmp_path / "out"
     cwd.mkdir()
-    done = subprocess.run([sys.executable, str(EXAMPLES / script), str(out)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert EXPECTED[script] in done.stdout
+    stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    returncode = server.run(EXAMPLES / script, stdout, stderr, timeout=300, args=[str(out)],
+                            cwd=cwd)
+    assert returncode == 0, stderr.read_text()
+    assert EXPECTED[script] in stdout.read_text()
     # outputs go to the directory given, never the cwd (custom_op.py's Hypothesis run keeps
     # no example database either)
     assert list(cwd.iterdir()) == []

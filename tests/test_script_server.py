@@ -31,13 +31,13 @@ def server() -> Iterator[Server]:
     served.close()
 
 
-def _run(server: Server, tmp_path: Path, tail: str, timeout: float = 60
+def _run(server: Server, tmp_path: Path, tail: str, timeout: float = 60, **given: object
          ) -> tuple[int | None, str, str]:
     script = tmp_path / "sub" / "script.py"
     script.parent.mkdir(exist_ok=True)
     script.write_text(SCRIPT.format(tail=tail))
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
-    code = server.run(script, out, err, timeout)
+    code = server.run(script, out, err, timeout, **given)
     return code, out.read_text(), err.read_text()
 
 
@@ -72,3 +72,12 @@ def test_a_script_past_its_time_limit_is_killed(server: Server, tmp_path: Path) 
                         timeout=1)
     assert code is None and out.startswith("__main__")
     assert _run(server, tmp_path, "")[0] == 0  # and the server serves the next one
+
+
+def test_the_arguments_and_directory_given(server: Server, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    code, out, _ = _run(server, tmp_path, "print(sys.argv[1:], os.getcwd())",
+                        args=["a", "b c"], cwd=tmp_path / "elsewhere")
+    assert code == 0
+    assert out.splitlines()[0] == "__main__ False False True"  # sys.path[0]: the script's
+    assert out.splitlines()[2] == f"['a', 'b c'] {tmp_path / 'elsewhere'}"
