@@ -82,7 +82,8 @@ class Pad(Function):
 
 
 class Flip(Function):
-    """z = x reversed along `axes`;  dx = g reversed along the same axes."""
+    """z = x reversed along `axes` (new memory, as PyTorch's);  dx = g reversed along the
+    same axes."""
 
     reads_no_values = True
 

@@ -13,10 +13,10 @@ every view and every holder of the array sees it. Autograd, as PyTorch does it:
   keeps its Python identity, but its place in the graph moves to the new node, whose
   input is the identity it had before (`old`); nodes recorded earlier keep pointing at
   that old identity (autograd/versions.py resolves them), so their gradients stay right;
-- a write through a view made by basic indexing (`x[0].mul_(2)`, `x[i] += v`) also
-  moves the viewed tensor to an `IndexPut` node writing the view's new values (PyTorch's
-  CopySlices); through other views of a tensor that requires grad (reshape, transpose,
-  expand, flip) it is refused with a clear error rather than given a wrong gradient;
+- a write through a view (`x[0].mul_(2)`, `x[i] += v`, `x.reshape(-1)[m] = 0`) also moves
+  the viewed tensor to an `IndexPut` node writing the view's new values (PyTorch's
+  CopySlices): at the basic index, else at the positions of view_positions.py; through a
+  detach or a view of a leaf that requires grad it is refused with a clear error;
 - every write counts a version of the memory; a backward that needs values written since
   its forward raises PyTorch's "modified by an inplace operation" error.
 
@@ -53,6 +53,7 @@ from ..errors import (
 from ..keywords import Size, int_sizes
 from ..modes import is_grad_enabled
 from .indexing import fill_number
+from .view_positions import owner_index
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -145,11 +146,7 @@ class InplaceMethods:
             view = base
         owner = versions.root(view)
         if owner is not view and (owner.requires_grad or result.requires_grad):
-            raise BackwardError(
-                f"{op}: an in-place write through a view made by reshape, transpose, expand, "
-                f"detach, overlapping windows (unfold, as_strided) or an indexed view changed "
-                f"by t_, squeeze_ ..., of a tensor in the graph, is not supported (indexing, "
-                f"diagonal and windows are); write into the base tensor, or clone() the view")
+            chain.append((owner, owner_index(op, view, owner)))  # reshape, permute ...
         if any(node.parents[i] is old for node in made for i in node.needed_inputs()):
             # a backward reads the value being overwritten (the op's, or that of a node inside
             # a composite such as logit_): as PyTorch, it keeps a copy
