@@ -29,6 +29,8 @@ measures both kinds of tolerance for a script.
 On tinygrad_bn alone (no torch needed) every script must exit 0, print finite losses for
 as many steps as on PyTorch's side, and train: the mean loss over the last window is below
 the mean over the first.
+
+(Past 500 lines: the spec table has one entry per script, each with its measured reason.)
 """
 
 from __future__ import annotations
@@ -313,6 +315,69 @@ SPECS: dict[str, Spec] = {
         "seed spread 0.075 / 0.075 (losses of a step: four micro-batches of 16); test "
         "loss 0.092, accuracy 0.04, mean clipped norm 0.12", band=(0.15, 0.15),
         finals={"test_loss": 0.19, "test_accuracy": 0.08, "mean_clip_norm": 0.24}),
+    "d2l_linear_regression": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 12 decimals", rtol=1e-9,
+        finals={key: 1e-10 for key in (
+            "scratch_w_error", "scratch_b", "concise_w_error", "concise_b",
+            "scratch_l2_0_w_norm", "scratch_l2_0_val", "scratch_l2_3_w_norm",
+            "scratch_l2_3_val", "concise_wd_w_norm", "concise_wd_val")}),
+    "d2l_softmax_regression": Spec(
+        "float32, same path; rounding model 2.2e-7 (steps), 1e-7 (validation loss, "
+        "log-sum-exp); a validation digit of 300 may flip at a near tie", rtol=5e-6,
+        finals={"toy_cross_entropy": 2e-6, "scratch_val_accuracy": 0.0034,
+                "scratch_W_norm": 2e-5, "concise_val_accuracy": 0.0034,
+                "concise_val_loss": 2e-6, "naive_has_nan": 0.0, "stable_log_prob": 2e-6,
+                "logsumexp_gap": 2e-6, "stable_ce": 2e-6}),
+    "d2l_mlp_dropout": Spec(
+        "seed spread 0.14 / 0.04 (weights from torch.randn, dropout masks, shuffling); "
+        "val losses 0.073 (scratch), 0.092 (concise), accuracies 0.047, 0.06; the "
+        "initialisation checks draw from NumPy (0)", band=(0.28, 0.08),
+        finals={"kept_fraction": 0.02, "scratch_val_loss": 0.15, "scratch_val_acc": 0.1,
+                "xavier_within_bound": 0.0, "concise_val_loss": 0.19,
+                "concise_val_acc": 0.12, "sigmoid_grad_max": 1e-7,
+                "sigmoid_grad_edge": 1e-9, "log10_product_norm": 1e-6,
+                "xavier_activation_std": 1e-6}),
+    "d2l_modern_cnns": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 10 decimals (the dry runs' "
+        "BatchNorm statistics are reset: they saw the generator's biases)", rtol=1e-9,
+        finals={f"{net}_{key}": (0.0 if key in ("out_features", "test_acc") else 1e-9)
+                for net in ("vgg", "nin", "googlenet", "resnet", "densenet")
+                for key in ("out_features", "test_loss", "test_acc")} | {
+                    "resnet_running_var_sum": 1e-9, "densenet_channels": 0.0}),
+    "d2l_rnn_scratch": Spec(
+        "float64, same path; rounding model 7e-11 (steps: the clipping threshold and SGD "
+        "at learning rate 2 amplify), 1e-10 on a perplexity; observed 0", rtol=1e-8,
+        finals={"scratch_perplexity": 1e-8, "mean_grad_norm": 1e-9, "clipped_steps": 0.0,
+                "concise_matches_scratch": 0.0, "concise_perplexity": 1e-8}),
+    "d2l_gru_lstm": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 10 decimals (nn.GRU/nn.LSTM "
+        "are outside the model's hooks)", rtol=1e-9,
+        finals={"gru_scratch_loss": 1e-9, "lstm_scratch_loss": 1e-9,
+                "lstm_concise_matches": 0.0, "lstm_concise_loss": 1e-9,
+                "gru_concise_loss": 1e-9, "deep_gru_loss": 1e-9,
+                "deep_gru_state_layers": 0.0, "birnn_output_size": 0.0,
+                "birnn_backward_first": 1e-9, "birnn_last_state": 1e-9}),
+    "d2l_attention": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 10 decimals", rtol=1e-9,
+        finals={"nonparametric_mse": 1e-10, "kernel_w": 1e-9, "parametric_mse": 1e-9,
+                "masked_zero_count": 0.0, "masked_row_sum": 1e-11,
+                "additive_out_sum": 1e-9, "dot_out_sum": 1e-9, "pos_encoding_sum": 1e-8,
+                "pos_encoding_unit": 1e-11, "mha_weights_shape": 0.0,
+                "pooled_weight_zeros": 0.0}),
+    "d2l_optimizers": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 12 decimals; the hand-written "
+        "and torch.optim weights differ by 1.1e-16 (momentum), 5.5e-17 (Adam)",
+        rtol=1e-9, finals={f"{name}_loss": 1e-10 for name in (
+            "sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "yogi",
+            "optim_momentum", "optim_adagrad", "optim_rmsprop", "optim_adadelta",
+            "optim_adam")} | {"momentum_gap": 1e-15, "adadelta_gap": 1e-15,
+                              "adam_gap": 1e-15}),
+    "d2l_lr_schedulers": Spec(
+        FLOAT64_EXACT + "; rounding model 0 at the printed 10 decimals", rtol=1e-9,
+        finals={f"{name}_{key}": 1e-9 for name in (
+            "constant", "sqrt", "factor", "multistep", "cosine_warmup")
+            for key in ("test_loss", "last_lr")} | {"multistep_get_last_lr": 1e-12,
+                                                    "cosine_gap": 1e-15}),
 }
 
 
