@@ -138,3 +138,21 @@ def test_flip_returns_a_copy_as_pytorch() -> None:
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert f.tolist() == [[100.0, 2.0, 1.0], [6.0, 5.0, 4.0]]
     assert tg.flip(x, (0,)).is_contiguous()
+
+
+# ------------------------------------------------- a 0-d integer tensor index is an integer
+
+
+def test_a_0d_integer_tensor_index_writes_a_value_of_another_dtype() -> None:
+    """d2l's anchor assignment: `jaccard[:, box_idx] = col_discard` (float32 written with
+    an int64 row, box_idx a 0-d long tensor). Before: DTypeMismatchError, as if the index
+    were an integer array; PyTorch selects by the integer, then copies with a cast."""
+    jaccard = tg.zeros(3, 3)
+    jaccard[:, tg.tensor(1)] = tg.full((3,), -1)
+    jaccard[tg.tensor(2), :] = tg.full((3,), 7)
+    assert jaccard.dtype == tg.float32
+    assert jaccard.tolist() == [[0, -1, 0], [0, -1, 0], [7, 7, 7]]
+    with pytest.raises(TypeError, match="int64"):  # an integer array still needs the dtype
+        jaccard[tg.tensor(0), [0, 2]] = tg.tensor([5, 6])
+    with pytest.raises(TypeError, match="int64"):
+        jaccard[tg.tensor([0]), 1] = tg.tensor([5])

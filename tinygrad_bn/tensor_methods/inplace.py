@@ -456,11 +456,12 @@ class InplaceMethods:
 
 def _puts_by_position(index: Any, value: Any) -> bool:
     """Whether PyTorch writes x[index] = value by index_put, which refuses another dtype: for
-    integer arrays, a 0-d mask, or masks and several values (one value: masked_fill, casting)."""
+    integer arrays, a 0-d mask, or masks and several values (one value: masked_fill, casting);
+    a 0-d integer tensor is an integer (a select, then a casting copy)."""
     arrays = [np.asarray(i) for i in (index if isinstance(index, tuple) else (index,))
               if isinstance(i, list | np.ndarray)]
     several = is_tensor(value) and value._data.size != 1
-    return any(a.dtype.kind != "b" or a.ndim == 0 or several for a in arrays)
+    return any(a.ndim > 0 if a.dtype.kind != "b" else a.ndim == 0 or several for a in arrays)
 
 
 _WATCHING = -1  # the op observer noting compute's nodes: before the saved-tensor hooks
