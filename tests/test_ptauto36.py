@@ -363,12 +363,12 @@ def _generator_modes(m) -> list:
             return "done"
         return steps
 
-    for name, decorator in (("no_grad", m.no_grad()), ("enable_grad", m.enable_grad()),
-                            ("set_grad_enabled", m.set_grad_enabled(False)),
-                            ("inference_mode", m.inference_mode())):
+    for name, decorator in (("no_grad", m.no_grad), ("enable_grad", m.enable_grad),
+                            ("set_grad_enabled", lambda: m.set_grad_enabled(False)),
+                            ("inference_mode", m.inference_mode)):
         seen.append(name)
         with m.set_grad_enabled(name != "enable_grad"):
-            gen = make(decorator)(3)
+            gen = make(decorator())(3)  # (made here: set_grad_enabled sets the mode at once)
             next(gen)
             seen.append(("caller", m.is_grad_enabled(), m.is_inference_mode_enabled()))
             gen.send(7)
@@ -385,3 +385,19 @@ def test_grad_mode_decorators_on_a_generator_hold_inside_it_only() -> None:
     ours = _generator_modes(tg)
     assert ours == _generator_modes(torch)
     assert ("caller", True, False) in ours and ("inside", False, False) in ours
+    assert tg.is_grad_enabled()
+
+
+def test_retain_grad_and_empty_inputs_refused_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for m in (tg, torch):
+        with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
+                                               "requires_grad=False"):
+            m.ones(2).retain_grad()
+        with pytest.raises(RuntimeError, match="inputs. argument to .backward\\(\\). cannot "
+                                               "be empty"):
+            (m.ones(2, requires_grad=True) * 2).sum().backward(inputs=[])
+        y = m.ones(2, requires_grad=True) * 2
+        assert y.retain_grad() is None or m is tg  # (ours returns the tensor, as before)
+        y.sum().backward()
+        assert y.grad.tolist() == [1.0, 1.0]

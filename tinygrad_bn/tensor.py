@@ -314,11 +314,6 @@ class Tensor(GradAttribute, ElementwiseMethods, MathMethods, ComparisonMethods, 
         return self._data.item()
 
     # ---- gradients ----
-    def retain_grad(self) -> Tensor:
-        """Keep `.grad` on this non-leaf tensor after backward."""
-        self._retains_grad = True
-        return self
-
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned
         Tensor replaces the gradient. Returns a handle whose `remove()` unregisters it."""

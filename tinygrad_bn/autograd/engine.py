@@ -430,11 +430,9 @@ def autograd_grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[
                   create_graph: bool = False, only_inputs: bool = True,
                   allow_unused: bool | None = None, is_grads_batched: bool = False,
                   materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
-    """PyTorch's `torch.autograd.grad`: `grad`'s gradients as a tuple; an input that does
-    not influence the outputs is refused (BackwardError, a RuntimeError as PyTorch's)
-    unless allow_unused=True (its gradient None) or materialize_grads=True (zeros).
-    `only_inputs` is PyTorch's deprecated no-op; `is_grads_batched` (vmap over
-    grad_outputs) is not supported."""
+    """PyTorch's `torch.autograd.grad`: `grad`'s gradients as a tuple; an unused input is
+    refused (a RuntimeError) unless allow_unused (None) or materialize_grads (zeros).
+    `only_inputs`: PyTorch's deprecated no-op; `is_grads_batched` is not supported."""
     if is_grads_batched:
         raise BackwardError("autograd.grad: is_grads_batched=True (a vmap over grad_outputs) "
                             "is not supported; loop over the grad_outputs instead")
@@ -471,6 +469,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None)
         return
     inputs = [inputs] if is_tensor(inputs) else _tensor_list("inputs", inputs)
+    if not inputs:  # (PyTorch's refusal: an empty list would silently compute nothing)
+        raise BackwardError("backward: `inputs` argument to `backward()` cannot be empty")
     run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
 
 

@@ -1,4 +1,5 @@
-"""`Tensor.grad`, PyTorch's attribute: a property over the slot `_grad`.
+"""`Tensor.grad`, PyTorch's attribute: a property over the slot `_grad` (and
+`retain_grad()`, which asks a non-leaf to keep it).
 
 Reading it on a non-leaf that does not retain its gradient (no `retain_grad()`) and has
 none warns, as PyTorch does: backward never fills it, so a script reading it has most
@@ -75,6 +76,15 @@ class GradAttribute:
     @grad.deleter
     def grad(self) -> None:
         self._grad = None
+
+    def retain_grad(self) -> Any:
+        """Keep `.grad` on this non-leaf tensor after backward (a leaf keeps it anyway);
+        refused on a tensor that does not require grad, as PyTorch's."""
+        if not self.requires_grad:
+            raise BackwardError(f"retain_grad: can't retain_grad on Tensor that has "
+                                f"requires_grad=False (shape {tuple(self.shape)})")
+        self._retains_grad = True
+        return self
 
     @property
     def grad_dtype(self) -> np.dtype | None:
