@@ -401,3 +401,28 @@ def test_retain_grad_and_empty_inputs_refused_as_pytorch() -> None:
         assert y.retain_grad() is None or m is tg  # (ours returns the tensor, as before)
         y.sum().backward()
         assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_custom_function_may_not_save_an_inference_tensor_when_recorded() -> None:
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for m in (tg, torch):
+        class Scale(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, c):
+                ctx.save_for_backward(c)
+                return x * c
+
+            @staticmethod
+            def backward(ctx, g):
+                (c,) = ctx.saved_tensors
+                return g * c, None
+
+        with m.inference_mode():
+            c = m.ones(2)
+        x = m.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved"):
+            Scale.apply(x, c)
+        with m.no_grad():  # not recorded: allowed
+            outcomes.append(Scale.apply(x, c).tolist())
+    assert outcomes[0] == outcomes[1]

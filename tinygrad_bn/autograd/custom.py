@@ -46,7 +46,7 @@ import numpy as np
 
 from ..errors import ArgumentTypeError, BackwardError, DTypeError, ShapeError, UnsupportedError
 from ..modes import is_grad_enabled, no_grad
-from . import versions
+from . import inference, versions
 from .primitive import Function as PrimitiveFunction
 from .primitive import OpName, is_tensor, new_tensor, op_observers
 
@@ -158,6 +158,8 @@ class Function:
                 raise BackwardError(f"{cls.__name__}: a leaf tensor that requires grad (shape "
                                     f"{dirty.shape}) is being used in an in-place operation")
             versions.record_write(dirty)
+        if record and inference.MADE[0]:  # PyTorch's refusal, as for the built-in ops
+            inference.refuse_saved_tensors(cls.__name__, ctx._saved)
         if not record and not op_observers.count:
             return result
         node = _CustomNode()

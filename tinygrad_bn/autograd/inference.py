@@ -14,7 +14,8 @@ between the two unchanged:
 - `requires_grad_(True)` outside inference mode raises;
 - an op that records a node whose backward reads an inference tensor (its
   `needed_inputs`: `x * c` with x requiring grad saves c) raises PyTorch's "Inference
-  tensors cannot be saved for backward"; `x + c` saves nothing and is allowed;
+  tensors cannot be saved for backward"; `x + c` saves nothing and is allowed; a
+  recorded `tg.autograd.Function` that saved one (`save_for_backward`) raises the same;
 - `resize_` to another shape is a write (to its own shape, none).
 
 `x.detach()` of an inference tensor made outside the mode is an inference tensor with a
@@ -106,11 +107,22 @@ def refuse_saved(ctx: Function) -> None:
     for i in ctx.needed_inputs():
         t = parents[i]
         if not t.requires_grad and getattr(root(t), "_inference", False):
-            raise BackwardError(
-                f"{ctx.name}: Inference tensors cannot be saved for backward: its input {i} "
-                f"(shape {tuple(t.shape)}) was made under tg.inference_mode(), and its "
-                f"backward would read it. Make a clone() of it outside inference mode (or "
-                f"compute under no_grad instead of inference_mode)")
+            raise _not_saved(ctx.name, f"its input {i}", t)
+
+
+def refuse_saved_tensors(name: str, tensors: tuple) -> None:
+    """The same refusal for what a recorded custom Function saved (`save_for_backward`)."""
+    for i, t in enumerate(tensors):
+        if t is not None and getattr(root(t), "_inference", False):
+            raise _not_saved(name, f"saved tensor {i}", t)
+
+
+def _not_saved(name: str, which: str, t: Tensor) -> BackwardError:
+    return BackwardError(
+        f"{name}: Inference tensors cannot be saved for backward: {which} (shape "
+        f"{tuple(t.shape)}) was made under tg.inference_mode(), and its backward would "
+        f"read it. Make a clone() of it outside inference mode (or compute under no_grad "
+        f"instead of inference_mode)")
 
 
 def check_requires_grad(t: Tensor) -> None:
