@@ -516,3 +516,45 @@ def test_to_takes_non_blocking_positionally_after_a_dtype():
     assert model.to(tg.float64, True) is model and model.weight.dtype == tg.float64
     with pytest.raises(TypeError):
         model.to("cpu", tg.int64, True)
+
+
+def test_weight_norm_on_a_recurrent_weight_is_what_its_forward_uses():
+    torch = pytest.importorskip("torch")
+    lstm = nn.LSTM(3, 4)
+    theirs = torch.nn.LSTM(3, 4)
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in
+                            lstm.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
+    with pytest.warns(FutureWarning):
+        nn.utils.weight_norm(lstm, name="weight_ih_l0")
+    lstm.weight_ih_l0_g.data[...] *= 2  # scale the norms: the forward must see it
+    with torch.no_grad():
+        theirs.weight_ih_l0.mul_(2)
+    ours_out = lstm(tg.tensor(x))[0].numpy()
+    np.testing.assert_allclose(ours_out, theirs(torch.from_numpy(x))[0].detach().numpy(),
+                               rtol=1e-4, atol=1e-5)
+    assert sum(isinstance(p, nn.Parameter) for p in lstm._flat_weights) == 3
+
+
+class _Counting:
+    """A forward pre-hook that keeps its own handle (as nn.utils.weight_norm's does)."""
+
+    def __init__(self):
+        self.handle, self.calls = None, 0
+
+    def __call__(self, module, args):
+        self.calls += 1
+
+
+def test_a_module_whose_hook_holds_its_handle_pickles():
+    import pickle
+
+    model = nn.Linear(2, 2)
+    hook = _Counting()
+    hook.handle = model.register_forward_pre_hook(hook)
+    copy = pickle.loads(pickle.dumps(model))
+    (copied,) = copy._forward_pre_hooks.values()
+    copy(tg.ones(1, 2))
+    assert copied.calls == 1 and len(copied.handle.hooks_dict_ref()) == 1
+    copied.handle.remove()
+    assert len(copy._forward_pre_hooks) == 0

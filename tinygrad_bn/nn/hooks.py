@@ -64,6 +64,15 @@ class RemovableHandle:
                     d.pop(self.id, None)
         hooks_moved()
 
+    def __getstate__(self) -> tuple:
+        """The dicts themselves (pickled with the module that holds them), not the weak
+        references, as PyTorch's handle pickles."""
+        return (self.id, tuple(ref() for ref in self._dicts))
+
+    def __setstate__(self, state: tuple) -> None:
+        self.id, dicts = state
+        self._dicts = tuple(weakref.ref(d) if d is not None else (lambda: None) for d in dicts)
+
     def __enter__(self) -> RemovableHandle:
         return self
 

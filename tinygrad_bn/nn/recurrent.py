@@ -141,8 +141,15 @@ class RNNBase(Module):
         weights = [getattr(self, n) for n in self._flat_weights_names]
         return [weights[i:i + per] for i in range(0, len(weights), per)]
 
+    @property
+    def _flat_weights(self) -> list[Tensor | None]:
+        """PyTorch's: the weights by _flat_weights_names, as the attributes read now (a
+        weight_norm or parametrization puts a computed tensor where a Parameter was)."""
+        return [getattr(self, n, None) for n in self._flat_weights_names]
+
     def _layer_params(self, layer: int, suffix: str) -> tuple[Tensor, ...]:
-        get = self._parameters.get
+        def get(name: str) -> Tensor | None:  # an attribute: nn.utils.weight_norm's too
+            return getattr(self, name, None)
         return (get(f"weight_ih_l{layer}{suffix}"), get(f"bias_ih_l{layer}{suffix}"),
                 get(f"weight_hh_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"),
                 get(f"weight_hr_l{layer}{suffix}"))
