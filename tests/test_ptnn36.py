@@ -558,3 +558,16 @@ def test_a_module_whose_hook_holds_its_handle_pickles():
     assert copied.calls == 1 and len(copied.handle.hooks_dict_ref()) == 1
     copied.handle.remove()
     assert len(copy._forward_pre_hooks) == 0
+
+
+def test_small_pytorch_spellings_of_module_code():
+    model = nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match="does not accept copy"):
+        model.to("cpu", copy=True)
+    with pytest.raises(ValueError, match="Unknown nonlinearity"):
+        nn.RNN(1, 2, nonlinearity="garbage")
+    norm = nn.BatchNorm1d(2)
+    norm.register_buffer("extra", tg.ones(1), persistent=False)
+    assert norm._non_persistent_buffers_set == {"extra"}
+    norm._non_persistent_buffers_set.discard("extra")  # PyTorch code edits it so
+    assert "extra" in norm.state_dict()

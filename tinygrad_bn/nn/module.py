@@ -93,6 +93,12 @@ class Module(ModulePaths, ModuleState, ModuleCasting):
         if self.call_super_init:
             super().__init__(*args, **kwargs)
 
+    @property
+    def _non_persistent_buffers_set(self) -> set[str]:
+        """PyTorch's name for the set of buffers left out of the state dict (code written
+        for PyTorch reads and edits it)."""
+        return self.__dict__["_non_persistent_buffers"]
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 

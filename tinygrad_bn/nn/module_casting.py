@@ -16,7 +16,7 @@ import numpy as np
 
 from ..device import check_device
 from ..device import device as device_type
-from ..errors import DTypeError
+from ..errors import ArgumentError, DTypeError
 from ..keywords import one_of
 from ..memory_format import (
     array_in_format,
@@ -36,7 +36,8 @@ class ModuleCasting:
     """Module's dtype and device conversions (see the module doc)."""
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False, memory_format: Any = preserve_format) -> Any:
+           non_blocking: bool = False, memory_format: Any = preserve_format,
+           copy: bool = False) -> Any:
         """Convert floating parameters (and their grads) and buffers to a dtype, in place:
         PyTorch's `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype)
         and keywords. The device must be the CPU (everything lives there already).
@@ -45,6 +46,9 @@ class ModuleCasting:
         Integer buffers such as `num_batches_tracked` keep their dtype. The Parameter
         objects stay the same, so optimizers built before still hold them.
         """
+        if copy:  # Tensor.to's copy=True has no meaning for a module, as PyTorch says
+            raise ArgumentError(".to() does not accept copy argument (nn.Module.to converts the "
+                                "module in place)")
         for arg in args:
             if isinstance(arg, bool) and dtype is not None:
                 continue  # to(dtype, non_blocking): nothing is asynchronous here

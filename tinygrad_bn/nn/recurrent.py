@@ -75,7 +75,7 @@ def _lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | No
 
 def _activation(op: str, nonlinearity: str) -> str:
     if nonlinearity not in ("tanh", "relu"):
-        raise ArgumentError(f"{op}: nonlinearity must be 'tanh' or 'relu', got "
+        raise ArgumentError(f"{op}: Unknown nonlinearity: must be 'tanh' or 'relu', got "
                             f"{nonlinearity!r}")
     return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
