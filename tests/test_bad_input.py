@@ -234,6 +234,7 @@ def test_binary_ops_between_tensors(name: str, pair: tuple) -> None:
 # arithmetic promotes as PyTorch does (tinygrad_bn/dtypes.py, compared with PyTorch in
 # tests/test_pytorch_semantics.py); comparisons, maximum and minimum as NumPy
 PROMOTED = {"+", "-", "*", "/", "**", "maximum", "minimum"}
+FLOAT32 = np.dtype(np.float32)
 
 
 def _true_division(name: str, dtype: np.dtype) -> np.dtype:
@@ -257,7 +258,8 @@ def _scalar_dtype(array: np.ndarray, scalar: Any) -> np.dtype:
 def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
                                          reflected: bool) -> None:
     ours, reference = BINARY[name]
-    if name in ("maximum", "minimum"):  # PyTorch's take two tensors (clamp takes a number)
+    if name in ("maximum", "minimum") and type(other) in (bool, int, float):
+        # PyTorch's take no Python number (clamp takes one); arrays and lists are welcome
         with pytest.raises(tg.ArgumentTypeError, match=f"{name}: .* must be a tensor"):
             ours(other, Tensor(a)) if reflected else ours(Tensor(a), other)
         OUTCOMES["ArgumentTypeError"] += 1
@@ -289,6 +291,9 @@ def test_binary_ops_with_python_operands(name: str, a: np.ndarray, other: Any,
         return
     if name in PROMOTED and isinstance(other, int | float):
         a_ref = a.astype(_true_division(name, _scalar_dtype(a, other)))
+    elif name in PROMOTED and isinstance(other, list):  # a float32 tensor with dims
+        a_ref = a.astype(_true_division(name, result_type(a.dtype, a.ndim > 0, FLOAT32,
+                                                          True)))
     else:
         a_ref = a
     if reflected:

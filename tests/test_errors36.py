@@ -344,3 +344,19 @@ def test_the_operators_still_defer_to_the_foreign_operand() -> None:
                                                         "gt", "eq")
     complex_operand = tg.complex(tg.ones(2), tg.ones(2))
     assert tg.ones(2).add(complex_operand).tolist() == [2 + 1j, 2 + 1j]
+
+
+# ---- one rule where PyTorch's binding takes only a Tensor: no number, arrays welcome ----
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin", "atan2", "hypot"])
+def test_tensor_only_operands_refuse_numbers_and_take_arrays(name: str) -> None:
+    x, t = _pair(np.array([1.0, 5.0], np.float32))
+    refused_alike(lambda: getattr(tg, name)(x, 2.0), lambda: getattr(torch, name)(t, 2.0),
+                  TypeError)
+    if name not in ("atan2", "hypot"):  # (their methods still take a number: a known debt)
+        refused_alike(lambda: getattr(x, name)(2), lambda: getattr(t, name)(2), TypeError)
+    other = np.array([3.0, 3.0], np.float32)  # (PyTorch refuses an array: ours is welcome)
+    want = getattr(torch, name)(t, torch.tensor(other))
+    for got in (getattr(tg, name)(x, other), getattr(x, name)(other),
+                getattr(tg, name)(other, x) if name in ("maximum", "minimum") else None):
+        if got is not None:
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

@@ -19,6 +19,7 @@ from .keywords import unbiased_overload
 from .out_argument import accepts_out, refuses_out
 from .tensor import Tensor, as_tensor, where
 from .tensor_methods.axis_alias import takes_axis
+from .tensor_methods.operands import refuse_numbers
 from .tensor_methods.reduce import floating
 
 __all__ = [
@@ -79,17 +80,6 @@ def tensor_input(name: str, value: Any) -> Tensor:
     TypeError), anything else as_tensor."""
     refuse_numbers(name, (value,), (0,))
     return as_tensor(value)
-
-
-def refuse_numbers(name: str, args: tuple[Any, ...], positions: tuple[int, ...]) -> None:
-    """PyTorch's bindings refuse a Python number where they take only a Tensor: raise its
-    TypeError (ours names the argument) when args holds one at any of `positions`."""
-    for at in positions:
-        if at < len(args) and type(args[at]) in _NUMBER:
-            what = "input" if at == 0 else f"argument {at + 1}"
-            raise ArgumentTypeError(f"{name}: {what} must be a tensor (as PyTorch's), got "
-                                    f"{type(args[at]).__name__} {args[at]!r}; "
-                                    f"tg.tensor({args[at]!r}) makes one")
 
 
 def _function(name: str) -> Callable[..., Any]:

@@ -20,7 +20,8 @@ import numpy as np
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..errors import ArgumentTypeError, DTypeError, ShapeError
 from ..keywords import parse_size
-from .elementwise import _both_tensors, floating, maximum, minimum, where
+from .elementwise import floating, maximum, minimum, where
+from .operands import refuse_numbers
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -34,13 +35,13 @@ class ChoosingMethods:
 
     def fmax(self, other: Any) -> Tensor:
         """The elementwise max ignoring NaN: x >= y or y NaN gives x, else y."""
-        _both_tensors("fmax", self, other)
+        refuse_numbers("fmax", (self, other), (1,))
         x, y = _pair(self, other, "fmax")
         return where((x._data >= y._data) | np.isnan(y._data), x, y)
 
     def fmin(self, other: Any) -> Tensor:
         """The elementwise min ignoring NaN: x <= y or y NaN gives x, else y."""
-        _both_tensors("fmin", self, other)
+        refuse_numbers("fmin", (self, other), (1,))
         x, y = _pair(self, other, "fmin")
         return where((x._data <= y._data) | np.isnan(y._data), x, y)
 

@@ -16,6 +16,7 @@ from .. import ops
 from ..autograd.primitive import as_tensor, is_tensor, new_tensor
 from ..dtypes import get_default_dtype, result_type_of
 from ..errors import ArgumentError, ArgumentTypeError, DTypeError, ShapeError
+from .operands import refuse_numbers
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -244,20 +245,16 @@ def _is_number(value: Any) -> bool:
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise max (PyTorch's promotion); the gradient goes to the larger input (split
     on ties)."""
-    _both_tensors("maximum", x, y)
-    return ops.Maximum.apply(*x._operands(y, "maximum"))
+    return ops.Maximum.apply(*_two_tensors("maximum", x, y))
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise min (PyTorch's promotion); the gradient goes to the smaller input."""
-    _both_tensors("minimum", x, y)
-    return ops.Minimum.apply(*x._operands(y, "minimum"))
+    return ops.Minimum.apply(*_two_tensors("minimum", x, y))
 
 
-def _both_tensors(op: str, x: Any, y: Any) -> None:
-    """PyTorch's maximum, minimum, fmax and fmin take two tensors, no Python number (no
-    Scalar overload: torch.maximum(t, 2) is a TypeError; clamp takes a number)."""
-    for name, value in (("input", x), ("other", y)):
-        if not is_tensor(value):
-            raise ArgumentTypeError(f"{op}: {name} must be a tensor (as PyTorch's; clamp "
-                                    f"takes a number), got {type(value).__name__} {value!r:.40}")
+def _two_tensors(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+    """x and y promoted for maximum/minimum: no Python number (PyTorch has no Scalar
+    overload; clamp takes one), arrays welcome (operands.refuse_numbers)."""
+    refuse_numbers(op, (x, y), (0, 1))
+    return as_tensor(x)._operands(y, op)

@@ -1,7 +1,8 @@
 """The operands of Tensor methods of two inputs whose result dtype is not simply the
 promoted one, as PyTorch gives it: a function of real numbers (atan2, copysign, xlogy,
 ldexp: integers in the default float, each cast from its own value) and an integer
-function (gcd, lcm: bools beside integers, no floats)."""
+function (gcd, lcm: bools beside integers, no floats); and the one rule for an operand
+where PyTorch's binding takes only a Tensor (refuse_numbers)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,26 @@ import numpy as np
 
 from ..autograd.primitive import new_tensor
 from ..dtypes import get_default_dtype, result_type
-from ..errors import DTypeError, ShapeError
+from ..errors import ArgumentTypeError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+
+_NUMBERS = (bool, int, float)
+
+
+def refuse_numbers(op: str, args: tuple[Any, ...], positions: tuple[int, ...]) -> None:
+    """Where PyTorch's binding takes only a Tensor (no Scalar overload: torch.maximum(t, 2),
+    torch.atan2(t, 2.0), torch.special.entr(0.5)) a Python number is refused with its
+    TypeError, naming the argument; arrays and lists are welcome as everywhere else here
+    (PyTorch refuses them too: docs/coming-from-pytorch.md, "Arrays are welcome")."""
+    for at in positions:
+        if at < len(args) and type(args[at]) in _NUMBERS:
+            what = "input" if at == 0 else f"argument {at + 1}"
+            raise ArgumentTypeError(f"{op}: {what} must be a tensor (as PyTorch's), got "
+                                    f"{type(args[at]).__name__} {args[at]!r}; "
+                                    f"tg.tensor({args[at]!r}) makes one")
 
 
 def float_operands(x: Tensor, other: Any, op: str, integers: bool = True
