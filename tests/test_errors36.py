@@ -360,3 +360,16 @@ def test_tensor_only_operands_refuse_numbers_and_take_arrays(name: str) -> None:
                 getattr(tg, name)(other, x) if name in ("maximum", "minimum") else None):
         if got is not None:
             np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+# ---- the 1-d pools: a kernel size or output size of the wrong type is PyTorch's TypeError ----
+@pytest.mark.parametrize("name, arg", [("max_pool1d", 1.5), ("max_pool1d", None),
+                                       ("avg_pool1d", "a"), ("adaptive_avg_pool1d", 1.5),
+                                       ("adaptive_max_pool1d", "a"),
+                                       ("adaptive_max_pool3d", (1.5, 1, 1))])
+def test_one_d_pools_refuse_a_size_of_the_wrong_type_with_a_type_error(name: str,
+                                                                        arg: Any) -> None:
+    shape = (1, 2, 4, 4, 4) if name.endswith("3d") else (1, 2, 6)
+    data = np.zeros(shape, np.float32)
+    refused_alike(lambda: getattr(tg.nn.functional, name)(tg.tensor(data), arg),
+                  lambda: getattr(torch.nn.functional, name)(torch.tensor(data), arg), TypeError)

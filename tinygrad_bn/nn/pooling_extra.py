@@ -24,8 +24,10 @@ from .pooling import _bin_means, avg_pool2d, max_pool2d, nonempty_sample, sliced
 
 def _one(op: str, name: str, value: Any, minimum: int) -> int:
     items = tuple(value) if isinstance(value, tuple | list) else (value,)
-    if len(items) != 1 or isinstance(items[0], bool) or not isinstance(items[0], int | np.integer) \
-            or items[0] < minimum:
+    if len(items) == 1 and (isinstance(items[0], bool) or
+                            not isinstance(items[0], int | np.integer)):  # PyTorch's TypeError
+        raise ArgumentTypeError(f"{op}: {name} must be an int (or a 1-tuple), got {value!r}")
+    if len(items) != 1 or items[0] < minimum:
         raise ArgumentError(f"{op}: {name} must be an int >= {minimum} (or a 1-tuple), got "
                             f"{value!r}")
     return int(items[0])
@@ -138,8 +140,10 @@ def _output_sizes(op: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[
                             f"{output_size!r}")
     sizes = [n if s is None else s for s, n in zip(sizes, spatial)]
     for i, s in enumerate(sizes):  # 0 is an empty output, as PyTorch's
-        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
-            raise ArgumentError(f"{op}: output_size[{i}] must be an int >= 0, got {s!r}")
+        if not isinstance(s, int | np.integer) or isinstance(s, bool):  # PyTorch's TypeError
+            raise ArgumentTypeError(f"{op}: output_size[{i}] must be an int, got {s!r}")
+        if s < 0:
+            raise ArgumentError(f"{op}: output_size[{i}] must be an int >= 0, got {s}")
     return tuple(int(s) for s in sizes)
 
 
