@@ -79,8 +79,14 @@ def is_differentiable_view(view: Tensor, owner: Tensor) -> bool:
 
 def owner_index(op: str, view: Tensor, owner: Tensor) -> tuple[np.ndarray, ...]:
     """The index at which a write through `view` lands in `owner`, the tensor owning its
-    memory; refused for a view of a leaf (as PyTorch) and for a view that is not
-    differentiable (a detach: PyTorch records the write on the detached tensor alone)."""
+    memory; refused for a view of a leaf (as PyTorch), and for a view of a tensor outside
+    the graph or one that is not differentiable (a detach: PyTorch records the write on
+    the detached tensor alone), which this cannot tell apart."""
+    if owner.requires_grad and owner._ctx is None:
+        raise BackwardError(
+            f"{op}: a view (shape {view.shape}) of a leaf tensor that requires grad (shape "
+            f"{owner.shape}) is being used in an in-place operation; do it inside "
+            f"`with tg.no_grad():`, or on a clone")
     where = positions(view._data, owner._data) if is_differentiable_view(view, owner) \
         else None
     if where is not None and where and np.unique(np.ravel_multi_index(
@@ -91,9 +97,10 @@ def owner_index(op: str, view: Tensor, owner: Tensor) -> tuple[np.ndarray, ...]:
             f"{op}: an in-place write through a view (shape {view.shape}) whose elements "
             f"overlap in memory (overlapping windows: unfold, as_strided) of a tensor in the "
             f"graph is not supported; write into the base tensor, or clone() the view")
-    if where is None or owner._ctx is None:
+    if where is None:
         raise BackwardError(
-            f"{op}: an in-place write through a view (shape {view.shape}) of a leaf (shape "
-            f"{owner.shape}) that requires grad, or not a differentiable view (detach, "
-            f"view(dtype)); write into the base tensor, or clone() the view")
+            f"{op}: an in-place write bringing a gradient into a view (shape {view.shape}) of "
+            f"a tensor (shape {owner.shape}) outside the graph, or through a detach() or "
+            f"view(dtype) of one in it (not a differentiable view), is not supported; write "
+            f"into the base tensor, or clone() the view")
     return where
