@@ -46,7 +46,8 @@ def _target_array(op: str, target: Any) -> np.ndarray:
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold integer class indices, got dtype "
                          f"{array.dtype} (convert labels with .astype(np.int64))")
-    return array
+    # a uint8 index is a boolean mask to tg's indexing, as PyTorch's: class indices are not
+    return array.astype(np.int64) if array.dtype == np.uint8 else array
 
 
 def _check_classes(op: str, array: np.ndarray, classes: int, ignore_index: int) -> np.ndarray:
