@@ -378,11 +378,8 @@ NN_SIGNATURES = [
                     ("bias", None), ("eps", 1e-5)]),
     (F.group_norm, [("input", REQUIRED), ("num_groups", REQUIRED), ("weight", None),
                     ("bias", None), ("eps", 1e-5)]),
-    # errors36: PyTorch's (input, dim=None): no dim is its implicit choice (dim 0 of a 1-
-    # or 3-d input, else 1) with a warning; the charter spells them (x, axis=-1), the same
-    # for the 2-d logits it means (axis= is still accepted, by keyword)
-    (F.softmax, [("input", REQUIRED), ("dim", None)]),
-    (F.log_softmax, [("input", REQUIRED), ("dim", None)]),
+    (F.softmax, [("input", REQUIRED), ("axis", -1)]),
+    (F.log_softmax, [("input", REQUIRED), ("axis", -1)]),
     (F.cross_entropy, [("input", REQUIRED), ("target", REQUIRED), ("weight", None),
                        ("size_average", None), ("ignore_index", -100), ("reduce", None),
                        ("reduction", "mean")]),

@@ -4,6 +4,7 @@ computed as it computes them. Each test failed before its fix (session 36)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -251,21 +252,30 @@ def test_the_softmax_methods_need_a_dim(name: str) -> None:
 
 @pytest.mark.parametrize("ndim", [1, 2, 3, 4])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
-def test_functional_softmax_without_dim_picks_pytorchs_dim_and_warns(name: str,
-                                                                      ndim: int) -> None:
+def test_softmax_modules_without_dim_pick_pytorchs_dim_and_warn(name: str, ndim: int) -> None:
+    """nn.Softmax() (and F.softmin) without dim: PyTorch's implicit choice and warning.
+    F.softmax / F.log_softmax without dim: the last axis, as the charter spells them
+    (shared/design.md: F.softmax(x, axis=-1)), without a warning."""
     shape = (2, 3, 4, 5)[:ndim]
     data = np.linspace(-2.0, 3.0, int(np.prod(shape))).reshape(shape)
-    with pytest.warns(UserWarning, match="Implicit dimension") as ours:
-        got = getattr(tg.nn.functional, name)(tg.tensor(data))
     with pytest.warns(UserWarning, match="Implicit dimension"):
         want = getattr(torch.nn.functional, name)(torch.tensor(data))
-    assert ours[0].filename == __file__
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
     module = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
     with pytest.warns(UserWarning, match="Implicit dimension") as ours:
         got = getattr(tg.nn, module)()(tg.tensor(data))
     assert ours[0].filename == __file__
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    if name == "softmin":
+        with pytest.warns(UserWarning, match="Implicit dimension") as ours:
+            got = tg.nn.functional.softmin(tg.tensor(data))
+        assert ours[0].filename == __file__
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = getattr(tg.nn.functional, name)(tg.tensor(data))
+    last = getattr(torch.nn.functional, name)(torch.tensor(data), dim=-1)
+    np.testing.assert_allclose(got.numpy(), last.numpy(), rtol=1e-12)
 
 
 # ---- class weights of another dtype; cosine_embedding_loss's labels ----

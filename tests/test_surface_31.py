@@ -426,7 +426,8 @@ def test_refusals_of_our_own(name: str) -> None:
 
 IN_PLACE_FORMS = [
     'abs_', 'acos_', 'acosh_', 'arccos_', 'arccosh_', 'arcsin_', 'arcsinh_', 'arctan_',
-    'arctanh_', 'as_strided_', 'asin_', 'asinh_', 'atan_', 'atanh_', 'ceil_', 'clamp_', 'clamp_max_',
+    'arctanh_', 'as_strided_', 'asin_', 'asinh_', 'atan_', 'atanh_', 'ceil_', 'clamp_',
+    'clamp_max_',
     'clamp_min_', 'clip_', 'conj_physical_', 'cos_', 'cosh_', 'deg2rad_', 'erf_', 'erfc_',
     'exp2_', 'exp_', 'expm1_', 'fill_', 'fix_', 'floor_', 'frac_', 'gcd_', 'i0_',
     'index_put_', 'lcm_', 'ldexp_', 'log10_', 'log1p_', 'log2_', 'log_', 'logit_',

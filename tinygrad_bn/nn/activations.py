@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError, names_errors
-from ..keywords import one_of
 from ..tensor import Tensor, as_tensor, where
-from .arguments import floating_input
+from .arguments import floating_input, resolve_axis
 from .module import Module
 
 __all__ = [
@@ -129,22 +128,22 @@ def implicit_dim(op: str, x: Tensor, dim: Any, stacklevel: int) -> Any:
     return 0 if x.ndim in (0, 1, 3) else 1
 
 
-def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-                dtype: Any = None, *, axis: int | None = None) -> Tensor:
-    """Tensor.log_softmax along `dim` (or NumPy's `axis`), x cast to `dtype` first when
-    given; no dim: PyTorch's implicit choice (implicit_dim), with its warning."""
-    x = as_tensor(input)
-    dim = one_of("log_softmax", "axis", axis, "dim", dim)
-    return x.log_softmax(implicit_dim("log_softmax", x, dim, _stacklevel), dtype)
+def log_softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
+                _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """Tensor.log_softmax along `axis` or PyTorch's `dim`, x cast to `dtype` first when
+    given. No dim: the last axis, as the charter (shared/design.md) spells F.log_softmax;
+    PyTorch's implicit choice is its modules' (nn.LogSoftmax()), not this function's
+    (docs/coming-from-pytorch.md). `_stacklevel` is PyTorch's, accepted and unused."""
+    return as_tensor(input).log_softmax(resolve_axis("log_softmax", axis, dim, -1), dtype)
 
 
-def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-            dtype: Any = None, *, axis: int | None = None) -> Tensor:
-    """Tensor.softmax along `dim` (or NumPy's `axis`), x cast to `dtype` first when given;
-    no dim: PyTorch's implicit choice (implicit_dim), with its warning."""
-    x = as_tensor(input)
-    dim = one_of("softmax", "axis", axis, "dim", dim)
-    return x.softmax(implicit_dim("softmax", x, dim, _stacklevel), dtype)
+def softmax(input: Any, axis: int = -1, *, dim: int | None = None,  # noqa: A002
+            _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """Tensor.softmax along `axis` or PyTorch's `dim`, x cast to `dtype` first when given.
+    No dim: the last axis, as the charter (shared/design.md) spells F.softmax; PyTorch's
+    implicit choice is its modules' (nn.Softmax()), not this function's
+    (docs/coming-from-pytorch.md). `_stacklevel` is PyTorch's, accepted and unused."""
+    return as_tensor(input).softmax(resolve_axis("softmax", axis, dim, -1), dtype)
 
 
 # ------------------------------------------------------------------ modules
