@@ -383,3 +383,14 @@ def test_one_d_pools_refuse_a_size_of_the_wrong_type_with_a_type_error(name: str
     data = np.zeros(shape, np.float32)
     refused_alike(lambda: getattr(tg.nn.functional, name)(tg.tensor(data), arg),
                   lambda: getattr(torch.nn.functional, name)(torch.tensor(data), arg), TypeError)
+
+
+# ---- an axis of the wrong type (lead, session 36): PyTorch's bindings raise TypeError ----
+@pytest.mark.parametrize("call", [
+    lambda m, v: v.sum(1.5), lambda m, v: v.sum("a"), lambda m, v: v.std(1.5),
+    lambda m, v: v.squeeze(1.5), lambda m, v: v.transpose(0, 1.5),
+    lambda m, v: m.stack([v, v], 1.5), lambda m, v: v.prod((0, 1)),
+    lambda m, v: v.sum(dim=(0, 1.0))])
+def test_an_axis_of_the_wrong_type_is_a_type_error(call: Callable) -> None:
+    x, t = _pair(X)
+    refused_alike(lambda: call(tg, x), lambda: call(torch, t), TypeError)

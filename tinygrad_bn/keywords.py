@@ -101,13 +101,14 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, ndim: int,
         return (axis % ndim,)
     try:
         axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    except TypeError as error:
-        raise AxisError(f"{op}: axis must be None, an int or a tuple of ints, "
-                        f"got {axis!r}") from error
+    except TypeError as error:  # a float, a string ...: PyTorch's binding says TypeError
+        raise ArgumentTypeError(f"{op}: axis must be None, an int or a tuple of ints, "
+                                f"got {axis!r}") from error
     result = []
     for a in axes:
         if not isinstance(a, int | np.integer):
-            raise AxisError(f"{op}: axis must be int or tuple of ints, got {axis!r}")
+            raise ArgumentTypeError(f"{op}: axis must be an int or a tuple of ints, got "
+                                    f"{axis!r}")
         if ndim == 0 and scalar_axis and a in (0, -1):
             result.append(0)
             continue
@@ -166,7 +167,7 @@ def one_axis(op: str, ndim: int, axis: Any, dim: Any, required: bool = True) -> 
             raise AxisError(f"{op}: needs an axis (axis= or dim=)")
         return None
     if not isinstance(axis, int | np.integer):
-        raise AxisError(f"{op}: takes one axis (an int), got {axis!r}")
+        raise ArgumentTypeError(f"{op}: takes one axis (an int), got {axis!r}")
     return normalize_axes(op, int(axis), ndim)[0]
 
 
