@@ -394,3 +394,12 @@ def test_one_d_pools_refuse_a_size_of_the_wrong_type_with_a_type_error(name: str
 def test_an_axis_of_the_wrong_type_is_a_type_error(call: Callable) -> None:
     x, t = _pair(X)
     refused_alike(lambda: call(tg, x), lambda: call(torch, t), TypeError)
+
+
+def test_an_optimizer_refuses_a_non_leaf_parameter() -> None:
+    """PyTorch: ValueError "can't optimize a non-leaf Tensor" (its .grad is never filled)."""
+    x, t = _pair(np.ones(2))
+    refused_alike(lambda: tg.optim.SGD([x.requires_grad_() * 2], lr=0.1),
+                  lambda: torch.optim.SGD([t.requires_grad_() * 2], lr=0.1), ValueError)
+    with pytest.raises(tg.ArgumentError, match="Adam: can.t optimize a non-leaf Tensor"):
+        tg.optim.Adam([{"params": [tg.ones(3, requires_grad=True).exp()]}])

@@ -92,6 +92,11 @@ class Optimizer(StepHooks):
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise DTypeError(f"{name}: parameter {i} is not a Tensor that requires grad "
                                  f"(got {type(p).__name__})")
+            if p._ctx is not None:  # its .grad is never filled: PyTorch refuses it too
+                raise ArgumentError(f"{name}: can't optimize a non-leaf Tensor (parameter "
+                                    f"{i}, shape {tuple(p.shape)}, is the result of an op); "
+                                    f"optimize the leaf it was computed from, or detach() it "
+                                    f"and set requires_grad_()")
             if id(p) in seen:
                 raise ArgumentError(f"{name}: parameter {i} appears more than once")
             seen.add(id(p))
