@@ -11,6 +11,8 @@ either way (an in-place op would overwrite a value the graph needs).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -117,14 +119,26 @@ def log1p_exp(x: Any) -> Tensor:
     return (Tensor(np.exp(-m)) + (x - Tensor(m)).exp()).log() + Tensor(m)
 
 
-def implicit_dim(op: str, x: Tensor, dim: Any, stacklevel: int) -> Any:
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _caller_level() -> int:
+    """The `stacklevel` that makes a warning issued by the function calling this one point
+    at the first frame outside tinygrad_bn (the user's line), however many of our frames
+    lie between (a module's forward with or without hooks, F.softmin's own call)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def implicit_dim(op: str, x: Tensor, dim: Any) -> Any:
     """dim, or when it is None PyTorch's legacy choice for the softmaxes (dim 0 of a 0-, 1-
-    or 3-d input, else dim 1) with its deprecation warning (stacklevel counted as
-    PyTorch's _get_softmax_dim counts it: 1 is this function)."""
+    or 3-d input, else dim 1) with its deprecation warning, at the user's line."""
     if dim is not None:
         return dim
     warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=_caller_level())
     return 0 if x.ndim in (0, 1, 3) else 1
 
 
@@ -269,7 +283,7 @@ class _SoftmaxBase(Module):
         """dim, or PyTorch's legacy choice when it is None, with its warning (pointing at
         the line calling the module)."""
         op = type(self).__name__.lower().replace("log", "log_")
-        return implicit_dim(op, x, self.dim, 5)
+        return implicit_dim(op, x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -81,9 +81,10 @@ def selu_(input: Tensor) -> Tensor:  # noqa: A002
 def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
             dtype: Any = None) -> Tensor:
     """softmax(-x) along dim; dim None: PyTorch's legacy choice (axis 0 for 0-, 1- and 3-d
-    input, else 1), with its warning."""
+    input, else 1), with its warning at the caller's line (`_stacklevel`: PyTorch's,
+    accepted; the line is found by implicit_dim)."""
     x = as_tensor(input)
-    return softmax(-x, dim=implicit_dim("softmin", x, dim, _stacklevel + 1), dtype=dtype)
+    return softmax(-x, dim=implicit_dim("softmin", x, dim), dtype=dtype)
 
 
 def _check_bounds(op: str, lower: Any, upper: Any) -> None:
