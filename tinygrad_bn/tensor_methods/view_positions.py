@@ -46,10 +46,17 @@ def positions(view: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, ...] | N
     element of view is not an element of owner: another dtype, or not its memory)."""
     if view.dtype.itemsize != owner.dtype.itemsize:
         return None
+    wanted = _addresses(view).reshape(-1)
+    if owner.flags.c_contiguous:  # the usual owner: an element's offset is its flat index
+        offset = wanted - owner.__array_interface__["data"][0]
+        flat, rest = np.divmod(offset, owner.dtype.itemsize)
+        if flat.size and (flat.min() < 0 or flat.max() >= owner.size or rest.any()):
+            return None
+        return () if owner.ndim == 0 else tuple(np.unravel_index(flat.reshape(view.shape),
+                                                                 owner.shape))
     ours = _addresses(owner).reshape(-1)
     order = np.argsort(ours, kind="stable")
     ordered = ours[order]
-    wanted = _addresses(view).reshape(-1)
     found = np.searchsorted(ordered, wanted)
     if found.size and (found.max() >= ordered.size or
                        not np.array_equal(ordered[found], wanted)):
