@@ -148,6 +148,11 @@ def test_weight_norm_parametrization_matches_pytorch(dim) -> None:
 
 def test_spectral_norm_parametrization_matches_pytorch_over_training_steps() -> None:
     torch = pytest.importorskip("torch")
+    # the initial weights come from the frameworks' generators: seeded, so that the last
+    # check (the power iteration's sigma within 1e-2 of 1 after a few steps) does not
+    # depend on which tests ran before in the worker (it missed once: 0.0127, session 36)
+    torch.manual_seed(0)
+    tg.manual_seed(0)
     rng = np.random.default_rng(2)
     for make in (lambda lib: lib.nn.Linear(5, 4), lambda lib: lib.nn.Conv2d(2, 3, 3),
                  lambda lib: lib.nn.ConvTranspose2d(2, 3, 3)):
